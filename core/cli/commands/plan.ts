@@ -1,0 +1,5 @@
+import { notImplemented } from './not-implemented.ts';
+
+export async function planCommand(): Promise<number> {
+  return notImplemented('plan');
+}

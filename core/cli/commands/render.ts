@@ -1,0 +1,5 @@
+import { notImplemented } from './not-implemented.ts';
+
+export async function renderCommand(): Promise<number> {
+  return notImplemented('render');
+}

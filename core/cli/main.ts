@@ -1,0 +1,105 @@
+// argv → commands. Definitions only: each command's implementation lives in ./commands/.
+import { Command, CommanderError, Option } from 'commander';
+import type { GlobalOptions } from './options.ts';
+import { UserError } from '../engine/errors.ts';
+
+type Action = (args: string[], opts: GlobalOptions & Record<string, any>) => Promise<number>;
+
+const lazy =
+  (file: string, fn: string): Action =>
+  async (args, opts) => {
+    const mod = await import(`./commands/${file}.ts`);
+    return mod[fn](args, opts);
+  };
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').filter(Boolean)];
+}
+
+function withGlobals(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <path>', 'config file (default: search up from the working directory)')
+    .option('-p, --profile <name>', 'profile to apply (beats defaultProfile)')
+    .option('-a, --arch <subdir>', 'restrict to this arch (repeatable, or comma-separated)', collect)
+    .option('--concurrency <n>', 'concurrent build slots')
+    .option('--work-dir <dir>', 'work dir for state, logs and output channel');
+}
+
+export function buildProgram(exit: { code: number }): Command {
+  const program = new Command('rebuild')
+    .description('Mass-rebuild a conda Python package ecosystem against a new Python version.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const add = (name: string, description: string, action: Action, extra?: (c: Command) => Command) => {
+    let cmd = withGlobals(program.command(name).description(description));
+    if (extra) cmd = extra(cmd);
+    cmd.action(async (...raw: any[]) => {
+      const command = raw[raw.length - 1] as Command;
+      exit.code = await action(command.args, command.opts());
+    });
+  };
+
+  add('run', 'build the plan: scheduler, durable state, resume', lazy('run', 'runCommand'), (c) =>
+    c
+      .option('--json', 'NDJSON event stream')
+      .option('--retry-failed', 'retry packages that failed in an earlier run')
+      .option('--retry <names...>', 'retry these failed packages')
+      .option('--only <names...>', 'build only these (and what they need)')
+      .option('--from <name>', 'build this and everything that depends on it (and what they need)')
+      .option('--fail-fast', 'stop starting builds after the first failure'),
+  );
+  add('plan', 'what must be rebuilt, in which order, and why', lazy('plan', 'planCommand'), (c) =>
+    c
+      .option('--json', 'JSON output (same as --format json)')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'dot', 'scripts']).default('text'))
+      .option('--out <dir>', 'output dir for --format scripts')
+      .option('--channel <url>', 'plan from this channel\'s repodata.json alone (no recipes)'),
+  );
+  add('ready', 'what can be built now, what waits, the top blockers', lazy('ready', 'readyCommand'), (c) =>
+    c.option('--json', 'JSON output'),
+  );
+  add('status', 'tally per arch and status, and the last run', lazy('status', 'statusCommand'), (c) =>
+    c.option('--json', 'JSON output'),
+  );
+  add('why', 'why a package is in the set, what it waits on, or why it is excluded', lazy('why', 'whyCommand'), (c) =>
+    c.argument('<name>').option('--json', 'JSON output'),
+  );
+  add('render', 'render a recipe for a target', lazy('render', 'renderCommand'), (c) =>
+    c
+      .argument('[feedstock]', 'feedstock name or recipe path')
+      .option('--python <x.y>', 'python version (default: config python.to)')
+      .option('--aggregate <dir>', 'aggregate dir (default: from the config)')
+      .option('--all', 'render every recipe of the aggregate')
+      .option('--json', 'JSON output'),
+  );
+  add('logs', 'print or follow a package\'s build log', lazy('logs', 'logsCommand'), (c) =>
+    c.argument('<name>').option('-f, --follow', 'follow the log'),
+  );
+  add('report', 'write the run reports', lazy('report', 'reportCommand'), (c) => c.option('--json', 'JSON output'));
+  add('config', 'print the resolved, frozen config (secrets redacted)', lazy('config', 'configCommand'), (c) =>
+    c.option('--json', 'JSON output'),
+  );
+  add('validate', 'validate the config and every profile', lazy('validate', 'validateCommand'), (c) =>
+    c.option('--json', 'JSON output'),
+  );
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage / not implemented, 130 interrupted). */
+export async function main(argv: string[]): Promise<number> {
+  const exit = { code: 0 };
+  const program = buildProgram(exit);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exit.code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof UserError) {
+      process.stderr.write(`rebuild: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`rebuild: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

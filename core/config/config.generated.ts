@@ -1,0 +1,291 @@
+/* GENERATED FILE, do not edit: made from schema/rebuild.schema.json by `npm run gen:types`; CI runs `npm run check:types` and fails when it is stale. */
+
+/**
+ * A python major.minor version such as "3.13" (quote it in YAML: 3.10 unquoted is the number 3.1).
+ */
+export type PythonVersion = string;
+/**
+ * The conda subdirs to rebuild for; each arch is planned and built separately.
+ *
+ * @minItems 1
+ */
+export type Arches = [Subdir, ...Subdir[]];
+/**
+ * A conda subdir (platform) name.
+ */
+export type Subdir =
+  'linux-64' | 'linux-aarch64' | 'linux-ppc64le' | 'linux-s390x' | 'osx-64' | 'osx-arm64' | 'win-64' | 'noarch';
+/**
+ * Why a package is not rebuilt: obsolete (superseded or dead upstream), not-ready (does not support the new python yet), too-heavy (too costly to build in this campaign), added-after (added to the aggregate after the campaign started), private (not to be published), other (see note).
+ */
+export type BlockReason = 'obsolete' | 'not-ready' | 'too-heavy' | 'added-after' | 'private' | 'other';
+/**
+ * Packages kept out of the rebuild, each with a structured reason; whatever depends on them is blocked.
+ */
+export type Blocklist = BlocklistEntry[];
+/**
+ * Extra conda_build_config.yaml files stacked after the aggregate's own, relative to the config file.
+ */
+export type VariantConfigs = string[];
+/**
+ * Plugins, built-in or third party (builders, runners, channels, reporters).
+ */
+export type Plugins = Plugin[];
+
+/**
+ * A rebuild.config.ts (or .mts/.js/.mjs/.json/.yaml, or a `rebuild` key in package.json): what to rebuild, for which python and arches, and with which plugins.
+ */
+export interface RebuildConfig {
+  /**
+   * Optional pointer to this schema, for editors.
+   */
+  $schema?: string;
+  python: Python;
+  arches: Arches;
+  /**
+   * Aggregate folder(s) of feedstocks (<name>-feedstock/recipe/, bare recipe/ dirs, or folders of recipe dirs), relative to the config file.
+   */
+  aggregate: string | [string, ...string[]];
+  channels?: Channels;
+  /**
+   * Working directory for state (SQLite), logs, build prefixes and the run's output channel, relative to the config file.
+   */
+  workDir?: string;
+  /**
+   * Number of concurrent build slots.
+   */
+  concurrency?: number;
+  limits?: Limits;
+  blocklist?: Blocklist;
+  extraVersions?: ExtraVersions;
+  bootstrap?: Bootstrap;
+  selection?: Selection;
+  variantConfigs?: VariantConfigs;
+  timeouts?: Timeouts;
+  retry?: Retry;
+  /**
+   * Stop starting new builds after the first failure.
+   */
+  failFast?: boolean;
+  plugins?: Plugins;
+  /**
+   * Named partial configs selected with --profile.
+   */
+  profiles?: {
+    [k: string]: Profile;
+  };
+  /**
+   * Profile used when --profile is not given.
+   */
+  defaultProfile?: string;
+}
+/**
+ * The python rebuild target: packages built for `from` are rebuilt for `to`.
+ */
+export interface Python {
+  from: PythonVersion;
+  to: PythonVersion;
+}
+/**
+ * Channels (local folders or http(s) URLs in the conda layout <channel>/<subdir>/repodata.json).
+ */
+export interface Channels {
+  /**
+   * Channel holding the packages built for the old python: the reference for the `plan` diff and for channel-only planning.
+   */
+  reference?: string;
+  /**
+   * Channel whose packages for the new python count as already present (not rebuilt). Defaults to production.
+   */
+  target?: string;
+  /**
+   * Extra channels that build and host requirements are resolved from, after the run's own output channel.
+   */
+  build?: string[];
+  /**
+   * Channel that built artifacts are uploaded to before validation.
+   */
+  staging?: string;
+  /**
+   * Channel that validated artifacts are promoted to.
+   */
+  production?: string;
+}
+/**
+ * Optional caps on concurrent builds, below `concurrency`.
+ */
+export interface Limits {
+  /**
+   * Max concurrent builds per subdir, e.g. { "win-64": 1 }.
+   */
+  arch?: {
+    [k: string]: number;
+  };
+  /**
+   * Max concurrent builds per builder plugin name.
+   */
+  builder?: {
+    [k: string]: number;
+  };
+}
+/**
+ * One package (output or feedstock name) kept out of the rebuild, with a structured reason.
+ */
+export interface BlocklistEntry {
+  /**
+   * Package (output) or feedstock name.
+   */
+  name: string;
+  reason: BlockReason;
+  /**
+   * Free text shown in plans, reports and `rebuild why`.
+   */
+  note?: string;
+  /**
+   * A URL to the issue or discussion behind this entry.
+   */
+  link?: string;
+  /**
+   * Only block on these subdirs (default: every arch).
+   */
+  arches?: Subdir[];
+}
+/**
+ * Older versions built alongside the main one, per feedstock name, e.g. { numpy: [{ version: '1.26' }] }.
+ */
+export interface ExtraVersions {
+  [k: string]: ExtraVersion[];
+}
+/**
+ * An older version of a feedstock planned next to the main one.
+ */
+export interface ExtraVersion {
+  /**
+   * The version this extra recipe builds (as written in its recipe).
+   */
+  version: string;
+  /**
+   * Recipe dir (or feedstock dir) of that version, relative to the config file. Default: <aggregate>/<name>-<version>-feedstock.
+   */
+  recipe?: string;
+}
+/**
+ * Bootstrap builds that break dependency cycles: build in bootstrap mode, then what needed it, then again normally.
+ */
+export interface Bootstrap {
+  /**
+   * Bootstrap python itself (python in bootstrap mode, then the chain, then python again).
+   */
+  python?: boolean;
+  /**
+   * Packages built between python's bootstrap and final builds (wincertstore is added on win only).
+   */
+  chain?: string[];
+  /**
+   * Per feedstock, the variant keys that render its bootstrap mode (e.g. { flit: { bootstrap: true } }). python defaults to { bootstrap: true }.
+   */
+  variants?: {
+    [k: string]: {
+      [k: string]: string | number | boolean;
+    };
+  };
+}
+/**
+ * What enters the rebuild set.
+ */
+export interface Selection {
+  /**
+   * Rebuild noarch: python outputs too (default false: they need no rebuild).
+   */
+  noarch?: boolean;
+  /**
+   * Output name → feedstock name, when several feedstocks provide one output.
+   */
+  prefer?: {
+    [k: string]: string;
+  };
+  /**
+   * Restrict the plan to these feedstocks and what they need.
+   */
+  only?: string[];
+}
+/**
+ * Time limits.
+ */
+export interface Timeouts {
+  /**
+   * Per-package build time limit; the build (process group or container) is stopped after it.
+   */
+  buildSeconds?: number;
+  /**
+   * A plugin tap that has not settled after this long is reported by name instead of hanging the run.
+   */
+  hookMs?: number;
+}
+/**
+ * Retries of transient failures.
+ */
+export interface Retry {
+  /**
+   * Max attempts per package for a transient failure (1 = no retry).
+   */
+  attempts?: number;
+  /**
+   * Delay before the first retry; doubled on each further one.
+   */
+  backoffMs?: number;
+  /**
+   * Failure classes treated as transient.
+   */
+  transient?: ('container-start' | 'timeout' | 'network')[];
+}
+/**
+ * A plugin object as made by a plugin factory: { name, apply(engine) }.
+ */
+export interface Plugin {
+  /**
+   * Namespaced plugin name, e.g. rebuild:builder-script. Plugins are merged by this name across profiles.
+   */
+  name: string;
+}
+/**
+ * A named partial config, applied over the base config when selected with --profile or defaultProfile.
+ */
+export interface Profile {
+  /**
+   * Another profile this one applies on top of (chains allowed, cycles are errors).
+   */
+  extends?: string;
+  /**
+   * What this profile is for (shown by `rebuild config`).
+   */
+  description?: string;
+  python?: Python;
+  arches?: Arches;
+  /**
+   * Aggregate folder(s) of feedstocks (<name>-feedstock/recipe/, bare recipe/ dirs, or folders of recipe dirs), relative to the config file.
+   */
+  aggregate?: string | [string, ...string[]];
+  channels?: Channels;
+  /**
+   * Working directory for state (SQLite), logs, build prefixes and the run's output channel, relative to the config file.
+   */
+  workDir?: string;
+  /**
+   * Number of concurrent build slots.
+   */
+  concurrency?: number;
+  limits?: Limits;
+  blocklist?: Blocklist;
+  extraVersions?: ExtraVersions;
+  bootstrap?: Bootstrap;
+  selection?: Selection;
+  variantConfigs?: VariantConfigs;
+  timeouts?: Timeouts;
+  retry?: Retry;
+  /**
+   * Stop starting new builds after the first failure.
+   */
+  failFast?: boolean;
+  plugins?: Plugins;
+}

@@ -1,0 +1,42 @@
+// The resolved config: defaults → file → profile chain → CLI flags, validated, paths absolute, frozen.
+import type { BlocklistEntry, Subdir } from './config.generated.ts';
+import type { Plugin } from '../engine/plugin.ts';
+
+export interface ResolvedConfig {
+  /** Absolute path of the config file, or null for a config given in code. */
+  configFile: string | null;
+  /** Directory relative paths in the config are resolved against. */
+  rootDir: string;
+  /** The profile applied, or null. */
+  profile: string | null;
+  python: { from: string; to: string };
+  arches: Subdir[];
+  /** Absolute aggregate folders. */
+  aggregates: string[];
+  channels: {
+    reference: string | null;
+    target: string | null;
+    build: string[];
+    staging: string | null;
+    production: string | null;
+  };
+  /** Absolute work dir. */
+  workDir: string;
+  concurrency: number;
+  limits: { arch: Record<string, number>; builder: Record<string, number> };
+  blocklist: BlocklistEntry[];
+  /** Per feedstock; `recipe` is absolute when given. */
+  extraVersions: Record<string, { version: string; recipe?: string }[]>;
+  bootstrap: {
+    python: boolean;
+    chain: string[];
+    variants: Record<string, Record<string, string | number | boolean>>;
+  };
+  selection: { noarch: boolean; prefer: Record<string, string>; only: string[] };
+  /** Absolute extra conda_build_config.yaml files. */
+  variantConfigs: string[];
+  timeouts: { buildSeconds: number; hookMs: number };
+  retry: { attempts: number; backoffMs: number; transient: string[] };
+  failFast: boolean;
+  plugins: Plugin[];
+}

@@ -1,0 +1,36 @@
+// Secrets come from the environment only. `env('ANACONDA_TOKEN')` is a handle that reads the
+// variable when used and prints as [redacted] everywhere else (JSON, logs, inspect).
+import { inspect } from 'node:util';
+
+const REDACTED = '[redacted]';
+
+export class Secret {
+  constructor(readonly variable: string) {}
+
+  /** The secret's value; throws when the variable is unset. */
+  reveal(): string {
+    const value = process.env[this.variable];
+    if (value === undefined || value === '') throw new Error(`environment variable ${this.variable} is not set`);
+    return value;
+  }
+
+  isSet(): boolean {
+    return !!process.env[this.variable];
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return `${REDACTED} (env ${this.variable})`;
+  }
+
+  [inspect.custom](): string {
+    return this.toJSON();
+  }
+}
+
+export function env(variable: string): Secret {
+  return new Secret(variable);
+}

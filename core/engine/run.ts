@@ -1,0 +1,91 @@
+// Run: one per `rebuild run|plan|ready|why|render` invocation. Declares the run hooks once;
+// core code only awaits them. See core/engine/README.md for each hook's contract.
+import {
+  AsyncParallelHook,
+  AsyncSeriesBailHook,
+  AsyncSeriesHook,
+  AsyncSeriesWaterfallHook,
+  HookMap,
+  SyncBailHook,
+  SyncHook,
+} from 'tapable';
+import type { Engine } from './engine.ts';
+import { guardHooks } from './guard.ts';
+import type {
+  Artifact,
+  BuildResult,
+  BuildTask,
+  ExecRequest,
+  ExecResult,
+  Exclusion,
+  PackageNode,
+  RecipeRef,
+  RenderedRecipe,
+  RunSummary,
+  Target,
+  TaskResult,
+  TestReport,
+} from './types.ts';
+import type { PackageGraph } from '../graph/package-graph.ts';
+import type { Plan } from '../graph/plan.ts';
+
+export interface RunOptions {
+  /** Restrict to these subdirs (CLI --arch). */
+  arches?: string[];
+  /** Abort signal for cancellation (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+function createRunHooks() {
+  return {
+    /** Recipe sources add or remove recipes. */
+    discover: new AsyncSeriesWaterfallHook<[RecipeRef[]]>(['recipes']),
+    /** The first renderer that knows the recipe's format returns the rendering. */
+    render: new AsyncSeriesBailHook<[RecipeRef, Target], RenderedRecipe | undefined>(['recipe', 'target']),
+    /** Veto a node with a structured reason (blocklist, noarch, already present). */
+    select: new SyncBailHook<[PackageNode], Exclusion | undefined>(['node']),
+    /** Add nodes and edges (bootstrap chain, extra versions) to a target's graph. */
+    graph: new AsyncSeriesHook<[PackageGraph, Target]>(['graph', 'target']),
+    /** Read-only: a target's plan is ready (stages, critical path, cycles). */
+    planned: new SyncHook<[Plan]>(['plan']),
+    /** Adjust a task before it is built (channels, output channel for bootstrap builds). */
+    prepareTask: new AsyncSeriesWaterfallHook<[BuildTask]>(['task']),
+    /** Per subdir: the first builder that returns a result owns the task. */
+    build: new HookMap((subdir: string) => new AsyncSeriesBailHook<[BuildTask], BuildResult | undefined>(['task'])),
+    /** The first runner that returns executes the command (containers first, the host as fallback). */
+    exec: new AsyncSeriesBailHook<[ExecRequest], ExecResult | undefined>(['request']),
+    /** Append checks to a built package's test report. */
+    test: new AsyncSeriesHook<[BuildResult, TestReport]>(['result', 'report']),
+    /** Return converted artifacts (.tar.bz2 → .conda). */
+    transmute: new AsyncSeriesWaterfallHook<[Artifact[], BuildTask]>(['artifacts', 'task']),
+    /** Veto publishing (missing arch, failed validation). */
+    shouldPublish: new SyncBailHook<[Artifact[]], false | undefined>(['artifacts']),
+    /** Upload, stage, promote. */
+    publish: new AsyncSeriesHook<[Artifact[]]>(['artifacts']),
+    /** A task started building. */
+    taskStart: new SyncHook<[BuildTask]>(['task']),
+    /** Every task state change: progress, reporters. */
+    taskEnd: new SyncHook<[TaskResult]>(['result']),
+    /** Report writers, in parallel, at the end of a run. */
+    report: new AsyncParallelHook<[RunSummary]>(['summary']),
+  };
+}
+
+export type RunHooks = ReturnType<typeof createRunHooks>;
+
+export class Run {
+  readonly hooks: Readonly<RunHooks> = Object.freeze(createRunHooks());
+  readonly config;
+  /** Targets of this run: one per arch (config arches, narrowed by --arch), for python `to`. */
+  readonly targets: Target[];
+
+  constructor(
+    readonly engine: Engine,
+    readonly options: RunOptions = {},
+  ) {
+    this.config = engine.config;
+    guardHooks('run', this.hooks as any, { timeoutMs: () => this.config.timeouts.hookMs });
+    const arches = options.arches?.length ? this.config.arches.filter((a) => options.arches!.includes(a)) : this.config.arches;
+    this.targets = arches.map((subdir) => ({ subdir, python: this.config.python.to }));
+  }
+}

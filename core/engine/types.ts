@@ -1,0 +1,270 @@
+// The domain objects that flow through the engine's hooks. Shared by core and plugins.
+import type { Subdir, BlocklistEntry } from '../config/config.generated.ts';
+
+export type { Subdir, BlocklistEntry };
+
+/** One build target: a conda subdir and the python (major.minor) packages are rebuilt for. */
+export interface Target {
+  subdir: Subdir;
+  python: string;
+}
+
+export const targetKey = (t: Target): string => `${t.subdir}/py${t.python}`;
+
+// ---------------------------------------------------------------- recipes
+
+export type RecipeFormat = 'meta.yaml' | 'recipe.yaml';
+
+/** A recipe found in an aggregate, before rendering. */
+export interface RecipeRef {
+  /** Feedstock name: `numpy` for `numpy-feedstock/`, else the recipe folder's name. */
+  feedstock: string;
+  /** Absolute recipe directory (holds meta.yaml / recipe.yaml, build.sh, conda_build_config.yaml). */
+  dir: string;
+  /** Absolute path of meta.yaml or recipe.yaml. */
+  file: string;
+  format: RecipeFormat;
+  /** Absolute path of the aggregate this recipe was found in (or the config dir for extra versions). */
+  aggregate: string;
+  /** conda_build_config.yaml files, stacked in order: aggregate root, extra configs, recipe dir. */
+  variantFiles: string[];
+  /** Set when this recipe is an `extraVersions` entry: the version it builds. */
+  extraVersion?: string;
+}
+
+export interface Requirements {
+  build: string[];
+  host: string[];
+  run: string[];
+  run_constrained: string[];
+}
+
+export interface TestSpec {
+  requires: string[];
+  imports: string[];
+  commands: string[];
+}
+
+export interface RunExports {
+  weak: string[];
+  strong: string[];
+}
+
+export type Noarch = 'python' | 'generic' | null;
+
+/** One package a rendered recipe variant produces. Requirements are match-spec strings, fully resolved. */
+export interface RenderedOutput {
+  name: string;
+  version: string;
+  /** conda build string, e.g. `py313h1a2b3c4_0`. */
+  build: string;
+  buildNumber: number;
+  noarch: Noarch;
+  requirements: Requirements;
+  test: TestSpec;
+  runExports: RunExports;
+  /** Output-level build script (multi-output recipes), inline text or a file name relative to the recipe dir. */
+  script: string | null;
+  license?: string;
+}
+
+export interface SourceSpec {
+  url?: string[];
+  sha256?: string;
+  md5?: string;
+  /** Local source, relative to the recipe dir. */
+  path?: string;
+  /** Sub-folder of SRC_DIR to place this source in. */
+  folder?: string;
+}
+
+/** One variant of a recipe for one target (variant keys are strings, as conda-build gives them). */
+export interface RenderedVariant {
+  variant: Record<string, string>;
+  skip: boolean;
+  outputs: RenderedOutput[];
+  source: SourceSpec[];
+  /** Top-level build script: inline text (build: script:), or null to use build.sh in the recipe dir. */
+  script: string | null;
+  buildNumber: number;
+  about: Record<string, unknown>;
+}
+
+export interface RenderWarning {
+  feedstock: string;
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface RenderedRecipe {
+  feedstock: string;
+  recipe: RecipeRef;
+  target: Target;
+  variants: RenderedVariant[];
+  warnings: RenderWarning[];
+}
+
+// ---------------------------------------------------------------- graph and plan
+
+export type Section = 'build' | 'host' | 'run' | 'test';
+
+/** Plan-time status of a node. Execution statuses live in the state database. */
+export type PlanStatus = 'planned' | 'present' | 'excluded' | 'blocked' | 'error';
+
+/** Why a node is not planned: the structured reason behind `excluded`/`blocked`/`error`/`present`. */
+export interface Exclusion {
+  status: Exclude<PlanStatus, 'planned'>;
+  /** Short class: 'noarch', 'present', 'blocklist', 'blocked-by', 'render-error', 'skipped', 'no-python'. */
+  kind: string;
+  /** Human sentence, e.g. "blocked by tensorflow (too-heavy: CUDA builds)". */
+  reason: string;
+  blocklist?: BlocklistEntry;
+  /** For blocked-by: the excluded/failed node this one waits on. */
+  by?: string;
+}
+
+/** A node of the package graph: one feedstock (or its bootstrap build, or an extra version) for one target. */
+export interface PackageNode {
+  /** Unique in its graph: `numpy`, `python@bootstrap`, `numpy@1.26`. */
+  id: string;
+  feedstock: string;
+  target: Target;
+  /** Output package names this node builds. */
+  outputs: string[];
+  status: PlanStatus;
+  reason: string | null;
+  exclusion?: Exclusion;
+  /** null for nodes planned from channel metadata alone. */
+  recipe: RecipeRef | null;
+  /** The non-skipped variants rendered for this target. */
+  variants: RenderedVariant[];
+  /** This node is the bootstrap build of `feedstock` (rendered with its bootstrap variant). */
+  bootstrap: boolean;
+  extraVersion?: string;
+  /** The python dependency that put this node in the rebuild set, e.g. "host: python 3.13.*". */
+  pythonDependency: string | null;
+  /** Content hash of the recipe dir (for resume invalidation); null for channel nodes. */
+  recipeHash: string | null;
+}
+
+/** Why an edge exists: one requirement of the dependent, and through which output it is met. */
+export interface EdgeReason {
+  section: Section;
+  /** The dependent's match spec that caused this edge. */
+  spec: string;
+  /** The dependency's output that satisfies the spec. */
+  output: string;
+  /** For edges added because a build/host requirement's run requirements must install too: the chain of outputs. */
+  via?: string[];
+}
+
+/** Edge dependency → dependent. `blocksBuild` is true when any reason is build/host (direct or via run requirements). */
+export interface DependencyEdge {
+  blocksBuild: boolean;
+  reasons: EdgeReason[];
+}
+
+export interface Cycle {
+  /** Node ids in cycle order (the first is not repeated at the end). */
+  path: string[];
+  /** The edge labels along the path: edges[i] goes path[i] → path[(i+1) % n]. */
+  edges: EdgeReason[][];
+  /** How it is broken: the node whose bootstrap build breaks it, or null with a suggestion. */
+  brokenBy: string | null;
+  suggestion?: string;
+}
+
+// ---------------------------------------------------------------- execution
+
+export type FailureClass = 'build' | 'timeout' | 'container-start' | 'network' | 'cancelled' | 'internal';
+
+export interface Artifact {
+  /** Absolute path of the package file. */
+  path: string;
+  filename: string;
+  subdir: Subdir;
+  name: string;
+  version: string;
+  build: string;
+  sha256: string;
+  size: number;
+}
+
+/** A command to execute for a build, handed to the runner plugins through `run.hooks.exec`. */
+export interface ExecRequest {
+  task: BuildTask;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Host paths the command needs, mounted at the same path inside a container. */
+  mounts: { path: string; mode: 'ro' | 'rw' }[];
+  network: boolean;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** Which runner executed it (plugin name). */
+  runner: string;
+}
+
+export interface BuildTask {
+  /** Node id. */
+  id: string;
+  node: PackageNode;
+  target: Target;
+  attempt: number;
+  /** Absolute scratch dir of this attempt (prefixes, source). Removed by the engine after success. */
+  workDir: string;
+  /** Channel dir (conda layout) the artifacts are to be written to. */
+  outputChannel: string;
+  /** Channels (dirs or URLs) requirements are resolved from, in priority order. */
+  channels: string[];
+  /** Append-only build log. */
+  logFile: string;
+  log(line: string): void;
+  signal: AbortSignal;
+  timeoutMs: number;
+  /** Run a command through the runner plugins (host or container). */
+  exec(req: Omit<ExecRequest, 'task'>): Promise<ExecResult>;
+}
+
+export interface BuildResult {
+  /** Builder plugin name. */
+  builder: string;
+  artifacts: Artifact[];
+}
+
+/** Execution status of a node in a run. */
+export type TaskStatus =
+  | 'planned' | 'waiting' | 'ready' | 'building' | 'built' | 'tested' | 'published'
+  | 'failed' | 'blocked' | 'excluded' | 'present' | 'interrupted' | 'skipped';
+
+export interface TaskResult {
+  id: string;
+  target: Target;
+  status: TaskStatus;
+  reason: string | null;
+  attempt: number;
+  durationMs: number;
+  artifacts: Artifact[];
+  failure?: FailureClass;
+  logFile?: string;
+}
+
+export interface TestReport {
+  id: string;
+  checks: { name: string; ok: boolean; message?: string }[];
+}
+
+export interface RunSummary {
+  runId: number;
+  startedAt: string;
+  endedAt: string;
+  counts: Record<string, number>;
+  results: TaskResult[];
+  interrupted: boolean;
+}

@@ -1,0 +1,12 @@
+// Public API of the rebuild package: what configs and third-party plugins import.
+export { defineConfig, type UserConfig, type UserProfile } from './config/define-config.ts';
+export { env, type Secret } from './config/secret.ts';
+export { definePlugin, type Plugin } from './engine/plugin.ts';
+export { Engine } from './engine/engine.ts';
+export { Run, type RunHooks, type RunOptions } from './engine/run.ts';
+export { STAGE } from './engine/stage.ts';
+export { PluginHookError, HookTimeoutError, UserError } from './engine/errors.ts';
+export type { ResolvedConfig } from './config/resolved.ts';
+export type * from './engine/types.ts';
+export type { Plan, PlanNode } from './graph/plan.ts';
+export type { PackageGraph } from './graph/package-graph.ts';
