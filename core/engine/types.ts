@@ -30,6 +30,8 @@ export interface RecipeRef {
   variantFiles: string[];
   /** Set when this recipe is an `extraVersions` entry: the version it builds. */
   extraVersion?: string;
+  /** Variant keys forced on every variant (a bootstrap build renders with e.g. { bootstrap: 'true' }). */
+  variantOverrides?: Record<string, string>;
 }
 
 export interface Requirements {
