@@ -19,7 +19,7 @@ yaml('reports the file and line of a syntax error', () => {
     assert.unreachable();
   } catch (err) {
     assert.instance(err, RecipeYamlError);
-    assert.match((err as Error).message, /^\/agg\/a\/recipe\/meta\.yaml:3:\d+: invalid YAML: /);
+    assert.match((err as Error).message, /^\/agg\/a\/recipe\/meta\.yaml:2:\d+: invalid YAML: /);
   }
 });
 
