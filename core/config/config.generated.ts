@@ -1,10 +1,6 @@
 /* GENERATED FILE, do not edit: made from schema/rebuild.schema.json by `npm run gen:types`; CI runs `npm run check:types` and fails when it is stale. */
 
 /**
- * A python major.minor version such as "3.13" (quote it in YAML: 3.10 unquoted is the number 3.1).
- */
-export type PythonVersion = string;
-/**
  * The conda subdirs to rebuild for; each arch is planned and built separately.
  *
  * @minItems 1
@@ -83,8 +79,14 @@ export interface RebuildConfig {
  * The python rebuild target: packages built for `from` are rebuilt for `to`.
  */
 export interface Python {
-  from: PythonVersion;
-  to: PythonVersion;
+  /**
+   * The python (major.minor) the ecosystem is built for today, e.g. "3.12".
+   */
+  from: string;
+  /**
+   * The python (major.minor) to rebuild for, e.g. "3.13".
+   */
+  to: string;
 }
 /**
  * Channels (local folders or http(s) URLs in the conda layout <channel>/<subdir>/repodata.json).

@@ -1,8 +1,12 @@
 // defineConfig: a typed identity function for rebuild.config.ts.
-import type { Profile, RebuildConfig } from './config.generated.ts';
+import type { Profile, Python, RebuildConfig } from './config.generated.ts';
 import type { Plugin } from '../engine/plugin.ts';
 
-export type UserProfile = Omit<Profile, 'plugins'> & { plugins?: Plugin[] };
+/**
+ * A profile: any config key (merged as core/config/merge-table.ts says), plus `extends`. `python`
+ * merges per key, so a profile may set only `python.to`.
+ */
+export type UserProfile = Omit<Profile, 'plugins' | 'python'> & { plugins?: Plugin[]; python?: Partial<Python> };
 export type UserConfig = Omit<RebuildConfig, 'plugins' | 'profiles'> & {
   plugins?: Plugin[];
   profiles?: Record<string, UserProfile>;

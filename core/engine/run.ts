@@ -16,6 +16,7 @@ import type {
   BuildResult,
   BuildTask,
   ExecRequest,
+  ExecutionStart,
   ExecResult,
   Exclusion,
   PackageNode,
@@ -42,6 +43,8 @@ function createRunHooks() {
     discover: new AsyncSeriesWaterfallHook<[RecipeRef[]]>(['recipes']),
     /** The first renderer that knows the recipe's format returns the rendering. */
     render: new AsyncSeriesBailHook<[RecipeRef, Target], RenderedRecipe | undefined>(['recipe', 'target']),
+    /** Before `select` for a target: async preparation for the sync vetoes (read the target channel). */
+    prepareSelect: new AsyncSeriesHook<[Target]>(['target']),
     /** Veto a node with a structured reason (blocklist, noarch, already present). */
     select: new SyncBailHook<[PackageNode], Exclusion | undefined>(['node']),
     /** Add nodes and edges (bootstrap chain, extra versions) to a target's graph. */
@@ -62,6 +65,8 @@ function createRunHooks() {
     shouldPublish: new SyncBailHook<[Artifact[]], false | undefined>(['artifacts']),
     /** Upload, stage, promote. */
     publish: new AsyncSeriesHook<[Artifact[]]>(['artifacts']),
+    /** The scheduler starts: every task with its starting status (resumed, waiting, failed, blocked). */
+    executionStart: new SyncHook<[ExecutionStart]>(['start']),
     /** A task started building. */
     taskStart: new SyncHook<[BuildTask]>(['task']),
     /** Every task state change: progress, reporters. */

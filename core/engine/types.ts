@@ -13,7 +13,8 @@ export const targetKey = (t: Target): string => `${t.subdir}/py${t.python}`;
 
 // ---------------------------------------------------------------- recipes
 
-export type RecipeFormat = 'meta.yaml' | 'recipe.yaml';
+/** `repodata`: a synthetic recipe standing for a package of a channel index (plugins/source-channel). */
+export type RecipeFormat = 'meta.yaml' | 'recipe.yaml' | 'repodata';
 
 /** A recipe found in an aggregate, before rendering. */
 export interface RecipeRef {
@@ -50,6 +51,11 @@ export interface TestSpec {
 export interface RunExports {
   weak: string[];
   strong: string[];
+  /** Exports applied to noarch dependents only (conda-build `run_exports: noarch:`). */
+  noarch?: string[];
+  /** Added to the dependents' run_constrained, like weak / strong. */
+  weak_constrains?: string[];
+  strong_constrains?: string[];
 }
 
 export type Noarch = 'python' | 'generic' | null;
@@ -68,6 +74,19 @@ export interface RenderedOutput {
   /** Output-level build script (multi-output recipes), inline text or a file name relative to the recipe dir. */
   script: string | null;
   license?: string;
+  /** `build: ignore_run_exports` (names) and `ignore_run_exports_from` (dependencies whose exports are ignored). */
+  ignoreRunExports?: { names: string[]; from: string[] };
+  /** recipe.yaml: the staging output whose files and build/host requirements this output inherits. */
+  inherit?: string;
+}
+
+/** recipe.yaml staging (`staging:` output or older `cache:`): built once, not a package; outputs inherit it. */
+export interface RenderedStaging {
+  name: string;
+  requirements: { build: string[]; host: string[] };
+  /** Inline text or a file name relative to the recipe dir; null when it has none. */
+  script: string | null;
+  source: SourceSpec[];
 }
 
 export interface SourceSpec {
@@ -90,6 +109,8 @@ export interface RenderedVariant {
   script: string | null;
   buildNumber: number;
   about: Record<string, unknown>;
+  /** recipe.yaml staging outputs, built before the outputs that inherit them. */
+  staging?: RenderedStaging[];
 }
 
 export interface RenderWarning {
@@ -255,6 +276,19 @@ export interface TaskResult {
   artifacts: Artifact[];
   failure?: FailureClass;
   logFile?: string;
+}
+
+/** The scheduler is about to start: every task of the run with its starting status (run.hooks.executionStart). */
+export interface ExecutionStart {
+  runId: number;
+  workDir: string;
+  concurrency: number;
+  /**
+   * One entry per planned node per target. `status` is 'waiting' (to build), 'built'/'tested'/'published'
+   * (kept from an earlier run), 'failed' (an earlier failure not retried), 'blocked' (depends on one)
+   * or 'skipped' (left out by --only/--from).
+   */
+  tasks: { id: string; target: Target; status: TaskStatus; reason: string | null; bootstrap: boolean; estimateMs: number | null }[];
 }
 
 export interface TestReport {

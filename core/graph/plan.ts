@@ -1,5 +1,5 @@
-// The plan of one target: what is rebuilt, in which order, and why. `toPlanJson` is the stable
-// JSON shape of `rebuild plan --json` (documented in the README).
+// The plan of one target: what is rebuilt, in which order, and why. `toPlanJson` (plan-json.ts)
+// is the stable JSON shape of `rebuild plan --json` (documented in the README).
 import type { Cycle, PlanStatus, RenderWarning, Section, Target } from '../engine/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 
@@ -9,6 +9,8 @@ export interface PlanDependency {
   spec: string;
   output: string;
   via?: string[];
+  /** True when this reason blocks the build (build/host, direct or via run requirements). */
+  blocksBuild?: boolean;
 }
 
 export interface PlanNode {
@@ -19,6 +21,19 @@ export interface PlanNode {
   reason: string | null;
   bootstrap: boolean;
   dependsOn: PlanDependency[];
+  /** The exclusion class when not planned ('noarch', 'blocklist', 'blocked-by', 'cycle', ...). */
+  kind?: string | null;
+  extraVersion?: string;
+  /** The python dependency that put the node in the rebuild set, e.g. "host: python 3.13.*". */
+  pythonDependency?: string | null;
+}
+
+/** Something that makes the plan unusable as is (exit code 1 of `rebuild plan`). */
+export interface PlanError {
+  kind: 'render-error' | 'ambiguous-output' | 'cycle' | 'duplicate-feedstock' | 'extra-version';
+  message: string;
+  /** The node ids involved. */
+  nodes: string[];
 }
 
 export interface ReferenceEntry {
@@ -43,4 +58,7 @@ export interface Plan {
   cycles: Cycle[];
   warnings: RenderWarning[];
   reference?: ReferenceDiff;
+  /** Nodes per status (every status present, 0 when none). */
+  counts: Record<PlanStatus, number>;
+  errors: PlanError[];
 }

@@ -1,5 +1,9 @@
-// CONTRACT (to be implemented): line selectors `# [expr]` of meta.yaml and conda_build_config.yaml.
+// Line selectors `# [expr]` of meta.yaml and conda_build_config.yaml, as conda-build applies them
+// (conda_build/metadata.py: ns_cfg, select_lines, eval_selector). Expressions are evaluated by a
+// parser for the Python subset recipes use (./python-expr/), never by eval.
 import type { Target } from '../engine/types.ts';
+import { PythonEvalError, PythonSyntaxError } from './python-expr/errors.ts';
+import { evaluate, truthy } from './python-expr/evaluate.ts';
 
 /** Names a selector or Jinja expression can read: platform booleans, py/pyXY, variant keys, ... */
 export type SelectorNamespace = Record<string, unknown>;
@@ -9,27 +13,174 @@ export interface SelectorWarning {
   message: string;
 }
 
+/** A selector that does not parse or cannot be evaluated. */
+export class SelectorError extends Error {
+  override name = 'SelectorError';
+  constructor(
+    readonly expr: string,
+    override readonly cause: PythonSyntaxError | PythonEvalError,
+  ) {
+    super(cause instanceof PythonSyntaxError ? cause.message : `selector [${expr}]: ${cause.message}`);
+  }
+}
+
+export interface NamespaceOptions {
+  /**
+   * What `environ` / `os.environ` hold. Defaults to empty so that rendering does not depend on
+   * the machine (conda-build reads the real environment and also adds every variable as a name).
+   */
+  environ?: Record<string, string>;
+}
+
+// conda-build's non_x86_machines: each is true when the subdir ends with `-<machine>`.
+const MACHINES = ['armv6l', 'armv7l', 'ppc64', 'ppc64le', 's390x', 'aarch64', 'arm64', 'riscv64'];
+
+/** "3.13", "3.13.1" or "3.13.* *_cpython" → [3, 13]. */
+function pythonMajorMinor(python: string): [number, number] {
+  const [major = '', minor = ''] = python.trim().split(/\s+/)[0].split('.');
+  const ma = Number.parseInt(major, 10);
+  const mi = Number.parseInt(minor, 10);
+  if (Number.isNaN(ma) || Number.isNaN(mi)) throw new Error(`invalid python version "${python}" (expected major.minor, e.g. 3.13)`);
+  return [ma, mi];
+}
+
 /**
  * The namespace conda-build gives selectors for a target and a variant: linux/win/osx/unix,
  * x86_64/aarch64/arm64/ppc64le/s390x/x86/linux64/..., target_platform/build_platform, py (e.g. 313),
  * py3k/py2k, pyXY booleans, np, variant keys (strings), environ.
+ *
+ * Differences from conda-build, on purpose: variant values stay strings (conda-build turns
+ * integer-looking ones into ints; our comparisons treat a numeric string like a number instead,
+ * so `vc < 14` and `vc == '14'` both work); "true"/"false" become booleans as in conda-build;
+ * `np`, `pl`, `lua` are only set when the variant has numpy/perl/lua (no invented defaults);
+ * every `pyXY` name is known (true only for the target python), not just py26..py36.
  */
-export function selectorNamespace(target: Target, variant: Record<string, string>): SelectorNamespace {
-  throw new Error('not implemented yet');
+export function selectorNamespace(target: Target, variant: Record<string, string>, options: NamespaceOptions = {}): SelectorNamespace {
+  const plat: string = target.subdir;
+  const environ = { ...(options.environ ?? {}) };
+  const ns: SelectorNamespace = {
+    linux: plat.startsWith('linux-'),
+    linux32: plat === 'linux-32',
+    linux64: plat === 'linux-64',
+    arm: plat.startsWith('linux-arm'),
+    osx: plat.startsWith('osx-'),
+    unix: plat.startsWith('linux-') || plat.startsWith('osx-') || plat.startsWith('emscripten-'),
+    win: plat.startsWith('win-'),
+    win32: plat === 'win-32',
+    win64: plat === 'win-64',
+    x86: plat.endsWith('-32') || plat.endsWith('-64'),
+    x86_64: plat.endsWith('-64'),
+    os: { environ },
+    environ,
+    nomkl: false,
+    target_platform: plat,
+    build_platform: plat,
+  };
+  for (const machine of MACHINES) ns[machine] = plat.endsWith(`-${machine}`);
+
+  const [major, minor] = pythonMajorMinor(variant.python ?? target.python);
+  const py = Number(`${major}${minor}`);
+  Object.assign(ns, { py, py3k: major === 3, py2k: major === 2 });
+  for (const known of [26, 27, 33, 34, 35, 36]) ns[`py${known}`] = py === known;
+  ns[`py${py}`] = true;
+
+  if (variant.numpy) {
+    const np = Number.parseInt(variant.numpy.split('.').slice(0, 2).join(''), 10);
+    if (!Number.isNaN(np)) ns.np = np;
+  }
+  if (variant.perl) ns.pl = variant.perl;
+  if (variant.lua) Object.assign(ns, { lua: variant.lua, luajit: variant.lua.startsWith('2') });
+
+  for (const [key, value] of Object.entries(variant)) {
+    if (Object.hasOwn(ns, key)) continue;
+    const lower = typeof value === 'string' ? value.toLowerCase() : '';
+    ns[key] = lower === 'true' ? true : lower === 'false' ? false : value;
+  }
+  return ns;
 }
 
 /**
  * Evaluate one selector expression safely (a parser for the Python subset recipes use, never eval).
- * Unknown names are False and reported through `onUnknown`.
+ * Unknown names are False and reported through `onUnknown`. Throws SelectorError when the
+ * expression does not parse or raises (e.g. `int('x')`).
  */
 export function evalSelector(expr: string, ns: SelectorNamespace, onUnknown?: (name: string) => void): boolean {
-  throw new Error('not implemented yet');
+  try {
+    return truthy(evaluate(expr.trim(), ns, onUnknown));
+  } catch (err) {
+    if (err instanceof PythonSyntaxError || err instanceof PythonEvalError) throw new SelectorError(expr.trim(), err);
+    throw err;
+  }
+}
+
+export interface ApplySelectorsOptions {
+  /**
+   * Replace dropped lines with empty lines instead of removing them, so line numbers of the
+   * result match the input (conda-build removes them).
+   */
+  keepLineNumbers?: boolean;
+}
+
+// `content  # [expr]`, optionally followed by text without parentheses (conda-build's sel_pat allows
+// that after a `#`). The expression may hold one level of brackets (`x in ['a', 'b']`).
+// Unlike conda-build we require the `#`: a bare `- pip install .[test]` is not a selector.
+const SELECTOR_LINE = /^(.*?)\s*#\s*\[((?:[^[\]]|\[[^[\]]*\])+)\]([^()[\]]*)$/;
+
+/** The content and selector expression of a line ending in `# [expr]`, or null. */
+export function splitLineSelector(line: string): { content: string; expr: string } | null {
+  const m = line.includes('#') && line.includes('[') ? SELECTOR_LINE.exec(line.trimEnd()) : null;
+  return m ? { content: m[1], expr: m[2].trim() } : null;
+}
+
+interface Outcome {
+  keep: boolean;
+  unknown: string[];
+  error?: string;
 }
 
 /**
  * Drop every line whose trailing `# [expr]` is false; strip the selector comment from kept lines.
- * Warnings (unknown names, parse errors) carry 1-based line numbers of `text`.
+ * As conda-build does, lines are right-stripped, whole-line comments become empty lines, and the
+ * result ends with a newline; it is line based, so lines inside block scalars are selected too.
+ * Warnings (unknown names, invalid selectors, which drop their line) carry 1-based line numbers.
  */
-export function applySelectors(text: string, ns: SelectorNamespace, warnings?: SelectorWarning[]): string {
-  throw new Error('not implemented yet');
+export function applySelectors(text: string, ns: SelectorNamespace, warnings?: SelectorWarning[], options: ApplySelectorsOptions = {}): string {
+  const cache = new Map<string, Outcome>();
+  const out: string[] = [];
+  const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((raw, index) => {
+    const line = raw.trimEnd();
+    if (line.trimStart().startsWith('#')) {
+      out.push('');
+      return;
+    }
+    const m = splitLineSelector(line);
+    if (!m) {
+      out.push(line);
+      return;
+    }
+    const { expr } = m;
+    let outcome = cache.get(expr);
+    if (!outcome) {
+      const unknown: string[] = [];
+      try {
+        outcome = { keep: evalSelector(expr, ns, (name) => unknown.includes(name) || unknown.push(name)), unknown };
+      } catch (err) {
+        if (!(err instanceof SelectorError)) throw err;
+        outcome = { keep: false, unknown, error: err.message };
+      }
+      cache.set(expr, outcome);
+    }
+    const lineNo = index + 1;
+    for (const name of outcome.unknown) {
+      warnings?.push({ line: lineNo, message: `unknown name '${name}' in selector [${expr}] is treated as False` });
+    }
+    if (outcome.error) warnings?.push({ line: lineNo, message: `invalid selector, line dropped: ${outcome.error}` });
+    if (outcome.keep) {
+      const quote = /['"]$/.exec(line)?.[0] ?? '';
+      out.push(m.content + quote);
+    } else if (options.keepLineNumbers) out.push('');
+  });
+  return out.join('\n') + '\n';
 }

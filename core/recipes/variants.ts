@@ -1,6 +1,11 @@
-// CONTRACT (to be implemented): variant configs (conda_build_config.yaml) and their expansion.
+// Variant configs (conda_build_config.yaml) and their expansion into concrete variants, after
+// conda-build's conda_build/variants.py (combine_specs, find_used_variables, zip_keys handling).
+import { readFile } from 'node:fs/promises';
 import type { Target } from '../engine/types.ts';
-import type { SelectorWarning } from './selectors.ts';
+import { parseExpression, freeNames } from './python-expr/parse.ts';
+import { tokenize, type Token } from './python-expr/tokenize.ts';
+import { applySelectors, selectorNamespace, splitLineSelector, type SelectorWarning } from './selectors.ts';
+import { parseRecipeYaml } from './yaml.ts';
 
 /** Stacked variant config: key → list of values (strings, as conda-build keeps them); zip_keys groups. */
 export interface VariantConfig {
@@ -10,26 +15,348 @@ export interface VariantConfig {
   extra: Record<string, unknown>;
 }
 
-/**
- * Read and stack conda_build_config.yaml files in order (a later file replaces a key of an earlier
- * one), applying selectors for the target first. Unquoted numbers keep their text (3.10 stays "3.10").
- */
-export function loadVariantConfig(files: string[], target: Target, warnings?: (SelectorWarning & { file: string })[]): Promise<VariantConfig> {
-  throw new Error('not implemented yet');
+/** A conda_build_config.yaml that cannot be used, or zip_keys that cannot be expanded. */
+export class VariantConfigError extends Error {
+  override name = 'VariantConfigError';
+  constructor(
+    readonly file: string | undefined,
+    readonly detail: string,
+  ) {
+    super(file ? `${file}: ${detail}` : detail);
+  }
+}
+
+// Keys whose values are merged across files instead of replaced (conda-build's DEFAULT_VARIANTS
+// extend_keys; a file may add more through its own `extend_keys`).
+const DEFAULT_EXTEND_KEYS = ['pin_run_as_build', 'ignore_version', 'ignore_build_only_deps', 'extend_keys'];
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function scalarText(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'number') return String(v);
+  if (v === null) return 'None';
+  return undefined;
+}
+
+function keyLine(text: string, key: string): number {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = text.split(/\r?\n/).findIndex((l) => new RegExp(`^\\s*['"]?${escaped}['"]?\\s*:`).test(l));
+  return at + 1;
+}
+
+function zipGroups(value: unknown, file: string): string[][] {
+  if (!Array.isArray(value)) throw new VariantConfigError(file, 'zip_keys must be a list of lists of variant keys (or one flat list)');
+  const nonEmpty = value.filter((g) => g !== null && !(Array.isArray(g) && g.length === 0));
+  if (!nonEmpty.length) return [];
+  // Users may write one group as a flat list; conda-build accepts that.
+  const groups = Array.isArray(nonEmpty[0]) ? nonEmpty : [nonEmpty];
+  return groups.map((g) => {
+    if (!Array.isArray(g) || !g.every((k) => typeof k === 'string')) {
+      throw new VariantConfigError(file, `zip_keys: every group must be a list of key names, got ${JSON.stringify(g)}`);
+    }
+    return g as string[];
+  });
+}
+
+interface ParsedFile {
+  file: string;
+  text: string;
+  data: Record<string, unknown>;
 }
 
 /**
- * The variant keys a recipe text uses (Jinja names, selector names, requirement names that are keys
- * of the config), as conda-build decides which keys to multiply.
+ * Read and stack conda_build_config.yaml files in order, applying selectors for the target first.
+ * Unquoted numbers keep their text (3.10 stays "3.10"). Stacking follows conda-build's
+ * combine_specs: a later file replaces a key of an earlier one; keys listed in `extend_keys`
+ * (pin_run_as_build, ignore_version, ignore_build_only_deps, and any a file adds) merge instead
+ * (mappings per key, lists as a union); zip_keys groups accumulate across files. Missing files are
+ * skipped; bad YAML throws RecipeYamlError with file:line; a wrong shape throws VariantConfigError.
  */
-export function usedVariantKeys(recipeText: string, config: VariantConfig): Set<string> {
-  throw new Error('not implemented yet');
+export async function loadVariantConfig(
+  files: string[],
+  target: Target,
+  warnings?: (SelectorWarning & { file: string })[],
+): Promise<VariantConfig> {
+  const ns = selectorNamespace(target, {});
+  const parsed: ParsedFile[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new VariantConfigError(file, `cannot read: ${(err as Error).message}`);
+    }
+    const selectorWarnings: SelectorWarning[] = [];
+    // Keep line numbers so YAML errors point at the file's own lines.
+    const selected = applySelectors(text, ns, selectorWarnings, { keepLineNumbers: true });
+    for (const w of selectorWarnings) warnings?.push({ ...w, file });
+    const data = parseRecipeYaml(selected, file);
+    if (data === null) continue;
+    if (!isMapping(data)) throw new VariantConfigError(file, 'expected a mapping of variant keys at the top level');
+    parsed.push({ file, text, data });
+  }
+
+  const extendKeys = new Set(DEFAULT_EXTEND_KEYS);
+  for (const { data } of parsed) {
+    for (const k of Array.isArray(data.extend_keys) ? data.extend_keys : []) if (typeof k === 'string') extendKeys.add(k);
+  }
+
+  const config: VariantConfig = { values: {}, zipKeys: [], extra: {} };
+  const zipSeen = new Set<string>();
+  for (const { file, text, data } of parsed) {
+    for (const [key, value] of Object.entries(data)) {
+      if (key === 'zip_keys') {
+        for (const group of zipGroups(value, file)) {
+          const id = [...group].sort().join('\0');
+          if (zipSeen.has(id)) continue;
+          zipSeen.add(id);
+          config.zipKeys.push(group);
+        }
+      } else if (extendKeys.has(key)) {
+        const prev = config.extra[key];
+        if (isMapping(value)) config.extra[key] = { ...(isMapping(prev) ? prev : {}), ...value };
+        else {
+          const list = [...(Array.isArray(prev) ? prev : []), ...(Array.isArray(value) ? value : [value])];
+          config.extra[key] = [...new Set(list)];
+        }
+      } else if (isMapping(value)) {
+        config.extra[key] = value;
+        delete config.values[key];
+      } else {
+        const items = Array.isArray(value) ? value : [value];
+        const texts = items.map(scalarText);
+        if (value === null || texts.some((t) => t === undefined)) {
+          warnings?.push({
+            file,
+            line: keyLine(text, key),
+            message: value === null ? `variant key '${key}' has no value; ignored` : `variant key '${key}' must be a scalar or a list of scalars; ignored`,
+          });
+          continue;
+        }
+        config.values[key] = texts as string[];
+        delete config.extra[key];
+      }
+    }
+  }
+
+  // A key in two zip groups cannot be expanded (conda-build refuses it as well).
+  const owner = new Map<string, string[]>();
+  for (const group of config.zipKeys) {
+    for (const key of group) {
+      const other = owner.get(key);
+      if (other) {
+        throw new VariantConfigError(
+          parsed.map((p) => p.file).join(', '),
+          `zip_keys: '${key}' is in two groups: [${other.join(', ')}] and [${group.join(', ')}]`,
+        );
+      }
+      owner.set(key, group);
+    }
+  }
+  return config;
 }
 
+// ------------------------------------------------------------------ used keys
+
+// Jinja words that are never variables.
+const JINJA_WORDS = new Set([
+  'set', 'if', 'elif', 'else', 'endif', 'for', 'endfor', 'in', 'not', 'and', 'or', 'is', 'true', 'false', 'none',
+  'True', 'False', 'None', 'macro', 'endmacro', 'raw', 'endraw', 'with', 'endwith', 'filter', 'endfilter', 'block',
+  'endblock', 'include', 'import', 'from', 'as', 'recursive', 'loop',
+]);
+
+// Functions whose string argument names variant keys, as conda-build's find_used_variables knows.
+const CALL_KEYS: Record<string, (arg: string) => string[]> = {
+  compiler: (lang) => [`${lang}_compiler`, `${lang}_compiler_version`],
+  stdlib: (lang) => [`${lang}_stdlib`, `${lang}_stdlib_version`],
+  cdt: () => ['cdt_name'],
+  pin_compatible: (name) => [name],
+};
+
+const JINJA_BLOCK = /\{\{([\s\S]*?)\}\}|\{%-?([\s\S]*?)-?%\}/g;
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
+
+function jinjaNames(body: string, out: Set<string>): void {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(body);
+  } catch {
+    // Not tokenizable as Python: fall back to identifiers outside quotes.
+    for (const m of body.replace(/'[^']*'|"[^"]*"/g, ' ').matchAll(IDENTIFIER)) out.add(m[0]);
+    return;
+  }
+  tokens.forEach((t, i) => {
+    const prev = tokens[i - 1];
+    const next = tokens[i + 1];
+    if (t.kind === 'name') {
+      // Attribute names, filter names, tests (`is defined`) and keyword arguments are not variables.
+      if (prev?.kind === 'op' && (prev.value === '.' || prev.value === '|')) return;
+      if (prev?.kind === 'name' && (prev.value === 'is' || (prev.value === 'not' && tokens[i - 2]?.value === 'is'))) return;
+      if (next?.kind === 'op' && next.value === '=') return;
+      if (!JINJA_WORDS.has(t.value)) out.add(t.value);
+      const call = CALL_KEYS[t.value];
+      const arg = tokens[i + 2];
+      if (call && next?.value === '(' && arg?.kind === 'string') for (const k of call(arg.value)) out.add(k);
+    }
+  });
+}
+
+function selectorNames(expr: string, out: Set<string>): void {
+  try {
+    for (const name of freeNames(parseExpression(expr))) out.add(name);
+  } catch {
+    for (const m of expr.replace(/'[^']*'|"[^"]*"/g, ' ').matchAll(IDENTIFIER)) out.add(m[0]);
+  }
+}
+
+const REQUIREMENT = /^\s*-\s+([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*$/;
+const V1_BRANCH = /^\s*(?:-\s+)?(?:then|else):\s+([A-Za-z0-9_][A-Za-z0-9_.\-]*)\s*$/;
+const V1_IF = /^\s*(?:-\s+)?if:\s+(.+?)\s*$/;
+const PYTHON_REQUIREMENT = /^\s*-\s+(?:(?:then|else):\s+)?["']?python(?:$|[\s<>=!~,"'#])/m;
+
+const normal = (key: string) => key.replace(/-/g, '_');
+
 /**
- * Expand the config into concrete variants for the target: python set to target.python, the used
- * list keys multiplied, zip_keys zipped. Always at least one variant.
+ * The variant keys a recipe text uses, as conda-build decides which keys to multiply
+ * (find_used_variables). Counted, when the name is a key of the config:
+ * - names read in Jinja blocks (`{{ }}`, `{% %}`, also v1 `${{ }}`), except attributes, filters,
+ *   tests and keyword-argument names; `compiler('c')` uses c_compiler and c_compiler_version,
+ *   `stdlib('c')` c_stdlib and c_stdlib_version, `cdt(...)` cdt_name, `pin_compatible('x')` x;
+ * - names read in line selectors `# [expr]` and in v1 `if:` conditions;
+ * - list items that are a bare package name (`- numpy`, no version; `-` and `_` alike), and
+ *   v1 `then: numpy` / `else: numpy`: conda-build only applies a variant to unpinned requirements;
+ * - in `scripts` (build.sh / bld.bat texts, as conda-build scans them): `$key`, `${key}`, `%key%`.
+ * `python` is used whenever a list item requires python (pinned or not), even without a config key.
+ * Broader than conda-build's regexes in one way: any Jinja name counts (conda-build's pattern
+ * misses e.g. `{% set x = numpy %}`), which can only add variants, never drop one.
  */
-export function expandVariants(config: VariantConfig, used: Set<string>, target: Target, extra?: Record<string, string>): Record<string, string>[] {
-  throw new Error('not implemented yet');
+export function usedVariantKeys(recipeText: string, config: VariantConfig, scripts: string[] = []): Set<string> {
+  const names = new Set<string>();
+  for (const m of recipeText.matchAll(JINJA_BLOCK)) jinjaNames(m[1] ?? m[2] ?? '', names);
+  for (const line of recipeText.split(/\r?\n/)) {
+    const sel = splitLineSelector(line);
+    if (sel) selectorNames(sel.expr, names);
+    const content = sel ? sel.content : line.replace(/\s+#.*$/, '');
+    const ifm = V1_IF.exec(content);
+    if (ifm) selectorNames(ifm[1].replace(/^(['"])(.*)\1$/, '$2').replace(/^\$\{\{(.*)\}\}$/, '$1'), names);
+    const req = REQUIREMENT.exec(content) ?? V1_BRANCH.exec(content);
+    if (req) names.add(req[1]);
+  }
+  for (const script of scripts) {
+    for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|%([A-Za-z_][A-Za-z0-9_]*)%/g)) names.add(m[1] ?? m[2]);
+  }
+
+  const byNormal = new Map(Object.keys(config.values).map((k) => [normal(k), k]));
+  const used = new Set<string>();
+  for (const name of names) {
+    const key = Object.hasOwn(config.values, name) ? name : byNormal.get(normal(name));
+    if (key) used.add(key);
+  }
+  if (PYTHON_REQUIREMENT.test(recipeText)) used.add('python');
+  return used;
+}
+
+// ------------------------------------------------------------------ expansion
+
+function versionParts(v: string): number[] {
+  return v.trim().split(/\s+/)[0].split('.').map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n));
+}
+
+function compareVersions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** A config value matches a forced one: python by version prefix ("3.13.* *_cpython" ~ "3.13"), others exactly. */
+function matchesForced(key: string, configValue: string, forced: string): boolean {
+  if (key !== 'python') return configValue === forced;
+  const head = configValue.trim().split(/\s+/)[0].replace(/\.\*$/, '');
+  return head === forced || head.startsWith(`${forced}.`);
+}
+
+type Assignment = Record<string, string>;
+
+/**
+ * Expand the config into concrete variants for the target: python set to target.python, `extra`
+ * keys forced, the used list keys multiplied (cartesian product), zip_keys zipped. Only used keys
+ * (plus python and `extra`) appear. Always at least one variant; order is deterministic (keys
+ * sorted, each key's values in config order).
+ *
+ * A zip group holding a forced key keeps the positions whose value matches it (python matches by
+ * version prefix). When python's position is absent from the group (the new python is not in the
+ * config yet) the position of the newest python older than the target is used, else the first:
+ * its zipped partners (e.g. numpy) are the best known guess. For other forced keys with no match,
+ * every position is kept. Zipped keys must have equal lengths, else VariantConfigError.
+ */
+export function expandVariants(config: VariantConfig, used: Set<string>, target: Target, extra: Record<string, string> = {}): Record<string, string>[] {
+  const forced = new Map<string, string>([['python', target.python]]);
+  if (used.has('target_platform')) forced.set('target_platform', target.subdir);
+  for (const [k, v] of Object.entries(extra)) forced.set(k, v);
+
+  const has = (k: string) => (config.values[k]?.length ?? 0) > 0;
+  const included = new Set([...used].filter((k) => has(k) || forced.has(k)));
+  for (const k of forced.keys()) included.add(k);
+
+  const dimensions: { first: string; options: Assignment[] }[] = [];
+  const zipped = new Set<string>();
+  for (const group of config.zipKeys) {
+    const members = group.filter(has);
+    if (!members.some((k) => included.has(k))) continue;
+    members.forEach((k) => zipped.add(k));
+    const lengths = members.map((k) => config.values[k].length);
+    if (new Set(lengths).size > 1) {
+      throw new VariantConfigError(
+        undefined,
+        `zip_keys group [${group.join(', ')}] has lists of different lengths: ${members.map((k, i) => `${k}=${lengths[i]}`).join(', ')}`,
+      );
+    }
+    let positions = [...Array(lengths[0] ?? 0).keys()];
+    for (const key of members.filter((k) => forced.has(k))) {
+      const want = forced.get(key)!;
+      const values = config.values[key];
+      const matching = positions.filter((i) => matchesForced(key, values[i], want));
+      if (matching.length) positions = matching;
+      else if (key === 'python' && positions.length) {
+        const wanted = versionParts(want);
+        const older = positions.filter((i) => compareVersions(versionParts(values[i]), wanted) < 0);
+        const best = older.reduce<number | undefined>(
+          (b, i) => (b === undefined || compareVersions(versionParts(values[i]), versionParts(values[b])) > 0 ? i : b),
+          undefined,
+        );
+        positions = [best ?? positions[0]];
+      }
+    }
+    const shown = members.filter((k) => included.has(k) && !forced.has(k));
+    if (!shown.length) continue;
+    dimensions.push({
+      first: [...shown].sort()[0],
+      options: positions.map((i) => Object.fromEntries(shown.map((k) => [k, config.values[k][i]]))),
+    });
+  }
+  for (const key of included) {
+    if (forced.has(key) || zipped.has(key)) continue;
+    dimensions.push({ first: key, options: config.values[key].map((v) => ({ [key]: v })) });
+  }
+  dimensions.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+
+  let combos: Assignment[] = [{}];
+  for (const { options } of dimensions) combos = combos.flatMap((c) => options.map((o) => ({ ...c, ...o })));
+
+  const seen = new Set<string>();
+  const variants: Record<string, string>[] = [];
+  for (const combo of combos) {
+    const all: Assignment = { ...combo, ...Object.fromEntries(forced) };
+    const variant = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
+    const id = JSON.stringify(variant);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    variants.push(variant);
+  }
+  return variants;
 }

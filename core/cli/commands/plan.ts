@@ -1,5 +1,63 @@
-import { notImplemented } from './not-implemented.ts';
+// `rebuild plan [--arch A] [--json] [--format text|json|dot|scripts] [--out DIR]`: what must be
+// rebuilt, in which order, and why, per target. Exit codes: 0 the plans are usable; 1 some plan has
+// errors (render errors, ambiguous outputs, unbroken cycles, missing extra-version recipes) — the
+// output is still written; 2 usage errors.
+import { resolve } from 'node:path';
+import type { GlobalOptions } from '../options.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { UserError } from '../../engine/errors.ts';
+import { loadEngine } from '../context.ts';
+import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
+import { toPlanJson } from '../../graph/plan-json.ts';
+import { formatPlanText } from '../../graph/format-text.ts';
+import { formatPlanDot } from '../../graph/format-dot.ts';
+import { writePlanScripts } from '../../graph/format-scripts.ts';
 
-export async function planCommand(): Promise<number> {
-  return notImplemented('plan');
+export type PlanFormat = 'text' | 'json' | 'dot' | 'scripts';
+
+export interface PlanCommandOptions extends GlobalOptions {
+  format?: PlanFormat;
+  out?: string;
+  channel?: string;
+}
+
+export interface PlanIo {
+  write(text: string): void;
+  cwd?: string;
+}
+
+const FORMATS: PlanFormat[] = ['text', 'json', 'dot', 'scripts'];
+
+export async function planCommand(_args: string[], opts: PlanCommandOptions): Promise<number> {
+  if (opts.channel) throw new UserError('plan --channel (planning from channel metadata alone) is not implemented yet', 2);
+  return runPlanCommand(await loadEngine(opts), opts);
+}
+
+/** The command on an engine already made (tests and embedders). */
+export async function runPlanCommand(
+  engine: Engine,
+  opts: PlanCommandOptions,
+  io: PlanIo = { write: (t) => void process.stdout.write(t) },
+  planOptions: PlanOptions = {},
+): Promise<number> {
+  const format: PlanFormat = opts.json ? 'json' : (opts.format ?? 'text');
+  if (!FORMATS.includes(format)) throw new UserError(`unknown plan format '${format}' (one of ${FORMATS.join(', ')})`, 2);
+  if (format === 'scripts' && !opts.out) throw new UserError('plan --format scripts needs --out DIR', 2);
+  const unknown = (opts.arch ?? []).filter((a) => !engine.config.arches.includes(a as never));
+  if (unknown.length) throw new UserError(`--arch ${unknown.join(', ')}: not an arch of the config (${engine.config.arches.join(', ')})`, 2);
+
+  const run = engine.createRun({ arches: opts.arch });
+  const plans = await planRun(run, planOptions);
+  if (format === 'json') io.write(JSON.stringify(plans.map(toPlanJson), null, 2) + '\n');
+  else if (format === 'dot') io.write(plans.map(formatPlanDot).join('\n'));
+  else if (format === 'text') io.write(plans.map(formatPlanText).join('\n'));
+  else {
+    const out = resolve(io.cwd ?? process.cwd(), opts.out!);
+    const files = await writePlanScripts(plans, out);
+    io.write(`wrote ${files.length} files under ${out}\n`);
+    for (const p of plans) {
+      if (p.errors.length) io.write(`${p.target.subdir}: ${p.errors.length} plan errors (see rebuild plan)\n`);
+    }
+  }
+  return plans.some((p) => p.errors.length) ? 1 : 0;
 }

@@ -60,7 +60,7 @@ class Parser {
   parseTop(): Node {
     if (this.tok.kind === 'end') this.fail('empty expression');
     const node = this.parseTestList();
-    if (this.tok.kind !== 'end') this.fail(`unexpected ${describe(this.tok)}`);
+    if (this.i < this.tokens.length - 1) this.fail(`unexpected ${describe(this.tok)}`);
     return node;
   }
 

@@ -1,0 +1,147 @@
+// Validates config objects against schema/rebuild.schema.json with ajv and turns ajv's errors into
+// messages for humans: the JSON path, what is wrong, and the closest valid key or value.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { configSchema, deref, type JsonSchema } from './schema.ts';
+import { didYouMean } from './did-you-mean.ts';
+import { MERGE_TABLE, type MergeStrategy } from './merge-table.ts';
+
+/** A schema problem: JSON pointer and message (file and profile are added by the caller). */
+export interface SchemaIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * What is validated: the whole resolved config, a file's base config, or one profile. A layer (base
+ * or profile) may leave required keys to another layer: its `required` errors are dropped where the
+ * object merges per key (the root, and `assign` keys such as /python); the resolved config gets them.
+ */
+export type SchemaTarget = 'resolved' | 'base' | 'profile';
+
+let ajv: Ajv | null = null;
+const validators = new Map<SchemaTarget, ValidateFunction>();
+
+function validator(target: SchemaTarget): ValidateFunction {
+  let v = validators.get(target);
+  if (v) return v;
+  if (!ajv) {
+    // code.optimize off: compiling is most of the cost here, and these run once per command.
+    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { optimize: false } });
+    ajv.addSchema(configSchema);
+  }
+  const id = configSchema.$id!;
+  v = ajv.getSchema(target === 'profile' ? `${id}#/definitions/profile` : id)!;
+  validators.set(target, v);
+  return v;
+}
+
+export function validateAgainstSchema(value: unknown, target: SchemaTarget): SchemaIssue[] {
+  const validate = validator(target);
+  if (validate(value)) return [];
+  let errors = validate.errors ?? [];
+  if (target !== 'resolved') errors = errors.filter((e) => !(e.keyword === 'required' && mergesPerKey(e.instancePath)));
+  const issues = toIssues(errors);
+  // A base config's profiles are checked one by one, each under its own name.
+  return target === 'base' ? issues.filter((i) => !/^\/profiles\/[^/]+\//.test(i.path)) : issues;
+}
+
+const mergesPerKey = (path: string) => path === '' || (MERGE_TABLE as Record<string, MergeStrategy>)[path.slice(1)]?.kind === 'assign';
+
+// ---------------------------------------------------------------- messages
+
+const escapeKey = (k: string) => k.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** 'text' for strings, JSON for the rest; short. */
+export function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+/** The name of a `definitions` entry a schema path goes through, in words: `blockReason` → `block reason`. */
+function definitionNoun(schemaPath: string): string | null {
+  const m = /#\/definitions\/([^/]+)\//.exec(schemaPath);
+  return m ? m[1].replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() : null;
+}
+
+/** A phrase for what a schema accepts, for anyOf messages: 'a non-empty string', 'a non-empty array of strings'. */
+function describeSchema(node: JsonSchema): string {
+  const s = deref(node);
+  const type = Array.isArray(s.type) ? s.type.join(' or ') : (s.type ?? 'value');
+  const nonEmpty = s.minLength === 1 || s.minItems === 1 ? 'non-empty ' : '';
+  if (type === 'array' && s.items) {
+    const item = deref(s.items);
+    return `${article(`${nonEmpty}array`)} of ${item.type ?? 'value'}s`;
+  }
+  return article(`${nonEmpty}${type}`);
+}
+
+function message(e: ErrorObject): SchemaIssue {
+  const path = e.instancePath;
+  const params = e.params as Record<string, any>;
+  const parent = (e.parentSchema ?? {}) as JsonSchema;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys(parent.properties ?? {});
+      const hint = didYouMean(key, known) || (known.length ? `; known keys: ${known.join(', ')}` : '');
+      return { path: `${path}/${escapeKey(key)}`, message: `unknown key${hint}` };
+    }
+    case 'enum': {
+      const noun = definitionNoun(e.schemaPath) ?? 'value';
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      const hint =
+        (typeof e.data === 'string' && didYouMean(e.data, allowed)) || `; expected one of: ${allowed.join(', ')}`;
+      return { path, message: `${show(e.data)} is not a known ${noun}${hint}` };
+    }
+    case 'required':
+      return { path, message: `missing required key '${params.missingProperty}'` };
+    case 'type': {
+      const yamlHint =
+        definitionNoun(e.schemaPath) === 'python version' && typeof e.data === 'number'
+          ? ' (quote versions in YAML: 3.10 unquoted is the number 3.1)'
+          : '';
+      return { path, message: `must be ${String(params.type).split(',').map(article).join(' or ')}, got ${show(e.data)}${yamlHint}` };
+    }
+    case 'minimum':
+      return { path, message: `must be >= ${params.limit}, got ${show(e.data)}` };
+    case 'minItems':
+    case 'minLength':
+      return { path, message: params.limit === 1 ? 'must not be empty' : `must have at least ${params.limit} ${e.keyword === 'minItems' ? 'items' : 'characters'}` };
+    case 'uniqueItems':
+      return { path, message: `duplicate item ${show((e.data as unknown[])[params.j])} (at ${params.j} and ${params.i})` };
+    case 'pattern':
+      if (definitionNoun(e.schemaPath) === 'python version')
+        return { path, message: `${show(e.data)} is not a python major.minor version such as '3.13'` };
+      return { path, message: `${show(e.data)} does not match ${params.pattern}` };
+    case 'anyOf':
+      return { path, message: `must be ${(parent.anyOf ?? []).map(describeSchema).join(' or ')}, got ${show(e.data)}` };
+    default:
+      return { path, message: e.message ?? `fails ${e.keyword}` };
+  }
+}
+
+function toIssues(errors: ErrorObject[]): SchemaIssue[] {
+  // An anyOf reports each failing branch, then itself: keep only its own, clearer, message.
+  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
+  const kept = errors.filter(
+    (e) => e.keyword === 'anyOf' || !anyOfs.some((a) => e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath)),
+  );
+  const seen = new Set<string>();
+  const out: SchemaIssue[] = [];
+  for (const e of kept) {
+    const issue = message(e);
+    const key = `${issue.path}\0${issue.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(issue);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,530 @@
+// Execution of a run's plans: the task graph, resume decisions from the state database, the
+// scheduler loop with N slots (and per-arch / per-builder caps), retries with backoff, timeouts,
+// interruption, and each task's pipeline: prepareTask → build → record artifacts → test →
+// transmute → index → shouldPublish/publish. Every state change goes to the state database first,
+// then to `run.hooks.taskEnd`.
+import { fsyncSync, closeSync, openSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Run } from './run.ts';
+import type { Plan } from '../graph/plan.ts';
+import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, TaskResult, TaskStatus, TestReport } from './types.ts';
+import { buildTaskGraph, type ExecTask } from './task-graph.ts';
+import { Scheduler, type SchedTask } from './scheduler.ts';
+import { createBuildTask } from './build-task.ts';
+import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from './failure.ts';
+import { StateDb, DONE_STATUSES } from '../state/state-db.ts';
+import { acquireLock, type WorkDirLock } from '../state/lock.ts';
+import { decideResume, type ResumeOptions } from '../state/resume.ts';
+import { hashFile } from '../state/file-hash.ts';
+import { indexChannel as realIndexChannel } from '../conda/repodata.ts';
+
+export type ChannelIndexer = (channelDir: string, subdirs: string[]) => Promise<void>;
+
+export interface ExecuteOptions extends ResumeOptions {
+  /** Recorded with the run (the CLI's argv). */
+  argv?: string[];
+  /** Stop starting new builds after the first failure (or config.failFast). */
+  failFast?: boolean;
+  /** Ctrl-C / SIGTERM: stop starting work, abort running builds, record them as interrupted. */
+  signal?: AbortSignal;
+  /** A lock the caller already holds; else one is taken (and released) here. */
+  lock?: WorkDirLock;
+  /** Writes a channel's repodata.json after each build; default: core/conda/repodata.ts indexChannel. */
+  indexChannel?: ChannelIndexer;
+  /** How long an aborted build may take to stop before it is recorded anyway (ms, default 10 s). */
+  abortGraceMs?: number;
+  /** Messages for the user that are not task events (stale lock taken over, recovered rows). */
+  notice?: (message: string) => void;
+}
+
+export interface ExecuteOutcome {
+  runId: number;
+  summary: RunSummary;
+  /** 0: everything in scope is built; 1: something failed or is blocked by a failure; 130: interrupted. */
+  exitCode: 0 | 1 | 130;
+}
+
+interface AttemptOk {
+  ok: true;
+  status: TaskStatus;
+  reason: string | null;
+  artifacts: Artifact[];
+}
+interface AttemptFailed {
+  ok: false;
+  failure: FailureClass;
+  reason: string;
+  interrupted: boolean;
+}
+
+/** A plan-time status as a task status (render errors are failures of the plan). */
+const planStatusToTask = (s: string): TaskStatus => (s === 'error' ? 'failed' : (s as TaskStatus));
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Settles like `p`; once `signal` aborts, waits at most `graceMs` for `p` (runners stop their
+ * process group / container on abort), then rejects with the abort reason.
+ */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  if (signal.aborted && graceMs <= 0) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => reject(signal.reason), graceMs);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+/** Serialises index writes per channel dir (builds finish concurrently). */
+function serialIndexer(index: ChannelIndexer, notice: (m: string) => void): ChannelIndexer {
+  const chains = new Map<string, Promise<void>>();
+  let warned = false;
+  return (dir, subdirs) => {
+    const next = (chains.get(dir) ?? Promise.resolve()).then(async () => {
+      try {
+        await index(dir, subdirs);
+      } catch (err) {
+        // The channel index writer may not exist yet in this checkout: say so once, keep building.
+        if (/not implemented yet/.test(errorMessage(err))) {
+          if (!warned) notice(`channel index not written (${errorMessage(err)}): ${dir}`);
+          warned = true;
+          return;
+        }
+        throw err;
+      }
+    });
+    chains.set(dir, next.catch(() => undefined));
+    return next;
+  };
+}
+
+export async function executeRun(run: Run, plans: readonly Plan[], options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  const config = run.config;
+  const notice = options.notice ?? ((m: string) => process.stderr.write(`rebuild: ${m}\n`));
+  const lock = options.lock ?? acquireLock(config.workDir, {
+    onStale: (s, path) => notice(`taking over stale lock ${path} (pid ${s.pid} is gone, since ${s.started})`),
+  });
+  let db: StateDb | undefined;
+  try {
+    db = StateDb.open(config.workDir);
+    return await new Execution(run, plans, options, db, notice).execute();
+  } finally {
+    db?.close();
+    if (!options.lock) lock.release();
+  }
+}
+
+class Execution {
+  private readonly config;
+  private readonly tasks: Map<string, ExecTask>;
+  private readonly results = new Map<string, TaskResult>();
+  private readonly packageIds = new Map<string, number>();
+  private readonly attempts = new Map<string, number>();
+  private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly index: ChannelIndexer;
+  private readonly graceMs: number;
+  private scheduler!: Scheduler;
+  private runId = 0;
+  private stopping = false;
+  private interrupted = false;
+  private wakeSignalled = false;
+  private waiter: (() => void) | null = null;
+
+  constructor(
+    private readonly run: Run,
+    private readonly plans: readonly Plan[],
+    private readonly options: ExecuteOptions,
+    private readonly db: StateDb,
+    private readonly notice: (m: string) => void,
+  ) {
+    this.config = run.config;
+    this.tasks = buildTaskGraph(plans);
+    this.index = serialIndexer(options.indexChannel ?? realIndexChannel, notice);
+    this.graceMs = options.abortGraceMs ?? 10_000;
+  }
+
+  async execute(): Promise<ExecuteOutcome> {
+    const { db } = this;
+    const startedAt = new Date().toISOString();
+    this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
+    const recovered = db.recoverStale(this.runId);
+    if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
+    this.recordUnplanned();
+
+    const decisions = await decideResume(this.tasks, db, this.options);
+    const estimates = this.estimates();
+    const schedTasks: SchedTask[] = [];
+    for (const t of this.tasks.values()) {
+      const d = decisions.get(t.key)!;
+      this.packageIds.set(t.key, d.packageId);
+      if (d.inScope && d.kind !== 'done') schedTasks.push({ id: t.key, deps: t.deps, resources: this.resources(t) });
+    }
+    this.scheduler = new Scheduler(schedTasks, { durations: estimates.byKey, defaultDuration: estimates.fallback, limits: this.limits() });
+
+    // Starting statuses, written in one transaction.
+    const changes: Parameters<StateDb['setStatuses']>[0] = [];
+    const initial = new Map<string, { status: TaskStatus; reason: string | null; failure?: FailureClass | null }>();
+    for (const t of this.tasks.values()) {
+      const d = decisions.get(t.key)!;
+      if (d.kind === 'done') initial.set(t.key, { status: d.status, reason: d.reason });
+      else if (!d.inScope) {
+        initial.set(t.key, { status: 'skipped', reason: 'not selected (--only/--from)' });
+        // Not built any more (artifact gone, recipe changed): say so in the database too.
+        if (DONE_STATUSES.has(d.status)) changes.push({ packageId: d.packageId, to: 'planned', reason: d.reason });
+      } else if (d.kind === 'failed') {
+        initial.set(t.key, { status: 'failed', reason: d.reason, failure: d.failure });
+      } else {
+        const waitingOn = t.deps.filter((k) => this.scheduler.stateOf(k) === 'pending' || this.scheduler.stateOf(k) === 'running');
+        const reason = waitingOn.length
+          ? `waiting on ${waitingOn.slice(0, 3).map((k) => this.tasks.get(k)!.node.id).join(', ')}${waitingOn.length > 3 ? ` (+${waitingOn.length - 3})` : ''}`
+          : (d.reason ?? null);
+        initial.set(t.key, { status: 'waiting', reason });
+        changes.push({ packageId: d.packageId, to: 'waiting', reason });
+      }
+    }
+    for (const t of this.tasks.values()) {
+      if (decisions.get(t.key)!.kind !== 'failed' || !decisions.get(t.key)!.inScope) continue;
+      for (const b of this.scheduler.fail(t.key)) {
+        const reason = `blocked by ${this.tasks.get(b.by)!.node.id} (failed)`;
+        initial.set(b.id, { status: 'blocked', reason });
+        changes.push({ packageId: this.packageIds.get(b.id)!, to: 'blocked', reason });
+      }
+    }
+    db.setStatuses(changes, this.runId);
+    for (const [key, s] of initial) this.results.set(key, this.result(key, s.status, s.reason, { failure: s.failure ?? undefined }));
+
+    const start: ExecutionStart = {
+      runId: this.runId,
+      workDir: this.config.workDir,
+      concurrency: this.config.concurrency,
+      tasks: [...this.tasks.values()].map((t) => ({
+        id: t.node.id, target: t.target, status: initial.get(t.key)!.status, reason: initial.get(t.key)!.reason,
+        bootstrap: t.node.bootstrap, estimateMs: estimates.byKey.get(t.key) ?? null,
+      })),
+    };
+    this.run.hooks.executionStart.call(start);
+
+    const signal = this.options.signal;
+    const onAbort = () => this.interrupt();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) this.interrupt();
+    try {
+      await this.loop();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    return this.finish(startedAt);
+  }
+
+  // ------------------------------------------------------------ scheduling loop
+
+  private async loop(): Promise<void> {
+    const slots = Math.max(1, this.config.concurrency);
+    for (;;) {
+      if (!this.stopping) {
+        while (this.running.size < slots) {
+          const key = this.scheduler.next();
+          if (key === null) break;
+          this.start(key);
+        }
+      }
+      if (!this.running.size && (this.stopping || !this.retryTimers.size)) break;
+      await this.nextEvent();
+    }
+  }
+
+  private wake(): void {
+    this.wakeSignalled = true;
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+
+  private async nextEvent(): Promise<void> {
+    if (!this.wakeSignalled) await new Promise<void>((resolve) => (this.waiter = resolve));
+    this.wakeSignalled = false;
+  }
+
+  private interrupt(): void {
+    if (this.interrupted) return;
+    this.interrupted = true;
+    this.stopping = true;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const r of this.running.values()) r.controller.abort(new RunInterruptedError());
+    this.wake();
+  }
+
+  private start(key: string): void {
+    const controller = new AbortController();
+    const promise = this.runTask(key, controller)
+      .catch((err) => this.notice(`internal error in task ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`))
+      .finally(() => {
+        this.running.delete(key);
+        this.wake();
+      });
+    this.running.set(key, { controller, promise });
+  }
+
+  private async runTask(key: string, controller: AbortController): Promise<void> {
+    const t = this.tasks.get(key)!;
+    const attempt = (this.attempts.get(key) ?? 0) + 1;
+    this.attempts.set(key, attempt);
+    const started = Date.now();
+    const outcome = await this.attempt(t, attempt, controller);
+    const durationMs = Date.now() - started;
+    if (outcome.ok) {
+      this.scheduler.succeed(key);
+      return;
+    }
+    const logFile = this.results.get(key)?.logFile;
+    const attemptId = this.currentAttempt.get(key)!;
+    if (outcome.interrupted) {
+      this.scheduler.release(key);
+      this.db.endAttempt(attemptId, { status: 'interrupted', failure: 'cancelled', reason: outcome.reason, durationMs },
+        { to: 'interrupted', reason: outcome.reason, runId: this.runId });
+      this.emit(key, 'interrupted', outcome.reason, { failure: 'cancelled', durationMs, logFile });
+      return;
+    }
+    const { attempts, backoffMs, transient } = this.config.retry;
+    if (transient.includes(outcome.failure) && attempt < attempts && !this.stopping) {
+      const delay = backoffMs * 2 ** (attempt - 1);
+      const reason = `retry ${attempt + 1}/${attempts} in ${delay} ms after ${outcome.failure}: ${outcome.reason}`;
+      this.scheduler.release(key);
+      this.db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
+        { to: 'waiting', reason, runId: this.runId });
+      this.emit(key, 'waiting', reason, { failure: outcome.failure, durationMs, logFile });
+      this.retryTimers.set(key, setTimeout(() => {
+        this.retryTimers.delete(key);
+        this.scheduler.requeue(key);
+        this.wake();
+      }, delay));
+      return;
+    }
+    this.db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
+      { to: 'failed', reason: outcome.reason, runId: this.runId });
+    this.emit(key, 'failed', outcome.reason, { failure: outcome.failure, durationMs, logFile });
+    const blocked = this.scheduler.fail(key);
+    const reason = `blocked by ${t.node.id} (failed)`;
+    if (blocked.length) {
+      this.db.setStatuses(blocked.map((b) => ({ packageId: this.packageIds.get(b.id)!, to: 'blocked' as const, reason })), this.runId);
+      for (const b of blocked) this.emit(b.id, 'blocked', reason);
+    }
+    if (this.options.failFast || this.config.failFast) this.stopping = true;
+  }
+
+  private readonly currentAttempt = new Map<string, number>();
+
+  // ------------------------------------------------------------ one attempt: the task pipeline
+
+  private async attempt(t: ExecTask, attempt: number, controller: AbortController): Promise<AttemptOk | AttemptFailed> {
+    const { run, db } = this;
+    const timeoutMs = this.config.timeouts.buildSeconds * 1000;
+    const started = Date.now();
+    let task: BuildTask = createBuildTask(run, t.node, t.target, attempt, controller.signal, timeoutMs);
+    const attemptId = db.startAttempt(this.packageIds.get(t.key)!, this.runId, attempt, task.logFile, t.node.recipeHash);
+    this.currentAttempt.set(t.key, attemptId);
+    task.log(`=== ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${this.runId}, ${new Date().toISOString()}`);
+    let phase: FailureClass = 'internal';
+    let timer: NodeJS.Timeout | undefined;
+    const guard = <T>(p: Promise<T>) => untilAborted(p, controller.signal, this.graceMs);
+    try {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
+      this.emit(t.key, 'building', `attempt ${attempt}`, { logFile: task.logFile });
+      run.hooks.taskStart.call(task);
+
+      // The time limit covers the build itself; the runners stop on the aborted signal.
+      timer = setTimeout(() => controller.abort(new BuildTimeoutError(timeoutMs)), timeoutMs);
+      phase = 'build';
+      const result = await guard(run.hooks.build.for(t.target.subdir).promise(task));
+      clearTimeout(timer);
+      if (!result) throw Object.assign(new Error(`no builder for ${t.target.subdir} (tap run.hooks.build.for('${t.target.subdir}'))`), { failure: 'internal' });
+      if (!result.artifacts.length) throw Object.assign(new Error(`builder ${result.builder} returned no artifact`), { failure: 'build' });
+
+      // Durable only now: artifacts renamed into place by the builder, synced and hashed here.
+      phase = 'internal';
+      let artifacts = await this.hashArtifacts(result.artifacts);
+      db.recordBuilt(attemptId, this.runId, artifacts, Date.now() - started, 'built', `built by ${result.builder}`);
+      this.emit(t.key, 'built', `built by ${result.builder}`, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
+
+      let status: TaskStatus = 'built';
+      let reason: string | null = `built by ${result.builder}`;
+      if (run.hooks.test.taps.length > 0) {
+        phase = 'build';
+        const report: TestReport = { id: t.node.id, checks: [] };
+        await guard(run.hooks.test.promise({ ...result, artifacts } satisfies BuildResult, report));
+        const failed = report.checks.filter((c) => !c.ok);
+        if (failed.length) {
+          for (const c of failed) task.log(`test failed: ${c.name}${c.message ? `: ${c.message}` : ''}`);
+          throw Object.assign(new Error(`test failed: ${failed.map((c) => c.name + (c.message ? `: ${c.message}` : '')).join('; ')}`), { failure: 'build' });
+        }
+        if (report.checks.length) {
+          status = 'tested';
+          reason = `${report.checks.length} check(s) passed`;
+          db.setStatus(this.packageIds.get(t.key)!, this.runId, status, reason);
+          this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
+        }
+      }
+
+      phase = 'internal';
+      const transmuted = await guard(run.hooks.transmute.promise(artifacts, task));
+      if (transmuted && transmuted !== artifacts) {
+        artifacts = await this.hashArtifacts(transmuted);
+        db.replaceArtifacts(this.packageIds.get(t.key)!, artifacts);
+      }
+      await guard(this.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort()));
+
+      if (run.hooks.publish.taps.length > 0 && run.hooks.shouldPublish.call(artifacts) !== false) {
+        await guard(run.hooks.publish.promise(artifacts));
+        status = 'published';
+        reason = `${artifacts.length} artifact(s) published`;
+      }
+      db.completeAttempt(attemptId, this.runId, status, reason);
+      if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
+      rmSync(task.workDir, { recursive: true, force: true });
+      task.log(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return { ok: true, status, reason, artifacts };
+    } catch (err) {
+      clearTimeout(timer);
+      const aborted = controller.signal.aborted ? controller.signal.reason : null;
+      const interrupted = aborted instanceof RunInterruptedError;
+      const failure: FailureClass = aborted instanceof BuildTimeoutError ? 'timeout' : interrupted ? 'cancelled' : failureClassOf(err, phase);
+      const reason = aborted instanceof BuildTimeoutError ? aborted.message : interrupted ? 'interrupted' : errorMessage(err);
+      try {
+        task.log(`=== ${interrupted ? 'interrupted' : `failed (${failure})`}: ${reason}`);
+        if (!interrupted && err instanceof Error && err.stack && failure === 'internal') task.log(err.stack);
+      } catch {
+        // The log dir may be gone; the reason is in the database anyway.
+      }
+      return { ok: false, failure, reason, interrupted };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async hashArtifacts(list: Artifact[]): Promise<Artifact[]> {
+    const out: Artifact[] = [];
+    for (const a of list) {
+      let hashed: { sha256: string; size: number };
+      try {
+        fsyncFile(a.path);
+        hashed = await hashFile(a.path);
+      } catch (err) {
+        throw Object.assign(new Error(`artifact ${a.path} is not readable: ${errorMessage(err)}`), { failure: 'build' });
+      }
+      if (a.sha256 && a.sha256 !== hashed.sha256) {
+        throw Object.assign(new Error(`artifact ${a.path} changed after its builder hashed it (${a.sha256} ≠ ${hashed.sha256})`), { failure: 'internal' });
+      }
+      out.push({ ...a, filename: a.filename || basename(a.path), sha256: hashed.sha256, size: hashed.size });
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ state, events, summary
+
+  private result(key: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): TaskResult {
+    const t = this.tasks.get(key)!;
+    const previous = this.results.get(key);
+    return {
+      id: t.node.id,
+      target: t.target,
+      status,
+      reason,
+      attempt: this.attempts.get(key) ?? 0,
+      durationMs: extra.durationMs ?? 0,
+      artifacts: extra.artifacts ?? previous?.artifacts ?? [],
+      ...(extra.failure ? { failure: extra.failure } : {}),
+      ...((extra.logFile ?? previous?.logFile) ? { logFile: extra.logFile ?? previous?.logFile } : {}),
+    };
+  }
+
+  private emit(key: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): void {
+    const result = this.result(key, status, reason, extra);
+    this.results.set(key, result);
+    this.run.hooks.taskEnd.call(result);
+  }
+
+  private async finish(startedAt: string): Promise<ExecuteOutcome> {
+    // What never started stays not built: say why in the database and the results.
+    const notStarted = this.interrupted ? 'not started: run interrupted' : 'not started: --fail-fast after a failure';
+    const leftover = this.scheduler.pendingIds().filter((k) => this.results.get(k)?.status !== 'interrupted');
+    if (leftover.length) {
+      this.db.setStatuses(leftover.map((k) => ({ packageId: this.packageIds.get(k)!, to: 'planned' as const, reason: notStarted })), this.runId);
+      for (const k of leftover) this.emit(k, 'planned', notStarted);
+    }
+    const results = [...this.results.values()];
+    const counts: Record<string, number> = {};
+    for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    const bad = results.some((r) => r.status === 'failed' || r.status === 'blocked') || leftover.length > 0;
+    const outcome = this.interrupted ? 'interrupted' : bad ? 'failed' : 'success';
+    this.db.endRun(this.runId, outcome);
+    const summary: RunSummary = { runId: this.runId, startedAt, endedAt: new Date().toISOString(), counts, results, interrupted: this.interrupted };
+    try {
+      await this.run.hooks.report.promise(summary);
+    } catch (err) {
+      this.notice(`a report failed: ${errorMessage(err)}`);
+    }
+    return { runId: this.runId, summary, exitCode: this.interrupted ? 130 : bad ? 1 : 0 };
+  }
+
+  /** Plan nodes that are not built (excluded, present, blocked, render errors) still get a row in status. */
+  private recordUnplanned(): void {
+    const changes: Parameters<StateDb['setStatuses']>[0] = [];
+    this.db.db.transaction(() => {
+      for (const plan of this.plans) {
+        plan.graph.forEachNode((id, node) => {
+          if (node.status === 'planned') return;
+          const row = this.db.ensurePackage(
+            { node: id, subdir: plan.target.subdir, python: plan.target.python },
+            { feedstock: node.feedstock, outputs: node.outputs, recipeHash: node.recipeHash },
+          );
+          changes.push({ packageId: row.id, to: planStatusToTask(node.status), reason: node.reason ?? node.exclusion?.reason ?? null, failure: null });
+        });
+      }
+    }).immediate();
+    this.db.setStatuses(changes, this.runId);
+  }
+
+  /** Critical-path weights: past durations per task; unknown ones get the mean of the known (else 1). */
+  private estimates(): { byKey: Map<string, number>; fallback: number } {
+    const past = this.db.durations();
+    const byKey = new Map<string, number>();
+    for (const key of this.tasks.keys()) {
+      const d = past.get(key);
+      if (d !== undefined) byKey.set(key, Math.max(1, d));
+    }
+    const known = [...byKey.values()];
+    return { byKey, fallback: known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1 };
+  }
+
+  private resources(t: ExecTask): string[] {
+    const out = [`arch:${t.target.subdir}`];
+    // The builder of a subdir is the first tap of its build hook (known before the task runs).
+    const builder = this.run.hooks.build.get(t.target.subdir)?.taps[0]?.name;
+    if (builder) out.push(`builder:${builder}`);
+    return out;
+  }
+
+  private limits(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [arch, n] of Object.entries(this.config.limits.arch)) out[`arch:${arch}`] = n;
+    for (const [builder, n] of Object.entries(this.config.limits.builder)) out[`builder:${builder}`] = n;
+    return out;
+  }
+}

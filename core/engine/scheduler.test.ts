@@ -1,0 +1,140 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Scheduler, SchedulerCycleError, type SchedTask } from './scheduler.ts';
+import { simulateSchedule } from './scheduler-simulate.ts';
+
+const tasks = (spec: Record<string, string[]>): SchedTask[] =>
+  Object.entries(spec).map(([id, deps]) => ({ id, deps }));
+
+const scheduler = suite('Scheduler');
+
+scheduler('orders ready tasks by critical path, then transitive dependents, then id', () => {
+  // a → b → c (long chain), d (leaf), e → f, e → g (two dependents, short)
+  const s = new Scheduler(tasks({ a: [], b: ['a'], c: ['b'], d: [], e: [], f: ['e'], g: ['e'] }));
+  assert.is(s.priorityOf('a'), 3);
+  assert.is(s.priorityOf('e'), 2);
+  assert.is(s.fanoutOf('e'), 2);
+  assert.is(s.fanoutOf('a'), 2);
+  assert.equal(s.readyIds(), ['a', 'e', 'd']);
+});
+
+scheduler('uses durations for the critical path :: a short chain of slow tasks beats a long chain', () => {
+  const s = new Scheduler(tasks({ a: [], b: ['a'], c: ['b'], x: [] }), { durations: new Map([['x', 10]]) });
+  assert.equal(s.readyIds(), ['x', 'a']);
+});
+
+scheduler('a task becomes ready as soon as its dependencies are done, not its stage', () => {
+  const s = new Scheduler(tasks({ a: [], slow: [], b: ['a'] }), { durations: new Map([['slow', 5]]) });
+  assert.is(s.next(), 'slow');
+  assert.is(s.next(), 'a');
+  s.succeed('a');
+  assert.is(s.next(), 'b');
+});
+
+scheduler('stages policy waits for the whole previous generation', () => {
+  const s = new Scheduler(tasks({ a: [], slow: [], b: ['a'] }), { policy: 'stages' });
+  assert.ok(s.next());
+  assert.ok(s.next());
+  s.succeed('a');
+  assert.is(s.next(), null);
+  s.succeed('slow');
+  assert.is(s.next(), 'b');
+});
+
+scheduler('a failure blocks every transitive dependent, with the root failure', () => {
+  const s = new Scheduler(tasks({ a: [], b: ['a'], c: ['b'], d: ['c', 'x'], x: [] }));
+  assert.is(s.next(), 'a');
+  const blocked = s.fail('a');
+  assert.equal(blocked.map((b) => b.id).sort(), ['b', 'c', 'd']);
+  assert.ok(blocked.every((b) => b.by === 'a'));
+  assert.is(s.next(), 'x');
+  s.succeed('x');
+  assert.ok(s.finished);
+});
+
+scheduler('a failure known before the run (pending task) blocks too', () => {
+  const s = new Scheduler(tasks({ a: [], b: ['a'] }));
+  assert.equal(s.fail('a'), [{ id: 'b', by: 'a' }]);
+  assert.ok(s.finished);
+});
+
+scheduler('resource limits :: at most one win-64 build at a time', () => {
+  const s = new Scheduler(
+    [
+      { id: 'w1', deps: [], resources: ['arch:win-64'] },
+      { id: 'w2', deps: [], resources: ['arch:win-64'] },
+      { id: 'l1', deps: [], resources: ['arch:linux-64'] },
+    ],
+    { limits: { 'arch:win-64': 1 } },
+  );
+  assert.is(s.next(), 'l1');
+  assert.is(s.next(), 'w1');
+  assert.is(s.next(), null);
+  s.succeed('w1');
+  assert.is(s.next(), 'w2');
+});
+
+scheduler('release and requeue :: a retried task gives its slot back', () => {
+  const s = new Scheduler(tasks({ a: [], b: ['a'] }));
+  assert.is(s.next(), 'a');
+  s.release('a');
+  assert.is(s.next(), null);
+  s.requeue('a');
+  assert.is(s.next(), 'a');
+  s.succeed('a');
+  assert.is(s.next(), 'b');
+});
+
+scheduler('a cycle is an error that names its path', () => {
+  try {
+    new Scheduler(tasks({ a: ['c'], b: ['a'], c: ['b'], d: [] }));
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, SchedulerCycleError);
+    assert.match((err as Error).message, /a → b → c → a|b → c → a → b|c → a → b → c/);
+  }
+});
+
+scheduler.run();
+
+const simulation = suite('simulateSchedule');
+
+simulation('critical path beats stage by stage on a graph with a long chain', () => {
+  // Stage 0: a long chain head L0 plus 4 short independent tasks; the chain L0→L1→L2→L3 takes 4×4.
+  // Stage by stage, L1 waits for every stage-0 task; with the critical path it starts at once.
+  const spec: Record<string, string[]> = { L0: [], L1: ['L0'], L2: ['L1'], L3: ['L2'] };
+  const durations = new Map<string, number>([['L0', 4], ['L1', 4], ['L2', 4], ['L3', 4]]);
+  for (let i = 0; i < 4; i++) {
+    spec[`s${i}`] = [];
+    durations.set(`s${i}`, 5);
+    spec[`t${i}`] = [`s${i}`];
+    durations.set(`t${i}`, 1);
+  }
+  const t = tasks(spec);
+  const cp = simulateSchedule(t, durations, 2, 'critical-path');
+  const st = simulateSchedule(t, durations, 2, 'stages');
+  // Total work 16 + 20 + 4 = 40 on 2 workers: 20 is the lower bound; critical path reaches it.
+  assert.is(cp.makespan, 20);
+  assert.ok(st.makespan > cp.makespan, `stages ${st.makespan} vs critical path ${cp.makespan}`);
+  assert.is(st.makespan, 26);
+  assert.is(cp.starts.get('L0'), 0);
+});
+
+simulation('respects dependencies and the worker count', () => {
+  const t = tasks({ a: [], b: ['a'], c: ['a'], d: ['b', 'c'] });
+  const r = simulateSchedule(t, new Map(), 1, 'critical-path');
+  assert.is(r.makespan, 4);
+  assert.is(r.order[0], 'a');
+  assert.is(r.order[3], 'd');
+  assert.is(simulateSchedule(t, new Map(), 2, 'critical-path').makespan, 3);
+});
+
+simulation('wrong estimates make a worse schedule than true durations', () => {
+  const t = tasks({ zbig: [], x1: [], x2: [], x3: [] });
+  const durations = new Map([['zbig', 9], ['x1', 3], ['x2', 3], ['x3', 3]]);
+  assert.is(simulateSchedule(t, durations, 2, 'critical-path').makespan, 9);
+  // Unknown durations (all 1): ids decide, zbig starts last.
+  assert.is(simulateSchedule(t, durations, 2, 'critical-path', { estimates: new Map() }).makespan, 12);
+});
+
+simulation.run();

@@ -1,0 +1,309 @@
+// The pure scheduling core: which task to start next, given what is done, what is running and the
+// concurrency limits. No I/O and no clock: the executor (execute.ts) drives it with real builds,
+// `simulateSchedule` (scheduler-simulate.ts) drives it with virtual time.
+//
+// Not stage by stage: a task is ready as soon as every dependency is done. Ready tasks are ordered
+// by the longest remaining path to the end of the graph (the critical path, weighted by expected
+// durations), then by the number of transitive dependents, then by id (deterministic).
+// The 'stages' policy is the baseline we compare against: a task may start only once every task of
+// every earlier topological generation has finished (how buildout-style staged scripts run).
+
+export interface SchedTask {
+  /** Unique key. */
+  id: string;
+  /** Keys of the tasks this one needs done first (unknown keys are ignored). */
+  deps: string[];
+  /** Limited resources the task holds while running, e.g. `arch:win-64`, `builder:rebuild:builder-script`. */
+  resources?: string[];
+}
+
+export type SchedulePolicy = 'critical-path' | 'stages';
+
+export interface SchedulerOptions {
+  policy?: SchedulePolicy;
+  /** Expected duration per key; missing keys get `defaultDuration`. */
+  durations?: ReadonlyMap<string, number>;
+  defaultDuration?: number;
+  /** Caps per resource name (a task holding a resource at its cap must wait). */
+  limits?: Readonly<Record<string, number>>;
+}
+
+export type SchedState = 'pending' | 'running' | 'done' | 'failed' | 'blocked';
+
+export interface Blocked {
+  id: string;
+  /** The failed task at the root of the block. */
+  by: string;
+}
+
+export class UnknownTaskError extends Error {
+  override name = 'UnknownTaskError';
+  constructor(readonly id: string) {
+    super(`scheduler: unknown task ${id}`);
+  }
+}
+
+export class SchedulerCycleError extends Error {
+  override name = 'SchedulerCycleError';
+  constructor(readonly path: string[]) {
+    super(`scheduler: the task graph has a cycle: ${path.join(' → ')} → ${path[0]}`);
+  }
+}
+
+interface Entry {
+  id: string;
+  index: number;
+  deps: number[];
+  dependents: number[];
+  resources: string[];
+  missing: number;
+  state: SchedState;
+  stage: number;
+  priority: number;
+  fanout: number;
+}
+
+export class Scheduler {
+  private readonly entries: Entry[] = [];
+  private readonly byId = new Map<string, Entry>();
+  private readonly ready = new Set<Entry>();
+  private readonly inUse = new Map<string, number>();
+  private readonly limits: Readonly<Record<string, number>>;
+  private readonly policy: SchedulePolicy;
+  /** Unfinished (pending or running) tasks per stage, for the 'stages' policy. */
+  private readonly openPerStage: number[] = [];
+  private currentStage = 0;
+  private open: number;
+
+  constructor(tasks: readonly SchedTask[], options: SchedulerOptions = {}) {
+    this.policy = options.policy ?? 'critical-path';
+    this.limits = options.limits ?? {};
+    for (const t of tasks) {
+      if (this.byId.has(t.id)) throw new Error(`scheduler: duplicate task ${t.id}`);
+      const e: Entry = {
+        id: t.id, index: this.entries.length, deps: [], dependents: [], resources: t.resources ?? [],
+        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0,
+      };
+      this.entries.push(e);
+      this.byId.set(t.id, e);
+    }
+    for (const t of tasks) {
+      const e = this.byId.get(t.id)!;
+      for (const d of new Set(t.deps)) {
+        const dep = this.byId.get(d);
+        if (!dep || dep === e) continue;
+        e.deps.push(dep.index);
+        dep.dependents.push(e.index);
+      }
+      e.missing = e.deps.length;
+    }
+    const order = this.topologicalOrder();
+    const duration = (e: Entry) => options.durations?.get(e.id) ?? options.defaultDuration ?? 1;
+    for (const e of order) e.stage = e.deps.reduce((m, d) => Math.max(m, this.entries[d].stage + 1), 0);
+    for (let i = order.length - 1; i >= 0; i--) {
+      const e = order[i];
+      e.priority = duration(e) + e.dependents.reduce((m, d) => Math.max(m, this.entries[d].priority), 0);
+    }
+    this.countDescendants();
+    for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
+    this.open = this.entries.length;
+    for (const e of this.entries) if (e.missing === 0) this.ready.add(e);
+  }
+
+  /** Critical-path length (expected time from this task's start to the end of the graph). */
+  priorityOf(id: string): number {
+    return this.get(id).priority;
+  }
+
+  /** Number of transitive dependents. */
+  fanoutOf(id: string): number {
+    return this.get(id).fanout;
+  }
+
+  /** Topological generation (0 = no dependencies). */
+  stageOf(id: string): number {
+    return this.get(id).stage;
+  }
+
+  stateOf(id: string): SchedState {
+    return this.get(id).state;
+  }
+
+  get runningCount(): number {
+    let n = 0;
+    for (const e of this.entries) if (e.state === 'running') n++;
+    return n;
+  }
+
+  /** True when nothing is pending or running any more. */
+  get finished(): boolean {
+    return this.open === 0;
+  }
+
+  /** Ready task keys, best first (ignoring limits). */
+  readyIds(): string[] {
+    return this.sortedReady().map((e) => e.id);
+  }
+
+  /**
+   * The best ready task whose resources are below their limits, marked running; null when none
+   * can start now. `slotsFree` is checked by the caller (the worker count).
+   */
+  next(): string | null {
+    for (const e of this.sortedReady()) {
+      if (this.policy === 'stages' && e.stage > this.currentStage) break;
+      if (!this.fits(e)) continue;
+      this.ready.delete(e);
+      e.state = 'running';
+      for (const r of e.resources) this.inUse.set(r, (this.inUse.get(r) ?? 0) + 1);
+      return e.id;
+    }
+    return null;
+  }
+
+  /** A running task succeeded: its dependents may become ready. */
+  succeed(id: string): void {
+    const e = this.take(id);
+    e.state = 'done';
+    for (const d of e.dependents) {
+      const dep = this.entries[d];
+      if (--dep.missing === 0 && dep.state === 'pending') this.ready.add(dep);
+    }
+    this.close(e);
+  }
+
+  /** A running task gives its slot back and waits to be retried (`requeue`). */
+  release(id: string): void {
+    const e = this.take(id);
+    e.state = 'pending';
+  }
+
+  /** A released task may start again. */
+  requeue(id: string): void {
+    const e = this.get(id);
+    if (e.state !== 'pending' || e.missing !== 0) throw new Error(`scheduler: cannot requeue ${id} (${e.state})`);
+    this.ready.add(e);
+  }
+
+  /**
+   * A task failed (running, or pending: a failure known before the run). Every transitive
+   * dependent not yet finished is blocked; returns them with the root failure.
+   */
+  fail(id: string): Blocked[] {
+    const e = this.get(id);
+    if (e.state === 'running') this.take(id);
+    else if (e.state !== 'pending') throw new Error(`scheduler: cannot fail ${id} (${e.state})`);
+    this.ready.delete(e);
+    e.state = 'failed';
+    this.close(e);
+    const blocked: Blocked[] = [];
+    const stack = [...e.dependents];
+    while (stack.length) {
+      const d = this.entries[stack.pop()!];
+      if (d.state !== 'pending') continue;
+      d.state = 'blocked';
+      this.ready.delete(d);
+      this.close(d);
+      blocked.push({ id: d.id, by: id });
+      stack.push(...d.dependents);
+    }
+    return blocked;
+  }
+
+  /** Ids still pending (not started, not blocked): what an interrupted or fail-fast run leaves. */
+  pendingIds(): string[] {
+    return this.entries.filter((e) => e.state === 'pending').map((e) => e.id);
+  }
+
+  private get(id: string): Entry {
+    const e = this.byId.get(id);
+    if (!e) throw new UnknownTaskError(id);
+    return e;
+  }
+
+  private take(id: string): Entry {
+    const e = this.get(id);
+    if (e.state !== 'running') throw new Error(`scheduler: ${id} is not running (${e.state})`);
+    for (const r of e.resources) this.inUse.set(r, (this.inUse.get(r) ?? 1) - 1);
+    return e;
+  }
+
+  private close(e: Entry): void {
+    this.open--;
+    this.openPerStage[e.stage]--;
+    while (this.currentStage < this.openPerStage.length && this.openPerStage[this.currentStage] === 0) this.currentStage++;
+  }
+
+  private fits(e: Entry): boolean {
+    for (const r of e.resources) {
+      const cap = this.limits[r];
+      if (cap !== undefined && (this.inUse.get(r) ?? 0) >= cap) return false;
+    }
+    return true;
+  }
+
+  private sortedReady(): Entry[] {
+    const byStage = this.policy === 'stages';
+    return [...this.ready].sort(
+      (a, b) =>
+        (byStage ? a.stage - b.stage : 0) ||
+        b.priority - a.priority ||
+        b.fanout - a.fanout ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  }
+
+  /** Kahn's algorithm; a leftover means a cycle, reported with its path. */
+  private topologicalOrder(): Entry[] {
+    const indegree = this.entries.map((e) => e.deps.length);
+    const queue = this.entries.filter((e) => e.deps.length === 0);
+    const order: Entry[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const e = queue[i];
+      order.push(e);
+      for (const d of e.dependents) if (--indegree[d] === 0) queue.push(this.entries[d]);
+    }
+    if (order.length !== this.entries.length) throw new SchedulerCycleError(this.findCycle(indegree));
+    return order;
+  }
+
+  private findCycle(indegree: number[]): string[] {
+    // Walk dependencies among the leftover nodes until one repeats.
+    let e = this.entries.find((x) => indegree[x.index] > 0)!;
+    const seen = new Map<Entry, number>();
+    const path: Entry[] = [];
+    while (!seen.has(e)) {
+      seen.set(e, path.length);
+      path.push(e);
+      e = this.entries[e.deps.find((d) => indegree[d] > 0)!];
+    }
+    return path.slice(seen.get(e)).reverse().map((x) => x.id);
+  }
+
+  /** Transitive dependents per task: bitsets over the reverse topological order. */
+  private countDescendants(): void {
+    const n = this.entries.length;
+    const words = Math.ceil(n / 32);
+    const sets: Uint32Array[] = new Array(n);
+    const order = this.topologicalOrder();
+    for (let i = order.length - 1; i >= 0; i--) {
+      const e = order[i];
+      const set = new Uint32Array(words);
+      for (const d of e.dependents) {
+        set[d >>> 5] |= 1 << (d & 31);
+        const child = sets[d];
+        for (let w = 0; w < words; w++) set[w] |= child[w];
+      }
+      sets[e.index] = set;
+      let count = 0;
+      for (let w = 0; w < words; w++) {
+        let v = set[w];
+        while (v) {
+          v &= v - 1;
+          count++;
+        }
+      }
+      e.fanout = count;
+    }
+  }
+}

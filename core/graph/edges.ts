@@ -1,0 +1,181 @@
+// Dependency edges (dependency → dependent), each labelled with the requirements behind it.
+//
+// What blocks a build: the outputs named in build/host, plus everything their run requirements pull
+// in transitively (they must install into the build/host environments); those reasons carry `via`,
+// the chain of outputs that pulled them in. A node's own run and test requirements only block its
+// test (`blocksBuild` false unless another reason blocks). Specs only make edges when an aggregate
+// output satisfies them (see output-index.ts); a node's requirement on its own outputs is no edge.
+// The run closure of an output is computed once and shared by every dependent (no O(n²) walks).
+import type { DependencyEdge, EdgeReason, PackageNode, Section } from '../engine/types.ts';
+import { type MatchSpec, parseMatchSpec } from '../conda/match-spec.ts';
+import type { PackageGraph } from './package-graph.ts';
+import type { OutputIndex } from './output-index.ts';
+
+interface Resolved {
+  node: string;
+  output: string;
+}
+
+interface ClosureItem extends Resolved {
+  spec: string;
+  via: string[];
+}
+
+/** Where the builder reads nodes from (a Map, or the graph itself). */
+export interface NodeLookup {
+  get(id: string): PackageNode | undefined;
+}
+
+/** The graph as a NodeLookup (nodes added later, e.g. bootstrap builds, are seen too). */
+export function graphLookup(graph: PackageGraph): NodeLookup {
+  return { get: (id) => (graph.hasNode(id) ? graph.getNodeAttributes(id) : undefined) };
+}
+
+/** Redirects resolutions: a spec that resolves to key resolves to value (a bootstrap build). */
+export type ResolutionOverride = ReadonlyMap<string, string>;
+
+export class EdgeBuilder {
+  private readonly specs = new Map<string, MatchSpec | null>();
+  private readonly resolutions = new Map<string, Resolved[]>();
+  private readonly closures = new Map<string, ClosureItem[]>();
+  private readonly runSpecs = new Map<string, string[]>();
+
+  constructor(
+    private readonly nodes: NodeLookup,
+    private readonly index: OutputIndex,
+    private readonly warn: (node: PackageNode, message: string) => void = () => {},
+  ) {}
+
+  private parse(spec: string, node: PackageNode): MatchSpec | null {
+    let ms = this.specs.get(spec);
+    if (ms === undefined) {
+      try {
+        ms = parseMatchSpec(spec);
+      } catch (err) {
+        ms = null;
+        this.warn(node, `${(err as Error).message} (ignored)`);
+      }
+      this.specs.set(spec, ms);
+    }
+    return ms;
+  }
+
+  private resolve(spec: string, node: PackageNode, override?: ResolutionOverride): Resolved[] {
+    let list = this.resolutions.get(spec);
+    if (!list) {
+      const ms = this.parse(spec, node);
+      const r = ms ? this.index.resolve(ms) : null;
+      list = !r ? [] : r.kind === 'node' ? [{ node: r.node, output: r.output }] : r.candidates.map((c) => ({ node: c, output: r.output }));
+      this.resolutions.set(spec, list);
+    }
+    if (!override?.size) return list;
+    return list.map((r) => (override.has(r.node) ? { node: override.get(r.node)!, output: r.output } : r));
+  }
+
+  /** Run requirements of one output of a node, over its non-skipped variants. */
+  private outputRunSpecs(nodeId: string, output: string): string[] {
+    const key = `${nodeId}\0${output}`;
+    let specs = this.runSpecs.get(key);
+    if (!specs) {
+      const set = new Set<string>();
+      for (const v of this.nodes.get(nodeId)?.variants ?? []) {
+        if (v.skip) continue;
+        for (const o of v.outputs) if (o.name.toLowerCase() === output) for (const s of o.requirements.run) set.add(s);
+      }
+      specs = [...set];
+      this.runSpecs.set(key, specs);
+    }
+    return specs;
+  }
+
+  /** Everything the run requirements of (node, output) pull in, breadth first, with the chain of outputs. */
+  private closure(start: Resolved, override?: ResolutionOverride): ClosureItem[] {
+    const key = `${start.node}\0${start.output}`;
+    const memo = !override?.size;
+    if (memo) {
+      const hit = this.closures.get(key);
+      if (hit) return hit;
+    }
+    const items: ClosureItem[] = [];
+    const seen = new Set([key]);
+    const queue: { at: Resolved; via: string[] }[] = [{ at: start, via: [start.output] }];
+    for (let i = 0; i < queue.length; i++) {
+      const { at, via } = queue[i];
+      const owner = this.nodes.get(at.node);
+      if (!owner) continue;
+      for (const spec of this.outputRunSpecs(at.node, at.output)) {
+        for (const r of this.resolve(spec, owner, override)) {
+          const k = `${r.node}\0${r.output}`;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          items.push({ ...r, spec, via });
+          queue.push({ at: r, via: [...via, r.output] });
+        }
+      }
+    }
+    if (memo) this.closures.set(key, items);
+    return items;
+  }
+
+  /** The edges into `node`: dependency id → edge. `override` redirects dependencies (bootstrap builds). */
+  dependenciesOf(node: PackageNode, override?: ResolutionOverride): Map<string, DependencyEdge> {
+    const deps = new Map<string, DependencyEdge>();
+    const keys = new Map<string, Set<string>>();
+    const add = (from: string, reason: EdgeReason, blocks: boolean, key: string) => {
+      if (from === node.id) return;
+      let edge = deps.get(from);
+      if (!edge) {
+        deps.set(from, (edge = { blocksBuild: false, reasons: [] }));
+        keys.set(from, new Set());
+      }
+      const seen = keys.get(from)!;
+      if (seen.has(key)) return;
+      seen.add(key);
+      edge.reasons.push(reason);
+      if (blocks) edge.blocksBuild = true;
+    };
+    const direct = (section: Section, spec: string, blocks: boolean) => {
+      for (const r of this.resolve(spec, node, override)) {
+        add(r.node, { section, spec, output: r.output }, blocks, `${section}|${spec}|${r.output}`);
+        if (!blocks) continue;
+        // The dependency's run requirements install into this build's environment too.
+        for (const item of this.closure(r, override)) {
+          add(item.node, { section, spec: item.spec, output: item.output, via: item.via }, true, `via|${item.output}`);
+        }
+      }
+    };
+    for (const v of node.variants) {
+      if (v.skip) continue;
+      for (const o of v.outputs) {
+        for (const spec of o.requirements.build) direct('build', spec, true);
+        for (const spec of o.requirements.host) direct('host', spec, true);
+        for (const spec of o.requirements.run) direct('run', spec, false);
+        for (const spec of o.test.requires) direct('test', spec, false);
+      }
+    }
+    return deps;
+  }
+}
+
+/** Add (or merge into) the edge from → to. */
+export function addDependencyEdge(graph: PackageGraph, from: string, to: string, edge: DependencyEdge): void {
+  const existing = graph.edge(from, to);
+  if (existing === undefined) {
+    graph.addDirectedEdge(from, to, edge);
+    return;
+  }
+  graph.updateEdgeAttributes(existing, (attrs) => ({
+    blocksBuild: attrs.blocksBuild || edge.blocksBuild,
+    reasons: [...attrs.reasons, ...edge.reasons],
+  }));
+}
+
+/** Compute and add the edges into every node of the graph (sorted, so edge order is deterministic). */
+export function buildEdges(graph: PackageGraph, builder: EdgeBuilder): void {
+  for (const id of [...graph.nodes()].sort()) {
+    const deps = builder.dependenciesOf(graph.getNodeAttributes(id));
+    for (const from of [...deps.keys()].sort()) {
+      if (graph.hasNode(from)) addDependencyEdge(graph, from, id, deps.get(from)!);
+    }
+  }
+}

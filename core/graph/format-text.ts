@@ -1,0 +1,40 @@
+// `rebuild plan` text output: per target the tally, the stages, the critical path, cycles, errors,
+// warnings, and every node not planned with its reason.
+import { targetKey } from '../engine/types.ts';
+import type { Plan } from './plan.ts';
+import { formatCyclePath } from './cycles.ts';
+
+export function formatPlanText(plan: Plan): string {
+  const lines: string[] = [];
+  const c = plan.counts;
+  lines.push(`${targetKey(plan.target)}: ${c.planned} planned, ${c.present} present, ${c.excluded} excluded, ${c.blocked} blocked, ${c.error} error`);
+  lines.push(`stages (${plan.stages.length}):`);
+  plan.stages.forEach((stage, i) => lines.push(`  ${i + 1}: ${stage.join(' ')}`));
+  lines.push(`critical path (${plan.criticalPath.length}): ${plan.criticalPath.join(' → ') || '-'}`);
+  if (plan.cycles.length) {
+    lines.push(`cycles (${plan.cycles.length}):`);
+    for (const cycle of plan.cycles) {
+      const how = cycle.brokenBy ? `broken by ${cycle.brokenBy}` : `NOT broken: ${cycle.suggestion}`;
+      lines.push(`  ${formatCyclePath(cycle.path)}  [${how}]`);
+      cycle.path.forEach((from, i) => {
+        const to = cycle.path[(i + 1) % cycle.path.length];
+        const labels = cycle.edges[i].map((r) => `${r.section}: ${r.spec}${r.via ? ` via ${r.via.join(' → ')}` : ''}`);
+        lines.push(`    ${from} → ${to}: ${labels.join('; ') || '(added by a plugin)'}`);
+      });
+    }
+  }
+  if (plan.errors.length) {
+    lines.push(`errors (${plan.errors.length}):`);
+    for (const e of plan.errors) lines.push(`  ${e.kind}: ${e.message}`);
+  }
+  if (plan.warnings.length) {
+    lines.push(`warnings (${plan.warnings.length}):`);
+    for (const w of plan.warnings) lines.push(`  ${w.file ? `${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ` : w.feedstock ? `${w.feedstock}: ` : ''}${w.message}`);
+  }
+  const notPlanned = plan.nodes.filter((n) => n.status !== 'planned');
+  if (notPlanned.length) {
+    lines.push('not planned:');
+    for (const n of notPlanned) lines.push(`  ${n.id}: ${n.status}${n.reason ? ` (${n.reason})` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

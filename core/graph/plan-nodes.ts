@@ -1,0 +1,48 @@
+// The plan's view of the graph: one PlanNode per node with what it depends on (every reason of
+// every incoming edge) and the tally per status.
+import type { PlanStatus, Section } from '../engine/types.ts';
+import type { PackageGraph } from './package-graph.ts';
+import type { PlanDependency, PlanNode } from './plan.ts';
+
+const SECTION_ORDER: Record<Section, number> = { build: 0, host: 1, run: 2, test: 3 };
+
+export function toPlanNodes(graph: PackageGraph): PlanNode[] {
+  return graph
+    .nodes()
+    .sort()
+    .map((id) => {
+      const n = graph.getNodeAttributes(id);
+      const dependsOn: PlanDependency[] = [];
+      graph.forEachInEdge(id, (_e, edge, source) => {
+        for (const r of edge.reasons) {
+          dependsOn.push({
+            id: source,
+            section: r.section,
+            spec: r.spec,
+            output: r.output,
+            ...(r.via ? { via: r.via } : {}),
+            blocksBuild: r.section === 'build' || r.section === 'host',
+          });
+        }
+      });
+      dependsOn.sort((a, b) => a.id.localeCompare(b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || a.spec.localeCompare(b.spec));
+      return {
+        id,
+        feedstock: n.feedstock,
+        outputs: n.outputs,
+        status: n.status,
+        reason: n.reason,
+        kind: n.exclusion?.kind ?? null,
+        bootstrap: n.bootstrap,
+        ...(n.extraVersion !== undefined ? { extraVersion: n.extraVersion } : {}),
+        pythonDependency: n.pythonDependency,
+        dependsOn,
+      };
+    });
+}
+
+export function countStatuses(nodes: readonly { status: PlanStatus }[]): Record<PlanStatus, number> {
+  const counts: Record<PlanStatus, number> = { planned: 0, present: 0, excluded: 0, blocked: 0, error: 0 };
+  for (const n of nodes) counts[n.status]++;
+  return counts;
+}

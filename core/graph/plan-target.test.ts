@@ -1,0 +1,373 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { planRun, planTarget } from './plan-target.ts';
+import { output, recipeRef, recipesOf, testEngine, testRun, variant, type FakeAggregate } from './fixtures/recipes.ts';
+import { select } from '../../plugins/select/index.ts';
+import type { Plan } from './plan.ts';
+import type { ResolvedConfig } from '../config/resolved.ts';
+import type { Plugin } from '../engine/plugin.ts';
+import type { Target } from '../engine/types.ts';
+
+const LINUX: Target = { subdir: 'linux-64', python: '3.13' };
+const WIN: Target = { subdir: 'win-64', python: '3.13' };
+const noBootstrap = { bootstrap: { python: false, chain: [], variants: {} } };
+
+async function plan(aggregate: FakeAggregate, config: Partial<ResolvedConfig> = {}, plugins: Plugin[] = [select()], target = LINUX): Promise<Plan> {
+  return planTarget(testRun(aggregate, config, plugins), target, { recipes: recipesOf(aggregate) });
+}
+const node = (p: Plan, id: string) => {
+  const n = p.nodes.find((x) => x.id === id);
+  if (!n) throw new Error(`no node ${id} in ${p.nodes.map((x) => x.id).join(', ')}`);
+  return n;
+};
+const deps = (p: Plan, id: string) => node(p, id).dependsOn.map((d) => `${d.id} ${d.section} ${d.spec}${d.via ? ` via ${d.via.join('>')}` : ''}`);
+const edge = (p: Plan, from: string, to: string) => p.graph.getEdgeAttributes(p.graph.edge(from, to)!);
+const stageOf = (p: Plan, id: string) => p.stages.findIndex((s) => s.includes(id));
+
+// ------------------------------------------------------------------ selection
+
+const selection = suite('planTarget: selection');
+
+selection('python in build, host, run or a python_abi pin puts a feedstock in the set; none keeps it out', async () => {
+  const p = await plan(
+    {
+      python: { version: '3.13.1' },
+      hosty: { host: ['python 3.13.*'] },
+      buildy: { build: ['python'] },
+      runny: { run: ['python >=3.13,<3.14.0a0'] },
+      abi: { run: ['python_abi 3.13.* *_cp313'] },
+      zlib: { host: ['make'] },
+      usezlib: { host: ['zlib', 'python'] },
+    },
+    noBootstrap,
+  );
+  assert.equal(node(p, 'hosty').pythonDependency, 'host: python 3.13.*');
+  assert.equal(node(p, 'buildy').pythonDependency, 'build: python');
+  assert.equal(node(p, 'runny').pythonDependency, 'run: python >=3.13,<3.14.0a0');
+  assert.equal(node(p, 'abi').pythonDependency, 'run: python_abi 3.13.* *_cp313');
+  assert.equal(node(p, 'python').pythonDependency, 'provides python');
+  for (const id of ['hosty', 'buildy', 'runny', 'abi', 'python', 'usezlib']) assert.is(node(p, id).status, 'planned', id);
+  assert.is(node(p, 'zlib').status, 'excluded');
+  assert.is(node(p, 'zlib').kind, 'no-python');
+  // A no-python node stays in the graph so edges through it can be explained, but is never staged.
+  assert.equal(deps(p, 'usezlib'), ['python host python', 'zlib host zlib']);
+  assert.not.ok(p.stages.flat().includes('zlib'));
+  assert.equal(p.counts, { planned: 6, present: 0, excluded: 1, blocked: 0, error: 0 });
+});
+
+selection('noarch: python is excluded unless selection.noarch; a feedstock with one arch output stays', async () => {
+  const agg: FakeAggregate = {
+    purepy: { noarch: 'python', run: ['python >=3.8'] },
+    mixed: [output('mixed-core', { host: ['python'] }), output('mixed-docs', { noarch: 'python', run: ['python'] })],
+  };
+  const p = await plan(agg, noBootstrap);
+  assert.is(node(p, 'purepy').status, 'excluded');
+  assert.is(node(p, 'purepy').kind, 'noarch');
+  assert.is(node(p, 'mixed').status, 'planned');
+  const withNoarch = await plan(agg, { ...noBootstrap, selection: { noarch: true, prefer: {}, only: [] } });
+  assert.is(node(withNoarch, 'purepy').status, 'planned');
+});
+
+selection('every variant skipped for the target :: excluded as skipped', async () => {
+  const p = await plan({ winonly: (t) => [variant([output('winonly', { host: ['python'] })], t.subdir !== 'win-64')] }, noBootstrap);
+  assert.is(node(p, 'winonly').kind, 'skipped');
+  assert.match(node(p, 'winonly').reason!, /every variant is skipped for linux-64\/py3.13/);
+});
+
+selection('a plugin veto on run.hooks.select applies with its structured reason', async () => {
+  const veto: Plugin = {
+    name: 'test:veto',
+    apply: (e) => e.hooks.run.tap('test:veto', (run) => run.hooks.select.tap('test:veto', (n) => (n.id === 'b' ? { status: 'excluded', kind: 'policy', reason: 'not this year' } : undefined))),
+  };
+  const p = await plan({ a: { host: ['python'] }, b: { host: ['python'] } }, noBootstrap, [veto]);
+  assert.is(node(p, 'b').status, 'excluded');
+  assert.is(node(p, 'b').reason, 'not this year');
+  assert.is(node(p, 'a').status, 'planned');
+});
+
+selection('blocklist with arches: the entry and everything depending on it through blocking edges', async () => {
+  const agg: FakeAggregate = {
+    tensorflow: { version: '2.16.1', host: ['python'] },
+    keras: { host: ['python', 'tensorflow >=2'] },
+    kapp: { host: ['python', 'keras'] },
+    tfviz: { host: ['python'], run: ['tensorflow'] },
+  };
+  const blocklist = [{ name: 'tensorflow', reason: 'too-heavy' as const, note: 'CUDA builds', arches: ['linux-64' as const] }];
+  const p = await plan(agg, { ...noBootstrap, blocklist });
+  assert.is(node(p, 'tensorflow').status, 'excluded');
+  assert.is(node(p, 'tensorflow').reason, 'blocklisted (too-heavy: CUDA builds)');
+  assert.is(node(p, 'keras').status, 'blocked');
+  assert.is(node(p, 'keras').reason, 'blocked by tensorflow (too-heavy: CUDA builds)');
+  assert.is(node(p, 'kapp').reason, 'blocked by tensorflow (too-heavy: CUDA builds)');
+  // Only a run requirement: it does not wait on tensorflow's build.
+  assert.is(node(p, 'tfviz').status, 'planned');
+  const osx = await plan(agg, { ...noBootstrap, blocklist, arches: ['linux-64', 'osx-arm64'] }, [select()], { subdir: 'osx-arm64', python: '3.13' });
+  assert.ok(osx.nodes.every((n) => n.status === 'planned'));
+});
+
+selection.run();
+
+// ------------------------------------------------------------------ edges
+
+const edges = suite('planTarget: edges');
+
+edges('build/host edges block, with the run requirements of host deps pulled in via a chain', async () => {
+  const p = await plan(
+    {
+      numpy: { version: '2.1.0', host: ['python'], run: ['python', 'ext1 >=1'] },
+      ext1: { host: ['python'], run: ['ext2'] },
+      ext2: { host: ['python'] },
+      runonly: { host: ['python'] },
+      pytest: { host: ['python'] },
+      app: { host: ['python', 'numpy 2.*'], run: ['python', 'numpy', 'runonly'], test: ['pytest'] },
+    },
+    noBootstrap,
+  );
+  assert.equal(deps(p, 'app'), [
+    'ext1 host ext1 >=1 via numpy',
+    'ext2 host ext2 via numpy>ext1',
+    'numpy host numpy 2.*',
+    'numpy run numpy',
+    'pytest test pytest',
+    'runonly run runonly',
+  ]);
+  assert.ok(edge(p, 'numpy', 'app').blocksBuild);
+  assert.ok(edge(p, 'ext2', 'app').blocksBuild);
+  assert.not.ok(edge(p, 'runonly', 'app').blocksBuild);
+  assert.not.ok(edge(p, 'pytest', 'app').blocksBuild);
+  assert.ok(stageOf(p, 'app') > stageOf(p, 'ext2'));
+  assert.is(stageOf(p, 'runonly'), 0);
+  // numpy's run requirements do not block numpy itself: all five build first, together.
+  assert.is(stageOf(p, 'app'), 1);
+});
+
+edges('own outputs are no edge; unknown names are external; a multi-output sibling pin is not a cycle', async () => {
+  const p = await plan(
+    { pkg: [output('libpkg', { host: ['zlib'] }), output('py-pkg', { host: ['python', 'libpkg 1.0 h0_0', 'requests'], run: ['libpkg'] })] },
+    noBootstrap,
+  );
+  assert.equal(deps(p, 'pkg'), []);
+  assert.equal(p.stages, [['pkg']]);
+});
+
+edges('per-arch graphs differ :: a win-64-only host dependency', async () => {
+  const agg: FakeAggregate = {
+    pywin32: (t) => [variant([output('pywin32', { host: ['python'] })], t.subdir !== 'win-64')],
+    app: (t) => [output('app', { host: ['python', ...(t.subdir === 'win-64' ? ['pywin32'] : [])] })],
+  };
+  const run = testRun(agg, { ...noBootstrap, arches: ['linux-64', 'win-64'] }, [select()]);
+  const [linux, win] = await planRun(run, { recipes: recipesOf(agg) });
+  assert.equal(linux.target, LINUX);
+  assert.equal(win.target, WIN);
+  assert.equal(deps(linux, 'app'), []);
+  assert.is(node(linux, 'pywin32').kind, 'skipped');
+  assert.equal(deps(win, 'app'), ['pywin32 host pywin32']);
+  assert.equal(win.stages, [['pywin32'], ['app']]);
+  assert.not.ok(linux.graph === win.graph);
+});
+
+edges.run();
+
+// ------------------------------------------------------------------ output → feedstock
+
+const mapping = suite('planTarget: output → feedstock');
+
+mapping('python-3.10 vs python-3.13 feedstocks :: the one rendering the target python wins', async () => {
+  const p = await plan(
+    { 'python-3.10': [output('python', { version: '3.10.14' })], 'python-3.13': [output('python', { version: '3.13.1' })], app: { host: ['python'] } },
+    noBootstrap,
+  );
+  assert.equal(deps(p, 'app'), ['python-3.13 host python']);
+  assert.is(node(p, 'python-3.10').status, 'excluded');
+  assert.is(node(p, 'python-3.10').kind, 'superseded');
+  assert.match(node(p, 'python-3.10').reason!, /python is built by python-3.13 \(fits the target\)/);
+  assert.equal(p.errors, []);
+});
+
+mapping('two feedstocks for one output :: an error naming both, unless selection.prefer picks one', async () => {
+  const agg: FakeAggregate = {
+    'foo-a': [output('foo-py', { host: ['python'] })],
+    'foo-b': [output('foo-py', { host: ['python'] })],
+    app: { host: ['python', 'foo-py'] },
+  };
+  const p = await plan(agg, noBootstrap);
+  assert.is(p.errors.length, 1);
+  assert.is(p.errors[0].kind, 'ambiguous-output');
+  assert.match(p.errors[0].message, /output foo-py is built by several feedstocks: foo-a, foo-b/);
+  assert.equal(p.errors[0].nodes, ['foo-a', 'foo-b']);
+  assert.is(node(p, 'foo-a').status, 'error');
+  assert.is(node(p, 'foo-b').status, 'error');
+  assert.is(node(p, 'app').status, 'blocked');
+  assert.ok(p.warnings.some((w) => w.feedstock === 'foo-a' && /several feedstocks/.test(w.message)));
+
+  const preferred = await plan(agg, { ...noBootstrap, selection: { noarch: false, prefer: { 'foo-py': 'foo-b' }, only: [] } });
+  assert.equal(preferred.errors, []);
+  assert.equal(deps(preferred, 'app'), ['foo-b host foo-py']);
+  assert.is(node(preferred, 'foo-a').kind, 'superseded');
+});
+
+mapping('extra versions: specs only the older version satisfies depend on it; the main one wins ties', async () => {
+  const p = await plan(
+    {
+      numpy: { version: '2.1.0', host: ['python'] },
+      'numpy@1.26': { version: '1.26.4', host: ['python'] },
+      old: { host: ['python', 'numpy <2'] },
+      new: { host: ['python', 'numpy >=2'] },
+      any: { host: ['python', 'numpy'] },
+      none: { host: ['python', 'numpy 3.*'] },
+    },
+    noBootstrap,
+  );
+  assert.is(node(p, 'numpy@1.26').status, 'planned');
+  assert.is(node(p, 'numpy@1.26').extraVersion, '1.26');
+  assert.equal(deps(p, 'old'), ['numpy@1.26 host numpy <2']);
+  assert.equal(deps(p, 'new'), ['numpy host numpy >=2']);
+  assert.equal(deps(p, 'any'), ['numpy host numpy']);
+  assert.equal(deps(p, 'none'), []);
+  assert.equal(p.errors, []);
+});
+
+mapping.run();
+
+// ------------------------------------------------------------------ cycles and bootstrap
+
+const cycles = suite('planTarget: cycles and bootstrap');
+
+// flit's feedstock builds flit-core and flit; flit needs tomli, which is built with flit-core.
+const flitAggregate: FakeAggregate = {
+  flit: (_t, o) =>
+    o.bootstrap === 'true'
+      ? [output('flit-core', { host: ['python'] })]
+      : [output('flit-core', { host: ['python'] }), output('flit', { host: ['python', 'flit-core', 'tomli'], run: ['flit-core', 'tomli'] })],
+  tomli: { host: ['python', 'flit-core'] },
+  app: { host: ['python', 'flit'] },
+};
+
+cycles('a multi-output feedstock cycle is broken by its declared bootstrap variant', async () => {
+  const p = await plan(flitAggregate, { bootstrap: { python: false, chain: [], variants: { flit: { bootstrap: true } } } });
+  assert.equal(p.errors, []);
+  const boot = node(p, 'flit@bootstrap');
+  assert.ok(boot.bootstrap);
+  assert.equal(boot.outputs, ['flit-core']);
+  assert.equal(p.graph.getNodeAttributes('flit@bootstrap').recipe!.variantOverrides, { bootstrap: 'true' });
+  assert.equal(deps(p, 'tomli'), ['flit@bootstrap host flit-core']);
+  assert.equal(p.stages, [['flit@bootstrap'], ['tomli'], ['flit'], ['app']]);
+  assert.is(p.cycles.length, 1);
+  assert.is(p.cycles[0].brokenBy, 'flit@bootstrap');
+  assert.equal(p.cycles[0].path, ['flit', 'tomli']);
+  assert.equal(p.cycles[0].edges[0].map((r) => r.spec), ['flit-core']);
+  assert.equal(p.cycles[0].edges[1].map((r) => r.spec), ['tomli']);
+});
+
+cycles('a cycle with no declared way out :: error on its members, a suggestion, dependents blocked', async () => {
+  const p = await plan({ ...flitAggregate }, noBootstrap);
+  assert.is(p.cycles.length, 1);
+  assert.is(p.cycles[0].brokenBy, null);
+  assert.match(p.cycles[0].suggestion!, /bootstrap build of flit .*bootstrap.variants\['flit'\]/);
+  assert.is(node(p, 'flit').status, 'error');
+  assert.is(node(p, 'tomli').status, 'error');
+  assert.match(node(p, 'tomli').reason!, /in a dependency cycle: flit → tomli → flit/);
+  assert.is(node(p, 'app').status, 'blocked');
+  assert.is(node(p, 'app').reason, 'blocked by flit (cycle)');
+  assert.equal(p.errors.map((e) => e.kind), ['cycle']);
+  assert.equal(p.stages, []);
+});
+
+cycles('the suggestion names the member most others in the cycle need', async () => {
+  const p = await plan(
+    { a: { host: ['python', 'c'] }, b: { host: ['python', 'a'] }, c: { host: ['python', 'a', 'b'] } },
+    noBootstrap,
+  );
+  assert.is(p.cycles.length, 1);
+  assert.equal(p.cycles[0].path[0], 'a');
+  assert.match(p.cycles[0].suggestion!, /bootstrap build of a .*: 2 of the 3 members need it/);
+});
+
+function pythonAggregate(): FakeAggregate {
+  return {
+    python: (_t, o) => [output('python', { version: '3.13.1', run: o.bootstrap === 'true' ? [] : ['pip'] })],
+    wincertstore: { host: ['python'] },
+    certifi: { host: ['python'] },
+    setuptools: { host: ['python'] },
+    wheel: { host: ['python', 'setuptools'] },
+    pip: { host: ['python', 'setuptools', 'wheel'] },
+    requests: { host: ['python', 'pip', 'setuptools'] },
+  };
+}
+
+cycles('the python chain: python@bootstrap, certifi, setuptools, wheel, pip, python, then the rest', async () => {
+  const p = await plan(pythonAggregate());
+  assert.equal(p.errors, []);
+  // wincertstore is no chain member off win-64: it builds with the final python.
+  assert.equal(p.stages, [['python@bootstrap'], ['certifi'], ['setuptools'], ['wheel'], ['pip'], ['python'], ['requests', 'wincertstore']]);
+  assert.equal(p.criticalPath, ['python@bootstrap', 'certifi', 'setuptools', 'wheel', 'pip', 'python', 'requests']);
+  // The chain was a real cycle (python's run requirement pip lands in every python build env).
+  assert.ok(p.cycles.some((c) => c.brokenBy === 'python@bootstrap' && c.path.includes('pip')));
+  assert.equal(deps(p, 'setuptools'), ['certifi build (bootstrap chain)', 'python@bootstrap host python']);
+  assert.ok(deps(p, 'requests').includes('python host python'));
+});
+
+cycles('the python chain on win-64 starts with wincertstore', async () => {
+  const p = await plan(pythonAggregate(), { arches: ['win-64'] }, [select()], WIN);
+  assert.equal(p.criticalPath, ['python@bootstrap', 'wincertstore', 'certifi', 'setuptools', 'wheel', 'pip', 'python', 'requests']);
+});
+
+cycles.run();
+
+// ------------------------------------------------------------------ pipeline
+
+const pipeline = suite('planTarget: pipeline');
+
+pipeline('render errors and unclaimed recipes become error nodes; the others are planned; dependents blocked', async () => {
+  const broken = Object.assign(new Error('undefined variable foo'), { file: '/fixtures/agg/broken-feedstock/recipe/meta.yaml', line: 12 });
+  const agg: FakeAggregate = { broken: () => broken, ok: { host: ['python'] }, user: { host: ['python', 'broken'] } };
+  const run = testRun(agg, noBootstrap, [select()]);
+  const p = await planTarget(run, LINUX, { recipes: [...recipesOf(agg), recipeRef('ghost', { format: 'recipe.yaml' })] });
+  assert.is(node(p, 'broken').status, 'error');
+  assert.match(node(p, 'broken').reason!, /render error in \/fixtures\/agg\/broken-feedstock\/recipe\/meta.yaml:12: .*undefined variable foo/);
+  assert.is(node(p, 'ghost').status, 'error');
+  assert.match(node(p, 'ghost').reason!, /^no renderer for recipe.yaml/);
+  assert.is(node(p, 'ok').status, 'planned');
+  assert.is(node(p, 'user').reason, 'blocked by broken (render-error)');
+  assert.equal(p.errors.map((e) => e.nodes[0]).sort(), ['broken', 'ghost']);
+});
+
+pipeline('hooks: discover can add recipes, graph can add edges, planned sees the plan', async () => {
+  const agg: FakeAggregate = { a: { host: ['python'] }, b: { host: ['python'] } };
+  const seen: string[] = [];
+  const hooks: Plugin = {
+    name: 'test:hooks',
+    apply: (e) =>
+      e.hooks.run.tap('test:hooks', (run) => {
+        run.hooks.discover.tapPromise('test:hooks', async (recipes) => [...recipes, recipeRef('b')]);
+        run.hooks.graph.tapPromise('test:hooks', async (graph) => {
+          graph.addDirectedEdge('a', 'b', { blocksBuild: true, reasons: [{ section: 'build', spec: 'a (ordering)', output: 'a' }] });
+        });
+        run.hooks.planned.tap('test:hooks', (plan) => seen.push(plan.stages.flat().join(',')));
+      }),
+  };
+  const run = testEngine(agg, noBootstrap, [hooks]).createRun();
+  const p = await planTarget(run, LINUX, { recipes: [recipeRef('a')] });
+  assert.equal(p.stages, [['a'], ['b']]);
+  assert.equal(seen, ['a,b']);
+});
+
+pipeline('selection.only keeps the named feedstocks and what they need', async () => {
+  const p = await plan(
+    { a: { host: ['python'] }, b: { host: ['python', 'a'] }, c: { host: ['python'] } },
+    { ...noBootstrap, selection: { noarch: false, prefer: {}, only: ['b'] } },
+  );
+  assert.equal(p.stages, [['a'], ['b']]);
+  assert.is(node(p, 'c').kind, 'not-selected');
+});
+
+pipeline('two recipes with one feedstock name :: a duplicate-feedstock error, not a crash', async () => {
+  const agg: FakeAggregate = { a: { host: ['python'] } };
+  const run = testRun(agg, noBootstrap);
+  const p = await planTarget(run, LINUX, { recipes: [recipeRef('a'), recipeRef('a', { dir: '/other/a/recipe', file: '/other/a/recipe/meta.yaml' })] });
+  assert.is(node(p, 'a#2').status, 'error');
+  assert.equal(p.errors.map((e) => e.kind), ['duplicate-feedstock']);
+  assert.match(p.errors[0].message, /\/other\/a\/recipe/);
+});
+
+pipeline.run();

@@ -1,0 +1,175 @@
+// The plan pipeline of one target: discover → render (a few at a time, errors become error nodes)
+// → run exports → nodes → output index → edges → `prepareSelect`/`select` vetoes → selection.only
+// → `graph` hook → blocked propagation → python chain and bootstrap builds → cycle errors →
+// stages and critical path → `planned` hook. `planRun` discovers once and plans every target.
+import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../engine/types.ts';
+import type { Run } from '../engine/run.ts';
+import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
+const applyRunExports = (_r: RenderedRecipe[]) => {}; // TEMP
+import { readRepodata } from '../conda/repodata.ts';
+import { createPackageGraph, type PackageGraph } from './package-graph.ts';
+import type { Plan, PlanError } from './plan.ts';
+import { OutputIndex } from './output-index.ts';
+import { EdgeBuilder, buildEdges, graphLookup } from './edges.ts';
+import { applyOnly, applyOutputChoice, applySelectHook } from './selection.ts';
+import { propagateBlocked } from './blocklist-propagation.ts';
+import { applyPythonChain, breakCycles, type BootstrapContext } from './bootstrap.ts';
+import { formatCyclePath } from './cycles.ts';
+import { planStages } from './stages.ts';
+import { criticalPath } from './critical-path.ts';
+import { countStatuses, toPlanNodes } from './plan-nodes.ts';
+import { referenceDiff } from './reference-diff.ts';
+import { errorNode, nodeFromRendered, nodeId, renderRecipe, renderRecipes } from './render-nodes.ts';
+import { type ExtraVersionFailure, type RecipeResolver, extraVersionRecipes, withoutExtraVersionDirs } from './extra-versions.ts';
+
+export interface DiscoveredRecipes {
+  recipes: RecipeRef[];
+  warnings: RenderWarning[];
+  /** extraVersions entries whose recipe could not be resolved: error nodes in every target. */
+  failures: ExtraVersionFailure[];
+}
+
+export interface PlanOptions {
+  /** Plan these recipes instead of discovering the aggregates (they still pass through `run.hooks.discover`). */
+  recipes?: RecipeRef[];
+  /** Already discovered (planRun shares one discovery between targets). */
+  discovered?: DiscoveredRecipes;
+  /** Per node id, expected build durations: weights of the critical path (default 1 per node). */
+  durations?: Record<string, number>;
+  /** Renders in flight at once (default 4). */
+  renderConcurrency?: number;
+  /** Resolves extra-version recipe paths (default: recipeFromPath from core/recipes/discover.ts). */
+  resolveRecipe?: RecipeResolver;
+}
+
+/** Discover the run's recipes (aggregates + extra versions) and pass them through `run.hooks.discover`. */
+export async function discover(run: Run, options: PlanOptions = {}): Promise<DiscoveredRecipes> {
+  const warnings: RenderWarning[] = [];
+  let recipes: RecipeRef[];
+  let failures: ExtraVersionFailure[] = [];
+  if (options.recipes) {
+    recipes = options.recipes;
+  } else {
+    const found = await discoverRecipes(run.config.aggregates, { variantConfigs: run.config.variantConfigs });
+    for (const w of found.warnings) warnings.push({ feedstock: '', file: w.path, message: w.message });
+    const extras = await extraVersionRecipes(run.config, options.resolveRecipe ?? recipeFromPath);
+    failures = extras.failures;
+    recipes = [...withoutExtraVersionDirs(found.recipes, extras.recipes), ...extras.recipes];
+  }
+  recipes = await run.hooks.discover.promise(recipes);
+  return { recipes, warnings, failures };
+}
+
+function problem(node: PackageNode, message: string): RenderWarning {
+  return { feedstock: node.feedstock, file: node.recipe?.file ?? '', message };
+}
+
+/** Plan one target: every recipe rendered for it, the rebuild set, the graph, its order. */
+export async function planTarget(run: Run, target: Target, options: PlanOptions = {}): Promise<Plan> {
+  const config = run.config;
+  const discovered = options.discovered ?? (await discover(run, options));
+  const warnings: RenderWarning[] = [...discovered.warnings];
+  const errors: PlanError[] = [];
+
+  // Render; the renderings get their run exports together (a host dependency's exports come from its own recipe).
+  const outcomes = await renderRecipes(run, discovered.recipes, target, options.renderConcurrency ?? 4);
+  const rendered: RenderedRecipe[] = outcomes.flatMap((o) => (o.rendered ? [o.rendered] : []));
+  applyRunExports(rendered);
+
+  const graph: PackageGraph = createPackageGraph();
+  const add = (node: PackageNode) => {
+    if (!graph.hasNode(node.id)) return void graph.addNode(node.id, node);
+    const first = graph.getNodeAttributes(node.id);
+    let n = 2;
+    while (graph.hasNode(`${node.id}#${n}`)) n++;
+    const id = `${node.id}#${n}`;
+    const message = `two recipes for ${node.id}: ${first.recipe?.dir ?? '?'} and ${node.recipe?.dir ?? '?'} (rename one feedstock, or declare it in extraVersions)`;
+    graph.addNode(id, errorNode(id, node.recipe, node.feedstock, target, message, 'duplicate-feedstock'));
+    errors.push({ kind: 'duplicate-feedstock', message, nodes: [node.id, id] });
+  };
+  const nodes: PackageNode[] = outcomes.map((o, i) => {
+    if (o.error) return o.error;
+    warnings.push(...o.rendered.warnings);
+    return nodeFromRendered(nodeId(discovered.recipes[i]), o.rendered);
+  });
+  for (const f of discovered.failures) {
+    const id = `${f.feedstock}@${f.version}`;
+    const message = `extra version ${f.version} of ${f.feedstock}: no recipe at ${f.path}: ${f.message}`;
+    nodes.push(errorNode(id, null, f.feedstock, target, message, 'extra-version'));
+    errors.push({ kind: 'extra-version', message, nodes: [id] });
+  }
+  for (const node of nodes.sort((a, b) => a.id.localeCompare(b.id))) add(node);
+
+  const index = new OutputIndex(
+    graph.mapNodes((_, n) => n),
+    { target, prefer: config.selection.prefer, warn: (message, id) => warnings.push(id ? problem(graph.getNodeAttributes(id), message) : { feedstock: '', file: '', message }) },
+  );
+  errors.push(...applyOutputChoice(graph, index, warnings));
+  const edges = new EdgeBuilder(graphLookup(graph), index, (node, message) => warnings.push(problem(node, message)));
+  buildEdges(graph, edges);
+
+  await run.hooks.prepareSelect.promise(target);
+  applySelectHook(graph, run);
+  applyOnly(graph, config.selection.only, warnings);
+  await run.hooks.graph.promise(graph, target);
+  propagateBlocked(graph);
+
+  const ctx: BootstrapContext = {
+    graph,
+    target,
+    config,
+    edges,
+    index,
+    warnings,
+    renderBootstrap: async (node, variant) => {
+      const recipe: RecipeRef = { ...node.recipe!, variantOverrides: { ...node.recipe!.variantOverrides, ...variant } };
+      const outcome = await renderRecipe(run, recipe, target, true);
+      if (outcome.error) return outcome.error;
+      applyRunExports([outcome.rendered]);
+      warnings.push(...outcome.rendered.warnings);
+      return nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true);
+    },
+  };
+  const chain = await applyPythonChain(ctx);
+  const cycles = [...chain.cycles, ...(await breakCycles(ctx, chain.bootstrapped ? [chain.bootstrapped] : []))];
+  propagateBlocked(graph);
+
+  for (const c of cycles) {
+    if (c.brokenBy === null) errors.push({ kind: 'cycle', message: `dependency cycle ${formatCyclePath(c.path)}: ${c.suggestion}`, nodes: c.path });
+  }
+  graph.forEachNode((id, n) => {
+    const kind = n.exclusion?.kind;
+    if (n.status === 'error' && (kind === 'render-error' || kind === 'no-renderer')) errors.push({ kind: 'render-error', message: n.reason ?? 'render error', nodes: [id] });
+  });
+
+  const stages = planStages(graph);
+  const planNodes = toPlanNodes(graph);
+  const plan: Plan = {
+    target,
+    graph,
+    nodes: planNodes,
+    stages,
+    criticalPath: criticalPath(graph, stages, options.durations),
+    cycles,
+    warnings,
+    counts: countStatuses(planNodes),
+    errors,
+  };
+  if (config.channels.reference) {
+    try {
+      plan.reference = referenceDiff(config.channels.reference, config.python.from, await readRepodata(config.channels.reference, target.subdir), graph, index);
+    } catch (err) {
+      warnings.push({ feedstock: '', file: config.channels.reference, message: `reference channel not read: ${(err as Error).message}` });
+    }
+  }
+  run.hooks.planned.call(plan);
+  return plan;
+}
+
+/** Plan every target of the run (one discovery, one graph per target: targets never merge). */
+export async function planRun(run: Run, options: PlanOptions = {}): Promise<Plan[]> {
+  const discovered = options.discovered ?? (await discover(run, options));
+  const plans: Plan[] = [];
+  for (const target of run.targets) plans.push(await planTarget(run, target, { ...options, discovered }));
+  return plans;
+}

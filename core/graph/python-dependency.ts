@@ -1,0 +1,89 @@
+// Python dependency: does a rendered output need rebuilding for a new python? It does when a
+// build/host/run requirement is `python` or an ABI pin (`python_abi`), or when it *is* python.
+import type { RenderedOutput, RenderedVariant } from '../engine/types.ts';
+import type { PackageRecord } from '../conda/repodata.ts';
+import { parseMatchSpec, versionMatches } from '../conda/match-spec.ts';
+
+/** Package names whose presence in build/host/run ties an output to one python version. */
+export const PYTHON_NAMES: ReadonlySet<string> = new Set(['python', 'python_abi']);
+
+const SECTIONS = ['host', 'build', 'run'] as const;
+
+function specName(spec: string): string {
+  const s = spec.trim();
+  const sep = s.indexOf('::');
+  const m = (sep >= 0 ? s.slice(sep + 2) : s).match(/^[A-Za-z0-9_][A-Za-z0-9_.\-+]*/);
+  return m ? m[0].toLowerCase() : '';
+}
+
+/** The requirement that ties this output to python, as "host: python 3.13.*", or null. */
+export function outputPythonDependency(output: RenderedOutput): string | null {
+  if (PYTHON_NAMES.has(output.name.toLowerCase())) return `provides ${output.name}`;
+  for (const section of SECTIONS) {
+    for (const spec of output.requirements[section]) {
+      if (PYTHON_NAMES.has(specName(spec))) return `${section}: ${spec.trim()}`;
+    }
+  }
+  return null;
+}
+
+export interface PythonOutput {
+  output: RenderedOutput;
+  dependency: string;
+}
+
+/** Every python-dependent output of the non-skipped variants, in variant order. */
+export function pythonOutputs(variants: RenderedVariant[]): PythonOutput[] {
+  const out: PythonOutput[] = [];
+  for (const v of variants) {
+    if (v.skip) continue;
+    for (const o of v.outputs) {
+      const dependency = outputPythonDependency(o);
+      if (dependency) out.push({ output: o, dependency });
+    }
+  }
+  return out;
+}
+
+/**
+ * The node-level dependency (first python-dependent output that is not `noarch: python`, else the
+ * first noarch one), and whether every python-dependent output is `noarch: python`.
+ */
+export function nodePythonDependency(variants: RenderedVariant[]): { dependency: string | null; allNoarch: boolean } {
+  const outs = pythonOutputs(variants);
+  if (!outs.length) return { dependency: null, allNoarch: false };
+  const arch = outs.find((o) => o.output.noarch !== 'python');
+  return { dependency: (arch ?? outs[0]).dependency, allNoarch: !arch };
+}
+
+const BUILD_PY = /(?<![a-z])(?:py|cp)(\d)(\d{1,2})(?!\d)/i;
+
+/** Was this record built for `python` (major.minor)? Its build string (`py313…`) or a python/python_abi pin says so. */
+export function recordPinsPython(record: PackageRecord, python: string): boolean {
+  const m = record.build?.match(BUILD_PY);
+  if (m && `${m[1]}.${m[2]}` === python) return true;
+  const [major, minor] = python.split('.').map(Number);
+  for (const dep of record.depends ?? []) {
+    let spec;
+    try {
+      spec = parseMatchSpec(dep);
+    } catch {
+      continue;
+    }
+    if (!PYTHON_NAMES.has(spec.name) || spec.version === null) continue;
+    try {
+      // A pin for this python admits it and neither neighbour (`python >=3.6` pins nothing).
+      if (
+        versionMatches(spec.version, `${python}.0`) &&
+        !versionMatches(spec.version, `${major}.${minor + 1}.0`) &&
+        (minor === 0 || !versionMatches(spec.version, `${major}.${minor - 1}.0`))
+      ) {
+        return true;
+      }
+    } catch {
+      continue;
+    }
+  }
+  return false;
+}
+

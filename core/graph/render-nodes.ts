@@ -1,0 +1,111 @@
+// Rendering recipes into package nodes, a few at a time. A render failure becomes an error node
+// naming the file and line; a recipe no renderer claims becomes 'no renderer for <format>'. Nothing
+// here stops the other recipes.
+import type { PackageNode, RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import type { Run } from '../engine/run.ts';
+import { targetKey } from '../engine/types.ts';
+import { nodePythonDependency } from './python-dependency.ts';
+
+/** A node from a rendering, with its initial status: planned, or excluded as skipped / no-python. */
+export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap = false): PackageNode {
+  const variants = rendered.variants.filter((v) => !v.skip);
+  const outputs = [...new Set(variants.flatMap((v) => v.outputs.map((o) => o.name)))];
+  const { dependency } = nodePythonDependency(variants);
+  const node: PackageNode = {
+    id,
+    feedstock: rendered.recipe.feedstock,
+    target: rendered.target,
+    outputs,
+    status: 'planned',
+    reason: null,
+    recipe: rendered.recipe,
+    variants,
+    bootstrap,
+    ...(rendered.recipe.extraVersion !== undefined ? { extraVersion: rendered.recipe.extraVersion } : {}),
+    pythonDependency: dependency,
+    recipeHash: null,
+  };
+  if (!variants.length) {
+    node.status = 'excluded';
+    node.reason = `every variant is skipped for ${targetKey(rendered.target)}`;
+    node.exclusion = { status: 'excluded', kind: 'skipped', reason: node.reason };
+  } else if (!dependency) {
+    node.status = 'excluded';
+    node.reason = 'does not depend on python';
+    node.exclusion = { status: 'excluded', kind: 'no-python', reason: node.reason };
+  }
+  return node;
+}
+
+/** A node in error (render failure, missing extra-version recipe, ...). */
+export function errorNode(id: string, recipe: RecipeRef | null, feedstock: string, target: Target, reason: string, kind = 'render-error'): PackageNode {
+  return {
+    id,
+    feedstock,
+    target,
+    outputs: [],
+    status: 'error',
+    reason,
+    exclusion: { status: 'error', kind, reason },
+    recipe,
+    variants: [],
+    bootstrap: false,
+    ...(recipe?.extraVersion !== undefined ? { extraVersion: recipe.extraVersion } : {}),
+    pythonDependency: null,
+    recipeHash: null,
+  };
+}
+
+/** "render error in /agg/x/recipe/meta.yaml:12: message" — the file and line come from the error (or its causes) when known. */
+export function renderErrorReason(recipe: RecipeRef, err: unknown): string {
+  let file: string | undefined;
+  let line: number | undefined;
+  let message = err instanceof Error ? err.message : String(err);
+  for (let e: any = err, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause, depth++) {
+    file ??= typeof e.file === 'string' ? e.file : typeof e.path === 'string' ? e.path : undefined;
+    line ??= typeof e.line === 'number' ? e.line : undefined;
+    if (depth > 0 && e instanceof Error) message = e.message;
+  }
+  const where = `${file ?? recipe.file}${line !== undefined ? `:${line}` : ''}`;
+  return `render error in ${where}: ${message}`;
+}
+
+/** The node id of a recipe: the feedstock, `feedstock@version` for extra versions, `@bootstrap` for bootstrap builds. */
+export function nodeId(recipe: RecipeRef, bootstrap = false): string {
+  const base = recipe.extraVersion !== undefined ? `${recipe.feedstock}@${recipe.extraVersion}` : recipe.feedstock;
+  return bootstrap ? `${base}@bootstrap` : base;
+}
+
+/** A recipe's rendering for a target, or the error node standing for it. */
+export type RenderOutcome = { rendered: RenderedRecipe; error?: undefined } | { rendered?: undefined; error: PackageNode };
+
+/** Render one recipe through `run.hooks.render` (never throws for a recipe's own failure). */
+export async function renderRecipe(run: Run, recipe: RecipeRef, target: Target, bootstrap = false): Promise<RenderOutcome> {
+  const id = nodeId(recipe, bootstrap);
+  let rendered: RenderedRecipe | undefined;
+  try {
+    rendered = await run.hooks.render.promise(recipe, target);
+  } catch (err) {
+    return { error: errorNode(id, recipe, recipe.feedstock, target, renderErrorReason(recipe, err)) };
+  }
+  if (!rendered) {
+    return { error: errorNode(id, recipe, recipe.feedstock, target, `no renderer for ${recipe.format} (${recipe.file})`, 'no-renderer') };
+  }
+  // Keep the recipe as asked for (extra version, bootstrap overrides) even if a renderer dropped fields.
+  return { rendered: { ...rendered, recipe, target, warnings: rendered.warnings ?? [] } };
+}
+
+/** Render many recipes with at most `concurrency` renders in flight; results in input order. */
+export async function renderRecipes(run: Run, recipes: RecipeRef[], target: Target, concurrency = 4): Promise<RenderOutcome[]> {
+  const results: RenderOutcome[] = new Array(recipes.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < recipes.length) {
+      const i = next++;
+      run.options.signal?.throwIfAborted();
+      results[i] = await renderRecipe(run, recipes[i], target);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, recipes.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,226 @@
+// Output finalisation shared by the meta.yaml (v0) and recipe.yaml (v1) renderers, following
+// conda-build (metadata.py / render.py / utils.py):
+//   - variant pins: a bare build/host requirement named like a variant key gets the variant value
+//     (`python` → `python 3.13.*`), `name x.x` gets it too (insert_variant_versions);
+//   - pin_run_as_build: a run requirement of a package that is in host gets `>=3.13,<3.14.0a0`;
+//   - the build string: `py313h<hash>_<number>` (build_string_from_metadata + build_id), the hash
+//     being sha1 of the used variant keys' values (get_hash_contents / hash_dependencies).
+import { createHash } from 'node:crypto';
+import type { Noarch, RenderedOutput, Requirements, RunExports, TestSpec } from '../engine/types.ts';
+import { applyPinExpressions, ensureValidSpec } from './meta-yaml/pins.ts';
+
+/** An output as read from the recipe, before variant pins and build string. */
+export interface RawOutput {
+  name: string;
+  version: string;
+  buildNumber: number;
+  /** Explicit `build: string:` (already rendered), or null for conda-build's own. */
+  buildString: string | null;
+  noarch: Noarch;
+  requirements: Requirements;
+  test: TestSpec;
+  runExports: RunExports;
+  script: string | null;
+  features?: string[];
+  license?: string;
+  ignoreRunExports?: { names: string[]; from: string[] };
+}
+
+export type PinConfig = { min_pin?: string | null; max_pin?: string | null } | string;
+
+export interface FinalizeContext {
+  /** The variant the output is rendered with (defaults included), values as strings. */
+  variant: Record<string, string>;
+  /**
+   * Variant keys this output uses outside its requirements (Jinja, selectors, build scripts), and
+   * those used by its requirements text: conda-build trims the latter (build-only / run-only deps).
+   */
+  usedKeys: Iterable<string>;
+  requirementsUsedKeys?: Iterable<string>;
+  /** Variant `pin_run_as_build` (python and r-base are added as conda-build does). */
+  pinRunAsBuild?: Record<string, PinConfig>;
+  ignoreVersion?: string[];
+  /** Default ['python', 'numpy'], as conda-build's default variant. */
+  ignoreBuildOnlyDeps?: string[];
+  /** The requirements text uses `numpy x.x` or pin_compatible('numpy', max_pin='x.x') (npXY in the build string). */
+  numpyXX?: boolean;
+  /** The requirements text uses pin_compatible('numpy') with a 2-place max_pin: numpy leaves the hash. */
+  numpyPinCompatibleXX?: boolean;
+  /** `build: force_use_keys` / `force_ignore_keys`. */
+  forceUseKeys?: string[];
+  forceIgnoreKeys?: string[];
+}
+
+export const specName = (spec: string): string => spec.trim().split(/[\s=<>!~]/)[0];
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** conda-build's insert_variant_versions for one section (build and host). */
+export function pinVariantRequirements(reqs: string[], variant: Record<string, string>): string[] {
+  const out = [...reqs];
+  for (const [key, value] of Object.entries(variant)) {
+    if (typeof value !== 'string' || !value) continue;
+    const re = new RegExp(`^(${key.split('_').map(escapeRe).join('[-_]')})\\s*$`);
+    for (let i = 0; i < out.length; i++) {
+      const m = out[i].match(re);
+      if (m) out[i] = ensureValidSpec(`${m[1]} ${value}`);
+    }
+  }
+  for (let i = 0; i < out.length; i++) {
+    const m = out[i].match(/^([0-9a-zA-Z.\-_]+)\s+x\.x\s*$/);
+    const value = m && (variant[m[1]] ?? variant[m[1].replace(/-/g, '_')]);
+    if (m && value) out[i] = ensureValidSpec(`${m[1]} ${value}`);
+  }
+  return out;
+}
+
+/** The version a pinned requirement names, when it is a plain one (`numpy 1.26.*` → 1.26). */
+export function plainVersion(spec: string): string | null {
+  const v = spec.trim().split(/\s+/)[1];
+  if (!v) return null;
+  const m = v.match(/^=?=?(\d[\w.]*?)(\.\*|\*)?$/);
+  return m ? m[1] : null;
+}
+
+/** conda-build's get_pin_from_build over the run requirements. */
+export function pinRunAsBuild(run: string[], hostSection: string[], variant: Record<string, string>, config: Record<string, PinConfig>, noarch: Noarch): string[] {
+  const hostVersions = new Map<string, string | null>();
+  for (const spec of hostSection) hostVersions.set(specName(spec), plainVersion(spec));
+  return run.map((dep) => {
+    const parts = dep.trim().split(/\s+/);
+    const name = parts[0];
+    if (!(name in config) || !hostVersions.has(name)) return dep;
+    if (name === 'python' && noarch) return dep;
+    const version = hostVersions.get(name) ?? variant[name] ?? variant[name.replace(/-/g, '_')];
+    if (!version) return dep;
+    const cfg = config[name];
+    const pins = typeof cfg === 'string' ? { min_pin: cfg, max_pin: cfg } : cfg;
+    const pin = applyPinExpressions(version, pins.min_pin ?? null, pins.max_pin ?? null);
+    return [name, pin, parts[2] ?? ''].join(' ').trim();
+  });
+}
+
+/** json.dumps(obj, sort_keys=True) as Python writes it (separators ', ' / ': ', ASCII only). */
+export function pythonJsonDumps(obj: Record<string, string>): string {
+  const str = (s: string) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `{${Object.keys(obj).sort().map((k) => `${str(k)}: ${str(obj[k])}`).join(', ')}}`;
+}
+
+/** The variant values that make up the hash (conda-build's get_hash_contents). */
+export function hashContents(out: { requirements: Requirements; noarch: Noarch }, ctx: FinalizeContext): Record<string, string> {
+  const variant = ctx.variant;
+  const reqsUsed = new Set(ctx.requirementsUsedKeys ?? []);
+  let used = new Set([...ctx.usedKeys].filter((k) => !reqsUsed.has(k)));
+  // trim_build_only_deps, applied to the keys used by the requirements.
+  const norm = (s: string) => specName(s).replace(/-/g, '_');
+  const buildNames = new Set(out.requirements.build.map(norm));
+  const hostNames = new Set(out.requirements.host.map(norm));
+  const runRaw = new Set(out.requirements.run.map((s) => s.trim()));
+  const ignoreBuildOnly = new Set(ctx.ignoreBuildOnlyDeps ?? ['python', 'numpy']);
+  for (const dep of reqsUsed) {
+    if (runRaw.has(dep) ? !buildNames.has(dep) && !hostNames.has(dep) : buildNames.has(dep) && !hostNames.has(dep) && ignoreBuildOnly.has(dep)) continue;
+    used.add(dep);
+  }
+  if ('target_platform' in variant && !out.noarch) used.add('target_platform');
+  if ('channel_targets' in variant) used.add('channel_targets');
+  if (ctx.forceUseKeys?.length || ctx.forceIgnoreKeys?.length) {
+    used = new Set([...used].filter((k) => !ctx.forceIgnoreKeys?.includes(k)));
+    for (const k of ctx.forceUseKeys ?? []) used.add(k);
+  }
+  const excludes = ['python', 'r_base', 'perl', 'lua', ...(ctx.ignoreVersion ?? [])];
+  if (used.has('numpy') && (ctx.numpyXX || ctx.numpyPinCompatibleXX)) excludes.push('numpy');
+  const exclude = new RegExp(`^(?:${excludes.map(escapeRe).join('|')})`);
+  const deps = [...used].filter((k) => k in variant && (!exclude.test(k) || variant[k].includes(' ')));
+  const contents: Record<string, string> = {};
+  if (!(deps.length === 1 && deps[0] === 'target_platform')) for (const k of deps) contents[k] = variant[k];
+  for (const spec of out.requirements.run) if (spec.startsWith('__')) contents[spec.split(' ')[0]] = spec;
+  return contents;
+}
+
+/** `h` + 7 hex digits of the hash contents, or '' when nothing is hashed. */
+export function hashDependencies(contents: Record<string, string>): string {
+  if (!Object.keys(contents).length) return '';
+  return `h${createHash('sha1').update(pythonJsonDumps(contents)).digest('hex').slice(0, 7)}`;
+}
+
+const PREFIXES: [string, string[], number][] = [
+  ['np', ['numpy'], 2],
+  ['py', ['python'], 2],
+  ['pl', ['perl'], 3],
+  ['lua', ['lua'], 2],
+  ['r', ['r', 'r-base'], 2],
+  ['mro', ['mro-base'], 3],
+  ['mro', ['mro-base_impl'], 3],
+];
+
+/** conda-build's build_string_from_metadata followed by build_id's hash insertion. */
+export function buildString(out: Omit<RawOutput, 'test' | 'runExports' | 'script'>, hash: string, numpyXX = false, variant: Record<string, string> = {}): string {
+  if (out.buildString) return out.buildString;
+  const section = out.requirements.host.length ? out.requirements.host : out.requirements.build;
+  const sectionNames = new Set(section.map(specName));
+  const runNames = out.requirements.run.map(specName);
+  const res: string[] = [];
+  for (const [s, names, places] of PREFIXES) {
+    for (const runName of runNames) {
+      for (const name of names) {
+        if (runName !== name || !sectionNames.has(name)) continue;
+        if (name === 'numpy' && !numpyXX) continue;
+        if (out.noarch === name) {
+          res.push(s);
+          continue;
+        }
+        let version = '';
+        for (const n of [name, ...(name.includes('-') ? [name.replace(/-/g, '_')] : [])]) {
+          const pinned = [...section].reverse().find((spec) => specName(spec) === n && spec.trim().split(/\s+/).length > 1);
+          const v = pinned?.trim().split(/\s+/)[1] ?? '';
+          // A range (`>=3.8`) says nothing about the version built against: use the variant's.
+          version = v && !/[<>=!,|~]/.test(v) ? v : (variant[n.replace(/-/g, '_')] ?? '');
+          if (version) break;
+        }
+        const entry = s + version.split('.').slice(0, places).join('');
+        if (!res.includes(entry)) res.push(entry);
+      }
+    }
+  }
+  if (res.length) res.push('_');
+  if (out.features?.length) res.push(out.features.join('_'), '_');
+  res.push(String(out.buildNumber));
+  let str = res.join('');
+  if (!/h[0-9a-f]{7}/.test(str)) {
+    const cut = str.lastIndexOf('_');
+    const ret = cut < 0 ? [str] : [str.slice(0, cut), str.slice(cut + 1)];
+    str = /^[-+]?\d+$/.test(ret[0]) ? (hash ? `${hash}_${ret[0]}` : ret[0]) : ret[0] + hash;
+    if (ret.length > 1) str = [str, ...ret.slice(1)].join('_');
+  } else if (hash) {
+    str = str.replace(/h[0-9a-f]{7}/, hash);
+  }
+  return str;
+}
+
+/** Apply variant pins, pin_run_as_build and the build string: the RenderedOutput of a raw output. */
+export function finalizeOutput(raw: RawOutput, ctx: FinalizeContext): RenderedOutput {
+  const build = pinVariantRequirements(raw.requirements.build, ctx.variant);
+  const host = pinVariantRequirements(raw.requirements.host, ctx.variant);
+  const pinCfg: Record<string, PinConfig> = {
+    python: { min_pin: 'x.x', max_pin: 'x.x' },
+    'r-base': { min_pin: 'x.x', max_pin: 'x.x' },
+    ...ctx.pinRunAsBuild,
+  };
+  const run = pinRunAsBuild(raw.requirements.run, host.length ? host : build, ctx.variant, pinCfg, raw.noarch);
+  const requirements: Requirements = { build, host, run, run_constrained: [...raw.requirements.run_constrained] };
+  const hash = hashDependencies(hashContents({ requirements, noarch: raw.noarch }, ctx));
+  const out: RenderedOutput = {
+    name: raw.name,
+    version: raw.version,
+    build: buildString({ ...raw, requirements }, hash, ctx.numpyXX, ctx.variant),
+    buildNumber: raw.buildNumber,
+    noarch: raw.noarch,
+    requirements,
+    test: { requires: [...raw.test.requires], imports: [...raw.test.imports], commands: [...raw.test.commands] },
+    runExports: structuredClone(raw.runExports),
+    script: raw.script,
+  };
+  if (raw.license !== undefined) out.license = raw.license;
+  if (raw.ignoreRunExports) out.ignoreRunExports = structuredClone(raw.ignoreRunExports);
+  return out;
+}

@@ -1,0 +1,463 @@
+// Python-Jinja2 idioms minijinja-js lacks, made to work: the template text is rewritten (inside
+// `{{ }}` / `{% %}` only, strings left alone, line count kept) so that
+//   x.rsplit('.', 1)   → __m_rsplit(x, '.', 1)      (methods minijinja's pycompat does not know)
+//   d.get('k', 'dflt') → __m_get(d, 'k', 'dflt')    (dict.get with a default, on maps and JS objects)
+//   '%s-%s' % (a, b)   → __pyfmt('%s-%s', (a, b))   (printf-style formatting)
+// and the helper functions plus the `int`/`float`/`str`/`len`/... globals and a `format` filter are
+// registered on the environment. Callbacks must never throw (a throw inside minijinja-js corrupts
+// its wasm runtime), so failures are recorded in `JinjaCompat.errors` and checked after rendering.
+import type { Environment } from 'minijinja-js';
+
+/** Methods rewritten into helper calls (the rest of Python's str/dict/list methods pycompat has). */
+export const REWRITTEN_METHODS = [
+  'get', 'rsplit', 'index', 'rindex', 'partition', 'rpartition', 'zfill', 'ljust', 'rjust', 'center',
+  'removeprefix', 'removesuffix', 'casefold', 'swapcase', 'format', 'isidentifier', 'istitle', 'encode', 'decode',
+] as const;
+
+const METHODS = new Set<string>(REWRITTEN_METHODS);
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'elif', 'for', 'recursive', 'with', 'set', 'endset']);
+
+// ---------------------------------------------------------------- tokens
+
+interface Token {
+  t: 'ws' | 'str' | 'num' | 'name' | 'op';
+  v: string;
+}
+
+const TOKEN_RE = /\s+|'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\d[\d_]*(?:\.\d+)?(?:[eE][+-]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|\*\*|\/\/|==|!=|<=|>=|[\s\S]/gy;
+
+function tokenize(text: string): Token[] {
+  const out: Token[] = [];
+  TOKEN_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = TOKEN_RE.exec(text))) {
+    const v = m[0];
+    const c = v[0];
+    const t: Token['t'] = /\s/.test(c) ? 'ws' : c === "'" || c === '"' ? (v.length > 1 && v.endsWith(c) ? 'str' : 'op') : /\d/.test(c) ? 'num' : /[A-Za-z_]/.test(c) ? 'name' : 'op';
+    out.push({ t, v });
+  }
+  return out;
+}
+
+const text = (toks: Token[], from: number, to: number) => toks.slice(from, to + 1).map((t) => t.v).join('');
+const OPEN: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+const CLOSE: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+
+function skipBack(toks: Token[], i: number): number {
+  while (i >= 0 && toks[i].t === 'ws') i--;
+  return i;
+}
+function skipFwd(toks: Token[], i: number): number {
+  while (i < toks.length && toks[i].t === 'ws') i++;
+  return i;
+}
+function matchBack(toks: Token[], i: number): number {
+  const close = toks[i].v;
+  const open = CLOSE[close];
+  let depth = 0;
+  for (let j = i; j >= 0; j--) {
+    if (toks[j].t !== 'op') continue;
+    if (toks[j].v === close) depth++;
+    else if (toks[j].v === open && --depth === 0) return j;
+  }
+  return -1;
+}
+function matchFwd(toks: Token[], i: number): number {
+  const open = toks[i].v;
+  const close = OPEN[open];
+  let depth = 0;
+  for (let j = i; j < toks.length; j++) {
+    if (toks[j].t !== 'op') continue;
+    if (toks[j].v === open) depth++;
+    else if (toks[j].v === close && --depth === 0) return j;
+  }
+  return -1;
+}
+
+const isOperand = (t: Token | undefined) => !!t && (t.t === 'str' || t.t === 'num' || (t.t === 'name' && !KEYWORDS.has(t.v)));
+
+/** Start index of the postfix expression (primary + .attr / [i] / (call)) that ends at `i`, or -1. */
+function postfixStart(toks: Token[], i: number): number {
+  i = skipBack(toks, i);
+  for (;;) {
+    if (i < 0) return -1;
+    const tok = toks[i];
+    let start: number;
+    if (tok.t === 'op' && CLOSE[tok.v]) {
+      const j = matchBack(toks, i);
+      if (j < 0) return -1;
+      const prev = skipBack(toks, j - 1);
+      const p = toks[prev];
+      if (tok.v !== '}' && prev >= 0 && (isOperand(p) || (p.t === 'op' && (p.v === ')' || p.v === ']')))) {
+        i = prev; // a call or a subscript: keep walking back
+        continue;
+      }
+      start = j;
+    } else if (isOperand(tok)) {
+      start = i;
+    } else return -1;
+    const dot = skipBack(toks, start - 1);
+    if (dot >= 0 && toks[dot].t === 'op' && toks[dot].v === '.') {
+      i = skipBack(toks, dot - 1);
+      continue;
+    }
+    return start;
+  }
+}
+
+/** End index of the unary expression (with postfix and filters) that starts at or after `i`, or -1. */
+function unaryEnd(toks: Token[], i: number): number {
+  i = skipFwd(toks, i);
+  if (i >= toks.length) return -1;
+  if ((toks[i].t === 'op' && (toks[i].v === '-' || toks[i].v === '+')) || (toks[i].t === 'name' && toks[i].v === 'not')) return unaryEnd(toks, i + 1);
+  let end: number;
+  if (toks[i].t === 'op' && OPEN[toks[i].v]) end = matchFwd(toks, i);
+  else if (isOperand(toks[i])) end = i;
+  else return -1;
+  if (end < 0) return -1;
+  for (;;) {
+    const k = skipFwd(toks, end + 1);
+    const t = toks[k];
+    if (!t || t.t !== 'op') return end;
+    if (t.v === '.' && toks[skipFwd(toks, k + 1)]?.t === 'name') end = skipFwd(toks, k + 1);
+    else if (t.v === '(' || t.v === '[') {
+      const m = matchFwd(toks, k);
+      if (m < 0) return end;
+      end = m;
+    } else if (t.v === '|' && toks[skipFwd(toks, k + 1)]?.t === 'name') end = skipFwd(toks, k + 1);
+    else return end;
+  }
+}
+
+/** Rewrite one expression (the inside of a tag). */
+export function rewriteExpression(src: string): string {
+  let s = src;
+  const skipped = new Set<number>();
+  for (let guard = 0; guard < 500; guard++) {
+    const toks = tokenize(s);
+    let done = true;
+    // Method calls first: `.name(` with a rewritten name.
+    let pos = 0;
+    for (let k = 0; k < toks.length; pos += toks[k].v.length, k++) {
+      if (!(toks[k].t === 'op' && toks[k].v === '.') || skipped.has(pos)) continue;
+      const n = skipFwd(toks, k + 1);
+      const p = skipFwd(toks, n + 1);
+      if (toks[n]?.t !== 'name' || !METHODS.has(toks[n].v) || toks[p]?.v !== '(') continue;
+      const start = postfixStart(toks, k - 1);
+      const close = matchFwd(toks, p);
+      if (start < 0 || close < 0) {
+        skipped.add(pos);
+        continue;
+      }
+      const args = text(toks, p + 1, close - 1);
+      const recv = text(toks, start, k - 1).trim();
+      const call = `__m_${toks[n].v}(${recv}${args.trim() ? `, ${args}` : ''})`;
+      s = text(toks, 0, start - 1) + call + text(toks, close + 1, toks.length - 1);
+      done = false;
+      break;
+    }
+    if (!done) continue;
+    // Then printf-style `%`: a string literal (or a name chain) on the left.
+    pos = 0;
+    for (let k = 0; k < toks.length; pos += toks[k].v.length, k++) {
+      if (!(toks[k].t === 'op' && toks[k].v === '%') || skipped.has(pos)) continue;
+      const start = postfixStart(toks, k - 1);
+      const end = unaryEnd(toks, k + 1);
+      if (start < 0 || end < 0) {
+        skipped.add(pos);
+        continue;
+      }
+      const call = `__pyfmt(${text(toks, start, k - 1).trim()}, ${text(toks, k + 1, end).trim()})`;
+      s = text(toks, 0, start - 1) + call + text(toks, end + 1, toks.length - 1);
+      done = false;
+      break;
+    }
+    if (done) return s;
+  }
+  return s;
+}
+
+/**
+ * Rewrite every `{{ }}` and `{% %}` of a template (comments and `{% raw %}` blocks untouched).
+ * Newlines are preserved, so line numbers of errors stay those of the source.
+ */
+export function rewriteTemplate(source: string): string {
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const open = source.slice(i).search(/\{[{%#]/);
+    if (open < 0) {
+      out += source.slice(i);
+      break;
+    }
+    const at = i + open;
+    out += source.slice(i, at);
+    const kind = source[at + 1];
+    const closer = kind === '{' ? '}}' : kind === '%' ? '%}' : '#}';
+    // Find the closing delimiter outside string literals.
+    let j = at + 2;
+    let quote = '';
+    for (; j < source.length; j++) {
+      const c = source[j];
+      if (quote) {
+        if (c === '\\') j++;
+        else if (c === quote) quote = '';
+      } else if (kind !== '#' && (c === "'" || c === '"')) quote = c;
+      else if (source.startsWith(closer, j)) break;
+    }
+    if (j >= source.length) {
+      // Unclosed tag: leave the rest for minijinja to report with its line.
+      out += source.slice(at);
+      break;
+    }
+    const end = j + 2;
+    if (kind === '#') {
+      out += source.slice(at, end);
+    } else {
+      let inner = source.slice(at + 2, j);
+      const lead = inner.match(/^[-+]?/)![0];
+      const trail = inner.match(/[-+]?$/)![0];
+      inner = inner.slice(lead.length, inner.length - trail.length);
+      if (kind === '%' && /^\s*raw\s*$/.test(inner)) {
+        const endRaw = source.slice(end).search(/\{%[-+]?\s*endraw\s*[-+]?%\}/);
+        const stop = endRaw < 0 ? source.length : end + endRaw;
+        out += source.slice(at, stop);
+        i = stop;
+        continue;
+      }
+      out += `{${kind}${lead}${rewriteExpression(inner)}${trail}${closer}`;
+    }
+    i = end;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- runtime helpers
+
+type Py = unknown;
+
+/** Python's str(): what a value looks like when formatted. */
+export function pyStr(v: Py): string {
+  if (v === undefined || v === null) return 'None';
+  if (v === true) return 'True';
+  if (v === false) return 'False';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  if (typeof v === 'object') return `{${Object.entries(v as object).filter(([, x]) => typeof x !== 'function').map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+  return String(v);
+}
+function pyRepr(v: Py): string {
+  return typeof v === 'string' ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : pyStr(v);
+}
+
+function lookup(container: Py, key: string): Py {
+  if (container instanceof Map) return container.get(key);
+  if (container && typeof container === 'object') return (container as Record<string, Py>)[key];
+  return undefined;
+}
+
+/** Python `%` formatting (and numeric modulo when the left side is a number). */
+export function pyFormatPercent(fmt: Py, args: Py): Py {
+  if (typeof fmt === 'number' && typeof args === 'number') return ((fmt % args) + args) % args;
+  const f = pyStr(fmt);
+  const list = Array.isArray(args) ? args : [args];
+  let n = 0;
+  return f.replace(/%(?:\(([^)]*)\))?([-+ #0]*)(\d+|\*)?(?:\.(\d+))?([sdifrxXoeEgGc%])/g, (_m, name, flags, width, prec, conv) => {
+    if (conv === '%') return '%';
+    const v = name !== undefined ? lookup(args, name) : list[n++];
+    let s: string;
+    switch (conv) {
+      case 'd':
+      case 'i':
+        s = String(Math.trunc(Number(v)));
+        break;
+      case 'f':
+      case 'F':
+        s = Number(v).toFixed(prec !== undefined ? Number(prec) : 6);
+        break;
+      case 'e':
+      case 'E':
+        s = Number(v).toExponential(prec !== undefined ? Number(prec) : 6);
+        break;
+      case 'g':
+      case 'G':
+        s = String(Number(v));
+        break;
+      case 'x':
+        s = Math.trunc(Number(v)).toString(16);
+        break;
+      case 'X':
+        s = Math.trunc(Number(v)).toString(16).toUpperCase();
+        break;
+      case 'o':
+        s = Math.trunc(Number(v)).toString(8);
+        break;
+      case 'r':
+        s = pyRepr(v);
+        break;
+      default:
+        s = pyStr(v);
+        if (prec !== undefined) s = s.slice(0, Number(prec));
+    }
+    const w = width && width !== '*' ? Number(width) : 0;
+    if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : s.padStart(w, flags.includes('0') && conv !== 's' ? '0' : ' ');
+    return s;
+  });
+}
+
+/** Python str.format: `{}`, `{0}`, `{name}`, `{0.attr}`/`{0[key]}` and simple `:>8`/`:08d`/`:.2f` specs. */
+export function pyStrFormat(fmt: string, args: Py[], kwargs: Map<string, Py>): string {
+  let auto = 0;
+  return fmt.replace(/\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::([^{}]*))?\}/g, (m, field: string | undefined, spec: string | undefined) => {
+    if (m === '{{') return '{';
+    if (m === '}}') return '}';
+    const path = (field ?? '').match(/^([^.[]*)(.*)$/)!;
+    let v: Py = path[1] === '' ? args[auto++] : /^\d+$/.test(path[1]) ? args[Number(path[1])] : kwargs.get(path[1]);
+    for (const part of path[2].match(/\.[^.[]+|\[[^\]]+\]/g) ?? []) v = lookup(v, part.startsWith('.') ? part.slice(1) : part.slice(1, -1));
+    let s = pyStr(v);
+    const sm = spec?.match(/^(.?[<>^])?(0)?(\d+)?(?:\.(\d+))?([sdf])?$/);
+    if (sm) {
+      if (sm[5] === 'f' || sm[4] !== undefined) s = Number(v).toFixed(Number(sm[4] ?? 6));
+      const w = Number(sm[3] ?? 0);
+      if (s.length < w) {
+        const align = sm[1]?.slice(-1) ?? (typeof v === 'number' ? '>' : '<');
+        const fill = sm[2] ? '0' : sm[1]?.length === 2 ? sm[1][0] : ' ';
+        const pad = w - s.length;
+        s = align === '<' ? s + fill.repeat(pad) : align === '^' ? fill.repeat(pad >> 1) + s + fill.repeat(pad - (pad >> 1)) : fill.repeat(pad) + s;
+      }
+    }
+    return s;
+  });
+}
+
+/** Split trailing keyword arguments (minijinja passes them as a last Map) from positional ones. */
+export function splitKwargs(args: unknown[]): [unknown[], Map<string, unknown>] {
+  const last = args[args.length - 1];
+  if (last instanceof Map) return [args.slice(0, -1), last as Map<string, unknown>];
+  return [args, new Map()];
+}
+
+function rsplit(s: string, sep: Py, maxsplit: Py): string[] {
+  const max = typeof maxsplit === 'number' ? maxsplit : -1;
+  if (sep === undefined || sep === null) {
+    const parts = s.trim().split(/\s+/).filter(Boolean);
+    if (max < 0 || parts.length <= max + 1) return parts;
+    const head = s.trimEnd();
+    const out: string[] = [];
+    let rest = head;
+    for (let i = 0; i < max; i++) {
+      const m = rest.match(/^(.*\S)\s+(\S+)$/s);
+      if (!m) break;
+      out.unshift(m[2]);
+      rest = m[1];
+    }
+    return [rest.trimStart(), ...out];
+  }
+  const d = String(sep);
+  const parts = s.split(d);
+  if (max < 0 || parts.length <= max + 1) return parts;
+  return [parts.slice(0, parts.length - max).join(d), ...parts.slice(parts.length - max)];
+}
+
+function pyInt(v: Py, base?: Py): number {
+  if (typeof v === 'number') return Math.trunc(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  const s = pyStr(v).trim().replace(/_/g, '');
+  const n = base !== undefined ? parseInt(s, Number(base)) : /^[-+]?\d+$/.test(s) ? Number(s) : NaN;
+  if (Number.isNaN(n)) throw new Error(`invalid literal for int(): '${pyStr(v)}'`);
+  return n;
+}
+
+/** Per-render state of the helpers: errors raised inside callbacks, reported after rendering. */
+export class JinjaCompat {
+  /** `hints`: the function name and its first string argument, to find the line at fault. */
+  errors: { message: string; hints: string[] }[] = [];
+
+  /** Wrap a callback so it never throws into minijinja; a failure is recorded and `fallback` returned. */
+  guard<A extends unknown[]>(name: string, fn: (...args: A) => unknown, fallback: unknown = ''): (...args: A) => unknown {
+    return (...args: A) => {
+      try {
+        const v = fn(...args);
+        return v === undefined || v === null ? fallback : v;
+      } catch (err) {
+        const first = args.flatMap((a) => (a instanceof Map ? [...a.values()] : [a])).find((a) => typeof a === 'string');
+        const hints = [name.split('.').pop()!, ...(typeof first === 'string' ? [first] : [])];
+        this.errors.push({ message: `${name}(): ${err instanceof Error ? err.message : String(err)}`, hints });
+        return fallback;
+      }
+    };
+  }
+
+  register(env: Environment): void {
+    const g = (name: string, fn: (...a: any[]) => unknown, fallback: unknown = '') => env.addGlobal(name, this.guard(name, fn, fallback));
+    g('__pyfmt', (f: Py, a: Py) => pyFormatPercent(f, a));
+    env.addFilter('format', this.guard('format', (f: Py, ...rest: unknown[]) => pyFormatPercent(f, rest.length === 1 ? rest[0] : rest)));
+    g('int', (v: Py, base?: Py) => (v === undefined ? 0 : pyInt(v, base)), 0);
+    g('float', (v: Py) => {
+      const n = v === undefined ? 0 : Number(pyStr(v).trim());
+      if (Number.isNaN(n)) throw new Error(`could not convert string to float: '${pyStr(v)}'`);
+      return n;
+    }, 0);
+    g('str', (v: Py) => (v === undefined ? '' : pyStr(v)));
+    g('len', (v: Py) => (typeof v === 'string' || Array.isArray(v) ? v.length : v instanceof Map ? v.size : v && typeof v === 'object' ? Object.keys(v).length : 0), 0);
+    g('bool', (v: Py) => !!v && !(Array.isArray(v) && !v.length) && v !== 0, false);
+    g('list', (v: Py) => (typeof v === 'string' ? [...v] : Array.isArray(v) ? v : v instanceof Map ? [...v.keys()] : []), []);
+    g('max', (...a: unknown[]) => (a.length === 1 && Array.isArray(a[0]) ? a[0] : a).reduce((x: any, y: any) => (y > x ? y : x)));
+    g('min', (...a: unknown[]) => (a.length === 1 && Array.isArray(a[0]) ? a[0] : a).reduce((x: any, y: any) => (y < x ? y : x)));
+    g('__m_get', (recv: Py, key: Py, dflt: Py) => {
+      if (recv && typeof recv === 'object' && !(recv instanceof Map) && typeof (recv as any).get === 'function') return (recv as any).get(key, dflt);
+      const v = lookup(recv, pyStr(key));
+      return v === undefined || v === null ? (dflt ?? '') : v;
+    });
+    g('__m_rsplit', (s: Py, ...rest: unknown[]) => {
+      const [pos, kw] = splitKwargs(rest);
+      return rsplit(pyStr(s), kw.get('sep') ?? pos[0], kw.get('maxsplit') ?? pos[1]);
+    }, []);
+    g('__m_format', (s: Py, ...rest: unknown[]) => {
+      const [pos, kw] = splitKwargs(rest);
+      return pyStrFormat(pyStr(s), pos, kw);
+    });
+    const index = (rev: boolean) => (s: Py, sub: Py) => {
+      const i = Array.isArray(s) ? (rev ? s.lastIndexOf(sub) : s.indexOf(sub)) : rev ? pyStr(s).lastIndexOf(pyStr(sub)) : pyStr(s).indexOf(pyStr(sub));
+      if (i < 0) throw new Error(`${pyRepr(sub)} is not in ${pyRepr(s)}`);
+      return i;
+    };
+    g('__m_index', index(false), 0);
+    g('__m_rindex', index(true), 0);
+    g('__m_partition', (s: Py, sep: Py) => {
+      const str = pyStr(s);
+      const i = str.indexOf(pyStr(sep));
+      return i < 0 ? [str, '', ''] : [str.slice(0, i), pyStr(sep), str.slice(i + pyStr(sep).length)];
+    }, []);
+    g('__m_rpartition', (s: Py, sep: Py) => {
+      const str = pyStr(s);
+      const i = str.lastIndexOf(pyStr(sep));
+      return i < 0 ? ['', '', str] : [str.slice(0, i), pyStr(sep), str.slice(i + pyStr(sep).length)];
+    }, []);
+    g('__m_zfill', (s: Py, w: Py) => {
+      const str = pyStr(s);
+      const sign = /^[-+]/.test(str) ? str[0] : '';
+      return sign + str.slice(sign.length).padStart(Number(w) - sign.length, '0');
+    });
+    g('__m_ljust', (s: Py, w: Py, fill: Py) => pyStr(s).padEnd(Number(w), fill === undefined ? ' ' : pyStr(fill)));
+    g('__m_rjust', (s: Py, w: Py, fill: Py) => pyStr(s).padStart(Number(w), fill === undefined ? ' ' : pyStr(fill)));
+    g('__m_center', (s: Py, w: Py, fill: Py) => {
+      const str = pyStr(s);
+      const pad = Math.max(0, Number(w) - str.length);
+      const f = fill === undefined ? ' ' : pyStr(fill);
+      const left = (pad >> 1) + (pad & str.length & 1);
+      return f.repeat(left) + str + f.repeat(pad - left);
+    });
+    g('__m_removeprefix', (s: Py, p: Py) => (pyStr(s).startsWith(pyStr(p)) ? pyStr(s).slice(pyStr(p).length) : pyStr(s)));
+    g('__m_removesuffix', (s: Py, p: Py) => (pyStr(p) && pyStr(s).endsWith(pyStr(p)) ? pyStr(s).slice(0, -pyStr(p).length) : pyStr(s)));
+    g('__m_casefold', (s: Py) => pyStr(s).toLowerCase());
+    g('__m_swapcase', (s: Py) => [...pyStr(s)].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''));
+    g('__m_isidentifier', (s: Py) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(pyStr(s)), false);
+    g('__m_istitle', (s: Py) => /[A-Za-z]/.test(pyStr(s)) && pyStr(s).split(/[^A-Za-z]+/).filter(Boolean).every((w) => /^[A-Z][a-z]*$/.test(w)), false);
+    // Text is already text here: encode/decode are identities.
+    g('__m_encode', (s: Py) => pyStr(s));
+    g('__m_decode', (s: Py) => pyStr(s));
+  }
+}

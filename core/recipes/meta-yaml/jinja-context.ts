@@ -1,0 +1,309 @@
+// The Jinja context conda-build gives meta.yaml: selector names, variant keys, build environment
+// variables (PKG_NAME, PYTHON, SP_DIR, ...), environ/os, and the functions compiler, stdlib, cdt,
+// pin_subpackage, pin_compatible, load_setup_py_data, load_file_regex, load_file_data, load_str_data.
+// Paths that depend on the build prefix are given as the variable itself (`$PREFIX/bin/python`,
+// `%PREFIX%\python.exe`), so a rendered build script still works when the builder sets PREFIX.
+import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Target } from '../../engine/types.ts';
+import { applyPinExpressions, ensureValidSpec } from './pins.ts';
+import { splitKwargs, type JinjaCompat } from './jinja-compat.ts';
+import {
+  MissingRecipeFileError,
+  UnanswerableError,
+  emptyData,
+  findFile,
+  loadFileData,
+  matchObject,
+  parseData,
+  pythonRegex,
+  readSetupPy,
+  type FileLookup,
+} from './load-files.ts';
+
+/** conda-build's native compilers per platform (variants.DEFAULT_COMPILERS; win: python >= 3.5). */
+export const DEFAULT_COMPILERS: Record<string, Record<string, string>> = {
+  linux: { c: 'gcc', cxx: 'gxx', fortran: 'gfortran' },
+  osx: { c: 'clang', cxx: 'clangxx', fortran: 'gfortran' },
+  win: { c: 'vs2017', cxx: 'vs2017', fortran: 'gfortran' },
+};
+
+/** The `c_stdlib` conda-forge's pinning gives per platform, used when the variant names none. */
+export const DEFAULT_C_STDLIB: Record<string, string> = { linux: 'sysroot', osx: 'macosx_deployment_target', win: 'vs' };
+
+export const platformOf = (subdir: string): string => subdir.split('-')[0];
+export const archOf = (subdir: string): string => {
+  const a = subdir.split('-')[1] ?? '';
+  return a === '64' || a === '32' ? a : a;
+};
+
+/** Variant keys conda-build always has (get_default_variant): target_platform, native compilers, vc on win. */
+export function defaultVariant(target: Target): Record<string, string> {
+  const platform = platformOf(target.subdir);
+  const out: Record<string, string> = { target_platform: target.subdir, python: target.python };
+  for (const [lang, name] of Object.entries(DEFAULT_COMPILERS[platform] ?? {})) out[`${lang}_compiler`] = name;
+  if (platform === 'win') out.vc = '14';
+  return out;
+}
+
+export interface SubpackageInfo {
+  version: string;
+  /** Placeholder for the exact build string, replaced once every output is finalised. */
+  exactBuild: string;
+}
+
+export interface JinjaContextInput {
+  target: Target;
+  /** The full variant (defaults included): keys are Jinja names too. */
+  variant: Record<string, string>;
+  /** Selector names (linux, win, py, ...) for this target and variant. */
+  selectors: Record<string, unknown>;
+  lookup: FileLookup;
+  pkg: { name: string; version: string; buildNumber: string; hash: string; buildString: string };
+  /** Outputs known from the previous pass, for pin_subpackage. */
+  outputs: Map<string, SubpackageInfo>;
+  /** Versions of host requirements known from the previous pass (`numpy 1.26.*` → 1.26), for pin_compatible. */
+  hostVersions: Map<string, string>;
+  /** Warnings only in the final pass; earlier passes are allowed not to know things yet. */
+  final: boolean;
+  /** Report a warning; `hints` are texts the line at fault contains. */
+  warn(message: string, hints?: string[]): void;
+  /** Extra environment variables visible to environ / os.environ. */
+  env?: Record<string, string>;
+}
+
+function buildVars(target: Target, variant: Record<string, string>, input: JinjaContextInput): Record<string, string> {
+  const platform = platformOf(target.subdir);
+  const win = platform === 'win';
+  const py = target.python;
+  const v: Record<string, string> = {
+    CONDA_BUILD: '1',
+    CONDA_BUILD_STATE: 'RENDER',
+    PKG_NAME: input.pkg.name,
+    PKG_VERSION: input.pkg.version,
+    PKG_BUILDNUM: input.pkg.buildNumber,
+    PKG_BUILD_STRING: input.pkg.buildString,
+    PKG_HASH: input.pkg.hash,
+    RECIPE_DIR: input.lookup.recipeDir,
+    SUBDIR: target.subdir,
+    ARCH: archOf(target.subdir),
+    target_platform: variant.target_platform ?? target.subdir,
+    build_platform: target.subdir,
+    PY_VER: py,
+    PY3K: py.startsWith('3') ? '1' : '0',
+    CONDA_PY: py.split('.').slice(0, 2).join(''),
+    SHLIB_EXT: win ? '.dll' : platform === 'osx' ? '.dylib' : '.so',
+  };
+  if (variant.numpy) {
+    v.NPY_VER = variant.numpy.split('.').slice(0, 2).join('.');
+    v.CONDA_NPY = v.NPY_VER.replace('.', '');
+  }
+  if (variant.perl) v.PERL_VER = variant.perl;
+  if (variant.lua) v.LUA_VER = variant.lua;
+  if (variant.r_base) v.R_VER = variant.r_base;
+  if (win) {
+    Object.assign(v, {
+      PREFIX: '%PREFIX%',
+      BUILD_PREFIX: '%BUILD_PREFIX%',
+      SRC_DIR: '%SRC_DIR%',
+      PYTHON: '%PREFIX%\\python.exe',
+      STDLIB_DIR: '%PREFIX%\\Lib',
+      SP_DIR: '%PREFIX%\\Lib\\site-packages',
+      LIBRARY_PREFIX: '%PREFIX%\\Library',
+      LIBRARY_BIN: '%PREFIX%\\Library\\bin',
+      LIBRARY_INC: '%PREFIX%\\Library\\include',
+      LIBRARY_LIB: '%PREFIX%\\Library\\lib',
+      SCRIPTS: '%PREFIX%\\Scripts',
+    });
+  } else {
+    Object.assign(v, {
+      PREFIX: '$PREFIX',
+      BUILD_PREFIX: '$BUILD_PREFIX',
+      SRC_DIR: '$SRC_DIR',
+      PYTHON: '$PREFIX/bin/python',
+      STDLIB_DIR: `$PREFIX/lib/python${py}`,
+      SP_DIR: `$PREFIX/lib/python${py}/site-packages`,
+    });
+  }
+  return v;
+}
+
+/** Build the Jinja globals for one render pass. Functions never throw (see JinjaCompat.guard). */
+export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat): Record<string, unknown> {
+  const { target, variant } = input;
+  const platform = platformOf(target.subdir);
+  const targetPlatform = variant.target_platform ?? target.subdir;
+  const vars = buildVars(target, variant, input);
+  const environ: Record<string, string> = { ...vars, ...input.env };
+  // conda-build escapes backslashes of the context values it gives Jinja (get_dict(escape_backslash=True)).
+  const ctxVars = platform === 'win' ? Object.fromEntries(Object.entries(vars).map(([k, x]) => [k, x.replace(/\\/g, '\\\\')])) : vars;
+  const warn = (msg: string, ...hints: string[]) => {
+    if (input.final) input.warn(msg, hints);
+  };
+  const kwarg = (kw: Map<string, unknown>, name: string, dflt: string | null): string | null => {
+    if (!kw.has(name)) return dflt;
+    const x = kw.get(name);
+    return x === undefined || x === null || x === '' ? null : String(x);
+  };
+
+  const compiler = (lang: unknown) => {
+    const l = String(lang);
+    const name = variant[`${l}_compiler`] ?? DEFAULT_COMPILERS[platform]?.[l] ?? l;
+    const version = variant[`${l}_compiler_version`];
+    return version ? ensureValidSpec(`${name}_${targetPlatform} ${version}`) : `${name}_${targetPlatform}`;
+  };
+  const stdlib = (lang: unknown) => {
+    const l = String(lang);
+    const name = variant[`${l}_stdlib`] ?? (l === 'c' ? DEFAULT_C_STDLIB[platform] : undefined) ?? l;
+    const version = variant[`${l}_stdlib_version`];
+    return version ? ensureValidSpec(`${name}_${targetPlatform} ${version}`) : `${name}_${targetPlatform}`;
+  };
+  const cdt = (pkg: unknown) => {
+    const arch = archOf(target.subdir);
+    let cdtName = 'cos6';
+    let cdtArch = arch === '64' ? 'x86_64' : arch === '32' ? 'i686' : arch;
+    if (['ppc64le', 'aarch64', 'ppc64', 's390x'].includes(arch)) cdtName = 'cos7';
+    cdtName = variant.cdt_name ?? cdtName;
+    cdtArch = variant.cdt_arch ?? cdtArch;
+    const [name, ...rest] = String(pkg).split(' ');
+    return [`${name}-${cdtName}-${cdtArch}`, ...rest].join(' ');
+  };
+  const pinSubpackage = (...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    const name = String(pos[0]);
+    const minPin = kwarg(kw, 'min_pin', pos[1] !== undefined ? String(pos[1]) : 'x.x.x.x.x.x');
+    const maxPin = kwarg(kw, 'max_pin', pos[2] !== undefined ? String(pos[2]) : 'x');
+    const exact = kw.get('exact') ?? pos[3];
+    const sub = input.outputs.get(name);
+    if (!sub || !sub.version) {
+      warn(`pin_subpackage('${name}'): no output named '${name}' in this recipe; left unpinned`, 'pin_subpackage', name);
+      return name;
+    }
+    if (exact) return `${name} ${sub.version} ${sub.exactBuild}`;
+    const lower = kwarg(kw, 'lower_bound', null);
+    const upper = kwarg(kw, 'upper_bound', null);
+    if (upper) return `${name} >=${lower ?? sub.version},<${upper}`;
+    const pin = applyPinExpressions(lower ?? sub.version, minPin, maxPin);
+    return pin ? `${name} ${pin}` : name;
+  };
+  const pinCompatible = (...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    const name = String(pos[0]);
+    const lower = kwarg(kw, 'lower_bound', pos[1] !== undefined ? String(pos[1]) : null);
+    const upper = kwarg(kw, 'upper_bound', pos[2] !== undefined ? String(pos[2]) : null);
+    const minPin = kwarg(kw, 'min_pin', pos[3] !== undefined ? String(pos[3]) : 'x.x.x.x.x.x');
+    const maxPin = kwarg(kw, 'max_pin', pos[4] !== undefined ? String(pos[4]) : 'x');
+    const exact = kw.get('exact') ?? pos[5];
+    const known = input.hostVersions.get(name) ?? variant[name] ?? variant[name.replace(/-/g, '_')];
+    const version = lower ?? known;
+    if (!version) {
+      warn(`pin_compatible('${name}'): no version of '${name}' known from the variant or the host requirements; left unpinned`, 'pin_compatible', name);
+      return name;
+    }
+    if (exact && known) return `${name} ${known}`;
+    if (upper) return `${name} ${minPin || lower ? `>=${version},` : ''}<${upper}`;
+    const pin = applyPinExpressions(version, minPin, maxPin);
+    return pin ? `${name} ${pin}` : name;
+  };
+
+  const where = input.lookup;
+  const unanswerable = (fn: string, err: unknown) => {
+    if (err instanceof UnanswerableError) {
+      warn(`${fn}: ${err.message}; rendered as empty`, fn);
+      return true;
+    }
+    return false;
+  };
+  const fromRecipe = (kw: Map<string, unknown>, pos?: unknown) => !!(kw.get('from_recipe_dir') ?? pos);
+
+  const loadSetupPyData = (...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    const setupFile = String(kw.get('setup_file') ?? pos[0] ?? 'setup.py');
+    let path: string;
+    try {
+      path = findFile(setupFile, fromRecipe(kw, pos[1]), where);
+    } catch (err) {
+      if (unanswerable('load_setup_py_data', err)) return emptyData();
+      if (err instanceof MissingRecipeFileError) {
+        // conda-build returns {} when setup.py does not exist yet; say so.
+        warn(`load_setup_py_data: ${err.message}; rendered as empty`, 'load_setup_py_data');
+        return emptyData();
+      }
+      throw err;
+    }
+    const { data, unresolved } = readSetupPy(path);
+    if (unresolved.length) warn(`load_setup_py_data: ${basename(path)} computes ${unresolved.join(', ')}; not answerable without running it, rendered as empty`, 'load_setup_py_data');
+    return data;
+  };
+  const loadFileRegex = (...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    const file = String(kw.get('load_file') ?? pos[0]);
+    const pattern = String(kw.get('regex_pattern') ?? pos[1]);
+    let path: string;
+    try {
+      path = findFile(file, fromRecipe(kw, pos[2]), where);
+    } catch (err) {
+      if (unanswerable('load_file_regex', err)) return emptyMatch();
+      throw err;
+    }
+    const m = pythonRegex(pattern).exec(readFileSync(path, 'utf8'));
+    if (!m) {
+      warn(`load_file_regex: pattern ${JSON.stringify(pattern)} does not match ${path}; rendered as empty`, 'load_file_regex');
+      return emptyMatch();
+    }
+    return matchObject(m);
+  };
+  const emptyMatch = () => matchObject(Object.assign([''], { index: 0, input: '' }) as unknown as RegExpExecArray);
+  const loadFileDataFn = (...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    const file = String(kw.get('filename') ?? pos[0]);
+    const fmt = (kw.get('fmt') ?? pos[1]) as string | undefined;
+    try {
+      return loadFileData(file, fmt, fromRecipe(kw), where);
+    } catch (err) {
+      if (unanswerable('load_file_data', err)) return emptyData();
+      throw err;
+    }
+  };
+  const loadStrData = (...args: unknown[]) => {
+    const [pos, kw] = splitKwargs(args);
+    return parseData(String(kw.get('string') ?? pos[0]), String(kw.get('fmt') ?? pos[1]), '<string>');
+  };
+
+  const g = compat.guard.bind(compat);
+  const os = {
+    environ,
+    sep: platform === 'win' ? '\\' : '/',
+    name: platform === 'win' ? 'nt' : 'posix',
+    linesep: platform === 'win' ? '\r\n' : '\n',
+    getenv: g('os.getenv', (k: unknown, d: unknown) => environ[String(k)] ?? d ?? ''),
+    path: {
+      sep: platform === 'win' ? '\\' : '/',
+      join: g('os.path.join', (...parts: unknown[]) => join(...parts.map(String))),
+      basename: g('os.path.basename', (p: unknown) => basename(String(p))),
+      dirname: g('os.path.dirname', (p: unknown) => dirname(String(p))),
+      exists: g('os.path.exists', (p: unknown) => existsSync(String(p)), false),
+      isfile: g('os.path.isfile', (p: unknown) => existsSync(String(p)), false),
+    },
+  };
+
+  return {
+    ...Object.fromEntries(Object.entries(input.selectors).filter(([, x]) => typeof x !== 'function')),
+    ...variant,
+    ...ctxVars,
+    environ,
+    os,
+    compiler: g('compiler', compiler),
+    stdlib: g('stdlib', stdlib),
+    cdt: g('cdt', cdt),
+    ccache: g('ccache', () => 'ccache'),
+    pin_subpackage: g('pin_subpackage', pinSubpackage),
+    pin_compatible: g('pin_compatible', pinCompatible),
+    load_setup_py_data: g('load_setup_py_data', loadSetupPyData, {}),
+    load_setuptools: g('load_setuptools', loadSetupPyData, {}),
+    load_file_regex: g('load_file_regex', loadFileRegex, {}),
+    load_file_data: g('load_file_data', loadFileDataFn, {}),
+    load_str_data: g('load_str_data', loadStrData, {}),
+    resolved_packages: g('resolved_packages', () => [], []),
+  };
+}

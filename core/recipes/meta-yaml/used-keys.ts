@@ -1,0 +1,95 @@
+// Which variant keys an output "uses", for its hash, the way conda-build's get_used_vars slices the
+// recipe text: the top level without the outputs section plus this output's own text; keys used by
+// the requirements text are kept apart (they are trimmed when only build or only run needs them);
+// build.sh / bld.bat (or the output's script) count too.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { usedVariantKeys, type VariantConfig } from '../variants.ts';
+
+export interface RecipeSlices {
+  /** Text without the `outputs:` section. */
+  topLevel: string;
+  /** The text of each `- name:` entry of `outputs:`, in order. */
+  outputs: string[];
+}
+
+/** Split a recipe text (selectors applied, Jinja intact) into its top level and output entries. */
+export function sliceRecipe(text: string): RecipeSlices {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => /^outputs:/.test(l));
+  if (start < 0) return { topLevel: text, outputs: [] };
+  let end = lines.findIndex((l, i) => i > start && /^\w/.test(l));
+  if (end < 0) end = lines.length;
+  const section = lines.slice(start + 1, end);
+  const heads = section.map((l, i) => [i, l.match(/^(\s*)-\s+(?:name|type):/)?.[1].length] as const).filter(([, ind]) => ind !== undefined);
+  const indent = Math.min(...heads.map(([, ind]) => ind as number));
+  const starts = heads.filter(([, ind]) => ind === indent).map(([i]) => i);
+  const outputs = starts.map((s, k) => section.slice(s, starts[k + 1] ?? section.length).join('\n'));
+  return { topLevel: [...lines.slice(0, start), ...lines.slice(end)].join('\n'), outputs };
+}
+
+const REQS_RE = /requirements:.+?(?=^\w|(?![\s\S])|^\s+-\s(?=name|type))/ms;
+
+/** Names of variant keys read by `# [selector]` comments of the raw text. */
+export function selectorKeys(raw: string, keys: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  for (const m of raw.matchAll(/#\s*\[([^\[\]]+)\]/g)) for (const id of m[1].match(/[A-Za-z_]\w*/g) ?? []) names.add(id);
+  return new Set([...keys].filter((k) => names.has(k)));
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Variant keys a build script reads (`$key`, `${key}` in shell; `%key%` in batch files). */
+export function scriptKeys(file: string, keys: Iterable<string>): Set<string> {
+  if (!existsSync(file)) return new Set();
+  const text = readFileSync(file, 'utf8');
+  const bat = /\.bat$/i.test(file);
+  return new Set([...keys].filter((k) => (bat ? new RegExp(`%${escapeRe(k)}%`, 'i') : new RegExp(`\\$\\{?\\s*${escapeRe(k)}\\s*(?:[\\s|}]|$)`, 'm')).test(text)));
+}
+
+export interface OutputKeys {
+  used: Set<string>;
+  requirementsUsed: Set<string>;
+  numpyXX: boolean;
+  numpyPinCompatibleXX: boolean;
+}
+
+/**
+ * Keys used by one output. `index` is the output's position in `outputs:` (null for a recipe
+ * without outputs); `script` is the output's own script file, if any.
+ */
+export function outputKeys(opts: {
+  raw: string;
+  selected: string;
+  config: VariantConfig;
+  variant: Record<string, string>;
+  recipeDir: string;
+  index: number | null;
+  script: string | null;
+  win: boolean;
+}): OutputKeys {
+  const slices = sliceRecipe(opts.selected);
+  const own = opts.index === null ? '' : (slices.outputs[opts.index] ?? slices.outputs.join('\n'));
+  const text = opts.index === null ? opts.selected : `${slices.topLevel}\n${own}`;
+  const keys = Object.keys(opts.variant);
+  const inVariant = (s: Set<string>) => new Set([...s].filter((k) => k in opts.variant));
+  const used = inVariant(usedVariantKeys(text, opts.config));
+  for (const k of selectorKeys(opts.raw, keys)) used.add(k);
+  const reqsText = text.match(REQS_RE)?.[0] ?? '';
+  const requirementsUsed = inVariant(usedVariantKeys(reqsText, opts.config));
+  const scripts =
+    opts.index === null
+      ? [join(opts.recipeDir, opts.win ? 'bld.bat' : 'build.sh')]
+      : opts.script && /^[^\n]+\.(sh|bat)$/i.test(opts.script)
+        ? [join(opts.recipeDir, opts.script)]
+        : [];
+  for (const f of scripts) for (const k of scriptKeys(f, keys)) used.add(k);
+  const maxPin = reqsText.match(/pin_\w+\(\s*['"]numpy['"].*max_pin\s*=\s*['"]([x.]*)['"]/);
+  const compatible = /pin_\w+\(\s*['"]numpy['"]/.test(reqsText);
+  return {
+    used,
+    requirementsUsed,
+    numpyXX: /numpy\s*x\.x|pin_compatible\(\s*['"]numpy.*max_pin\s*=\s*['"]x\.x['"]/.test(reqsText),
+    numpyPinCompatibleXX: compatible && !!maxPin && (maxPin[1].match(/x/g)?.length ?? 0) === 2,
+  };
+}

@@ -1,0 +1,310 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Target } from '../engine/types.ts';
+import { expandVariants, loadVariantConfig, usedVariantKeys, VariantConfigError, type VariantConfig } from './variants.ts';
+import { RecipeYamlError } from './yaml.ts';
+
+const LINUX: Target = { subdir: 'linux-64', python: '3.13' };
+const WIN: Target = { subdir: 'win-64', python: '3.13' };
+
+interface Ctx {
+  dir: string;
+  write(name: string, text: string): string;
+}
+
+function withTmp(s: ReturnType<typeof suite<Ctx>>) {
+  s.before.each((ctx) => {
+    ctx.dir = mkdtempSync(join(tmpdir(), 'rebuild-variants-'));
+    ctx.write = (name, text) => {
+      const file = join(ctx.dir, name);
+      writeFileSync(file, text);
+      return file;
+    };
+  });
+  s.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+}
+
+const config = (values: Record<string, string[]>, zipKeys: string[][] = []): VariantConfig => ({ values, zipKeys, extra: {} });
+
+// ------------------------------------------------------------------ loadVariantConfig
+
+const load = suite<Ctx>('loadVariantConfig', {} as Ctx);
+withTmp(load);
+
+load('keeps unquoted numbers as text and makes scalars one-element lists :: 3.10 stays "3.10"', async (ctx) => {
+  const f = ctx.write('cbc.yaml', 'python:\n  - 3.10\n  - 3.12\nc_compiler_version: 11\nblas_impl: mkl\nbootstrap: false\n');
+  const cfg = await loadVariantConfig([f], LINUX);
+  assert.equal(cfg.values, { python: ['3.10', '3.12'], c_compiler_version: ['11'], blas_impl: ['mkl'], bootstrap: ['false'] });
+  assert.equal(cfg.zipKeys, []);
+});
+
+load('applies selectors for the target before parsing :: linux-64 vs win-64', async (ctx) => {
+  const f = ctx.write(
+    'cbc.yaml',
+    ['c_compiler:', '  - gcc        # [linux]', '  - vs2019     # [win]', '  - clang      # [osx]', 'vc:            # [win]', '  - 14         # [win]', ''].join('\n'),
+  );
+  assert.equal((await loadVariantConfig([f], LINUX)).values, { c_compiler: ['gcc'] });
+  assert.equal((await loadVariantConfig([f], WIN)).values, { c_compiler: ['vs2019'], vc: ['14'] });
+  assert.equal((await loadVariantConfig([f], { subdir: 'osx-arm64', python: '3.13' })).values, { c_compiler: ['clang'] });
+});
+
+load('stacks files: a later file replaces a key of an earlier one', async (ctx) => {
+  const global = ctx.write('global.yaml', 'numpy:\n  - 1.26\nblas_impl:\n  - mkl\n  - openblas\nzlib: 1.2\n');
+  const local = ctx.write('local.yaml', 'blas_impl:\n  - openblas\nlibpng: 1.6\n');
+  const cfg = await loadVariantConfig([global, local], LINUX);
+  assert.equal(cfg.values, { numpy: ['1.26'], blas_impl: ['openblas'], zlib: ['1.2'], libpng: ['1.6'] });
+});
+
+load('skips missing files and empty files', async (ctx) => {
+  const empty = ctx.write('empty.yaml', '# nothing here\n');
+  const f = ctx.write('cbc.yaml', 'zlib: 1.3\n');
+  const cfg = await loadVariantConfig([join(ctx.dir, 'missing.yaml'), empty, f], LINUX);
+  assert.equal(cfg.values, { zlib: ['1.3'] });
+});
+
+load('zip_keys: list of lists or one flat list; groups accumulate across files without duplicates', async (ctx) => {
+  const a = ctx.write('a.yaml', 'zip_keys:\n  - [python, numpy]\n  - - c_compiler_version\n    - cxx_compiler_version\n');
+  const b = ctx.write('b.yaml', 'zip_keys: [numpy, python]\n');
+  const c = ctx.write('c.yaml', 'zip_keys: [cuda_compiler, cuda_compiler_version]\n');
+  const cfg = await loadVariantConfig([a, b, c], LINUX);
+  assert.equal(cfg.zipKeys, [['python', 'numpy'], ['c_compiler_version', 'cxx_compiler_version'], ['cuda_compiler', 'cuda_compiler_version']]);
+});
+
+load('a key in two zip groups is an error naming the key and the groups', async (ctx) => {
+  const a = ctx.write('a.yaml', 'zip_keys:\n  - [python, numpy]\n  - [numpy, libblas]\n');
+  try {
+    await loadVariantConfig([a], LINUX);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, VariantConfigError);
+    assert.match((err as Error).message, "zip_keys: 'numpy' is in two groups: [python, numpy] and [numpy, libblas]");
+  }
+});
+
+load('pin_run_as_build merges per key; other mappings go to extra and are replaced', async (ctx) => {
+  const a = ctx.write('a.yaml', 'pin_run_as_build:\n  numpy: {max_pin: x.x}\n  zlib: {max_pin: x}\nsome_map:\n  a: 1\n');
+  const b = ctx.write('b.yaml', 'pin_run_as_build:\n  zlib: {max_pin: x.x}\nsome_map:\n  b: 2\nignore_version: [numpy]\n');
+  const cfg = await loadVariantConfig([a, b], LINUX);
+  assert.equal(cfg.extra, {
+    pin_run_as_build: { numpy: { max_pin: 'x.x' }, zlib: { max_pin: 'x.x' } },
+    some_map: { b: '2' },
+    ignore_version: ['numpy'],
+  });
+  assert.equal(cfg.values, {});
+});
+
+load('bad YAML throws with the file and line', async (ctx) => {
+  const f = ctx.write('cbc.yaml', 'python:\n  - 3.12\n numpy: [1.26\n');
+  try {
+    await loadVariantConfig([f], LINUX);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RecipeYamlError);
+    assert.match((err as Error).message, `${f}:3`);
+  }
+});
+
+load('YAML error lines are the file lines even after selectors dropped lines', async (ctx) => {
+  const f = ctx.write('cbc.yaml', 'a: 1  # [win]\nb: 2  # [win]\nc: [\n');
+  try {
+    await loadVariantConfig([f], LINUX);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RecipeYamlError);
+    assert.ok((err as RecipeYamlError).line! >= 3, String((err as RecipeYamlError).line));
+  }
+});
+
+load('a top level that is not a mapping is an error naming the file', async (ctx) => {
+  const f = ctx.write('cbc.yaml', '- python\n');
+  await loadVariantConfig([f], LINUX).then(
+    () => assert.unreachable(),
+    (err) => assert.match(err.message, `${f}: expected a mapping of variant keys`),
+  );
+});
+
+load('selector and value warnings carry the file and line', async (ctx) => {
+  const f = ctx.write('cbc.yaml', 'zlib: 1.3\nfoo: 1  # [with_thing]\nempty:\nnested:\n  - [a, b]\n');
+  const warnings: { file: string; line: number; message: string }[] = [];
+  const cfg = await loadVariantConfig([f], LINUX, warnings);
+  assert.equal(cfg.values, { zlib: ['1.3'] });
+  assert.equal(warnings, [
+    { line: 2, message: "unknown name 'with_thing' in selector [with_thing] is treated as False", file: f },
+    { file: f, line: 3, message: "variant key 'empty' has no value; ignored" },
+    { file: f, line: 4, message: "variant key 'nested' must be a scalar or a list of scalars; ignored" },
+  ]);
+});
+
+load.run();
+
+// ------------------------------------------------------------------ usedVariantKeys
+
+const used = suite('usedVariantKeys');
+
+const CFG = config({
+  python: ['3.12'],
+  numpy: ['1.26'],
+  blas_impl: ['mkl', 'openblas'],
+  c_compiler: ['gcc'],
+  c_compiler_version: ['13'],
+  cxx_compiler: ['gxx'],
+  c_stdlib: ['sysroot'],
+  c_stdlib_version: ['2.17'],
+  libpng: ['1.6'],
+  zlib: ['1.3'],
+  openssl: ['3'],
+  vc: ['14'],
+  cuda_compiler_version: ['None', '12.0'],
+  'libjpeg-turbo': ['3'],
+  target_platform: ['linux-64'],
+});
+
+const sorted = (s: Set<string>) => [...s].sort();
+
+used('jinja, compiler/stdlib, selectors, bare requirements, python', () => {
+  const recipe = `{% set version = "1.0" %}
+package:
+  name: foo
+  version: {{ version }}
+build:
+  skip: true  # [win and vc<14]
+  string: cuda{{ cuda_compiler_version | replace('.', '') }}
+requirements:
+  build:
+    - {{ compiler('c') }}
+    - {{ stdlib('c') }}
+  host:
+    - python
+    - numpy
+    - zlib >=1.2
+    - libjpeg_turbo
+    - openssl  # [blas_impl == 'mkl']
+  run:
+    - {{ pin_compatible('libpng') }}
+`;
+  assert.equal(sorted(usedVariantKeys(recipe, CFG)), [
+    'blas_impl', 'c_compiler', 'c_compiler_version', 'c_stdlib', 'c_stdlib_version', 'cuda_compiler_version',
+    'libjpeg-turbo', 'libpng', 'numpy', 'openssl', 'python', 'vc',
+  ]);
+});
+
+used('a pinned requirement is not multiplied; a pinned python still counts', () => {
+  const recipe = 'requirements:\n  host:\n    - python >=3.8\n    - zlib 1.2.*\n    - numpy>=1.20\n';
+  assert.equal(sorted(usedVariantKeys(recipe, CFG)), ['python']);
+});
+
+used('attributes, filters, tests and keyword names are not variables', () => {
+  const recipe = `{{ environ.zlib }} {{ x | openssl }} {% if vc is defined %}{% endif %} {{ pin_subpackage('a', numpy='x') }}\n`;
+  assert.equal(sorted(usedVariantKeys(recipe, CFG)), ['vc']);
+});
+
+used('{% if %} conditions and v1 ${{ }} and if: count', () => {
+  const v0 = '{% if blas_impl == "mkl" %}\n  - mkl\n{% endif %}\n';
+  assert.equal(sorted(usedVariantKeys(v0, CFG)), ['blas_impl']);
+  const v1 = 'requirements:\n  host:\n    - if: cuda_compiler_version != "None"\n      then: zlib\n    - ${{ compiler("c") }}\n';
+  assert.equal(sorted(usedVariantKeys(v1, CFG)), ['c_compiler', 'c_compiler_version', 'cuda_compiler_version', 'zlib']);
+});
+
+used('names not in the config are ignored; text without requirements uses nothing', () => {
+  assert.equal(sorted(usedVariantKeys('{{ something_else }}  # [other]\n', CFG)), []);
+  assert.equal(sorted(usedVariantKeys('package:\n  name: python-dateutil\n  - python-dateutil\n', CFG)), []);
+});
+
+used('build scripts: $key, ${key}, %key%', () => {
+  assert.equal(sorted(usedVariantKeys('', CFG, ['echo $zlib ${openssl}', 'echo %vc%'])), ['openssl', 'vc', 'zlib']);
+});
+
+used('an unparseable Jinja block still yields its names', () => {
+  assert.equal(sorted(usedVariantKeys('{{ zlib ?? openssl }}\n', CFG)), ['openssl', 'zlib']);
+});
+
+used.run();
+
+// ------------------------------------------------------------------ expandVariants
+
+const expand = suite('expandVariants');
+
+expand('python is forced to the target; at least one variant', () => {
+  assert.equal(expandVariants(config({}), new Set(), LINUX), [{ python: '3.13' }]);
+  assert.equal(expandVariants(config({ python: ['3.11', '3.12'] }), new Set(['python']), LINUX), [{ python: '3.13' }]);
+});
+
+expand('cartesian product of used list keys; unused keys left out; deterministic order', () => {
+  const cfg = config({ blas_impl: ['mkl', 'openblas'], numpy: ['1.26', '2.0'], zlib: ['1.3'], unused: ['a', 'b'] });
+  assert.equal(expandVariants(cfg, new Set(['numpy', 'blas_impl', 'zlib', 'python']), LINUX), [
+    { blas_impl: 'mkl', numpy: '1.26', python: '3.13', zlib: '1.3' },
+    { blas_impl: 'mkl', numpy: '2.0', python: '3.13', zlib: '1.3' },
+    { blas_impl: 'openblas', numpy: '1.26', python: '3.13', zlib: '1.3' },
+    { blas_impl: 'openblas', numpy: '2.0', python: '3.13', zlib: '1.3' },
+  ]);
+});
+
+expand('zip_keys expand together', () => {
+  const cfg = config(
+    { c_compiler_version: ['12', '13'], cxx_compiler_version: ['12', '13'], zlib: ['1.2', '1.3'] },
+    [['c_compiler_version', 'cxx_compiler_version']],
+  );
+  assert.equal(expandVariants(cfg, new Set(['c_compiler_version', 'cxx_compiler_version']), LINUX), [
+    { c_compiler_version: '12', cxx_compiler_version: '12', python: '3.13' },
+    { c_compiler_version: '13', cxx_compiler_version: '13', python: '3.13' },
+  ]);
+});
+
+expand('a zipped partner that is not used constrains but does not appear', () => {
+  const cfg = config({ cuda_compiler: ['None', 'nvcc', 'nvcc'], cuda_compiler_version: ['None', '11.8', '12.0'] }, [['cuda_compiler', 'cuda_compiler_version']]);
+  assert.equal(expandVariants(cfg, new Set(['cuda_compiler']), LINUX), [
+    { cuda_compiler: 'None', python: '3.13' },
+    { cuda_compiler: 'nvcc', python: '3.13' },
+  ]);
+});
+
+expand('zip with python keeps the partner at the target python (conda-forge form too)', () => {
+  const cfg = config({ python: ['3.12.* *_cpython', '3.13.* *_cpython'], numpy: ['1.26', '2.1'] }, [['python', 'numpy']]);
+  assert.equal(expandVariants(cfg, new Set(['python', 'numpy']), LINUX), [{ numpy: '2.1', python: '3.13' }]);
+});
+
+expand('zip with python when the target python is not listed :: the newest older python position', () => {
+  const cfg = config({ python: ['3.10', '3.12', '3.11'], numpy: ['1.22', '1.26', '1.23'] }, [['python', 'numpy']]);
+  assert.equal(expandVariants(cfg, new Set(['numpy']), LINUX), [{ numpy: '1.26', python: '3.13' }]);
+  assert.equal(expandVariants(cfg, new Set(['numpy']), { subdir: 'linux-64', python: '3.9' }), [{ numpy: '1.22', python: '3.9' }]);
+});
+
+expand('zip_keys with different lengths is an error naming the keys and lengths', () => {
+  const cfg = config({ python: ['3.12', '3.13'], numpy: ['1.26', '2.0', '2.1'] }, [['python', 'numpy']]);
+  assert.throws(
+    () => expandVariants(cfg, new Set(['numpy']), LINUX),
+    (err: Error) => err instanceof VariantConfigError && err.message === 'zip_keys group [python, numpy] has lists of different lengths: python=2, numpy=3',
+  );
+});
+
+expand('a mismatched zip group that the recipe does not use is not checked', () => {
+  const cfg = config({ a: ['1', '2'], b: ['1'], zlib: ['1.3'] }, [['a', 'b']]);
+  assert.equal(expandVariants(cfg, new Set(['zlib']), LINUX), [{ python: '3.13', zlib: '1.3' }]);
+});
+
+expand('extra keys are forced, zipped partners follow them', () => {
+  const cfg = config({ bootstrap: ['false', 'true'], flit_core: ['3.9', '0'] }, [['bootstrap', 'flit_core']]);
+  assert.equal(expandVariants(cfg, new Set(['bootstrap', 'flit_core']), LINUX, { bootstrap: 'true' }), [
+    { bootstrap: 'true', flit_core: '0', python: '3.13' },
+  ]);
+  assert.equal(expandVariants(config({}), new Set(), LINUX, { bootstrap: 'true' }), [{ bootstrap: 'true', python: '3.13' }]);
+});
+
+expand('target_platform, when used, is the target subdir', () => {
+  assert.equal(expandVariants(config({ target_platform: ['linux-64', 'win-64'] }), new Set(['target_platform']), WIN), [
+    { python: '3.13', target_platform: 'win-64' },
+  ]);
+});
+
+expand('the three functions together on one recipe', async () => {
+  const cfg = config({ python: ['3.12'], numpy: ['2.0', '2.1'], blas_impl: ['mkl', 'openblas'], zlib: ['1.3'] });
+  const recipe = 'requirements:\n  host:\n    - python\n    - numpy\n    - mkl  # [blas_impl == "mkl"]\n';
+  const variants = expandVariants(cfg, usedVariantKeys(recipe, cfg), WIN);
+  assert.is(variants.length, 4);
+  assert.equal(variants[3], { blas_impl: 'openblas', numpy: '2.1', python: '3.13' });
+});
+
+expand.run();

@@ -1,0 +1,405 @@
+// Durable run state: `<workDir>/state.db` (SQLite through better-sqlite3, WAL). One row per
+// package × target, with its attempts, status changes and artifacts. Every method is one
+// transaction, so a process killed at any instant leaves the last committed state (WAL + the
+// default rollback on open). A package is marked built only with its artifacts' hashes, in the
+// same transaction (see core/state/README.md).
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FailureClass, TaskStatus } from '../engine/types.ts';
+import { MIGRATIONS } from './migrations.ts';
+
+export const STATE_DB_FILE = 'state.db';
+
+/** Statuses that mean "finished, artifacts recorded". */
+export const DONE_STATUSES: ReadonlySet<TaskStatus> = new Set(['built', 'tested', 'published']);
+
+export class StateSchemaError extends Error {
+  override name = 'StateSchemaError';
+  constructor(
+    readonly path: string,
+    readonly found: number,
+    readonly known: number,
+  ) {
+    super(`${path}: state schema version ${found} is newer than this rebuild knows (${known}); upgrade rebuild or use another work dir`);
+  }
+}
+
+export class StateNotFoundError extends Error {
+  override name = 'StateNotFoundError';
+  constructor(readonly path: string) {
+    super(`no state database at ${path}: nothing has run in this work dir yet (rebuild run)`);
+  }
+}
+
+export interface PackageKey {
+  node: string;
+  subdir: string;
+  python: string;
+}
+
+export interface PackageRow extends PackageKey {
+  id: number;
+  feedstock: string;
+  outputs: string[];
+  recipeHash: string | null;
+  status: TaskStatus;
+  reason: string | null;
+  failure: FailureClass | null;
+  attempts: number;
+  durationMs: number | null;
+  logPath: string | null;
+  runId: number | null;
+  updated: string;
+}
+
+export interface RunRow {
+  id: number;
+  started: string;
+  ended: string | null;
+  pid: number;
+  host: string;
+  argv: string[];
+  outcome: string | null;
+}
+
+export interface ArtifactRecord {
+  path: string;
+  filename: string;
+  sha256: string;
+  size: number;
+}
+
+export interface AttemptRow {
+  id: number;
+  packageId: number;
+  runId: number;
+  number: number;
+  started: string;
+  ended: string | null;
+  durationMs: number | null;
+  status: string;
+  failure: string | null;
+  reason: string | null;
+  logPath: string;
+}
+
+export interface StatusChangeRow {
+  time: string;
+  from: string | null;
+  to: string;
+  reason: string | null;
+  runId: number | null;
+}
+
+export interface OpenOptions {
+  /** Open an existing database without writing (status, logs); throws StateNotFoundError when absent. */
+  readonly?: boolean;
+}
+
+const now = () => new Date().toISOString();
+
+function toPackage(r: any): PackageRow {
+  return {
+    id: r.id, node: r.node, subdir: r.subdir, python: r.python, feedstock: r.feedstock,
+    outputs: JSON.parse(r.outputs), recipeHash: r.recipe_hash, status: r.status, reason: r.reason,
+    failure: r.failure, attempts: r.attempts, durationMs: r.duration_ms, logPath: r.log_path,
+    runId: r.run_id, updated: r.updated,
+  };
+}
+
+function toRun(r: any): RunRow {
+  return { id: r.id, started: r.started, ended: r.ended, pid: r.pid, host: r.host, argv: JSON.parse(r.argv), outcome: r.outcome };
+}
+
+export class StateDb {
+  readonly db: Database.Database;
+
+  private constructor(
+    readonly path: string,
+    readonly readonly: boolean,
+  ) {
+    if (readonly) {
+      try {
+        this.db = new Database(path, { readonly: true, fileMustExist: true });
+      } catch {
+        throw new StateNotFoundError(path);
+      }
+    } else {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a committed transaction survives a killed process; only power loss may
+      // drop the last ones, never corrupt the file.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    }
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  /** Open (and migrate) `<workDir>/state.db`. */
+  static open(workDir: string, options: OpenOptions = {}): StateDb {
+    if (!options.readonly) mkdirSync(workDir, { recursive: true });
+    const state = new StateDb(join(workDir, STATE_DB_FILE), !!options.readonly);
+    try {
+      state.migrate();
+    } catch (err) {
+      state.close();
+      throw err;
+    }
+    return state;
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const found = this.schemaVersion;
+    if (found > MIGRATIONS.length) throw new StateSchemaError(this.path, found, MIGRATIONS.length);
+    if (this.readonly) {
+      if (found < MIGRATIONS.length) throw new StateSchemaError(this.path, found, MIGRATIONS.length);
+      return;
+    }
+    for (let v = found; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // ------------------------------------------------------------ runs
+
+  startRun(argv: string[]): number {
+    const r = this.db
+      .prepare('INSERT INTO runs (started, pid, host, argv) VALUES (?, ?, ?, ?)')
+      .run(now(), process.pid, hostname(), JSON.stringify(argv));
+    return Number(r.lastInsertRowid);
+  }
+
+  endRun(runId: number, outcome: string): void {
+    this.db.prepare('UPDATE runs SET ended = ?, outcome = ? WHERE id = ?').run(now(), outcome, runId);
+  }
+
+  lastRun(): RunRow | undefined {
+    const r = this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get();
+    return r ? toRun(r) : undefined;
+  }
+
+  runs(): RunRow[] {
+    return this.db.prepare('SELECT * FROM runs ORDER BY id').all().map(toRun);
+  }
+
+  /**
+   * A run killed before it ended left rows behind: its outcome becomes 'killed', its open attempts
+   * and 'building'/'waiting'/'ready' packages become 'interrupted' (not built). Returns how many
+   * packages were recovered.
+   */
+  recoverStale(currentRunId: number): number {
+    return this.db.transaction(() => {
+      const t = now();
+      this.db.prepare("UPDATE runs SET outcome = 'killed' WHERE outcome IS NULL AND id <> ?").run(currentRunId);
+      this.db
+        .prepare("UPDATE attempts SET status = 'interrupted', ended = ?, reason = 'run was killed' WHERE ended IS NULL AND run_id <> ?")
+        .run(t, currentRunId);
+      const stale = this.db
+        .prepare("SELECT * FROM packages WHERE status IN ('building', 'waiting', 'ready') AND (run_id IS NULL OR run_id <> ?)")
+        .all(currentRunId)
+        .map(toPackage);
+      for (const p of stale) this.setStatus(p.id, currentRunId, 'interrupted', `previous run was killed while ${p.status}`);
+      return stale.length;
+    }).immediate();
+  }
+
+  // ------------------------------------------------------------ packages
+
+  getPackage(key: PackageKey): PackageRow | undefined {
+    const r = this.db.prepare('SELECT * FROM packages WHERE node = ? AND subdir = ? AND python = ?').get(key.node, key.subdir, key.python);
+    return r ? toPackage(r) : undefined;
+  }
+
+  getPackageById(id: number): PackageRow {
+    return toPackage(this.db.prepare('SELECT * FROM packages WHERE id = ?').get(id));
+  }
+
+  packages(filter: { subdir?: string } = {}): PackageRow[] {
+    const rows = filter.subdir
+      ? this.db.prepare('SELECT * FROM packages WHERE subdir = ? ORDER BY subdir, node').all(filter.subdir)
+      : this.db.prepare('SELECT * FROM packages ORDER BY subdir, node').all();
+    return rows.map(toPackage);
+  }
+
+  /** Insert a package row (status 'planned') or refresh its feedstock/outputs; returns the row. */
+  ensurePackage(key: PackageKey, info: { feedstock: string; outputs: string[]; recipeHash: string | null }): PackageRow {
+    const existing = this.getPackage(key);
+    if (existing) {
+      this.db
+        .prepare('UPDATE packages SET feedstock = ?, outputs = ? WHERE id = ?')
+        .run(info.feedstock, JSON.stringify(info.outputs), existing.id);
+      return { ...existing, feedstock: info.feedstock, outputs: info.outputs };
+    }
+    const r = this.db
+      .prepare(
+        `INSERT INTO packages (node, subdir, python, feedstock, outputs, recipe_hash, status, updated)
+         VALUES (?, ?, ?, ?, ?, ?, 'planned', ?)`,
+      )
+      .run(key.node, key.subdir, key.python, info.feedstock, JSON.stringify(info.outputs), info.recipeHash, now());
+    return this.getPackageById(Number(r.lastInsertRowid));
+  }
+
+  /** Change a package's status, recording the change (from, to, reason). No-op when nothing changes. */
+  setStatus(
+    packageId: number,
+    runId: number | null,
+    to: TaskStatus,
+    reason: string | null,
+    extra: { failure?: FailureClass | null; recipeHash?: string | null } = {},
+  ): void {
+    const current = this.db.prepare('SELECT status, reason, failure, recipe_hash FROM packages WHERE id = ?').get(packageId) as any;
+    const failure = extra.failure === undefined ? (to === 'failed' ? current.failure : null) : extra.failure;
+    const recipeHash = extra.recipeHash === undefined ? current.recipe_hash : extra.recipeHash;
+    if (current.status === to && current.reason === reason && current.failure === failure && current.recipe_hash === recipeHash) return;
+    const t = now();
+    this.db
+      .prepare('UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?')
+      .run(to, reason, failure, recipeHash, runId, t, packageId);
+    if (current.status !== to || current.reason !== reason) {
+      this.db
+        .prepare('INSERT INTO status_changes (package_id, run_id, time, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(packageId, runId, t, current.status, to, reason);
+    }
+  }
+
+  /** Many status changes in one transaction (the start of a run). */
+  setStatuses(changes: { packageId: number; to: TaskStatus; reason: string | null; failure?: FailureClass | null; recipeHash?: string | null }[], runId: number | null): void {
+    this.db.transaction(() => {
+      for (const c of changes) this.setStatus(c.packageId, runId, c.to, c.reason, c);
+    }).immediate();
+  }
+
+  statusChanges(packageId: number): StatusChangeRow[] {
+    return this.db
+      .prepare('SELECT time, from_status, to_status, reason, run_id FROM status_changes WHERE package_id = ? ORDER BY id')
+      .all(packageId)
+      .map((r: any) => ({ time: r.time, from: r.from_status, to: r.to_status, reason: r.reason, runId: r.run_id }));
+  }
+
+  // ------------------------------------------------------------ attempts
+
+  /** A build attempt starts: the package becomes 'building'. Returns the attempt id. */
+  startAttempt(packageId: number, runId: number, number: number, logPath: string, recipeHash: string | null): number {
+    return this.db.transaction(() => {
+      const r = this.db
+        .prepare("INSERT INTO attempts (package_id, run_id, number, started, status, log_path) VALUES (?, ?, ?, ?, 'building', ?)")
+        .run(packageId, runId, number, now(), logPath);
+      this.db.prepare('UPDATE packages SET attempts = attempts + 1, log_path = ? WHERE id = ?').run(logPath, packageId);
+      this.setStatus(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash });
+      return Number(r.lastInsertRowid);
+    }).immediate();
+  }
+
+  /** An attempt ended without artifacts (failed, interrupted, or to be retried). */
+  endAttempt(
+    attemptId: number,
+    outcome: { status: 'failed' | 'interrupted'; failure: FailureClass | null; reason: string; durationMs: number },
+    packageStatus?: { to: TaskStatus; reason: string; runId: number },
+  ): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE attempts SET ended = ?, duration_ms = ?, status = ?, failure = ?, reason = ? WHERE id = ?')
+        .run(now(), Math.round(outcome.durationMs), outcome.status, outcome.failure, outcome.reason, attemptId);
+      if (packageStatus) {
+        const { package_id } = this.db.prepare('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as any;
+        this.setStatus(package_id, packageStatus.runId, packageStatus.to, packageStatus.reason, { failure: outcome.failure });
+      }
+    }).immediate();
+  }
+
+  /**
+   * The attempt built the package: its artifacts (already written, renamed into place and hashed by
+   * the caller) replace the package's previous ones, and the package becomes `status`, atomically.
+   */
+  recordBuilt(
+    attemptId: number,
+    runId: number,
+    artifacts: ArtifactRecord[],
+    durationMs: number,
+    status: TaskStatus = 'built',
+    reason: string | null = null,
+  ): void {
+    this.db.transaction(() => {
+      const { package_id } = this.db.prepare('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as any;
+      this.db
+        .prepare("UPDATE attempts SET ended = ?, duration_ms = ?, status = 'built', failure = NULL, reason = NULL WHERE id = ?")
+        .run(now(), Math.round(durationMs), attemptId);
+      this.db.prepare('UPDATE packages SET duration_ms = ? WHERE id = ?').run(Math.round(durationMs), package_id);
+      this.replaceArtifactsTx(package_id, attemptId, artifacts);
+      this.setStatus(package_id, runId, status, reason, { failure: null });
+    }).immediate();
+  }
+
+  /**
+   * Every step after the build (test, transmute, index, publish) ended: the attempt is 'complete'
+   * and the package takes its final status. Only a complete attempt counts as done on resume.
+   */
+  completeAttempt(attemptId: number, runId: number, status: TaskStatus, reason: string | null): void {
+    this.db.transaction(() => {
+      const { package_id } = this.db.prepare('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as any;
+      this.db.prepare("UPDATE attempts SET status = 'complete' WHERE id = ?").run(attemptId);
+      this.setStatus(package_id, runId, status, reason, { failure: null });
+    }).immediate();
+  }
+
+  lastAttempt(packageId: number): AttemptRow | undefined {
+    return this.attempts(packageId).at(-1);
+  }
+
+  /** Replace a package's artifacts (after transmute) and optionally move its status on. */
+  replaceArtifacts(packageId: number, artifacts: ArtifactRecord[]): void {
+    this.db.transaction(() => this.replaceArtifactsTx(packageId, null, artifacts)).immediate();
+  }
+
+  private replaceArtifactsTx(packageId: number, attemptId: number | null, artifacts: ArtifactRecord[]): void {
+    if (attemptId === null) {
+      const last = this.db.prepare('SELECT attempt_id FROM artifacts WHERE package_id = ? LIMIT 1').get(packageId) as any;
+      attemptId = last?.attempt_id ?? null;
+    }
+    this.db.prepare('DELETE FROM artifacts WHERE package_id = ?').run(packageId);
+    const insert = this.db.prepare('INSERT INTO artifacts (package_id, attempt_id, path, filename, sha256, size) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const a of artifacts) insert.run(packageId, attemptId, a.path, a.filename, a.sha256, a.size);
+  }
+
+  attempts(packageId: number): AttemptRow[] {
+    return this.db
+      .prepare('SELECT * FROM attempts WHERE package_id = ? ORDER BY id')
+      .all(packageId)
+      .map((r: any) => ({
+        id: r.id, packageId: r.package_id, runId: r.run_id, number: r.number, started: r.started, ended: r.ended,
+        durationMs: r.duration_ms, status: r.status, failure: r.failure, reason: r.reason, logPath: r.log_path,
+      }));
+  }
+
+  artifacts(packageId: number): ArtifactRecord[] {
+    return this.db.prepare('SELECT path, filename, sha256, size FROM artifacts WHERE package_id = ? ORDER BY id').all(packageId) as ArtifactRecord[];
+  }
+
+  /** Last successful build duration per `subdir/python/node`. */
+  durations(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const r of this.db.prepare('SELECT node, subdir, python, duration_ms FROM packages WHERE duration_ms IS NOT NULL').all() as any[]) {
+      out.set(`${r.subdir}/py${r.python}/${r.node}`, r.duration_ms);
+    }
+    return out;
+  }
+
+  /** Count of packages per subdir and status. */
+  tally(filter: { subdir?: string } = {}): { subdir: string; status: TaskStatus; count: number }[] {
+    const sql = `SELECT subdir, status, COUNT(*) AS count FROM packages ${filter.subdir ? 'WHERE subdir = ?' : ''} GROUP BY subdir, status ORDER BY subdir, status`;
+    return (filter.subdir ? this.db.prepare(sql).all(filter.subdir) : this.db.prepare(sql).all()) as any[];
+  }
+}

@@ -1,0 +1,67 @@
+// Running a build tool through the task's runners (host or container) and turning its outcome into
+// artifacts or a classified failure. Shared by the conda-build and rattler-build builders.
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Artifact, BuildTask, ExecRequest, FailureClass } from '../../core/engine/types.ts';
+import { newPackages, publishToChannel, snapshotPackages } from './collect-artifacts.ts';
+
+/** The build tool failed, timed out, was cancelled, or built nothing. `failure` is what the scheduler reads. */
+export class BuildToolError extends Error {
+  override name = 'BuildToolError';
+  constructor(
+    message: string,
+    readonly failure: FailureClass,
+    readonly tool: string,
+    readonly exitCode: number | null,
+    readonly logFile: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A tool invocation: what to exec, and where its packages appear. */
+export interface ToolCommand extends Omit<ExecRequest, 'task'> {
+  /** Folder the tool writes `<subdir>/*.conda|*.tar.bz2` into. */
+  outputDir: string;
+  /** Folders created before the tool runs (its output and build roots). */
+  makeDirs: string[];
+}
+
+/** A channel as the tools take it: local folders become file:// URLs, names and URLs stay. */
+export const channelArg = (c: string): string => (isAbsolute(c) ? pathToFileURL(c).href : c);
+export const isLocalChannel = (c: string): boolean => isAbsolute(c) || c.startsWith('file://');
+
+/** Local channel folders (to mount read-only). */
+export const localChannelDirs = (channels: readonly string[]): string[] =>
+  channels.filter(isLocalChannel).map((c) => (c.startsWith('file://') ? new URL(c).pathname : c));
+
+/**
+ * Whether the build needs the network: any remote or named channel (a tool with no channel uses its
+ * configured defaults), or a source with a URL.
+ */
+export function needsNetwork(task: BuildTask): boolean {
+  if (!task.channels.length || task.channels.some((c) => !isLocalChannel(c))) return true;
+  return task.node.variants.some((v) => v.source.some((s) => (s.url?.length ?? 0) > 0));
+}
+
+/** Run the tool through task.exec, then copy the new packages into the output channel. */
+export async function runBuildTool(task: BuildTask, tool: string, cmd: ToolCommand): Promise<Artifact[]> {
+  for (const d of cmd.makeDirs) await mkdir(d, { recursive: true });
+  const subdirs = [...new Set([task.target.subdir, 'noarch'])];
+  const before = await snapshotPackages(cmd.outputDir, subdirs);
+  const { outputDir: _o, makeDirs: _m, ...req } = cmd;
+  const result = await task.exec(req);
+  const where = `${task.id} (${task.target.subdir})`;
+  if (result.cancelled) throw new BuildToolError(`${tool} for ${where} was cancelled`, 'cancelled', tool, result.exitCode, task.logFile);
+  if (result.timedOut) throw new BuildToolError(`${tool} for ${where} timed out after ${task.timeoutMs} ms`, 'timeout', tool, result.exitCode, task.logFile);
+  if (result.exitCode !== 0) {
+    const how = result.exitCode === null ? `was killed by ${result.signal ?? 'a signal'}` : `exited with ${result.exitCode}`;
+    throw new BuildToolError(`${tool} for ${where} ${how} (log: ${task.logFile})`, 'build', tool, result.exitCode, task.logFile);
+  }
+  const files = await newPackages(cmd.outputDir, subdirs, before);
+  if (!files.length) {
+    throw new BuildToolError(`${tool} for ${where} succeeded but wrote no package into ${cmd.outputDir}/{${subdirs.join(',')}} (log: ${task.logFile})`, 'build', tool, 0, task.logFile);
+  }
+  return publishToChannel(files, task.outputChannel);
+}

@@ -1,0 +1,61 @@
+// rebuild:progress — shows a run's progress: a live view on a TTY, plain lines off a TTY, or an
+// NDJSON event stream (`--json`). Taps only observing hooks, at STAGE.OBSERVE.
+import type { Plugin } from '../../core/engine/plugin.ts';
+import { STAGE } from '../../core/engine/stage.ts';
+import { compositeReporter, type Reporter } from './reporter.ts';
+import { ndjsonReporter } from './ndjson-reporter.ts';
+import { plainReporter } from './plain-reporter.ts';
+import { ttyReporter } from './tty-reporter.ts';
+
+export const PLUGIN_NAME = 'rebuild:progress';
+
+export type ProgressFormat = 'auto' | 'tty' | 'plain' | 'json';
+
+export interface ProgressOptions {
+  /** 'auto' (default): tty when the stream is a TTY, else plain. */
+  format?: ProgressFormat;
+  /** Where to write; default process.stdout for json, process.stderr otherwise. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Extra life-cycle reporters to fan out to. */
+  reporters?: Reporter[];
+}
+
+export class ProgressOptionsError extends Error {
+  override name = 'ProgressOptionsError';
+}
+
+export function createReporter(options: ProgressOptions = {}): Reporter {
+  const format = options.format ?? 'auto';
+  if (!['auto', 'tty', 'plain', 'json'].includes(format)) {
+    throw new ProgressOptionsError(`${PLUGIN_NAME}: format must be auto, tty, plain or json, got ${JSON.stringify(format)}`);
+  }
+  const stream = options.stream ?? (format === 'json' ? process.stdout : process.stderr);
+  // A closed pipe (`rebuild run --json | head`) must not crash the run: stop writing instead.
+  let closed = false;
+  (stream as NodeJS.EventEmitter).on?.('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    closed = true;
+  });
+  const write = (text: string) => void (closed || stream.write(text));
+  const main =
+    format === 'json' ? ndjsonReporter(write)
+    : format === 'tty' || (format === 'auto' && stream.isTTY) ? ttyReporter(stream as any)
+    : plainReporter(write);
+  return options.reporters?.length ? compositeReporter([main, ...options.reporters]) : main;
+}
+
+export function progress(options: ProgressOptions = {}): Plugin {
+  const reporter = createReporter(options);
+  return {
+    name: PLUGIN_NAME,
+    apply(engine) {
+      engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        const tap = { name: PLUGIN_NAME, stage: STAGE.OBSERVE };
+        run.hooks.executionStart.tap(tap, (s) => reporter.start?.(s));
+        run.hooks.taskStart.tap(tap, (t) => reporter.taskStart?.(t));
+        run.hooks.taskEnd.tap(tap, (r) => reporter.taskEnd?.(r));
+        run.hooks.report.tapPromise(tap, async (s) => reporter.end?.(s));
+      });
+    },
+  };
+}

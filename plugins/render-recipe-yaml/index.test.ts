@@ -1,0 +1,57 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../../core/engine/engine.ts';
+import type { ResolvedConfig } from '../../core/config/resolved.ts';
+import type { Plugin } from '../../core/engine/plugin.ts';
+import type { RecipeRef } from '../../core/engine/types.ts';
+import { PLUGIN_NAME, renderRecipeYaml, RenderRecipeYamlOptionsError } from './index.ts';
+
+const AGG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'recipes', 'recipe-yaml', 'fixtures', 'agg');
+
+function config(plugins: Plugin[]): ResolvedConfig {
+  return {
+    configFile: null, rootDir: AGG, profile: null,
+    python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregates: [AGG],
+    channels: { reference: null, target: null, build: [], staging: null, production: null },
+    workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
+    bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
+    variantConfigs: [], timeouts: { buildSeconds: 10, hookMs: 20000 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
+    failFast: false, plugins,
+  };
+}
+
+const ref = (format: RecipeRef['format']): RecipeRef => ({
+  feedstock: 'purepy',
+  dir: join(AGG, 'purepy', 'recipe'),
+  file: join(AGG, 'purepy', 'recipe', format),
+  format,
+  aggregate: AGG,
+  variantFiles: [join(AGG, 'conda_build_config.yaml')],
+});
+
+const plugin = suite('renderRecipeYaml plugin');
+
+plugin('renders recipe.yaml through run.render, with the environ option', async () => {
+  const p = renderRecipeYaml({ environ: { PUREPY_EXTRA: 'yes' } });
+  assert.is(p.name, PLUGIN_NAME);
+  const run = new Engine(config([p])).createRun();
+  const rendered = await run.hooks.render.promise(ref('recipe.yaml'), run.targets[0]);
+  assert.ok(rendered);
+  assert.is(rendered.feedstock, 'purepy');
+  assert.equal(rendered.target, { subdir: 'linux-64', python: '3.13' });
+  assert.equal(rendered.variants[0].outputs[0].requirements.run, ['python >=3.9', 'purepy-extra']);
+});
+
+plugin('leaves meta.yaml to the next renderer', async () => {
+  const run = new Engine(config([renderRecipeYaml()])).createRun();
+  assert.is(await run.hooks.render.promise(ref('meta.yaml'), run.targets[0]), undefined);
+});
+
+plugin('rejects unknown options and non-string environ values', () => {
+  assert.throws(() => renderRecipeYaml({ envrion: {} } as never), (e: Error) => e instanceof RenderRecipeYamlOptionsError && /envrion/.test(e.message));
+  assert.throws(() => renderRecipeYaml({ environ: { A: 1 } } as never), (e: Error) => e instanceof RenderRecipeYamlOptionsError && /environ\.A/.test(e.message));
+});
+
+plugin.run();

@@ -1,0 +1,52 @@
+// rebuild:render-recipe-yaml — renders recipe.yaml (v1, rattler-build format) recipes per target.
+// Taps run.render; returns undefined for other formats so the next renderer gets them. See README.md.
+import { Ajv } from 'ajv';
+import type { Engine } from '../../core/engine/engine.ts';
+import type { Plugin } from '../../core/engine/plugin.ts';
+import { renderRecipeYaml as render } from '../../core/recipes/recipe-yaml/render.ts';
+
+export const PLUGIN_NAME = 'rebuild:render-recipe-yaml';
+
+export interface RenderRecipeYamlOptions {
+  /** Variables `env.get()` / `env.exists()` read in recipes; defaults to the process environment. */
+  environ?: Record<string, string>;
+}
+
+const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    environ: {
+      type: 'object',
+      description: 'Variables env.get() / env.exists() read in recipes; defaults to the process environment.',
+      additionalProperties: { type: 'string' },
+    },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true }).compile(optionsSchema);
+
+export class RenderRecipeYamlOptionsError extends Error {
+  override name = 'RenderRecipeYamlOptionsError';
+}
+
+export function renderRecipeYaml(options: RenderRecipeYamlOptions = {}): Plugin {
+  if (!validate(options)) {
+    const problems = (validate.errors ?? []).map((e) =>
+      e.keyword === 'additionalProperties'
+        ? `options${e.instancePath.replace(/\//g, '.')}: unknown option '${(e.params as { additionalProperty: string }).additionalProperty}'`
+        : `options${e.instancePath.replace(/\//g, '.')} ${e.message}`,
+    );
+    throw new RenderRecipeYamlOptionsError(`invalid options for ${PLUGIN_NAME}: ${problems.join('; ')}`);
+  }
+  return {
+    name: PLUGIN_NAME,
+    apply(engine: Engine) {
+      engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        run.hooks.render.tapPromise(PLUGIN_NAME, async (recipe, target) =>
+          recipe.format === 'recipe.yaml' ? render(recipe, target, { environ: options.environ }) : undefined,
+        );
+      });
+    },
+  };
+}

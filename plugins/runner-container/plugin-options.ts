@@ -1,0 +1,46 @@
+// Validates a plugin's options against the plugin's own JSON schema (ajv), with messages that name
+// the plugin and the option's path. Shared by the runner and builder plugins of this folder family.
+import { Ajv, type ErrorObject, type AnySchema } from 'ajv';
+
+/** Bad options given to a plugin factory: names the plugin and every problem found. */
+export class PluginOptionsError extends Error {
+  override name = 'PluginOptionsError';
+  constructor(
+    readonly plugin: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid options for ${plugin}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+const compiled = new WeakMap<object, ReturnType<Ajv['compile']>>();
+
+function describe(e: ErrorObject): string {
+  const path = `options${e.instancePath.replace(/\/([^/]+)/g, (_, k: string) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`))}`;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${path}: unknown option '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    case 'propertyNames':
+      return `${path}: key '${(e.params as { propertyName: string }).propertyName}' is not allowed`;
+    case 'enum':
+      return `${path} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${path} ${e.message ?? 'is invalid'}`;
+  }
+}
+
+/** Throw PluginOptionsError unless `options` matches `schema`; returns options typed as T. */
+export function validatePluginOptions<T>(plugin: string, schema: AnySchema & object, options: unknown): T {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (!validate(options)) {
+    // propertyNames errors repeat as a generic "property name is invalid": keep the specific one.
+    const errors = (validate.errors ?? []).filter((e) => !(e.keyword === 'propertyNames' && !('propertyName' in e.params)));
+    throw new PluginOptionsError(plugin, [...new Set(errors.map(describe))]);
+  }
+  return options as T;
+}

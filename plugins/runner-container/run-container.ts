@@ -1,0 +1,106 @@
+// Runs one ExecRequest in a container: streams its output to the task log as it arrives, stops it
+// on timeout or cancel, tells an engine failure (start) from the command's own exit code, and
+// always removes the container afterwards.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { finished } from 'node:stream/promises';
+import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
+import { containerName, containerRunArgs, redactedCommand } from './container-args.ts';
+import { imagePath, neverStarted, removeContainer, stopContainer } from './engine-cli.ts';
+import { ContainerStartError } from './errors.ts';
+import { PLUGIN_NAME, type ResolvedContainerRunnerOptions } from './options.ts';
+
+const STDERR_TAIL = 4000;
+// Exit codes docker and podman use for their own failures (125) and for a command that cannot be
+// run (126) or found (127); the command itself may exit so too, so the container state decides.
+const ENGINE_CODES = new Set([125, 126, 127]);
+
+export interface ContainerRun {
+  req: ExecRequest;
+  image: string;
+  options: ResolvedContainerRunnerOptions;
+  /** Cache of each image's own PATH, shared by the runs of one plugin instance. */
+  imagePaths: Map<string, Promise<string | null>>;
+}
+
+export async function runContainer({ req, image, options, imagePaths }: ContainerRun): Promise<ExecResult> {
+  const { task } = req;
+  const engine = options.engine;
+  const base = { exitCode: null, signal: null, timedOut: false, cancelled: false, runner: PLUGIN_NAME };
+  if (task.signal.aborted) return { ...base, cancelled: true };
+
+  if (!imagePaths.has(image)) imagePaths.set(image, imagePath(engine, image));
+  const name = containerName(task.id, task.target.subdir, randomBytes(4).toString('hex'));
+  const { args, dropped } = containerRunArgs({
+    req,
+    options,
+    image,
+    name,
+    imagePath: await imagePaths.get(image)!,
+    labels: { 'io.rebuild.task': task.id, 'io.rebuild.subdir': task.target.subdir },
+  });
+  task.log(`[${PLUGIN_NAME}] ${redactedCommand(engine, args)}`);
+  if (dropped.length) task.log(`[${PLUGIN_NAME}] env not passed into the container: ${dropped.join(' ')}`);
+  if (req.network && !options.network) task.log(`[${PLUGIN_NAME}] the command asked for network; the runner option network is false: --network none`);
+
+  // Fail before starting anything when the log cannot be written.
+  await mkdir(dirname(task.logFile), { recursive: true });
+  await appendFile(task.logFile, '');
+  const log = createWriteStream(task.logFile, { flags: 'a' });
+  log.on('error', (err) => task.log(`[${PLUGIN_NAME}] log write failed: ${err.message}`));
+  let stderrTail = '';
+  let stopping: 'timeout' | 'cancel' | null = null;
+  let stopped: Promise<void> | null = null;
+
+  const child = spawn(engine, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
+  child.stderr.on('data', (d: Buffer) => (stderrTail = (stderrTail + d.toString()).slice(-STDERR_TAIL)));
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+
+  const stop = (why: 'timeout' | 'cancel') => {
+    if (stopping) return;
+    stopping = why;
+    task.log(`[${PLUGIN_NAME}] ${why === 'timeout' ? `timed out after ${task.timeoutMs} ms` : 'cancelled'}: stopping container ${name}`);
+    stopped = (async () => {
+      await stopContainer(engine, name, options.stopTimeoutSeconds);
+      // The container may not have existed yet when `stop` ran: end the client so it cannot create it.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    })();
+  };
+  const timer = task.timeoutMs > 0 && Number.isFinite(task.timeoutMs) ? setTimeout(() => stop('timeout'), task.timeoutMs) : null;
+  const onAbort = () => stop('cancel');
+  task.signal.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const { code, signal, error } = await exited;
+    if (error) {
+      throw new ContainerStartError(
+        error.code === 'ENOENT' ? `container engine '${engine}' not found (install podman or docker, or set the engine option)` : `cannot run container engine '${engine}': ${error.message}`,
+        engine, null, '',
+      );
+    }
+    if (stopping) return { ...base, exitCode: code, signal, timedOut: stopping === 'timeout', cancelled: stopping === 'cancel' };
+    if (code !== null && ENGINE_CODES.has(code) && (await neverStarted(engine, name)) !== false) {
+      const detail = stderrTail.trim().split('\n').slice(-3).join(' | ');
+      throw new ContainerStartError(`container for ${task.id} (${task.target.subdir}) did not start with ${engine} (exit ${code}): ${detail || 'no message'}`, engine, code, stderrTail);
+    }
+    return { ...base, exitCode: code, signal };
+  } finally {
+    if (timer) clearTimeout(timer);
+    task.signal.removeEventListener('abort', onAbort);
+    await stopped;
+    if (!(await removeContainer(engine, name))) task.log(`[${PLUGIN_NAME}] could not remove container ${name}`);
+    child.stdout.unpipe(log);
+    child.stderr.unpipe(log);
+    log.end();
+    await finished(log).catch(() => {});
+  }
+}
