@@ -1,7 +1,7 @@
 // Read conda packages of both formats: stream their members, read info/ metadata, and extract
 // (install) them into a prefix with conda's prefix-placeholder replacement.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readdir, readFile, rename, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -10,7 +10,7 @@ import { DecompressStream } from 'zstd-napi';
 import { bzip2Decompress } from './bzip2.ts';
 import { packageFormat, packageStem, PackageFormatError, type IndexJson, type PathEntry, type PathsJson } from './package-types.ts';
 import { replacePrefixBinary, replacePrefixText } from './prefix-placeholder.ts';
-import { readTar, type TarEntry } from './tar-io.ts';
+import { checkMemberName, readTar, type TarEntry } from './tar-io.ts';
 
 export type EntryHandler = (entry: TarEntry, content: Readable) => Promise<void | false>;
 
@@ -41,8 +41,18 @@ async function condaMembers(path: string): Promise<{ zip: yauzl.ZipFile; info: y
  * Stream every member of a package to `onEntry` (info/ members included, with their `info/` names).
  * With `infoOnly`, a .conda's pkg member is not read (a .tar.bz2 is read until `onEntry` returns false).
  */
-export async function walkPackage(path: string, onEntry: EntryHandler, opts: { infoOnly?: boolean } = {}): Promise<void> {
+export async function walkPackage(path: string, handler: EntryHandler, opts: { infoOnly?: boolean } = {}): Promise<void> {
   const format = packageFormat(path);
+  // Errors of the handler (e.g. a full disk while extracting) pass through; read errors name the file.
+  const own = new WeakSet<object>();
+  const onEntry: EntryHandler = async (entry, content) => {
+    try {
+      return await handler(entry, content);
+    } catch (err) {
+      if (err && typeof err === 'object') own.add(err);
+      throw err;
+    }
+  };
   try {
     if (format === 'tar.bz2') {
       await readTar(bzip2Decompress(createReadStream(path), path), onEntry);
@@ -64,7 +74,7 @@ export async function walkPackage(path: string, onEntry: EntryHandler, opts: { i
       zip.close();
     }
   } catch (err) {
-    if (err instanceof PackageFormatError) throw err;
+    if (err instanceof PackageFormatError || own.has(err as object)) throw err;
     throw new PackageFormatError(`${path}: cannot read package: ${(err as Error).message}`);
   }
 }
@@ -116,10 +126,12 @@ export interface ExtractedPackage {
   files: string[];
 }
 
-function safeMember(path: string, name: string): void {
-  if (name.startsWith('/') || name.split('/').includes('..')) {
-    throw new PackageFormatError(`${path}: member '${name}' escapes the prefix`);
-  }
+/** Remove `dir` and its sub-folders when they hold no files (left behind by relocation). */
+async function pruneEmptyDirs(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
+  if (!entries) return;
+  for (const e of entries) if (e.isDirectory()) await pruneEmptyDirs(join(dir, e.name));
+  await rmdir(dir).catch(() => {}); // not empty: keep it
 }
 
 /** Placeholders to replace: from paths.json, else from the legacy info/has_prefix. */
@@ -151,7 +163,7 @@ export async function extractPackage(path: string, prefix: string, opts: Extract
   // The info member comes first in a .conda; a .tar.bz2 may put it anywhere, so relocation of
   // noarch python files is applied after the walk (files go to a name we can move).
   await walkPackage(path, async (entry, content) => {
-    safeMember(path, entry.name);
+    checkMemberName(entry.name, path);
     if (entry.name === 'info' || entry.name.startsWith('info/')) {
       if (entry.type === 'file' && ['info/index.json', 'info/paths.json', 'info/has_prefix', 'info/link.json'].includes(entry.name)) {
         info.set(entry.name, await readAll(content));
@@ -193,6 +205,9 @@ export async function extractPackage(path: string, prefix: string, opts: Extract
       await rename(f.dest, dest);
     }
     files.push(to);
+  }
+  if (files.some((f, i) => f !== installed[i].member)) {
+    for (const dir of ['site-packages', 'python-scripts']) await pruneEmptyDirs(join(prefix, dir));
   }
   for (const p of placeholders(paths, info.get('info/has_prefix')?.toString('utf8') ?? null)) {
     const file = join(prefix, relocate(p._path));

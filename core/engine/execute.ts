@@ -189,7 +189,7 @@ class Execution {
       } else if (d.kind === 'failed') {
         initial.set(t.key, { status: 'failed', reason: d.reason, failure: d.failure });
       } else {
-        const waitingOn = t.deps.filter((k) => this.scheduler.stateOf(k) === 'pending' || this.scheduler.stateOf(k) === 'running');
+        const waitingOn = t.deps.filter((k) => this.scheduler.has(k) && this.scheduler.stateOf(k) === 'pending');
         const reason = waitingOn.length
           ? `waiting on ${waitingOn.slice(0, 3).map((k) => this.tasks.get(k)!.node.id).join(', ')}${waitingOn.length > 3 ? ` (+${waitingOn.length - 3})` : ''}`
           : (d.reason ?? null);

@@ -35,6 +35,8 @@ export interface RunOptions {
   arches?: string[];
   /** Abort signal for cancellation (Ctrl-C). */
   signal?: AbortSignal;
+  /** Machine-readable output was asked for (--json): progress plugins in 'auto' mode write NDJSON. */
+  json?: boolean;
 }
 
 function createRunHooks() {
@@ -89,7 +91,13 @@ export class Run {
     readonly options: RunOptions = {},
   ) {
     this.config = engine.config;
-    guardHooks('run', this.hooks as any, { timeoutMs: () => this.config.timeouts.hookMs });
+    // Builds and their commands run for up to timeouts.buildSeconds (the executor aborts task.signal
+    // then); hookMs would cut every build longer than it, so those two hooks get the build limit.
+    const { build, exec, ...others } = this.hooks;
+    guardHooks('run', others as any, { timeoutMs: () => this.config.timeouts.hookMs });
+    guardHooks('run', { build, exec } as any, {
+      timeoutMs: () => Math.max(this.config.timeouts.hookMs, this.config.timeouts.buildSeconds * 1000 + 60_000),
+    });
     const arches = options.arches?.length ? this.config.arches.filter((a) => options.arches!.includes(a)) : this.config.arches;
     this.targets = arches.map((subdir) => ({ subdir, python: this.config.python.to }));
   }

@@ -125,6 +125,10 @@ export class Scheduler {
     return this.get(id).stage;
   }
 
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
   stateOf(id: string): SchedState {
     return this.get(id).state;
   }

@@ -1,12 +1,10 @@
 // Critical path: the longest chain of build-blocking edges through the planned nodes, weighted by
 // node count or, when given, per-node durations (unknown nodes weigh 1). Dynamic programming over
 // the stages (a topological order), O(V + E): the lower bound on the wall time of the rebuild.
-import type { PackageGraph } from './package-graph.ts';
-import { buildOrderGraph } from './stages.ts';
+import type { BuildOrderGraph } from './stages.ts';
 
 /** Node ids from the first build to the last along the longest chain; [] when nothing is planned. */
-export function criticalPath(graph: PackageGraph, stages: string[][], durations: Record<string, number> = {}): string[] {
-  const order = buildOrderGraph(graph);
+export function criticalPath(order: BuildOrderGraph, stages: string[][], durations: Record<string, number> = {}): string[] {
   const weight = (id: string) => (Number.isFinite(durations[id]) && durations[id] >= 0 ? durations[id] : 1);
   const best = new Map<string, number>();
   const prev = new Map<string, string>();

@@ -19,6 +19,8 @@ interface Resolved {
 interface ClosureItem extends Resolved {
   spec: string;
   via: string[];
+  /** The reason objects, made once per section and shared by every dependent (they are never mutated). */
+  reasons: Partial<Record<Section, EdgeReason>>;
 }
 
 /** Where the builder reads nodes from (a Map, or the graph itself). */
@@ -108,7 +110,7 @@ export class EdgeBuilder {
           const k = `${r.node}\0${r.output}`;
           if (seen.has(k)) continue;
           seen.add(k);
-          items.push({ ...r, spec, via });
+          items.push({ node: r.node, output: r.output, spec, via, reasons: {} });
           queue.push({ at: r, via: [...via, r.output] });
         }
       }
@@ -120,27 +122,29 @@ export class EdgeBuilder {
   /** The edges into `node`: dependency id → edge. `override` redirects dependencies (bootstrap builds). */
   dependenciesOf(node: PackageNode, override?: ResolutionOverride): Map<string, DependencyEdge> {
     const deps = new Map<string, DependencyEdge>();
-    const keys = new Map<string, Set<string>>();
-    const add = (from: string, reason: EdgeReason, blocks: boolean, key: string) => {
-      if (from === node.id) return;
+    const seenDirect = new Set<string>();
+    // One via reason per pulled-in output and dependent (the first chain found), whatever the edge.
+    const seenVia = new Set<ClosureItem>();
+    const add = (from: string, reason: EdgeReason, blocks: boolean) => {
       let edge = deps.get(from);
-      if (!edge) {
-        deps.set(from, (edge = { blocksBuild: false, reasons: [] }));
-        keys.set(from, new Set());
-      }
-      const seen = keys.get(from)!;
-      if (seen.has(key)) return;
-      seen.add(key);
+      if (!edge) deps.set(from, (edge = { blocksBuild: false, reasons: [] }));
       edge.reasons.push(reason);
       if (blocks) edge.blocksBuild = true;
     };
     const direct = (section: Section, spec: string, blocks: boolean) => {
       for (const r of this.resolve(spec, node, override)) {
-        add(r.node, { section, spec, output: r.output }, blocks, `${section}|${spec}|${r.output}`);
+        const key = `${section}|${spec}|${r.node}|${r.output}`;
+        if (r.node !== node.id && !seenDirect.has(key)) {
+          seenDirect.add(key);
+          add(r.node, { section, spec, output: r.output }, blocks);
+        }
         if (!blocks) continue;
         // The dependency's run requirements install into this build's environment too.
         for (const item of this.closure(r, override)) {
-          add(item.node, { section, spec: item.spec, output: item.output, via: item.via }, true, `via|${item.output}`);
+          if (item.node === node.id || seenVia.has(item)) continue;
+          seenVia.add(item);
+          const reason = (item.reasons[section] ??= { section, spec: item.spec, output: item.output, via: item.via });
+          add(item.node, reason, true);
         }
       }
     };
@@ -174,8 +178,7 @@ export function addDependencyEdge(graph: PackageGraph, from: string, to: string,
 export function buildEdges(graph: PackageGraph, builder: EdgeBuilder): void {
   for (const id of [...graph.nodes()].sort()) {
     const deps = builder.dependenciesOf(graph.getNodeAttributes(id));
-    for (const from of [...deps.keys()].sort()) {
-      if (graph.hasNode(from)) addDependencyEdge(graph, from, id, deps.get(from)!);
-    }
+    // Each dependent is visited once, so these edges are new: no lookup needed.
+    for (const from of [...deps.keys()].sort()) graph.addDirectedEdge(from, id, deps.get(from)!);
   }
 }

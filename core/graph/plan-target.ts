@@ -15,7 +15,7 @@ import { applyOnly, applyOutputChoice, applySelectHook } from './selection.ts';
 import { propagateBlocked } from './blocklist-propagation.ts';
 import { applyPythonChain, breakCycles, type BootstrapContext } from './bootstrap.ts';
 import { formatCyclePath } from './cycles.ts';
-import { planStages } from './stages.ts';
+import { buildOrderGraph, planStages } from './stages.ts';
 import { criticalPath } from './critical-path.ts';
 import { countStatuses, toPlanNodes } from './plan-nodes.ts';
 import { referenceDiff } from './reference-diff.ts';
@@ -142,14 +142,15 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     if (n.status === 'error' && (kind === 'render-error' || kind === 'no-renderer')) errors.push({ kind: 'render-error', message: n.reason ?? 'render error', nodes: [id] });
   });
 
-  const stages = planStages(graph);
+  const order = buildOrderGraph(graph);
+  const stages = planStages(order);
   const planNodes = toPlanNodes(graph);
   const plan: Plan = {
     target,
     graph,
     nodes: planNodes,
     stages,
-    criticalPath: criticalPath(graph, stages, options.durations),
+    criticalPath: criticalPath(order, stages, options.durations),
     cycles,
     warnings,
     counts: countStatuses(planNodes),

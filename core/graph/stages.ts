@@ -7,19 +7,21 @@ import type { PackageGraph } from './package-graph.ts';
 
 const { DirectedGraph } = graphology as unknown as { DirectedGraph: typeof import('graphology').DirectedGraph };
 
-/** The build-order graph: planned nodes and the build-blocking edges between them. */
-export function buildOrderGraph(graph: PackageGraph): InstanceType<typeof DirectedGraph> {
+export type BuildOrderGraph = InstanceType<typeof DirectedGraph>;
+
+/** The build-order graph: planned nodes and the build-blocking edges between them (the package graph has one edge per pair). */
+export function buildOrderGraph(graph: PackageGraph): BuildOrderGraph {
   const order = new DirectedGraph();
   graph.forEachNode((id, n) => {
     if (n.status === 'planned') order.addNode(id);
   });
-  graph.forEachEdge((_e, edge, source, target) => {
-    if (edge.blocksBuild && order.hasNode(source) && order.hasNode(target) && source !== target) order.mergeEdge(source, target);
+  graph.forEachEdge((_e, edge, source, target, sa, ta) => {
+    if (edge.blocksBuild && sa.status === 'planned' && ta.status === 'planned' && source !== target) order.addDirectedEdge(source, target);
   });
   return order;
 }
 
-/** Stages of the planned nodes; throws when the planned nodes still form a cycle (call after breaking cycles). */
-export function planStages(graph: PackageGraph): string[][] {
-  return topologicalGenerations(buildOrderGraph(graph)).map((stage) => stage.sort());
+/** Stages of a build-order graph; throws when it still has a cycle (build it after breaking cycles). */
+export function planStages(order: BuildOrderGraph): string[][] {
+  return topologicalGenerations(order).map((stage) => stage.sort());
 }

@@ -95,7 +95,8 @@ export function pinRunAsBuild(run: string[], hostSection: string[], variant: Rec
     if (!version) return dep;
     const cfg = config[name];
     const pins = typeof cfg === 'string' ? { min_pin: cfg, max_pin: cfg } : cfg;
-    const pin = applyPinExpressions(version, pins.min_pin ?? null, pins.max_pin ?? null);
+    // Unset bounds take apply_pin_expressions' defaults; an explicit null drops that bound.
+    const pin = applyPinExpressions(version, pins.min_pin === undefined ? undefined : pins.min_pin, pins.max_pin === undefined ? undefined : pins.max_pin);
     return [name, pin, parts[2] ?? ''].join(' ').trim();
   });
 }

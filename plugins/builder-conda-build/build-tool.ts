@@ -28,6 +28,17 @@ export interface ToolCommand extends Omit<ExecRequest, 'task'> {
   makeDirs: string[];
 }
 
+/**
+ * The env a tool runs with: this process's PATH and HOME (runners pass exactly the request env, and
+ * on the host the tool is found on the user's PATH and reads its config under HOME), plus `extra`.
+ * A container runner keeps only the PATH entries inside its mounts and drops HOME by default.
+ */
+export function toolEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME'] as const) if (process.env[k]) env[k] = process.env[k]!;
+  return { ...env, ...extra };
+}
+
 /** A channel as the tools take it: local folders become file:// URLs, names and URLs stay. */
 export const channelArg = (c: string): string => (isAbsolute(c) ? pathToFileURL(c).href : c);
 export const isLocalChannel = (c: string): boolean => isAbsolute(c) || c.startsWith('file://');

@@ -12,8 +12,9 @@ import { PluginHookError } from '../../core/engine/errors.ts';
 import { containerRunner } from '../runner-container/index.ts';
 import { ensureTestImage } from '../runner-container/test-image.ts';
 import { testConfig } from '../runner-container/test-task.ts';
+import { hostRunner } from '../runner-host/index.ts';
 import { BuildToolError, condaBuildBuilder } from './index.ts';
-import { hostRunner, recipeFixture, recipeTask, writeFakeTool } from './test-fixtures.ts';
+import { recipeFixture, recipeTask, writeFakeTool } from './test-fixtures.ts';
 
 const PKG = 'demo-1.0-py313h0123abc_0.tar.bz2';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -28,7 +29,7 @@ builder.after.each((ctx) => {
   rmSync(ctx.dir, { recursive: true, force: true });
 });
 
-/** Put a fake conda-build first on PATH (the host runner passes the process env on). */
+/** Put a fake conda-build first on PATH (the builder passes its PATH to the runner). */
 function fakeOnPath(dir: string, o: { package?: string; exit?: number }): void {
   writeFakeTool(join(dir, 'fakebin', 'conda-build'), { outputFlag: '--output-folder', subdir: 'linux-64', ...o });
   process.env.PATH = `${join(dir, 'fakebin')}${delimiter}${process.env.PATH}`;
@@ -37,7 +38,7 @@ function fakeOnPath(dir: string, o: { package?: string; exit?: number }): void {
 builder('on the host: runs conda-build from PATH, collects its package into the output channel', async ({ dir }) => {
   fakeOnPath(dir, { package: PKG });
   const { recipe, channel } = recipeFixture(dir, 'meta.yaml');
-  const run = new Engine(testConfig([condaBuildBuilder(), hostRunner])).createRun();
+  const run = new Engine(testConfig([condaBuildBuilder(), hostRunner()])).createRun();
   const task = recipeTask(dir, run, recipe, { channels: [channel] });
   const result = await run.hooks.build.for('linux-64').promise(task);
   assert.is(result?.builder, 'rebuild:builder-conda-build');
@@ -57,7 +58,7 @@ builder('on the host: runs conda-build from PATH, collects its package into the 
 builder('a failing conda-build is a build failure naming the exit code and the log', async ({ dir }) => {
   fakeOnPath(dir, { exit: 2 });
   const { recipe, channel } = recipeFixture(dir, 'meta.yaml');
-  const run = new Engine(testConfig([condaBuildBuilder(), hostRunner])).createRun();
+  const run = new Engine(testConfig([condaBuildBuilder(), hostRunner()])).createRun();
   const task = recipeTask(dir, run, recipe, { channels: [channel] });
   try {
     await run.hooks.build.for('linux-64').promise(task);
@@ -76,7 +77,7 @@ builder('a failing conda-build is a build failure naming the exit code and the l
 builder('exit 0 without a package, or with only packages that were there before, is a build failure', async ({ dir }) => {
   fakeOnPath(dir, { package: PKG });
   const { recipe, channel } = recipeFixture(dir, 'meta.yaml');
-  const run = new Engine(testConfig([condaBuildBuilder(), hostRunner])).createRun();
+  const run = new Engine(testConfig([condaBuildBuilder(), hostRunner()])).createRun();
   const task = recipeTask(dir, run, recipe, { channels: [channel] });
   await run.hooks.build.for('linux-64').promise(task);
   // Same output folder, tool writes nothing new this time.

@@ -28,6 +28,7 @@ cmd('builds the recipe folder for the target python and subdir, with the run cha
     '--package-format', '.tar.bz2',
   ]);
   assert.is(c.cwd, task.workDir);
+  assert.equal(c.env, { PATH: process.env.PATH, ...(process.env.HOME ? { HOME: process.env.HOME } : {}), PYTHONUNBUFFERED: '1' });
   assert.equal(c.mounts, [
     { path: task.workDir, mode: 'rw' },
     { path: recipe.dir, mode: 'ro' },

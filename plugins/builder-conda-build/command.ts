@@ -14,7 +14,7 @@
 //   --no-test                tests are the tester plugin's job (and need the new python's channel)
 import { dirname, join, resolve } from 'node:path';
 import type { BuildTask } from '../../core/engine/types.ts';
-import { channelArg, localChannelDirs, needsNetwork, type ToolCommand } from './build-tool.ts';
+import { channelArg, localChannelDirs, needsNetwork, toolEnv, type ToolCommand } from './build-tool.ts';
 
 export interface CondaBuildCommandOptions {
   command: string;
@@ -51,7 +51,7 @@ export function condaBuildCommand(task: BuildTask, options: CondaBuildCommandOpt
     argv,
     cwd: task.workDir,
     // Unbuffered python output, so the log streams while conda-build runs.
-    env: { PYTHONUNBUFFERED: '1' },
+    env: toolEnv({ PYTHONUNBUFFERED: '1' }),
     mounts: [
       { path: task.workDir, mode: 'rw' },
       { path: recipeDir, mode: 'ro' },

@@ -1,12 +1,8 @@
-// Fixtures for the builder tests: a recipe folder, a task wired to a real Run's exec hook, a minimal
-// host runner (the real one is another plugin), and fake build tools written as shell scripts.
-import { spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+// Fixtures for the builder tests: a recipe folder, a task wired to a real Run's exec hook, and fake
+// build tools written as shell scripts.
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../../core/engine/engine.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
 import type { Run } from '../../core/engine/run.ts';
-import { STAGE } from '../../core/engine/stage.ts';
 import type { BuildTask, RecipeFormat, RecipeRef } from '../../core/engine/types.ts';
 import { testTask } from '../runner-container/test-task.ts';
 
@@ -37,28 +33,6 @@ export function recipeTask(dir: string, run: Run | null, recipe: RecipeRef, over
   if (run) t.exec = (req) => run.hooks.exec.promise({ ...req, task: t }).then((r) => r ?? Promise.reject(new Error('no runner answered')));
   return t;
 }
-
-/** Runs commands on this machine at STAGE.FALLBACK: env = process env + request env, output to the task log. */
-export const hostRunner: Plugin = {
-  name: 'test:host-runner',
-  apply(engine: Engine) {
-    engine.hooks.run.tap('test:host-runner', (run) => {
-      run.hooks.exec.tapPromise({ name: 'test:host-runner', stage: STAGE.FALLBACK }, (req) =>
-        new Promise((resolve, reject) => {
-          const log = createWriteStream(req.task.logFile, { flags: 'a' });
-          const child = spawn(req.argv[0], req.argv.slice(1), { cwd: req.cwd, env: { ...process.env, ...req.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-          child.stdout.pipe(log, { end: false });
-          child.stderr.pipe(log, { end: false });
-          child.once('error', reject);
-          child.once('close', (code, signal) => {
-            log.end();
-            resolve({ exitCode: code, signal, timedOut: false, cancelled: false, runner: 'test:host-runner' });
-          });
-        }),
-      );
-    });
-  },
-};
 
 /**
  * A fake build tool (POSIX sh, runs on the host and in the busybox image): records its argv one per

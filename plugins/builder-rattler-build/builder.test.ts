@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import { testConfig } from '../runner-container/test-task.ts';
-import { hostRunner, recipeFixture, recipeTask, writeFakeTool } from '../builder-conda-build/test-fixtures.ts';
+import { hostRunner } from '../runner-host/index.ts';
+import { recipeFixture, recipeTask, writeFakeTool } from '../builder-conda-build/test-fixtures.ts';
 import { rattlerBuildBuilder } from './index.ts';
 
 const PKG = 'demo-1.0-py313h0123abc_0.conda';
@@ -30,7 +31,7 @@ function fakeOnPath(dir: string, o: { package?: string; exit?: number; subdir?: 
 builder('on the host: runs rattler-build from PATH and collects its package (a noarch one too)', async ({ dir }) => {
   fakeOnPath(dir, { package: PKG, subdir: 'noarch' });
   const { recipe, channel } = recipeFixture(dir, 'recipe.yaml');
-  const run = new Engine(testConfig([rattlerBuildBuilder(), hostRunner])).createRun();
+  const run = new Engine(testConfig([rattlerBuildBuilder(), hostRunner()])).createRun();
   const task = recipeTask(dir, run, recipe, { channels: [channel] });
   const result = await run.hooks.build.for('linux-64').promise(task);
   assert.is(result?.builder, 'rebuild:builder-rattler-build');
@@ -43,7 +44,7 @@ builder('on the host: runs rattler-build from PATH and collects its package (a n
 builder('a failing rattler-build is a build failure; meta.yaml recipes are not claimed', async ({ dir }) => {
   fakeOnPath(dir, { exit: 1 });
   const { recipe } = recipeFixture(dir, 'recipe.yaml');
-  const run = new Engine(testConfig([rattlerBuildBuilder(), hostRunner])).createRun();
+  const run = new Engine(testConfig([rattlerBuildBuilder(), hostRunner()])).createRun();
   await run.hooks.build.for('linux-64').promise(recipeTask(dir, run, recipe)).then(
     () => assert.unreachable(),
     (err) => {

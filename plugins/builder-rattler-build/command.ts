@@ -12,7 +12,7 @@
 //   --test skip                tests are the tester plugin's job
 import { join, resolve } from 'node:path';
 import type { BuildTask } from '../../core/engine/types.ts';
-import { channelArg, localChannelDirs, needsNetwork, type ToolCommand } from '../builder-conda-build/build-tool.ts';
+import { channelArg, localChannelDirs, needsNetwork, toolEnv, type ToolCommand } from '../builder-conda-build/build-tool.ts';
 
 export interface RattlerBuildCommandOptions {
   command: string;
@@ -51,7 +51,7 @@ export function rattlerBuildCommand(task: BuildTask, options: RattlerBuildComman
   return {
     argv,
     cwd: task.workDir,
-    env: {},
+    env: toolEnv(),
     mounts: [
       { path: task.workDir, mode: 'rw' },
       { path: resolve(recipe.dir), mode: 'ro' },

@@ -12,7 +12,7 @@ export const PLUGIN_NAME = 'rebuild:progress';
 export type ProgressFormat = 'auto' | 'tty' | 'plain' | 'json';
 
 export interface ProgressOptions {
-  /** 'auto' (default): tty when the stream is a TTY, else plain. */
+  /** 'auto' (default): json when the command has --json, else tty when the stream is a TTY, else plain. */
   format?: ProgressFormat;
   /** Where to write; default process.stdout for json, process.stderr otherwise. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -45,11 +45,13 @@ export function createReporter(options: ProgressOptions = {}): Reporter {
 }
 
 export function progress(options: ProgressOptions = {}): Plugin {
-  const reporter = createReporter(options);
   return {
     name: PLUGIN_NAME,
     apply(engine) {
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        // 'auto' follows the command: `--json` (run.options.json) means the NDJSON stream.
+        const auto = (options.format ?? 'auto') === 'auto';
+        const reporter = createReporter({ ...options, format: auto && run.options.json ? 'json' : options.format });
         const tap = { name: PLUGIN_NAME, stage: STAGE.OBSERVE };
         run.hooks.executionStart.tap(tap, (s) => reporter.start?.(s));
         run.hooks.taskStart.tap(tap, (t) => reporter.taskStart?.(t));

@@ -7,6 +7,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
 import { containerName, containerRunArgs, redactedCommand } from './container-args.ts';
 import { imagePath, neverStarted, removeContainer, stopContainer } from './engine-cli.ts';
@@ -14,6 +15,7 @@ import { ContainerStartError } from './errors.ts';
 import { PLUGIN_NAME, type ResolvedContainerRunnerOptions } from './options.ts';
 
 const STDERR_TAIL = 4000;
+const CLIENT_GRACE_MS = 5000;
 // Exit codes docker and podman use for their own failures (125) and for a command that cannot be
 // run (126) or found (127); the command itself may exit so too, so the container state decides.
 const ENGINE_CODES = new Set([125, 126, 127]);
@@ -32,6 +34,9 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
   const base = { exitCode: null, signal: null, timedOut: false, cancelled: false, runner: PLUGIN_NAME };
   if (task.signal.aborted) return { ...base, cancelled: true };
 
+  // Fail before starting anything when the log cannot be written.
+  await mkdir(dirname(task.logFile), { recursive: true });
+  await appendFile(task.logFile, '');
   if (!imagePaths.has(image)) imagePaths.set(image, imagePath(engine, image));
   const name = containerName(task.id, task.target.subdir, randomBytes(4).toString('hex'));
   const { args, dropped } = containerRunArgs({
@@ -46,9 +51,6 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
   if (dropped.length) task.log(`[${PLUGIN_NAME}] env not passed into the container: ${dropped.join(' ')}`);
   if (req.network && !options.network) task.log(`[${PLUGIN_NAME}] the command asked for network; the runner option network is false: --network none`);
 
-  // Fail before starting anything when the log cannot be written.
-  await mkdir(dirname(task.logFile), { recursive: true });
-  await appendFile(task.logFile, '');
   const log = createWriteStream(task.logFile, { flags: 'a' });
   log.on('error', (err) => task.log(`[${PLUGIN_NAME}] log write failed: ${err.message}`));
   let stderrTail = '';
@@ -71,7 +73,11 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
     task.log(`[${PLUGIN_NAME}] ${why === 'timeout' ? `timed out after ${task.timeoutMs} ms` : 'cancelled'}: stopping container ${name}`);
     stopped = (async () => {
       await stopContainer(engine, name, options.stopTimeoutSeconds);
-      // The container may not have existed yet when `stop` ran: end the client so it cannot create it.
+      // The client normally exits with its container. If it does not (the container did not exist
+      // yet when `stop` ran), kill it so it cannot create one; `rm -f` below removes any remains.
+      const grace = new AbortController();
+      await Promise.race([exited, sleep(CLIENT_GRACE_MS, undefined, { signal: grace.signal }).catch(() => {})]);
+      grace.abort();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     })();
   };

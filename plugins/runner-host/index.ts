@@ -91,7 +91,15 @@ export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promi
   });
 }
 
+export class HostRunnerOptionsError extends Error {
+  override name = 'HostRunnerOptionsError';
+}
+
 export function hostRunner(options: HostRunnerOptions = {}): Plugin {
+  const grace = options.killGraceMs;
+  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) {
+    throw new HostRunnerOptionsError(`${PLUGIN_NAME} options.killGraceMs: expected a number >= 0, got ${grace}`);
+  }
   return {
     name: PLUGIN_NAME,
     apply(engine: Engine) {

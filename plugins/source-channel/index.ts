@@ -124,6 +124,7 @@ export async function planFromChannel(
   options: { run?: RunOptions; plan?: Omit<PlanOptions, 'recipes' | 'discovered'> } = {},
 ): Promise<Plan[]> {
   const run = engine.createRun(options.run);
-  if (!engine.config.plugins.some((p) => p.name === PLUGIN_NAME)) tapChannelSource(run, { channel });
+  // Tapped last, so its discover result replaces any other source's (a configured channelSource too).
+  tapChannelSource(run, { channel });
   return planRun(run, { ...options.plan, recipes: [] });
 }

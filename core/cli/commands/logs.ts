@@ -1,5 +1,65 @@
-import { notImplemented } from './not-implemented.ts';
+// `rebuild logs <name> [--arch A] [-f]`: print a package's build log, or follow it (tail -f) until
+// Ctrl-C or, when no run is in progress any more, until the end of the file.
+import { existsSync, readFileSync } from 'node:fs';
+import type { GlobalOptions } from '../options.ts';
+import { UserError } from '../../engine/errors.ts';
+import { didYouMean } from '../../config/did-you-mean.ts';
+import { lockHolder } from '../../state/lock.ts';
+import { followFile } from '../../state/follow-file.ts';
+import type { PackageRow } from '../../state/state-db.ts';
+import { openState, workDirOf } from './status.ts';
 
-export async function logsCommand(): Promise<number> {
-  return notImplemented('logs');
+export interface LogsOptions extends GlobalOptions {
+  follow?: boolean;
+}
+
+export interface LogsIo {
+  write(text: string): void;
+  signal?: AbortSignal;
+  pollMs?: number;
+}
+
+export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo = { write: (t) => void process.stdout.write(t) }): Promise<number> {
+  const name = args[0];
+  if (!name) throw new UserError('logs: which package? (rebuild logs <name>)', 2);
+  const workDir = await workDirOf(opts);
+  const db = openState(workDir);
+  let rows: PackageRow[];
+  try {
+    const all = db.packages().filter((p) => !opts.arch?.length || opts.arch.includes(p.subdir));
+    rows = all.filter((p) => p.node === name);
+    if (!rows.length) rows = all.filter((p) => p.feedstock === name || p.outputs.includes(name));
+    if (!rows.length) {
+      const where = opts.arch?.length ? ` for ${opts.arch.join(', ')}` : '';
+      throw new UserError(`logs: no package named '${name}'${where} in ${db.path}${didYouMean(name, new Set(all.map((p) => p.node)))}`);
+    }
+  } finally {
+    db.close();
+  }
+  const withLog = rows.filter((r) => r.logPath);
+  if (!withLog.length) {
+    throw new UserError(`logs: ${rows.map((r) => `${r.subdir} ${r.node} (${r.status}${r.reason ? `: ${r.reason}` : ''})`).join(', ')} has no build log yet`);
+  }
+  if (opts.follow) {
+    if (withLog.length > 1) throw new UserError(`logs -f: '${name}' has logs for ${withLog.map((r) => `${r.subdir} ${r.node}`).join(', ')}; pick one with --arch`, 2);
+    const controller = new AbortController();
+    const onSigint = () => controller.abort();
+    if (!io.signal) process.once('SIGINT', onSigint);
+    io.signal?.addEventListener('abort', onSigint, { once: true });
+    try {
+      await followFile(withLog[0].logPath!, io.write, controller.signal, { pollMs: io.pollMs, until: () => lockHolder(workDir) === null });
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    return 0;
+  }
+  for (const r of withLog) {
+    if (withLog.length > 1) io.write(`==> ${r.subdir} ${r.node} (${r.status}) ${r.logPath} <==\n`);
+    if (!existsSync(r.logPath!)) {
+      io.write(`(log file ${r.logPath} is gone)\n`);
+      continue;
+    }
+    io.write(readFileSync(r.logPath!, 'utf8'));
+  }
+  return 0;
 }

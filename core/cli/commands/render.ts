@@ -1,5 +1,236 @@
-import { notImplemented } from './not-implemented.ts';
+// `rebuild render <feedstock|path> [--arch A] [--python X.Y] [--aggregate DIR] [--all] [--json]`:
+// render recipes for targets and print what conda-build would build (JSON shape documented in
+// plugins/render-meta-yaml/README.md). Works without a config when given --arch, --python and a
+// recipe path or --aggregate; a config found (or --config) supplies the defaults and the renderers.
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { distance } from 'fastest-levenshtein';
+import type { GlobalOptions } from '../options.ts';
+import type { ResolvedConfig } from '../../config/resolved.ts';
+import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../../engine/types.ts';
+import { Engine } from '../../engine/engine.ts';
+import { discoverRecipes, recipeFromPath } from '../../recipes/discover.ts';
+import { renderMetaYaml } from '../../recipes/meta-yaml/render.ts';
+import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
+import { applyRunExports } from '../../recipes/run-exports.ts';
 
-export async function renderCommand(): Promise<number> {
-  return notImplemented('render');
+export interface RenderCommandOptions extends GlobalOptions {
+  python?: string;
+  aggregate?: string;
+  all?: boolean;
+}
+
+export interface CommandIO {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  cwd: string;
+}
+
+const SUBDIRS: Subdir[] = ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64', 'noarch'] as Subdir[];
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The stable JSON of one rendered recipe and target. */
+export interface RenderJson {
+  feedstock: string;
+  target: { subdir: string; python: string };
+  variants: {
+    variant: Record<string, string>;
+    skip: boolean;
+    outputs: {
+      name: string;
+      version: string;
+      build: string;
+      noarch: string | null;
+      requirements: { build: string[]; host: string[]; run: string[]; run_constrained: string[] };
+      test: { requires: string[]; imports: string[]; commands: string[] };
+    }[];
+  }[];
+  warnings: { file: string; line: number | null; message: string }[];
+}
+
+export interface RenderErrorJson {
+  feedstock: string;
+  target: { subdir: string; python: string };
+  error: { file: string; line: number | null; message: string };
+}
+
+export function toRenderJson(r: RenderedRecipe): RenderJson {
+  return {
+    feedstock: r.feedstock,
+    target: { subdir: r.target.subdir, python: r.target.python },
+    variants: r.variants.map((v) => ({
+      variant: v.variant,
+      skip: v.skip,
+      outputs: v.outputs.map((o) => ({
+        name: o.name,
+        version: o.version,
+        build: o.build,
+        noarch: o.noarch,
+        requirements: {
+          build: o.requirements.build,
+          host: o.requirements.host,
+          run: o.requirements.run,
+          run_constrained: o.requirements.run_constrained,
+        },
+        test: { requires: o.test.requires, imports: o.test.imports, commands: o.test.commands },
+      })),
+    })),
+    warnings: r.warnings.map((w) => ({ file: w.file, line: w.line ?? null, message: w.message })),
+  };
+}
+
+/** The file, line and message of a render failure, looking through plugin wrappers (`cause`). */
+export function describeRenderError(err: unknown, recipe: RecipeRef): RenderErrorJson['error'] {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const x = e as { file?: unknown; line?: unknown; detail?: unknown; message?: unknown };
+    if (typeof x.file === 'string') {
+      return { file: x.file, line: typeof x.line === 'number' ? x.line : null, message: String(x.detail ?? x.message) };
+    }
+  }
+  return { file: recipe.file, line: null, message: err instanceof Error ? err.message : String(err) };
+}
+
+async function tryConfig(opts: RenderCommandOptions, cwd: string): Promise<ResolvedConfig | null> {
+  const { loadResolvedConfig } = await import('../context.ts');
+  try {
+    return await loadResolvedConfig(opts, cwd);
+  } catch (err) {
+    // No config anywhere is fine for render; a config that exists but is broken is not.
+    const issues = (err as { issues?: { file: string | null }[] }).issues;
+    if (!opts.config && (err as Error).name === 'ConfigError' && issues?.every((i) => i.file === null)) return null;
+    throw err;
+  }
+}
+
+function closeNames(name: string, names: string[]): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return names
+    .map((n) => [n, n.includes(name) || name.includes(n) ? 0 : distance(name, n)] as const)
+    .filter(([, d]) => d <= limit)
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, 5)
+    .map(([n]) => n);
+}
+
+/** Direct dispatch when no engine (no config): the built-in renderer of the recipe's format. */
+function directRender(recipe: RecipeRef, target: Target): Promise<RenderedRecipe> {
+  return recipe.format === 'meta.yaml' ? renderMetaYaml(recipe, target) : renderRecipeYaml(recipe, target);
+}
+
+function textSummary(entry: RenderJson | RenderErrorJson, cwd: string): string {
+  const rel = (f: string) => (f.startsWith(cwd) ? relative(cwd, f) : f);
+  const head = `${entry.feedstock} (${entry.target.subdir}, python ${entry.target.python})`;
+  if ('error' in entry) return `${head}: FAILED\n  ${rel(entry.error.file)}${entry.error.line ? `:${entry.error.line}` : ''}: ${entry.error.message}\n`;
+  const lines = [`${head}: ${entry.variants.length} variant${entry.variants.length === 1 ? '' : 's'}`];
+  for (const v of entry.variants) {
+    const keys = Object.entries(v.variant).map(([k, x]) => `${k}=${x}`).join(' ');
+    lines.push(`  [${keys}]${v.skip ? '  (skipped)' : ''}`);
+    for (const o of v.outputs) {
+      lines.push(`    ${o.name}-${o.version}-${o.build}${o.noarch ? `  (noarch: ${o.noarch})` : ''}`);
+      for (const section of ['build', 'host', 'run', 'run_constrained'] as const) {
+        if (o.requirements[section].length) lines.push(`      ${section}: ${o.requirements[section].join(', ')}`);
+      }
+      if (o.test.requires.length) lines.push(`      test requires: ${o.test.requires.join(', ')}`);
+    }
+  }
+  for (const w of entry.warnings) lines.push(`  warning: ${rel(w.file)}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Exit codes: 0 rendered, 1 a recipe failed to render, 2 usage (unknown feedstock, missing --python/--arch). */
+export async function renderCommand(args: string[], opts: RenderCommandOptions, io: CommandIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
+  try {
+    return await run(args, opts, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`rebuild render: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): Promise<number> {
+  const cwd = io.cwd;
+  const config = await tryConfig(opts, cwd);
+  const python = opts.python ?? config?.python.to;
+  if (!python) throw new UsageError('no python version: pass --python X.Y (no config found)');
+  if (!/^\d+\.\d+$/.test(python)) throw new UsageError(`--python must be major.minor (e.g. 3.13), got '${python}'`);
+  const arches = (opts.arch?.length ? opts.arch : config?.arches) ?? [];
+  if (!arches.length) throw new UsageError('no arch: pass --arch SUBDIR (e.g. linux-64) (no config found)');
+  for (const a of arches) {
+    if (!SUBDIRS.includes(a as Subdir)) {
+      const near = closeNames(a, SUBDIRS);
+      throw new UsageError(`unknown arch '${a}'${near.length ? `; did you mean ${near.join(', ')}?` : ''} (known: ${SUBDIRS.join(', ')})`);
+    }
+  }
+  const targets: Target[] = arches.map((subdir) => ({ subdir: subdir as Subdir, python }));
+  const aggregates = opts.aggregate ? [resolve(cwd, opts.aggregate)] : (config?.aggregates ?? []);
+  const variantConfigs = config?.variantConfigs ?? [];
+
+  let all: RecipeRef[] | null = null;
+  const discoverAll = async () => {
+    if (!aggregates.length) throw new UsageError('no aggregate: pass --aggregate DIR (no config found)');
+    if (!all) all = (await discoverRecipes(aggregates, { variantConfigs })).recipes;
+    return all;
+  };
+  let wanted: RecipeRef[];
+  if (opts.all) wanted = await discoverAll();
+  else {
+    const arg = args[0];
+    if (!arg) throw new UsageError('name a feedstock or a recipe path, or pass --all');
+    const path = resolve(cwd, arg);
+    if (existsSync(path)) wanted = [await recipeFromPath(path, { aggregate: opts.aggregate ? aggregates[0] : undefined, variantConfigs })];
+    else {
+      const recipes = await discoverAll();
+      const hit = recipes.filter((r) => r.feedstock === arg);
+      if (!hit.length) {
+        const near = closeNames(arg, [...new Set(recipes.map((r) => r.feedstock))]);
+        throw new UsageError(`unknown feedstock '${arg}' in ${aggregates.join(', ')}${near.length ? `; did you mean: ${near.join(', ')}?` : ''}`);
+      }
+      wanted = hit;
+    }
+  }
+
+  // With a config, the configured renderer plugins answer (the built-ins when none does).
+  const runHooks = config ? new Engine(config).createRun({ arches }).hooks : null;
+  const renderOne = async (recipe: RecipeRef, target: Target): Promise<RenderedRecipe> =>
+    ((await runHooks?.render.promise(recipe, target)) as RenderedRecipe | undefined) ?? directRender(recipe, target);
+
+  // run_exports need every package of the aggregate rendered for the target.
+  const withExports = !!opts.aggregate;
+  const toRender = withExports ? [...new Map([...(await discoverAll()), ...wanted].map((r) => [r.file, r])).values()] : wanted;
+  const wantedFiles = new Set(wanted.map((r) => r.file));
+  const entries: (RenderJson | RenderErrorJson)[] = [];
+  let failed = false;
+  for (const target of targets) {
+    const rendered: RenderedRecipe[] = [];
+    const byFile = new Map<string, RenderedRecipe | RenderErrorJson>();
+    for (const recipe of toRender) {
+      try {
+        const r = await renderOne(recipe, target);
+        rendered.push(r);
+        byFile.set(recipe.file, r);
+      } catch (err) {
+        byFile.set(recipe.file, { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) });
+      }
+    }
+    if (withExports) applyRunExports(rendered);
+    for (const recipe of wanted) {
+      if (!wantedFiles.has(recipe.file)) continue;
+      const r = byFile.get(recipe.file)!;
+      if ('error' in r) failed = true;
+      entries.push('error' in r ? r : toRenderJson(r));
+    }
+  }
+  if (opts.json) {
+    const single = !opts.all && entries.length === 1;
+    io.stdout.write(`${JSON.stringify(single ? entries[0] : entries, null, 2)}\n`);
+  } else {
+    for (const e of entries) ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd));
+  }
+  return failed ? 1 : 0;
 }

@@ -1,5 +1,85 @@
-import { notImplemented } from './not-implemented.ts';
+// `rebuild run [--json] [--concurrency N] [--retry-failed] [--retry N...] [--only N...] [--from N]
+// [--fail-fast] [--arch A]`: plan every target, then build with the scheduler and the durable state.
+// Exit codes: 0 everything in scope is built; 1 something failed or is blocked by a failure;
+// 75 another run holds the work dir (EX_TEMPFAIL); 130 interrupted (Ctrl-C / SIGTERM).
+import type { GlobalOptions } from '../options.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { UserError } from '../../engine/errors.ts';
+import { loadEngine } from '../context.ts';
+import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
+import type { Plan } from '../../graph/plan.ts';
+import { executeRun, type ExecuteOptions } from '../../engine/execute.ts';
+import { handleInterrupts } from '../../engine/interrupt.ts';
+import { LOCK_HELD_EXIT_CODE, LockHeldError, acquireLock } from '../../state/lock.ts';
+import { PLUGIN_NAME as PROGRESS, progress, type ProgressOptions } from '../../../plugins/progress/index.ts';
 
-export async function runCommand(): Promise<number> {
-  return notImplemented('run');
+export interface RunCommandOptions extends GlobalOptions {
+  retryFailed?: boolean;
+  retry?: string[];
+  only?: string[];
+  from?: string;
+  failFast?: boolean;
+}
+
+export interface RunIo {
+  /** Progress output (default: stdout for --json, stderr otherwise). */
+  progress?: ProgressOptions['stream'];
+  notice?: (message: string) => void;
+  /** Interrupt signal; default: SIGINT/SIGTERM handlers of this process. */
+  signal?: AbortSignal;
+  argv?: string[];
+}
+
+export async function runCommand(_args: string[], opts: RunCommandOptions): Promise<number> {
+  return runRunCommand(await loadEngine(opts), opts);
+}
+
+/** The command on an engine already made (tests and embedders). */
+export async function runRunCommand(
+  engine: Engine,
+  opts: RunCommandOptions,
+  io: RunIo = {},
+  hooks: { plan?: (run: ReturnType<Engine['createRun']>) => Promise<Plan[]>; planOptions?: PlanOptions; execute?: Partial<ExecuteOptions> } = {},
+): Promise<number> {
+  const notice = io.notice ?? ((m: string) => void process.stderr.write(`rebuild: ${m}\n`));
+  const unknown = (opts.arch ?? []).filter((a) => !engine.config.arches.includes(a as never));
+  if (unknown.length) throw new UserError(`--arch ${unknown.join(', ')}: not an arch of the config (${engine.config.arches.join(', ')})`, 2);
+
+  // Refuse a second run before planning (which can take a while), not after.
+  let lock;
+  try {
+    lock = acquireLock(engine.config.workDir, {
+      onStale: (s, path) => notice(`taking over stale lock ${path} (pid ${s.pid} is gone, since ${s.started})`),
+    });
+  } catch (err) {
+    if (err instanceof LockHeldError) throw new UserError(err.message, LOCK_HELD_EXIT_CODE);
+    throw err;
+  }
+  const interrupts = io.signal ? null : handleInterrupts({ notice });
+  const signal = io.signal ?? interrupts!.signal;
+  try {
+    // The progress reporter, unless the config brings its own (it follows --json through run.options.json).
+    if (!engine.config.plugins.some((p) => p.name === PROGRESS)) progress({ stream: io.progress }).apply(engine);
+    const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json });
+    const plans = hooks.plan ? await hooks.plan(run) : await planRun(run, hooks.planOptions);
+    for (const p of plans) {
+      if (p.errors.length) notice(`${p.target.subdir}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
+    }
+    const outcome = await executeRun(run, plans, {
+      argv: io.argv ?? process.argv.slice(2),
+      failFast: opts.failFast,
+      retryFailed: opts.retryFailed,
+      retry: opts.retry,
+      only: opts.only,
+      from: opts.from,
+      signal,
+      lock,
+      notice,
+      ...hooks.execute,
+    });
+    return outcome.exitCode;
+  } finally {
+    interrupts?.dispose();
+    lock.release();
+  }
 }

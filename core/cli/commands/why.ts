@@ -1,5 +1,34 @@
-import { notImplemented } from './not-implemented.ts';
+// `rebuild why <name> [--arch A] [--json]`: per target, why a package (node id, feedstock or output
+// name) is in the rebuild set, what it waits on, or why it is out (core/explain/README.md).
+// Exit codes: 0 explained; 1 the state database cannot be read; 2 usage errors (unknown name, with
+// the closest one; unknown --arch).
+import type { GlobalOptions } from '../options.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { UserError } from '../../engine/errors.ts';
+import { loadEngine } from '../context.ts';
+import type { PlanOptions } from '../../graph/plan-target.ts';
+import { planWithState } from '../../explain/plan-with-state.ts';
+import { whyReport } from '../../explain/why-report.ts';
+import { formatWhyText } from '../../explain/format-why.ts';
+import type { ExplainIo } from './ready.ts';
 
-export async function whyCommand(): Promise<number> {
-  return notImplemented('why');
+const stdio: Pick<ExplainIo, 'write'> = { write: (t) => void process.stdout.write(t) };
+
+export async function whyCommand(args: string[], opts: GlobalOptions): Promise<number> {
+  return runWhyCommand(await loadEngine(opts), args[0], opts);
+}
+
+/** The command on an engine already made (tests and embedders). */
+export async function runWhyCommand(
+  engine: Engine,
+  name: string | undefined,
+  opts: GlobalOptions,
+  io: Pick<ExplainIo, 'write'> = stdio,
+  planOptions: PlanOptions = {},
+): Promise<number> {
+  if (!name) throw new UserError('why needs a package name (node id, feedstock or output)', 2);
+  const { plans, states } = await planWithState(engine, opts.arch, planOptions);
+  const report = whyReport(plans, states, name);
+  io.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatWhyText(report));
+  return 0;
 }

@@ -129,6 +129,12 @@ function unaryEnd(toks: Token[], i: number): number {
   }
 }
 
+/** `replacement`, followed by the newlines of `original` it lost (line numbers stay right). */
+function keepNewlines(original: string, replacement: string): string {
+  const lost = (original.match(/\n/g)?.length ?? 0) - (replacement.match(/\n/g)?.length ?? 0);
+  return lost > 0 ? replacement + '\n'.repeat(lost) : replacement;
+}
+
 /** Rewrite one expression (the inside of a tag). */
 export function rewriteExpression(src: string): string {
   let s = src;
@@ -151,7 +157,7 @@ export function rewriteExpression(src: string): string {
       }
       const args = text(toks, p + 1, close - 1);
       const recv = text(toks, start, k - 1).trim();
-      const call = `__m_${toks[n].v}(${recv}${args.trim() ? `, ${args}` : ''})`;
+      const call = keepNewlines(text(toks, start, close), `__m_${toks[n].v}(${recv}${args.trim() ? `, ${args}` : ''})`);
       s = text(toks, 0, start - 1) + call + text(toks, close + 1, toks.length - 1);
       done = false;
       break;
@@ -167,14 +173,25 @@ export function rewriteExpression(src: string): string {
         skipped.add(pos);
         continue;
       }
-      const call = `__pyfmt(${text(toks, start, k - 1).trim()}, ${text(toks, k + 1, end).trim()})`;
+      const call = keepNewlines(text(toks, start, end), `__pyfmt(${text(toks, start, k - 1).trim()}, ${text(toks, k + 1, end).trim()})`);
       s = text(toks, 0, start - 1) + call + text(toks, end + 1, toks.length - 1);
       done = false;
       break;
     }
-    if (done) return s;
+    if (done) return fixEscapes(s);
   }
-  return s;
+  return fixEscapes(s);
+}
+
+/**
+ * Python keeps unknown backslash escapes in strings (`'(\d+)'` is `(\d+)`); minijinja rejects them.
+ * Double the backslash of every escape minijinja does not know.
+ */
+function fixEscapes(src: string): string {
+  if (!src.includes('\\')) return src;
+  return tokenize(src)
+    .map((t) => (t.t === 'str' ? t.v.replace(/\\([\s\S])/g, (m, c: string) => ('\\\'"ntrbfu/'.includes(c) ? m : `\\\\${c}`)) : t.v))
+    .join('');
 }
 
 /**

@@ -1,8 +1,9 @@
 // The Jinja context conda-build gives meta.yaml: selector names, variant keys, build environment
 // variables (PKG_NAME, PYTHON, SP_DIR, ...), environ/os, and the functions compiler, stdlib, cdt,
 // pin_subpackage, pin_compatible, load_setup_py_data, load_file_regex, load_file_data, load_str_data.
-// Paths that depend on the build prefix are given as the variable itself (`$PREFIX/bin/python`,
-// `%PREFIX%\python.exe`), so a rendered build script still works when the builder sets PREFIX.
+// Paths that depend on the build prefix are given as the variable itself on unix
+// (`$PREFIX/bin/python`), so a rendered build script still works when the builder sets PREFIX; on
+// Windows under a fixed placeholder path (WIN_PREFIX_PLACEHOLDER) that builders substitute.
 import { basename, dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Target } from '../../engine/types.ts';
@@ -32,10 +33,16 @@ export const DEFAULT_COMPILERS: Record<string, Record<string, string>> = {
 export const DEFAULT_C_STDLIB: Record<string, string> = { linux: 'sysroot', osx: 'macosx_deployment_target', win: 'vs' };
 
 export const platformOf = (subdir: string): string => subdir.split('-')[0];
-export const archOf = (subdir: string): string => {
-  const a = subdir.split('-')[1] ?? '';
-  return a === '64' || a === '32' ? a : a;
-};
+/** conda-build's ARCH: '64' for linux-64/osx-64/win-64, else the machine ('aarch64', 'arm64', ...). */
+export const archOf = (subdir: string): string => subdir.split('-')[1] ?? '';
+
+/**
+ * Windows prefix placeholder in rendered text. `%PREFIX%` cannot be used: a YAML plain scalar may
+ * not start with `%` (`script: {{ PYTHON }} -m pip ...`). Builders replace it with the real prefix.
+ */
+export const WIN_PREFIX_PLACEHOLDER = 'C:\\rebuild\\_h_env';
+export const WIN_BUILD_PREFIX_PLACEHOLDER = 'C:\\rebuild\\_build_env';
+export const WIN_SRC_DIR_PLACEHOLDER = 'C:\\rebuild\\work';
 
 /** Variant keys conda-build always has (get_default_variant): target_platform, native compilers, vc on win. */
 export function defaultVariant(target: Target): Record<string, string> {
@@ -102,18 +109,19 @@ function buildVars(target: Target, variant: Record<string, string>, input: Jinja
   if (variant.lua) v.LUA_VER = variant.lua;
   if (variant.r_base) v.R_VER = variant.r_base;
   if (win) {
+    const p = WIN_PREFIX_PLACEHOLDER;
     Object.assign(v, {
-      PREFIX: '%PREFIX%',
-      BUILD_PREFIX: '%BUILD_PREFIX%',
-      SRC_DIR: '%SRC_DIR%',
-      PYTHON: '%PREFIX%\\python.exe',
-      STDLIB_DIR: '%PREFIX%\\Lib',
-      SP_DIR: '%PREFIX%\\Lib\\site-packages',
-      LIBRARY_PREFIX: '%PREFIX%\\Library',
-      LIBRARY_BIN: '%PREFIX%\\Library\\bin',
-      LIBRARY_INC: '%PREFIX%\\Library\\include',
-      LIBRARY_LIB: '%PREFIX%\\Library\\lib',
-      SCRIPTS: '%PREFIX%\\Scripts',
+      PREFIX: p,
+      BUILD_PREFIX: WIN_BUILD_PREFIX_PLACEHOLDER,
+      SRC_DIR: WIN_SRC_DIR_PLACEHOLDER,
+      PYTHON: `${p}\\python.exe`,
+      STDLIB_DIR: `${p}\\Lib`,
+      SP_DIR: `${p}\\Lib\\site-packages`,
+      LIBRARY_PREFIX: `${p}\\Library`,
+      LIBRARY_BIN: `${p}\\Library\\bin`,
+      LIBRARY_INC: `${p}\\Library\\include`,
+      LIBRARY_LIB: `${p}\\Library\\lib`,
+      SCRIPTS: `${p}\\Scripts`,
     });
   } else {
     Object.assign(v, {

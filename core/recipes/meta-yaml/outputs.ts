@@ -131,7 +131,7 @@ export interface TopLevel {
 }
 
 /** Extract package, build, requirements, test, source, about and outputs from a rendered meta.yaml. */
-export function extractRecipe(meta: unknown): TopLevel {
+export function extractRecipe(meta: unknown, options: { lenient?: boolean } = {}): TopLevel {
   const m = dict(meta, '<document>');
   const pkg = dict(m.package, 'package');
   const build = dict(m.build, 'build');
@@ -156,7 +156,7 @@ export function extractRecipe(meta: unknown): TopLevel {
   const license = about.license !== undefined && about.license !== null ? String(about.license) : undefined;
   const outputsRaw = m.outputs;
   if (outputsRaw === undefined || outputsRaw === null || (Array.isArray(outputsRaw) && !outputsRaw.length)) {
-    if (!name) throw new RecipeShapeError('package.name', 'missing');
+    if (!name && !options.lenient) throw new RecipeShapeError('package.name', 'missing');
     top.outputs.push({
       index: null,
       build,

@@ -29,19 +29,34 @@ export interface RenderMetaYamlOptions {
 
 const MAX_PASSES = 4;
 
-/** Apply `# [selector]` lines one by one, keeping the line count (a dropped line becomes empty). */
+/** Apply `# [selector]` lines, keeping the line count (a dropped line becomes empty). */
 export function selectLines(text: string, ns: Record<string, unknown>, onWarning: (line: number, message: string) => void): string {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (!line.includes('[') || !line.includes(']')) continue;
-    const warnings: { line: number; message: string }[] = [];
-    const cr = line.endsWith('\r') ? '\r' : '';
-    const kept = applySelectors(`${cr ? line.slice(0, -1) : line}\n`, ns, warnings);
-    lines[i] = kept.replace(/\n$/, '') + (kept ? cr : '');
-    for (const w of warnings) onWarning(i + 1, w.message);
+  const warnings: { line: number; message: string }[] = [];
+  const out = applySelectors(text, ns, warnings, { keepLineNumbers: true });
+  for (const w of warnings) onWarning(w.line, w.message);
+  return out;
+}
+
+/**
+ * The variant conda-build renders with: every config key has a value (its first, or the one at the
+ * same zip_keys position as a chosen member), then the defaults, then the expanded variant.
+ */
+export function completeVariant(config: VariantConfig, variant: Record<string, string>, defaults: Record<string, string>): Record<string, string> {
+  const full: Record<string, string> = { ...defaults };
+  for (const [key, values] of Object.entries(config.values)) {
+    if (!values.length || key in variant) continue;
+    let at = 0;
+    const group = config.zipKeys.find((g) => g.includes(key));
+    for (const member of group ?? []) {
+      const i = member in variant ? (config.values[member] ?? []).indexOf(variant[member]) : -1;
+      if (i >= 0) {
+        at = i;
+        break;
+      }
+    }
+    full[key] = values[at] ?? values[0];
   }
-  return lines.join('\n');
+  return { ...full, ...variant };
 }
 
 function jinjaLine(message: string): number | undefined {
@@ -85,7 +100,8 @@ function lineOf(text: string, hints: string[]): number | undefined {
 
 interface PassResult {
   top: TopLevel | null;
-  text: string;
+  error?: RecipeRenderError;
+  warnings: [number | undefined, string][];
 }
 
 interface VariantJob {
@@ -103,8 +119,8 @@ const placeholder = (name: string) => `__rebuild_exact_build_of_${name}__`;
 function renderVariant(job: VariantJob): RenderedVariant {
   const { recipe, target, raw } = job;
   const file = recipe.file;
-  const full: Record<string, string> = { ...defaultVariant(target), ...job.variant };
-  const ns = selectorNamespace(target, full);
+  const full = completeVariant(job.config, job.variant, defaultVariant(target));
+  const ns = selectorNamespace(target, full, { environ: job.options.env });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
   const template = rewriteTemplate(selected);
   const win = platformOf(target.subdir) === 'win';
@@ -112,10 +128,10 @@ function renderVariant(job: VariantJob): RenderedVariant {
   const pinRunAsBuild = (extra.pin_run_as_build ?? {}) as Record<string, PinConfig>;
   const listKey = (k: string) => (job.config.values[k] ?? (Array.isArray(extra[k]) ? (extra[k] as string[]) : undefined)) as string[] | undefined;
 
-  const keysOf = (top: TopLevel, o: TopLevel['outputs'][number]) =>
+  const keysOf = (o: TopLevel['outputs'][number]) =>
     outputKeys({ raw, selected, config: job.config, variant: full, recipeDir: recipe.dir, index: o.index, script: o.index === null ? null : o.raw.script, win });
-  const finalizeCtx = (top: TopLevel, o: TopLevel['outputs'][number]) => {
-    const k = keysOf(top, o);
+  const finalizeCtx = (o: TopLevel['outputs'][number]) => {
+    const k = keysOf(o);
     const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : v ? [String(v)] : []);
     return {
       variant: full,
@@ -131,7 +147,10 @@ function renderVariant(job: VariantJob): RenderedVariant {
     };
   };
 
-  const pass = (prev: TopLevel | null, final: boolean): PassResult => {
+  // One Jinja + selectors + YAML pass. Never throws: the error (if any) is returned with what
+  // could be learnt, and only the pass that is kept reports its warnings and error.
+  const pass = (prev: TopLevel | null): PassResult => {
+    const warnings: [number | undefined, string][] = [];
     const outputs = new Map<string, SubpackageInfo>();
     const hostVersions = new Map<string, string>();
     let hash = '';
@@ -144,7 +163,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
           if (v && !hostVersions.has(specName(spec))) hostVersions.set(specName(spec), v);
         }
       }
-      if (first) hash = hashDependencies(hashContents({ requirements: first.raw.requirements, noarch: first.raw.noarch }, finalizeCtx(prev, first)));
+      if (first) hash = hashDependencies(hashContents({ requirements: first.raw.requirements, noarch: first.raw.noarch }, finalizeCtx(first)));
     }
     const local = prev?.source.find((s) => s.path)?.path;
     const compat = new JinjaCompat();
@@ -163,8 +182,9 @@ function renderVariant(job: VariantJob): RenderedVariant {
         },
         outputs,
         hostVersions,
-        final,
-        warn: (message, hints) => job.warn(lineOf(raw, hints ?? []), message),
+        // A first pass cannot know outputs and sources yet: only later passes warn about them.
+        final: prev !== null,
+        warn: (message, hints) => warnings.push([lineOf(raw, hints ?? []), message]),
         env: job.options.env,
       },
       compat,
@@ -173,60 +193,68 @@ function renderVariant(job: VariantJob): RenderedVariant {
     try {
       text = renderJinja(template, ctx, compat);
     } catch (err) {
+      // A helper that failed first (missing file, bad int()) is the cause of what broke after it.
+      if (compat.errors.length) {
+        const e = compat.errors[0];
+        return { top: null, error: new RecipeRenderError(recipe.feedstock, file, lineOf(raw, e.hints), `jinja error: ${e.message}`), warnings };
+      }
       const msg = String((err as Error)?.message ?? err);
-      throw new RecipeRenderError(recipe.feedstock, file, jinjaLine(msg), `jinja error: ${msg.split('\n')[0].replace(/\s*\(in [^)]*\)\s*$/, '')}`, { cause: err });
+      const error = new RecipeRenderError(recipe.feedstock, file, jinjaLine(msg), `jinja error: ${msg.split('\n')[0].replace(/\s*\(in [^)]*\)\s*$/, '')}`, { cause: err });
+      return { top: null, error, warnings };
     }
+    let error: RecipeRenderError | undefined;
     if (compat.errors.length) {
       const e = compat.errors[0];
-      throw new RecipeRenderError(recipe.feedstock, file, lineOf(raw, e.hints), `jinja error: ${e.message}`);
+      error = new RecipeRenderError(recipe.feedstock, file, lineOf(raw, e.hints), `jinja error: ${e.message}`);
     }
-    text = selectLines(text, ns, (line, message) => (final ? job.warn(line, message) : undefined));
+    text = selectLines(text, ns, (line, message) => warnings.push([line, message]));
     let meta: unknown;
     try {
       meta = parseRecipeYaml(text, file);
     } catch (err) {
-      if (err instanceof RecipeYamlError) {
-        const shifted = text.split('\n').length !== raw.split('\n').length;
-        throw new RecipeRenderError(recipe.feedstock, file, err.line, `invalid YAML${shifted ? ' (line of the rendered recipe)' : ''}: ${err.detail}`, { cause: err });
-      }
-      throw err;
+      if (!(err instanceof RecipeYamlError)) throw err;
+      const shifted = text.split('\n').length !== raw.split('\n').length;
+      return { top: null, error: error ?? new RecipeRenderError(recipe.feedstock, file, err.line, `invalid YAML${shifted ? ' (line of the rendered recipe)' : ''}: ${err.detail}`, { cause: err }), warnings };
     }
+    const shapeError = (err: unknown) => {
+      if (!(err instanceof RecipeShapeError)) throw err;
+      return new RecipeRenderError(recipe.feedstock, file, lineOfPath(text, err.path), err.message, { cause: err });
+    };
+    let top: TopLevel;
     try {
-      return { top: extractRecipe(meta), text };
+      top = extractRecipe(meta, { lenient: true });
     } catch (err) {
-      if (err instanceof RecipeShapeError) throw new RecipeRenderError(recipe.feedstock, file, lineOfPath(text, err.path), err.message, { cause: err });
-      throw err;
+      return { top: null, error: error ?? shapeError(err), warnings };
     }
+    if (!error) {
+      try {
+        extractRecipe(meta);
+      } catch (err) {
+        error = shapeError(err);
+      }
+    }
+    return { top, error, warnings };
   };
 
-  // Earlier passes may fail for want of what they are to learn; the final pass reports errors.
+  // conda-build's parse_until_resolved: render again with what the last pass learnt, until stable.
+  const learnt = (t: TopLevel) =>
+    JSON.stringify([t.name, t.version, t.buildNumber, t.source, t.outputs.map((o) => [o.raw.name, o.raw.version, o.raw.requirements.host])]);
   let prev: TopLevel | null = null;
-  for (let i = 0; i < MAX_PASSES - 1; i++) {
-    let next: TopLevel | null = null;
-    try {
-      next = pass(prev, false).top;
-    } catch {
-      break;
-    }
-    const same =
-      prev !== null &&
-      next !== null &&
-      next.name === prev.name &&
-      next.version === prev.version &&
-      next.buildNumber === prev.buildNumber &&
-      JSON.stringify(next.outputs.map((o) => [o.raw.name, o.raw.version, o.raw.requirements.host])) ===
-        JSON.stringify(prev.outputs.map((o) => [o.raw.name, o.raw.version, o.raw.requirements.host]));
-    prev = next;
-    if (same || !next) break;
+  let result: PassResult;
+  for (let i = 0; ; i++) {
+    result = pass(prev);
+    if (!result.top || (prev && learnt(prev) === learnt(result.top)) || i === MAX_PASSES - 1) break;
+    prev = result.top;
   }
-  const { top } = pass(prev, true);
-  if (!top) throw new RecipeRenderError(recipe.feedstock, file, undefined, 'recipe renders to nothing');
+  for (const [line, message] of result.warnings) job.warn(line, message);
+  if (result.error) throw result.error;
+  const top = result.top!;
 
   for (const name of top.ignored) job.warn(lineOf(raw, ['name:', name]), `output '${name}' is not a conda package (type is not conda); not rendered`);
   const outputs: RenderedOutput[] = [];
   for (const o of top.outputs) {
     if (!top.skip && o.index !== null && o.build.skip !== undefined && /^(true|yes|on|y)$/i.test(String(o.build.skip))) continue;
-    outputs.push(finalizeOutput(o.raw, finalizeCtx(top, o)));
+    outputs.push(finalizeOutput(o.raw, finalizeCtx(o)));
   }
   // Exact pin_subpackage pins name the sibling's build string, known only now.
   const builds = new Map(outputs.map((o) => [placeholder(o.name), o.build]));
@@ -273,7 +301,7 @@ export async function renderMetaYaml(recipe: RecipeRef, target: Target, options:
   } catch (err) {
     const e = err as { file?: string; line?: number; message?: string };
     const file = e.file ?? recipe.variantFiles.find((f) => String(e.message).includes(f)) ?? recipe.variantFiles[0] ?? recipe.file;
-    const detail = String(e.message ?? err).replace(`${file}${e.line ? `:${e.line}` : ''}: `, '');
+    const detail = String(e.message ?? err).replace(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:\\d+)*: `), '');
     throw new RecipeRenderError(recipe.feedstock, file, e.line, `variant config: ${detail}`, { cause: err });
   }
   for (const w of variantWarnings) warn(w.file, w.line, w.message);

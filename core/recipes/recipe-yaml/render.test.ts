@@ -169,7 +169,9 @@ outputs('staging output, inherit (short and from: forms), exact and bounded pin_
   assert.is(dev.inherit, 'zed-build');
   assert.is(py.inherit, undefined);
   assert.equal(py.requirements.build, []);
-  assert.equal(lib.runExports, { weak: [], strong: ['libzed >=3.1.4,<3.2.0a0'] });
+  assert.equal(lib.runExports, { weak: [], strong: ['libzed >=3.1.4,<3.2.0a0'], weak_constrains: ['zed-plugins >=3'] });
+  assert.equal(dev.ignoreRunExports, { names: ['libzlib'], from: ['zlib'] });
+  assert.is(lib.ignoreRunExports, undefined);
   assert.match(lib.build, /^h[0-9a-f]{7}_3$/);
   assert.equal(dev.requirements.run, [`libzed ==3.1.4 ${lib.build}`]);
   assert.is(py.version, '0.9.0');
@@ -214,6 +216,9 @@ inline('an empty ${{ x if cond }} is dropped from lists and maps; if/then/else w
       'package:',
       '  name: inl',
       '  version: "1"',
+      'source:',
+      '  - git: https://example.org/inl.git',
+      '    target_directory: inl',
       'build:',
       '  number: ${{ 100 if cuda == "yes" }}',
       '  noarch: ${{ "python" if cuda == "no" }}',
@@ -236,6 +241,8 @@ inline('an empty ${{ x if cond }} is dropped from lists and maps; if/then/else w
     assert.equal([yes.buildNumber, yes.noarch, yes.requirements.host], [100, null, ['cudatoolkit', 'python 3.13.*']]);
     assert.equal([no.buildNumber, no.noarch, no.requirements.host], [0, 'python', ['python 3.13.*']]);
     assert.is(r.variants[0].script, 'echo unix');
+    assert.equal(r.variants[0].source, [{ folder: 'inl' }]);
+    assert.equal(r.warnings.map((w) => [w.line, /git sources are not modelled/.test(w.message)]), [[5, true]]);
   } finally {
     cleanup();
   }

@@ -18,7 +18,8 @@ import { expandVariants, usedVariantKeys } from '../variants.ts';
 import { parseRecipeYaml } from '../yaml.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { evaluateCondition, evaluateList, evaluateNode, evaluateString, isPlainObject, selectItems, type EvalScope, type Located } from './evaluate.ts';
-import { applyVariantPin, buildPrefix, specName, variantHash } from './finalize.ts';
+import { buildPrefix, specName, variantHash } from './build-string.ts';
+import { pinVariantRequirements } from '../finalize-output.ts';
 import { hasPin, recipeFunctions, resolvePins, type PinRequest } from './functions.ts';
 import { RecipeJinja, type JinjaContext } from './jinja.ts';
 import { applyPin, PinError } from './pin.ts';
@@ -39,6 +40,18 @@ const sharedJinja = (): RecipeJinja => (shared ??= new RecipeJinja());
 
 type Obj = Record<string, unknown>;
 type Spec = Located<string>;
+type RunExportSpecs = { weak: Spec[]; strong: Spec[]; noarch: Spec[]; weak_constrains: Spec[]; strong_constrains: Spec[] };
+
+// recipe.yaml run_exports kinds → RunExports fields (conda-build spells the constraints `constrains`).
+const RUN_EXPORT_KINDS: Record<string, keyof RunExportSpecs> = {
+  weak: 'weak',
+  strong: 'strong',
+  noarch: 'noarch',
+  weak_constraints: 'weak_constrains',
+  strong_constraints: 'strong_constrains',
+  weak_constrains: 'weak_constrains',
+  strong_constrains: 'strong_constrains',
+};
 
 const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
 
@@ -96,7 +109,8 @@ interface AssembledOutput {
   /** `build.string` before evaluation (needs `hash`), with its path. */
   buildString: Located<unknown> | null;
   requirements: { build: Spec[]; host: Spec[]; run: Spec[]; run_constrained: Spec[] };
-  runExports: { weak: Spec[]; strong: Spec[] };
+  runExports: RunExportSpecs;
+  ignoreRunExports?: { names: string[]; from: string[] };
   tests: Located<unknown>[];
   script: string | null;
   about: Obj;
@@ -138,34 +152,34 @@ class VariantRenderer {
       recipeFunctions({ jinja: this.jinja, subdir: this.target.subdir, variant, environ: this.environ, warn: (m) => this.warn(scope.at ?? [], m) }),
     );
     this.evaluateContext(scope);
-
-    const multi = raw.outputs !== undefined && raw.outputs !== null;
-    const topBuild = this.evaluateBuild(raw.build, ['build'], scope);
     const skip = this.evaluateSkip(isPlainObject(raw.build) ? raw.build.skip : undefined, ['build', 'skip'], scope);
-    const about = (this.evaluateMapping(raw.about, ['about'], scope) ?? {}) as Obj;
-    const base: RenderedVariant = {
-      variant,
-      skip,
-      outputs: [],
-      source: toSources(evaluateNode(raw.source, ['source'], scope), ['source'], this.fail),
-      script: toScript(topBuild.script, ['build', 'script'], this.fail, this.recipe.dir, this.win),
-      buildNumber: this.buildNumber(topBuild.number, ['build', 'number']) ?? 0,
-      about,
-    };
     try {
-      return this.renderOutputs(base, multi, topBuild, about, scope, variant);
+      const topBuild = this.evaluateBuild(raw.build, ['build'], scope);
+      const about = (this.evaluateMapping(raw.about, ['about'], scope) ?? {}) as Obj;
+      const base: RenderedVariant = {
+        variant,
+        skip,
+        outputs: [],
+        source: toSources(evaluateNode(raw.source, ['source'], scope), ['source'], this.fail, this.warn),
+        script: toScript(topBuild.script, ['build', 'script'], this.fail, this.recipe.dir, this.win),
+        buildNumber: this.buildNumber(topBuild.number, ['build', 'number']) ?? 0,
+        about,
+      };
+      return this.renderOutputs(base, topBuild, scope, variant);
     } catch (err) {
       // A variant skipped for this target may use names only other targets define: keep it, skipped.
       if (skip && err instanceof RecipeRenderError) {
         this.warnAt(err.line, `skipped variant not rendered: ${err.detail}`);
-        return base;
+        return { variant, skip, outputs: [], source: [], script: null, buildNumber: 0, about: {} };
       }
       throw err;
     }
   }
 
-  private renderOutputs(base: RenderedVariant, multi: boolean, topBuild: Obj, about: Obj, scope: EvalScope, variant: Record<string, string>): RenderedVariant {
+  private renderOutputs(base: RenderedVariant, topBuild: Obj, scope: EvalScope, variant: Record<string, string>): RenderedVariant {
     const { raw } = this;
+    const about = base.about;
+    const multi = raw.outputs !== undefined && raw.outputs !== null;
     const staging: StagingOutput[] = [];
     const outputs: AssembledOutput[] = [];
     if (raw.cache !== undefined && raw.cache !== null) staging.push(this.assembleStaging(raw.cache, ['cache'], scope, 'cache'));
@@ -180,7 +194,7 @@ class VariantRenderer {
         const node = item.value;
         if (!isPlainObject(node)) this.fail(item.path, 'an output must be a mapping with package: or staging:');
         if (node.staging !== undefined) staging.push(this.assembleStaging(node, item.path, scope));
-        else if (node.package !== undefined) outputs.push(this.assembleOutput(node, item.path, scope, { head, topBuild, about, topTests }));
+        else if (node.package !== undefined) outputs.push(this.assembleOutput(node, item.path, scope, { head, topBuild, about, topTests, single: false }));
         else this.fail(item.path, 'an output needs package: (a package) or staging: (a staging cache)');
       }
       if (!outputs.length) this.fail(['outputs'], 'a multi-output recipe needs at least one package output');
@@ -188,7 +202,7 @@ class VariantRenderer {
       if (raw.package === undefined || raw.package === null) {
         this.fail([], 'no package: section (a single-output recipe needs package: with name and version; a multi-output one recipe: and outputs:)');
       }
-      outputs.push(this.assembleOutput(raw, [], scope, { head: {}, topBuild: null, about, topTests: [] }));
+      outputs.push(this.assembleOutput(raw, [], scope, { head: {}, topBuild, about, topTests: [], single: true }));
     }
 
     // Outputs that inherit a staging output need its build/host requirements installed to build.
@@ -307,7 +321,7 @@ class VariantRenderer {
       build: this.specs(isPlainObject(reqs) ? reqs.build : undefined, [...reqPath, 'build'], scope),
       host: this.specs(isPlainObject(reqs) ? reqs.host : undefined, [...reqPath, 'host'], scope),
       script: toScript(build.script, [...path, 'build', 'script'], this.fail, this.recipe.dir, this.win),
-      source: toSources(evaluateNode(node.source, [...path, 'source'], scope), [...path, 'source'], this.fail),
+      source: toSources(evaluateNode(node.source, [...path, 'source'], scope), [...path, 'source'], this.fail, this.warn),
     };
   }
 
@@ -315,7 +329,7 @@ class VariantRenderer {
     node: Obj,
     path: YamlPath,
     scope: EvalScope,
-    top: { head: Obj; topBuild: Obj | null; about: Obj; topTests: Located<unknown>[] },
+    top: { head: Obj; topBuild: Obj; about: Obj; topTests: Located<unknown>[]; single: boolean },
   ): AssembledOutput {
     const pkgPath = [...path, 'package'];
     const pkg = this.evaluateMapping(node.package, pkgPath, scope) ?? {};
@@ -323,12 +337,12 @@ class VariantRenderer {
     if (!name) this.fail(pkg.name === undefined ? pkgPath : [...pkgPath, 'name'], 'package name is missing or empty');
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.\-+]*$/.test(name)) this.fail([...pkgPath, 'name'], `invalid package name '${name}'`);
     const version = asString(pkg.version ?? top.head.version)?.trim();
-    if (!version) this.fail(pkg.version === undefined ? pkgPath : [...pkgPath, 'version'], `package ${name} has no version${top.topBuild ? ' (set package.version or recipe.version)' : ''}`);
+    if (!version) this.fail(pkg.version === undefined ? pkgPath : [...pkgPath, 'version'], `package ${name} has no version${top.single ? '' : ' (set package.version or recipe.version)'}`);
     if (/[\s-]/.test(version)) this.fail([...pkgPath, 'version'], `version '${version}' cannot contain '-' or spaces`);
 
     // Single output: the top-level build is the output's. Multi: top-level keys, then the output's.
-    const isSingle = top.topBuild === null;
-    const ownBuild = isSingle ? this.evaluateBuild(node.build, ['build'], scope) : this.evaluateBuild(node.build, [...path, 'build'], scope);
+    const isSingle = top.single;
+    const ownBuild = isSingle ? top.topBuild : this.evaluateBuild(node.build, [...path, 'build'], scope);
     const build = isSingle ? ownBuild : { ...top.topBuild, ...ownBuild };
     const rawBuild = isPlainObject(node.build) ? node.build : {};
     const rawTopBuild = isPlainObject(this.raw.build) ? this.raw.build : {};
@@ -368,6 +382,7 @@ class VariantRenderer {
         run_constrained: this.specs(r[constraintsKey], [...reqPath, constraintsKey], scope),
       },
       runExports: this.runExports(r.run_exports, [...reqPath, 'run_exports'], scope),
+      ...this.ignoreRunExports(r.ignore_run_exports, [...reqPath, 'ignore_run_exports'], scope),
       tests: [...top.topTests, ...this.evaluateTests(node.tests, [...path, 'tests'], scope)],
       script: isSingle ? null : toScript(ownBuild.script, [...path, 'build', 'script'], this.fail, this.recipe.dir, this.win),
       about,
@@ -375,17 +390,29 @@ class VariantRenderer {
     };
   }
 
-  /** A list is weak run exports; a mapping has weak/strong (the *_constraints and noarch kinds are not modelled). */
-  private runExports(node: unknown, path: YamlPath, scope: EvalScope): { weak: Spec[]; strong: Spec[] } {
-    if (node === undefined || node === null) return { weak: [], strong: [] };
-    if (Array.isArray(node)) return { weak: this.specs(node, path, scope), strong: [] };
-    if (!isPlainObject(node)) this.fail(path, 'run_exports must be a list or a mapping with weak: / strong:');
+  /** A list is weak run exports; a mapping has weak, strong, noarch, weak_constraints, strong_constraints. */
+  private runExports(node: unknown, path: YamlPath, scope: EvalScope): RunExportSpecs {
+    const out: RunExportSpecs = { weak: [], strong: [], noarch: [], weak_constrains: [], strong_constrains: [] };
+    if (node === undefined || node === null) return out;
+    if (Array.isArray(node)) return { ...out, weak: this.specs(node, path, scope) };
+    if (!isPlainObject(node)) this.fail(path, 'run_exports must be a list or a mapping with weak: / strong: / ...');
     for (const key of Object.keys(node)) {
-      if (!['weak', 'strong', 'weak_constraints', 'strong_constraints', 'noarch'].includes(key)) {
-        this.fail([...path, key], `unknown run_exports kind '${key}' (weak, strong, weak_constraints, strong_constraints, noarch)`);
-      }
+      const kind = RUN_EXPORT_KINDS[key];
+      if (!kind) this.fail([...path, key], `unknown run_exports kind '${key}' (weak, strong, noarch, weak_constraints, strong_constraints)`);
+      out[kind] = [...out[kind], ...this.specs(node[key], [...path, key], scope)];
     }
-    return { weak: this.specs(node.weak, [...path, 'weak'], scope), strong: this.specs(node.strong, [...path, 'strong'], scope) };
+    return out;
+  }
+
+  /** `ignore_run_exports: { by_name: [...], from_package: [...] }`. */
+  private ignoreRunExports(node: unknown, path: YamlPath, scope: EvalScope): { ignoreRunExports?: { names: string[]; from: string[] } } {
+    if (node === undefined || node === null) return {};
+    if (!isPlainObject(node)) this.fail(path, 'ignore_run_exports must be a mapping with by_name: / from_package:');
+    for (const key of Object.keys(node)) {
+      if (key !== 'by_name' && key !== 'from_package') this.fail([...path, key], `unknown ignore_run_exports key '${key}' (by_name, from_package)`);
+    }
+    const names = (key: string) => this.specs(node[key], [...path, key], scope).map((s) => specName(s.value));
+    return { ignoreRunExports: { names: names('by_name'), from: names('from_package') } };
   }
 
   // ---------------------------------------------------------------- finalize
@@ -394,10 +421,15 @@ class VariantRenderer {
     const variantKeys = Object.keys(variant);
     const shared = Object.fromEntries(Object.entries(this.raw).filter(([k]) => k !== 'outputs'));
 
+    // Unpinned build/host requirements named like a variant key take its value (`python` → `python 3.13.*`).
+    const pinSection = (specs: Spec[]): Spec[] => {
+      const pinned = pinVariantRequirements(specs.map((s) => s.value), variant);
+      return specs.map((s, i) => ({ ...s, value: pinned[i] }));
+    };
     for (const out of [...outputs, ...staging]) {
       const reqs = 'requirements' in out ? out.requirements : out;
-      reqs.build = reqs.build.map((s) => ({ ...s, value: applyVariantPin(s.value, variant) }));
-      reqs.host = reqs.host.map((s) => ({ ...s, value: applyVariantPin(s.value, variant) }));
+      reqs.build = pinSection(reqs.build);
+      reqs.host = pinSection(reqs.host);
     }
 
     // Build strings first: exact pins need them.
@@ -441,7 +473,11 @@ class VariantRenderer {
     return outputs.map((out, i) => {
       const test = toTestSpec(out.tests, this.fail, this.recipe.dir, this.win);
       test.requires = resolveAll(test.requires.map((value) => ({ value, path: [...out.path, 'tests'] })));
-      const runExports: RunExports = { weak: resolveAll(out.runExports.weak), strong: resolveAll(out.runExports.strong) };
+      const re = out.runExports;
+      const runExports: RunExports = { weak: resolveAll(re.weak), strong: resolveAll(re.strong) };
+      if (re.noarch.length) runExports.noarch = resolveAll(re.noarch);
+      if (re.weak_constrains.length) runExports.weak_constrains = resolveAll(re.weak_constrains);
+      if (re.strong_constrains.length) runExports.strong_constrains = resolveAll(re.strong_constrains);
       const license = asString(out.about.license);
       return {
         name: out.name,
@@ -459,6 +495,7 @@ class VariantRenderer {
         runExports,
         script: out.script,
         ...(license ? { license } : {}),
+        ...(out.ignoreRunExports ? { ignoreRunExports: out.ignoreRunExports } : {}),
         ...(out.inherit ? { inherit: out.inherit } : {}),
       };
     });

@@ -9,14 +9,16 @@ export type Fail = (path: YamlPath, message: string) => never;
 
 const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 
-/** `source:` (a mapping or a list of them) → SourceSpec[]. git/hg/svn sources keep only `folder`. */
-export function toSources(value: unknown, path: YamlPath, fail: Fail): SourceSpec[] {
+/** `source:` (a mapping or a list of them) → SourceSpec[]. git/hg/svn sources keep only `folder`, with a warning. */
+export function toSources(value: unknown, path: YamlPath, fail: Fail, warn?: (path: YamlPath, message: string) => void): SourceSpec[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];
   return list.map((s, i) => {
     const at = Array.isArray(value) ? [...path, i] : path;
     if (!isPlainObject(s)) fail(at, 'a source must be a mapping (url:, path:, git: ...)');
     const spec: SourceSpec = {};
+    const vcs = ['git', 'hg', 'svn'].find((k) => s[k] !== undefined);
+    if (vcs) warn?.([...at, vcs], `${vcs} sources are not modelled (url/path only): this source keeps only its target_directory`);
     if (s.url !== undefined) {
       const urls = (Array.isArray(s.url) ? s.url : [s.url]).map(asString);
       if (!urls.length || urls.some((u) => !u)) fail([...at, 'url'], 'url must be a string or a list of strings');

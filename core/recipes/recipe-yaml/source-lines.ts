@@ -16,10 +16,19 @@ export function formatPath(path: YamlPath): string {
 /** A message with the key path it is about: `... (at requirements.host[1])`. */
 export const withPath = (message: string, path: YamlPath): string => (path.length ? `${message} (at ${formatPath(path)})` : message);
 
+/** Parses the text again with positions, lazily: only errors and warnings need lines. */
 export class SourceLines {
-  private readonly lines = new Map<string, number>();
+  private index: Map<string, number> | null = null;
 
-  constructor(text: string) {
+  constructor(private readonly text: string) {}
+
+  private get lines(): Map<string, number> {
+    if (!this.index) this.index = this.build(this.text);
+    return this.index;
+  }
+
+  private build(text: string): Map<string, number> {
+    const lines = new Map<string, number>();
     const counter = new LineCounter();
     // The text already parsed (parseRecipeYaml); errors here are impossible or irrelevant.
     const doc = parseDocument(text, { uniqueKeys: false, lineCounter: counter });
@@ -29,19 +38,20 @@ export class SourceLines {
           const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
           const range = (pair.key as Node | null)?.range;
           const p = [...path, key];
-          if (range) this.lines.set(pathKey(p), counter.linePos(range[0]).line);
+          if (range) lines.set(pathKey(p), counter.linePos(range[0]).line);
           walk(pair.value, p);
         }
       } else if (isSeq(node)) {
         node.items.forEach((item, i) => {
           const range = (item as Node | null)?.range;
           const p = [...path, i];
-          if (range) this.lines.set(pathKey(p), counter.linePos(range[0]).line);
+          if (range) lines.set(pathKey(p), counter.linePos(range[0]).line);
           walk(item, p);
         });
       }
     };
     walk(doc.contents, []);
+    return lines;
   }
 
   /** Line of the path, or of its nearest ancestor with a known line. */

@@ -1,0 +1,94 @@
+// Child process of the engine-overhead and resume benchmarks. Runs the real executor (executeRun:
+// state database, scheduler, every per-task hook) over a synthetic plan with a builder that does
+// no work, twice on the same work dir: the first run builds everything, the second finds nothing
+// to do (resume). Prints one JSON line.
+// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex]
+// `noindex` replaces the channel index written after each build by a no-op (to see its share).
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveConfig } from '../core/config/resolve.ts';
+import { Engine } from '../core/engine/engine.ts';
+import { executeRun } from '../core/engine/execute.ts';
+import type { Plugin } from '../core/engine/plugin.ts';
+import type { Artifact } from '../core/engine/types.ts';
+import { StateDb } from '../core/state/state-db.ts';
+import { syntheticPlan } from './synthetic-plan.ts';
+
+const [nArg, workDir, concurrencyArg, indexMode] = process.argv.slice(2);
+const n = Number(nArg);
+mkdirSync(workDir, { recursive: true });
+
+// The builder writes nothing: every task returns the same tiny pre-made file as its artifact
+// (execute.ts refuses an empty artifact list). The engine still fsyncs and hashes it per task.
+const artifactPath = join(workDir, 'noop-1.0-0.tar.bz2');
+writeFileSync(artifactPath, 'noop artifact\n');
+const calls: Record<string, number> = {};
+const count = (hook: string) => (calls[hook] = (calls[hook] ?? 0) + 1);
+
+const noop: Plugin = {
+  name: 'bench:noop',
+  apply(engine) {
+    engine.hooks.run.tap('bench:noop', (run) => {
+      run.hooks.prepareTask.tap('bench:noop', (task) => (count('prepareTask'), task));
+      run.hooks.taskStart.tap('bench:noop', () => void count('taskStart'));
+      run.hooks.build.for('linux-64').tapPromise('bench:noop', async (task) => {
+        count('build');
+        const artifact: Artifact = {
+          path: artifactPath, filename: `${task.id}-1.0-0.tar.bz2`, subdir: 'linux-64',
+          name: task.id, version: '1.0', build: '0', sha256: '', size: 0,
+        };
+        return { builder: 'bench:noop', artifacts: [artifact] };
+      });
+      run.hooks.test.tap('bench:noop', (_result, report) => {
+        count('test');
+        report.checks.push({ name: 'noop', ok: true });
+      });
+      run.hooks.transmute.tap('bench:noop', (artifacts) => (count('transmute'), artifacts));
+      run.hooks.shouldPublish.tap('bench:noop', () => void count('shouldPublish'));
+      run.hooks.publish.tapPromise('bench:noop', async () => void count('publish'));
+      run.hooks.taskEnd.tap('bench:noop', () => void count('taskEnd'));
+    });
+  },
+};
+
+const config = resolveConfig(
+  {
+    python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: workDir, workDir,
+    concurrency: Number(concurrencyArg) || 8, plugins: [noop],
+  },
+  { configFile: null, profile: null, cwd: workDir },
+);
+const engine = new Engine(config);
+const plan = syntheticPlan(n);
+const quiet = { notice: () => {}, ...(indexMode === 'noindex' ? { indexChannel: async () => {} } : {}) };
+
+const first = performance.now();
+const c0 = process.cpuUsage();
+const built = await executeRun(engine.createRun(), [plan], quiet);
+const firstMs = performance.now() - first;
+const cpu = process.cpuUsage(c0);
+const firstCpuMs = (cpu.user + cpu.system) / 1000;
+
+const db = StateDb.open(workDir, { readonly: true });
+const tally = db.tally();
+db.close();
+
+const second = performance.now();
+const resumed = await executeRun(engine.createRun(), [plan], quiet);
+const resumeMs = performance.now() - second;
+
+process.stdout.write(
+  JSON.stringify({
+    packages: n,
+    firstMs,
+    firstCpuMs,
+    firstExit: built.exitCode,
+    firstCounts: built.summary.counts,
+    calls,
+    tally,
+    resumeMs,
+    resumeExit: resumed.exitCode,
+    resumeCounts: resumed.summary.counts,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  }) + '\n',
+);

@@ -1,0 +1,192 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { simpleSolve } from '@conda-org/rattler';
+import { serveChannels } from './channel-server.ts';
+import { ChannelError, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
+import { writeCondaPackage, type PackageInfo } from './write-package.ts';
+
+async function channel() {
+  const root = mkdtempSync(join(tmpdir(), 'repodata-'));
+  const files = join(root, 'files');
+  mkdirSync(files);
+  writeFileSync(join(files, 'a.txt'), 'a\n');
+  const ch = join(root, 'channel');
+  const pkg = async (info: Partial<PackageInfo>, formats: ('tar.bz2' | 'conda')[] = ['tar.bz2']) =>
+    writeCondaPackage({
+      prefix: files, files: ['a.txt'], formats, zstdLevel: 1,
+      info: { name: 'x', version: '1', build: '0', buildNumber: 0, depends: [], subdir: 'linux-64', timestamp: 1_700_000_000_000, ...info },
+      outDir: join(ch, info.subdir ?? 'linux-64'),
+    });
+  await pkg({ name: 'python', version: '3.13.1', build: 'h0_0', license: 'PSF-2.0' });
+  await pkg({ name: 'python', version: '3.12.8', build: 'h0_0' });
+  await pkg({ name: 'numpy', version: '2.1.0', build: 'py313h0_0', depends: ['python >=3.13,<3.14'], constrains: ['scipy >=1.10'] }, ['conda']);
+  await pkg({ name: 'six', version: '1.16.0', build: 'pyh0_0', subdir: 'noarch', noarch: 'python', depends: ['python'] });
+  return { root, ch, pkg, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const s = suite('indexChannel + readRepodata');
+
+s('indexes .tar.bz2 into packages and .conda into packages.conda, with digests :: linux-64 + noarch', async () => {
+  const c = await channel();
+  try {
+    await indexChannel(c.ch);
+    const rd = await readRepodata(c.ch, 'linux-64');
+    assert.equal(rd.info, { subdir: 'linux-64' });
+    assert.is(rd.repodata_version, 1);
+    assert.equal(Object.keys(rd.packages), ['python-3.12.8-h0_0.tar.bz2', 'python-3.13.1-h0_0.tar.bz2']);
+    assert.equal(Object.keys(rd['packages.conda']), ['numpy-2.1.0-py313h0_0.conda']);
+    const np = rd['packages.conda']['numpy-2.1.0-py313h0_0.conda'];
+    const bytes = readFileSync(join(c.ch, 'linux-64', 'numpy-2.1.0-py313h0_0.conda'));
+    assert.is(np.sha256, createHash('sha256').update(bytes).digest('hex'));
+    assert.is(np.md5, createHash('md5').update(bytes).digest('hex'));
+    assert.is(np.size, bytes.length);
+    assert.equal(np.depends, ['python >=3.13,<3.14']);
+    assert.equal(np.constrains, ['scipy >=1.10']);
+    assert.is(rd.packages['python-3.13.1-h0_0.tar.bz2'].license, 'PSF-2.0');
+    assert.is(rd.packages['python-3.13.1-h0_0.tar.bz2'].timestamp, 1_700_000_000_000);
+    const noarch = await readRepodata(c.ch, 'noarch');
+    assert.is(noarch.packages['six-1.16.0-pyh0_0.tar.bz2'].noarch, 'python');
+    assert.equal(repodataRecords(rd).map((r) => r.record.name), ['python', 'python', 'numpy']);
+    // No temp file is left next to the index.
+    assert.equal(readdirSync(join(c.ch, 'linux-64')).filter((n) => n.endsWith('.tmp')), []);
+  } finally {
+    c.cleanup();
+  }
+});
+
+s('always writes noarch/repodata.json :: channel without noarch packages', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'repodata-'));
+  try {
+    mkdirSync(join(root, 'linux-64'));
+    await indexChannel(root, ['linux-64']);
+    assert.equal(JSON.parse(readFileSync(join(root, 'noarch', 'repodata.json'), 'utf8')).packages, {});
+    assert.equal(Object.keys((await readRepodata(root, 'linux-64')).packages), []);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+s('re-indexing reuses cached records until a file changes :: size+mtime key', async () => {
+  const c = await channel();
+  try {
+    await indexChannel(c.ch, ['linux-64']);
+    // Tamper with the cached record: an unchanged file must not be re-read.
+    const cacheFile = join(c.ch, 'linux-64', '.rebuild-index-cache.json');
+    const cache = JSON.parse(readFileSync(cacheFile, 'utf8'));
+    cache.entries['python-3.13.1-h0_0.tar.bz2'].record.license = 'from-cache';
+    writeFileSync(cacheFile, JSON.stringify(cache));
+    await indexChannel(c.ch, ['linux-64']);
+    assert.is((await readRepodata(c.ch, 'linux-64')).packages['python-3.13.1-h0_0.tar.bz2'].license, 'from-cache');
+    // A new mtime invalidates the entry; a removed file leaves the index.
+    utimesSync(join(c.ch, 'linux-64', 'python-3.13.1-h0_0.tar.bz2'), new Date(), new Date(Date.now() + 5000));
+    rmSync(join(c.ch, 'linux-64', 'python-3.12.8-h0_0.tar.bz2'));
+    await indexChannel(c.ch, ['linux-64']);
+    const rd = await readRepodata(c.ch, 'linux-64');
+    assert.is(rd.packages['python-3.13.1-h0_0.tar.bz2'].license, 'PSF-2.0');
+    assert.equal(Object.keys(rd.packages), ['python-3.13.1-h0_0.tar.bz2']);
+  } finally {
+    c.cleanup();
+  }
+});
+
+s('reads from a file:// URL and over http; a missing subdir is empty :: dir, file://, http', async () => {
+  const c = await channel();
+  const server = await serveChannels([c.ch]);
+  try {
+    await indexChannel(c.ch);
+    const viaFile = await readRepodata(pathToFileURL(c.ch).href, 'linux-64');
+    const viaHttp = await readRepodata(server.urlFor(c.ch), 'linux-64');
+    assert.equal(viaHttp, viaFile);
+    assert.is(Object.keys(viaHttp.packages).length, 2);
+    assert.equal((await readRepodata(c.ch, 'win-64')).packages, {});
+    assert.equal((await readRepodata(`${server.urlFor(c.ch)}/`, 'osx-arm64'))['packages.conda'], {});
+  } finally {
+    await server.close();
+    c.cleanup();
+  }
+});
+
+s('errors name the channel, file or URL :: missing dir, bad JSON, refused connection', async () => {
+  const c = await channel();
+  try {
+    await readRepodata(join(c.root, 'nope'), 'linux-64').then(
+      () => assert.unreachable(),
+      (err) => {
+        assert.instance(err, ChannelError);
+        assert.match(err.message, join(c.root, 'nope'));
+      },
+    );
+    mkdirSync(join(c.ch, 'osx-64'), { recursive: true });
+    writeFileSync(join(c.ch, 'osx-64', 'repodata.json'), '{"packages": ');
+    await readRepodata(c.ch, 'osx-64').then(
+      () => assert.unreachable(),
+      (err) => {
+        assert.instance(err, ChannelError);
+        assert.match(err.message, join(c.ch, 'osx-64', 'repodata.json'));
+        assert.match(err.message, 'invalid JSON');
+      },
+    );
+    // A closed loopback port: nothing listens there any more.
+    const server = await serveChannels([c.ch]);
+    const url = server.urlFor(c.ch);
+    await server.close();
+    await readRepodata(url, 'linux-64').then(
+      () => assert.unreachable(),
+      (err) => {
+        assert.instance(err, ChannelError);
+        assert.match(err.message, `${url}/linux-64/repodata.json`);
+      },
+    );
+  } finally {
+    c.cleanup();
+  }
+});
+
+s.run();
+
+const srv = suite('serveChannels');
+
+srv("rattler's solver reads the served index and finds the archives :: numpy for py313", async () => {
+  const c = await channel();
+  const server = await serveChannels([c.ch]);
+  try {
+    await indexChannel(c.ch);
+    const solved = await simpleSolve(['numpy', 'six'], [server.urlFor(c.ch)], ['linux-64', 'noarch'], []);
+    const got = solved.map((p) => `${p.packageName}-${p.version}-${p.build} ${p.subdir}`).sort();
+    assert.equal(got, ['numpy-2.1.0-py313h0_0 linux-64', 'python-3.13.1-h0_0 linux-64', 'six-1.16.0-pyh0_0 noarch']);
+    for (const p of solved) {
+      const res = await fetch(p.url);
+      assert.is(res.status, 200, p.url);
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.is(createHash('sha256').update(body).digest('hex'), p.sha256);
+    }
+  } finally {
+    await server.close();
+    c.cleanup();
+  }
+});
+
+srv('serves nothing outside the dirs :: traversal, unknown index, unknown subdir', async () => {
+  const c = await channel();
+  writeFileSync(join(c.root, 'secret.txt'), 'no');
+  const server = await serveChannels([c.ch]);
+  try {
+    const base = server.baseUrl;
+    for (const path of ['/0/../secret.txt', '/0/%2e%2e/secret.txt', '/1/linux-64/repodata.json', '/0/nosuchdir/repodata.json', '/x/noarch/repodata.json']) {
+      const res = await fetch(base + path);
+      assert.is(res.status, 404, path);
+      await res.body?.cancel();
+    }
+    assert.throws(() => server.urlFor(c.root), /not served/);
+  } finally {
+    await server.close();
+    c.cleanup();
+  }
+});
+
+srv.run();

@@ -1,0 +1,405 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine } from './engine.ts';
+import { executeRun, type ExecuteOptions } from './execute.ts';
+import type { Plugin } from './plugin.ts';
+import type { BuildTask, TaskResult } from './types.ts';
+import type { ResolvedConfig } from '../config/resolved.ts';
+import type { Plan } from '../graph/plan.ts';
+import { StateDb } from '../state/state-db.ts';
+import { LockHeldError, acquireLock } from '../state/lock.ts';
+import { UnknownPackageError } from './task-graph.ts';
+import { fakeBuilder, type FakeBuilderOptions } from '../../tests/fixtures/fake-builder.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
+import { fakePlan, type FakeNodeSpec } from '../../tests/fixtures/fake-plan.ts';
+
+type Spec = Record<string, string[] | FakeNodeSpec>;
+
+const DIAMOND: Spec = { a: [], b: ['a'], c: ['a'], d: ['b', 'c'], x: [] };
+
+interface RunSetup {
+  builder?: FakeBuilderOptions;
+  config?: Partial<ResolvedConfig>;
+  exec?: ExecuteOptions;
+  plugins?: Plugin[];
+  /** Plans per arch; default one linux-64 plan of `spec`. */
+  plans?: (targets: Plan['target'][]) => Plan[];
+}
+
+async function runOnce(dir: string, spec: Spec, setup: RunSetup = {}) {
+  const builds: string[] = [];
+  const events: TaskResult[] = [];
+  const plugins = [
+    fakeBuilder({ ...setup.builder, onBuild: (t) => (builds.push(t.id), setup.builder?.onBuild?.(t)) }),
+    ...(setup.plugins ?? []),
+  ];
+  const engine = new Engine(fakeConfig(dir, plugins, setup.config));
+  const run = engine.createRun();
+  run.hooks.taskEnd.tap('test:events', (r) => void events.push(r));
+  const indexed: string[] = [];
+  const plans = setup.plans ? setup.plans(run.targets) : [fakePlan(run.targets[0], spec)];
+  const outcome = await executeRun(run, plans, {
+    indexChannel: async (channel, subdirs) => void indexed.push(`${channel} ${subdirs.join(',')}`),
+    notice: () => {},
+    ...setup.exec,
+  });
+  const status = (id: string, subdir = 'linux-64') => outcome.summary.results.find((r) => r.id === id && r.target.subdir === subdir)?.status;
+  return { outcome, builds, events, indexed, status, run };
+}
+
+function withDb<T>(dir: string, fn: (db: StateDb) => T): T {
+  const db = StateDb.open(dir, { readonly: true });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+const pkg = (db: StateDb, node: string, subdir = 'linux-64') => db.getPackage({ node, subdir, python: '3.13' })!;
+
+const execute = suite('executeRun');
+
+execute.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rebuild-exec-'));
+});
+execute.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+
+execute('builds every package after its dependencies; records artifacts, logs and the run', async (ctx) => {
+  const { outcome, builds, indexed } = await runOnce(ctx.dir, DIAMOND);
+  assert.is(outcome.exitCode, 0);
+  assert.equal([...builds].sort(), ['a', 'b', 'c', 'd', 'x']);
+  assert.ok(builds.indexOf('a') < builds.indexOf('b') && builds.indexOf('c') < builds.indexOf('d') && builds.indexOf('b') < builds.indexOf('d'));
+  assert.is(indexed.length, 5);
+  assert.is(indexed[0], `${join(ctx.dir, 'channel')} linux-64`);
+  withDb(ctx.dir, (db) => {
+    const d = pkg(db, 'd');
+    assert.is(d.status, 'built');
+    assert.is(d.recipeHash, 'hash-d');
+    const [art] = db.artifacts(d.id);
+    assert.is(art.path, join(ctx.dir, 'channel', 'linux-64', 'd-1.0-py313_0.tar.bz2'));
+    assert.is(art.size, readFileSync(art.path).length);
+    assert.match(art.sha256, /^[0-9a-f]{64}$/);
+    assert.equal(db.attempts(d.id).map((a) => a.status), ['complete']);
+    assert.equal(db.statusChanges(d.id).map((c) => c.to), ['waiting', 'building', 'built']);
+    assert.is(db.lastRun()!.outcome, 'success');
+    assert.match(readFileSync(join(ctx.dir, 'logs', 'linux-64', 'd.log'), 'utf8'), /attempt 1[\s\S]*fake build of d[\s\S]*=== built/);
+  });
+  // The attempt's scratch dir is removed after success.
+  assert.not.ok(existsSync(join(ctx.dir, 'tasks', 'linux-64', 'd', 'attempt-1')));
+});
+
+execute('a task starts as soon as its own dependencies are built, not after the whole stage', async (ctx) => {
+  // `slow` (stage 0) only finishes once `after` (stage 1, needs `fast`) has started.
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const gate: Plugin = {
+    name: 'test:gate',
+    apply: (e) => e.hooks.run.tap('test:gate', (run) => {
+      run.hooks.build.for('linux-64').tapPromise({ name: 'test:gate', stage: -1 }, async (task) => {
+        if (task.id === 'after') release();
+        if (task.id === 'slow') await released;
+        return undefined;
+      });
+    }),
+  };
+  // A stage-by-stage scheduler would deadlock here; the hook guard then fails `slow` after 2 s.
+  const { outcome, builds } = await runOnce(ctx.dir, { slow: [], fast: [], after: ['fast'] }, { plugins: [gate], config: { timeouts: { buildSeconds: 60, hookMs: 2000 } } });
+  assert.is(outcome.exitCode, 0);
+  assert.equal(builds.slice(-1), ['slow']);
+});
+
+execute('a failure blocks its transitive dependents; independent work goes on; exit 1', async (ctx) => {
+  const { outcome, builds, status, events } = await runOnce(ctx.dir, DIAMOND, { builder: { fail: { b: 'build' } } });
+  assert.is(outcome.exitCode, 1);
+  assert.is(status('b'), 'failed');
+  assert.is(status('d'), 'blocked');
+  assert.is(status('c'), 'built');
+  assert.is(status('x'), 'built');
+  assert.not.ok(builds.includes('d'));
+  assert.is(events.find((e) => e.id === 'd' && e.status === 'blocked')!.reason, 'blocked by b (failed)');
+  withDb(ctx.dir, (db) => {
+    assert.is(pkg(db, 'b').failure, 'build');
+    assert.match(pkg(db, 'b').reason!, /fake build failure of b/);
+    assert.is(pkg(db, 'd').reason, 'blocked by b (failed)');
+    assert.is(db.lastRun()!.outcome, 'failed');
+  });
+  assert.match(readFileSync(join(ctx.dir, 'logs', 'linux-64', 'b.log'), 'utf8'), /=== failed \(build\)/);
+});
+
+execute('--fail-fast stops starting new builds after the first failure', async (ctx) => {
+  const { outcome, builds, status } = await runOnce(ctx.dir, { a: [], b: [], c: [] }, {
+    builder: { fail: { a: 'build' } }, config: { concurrency: 1 }, exec: { failFast: true },
+  });
+  assert.is(outcome.exitCode, 1);
+  assert.equal(builds, ['a']);
+  assert.is(status('b'), 'planned');
+  withDb(ctx.dir, (db) => assert.is(pkg(db, 'c').reason, 'not started: --fail-fast after a failure'));
+});
+
+execute('transient failures are retried with backoff, up to retry.attempts', async (ctx) => {
+  const { outcome, builds, events } = await runOnce(ctx.dir, { a: [], b: ['a'] }, {
+    builder: { fail: { a: { failure: 'network', times: 2 } } },
+    config: { retry: { attempts: 3, backoffMs: 1, transient: ['network'] } },
+  });
+  assert.is(outcome.exitCode, 0);
+  assert.equal(builds, ['a', 'a', 'a', 'b']);
+  const waits = events.filter((e) => e.id === 'a' && e.status === 'waiting').map((e) => e.reason);
+  assert.equal(waits.map((w) => w!.replace(/ after.*/, '')), ['retry 2/3 in 1 ms', 'retry 3/3 in 2 ms']);
+  withDb(ctx.dir, (db) => assert.equal(db.attempts(pkg(db, 'a').id).map((a) => a.status), ['failed', 'failed', 'complete']));
+});
+
+execute('non-transient failures and exhausted retries are final', async (ctx) => {
+  const { builds, status } = await runOnce(ctx.dir, { a: [], b: [] }, {
+    builder: { fail: { a: 'build', b: 'network' } },
+    config: { retry: { attempts: 2, backoffMs: 0, transient: ['network'] } },
+  });
+  assert.equal(builds.filter((b) => b === 'a').length, 1);
+  assert.equal(builds.filter((b) => b === 'b').length, 2);
+  assert.is(status('b'), 'failed');
+});
+
+execute('the per-package timeout aborts task.signal and fails the task as timeout', async (ctx) => {
+  let seen: BuildTask | undefined;
+  const { status, events } = await runOnce(ctx.dir, { slow: [], after: ['slow'] }, {
+    builder: { hang: ['slow'], onBuild: (t) => void (seen = t) },
+    config: { timeouts: { buildSeconds: 0.05, hookMs: 60_000 } },
+  });
+  assert.is(status('slow'), 'failed');
+  assert.is(status('after'), 'blocked');
+  const failed = events.find((e) => e.status === 'failed')!;
+  assert.is(failed.failure, 'timeout');
+  assert.match(failed.reason!, /timed out/);
+  assert.is(seen!.timeoutMs, 50);
+  assert.ok(seen!.signal.aborted);
+});
+
+execute('a builder that ignores the abort is recorded after the grace period', async (ctx) => {
+  const { status, events } = await runOnce(ctx.dir, { stuck: [] }, {
+    builder: { hang: ['stuck'], ignoreAbort: true },
+    // The hook guard's timer of the abandoned build must not keep the test process alive.
+    config: { timeouts: { buildSeconds: 0.05, hookMs: 300 } },
+    exec: { abortGraceMs: 20 },
+  });
+  assert.is(status('stuck'), 'failed');
+  assert.is(events.find((e) => e.status === 'failed')!.failure, 'timeout');
+});
+
+execute('an interrupt aborts running builds, records them as interrupted, exits 130; a rerun finishes', async (ctx) => {
+  const controller = new AbortController();
+  const first = await runOnce(ctx.dir, { a: [], b: ['a'], c: ['b'] }, {
+    builder: { hang: ['b'], onBuild: (t) => t.id === 'b' && setImmediate(() => controller.abort()) },
+    exec: { signal: controller.signal },
+  });
+  assert.is(first.outcome.exitCode, 130);
+  assert.ok(first.outcome.summary.interrupted);
+  assert.is(first.status('a'), 'built');
+  assert.is(first.status('b'), 'interrupted');
+  assert.is(first.status('c'), 'planned');
+  withDb(ctx.dir, (db) => {
+    assert.is(db.lastRun()!.outcome, 'interrupted');
+    assert.is(pkg(db, 'b').status, 'interrupted');
+    assert.is(pkg(db, 'c').reason, 'not started: run interrupted');
+  });
+  const second = await runOnce(ctx.dir, { a: [], b: ['a'], c: ['b'] });
+  assert.is(second.outcome.exitCode, 0);
+  assert.equal(second.builds, ['b', 'c']);
+});
+
+execute('resume :: nothing built twice; a missing or changed artifact is rebuilt alone', async (ctx) => {
+  await runOnce(ctx.dir, DIAMOND);
+  const again = await runOnce(ctx.dir, DIAMOND);
+  assert.equal(again.builds, []);
+  assert.is(again.outcome.exitCode, 0);
+  assert.is(again.status('d'), 'built');
+  unlinkSync(join(ctx.dir, 'channel', 'linux-64', 'b-1.0-py313_0.tar.bz2'));
+  writeFileSync(join(ctx.dir, 'channel', 'linux-64', 'x-1.0-py313_0.tar.bz2'), 'tampered, same size?');
+  const third = await runOnce(ctx.dir, DIAMOND);
+  assert.equal([...third.builds].sort(), ['b', 'x']);
+});
+
+execute('resume :: a changed recipe invalidates its package and every transitive dependent', async (ctx) => {
+  await runOnce(ctx.dir, DIAMOND);
+  const changed: Spec = { ...DIAMOND, b: { deps: ['a'], recipeHash: 'hash-b-v2' } };
+  const again = await runOnce(ctx.dir, changed);
+  assert.equal([...again.builds].sort(), ['b', 'd']);
+  withDb(ctx.dir, (db) => assert.is(pkg(db, 'b').recipeHash, 'hash-b-v2'));
+  assert.equal((await runOnce(ctx.dir, changed)).builds, []);
+});
+
+execute('resume :: failures stay failed (dependents blocked) unless --retry-failed or --retry NAME', async (ctx) => {
+  await runOnce(ctx.dir, DIAMOND, { builder: { fail: { b: 'build', c: 'build' } } });
+  const kept = await runOnce(ctx.dir, DIAMOND);
+  assert.equal(kept.builds, []);
+  assert.is(kept.outcome.exitCode, 1);
+  assert.is(kept.status('b'), 'failed');
+  assert.is(kept.status('d'), 'blocked');
+  const one = await runOnce(ctx.dir, DIAMOND, { exec: { retry: ['b'] } });
+  assert.equal(one.builds, ['b']);
+  assert.is(one.status('d'), 'blocked');
+  const all = await runOnce(ctx.dir, DIAMOND, { exec: { retryFailed: true } });
+  assert.equal(all.builds, ['c', 'd']);
+  assert.is(all.outcome.exitCode, 0);
+});
+
+execute('--only builds those and their unbuilt dependencies; --from adds every dependent', async (ctx) => {
+  const spec: Spec = { a: [], b: ['a'], c: ['b'], d: ['c'], y: [], z: ['y'] };
+  const only = await runOnce(ctx.dir, spec, { exec: { only: ['b'] } });
+  assert.equal(only.builds, ['a', 'b']);
+  assert.is(only.status('c'), 'skipped');
+  assert.is(only.outcome.exitCode, 0);
+  const from = await runOnce(ctx.dir, spec, { exec: { from: 'c' } });
+  assert.equal(from.builds, ['c', 'd']);
+  assert.is(from.status('z'), 'skipped');
+  const rest = await runOnce(ctx.dir, spec);
+  assert.equal(rest.builds, ['y', 'z']);
+});
+
+execute('--only with an unknown name is an error with the closest name', async (ctx) => {
+  try {
+    await runOnce(ctx.dir, DIAMOND, { exec: { only: ['dd'] } });
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, UnknownPackageError);
+    assert.match((err as Error).message, /--only: no planned package named 'dd'; did you mean 'd'\?/);
+  }
+  // The lock was released despite the error.
+  acquireLock(ctx.dir).release();
+});
+
+execute('per-arch and per-builder limits cap concurrent builds below the slot count', async (ctx) => {
+  let running = 0;
+  let max = 0;
+  const perArch = new Map<string, number>();
+  let maxWin = 0;
+  const { outcome } = await runOnce(ctx.dir, {}, {
+    config: { arches: ['linux-64', 'win-64'], concurrency: 3, limits: { arch: { 'win-64': 1 }, builder: { 'test:fake-builder': 2 } } },
+    plans: (targets) => targets.map((t) => fakePlan(t, { a: [], b: [], c: [], d: [] })),
+    builder: {
+      sleepMs: 5,
+      onBuild: (t) => {
+        running++;
+        max = Math.max(max, running);
+        perArch.set(t.target.subdir, (perArch.get(t.target.subdir) ?? 0) + 1);
+        maxWin = Math.max(maxWin, perArch.get('win-64') ?? 0);
+        setTimeout(() => {
+          running--;
+          perArch.set(t.target.subdir, perArch.get(t.target.subdir)! - 1);
+        }, 4);
+      },
+    },
+  });
+  assert.is(outcome.exitCode, 0);
+  assert.is(outcome.summary.counts.built, 8);
+  assert.is(maxWin, 1);
+  assert.ok(max <= 2, `max concurrent ${max}`);
+});
+
+execute('no builder for a subdir fails the task as internal', async (ctx) => {
+  const engine = new Engine(fakeConfig(ctx.dir, []));
+  const run = engine.createRun();
+  const outcome = await executeRun(run, [fakePlan(run.targets[0], { a: [] })], { indexChannel: async () => {}, notice: () => {} });
+  const a = outcome.summary.results[0];
+  assert.is(a.status, 'failed');
+  assert.is(a.failure, 'internal');
+  assert.match(a.reason!, /no builder for linux-64/);
+});
+
+execute('a second run on the same work dir is refused while the lock is held', async (ctx) => {
+  const lock = acquireLock(ctx.dir);
+  try {
+    await runOnce(ctx.dir, DIAMOND);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, LockHeldError);
+    assert.match((err as Error).message, String(process.pid));
+  } finally {
+    lock.release();
+  }
+});
+
+execute('test, transmute and publish hooks :: statuses tested → published; failing checks fail the task', async (ctx) => {
+  const published: string[] = [];
+  const pipeline: Plugin = {
+    name: 'test:pipeline',
+    apply: (e) => e.hooks.run.tap('test:pipeline', (run) => {
+      run.hooks.test.tapPromise('test:pipeline', async (result, report) => {
+        report.checks.push({ name: 'imports', ok: report.id !== 'b', message: report.id === 'b' ? 'ImportError' : undefined });
+      });
+      run.hooks.transmute.tapPromise('test:pipeline', async (artifacts) => {
+        return artifacts.map((a) => {
+          const path = a.path.replace(/\.tar\.bz2$/, '.conda');
+          writeFileSync(path, `converted ${a.filename}`);
+          return { ...a, path, filename: a.filename.replace(/\.tar\.bz2$/, '.conda'), sha256: '', size: 0 };
+        });
+      });
+      run.hooks.publish.tapPromise('test:pipeline', async (artifacts) => void published.push(...artifacts.map((a) => a.filename)));
+    }),
+  };
+  const { outcome, status, events } = await runOnce(ctx.dir, { a: [], b: [], c: ['b'] }, { plugins: [pipeline] });
+  assert.is(outcome.exitCode, 1);
+  assert.is(status('a'), 'published');
+  assert.equal(events.filter((e) => e.id === 'a').map((e) => e.status), ['building', 'built', 'tested', 'published']);
+  assert.equal(published, ['a-1.0-py313_0.conda']);
+  assert.is(status('b'), 'failed');
+  assert.match(events.find((e) => e.id === 'b' && e.status === 'failed')!.reason!, /test failed: imports: ImportError/);
+  assert.is(status('c'), 'blocked');
+  withDb(ctx.dir, (db) => assert.equal(db.artifacts(pkg(db, 'a').id).map((x) => x.filename), ['a-1.0-py313_0.conda']));
+});
+
+execute('task.exec goes through run.hooks.exec; without a runner it fails with a clear error', async (ctx) => {
+  const calls: string[] = [];
+  const execing: Plugin = {
+    name: 'test:exec',
+    apply: (e) => e.hooks.run.tap('test:exec', (run) => {
+      run.hooks.build.for('linux-64').tapPromise({ name: 'test:exec', stage: -1 }, async (task) => {
+        const r = await task.exec({ argv: ['echo', task.id], cwd: task.workDir, env: {}, mounts: [], network: false });
+        calls.push(`${task.id}:${r.exitCode}:${r.runner}`);
+        return undefined;
+      });
+      if (e.config.concurrency === 1) return;
+      run.hooks.exec.tapPromise('test:runner', async (req) => ({ exitCode: 0, signal: null, timedOut: false, cancelled: false, runner: `runner(${req.task.id})` }));
+    }),
+  };
+  const ok = await runOnce(ctx.dir, { a: [] }, { plugins: [execing] });
+  assert.equal(calls, ['a:0:runner(a)']);
+  assert.is(ok.outcome.exitCode, 0);
+  const dir2 = mkdtempSync(join(tmpdir(), 'rebuild-exec-'));
+  try {
+    const bad = await runOnce(dir2, { a: [] }, { plugins: [execing], config: { concurrency: 1 } });
+    assert.is(bad.status('a'), 'failed');
+    assert.match(bad.outcome.summary.results[0].reason!, /no runner plugin executed `echo a`/);
+    assert.is(bad.outcome.summary.results[0].failure, 'internal');
+  } finally {
+    rmSync(dir2, { recursive: true, force: true });
+  }
+});
+
+execute('rows left building by a killed run are recovered as interrupted and rebuilt', async (ctx) => {
+  await runOnce(ctx.dir, { a: [], b: ['a'] });
+  // Simulate a kill mid-build of b: a run without an outcome, b building with an open attempt.
+  const db = StateDb.open(ctx.dir);
+  const runId = db.startRun(['killed']);
+  const b = pkg(db, 'b');
+  db.startAttempt(b.id, runId, 1, '/dev/null', 'hash-b');
+  db.close();
+  const again = await runOnce(ctx.dir, { a: [], b: ['a'] });
+  assert.equal(again.builds, ['b']);
+  withDb(ctx.dir, (db2) => {
+    assert.is(db2.runs().find((r) => r.id === runId)!.outcome, 'killed');
+    assert.ok(db2.statusChanges(pkg(db2, 'b').id).some((c) => c.to === 'interrupted'));
+  });
+});
+
+execute('plan nodes that are not planned get a status row with their reason', async (ctx) => {
+  await runOnce(ctx.dir, { a: [], old: { deps: [], status: 'excluded' } });
+  withDb(ctx.dir, (db) => {
+    assert.is(pkg(db, 'old').status, 'excluded');
+    assert.is(pkg(db, 'old').reason, 'excluded in the fake plan');
+  });
+});
+
+execute.run();

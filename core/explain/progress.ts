@@ -1,0 +1,52 @@
+// Where each planned node of a target stands, given the built set: built, failed (the state db says
+// so), ready (every build-blocking dependency in the rebuild set is built) or waiting (some is not).
+// These four partition the planned nodes. Only planned dependencies are waited on: excluded ones
+// (no python, noarch, skipped) are taken from the existing channels, present ones are built, and a
+// node depending on a blocklisted or broken one is not planned but `blocked` by the plan itself.
+import type { DependencyEdge } from '../engine/types.ts';
+import type { Plan } from '../graph/plan.ts';
+import { builtSet, type TargetState } from './target-state.ts';
+
+export type Progress = 'built' | 'ready' | 'waiting' | 'failed';
+
+export interface ProgressView {
+  plan: Plan;
+  state: TargetState;
+  /** Every node id that counts as built (done in the state db, or present in the target channel). */
+  built: ReadonlySet<string>;
+  /** Per planned node. */
+  progress: ReadonlyMap<string, Progress>;
+  /** Per planned, unbuilt node: its planned, unbuilt build-blocking dependencies (sorted). */
+  pendingDeps: ReadonlyMap<string, readonly string[]>;
+  /** Per planned, unbuilt node: its planned, unbuilt build-blocking dependents (sorted). */
+  pendingDependents: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The planned build-blocking dependencies of a node (self edges left out), sorted. */
+export function blockingDeps(plan: Plan, id: string): string[] {
+  const out: string[] = [];
+  plan.graph.forEachInEdge(id, (_e, edge: DependencyEdge, source, _t, node) => {
+    if (edge.blocksBuild && source !== id && node.status === 'planned') out.push(source);
+  });
+  return out.sort();
+}
+
+export function progressView(plan: Plan, state: TargetState): ProgressView {
+  const built = builtSet(plan, state);
+  const progress = new Map<string, Progress>();
+  const pendingDeps = new Map<string, string[]>();
+  const pendingDependents = new Map<string, string[]>();
+  const planned = plan.graph.filterNodes((_, n) => n.status === 'planned').sort();
+  for (const id of planned) {
+    if (built.has(id)) {
+      progress.set(id, 'built');
+      continue;
+    }
+    const deps = blockingDeps(plan, id).filter((d) => !built.has(d));
+    pendingDeps.set(id, deps);
+    pendingDependents.set(id, []);
+    progress.set(id, state.get(id)?.status === 'failed' ? 'failed' : deps.length ? 'waiting' : 'ready');
+  }
+  for (const [id, deps] of pendingDeps) for (const d of deps) pendingDependents.get(d)!.push(id);
+  return { plan, state, built, progress, pendingDeps, pendingDependents };
+}

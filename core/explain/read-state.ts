@@ -1,0 +1,25 @@
+// Read the recorded node states of some targets from `<workDir>/state.db`, read-only. No database
+// means nothing has run yet: every target gets an empty state.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { targetKey, type Target } from '../engine/types.ts';
+import { STATE_DB_FILE, StateDb } from '../state/state-db.ts';
+import type { NodeState, TargetState } from './target-state.ts';
+
+/** Per `targetKey`, the recorded state of each node. */
+export function readTargetStates(workDir: string, targets: readonly Target[]): Map<string, TargetState> {
+  const out = new Map<string, Map<string, NodeState>>(targets.map((t) => [targetKey(t), new Map()]));
+  if (!existsSync(join(workDir, STATE_DB_FILE))) return out;
+  const db = StateDb.open(workDir, { readonly: true });
+  try {
+    for (const subdir of new Set(targets.map((t) => t.subdir))) {
+      for (const row of db.packages({ subdir })) {
+        const states = out.get(targetKey({ subdir: row.subdir as Target['subdir'], python: row.python }));
+        states?.set(row.node, { status: row.status, reason: row.reason, failure: row.failure });
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// `rebuild ready` for one target: what can be built now, how much waits, and the top blockers.
+// The JSON shape (`rebuild ready --json`, one per target) is documented in README.md; fields are
+// only ever added.
+import type { Target } from '../engine/types.ts';
+import type { Plan } from '../graph/plan.ts';
+import type { TargetState } from './target-state.ts';
+import { progressView } from './progress.ts';
+import { mostNeeded, type MostNeeded } from './most-needed.ts';
+import { lastBlockers, type LastBlocker } from './last-blockers.ts';
+
+export interface ReadySummary {
+  target: Target;
+  /** Planned, unbuilt, not failed, every planned build-blocking dependency built: most needed first, then by id. */
+  ready: string[];
+  /** Planned, unbuilt, not failed, not ready. */
+  waiting: number;
+  /** Planned and built (state: built/tested/published). */
+  built: number;
+  /** Planned, the state db says failed (sorted). */
+  failed: string[];
+  /** Not planned because they depend on a blocklisted or broken node (plan status 'blocked'). */
+  blocked: number;
+  /** Already in the target channel (plan status 'present'). */
+  present: number;
+  /** Plan errors (render errors, cycles, ...): nodes with plan status 'error'. */
+  error: number;
+  mostNeeded: MostNeeded[];
+  lastBlockers: LastBlocker[];
+}
+
+export function readySummary(plan: Plan, state: TargetState): ReadySummary {
+  const view = progressView(plan, state);
+  const needed = mostNeeded(view);
+  const score = new Map(needed.map((m) => [m.id, m.waiting]));
+  const of = (p: string) => [...view.progress].filter(([, v]) => v === p).map(([id]) => id);
+  const ready = of('ready').sort((a, b) => (score.get(b) ?? 0) - (score.get(a) ?? 0) || a.localeCompare(b));
+  return {
+    target: { subdir: plan.target.subdir, python: plan.target.python },
+    ready,
+    waiting: of('waiting').length,
+    built: of('built').length,
+    failed: of('failed').sort(),
+    blocked: plan.counts.blocked,
+    present: plan.counts.present,
+    error: plan.counts.error,
+    mostNeeded: needed,
+    lastBlockers: lastBlockers(view),
+  };
+}

@@ -1,0 +1,10 @@
+import { testRun, recipesOf, output } from './fixtures/recipes.ts';
+import { renderRecipes } from './render-nodes.ts';
+const agg: any = {}; for (let i = 0; i < 1000; i++) agg[`p${i}`] = [output(`p${i}`, { host: ['python'] })];
+const run = testRun(agg, {});
+let t = performance.now();
+await renderRecipes(run, recipesOf(agg), { subdir: 'linux-64', python: '3.13' }, 4);
+console.log('render', performance.now() - t);
+t = performance.now();
+for (let i = 0; i < 1000; i++) await run.hooks.render.promise(recipesOf(agg)[0], { subdir: 'linux-64', python: '3.13' });
+console.log('serial', performance.now() - t);

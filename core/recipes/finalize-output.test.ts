@@ -1,0 +1,111 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { RawOutput } from './finalize-output.ts';
+import { buildString, finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, pythonJsonDumps } from './finalize-output.ts';
+
+const raw = (over: Partial<RawOutput> = {}): RawOutput => ({
+  name: 'pkg',
+  version: '1.0',
+  buildNumber: 0,
+  buildString: null,
+  noarch: null,
+  requirements: { build: [], host: [], run: [], run_constrained: [] },
+  test: { requires: [], imports: [], commands: [] },
+  runExports: { weak: [], strong: [] },
+  script: null,
+  ...over,
+});
+
+const pins = suite('pinVariantRequirements');
+
+pins('bare names equal to a variant key get its value :: dash and underscore alike', () => {
+  const v = { python: '3.13', numpy: '2.0', r_base: '4.3', zlib: '1.3' };
+  assert.equal(pinVariantRequirements(['python', 'numpy', 'r-base', 'zlib >=1.2', 'pip', 'numpy x.x'], v), [
+    'python 3.13.*',
+    'numpy 2.0.*',
+    'r-base 4.3.*',
+    'zlib >=1.2',
+    'pip',
+    'numpy 2.0.*',
+  ]);
+});
+
+pins.run();
+
+const hash = suite('hash and build string');
+
+hash('hash is sha1 of json.dumps(sort_keys=True) :: a real 2018 Anaconda hash', () => {
+  assert.is(pythonJsonDumps({ b: '1', a: 'é' }), '{"a": "\\u00e9", "b": "1"}');
+  // h14c3975 is the most frequent hash in defaults' 2018 linux-64 repodata: {"c_compiler": "gcc"}.
+  assert.is(hashDependencies({ c_compiler: 'gcc' }), 'h14c3975');
+  assert.is(hashDependencies({}), '');
+});
+
+hash('hash contents :: python excluded, target_platform alone ignored, build-only numpy trimmed, virtual packages', () => {
+  const out = { requirements: { build: ['numpy'], host: ['python 3.13.*'], run: ['python', '__glibc >=2.17'], run_constrained: [] }, noarch: null };
+  const variant = { python: '3.13', numpy: '2.0', target_platform: 'linux-64', c_compiler: 'gcc' };
+  assert.equal(hashContents(out, { variant, usedKeys: ['python', 'target_platform'] }), { __glibc: '__glibc >=2.17' });
+  assert.equal(hashContents(out, { variant, usedKeys: ['python', 'numpy', 'c_compiler'], requirementsUsedKeys: ['numpy'] }), {
+    c_compiler: 'gcc',
+    target_platform: 'linux-64',
+    __glibc: '__glibc >=2.17',
+  });
+  assert.equal(hashContents({ ...out, noarch: 'python' }, { variant, usedKeys: ['c_compiler'] }), { c_compiler: 'gcc', __glibc: '__glibc >=2.17' });
+});
+
+hash('build strings :: py, noarch python, no python, explicit, features', () => {
+  const py = raw({ requirements: { build: [], host: ['python 3.13.*'], run: ['python >=3.13,<3.14.0a0'], run_constrained: [] } });
+  assert.is(buildString(py, 'h1234567'), 'py313h1234567_0');
+  assert.is(buildString(py, ''), 'py313_0');
+  assert.is(buildString({ ...py, noarch: 'python' }, ''), 'py_0');
+  assert.is(buildString({ ...py, noarch: 'python', buildNumber: 2 }, 'hd8ed1ab'), 'pyhd8ed1ab_2');
+  assert.is(buildString(raw({ buildNumber: 4 }), 'habcdef0'), 'habcdef0_4');
+  assert.is(buildString(raw(), ''), '0');
+  assert.is(buildString({ ...py, buildString: 'custom_1' }, 'h1234567'), 'custom_1');
+  // conda-build appends the hash to everything before the last '_': features come first.
+  assert.is(buildString({ ...py, features: ['vc14'] }, 'h1234567'), 'py313_vc14h1234567_0');
+  // python only in host (not run) gets no py prefix, as in conda-build.
+  assert.is(buildString(raw({ requirements: { build: [], host: ['python 3.13.*'], run: [], run_constrained: [] } }), 'h1234567'), 'h1234567_0');
+});
+
+hash.run();
+
+const fin = suite('finalizeOutput');
+
+fin('pins host, pins run as build, computes the build string', () => {
+  const out = finalizeOutput(
+    raw({
+      name: 'pyfoo',
+      buildNumber: 3,
+      requirements: { build: ['gcc_linux-64 13.*'], host: ['python', 'numpy', 'zlib'], run: ['python', 'zlib', 'numpy >=1.0'], run_constrained: ['foo-docs 1.*'] },
+      runExports: { weak: ['pyfoo >=1.0'], strong: [] },
+    }),
+    {
+      variant: { python: '3.13', numpy: '2.1', zlib: '1.3', c_compiler: 'gcc', target_platform: 'linux-64' },
+      usedKeys: ['c_compiler', 'numpy', 'zlib', 'python'],
+      requirementsUsedKeys: ['numpy', 'zlib', 'python'],
+      pinRunAsBuild: { zlib: { max_pin: 'x' } },
+    },
+  );
+  assert.equal(out.requirements, {
+    build: ['gcc_linux-64 13.*'],
+    host: ['python 3.13.*', 'numpy 2.1.*', 'zlib 1.3.*'],
+    run: ['python >=3.13,<3.14.0a0', 'zlib >=1.3,<2.0a0', 'numpy >=1.0'],
+    run_constrained: ['foo-docs 1.*'],
+  });
+  const expected = hashDependencies({ c_compiler: 'gcc', numpy: '2.1', zlib: '1.3', target_platform: 'linux-64' });
+  assert.is(out.build, `py313${expected}_3`);
+  assert.equal(out.runExports, { weak: ['pyfoo >=1.0'], strong: [] });
+});
+
+fin('noarch python keeps a bare python run requirement', () => {
+  const out = finalizeOutput(raw({ noarch: 'python', requirements: { build: [], host: ['python'], run: ['python'], run_constrained: [] } }), {
+    variant: { python: '3.13', target_platform: 'linux-64' },
+    usedKeys: ['python'],
+  });
+  assert.equal(out.requirements.run, ['python']);
+  assert.equal(out.requirements.host, ['python 3.13.*']);
+  assert.is(out.build, 'py_0');
+});
+
+fin.run();

@@ -1,0 +1,109 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MIGRATIONS } from './migrations.ts';
+import { StateDb, StateNotFoundError, StateSchemaError } from './state-db.ts';
+import { formatStatusReport, statusReport } from './status-report.ts';
+
+const state = suite('StateDb');
+
+state.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rebuild-state-'));
+});
+state.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+
+const key = (node: string, subdir = 'linux-64') => ({ node, subdir, python: '3.13' });
+const info = { feedstock: 'numpy', outputs: ['numpy'], recipeHash: 'h1' };
+
+state('creates the schema at the latest version, in WAL mode', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  assert.is(db.schemaVersion, MIGRATIONS.length);
+  assert.is(db.db.pragma('journal_mode', { simple: true }), 'wal');
+  db.close();
+  // Opening again applies nothing and keeps the data.
+  const again = StateDb.open(ctx.dir);
+  assert.is(again.schemaVersion, MIGRATIONS.length);
+  again.close();
+});
+
+state('a database from a newer rebuild is refused, naming the file', (ctx) => {
+  StateDb.open(ctx.dir).close();
+  const raw = new Database(join(ctx.dir, 'state.db'));
+  raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+  raw.close();
+  assert.throws(() => StateDb.open(ctx.dir), (e: Error) => e instanceof StateSchemaError && e.message.includes(join(ctx.dir, 'state.db')));
+});
+
+state('read-only open of a work dir that never ran says so', (ctx) => {
+  assert.throws(() => StateDb.open(join(ctx.dir, 'nope'), { readonly: true }), (e: Error) => e instanceof StateNotFoundError && /nothing has run/.test(e.message));
+});
+
+state('attempt → built records artifacts, duration and status changes together', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const p = db.ensurePackage(key('numpy'), info);
+  assert.is(p.status, 'planned');
+  const attempt = db.startAttempt(p.id, run, 1, '/w/logs/numpy.log', 'h1');
+  assert.is(db.getPackageById(p.id).status, 'building');
+  db.recordBuilt(attempt, run, [{ path: '/c/numpy.conda', filename: 'numpy.conda', sha256: 'ab', size: 3 }], 1234);
+  db.completeAttempt(attempt, run, 'built', 'ok');
+  const row = db.getPackageById(p.id);
+  assert.is(row.status, 'built');
+  assert.is(row.durationMs, 1234);
+  assert.is(row.attempts, 1);
+  assert.is(row.logPath, '/w/logs/numpy.log');
+  assert.equal(db.artifacts(p.id), [{ path: '/c/numpy.conda', filename: 'numpy.conda', sha256: 'ab', size: 3 }]);
+  assert.is(db.lastAttempt(p.id)!.status, 'complete');
+  assert.equal(db.statusChanges(p.id).map((c) => `${c.from}→${c.to}`), ['planned→building', 'building→built', 'built→built']);
+  assert.equal(db.durations(), new Map([['linux-64/py3.13/numpy', 1234]]));
+  db.close();
+});
+
+state('setStatus without a change writes no status change', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const p = db.ensurePackage(key('numpy'), info);
+  db.setStatus(p.id, null, 'waiting', 'waiting on python');
+  db.setStatus(p.id, null, 'waiting', 'waiting on python');
+  assert.is(db.statusChanges(p.id).length, 1);
+  db.close();
+});
+
+state('recoverStale turns what a killed run left building into interrupted', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const killed = db.startRun(['run']);
+  const p = db.ensurePackage(key('numpy'), info);
+  db.startAttempt(p.id, killed, 1, '/log', 'h1');
+  const next = db.startRun(['run']);
+  assert.is(db.recoverStale(next), 1);
+  assert.is(db.getPackageById(p.id).status, 'interrupted');
+  assert.is(db.lastAttempt(p.id)!.status, 'interrupted');
+  assert.is(db.runs()[0].outcome, 'killed');
+  assert.is(db.runs()[1].outcome, null);
+  db.close();
+});
+
+state('status report :: tally per arch and status, failures, last run', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  for (const [node, subdir, status] of [['a', 'linux-64', 'built'], ['b', 'linux-64', 'failed'], ['c', 'win-64', 'blocked'], ['d', 'win-64', 'building']] as const) {
+    const p = db.ensurePackage(key(node, subdir), { ...info, feedstock: node, outputs: [node] });
+    db.setStatus(p.id, run, status, status === 'failed' ? 'exit 2' : null, { failure: status === 'failed' ? 'build' : null });
+  }
+  db.endRun(run, 'failed');
+  const report = statusReport(db, ctx.dir, { holder: null });
+  // No run holds the lock: 'building' is what a killed run left, shown as interrupted.
+  assert.equal(report.arches, { 'linux-64': { built: 1, failed: 1 }, 'win-64': { blocked: 1, interrupted: 1 } });
+  assert.is(report.totals.all, 4);
+  assert.equal(report.failed.map((f) => `${f.subdir} ${f.id} ${f.failure} ${f.reason}`), ['linux-64 b build exit 2']);
+  const text = formatStatusReport(report);
+  assert.match(text, /arch\s+interrupted\s+built\s+failed\s+blocked\s+total\nlinux-64\s+0\s+1\s+1\s+0\s+2\nwin-64\s+1\s+0\s+0\s+1\s+2\ntotal\s+1\s+1\s+1\s+1\s+4\n/);
+  assert.match(text, /linux-64 b: build: exit 2/);
+  assert.match(text, /last run 1: .* outcome failed/);
+  assert.equal(statusReport(db, ctx.dir, { holder: null, arches: ['win-64'] }).totals, { all: 2, blocked: 1, interrupted: 1 });
+  db.close();
+});
+
+state.run();

@@ -1,0 +1,73 @@
+// `rebuild status`: the tally per arch and status (like Anaconda buildout's tally script), totals,
+// what failed and why, and the last run. Read from the state database only.
+import type { TaskStatus } from '../engine/types.ts';
+import type { StateDb, RunRow } from './state-db.ts';
+import type { LockInfo } from './lock.ts';
+
+/** Column order of the tally: work left, work done, then what will not be built. */
+export const STATUS_ORDER: TaskStatus[] = [
+  'planned', 'waiting', 'ready', 'building', 'interrupted', 'built', 'tested', 'published',
+  'failed', 'blocked', 'excluded', 'present', 'skipped',
+];
+
+/** Left by a run that is not running any more: shown as what the next run makes of them. */
+const STALE: ReadonlySet<string> = new Set(['building', 'waiting', 'ready']);
+
+export interface StatusReport {
+  workDir: string;
+  /** Per subdir: status → count (only statuses with a count). */
+  arches: Record<string, Partial<Record<TaskStatus, number>>>;
+  totals: Partial<Record<TaskStatus, number>> & { all: number };
+  failed: { id: string; subdir: string; failure: string | null; reason: string | null; logFile: string | null }[];
+  lastRun: (Omit<RunRow, 'argv'> & { argv: string[] }) | null;
+  /** The live holder of the work dir's lock: a run in progress. */
+  running: LockInfo | null;
+}
+
+export function statusReport(db: StateDb, workDir: string, options: { arches?: string[]; holder: LockInfo | null }): StatusReport {
+  const arches: StatusReport['arches'] = {};
+  const totals: StatusReport['totals'] = { all: 0 };
+  const failed: StatusReport['failed'] = [];
+  for (const p of db.packages()) {
+    if (options.arches?.length && !options.arches.includes(p.subdir)) continue;
+    const status: TaskStatus = !options.holder && STALE.has(p.status) ? 'interrupted' : p.status;
+    const a = (arches[p.subdir] ??= {});
+    a[status] = (a[status] ?? 0) + 1;
+    totals[status] = (totals[status] ?? 0) + 1;
+    totals.all++;
+    if (status === 'failed') failed.push({ id: p.node, subdir: p.subdir, failure: p.failure, reason: p.reason, logFile: p.logPath });
+  }
+  return { workDir, arches, totals, failed, lastRun: db.lastRun() ?? null, running: options.holder };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
+  let out = `work dir ${r.workDir}\n`;
+  const subdirs = Object.keys(r.arches).sort();
+  if (!subdirs.length) out += 'no packages recorded yet\n';
+  else {
+    const columns = STATUS_ORDER.filter((s) => r.totals[s]);
+    const rows = [['arch', ...columns, 'total']];
+    for (const s of subdirs) {
+      const counts = r.arches[s];
+      rows.push([s, ...columns.map((c) => String(counts[c] ?? 0)), String(Object.values(counts).reduce((a, b) => a + (b ?? 0), 0))]);
+    }
+    rows.push(['total', ...columns.map((c) => String(r.totals[c] ?? 0)), String(r.totals.all)]);
+    out += table(rows);
+  }
+  if (r.failed.length) {
+    out += `\nfailed (${r.failed.length}):\n`;
+    for (const f of r.failed.slice(0, maxFailures)) out += `  ${f.subdir} ${f.id}: ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
+    if (r.failed.length > maxFailures) out += `  … ${r.failed.length - maxFailures} more (rebuild status --json)\n`;
+  }
+  const last = r.lastRun;
+  if (last) {
+    out += `\nlast run ${last.id}: started ${last.started}, ${last.ended ? `ended ${last.ended}` : 'not ended'}, outcome ${last.outcome ?? (r.running ? 'running' : 'killed')}\n`;
+  }
+  if (r.running) out += `a run is in progress: pid ${r.running.pid} on ${r.running.host} since ${r.running.started}\n`;
+  return out;
+}
