@@ -168,4 +168,21 @@ kill('killed after 2 builds, mid-build, after 3 more builds, then resumed: nothi
   }
 });
 
+kill('SIGINT stops the run: running builds are interrupted, exit 130; a second SIGINT is not needed', async (ctx) => {
+  const dir = join(ctx.tmp, 'sigint');
+  const r = await runChild(dir, null, { sleepMs: 60_000, onFirstStart: (child) => void child.kill('SIGINT') });
+  assert.is(r.code, 130, r.stderr);
+  assert.match(r.stderr, /SIGINT: stopping running builds/);
+  const end = r.events.at(-1);
+  assert.is(end.type, 'run-end');
+  assert.ok(end.interrupted);
+  assert.is(r.events.filter((e) => e.type === 'task' && e.status === 'interrupted').length, 2);
+  const db = StateDb.open(join(dir, 'work'), { readonly: true });
+  try {
+    assert.is(db.lastRun()!.outcome, 'interrupted');
+  } finally {
+    db.close();
+  }
+});
+
 kill.run();

@@ -106,10 +106,20 @@ execute('a task starts as soon as its own dependencies are built, not after the 
       });
     }),
   };
-  // A stage-by-stage scheduler would deadlock here; the hook guard then fails `slow` after 2 s.
-  const { outcome, builds } = await runOnce(ctx.dir, { slow: [], fast: [], after: ['fast'] }, { plugins: [gate], config: { timeouts: { buildSeconds: 60, hookMs: 2000 } } });
+  // A stage-by-stage scheduler would deadlock here; the build time limit then fails `slow` after 2 s.
+  const { outcome, builds } = await runOnce(ctx.dir, { slow: [], fast: [], after: ['fast'] }, {
+    plugins: [gate], config: { timeouts: { buildSeconds: 2, hookMs: 60_000 } }, exec: { abortGraceMs: 10 },
+  });
   assert.is(outcome.exitCode, 0);
   assert.equal(builds.slice(-1), ['slow']);
+});
+
+execute('past durations from the state db order the ready tasks (critical path)', async (ctx) => {
+  const spec = (v: string): Spec => Object.fromEntries(['a', 'b', 'c', 'x'].map((id) => [id, { deps: [], recipeHash: `${id}-${v}` }]));
+  const first = await runOnce(ctx.dir, spec('1'), { config: { concurrency: 1 }, builder: { sleepMs: (t) => (t.id === 'x' ? 150 : 0) } });
+  assert.equal(first.builds, ['a', 'b', 'c', 'x']); // nothing known: ids decide
+  const second = await runOnce(ctx.dir, spec('2'), { config: { concurrency: 1 } });
+  assert.is(second.builds[0], 'x'); // x took longest last time: it starts first
 });
 
 execute('a failure blocks its transitive dependents; independent work goes on; exit 1', async (ctx) => {
@@ -178,14 +188,15 @@ execute('the per-package timeout aborts task.signal and fails the task as timeou
 });
 
 execute('a builder that ignores the abort is recorded after the grace period', async (ctx) => {
+  let finished = false;
   const { status, events } = await runOnce(ctx.dir, { stuck: [] }, {
-    builder: { hang: ['stuck'], ignoreAbort: true },
-    // The hook guard's timer of the abandoned build must not keep the test process alive.
-    config: { timeouts: { buildSeconds: 0.05, hookMs: 300 } },
+    builder: { sleepMs: 400, ignoreAbort: true, onBuild: () => void setTimeout(() => (finished = true), 400) },
+    config: { timeouts: { buildSeconds: 0.05, hookMs: 60_000 } },
     exec: { abortGraceMs: 20 },
   });
   assert.is(status('stuck'), 'failed');
   assert.is(events.find((e) => e.status === 'failed')!.failure, 'timeout');
+  assert.not.ok(finished, 'recorded before the builder settled');
 });
 
 execute('an interrupt aborts running builds, records them as interrupted, exits 130; a rerun finishes', async (ctx) => {
@@ -266,8 +277,9 @@ execute('--only with an unknown name is an error with the closest name', async (
     assert.instance(err, UnknownPackageError);
     assert.match((err as Error).message, /--only: no planned package named 'dd'; did you mean 'd'\?/);
   }
-  // The lock was released despite the error.
+  // The lock was released despite the error, and no run was recorded.
   acquireLock(ctx.dir).release();
+  withDb(ctx.dir, (db) => assert.equal(db.runs(), []));
 });
 
 execute('per-arch and per-builder limits cap concurrent builds below the slot count', async (ctx) => {

@@ -3,8 +3,8 @@
 // interruption, and each task's pipeline: prepareTask → build → record artifacts → test →
 // transmute → index → shouldPublish/publish. Every state change goes to the state database first,
 // then to `run.hooks.taskEnd`.
-import { fsyncSync, closeSync, openSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { fsyncSync, closeSync, openSync, rmSync, rmdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, TaskResult, TaskStatus, TestReport } from './types.ts';
@@ -161,12 +161,12 @@ class Execution {
   async execute(): Promise<ExecuteOutcome> {
     const { db } = this;
     const startedAt = new Date().toISOString();
+    // Decide first: a bad --only/--from/--retry name fails before a run is recorded.
+    const decisions = await decideResume(this.tasks, db, this.options);
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
     const recovered = db.recoverStale(this.runId);
     if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
     this.recordUnplanned();
-
-    const decisions = await decideResume(this.tasks, db, this.options);
     const estimates = this.estimates();
     const schedTasks: SchedTask[] = [];
     for (const t of this.tasks.values()) {
@@ -273,7 +273,14 @@ class Execution {
   private start(key: string): void {
     const controller = new AbortController();
     const promise = this.runTask(key, controller)
-      .catch((err) => this.notice(`internal error in task ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`))
+      .catch((err) => {
+        // Not a build failure (the state database or the work dir failed us): fail the task loudly.
+        const reason = `internal error: ${errorMessage(err)}`;
+        this.notice(`task ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        if (this.scheduler.stateOf(key) !== 'running') return;
+        this.emit(key, 'failed', reason, { failure: 'internal' });
+        for (const b of this.scheduler.fail(key)) this.emit(b.id, 'blocked', `blocked by ${this.tasks.get(key)!.node.id} (failed)`);
+      })
       .finally(() => {
         this.running.delete(key);
         this.wake();
@@ -398,6 +405,11 @@ class Execution {
       db.completeAttempt(attemptId, this.runId, status, reason);
       if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
       rmSync(task.workDir, { recursive: true, force: true });
+      try {
+        rmdirSync(dirname(task.workDir)); // `<id>/` once no attempt dir is left (kept after failures)
+      } catch {
+        // Not empty: earlier failed attempts stay for inspection.
+      }
       task.log(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return { ok: true, status, reason, artifacts };
     } catch (err) {

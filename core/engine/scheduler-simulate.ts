@@ -2,6 +2,13 @@
 // with every task taking its given duration. Used to compare policies (critical path vs stages)
 // without building anything; the benchmark and the scheduler tests rely on it.
 import { Scheduler, type SchedTask, type SchedulePolicy } from './scheduler.ts';
+import { buildTaskGraph } from './task-graph.ts';
+import type { Plan } from '../graph/plan.ts';
+
+/** The scheduler tasks of some plans (keys `<subdir>/py<python>/<id>`, as the executor uses). */
+export function schedTasksOf(plans: readonly Plan[]): SchedTask[] {
+  return [...buildTaskGraph(plans).values()].map((t) => ({ id: t.key, deps: t.deps, resources: [`arch:${t.target.subdir}`] }));
+}
 
 export interface SimulationOptions {
   /** Caps per resource name (see SchedTask.resources). */

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Scheduler, SchedulerCycleError, type SchedTask } from './scheduler.ts';
-import { simulateSchedule } from './scheduler-simulate.ts';
+import { schedTasksOf, simulateSchedule } from './scheduler-simulate.ts';
+import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
 
 const tasks = (spec: Record<string, string[]>): SchedTask[] =>
   Object.entries(spec).map(([id, deps]) => ({ id, deps }));
@@ -135,6 +136,16 @@ simulation('wrong estimates make a worse schedule than true durations', () => {
   assert.is(simulateSchedule(t, durations, 2, 'critical-path').makespan, 9);
   // Unknown durations (all 1): ids decide, zbig starts last.
   assert.is(simulateSchedule(t, durations, 2, 'critical-path', { estimates: new Map() }).makespan, 12);
+});
+
+simulation('schedTasksOf :: one task per planned node per target, blocking edges only', () => {
+  const target = { subdir: 'linux-64' as const, python: '3.13' };
+  const plan = fakePlan(target, { a: [], b: { deps: ['a'], runDeps: [] }, c: { deps: [], runDeps: ['a'] }, gone: { deps: [], status: 'excluded' } });
+  assert.equal(schedTasksOf([plan]), [
+    { id: 'linux-64/py3.13/a', deps: [], resources: ['arch:linux-64'] },
+    { id: 'linux-64/py3.13/b', deps: ['linux-64/py3.13/a'], resources: ['arch:linux-64'] },
+    { id: 'linux-64/py3.13/c', deps: [], resources: ['arch:linux-64'] },
+  ]);
 });
 
 simulation.run();

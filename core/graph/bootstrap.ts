@@ -43,6 +43,8 @@ export function pythonChain(config: Pick<ResolvedConfig, 'bootstrap'>, target: T
 }
 
 async function addBootstrapNode(ctx: BootstrapContext, node: PackageNode, variant: Record<string, string>): Promise<PackageNode> {
+  // A plugin (run.hooks.graph) may have added it already.
+  if (ctx.graph.hasNode(`${node.id}@bootstrap`)) return ctx.graph.getNodeAttributes(`${node.id}@bootstrap`);
   const boot = await ctx.renderBootstrap(node, variant);
   // A bootstrap build that renders without python dependency is still needed: it is part of the chain.
   if (boot.status === 'excluded') {

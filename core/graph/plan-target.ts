@@ -5,7 +5,7 @@
 import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../engine/types.ts';
 import type { Run } from '../engine/run.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
-const applyRunExports = (_r: RenderedRecipe[]) => {}; // TEMP
+import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
 import type { Plan, PlanError } from './plan.ts';
@@ -122,10 +122,12 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     index,
     warnings,
     renderBootstrap: async (node, variant) => {
+      if (!node.recipe) return errorNode(`${node.id}@bootstrap`, null, node.feedstock, target, `no recipe to render the bootstrap build of ${node.id} from`, 'render-error');
       const recipe: RecipeRef = { ...node.recipe!, variantOverrides: { ...node.recipe!.variantOverrides, ...variant } };
       const outcome = await renderRecipe(run, recipe, target, true);
       if (outcome.error) return outcome.error;
-      applyRunExports([outcome.rendered]);
+      // Idempotent for the others; they are passed so the bootstrap build sees their exports.
+      applyRunExports([...rendered, outcome.rendered]);
       warnings.push(...outcome.rendered.warnings);
       return nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true);
     },

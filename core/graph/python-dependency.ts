@@ -1,5 +1,6 @@
 // Python dependency: does a rendered output need rebuilding for a new python? It does when a
 // build/host/run requirement is `python` or an ABI pin (`python_abi`), or when it *is* python.
+// And the channel side: was a repodata record built for a given python (`recordPinsPython`)?
 import type { RenderedOutput, RenderedVariant } from '../engine/types.ts';
 import type { PackageRecord } from '../conda/repodata.ts';
 import { parseMatchSpec, versionMatches } from '../conda/match-spec.ts';

@@ -64,7 +64,9 @@ export function renderErrorReason(recipe: RecipeRef, err: unknown): string {
   for (let e: any = err, depth = 0; e && typeof e === 'object' && depth < 5; e = e.cause, depth++) {
     file ??= typeof e.file === 'string' ? e.file : typeof e.path === 'string' ? e.path : undefined;
     line ??= typeof e.line === 'number' ? e.line : undefined;
-    if (depth > 0 && e instanceof Error) message = e.message;
+    // RecipeRenderError keeps the message without its location prefix in `detail`.
+    if (typeof e.detail === 'string') message = e.detail;
+    else if (depth > 0 && e instanceof Error) message = e.message;
   }
   const where = `${file ?? recipe.file}${line !== undefined ? `:${line}` : ''}`;
   return `render error in ${where}: ${message}`;

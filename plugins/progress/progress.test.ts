@@ -5,7 +5,10 @@ import { ndjsonReporter } from './ndjson-reporter.ts';
 import { plainReporter } from './plain-reporter.ts';
 import { ProgressModel } from './progress-model.ts';
 import { renderLiveView, ttyReporter } from './tty-reporter.ts';
-import { createReporter, ProgressOptionsError } from './index.ts';
+import { createReporter, progress, ProgressOptionsError } from './index.ts';
+import { Engine } from '../../core/engine/engine.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
+import { PassThrough } from 'node:stream';
 
 const T0 = new Date('2030-01-01T00:00:00Z');
 const linux = { subdir: 'linux-64' as const, python: '3.13' };
@@ -88,6 +91,21 @@ reporters('tty :: redraws in place and prints failures above the view', () => {
 
 reporters('createReporter :: a bad format is an error naming the plugin', () => {
   assert.throws(() => createReporter({ format: 'xml' as any }), (e: Error) => e instanceof ProgressOptionsError && /rebuild:progress: format/.test(e.message));
+});
+
+reporters('plugin :: auto format follows the run (--json → NDJSON), plain otherwise', () => {
+  const outputs: string[] = [];
+  for (const json of [true, false]) {
+    const stream = new PassThrough();
+    let out = '';
+    stream.on('data', (d) => (out += d));
+    const engine = new Engine(fakeConfig('/tmp/unused', [progress({ stream: stream as any })]));
+    const run = engine.createRun({ json });
+    run.hooks.executionStart.call(start);
+    outputs.push(out);
+  }
+  assert.is(JSON.parse(outputs[0].split('\n')[0]).type, 'run-start');
+  assert.match(outputs[1], /^\[\d\d:\d\d:\d\d\] run 7: 4 package\(s\)/);
 });
 
 reporters.run();

@@ -91,7 +91,10 @@ cli('config --json (child process) :: the resolved config, plugins by name with 
   assert.is(c.profile, 'smoke');
   assert.equal(c.arches, ['linux-64']);
   assert.is(c.workDir, join(dir, '.rebuild'));
-  assert.equal(c.plugins, [{ name: 'test:uploader', options: { channel: 'staging', token: '[redacted] (env REBUILD_TEST_TOKEN)', copied: '[redacted]' } }]);
+  const uploader = { name: 'test:uploader', options: { channel: 'staging', token: '[redacted] (env REBUILD_TEST_TOKEN)', copied: '[redacted]' } };
+  // The built-in defaults come first (merged by name), the config's own plugins after them.
+  assert.equal(c.plugins.at(-1), uploader);
+  assert.ok(c.plugins.some((p: { name: string }) => p.name === 'rebuild:builder-script'));
 });
 
 cli('config (text) --profile release :: names the profile; no secret', async ({ dir }) => {
