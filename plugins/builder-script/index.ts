@@ -186,7 +186,10 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
   const snapshot = async () => new Set((await listFiles(hostPrefix)).filter((f) => !f.startsWith('conda-meta/')));
 
   const files = new Map<RenderedOutput, string[]>();
-  const plain = outputs.filter((o) => !o.script);
+  // The implicit output of a recipe without `outputs:` carries the top-level script too (as
+  // conda-build renders it): that script runs once, as the top-level one, not again per output.
+  const ownScript = (o: RenderedOutput) => !!o.script && o.script !== variant.script;
+  const plain = outputs.filter((o) => !ownScript(o));
   let top: Script | null = null;
   if (variant.script !== null && variant.script.trim()) {
     const path = join(vdir, 'conda_build.sh');
@@ -209,13 +212,13 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
     }
   }
   for (const [n, o] of outputs.entries()) {
-    if (!o.script) continue;
+    if (!ownScript(o)) continue;
     check();
     const before = await snapshot();
     await runScript(ctx, await outputScript(o, recipe.dir, vdir, n), envFor(o), srcDir);
     files.set(o, [...(await snapshot())].filter((f) => !before.has(f)));
   }
-  if (!top && !outputs.some((o) => o.script)) task.log('no build script: packaging outputs without files');
+  if (!top && !outputs.some(ownScript)) task.log('no build script: packaging outputs without files');
 
   const artifacts: Artifact[] = [];
   for (const o of outputs) {
