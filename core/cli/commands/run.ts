@@ -9,6 +9,7 @@ import { loadEngine } from '../context.ts';
 import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
 import type { Plan } from '../../graph/plan.ts';
 import { executeRun, type ExecuteOptions } from '../../engine/execute.ts';
+import { fillRecipeHashes } from '../../recipes/recipe-hash.ts';
 import { handleInterrupts } from '../../engine/interrupt.ts';
 import { LOCK_HELD_EXIT_CODE, LockHeldError, acquireLock } from '../../state/lock.ts';
 import { PLUGIN_NAME as PROGRESS, progress, type ProgressOptions } from '../../../plugins/progress/index.ts';
@@ -62,6 +63,8 @@ export async function runRunCommand(
     if (!engine.config.plugins.some((p) => p.name === PROGRESS)) progress({ stream: io.progress }).apply(engine);
     const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json });
     const plans = hooks.plan ? await hooks.plan(run) : await planRun(run, hooks.planOptions);
+    // Resume compares these with the stored ones: a changed recipe is rebuilt with its dependents.
+    await fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
     for (const p of plans) {
       if (p.errors.length) notice(`${p.target.subdir}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
     }
