@@ -1,7 +1,6 @@
-// Child process of the engine-overhead and resume benchmarks. Runs the real executor (executeRun:
-// state database, scheduler, every per-task hook) over a synthetic plan with a builder that does
-// no work, twice on the same work dir: the first run builds everything, the second finds nothing
-// to do (resume). Prints one JSON line.
+// Child process of the engine-overhead benchmark. Runs the real executor (executeRun: state
+// database, scheduler, every per-task hook) over a synthetic plan with a builder that does no work.
+// Prints one JSON line (and `progress` lines on stderr for the parent's time limit).
 // Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex]
 // `noindex` replaces the channel index written after each build by a no-op (to see its share).
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -13,6 +12,7 @@ import type { Plugin } from '../core/engine/plugin.ts';
 import type { Artifact } from '../core/engine/types.ts';
 import { StateDb } from '../core/state/state-db.ts';
 import { syntheticPlan } from './synthetic-plan.ts';
+import { reportProgress } from './measure.ts';
 
 const [nArg, workDir, concurrencyArg, indexMode] = process.argv.slice(2);
 const n = Number(nArg);
@@ -24,6 +24,8 @@ const artifactPath = join(workDir, 'noop-1.0-0.tar.bz2');
 writeFileSync(artifactPath, 'noop artifact\n');
 const calls: Record<string, number> = {};
 const count = (hook: string) => (calls[hook] = (calls[hook] ?? 0) + 1);
+let published = 0;
+let first = performance.now();
 
 const noop: Plugin = {
   name: 'bench:noop',
@@ -46,7 +48,11 @@ const noop: Plugin = {
       run.hooks.transmute.tap('bench:noop', (artifacts) => (count('transmute'), artifacts));
       run.hooks.shouldPublish.tap('bench:noop', () => void count('shouldPublish'));
       run.hooks.publish.tapPromise('bench:noop', async () => void count('publish'));
-      run.hooks.taskEnd.tap('bench:noop', () => void count('taskEnd'));
+      run.hooks.taskEnd.tap('bench:noop', (result) => {
+        count('taskEnd');
+        // Progress for the parent's time limit: packages published, every 250.
+        if (result.status === 'published' && ++published % 250 === 0) reportProgress(published, performance.now() - first);
+      });
     });
   },
 };
@@ -62,7 +68,7 @@ const engine = new Engine(config);
 const plan = syntheticPlan(n);
 const quiet = { notice: () => {}, ...(indexMode === 'noindex' ? { indexChannel: async () => {} } : {}) };
 
-const first = performance.now();
+first = performance.now();
 const c0 = process.cpuUsage();
 const built = await executeRun(engine.createRun(), [plan], quiet);
 const firstMs = performance.now() - first;
@@ -73,10 +79,6 @@ const db = StateDb.open(workDir, { readonly: true });
 const tally = db.tally();
 db.close();
 
-const second = performance.now();
-const resumed = await executeRun(engine.createRun(), [plan], quiet);
-const resumeMs = performance.now() - second;
-
 process.stdout.write(
   JSON.stringify({
     packages: n,
@@ -86,9 +88,6 @@ process.stdout.write(
     firstCounts: built.summary.counts,
     calls,
     tally,
-    resumeMs,
-    resumeExit: resumed.exitCode,
-    resumeCounts: resumed.summary.counts,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   }) + '\n',
 );

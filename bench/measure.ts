@@ -23,6 +23,8 @@ export interface Row {
   /** value ÷ baselineValue (or the inverse when said so in the figure). */
   ratio: number | null;
   note?: string;
+  /** The value is a lower bound (the measurement stopped at a time limit). */
+  atLeast?: boolean;
 }
 
 export interface BenchContext {
@@ -85,11 +87,28 @@ export class ChildBenchError extends Error {
   override name = 'ChildBenchError';
 }
 
+/** A child stopped at its time limit, with the last progress it reported (`progress <done> <ms>` on stderr). */
+export class ChildTimeoutError extends Error {
+  override name = 'ChildTimeoutError';
+  constructor(
+    readonly script: string,
+    readonly limitMs: number,
+    readonly progress: { done: number; ms: number } | null,
+  ) {
+    super(`${script} stopped at its ${Math.round(limitMs / 1000)} s limit${progress ? ` after ${progress.done} done in ${Math.round(progress.ms)} ms` : ''}`);
+  }
+}
+
+/** A child's progress line: what a parent reads when the child runs out of time. */
+export function reportProgress(done: number, ms: number): void {
+  process.stderr.write(`progress ${done} ${ms.toFixed(0)}\n`);
+}
+
 /**
  * Run `bench/<script>` in a fresh node (with tsx) and return the JSON it prints on its last stdout
  * line. The child reports its own peak RSS (process.resourceUsage().maxRSS) in that JSON.
  */
-export function runChild<T>(script: string, args: string[], options: { maxOldSpaceMb?: number } = {}): Promise<T> {
+export function runChild<T>(script: string, args: string[], options: { maxOldSpaceMb?: number; timeoutMs?: number } = {}): Promise<T> {
   const nodeArgs = ['--import', 'tsx', ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []), join(BENCH_DIR, script), ...args];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -97,8 +116,20 @@ export function runChild<T>(script: string, args: string[], options: { maxOldSpa
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
+    let timedOut = false;
+    const timer = options.timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, options.timeoutMs)
+      : undefined;
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        const m = [...err.matchAll(/^progress (\d+) (\d+)$/gm)].at(-1);
+        return reject(new ChildTimeoutError(script, options.timeoutMs!, m ? { done: Number(m[1]), ms: Number(m[2]) } : null));
+      }
       const last = out.trim().split('\n').at(-1) ?? '';
       if (code !== 0) return reject(new ChildBenchError(`${script} ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-8).join('\n')}`));
       try {
@@ -128,7 +159,7 @@ export function formatTable(rows: Row[]): string {
   const header = ['figure', 'value', 'target', 'baseline', 'ratio'];
   const body = rows.map((r) => [
     r.figure,
-    `${fmt(r.value)} ${r.unit}`.trim(),
+    `${r.atLeast ? '≥ ' : ''}${fmt(r.value)} ${r.unit}`.trim(),
     r.target ? `${r.target} ${r.ok === null ? '' : r.ok ? 'met' : 'NOT MET'}`.trim() : '',
     r.baseline ? `${r.baseline}${r.baselineValue !== null ? ` = ${fmt(r.baselineValue)}` : ''}` : '',
     r.ratio === null ? '' : `${fmt(r.ratio)}×`,

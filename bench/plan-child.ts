@@ -17,6 +17,7 @@ import { renderRecipes } from '../core/graph/render-nodes.ts';
 import { buildOrderGraph } from '../core/graph/stages.ts';
 import { writeFileSync } from 'node:fs';
 import { benchPlugins } from './bench-plugins.ts';
+import { reportProgress } from './measure.ts';
 
 const [aggregate, workDir, shapeFile] = process.argv.slice(2);
 const { plugins, notes } = await benchPlugins();
@@ -28,6 +29,12 @@ const engine = new Engine(config);
 const run = engine.createRun();
 const target = run.targets[0];
 
+// Progress for the parent's time limit: renders started, every 250.
+let renders = 0;
+run.hooks.render.tap({ name: 'bench:progress', stage: STAGE.PIN - 1 }, () => {
+  if (++renders % 250 === 0) reportProgress(renders, performance.now() - t0);
+  return undefined;
+});
 const c0 = process.cpuUsage();
 const t0 = performance.now();
 const discovered = await discover(run);

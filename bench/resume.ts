@@ -24,7 +24,7 @@ export const resume: Benchmark = async (ctx) => {
   await rm(work, { recursive: true, force: true });
   let r: ResumeChildResult;
   try {
-    r = await runChild<ResumeChildResult>('resume-child.ts', [String(n), work]);
+    r = await runChild<ResumeChildResult>('resume-child.ts', [String(n), work], { timeoutMs: 120_000 });
   } finally {
     await rm(work, { recursive: true, force: true });
   }

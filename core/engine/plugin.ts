@@ -8,8 +8,10 @@ export interface Plugin {
 }
 
 /** Typed identity for plugin objects (or factories) written in a config or a package. */
-export function definePlugin<T extends Plugin>(plugin: T): T;
-export function definePlugin<A extends unknown[], T extends Plugin>(factory: (...args: A) => T): (...args: A) => T;
+// The return type is `Plugin` (not inferred) so `apply(engine)` gets its parameter type from context.
+// The factory overload comes first: a function has `name` and `apply` too, so it would match `Plugin`.
+export function definePlugin<A extends unknown[]>(factory: (...args: A) => Plugin): (...args: A) => Plugin;
+export function definePlugin(plugin: Plugin): Plugin;
 export function definePlugin(p: unknown): unknown {
   return p;
 }
