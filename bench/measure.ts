@@ -162,7 +162,7 @@ export function formatTable(rows: Row[]): string {
     `${r.atLeast ? '≥ ' : ''}${fmt(r.value)} ${r.unit}`.trim(),
     r.target ? `${r.target} ${r.ok === null ? '' : r.ok ? 'met' : 'NOT MET'}`.trim() : '',
     r.baseline ? `${r.baseline}${r.baselineValue !== null ? ` = ${fmt(r.baselineValue)}` : ''}` : '',
-    r.ratio === null ? '' : `${fmt(r.ratio)}×`,
+    r.ratio === null ? '' : `${r.atLeast ? '≥ ' : ''}${fmt(r.ratio)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -1,6 +1,6 @@
 // Variant configs (conda_build_config.yaml) and their expansion into concrete variants, after
 // conda-build's conda_build/variants.py (combine_specs, find_used_variables, zip_keys handling).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Target } from '../engine/types.ts';
 import { parseExpression, freeNames } from './python-expr/parse.ts';
 import { tokenize, type Token } from './python-expr/tokenize.ts';
@@ -79,26 +79,60 @@ export async function loadVariantConfig(
   target: Target,
   warnings?: (SelectorWarning & { file: string })[],
 ): Promise<VariantConfig> {
-  const ns = selectorNamespace(target, {});
-  const parsed: ParsedFile[] = [];
+  // Every recipe of an aggregate stacks the same conda_build_config.yaml: the result is kept per
+  // target and file contents (files are read every time, so a changed file is parsed again).
+  const texts: { file: string; text: string }[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      // The files before it are parsed first: their errors come first, as when reading file by file.
+      parseVariantFiles(texts, target, warnings ?? []);
       throw new VariantConfigError(file, `cannot read: ${(err as Error).message}`);
     }
+    texts.push({ file, text });
+  }
+  const key = JSON.stringify([target.subdir, target.python, texts]);
+  let hit = configCache.get(key);
+  if (!hit) {
+    const found: (SelectorWarning & { file: string })[] = [];
+    try {
+      hit = { config: stackVariantFiles(parseVariantFiles(texts, target, found), found), warnings: found };
+    } catch (err) {
+      warnings?.push(...found);
+      throw err;
+    }
+    if (configCache.size >= CONFIG_CACHE_SIZE) configCache.delete(configCache.keys().next().value!);
+    configCache.set(key, hit);
+  }
+  if (warnings) for (const w of hit.warnings) warnings.push({ ...w });
+  return structuredClone(hit.config);
+}
+
+const CONFIG_CACHE_SIZE = 256;
+const configCache = new Map<string, { config: VariantConfig; warnings: (SelectorWarning & { file: string })[] }>();
+
+/** Selectors applied and YAML parsed, file by file (bad YAML throws RecipeYamlError with file:line). */
+function parseVariantFiles(texts: { file: string; text: string }[], target: Target, warnings: (SelectorWarning & { file: string })[]): ParsedFile[] {
+  const ns = selectorNamespace(target, {});
+  const parsed: ParsedFile[] = [];
+  for (const { file, text } of texts) {
     const selectorWarnings: SelectorWarning[] = [];
     // Keep line numbers so YAML errors point at the file's own lines.
     const selected = applySelectors(text, ns, selectorWarnings, { keepLineNumbers: true });
-    for (const w of selectorWarnings) warnings?.push({ ...w, file });
+    for (const w of selectorWarnings) warnings.push({ ...w, file });
     const data = parseRecipeYaml(selected, file);
     if (data === null) continue;
     if (!isMapping(data)) throw new VariantConfigError(file, 'expected a mapping of variant keys at the top level');
     parsed.push({ file, text, data });
   }
+  return parsed;
+}
 
+/** conda-build's combine_specs over the parsed files. */
+function stackVariantFiles(parsed: ParsedFile[], warnings: (SelectorWarning & { file: string })[]): VariantConfig {
   const extendKeys = new Set(DEFAULT_EXTEND_KEYS);
   for (const { data } of parsed) {
     for (const k of Array.isArray(data.extend_keys) ? data.extend_keys : []) if (typeof k === 'string') extendKeys.add(k);
@@ -129,7 +163,7 @@ export async function loadVariantConfig(
         const items = Array.isArray(value) ? value : [value];
         const texts = items.map(scalarText);
         if (value === null || texts.some((t) => t === undefined)) {
-          warnings?.push({
+          warnings.push({
             file,
             line: keyLine(text, key),
             message: value === null ? `variant key '${key}' has no value; ignored` : `variant key '${key}' must be a scalar or a list of scalars; ignored`,

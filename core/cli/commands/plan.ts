@@ -12,6 +12,10 @@ import { toPlanJson } from '../../graph/plan-json.ts';
 import { formatPlanText } from '../../graph/format-text.ts';
 import { formatPlanDot } from '../../graph/format-dot.ts';
 import { writePlanScripts } from '../../graph/format-scripts.ts';
+import type { Plan } from '../../graph/plan.ts';
+import type { Run } from '../../engine/run.ts';
+// The CLI is the composition root: `--channel` brings in the channel-source plugin for this run.
+import { tapChannelSource } from '../../../plugins/source-channel/index.ts';
 
 export type PlanFormat = 'text' | 'json' | 'dot' | 'scripts';
 
@@ -29,8 +33,14 @@ export interface PlanIo {
 const FORMATS: PlanFormat[] = ['text', 'json', 'dot', 'scripts'];
 
 export async function planCommand(_args: string[], opts: PlanCommandOptions): Promise<number> {
-  if (opts.channel) throw new UserError('plan --channel (planning from channel metadata alone) is not implemented yet', 2);
-  return runPlanCommand(await loadEngine(opts), opts);
+  const engine = await loadEngine(opts);
+  if (!opts.channel) return runPlanCommand(engine, opts);
+  // Channel-only planning: the channel's package names replace the aggregate's recipes.
+  const channel = opts.channel;
+  return runPlanCommand(engine, opts, undefined, {}, (run) => {
+    tapChannelSource(run, { channel });
+    return planRun(run, { recipes: [] });
+  });
 }
 
 /** The command on an engine already made (tests and embedders). */
@@ -39,6 +49,7 @@ export async function runPlanCommand(
   opts: PlanCommandOptions,
   io: PlanIo = { write: (t) => void process.stdout.write(t) },
   planOptions: PlanOptions = {},
+  plan: (run: Run) => Promise<Plan[]> = (run) => planRun(run, planOptions),
 ): Promise<number> {
   const format: PlanFormat = opts.json ? 'json' : (opts.format ?? 'text');
   if (!FORMATS.includes(format)) throw new UserError(`unknown plan format '${format}' (one of ${FORMATS.join(', ')})`, 2);
@@ -47,7 +58,7 @@ export async function runPlanCommand(
   if (unknown.length) throw new UserError(`--arch ${unknown.join(', ')}: not an arch of the config (${engine.config.arches.join(', ')})`, 2);
 
   const run = engine.createRun({ arches: opts.arch });
-  const plans = await planRun(run, planOptions);
+  const plans = await plan(run);
   if (format === 'json') io.write(JSON.stringify(plans.map(toPlanJson), null, 2) + '\n');
   else if (format === 'dot') io.write(plans.map(formatPlanDot).join('\n'));
   else if (format === 'text') io.write(plans.map(formatPlanText).join('\n'));

@@ -401,10 +401,15 @@ export class JinjaCompat {
       } catch (err) {
         const first = args.flatMap((a) => (a instanceof Map ? [...a.values()] : [a])).find((a) => typeof a === 'string');
         const hints = [name.split('.').pop()!, ...(typeof first === 'string' ? [first] : [])];
-        this.errors.push({ message: `${name}(): ${err instanceof Error ? err.message : String(err)}`, hints });
+        this.record({ message: `${name}(): ${err instanceof Error ? err.message : String(err)}`, hints });
         return fallback;
       }
     };
+  }
+
+  /** Where a failed callback's error goes (`errors`; a relay forwards it to the render's own compat). */
+  protected record(error: { message: string; hints: string[] }): void {
+    this.errors.push(error);
   }
 
   register(env: Environment): void {
@@ -476,5 +481,17 @@ export class JinjaCompat {
     // Text is already text here: encode/decode are identities.
     g('__m_encode', (s: Py) => pyStr(s));
     g('__m_decode', (s: Py) => pyStr(s));
+  }
+}
+
+/**
+ * The helpers of a JinjaCompat registered once on an environment shared by many renders: their
+ * failures go to the compat of the render in progress (`active`), as if registered on it.
+ */
+export class RelayCompat extends JinjaCompat {
+  active: JinjaCompat | null = null;
+
+  protected override record(error: { message: string; hints: string[] }): void {
+    (this.active ?? this).errors.push(error);
   }
 }

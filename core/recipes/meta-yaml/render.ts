@@ -17,7 +17,7 @@ import { applySelectors, selectorNamespace } from '../selectors.ts';
 import { expandVariants, loadVariantConfig, usedVariantKeys, type VariantConfig } from '../variants.ts';
 import { parseRecipeYaml, RecipeYamlError } from '../yaml.ts';
 import { finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, plainVersion, specName, type PinConfig } from '../finalize-output.ts';
-import { JinjaCompat, rewriteTemplate } from './jinja-compat.ts';
+import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
 import { condaBuildContext, defaultVariant, platformOf, type SubpackageInfo } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys } from './used-keys.ts';
@@ -64,14 +64,50 @@ function jinjaLine(message: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function renderJinja(template: string, ctx: Record<string, unknown>, compat: JinjaCompat): string {
+/**
+ * One minijinja environment for every render of the process: creating one costs a wasm object and
+ * ~30 registered callbacks, and environments left to the garbage collector pile up in the wasm
+ * runtime. The helpers are registered once through a relay that reports to the render in progress.
+ * A render that throws drops the environment (a JS exception through the wasm boundary may have
+ * left it in a bad state): the next render gets a new one, as every render did before.
+ */
+let sharedEnv: Environment | null = null;
+const relay = new RelayCompat();
+
+function makeEnvironment(): Environment {
   const env = new Environment();
   env.enablePyCompat();
   // conda-build renders undefined names as empty (UndefinedNeverFail); chainable also allows `x.y`.
   env.undefinedBehavior = 'chainable';
   env.keepTrailingNewline = true;
-  compat.register(env);
-  return env.renderStr(template, ctx);
+  relay.register(env);
+  return env;
+}
+
+/**
+ * The context entries a template can read: minijinja-js converts the whole context to wasm values
+ * on every render, which costs more than rendering a recipe. A name the template reads appears in
+ * its text, so entries whose key is not a substring of it are left out; `debug()` shows the whole
+ * context, so a template that mentions it gets everything.
+ */
+function contextFor(template: string, ctx: Record<string, unknown>): Record<string, unknown> {
+  if (template.includes('debug')) return ctx;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(ctx)) if (template.includes(key)) out[key] = ctx[key];
+  return out;
+}
+
+function renderJinja(template: string, ctx: Record<string, unknown>, compat: JinjaCompat): string {
+  const env = (sharedEnv ??= makeEnvironment());
+  relay.active = compat;
+  try {
+    return env.renderStr(template, contextFor(template, ctx));
+  } catch (err) {
+    if (sharedEnv === env) sharedEnv = null;
+    throw err;
+  } finally {
+    relay.active = null;
+  }
 }
 
 /** 1-based line of a YAML path (`outputs[1].requirements.run[0]`) in `text`, if it can be found. */
