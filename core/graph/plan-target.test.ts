@@ -375,34 +375,47 @@ pipeline.run();
 
 const reference = suite('planTarget: reference diff');
 
-reference('packages built for the old python in the reference channel and not rebuilt, with the reason', async () => {
+async function referencePlan(serve: boolean) {
   const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
+  const { serveChannels } = await import('../conda/channel-server.ts');
   const dir = mkdtempSync(join(tmpdir(), 'rebuild-reference-'));
+  const server = serve ? await serveChannels([dir]) : null;
   try {
     mkdirSync(join(dir, 'linux-64'));
     const rec = (name: string) => ({ name, version: '1.0', build: 'py312_0', build_number: 0, depends: ['python >=3.12,<3.13.0a0'], subdir: 'linux-64' });
     const packages = Object.fromEntries(['a', 'gone', 'heavy', 'b'].map((n) => [`${n}-1.0-py312_0.tar.bz2`, rec(n)]));
     writeFileSync(join(dir, 'linux-64', 'repodata.json'), JSON.stringify({ info: { subdir: 'linux-64' }, packages, 'packages.conda': {}, repodata_version: 1 }));
     const agg: FakeAggregate = { a: { host: ['python'] }, b: { host: ['python', 'heavy'] }, heavy: { host: ['python'] } };
+    const channel = server ? server.urlFor(dir) : dir;
     const p = await plan(agg, {
       ...noBootstrap,
       blocklist: [{ name: 'heavy', reason: 'too-heavy' }],
-      channels: { reference: dir, target: null, build: [], staging: null, production: null },
+      channels: { reference: channel, target: null, build: [], staging: null, production: null },
     });
-    assert.equal(p.reference, {
-      channel: dir,
-      python: '3.12',
-      missing: [
-        { name: 'b', reason: 'b: blocked (blocked by heavy (too-heavy))' },
-        { name: 'gone', reason: 'no recipe in the aggregate' },
-        { name: 'heavy', reason: 'heavy: excluded (blocklisted (too-heavy))' },
-      ],
-    });
+    return { channel, reference: p.reference };
   } finally {
+    await server?.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const missing = [
+  { name: 'b', reason: 'b: blocked (blocked by heavy (too-heavy))' },
+  { name: 'gone', reason: 'no recipe in the aggregate' },
+  { name: 'heavy', reason: 'heavy: excluded (blocklisted (too-heavy))' },
+];
+
+reference('packages built for the old python in the reference channel and not rebuilt, with the reason', async () => {
+  const { channel, reference } = await referencePlan(false);
+  assert.equal(reference, { channel, python: '3.12', missing });
+});
+
+reference('the same from a reference channel served over http on loopback', async () => {
+  const { channel, reference } = await referencePlan(true);
+  assert.match(channel, /^http:\/\/127\.0\.0\.1:\d+/);
+  assert.equal(reference, { channel, python: '3.12', missing });
 });
 
 reference.run();

@@ -23,25 +23,41 @@ function indexOutputs(recipes: RenderedRecipe[]): Map<string, RenderedOutput> {
   return byName;
 }
 
-/** The exports of every package in the environment made from `specs` (transitively through run requirements). */
-function environmentExports(specs: string[], index: Map<string, RenderedOutput>, self: string, ignoreFrom: Set<string>): Exported[] {
+/** specName, once per distinct spec text of a call (the same specs recur in every environment). */
+type Names = (spec: string) => string;
+
+function specNames(): Names {
+  const names = new Map<string, string>();
+  return (spec) => {
+    let name = names.get(spec);
+    if (name === undefined) names.set(spec, (name = specName(spec)));
+    return name;
+  };
+}
+
+/**
+ * The exports of every package in the environment made from `specs` (transitively through run
+ * requirements), breadth first. Run requirements are read as they are now: earlier outputs may
+ * already have received their own exports.
+ */
+function environmentExports(specs: string[], index: Map<string, RenderedOutput>, self: string, ignoreFrom: Set<string>, nameOf: Names): Exported[] {
   const seen = new Set<string>();
-  const queue = specs.map(specName);
+  const queue = specs.map(nameOf);
   const out: Exported[] = [];
-  while (queue.length) {
-    const name = queue.shift()!;
+  for (let i = 0; i < queue.length; i++) {
+    const name = queue[i];
     if (seen.has(name) || name === self) continue;
     seen.add(name);
     const pkg = index.get(name);
     if (!pkg) continue;
     if (!ignoreFrom.has(name)) out.push(pkg.runExports);
-    for (const dep of pkg.requirements.run) queue.push(specName(dep));
+    for (const dep of pkg.requirements.run) queue.push(nameOf(dep));
   }
   return out;
 }
 
-function addAll(target: string[], specs: string[], ignore: Set<string>): void {
-  for (const spec of specs) if (!ignore.has(specName(spec)) && !target.includes(spec)) target.push(spec);
+function addAll(target: string[], specs: string[], ignore: Set<string>, nameOf: Names): void {
+  for (const spec of specs) if (!ignore.has(nameOf(spec)) && !target.includes(spec)) target.push(spec);
 }
 
 /**
@@ -52,8 +68,11 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
   const byTarget = new Map<string, RenderedRecipe[]>();
   for (const r of recipes) {
     const key = targetKey(r.target);
-    byTarget.set(key, [...(byTarget.get(key) ?? []), r]);
+    let group = byTarget.get(key);
+    if (!group) byTarget.set(key, (group = []));
+    group.push(r);
   }
+  const nameOf = specNames();
   for (const group of byTarget.values()) {
     const index = indexOutputs(group);
     for (const r of group)
@@ -63,8 +82,8 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
           const ignoreFrom = new Set(o.ignoreRunExports?.from ?? []);
           const req = o.requirements;
           const hasHost = req.host.length > 0;
-          const fromBuild = environmentExports(req.build, index, o.name, ignoreFrom);
-          const fromHost = hasHost ? environmentExports(req.host, index, o.name, ignoreFrom) : [];
+          const fromBuild = environmentExports(req.build, index, o.name, ignoreFrom, nameOf);
+          const fromHost = hasHost ? environmentExports(req.host, index, o.name, ignoreFrom, nameOf) : [];
           const run: string[] = [];
           const constrained: string[] = [];
           if (o.noarch) {
@@ -73,7 +92,7 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
             for (const e of fromBuild) {
               run.push(...e.strong);
               constrained.push(...(e.strong_constrains ?? []));
-              if (hasHost) addAll(req.host, e.strong, ignore);
+              if (hasHost) addAll(req.host, e.strong, ignore, nameOf);
               else {
                 run.push(...e.weak);
                 constrained.push(...(e.weak_constrains ?? []));
@@ -84,8 +103,8 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
               constrained.push(...(e.strong_constrains ?? []), ...(e.weak_constrains ?? []));
             }
           }
-          addAll(req.run, run, ignore);
-          addAll(req.run_constrained, constrained, ignore);
+          addAll(req.run, run, ignore, nameOf);
+          addAll(req.run_constrained, constrained, ignore, nameOf);
         }
   }
 }
