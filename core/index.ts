@@ -6,6 +6,7 @@ export { Engine } from './engine/engine.ts';
 export { Run, type RunHooks, type RunOptions } from './engine/run.ts';
 export { STAGE } from './engine/stage.ts';
 export { PluginHookError, HookTimeoutError, UserError } from './engine/errors.ts';
+export { validatePluginOptions, PluginOptionsError } from './engine/plugin-options.ts';
 export type { ResolvedConfig } from './config/resolved.ts';
 export type * from './engine/types.ts';
 export type { Plan, PlanNode } from './graph/plan.ts';

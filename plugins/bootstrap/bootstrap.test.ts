@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import { executeRun } from '../../core/engine/execute.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { StateDb } from '../../core/state/state-db.ts';
 import { fakeBuilder } from '../../tests/fixtures/fake-builder.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
@@ -113,3 +114,13 @@ boot('graph helpers :: bootstrap ancestors over build edges; the final build of 
 });
 
 boot.run();
+
+const opts = suite('bootstrap options');
+
+opts('bad options fail at the factory, naming the plugin and the option', () => {
+  assert.throws(() => bootstrap({ channelDir: 7 } as never), (e: Error) => e instanceof PluginOptionsError && /invalid options for rebuild:bootstrap:\n  - options\.channelDir must be string/.test(e.message));
+  assert.throws(() => bootstrap({ channel: '/x' } as never), (e: Error) => e instanceof PluginOptionsError && /rebuild:bootstrap[\s\S]*unknown option 'channel'/.test(e.message));
+  assert.is(bootstrap({ channelDir: '/tmp/boot' }).name, 'rebuild:bootstrap');
+});
+
+opts.run();

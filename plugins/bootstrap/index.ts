@@ -6,6 +6,7 @@
 // The graph comes from run.hooks.planned (the planner calls it once per target).
 import { join, sep } from 'node:path';
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { targetKey, type PackageNode, type TaskStatus } from '../../core/engine/types.ts';
 import type { PackageGraph } from '../../core/graph/package-graph.ts';
@@ -16,6 +17,14 @@ export interface BootstrapOptions {
   /** Channel dir for bootstrap builds (default `<workDir>/bootstrap-channel`). */
   channelDir?: string;
 }
+
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    channelDir: { description: 'Channel dir for bootstrap builds (default <workDir>/bootstrap-channel).', type: 'string', minLength: 1 },
+  },
+} as const;
 
 const DONE: ReadonlySet<TaskStatus> = new Set(['built', 'tested', 'published']);
 
@@ -47,6 +56,7 @@ export function bootstrapAncestors(graph: PackageGraph, id: string): PackageNode
 }
 
 export function bootstrap(options: BootstrapOptions = {}): Plugin {
+  validatePluginOptions<BootstrapOptions>(PLUGIN_NAME, optionsSchema, options);
   return {
     name: PLUGIN_NAME,
     apply(engine) {

@@ -14,7 +14,7 @@ import { ensureTestImage } from '../runner-container/test-image.ts';
 import { testConfig } from '../runner-container/test-task.ts';
 import { hostRunner } from '../runner-host/index.ts';
 import { BuildToolError, condaBuildBuilder } from './index.ts';
-import { recipeFixture, recipeTask, writeFakeTool } from './test-fixtures.ts';
+import { recipeFixture, recipeTask, writeFakeTool } from '../build-tool/test-fixtures.ts';
 
 const PKG = 'demo-1.0-py313h0123abc_0.tar.bz2';
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { condaBuildCommand } from './command.ts';
-import { recipeFixture, recipeTask } from './test-fixtures.ts';
+import { recipeFixture, recipeTask } from '../build-tool/test-fixtures.ts';
 
 const cmd = suite<{ dir: string }>('condaBuildCommand', { dir: '' });
 cmd.before.each((ctx) => {

@@ -14,12 +14,10 @@
 //   --no-test                tests are the tester plugin's job (and need the new python's channel)
 import { dirname, join, resolve } from 'node:path';
 import type { BuildTask } from '../../core/engine/types.ts';
-import { channelArg, localChannelDirs, needsNetwork, toolEnv, type ToolCommand } from './build-tool.ts';
+import { channelArg, localChannelDirs, needsNetwork, toolEnv, type BuildToolOptions, type ToolCommand } from '../build-tool/build-tool.ts';
 
-export interface CondaBuildCommandOptions {
-  command: string;
-  extraArgs: string[];
-}
+/** The builder's options with their defaults applied. */
+export type CondaBuildCommandOptions = Required<BuildToolOptions>;
 
 /** The variant values forced on the build: python, target platform, then the recipe's overrides. */
 export function forcedVariants(task: BuildTask): Record<string, string> {

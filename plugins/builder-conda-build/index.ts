@@ -1,14 +1,11 @@
 // rebuild:builder-conda-build — builds meta.yaml recipes with conda-build, run through the task's
 // runners (host or container), and copies the packages it made into the output channel. See README.md.
-import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
-import { STAGE } from '../../core/engine/stage.ts';
-import { validatePluginOptions } from '../runner-container/plugin-options.ts';
-import { runBuildTool } from './build-tool.ts';
+import { buildToolPlugin } from '../build-tool/build-tool.ts';
 import { condaBuildCommand } from './command.ts';
 
 export const PLUGIN_NAME = 'rebuild:builder-conda-build';
-export { BuildToolError } from './build-tool.ts';
+export { BuildToolError } from '../build-tool/build-tool.ts';
 export { condaBuildCommand } from './command.ts';
 
 export interface CondaBuildBuilderOptions {
@@ -28,20 +25,5 @@ export const optionsSchema = {
 } as const;
 
 export function condaBuildBuilder(options: CondaBuildBuilderOptions = {}): Plugin {
-  const o = validatePluginOptions<CondaBuildBuilderOptions>(PLUGIN_NAME, optionsSchema, options);
-  const resolved = { command: o.command ?? 'conda-build', extraArgs: [...(o.extraArgs ?? [])] };
-  return {
-    name: PLUGIN_NAME,
-    apply(engine: Engine) {
-      engine.hooks.run.tap(PLUGIN_NAME, (run) => {
-        for (const target of run.targets) {
-          run.hooks.build.for(target.subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.DEFAULT }, async (task) => {
-            if (task.node.recipe?.format !== 'meta.yaml') return undefined;
-            const artifacts = await runBuildTool(task, 'conda-build', condaBuildCommand(task, resolved));
-            return { builder: PLUGIN_NAME, artifacts };
-          });
-        }
-      });
-    },
-  };
+  return buildToolPlugin({ plugin: PLUGIN_NAME, tool: 'conda-build', format: 'meta.yaml', optionsSchema, command: condaBuildCommand }, options);
 }

@@ -8,7 +8,7 @@ import { delimiter, join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import { testConfig } from '../runner-container/test-task.ts';
 import { hostRunner } from '../runner-host/index.ts';
-import { recipeFixture, recipeTask, writeFakeTool } from '../builder-conda-build/test-fixtures.ts';
+import { recipeFixture, recipeTask, writeFakeTool } from '../build-tool/test-fixtures.ts';
 import { rattlerBuildBuilder } from './index.ts';
 
 const PKG = 'demo-1.0-py313h0123abc_0.conda';

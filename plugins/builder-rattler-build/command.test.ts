@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rattlerBuildCommand } from './command.ts';
-import { recipeFixture, recipeTask } from '../builder-conda-build/test-fixtures.ts';
+import { recipeFixture, recipeTask } from '../build-tool/test-fixtures.ts';
 
 const cmd = suite<{ dir: string }>('rattlerBuildCommand', { dir: '' });
 cmd.before.each((ctx) => {

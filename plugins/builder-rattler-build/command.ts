@@ -12,12 +12,10 @@
 //   --test skip                tests are the tester plugin's job
 import { join, resolve } from 'node:path';
 import type { BuildTask } from '../../core/engine/types.ts';
-import { channelArg, localChannelDirs, needsNetwork, toolEnv, type ToolCommand } from '../builder-conda-build/build-tool.ts';
+import { channelArg, localChannelDirs, needsNetwork, toolEnv, type BuildToolOptions, type ToolCommand } from '../build-tool/build-tool.ts';
 
-export interface RattlerBuildCommandOptions {
-  command: string;
-  extraArgs: string[];
-}
+/** The builder's options with their defaults applied. */
+export type RattlerBuildCommandOptions = Required<BuildToolOptions>;
 
 /** A variant override rattler-build cannot take on its command line. */
 export class VariantOverrideError extends Error {

@@ -1,14 +1,11 @@
 // rebuild:builder-rattler-build — builds recipe.yaml (v1) recipes with rattler-build, run through the
 // task's runners (host or container), and copies the packages it made into the output channel. See README.md.
-import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
-import { STAGE } from '../../core/engine/stage.ts';
-import { validatePluginOptions } from '../runner-container/plugin-options.ts';
-import { runBuildTool } from '../builder-conda-build/build-tool.ts';
+import { buildToolPlugin } from '../build-tool/build-tool.ts';
 import { rattlerBuildCommand } from './command.ts';
 
 export const PLUGIN_NAME = 'rebuild:builder-rattler-build';
-export { BuildToolError } from '../builder-conda-build/build-tool.ts';
+export { BuildToolError } from '../build-tool/build-tool.ts';
 export { rattlerBuildCommand, VariantOverrideError } from './command.ts';
 
 export interface RattlerBuildBuilderOptions {
@@ -28,20 +25,5 @@ export const optionsSchema = {
 } as const;
 
 export function rattlerBuildBuilder(options: RattlerBuildBuilderOptions = {}): Plugin {
-  const o = validatePluginOptions<RattlerBuildBuilderOptions>(PLUGIN_NAME, optionsSchema, options);
-  const resolved = { command: o.command ?? 'rattler-build', extraArgs: [...(o.extraArgs ?? [])] };
-  return {
-    name: PLUGIN_NAME,
-    apply(engine: Engine) {
-      engine.hooks.run.tap(PLUGIN_NAME, (run) => {
-        for (const target of run.targets) {
-          run.hooks.build.for(target.subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.DEFAULT }, async (task) => {
-            if (task.node.recipe?.format !== 'recipe.yaml') return undefined;
-            const artifacts = await runBuildTool(task, 'rattler-build', rattlerBuildCommand(task, resolved));
-            return { builder: PLUGIN_NAME, artifacts };
-          });
-        }
-      });
-    },
-  };
+  return buildToolPlugin({ plugin: PLUGIN_NAME, tool: 'rattler-build', format: 'recipe.yaml', optionsSchema, command: rattlerBuildCommand }, options);
 }

@@ -12,7 +12,8 @@ import { indexChannel } from '../../core/conda/repodata.ts';
 import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { cph } from '../../core/conda/fixtures/cph.ts';
 import { runOnHost } from '../runner-host/index.ts';
-import { buildWithScript, scriptBuilder, ScriptBuildError, ScriptBuilderOptionsError, PLUGIN_NAME } from './index.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { buildWithScript, scriptBuilder, ScriptBuildError, PLUGIN_NAME } from './index.ts';
 
 const FIXTURE = new URL('./fixtures/hello', import.meta.url).pathname;
 
@@ -270,7 +271,7 @@ s.run();
 const opts = suite('scriptBuilder options');
 
 opts('rejects bad options at creation, naming the option :: formats, zstdLevel', () => {
-  assert.throws(() => scriptBuilder({ formats: ['zip' as any] }), (e: Error) => e instanceof ScriptBuilderOptionsError && /formats/.test(e.message));
+  assert.throws(() => scriptBuilder({ formats: ['zip' as any] }), (e: Error) => e instanceof PluginOptionsError && /formats/.test(e.message));
   assert.throws(() => scriptBuilder({ zstdLevel: 40 }), /zstdLevel/);
   assert.is(scriptBuilder().name, PLUGIN_NAME);
 });

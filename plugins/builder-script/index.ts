@@ -6,6 +6,7 @@ import { cp, mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import type { Artifact, BuildResult, BuildTask, RenderedOutput, RenderedVariant, RecipeRef } from '../../core/engine/types.ts';
 import { parseMatchSpec } from '../../core/conda/match-spec.ts';
@@ -31,9 +32,26 @@ export interface ScriptBuilderOptions {
   cpuCount?: number;
 }
 
-export class ScriptBuilderOptionsError extends Error {
-  override name = 'ScriptBuilderOptionsError';
-}
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    formats: {
+      description: "Package formats to write: 'tar.bz2' and/or 'conda' (default ['tar.bz2']).",
+      type: 'array',
+      minItems: 1,
+      items: { enum: ['tar.bz2', 'conda'] },
+    },
+    shell: {
+      description: "Interpreter for build scripts, before the script path (default ['/bin/sh', '-e']).",
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', minLength: 1 },
+    },
+    zstdLevel: { description: "zstd level for .conda packages, 1..22 (default 19, conda-build's).", type: 'integer', minimum: 1, maximum: 22 },
+    cpuCount: { description: "CPU_COUNT given to build scripts (default: this machine's parallelism).", type: 'integer', minimum: 1 },
+  },
+} as const;
 
 interface Normalized {
   formats: PackageFormat[];
@@ -42,23 +60,14 @@ interface Normalized {
   cpuCount: number;
 }
 
-function normalize(o: ScriptBuilderOptions): Normalized {
-  const where = `${PLUGIN_NAME} options`;
-  const formats = o.formats ?? ['tar.bz2'];
-  if (!Array.isArray(formats) || !formats.length || formats.some((f) => f !== 'tar.bz2' && f !== 'conda')) {
-    throw new ScriptBuilderOptionsError(`${where}.formats: expected a non-empty list of 'tar.bz2' | 'conda', got ${JSON.stringify(o.formats)}`);
-  }
-  const shell = o.shell ?? ['/bin/sh', '-e'];
-  if (!Array.isArray(shell) || !shell.length || shell.some((s) => typeof s !== 'string' || !s)) {
-    throw new ScriptBuilderOptionsError(`${where}.shell: expected a non-empty list of strings`);
-  }
-  const zstdLevel = o.zstdLevel ?? 19;
-  if (!Number.isInteger(zstdLevel) || zstdLevel < 1 || zstdLevel > 22) {
-    throw new ScriptBuilderOptionsError(`${where}.zstdLevel: expected an integer 1..22, got ${o.zstdLevel}`);
-  }
-  const cpuCount = o.cpuCount ?? availableParallelism();
-  if (!Number.isInteger(cpuCount) || cpuCount < 1) throw new ScriptBuilderOptionsError(`${where}.cpuCount: expected a positive integer`);
-  return { formats: [...new Set(formats)], shell, zstdLevel, cpuCount };
+function normalize(options: ScriptBuilderOptions): Normalized {
+  const o = validatePluginOptions<ScriptBuilderOptions>(PLUGIN_NAME, optionsSchema, options);
+  return {
+    formats: [...new Set<PackageFormat>(o.formats ?? ['tar.bz2'])],
+    shell: o.shell ?? ['/bin/sh', '-e'],
+    zstdLevel: o.zstdLevel ?? 19,
+    cpuCount: o.cpuCount ?? availableParallelism(),
+  };
 }
 
 /** The conda subdir of this machine (build_platform). */

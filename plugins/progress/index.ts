@@ -1,6 +1,7 @@
 // rebuild:progress — shows a run's progress: a live view on a TTY, plain lines off a TTY, or an
 // NDJSON event stream (`--json`). Taps only observing hooks, at STAGE.OBSERVE.
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { compositeReporter, type Reporter } from './reporter.ts';
 import { ndjsonReporter } from './ndjson-reporter.ts';
@@ -20,15 +21,19 @@ export interface ProgressOptions {
   reporters?: Reporter[];
 }
 
-export class ProgressOptionsError extends Error {
-  override name = 'ProgressOptionsError';
-}
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    format: { description: "'auto' (default): json when the command has --json, else tty on a TTY, else plain.", enum: ['auto', 'tty', 'plain', 'json'] },
+    stream: { description: 'Where to write: default process.stdout for json, process.stderr otherwise.', type: 'object' },
+    reporters: { description: 'Extra life-cycle reporters to fan out to.', type: 'array', items: { type: 'object' } },
+  },
+} as const;
 
 export function createReporter(options: ProgressOptions = {}): Reporter {
+  validatePluginOptions<ProgressOptions>(PLUGIN_NAME, optionsSchema, options);
   const format = options.format ?? 'auto';
-  if (!['auto', 'tty', 'plain', 'json'].includes(format)) {
-    throw new ProgressOptionsError(`${PLUGIN_NAME}: format must be auto, tty, plain or json, got ${JSON.stringify(format)}`);
-  }
   const stream = options.stream ?? (format === 'json' ? process.stdout : process.stderr);
   // A closed pipe (`rebuild run --json | head`) must not crash the run: stop writing instead.
   let closed = false;
@@ -45,6 +50,7 @@ export function createReporter(options: ProgressOptions = {}): Reporter {
 }
 
 export function progress(options: ProgressOptions = {}): Plugin {
+  validatePluginOptions<ProgressOptions>(PLUGIN_NAME, optionsSchema, options);
   return {
     name: PLUGIN_NAME,
     apply(engine) {

@@ -5,7 +5,8 @@ import { ndjsonReporter } from './ndjson-reporter.ts';
 import { plainReporter } from './plain-reporter.ts';
 import { ProgressModel } from './progress-model.ts';
 import { renderLiveView, ttyReporter } from './tty-reporter.ts';
-import { createReporter, progress, ProgressOptionsError } from './index.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { createReporter, progress } from './index.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { PassThrough } from 'node:stream';
@@ -90,7 +91,12 @@ reporters('tty :: redraws in place and prints failures above the view', () => {
 });
 
 reporters('createReporter :: a bad format is an error naming the plugin', () => {
-  assert.throws(() => createReporter({ format: 'xml' as any }), (e: Error) => e instanceof ProgressOptionsError && /rebuild:progress: format/.test(e.message));
+  assert.throws(() => createReporter({ format: 'xml' as any }), (e: Error) => e instanceof PluginOptionsError && /rebuild:progress:\n  - options\.format/.test(e.message));
+});
+
+reporters('plugin :: bad options fail at the factory, naming the plugin and the option', () => {
+  assert.throws(() => progress({ format: 'xml' as any }), (e: Error) => e instanceof PluginOptionsError && /invalid options for rebuild:progress:\n  - options\.format must be one of "auto", "tty", "plain", "json"/.test(e.message));
+  assert.throws(() => progress({ reporter: [] } as never), (e: Error) => e instanceof PluginOptionsError && /rebuild:progress[\s\S]*unknown option 'reporter'/.test(e.message));
 });
 
 reporters('plugin :: auto format follows the run (--json → NDJSON), plain otherwise', () => {

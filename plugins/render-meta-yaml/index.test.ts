@@ -6,20 +6,14 @@ import { Engine } from '../../core/engine/engine.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
 import type { RecipeRef } from '../../core/engine/types.ts';
-import { PLUGIN_NAME, renderMetaYaml, RenderMetaYamlOptionsError } from './index.ts';
+import { testConfig } from '../runner-container/test-task.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { PLUGIN_NAME, renderMetaYaml } from './index.ts';
 
 const AGG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'recipes', 'meta-yaml', 'fixtures', 'agg');
 
 function config(plugins: Plugin[]): ResolvedConfig {
-  return {
-    configFile: null, rootDir: AGG, profile: null,
-    python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregates: [AGG],
-    channels: { reference: null, target: null, build: [], staging: null, production: null },
-    workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
-    bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
-    variantConfigs: [], timeouts: { buildSeconds: 10, hookMs: 20000 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, plugins,
-  } as ResolvedConfig;
+  return testConfig(plugins, { rootDir: AGG, arches: ['linux-64'], aggregates: [AGG], timeouts: { buildSeconds: 10, hookMs: 20000 } });
 }
 
 const ref = (format: RecipeRef['format']): RecipeRef => ({
@@ -58,8 +52,8 @@ plugin('a render error names the plugin, the hook and the file:line', async () =
 });
 
 plugin('options are validated :: unknown option, wrong type', () => {
-  assert.throws(() => renderMetaYaml({ nope: 1 } as never), (e: unknown) => e instanceof RenderMetaYamlOptionsError && /unknown option 'nope'/.test((e as Error).message));
-  assert.throws(() => renderMetaYaml({ environ: { A: 1 } } as never), (e: unknown) => e instanceof RenderMetaYamlOptionsError && /environ.A must be string/.test((e as Error).message));
+  assert.throws(() => renderMetaYaml({ nope: 1 } as never), (e: unknown) => e instanceof PluginOptionsError && /unknown option 'nope'/.test((e as Error).message));
+  assert.throws(() => renderMetaYaml({ environ: { A: 1 } } as never), (e: unknown) => e instanceof PluginOptionsError && /environ.A must be string/.test((e as Error).message));
 });
 
 plugin.run();

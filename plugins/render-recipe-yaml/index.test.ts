@@ -6,20 +6,14 @@ import { Engine } from '../../core/engine/engine.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
 import type { RecipeRef } from '../../core/engine/types.ts';
-import { PLUGIN_NAME, renderRecipeYaml, RenderRecipeYamlOptionsError } from './index.ts';
+import { testConfig } from '../runner-container/test-task.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { PLUGIN_NAME, renderRecipeYaml } from './index.ts';
 
 const AGG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'recipes', 'recipe-yaml', 'fixtures', 'agg');
 
 function config(plugins: Plugin[]): ResolvedConfig {
-  return {
-    configFile: null, rootDir: AGG, profile: null,
-    python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregates: [AGG],
-    channels: { reference: null, target: null, build: [], staging: null, production: null },
-    workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
-    bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
-    variantConfigs: [], timeouts: { buildSeconds: 10, hookMs: 20000 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, plugins,
-  };
+  return testConfig(plugins, { rootDir: AGG, arches: ['linux-64'], aggregates: [AGG], timeouts: { buildSeconds: 10, hookMs: 20000 } });
 }
 
 const ref = (format: RecipeRef['format']): RecipeRef => ({
@@ -50,8 +44,8 @@ plugin('leaves meta.yaml to the next renderer', async () => {
 });
 
 plugin('rejects unknown options and non-string environ values', () => {
-  assert.throws(() => renderRecipeYaml({ envrion: {} } as never), (e: Error) => e instanceof RenderRecipeYamlOptionsError && /envrion/.test(e.message));
-  assert.throws(() => renderRecipeYaml({ environ: { A: 1 } } as never), (e: Error) => e instanceof RenderRecipeYamlOptionsError && /environ\.A/.test(e.message));
+  assert.throws(() => renderRecipeYaml({ envrion: {} } as never), (e: Error) => e instanceof PluginOptionsError && /envrion/.test(e.message));
+  assert.throws(() => renderRecipeYaml({ environ: { A: 1 } } as never), (e: Error) => e instanceof PluginOptionsError && /environ\.A/.test(e.message));
 });
 
 plugin.run();

@@ -1,8 +1,8 @@
 // rebuild:render-recipe-yaml — renders recipe.yaml (v1, rattler-build format) recipes per target.
 // Taps run.render; returns undefined for other formats so the next renderer gets them. See README.md.
-import { Ajv } from 'ajv';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { renderRecipeYaml as render } from '../../core/recipes/recipe-yaml/render.ts';
 
 export const PLUGIN_NAME = 'rebuild:render-recipe-yaml';
@@ -12,7 +12,7 @@ export interface RenderRecipeYamlOptions {
   environ?: Record<string, string>;
 }
 
-const optionsSchema = {
+export const optionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -24,21 +24,8 @@ const optionsSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true }).compile(optionsSchema);
-
-export class RenderRecipeYamlOptionsError extends Error {
-  override name = 'RenderRecipeYamlOptionsError';
-}
-
 export function renderRecipeYaml(options: RenderRecipeYamlOptions = {}): Plugin {
-  if (!validate(options)) {
-    const problems = (validate.errors ?? []).map((e) =>
-      e.keyword === 'additionalProperties'
-        ? `options${e.instancePath.replace(/\//g, '.')}: unknown option '${(e.params as { additionalProperty: string }).additionalProperty}'`
-        : `options${e.instancePath.replace(/\//g, '.')} ${e.message}`,
-    );
-    throw new RenderRecipeYamlOptionsError(`invalid options for ${PLUGIN_NAME}: ${problems.join('; ')}`);
-  }
+  validatePluginOptions<RenderRecipeYamlOptions>(PLUGIN_NAME, optionsSchema, options);
   return {
     name: PLUGIN_NAME,
     apply(engine: Engine) {

@@ -8,9 +8,10 @@ import { PLUGIN_NAME, resolveOptions, type ContainerRunnerOptions } from './opti
 import { runContainer } from './run-container.ts';
 
 export type { ContainerRunnerOptions } from './options.ts';
+export { PLUGIN_NAME, optionsSchema } from './options.ts';
 export { ContainerStartError } from './errors.ts';
 export { ContainerRequestError } from './container-args.ts';
-export { PluginOptionsError } from './plugin-options.ts';
+export { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 
 export function containerRunner(options: ContainerRunnerOptions): Plugin {
   const resolved = resolveOptions(options);

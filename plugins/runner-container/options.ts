@@ -1,6 +1,6 @@
 // Options of the container runner: the JSON schema they are validated against, and their defaults.
 import { readFileSync } from 'node:fs';
-import { validatePluginOptions } from './plugin-options.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 
 export const PLUGIN_NAME = 'rebuild:runner-container';
 

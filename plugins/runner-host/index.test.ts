@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { BuildTask, ExecRequest } from '../../core/engine/types.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { hostRunner, runOnHost, PLUGIN_NAME } from './index.ts';
 
 function fakeTask(dir: string, over: Partial<BuildTask> = {}): BuildTask {
@@ -158,6 +159,13 @@ plugin('answers run.exec as the fallback runner :: a container runner tapped ear
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+plugin('bad options fail at the factory, naming the plugin and the option', () => {
+  assert.throws(() => hostRunner({ killGraceMs: -1 }), (e: Error) => e instanceof PluginOptionsError && /invalid options for rebuild:runner-host:\n  - options\.killGraceMs must be >= 0/.test(e.message));
+  assert.throws(() => hostRunner({ killGraceMs: Number.NaN }), (e: Error) => e instanceof PluginOptionsError && /options\.killGraceMs must be number/.test(e.message));
+  assert.throws(() => hostRunner({ graceMs: 10 } as never), (e: Error) => e instanceof PluginOptionsError && /rebuild:runner-host[\s\S]*unknown option 'graceMs'/.test(e.message));
+  assert.is(hostRunner({ killGraceMs: 0 }).name, PLUGIN_NAME);
 });
 
 plugin.run();

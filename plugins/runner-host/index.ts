@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
 
@@ -15,6 +16,14 @@ export interface HostRunnerOptions {
   /** Time between SIGTERM and SIGKILL when a command is stopped (timeout or cancel). Default 5000 ms. */
   killGraceMs?: number;
 }
+
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    killGraceMs: { description: 'Milliseconds between SIGTERM and SIGKILL when a command is stopped (timeout or cancel).', type: 'number', minimum: 0 },
+  },
+} as const;
 
 /** PATH used when the request's env has none (the parent's env is never inherited). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -91,15 +100,8 @@ export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promi
   });
 }
 
-export class HostRunnerOptionsError extends Error {
-  override name = 'HostRunnerOptionsError';
-}
-
 export function hostRunner(options: HostRunnerOptions = {}): Plugin {
-  const grace = options.killGraceMs;
-  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) {
-    throw new HostRunnerOptionsError(`${PLUGIN_NAME} options.killGraceMs: expected a number >= 0, got ${grace}`);
-  }
+  validatePluginOptions<HostRunnerOptions>(PLUGIN_NAME, optionsSchema, options);
   return {
     name: PLUGIN_NAME,
     apply(engine: Engine) {

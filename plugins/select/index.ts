@@ -2,6 +2,7 @@
 // (per arch, with its structured reason), `noarch: python` outputs (unless selection.noarch), and
 // packages already built for the new python in the target channel (channels.target ?? production).
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Exclusion, PackageNode, Target } from '../../core/engine/types.ts';
 import { targetKey } from '../../core/engine/types.ts';
@@ -21,6 +22,16 @@ export interface SelectOptions {
   present?: boolean;
 }
 
+export const optionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    blocklist: { description: 'Veto blocklisted packages (default true).', type: 'boolean' },
+    noarch: { description: 'Veto noarch: python feedstocks unless selection.noarch (default true).', type: 'boolean' },
+    present: { description: 'Veto packages already present for the new python in the target channel (default true).', type: 'boolean' },
+  },
+} as const;
+
 /** name → the records of the repodata built for `python`. */
 export function presentForPython(repodata: Repodata, python: string): Map<string, PackageRecord[]> {
   const out = new Map<string, PackageRecord[]>();
@@ -37,7 +48,7 @@ export function presentForPython(repodata: Repodata, python: string): Map<string
 }
 
 export function select(options: SelectOptions = {}): Plugin {
-  const opts = { blocklist: true, noarch: true, present: true, ...options };
+  const opts = { blocklist: true, noarch: true, present: true, ...validatePluginOptions<SelectOptions>(PLUGIN_NAME, optionsSchema, options) };
   return {
     name: PLUGIN_NAME,
     apply(engine: Engine) {

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { select, presentForPython } from './index.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { recordPinsPython } from '../../core/graph/python-dependency.ts';
 import { planTarget } from '../../core/graph/plan-target.ts';
 import { output, recipesOf, testRun, type FakeAggregate } from '../../core/graph/fixtures/recipes.ts';
@@ -95,6 +96,12 @@ plugin('blocklist entries match outputs too, and name the entry', async () => {
   assert.is(tf.reason, 'blocklisted (not-ready)');
   assert.is(p.nodes.find((n) => n.id === 'user')!.reason, 'blocked by tf (not-ready)');
   assert.equal(p.graph.getNodeAttributes('user').exclusion!.blocklist, blocklist[0]);
+});
+
+plugin('bad options fail at the factory, naming the plugin and the option', () => {
+  assert.throws(() => select({ present: 'no' } as never), (e: Error) => e instanceof PluginOptionsError && /invalid options for rebuild:select:\n  - options\.present must be boolean/.test(e.message));
+  assert.throws(() => select({ blocklists: false } as never), (e: Error) => e instanceof PluginOptionsError && /rebuild:select[\s\S]*unknown option 'blocklists'/.test(e.message));
+  assert.is(select({ blocklist: false, noarch: false, present: false }).name, 'rebuild:select');
 });
 
 plugin.run();

@@ -10,7 +10,8 @@ import type { PackageRecord } from '../../core/conda/repodata.ts';
 import type { Plan } from '../../core/graph/plan.ts';
 import { testConfig } from '../../core/graph/fixtures/recipes.ts';
 import { select } from '../select/index.ts';
-import { ChannelSourceOptionsError, channelSource, planFromChannel } from './index.ts';
+import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { channelSource, planFromChannel } from './index.ts';
 import { builtForPython } from './channel-records.ts';
 import { retargetSpec } from './render-record.ts';
 
@@ -84,7 +85,7 @@ helpers('retargetSpec moves python pins of arch records only', () => {
 });
 
 helpers('options are validated', () => {
-  assert.throws(() => channelSource({} as never), (e: Error) => e instanceof ChannelSourceOptionsError && /channel/.test(e.message));
+  assert.throws(() => channelSource({} as never), (e: Error) => e instanceof PluginOptionsError && /channel/.test(e.message));
 });
 
 helpers.run();

@@ -2,9 +2,9 @@
 // checkout exists: one synthetic recipe per package name built for the old python (run.discover),
 // rendered from its newest such record (run.render). The rest of the planner is unchanged, so the
 // plan's size and order come from the same code as a plan from recipes. See README.md.
-import { Ajv } from 'ajv';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { Run, RunOptions } from '../../core/engine/run.ts';
 import type { RecipeRef } from '../../core/engine/types.ts';
 import { STAGE } from '../../core/engine/stage.ts';
@@ -21,7 +21,7 @@ export interface ChannelSourceOptions {
   channel: string;
 }
 
-const optionsSchema = {
+export const optionsSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['channel'],
@@ -29,19 +29,6 @@ const optionsSchema = {
     channel: { type: 'string', minLength: 1, description: 'Channel holding <subdir>/repodata.json: a dir, file:// URL or http(s) URL.' },
   },
 } as const;
-
-const validate = new Ajv({ allErrors: true }).compile(optionsSchema);
-
-export class ChannelSourceOptionsError extends Error {
-  override name = 'ChannelSourceOptionsError';
-}
-
-function checkOptions(options: ChannelSourceOptions): void {
-  if (!validate(options)) {
-    const problems = (validate.errors ?? []).map((e) => `options${e.instancePath.replace(/\//g, '.')} ${e.message}`);
-    throw new ChannelSourceOptionsError(`invalid options for ${PLUGIN_NAME}: ${problems.join('; ')}`);
-  }
-}
 
 /** The channel as RecipeRef.dir/aggregate: its absolute dir, or the URL as given. */
 function channelLocation(channel: string): string {
@@ -63,7 +50,7 @@ interface SubdirRecords {
 
 /** Tap one run's discover and render hooks (what the plugin does for every run). */
 export function tapChannelSource(run: Run, options: ChannelSourceOptions): void {
-  checkOptions(options);
+  validatePluginOptions<ChannelSourceOptions>(PLUGIN_NAME, optionsSchema, options);
   const { channel } = options;
   const location = channelLocation(channel);
   const from = run.config.python.from;
@@ -105,7 +92,7 @@ export function tapChannelSource(run: Run, options: ChannelSourceOptions): void 
 
 /** The plugin: `rebuild plan` plans from `channel` instead of the aggregates. */
 export function channelSource(options: ChannelSourceOptions): Plugin {
-  checkOptions(options);
+  validatePluginOptions<ChannelSourceOptions>(PLUGIN_NAME, optionsSchema, options);
   return {
     name: PLUGIN_NAME,
     apply(engine: Engine) {

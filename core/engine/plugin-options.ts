@@ -1,5 +1,6 @@
 // Validates a plugin's options against the plugin's own JSON schema (ajv), with messages that name
-// the plugin and the option's path. Shared by the runner and builder plugins of this folder family.
+// the plugin and the option's path. Part of the plugin API: every built-in plugin's factory calls it,
+// and third-party plugins can too (exported from the package root).
 import { Ajv, type ErrorObject, type AnySchema } from 'ajv';
 
 /** Bad options given to a plugin factory: names the plugin and every problem found. */

@@ -1,9 +1,15 @@
 // Running a build tool through the task's runners (host or container) and turning its outcome into
-// artifacts or a classified failure. Shared by the conda-build and rattler-build builders.
+// artifacts or a classified failure, and the builder plugin around it. Shared by the conda-build and
+// rattler-build builders (not a plugin itself). See README.md.
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Artifact, BuildTask, ExecRequest, FailureClass } from '../../core/engine/types.ts';
+import type { AnySchema } from 'ajv';
+import type { Engine } from '../../core/engine/engine.ts';
+import type { Plugin } from '../../core/engine/plugin.ts';
+import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
+import { STAGE } from '../../core/engine/stage.ts';
+import type { Artifact, BuildTask, ExecRequest, FailureClass, RecipeFormat } from '../../core/engine/types.ts';
 import { newPackages, publishToChannel, snapshotPackages } from './collect-artifacts.ts';
 
 /** The build tool failed, timed out, was cancelled, or built nothing. `failure` is what the scheduler reads. */
@@ -75,4 +81,45 @@ export async function runBuildTool(task: BuildTask, tool: string, cmd: ToolComma
     throw new BuildToolError(`${tool} for ${where} succeeded but wrote no package into ${cmd.outputDir}/{${subdirs.join(',')}} (log: ${task.logFile})`, 'build', tool, 0, task.logFile);
   }
   return publishToChannel(files, task.outputChannel);
+}
+
+/** A build tool builder's options (each plugin validates them against its own schema). */
+export interface BuildToolOptions {
+  /** The executable: a name on the runner's PATH or an absolute path. Default: the tool's name. */
+  command?: string;
+  /** Arguments appended to every invocation. */
+  extraArgs?: string[];
+}
+
+/** What one build tool builder is: its plugin name, the tool, the recipe format it claims, its command line. */
+export interface BuildToolSpec {
+  plugin: string;
+  tool: string;
+  format: RecipeFormat;
+  optionsSchema: AnySchema & object;
+  command: (task: BuildTask, options: Required<BuildToolOptions>) => ToolCommand;
+}
+
+/**
+ * The builder plugin of a build tool: validates `options` against `spec.optionsSchema`, then on each
+ * run taps `run.build` for every target at STAGE.DEFAULT, claims the tasks whose recipe has
+ * `spec.format`, runs the tool through the task's runners and returns the packages it made.
+ */
+export function buildToolPlugin(spec: BuildToolSpec, options: BuildToolOptions): Plugin {
+  const o = validatePluginOptions<BuildToolOptions>(spec.plugin, spec.optionsSchema, options);
+  const resolved = { command: o.command ?? spec.tool, extraArgs: [...(o.extraArgs ?? [])] };
+  return {
+    name: spec.plugin,
+    apply(engine: Engine) {
+      engine.hooks.run.tap(spec.plugin, (run) => {
+        for (const target of run.targets) {
+          run.hooks.build.for(target.subdir).tapPromise({ name: spec.plugin, stage: STAGE.DEFAULT }, async (task) => {
+            if (task.node.recipe?.format !== spec.format) return undefined;
+            const artifacts = await runBuildTool(task, spec.tool, spec.command(task, resolved));
+            return { builder: spec.plugin, artifacts };
+          });
+        }
+      });
+    },
+  };
 }
