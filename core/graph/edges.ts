@@ -21,6 +21,8 @@ interface ClosureItem extends Resolved {
   via: string[];
   /** The reason objects, made once per section and shared by every dependent (they are never mutated). */
   reasons: Partial<Record<Section, EdgeReason>>;
+  /** The last dependenciesOf call that used this item (one via reason per item and dependent). */
+  mark: number;
 }
 
 /** Where the builder reads nodes from (a Map, or the graph itself). */
@@ -39,8 +41,13 @@ export type ResolutionOverride = ReadonlyMap<string, string>;
 export class EdgeBuilder {
   private readonly specs = new Map<string, MatchSpec | null>();
   private readonly resolutions = new Map<string, Resolved[]>();
-  private readonly closures = new Map<string, ClosureItem[]>();
-  private readonly runSpecs = new Map<string, string[]>();
+  /** (node, output) pairs as small integers: closures, run specs and walks index arrays by them. */
+  private readonly pairIds = new Map<string, Map<string, number>>();
+  private readonly closures: (ClosureItem[] | undefined)[] = [];
+  private readonly runSpecs: (string[] | undefined)[] = [];
+  private readonly seen: number[] = [];
+  private walks = 0;
+  private calls = 0;
 
   constructor(
     private readonly nodes: NodeLookup,
@@ -74,10 +81,20 @@ export class EdgeBuilder {
     return list.map((r) => (override.has(r.node) ? { node: override.get(r.node)!, output: r.output } : r));
   }
 
+  private pairId(node: string, output: string): number {
+    let outputs = this.pairIds.get(node);
+    if (!outputs) this.pairIds.set(node, (outputs = new Map()));
+    let id = outputs.get(output);
+    if (id === undefined) {
+      outputs.set(output, (id = this.seen.length));
+      this.seen.push(-1);
+    }
+    return id;
+  }
+
   /** Run requirements of one output of a node, over its non-skipped variants. */
-  private outputRunSpecs(nodeId: string, output: string): string[] {
-    const key = `${nodeId}\0${output}`;
-    let specs = this.runSpecs.get(key);
+  private outputRunSpecs(nodeId: string, output: string, pair: number): string[] {
+    let specs = this.runSpecs[pair];
     if (!specs) {
       const set = new Set<string>();
       for (const v of this.nodes.get(nodeId)?.variants ?? []) {
@@ -85,37 +102,38 @@ export class EdgeBuilder {
         for (const o of v.outputs) if (o.name.toLowerCase() === output) for (const s of o.requirements.run) set.add(s);
       }
       specs = [...set];
-      this.runSpecs.set(key, specs);
+      this.runSpecs[pair] = specs;
     }
     return specs;
   }
 
   /** Everything the run requirements of (node, output) pull in, breadth first, with the chain of outputs. */
   private closure(start: Resolved, override?: ResolutionOverride): ClosureItem[] {
-    const key = `${start.node}\0${start.output}`;
+    const startId = this.pairId(start.node, start.output);
     const memo = !override?.size;
     if (memo) {
-      const hit = this.closures.get(key);
+      const hit = this.closures[startId];
       if (hit) return hit;
     }
     const items: ClosureItem[] = [];
-    const seen = new Set([key]);
-    const queue: { at: Resolved; via: string[] }[] = [{ at: start, via: [start.output] }];
+    const walk = this.walks++;
+    this.seen[startId] = walk;
+    const queue: { at: Resolved; pair: number; via: string[] }[] = [{ at: start, pair: startId, via: [start.output] }];
     for (let i = 0; i < queue.length; i++) {
-      const { at, via } = queue[i];
+      const { at, pair, via } = queue[i];
       const owner = this.nodes.get(at.node);
       if (!owner) continue;
-      for (const spec of this.outputRunSpecs(at.node, at.output)) {
+      for (const spec of this.outputRunSpecs(at.node, at.output, pair)) {
         for (const r of this.resolve(spec, owner, override)) {
-          const k = `${r.node}\0${r.output}`;
-          if (seen.has(k)) continue;
-          seen.add(k);
-          items.push({ node: r.node, output: r.output, spec, via, reasons: {} });
-          queue.push({ at: r, via: [...via, r.output] });
+          const k = this.pairId(r.node, r.output);
+          if (this.seen[k] === walk) continue;
+          this.seen[k] = walk;
+          items.push({ node: r.node, output: r.output, spec, via, reasons: {}, mark: -1 });
+          queue.push({ at: r, pair: k, via: [...via, r.output] });
         }
       }
     }
-    if (memo) this.closures.set(key, items);
+    if (memo) this.closures[startId] = items;
     return items;
   }
 
@@ -124,7 +142,7 @@ export class EdgeBuilder {
     const deps = new Map<string, DependencyEdge>();
     const seenDirect = new Set<string>();
     // One via reason per pulled-in output and dependent (the first chain found), whatever the edge.
-    const seenVia = new Set<ClosureItem>();
+    const call = this.calls++;
     const add = (from: string, reason: EdgeReason, blocks: boolean) => {
       let edge = deps.get(from);
       if (!edge) deps.set(from, (edge = { blocksBuild: false, reasons: [] }));
@@ -141,8 +159,8 @@ export class EdgeBuilder {
         if (!blocks) continue;
         // The dependency's run requirements install into this build's environment too.
         for (const item of this.closure(r, override)) {
-          if (item.node === node.id || seenVia.has(item)) continue;
-          seenVia.add(item);
+          if (item.node === node.id || item.mark === call) continue;
+          item.mark = call;
           const reason = (item.reasons[section] ??= { section, spec: item.spec, output: item.output, via: item.via });
           add(item.node, reason, true);
         }

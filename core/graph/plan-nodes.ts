@@ -15,14 +15,12 @@ export function toPlanNodes(graph: PackageGraph): PlanNode[] {
       const dependsOn: PlanDependency[] = [];
       graph.forEachInEdge(id, (_e, edge, source) => {
         for (const r of edge.reasons) {
-          dependsOn.push({
-            id: source,
-            section: r.section,
-            spec: r.spec,
-            output: r.output,
-            ...(r.via ? { via: r.via } : {}),
-            blocksBuild: r.section === 'build' || r.section === 'host',
-          });
+          const blocksBuild = r.section === 'build' || r.section === 'host';
+          dependsOn.push(
+            r.via
+              ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
+              : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild },
+          );
         }
       });
       dependsOn.sort((a, b) => a.id.localeCompare(b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || a.spec.localeCompare(b.spec));

@@ -5,6 +5,7 @@ import type { PackageNode, RecipeRef, RenderedRecipe, Target } from '../engine/t
 import type { Run } from '../engine/run.ts';
 import { targetKey } from '../engine/types.ts';
 import { nodePythonDependency } from './python-dependency.ts';
+import { expectRenders } from '../recipes/render-pool.ts';
 
 /** A node from a rendering, with its initial status: planned, or excluded as skipped / no-python. */
 export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap = false): PackageNode {
@@ -100,6 +101,7 @@ export async function renderRecipe(run: Run, recipe: RecipeRef, target: Target, 
 /** Render many recipes with at most `concurrency` renders in flight; results in input order. */
 export async function renderRecipes(run: Run, recipes: RecipeRef[], target: Target, concurrency = 4): Promise<RenderOutcome[]> {
   const results: RenderOutcome[] = new Array(recipes.length);
+  expectRenders(recipes.length);
   let next = 0;
   const worker = async () => {
     while (next < recipes.length) {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Noarch, RenderedOutput, Requirements, RunExports, TestSpec } from '../engine/types.ts';
 import { applyPinExpressions, ensureValidSpec } from './meta-yaml/pins.ts';
+import { clonePlain } from './variants.ts';
 
 /** An output as read from the recipe, before variant pins and build string. */
 export interface RawOutput {
@@ -55,12 +56,24 @@ export const specName = (spec: string): string => spec.trim().split(/[\s=<>!~]/)
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+// The requirement pattern of a variant key (`c_compiler` → /^(c[-_]compiler)\s*$/), made once per key.
+const keyPatterns = new Map<string, RegExp>();
+function keyPattern(key: string): RegExp {
+  let re = keyPatterns.get(key);
+  if (!re) {
+    re = new RegExp(`^(${key.split('_').map(escapeRe).join('[-_]')})\\s*$`);
+    if (keyPatterns.size >= 10000) keyPatterns.clear();
+    keyPatterns.set(key, re);
+  }
+  return re;
+}
+
 /** conda-build's insert_variant_versions for one section (build and host). */
 export function pinVariantRequirements(reqs: string[], variant: Record<string, string>): string[] {
   const out = [...reqs];
   for (const [key, value] of Object.entries(variant)) {
     if (typeof value !== 'string' || !value) continue;
-    const re = new RegExp(`^(${key.split('_').map(escapeRe).join('[-_]')})\\s*$`);
+    const re = keyPattern(key);
     for (let i = 0; i < out.length; i++) {
       const m = out[i].match(re);
       if (m) out[i] = ensureValidSpec(`${m[1]} ${value}`);
@@ -107,6 +120,19 @@ export function pythonJsonDumps(obj: Record<string, string>): string {
   return `{${Object.keys(obj).sort().map((k) => `${str(k)}: ${str(obj[k])}`).join(', ')}}`;
 }
 
+// `^(?:python|r_base|...)`, made once per list of excluded key prefixes.
+const excludePatterns = new Map<string, RegExp>();
+function excludePattern(excludes: string[]): RegExp {
+  const source = `^(?:${excludes.map(escapeRe).join('|')})`;
+  let re = excludePatterns.get(source);
+  if (!re) {
+    re = new RegExp(source);
+    if (excludePatterns.size >= 1000) excludePatterns.clear();
+    excludePatterns.set(source, re);
+  }
+  return re;
+}
+
 /** The variant values that make up the hash (conda-build's get_hash_contents). */
 export function hashContents(out: { requirements: Requirements; noarch: Noarch }, ctx: FinalizeContext): Record<string, string> {
   const variant = ctx.variant;
@@ -130,7 +156,7 @@ export function hashContents(out: { requirements: Requirements; noarch: Noarch }
   }
   const excludes = ['python', 'r_base', 'perl', 'lua', ...(ctx.ignoreVersion ?? [])];
   if (used.has('numpy') && (ctx.numpyXX || ctx.numpyPinCompatibleXX)) excludes.push('numpy');
-  const exclude = new RegExp(`^(?:${excludes.map(escapeRe).join('|')})`);
+  const exclude = excludePattern(excludes);
   const deps = [...used].filter((k) => k in variant && (!exclude.test(k) || variant[k].includes(' ')));
   const contents: Record<string, string> = {};
   if (!(deps.length === 1 && deps[0] === 'target_platform')) for (const k of deps) contents[k] = variant[k];
@@ -218,10 +244,10 @@ export function finalizeOutput(raw: RawOutput, ctx: FinalizeContext): RenderedOu
     noarch: raw.noarch,
     requirements,
     test: { requires: [...raw.test.requires], imports: [...raw.test.imports], commands: [...raw.test.commands] },
-    runExports: structuredClone(raw.runExports),
+    runExports: clonePlain(raw.runExports),
     script: raw.script,
   };
   if (raw.license !== undefined) out.license = raw.license;
-  if (raw.ignoreRunExports) out.ignoreRunExports = structuredClone(raw.ignoreRunExports);
+  if (raw.ignoreRunExports) out.ignoreRunExports = clonePlain(raw.ignoreRunExports);
   return out;
 }

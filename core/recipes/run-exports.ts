@@ -23,41 +23,97 @@ function indexOutputs(recipes: RenderedRecipe[]): Map<string, RenderedOutput> {
   return byName;
 }
 
-/** specName, once per distinct spec text of a call (the same specs recur in every environment). */
-type Names = (spec: string) => string;
-
-function specNames(): Names {
-  const names = new Map<string, string>();
-  return (spec) => {
-    let name = names.get(spec);
-    if (name === undefined) names.set(spec, (name = specName(spec)));
-    return name;
-  };
-}
-
 /**
- * The exports of every package in the environment made from `specs` (transitively through run
- * requirements), breadth first. Run requirements are read as they are now: earlier outputs may
- * already have received their own exports.
+ * The packages of one target's index as small integers, with the names of their run requirements,
+ * for the environment walks: every output walks its build and host environments, so the walk is
+ * made of array reads. Run requirements are read as they are at the walk (earlier outputs may
+ * already have received their own exports): `added` mirrors every spec added to an indexed output.
  */
-function environmentExports(specs: string[], index: Map<string, RenderedOutput>, self: string, ignoreFrom: Set<string>, nameOf: Names): Exported[] {
-  const seen = new Set<string>();
-  const queue = specs.map(nameOf);
-  const out: Exported[] = [];
-  for (let i = 0; i < queue.length; i++) {
-    const name = queue[i];
-    if (seen.has(name) || name === self) continue;
-    seen.add(name);
-    const pkg = index.get(name);
-    if (!pkg) continue;
-    if (!ignoreFrom.has(name)) out.push(pkg.runExports);
-    for (const dep of pkg.requirements.run) queue.push(nameOf(dep));
+class Environments {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+  private readonly specIds = new Map<string, number>();
+  /** Per id: the indexed output of that name, and the ids of its run requirements (made on first use). */
+  private readonly pkgs: (RenderedOutput | undefined)[] = [];
+  private readonly runIds: (number[] | undefined)[] = [];
+  /** The ids whose run requirements are read from each array (to mirror what is added to it). */
+  private readonly readers = new Map<string[], number[]>();
+  private readonly seen: number[] = [];
+  private walk = 0;
+
+  constructor(private readonly index: Map<string, RenderedOutput>) {}
+
+  idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+      this.pkgs.push(this.index.get(name));
+      this.runIds.push(undefined);
+      this.seen.push(-1);
+    }
+    return id;
   }
-  return out;
+
+  specId(spec: string): number {
+    let id = this.specIds.get(spec);
+    if (id === undefined) this.specIds.set(spec, (id = this.idOf(specName(spec))));
+    return id;
+  }
+
+  nameOfSpec(spec: string): string {
+    return this.names[this.specId(spec)];
+  }
+
+  private runOf(id: number, pkg: RenderedOutput): number[] {
+    let run = this.runIds[id];
+    if (!run) {
+      const specs = pkg.requirements.run;
+      this.runIds[id] = run = specs.map((dep) => this.specId(dep));
+      const readers = this.readers.get(specs);
+      if (readers) readers.push(id);
+      else this.readers.set(specs, [id]);
+    }
+    return run;
+  }
+
+  /** `spec` was added to the run requirements array `specs`. */
+  added(specs: string[], spec: string): void {
+    for (const id of this.readers.get(specs) ?? []) this.runIds[id]!.push(this.specId(spec));
+  }
+
+  /** The exports of every package in the environment made from `specs` (transitively through run requirements), breadth first. */
+  exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): Exported[] {
+    const walk = this.walk++;
+    const selfId = this.idOf(self);
+    const queue = specs.map((spec) => this.specId(spec));
+    const out: Exported[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const id = queue[i];
+      if (this.seen[id] === walk || id === selfId) continue;
+      this.seen[id] = walk;
+      const pkg = this.pkgs[id];
+      if (!pkg) continue;
+      if (!ignoreFrom.size || !ignoreFrom.has(this.names[id])) out.push(pkg.runExports);
+      for (const dep of this.runOf(id, pkg)) queue.push(dep);
+    }
+    return out;
+  }
 }
 
-function addAll(target: string[], specs: string[], ignore: Set<string>, nameOf: Names): void {
-  for (const spec of specs) if (!ignore.has(nameOf(spec)) && !target.includes(spec)) target.push(spec);
+const NONE: ReadonlySet<string> = new Set();
+
+/** Add `specs` not yet in `target` (nor ignored). */
+function addAll(target: string[], specs: string[], ignore: ReadonlySet<string>, env: Environments): void {
+  if (!specs.length) return;
+  const present = new Set(target);
+  for (const spec of specs) {
+    if ((ignore.size && ignore.has(env.nameOfSpec(spec))) || present.has(spec)) continue;
+    target.push(spec);
+    present.add(spec);
+    env.added(target, spec);
+  }
 }
 
 /**
@@ -72,18 +128,17 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
     if (!group) byTarget.set(key, (group = []));
     group.push(r);
   }
-  const nameOf = specNames();
   for (const group of byTarget.values()) {
-    const index = indexOutputs(group);
+    const env = new Environments(indexOutputs(group));
     for (const r of group)
       for (const v of r.variants)
         for (const o of v.outputs) {
-          const ignore = new Set(o.ignoreRunExports?.names ?? []);
-          const ignoreFrom = new Set(o.ignoreRunExports?.from ?? []);
+          const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
+          const ignoreFrom = o.ignoreRunExports ? new Set(o.ignoreRunExports.from) : NONE;
           const req = o.requirements;
           const hasHost = req.host.length > 0;
-          const fromBuild = environmentExports(req.build, index, o.name, ignoreFrom, nameOf);
-          const fromHost = hasHost ? environmentExports(req.host, index, o.name, ignoreFrom, nameOf) : [];
+          const fromBuild = env.exports(req.build, o.name, ignoreFrom);
+          const fromHost = hasHost ? env.exports(req.host, o.name, ignoreFrom) : [];
           const run: string[] = [];
           const constrained: string[] = [];
           if (o.noarch) {
@@ -92,7 +147,7 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
             for (const e of fromBuild) {
               run.push(...e.strong);
               constrained.push(...(e.strong_constrains ?? []));
-              if (hasHost) addAll(req.host, e.strong, ignore, nameOf);
+              if (hasHost) addAll(req.host, e.strong, ignore, env);
               else {
                 run.push(...e.weak);
                 constrained.push(...(e.weak_constrains ?? []));
@@ -103,8 +158,8 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
               constrained.push(...(e.strong_constrains ?? []), ...(e.weak_constrains ?? []));
             }
           }
-          addAll(req.run, run, ignore, nameOf);
-          addAll(req.run_constrained, constrained, ignore, nameOf);
+          addAll(req.run, run, ignore, env);
+          addAll(req.run_constrained, constrained, ignore, env);
         }
   }
 }

@@ -94,42 +94,89 @@ export async function loadVariantConfig(
     }
     texts.push({ file, text });
   }
-  const key = JSON.stringify([target.subdir, target.python, texts]);
+  const key = JSON.stringify([target.subdir, target.python, texts.map((t) => t.file)]);
   let hit = configCache.get(key);
-  if (!hit) {
+  if (!hit || hit.texts.some((t, i) => t !== texts[i].text)) {
     const found: (SelectorWarning & { file: string })[] = [];
     try {
-      hit = { config: stackVariantFiles(parseVariantFiles(texts, target, found), found), warnings: found };
+      hit = { texts: texts.map((t) => t.text), config: stackVariantFiles(parseVariantFiles(texts, target, found), found), warnings: found };
     } catch (err) {
       warnings?.push(...found);
       throw err;
     }
+    configCache.delete(key);
     if (configCache.size >= CONFIG_CACHE_SIZE) configCache.delete(configCache.keys().next().value!);
     configCache.set(key, hit);
   }
   if (warnings) for (const w of hit.warnings) warnings.push({ ...w });
-  return structuredClone(hit.config);
+  return clonePlain(hit.config);
 }
 
 const CONFIG_CACHE_SIZE = 256;
-const configCache = new Map<string, { config: VariantConfig; warnings: (SelectorWarning & { file: string })[] }>();
+/** Per target and list of files: their texts when stacked, the config and its warnings. */
+const configCache = new Map<string, { texts: string[]; config: VariantConfig; warnings: (SelectorWarning & { file: string })[] }>();
+
+class NotPlain extends Error {}
+
+function clonePlainValue(v: unknown, depth: number): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  // Deeper than any config: maybe a cycle made with YAML aliases, which structuredClone keeps.
+  if (depth > 100) throw new NotPlain();
+  if (Array.isArray(v)) return v.map((x) => clonePlainValue(x, depth + 1));
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw new NotPlain();
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    const x = clonePlainValue((v as Record<string, unknown>)[key], depth + 1);
+    if (key === '__proto__') Object.defineProperty(out, key, { value: x, writable: true, enumerable: true, configurable: true });
+    else out[key] = x;
+  }
+  return out;
+}
+
+/** structuredClone of plain data (strings, numbers, booleans, null, lists, mappings), made faster by hand. */
+export function clonePlain<T>(value: T): T {
+  try {
+    return clonePlainValue(value, 0) as T;
+  } catch (err) {
+    if (err instanceof NotPlain) return structuredClone(value);
+    throw err;
+  }
+}
 
 /** Selectors applied and YAML parsed, file by file (bad YAML throws RecipeYamlError with file:line). */
 function parseVariantFiles(texts: { file: string; text: string }[], target: Target, warnings: (SelectorWarning & { file: string })[]): ParsedFile[] {
-  const ns = selectorNamespace(target, {});
   const parsed: ParsedFile[] = [];
   for (const { file, text } of texts) {
-    const selectorWarnings: SelectorWarning[] = [];
-    // Keep line numbers so YAML errors point at the file's own lines.
-    const selected = applySelectors(text, ns, selectorWarnings, { keepLineNumbers: true });
-    for (const w of selectorWarnings) warnings.push({ ...w, file });
-    const data = parseRecipeYaml(selected, file);
+    // The aggregate's file is stacked with each recipe-local one: parsed once per target and text.
+    const key = JSON.stringify([target.subdir, target.python, file, text]);
+    let hit = fileCache.get(key);
+    if (!hit) {
+      const selectorWarnings: SelectorWarning[] = [];
+      // Keep line numbers so YAML errors point at the file's own lines.
+      const selected = applySelectors(text, selectorNamespace(target, {}), selectorWarnings, { keepLineNumbers: true });
+      let data: unknown;
+      try {
+        data = parseRecipeYaml(selected, file);
+      } catch (err) {
+        for (const w of selectorWarnings) warnings.push({ ...w, file });
+        throw err;
+      }
+      hit = { data, selectorWarnings };
+      if (fileCache.size >= CONFIG_CACHE_SIZE) fileCache.delete(fileCache.keys().next().value!);
+      fileCache.set(key, hit);
+    }
+    for (const w of hit.selectorWarnings) warnings.push({ ...w, file });
+    // Never changed: stacking copies what it takes, and configs leave the cache as clones.
+    const data = hit.data;
     if (data === null) continue;
     if (!isMapping(data)) throw new VariantConfigError(file, 'expected a mapping of variant keys at the top level');
     parsed.push({ file, text, data });
   }
   return parsed;
 }
+
+const fileCache = new Map<string, { data: unknown; selectorWarnings: SelectorWarning[] }>();
 
 /** conda-build's combine_specs over the parsed files. */
 function stackVariantFiles(parsed: ParsedFile[], warnings: (SelectorWarning & { file: string })[]): VariantConfig {
@@ -253,6 +300,35 @@ const PYTHON_REQUIREMENT = /^\s*-\s+(?:(?:then|else):\s+)?["']?python(?:$|[\s<>=
 
 const normal = (key: string) => key.replace(/-/g, '_');
 
+/** The names one line contributes: its selector's, a v1 `if:` condition's, a bare requirement. */
+function lineNames(line: string, names: Set<string>): void {
+  const sel = splitLineSelector(line);
+  if (sel) selectorNames(sel.expr, names);
+  const content = sel ? sel.content : line.replace(/\s+#.*$/, '');
+  const ifm = V1_IF.exec(content);
+  if (ifm) selectorNames(ifm[1].replace(/^(['"])(.*)\1$/, '$2').replace(/^\$\{\{(.*)\}\}$/, '$1'), names);
+  const req = REQUIREMENT.exec(content) ?? V1_BRANCH.exec(content);
+  if (req) names.add(req[1]);
+}
+
+// The same Jinja blocks and lines recur in every recipe of an aggregate: their names, in order of
+// first appearance (adding them in that order gives the same set as scanning again), are kept.
+const NAME_CACHE_SIZE = 20000;
+const blockNameCache = new Map<string, string[]>();
+const lineNameCache = new Map<string, string[]>();
+
+function cached(cache: Map<string, string[]>, text: string, scan: (text: string, out: Set<string>) => void): string[] {
+  let names = cache.get(text);
+  if (!names) {
+    const found = new Set<string>();
+    scan(text, found);
+    names = [...found];
+    if (cache.size >= NAME_CACHE_SIZE) cache.clear();
+    cache.set(text, names);
+  }
+  return names;
+}
+
 /**
  * The variant keys a recipe text uses, as conda-build decides which keys to multiply
  * (find_used_variables). Counted, when the name is a key of the config:
@@ -269,16 +345,8 @@ const normal = (key: string) => key.replace(/-/g, '_');
  */
 export function usedVariantKeys(recipeText: string, config: VariantConfig, scripts: string[] = []): Set<string> {
   const names = new Set<string>();
-  for (const m of recipeText.matchAll(JINJA_BLOCK)) jinjaNames(m[1] ?? m[2] ?? '', names);
-  for (const line of recipeText.split(/\r?\n/)) {
-    const sel = splitLineSelector(line);
-    if (sel) selectorNames(sel.expr, names);
-    const content = sel ? sel.content : line.replace(/\s+#.*$/, '');
-    const ifm = V1_IF.exec(content);
-    if (ifm) selectorNames(ifm[1].replace(/^(['"])(.*)\1$/, '$2').replace(/^\$\{\{(.*)\}\}$/, '$1'), names);
-    const req = REQUIREMENT.exec(content) ?? V1_BRANCH.exec(content);
-    if (req) names.add(req[1]);
-  }
+  for (const m of recipeText.matchAll(JINJA_BLOCK)) for (const name of cached(blockNameCache, m[1] ?? m[2] ?? '', jinjaNames)) names.add(name);
+  for (const line of recipeText.split(/\r?\n/)) for (const name of cached(lineNameCache, line, lineNames)) names.add(name);
   for (const script of scripts) {
     for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|%([A-Za-z_][A-Za-z0-9_]*)%/g)) names.add(m[1] ?? m[2]);
   }

@@ -16,6 +16,12 @@ export class RecipeYamlError extends Error {
 
 /** Parse recipe YAML; numeric scalars become their source text. Throws RecipeYamlError. */
 export function parseRecipeYaml(text: string, file: string): unknown {
+  const fast = parseSimpleYaml(text);
+  return fast !== UNSUPPORTED ? fast : parseFullYaml(text, file);
+}
+
+/** The `yaml` library's reading (every YAML feature, errors with line and column). */
+export function parseFullYaml(text: string, file: string): unknown {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, lineCounter });
   if (doc.errors.length) {
@@ -34,3 +40,161 @@ export function parseRecipeYaml(text: string, file: string): unknown {
 }
 
 
+
+// ---------------------------------------------------------------- the common subset, fast
+
+/** What parseSimpleYaml answers for a text outside the subset it reads. */
+export const UNSUPPORTED: unique symbol = Symbol('unsupported YAML');
+
+// Anything outside the subset: tabs, CR, control characters, BOM, NEL and the Unicode line
+// separators; a line starting a directive or a document marker.
+const OUTSIDE = /[\t\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufeff\u2028\u2029]|^(?:%|---|\.\.\.)/m;
+// `key:` or `key: rest`: a plain key of word characters, dots and dashes, not starting with a digit.
+const MAP_LINE = /^([A-Za-z_][\w.-]*):(?: +(.*))?$/;
+// Keys the core schema reads as something else than a string, and the key objects treat specially.
+const SPECIAL_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|__proto__)$/;
+const NULL = /^(?:~|[Nn]ull|NULL)$/;
+const TRUE = /^(?:[Tt]rue|TRUE)$/;
+const FALSE = /^(?:[Ff]alse|FALSE)$/;
+// Characters a plain scalar may not start with here (indicators, or plain only in some positions).
+const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`]/;
+
+interface Line {
+  indent: number;
+  /** The line without its indentation, right-trimmed. */
+  content: string;
+}
+
+class Unsupported extends Error {}
+const unsupported = (): never => {
+  throw new Unsupported();
+};
+
+/**
+ * The YAML that recipes, rendered recipes and variant configs almost always are, read without the
+ * `yaml` library's document model: block mappings with plain keys, block sequences (also `- key:`
+ * compact mappings), one-line plain and quoted scalars, comments. Scalars resolve as the core
+ * schema does, numbers keeping their text (as parseFullYaml): null, booleans, else the text.
+ * Anything else, including anything the library would report as an error, is UNSUPPORTED, so the
+ * caller falls back to the library: for every text this reads, the result equals parseFullYaml's.
+ */
+export function parseSimpleYaml(text: string): unknown {
+  if (OUTSIDE.test(text)) return UNSUPPORTED;
+  const lines: Line[] = [];
+  for (const raw of text.split('\n')) {
+    const content = raw.trim();
+    if (!content || content[0] === '#') continue;
+    lines.push({ indent: raw.length - raw.trimStart().length, content });
+  }
+  if (!lines.length) return null;
+  try {
+    const reader = new SimpleReader(lines);
+    const value = reader.node(0);
+    if (reader.at < lines.length) return UNSUPPORTED;
+    return value;
+  } catch (err) {
+    if (err instanceof Unsupported) return UNSUPPORTED;
+    throw err;
+  }
+}
+
+const isSeqItem = (content: string) => content === '-' || content.startsWith('- ');
+
+class SimpleReader {
+  at = 0;
+  constructor(private readonly lines: Line[]) {}
+
+  /** The block node starting at the current line (a mapping or a sequence). */
+  node(minIndent: number): unknown {
+    const line = this.lines[this.at];
+    if (line.indent < minIndent) unsupported();
+    if (isSeqItem(line.content)) return this.sequence(line.indent);
+    if (MAP_LINE.test(line.content)) return this.mapping(line.indent);
+    return unsupported();
+  }
+
+  /** The value of a key or item whose line holds nothing more: a nested block, or null. */
+  private nested(indent: number, sequenceAtSameIndent: boolean): unknown {
+    const next = this.lines[this.at];
+    if (!next) return null;
+    if (next.indent > indent) return this.node(indent + 1);
+    if (sequenceAtSameIndent && next.indent === indent && isSeqItem(next.content)) return this.sequence(indent);
+    return null;
+  }
+
+  /** A scalar written on the current line; the next line must not continue it. */
+  private inline(rest: string, indent: number): unknown {
+    this.at++;
+    const next = this.lines[this.at];
+    if (next && next.indent > indent) unsupported();
+    return scalar(rest);
+  }
+
+  private sequence(indent: number): unknown[] {
+    const out: unknown[] = [];
+    for (let line = this.lines[this.at]; line && line.indent === indent && isSeqItem(line.content); line = this.lines[this.at]) {
+      const rest = line.content.slice(1).trimStart();
+      if (!rest || rest[0] === '#') {
+        this.at++;
+        out.push(this.nested(indent, false));
+      } else if (isSeqItem(rest) || MAP_LINE.test(rest)) {
+        // `- key: value` / `- - x`: a block node whose first line starts after the dash.
+        const column = indent + line.content.length - rest.length;
+        this.lines[this.at] = { indent: column, content: rest };
+        out.push(this.node(column));
+      } else out.push(this.inline(rest, indent));
+    }
+    return out;
+  }
+
+  private mapping(indent: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (let line = this.lines[this.at]; line && line.indent === indent; line = this.lines[this.at]) {
+      const m = MAP_LINE.exec(line.content);
+      if (!m || SPECIAL_KEY.test(m[1]) || m[1].length > 1000) return unsupported();
+      const rest = m[2] ?? '';
+      let value: unknown;
+      if (!rest || rest[0] === '#') {
+        this.at++;
+        value = this.nested(indent, true);
+      } else value = this.inline(rest, indent);
+      out[m[1]] = value;
+    }
+    return out;
+  }
+}
+
+/** A one-line scalar (with its comment, if any) as the core schema resolves it, numbers as text. */
+function scalar(rest: string): unknown {
+  const q = rest[0];
+  if (q === '"' || q === "'") {
+    let value = '';
+    let i = 1;
+    for (;;) {
+      const c = rest[i];
+      if (c === undefined) return unsupported(); // not closed on this line
+      if (q === '"' && c === '\\') return unsupported(); // escapes: left to the library
+      if (c === q) {
+        if (q === "'" && rest[i + 1] === "'") {
+          value += "'";
+          i += 2;
+          continue;
+        }
+        break;
+      }
+      value += c;
+      i++;
+    }
+    const after = rest.slice(i + 1);
+    if (after && !/^ +#/.test(after)) unsupported();
+    return value;
+  }
+  if (INDICATOR.test(rest)) return unsupported();
+  const hash = rest.indexOf(' #');
+  const text = (hash < 0 ? rest : rest.slice(0, hash)).trimEnd();
+  if (text.includes(': ') || text.endsWith(':')) return unsupported();
+  if (NULL.test(text)) return null;
+  if (TRUE.test(text)) return true;
+  if (FALSE.test(text)) return false;
+  return text;
+}

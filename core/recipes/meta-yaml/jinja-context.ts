@@ -136,8 +136,12 @@ function buildVars(target: Target, variant: Record<string, string>, input: Jinja
   return v;
 }
 
-/** Build the Jinja globals for one render pass. Functions never throw (see JinjaCompat.guard). */
-export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat): Record<string, unknown> {
+/**
+ * Build the Jinja globals for one render pass. Functions never throw (see JinjaCompat.guard).
+ * Only the entries whose name is `wanted` are made (a template reads few of them; the others cost
+ * time to make and to hand to minijinja): each has the value it has in the whole context.
+ */
+export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat, wanted: (name: string) => boolean = () => true): Record<string, unknown> {
   const { target, variant } = input;
   const platform = platformOf(target.subdir);
   const targetPlatform = variant.target_platform ?? target.subdir;
@@ -279,7 +283,7 @@ export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat)
   };
 
   const g = compat.guard.bind(compat);
-  const os = {
+  const makeOs = () => ({
     environ,
     sep: platform === 'win' ? '\\' : '/',
     name: platform === 'win' ? 'nt' : 'posix',
@@ -293,25 +297,37 @@ export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat)
       exists: g('os.path.exists', (p: unknown) => existsSync(String(p)), false),
       isfile: g('os.path.isfile', (p: unknown) => existsSync(String(p)), false),
     },
-  };
+  });
 
-  return {
-    ...Object.fromEntries(Object.entries(input.selectors).filter(([, x]) => typeof x !== 'function')),
-    ...variant,
-    ...ctxVars,
-    environ,
-    os,
-    compiler: g('compiler', compiler),
-    stdlib: g('stdlib', stdlib),
-    cdt: g('cdt', cdt),
-    ccache: g('ccache', () => 'ccache'),
-    pin_subpackage: g('pin_subpackage', pinSubpackage),
-    pin_compatible: g('pin_compatible', pinCompatible),
-    load_setup_py_data: g('load_setup_py_data', loadSetupPyData, {}),
-    load_setuptools: g('load_setuptools', loadSetupPyData, {}),
-    load_file_regex: g('load_file_regex', loadFileRegex, {}),
-    load_file_data: g('load_file_data', loadFileDataFn, {}),
-    load_str_data: g('load_str_data', loadStrData, {}),
-    resolved_packages: g('resolved_packages', () => [], []),
+  // The entries of {...selectors (not functions), ...variant, ...ctxVars, environ, os, compiler, ...}
+  // in that order (a later one replaces an earlier one of the same name), the wanted ones only.
+  const out: Record<string, unknown> = {};
+  const set = (key: string, value: unknown) => {
+    if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+    else out[key] = value;
   };
+  for (const key of Object.keys(input.selectors)) {
+    const x = input.selectors[key];
+    if (typeof x !== 'function' && wanted(key)) set(key, x);
+  }
+  for (const key of Object.keys(variant)) if (wanted(key)) set(key, variant[key]);
+  for (const key of Object.keys(ctxVars)) if (wanted(key)) set(key, ctxVars[key]);
+  const entries: [string, () => unknown][] = [
+    ['environ', () => environ],
+    ['os', makeOs],
+    ['compiler', () => g('compiler', compiler)],
+    ['stdlib', () => g('stdlib', stdlib)],
+    ['cdt', () => g('cdt', cdt)],
+    ['ccache', () => g('ccache', () => 'ccache')],
+    ['pin_subpackage', () => g('pin_subpackage', pinSubpackage)],
+    ['pin_compatible', () => g('pin_compatible', pinCompatible)],
+    ['load_setup_py_data', () => g('load_setup_py_data', loadSetupPyData, {})],
+    ['load_setuptools', () => g('load_setuptools', loadSetupPyData, {})],
+    ['load_file_regex', () => g('load_file_regex', loadFileRegex, {})],
+    ['load_file_data', () => g('load_file_data', loadFileDataFn, {})],
+    ['load_str_data', () => g('load_str_data', loadStrData, {})],
+    ['resolved_packages', () => g('resolved_packages', () => [], [])],
+  ];
+  for (const [key, make] of entries) if (wanted(key)) set(key, make());
+  return out;
 }

@@ -7,12 +7,13 @@
 // name, version, number, outputs and host pins that PKG_*, pin_subpackage and pin_compatible need.
 // Dropped selector lines become empty lines, so line numbers of Jinja and YAML errors stay those of
 // the file.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Environment } from 'minijinja-js';
 import { LineCounter, parseDocument } from 'yaml';
 import type { RecipeRef, RenderWarning, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../engine/types.ts';
 import { RecipeRenderError } from '../render-error.ts';
+import { pooledRender } from '../render-pool.ts';
 import { applySelectors, selectorNamespace } from '../selectors.ts';
 import { expandVariants, loadVariantConfig, usedVariantKeys, type VariantConfig } from '../variants.ts';
 import { parseRecipeYaml, RecipeYamlError } from '../yaml.ts';
@@ -86,22 +87,41 @@ function makeEnvironment(): Environment {
 
 /**
  * The context entries a template can read: minijinja-js converts the whole context to wasm values
- * on every render, which costs more than rendering a recipe. A name the template reads appears in
- * its text, so entries whose key is not a substring of it are left out; `debug()` shows the whole
- * context, so a template that mentions it gets everything.
+ * on every render, which costs more than rendering a recipe. A name the template reads is an
+ * identifier in its text: a name of word characters is wanted when it is one of the template's
+ * runs of word characters (an identifier next to a digit or a non-ASCII letter is no separate name,
+ * or a syntax error whatever the context holds), any other name when it is a substring of the text.
+ * `debug()` shows the whole context, so a template that mentions it gets everything.
  */
-function contextFor(template: string, ctx: Record<string, unknown>): Record<string, unknown> {
-  if (template.includes('debug')) return ctx;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(ctx)) if (template.includes(key)) out[key] = ctx[key];
-  return out;
+function contextFilter(template: string): (name: string) => boolean {
+  if (template.includes('debug')) return () => true;
+  const words = new Set(template.match(/\w+/g));
+  const known = new Map<string, boolean>();
+  return (name) => {
+    let found = known.get(name);
+    if (found === undefined) known.set(name, (found = WORD.test(name) ? words.has(name) : template.includes(name)));
+    return found;
+  };
+}
+
+const WORD = /^\w+$/;
+
+// The context entries whose value depends on what the previous pass learnt (PKG_* also in environ
+// and os.environ; pin_* and load_* read the outputs, host versions and local source), plus those
+// that only warn in the final pass; `debug()` shows them all.
+const LEARNT_NAMES = ['PKG_', 'environ', 'pin_subpackage', 'pin_compatible', 'load_', 'debug'];
+const OS_NAME = /(?<![\p{L}\p{N}_])os(?![\p{L}\p{N}_])/u;
+
+/** Can the rendering of `template` change with what a pass learns (names it can read, as substrings)? */
+function readsLearnt(template: string): boolean {
+  return LEARNT_NAMES.some((name) => template.includes(name)) || OS_NAME.test(template);
 }
 
 function renderJinja(template: string, ctx: Record<string, unknown>, compat: JinjaCompat): string {
   const env = (sharedEnv ??= makeEnvironment());
   relay.active = compat;
   try {
-    return env.renderStr(template, contextFor(template, ctx));
+    return env.renderStr(template, ctx);
   } catch (err) {
     if (sharedEnv === env) sharedEnv = null;
     throw err;
@@ -159,13 +179,21 @@ function renderVariant(job: VariantJob): RenderedVariant {
   const ns = selectorNamespace(target, full, { environ: job.options.env });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
   const template = rewriteTemplate(selected);
+  const wanted = contextFilter(template);
   const win = platformOf(target.subdir) === 'win';
   const extra = job.config.extra ?? {};
   const pinRunAsBuild = (extra.pin_run_as_build ?? {}) as Record<string, PinConfig>;
   const listKey = (k: string) => (job.config.values[k] ?? (Array.isArray(extra[k]) ? (extra[k] as string[]) : undefined)) as string[] | undefined;
 
-  const keysOf = (o: TopLevel['outputs'][number]) =>
-    outputKeys({ raw, selected, config: job.config, variant: full, recipeDir: recipe.dir, index: o.index, script: o.index === null ? null : o.raw.script, win });
+  // The same output's keys are asked for in every pass and when finalising: computed once per variant.
+  const outputKeyMemo = new Map<string, ReturnType<typeof outputKeys>>();
+  const keysOf = (o: TopLevel['outputs'][number]) => {
+    const script = o.index === null ? null : o.raw.script;
+    const key = JSON.stringify([o.index, script]);
+    let keys = outputKeyMemo.get(key);
+    if (!keys) outputKeyMemo.set(key, (keys = outputKeys({ raw, selected, config: job.config, variant: full, recipeDir: recipe.dir, index: o.index, script, win })));
+    return keys;
+  };
   const finalizeCtx = (o: TopLevel['outputs'][number]) => {
     const k = keysOf(o);
     const list = (v: unknown) => (Array.isArray(v) ? v.map(String) : v ? [String(v)] : []);
@@ -224,6 +252,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
         env: job.options.env,
       },
       compat,
+      wanted,
     );
     let text: string;
     try {
@@ -280,6 +309,9 @@ function renderVariant(job: VariantJob): RenderedVariant {
   for (let i = 0; ; i++) {
     result = pass(prev);
     if (!result.top || (prev && learnt(prev) === learnt(result.top)) || i === MAX_PASSES - 1) break;
+    // A template that reads nothing a pass learns renders the same text again: the next pass
+    // would give this result, with which the loop above stops.
+    if (!readsLearnt(template)) break;
     prev = result.top;
   }
   for (const [line, message] of result.warnings) job.warn(line, message);
@@ -312,11 +344,21 @@ function renderVariant(job: VariantJob): RenderedVariant {
   };
 }
 
-/** Render one meta.yaml recipe for a target: every variant, with warnings. Throws RecipeRenderError. */
+/**
+ * Render one meta.yaml recipe for a target: every variant, with warnings. Throws RecipeRenderError.
+ * In a process that renders many, on a worker thread of the render pool (same result).
+ */
 export async function renderMetaYaml(recipe: RecipeRef, target: Target, options: RenderMetaYamlOptions = {}): Promise<RenderedRecipe> {
+  const job = { format: 'meta.yaml' as const, recipe, target, options: () => ({ ...options }) };
+  return pooledRender(job, () => renderMetaYamlHere(recipe, target, options));
+}
+
+/** renderMetaYaml on this thread. */
+export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, options: RenderMetaYamlOptions = {}): Promise<RenderedRecipe> {
   let raw: string;
   try {
-    raw = await readFile(recipe.file, 'utf8');
+    // Read synchronously: a small file, and a promise-based read costs more than the render's YAML.
+    raw = readFileSync(recipe.file, 'utf8');
   } catch (err) {
     throw new RecipeRenderError(recipe.feedstock, recipe.file, undefined, `cannot read recipe: ${(err as Error).message}`, { cause: err });
   }

@@ -39,12 +39,24 @@ export function selectorKeys(raw: string, keys: Iterable<string>): Set<string> {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+// The patterns of a key in a batch file and in a shell script, made once per key (no `g` flag: no state).
+const scriptPatterns = new Map<string, [RegExp, RegExp]>();
+function scriptPattern(key: string, bat: boolean): RegExp {
+  let res = scriptPatterns.get(key);
+  if (!res) {
+    res = [new RegExp(`%${escapeRe(key)}%`, 'i'), new RegExp(`\\$\\{?\\s*${escapeRe(key)}\\s*(?:[\\s|}]|$)`, 'm')];
+    if (scriptPatterns.size >= 10000) scriptPatterns.clear();
+    scriptPatterns.set(key, res);
+  }
+  return res[bat ? 0 : 1];
+}
+
 /** Variant keys a build script reads (`$key`, `${key}` in shell; `%key%` in batch files). */
 export function scriptKeys(file: string, keys: Iterable<string>): Set<string> {
   if (!existsSync(file)) return new Set();
   const text = readFileSync(file, 'utf8');
   const bat = /\.bat$/i.test(file);
-  return new Set([...keys].filter((k) => (bat ? new RegExp(`%${escapeRe(k)}%`, 'i') : new RegExp(`\\$\\{?\\s*${escapeRe(k)}\\s*(?:[\\s|}]|$)`, 'm')).test(text)));
+  return new Set([...keys].filter((k) => scriptPattern(k, bat).test(text)));
 }
 
 export interface OutputKeys {

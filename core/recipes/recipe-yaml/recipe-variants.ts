@@ -1,7 +1,7 @@
 // The variant config of a recipe.yaml: the stacked conda_build_config.yaml files of the RecipeRef,
 // then rattler-build's recipe-local `variants.yaml` (its VARIANTS_CONFIG_FILE), which is pure YAML
 // with `if:/then:/else:` selectors instead of `# [sel]` comments. A later file replaces a key.
-import { access, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecipeRef, Target } from '../../engine/types.ts';
 import { loadVariantConfig, type VariantConfig } from '../variants.ts';
@@ -13,8 +13,6 @@ import { platformVariables } from './platform.ts';
 import { SourceLines, withPath, type YamlPath } from './source-lines.ts';
 
 export const RECIPE_VARIANTS_FILE = 'variants.yaml';
-
-const exists = (p: string) => access(p).then(() => true, () => false);
 
 export interface RecipeVariantWarning {
   file: string;
@@ -28,8 +26,8 @@ export async function loadRecipeVariantConfig(recipe: RecipeRef, target: Target,
   const base = await loadVariantConfig(recipe.variantFiles, target, selectorWarnings);
   warnings.push(...selectorWarnings);
   const local = join(recipe.dir, RECIPE_VARIANTS_FILE);
-  if (recipe.variantFiles.includes(local) || !(await exists(local))) return base;
-  const text = await readFile(local, 'utf8');
+  if (recipe.variantFiles.includes(local) || !existsSync(local)) return base;
+  const text = readFileSync(local, 'utf8');
   return stackVariantConfig(base, readVariantsYaml(text, local, recipe.feedstock, target, jinja, warnings));
 }
 

@@ -1,7 +1,7 @@
 // Render a recipe.yaml (v1, rattler-build format) for one target: pure YAML first, then per variant
 // the `context:` chain, `${{ }}` / `if:` evaluation, outputs (single, multi, staging + inherit), build
 // strings, and pins resolved against the sibling outputs. One RenderedVariant per variant.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type {
   Noarch,
   RecipeRef,
@@ -17,6 +17,7 @@ import { MatchSpecError, parseMatchSpec } from '../../conda/match-spec.ts';
 import { expandVariants, usedVariantKeys } from '../variants.ts';
 import { parseRecipeYaml } from '../yaml.ts';
 import { RecipeRenderError } from '../render-error.ts';
+import { pooledRender } from '../render-pool.ts';
 import { evaluateCondition, evaluateList, evaluateNode, evaluateString, isPlainObject, selectItems, type EvalScope, type Located } from './evaluate.ts';
 import { buildPrefix, specName, variantHash } from './build-string.ts';
 import { pinVariantRequirements } from '../finalize-output.ts';
@@ -57,7 +58,15 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v 
 
 /** Render `recipe` (format recipe.yaml) for `target`. Throws RecipeYamlError (bad YAML) or RecipeRenderError, with file and line. */
 export async function renderRecipeYaml(recipe: RecipeRef, target: Target, options: RenderRecipeYamlOptions = {}): Promise<RenderedRecipe> {
-  const text = await readFile(recipe.file, 'utf8');
+  // In a process that renders many, on a worker thread of the render pool (same result; the
+  // environment env.get() reads is sent along).
+  const job = { format: 'recipe.yaml' as const, recipe, target, options: () => ({ ...options, environ: { ...(options.environ ?? process.env) } }) };
+  return pooledRender(job, () => renderRecipeYamlHere(recipe, target, options));
+}
+
+/** renderRecipeYaml on this thread. */
+export async function renderRecipeYamlHere(recipe: RecipeRef, target: Target, options: RenderRecipeYamlOptions = {}): Promise<RenderedRecipe> {
+  const text = readFileSync(recipe.file, 'utf8');
   const raw = parseRecipeYaml(text, recipe.file);
   const lines = new SourceLines(text);
   const warnings: RenderWarning[] = [];

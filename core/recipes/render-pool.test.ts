@@ -1,0 +1,98 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../engine/types.ts';
+import { recipeFromPath } from './discover.ts';
+import { RecipeRenderError } from './render-error.ts';
+import { renderMetaYaml, renderMetaYamlHere } from './meta-yaml/render.ts';
+import { renderRecipeYaml, renderRecipeYamlHere } from './recipe-yaml/render.ts';
+import { expectRenders, RENDER_POOL_AFTER, renderPoolState } from './render-pool.ts';
+
+// One worker, started as a big plan starts it.
+process.env.REBUILD_RENDER_THREADS = '1';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const META = ['pyfoo-feedstock', 'libbar-feedstock', 'purepy-feedstock', 'blasdep-feedstock', 'winonly-feedstock'].map((f) => join(HERE, 'meta-yaml/fixtures/agg', f));
+const V1 = ['simple', 'multi', 'blas', 'cached', 'purepy'].map((f) => join(HERE, 'recipe-yaml/fixtures/agg', f));
+const TARGETS: Target[] = [
+  { subdir: 'linux-64' as Subdir, python: '3.13' },
+  { subdir: 'win-64' as Subdir, python: '3.12' },
+  { subdir: 'osx-arm64' as Subdir, python: '3.13' },
+];
+
+const render = (r: RecipeRef, t: Target) => (r.format === 'meta.yaml' ? renderMetaYaml(r, t) : renderRecipeYaml(r, t));
+const renderHere = (r: RecipeRef, t: Target) => (r.format === 'meta.yaml' ? renderMetaYamlHere(r, t) : renderRecipeYamlHere(r, t));
+
+async function outcome(p: Promise<RenderedRecipe>): Promise<RenderedRecipe | { error: string; name: string }> {
+  try {
+    return await p;
+  } catch (err) {
+    return { error: (err as Error).message, name: (err as Error).name };
+  }
+}
+
+const pool = suite('render pool');
+
+pool('renders on a worker what this thread renders :: same results, same errors, caller objects kept', async () => {
+  const recipes = await Promise.all([...META, ...V1].map((p) => recipeFromPath(p)));
+  expectRenders(RENDER_POOL_AFTER);
+  // Render until the worker is ready (renders are done here meanwhile).
+  const deadline = Date.now() + 60_000;
+  while (renderPoolState().ready === 0 && Date.now() < deadline) await outcome(render(recipes[0], TARGETS[0]));
+  assert.ok(renderPoolState().ready >= 1, 'the worker became ready');
+  const before = renderPoolState().sent;
+  for (const t of TARGETS) {
+    const pooled = await Promise.all(recipes.map((r) => outcome(render(r, t))));
+    for (const [i, r] of recipes.entries()) {
+      const local = await outcome(renderHere(r, t));
+      assert.equal(pooled[i], local, `${r.feedstock} for ${t.subdir}`);
+      if ('recipe' in pooled[i]) {
+        assert.is((pooled[i] as RenderedRecipe).recipe, r);
+        assert.is((pooled[i] as RenderedRecipe).target, t);
+      }
+    }
+  }
+  assert.ok(renderPoolState().sent > before, 'renders went to the worker');
+});
+
+pool('a render that fails in the worker throws the local error', async () => {
+  const bad = await recipeFromPath(join(HERE, 'meta-yaml/fixtures/errors/bad-jinja'));
+  try {
+    await renderMetaYaml(bad, TARGETS[0]);
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RecipeRenderError);
+  }
+});
+
+pool('a process whose renders went to the pool ends by itself :: idle workers keep nothing alive', () => {
+  const script = `
+    const { expectRenders, renderPoolState, RENDER_POOL_AFTER } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'render-pool.ts')).href)});
+    const { recipeFromPath } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'discover.ts')).href)});
+    const { renderMetaYaml } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'meta-yaml/render.ts')).href)});
+    const recipe = await recipeFromPath(${JSON.stringify(META[0])});
+    expectRenders(RENDER_POOL_AFTER);
+    const target = { subdir: 'linux-64', python: '3.13' };
+    if (process.env.SEND === '1') while (renderPoolState().sent === 0) await renderMetaYaml(recipe, target);
+    else {
+      // The pool started and its worker ready, but nothing sent to it.
+      await renderMetaYaml(recipe, target);
+      while (renderPoolState().ready === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    console.log('started', renderPoolState().started, 'sent', renderPoolState().sent);
+  `;
+  for (const send of ['0', '1']) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, REBUILD_RENDER_THREADS: '1', SEND: send },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.is(child.signal, null, `ended by itself, not stopped at the time limit (renders sent: ${send})`);
+    assert.is(child.status, 0, child.stderr);
+    assert.match(child.stdout, send === '1' ? /^started true sent [1-9]/ : /^started true sent 0/);
+  }
+});
+
+pool.run();

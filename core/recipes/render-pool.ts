@@ -1,0 +1,206 @@
+// Rendering on worker threads. A render is CPU-bound on one thread (Jinja in wasm, YAML, variant
+// logic), so planning thousands of recipes would use one core; the pool gives the built-in renderers
+// the machine's other cores: one worker per other core, this thread rendering too when every worker
+// has PER_WORKER renders. It starts when a process is about to render RENDER_POOL_AFTER recipes
+// (renderRecipes says how many with expectRenders; or after that many renders), so a plan of a few
+// hundred recipes or a test never starts it: loading a worker (tsx, the renderers, two wasm modules)
+// costs about what rendering a few hundred recipes does. Renders are done here until a worker is
+// ready. Every result is the one the local render would have made:
+//   - the worker runs the same renderer on the same inputs (recipe, target, options; recipe.yaml's
+//     default environ, the process environment, is sent along) and its result is a structured clone
+//     of plain data, with `recipe` and `target` set back to the caller's own objects;
+//   - a render that fails in a worker (or whose job or result cannot be sent) is rendered again
+//     locally, so the error thrown is the local renderer's own;
+//   - a worker that dies takes no render with it: its renders are done locally, and when no worker
+//     is left the pool is off for the rest of the process.
+// Results keep their order: the caller (renderRecipes) stores each by index. Idle workers do not
+// keep the process alive. REBUILD_RENDER_THREADS=0 turns the pool off; =N uses N workers.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+
+export interface RenderJob {
+  format: 'meta.yaml' | 'recipe.yaml';
+  recipe: RecipeRef;
+  target: Target;
+  /** The renderer's options, as plain data (made only when the job goes to a worker). */
+  options: () => Record<string, unknown>;
+}
+
+/** Renders asked for in this process before the pool is started. */
+export const RENDER_POOL_AFTER = 2000;
+/** Renders waiting for or running in one worker: enough to keep it busy while results travel. */
+const PER_WORKER = 3;
+
+type Reply = { id: number; ok: true; rendered: RenderedRecipe } | { id: number; ok: false } | { ready: true };
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  dead: boolean;
+  pending: Map<number, (rendered: RenderedRecipe | undefined) => void>;
+}
+
+class RenderPool {
+  private readonly slots: Slot[] = [];
+  private nextId = 0;
+
+  constructor(size: number) {
+    const bootstrap = workerBootstrap();
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(bootstrap));
+  }
+
+  /** Renders sent to a worker so far. */
+  sent = 0;
+
+  get alive(): boolean {
+    return this.slots.some((s) => !s.dead);
+  }
+
+  get ready(): number {
+    return this.slots.filter((s) => s.ready).length;
+  }
+
+  private spawn(code: string): Slot {
+    const worker = new Worker(code, { eval: true });
+    const slot: Slot = { worker, ready: false, dead: false, pending: new Map() };
+    worker.on('message', (m: Reply) => {
+      if ('ready' in m) {
+        slot.ready = true;
+        return;
+      }
+      const done = slot.pending.get(m.id);
+      if (!done) return;
+      slot.pending.delete(m.id);
+      if (!slot.pending.size) worker.unref();
+      done(m.ok ? m.rendered : undefined);
+    });
+    const die = () => {
+      if (slot.dead) return;
+      slot.dead = true;
+      slot.ready = false;
+      worker.unref();
+      for (const done of slot.pending.values()) done(undefined);
+      slot.pending.clear();
+    };
+    worker.on('error', die);
+    worker.on('exit', die);
+    worker.on('messageerror', die);
+    // After the listeners: adding the first 'message' listener refs the worker's port again.
+    worker.unref();
+    return slot;
+  }
+
+  /**
+   * Render in a worker; undefined when no worker is ready or every one has PER_WORKER renders
+   * (render locally: this thread is one of the renderers). The promise gives undefined when the
+   * worker could not.
+   */
+  render(job: RenderJob): Promise<RenderedRecipe | undefined> | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots) if (s.ready && s.pending.size < PER_WORKER && (!best || s.pending.size < best.pending.size)) best = s;
+    if (!best) return undefined;
+    const slot = best;
+    const id = this.nextId++;
+    this.sent++;
+    return new Promise((resolve) => {
+      if (!slot.pending.size) slot.worker.ref();
+      slot.pending.set(id, resolve);
+      try {
+        slot.worker.postMessage({ id, job: { format: job.format, recipe: job.recipe, target: job.target, options: job.options() } });
+      } catch {
+        slot.pending.delete(id);
+        if (!slot.pending.size) slot.worker.unref();
+        resolve(undefined);
+      }
+    });
+  }
+}
+
+/**
+ * The worker's code: register the tsx loader (loader hooks of this thread do not reach code a
+ * worker evaluates; registering again where they would is harmless), then load the worker module.
+ */
+function workerBootstrap(): string {
+  const module = new URL('./render-worker.ts', import.meta.url).href;
+  let tsx: string | null = null;
+  try {
+    tsx = import.meta.resolve('tsx/esm/api');
+  } catch {
+    tsx = null;
+  }
+  return `
+const tsx = ${JSON.stringify(tsx)};
+(tsx ? import(tsx).then((api) => api.register()) : Promise.resolve()).then(() => import(${JSON.stringify(module)}));
+`;
+}
+
+let requested = 0;
+let pool: RenderPool | null | undefined;
+
+function poolSize(): number {
+  const env = process.env.REBUILD_RENDER_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    return Number.isInteger(n) && n > 0 ? Math.min(n, 64) : 0;
+  }
+  // This thread renders too: one worker per other core.
+  return Math.min(availableParallelism() - 1, 8);
+}
+
+function startRenderPool(): void {
+  if (pool !== undefined) return;
+  const size = poolSize();
+  pool = size > 0 ? new RenderPool(size) : null;
+}
+
+let expected = 0;
+
+/**
+ * Say that `count` renders are about to be asked for (renderRecipes does): when enough are, the
+ * first one that reaches a built-in renderer starts the pool, so that its workers load while the
+ * first renders are done here.
+ */
+export function expectRenders(count: number): void {
+  expected = Math.max(expected, count);
+}
+
+/** What the pool is doing (for tests and diagnostics): started, workers ready, renders sent to workers. */
+export function renderPoolState(): { started: boolean; ready: number; sent: number } {
+  return { started: !!pool, ready: pool ? pool.ready : 0, sent: pool ? pool.sent : 0 };
+}
+
+/**
+ * Render `job` on a worker thread when the pool is running and a worker is ready; undefined means
+ * "render it here" (also what the promise gives when the worker could not render it).
+ */
+export function renderInPool(job: RenderJob): Promise<RenderedRecipe | undefined> | undefined {
+  if (pool === null) return undefined;
+  if (pool === undefined) {
+    if (Math.max(++requested, expected) < RENDER_POOL_AFTER) return undefined;
+    startRenderPool();
+    if (!pool) return undefined;
+  }
+  if (!pool.alive) {
+    pool = null;
+    return undefined;
+  }
+  const sent = pool.render(job);
+  if (!sent) return undefined;
+  return sent.then((rendered) => {
+    if (!rendered) return undefined;
+    rendered.recipe = job.recipe;
+    rendered.target = job.target;
+    return rendered;
+  });
+}
+
+/** Render through the pool when it takes the job, else (or when the worker could not) locally. */
+export async function pooledRender(job: RenderJob, local: () => Promise<RenderedRecipe>): Promise<RenderedRecipe> {
+  const sent = renderInPool(job);
+  if (sent) return (await sent) ?? local();
+  // Workers starting or all busy: a local render never waits for I/O, so let the event loop take
+  // their messages ("ready", results) first.
+  if (pool) await new Promise((resolve) => setImmediate(resolve));
+  return local();
+}
