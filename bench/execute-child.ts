@@ -1,9 +1,11 @@
 // Child process of the engine-overhead benchmark. Runs the real executor (executeRun: state
 // database, scheduler, every per-task hook) over a synthetic plan with a builder that does no work.
 // Prints one JSON line (and `progress` lines on stderr for the parent's time limit).
-// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex]
+// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex|channel]
 // `noindex` replaces the channel index written after each build by a no-op (to see its share).
-import { writeFileSync, mkdirSync } from 'node:fs';
+// `channel`: every build puts a real package file into the output channel (a hard link of one
+// tiny pre-made .conda under the task's own file name), so the channel index grows to n records.
+import { linkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config/resolve.ts';
 import { Engine } from '../core/engine/engine.ts';
@@ -11,10 +13,21 @@ import { executeRun } from '../core/engine/execute.ts';
 import type { Plugin } from '../core/engine/plugin.ts';
 import type { Artifact } from '../core/engine/types.ts';
 import { StateDb } from '../core/state/state-db.ts';
+import { writeCondaPackage } from '../core/conda/write-package.ts';
 import { syntheticPlan } from './synthetic-plan.ts';
 import { reportProgress } from './measure.ts';
 
 const [nArg, workDir, concurrencyArg, indexMode] = process.argv.slice(2);
+
+/** CPU time of the main thread alone (ms; Linux /proc, else null): the engine's serial part. */
+function mainThreadCpuMs(): number | null {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
 const n = Number(nArg);
 mkdirSync(workDir, { recursive: true });
 
@@ -22,19 +35,39 @@ mkdirSync(workDir, { recursive: true });
 // (execute.ts refuses an empty artifact list). The engine still fsyncs and hashes it per task.
 const artifactPath = join(workDir, 'noop-1.0-0.tar.bz2');
 writeFileSync(artifactPath, 'noop artifact\n');
+let template = '';
+if (indexMode === 'channel') {
+  mkdirSync(join(workDir, 'template-files'), { recursive: true });
+  writeFileSync(join(workDir, 'template-files', 'a.txt'), 'a\n');
+  const [made] = await writeCondaPackage({
+    prefix: join(workDir, 'template-files'), files: ['a.txt'], formats: ['conda'], zstdLevel: 1, outDir: join(workDir, 'template'),
+    info: { name: 'noop', version: '1.0', build: '0', buildNumber: 0, depends: [], subdir: 'linux-64', timestamp: 1_700_000_000_000 },
+  });
+  template = made.path;
+}
 const calls: Record<string, number> = {};
 const count = (hook: string) => (calls[hook] = (calls[hook] ?? 0) + 1);
 let published = 0;
 let first = performance.now();
+/** From executeRun's start to run.hooks.executionStart: lock, database, resume decisions, starting statuses. */
+let startedMs = 0;
 
 const noop: Plugin = {
   name: 'bench:noop',
   apply(engine) {
     engine.hooks.run.tap('bench:noop', (run) => {
+      run.hooks.executionStart.tap('bench:noop', () => void (startedMs = performance.now() - first));
       run.hooks.prepareTask.tap('bench:noop', (task) => (count('prepareTask'), task));
       run.hooks.taskStart.tap('bench:noop', () => void count('taskStart'));
       run.hooks.build.for('linux-64').tapPromise('bench:noop', async (task) => {
         count('build');
+        if (template) {
+          const filename = `${task.id}-1.0-0.conda`;
+          const path = join(task.outputChannel, 'linux-64', filename);
+          if (published === 0) mkdirSync(join(task.outputChannel, 'linux-64'), { recursive: true });
+          linkSync(template, path);
+          return { builder: 'bench:noop', artifacts: [{ path, filename, subdir: 'linux-64', name: task.id, version: '1.0', build: '0', sha256: '', size: 0 }] };
+        }
         const artifact: Artifact = {
           path: artifactPath, filename: `${task.id}-1.0-0.tar.bz2`, subdir: 'linux-64',
           name: task.id, version: '1.0', build: '0', sha256: '', size: 0,
@@ -70,10 +103,13 @@ const quiet = { notice: () => {}, ...(indexMode === 'noindex' ? { indexChannel: 
 
 first = performance.now();
 const c0 = process.cpuUsage();
+const m0 = mainThreadCpuMs();
 const built = await executeRun(engine.createRun(), [plan], quiet);
 const firstMs = performance.now() - first;
 const cpu = process.cpuUsage(c0);
 const firstCpuMs = (cpu.user + cpu.system) / 1000;
+const m1 = mainThreadCpuMs();
+const firstMainCpuMs = m0 !== null && m1 !== null ? m1 - m0 : null;
 
 const db = StateDb.open(workDir, { readonly: true });
 const tally = db.tally();
@@ -84,6 +120,8 @@ process.stdout.write(
     packages: n,
     firstMs,
     firstCpuMs,
+    firstMainCpuMs,
+    startMs: startedMs,
     firstExit: built.exitCode,
     firstCounts: built.summary.counts,
     calls,

@@ -1,6 +1,6 @@
 // Write a file so that readers see the old content or the new one, never a half-written file.
 import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A temp name next to `path` (same filesystem, so rename is atomic); dot-prefixed so indexers skip it. */
@@ -8,10 +8,21 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+/** `data` as a string, a buffer, or buffers written one after the other (no concatenated copy). */
+export async function writeFileAtomic(path: string, data: string | Buffer | readonly Buffer[]): Promise<void> {
   const tmp = tempPathFor(path);
   try {
-    await writeFile(tmp, data);
+    if (Array.isArray(data)) {
+      const fh = await open(tmp, 'w');
+      try {
+        // libuv writes every buffer (in IOV_MAX slices, retrying short writes).
+        await fh.writev(data as Buffer[]);
+      } finally {
+        await fh.close();
+      }
+    } else {
+      await writeFile(tmp, data as string | Buffer);
+    }
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });

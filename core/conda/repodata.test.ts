@@ -1,13 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleSolve } from '@conda-org/rattler';
 import { serveChannels } from './channel-server.ts';
-import { ChannelError, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
+import { ChannelError, ChannelIndexWriter, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
 import { writeCondaPackage, type PackageInfo } from './write-package.ts';
 
 async function channel() {
@@ -190,3 +190,101 @@ srv('serves nothing outside the dirs :: traversal, unknown index, unknown subdir
 });
 
 srv.run();
+
+const writer = suite('ChannelIndexWriter');
+
+/** Every repodata.json of a channel, as text. */
+function indexFiles(ch: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const subdir of readdirSync(ch).sort()) {
+    try {
+      out[subdir] = readFileSync(join(ch, subdir, 'repodata.json'), 'utf8');
+    } catch {
+      // not a subdir with an index
+    }
+  }
+  return out;
+}
+
+writer('incremental updates write what a full indexChannel writes, byte for byte :: add, replace, remove, noarch', async () => {
+  const c = await channel();
+  const fresh = join(c.root, 'fresh');
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const text = readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8');
+    // The text is JSON.stringify(..., null, 1) of the parsed document (records serialised once each).
+    assert.is(text, JSON.stringify(JSON.parse(text), null, 1) + '\n');
+    // A new package, a rebuilt one (same name, new content), a removed one, a file that is not a package.
+    const [added] = await c.pkg({ name: 'scipy', version: '1.14.0', build: 'py313h0_0', depends: ['numpy >=2'] });
+    rmSync(join(c.ch, 'linux-64', 'python-3.12.8-h0_0.tar.bz2'));
+    const [rebuilt] = await c.pkg({ name: 'python', version: '3.13.1', build: 'h0_0', license: 'changed', timestamp: 1_700_000_100_000 });
+    writeFileSync(join(c.ch, 'linux-64', '.scipy-1.14.0-py313h0_0.tar.bz2.tmp'), 'a temp file of a build in progress');
+    await w.update(['linux-64'], [added.path, rebuilt.path]);
+    await w.close();
+    const incremental = indexFiles(c.ch);
+    assert.equal(Object.keys(JSON.parse(incremental['linux-64']).packages), ['python-3.13.1-h0_0.tar.bz2', 'scipy-1.14.0-py313h0_0.tar.bz2']);
+    assert.is(JSON.parse(incremental['linux-64']).packages['python-3.13.1-h0_0.tar.bz2'].license, 'changed');
+    // A fresh full index of a copy of the same files (no cache) gives the same bytes.
+    mkdirSync(fresh);
+    for (const subdir of ['linux-64', 'noarch']) {
+      mkdirSync(join(fresh, subdir));
+      for (const name of readdirSync(join(c.ch, subdir))) {
+        if (!name.startsWith('.') && !name.endsWith('.json')) writeFileSync(join(fresh, subdir, name), readFileSync(join(c.ch, subdir, name)));
+      }
+    }
+    await indexChannel(fresh, ['linux-64']);
+    assert.equal(indexFiles(fresh), incremental);
+    // The record cache was written on close: a new writer reads nothing again and writes the same.
+    const cache = JSON.parse(readFileSync(join(c.ch, 'linux-64', '.rebuild-index-cache.json'), 'utf8'));
+    assert.equal(Object.keys(cache.entries), ['numpy-2.1.0-py313h0_0.conda', 'python-3.13.1-h0_0.tar.bz2', 'scipy-1.14.0-py313h0_0.tar.bz2']);
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('an update resolves only after a write covering it; concurrent updates share writes; nothing new, nothing written', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const before = w.stats.writes;
+    const st = statSync(join(c.ch, 'linux-64', 'repodata.json'));
+    await w.update(['linux-64']);
+    assert.is(w.stats.writes, before, 'an unchanged channel is not rewritten');
+    assert.is(statSync(join(c.ch, 'linux-64', 'repodata.json')).ino, st.ino);
+    // 12 packages finishing at once: each update, once resolved, finds its package in the index.
+    const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const batches = w.stats.batches;
+    await Promise.all(names.map(async (name, i) => {
+      const [a] = await c.pkg({ name, version: '1', build: `h${i}_0` });
+      await w.update(['linux-64'], [a.path]);
+      const rd = JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8'));
+      assert.ok(rd.packages[a.filename], `${a.filename} not in the index when its update resolved`);
+    }));
+    assert.ok(w.stats.batches - batches <= 12);
+    await w.close();
+    // An invalid subdir is refused without disturbing the writer.
+    await w.update(['../x']).then(() => assert.unreachable(), (err) => assert.instance(err, ChannelError));
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('updates queued while a write is in flight are coalesced into one next write', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const batches = w.stats.batches;
+    const added = await Promise.all(['a', 'b', 'c', 'd'].map((name) => c.pkg({ name, version: '1', build: '0' }).then(([x]) => x)));
+    // The first update starts a write at once; the other three arrive while it runs and share the next.
+    await Promise.all(added.map((a) => w.update(['linux-64'], [a.path])));
+    assert.is(w.stats.batches - batches, 2);
+    assert.equal(Object.keys(JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8')).packages).filter((n) => /^[a-d]-/.test(n)), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2', 'c-1-0.tar.bz2', 'd-1-0.tar.bz2']);
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer.run();

@@ -1,7 +1,7 @@
 // repodata.json records, reading channels (dir, file:// or http(s) URL), and writing a channel index
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Subdir } from '../engine/types.ts';
 import { writeFileAtomic } from './atomic-write.ts';
@@ -147,32 +147,288 @@ async function recordFor(path: string, subdir: string): Promise<PackageRecord> {
   return { ...record, md5, sha256, size };
 }
 
-function sortedObject<T>(obj: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]]));
+async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
 }
 
-async function indexSubdir(channel: string, subdir: string): Promise<void> {
-  const dir = join(channel, subdir);
-  await mkdir(dir, { recursive: true });
-  const cache = await readCache(dir);
-  const next: Record<string, CacheEntry> = {};
-  const repodata = emptyRepodata(subdir);
-  const names = (await readdir(dir)).filter((n) => isPackageFile(n) && !n.startsWith('.')).sort();
-  for (const name of names) {
-    const path = join(dir, name);
-    const st = await stat(path);
-    if (!st.isFile()) continue;
-    let entry = cache[name];
-    if (!entry || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs) {
-      entry = { size: st.size, mtimeMs: st.mtimeMs, record: await recordFor(path, subdir) };
-    }
-    next[name] = entry;
-    repodata[name.endsWith('.conda') ? 'packages.conda' : 'packages'][name] = entry.record;
+function validSubdir(subdir: string): void {
+  if (!subdir || subdir.includes('/') || subdir.startsWith('.')) throw new ChannelError(`invalid subdir '${subdir}'`);
+}
+
+/** A package file of an indexed subdir: the cache key (size, mtime) and its record. */
+interface IndexedFile extends CacheEntry {
+  /** The record's lines in repodata.json (`  "<name>": {...}`, indented for its depth), made once. */
+  bytes?: Buffer;
+}
+
+/** What a writer knows of one subdir: every package file there, and what is not written yet. */
+interface SubdirState {
+  files: Map<string, IndexedFile>;
+  /** File names, sorted (as `Object.keys(...).sort()`). */
+  sorted: string[];
+  /** repodata.json does not reflect `files` yet (always true before this writer's first write). */
+  dirty: boolean;
+  /** The sidecar cache does not reflect `files` yet. */
+  cacheDirty: boolean;
+}
+
+/**
+ * `JSON.stringify({ info, packages, 'packages.conda', repodata_version: 1, removed: [] }, null, 1)`
+ * + newline, byte for byte, from records serialised once each (a record's bytes never change, so
+ * rewriting the index of a growing channel is a copy of cached bytes, not a serialisation).
+ */
+function repodataBytes(subdir: string, state: SubdirState): Buffer[] {
+  const tarBz2: Buffer[] = [];
+  const conda: Buffer[] = [];
+  for (const name of state.sorted) {
+    const f = state.files.get(name)!;
+    f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(f.record, null, 1).replace(/\n/g, '\n  ')}`);
+    (name.endsWith('.conda') ? conda : tarBz2).push(f.bytes);
   }
-  repodata.packages = sortedObject(repodata.packages);
-  repodata['packages.conda'] = sortedObject(repodata['packages.conda']);
-  await writeFileAtomic(join(dir, 'repodata.json'), JSON.stringify({ ...repodata, removed: [] }, null, 1) + '\n');
-  await writeFileAtomic(join(dir, CACHE_FILE), JSON.stringify({ version: 1, entries: next }));
+  const parts: Buffer[] = [Buffer.from(`{\n "info": {\n  "subdir": ${JSON.stringify(subdir)}\n },\n "packages": `)];
+  const section = (items: Buffer[]) => {
+    if (!items.length) return void parts.push(EMPTY_OBJECT);
+    parts.push(OPEN);
+    for (let i = 0; i < items.length; i++) {
+      if (i) parts.push(COMMA);
+      parts.push(items[i]);
+    }
+    parts.push(CLOSE);
+  };
+  section(tarBz2);
+  parts.push(CONDA_KEY);
+  section(conda);
+  parts.push(TAIL);
+  return parts;
+}
+
+const EMPTY_OBJECT = Buffer.from('{}');
+const OPEN = Buffer.from('{\n');
+const COMMA = Buffer.from(',\n');
+const CLOSE = Buffer.from('\n }');
+const CONDA_KEY = Buffer.from(',\n "packages.conda": ');
+const TAIL = Buffer.from(',\n "repodata_version": 1,\n "removed": []\n}\n');
+
+export interface ChannelIndexWriterOptions {
+  /**
+   * Least time between two writes of a subdir's record cache while the writer is open (ms, default
+   * 5 s); `close()` always writes it. The cache only saves re-reading package files: a stale one
+   * (a killed process) costs the next first index a read of the files it misses, nothing else.
+   */
+  cacheIntervalMs?: number;
+}
+
+interface Batch {
+  subdirs: Set<string>;
+  files: Set<string>;
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+}
+
+/**
+ * Keeps a channel's `repodata.json` files up to date as packages are added, for a long-lived caller
+ * (the executor, after every build). The first update of a subdir reads it like `indexChannel`
+ * (every package file, records from the sidecar cache while size and mtime match); later updates
+ * list the dir and read only new files and the `changed` ones whose size or mtime moved, and
+ * rewrite repodata.json (atomically, temp file + rename) only when something changed.
+ *
+ * Updates are coalesced: at most one write is in flight per writer; updates that arrive meanwhile
+ * share the next one. `update()` resolves once a write that *started after* the call has ended, so
+ * every package file present at the call is in the index when its promise resolves.
+ */
+export class ChannelIndexWriter {
+  readonly root: string;
+  private readonly state = new Map<string, SubdirState>();
+  private readonly cacheIntervalMs: number;
+  private lastCacheWrite = -Infinity;
+  private pending: Batch | null = null;
+  private inflight: Promise<void> | null = null;
+  /** Batches run (each serving every update queued before it started) and repodata.json files written. */
+  readonly stats = { batches: 0, writes: 0 };
+
+  constructor(channelDir: string, options: ChannelIndexWriterOptions = {}) {
+    this.root = resolve(channelDir);
+    this.cacheIntervalMs = options.cacheIntervalMs ?? 5000;
+  }
+
+  /**
+   * Bring `subdirs` (and noarch, which conda, mamba and rattler require) up to date with their
+   * package files. `changed`: paths of package files written or rewritten since the last update
+   * (a file already indexed is re-read only when listed here with a new size or mtime).
+   */
+  update(subdirs: readonly string[], changed: readonly string[] = []): Promise<void> {
+    try {
+      subdirs.forEach(validSubdir);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const batch = (this.pending ??= { subdirs: new Set(), files: new Set(), waiters: [] });
+    for (const s of subdirs) batch.subdirs.add(s);
+    for (const f of changed) batch.files.add(resolve(f));
+    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    if (!this.inflight) this.flush();
+    return done;
+  }
+
+  /** Wait for the writes in flight, then write the record caches that are behind. */
+  async close(): Promise<void> {
+    while (this.inflight) await this.inflight;
+    for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
+  }
+
+  private flush(): void {
+    const batch = this.pending!;
+    this.pending = null;
+    this.inflight = this.write(batch)
+      .then(
+        () => batch.waiters.forEach((w) => w.resolve()),
+        (err) => batch.waiters.forEach((w) => w.reject(err)),
+      )
+      .finally(() => {
+        this.inflight = null;
+        if (this.pending) this.flush();
+      });
+  }
+
+  private async write(batch: Batch): Promise<void> {
+    this.stats.batches++;
+    // Subdirs are independent: listed, read and written side by side.
+    await Promise.all([...new Set([...batch.subdirs, 'noarch'])].map(async (subdir) => {
+      let state = this.state.get(subdir);
+      if (!state) {
+        state = await this.load(subdir);
+        this.state.set(subdir, state);
+      } else {
+        await this.refresh(subdir, state, batch.files);
+      }
+      if (state.dirty) {
+        await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
+        state.dirty = false;
+        this.stats.writes++;
+      }
+    }));
+    if (performance.now() - this.lastCacheWrite >= this.cacheIntervalMs) {
+      for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
+    }
+  }
+
+  private async writeCache(subdir: string, state: SubdirState): Promise<void> {
+    const entries: Record<string, CacheEntry> = {};
+    for (const name of state.sorted) {
+      const { size, mtimeMs, record } = state.files.get(name)!;
+      entries[name] = { size, mtimeMs, record };
+    }
+    state.cacheDirty = false;
+    try {
+      await writeFileAtomic(join(this.root, subdir, CACHE_FILE), JSON.stringify({ version: 1, entries }));
+    } catch (err) {
+      state.cacheDirty = true;
+      throw err;
+    }
+    this.lastCacheWrite = performance.now();
+  }
+
+  /** Package file names of a subdir dir (created when missing), in no particular order. */
+  private async names(dir: string): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      entries = [];
+    }
+    return entries.filter((n) => isPackageFile(n) && !n.startsWith('.'));
+  }
+
+  /** A subdir's first update: every package file, records from the sidecar cache when still valid. */
+  private async load(subdir: string): Promise<SubdirState> {
+    const dir = join(this.root, subdir);
+    const cache = await readCache(dir);
+    const names = (await this.names(dir)).sort();
+    const found = new Map<string, IndexedFile>();
+    let reread = false;
+    await pool(names, 16, async (name) => {
+      const path = join(dir, name);
+      const st = await stat(path);
+      if (!st.isFile()) return;
+      let entry = cache[name];
+      if (!entry || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs) {
+        entry = { size: st.size, mtimeMs: st.mtimeMs, record: await recordFor(path, subdir) };
+        reread = true;
+      }
+      found.set(name, entry);
+    });
+    const files = new Map<string, IndexedFile>();
+    for (const name of names) if (found.has(name)) files.set(name, found.get(name)!);
+    const stale = reread || Object.keys(cache).length !== files.size;
+    return { files, sorted: [...files.keys()], dirty: true, cacheDirty: stale };
+  }
+
+  /**
+   * A later update: files gone from the dir leave the index, new ones and the `changed` ones whose
+   * size or mtime moved are (re-)read. Costs a listing and a lookup per file, nothing per file
+   * already known (the index of a growing channel is not re-read after each build).
+   */
+  private async refresh(subdir: string, state: SubdirState, changed: ReadonlySet<string>): Promise<void> {
+    const dir = join(this.root, subdir);
+    const names = await this.names(dir);
+    const toRead: string[] = [];
+    let known = 0;
+    for (const name of names) {
+      if (state.files.has(name)) known++;
+      else toRead.push(name);
+    }
+    if (known < state.files.size) {
+      const present = new Set(names);
+      for (const name of [...state.files.keys()]) if (!present.has(name)) removeFile(state, name);
+    }
+    for (const path of changed) {
+      const name = basename(path);
+      if (dirname(path) === dir && state.files.has(name)) toRead.push(name);
+    }
+    // Read in parallel (a batch holds every package built while the previous write ran), apply in order.
+    const read = new Map<string, CacheEntry | null>();
+    await pool(toRead, 8, async (name) => {
+      const path = join(dir, name);
+      const st = await stat(path);
+      const entry = state.files.get(name);
+      if (!st.isFile()) return void read.set(name, null);
+      if (entry && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return;
+      read.set(name, { size: st.size, mtimeMs: st.mtimeMs, record: await recordFor(path, subdir) });
+    });
+    for (const name of toRead.sort()) {
+      if (!read.has(name)) continue;
+      const next = read.get(name)!;
+      if (!next) {
+        if (state.files.has(name)) removeFile(state, name);
+        continue;
+      }
+      if (!state.files.has(name)) insertSorted(state.sorted, name);
+      state.files.set(name, next);
+      state.dirty = state.cacheDirty = true;
+    }
+  }
+}
+
+function insertSorted(list: string[], name: string): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < name) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, name);
+}
+
+function removeFile(state: SubdirState, name: string): void {
+  state.files.delete(name);
+  const i = state.sorted.indexOf(name);
+  if (i >= 0) state.sorted.splice(i, 1);
+  state.dirty = state.cacheDirty = true;
 }
 
 /**
@@ -194,8 +450,7 @@ export async function indexChannel(channelDir: string, subdirs?: string[]): Prom
       if (files.includes('repodata.json') || files.some(isPackageFile)) targets.push(e.name);
     }
   }
-  for (const subdir of new Set([...targets, 'noarch'])) {
-    if (!subdir || subdir.includes('/') || subdir.startsWith('.')) throw new ChannelError(`invalid subdir '${subdir}'`);
-    await indexSubdir(root, subdir);
-  }
+  const writer = new ChannelIndexWriter(root);
+  await writer.update(targets);
+  await writer.close();
 }

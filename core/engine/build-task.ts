@@ -1,6 +1,7 @@
 // The BuildTask handed to builders: where to work, where to write, what to resolve from, how to log
 // and how to run a command (through the runner plugins on `run.hooks.exec`).
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, open as openFd, writeSync } from 'node:fs';
+import { mkdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { BuildTask, PackageNode, Target } from './types.ts';
@@ -22,6 +23,37 @@ export function taskPaths(workDir: string, target: Target, id: string, attempt: 
   };
 }
 
+function makeTask(
+  run: Run,
+  node: PackageNode,
+  target: Target,
+  attempt: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+  paths: ReturnType<typeof taskPaths>,
+  log: (task: BuildTask, text: string) => void,
+): BuildTask {
+  const task: BuildTask = {
+    id: node.id,
+    node,
+    target,
+    attempt,
+    workDir: paths.workDir,
+    outputChannel: paths.outputChannel,
+    channels: [paths.outputChannel, ...run.config.channels.build],
+    logFile: paths.logFile,
+    log: (line: string) => log(task, line.endsWith('\n') ? line : `${line}\n`),
+    signal,
+    timeoutMs,
+    async exec(req) {
+      const result = await run.hooks.exec.promise({ ...req, task });
+      if (!result) throw new NoRunnerError(req.argv);
+      return result;
+    },
+  };
+  return task;
+}
+
 export function createBuildTask(
   run: Run,
   node: PackageNode,
@@ -33,24 +65,81 @@ export function createBuildTask(
   const paths = taskPaths(run.config.workDir, target, node.id, attempt);
   mkdirSync(paths.workDir, { recursive: true });
   mkdirSync(dirname(paths.logFile), { recursive: true });
-  const task: BuildTask = {
-    id: node.id,
-    node,
-    target,
-    attempt,
-    workDir: paths.workDir,
-    outputChannel: paths.outputChannel,
-    channels: [paths.outputChannel, ...run.config.channels.build],
-    logFile: paths.logFile,
-    // Synchronous appends: log lines survive a crash and interleave in order with runner output.
-    log: (line: string) => appendFileSync(task.logFile, line.endsWith('\n') ? line : `${line}\n`),
-    signal,
-    timeoutMs,
-    async exec(req) {
-      const result = await run.hooks.exec.promise({ ...req, task });
-      if (!result) throw new NoRunnerError(req.argv);
-      return result;
+  // Synchronous appends: log lines survive a crash and interleave in order with runner output.
+  return makeTask(run, node, target, attempt, signal, timeoutMs, paths, (task, text) => appendFileSync(task.logFile, text));
+}
+
+export interface OpenedBuildTask {
+  task: BuildTask;
+  /** Close the log file (later `task.log` lines are appended by path, as before it was opened). */
+  close(): void;
+}
+
+/**
+ * `createBuildTask` for the executor: the dirs are made and the log file opened (append mode) off
+ * the main thread (`knownDirs`: log dirs already made in this run, skipped). The log stays open
+ * until `close()`: each line is still one synchronous write, so lines survive a crash and
+ * interleave in order with runner output. (Creating files and dirs from the main thread can wait
+ * on the filesystem journal while other tasks' fsyncs commit it.)
+ */
+export async function openBuildTask(
+  run: Run,
+  node: PackageNode,
+  target: Target,
+  attempt: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+  knownDirs?: Set<string>,
+): Promise<OpenedBuildTask> {
+  const paths = taskPaths(run.config.workDir, target, node.id, attempt);
+  const logDir = dirname(paths.logFile);
+  const [, fd] = await Promise.all([
+    makeTaskDir(paths.workDir),
+    (knownDirs?.has(logDir) ? Promise.resolve() : mkdir(logDir, { recursive: true }).then(() => void knownDirs?.add(logDir)))
+      .then(() => new Promise<number>((resolve, reject) => openFd(paths.logFile, 'a', (err, fd) => (err ? reject(err) : resolve(fd))))),
+  ]);
+  let open = true;
+  const task = makeTask(run, node, target, attempt, signal, timeoutMs, paths, (t, text) => {
+    if (!open || t.logFile !== paths.logFile) return appendFileSync(t.logFile, text);
+    const bytes = Buffer.from(text);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  });
+  return {
+    task,
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd); // no I/O: cheaper than a thread-pool round trip
     },
   };
-  return task;
+}
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** `<id>/attempt-N`: two mkdir calls where a recursive mkdir makes three (it tries the leaf first). */
+async function makeTaskDir(workDir: string): Promise<void> {
+  try {
+    await mkdir(dirname(workDir)).catch((err) => {
+      if (code(err) !== 'EEXIST') throw err;
+    });
+    await mkdir(workDir).catch((err) => {
+      if (code(err) !== 'EEXIST') throw err;
+    });
+  } catch {
+    await mkdir(workDir, { recursive: true }); // `tasks/<subdir>` missing, or the error again
+  }
+}
+
+/** Remove a task's scratch dir after success, then `<id>/` once no attempt dir is left in it. */
+export async function removeTaskDir(workDir: string): Promise<void> {
+  try {
+    await rmdir(workDir); // the builder left it empty (one call, where rm would lstat first)
+  } catch (err) {
+    if (code(err) !== 'ENOENT') await rm(workDir, { recursive: true, force: true });
+  }
+  try {
+    await rmdir(dirname(workDir));
+  } catch {
+    // Not empty: earlier failed attempts stay for inspection.
+  }
 }

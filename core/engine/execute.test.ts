@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine.ts';
@@ -12,6 +12,7 @@ import type { Plan } from '../graph/plan.ts';
 import { StateDb } from '../state/state-db.ts';
 import { LockHeldError, acquireLock } from '../state/lock.ts';
 import { UnknownPackageError } from './task-graph.ts';
+import { writeCondaPackage } from '../conda/write-package.ts';
 import { fakeBuilder, type FakeBuilderOptions } from '../../tests/fixtures/fake-builder.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { fakePlan, type FakeNodeSpec } from '../../tests/fixtures/fake-plan.ts';
@@ -412,6 +413,46 @@ execute('plan nodes that are not planned get a status row with their reason', as
     assert.is(pkg(db, 'old').status, 'excluded');
     assert.is(pkg(db, 'old').reason, 'excluded in the fake plan');
   });
+});
+
+execute('the real channel index :: every build sees its dependencies in repodata.json; coalesced writes cover every package', async (ctx) => {
+  // 16 packages, each on the one before and one three back: many finish together at concurrency 4.
+  const spec: Spec = Object.fromEntries(Array.from({ length: 16 }, (_, i) => {
+    const deps = [i - 1, i - 3].filter((d) => d >= 0).map((d) => `p${String(d).padStart(2, '0')}`);
+    return [`p${String(i).padStart(2, '0')}`, deps];
+  }));
+  const files = join(ctx.dir, 'files');
+  mkdirSync(files, { recursive: true });
+  writeFileSync(join(files, 'a.txt'), 'a\n');
+  const missing: string[] = [];
+  const real: Plugin = {
+    name: 'test:real-packages',
+    apply: (e) => e.hooks.run.tap('test:real-packages', (run) => {
+      run.hooks.build.for('linux-64').tapPromise({ name: 'test:real-packages', stage: -1 }, async (task) => {
+        let index: any = { packages: {} };
+        try {
+          index = JSON.parse(readFileSync(join(task.outputChannel, 'linux-64', 'repodata.json'), 'utf8'));
+        } catch {
+          // no index yet: only for packages without dependencies
+        }
+        for (const dep of (spec[task.id] as string[])) if (!index.packages[`${dep}-1.0-0.tar.bz2`]) missing.push(`${task.id} started without ${dep}`);
+        await new Promise((r) => setTimeout(r, (Number(task.id.slice(1)) * 7) % 5));
+        const artifacts = await writeCondaPackage({
+          prefix: files, files: ['a.txt'], zstdLevel: 1, outDir: join(task.outputChannel, 'linux-64'),
+          info: { name: task.id, version: '1.0', build: '0', buildNumber: 0, depends: [], subdir: 'linux-64', timestamp: 1_700_000_000_000 },
+        });
+        return { builder: 'test:real-packages', artifacts };
+      });
+    }),
+  };
+  const { outcome } = await runOnce(ctx.dir, spec, { plugins: [real], config: { concurrency: 4 }, exec: { indexChannel: undefined } });
+  assert.is(outcome.exitCode, 0);
+  assert.equal(missing, []);
+  const index = JSON.parse(readFileSync(join(ctx.dir, 'channel', 'linux-64', 'repodata.json'), 'utf8'));
+  assert.equal(Object.keys(index.packages), Object.keys(spec).map((id) => `${id}-1.0-0.tar.bz2`));
+  assert.ok(existsSync(join(ctx.dir, 'channel', 'noarch', 'repodata.json')));
+  // The record cache is written when the run ends.
+  assert.is(Object.keys(JSON.parse(readFileSync(join(ctx.dir, 'channel', 'linux-64', '.rebuild-index-cache.json'), 'utf8')).entries).length, 16);
 });
 
 execute.run();

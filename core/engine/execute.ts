@@ -3,20 +3,20 @@
 // interruption, and each task's pipeline: prepareTask → build → record artifacts → test →
 // transmute → index → shouldPublish/publish. Every state change goes to the state database first,
 // then to `run.hooks.taskEnd`.
-import { fsyncSync, closeSync, openSync, rmSync, rmdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, TaskResult, TaskStatus, TestReport } from './types.ts';
 import { buildTaskGraph, type ExecTask } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
-import { createBuildTask } from './build-task.ts';
+import { openBuildTask, removeTaskDir } from './build-task.ts';
 import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from './failure.ts';
-import { StateDb, DONE_STATUSES } from '../state/state-db.ts';
+import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
+import { GroupCommit } from '../state/group-commit.ts';
 import { decideResume, type ResumeOptions } from '../state/resume.ts';
-import { hashFile } from '../state/file-hash.ts';
-import { indexChannel as realIndexChannel } from '../conda/repodata.ts';
+import { syncAndHashFile } from '../state/file-hash.ts';
+import { ChannelIndexWriter } from '../conda/repodata.ts';
 
 export type ChannelIndexer = (channelDir: string, subdirs: string[]) => Promise<void>;
 
@@ -29,7 +29,11 @@ export interface ExecuteOptions extends ResumeOptions {
   signal?: AbortSignal;
   /** A lock the caller already holds; else one is taken (and released) here. */
   lock?: WorkDirLock;
-  /** Writes a channel's repodata.json after each build; default: core/conda/repodata.ts indexChannel. */
+  /**
+   * Writes a channel's repodata.json after each build (calls for one dir are serialised). Default:
+   * a `ChannelIndexWriter` per channel dir (core/conda/repodata.ts) for the run, which updates the
+   * index incrementally and coalesces concurrent updates into one write.
+   */
   indexChannel?: ChannelIndexer;
   /** How long an aborted build may take to stop before it is recorded anyway (ms, default 10 s). */
   abortGraceMs?: number;
@@ -60,33 +64,32 @@ interface AttemptFailed {
 /** A plan-time status as a task status (render errors are failures of the plan). */
 const planStatusToTask = (s: string): TaskStatus => (s === 'error' ? 'failed' : (s as TaskStatus));
 
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
- * Settles like `p`; once `signal` aborts, waits at most `graceMs` for `p` (runners stop their
- * process group / container on abort), then rejects with the abort reason.
+ * `guard(p)` settles like `p`; once `signal` aborts, waits at most `graceMs` for `p` (runners stop
+ * their process group / container on abort), then rejects with the abort reason. One abort listener
+ * serves every guard of an attempt (`dispose()` removes it).
  */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
-  if (signal.aborted && graceMs <= 0) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
-      timer = setTimeout(() => reject(signal.reason), graceMs);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal.aborted) onAbort();
-    p.then(resolve, reject).finally(() => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+function abortGuard(signal: AbortSignal, graceMs: number) {
+  /** Per pending guard: start its grace timer. */
+  const pending = new Set<() => void>();
+  const onAbort = () => {
+    for (const startGrace of pending) startGrace();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const guard = <T>(p: Promise<T>): Promise<T> => {
+    if (signal.aborted && graceMs <= 0) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const startGrace = () => void (timer ??= setTimeout(() => reject(signal.reason), graceMs));
+      pending.add(startGrace);
+      if (signal.aborted) startGrace();
+      p.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        pending.delete(startGrace);
+      });
     });
-  });
+  };
+  return { guard, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 /** Serialises index writes per channel dir (builds finish concurrently). */
@@ -136,7 +139,14 @@ class Execution {
   private readonly attempts = new Map<string, number>();
   private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
-  private readonly index: ChannelIndexer;
+  /** The task pipeline's state writes, committed together per event-loop turn. */
+  private readonly commits: GroupCommit;
+  private readonly customIndex: ChannelIndexer | null;
+  private readonly indexWriters = new Map<string, ChannelIndexWriter>();
+  /** Log dirs made in this run (not made again per task). */
+  private readonly logDirs = new Set<string>();
+  /** Scratch dirs of succeeded tasks being removed (awaited before the run ends). */
+  private readonly cleanups = new Set<Promise<void>>();
   private readonly graceMs: number;
   private scheduler!: Scheduler;
   private runId = 0;
@@ -154,7 +164,8 @@ class Execution {
   ) {
     this.config = run.config;
     this.tasks = buildTaskGraph(plans);
-    this.index = serialIndexer(options.indexChannel ?? realIndexChannel, notice);
+    this.commits = new GroupCommit(db);
+    this.customIndex = options.indexChannel ? serialIndexer(options.indexChannel, notice) : null;
     this.graceMs = options.abortGraceMs ?? 10_000;
   }
 
@@ -227,8 +238,35 @@ class Execution {
       await this.loop();
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      await this.settle();
     }
     return this.finish(startedAt);
+  }
+
+  /** A state write of the task pipeline; resolves once committed (report the change only then). */
+  private write<T>(fn: (db: StateDb) => T): Promise<T> {
+    return this.commits.write(fn);
+  }
+
+  /** Background work of the run: scratch dir removals, the index writers' record caches. */
+  private async settle(): Promise<void> {
+    this.commits.flush();
+    while (this.cleanups.size) await Promise.all(this.cleanups);
+    for (const [dir, writer] of this.indexWriters) {
+      try {
+        await writer.close();
+      } catch (err) {
+        this.notice(`channel index cache of ${dir} not written: ${errorMessage(err)}`);
+      }
+    }
+  }
+
+  /** Index `dir` for these subdirs; `files` are the package files this task wrote (or rewrote). */
+  private index(dir: string, subdirs: string[], files: string[]): Promise<void> {
+    if (this.customIndex) return this.customIndex(dir, subdirs);
+    let writer = this.indexWriters.get(dir);
+    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir)));
+    return writer.update(subdirs, files);
   }
 
   // ------------------------------------------------------------ scheduling loop
@@ -303,8 +341,8 @@ class Execution {
     const attemptId = this.currentAttempt.get(key)!;
     if (outcome.interrupted) {
       this.scheduler.release(key);
-      this.db.endAttempt(attemptId, { status: 'interrupted', failure: 'cancelled', reason: outcome.reason, durationMs },
-        { to: 'interrupted', reason: outcome.reason, runId: this.runId });
+      await this.write((db) => db.endAttempt(attemptId, { status: 'interrupted', failure: 'cancelled', reason: outcome.reason, durationMs },
+        { to: 'interrupted', reason: outcome.reason, runId: this.runId }));
       this.emit(key, 'interrupted', outcome.reason, { failure: 'cancelled', durationMs, logFile });
       return;
     }
@@ -313,8 +351,8 @@ class Execution {
       const delay = backoffMs * 2 ** (attempt - 1);
       const reason = `retry ${attempt + 1}/${attempts} in ${delay} ms after ${outcome.failure}: ${outcome.reason}`;
       this.scheduler.release(key);
-      this.db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
-        { to: 'waiting', reason, runId: this.runId });
+      await this.write((db) => db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
+        { to: 'waiting', reason, runId: this.runId }));
       this.emit(key, 'waiting', reason, { failure: outcome.failure, durationMs, logFile });
       this.retryTimers.set(key, setTimeout(() => {
         this.retryTimers.delete(key);
@@ -323,16 +361,20 @@ class Execution {
       }, delay));
       return;
     }
-    this.db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
-      { to: 'failed', reason: outcome.reason, runId: this.runId });
-    this.emit(key, 'failed', outcome.reason, { failure: outcome.failure, durationMs, logFile });
+    // Scheduler first (synchronously): nothing blocked can start while the writes commit.
     const blocked = this.scheduler.fail(key);
+    if (this.options.failFast || this.config.failFast) this.stopping = true;
     const reason = `blocked by ${t.node.id} (failed)`;
-    if (blocked.length) {
-      this.db.setStatuses(blocked.map((b) => ({ packageId: this.packageIds.get(b.id)!, to: 'blocked' as const, reason })), this.runId);
+    await this.write((db) => db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
+      { to: 'failed', reason: outcome.reason, runId: this.runId }));
+    const blockedWrite = blocked.length
+      ? this.write((db) => db.setStatuses(blocked.map((b) => ({ packageId: this.packageIds.get(b.id)!, to: 'blocked' as const, reason })), this.runId))
+      : null;
+    this.emit(key, 'failed', outcome.reason, { failure: outcome.failure, durationMs, logFile });
+    if (blockedWrite) {
+      await blockedWrite;
       for (const b of blocked) this.emit(b.id, 'blocked', reason);
     }
-    if (this.options.failFast || this.config.failFast) this.stopping = true;
   }
 
   private readonly currentAttempt = new Map<string, number>();
@@ -340,16 +382,24 @@ class Execution {
   // ------------------------------------------------------------ one attempt: the task pipeline
 
   private async attempt(t: ExecTask, attempt: number, controller: AbortController): Promise<AttemptOk | AttemptFailed> {
-    const { run, db } = this;
+    const { run } = this;
     const timeoutMs = this.config.timeouts.buildSeconds * 1000;
     const started = Date.now();
-    let task: BuildTask = createBuildTask(run, t.node, t.target, attempt, controller.signal, timeoutMs);
-    const attemptId = db.startAttempt(this.packageIds.get(t.key)!, this.runId, attempt, task.logFile, t.node.recipeHash);
+    const opened = await openBuildTask(run, t.node, t.target, attempt, controller.signal, timeoutMs, this.logDirs);
+    let task: BuildTask = opened.task;
+    const packageId = this.packageIds.get(t.key)!;
+    let attemptId: number;
+    try {
+      attemptId = await this.write((db) => db.startAttempt(packageId, this.runId, attempt, task.logFile, t.node.recipeHash));
+    } catch (err) {
+      opened.close();
+      throw err;
+    }
     this.currentAttempt.set(t.key, attemptId);
     task.log(`=== ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${this.runId}, ${new Date().toISOString()}`);
     let phase: FailureClass = 'internal';
     let timer: NodeJS.Timeout | undefined;
-    const guard = <T>(p: Promise<T>) => untilAborted(p, controller.signal, this.graceMs);
+    const { guard, dispose: disposeGuard } = abortGuard(controller.signal, this.graceMs);
     try {
       if (controller.signal.aborted) throw controller.signal.reason;
       task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
@@ -367,7 +417,9 @@ class Execution {
       // Durable only now: artifacts renamed into place by the builder, synced and hashed here.
       phase = 'internal';
       let artifacts = await this.hashArtifacts(result.artifacts);
-      db.recordBuilt(attemptId, this.runId, artifacts, Date.now() - started, 'built', `built by ${result.builder}`);
+      const hashed = artifacts;
+      const builtMs = Date.now() - started;
+      await this.write((db) => db.recordBuilt(attemptId, this.runId, hashed, builtMs, 'built', `built by ${result.builder}`));
       this.emit(t.key, 'built', `built by ${result.builder}`, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
 
       let status: TaskStatus = 'built';
@@ -384,32 +436,39 @@ class Execution {
         if (report.checks.length) {
           status = 'tested';
           reason = `${report.checks.length} check(s) passed`;
-          db.setStatus(this.packageIds.get(t.key)!, this.runId, status, reason);
+          const why = reason;
+          await this.write((db) => db.setStatus(packageId, this.runId, 'tested', why));
           this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
         }
       }
 
       phase = 'internal';
+      const built = artifacts;
       const transmuted = await guard(run.hooks.transmute.promise(artifacts, task));
       if (transmuted && transmuted !== artifacts) {
         artifacts = await this.hashArtifacts(transmuted);
-        db.replaceArtifacts(this.packageIds.get(t.key)!, artifacts);
+        const replaced = artifacts;
+        await this.write((db) => db.replaceArtifacts(packageId, replaced));
       }
-      await guard(this.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort()));
+      // Resolves once an index write covering these files has ended: dependents start only after.
+      const files = [...new Set([...built, ...artifacts].map((a) => a.path))];
+      await guard(this.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files));
 
       if (run.hooks.publish.taps.length > 0 && run.hooks.shouldPublish.call(artifacts) !== false) {
         await guard(run.hooks.publish.promise(artifacts));
         status = 'published';
         reason = `${artifacts.length} artifact(s) published`;
       }
-      db.completeAttempt(attemptId, this.runId, status, reason);
+      const [final, why] = [status, reason];
+      await this.write((db) => db.completeAttempt(attemptId, this.runId, final, why));
       if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
-      rmSync(task.workDir, { recursive: true, force: true });
-      try {
-        rmdirSync(dirname(task.workDir)); // `<id>/` once no attempt dir is left (kept after failures)
-      } catch {
-        // Not empty: earlier failed attempts stay for inspection.
-      }
+      // The scratch dir goes in the background (awaited before the run ends); `<id>/` with it
+      // once no attempt dir is left (kept after failures).
+      const workDir = task.workDir;
+      const cleanup: Promise<void> = removeTaskDir(workDir)
+        .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
+        .finally(() => this.cleanups.delete(cleanup));
+      this.cleanups.add(cleanup);
       task.log(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return { ok: true, status, reason, artifacts };
     } catch (err) {
@@ -427,6 +486,8 @@ class Execution {
       return { ok: false, failure, reason, interrupted };
     } finally {
       clearTimeout(timer);
+      disposeGuard();
+      opened.close();
     }
   }
 
@@ -435,8 +496,8 @@ class Execution {
     for (const a of list) {
       let hashed: { sha256: string; size: number };
       try {
-        fsyncFile(a.path);
-        hashed = await hashFile(a.path);
+        // fsync (on the thread pool) before the database may say built, then hash.
+        hashed = await syncAndHashFile(a.path);
       } catch (err) {
         throw Object.assign(new Error(`artifact ${a.path} is not readable: ${errorMessage(err)}`), { failure: 'build' });
       }
@@ -497,20 +558,21 @@ class Execution {
 
   /** Plan nodes that are not built (excluded, present, blocked, render errors) still get a row in status. */
   private recordUnplanned(): void {
-    const changes: Parameters<StateDb['setStatuses']>[0] = [];
-    this.db.db.transaction(() => {
-      for (const plan of this.plans) {
-        plan.graph.forEachNode((id, node) => {
-          if (node.status === 'planned') return;
-          const row = this.db.ensurePackage(
-            { node: id, subdir: plan.target.subdir, python: plan.target.python },
-            { feedstock: node.feedstock, outputs: node.outputs, recipeHash: node.recipeHash },
-          );
-          changes.push({ packageId: row.id, to: planStatusToTask(node.status), reason: node.reason ?? node.exclusion?.reason ?? null, failure: null });
+    const nodes: { key: PackageKey; info: { feedstock: string; outputs: string[]; recipeHash: string | null }; status: TaskStatus; reason: string | null }[] = [];
+    for (const plan of this.plans) {
+      plan.graph.forEachNode((id, node) => {
+        if (node.status === 'planned') return;
+        nodes.push({
+          key: { node: id, subdir: plan.target.subdir, python: plan.target.python },
+          info: { feedstock: node.feedstock, outputs: node.outputs, recipeHash: node.recipeHash },
+          status: planStatusToTask(node.status),
+          reason: node.reason ?? node.exclusion?.reason ?? null,
         });
-      }
-    }).immediate();
-    this.db.setStatuses(changes, this.runId);
+      });
+    }
+    if (!nodes.length) return;
+    const rows = this.db.ensurePackages(nodes);
+    this.db.setStatuses(nodes.map((n, i) => ({ packageId: rows[i].row.id, to: n.status, reason: n.reason, failure: null })), this.runId);
   }
 
   /** Critical-path weights: past durations per task; unknown ones get the mean of the known (else 1). */

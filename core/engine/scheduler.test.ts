@@ -96,6 +96,71 @@ scheduler('a cycle is an error that names its path', () => {
   }
 });
 
+scheduler('the ready order stays the full sort through every change :: random graphs, limits, failures, retries, both policies', () => {
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (const policy of ['critical-path', 'stages'] as const) {
+    for (let round = 0; round < 20; round++) {
+      const n = 40;
+      const ids = Array.from({ length: n }, (_, i) => `t${String(Math.floor(rand() * 1000)).padStart(3, '0')}-${i}`);
+      const spec: SchedTask[] = ids.map((id, i) => ({
+        id,
+        deps: i ? Array.from({ length: Math.floor(rand() * 3) }, () => ids[Math.floor(rand() * i)]) : [],
+        resources: [rand() < 0.3 ? 'arch:win-64' : 'arch:linux-64'],
+      }));
+      // Few distinct durations: many equal priorities, so fan-out and id break ties.
+      const durations = new Map(ids.map((id) => [id, 1 + Math.floor(rand() * 3)]));
+      const s = new Scheduler(spec, { policy, durations, limits: { 'arch:win-64': 1 } });
+      const state = new Map(ids.map((id) => [id, 'pending'] as [string, string]));
+      const depsOf = new Map(spec.map((t) => [t.id, t.deps]));
+      const resOf = new Map(spec.map((t) => [t.id, t.resources![0]]));
+      const released = new Set<string>();
+      // The reference: every pending task whose dependencies are done, sorted from scratch.
+      const expected = () => {
+        const open = ids.filter((id) => state.get(id) === 'pending' || state.get(id) === 'running');
+        const stage = open.length ? Math.min(...open.map((id) => s.stageOf(id))) : 0;
+        const ready = ids.filter((id) => state.get(id) === 'pending' && !released.has(id) && depsOf.get(id)!.every((d) => state.get(d) === 'done'));
+        ready.sort((a, b) => (policy === 'stages' ? s.stageOf(a) - s.stageOf(b) : 0) || s.priorityOf(b) - s.priorityOf(a) || s.fanoutOf(b) - s.fanoutOf(a) || (a < b ? -1 : 1));
+        return { ready, stage };
+      };
+      const running: string[] = [];
+      for (let step = 0; step < 400 && !s.finished; step++) {
+        const { ready, stage } = expected();
+        assert.equal(s.readyIds(), ready);
+        const winBusy = running.some((id) => resOf.get(id) === 'arch:win-64');
+        const fits = ready.filter((id) => !(winBusy && resOf.get(id) === 'arch:win-64'));
+        const want = policy === 'stages' ? (fits[0] !== undefined && s.stageOf(fits[0]) <= stage ? fits[0] : null) : (fits[0] ?? null);
+        const r = rand();
+        if (r < 0.5 && want !== null) {
+          assert.is(s.next(), want);
+          state.set(want, 'running');
+          running.push(want);
+        } else if (running.length) {
+          const id = running.splice(Math.floor(rand() * running.length), 1)[0];
+          const what = rand();
+          if (what < 0.75) {
+            s.succeed(id);
+            state.set(id, 'done');
+          } else if (what < 0.9) {
+            s.release(id);
+            state.set(id, 'pending');
+            released.add(id);
+          } else {
+            for (const b of s.fail(id)) state.set(b.id, 'blocked');
+            state.set(id, 'failed');
+          }
+        } else if (released.size) {
+          const id = [...released][0];
+          released.delete(id);
+          s.requeue(id);
+        } else if (want === null) {
+          break;
+        }
+      }
+    }
+  }
+});
+
 scheduler.run();
 
 const simulation = suite('simulateSchedule');

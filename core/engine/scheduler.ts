@@ -61,12 +61,15 @@ interface Entry {
   stage: number;
   priority: number;
   fanout: number;
+  /** In the ready list. */
+  queued: boolean;
 }
 
 export class Scheduler {
   private readonly entries: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
-  private readonly ready = new Set<Entry>();
+  /** Ready tasks, best first (kept sorted: every key of the order is fixed at construction). */
+  private readonly ready: Entry[] = [];
   private readonly inUse = new Map<string, number>();
   private readonly limits: Readonly<Record<string, number>>;
   private readonly policy: SchedulePolicy;
@@ -82,7 +85,7 @@ export class Scheduler {
       if (this.byId.has(t.id)) throw new Error(`scheduler: duplicate task ${t.id}`);
       const e: Entry = {
         id: t.id, index: this.entries.length, deps: [], dependents: [], resources: t.resources ?? [],
-        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0,
+        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, queued: false,
       };
       this.entries.push(e);
       this.byId.set(t.id, e);
@@ -107,7 +110,8 @@ export class Scheduler {
     this.countDescendants();
     for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
     this.open = this.entries.length;
-    for (const e of this.entries) if (e.missing === 0) this.ready.add(e);
+    for (const e of this.entries) if (e.missing === 0) this.ready.push(e), (e.queued = true);
+    this.ready.sort(this.compare);
   }
 
   /** Critical-path length (expected time from this task's start to the end of the graph). */
@@ -146,7 +150,7 @@ export class Scheduler {
 
   /** Ready task keys, best first (ignoring limits). */
   readyIds(): string[] {
-    return this.sortedReady().map((e) => e.id);
+    return this.ready.map((e) => e.id);
   }
 
   /**
@@ -154,10 +158,12 @@ export class Scheduler {
    * can start now. `slotsFree` is checked by the caller (the worker count).
    */
   next(): string | null {
-    for (const e of this.sortedReady()) {
+    for (let i = 0; i < this.ready.length; i++) {
+      const e = this.ready[i];
       if (this.policy === 'stages' && e.stage > this.currentStage) break;
       if (!this.fits(e)) continue;
-      this.ready.delete(e);
+      this.ready.splice(i, 1);
+      e.queued = false;
       e.state = 'running';
       for (const r of e.resources) this.inUse.set(r, (this.inUse.get(r) ?? 0) + 1);
       return e.id;
@@ -171,7 +177,7 @@ export class Scheduler {
     e.state = 'done';
     for (const d of e.dependents) {
       const dep = this.entries[d];
-      if (--dep.missing === 0 && dep.state === 'pending') this.ready.add(dep);
+      if (--dep.missing === 0 && dep.state === 'pending') this.addReady(dep);
     }
     this.close(e);
   }
@@ -186,7 +192,7 @@ export class Scheduler {
   requeue(id: string): void {
     const e = this.get(id);
     if (e.state !== 'pending' || e.missing !== 0) throw new Error(`scheduler: cannot requeue ${id} (${e.state})`);
-    this.ready.add(e);
+    this.addReady(e);
   }
 
   /**
@@ -197,7 +203,7 @@ export class Scheduler {
     const e = this.get(id);
     if (e.state === 'running') this.take(id);
     else if (e.state !== 'pending') throw new Error(`scheduler: cannot fail ${id} (${e.state})`);
-    this.ready.delete(e);
+    this.removeReady(e);
     e.state = 'failed';
     this.close(e);
     const blocked: Blocked[] = [];
@@ -206,7 +212,7 @@ export class Scheduler {
       const d = this.entries[stack.pop()!];
       if (d.state !== 'pending') continue;
       d.state = 'blocked';
-      this.ready.delete(d);
+      this.removeReady(d);
       this.close(d);
       blocked.push({ id: d.id, by: id });
       stack.push(...d.dependents);
@@ -246,15 +252,36 @@ export class Scheduler {
     return true;
   }
 
-  private sortedReady(): Entry[] {
-    const byStage = this.policy === 'stages';
-    return [...this.ready].sort(
-      (a, b) =>
-        (byStage ? a.stage - b.stage : 0) ||
-        b.priority - a.priority ||
-        b.fanout - a.fanout ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
+  /** The ready order: (stage, for 'stages'), longest remaining path, most dependents, id. A total order. */
+  private readonly compare = (a: Entry, b: Entry): number =>
+    (this.policy === 'stages' ? a.stage - b.stage : 0) ||
+    b.priority - a.priority ||
+    b.fanout - a.fanout ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+  /** First index whose entry sorts after `e` (binary search). */
+  private readyIndex(e: Entry): number {
+    let lo = 0;
+    let hi = this.ready.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(this.ready[mid], e) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private addReady(e: Entry): void {
+    if (e.queued) return;
+    this.ready.splice(this.readyIndex(e), 0, e);
+    e.queued = true;
+  }
+
+  private removeReady(e: Entry): void {
+    if (!e.queued) return;
+    // The entry sorts equal only to itself: it is just before the insertion point.
+    this.ready.splice(this.readyIndex(e) - 1, 1);
+    e.queued = false;
   }
 
   /** Kahn's algorithm; a leftover means a cycle, reported with its path. */

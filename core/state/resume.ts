@@ -42,30 +42,52 @@ async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>
   }));
 }
 
+/**
+ * Every transitive dependent of a changed task that is not changed itself → the first changed task
+ * (in `changed` order) it depends on. One walk over the graph in all: a task reached from an
+ * earlier changed task is not walked again, since all it reaches was attributed then (a walk per
+ * changed task made a recipe-wide change, e.g. a new pin, quadratic in the number of packages).
+ */
+function invalidations(tasks: ReadonlyMap<string, ExecTask>, changed: readonly ExecTask[], changedKeys: ReadonlySet<string>): Map<string, string> {
+  const invalidatedBy = new Map<string, string>();
+  const visited = new Set<string>();
+  for (const t of changed) {
+    visited.add(t.key);
+    const stack = [t.key];
+    while (stack.length) {
+      const current = tasks.get(stack.pop()!);
+      if (!current) continue;
+      for (const k of current.dependents) {
+        if (visited.has(k)) continue;
+        visited.add(k);
+        if (!changedKeys.has(k)) invalidatedBy.set(k, t.node.id);
+        stack.push(k);
+      }
+    }
+  }
+  return invalidatedBy;
+}
+
 /** Decide every task's starting point; inserts missing package rows. Writes no status. */
 export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: StateDb, options: ResumeOptions = {}): Promise<Map<string, ResumeDecision>> {
   const retry = options.retry?.length ? tasksNamed(tasks, options.retry, '--retry') : new Set<string>();
   const only = options.only?.length ? tasksNamed(tasks, options.only, '--only') : null;
   const from = options.from ? tasksNamed(tasks, [options.from], '--from') : null;
 
-  const rows = new Map<string, { row: ReturnType<StateDb['ensurePackage']>; existed: boolean }>();
-  db.db.transaction(() => {
-    for (const t of tasks.values()) {
-      const key = { node: t.node.id, subdir: t.target.subdir, python: t.target.python };
-      const existed = db.getPackage(key) !== undefined;
-      rows.set(t.key, { row: db.ensurePackage(key, { feedstock: t.node.feedstock, outputs: t.node.outputs, recipeHash: t.node.recipeHash }), existed });
-    }
-  }).immediate();
+  // One query for the existing rows, one transaction for the missing ones.
+  const list = [...tasks.values()];
+  const ensured = db.ensurePackages(list.map((t) => ({
+    key: { node: t.node.id, subdir: t.target.subdir, python: t.target.python },
+    info: { feedstock: t.node.feedstock, outputs: t.node.outputs, recipeHash: t.node.recipeHash },
+  })));
+  const rows = new Map(list.map((t, i) => [t.key, ensured[i]]));
 
   const changed = [...tasks.values()].filter((t) => {
     const { row, existed } = rows.get(t.key)!;
     return existed && row.recipeHash !== t.node.recipeHash;
   });
   const changedKeys = new Set(changed.map((t) => t.key));
-  const invalidatedBy = new Map<string, string>();
-  for (const t of changed) {
-    for (const k of reachable(tasks, [t.key], 'dependents')) if (!changedKeys.has(k) && !invalidatedBy.has(k)) invalidatedBy.set(k, t.node.id);
-  }
+  const invalidatedBy = invalidations(tasks, changed, changedKeys);
 
   let scope: Set<string> | null = null;
   if (only || from) {
@@ -75,17 +97,21 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
     for (const k of reachable(tasks, scope, 'deps')) scope.add(k);
   }
 
+  // Artifacts and last attempts of every package, read once (not two queries per package).
+  const artifactsOf = db.artifactsByPackage();
+  const lastAttemptOf = db.lastAttemptStatuses();
   const out = new Map<string, ResumeDecision>();
-  await pool([...tasks.values()], 4, async (t) => {
+  // Verification is thread-pool I/O (open, stat, read): keep the pool busy.
+  await pool(list, 16, async (t) => {
     const { row } = rows.get(t.key)!;
     const base = { key: t.key, packageId: row.id, status: row.status, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: changedKeys.has(t.key) };
     const todo = (reason: string | null): ResumeDecision => ({ ...base, kind: 'todo', reason });
     if (changedKeys.has(t.key)) return void out.set(t.key, todo('recipe changed'));
     if (invalidatedBy.has(t.key)) return void out.set(t.key, todo(`recipe of ${invalidatedBy.get(t.key)} changed`));
     if (DONE_STATUSES.has(row.status)) {
-      const artifacts = db.artifacts(row.id);
+      const artifacts = artifactsOf.get(row.id) ?? [];
       let problem: string | null = artifacts.length ? null : 'no artifact recorded';
-      if (!problem && db.lastAttempt(row.id)?.status !== 'complete') problem = 'killed after its build, before test/publish ended';
+      if (!problem && lastAttemptOf.get(row.id) !== 'complete') problem = 'killed after its build, before test/publish ended';
       for (const a of problem ? [] : artifacts) {
         problem = await verifyFile(a.path, a);
         if (problem) break;

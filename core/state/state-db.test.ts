@@ -107,3 +107,80 @@ state('status report :: tally per arch and status, failures, last run', (ctx) =>
 });
 
 state.run();
+
+const bulk = suite('StateDb bulk reads (resume)');
+
+bulk.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rebuild-state-'));
+});
+bulk.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+
+bulk('ensurePackages returns what ensurePackage returns, in order, and whether each row existed', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const old = db.ensurePackage(key('a'), { feedstock: 'a', outputs: ['a'], recipeHash: 'h-a' });
+  db.setStatus(old.id, run, 'failed', 'exit 1', { failure: 'build' });
+  const items = [
+    { key: key('a'), info: { feedstock: 'a-feedstock', outputs: ['a', 'a-extra'], recipeHash: 'h-a2' } },
+    { key: key('b'), info: { feedstock: 'b', outputs: ['b'], recipeHash: 'h-b' } },
+    { key: key('b'), info: { feedstock: 'b', outputs: ['b'], recipeHash: 'h-b' } },
+  ];
+  const got = db.ensurePackages(items);
+  assert.equal(got.map((g) => g.existed), [true, false, true]);
+  // The stored recipe hash is kept (resume compares it); feedstock and outputs are refreshed.
+  assert.equal(got[0].row, { ...db.getPackageById(old.id), recipeHash: 'h-a' });
+  assert.is(got[0].row.feedstock, 'a-feedstock');
+  assert.equal(got[0].row.outputs, ['a', 'a-extra']);
+  assert.is(got[0].row.status, 'failed');
+  assert.equal(got[1].row, db.getPackageById(got[1].row.id));
+  assert.is(got[2].row.id, got[1].row.id);
+  // The same as the one-by-one method on a second database.
+  const other = StateDb.open(join(ctx.dir, 'other'));
+  const o = other.ensurePackage(key('b'), items[1].info);
+  assert.equal({ ...o, updated: '' }, { ...got[1].row, id: o.id, updated: '' });
+  other.close();
+  db.close();
+});
+
+bulk('artifactsByPackage and lastAttemptStatuses match artifacts() and lastAttempt() per package', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const ids = ['a', 'b', 'c'].map((n) => db.ensurePackage(key(n), info).id);
+  const art = (n: string, i: number) => ({ path: `/c/${n}-${i}.conda`, filename: `${n}-${i}.conda`, sha256: `${n}${i}`, size: i });
+  const a1 = db.startAttempt(ids[0], run, 1, '/log', 'h1');
+  db.endAttempt(a1, { status: 'failed', failure: 'build', reason: 'x', durationMs: 1 });
+  const a2 = db.startAttempt(ids[0], run, 2, '/log', 'h1');
+  db.recordBuilt(a2, run, [art('a', 1), art('a', 2)], 10);
+  db.completeAttempt(a2, run, 'built', null);
+  const b1 = db.startAttempt(ids[1], run, 1, '/log', 'h1');
+  db.recordBuilt(b1, run, [art('b', 1)], 10);
+  const byPackage = db.artifactsByPackage();
+  const last = db.lastAttemptStatuses();
+  for (const id of ids) {
+    assert.equal(byPackage.get(id) ?? [], db.artifacts(id));
+    assert.is(last.get(id), db.lastAttempt(id)?.status);
+  }
+  assert.is(last.get(ids[0]), 'complete');
+  assert.is(last.get(ids[1]), 'built');
+  assert.is(last.has(ids[2]), false);
+  db.close();
+});
+
+bulk.run();
+
+const inserted = suite('StateDb inserted rows');
+
+inserted('a new package row is returned exactly as stored', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-state-'));
+  try {
+    const db = StateDb.open(dir);
+    const [{ row }] = db.ensurePackages([{ key: key('x'), info: { feedstock: 'x-feedstock', outputs: ['x', 'y'], recipeHash: null } }]);
+    assert.equal(row, db.getPackageById(row.id));
+    assert.equal(db.ensurePackage(key('z'), info), db.getPackageById(db.getPackage(key('z'))!.id));
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+inserted.run();

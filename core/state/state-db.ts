@@ -115,6 +115,10 @@ function toRun(r: any): RunRow {
 
 export class StateDb {
   readonly db: Database.Database;
+  /** One transaction wrapper for every method (`tx`), made once. */
+  private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** Prepared once per connection, on first use (preparing is most of a small statement's cost). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(
     readonly path: string,
@@ -135,6 +139,7 @@ export class StateDb {
       this.db.pragma('foreign_keys = ON');
     }
     this.db.pragma('busy_timeout = 5000');
+    this.runTx = this.db.transaction((fn: () => unknown) => fn());
   }
 
   /** Open (and migrate) `<workDir>/state.db`. */
@@ -170,29 +175,61 @@ export class StateDb {
   }
 
   close(): void {
+    this.statements.clear();
     if (this.db.open) this.db.close();
+  }
+
+  /** The prepared statement for `source`, cached for this connection. */
+  private sql(source: string): Database.Statement {
+    let statement = this.statements.get(source);
+    if (!statement) {
+      statement = this.db.prepare(source);
+      this.statements.set(source, statement);
+    }
+    return statement;
+  }
+
+  /** As `sql`, returning rows as arrays (no object per row). */
+  private sqlRaw(source: string): Database.Statement {
+    const key = `raw:${source}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = this.db.prepare(source).raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  private packageOfAttempt(attemptId: number): number {
+    const row = this.sqlRaw('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as [number] | undefined;
+    if (!row) throw new TypeError(`no attempt ${attemptId} in the state database`);
+    return row[0];
+  }
+
+  /** Run `fn` in one immediate transaction (a savepoint inside the caller's transaction). */
+  private tx<T>(fn: () => T): T {
+    return this.runTx.immediate(fn) as T;
   }
 
   // ------------------------------------------------------------ runs
 
   startRun(argv: string[]): number {
-    const r = this.db
-      .prepare('INSERT INTO runs (started, pid, host, argv) VALUES (?, ?, ?, ?)')
+    const r = this.sql('INSERT INTO runs (started, pid, host, argv) VALUES (?, ?, ?, ?)')
       .run(now(), process.pid, hostname(), JSON.stringify(argv));
     return Number(r.lastInsertRowid);
   }
 
   endRun(runId: number, outcome: string): void {
-    this.db.prepare('UPDATE runs SET ended = ?, outcome = ? WHERE id = ?').run(now(), outcome, runId);
+    this.sql('UPDATE runs SET ended = ?, outcome = ? WHERE id = ?').run(now(), outcome, runId);
   }
 
   lastRun(): RunRow | undefined {
-    const r = this.db.prepare('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get();
+    const r = this.sql('SELECT * FROM runs ORDER BY id DESC LIMIT 1').get();
     return r ? toRun(r) : undefined;
   }
 
   runs(): RunRow[] {
-    return this.db.prepare('SELECT * FROM runs ORDER BY id').all().map(toRun);
+    return this.sql('SELECT * FROM runs ORDER BY id').all().map(toRun);
   }
 
   /**
@@ -201,36 +238,34 @@ export class StateDb {
    * packages were recovered.
    */
   recoverStale(currentRunId: number): number {
-    return this.db.transaction(() => {
+    return this.tx(() => {
       const t = now();
-      this.db.prepare("UPDATE runs SET outcome = 'killed' WHERE outcome IS NULL AND id <> ?").run(currentRunId);
-      this.db
-        .prepare("UPDATE attempts SET status = 'interrupted', ended = ?, reason = 'run was killed' WHERE ended IS NULL AND run_id <> ?")
+      this.sql("UPDATE runs SET outcome = 'killed' WHERE outcome IS NULL AND id <> ?").run(currentRunId);
+      this.sql("UPDATE attempts SET status = 'interrupted', ended = ?, reason = 'run was killed' WHERE ended IS NULL AND run_id <> ?")
         .run(t, currentRunId);
-      const stale = this.db
-        .prepare("SELECT * FROM packages WHERE status IN ('building', 'waiting', 'ready') AND (run_id IS NULL OR run_id <> ?)")
+      const stale = this.sql("SELECT * FROM packages WHERE status IN ('building', 'waiting', 'ready') AND (run_id IS NULL OR run_id <> ?)")
         .all(currentRunId)
         .map(toPackage);
-      for (const p of stale) this.setStatus(p.id, currentRunId, 'interrupted', `previous run was killed while ${p.status}`);
+      for (const p of stale) this.setStatusTx(p.id, currentRunId, 'interrupted', `previous run was killed while ${p.status}`);
       return stale.length;
-    }).immediate();
+    });
   }
 
   // ------------------------------------------------------------ packages
 
   getPackage(key: PackageKey): PackageRow | undefined {
-    const r = this.db.prepare('SELECT * FROM packages WHERE node = ? AND subdir = ? AND python = ?').get(key.node, key.subdir, key.python);
+    const r = this.sql('SELECT * FROM packages WHERE node = ? AND subdir = ? AND python = ?').get(key.node, key.subdir, key.python);
     return r ? toPackage(r) : undefined;
   }
 
   getPackageById(id: number): PackageRow {
-    return toPackage(this.db.prepare('SELECT * FROM packages WHERE id = ?').get(id));
+    return toPackage(this.sql('SELECT * FROM packages WHERE id = ?').get(id));
   }
 
   packages(filter: { subdir?: string } = {}): PackageRow[] {
     const rows = filter.subdir
-      ? this.db.prepare('SELECT * FROM packages WHERE subdir = ? ORDER BY subdir, node').all(filter.subdir)
-      : this.db.prepare('SELECT * FROM packages ORDER BY subdir, node').all();
+      ? this.sql('SELECT * FROM packages WHERE subdir = ? ORDER BY subdir, node').all(filter.subdir)
+      : this.sql('SELECT * FROM packages ORDER BY subdir, node').all();
     return rows.map(toPackage);
   }
 
@@ -238,18 +273,56 @@ export class StateDb {
   ensurePackage(key: PackageKey, info: { feedstock: string; outputs: string[]; recipeHash: string | null }): PackageRow {
     const existing = this.getPackage(key);
     if (existing) {
-      this.db
-        .prepare('UPDATE packages SET feedstock = ?, outputs = ? WHERE id = ?')
+      this.sql('UPDATE packages SET feedstock = ?, outputs = ? WHERE id = ?')
         .run(info.feedstock, JSON.stringify(info.outputs), existing.id);
       return { ...existing, feedstock: info.feedstock, outputs: info.outputs };
     }
-    const r = this.db
-      .prepare(
+    return toPackage(this.insertPackage(key, info));
+  }
+
+  /** Insert a 'planned' row; returns it as stored (every other column takes its default). */
+  private insertPackage(key: PackageKey, info: { feedstock: string; outputs: string[]; recipeHash: string | null }): any {
+    const outputs = JSON.stringify(info.outputs);
+    const updated = now();
+    const r = this
+      .sql(
         `INSERT INTO packages (node, subdir, python, feedstock, outputs, recipe_hash, status, updated)
          VALUES (?, ?, ?, ?, ?, ?, 'planned', ?)`,
       )
-      .run(key.node, key.subdir, key.python, info.feedstock, JSON.stringify(info.outputs), info.recipeHash, now());
-    return this.getPackageById(Number(r.lastInsertRowid));
+      .run(key.node, key.subdir, key.python, info.feedstock, outputs, info.recipeHash, updated);
+    return {
+      id: Number(r.lastInsertRowid), node: key.node, subdir: key.subdir, python: key.python, feedstock: info.feedstock,
+      outputs, recipe_hash: info.recipeHash, status: 'planned', reason: null, failure: null, attempts: 0,
+      duration_ms: null, log_path: null, run_id: null, updated,
+    };
+  }
+
+  /**
+   * `ensurePackage` for many keys, in one transaction, reading the existing rows with one query (a
+   * row whose feedstock and outputs are unchanged is not written). Returns, per item in order, the
+   * row as `ensurePackage` returns it and whether it existed before.
+   */
+  ensurePackages(items: readonly { key: PackageKey; info: { feedstock: string; outputs: string[]; recipeHash: string | null } }[]): { row: PackageRow; existed: boolean }[] {
+    return this.tx(() => {
+      const byKey = new Map<string, any>();
+      const keyOf = (k: PackageKey) => `${k.subdir}\0${k.python}\0${k.node}`;
+      for (const r of this.sql('SELECT * FROM packages').all() as any[]) byKey.set(keyOf(r), r);
+      return items.map(({ key, info }) => {
+        const outputs = JSON.stringify(info.outputs);
+        const existing = byKey.get(keyOf(key));
+        if (existing) {
+          if (existing.feedstock !== info.feedstock || existing.outputs !== outputs) {
+            this.sql('UPDATE packages SET feedstock = ?, outputs = ? WHERE id = ?').run(info.feedstock, outputs, existing.id);
+            existing.feedstock = info.feedstock;
+            existing.outputs = outputs;
+          }
+          return { row: toPackage(existing), existed: true };
+        }
+        const inserted = this.insertPackage(key, info);
+        byKey.set(keyOf(key), inserted);
+        return { row: toPackage(inserted), existed: false };
+      });
+    });
   }
 
   /** Change a package's status, recording the change (from, to, reason). No-op when nothing changes. */
@@ -260,31 +333,42 @@ export class StateDb {
     reason: string | null,
     extra: { failure?: FailureClass | null; recipeHash?: string | null } = {},
   ): void {
-    const current = this.db.prepare('SELECT status, reason, failure, recipe_hash FROM packages WHERE id = ?').get(packageId) as any;
+    // One commit for the row and its history (each statement would commit on its own otherwise).
+    this.tx(() => this.setStatusTx(packageId, runId, to, reason, extra));
+  }
+
+  private setStatusTx(
+    packageId: number,
+    runId: number | null,
+    to: TaskStatus,
+    reason: string | null,
+    extra: { failure?: FailureClass | null; recipeHash?: string | null } = {},
+  ): void {
+    const row = this.sqlRaw('SELECT status, reason, failure, recipe_hash FROM packages WHERE id = ?').get(packageId) as any[] | undefined;
+    if (!row) throw new TypeError(`no package ${packageId} in the state database`);
+    const current = { status: row[0], reason: row[1], failure: row[2], recipe_hash: row[3] };
     const failure = extra.failure === undefined ? (to === 'failed' ? current.failure : null) : extra.failure;
     const recipeHash = extra.recipeHash === undefined ? current.recipe_hash : extra.recipeHash;
     if (current.status === to && current.reason === reason && current.failure === failure && current.recipe_hash === recipeHash) return;
     const t = now();
-    this.db
-      .prepare('UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?')
+    this.sql('UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?')
       .run(to, reason, failure, recipeHash, runId, t, packageId);
     if (current.status !== to || current.reason !== reason) {
-      this.db
-        .prepare('INSERT INTO status_changes (package_id, run_id, time, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
+      this.sql('INSERT INTO status_changes (package_id, run_id, time, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
         .run(packageId, runId, t, current.status, to, reason);
     }
   }
 
   /** Many status changes in one transaction (the start of a run). */
   setStatuses(changes: { packageId: number; to: TaskStatus; reason: string | null; failure?: FailureClass | null; recipeHash?: string | null }[], runId: number | null): void {
-    this.db.transaction(() => {
-      for (const c of changes) this.setStatus(c.packageId, runId, c.to, c.reason, c);
-    }).immediate();
+    if (!changes.length) return;
+    this.tx(() => {
+      for (const c of changes) this.setStatusTx(c.packageId, runId, c.to, c.reason, c);
+    });
   }
 
   statusChanges(packageId: number): StatusChangeRow[] {
-    return this.db
-      .prepare('SELECT time, from_status, to_status, reason, run_id FROM status_changes WHERE package_id = ? ORDER BY id')
+    return this.sql('SELECT time, from_status, to_status, reason, run_id FROM status_changes WHERE package_id = ? ORDER BY id')
       .all(packageId)
       .map((r: any) => ({ time: r.time, from: r.from_status, to: r.to_status, reason: r.reason, runId: r.run_id }));
   }
@@ -293,14 +377,13 @@ export class StateDb {
 
   /** A build attempt starts: the package becomes 'building'. Returns the attempt id. */
   startAttempt(packageId: number, runId: number, number: number, logPath: string, recipeHash: string | null): number {
-    return this.db.transaction(() => {
-      const r = this.db
-        .prepare("INSERT INTO attempts (package_id, run_id, number, started, status, log_path) VALUES (?, ?, ?, ?, 'building', ?)")
+    return this.tx(() => {
+      const r = this.sql("INSERT INTO attempts (package_id, run_id, number, started, status, log_path) VALUES (?, ?, ?, ?, 'building', ?)")
         .run(packageId, runId, number, now(), logPath);
-      this.db.prepare('UPDATE packages SET attempts = attempts + 1, log_path = ? WHERE id = ?').run(logPath, packageId);
-      this.setStatus(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash });
+      this.sql('UPDATE packages SET attempts = attempts + 1, log_path = ? WHERE id = ?').run(logPath, packageId);
+      this.setStatusTx(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash });
       return Number(r.lastInsertRowid);
-    }).immediate();
+    });
   }
 
   /** An attempt ended without artifacts (failed, interrupted, or to be retried). */
@@ -309,15 +392,14 @@ export class StateDb {
     outcome: { status: 'failed' | 'interrupted'; failure: FailureClass | null; reason: string; durationMs: number },
     packageStatus?: { to: TaskStatus; reason: string; runId: number },
   ): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE attempts SET ended = ?, duration_ms = ?, status = ?, failure = ?, reason = ? WHERE id = ?')
+    this.tx(() => {
+      this.sql('UPDATE attempts SET ended = ?, duration_ms = ?, status = ?, failure = ?, reason = ? WHERE id = ?')
         .run(now(), Math.round(outcome.durationMs), outcome.status, outcome.failure, outcome.reason, attemptId);
       if (packageStatus) {
-        const { package_id } = this.db.prepare('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as any;
-        this.setStatus(package_id, packageStatus.runId, packageStatus.to, packageStatus.reason, { failure: outcome.failure });
+        const package_id = this.packageOfAttempt(attemptId);
+        this.setStatusTx(package_id, packageStatus.runId, packageStatus.to, packageStatus.reason, { failure: outcome.failure });
       }
-    }).immediate();
+    });
   }
 
   /**
@@ -332,15 +414,14 @@ export class StateDb {
     status: TaskStatus = 'built',
     reason: string | null = null,
   ): void {
-    this.db.transaction(() => {
-      const { package_id } = this.db.prepare('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as any;
-      this.db
-        .prepare("UPDATE attempts SET ended = ?, duration_ms = ?, status = 'built', failure = NULL, reason = NULL WHERE id = ?")
+    this.tx(() => {
+      const package_id = this.packageOfAttempt(attemptId);
+      this.sql("UPDATE attempts SET ended = ?, duration_ms = ?, status = 'built', failure = NULL, reason = NULL WHERE id = ?")
         .run(now(), Math.round(durationMs), attemptId);
-      this.db.prepare('UPDATE packages SET duration_ms = ? WHERE id = ?').run(Math.round(durationMs), package_id);
+      this.sql('UPDATE packages SET duration_ms = ? WHERE id = ?').run(Math.round(durationMs), package_id);
       this.replaceArtifactsTx(package_id, attemptId, artifacts);
-      this.setStatus(package_id, runId, status, reason, { failure: null });
-    }).immediate();
+      this.setStatusTx(package_id, runId, status, reason, { failure: null });
+    });
   }
 
   /**
@@ -348,11 +429,11 @@ export class StateDb {
    * and the package takes its final status. Only a complete attempt counts as done on resume.
    */
   completeAttempt(attemptId: number, runId: number, status: TaskStatus, reason: string | null): void {
-    this.db.transaction(() => {
-      const { package_id } = this.db.prepare('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as any;
-      this.db.prepare("UPDATE attempts SET status = 'complete' WHERE id = ?").run(attemptId);
-      this.setStatus(package_id, runId, status, reason, { failure: null });
-    }).immediate();
+    this.tx(() => {
+      const package_id = this.packageOfAttempt(attemptId);
+      this.sql("UPDATE attempts SET status = 'complete' WHERE id = ?").run(attemptId);
+      this.setStatusTx(package_id, runId, status, reason, { failure: null });
+    });
   }
 
   lastAttempt(packageId: number): AttemptRow | undefined {
@@ -361,22 +442,21 @@ export class StateDb {
 
   /** Replace a package's artifacts (after transmute) and optionally move its status on. */
   replaceArtifacts(packageId: number, artifacts: ArtifactRecord[]): void {
-    this.db.transaction(() => this.replaceArtifactsTx(packageId, null, artifacts)).immediate();
+    this.tx(() => this.replaceArtifactsTx(packageId, null, artifacts));
   }
 
   private replaceArtifactsTx(packageId: number, attemptId: number | null, artifacts: ArtifactRecord[]): void {
     if (attemptId === null) {
-      const last = this.db.prepare('SELECT attempt_id FROM artifacts WHERE package_id = ? LIMIT 1').get(packageId) as any;
+      const last = this.sql('SELECT attempt_id FROM artifacts WHERE package_id = ? LIMIT 1').get(packageId) as any;
       attemptId = last?.attempt_id ?? null;
     }
-    this.db.prepare('DELETE FROM artifacts WHERE package_id = ?').run(packageId);
-    const insert = this.db.prepare('INSERT INTO artifacts (package_id, attempt_id, path, filename, sha256, size) VALUES (?, ?, ?, ?, ?, ?)');
+    this.sql('DELETE FROM artifacts WHERE package_id = ?').run(packageId);
+    const insert = this.sql('INSERT INTO artifacts (package_id, attempt_id, path, filename, sha256, size) VALUES (?, ?, ?, ?, ?, ?)');
     for (const a of artifacts) insert.run(packageId, attemptId, a.path, a.filename, a.sha256, a.size);
   }
 
   attempts(packageId: number): AttemptRow[] {
-    return this.db
-      .prepare('SELECT * FROM attempts WHERE package_id = ? ORDER BY id')
+    return this.sql('SELECT * FROM attempts WHERE package_id = ? ORDER BY id')
       .all(packageId)
       .map((r: any) => ({
         id: r.id, packageId: r.package_id, runId: r.run_id, number: r.number, started: r.started, ended: r.ended,
@@ -385,13 +465,32 @@ export class StateDb {
   }
 
   artifacts(packageId: number): ArtifactRecord[] {
-    return this.db.prepare('SELECT path, filename, sha256, size FROM artifacts WHERE package_id = ? ORDER BY id').all(packageId) as ArtifactRecord[];
+    return this.sql('SELECT path, filename, sha256, size FROM artifacts WHERE package_id = ? ORDER BY id').all(packageId) as ArtifactRecord[];
+  }
+
+  /** Every package's artifacts (by package id, each list in `artifacts()` order), in one query. */
+  artifactsByPackage(): Map<number, ArtifactRecord[]> {
+    const out = new Map<number, ArtifactRecord[]>();
+    for (const r of this.sql('SELECT package_id, path, filename, sha256, size FROM artifacts ORDER BY id').all() as any[]) {
+      let list = out.get(r.package_id);
+      if (!list) out.set(r.package_id, (list = []));
+      list.push({ path: r.path, filename: r.filename, sha256: r.sha256, size: r.size });
+    }
+    return out;
+  }
+
+  /** The status of every package's last attempt (`lastAttempt(id).status`), in one query. */
+  lastAttemptStatuses(): Map<number, string> {
+    const rows = this.sql(
+      'SELECT a.package_id, a.status FROM attempts a JOIN (SELECT MAX(id) AS id FROM attempts GROUP BY package_id) last ON a.id = last.id',
+    ).all() as any[];
+    return new Map(rows.map((r) => [r.package_id, r.status]));
   }
 
   /** Last successful build duration per `subdir/python/node`. */
   durations(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const r of this.db.prepare('SELECT node, subdir, python, duration_ms FROM packages WHERE duration_ms IS NOT NULL').all() as any[]) {
+    for (const r of this.sql('SELECT node, subdir, python, duration_ms FROM packages WHERE duration_ms IS NOT NULL').all() as any[]) {
       out.set(`${r.subdir}/py${r.python}/${r.node}`, r.duration_ms);
     }
     return out;
@@ -400,6 +499,6 @@ export class StateDb {
   /** Count of packages per subdir and status. */
   tally(filter: { subdir?: string } = {}): { subdir: string; status: TaskStatus; count: number }[] {
     const sql = `SELECT subdir, status, COUNT(*) AS count FROM packages ${filter.subdir ? 'WHERE subdir = ?' : ''} GROUP BY subdir, status ORDER BY subdir, status`;
-    return (filter.subdir ? this.db.prepare(sql).all(filter.subdir) : this.db.prepare(sql).all()) as any[];
+    return (filter.subdir ? this.sql(sql).all(filter.subdir) : this.sql(sql).all()) as any[];
   }
 }
