@@ -244,8 +244,18 @@ export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat,
       throw err;
     }
     const { data, unresolved } = readSetupPy(path);
-    if (unresolved.length) warn(`load_setup_py_data: ${basename(path)} computes ${unresolved.join(', ')}; not answerable without running it, rendered as empty`, 'load_setup_py_data');
-    return data;
+    if (!unresolved.length) return data;
+    // Warn only when the recipe reads a computed key (`packages=find_packages()` is common and unused).
+    const warned = new Set<string>();
+    const computed = (key: PropertyKey) => {
+      if (typeof key !== 'string' || !unresolved.includes(key) || warned.has(key)) return;
+      warned.add(key);
+      warn(`load_setup_py_data: ${basename(path)} computes ${key}; not answerable without running it, rendered as empty`, 'load_setup_py_data');
+    };
+    return new Proxy(data, {
+      get: (obj, key, receiver) => (computed(key), Reflect.get(obj, key, receiver)),
+      has: (obj, key) => (computed(key), Reflect.has(obj, key)),
+    });
   };
   const loadFileRegex = (...args: unknown[]) => {
     const [pos, kw] = splitKwargs(args);
