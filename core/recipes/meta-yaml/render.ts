@@ -7,11 +7,12 @@
 // name, version, number, outputs and host pins that PKG_*, pin_subpackage and pin_compatible need.
 // Dropped selector lines become empty lines, so line numbers of Jinja and YAML errors stay those of
 // the file.
+import { warningCollector } from '../warning-collector.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Environment } from 'minijinja-js';
 import { LineCounter, parseDocument } from 'yaml';
-import type { RecipeRef, RenderWarning, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../engine/types.ts';
+import type { RecipeRef, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../engine/types.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { pooledRender } from '../render-pool.ts';
 import { applySelectors, selectorNamespace } from '../selectors.ts';
@@ -363,14 +364,7 @@ export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, opti
     throw new RecipeRenderError(recipe.feedstock, recipe.file, undefined, `cannot read recipe: ${(err as Error).message}`, { cause: err });
   }
   raw = raw.replace(/^\uFEFF/, '');
-  const warnings: RenderWarning[] = [];
-  const seen = new Set<string>();
-  const warn = (file: string, line: number | undefined, message: string) => {
-    const key = `${file}:${line}:${message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    warnings.push({ feedstock: recipe.feedstock, file, ...(line ? { line } : {}), message });
-  };
+  const { warnings, warn } = warningCollector(recipe.feedstock);
 
   let config: VariantConfig;
   const variantWarnings: { file: string; line: number; message: string }[] = [];

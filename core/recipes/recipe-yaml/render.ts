@@ -1,6 +1,7 @@
 // Render a recipe.yaml (v1, rattler-build format) for one target: pure YAML first, then per variant
 // the `context:` chain, `${{ }}` / `if:` evaluation, outputs (single, multi, staging + inherit), build
 // strings, and pins resolved against the sibling outputs. One RenderedVariant per variant.
+import { warningCollector } from '../warning-collector.ts';
 import { readFileSync } from 'node:fs';
 import type {
   Noarch,
@@ -9,7 +10,6 @@ import type {
   RenderedRecipe,
   RenderedStaging,
   RenderedVariant,
-  RenderWarning,
   RunExports,
   Target,
 } from '../../engine/types.ts';
@@ -69,14 +69,7 @@ export async function renderRecipeYamlHere(recipe: RecipeRef, target: Target, op
   const text = readFileSync(recipe.file, 'utf8');
   const raw = parseRecipeYaml(text, recipe.file);
   const lines = new SourceLines(text);
-  const warnings: RenderWarning[] = [];
-  const seen = new Set<string>();
-  const warn = (file: string, line: number | undefined, message: string) => {
-    const key = `${file}:${line}:${message}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    warnings.push({ feedstock: recipe.feedstock, file, ...(line ? { line } : {}), message });
-  };
+  const { warnings, warn } = warningCollector(recipe.feedstock);
   const fail = (path: YamlPath, message: string): never => {
     throw new RecipeRenderError(recipe.feedstock, recipe.file, lines.lineOf(path) ?? 1, withPath(message, path));
   };
