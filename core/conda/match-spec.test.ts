@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compareVersions, parseMatchSpec, specMatches } from './match-spec.ts';
+import { compareVersions, parseMatchSpec, specMatches, tryParseMatchSpec, versionMatchesOrFalse } from './match-spec.ts';
 
 const parse = suite('parseMatchSpec');
 
@@ -41,6 +41,13 @@ match('uses conda version semantics', () => {
   assert.not.ok(specMatches(parseMatchSpec('numpy'), py));
   assert.ok(compareVersions('1.10', '1.9') > 0);
   assert.ok(compareVersions('1.0rc1', '1.0') < 0);
+});
+
+match('the lenient forms: unreadable specs and versions are no match, not an error', () => {
+  assert.is(tryParseMatchSpec('>=1.0'), null);
+  assert.is(tryParseMatchSpec('numpy >=1')?.name, 'numpy');
+  assert.ok(versionMatchesOrFalse('>=3.6,<3.7.0a0', '3.6.0'));
+  assert.not.ok(versionMatchesOrFalse('>=>', '3.6.0'));
 });
 
 match.run();

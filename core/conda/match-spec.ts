@@ -66,6 +66,15 @@ export function parseMatchSpec(text: string): MatchSpec {
   return { name, version, build, channel, source };
 }
 
+/** The spec, or null when it does not parse (channel records may hold specs we cannot read). */
+export function tryParseMatchSpec(text: string): MatchSpec | null {
+  try {
+    return parseMatchSpec(text);
+  } catch {
+    return null;
+  }
+}
+
 const specCache = new Map<string, VersionSpec | Error>();
 const versionCache = new Map<string, Version | Error>();
 
@@ -101,6 +110,15 @@ export function parseVersion(text: string): Version {
 export function versionMatches(spec: string | null, version: string): boolean {
   if (spec === null) return true;
   return versionSpec(spec).matches(parseVersion(version));
+}
+
+/** versionMatches, with an unparsable spec or version counting as no match (no evidence either way). */
+export function versionMatchesOrFalse(spec: string, version: string): boolean {
+  try {
+    return versionMatches(spec, version);
+  } catch {
+    return false;
+  }
 }
 
 function globToRegExp(glob: string): RegExp {

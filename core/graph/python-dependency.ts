@@ -3,7 +3,7 @@
 // And the channel side: was a repodata record built for a given python (`recordPinsPython`)?
 import type { RenderedOutput, RenderedVariant } from '../engine/types.ts';
 import type { PackageRecord } from '../conda/repodata.ts';
-import { parseMatchSpec, versionMatches } from '../conda/match-spec.ts';
+import { tryParseMatchSpec, versionMatchesOrFalse } from '../conda/match-spec.ts';
 
 /** Package names whose presence in build/host/run ties an output to one python version. */
 export const PYTHON_NAMES: ReadonlySet<string> = new Set(['python', 'python_abi']);
@@ -65,24 +65,15 @@ export function recordPinsPython(record: PackageRecord, python: string): boolean
   if (m && `${m[1]}.${m[2]}` === python) return true;
   const [major, minor] = python.split('.').map(Number);
   for (const dep of record.depends ?? []) {
-    let spec;
-    try {
-      spec = parseMatchSpec(dep);
-    } catch {
-      continue;
-    }
-    if (!PYTHON_NAMES.has(spec.name) || spec.version === null) continue;
-    try {
-      // A pin for this python admits it and neither neighbour (`python >=3.6` pins nothing).
-      if (
-        versionMatches(spec.version, `${python}.0`) &&
-        !versionMatches(spec.version, `${major}.${minor + 1}.0`) &&
-        (minor === 0 || !versionMatches(spec.version, `${major}.${minor - 1}.0`))
-      ) {
-        return true;
-      }
-    } catch {
-      continue;
+    const spec = tryParseMatchSpec(dep);
+    if (!spec || !PYTHON_NAMES.has(spec.name) || spec.version === null) continue;
+    // A pin for this python admits it and neither neighbour (`python >=3.6` pins nothing).
+    if (
+      versionMatchesOrFalse(spec.version, `${python}.0`) &&
+      !versionMatchesOrFalse(spec.version, `${major}.${minor + 1}.0`) &&
+      (minor === 0 || !versionMatchesOrFalse(spec.version, `${major}.${minor - 1}.0`))
+    ) {
+      return true;
     }
   }
   return false;

@@ -5,7 +5,7 @@
 // old python itself.
 import type { PackageRecord, Repodata } from '../../core/conda/repodata.ts';
 import { repodataRecords } from '../../core/conda/repodata.ts';
-import { compareVersions, parseMatchSpec, versionMatches } from '../../core/conda/match-spec.ts';
+import { compareVersions, tryParseMatchSpec, versionMatchesOrFalse } from '../../core/conda/match-spec.ts';
 import { recordPinsPython } from '../../core/graph/python-dependency.ts';
 
 /** A record with the file name it has in its subdir. */
@@ -14,32 +14,19 @@ export interface ChannelRecord {
   record: PackageRecord;
 }
 
-function safeMatches(spec: string, version: string): boolean {
-  try {
-    return versionMatches(spec, version);
-  } catch {
-    return false; // an unparsable version is no evidence either way
-  }
-}
-
 /** Does a `noarch: python` record install for `python`? (No python spec, or one that admits it.) */
 function noarchAdmits(record: PackageRecord, python: string): boolean {
   for (const dep of record.depends ?? []) {
-    let spec;
-    try {
-      spec = parseMatchSpec(dep);
-    } catch {
-      continue;
-    }
-    if (spec.name !== 'python') continue;
-    if (spec.version !== null && !safeMatches(spec.version, `${python}.0`)) return false;
+    const spec = tryParseMatchSpec(dep);
+    if (spec?.name !== 'python') continue;
+    if (spec.version !== null && !versionMatchesOrFalse(spec.version, `${python}.0`)) return false;
   }
   return true;
 }
 
 /** Was this record built for `python` (major.minor), so that a rebuild for a new python redoes it? */
 export function builtForPython(record: PackageRecord, python: string): boolean {
-  if (record.name === 'python') return safeMatches(`${python}.*`, record.version);
+  if (record.name === 'python') return versionMatchesOrFalse(`${python}.*`, record.version);
   if (record.noarch === 'python') return noarchAdmits(record, python);
   return recordPinsPython(record, python);
 }
@@ -81,7 +68,7 @@ export function newestVersionOf(indexes: readonly Repodata[], name: string, pyth
   let best: ChannelRecord | null = null;
   for (const repodata of indexes) {
     for (const entry of repodataRecords(repodata)) {
-      if (entry.record?.name !== name || !safeMatches(`${python}.*`, entry.record.version)) continue;
+      if (entry.record?.name !== name || !versionMatchesOrFalse(`${python}.*`, entry.record.version)) continue;
       if (!best || compareRecords(entry, best) < 0) best = entry;
     }
   }
