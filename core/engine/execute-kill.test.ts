@@ -145,9 +145,11 @@ kill('killed after 2 builds, mid-build, after 3 more builds, then resumed: nothi
   }
 
   const doneBefore = finished(work);
-  // 2 + 3 builds were reported; a kill right after a 'built' event may land before that package's
-  // attempt is complete (then it is rightly rebuilt), so at least 3 are finished.
-  assert.ok(doneBefore.length >= 3 && doneBefore.length < 12, `finished before the last run: ${doneBefore}`);
+  // 2 + 3 builds were reported, but a kill right after a 'built' event may land before that
+  // package's attempt is complete (indexing, publishing) — then it is rightly rebuilt. With two
+  // build slots, a kill can catch two packages between 'built' and complete, so of the 3 builds
+  // of the last killed run at least one is finished, whatever the timing.
+  assert.ok(doneBefore.length >= 1 && doneBefore.length < 12, `finished before the last run: ${doneBefore}`);
   const before = invocations(dir);
   const last = await runChild(dir, null);
   assert.is(last.code, 0, last.stderr);
