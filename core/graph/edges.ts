@@ -137,8 +137,12 @@ export class EdgeBuilder {
     return items;
   }
 
-  /** The edges into `node`: dependency id → edge. `override` redirects dependencies (bootstrap builds). */
-  dependenciesOf(node: PackageNode, override?: ResolutionOverride): Map<string, DependencyEdge> {
+  /**
+   * The edges into `node`: dependency id → edge. `override` redirects dependencies (bootstrap
+   * builds). `only` keeps the direct edges from the dependencies it accepts and drops the run
+   * closures (for nodes that are not rebuilt: see buildEdges).
+   */
+  dependenciesOf(node: PackageNode, override?: ResolutionOverride, only?: (dependency: string) => boolean): Map<string, DependencyEdge> {
     const deps = new Map<string, DependencyEdge>();
     const seenDirect = new Set<string>();
     // One via reason per pulled-in output and dependent (the first chain found), whatever the edge.
@@ -152,11 +156,12 @@ export class EdgeBuilder {
     const direct = (section: Section, spec: string, blocks: boolean) => {
       for (const r of this.resolve(spec, node, override)) {
         const key = `${section}|${spec}|${r.node}|${r.output}`;
+        if (only && !only(r.node)) continue;
         if (r.node !== node.id && !seenDirect.has(key)) {
           seenDirect.add(key);
           add(r.node, { section, spec, output: r.output }, blocks);
         }
-        if (!blocks) continue;
+        if (!blocks || only) continue;
         // The dependency's run requirements install into this build's environment too.
         for (const item of this.closure(r, override)) {
           if (item.node === node.id || item.mark === call) continue;
@@ -192,10 +197,19 @@ export function addDependencyEdge(graph: PackageGraph, from: string, to: string,
   }));
 }
 
-/** Compute and add the edges into every node of the graph (sorted, so edge order is deterministic). */
+/**
+ * Compute and add the edges into every node of the graph (sorted, so edge order is deterministic).
+ * A node already excluded here (no python dependency, skipped, superseded) is never rebuilt, and
+ * neither is another excluded node it needs: such edges cannot order, block or explain anything in
+ * the rebuild, so an excluded node only gets its direct edges from nodes that may be rebuilt
+ * (about three edges in four of a real ecosystem are between two such nodes). Every edge into a node
+ * that may be rebuilt is drawn, through excluded nodes too (`via`).
+ */
 export function buildEdges(graph: PackageGraph, builder: EdgeBuilder): void {
+  const mayBeRebuilt = (id: string) => graph.getNodeAttributes(id).status !== 'excluded';
   for (const id of [...graph.nodes()].sort()) {
-    const deps = builder.dependenciesOf(graph.getNodeAttributes(id));
+    const node = graph.getNodeAttributes(id);
+    const deps = builder.dependenciesOf(node, undefined, node.status === 'excluded' ? mayBeRebuilt : undefined);
     // Each dependent is visited once, so these edges are new: no lookup needed.
     for (const from of [...deps.keys()].sort()) graph.addDirectedEdge(from, id, deps.get(from)!);
   }

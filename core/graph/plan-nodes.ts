@@ -3,6 +3,7 @@
 import type { PlanStatus, Section } from '../engine/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { PlanDependency, PlanNode } from './plan.ts';
+import { compareIds } from './compare.ts';
 
 const SECTION_ORDER: Record<Section, number> = { build: 0, host: 1, run: 2, test: 3 };
 
@@ -23,7 +24,7 @@ export function toPlanNodes(graph: PackageGraph): PlanNode[] {
           );
         }
       });
-      dependsOn.sort((a, b) => a.id.localeCompare(b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || a.spec.localeCompare(b.spec));
+      dependsOn.sort((a, b) => compareIds(a.id, b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || compareIds(a.spec, b.spec));
       return {
         id,
         feedstock: n.feedstock,

@@ -151,6 +151,27 @@ edges('own outputs are no edge; unknown names are external; a multi-output sibli
   assert.equal(p.stages, [['pkg']]);
 });
 
+edges('a node that is not rebuilt gets only direct edges from nodes that may be; rebuilt ones get every edge, through excluded ones too', async () => {
+  const p = await plan(
+    {
+      zlib: { host: ['make'] },
+      libpng: { host: ['zlib'], run: ['zlib'] },
+      freetype: { host: ['libpng', 'pyhelper'], run: ['libpng'] },
+      pyhelper: { host: ['python'] },
+      app: { host: ['python', 'freetype'] },
+    },
+    noBootstrap,
+  );
+  for (const id of ['zlib', 'libpng', 'freetype']) assert.is(node(p, id).kind, 'no-python', id);
+  // Between two no-python nodes: no edge (neither is rebuilt, nothing to order or explain).
+  assert.equal(deps(p, 'libpng'), []);
+  assert.is(p.graph.edge('zlib', 'libpng'), undefined);
+  // From a node that may be rebuilt into a no-python one: the direct edge only.
+  assert.equal(deps(p, 'freetype'), ['pyhelper host pyhelper']);
+  // Into a rebuilt node: everything, pulled in through no-python nodes, with the chain.
+  assert.equal(deps(p, 'app'), ['freetype host freetype', 'libpng host libpng via freetype', 'zlib host zlib via freetype>libpng']);
+});
+
 edges('per-arch graphs differ :: a win-64-only host dependency', async () => {
   const agg: FakeAggregate = {
     pywin32: (t) => [variant([output('pywin32', { host: ['python'] })], t.subdir !== 'win-64')],

@@ -17,6 +17,7 @@ import { applyPythonChain, breakCycles, type BootstrapContext } from './bootstra
 import { formatCyclePath } from './cycles.ts';
 import { buildOrderGraph, planStages } from './stages.ts';
 import { criticalPath } from './critical-path.ts';
+import { compareIds } from './compare.ts';
 import { countStatuses, toPlanNodes } from './plan-nodes.ts';
 import { referenceDiff } from './reference-diff.ts';
 import { errorNode, nodeFromRendered, nodeId, renderRecipe, renderRecipes } from './render-nodes.ts';
@@ -98,7 +99,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     nodes.push(errorNode(id, null, f.feedstock, target, message, 'extra-version'));
     errors.push({ kind: 'extra-version', message, nodes: [id] });
   }
-  for (const node of nodes.sort((a, b) => a.id.localeCompare(b.id))) add(node);
+  for (const node of nodes.sort((a, b) => compareIds(a.id, b.id))) add(node);
 
   const index = new OutputIndex(
     graph.mapNodes((_, n) => n),
@@ -126,8 +127,8 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
       const recipe: RecipeRef = { ...node.recipe!, variantOverrides: { ...node.recipe!.variantOverrides, ...variant } };
       const outcome = await renderRecipe(run, recipe, target, true);
       if (outcome.error) return outcome.error;
-      // Idempotent for the others; they are passed so the bootstrap build sees their exports.
-      applyRunExports([...rendered, outcome.rendered]);
+      // The bootstrap build gets the exports of the others (they already have theirs).
+      applyRunExports([...rendered, outcome.rendered], new Set([outcome.rendered]));
       warnings.push(...outcome.rendered.warnings);
       return nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true);
     },

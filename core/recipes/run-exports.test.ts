@@ -73,4 +73,22 @@ rx('targets stay apart; skipped variants export nothing; no self export', () => 
   assert.equal(lib.requirements.run, []);
 });
 
+rx('only: a rendering added later gets what applying all together gives it; the others are untouched', () => {
+  const make = () => {
+    const zlib = output('libz', { runExports: { weak: ['libz >=1.3,<2.0a0'], strong: [] } });
+    const png = output('libpng', { runExports: { weak: ['libpng >=1.6'], strong: [] } }, { host: ['libz'] });
+    const app = output('app', {}, { host: ['libpng'] });
+    return [recipe('zlib', [zlib]), recipe('png', [png]), recipe('app', [app])];
+  };
+  const together = make();
+  applyRunExports(together);
+  const later = make();
+  applyRunExports(later.slice(0, 2));
+  const before = JSON.stringify(later.slice(0, 2));
+  applyRunExports(later, new Set([later[2]]));
+  assert.is(JSON.stringify(later.slice(0, 2)), before);
+  assert.equal(later, together);
+  assert.equal(later[2].variants[0].outputs[0].requirements.run, ['libpng >=1.6', 'libz >=1.3,<2.0a0']);
+});
+
 rx.run();

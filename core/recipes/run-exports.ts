@@ -118,9 +118,11 @@ function addAll(target: string[], specs: string[], ignore: ReadonlySet<string>, 
 
 /**
  * Add the run_exports of packages built in the same aggregate to their dependents' requirements,
- * in place, per target. Idempotent: applying twice adds nothing more.
+ * in place, per target. Idempotent: applying twice adds nothing more. With `only`, the exports of
+ * all `recipes` are applied to the `only` ones alone (a recipe rendered later, e.g. a bootstrap
+ * build, gets what it would have got with the others; `only` must be among `recipes`).
  */
-export function applyRunExports(recipes: RenderedRecipe[]): void {
+export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<RenderedRecipe>): void {
   const byTarget = new Map<string, RenderedRecipe[]>();
   for (const r of recipes) {
     const key = targetKey(r.target);
@@ -130,7 +132,8 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
   }
   for (const group of byTarget.values()) {
     const env = new Environments(indexOutputs(group));
-    for (const r of group)
+    for (const r of group) {
+      if (only && !only.has(r)) continue;
       for (const v of r.variants)
         for (const o of v.outputs) {
           const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
@@ -161,5 +164,6 @@ export function applyRunExports(recipes: RenderedRecipe[]): void {
           addAll(req.run, run, ignore, env);
           addAll(req.run_constrained, constrained, ignore, env);
         }
+    }
   }
 }

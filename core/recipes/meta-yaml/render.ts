@@ -22,7 +22,7 @@ import { finalizeOutput, hashContents, hashDependencies, pinVariantRequirements,
 import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
 import { condaBuildContext, defaultVariant, platformOf, type SubpackageInfo } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
-import { outputKeys } from './used-keys.ts';
+import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 
 export interface RenderMetaYamlOptions {
   /** Extra environment variables visible to `environ` / `os.environ` (the process environment is not). */
@@ -168,6 +168,8 @@ interface VariantJob {
   config: VariantConfig;
   variant: Record<string, string>;
   options: RenderMetaYamlOptions;
+  /** The recipe's build scripts, read once for all its variants and outputs. */
+  readScript: ScriptReader;
   warn(line: number | undefined, message: string): void;
 }
 
@@ -192,7 +194,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
     const script = o.index === null ? null : o.raw.script;
     const key = JSON.stringify([o.index, script]);
     let keys = outputKeyMemo.get(key);
-    if (!keys) outputKeyMemo.set(key, (keys = outputKeys({ raw, selected, config: job.config, variant: full, recipeDir: recipe.dir, index: o.index, script, win })));
+    if (!keys) outputKeyMemo.set(key, (keys = outputKeys({ raw, selected, config: job.config, variant: full, recipeDir: recipe.dir, index: o.index, script, win, readScript: job.readScript })));
     return keys;
   };
   const finalizeCtx = (o: TopLevel['outputs'][number]) => {
@@ -388,9 +390,10 @@ export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, opti
   const variants = expandVariants(augmented, used, target, recipe.variantOverrides);
 
   const rendered: RenderedVariant[] = [];
+  const readScript = scriptReader();
   for (const variant of variants) {
     rendered.push(
-      renderVariant({ recipe, target, raw, config: augmented, variant, options, warn: (line, message) => warn(recipe.file, line, message) }),
+      renderVariant({ recipe, target, raw, config: augmented, variant, options, readScript, warn: (line, message) => warn(recipe.file, line, message) }),
     );
   }
   return { feedstock: recipe.feedstock, recipe, target, variants: rendered, warnings };

@@ -2,7 +2,7 @@
 // recipe text: the top level without the outputs section plus this output's own text; keys used by
 // the requirements text are kept apart (they are trimmed when only build or only run needs them);
 // build.sh / bld.bat (or the output's script) count too.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usedVariantKeys, type VariantConfig } from '../variants.ts';
 
@@ -51,10 +51,30 @@ function scriptPattern(key: string, bat: boolean): RegExp {
   return res[bat ? 0 : 1];
 }
 
+/** Reads a build script's text (null when there is none); renderers memoize it per recipe. */
+export type ScriptReader = (file: string) => string | null;
+
+/** A ScriptReader that reads each file once (one per recipe render: scripts may change between renders). */
+export function scriptReader(): ScriptReader {
+  const texts = new Map<string, string | null>();
+  return (file) => {
+    let text = texts.get(file);
+    if (text === undefined) {
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        text = null;
+      }
+      texts.set(file, text);
+    }
+    return text;
+  };
+}
+
 /** Variant keys a build script reads (`$key`, `${key}` in shell; `%key%` in batch files). */
-export function scriptKeys(file: string, keys: Iterable<string>): Set<string> {
-  if (!existsSync(file)) return new Set();
-  const text = readFileSync(file, 'utf8');
+export function scriptKeys(file: string, keys: Iterable<string>, read: ScriptReader = scriptReader()): Set<string> {
+  const text = read(file);
+  if (text === null) return new Set();
   const bat = /\.bat$/i.test(file);
   return new Set([...keys].filter((k) => scriptPattern(k, bat).test(text)));
 }
@@ -79,6 +99,8 @@ export function outputKeys(opts: {
   index: number | null;
   script: string | null;
   win: boolean;
+  /** Reads build scripts (default: from disk, once per call). */
+  readScript?: ScriptReader;
 }): OutputKeys {
   const slices = sliceRecipe(opts.selected);
   const own = opts.index === null ? '' : (slices.outputs[opts.index] ?? slices.outputs.join('\n'));
@@ -95,7 +117,8 @@ export function outputKeys(opts: {
       : opts.script && /^[^\n]+\.(sh|bat)$/i.test(opts.script)
         ? [join(opts.recipeDir, opts.script)]
         : [];
-  for (const f of scripts) for (const k of scriptKeys(f, keys)) used.add(k);
+  const read = opts.readScript ?? scriptReader();
+  for (const f of scripts) for (const k of scriptKeys(f, keys, read)) used.add(k);
   const maxPin = reqsText.match(/pin_\w+\(\s*['"]numpy['"].*max_pin\s*=\s*['"]([x.]*)['"]/);
   const compatible = /pin_\w+\(\s*['"]numpy['"]/.test(reqsText);
   return {
