@@ -287,4 +287,22 @@ writer('updates queued while a write is in flight are coalesced into one next wr
   }
 });
 
+writer('noarch is indexed on the first update, later only when an update names it', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const noarch = () => Object.keys(JSON.parse(readFileSync(join(c.ch, 'noarch', 'repodata.json'), 'utf8')).packages);
+    assert.equal(noarch(), ['six-1.16.0-pyh0_0.tar.bz2']);
+    const [attrs] = await c.pkg({ name: 'attrs', version: '24.1', build: 'pyh0_0', subdir: 'noarch', noarch: 'python' });
+    await w.update(['linux-64']);
+    assert.equal(noarch(), ['six-1.16.0-pyh0_0.tar.bz2'], 'an update of linux-64 does not list noarch/ again');
+    await w.update(['noarch'], [attrs.path]);
+    assert.equal(noarch(), ['attrs-24.1-pyh0_0.tar.bz2', 'six-1.16.0-pyh0_0.tar.bz2']);
+    await w.close();
+  } finally {
+    c.cleanup();
+  }
+});
+
 writer.run();

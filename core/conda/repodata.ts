@@ -254,8 +254,8 @@ export class ChannelIndexWriter {
   }
 
   /**
-   * Bring `subdirs` (and noarch, which conda, mamba and rattler require) up to date with their
-   * package files. `changed`: paths of package files written or rewritten since the last update
+   * Bring `subdirs` up to date with their package files (noarch too on the first update: conda,
+   * mamba and rattler require it). `changed`: paths of package files written or rewritten since the last update
    * (a file already indexed is re-read only when listed here with a new size or mtime).
    */
   update(subdirs: readonly string[], changed: readonly string[] = []): Promise<void> {
@@ -295,7 +295,11 @@ export class ChannelIndexWriter {
   private async write(batch: Batch): Promise<void> {
     this.stats.batches++;
     // Subdirs are independent: listed, read and written side by side.
-    await Promise.all([...new Set([...batch.subdirs, 'noarch'])].map(async (subdir) => {
+    // noarch/ is indexed on the first write (conda, mamba and rattler require it) and afterwards
+    // only when an update names it.
+    const subdirs = new Set(batch.subdirs);
+    if (!this.state.has('noarch')) subdirs.add('noarch');
+    await Promise.all([...subdirs].map(async (subdir) => {
       let state = this.state.get(subdir);
       if (!state) {
         state = await this.load(subdir);

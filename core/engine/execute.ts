@@ -15,7 +15,7 @@ import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { GroupCommit } from '../state/group-commit.ts';
 import { decideResume, type ResumeOptions } from '../state/resume.ts';
-import { syncAndHashFile } from '../state/file-hash.ts';
+import { hashFile } from '../state/file-hash.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
 
 export type ChannelIndexer = (channelDir: string, subdirs: string[]) => Promise<void>;
@@ -414,7 +414,7 @@ class Execution {
       if (!result) throw Object.assign(new Error(`no builder for ${t.target.subdir} (tap run.hooks.build.for('${t.target.subdir}'))`), { failure: 'internal' });
       if (!result.artifacts.length) throw Object.assign(new Error(`builder ${result.builder} returned no artifact`), { failure: 'build' });
 
-      // Durable only now: artifacts renamed into place by the builder, synced and hashed here.
+      // Recorded only now: artifacts renamed into place by the builder, hashed here.
       phase = 'internal';
       let artifacts = await this.hashArtifacts(result.artifacts);
       const hashed = artifacts;
@@ -496,8 +496,9 @@ class Execution {
     for (const a of list) {
       let hashed: { sha256: string; size: number };
       try {
-        // fsync (on the thread pool) before the database may say built, then hash.
-        hashed = await syncAndHashFile(a.path);
+        // Not fsynced: a killed process loses nothing the kernel holds, and after a power loss
+        // resume re-hashes every recorded artifact (a torn or lost file is rebuilt).
+        hashed = await hashFile(a.path);
       } catch (err) {
         throw Object.assign(new Error(`artifact ${a.path} is not readable: ${errorMessage(err)}`), { failure: 'build' });
       }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashFile, syncAndHashFile, verifyFile } from './file-hash.ts';
+import { hashFile, verifyFile } from './file-hash.ts';
 
 const hashes = suite('file hashes');
 
@@ -23,12 +23,11 @@ hashes('sha256 and size of files around the read sizes :: empty, 1 byte, 64 KiB 
     writeFileSync(path, bytes);
     const expected = { sha256: sha(bytes), size };
     assert.equal(await hashFile(path), expected, `hashFile ${size}`);
-    assert.equal(await syncAndHashFile(path), expected, `syncAndHashFile ${size}`);
     assert.is(await verifyFile(path, expected), null, `verifyFile ${size}`);
   }
   // Concurrent hashes of different files share no buffer.
   const files = sizes.map((size) => join(ctx.dir, `f-${size}`));
-  const all = await Promise.all([...files, ...files].map((f) => syncAndHashFile(f)));
+  const all = await Promise.all([...files, ...files].map((f) => hashFile(f)));
   assert.equal(all.slice(0, files.length), all.slice(files.length));
 });
 
@@ -41,9 +40,9 @@ hashes('verifyFile says what is wrong :: missing, size, content; unreadable path
   assert.is(await verifyFile(path, expected), `artifact changed (size): ${path}`);
   writeFileSync(path, 'abd');
   assert.is(await verifyFile(path, expected), `artifact changed (sha256): ${path}`);
-  await syncAndHashFile(join(ctx.dir, 'nope')).then(() => assert.unreachable(), (err) => assert.is(err.code, 'ENOENT'));
+  await hashFile(join(ctx.dir, 'nope')).then(() => assert.unreachable(), (err) => assert.is(err.code, 'ENOENT'));
   mkdirSync(join(ctx.dir, 'd'));
-  await syncAndHashFile(join(ctx.dir, 'd')).then(() => assert.unreachable(), (err) => assert.ok(err instanceof Error));
+  await hashFile(join(ctx.dir, 'd')).then(() => assert.unreachable(), (err) => assert.ok(err instanceof Error));
 });
 
 hashes.run();

@@ -1,14 +1,13 @@
-// sha256 and size of a file, the engine's sync-then-hash of a fresh artifact, and a resume-time
-// check. Artifacts can be large: read in chunks, never whole. The first 64 KiB are read
-// synchronously (a file just written, or checked again on resume, is in the page cache: a stream
-// would cost several thread-pool round trips and far more JavaScript for a small file); the rest
-// of a larger file is read asynchronously, 1 MiB at a time.
+// sha256 and size of a file (the engine hashes every fresh artifact) and the resume-time check.
+// Artifacts can be large: read in chunks, never whole. The first 64 KiB are read synchronously (a
+// file just written, or checked again on resume, is in the page cache: a stream would cost several
+// thread-pool round trips and far more JavaScript for a small file); the rest of a larger file is
+// read asynchronously, 1 MiB at a time.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, fsync as fsyncCb, openSync, read as readCb, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read as readCb, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 
-const fsFsync = promisify(fsyncCb);
 const fsRead = promisify(readCb);
 
 const FIRST = 64 << 10;
@@ -37,21 +36,6 @@ async function hashFd(fd: number): Promise<{ sha256: string; size: number }> {
 export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
   const fd = openSync(path, 'r');
   try {
-    return await hashFd(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * fsync `path` (its content is durable before anything records it as built), then its sha256 and
- * size. The sync runs on the thread pool while other tasks go on; opening and closing an existing
- * file are synchronous (nothing to wait for). One thread-pool round trip for a small file.
- */
-export async function syncAndHashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const fd = openSync(path, 'r');
-  try {
-    await fsFsync(fd);
     return await hashFd(fd);
   } finally {
     closeSync(fd);
