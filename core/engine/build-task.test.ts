@@ -15,14 +15,20 @@ tasks.before.each((ctx) => {
 });
 tasks.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
 
-tasks('makes the scratch and log dirs; log lines are appended in order with other writers, before and after close', async (ctx) => {
+tasks('makes the log dir, and the scratch dir once read; log lines are appended in order with other writers, before and after close', async (ctx) => {
   const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
   const target = run.targets[0];
   const known = new Set<string>();
-  const { task, close } = await openBuildTask(run, fakeNode('numpy', target), target, 2, new AbortController().signal, 1000, known);
+  const { task, close, scratchMade } = await openBuildTask(run, fakeNode('numpy', target), target, 2, new AbortController().signal, 1000, known);
   const paths = taskPaths(ctx.dir, target, 'numpy', 2);
+  assert.not.ok(existsSync(paths.workDir), 'no scratch dir until a plugin reads task.workDir');
+  assert.not.ok(scratchMade());
   assert.is(task.workDir, paths.workDir);
   assert.ok(existsSync(task.workDir));
+  assert.ok(scratchMade());
+  // A copy of the task (what prepareTask taps often return) has the path as a plain value.
+  const copy = { ...task };
+  assert.is(copy.workDir, paths.workDir);
   assert.is(task.logFile, paths.logFile);
   assert.equal([...known], [join(ctx.dir, 'logs', 'linux-64')]);
   task.log('one');

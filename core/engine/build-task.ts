@@ -73,14 +73,17 @@ export interface OpenedBuildTask {
   task: BuildTask;
   /** Close the log file (later `task.log` lines are appended by path, as before it was opened). */
   close(): void;
+  /** Whether anything read `task.workDir` (so the scratch dir exists). */
+  scratchMade(): boolean;
 }
 
 /**
- * `createBuildTask` for the executor: the dirs are made and the log file opened (append mode) off
- * the main thread (`knownDirs`: log dirs already made in this run, skipped). The log stays open
- * until `close()`: each line is still one synchronous write, so lines survive a crash and
- * interleave in order with runner output. (Creating files and dirs from the main thread can wait
- * on the filesystem journal while other tasks' fsyncs commit it.)
+ * `createBuildTask` for the executor: the log dir is made and the log file opened (append mode)
+ * off the main thread (`knownDirs`: log dirs already made in this run, skipped). The log stays
+ * open until `close()`: each line is still one synchronous write, so lines survive a crash and
+ * interleave in order with runner output. The scratch dir is made when a plugin first reads
+ * `task.workDir` (a builder that needs none costs no directory; copying the task, `{ ...task }`,
+ * reads it too).
  */
 export async function openBuildTask(
   run: Run,
@@ -93,16 +96,32 @@ export async function openBuildTask(
 ): Promise<OpenedBuildTask> {
   const paths = taskPaths(run.config.workDir, target, node.id, attempt);
   const logDir = dirname(paths.logFile);
-  const [, fd] = await Promise.all([
-    makeTaskDir(paths.workDir),
-    (knownDirs?.has(logDir) ? Promise.resolve() : mkdir(logDir, { recursive: true }).then(() => void knownDirs?.add(logDir)))
-      .then(() => new Promise<number>((resolve, reject) => openFd(paths.logFile, 'a', (err, fd) => (err ? reject(err) : resolve(fd))))),
-  ]);
+  if (!knownDirs?.has(logDir)) {
+    await mkdir(logDir, { recursive: true });
+    knownDirs?.add(logDir);
+  }
+  const fd = await new Promise<number>((resolve, reject) => openFd(paths.logFile, 'a', (err, fd) => (err ? reject(err) : resolve(fd))));
   let open = true;
   const task = makeTask(run, node, target, attempt, signal, timeoutMs, paths, (t, text) => {
     if (!open || t.logFile !== paths.logFile) return appendFileSync(t.logFile, text);
     const bytes = Buffer.from(text);
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+  });
+  let made = false;
+  Object.defineProperty(task, 'workDir', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!made) {
+        makeTaskDir(paths.workDir);
+        made = true;
+      }
+      return paths.workDir;
+    },
+    set(value: string) {
+      Object.defineProperty(task, 'workDir', { value, enumerable: true, configurable: true, writable: true });
+      made = true; // a plugin chose another dir: the executor cleans up what task.workDir names
+    },
   });
   return {
     task,
@@ -111,22 +130,26 @@ export async function openBuildTask(
       open = false;
       closeSync(fd); // no I/O: cheaper than a thread-pool round trip
     },
+    scratchMade: () => made,
   };
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 /** `<id>/attempt-N`: two mkdir calls where a recursive mkdir makes three (it tries the leaf first). */
-async function makeTaskDir(workDir: string): Promise<void> {
+function makeTaskDir(workDir: string): void {
+  const make = (dir: string) => {
+    try {
+      mkdirSync(dir);
+    } catch (err) {
+      if (code(err) !== 'EEXIST') throw err;
+    }
+  };
   try {
-    await mkdir(dirname(workDir)).catch((err) => {
-      if (code(err) !== 'EEXIST') throw err;
-    });
-    await mkdir(workDir).catch((err) => {
-      if (code(err) !== 'EEXIST') throw err;
-    });
+    make(dirname(workDir));
+    make(workDir);
   } catch {
-    await mkdir(workDir, { recursive: true }); // `tasks/<subdir>` missing, or the error again
+    mkdirSync(workDir, { recursive: true }); // `tasks/<subdir>` missing, or the error again
   }
 }
 

@@ -464,11 +464,14 @@ class Execution {
       if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
       // The scratch dir goes in the background (awaited before the run ends); `<id>/` with it
       // once no attempt dir is left (kept after failures).
-      const workDir = task.workDir;
-      const cleanup: Promise<void> = removeTaskDir(workDir)
-        .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
-        .finally(() => this.cleanups.delete(cleanup));
-      this.cleanups.add(cleanup);
+      // (Only when a plugin read task.workDir: reading it on the executor's own task makes the dir.)
+      if (task !== opened.task || opened.scratchMade()) {
+        const workDir = task.workDir;
+        const cleanup: Promise<void> = removeTaskDir(workDir)
+          .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
+          .finally(() => this.cleanups.delete(cleanup));
+        this.cleanups.add(cleanup);
+      }
       task.log(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return { ok: true, status, reason, artifacts };
     } catch (err) {
