@@ -1,7 +1,7 @@
 // Find recipes in aggregates. One readdir per directory looked at (with file types, so no stat per
 // entry); directories are read a few dozen at a time, which keeps 25,000 feedstocks cheap.
-import type { Dirent } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdirSync, type Dirent } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecipeFormat, RecipeRef } from '../engine/types.ts';
 
@@ -40,7 +40,8 @@ const FORMATS: RecipeFormat[] = ['meta.yaml', 'recipe.yaml'];
 type Listing = Map<string, 'file' | 'dir'>;
 
 async function list(dir: string): Promise<Listing> {
-  const entries: Dirent[] = await readdir(dir, { withFileTypes: true });
+  // Synchronous: a small directory lists faster here than through the thread pool's round trip.
+  const entries: Dirent[] = readdirSync(dir, { withFileTypes: true });
   const out: Listing = new Map();
   for (const e of entries) {
     if (e.isDirectory()) out.set(e.name, 'dir');
