@@ -32,7 +32,7 @@ const n = Number(nArg);
 mkdirSync(workDir, { recursive: true });
 
 // The builder writes nothing: every task returns the same tiny pre-made file as its artifact
-// (execute.ts refuses an empty artifact list). The engine still fsyncs and hashes it per task.
+// (execute.ts refuses an empty artifact list). The engine still hashes it per task.
 const artifactPath = join(workDir, 'noop-1.0-0.tar.bz2');
 writeFileSync(artifactPath, 'noop artifact\n');
 let template = '';
