@@ -255,8 +255,9 @@ export class ChannelIndexWriter {
 
   /**
    * Bring `subdirs` up to date with their package files (noarch too on the first update: conda,
-   * mamba and rattler require it). `changed`: paths of package files written or rewritten since the last update
-   * (a file already indexed is re-read only when listed here with a new size or mtime).
+   * mamba and rattler require it). `changed`: paths of package files written or rewritten since
+   * the last update (a file already indexed is re-read only when listed here with a new size or
+   * mtime).
    */
   update(subdirs: readonly string[], changed: readonly string[] = []): Promise<void> {
     try {

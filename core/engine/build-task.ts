@@ -54,21 +54,6 @@ function makeTask(
   return task;
 }
 
-export function createBuildTask(
-  run: Run,
-  node: PackageNode,
-  target: Target,
-  attempt: number,
-  signal: AbortSignal,
-  timeoutMs: number,
-): BuildTask {
-  const paths = taskPaths(run.config.workDir, target, node.id, attempt);
-  mkdirSync(paths.workDir, { recursive: true });
-  mkdirSync(dirname(paths.logFile), { recursive: true });
-  // Synchronous appends: log lines survive a crash and interleave in order with runner output.
-  return makeTask(run, node, target, attempt, signal, timeoutMs, paths, (task, text) => appendFileSync(task.logFile, text));
-}
-
 export interface OpenedBuildTask {
   task: BuildTask;
   /** Close the log file (later `task.log` lines are appended by path, as before it was opened). */
@@ -78,7 +63,7 @@ export interface OpenedBuildTask {
 }
 
 /**
- * `createBuildTask` for the executor: the log dir is made and the log file opened (append mode)
+ * The BuildTask of one attempt, for the executor: the log dir is made and the log file opened (append mode)
  * off the main thread (`knownDirs`: log dirs already made in this run, skipped). The log stays
  * open until `close()`: each line is still one synchronous write, so lines survive a crash and
  * interleave in order with runner output. The scratch dir is made when a plugin first reads

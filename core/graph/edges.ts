@@ -155,8 +155,8 @@ export class EdgeBuilder {
     };
     const direct = (section: Section, spec: string, blocks: boolean) => {
       for (const r of this.resolve(spec, node, override)) {
-        const key = `${section}|${spec}|${r.node}|${r.output}`;
         if (only && !only(r.node)) continue;
+        const key = `${section}|${spec}|${r.node}|${r.output}`;
         if (r.node !== node.id && !seenDirect.has(key)) {
           seenDirect.add(key);
           add(r.node, { section, spec, output: r.output }, blocks);
