@@ -15,34 +15,67 @@ tasks.before.each((ctx) => {
 });
 tasks.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
 
-tasks('makes the log dir, and the scratch dir once read; log lines are appended in order with other writers, before and after close', async (ctx) => {
+tasks('creates nothing up front: the scratch dir once read, the log on the first line or when its path is read; lines in order with other writers', (ctx) => {
   const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
   const target = run.targets[0];
   const known = new Set<string>();
-  const { task, close, scratchMade } = await openBuildTask(run, fakeNode('numpy', target), target, 2, new AbortController().signal, 1000, known);
+  const opened = openBuildTask(run, fakeNode('numpy', target), target, 2, new AbortController().signal, 1000, known);
+  const { task, close, scratchMade } = opened;
   const paths = taskPaths(ctx.dir, target, 'numpy', 2);
   assert.not.ok(existsSync(paths.workDir), 'no scratch dir until a plugin reads task.workDir');
   assert.not.ok(scratchMade());
   assert.is(task.workDir, paths.workDir);
   assert.ok(existsSync(task.workDir));
   assert.ok(scratchMade());
-  // A copy of the task (what prepareTask taps often return) has the path as a plain value.
+  // The executor's own lines wait for the log; reading opened.logFile does not create it.
+  opened.note('=== header');
+  assert.is(opened.logFile, paths.logFile);
+  assert.not.ok(existsSync(paths.logFile), 'no log file while nothing is logged');
+  assert.not.ok(opened.logMade());
+  assert.equal([...known], []);
+  // A copy of the task (what prepareTask taps often return) has the paths as plain values; reading
+  // task.logFile creates the log (a runner appending by path comes after the header).
   const copy = { ...task };
   assert.is(copy.workDir, paths.workDir);
-  assert.is(task.logFile, paths.logFile);
+  assert.is(copy.logFile, paths.logFile);
+  assert.is(readFileSync(paths.logFile, 'utf8'), '=== header\n');
+  assert.ok(opened.logMade());
   assert.equal([...known], [join(ctx.dir, 'logs', 'linux-64')]);
   task.log('one');
   appendFileSync(task.logFile, 'runner output\n'); // a runner appending to the same file
-  task.log('two\n');
+  copy.log('two\n');
+  opened.note('=== footer');
   close();
   task.log('three');
   close(); // idempotent
-  assert.is(readFileSync(task.logFile, 'utf8'), 'one\nrunner output\ntwo\nthree\n');
-  // A second attempt of the same package: the existing `<id>/` dir and log dir are fine.
-  const again = await openBuildTask(run, fakeNode('numpy', target), target, 3, new AbortController().signal, 1000, known);
-  again.task.log('attempt 3');
+  assert.is(readFileSync(paths.logFile, 'utf8'), '=== header\none\nrunner output\ntwo\n=== footer\nthree\n');
+  // A second attempt of the same package: the existing log and log dir are appended to.
+  const again = openBuildTask(run, fakeNode('numpy', target), target, 3, new AbortController().signal, 1000, known);
+  again.note('=== attempt 3');
+  again.task.log('built');
   again.close();
-  assert.match(readFileSync(task.logFile, 'utf8'), /three\nattempt 3\n$/);
+  assert.match(readFileSync(paths.logFile, 'utf8'), /three\n=== attempt 3\nbuilt\n$/);
+});
+
+tasks('a task that logs nothing leaves no log file; its executor lines are dropped; a plugin may point the log elsewhere', (ctx) => {
+  const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
+  const target = run.targets[0];
+  const silent = openBuildTask(run, fakeNode('quiet', target), target, 1, new AbortController().signal, 1000);
+  silent.note('=== header');
+  silent.note('=== published in 0.0 s');
+  silent.close();
+  assert.not.ok(existsSync(silent.logFile));
+  assert.not.ok(existsSync(join(ctx.dir, 'logs')), 'no log dir either');
+  assert.not.ok(silent.logMade());
+
+  const moved = openBuildTask(run, fakeNode('moved', target), target, 1, new AbortController().signal, 1000);
+  const elsewhere = join(ctx.dir, 'elsewhere.log');
+  moved.task.logFile = elsewhere;
+  moved.task.log('to the new place');
+  assert.is(moved.task.logFile, elsewhere);
+  moved.close();
+  assert.is(readFileSync(elsewhere, 'utf8'), 'to the new place\n');
+  assert.not.ok(existsSync(moved.logFile));
 });
 
 tasks('removeTaskDir removes the attempt dir with its content, and `<id>/` only once empty', async (ctx) => {

@@ -1,7 +1,7 @@
 // The BuildTask handed to builders: where to work, where to write, what to resolve from, how to log
 // and how to run a command (through the runner plugins on `run.hooks.exec`).
-import { appendFileSync, closeSync, mkdirSync, open as openFd, writeSync } from 'node:fs';
-import { mkdir, rm, rmdir } from 'node:fs/promises';
+import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { BuildTask, PackageNode, Target } from './types.ts';
@@ -18,7 +18,7 @@ export class NoRunnerError extends Error {
 export function taskPaths(workDir: string, target: Target, id: string, attempt: number) {
   return {
     workDir: join(workDir, 'tasks', target.subdir, id, `attempt-${attempt}`),
-    logFile: join(workDir, 'logs', target.subdir, `${id}.log`),
+    logFile: process.env.HACK_SHARD ? join(workDir, 'logs', target.subdir, (Math.abs([...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7)) % 64).toString(16), `${id}.log`) : join(workDir, 'logs', target.subdir, `${id}.log`),
     outputChannel: join(workDir, 'channel'),
   };
 }
@@ -31,7 +31,7 @@ function makeTask(
   signal: AbortSignal,
   timeoutMs: number,
   paths: ReturnType<typeof taskPaths>,
-  log: (task: BuildTask, text: string) => void,
+  log: (text: string) => void,
 ): BuildTask {
   const task: BuildTask = {
     id: node.id,
@@ -42,7 +42,7 @@ function makeTask(
     outputChannel: paths.outputChannel,
     channels: [paths.outputChannel, ...run.config.channels.build],
     logFile: paths.logFile,
-    log: (line: string) => log(task, line.endsWith('\n') ? line : `${line}\n`),
+    log: (line: string) => log(line.endsWith('\n') ? line : `${line}\n`),
     signal,
     timeoutMs,
     async exec(req) {
@@ -56,21 +56,33 @@ function makeTask(
 
 export interface OpenedBuildTask {
   task: BuildTask;
+  /** The log file's path (reading it here, unlike `task.logFile`, does not create the file). */
+  logFile: string;
+  /**
+   * A line of the executor's own (attempt header, outcome): appended when the log file exists,
+   * else kept and written first if it is ever created. A build that logs nothing leaves no file.
+   */
+  note(line: string): void;
   /** Close the log file (later `task.log` lines are appended by path, as before it was opened). */
   close(): void;
   /** Whether anything read `task.workDir` (so the scratch dir exists). */
   scratchMade(): boolean;
+  /** Whether the log file was created or appended to in this attempt. */
+  logMade(): boolean;
 }
 
 /**
- * The BuildTask of one attempt, for the executor: the log dir is made and the log file opened (append mode)
- * off the main thread (`knownDirs`: log dirs already made in this run, skipped). The log stays
- * open until `close()`: each line is still one synchronous write, so lines survive a crash and
- * interleave in order with runner output. The scratch dir is made when a plugin first reads
- * `task.workDir` (a builder that needs none costs no directory; copying the task, `{ ...task }`,
- * reads it too).
+ * The BuildTask of one attempt, for the executor. Nothing is created up front (on a busy disk a
+ * file creation costs more than the rest of a no-op build):
+ * - the log file (and its dir; `knownDirs`: log dirs already made in this run) is opened, in append
+ *   mode, on the first `task.log` line or when a plugin reads `task.logFile` (a runner that appends
+ *   to it by path then writes after the executor's header). The executor's own lines (`note`) wait
+ *   until then. The log stays open until `close()`: each line is one synchronous write, so lines
+ *   survive a crash and interleave in order with runner output.
+ * - the scratch dir is made when a plugin first reads `task.workDir`.
+ * Copying the task (`{ ...task }`) reads both.
  */
-export async function openBuildTask(
+export function openBuildTask(
   run: Run,
   node: PackageNode,
   target: Target,
@@ -78,19 +90,39 @@ export async function openBuildTask(
   signal: AbortSignal,
   timeoutMs: number,
   knownDirs?: Set<string>,
-): Promise<OpenedBuildTask> {
+): OpenedBuildTask {
   const paths = taskPaths(run.config.workDir, target, node.id, attempt);
-  const logDir = dirname(paths.logFile);
-  if (!knownDirs?.has(logDir)) {
-    await mkdir(logDir, { recursive: true });
-    knownDirs?.add(logDir);
-  }
-  const fd = await new Promise<number>((resolve, reject) => openFd(paths.logFile, 'a', (err, fd) => (err ? reject(err) : resolve(fd))));
-  let open = true;
-  const task = makeTask(run, node, target, attempt, signal, timeoutMs, paths, (t, text) => {
-    if (!open || t.logFile !== paths.logFile) return appendFileSync(t.logFile, text);
+  let fd: number | null = null;
+  let closed = false;
+  /** Whether the log file was opened before close(). */
+  let logged = false;
+  let pending: string[] = [];
+  const write = (text: string) => {
     const bytes = Buffer.from(text);
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd!, bytes, off);
+  };
+  /** Create (or open) the log file and write the lines noted so far. */
+  const openLog = () => {
+    if (fd !== null || closed) return;
+    const logDir = dirname(paths.logFile);
+    if (!knownDirs?.has(logDir)) {
+      mkdirSync(logDir, { recursive: true });
+      knownDirs?.add(logDir);
+    }
+    fd = openSync(paths.logFile, 'a');
+    if (pending.length) write(pending.join(''));
+    pending = [];
+  };
+  /** Set when a plugin points `task.logFile` elsewhere: lines go there, by path. */
+  let movedTo: string | null = null;
+  const task = makeTask(run, node, target, attempt, signal, timeoutMs, paths, (text) => {
+    if (movedTo !== null) return appendFileSync(movedTo, text);
+    if (closed) {
+      logged = true;
+      return appendFileSync(paths.logFile, text);
+    }
+    openLog();
+    write(text);
   });
   let made = false;
   Object.defineProperty(task, 'workDir', {
@@ -108,14 +140,39 @@ export async function openBuildTask(
       made = true; // a plugin chose another dir: the executor cleans up what task.workDir names
     },
   });
+  Object.defineProperty(task, 'logFile', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      openLog();
+      return paths.logFile;
+    },
+    set(value: string) {
+      movedTo = value;
+      Object.defineProperty(task, 'logFile', {
+        enumerable: true, configurable: true, get: () => movedTo, set: (v: string) => void (movedTo = v),
+      });
+    },
+  });
   return {
     task,
+    logFile: paths.logFile,
+    note(line) {
+      const text = line.endsWith('\n') ? line : `${line}\n`;
+      if (closed) {
+        if (logged) appendFileSync(paths.logFile, text);
+      } else if (fd === null) pending.push(text);
+      else write(text);
+    },
     close() {
-      if (!open) return;
-      open = false;
-      closeSync(fd); // no I/O: cheaper than a thread-pool round trip
+      if (closed) return;
+      closed = true;
+      logged = fd !== null;
+      if (fd !== null) closeSync(fd); // no I/O: cheaper than a thread-pool round trip
+      fd = null;
     },
     scratchMade: () => made,
+    logMade: () => fd !== null || logged,
   };
 }
 

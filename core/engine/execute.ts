@@ -385,25 +385,27 @@ class Execution {
     const { run } = this;
     const timeoutMs = this.config.timeouts.buildSeconds * 1000;
     const started = Date.now();
-    const opened = await openBuildTask(run, t.node, t.target, attempt, controller.signal, timeoutMs, this.logDirs);
+    const opened = openBuildTask(run, t.node, t.target, attempt, controller.signal, timeoutMs, this.logDirs);
     let task: BuildTask = opened.task;
+    /** The log's path, without creating the file (only what is logged creates it). */
+    const logFile = () => (task === opened.task ? opened.logFile : task.logFile);
     const packageId = this.packageIds.get(t.key)!;
     let attemptId: number;
     try {
-      attemptId = await this.write((db) => db.startAttempt(packageId, this.runId, attempt, task.logFile, t.node.recipeHash));
+      attemptId = await this.write((db) => db.startAttempt(packageId, this.runId, attempt, opened.logFile, t.node.recipeHash));
     } catch (err) {
       opened.close();
       throw err;
     }
     this.currentAttempt.set(t.key, attemptId);
-    task.log(`=== ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${this.runId}, ${new Date().toISOString()}`);
+    opened.note(`=== ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${this.runId}, ${new Date().toISOString()}`);
     let phase: FailureClass = 'internal';
     let timer: NodeJS.Timeout | undefined;
     const { guard, dispose: disposeGuard } = abortGuard(controller.signal, this.graceMs);
     try {
       if (controller.signal.aborted) throw controller.signal.reason;
       task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
-      this.emit(t.key, 'building', `attempt ${attempt}`, { logFile: task.logFile });
+      this.emit(t.key, 'building', `attempt ${attempt}`, { logFile: logFile() });
       run.hooks.taskStart.call(task);
 
       // The time limit covers the build itself; the runners stop on the aborted signal.
@@ -420,7 +422,7 @@ class Execution {
       const hashed = artifacts;
       const builtMs = Date.now() - started;
       await this.write((db) => db.recordBuilt(attemptId, this.runId, hashed, builtMs, 'built', `built by ${result.builder}`));
-      this.emit(t.key, 'built', `built by ${result.builder}`, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
+      this.emit(t.key, 'built', `built by ${result.builder}`, { artifacts, durationMs: Date.now() - started, logFile: logFile() });
 
       let status: TaskStatus = 'built';
       let reason: string | null = `built by ${result.builder}`;
@@ -438,7 +440,7 @@ class Execution {
           reason = `${report.checks.length} check(s) passed`;
           const why = reason;
           await this.write((db) => db.setStatus(packageId, this.runId, 'tested', why));
-          this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
+          this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: logFile() });
         }
       }
 
@@ -461,7 +463,7 @@ class Execution {
       }
       const [final, why] = [status, reason];
       await this.write((db) => db.completeAttempt(attemptId, this.runId, final, why));
-      if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: task.logFile });
+      if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: logFile() });
       // The scratch dir goes in the background (awaited before the run ends); `<id>/` with it
       // once no attempt dir is left (kept after failures).
       // (Only when a plugin read task.workDir: reading it on the executor's own task makes the dir.)
@@ -472,7 +474,7 @@ class Execution {
           .finally(() => this.cleanups.delete(cleanup));
         this.cleanups.add(cleanup);
       }
-      task.log(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      opened.note(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return { ok: true, status, reason, artifacts };
     } catch (err) {
       clearTimeout(timer);

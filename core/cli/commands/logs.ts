@@ -56,7 +56,8 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
   for (const r of withLog) {
     if (withLog.length > 1) io.write(`==> ${r.subdir} ${r.node} (${r.status}) ${r.logPath} <==\n`);
     if (!existsSync(r.logPath!)) {
-      io.write(`(log file ${r.logPath} is gone)\n`);
+      // The executor creates a log only when something is logged: a silent successful build has none.
+      io.write(`(no log file ${r.logPath}: the build logged nothing (${r.status}${r.reason ? `: ${r.reason}` : ''}), or the file was removed)\n`);
       continue;
     }
     io.write(readFileSync(r.logPath!, 'utf8'));
