@@ -305,4 +305,35 @@ writer('noarch is indexed on the first update, later only when an update names i
   }
 });
 
+writer('between listings an update reads only the files it names; files added or removed behind its back show at the next listing and at close', async () => {
+  const c = await channel();
+  try {
+    const packages = () => Object.keys(JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8')).packages);
+    const w = new ChannelIndexWriter(c.ch, { listIntervalMs: 60_000 });
+    await w.update(['linux-64']);
+    const py = ['python-3.12.8-h0_0.tar.bz2', 'python-3.13.1-h0_0.tar.bz2'];
+    assert.equal(packages(), py);
+    const [named] = await c.pkg({ name: 'named', version: '1', build: '0' });
+    const [unnamed] = await c.pkg({ name: 'unnamed', version: '1', build: '0' });
+    rmSync(join(c.ch, 'linux-64', 'python-3.12.8-h0_0.tar.bz2'));
+    await w.update(['linux-64'], [named.path]);
+    assert.equal(packages(), ['named-1-0.tar.bz2', ...py], 'only the named file is read before the next listing');
+    // A named file that is gone leaves the index at once.
+    rmSync(named.path);
+    await w.update(['linux-64'], [named.path]);
+    assert.equal(packages(), py);
+    await w.close();
+    assert.equal(packages(), [py[1], unnamed.filename], 'close lists the dir');
+    // Once the interval has passed (0 here, 1 s by default) an update lists again.
+    const w2 = new ChannelIndexWriter(c.ch, { listIntervalMs: 0 });
+    await w2.update(['linux-64']);
+    const [late] = await c.pkg({ name: 'late', version: '1', build: '0' });
+    await w2.update(['linux-64']);
+    assert.equal(packages(), [late.filename, py[1], unnamed.filename]);
+    await w2.close();
+  } finally {
+    c.cleanup();
+  }
+});
+
 writer.run();

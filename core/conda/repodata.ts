@@ -173,6 +173,10 @@ interface SubdirState {
   dirty: boolean;
   /** The sidecar cache does not reflect `files` yet. */
   cacheDirty: boolean;
+  /** When the dir was last listed (performance.now()). */
+  listedAt: number;
+  /** An update since then read only the files it named. */
+  unlisted: boolean;
 }
 
 /**
@@ -219,6 +223,12 @@ export interface ChannelIndexWriterOptions {
    * (a killed process) costs the next first index a read of the files it misses, nothing else.
    */
   cacheIntervalMs?: number;
+  /**
+   * Least time between two listings of a subdir's dir (ms, default 1 s). Between listings an update
+   * reads only the package files it names (`changed`); a file added or removed by anyone else is
+   * seen at the next listing, and at `close()`, which lists every subdir updated since its last one.
+   */
+  listIntervalMs?: number;
 }
 
 interface Batch {
@@ -231,8 +241,10 @@ interface Batch {
  * Keeps a channel's `repodata.json` files up to date as packages are added, for a long-lived caller
  * (the executor, after every build). The first update of a subdir reads it like `indexChannel`
  * (every package file, records from the sidecar cache while size and mtime match); later updates
- * list the dir and read only new files and the `changed` ones whose size or mtime moved, and
- * rewrite repodata.json (atomically, temp file + rename) only when something changed.
+ * read the files they name (`changed`) whose size or mtime moved, list the dir (files added or
+ * removed by anyone else) at most every `listIntervalMs`, and rewrite repodata.json (atomically,
+ * temp file + rename) only when something changed. `close()` lists what was not listed since its
+ * last update, so the index left behind holds exactly the dir's package files.
  *
  * Updates are coalesced: at most one write is in flight per writer; updates that arrive meanwhile
  * share the next one. `update()` resolves once a write that *started after* the call has ended, so
@@ -242,6 +254,7 @@ export class ChannelIndexWriter {
   readonly root: string;
   private readonly state = new Map<string, SubdirState>();
   private readonly cacheIntervalMs: number;
+  private readonly listIntervalMs: number;
   private lastCacheWrite = -Infinity;
   private pending: Batch | null = null;
   private inflight: Promise<void> | null = null;
@@ -251,6 +264,7 @@ export class ChannelIndexWriter {
   constructor(channelDir: string, options: ChannelIndexWriterOptions = {}) {
     this.root = resolve(channelDir);
     this.cacheIntervalMs = options.cacheIntervalMs ?? 5000;
+    this.listIntervalMs = options.listIntervalMs ?? 1000;
   }
 
   /**
@@ -276,7 +290,13 @@ export class ChannelIndexWriter {
   /** Wait for the writes in flight, then write the record caches that are behind. */
   async close(): Promise<void> {
     while (this.inflight) await this.inflight;
-    for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
+    for (const [subdir, state] of this.state) {
+      if (state.unlisted) {
+        await this.refresh(subdir, state, new Set(), true);
+        await this.writeIndex(subdir, state);
+      }
+      if (state.cacheDirty) await this.writeCache(subdir, state);
+    }
   }
 
   private flush(): void {
@@ -306,17 +326,21 @@ export class ChannelIndexWriter {
         state = await this.load(subdir);
         this.state.set(subdir, state);
       } else {
-        await this.refresh(subdir, state, batch.files);
+        await this.refresh(subdir, state, batch.files, performance.now() - state.listedAt >= this.listIntervalMs);
       }
-      if (state.dirty) {
-        await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
-        state.dirty = false;
-        this.stats.writes++;
-      }
+      await this.writeIndex(subdir, state);
     }));
     if (performance.now() - this.lastCacheWrite >= this.cacheIntervalMs) {
       for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
     }
+  }
+
+  /** repodata.json of a subdir, when it is behind. */
+  private async writeIndex(subdir: string, state: SubdirState): Promise<void> {
+    if (!state.dirty) return;
+    await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
+    state.dirty = false;
+    this.stats.writes++;
   }
 
   private async writeCache(subdir: string, state: SubdirState): Promise<void> {
@@ -352,6 +376,7 @@ export class ChannelIndexWriter {
   private async load(subdir: string): Promise<SubdirState> {
     const dir = join(this.root, subdir);
     const cache = await readCache(dir);
+    const listedAt = performance.now();
     const names = (await this.names(dir)).sort();
     const found = new Map<string, IndexedFile>();
     let reread = false;
@@ -369,42 +394,53 @@ export class ChannelIndexWriter {
     const files = new Map<string, IndexedFile>();
     for (const name of names) if (found.has(name)) files.set(name, found.get(name)!);
     const stale = reread || Object.keys(cache).length !== files.size;
-    return { files, sorted: [...files.keys()], dirty: true, cacheDirty: stale };
+    return { files, sorted: [...files.keys()], dirty: true, cacheDirty: stale, listedAt, unlisted: false };
   }
 
   /**
-   * A later update: files gone from the dir leave the index, new ones and the `changed` ones whose
-   * size or mtime moved are (re-)read. Costs a listing and a lookup per file, nothing per file
-   * already known (the index of a growing channel is not re-read after each build).
+   * A later update: the `changed` files of this dir that are new or whose size or mtime moved are
+   * (re-)read, and a named file that is gone leaves the index. With `list`, the dir is listed too:
+   * files gone from it leave the index, new ones are read. Costs a lookup per named file (and per
+   * listed one), nothing per file already known (the index of a growing channel is not re-read
+   * after each build).
    */
-  private async refresh(subdir: string, state: SubdirState, changed: ReadonlySet<string>): Promise<void> {
+  private async refresh(subdir: string, state: SubdirState, changed: ReadonlySet<string>, list: boolean): Promise<void> {
     const dir = join(this.root, subdir);
-    const names = await this.names(dir);
-    const toRead: string[] = [];
-    let known = 0;
-    for (const name of names) {
-      if (state.files.has(name)) known++;
-      else toRead.push(name);
-    }
-    if (known < state.files.size) {
-      const present = new Set(names);
-      for (const name of [...state.files.keys()]) if (!present.has(name)) removeFile(state, name);
+    const toRead = new Set<string>();
+    if (list) {
+      state.listedAt = performance.now();
+      state.unlisted = false;
+      const names = await this.names(dir);
+      let known = 0;
+      for (const name of names) {
+        if (state.files.has(name)) known++;
+        else toRead.add(name);
+      }
+      if (known < state.files.size) {
+        const present = new Set(names);
+        for (const name of [...state.files.keys()]) if (!present.has(name)) removeFile(state, name);
+      }
+    } else {
+      state.unlisted = true;
     }
     for (const path of changed) {
       const name = basename(path);
-      if (dirname(path) === dir && state.files.has(name)) toRead.push(name);
+      if (dirname(path) === dir && isPackageFile(name) && !name.startsWith('.')) toRead.add(name);
     }
     // Read in parallel (a batch holds every package built while the previous write ran), apply in order.
     const read = new Map<string, CacheEntry | null>();
-    await pool(toRead, 8, async (name) => {
+    await pool([...toRead], 8, async (name) => {
       const path = join(dir, name);
-      const st = await stat(path);
+      const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null; // gone since it was named or listed
+        throw err;
+      });
       const entry = state.files.get(name);
-      if (!st.isFile()) return void read.set(name, null);
+      if (!st?.isFile()) return void read.set(name, null);
       if (entry && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return;
       read.set(name, { size: st.size, mtimeMs: st.mtimeMs, record: await recordFor(path, subdir) });
     });
-    for (const name of toRead.sort()) {
+    for (const name of [...toRead].sort()) {
       if (!read.has(name)) continue;
       const next = read.get(name)!;
       if (!next) {

@@ -327,14 +327,15 @@ export class Scheduler {
       }
       sets[e.index] = set;
       let count = 0;
-      for (let w = 0; w < words; w++) {
-        let v = set[w];
-        while (v) {
-          v &= v - 1;
-          count++;
-        }
-      }
+      for (let w = 0; w < words; w++) count += popcount(set[w]);
       e.fanout = count;
     }
   }
+}
+
+/** Set bits of a 32-bit word (constant time, where clearing bit by bit costs one step per bit). */
+function popcount(v: number): number {
+  v -= (v >>> 1) & 0x55555555;
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
 }
