@@ -19,6 +19,31 @@ scheduler('orders ready tasks by critical path, then transitive dependents, then
   assert.equal(s.readyIds(), ['a', 'e', 'd']);
 });
 
+scheduler('transitive dependents match a plain walk on a random DAG (diamonds, roots, leaves, 100+ tasks)', () => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const spec: Record<string, string[]> = {};
+  for (let i = 0; i < 150; i++) {
+    const deps = new Set<string>();
+    for (let k = Math.floor(rand() * 4); i > 0 && k > 0; k--) deps.add(`t${Math.floor(rand() * i)}`);
+    spec[`t${i}`] = [...deps];
+  }
+  const s = new Scheduler(tasks(spec));
+  const dependents = new Map<string, string[]>(Object.keys(spec).map((id) => [id, []]));
+  for (const [id, deps] of Object.entries(spec)) for (const d of deps) dependents.get(d)!.push(id);
+  for (const id of Object.keys(spec)) {
+    const seen = new Set<string>();
+    const stack = [...dependents.get(id)!];
+    while (stack.length) {
+      const x = stack.pop()!;
+      if (seen.has(x)) continue;
+      seen.add(x);
+      stack.push(...dependents.get(x)!);
+    }
+    assert.is(s.fanoutOf(id), seen.size, id);
+  }
+});
+
 scheduler('uses durations for the critical path :: a short chain of slow tasks beats a long chain', () => {
   const s = new Scheduler(tasks({ a: [], b: ['a'], c: ['b'], x: [] }), { durations: new Map([['x', 10]]) });
   assert.equal(s.readyIds(), ['x', 'a']);

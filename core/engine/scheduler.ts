@@ -311,24 +311,39 @@ export class Scheduler {
     return path.slice(seen.get(e)).reverse().map((x) => x.id);
   }
 
-  /** Transitive dependents per task: bitsets over the reverse topological order. */
+  /**
+   * Transitive dependents per task: bitsets over the reverse topological order. A task's set is
+   * read only by its dependencies: once they are all counted it is reused, so memory follows the
+   * widest frontier of the order, not n² bits.
+   */
   private countDescendants(): void {
     const n = this.entries.length;
     const words = Math.ceil(n / 32);
-    const sets: Uint32Array[] = new Array(n);
+    const sets: (Uint32Array | undefined)[] = new Array(n);
+    /** Per task: its dependencies not counted yet (its set is dropped at 0). */
+    const readersLeft = this.entries.map((e) => e.deps.length);
+    const spare: Uint32Array[] = [];
     const order = this.topologicalOrder();
     for (let i = order.length - 1; i >= 0; i--) {
       const e = order[i];
-      const set = new Uint32Array(words);
+      const set = spare.pop()?.fill(0) ?? new Uint32Array(words);
       for (const d of e.dependents) {
         set[d >>> 5] |= 1 << (d & 31);
-        const child = sets[d];
+        const child = sets[d]!;
         for (let w = 0; w < words; w++) set[w] |= child[w];
+        if (--readersLeft[d] === 0) {
+          spare.push(child);
+          sets[d] = undefined;
+        }
       }
       sets[e.index] = set;
       let count = 0;
       for (let w = 0; w < words; w++) count += popcount(set[w]);
       e.fanout = count;
+      if (readersLeft[e.index] === 0) {
+        spare.push(set); // nothing depends on it being read: a root of the graph
+        sets[e.index] = undefined;
+      }
     }
   }
 }
