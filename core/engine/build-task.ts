@@ -18,7 +18,7 @@ export class NoRunnerError extends Error {
 export function taskPaths(workDir: string, target: Target, id: string, attempt: number) {
   return {
     workDir: join(workDir, 'tasks', target.subdir, id, `attempt-${attempt}`),
-    logFile: process.env.HACK_SHARD ? join(workDir, 'logs', target.subdir, (Math.abs([...id].reduce((h, c) => (h * 31 + c.charCodeAt(0)) | 0, 7)) % 64).toString(16), `${id}.log`) : join(workDir, 'logs', target.subdir, `${id}.log`),
+    logFile: join(workDir, 'logs', target.subdir, `${id}.log`),
     outputChannel: join(workDir, 'channel'),
   };
 }
