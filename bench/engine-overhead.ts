@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChildTimeoutError, row, runChild, type Benchmark } from './measure.ts';
+import { ChildTimeoutError, medianRun, row, runChild, type Benchmark } from './measure.ts';
 
 export interface ExecuteChildResult {
   packages: number;
@@ -74,8 +74,7 @@ export const engineOverhead: Benchmark = async (ctx) => {
       ctx.log(`engine overhead: ${n} packages, ${what}${repeats > 1 ? ` (run ${rep + 1} of ${repeats})` : ''}`);
       runs.push(await measure(n, mode, dirFor(mode, rep)));
     }
-    const sorted = [...runs].sort((a, b) => a.msPerPackage - b.msPerPackage);
-    return { median: sorted[Math.floor(sorted.length / 2)], all: runs.map((r) => r.msPerPackage) };
+    return { median: medianRun(runs, (r) => r.msPerPackage), all: runs.map((r) => r.msPerPackage) };
   };
   let real: Measured, bare: Measured, channel: Measured;
   let realRuns: number[], bareRuns: number[];

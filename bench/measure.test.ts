@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { formatTable, median, row, seeded } from './measure.ts';
+import { formatTable, median, medianRun, row, seeded } from './measure.ts';
 import { criticalPathTime, durations } from './scheduling.ts';
 import { simulateSchedule } from '../core/engine/scheduler-simulate.ts';
 import { syntheticPlan } from './synthetic-plan.ts';
@@ -29,6 +29,10 @@ measure('seeded is deterministic; median', () => {
   assert.equal([a(), a(), a()], [b(), b(), b()]);
   assert.is(median([3, 1, 2]), 2);
   assert.is(median([4, 1, 2, 3]), 2.5);
+  const runs = [{ ms: 30, id: 'a' }, { ms: 10, id: 'b' }, { ms: 20, id: 'c' }];
+  assert.is(medianRun(runs, (r) => r.ms).id, 'c');
+  assert.is(medianRun([runs[0]], (r) => r.ms).id, 'a');
+  assert.equal(runs.map((r) => r.id), ['a', 'b', 'c'], 'the runs keep their order');
 });
 
 measure('criticalPathTime: the longest weighted chain', () => {

@@ -58,6 +58,12 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The median item by `key` (the upper one of an even count): the run whose figures are reported. */
+export function medianRun<T>(items: readonly T[], key: (item: T) => number): T {
+  if (!items.length) throw new RangeError('medianRun: no runs');
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)];
+}
+
 export async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
   const t = performance.now();
   const value = await fn();

@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateAggregate, type GeneratedAggregate } from './generate-aggregate.ts';
-import { BENCH_DIR, ChildTimeoutError, row, runChild, type Benchmark, type Row } from './measure.ts';
+import { BENCH_DIR, ChildTimeoutError, medianRun, row, runChild, type Benchmark, type Row } from './measure.ts';
 
 export interface PlanChildResult {
   recipes: number;
@@ -76,7 +76,7 @@ export const planning: Benchmark = async (ctx) => {
           if (repeats > 1) ctx.log(`planning: ${n} feedstocks, run ${rep + 1} of ${repeats}`);
           runs.push(await runChild<PlanChildResult>('plan-child.ts', [dir, work, shape], { maxOldSpaceMb: 8192, timeoutMs: LIMIT_S[n] * 1000 }));
         }
-        const r = [...runs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor(runs.length / 2)];
+        const r = medianRun(runs, (x) => x.totalMs);
         r.shape = JSON.parse(await readFile(shape, 'utf8'));
         planningResults.set(n, r);
         outcomes.push({ n, result: r, runs: runs.map((x) => x.totalMs / 1000) });

@@ -248,7 +248,8 @@ interface Batch {
  *
  * Updates are coalesced: at most one write is in flight per writer; updates that arrive meanwhile
  * share the next one. `update()` resolves once a write that *started after* the call has ended, so
- * every package file present at the call is in the index when its promise resolves.
+ * every package file the call names is in the index when its promise resolves (and every other
+ * one present at the call, if that write listed the dir).
  */
 export class ChannelIndexWriter {
   readonly root: string;
@@ -269,9 +270,9 @@ export class ChannelIndexWriter {
 
   /**
    * Bring `subdirs` up to date with their package files (noarch too on the first update: conda,
-   * mamba and rattler require it). `changed`: paths of package files written or rewritten since
-   * the last update (a file already indexed is re-read only when listed here with a new size or
-   * mtime).
+   * mamba and rattler require it). `changed`: paths of package files written, rewritten or removed
+   * since the last update — read at once (a file already indexed only when its size or mtime
+   * moved); files not named here are found by the next listing (`listIntervalMs`, `close()`).
    */
   update(subdirs: readonly string[], changed: readonly string[] = []): Promise<void> {
     try {
