@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -112,6 +112,18 @@ cli('logs :: prints the log; an unknown name says which names are close', async 
     assert.instance(err, UserError);
     assert.match((err as Error).message, /no package named 'scipi' in .*state.db; did you mean 'scipy'\?/);
   }
+});
+
+cli('logs :: a build that logged nothing has no log file, and says so', async (ctx) => {
+  const { code } = await rebuildRun(ctx.dir, {}, { silent: ['pandas'] });
+  assert.is(code, 0);
+  assert.not.ok(existsSync(join(ctx.dir, 'logs', 'linux-64', 'pandas.log')));
+  const out = await capture((io) => logsCommand(['pandas'], { workDir: ctx.dir, arch: ['linux-64'] }, io));
+  assert.is(out.code, 0);
+  assert.match(out.out, /\(no log file .*pandas\.log: the build logged nothing \(built: built by test:fake-builder\), or the file was removed\)/);
+  // The others logged: their files hold the executor's header, the build's line and the outcome.
+  const scipy = await capture((io) => logsCommand(['scipy'], { workDir: ctx.dir, arch: ['linux-64'] }, io));
+  assert.match(scipy.out, /^=== scipy \(linux-64, python 3.13\) attempt 1, run 1, .*\nfake build of scipy\n=== built in /);
 });
 
 cli('logs -f :: follows appended lines until interrupted', async (ctx) => {
