@@ -77,6 +77,13 @@ export interface JinjaContextInput {
   warn(message: string, hints?: string[]): void;
   /** Extra environment variables visible to environ / os.environ. */
   env?: Record<string, string>;
+  /**
+   * Defer `pin_subpackage`: each call is recorded here (with how many warnings were reported
+   * before it, `warningCount()`) and renders as `deferredPinMarker(index)`, for the caller to
+   * replace once the outputs are known (render.ts: one pass where conda-build renders twice).
+   */
+  deferPins?: (SubpackagePinCall & { warningsBefore: number })[];
+  warningCount?: () => number;
 }
 
 function buildVars(target: Target, variant: Record<string, string>, input: JinjaContextInput): Record<string, string> {
@@ -141,6 +148,52 @@ function buildVars(target: Target, variant: Record<string, string>, input: Jinja
  * Only the entries whose name is `wanted` are made (a template reads few of them; the others cost
  * time to make and to hand to minijinja): each has the value it has in the whole context.
  */
+function kwarg(kw: Map<string, unknown>, name: string, dflt: string | null): string | null {
+  if (!kw.has(name)) return dflt;
+  const x = kw.get(name);
+  return x === undefined || x === null || x === '' ? null : String(x);
+}
+
+/** The arguments of one `pin_subpackage(...)` call. */
+export interface SubpackagePinCall {
+  name: string;
+  minPin: string | null;
+  maxPin: string | null;
+  exact: unknown;
+  lower: string | null;
+  upper: string | null;
+}
+
+function subpackagePinCall(args: unknown[]): SubpackagePinCall {
+  const [pos, kw] = splitKwargs(args);
+  return {
+    name: String(pos[0]),
+    minPin: kwarg(kw, 'min_pin', pos[1] !== undefined ? String(pos[1]) : 'x.x.x.x.x.x'),
+    maxPin: kwarg(kw, 'max_pin', pos[2] !== undefined ? String(pos[2]) : 'x'),
+    exact: kw.get('exact') ?? pos[3],
+    lower: kwarg(kw, 'lower_bound', null),
+    upper: kwarg(kw, 'upper_bound', null),
+  };
+}
+
+/** What `pin_subpackage` renders, given the outputs a previous pass learnt. */
+export function subpackagePin(call: SubpackagePinCall, outputs: ReadonlyMap<string, SubpackageInfo>, warn: (message: string, ...hints: string[]) => void): string {
+  const { name } = call;
+  const sub = outputs.get(name);
+  if (!sub || !sub.version) {
+    warn(`pin_subpackage('${name}'): no output named '${name}' in this recipe; left unpinned`, 'pin_subpackage', name);
+    return name;
+  }
+  if (call.exact) return `${name} ${sub.version} ${sub.exactBuild}`;
+  if (call.upper) return `${name} >=${call.lower ?? sub.version},<${call.upper}`;
+  const pin = applyPinExpressions(call.lower ?? sub.version, call.minPin, call.maxPin);
+  return pin ? `${name} ${pin}` : name;
+}
+
+/** The text a deferred `pin_subpackage` call renders as (replaced once the outputs are known). */
+export const deferredPinMarker = (index: number) => `__rebuild_pin_${index}__`;
+export const DEFERRED_PIN_MARKER = /__rebuild_pin_(\d+)__/g;
+
 export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat, wanted: (name: string) => boolean = () => true): Record<string, unknown> {
   const { target, variant } = input;
   const platform = platformOf(target.subdir);
@@ -151,11 +204,6 @@ export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat,
   const ctxVars = platform === 'win' ? Object.fromEntries(Object.entries(vars).map(([k, x]) => [k, x.replace(/\\/g, '\\\\')])) : vars;
   const warn = (msg: string, ...hints: string[]) => {
     if (input.final) input.warn(msg, hints);
-  };
-  const kwarg = (kw: Map<string, unknown>, name: string, dflt: string | null): string | null => {
-    if (!kw.has(name)) return dflt;
-    const x = kw.get(name);
-    return x === undefined || x === null || x === '' ? null : String(x);
   };
 
   const compiler = (lang: unknown) => {
@@ -181,22 +229,10 @@ export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat,
     return [`${name}-${cdtName}-${cdtArch}`, ...rest].join(' ');
   };
   const pinSubpackage = (...args: unknown[]) => {
-    const [pos, kw] = splitKwargs(args);
-    const name = String(pos[0]);
-    const minPin = kwarg(kw, 'min_pin', pos[1] !== undefined ? String(pos[1]) : 'x.x.x.x.x.x');
-    const maxPin = kwarg(kw, 'max_pin', pos[2] !== undefined ? String(pos[2]) : 'x');
-    const exact = kw.get('exact') ?? pos[3];
-    const sub = input.outputs.get(name);
-    if (!sub || !sub.version) {
-      warn(`pin_subpackage('${name}'): no output named '${name}' in this recipe; left unpinned`, 'pin_subpackage', name);
-      return name;
-    }
-    if (exact) return `${name} ${sub.version} ${sub.exactBuild}`;
-    const lower = kwarg(kw, 'lower_bound', null);
-    const upper = kwarg(kw, 'upper_bound', null);
-    if (upper) return `${name} >=${lower ?? sub.version},<${upper}`;
-    const pin = applyPinExpressions(lower ?? sub.version, minPin, maxPin);
-    return pin ? `${name} ${pin}` : name;
+    const call = subpackagePinCall(args);
+    if (!input.deferPins) return subpackagePin(call, input.outputs, warn);
+    input.deferPins.push({ ...call, warningsBefore: input.warningCount?.() ?? 0 });
+    return deferredPinMarker(input.deferPins.length - 1);
   };
   const pinCompatible = (...args: unknown[]) => {
     const [pos, kw] = splitKwargs(args);

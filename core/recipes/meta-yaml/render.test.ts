@@ -7,7 +7,7 @@ import { recipeFromPath } from '../discover.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { hashDependencies } from '../finalize-output.ts';
 import { WIN_PREFIX_PLACEHOLDER } from './jinja-context.ts';
-import { renderMetaYaml } from './render.ts';
+import { deferPinsOnly, renderMetaYaml } from './render.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const AGG = join(FIX, 'agg');
@@ -171,6 +171,32 @@ files('warnings name file and line :: unknown selector, unanswerable setup.py, u
   const o = r.variants[0].outputs[0];
   assert.is(o.version, '0.1');
   assert.equal(o.requirements.run, ['python >=3.13,<3.14.0a0', 'nothere', 'not-an-output']);
+});
+
+files('pin_subpackage in every form :: max_pin, exact, upper_bound in a flow sequence, an unknown output (one Jinja pass)', async () => {
+  const r = await render('misc/pins-feedstock', t('linux-64'));
+  const file = join(FIX, 'misc/pins-feedstock/recipe/meta.yaml');
+  // The warnings in the order a second pass would give them: the selector's, then the pin's.
+  assert.equal(r.warnings.map((w) => [w.file, w.line, w.message]), [
+    [file, 13, "unknown name 'with_odd' in selector [with_odd] is treated as False"],
+    [file, 33, "pin_subpackage('not-an-output'): no output named 'not-an-output' in this recipe; left unpinned"],
+  ]);
+  const [lib, pkg] = r.variants[0].outputs;
+  assert.equal(lib.runExports.weak, ['libpinpkg >=2.4.1,<2.5.0a0']);
+  assert.equal(pkg.requirements.host, ['python 3.13.*', `libpinpkg 2.4.1 ${lib.build}`], 'exact: the sibling\'s build string');
+  assert.equal(pkg.requirements.run, ['python >=3.13,<3.14.0a0', 'libpinpkg >=2.4.1,<3.0a0', 'not-an-output']);
+  // `[ name >=2.4.1,<3 ]` is a flow sequence of two items, as YAML (and conda-build) read it.
+  assert.equal(pkg.runExports.weak, ['pinpkg >=2.4.1', '<3']);
+});
+
+files('pin_subpackage is filled in after one pass only when printed as is, and nothing else learnt is read', () => {
+  assert.ok(deferPinsOnly("run_exports:\n  - {{ pin_subpackage(name|lower, max_pin='x.x') }}\n  - {{- pin_subpackage('a' ~ (b), exact=True) -}}"));
+  assert.not.ok(deferPinsOnly('no pins here: {{ name }}'));
+  assert.not.ok(deferPinsOnly("- {{ pin_subpackage('a')|upper }}"), 'a filter on the pin');
+  assert.not.ok(deferPinsOnly("{% set p = pin_subpackage('a') %}- {{ p }}"), 'a pin kept in a variable');
+  assert.not.ok(deferPinsOnly("- {{ pin_subpackage('a') }}\n- {{ PKG_VERSION }}"), 'PKG_* is learnt too');
+  assert.not.ok(deferPinsOnly("- {{ pin_subpackage('a') }}\n- {{ pin_compatible('b') }}"), 'pin_compatible reads host versions');
+  assert.not.ok(deferPinsOnly("{% macro m() %}{{ pin_subpackage('a') }}{% endmacro %}- {{ m()|lower }}"), 'a macro');
 });
 
 files.run();

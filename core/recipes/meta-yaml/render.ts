@@ -4,7 +4,8 @@
 //   Jinja with conda-build's context, selectors again on the rendered text (metadata.parse),
 //   YAML, outputs, then finalisation (variant pins, build string) shared with recipe.yaml.
 // Jinja runs in passes, as conda-build's parse_until_resolved: the first pass learns the package
-// name, version, number, outputs and host pins that PKG_*, pin_subpackage and pin_compatible need.
+// name, version, number, outputs and host pins that PKG_*, pin_subpackage and pin_compatible need
+// (one pass when only printed pin_subpackage calls need them: resolvedInOnePass).
 // Dropped selector lines become empty lines, so line numbers of Jinja and YAML errors stay those of
 // the file.
 import { warningCollector } from '../warning-collector.ts';
@@ -20,7 +21,7 @@ import { expandVariants, loadVariantConfig, usedVariantKeys, type VariantConfig 
 import { parseRecipeYaml, RecipeYamlError } from '../yaml.ts';
 import { finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, plainVersion, specName, type PinConfig } from '../finalize-output.ts';
 import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
-import { condaBuildContext, defaultVariant, platformOf, type SubpackageInfo } from './jinja-context.ts';
+import { condaBuildContext, defaultVariant, DEFERRED_PIN_MARKER, deferredPinMarker, platformOf, subpackagePin, type JinjaContextInput, type SubpackageInfo } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 
@@ -116,6 +117,31 @@ const OS_NAME = /(?<![\p{L}\p{N}_])os(?![\p{L}\p{N}_])/u;
 /** Can the rendering of `template` change with what a pass learns (names it can read, as substrings)? */
 function readsLearnt(template: string): boolean {
   return LEARNT_NAMES.some((name) => template.includes(name)) || OS_NAME.test(template);
+}
+
+/** Every `pin_subpackage` of a template is a whole `{{ }}` expression (its value is printed as is). */
+const WHOLE_PIN = /\{\{-?\s*pin_subpackage\((?:[^(){}]|\([^(){}]*\))*\)\s*-?\}\}/g;
+const LEARNT_BUT_PINS = LEARNT_NAMES.filter((name) => name !== 'pin_subpackage');
+
+/**
+ * Does `template` read what a pass learns only through `pin_subpackage`, each call printed as is
+ * (`{{ pin_subpackage(...) }}`: no filter, no set, no test, no macro around it)? Then the value
+ * of each call can be filled in after the pass (resolvedInOnePass in renderVariant).
+ */
+export function deferPinsOnly(template: string): boolean {
+  if (!template.includes('pin_subpackage')) return false;
+  if (LEARNT_BUT_PINS.some((name) => template.includes(name)) || OS_NAME.test(template)) return false;
+  if (/\{%-?\s*(macro|call|filter)\b/.test(template)) return false;
+  return (template.match(/pin_subpackage/g)?.length ?? 0) === (template.match(WHOLE_PIN)?.length ?? 0);
+}
+
+type DeferredPins = NonNullable<JinjaContextInput['deferPins']>;
+
+/** The outputs a pass found (for pin_subpackage), exact build strings as placeholders. */
+function learntOutputs(prev: TopLevel | null): Map<string, SubpackageInfo> {
+  const outputs = new Map<string, SubpackageInfo>();
+  for (const o of prev?.outputs ?? []) outputs.set(o.raw.name, { version: o.raw.version, exactBuild: placeholder(o.raw.name) });
+  return outputs;
 }
 
 function renderJinja(template: string, ctx: Record<string, unknown>, compat: JinjaCompat): string {
@@ -215,16 +241,16 @@ function renderVariant(job: VariantJob): RenderedVariant {
   };
 
   // One Jinja + selectors + YAML pass. Never throws: the error (if any) is returned with what
-  // could be learnt, and only the pass that is kept reports its warnings and error.
-  const pass = (prev: TopLevel | null): PassResult => {
+  // could be learnt, and only the pass that is kept reports its warnings and error. With
+  // `deferred`, pin_subpackage calls are recorded there and render as markers (see below).
+  const pass = (prev: TopLevel | null, deferred?: DeferredPins): PassResult & { text?: string; jinjaWarnings?: number } => {
     const warnings: [number | undefined, string][] = [];
-    const outputs = new Map<string, SubpackageInfo>();
+    const outputs = learntOutputs(prev);
     const hostVersions = new Map<string, string>();
     let hash = '';
     const first = prev?.outputs.find((o) => o.raw.name === prev.name) ?? prev?.outputs[0];
     if (prev) {
       for (const o of prev.outputs) {
-        outputs.set(o.raw.name, { version: o.raw.version, exactBuild: placeholder(o.raw.name) });
         for (const spec of pinVariantRequirements(o.raw.requirements.host, full)) {
           const v = plainVersion(spec);
           if (v && !hostVersions.has(specName(spec))) hostVersions.set(specName(spec), v);
@@ -249,10 +275,12 @@ function renderVariant(job: VariantJob): RenderedVariant {
         },
         outputs,
         hostVersions,
-        // A first pass cannot know outputs and sources yet: only later passes warn about them.
-        final: prev !== null,
+        // A first pass cannot know outputs and sources yet: only later passes warn about them
+        // (a deferring pass is the last one).
+        final: prev !== null || deferred !== undefined,
         warn: (message, hints) => warnings.push([lineOf(raw, hints ?? []), message]),
         env: job.options.env,
+        ...(deferred ? { deferPins: deferred, warningCount: () => warnings.length } : {}),
       },
       compat,
       wanted,
@@ -275,6 +303,12 @@ function renderVariant(job: VariantJob): RenderedVariant {
       const e = compat.errors[0];
       error = new RecipeRenderError(recipe.feedstock, file, lineOf(raw, e.hints), `jinja error: ${e.message}`);
     }
+    const jinjaWarnings = warnings.length;
+    return { ...parse(text, warnings, error), text, jinjaWarnings };
+  };
+
+  /** Selectors, YAML and the recipe's shape, on the text a Jinja pass rendered. */
+  const parse = (text: string, warnings: [number | undefined, string][], error: RecipeRenderError | undefined): PassResult => {
     text = selectLines(text, ns, (line, message) => warnings.push([line, message]));
     let meta: unknown;
     try {
@@ -304,18 +338,49 @@ function renderVariant(job: VariantJob): RenderedVariant {
     return { top, error, warnings };
   };
 
+  /**
+   * A template whose only read of what a pass learns is `{{ pin_subpackage(...) }}` (whole
+   * expressions, deferPinsOnly): its second pass would render the first pass's text with each
+   * pin filled in from the outputs the first pass found, and a third the same again. So: one
+   * Jinja pass with the pins as markers, the outputs read from it, the markers replaced in its
+   * text, which is then parsed. Null (render the usual way) if anything does not hold: an error,
+   * a marker missing from the text, or outputs (names, versions) that the pins changed.
+   */
+  const resolvedInOnePass = (): PassResult | null => {
+    const calls: DeferredPins = [];
+    const marked = pass(null, calls);
+    if (!marked.top || marked.error || marked.text === undefined) return null;
+    const text = marked.text;
+    if (calls.some((_, i) => !text.includes(deferredPinMarker(i)))) return null;
+    const outputs = learntOutputs(marked.top);
+    // The Jinja part's warnings, each pin's own where its call was made; then the parse's.
+    const warnings: [number | undefined, string][] = [];
+    let taken = 0;
+    const take = (upTo: number) => {
+      while (taken < upTo) warnings.push(marked.warnings[taken++]);
+    };
+    const pins = calls.map((call) => {
+      take(call.warningsBefore);
+      return subpackagePin(call, outputs, (message, ...hints) => warnings.push([lineOf(raw, hints), message]));
+    });
+    take(marked.jinjaWarnings ?? 0);
+    const result = parse(text.replace(DEFERRED_PIN_MARKER, (_, i: string) => pins[Number(i)]), warnings, undefined);
+    if (!result.top || result.error) return null;
+    const names = (t: TopLevel) => JSON.stringify([t.name, t.version, t.outputs.map((o) => [o.raw.name, o.raw.version])]);
+    return names(result.top) === names(marked.top) ? result : null;
+  };
+
   // conda-build's parse_until_resolved: render again with what the last pass learnt, until stable.
   const learnt = (t: TopLevel) =>
     JSON.stringify([t.name, t.version, t.buildNumber, t.source, t.outputs.map((o) => [o.raw.name, o.raw.version, o.raw.requirements.host])]);
+  let result: PassResult | null = deferPinsOnly(template) ? resolvedInOnePass() : null;
   let prev: TopLevel | null = null;
-  let result: PassResult;
-  for (let i = 0; ; i++) {
-    result = pass(prev);
-    if (!result.top || (prev && learnt(prev) === learnt(result.top)) || i === MAX_PASSES - 1) break;
+  for (let i = 0; !result; i++) {
+    const r = pass(prev);
     // A template that reads nothing a pass learns renders the same text again: the next pass
-    // would give this result, with which the loop above stops.
-    if (!readsLearnt(template)) break;
-    prev = result.top;
+    // would give this result, with which the loop stops.
+    if (!r.top || (prev && learnt(prev) === learnt(r.top)) || i === MAX_PASSES - 1 || !readsLearnt(template)) result = r;
+    prev = r.top;
   }
   for (const [line, message] of result.warnings) job.warn(line, message);
   if (result.error) throw result.error;
