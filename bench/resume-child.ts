@@ -33,7 +33,7 @@ for (const node of nodes) {
   writeFileSync(join(dir, 'build.sh'), '$PYTHON -m pip install . -vv\n');
   node.recipe = { feedstock: node.id, dir, file: join(dir, 'meta.yaml'), format: 'meta.yaml', aggregate: join(workDir, 'recipes'), variantFiles: [] } as unknown as RecipeRef;
 }
-await fillRecipeHashes(nodes);
+fillRecipeHashes(nodes);
 
 // One small artifact per package, as a finished run leaves them.
 const artifactsDir = join(workDir, 'channel', 'linux-64');
@@ -94,7 +94,7 @@ const resumeMs = performance.now() - start;
 // The command's recipe hashing alone (core/recipes/recipe-hash.ts), for the note.
 for (const node of nodes) node.recipeHash = null;
 const h0 = performance.now();
-await fillRecipeHashes(nodes);
+fillRecipeHashes(nodes);
 const recipeHashMs = performance.now() - h0;
 
 // For comparison with the figure's earlier definition: executeRun alone, on the same state.

@@ -1,44 +1,49 @@
 // Content hash of what a package is built from: every file of its recipe dir (paths and bytes) and
 // its rendered variants for the target (which carry the variant config's effect). `rebuild run`
 // stores it per package; a different hash on resume invalidates the package and its dependents.
+// Read synchronously: recipe dirs hold a few small files, and thousands of them read through the
+// thread pool at once took 6× longer (5,000 dirs: 1.3–1.5 s, synchronously 0.2 s).
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { PackageNode } from '../engine/types.ts';
 
-async function listDir(dir: string, root: string, out: string[]): Promise<string[]> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
+function listDir(dir: string, root: string, out: string[]): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) await listDir(p, root, out);
+    if (e.isDirectory()) listDir(p, root, out);
     else if (e.isFile() || e.isSymbolicLink()) out.push(relative(root, p));
   }
   return out;
 }
 
+function readOrMark(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch {
+    return Buffer.from('<unreadable>');
+  }
+}
+
 /** sha256 over the sorted relative paths and contents of every file under `dir`. */
-export async function hashRecipeDir(dir: string): Promise<string> {
+export function hashRecipeDir(dir: string): string {
   const hash = createHash('sha256');
-  for (const file of (await listDir(dir, dir, [])).sort()) {
+  for (const file of listDir(dir, dir, []).sort()) {
     hash.update(`${file}\0`);
-    hash.update(await readFile(join(dir, file)).catch(() => Buffer.from('<unreadable>')));
+    hash.update(readOrMark(join(dir, file)));
     hash.update('\0');
   }
   return hash.digest('hex');
 }
 
 /** Set `recipeHash` on every node that has a recipe (a dir is read once, even across targets). */
-export async function fillRecipeHashes(nodes: Iterable<PackageNode>): Promise<void> {
-  const dirs = new Map<string, Promise<string>>();
-  const work: Promise<void>[] = [];
+export function fillRecipeHashes(nodes: Iterable<PackageNode>): void {
+  const dirs = new Map<string, string>();
   for (const node of nodes) {
     if (!node.recipe) continue;
     const dir = node.recipe.dir;
-    if (!dirs.has(dir)) dirs.set(dir, hashRecipeDir(dir));
-    work.push(
-      dirs.get(dir)!.then((dirHash) => {
-        node.recipeHash = createHash('sha256').update(dirHash).update(JSON.stringify(node.variants)).digest('hex');
-      }),
-    );
+    let dirHash = dirs.get(dir);
+    if (dirHash === undefined) dirs.set(dir, (dirHash = hashRecipeDir(dir)));
+    node.recipeHash = createHash('sha256').update(dirHash).update(JSON.stringify(node.variants)).digest('hex');
   }
-  await Promise.all(work);
 }

@@ -64,7 +64,7 @@ export async function runRunCommand(
     const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json });
     const plans = hooks.plan ? await hooks.plan(run) : await planRun(run, hooks.planOptions);
     // Resume compares these with the stored ones: a changed recipe is rebuilt with its dependents.
-    await fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
+    fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
     for (const p of plans) {
       if (p.errors.length) notice(`${p.target.subdir}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
     }
