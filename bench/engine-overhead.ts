@@ -98,7 +98,9 @@ export const engineOverhead: Benchmark = async (ctx) => {
   const hooks = real.result ? Object.entries(real.result.calls).map(([k, v]) => `${k} ${v}`).join(', ') : 'n/a (stopped)';
   const rows = [
     row({
-      benchmark: 'engine-overhead', figure: `engine time per package (${n.toLocaleString('en-US')}, concurrency 8)`, value: real.msPerPackage, unit: 'ms', max: 0.5, target: '< 0.5 ms',
+      benchmark: 'engine-overhead', figure: `engine time per package (${n.toLocaleString('en-US')}, concurrency 8)`, value: real.msPerPackage, unit: 'ms',
+      // The target is for 10,000 packages; the --quick smoke run's 500 weigh start-up and JIT warm-up more.
+      ...(ctx.quick ? { target: '(< 0.5 ms at 10,000)' } : { max: 0.5, target: '< 0.5 ms' }),
       baseline: 'same, channel index a no-op', baselineValue: bare.msPerPackage,
       note: `${runsOf(realRuns)}; ${how(real)}; ${detail(real)}; baseline ${runsOf(bareRuns)}, ${how(bare)}, ${detail(bare)}; hook calls: ${hooks}`,
     }),
