@@ -78,12 +78,10 @@ export interface JinjaContextInput {
   /** Extra environment variables visible to environ / os.environ. */
   env?: Record<string, string>;
   /**
-   * Defer `pin_subpackage`: each call is recorded here (with how many warnings were reported
-   * before it, `warningCount()`) and renders as `deferredPinMarker(index)`, for the caller to
-   * replace once the outputs are known (render.ts: one pass where conda-build renders twice).
+   * Defer `pin_subpackage`: each call renders as what this returns (a marker the caller replaces
+   * once the outputs are known: render.ts, one pass where conda-build renders twice).
    */
-  deferPins?: (SubpackagePinCall & { warningsBefore: number })[];
-  warningCount?: () => number;
+  deferPin?: (call: SubpackagePinCall) => string;
 }
 
 function buildVars(target: Target, variant: Record<string, string>, input: JinjaContextInput): Record<string, string> {
@@ -190,10 +188,6 @@ export function subpackagePin(call: SubpackagePinCall, outputs: ReadonlyMap<stri
   return pin ? `${name} ${pin}` : name;
 }
 
-/** The text a deferred `pin_subpackage` call renders as (replaced once the outputs are known). */
-export const deferredPinMarker = (index: number) => `__rebuild_pin_${index}__`;
-export const DEFERRED_PIN_MARKER = /__rebuild_pin_(\d+)__/g;
-
 export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat, wanted: (name: string) => boolean = () => true): Record<string, unknown> {
   const { target, variant } = input;
   const platform = platformOf(target.subdir);
@@ -230,9 +224,7 @@ export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat,
   };
   const pinSubpackage = (...args: unknown[]) => {
     const call = subpackagePinCall(args);
-    if (!input.deferPins) return subpackagePin(call, input.outputs, warn);
-    input.deferPins.push({ ...call, warningsBefore: input.warningCount?.() ?? 0 });
-    return deferredPinMarker(input.deferPins.length - 1);
+    return input.deferPin ? input.deferPin(call) : subpackagePin(call, input.outputs, warn);
   };
   const pinCompatible = (...args: unknown[]) => {
     const [pos, kw] = splitKwargs(args);

@@ -21,7 +21,7 @@ import { expandVariants, loadVariantConfig, usedVariantKeys, type VariantConfig 
 import { parseRecipeYaml, RecipeYamlError } from '../yaml.ts';
 import { finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, plainVersion, specName, type PinConfig } from '../finalize-output.ts';
 import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
-import { condaBuildContext, defaultVariant, DEFERRED_PIN_MARKER, deferredPinMarker, platformOf, subpackagePin, type JinjaContextInput, type SubpackageInfo } from './jinja-context.ts';
+import { condaBuildContext, defaultVariant, platformOf, subpackagePin, type SubpackageInfo, type SubpackagePinCall } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 
@@ -135,7 +135,11 @@ export function deferPinsOnly(template: string): boolean {
   return (template.match(/pin_subpackage/g)?.length ?? 0) === (template.match(WHOLE_PIN)?.length ?? 0);
 }
 
-type DeferredPins = NonNullable<JinjaContextInput['deferPins']>;
+/** pin_subpackage calls of a deferring pass, with how many warnings that pass had before each. */
+type DeferredPins = (SubpackagePinCall & { warningsBefore: number })[];
+/** What deferred call `index` renders as, until its pin replaces it. */
+const pinMarker = (index: number) => `__rebuild_pin_${index}__`;
+const PIN_MARKER = /__rebuild_pin_(\d+)__/g;
 
 /** The outputs a pass found (for pin_subpackage), exact build strings as placeholders. */
 function learntOutputs(prev: TopLevel | null): Map<string, SubpackageInfo> {
@@ -280,7 +284,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
         final: prev !== null || deferred !== undefined,
         warn: (message, hints) => warnings.push([lineOf(raw, hints ?? []), message]),
         env: job.options.env,
-        ...(deferred ? { deferPins: deferred, warningCount: () => warnings.length } : {}),
+        ...(deferred ? { deferPin: (call: SubpackagePinCall) => pinMarker(deferred.push({ ...call, warningsBefore: warnings.length }) - 1) } : {}),
       },
       compat,
       wanted,
@@ -351,7 +355,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
     const marked = pass(null, calls);
     if (!marked.top || marked.error || marked.text === undefined) return null;
     const text = marked.text;
-    if (calls.some((_, i) => !text.includes(deferredPinMarker(i)))) return null;
+    if (calls.some((_, i) => !text.includes(pinMarker(i)))) return null;
     const outputs = learntOutputs(marked.top);
     // The Jinja part's warnings, each pin's own where its call was made; then the parse's.
     const warnings: [number | undefined, string][] = [];
@@ -364,7 +368,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
       return subpackagePin(call, outputs, (message, ...hints) => warnings.push([lineOf(raw, hints), message]));
     });
     take(marked.jinjaWarnings ?? 0);
-    const result = parse(text.replace(DEFERRED_PIN_MARKER, (_, i: string) => pins[Number(i)]), warnings, undefined);
+    const result = parse(text.replace(PIN_MARKER, (_, i: string) => pins[Number(i)]), warnings, undefined);
     if (!result.top || result.error) return null;
     const names = (t: TopLevel) => JSON.stringify([t.name, t.version, t.outputs.map((o) => [o.raw.name, o.raw.version])]);
     return names(result.top) === names(marked.top) ? result : null;
