@@ -31,7 +31,6 @@ tasks('creates nothing up front: the scratch dir once read, the log on the first
   opened.note('=== header');
   assert.is(opened.logFile, paths.logFile);
   assert.not.ok(existsSync(paths.logFile), 'no log file while nothing is logged');
-  assert.not.ok(opened.logMade());
   assert.equal([...known], []);
   // A copy of the task (what prepareTask taps often return) has the paths as plain values; reading
   // task.logFile creates the log (a runner appending by path comes after the header).
@@ -39,7 +38,6 @@ tasks('creates nothing up front: the scratch dir once read, the log on the first
   assert.is(copy.workDir, paths.workDir);
   assert.is(copy.logFile, paths.logFile);
   assert.is(readFileSync(paths.logFile, 'utf8'), '=== header\n');
-  assert.ok(opened.logMade());
   assert.equal([...known], [join(ctx.dir, 'logs', 'linux-64')]);
   task.log('one');
   appendFileSync(task.logFile, 'runner output\n'); // a runner appending to the same file
@@ -66,7 +64,6 @@ tasks('a task that logs nothing leaves no log file; its executor lines are dropp
   silent.close();
   assert.not.ok(existsSync(silent.logFile));
   assert.not.ok(existsSync(join(ctx.dir, 'logs')), 'no log dir either');
-  assert.not.ok(silent.logMade());
 
   const moved = openBuildTask(run, fakeNode('moved', target), target, 1, new AbortController().signal, 1000);
   const elsewhere = join(ctx.dir, 'elsewhere.log');

@@ -23,36 +23,7 @@ export function taskPaths(workDir: string, target: Target, id: string, attempt: 
   };
 }
 
-function makeTask(
-  run: Run,
-  node: PackageNode,
-  target: Target,
-  attempt: number,
-  signal: AbortSignal,
-  timeoutMs: number,
-  paths: ReturnType<typeof taskPaths>,
-  log: (text: string) => void,
-): BuildTask {
-  const task: BuildTask = {
-    id: node.id,
-    node,
-    target,
-    attempt,
-    workDir: paths.workDir,
-    outputChannel: paths.outputChannel,
-    channels: [paths.outputChannel, ...run.config.channels.build],
-    logFile: paths.logFile,
-    log: (line: string) => log(line.endsWith('\n') ? line : `${line}\n`),
-    signal,
-    timeoutMs,
-    async exec(req) {
-      const result = await run.hooks.exec.promise({ ...req, task });
-      if (!result) throw new NoRunnerError(req.argv);
-      return result;
-    },
-  };
-  return task;
-}
+const withNewline = (line: string) => (line.endsWith('\n') ? line : `${line}\n`);
 
 export interface OpenedBuildTask {
   task: BuildTask;
@@ -67,8 +38,6 @@ export interface OpenedBuildTask {
   close(): void;
   /** Whether anything read `task.workDir` (so the scratch dir exists). */
   scratchMade(): boolean;
-  /** Whether the log file was created or appended to in this attempt. */
-  logMade(): boolean;
 }
 
 /**
@@ -115,50 +84,59 @@ export function openBuildTask(
   };
   /** Set when a plugin points `task.logFile` elsewhere: lines go there, by path. */
   let movedTo: string | null = null;
-  const task = makeTask(run, node, target, attempt, signal, timeoutMs, paths, (text) => {
-    if (movedTo !== null) return appendFileSync(movedTo, text);
-    if (closed) {
-      logged = true;
-      return appendFileSync(paths.logFile, text);
-    }
-    openLog();
-    write(text);
-  });
   let made = false;
-  Object.defineProperty(task, 'workDir', {
-    enumerable: true,
-    configurable: true,
-    get() {
+  // Accessors, enumerable like plain fields (a copy `{ ...task }` reads them).
+  const task: BuildTask = {
+    id: node.id,
+    node,
+    target,
+    attempt,
+    get workDir() {
       if (!made) {
         makeTaskDir(paths.workDir);
         made = true;
       }
       return paths.workDir;
     },
-    set(value: string) {
+    set workDir(value: string) {
       Object.defineProperty(task, 'workDir', { value, enumerable: true, configurable: true, writable: true });
       made = true; // a plugin chose another dir: the executor cleans up what task.workDir names
     },
-  });
-  Object.defineProperty(task, 'logFile', {
-    enumerable: true,
-    configurable: true,
-    get() {
+    outputChannel: paths.outputChannel,
+    channels: [paths.outputChannel, ...run.config.channels.build],
+    get logFile() {
       openLog();
       return paths.logFile;
     },
-    set(value: string) {
+    set logFile(value: string) {
       movedTo = value;
       Object.defineProperty(task, 'logFile', {
         enumerable: true, configurable: true, get: () => movedTo, set: (v: string) => void (movedTo = v),
       });
     },
-  });
+    log(line: string) {
+      const text = withNewline(line);
+      if (movedTo !== null) return appendFileSync(movedTo, text);
+      if (closed) {
+        logged = true;
+        return appendFileSync(paths.logFile, text);
+      }
+      openLog();
+      write(text);
+    },
+    signal,
+    timeoutMs,
+    async exec(req) {
+      const result = await run.hooks.exec.promise({ ...req, task });
+      if (!result) throw new NoRunnerError(req.argv);
+      return result;
+    },
+  };
   return {
     task,
     logFile: paths.logFile,
     note(line) {
-      const text = line.endsWith('\n') ? line : `${line}\n`;
+      const text = withNewline(line);
       if (closed) {
         if (logged) appendFileSync(paths.logFile, text);
       } else if (fd === null) pending.push(text);
@@ -172,7 +150,6 @@ export function openBuildTask(
       fd = null;
     },
     scratchMade: () => made,
-    logMade: () => fd !== null || logged,
   };
 }
 
