@@ -1,5 +1,5 @@
 // A deterministic synthetic aggregate of N feedstocks for the planning benchmark. The dependency
-// structure is the real one of the 2018 defaults channel (../shared/data): every package name with
+// structure is the real one of the 2018 defaults channel (data/defaults-2018): every package name with
 // its newest record's depends (edges kept only between names of the channel). Beyond the ~800 real
 // names the structure is cloned with suffixed names (`numpy-c3` depends on `six-c3`), so the degree
 // distribution stays the real one; python itself is shared by every clone.
@@ -10,12 +10,12 @@
 // conda_build_config.yaml files, an aggregate conda_build_config.yaml with two pythons and a
 // zip_keys pair (python, numpy), and some recipe.yaml (v1) recipes.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Repodata } from '../core/conda/repodata.ts';
 import { repodataRecords } from '../core/conda/repodata.ts';
 import { compareRecords, type ChannelRecord } from '../plugins/source-channel/channel-records.ts';
-import { DATA_DIR, seeded } from './measure.ts';
+import { seeded } from './measure.ts';
+import { defaults2018Repodata } from '../data/defaults-2018/channel.ts';
 
 /** One package of the real channel: its newest record reduced to what the generator needs. */
 export interface RealPackage {
@@ -32,7 +32,7 @@ const SPEC = /^\s*([A-Za-z0-9_][A-Za-z0-9_.\-+]*)\s*(.*)$/;
 
 /** The real dependency structure: per name, the newest record of linux-64 + noarch. */
 export function realStructure(): RealPackage[] {
-  const indexes = ['linux-64', 'noarch'].map((s) => JSON.parse(readFileSync(join(DATA_DIR, `defaults-main-2018-${s}.repodata.json`), 'utf8')) as Repodata);
+  const indexes = (['linux-64', 'noarch'] as const).map((s) => JSON.parse(defaults2018Repodata(s)) as Repodata);
   const newest = new Map<string, ChannelRecord>();
   for (const idx of indexes) {
     for (const e of repodataRecords(idx)) {

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = join(BENCH_DIR, '..');
-export const DATA_DIR = join(REPO_DIR, '..', 'shared', 'data');
 
 /** One figure of the table. `ok` is null when the figure has no target. */
 export interface Row {

@@ -1,7 +1,7 @@
 // Benchmark 2 — planning the python 3.6 → 3.7 rebuild of the real 2018 defaults channel (linux-64 +
 // noarch) from its repodata.json alone (plugins/source-channel), with the real select plugin.
 // Repeated; the median is the figure. Baseline: the first (cold) repetition.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config/resolve.ts';
@@ -9,15 +9,12 @@ import { Engine } from '../core/engine/engine.ts';
 import type { Plan } from '../core/graph/plan.ts';
 import { planFromChannel } from '../plugins/source-channel/index.ts';
 import { select } from '../plugins/select/index.ts';
-import { DATA_DIR, median, row, time, type Benchmark } from './measure.ts';
+import { median, row, time, type Benchmark } from './measure.ts';
+import { writeDefaults2018Channel } from '../data/defaults-2018/channel.ts';
 
-/** The 2018 data as a conda channel (symlinks: the data is read where it is, never copied). */
+/** The 2018 data carried in the repo (data/defaults-2018) as a conda channel in a temp folder. */
 export function realChannel(): { dir: string; dispose(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'rebuild-bench-defaults-2018-'));
-  for (const subdir of ['linux-64', 'noarch']) {
-    mkdirSync(join(dir, subdir));
-    symlinkSync(join(DATA_DIR, `defaults-main-2018-${subdir}.repodata.json`), join(dir, subdir, 'repodata.json'));
-  }
+  const dir = writeDefaults2018Channel(mkdtempSync(join(tmpdir(), 'rebuild-bench-defaults-2018-')));
   return { dir, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,24 +1,19 @@
-// `rebuild plan --channel` on the real 2018 defaults metadata (../shared/data), laid out as a channel
-// with symlinks (the data is read where it is, never copied).
+// `rebuild plan --channel` on the real 2018 defaults metadata carried in the repo (data/defaults-2018),
+// laid out as a channel in a temp folder.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDefaults2018Channel } from '../../data/defaults-2018/channel.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const data = join(root, '../shared/data');
 
 const channelOnly = suite('examples/channel-only', { channel: '' });
 channelOnly.before((ctx) => {
-  assert.ok(existsSync(data), `the real channel data is expected at ${data}`);
-  ctx.channel = mkdtempSync(join(tmpdir(), 'rebuild-channel-'));
-  for (const subdir of ['linux-64', 'noarch']) {
-    mkdirSync(join(ctx.channel, subdir));
-    symlinkSync(join(data, `defaults-main-2018-${subdir}.repodata.json`), join(ctx.channel, subdir, 'repodata.json'));
-  }
+  ctx.channel = writeDefaults2018Channel(mkdtempSync(join(tmpdir(), 'rebuild-channel-')));
 });
 channelOnly.after((ctx) => rmSync(ctx.channel, { recursive: true, force: true }));
 

@@ -1,9 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { PackageRecord } from '../../core/conda/repodata.ts';
@@ -14,8 +13,8 @@ import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { channelSource, planFromChannel } from './index.ts';
 import { builtForPython } from './channel-records.ts';
 import { retargetSpec } from './render-record.ts';
+import { writeDefaults2018Channel } from '../../data/defaults-2018/channel.ts';
 
-const DATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data');
 
 function rec(name: string, version: string, build: string, depends: string[], extra: Partial<PackageRecord> = {}): [string, PackageRecord] {
   return [`${name}-${version}-${build}.tar.bz2`, { name, version, build, build_number: Number(build.split('_').pop()) || 0, depends, subdir: 'linux-64', ...extra }];
@@ -163,12 +162,8 @@ tiny.run();
 const real = suite('source-channel: defaults 2018, python 3.6 → 3.7', { root: '', plan: null as unknown as Plan });
 
 real.before(async (ctx) => {
-  // The data stays where it is: the channel layout is made of symlinks.
-  ctx.root = mkdtempSync(join(tmpdir(), 'rebuild-defaults-2018-'));
-  for (const subdir of ['linux-64', 'noarch']) {
-    mkdirSync(join(ctx.root, subdir));
-    symlinkSync(join(DATA, `defaults-main-2018-${subdir}.repodata.json`), join(ctx.root, subdir, 'repodata.json'));
-  }
+  // The data carried in the repo (data/defaults-2018), laid out as a channel.
+  ctx.root = writeDefaults2018Channel(mkdtempSync(join(tmpdir(), 'rebuild-defaults-2018-')));
   [ctx.plan] = await planFromChannel(engine(), ctx.root);
 });
 real.after((ctx) => rmSync(ctx.root, { recursive: true, force: true }));
