@@ -34,7 +34,10 @@ data('writeDefaults2018Channel lays the data out as a conda channel', () => {
 data('the repository is self-contained: no tracked file reads data from outside it', () => {
   // A user's clone has no sibling folders: every reader uses ./channel.ts instead.
   const outside = ['..', 'shared'].join('/');
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter((f) => /\.(ts|js|md|json|sh)$/.test(f));
+  const self = 'data/defaults-2018/channel.test.ts';
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
+    .split('\0')
+    .filter((f) => /\.(ts|js|md|json|sh)$/.test(f) && f !== self);
   const offenders = files.filter((f) => {
     let text: string;
     try {
