@@ -1,7 +1,6 @@
 // A loopback HTTP server for local channel dirs, so tools that only fetch over HTTP (rattler's
 // solver) can read them. Read-only; serves files under each dir, nothing else.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve, sep } from 'node:path';
@@ -44,8 +43,12 @@ export async function serveChannels(dirs: string[]): Promise<ChannelServer> {
       res.writeHead(404).end();
       return;
     }
-    const st = await stat(file).catch(() => null);
-    if (!st?.isFile()) {
+    // Size and bytes come from one open file descriptor: an index rewritten by atomic rename
+    // between a stat() and a later open() would be served truncated (or hang) otherwise.
+    const fh: FileHandle | null = await open(file, 'r').catch(() => null);
+    const st = await fh?.stat().catch(() => null);
+    if (!fh || !st?.isFile()) {
+      await fh?.close().catch(() => {});
       if (rest.length === 2 && rest[1] === 'repodata.json' && SUBDIR.test(rest[0])) {
         const body = JSON.stringify(emptyRepodata(rest[0]));
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -61,11 +64,13 @@ export async function serveChannels(dirs: string[]): Promise<ChannelServer> {
       'last-modified': st.mtime.toUTCString(),
       'cache-control': 'no-store',
     });
-    if (req.method === 'HEAD') {
+    if (req.method === 'HEAD' || st.size === 0) {
+      await fh.close().catch(() => {});
       res.end();
       return;
     }
-    createReadStream(file)
+    // Exactly the announced bytes; the stream closes the descriptor.
+    fh.createReadStream({ start: 0, end: st.size - 1 })
       .on('error', () => res.destroy())
       .pipe(res);
   };
