@@ -63,6 +63,7 @@ export interface RebuildConfig {
    * Stop starting new builds after the first failure.
    */
   failFast?: boolean;
+  environment?: Environment;
   plugins?: Plugins;
   /**
    * Named partial configs selected with --profile.
@@ -242,6 +243,19 @@ export interface Retry {
   transient?: ('container-start' | 'timeout' | 'network')[];
 }
 /**
+ * Which variables of this process's environment recipes and builds may see, and which hold secrets. Renders (meta.yaml `environ`, recipe.yaml `env.get`) see the allowed variables; a build sees its builder's fixed variables plus those its recipe asks for (`build: script_env`, recipe.yaml `build: script: secrets`) that are also allowed. Nothing else of the environment passes.
+ */
+export interface Environment {
+  /**
+   * Variables recipes and builds may see: exact names, or prefixes ending in *. A prefix never matches a secret (an env() handle's variable or one listed in `secrets`): a secret passes only when named exactly.
+   */
+  allow?: string[];
+  /**
+   * Variables whose values are secrets besides those read with env(): exact names, or prefixes ending in *. Their values are redacted from all output (terminal, logs, state, package metadata).
+   */
+  secrets?: string[];
+}
+/**
  * A plugin object as made by a plugin factory: { name, apply(engine) }.
  */
 export interface Plugin {
@@ -289,5 +303,6 @@ export interface Profile {
    * Stop starting new builds after the first failure.
    */
   failFast?: boolean;
+  environment?: Environment;
   plugins?: Plugins;
 }

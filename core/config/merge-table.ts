@@ -40,6 +40,8 @@ export const MERGE_TABLE: Readonly<Record<MergeableKey, MergeStrategy>> = Object
   timeouts: assign(),
   retry: assign(),
   failFast: replace,
+  // Profiles add variables (allowed or secret); they cannot silently drop a secret.
+  environment: assign({ allow: union, secrets: union }),
   plugins: byName,
 } satisfies Record<MergeableKey, MergeStrategy>);
 

@@ -1,7 +1,8 @@
 // The resolved config as plain data for `rebuild config`: plugins by name (plus their `options`
 // when a plugin exposes them), secrets redacted. Secrets are `env()` handles; their values are also
-// scrubbed from the final text, in case a plugin copied one into a plain string.
+// scrubbed from the final text by the one redactor, in case a plugin copied one into a plain string.
 import type { ResolvedConfig } from './resolved.ts';
+import { addSecretVariable, redact } from './redactor.ts';
 
 /** A Secret handle from any copy of core/config/secret.ts (a config may load its own instance). */
 export function isSecret(v: unknown): v is { variable: string; reveal(): string; toJSON(): string } {
@@ -48,12 +49,8 @@ export function printableConfig(config: ResolvedConfig): Printable {
   return { data, secrets: [...secrets] };
 }
 
-/** Replaces the value of each named env variable in `text` (values under 4 characters are left: too ambiguous). */
+/** `text` with the values of the named variables, and every other known secret, redacted (redactor.ts). */
 export function scrubSecrets(text: string, variables: string[], env: NodeJS.ProcessEnv = process.env): string {
-  let out = text;
-  for (const name of variables) {
-    const value = env[name];
-    if (value && value.length >= 4) out = out.split(value).join('[redacted]');
-  }
-  return out;
+  for (const name of variables) addSecretVariable(name, env);
+  return redact(text);
 }

@@ -39,6 +39,7 @@ resolve('fills every default from the schema and makes paths absolute against th
   assert.equal(c.channels, { reference: null, target: null, build: [], staging: null, production: null });
   assert.equal(c.limits, { arch: {}, builder: {} });
   assert.is(c.failFast, false);
+  assert.equal(c.environment, { allow: [], secrets: [] });
   assert.equal(c.variantConfigs, ['/proj/cbc.yaml']);
   assert.equal(c.extraVersions, { numpy: [{ version: '1.26', recipe: '/proj/old/numpy' }] });
 });
@@ -133,7 +134,7 @@ errors('an unknown key :: did you mean the closest key', () => {
 
 errors('an unknown key in a profile with nothing close :: lists the known keys', () => {
   const message = errorOf(() => resolveConfig({ ...base(), profiles: { p: { zzz: 1 } } }, opts({ profile: 'p' })));
-  assert.is(message, 'rebuild.config.ts (profile p): /zzz: unknown key; known keys: extends, description, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, plugins');
+  assert.is(message, 'rebuild.config.ts (profile p): /zzz: unknown key; known keys: extends, description, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, environment, plugins');
 });
 
 errors('unknown profile (from --profile)', () => {
@@ -212,7 +213,7 @@ errors('not an object at all', () => {
 });
 
 errors('a config file outside the working dir is named by its absolute path', () => {
-  assert.is(errorOf(() => resolveConfig({ ...base(), x: 1 }, opts({ configFile: '/other/c.json' }))), '/other/c.json: /x: unknown key; known keys: $schema, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, plugins, profiles, defaultProfile');
+  assert.is(errorOf(() => resolveConfig({ ...base(), x: 1 }, opts({ configFile: '/other/c.json' }))), '/other/c.json: /x: unknown key; known keys: $schema, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, environment, plugins, profiles, defaultProfile');
 });
 
 resolve.run();

@@ -13,6 +13,7 @@ import { checkPlugins, isPlugin } from './plugins.ts';
 import { schemaDefaults, SUBDIRS } from './schema.ts';
 import { validateAgainstSchema, show, type SchemaTarget } from './validate-schema.ts';
 import { didYouMean } from './did-you-mean.ts';
+import { registerSecretVariables } from './environment.ts';
 
 /** Values from CLI flags; they beat the profile and the file. */
 export interface ConfigOverrides {
@@ -105,7 +106,10 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Res
 
   // 5. The merged result must be a whole config (required keys may come from any layer).
   fail(schemaIssues(merged, 'resolved', selected));
-  return deepFreeze(toResolved(merged, { configFile, rootDir, profile: selected }), isPlugin);
+  const resolved = toResolved(merged, { configFile, rootDir, profile: selected });
+  // The values of the variables the config marks secret are redacted from everything written from now on.
+  registerSecretVariables(resolved.environment);
+  return deepFreeze(resolved, isPlugin);
 }
 
 function cliLayer(o: ConfigOverrides, cwd: string, issues: ConfigIssue[]): Obj {
@@ -176,6 +180,7 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
     timeouts: timeouts as ResolvedConfig['timeouts'],
     retry: retry as ResolvedConfig['retry'],
     failFast: m.failFast as boolean,
+    environment: { allow: [...((obj(m.environment).allow ?? []) as string[])], secrets: [...((obj(m.environment).secrets ?? []) as string[])] },
     plugins: m.plugins as Plugin[],
   };
 }

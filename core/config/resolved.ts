@@ -38,5 +38,7 @@ export interface ResolvedConfig {
   timeouts: { buildSeconds: number; hookMs: number };
   retry: { attempts: number; backoffMs: number; transient: string[] };
   failFast: boolean;
+  /** Variables recipes and builds may see, and variables holding secrets: names or prefixes ending in `*`. */
+  environment: { allow: string[]; secrets: string[] };
   plugins: Plugin[];
 }

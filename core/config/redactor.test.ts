@@ -1,0 +1,85 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Writable } from 'node:stream';
+import { addSecretValue, clearSecrets, lineRedactor, redact, redactData, redactStream, secretVariables } from './redactor.ts';
+import { env } from './secret.ts';
+import { resolveConfig } from './resolve.ts';
+
+const TOKEN = 'tok/en+4711 "quoted"';
+
+const r = suite('redactor');
+r.before.each(() => clearSecrets());
+r.after(() => clearSecrets());
+
+r('replaces every registered value, and its URL-encoded and JSON-escaped forms', () => {
+  addSecretValue(TOKEN);
+  const text = `plain ${TOKEN} url https://x/?t=${encodeURIComponent(TOKEN)} json ${JSON.stringify({ t: TOKEN })}`;
+  const out = redact(text);
+  assert.not.ok(out.includes('4711'), out);
+  assert.is(out, 'plain [redacted] url https://x/?t=[redacted] json {"t":"[redacted]"}');
+});
+
+r('values under 4 characters are not registered (they would redact ordinary words)', () => {
+  addSecretValue('abc');
+  assert.is(redact('abc abcd'), 'abc abcd');
+});
+
+r('a value inside a longer one: the longer is replaced whole', () => {
+  addSecretValue('abcd');
+  addSecretValue('xxabcdxx');
+  assert.is(redact('1 xxabcdxx 2 abcd'), '1 [redacted] 2 [redacted]');
+});
+
+r('env() handles register their variable and value when made (the value is known before a plugin uses it)', () => {
+  process.env.REBUILD_REDACTOR_TEST_TOKEN = 'hunter2-very-secret';
+  try {
+    env('REBUILD_REDACTOR_TEST_TOKEN');
+    assert.ok(secretVariables().has('REBUILD_REDACTOR_TEST_TOKEN'));
+    assert.is(redact('Error: 401 for hunter2-very-secret'), 'Error: 401 for [redacted]');
+  } finally {
+    delete process.env.REBUILD_REDACTOR_TEST_TOKEN;
+  }
+});
+
+r('config environment.secrets: the values of the named (and prefix-matched) variables are redacted', () => {
+  process.env.REBUILD_REDACTOR_A = 'value-of-a';
+  process.env.REBUILD_REDACTOR_PFX_B = 'value-of-b';
+  try {
+    resolveConfig(
+      { python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: 'a', environment: { secrets: ['REBUILD_REDACTOR_A', 'REBUILD_REDACTOR_PFX_*'] } },
+      { configFile: null, rootDir: '/r' },
+    );
+    assert.is(redact('value-of-a value-of-b'), '[redacted] [redacted]');
+  } finally {
+    delete process.env.REBUILD_REDACTOR_A;
+    delete process.env.REBUILD_REDACTOR_PFX_B;
+  }
+});
+
+r('redactData :: strings in nested plain data', () => {
+  addSecretValue(TOKEN);
+  assert.equal(redactData({ a: [TOKEN, 1, { b: `x${TOKEN}` }], n: null }), { a: ['[redacted]', 1, { b: 'x[redacted]' }], n: null });
+});
+
+r('redactStream :: string and byte chunks', () => {
+  addSecretValue(TOKEN);
+  const seen: string[] = [];
+  const stream = new Writable({ write: (chunk, _e, cb) => (seen.push(String(chunk)), cb()) });
+  redactStream(stream);
+  redactStream(stream); // idempotent
+  stream.write(`a ${TOKEN}\n`);
+  stream.write(Buffer.from(`b ${TOKEN}\n`));
+  assert.equal(seen, ['a [redacted]\n', 'b [redacted]\n']);
+});
+
+r('lineRedactor :: a value written in two pieces is still redacted', () => {
+  addSecretValue(TOKEN);
+  const out: string[] = [];
+  const w = lineRedactor((t) => out.push(t));
+  w.write(`x ${TOKEN.slice(0, 5)}`);
+  w.write(`${TOKEN.slice(5)} y\nz ${TOKEN}`);
+  w.flush();
+  assert.is(out.join(''), 'x [redacted] y\nz [redacted]');
+});
+
+r.run();
