@@ -19,9 +19,9 @@ tasks('creates nothing up front: the scratch dir once read, the log on the first
   const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
   const target = run.targets[0];
   const known = new Set<string>();
-  const opened = openBuildTask(run, fakeNode('numpy', target), target, 2, new AbortController().signal, 1000, known);
+  const opened = openBuildTask(run, fakeNode('numpy', target), target, { runId: 1, attempt: 2 }, new AbortController().signal, 1000, known);
   const { task, close, scratchMade } = opened;
-  const paths = taskPaths(ctx.dir, target, 'numpy', 2);
+  const paths = taskPaths(ctx.dir, target, 'numpy', 1, 2);
   assert.not.ok(existsSync(paths.workDir), 'no scratch dir until a plugin reads task.workDir');
   assert.not.ok(scratchMade());
   assert.is(task.workDir, paths.workDir);
@@ -48,7 +48,7 @@ tasks('creates nothing up front: the scratch dir once read, the log on the first
   close(); // idempotent
   assert.is(readFileSync(paths.logFile, 'utf8'), '=== header\none\nrunner output\ntwo\n=== footer\nthree\n');
   // A second attempt of the same package: the existing log and log dir are appended to.
-  const again = openBuildTask(run, fakeNode('numpy', target), target, 3, new AbortController().signal, 1000, known);
+  const again = openBuildTask(run, fakeNode('numpy', target), target, { runId: 1, attempt: 3 }, new AbortController().signal, 1000, known);
   again.note('=== attempt 3');
   again.task.log('built');
   again.close();
@@ -58,14 +58,14 @@ tasks('creates nothing up front: the scratch dir once read, the log on the first
 tasks('a task that logs nothing leaves no log file; its executor lines are dropped; a plugin may point the log elsewhere', (ctx) => {
   const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
   const target = run.targets[0];
-  const silent = openBuildTask(run, fakeNode('quiet', target), target, 1, new AbortController().signal, 1000);
+  const silent = openBuildTask(run, fakeNode('quiet', target), target, { runId: 1, attempt: 1 }, new AbortController().signal, 1000);
   silent.note('=== header');
   silent.note('=== published in 0.0 s');
   silent.close();
   assert.not.ok(existsSync(silent.logFile));
   assert.not.ok(existsSync(join(ctx.dir, 'logs')), 'no log dir either');
 
-  const moved = openBuildTask(run, fakeNode('moved', target), target, 1, new AbortController().signal, 1000);
+  const moved = openBuildTask(run, fakeNode('moved', target), target, { runId: 1, attempt: 1 }, new AbortController().signal, 1000);
   const elsewhere = join(ctx.dir, 'elsewhere.log');
   moved.task.logFile = elsewhere;
   moved.task.log('to the new place');

@@ -1,8 +1,9 @@
 // The BuildTask handed to builders: where to work, where to write, what to resolve from, how to log
 // and how to run a command (through the runner plugins on `run.hooks.exec`).
-import { appendFileSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { redact } from '../config/redactor.ts';
 import type { Run } from './run.ts';
 import type { BuildTask, PackageNode, Target } from './types.ts';
 
@@ -14,15 +15,20 @@ export class NoRunnerError extends Error {
   }
 }
 
-/** Paths of one task under the work dir (ids may contain '@': fine in file names). */
-export function taskPaths(workDir: string, target: Target, id: string, attempt: number) {
+/**
+ * Paths of one task under the work dir (ids may contain '@': fine in file names). The scratch dir
+ * is named by the run and the attempt in it, so no two attempts ever share one (a build a killed
+ * run left running cannot write into a resumed run's dir).
+ */
+export function taskPaths(workDir: string, target: Target, id: string, runId: number, attempt: number) {
   return {
-    workDir: join(workDir, 'tasks', target.subdir, id, `attempt-${attempt}`),
+    workDir: join(workDir, 'tasks', target.subdir, id, `run-${runId}-attempt-${attempt}`),
     logFile: join(workDir, 'logs', target.subdir, `${id}.log`),
     outputChannel: join(workDir, 'channel'),
   };
 }
 
+// Every line passes the redactor (a line may quote a plugin's error holding a secret).
 const withNewline = (line: string) => (line.endsWith('\n') ? line : `${line}\n`);
 
 export interface OpenedBuildTask {
@@ -55,12 +61,12 @@ export function openBuildTask(
   run: Run,
   node: PackageNode,
   target: Target,
-  attempt: number,
+  { runId, attempt }: { runId: number; attempt: number },
   signal: AbortSignal,
   timeoutMs: number,
   knownDirs?: Set<string>,
 ): OpenedBuildTask {
-  const paths = taskPaths(run.config.workDir, target, node.id, attempt);
+  const paths = taskPaths(run.config.workDir, target, node.id, runId, attempt);
   let fd: number | null = null;
   let closed = false;
   /** Whether the log file was opened before close(). */
@@ -115,7 +121,7 @@ export function openBuildTask(
       });
     },
     log(line: string) {
-      const text = withNewline(line);
+      const text = redact(withNewline(line));
       if (movedTo !== null) return appendFileSync(movedTo, text);
       if (closed) {
         logged = true;
@@ -136,7 +142,7 @@ export function openBuildTask(
     task,
     logFile: paths.logFile,
     note(line) {
-      const text = withNewline(line);
+      const text = redact(withNewline(line));
       if (closed) {
         if (logged) appendFileSync(paths.logFile, text);
       } else if (fd === null) pending.push(text);
@@ -155,21 +161,28 @@ export function openBuildTask(
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** `<id>/attempt-N`: two mkdir calls where a recursive mkdir makes three (it tries the leaf first). */
+/**
+ * `<id>/run-R-attempt-N`, empty: two mkdir calls where a recursive mkdir makes three (it tries the
+ * leaf first). A leaf that exists already (only if the state database was lost) is emptied: an
+ * attempt starts from a fresh dir.
+ */
 function makeTaskDir(workDir: string): void {
-  const make = (dir: string) => {
+  const make = (dir: string, fresh: boolean) => {
     try {
       mkdirSync(dir);
     } catch (err) {
       if (code(err) !== 'EEXIST') throw err;
+      if (!fresh) return;
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
     }
   };
   try {
-    make(dirname(workDir));
-    make(workDir);
+    make(dirname(workDir), false);
   } catch {
-    mkdirSync(workDir, { recursive: true }); // `tasks/<subdir>` missing, or the error again
+    mkdirSync(dirname(workDir), { recursive: true }); // `tasks/<subdir>` missing, or the error again
   }
+  make(workDir, true);
 }
 
 /** Remove a task's scratch dir after success, then `<id>/` once no attempt dir is left in it. */

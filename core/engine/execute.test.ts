@@ -90,7 +90,7 @@ execute('builds every package after its dependencies; records artifacts, logs an
     assert.match(readFileSync(join(ctx.dir, 'logs', 'linux-64', 'd.log'), 'utf8'), /attempt 1[\s\S]*fake build of d[\s\S]*=== built/);
   });
   // The attempt's scratch dir is removed after success.
-  assert.not.ok(existsSync(join(ctx.dir, 'tasks', 'linux-64', 'd', 'attempt-1')));
+  assert.not.ok(existsSync(join(ctx.dir, 'tasks', 'linux-64', 'd', 'run-1-attempt-1')));
 });
 
 execute('a task starts as soon as its own dependencies are built, not after the whole stage', async (ctx) => {

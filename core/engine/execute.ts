@@ -17,6 +17,7 @@ import { GroupCommit } from '../state/group-commit.ts';
 import { decideResume, type ResumeOptions } from '../state/resume.ts';
 import { hashFile } from '../state/file-hash.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
+import { ATTEMPT_LABEL, RUN_LABEL, WORKDIR_LABEL, processStart, stopLeftovers } from './leftovers.ts';
 
 export type ChannelIndexer = (channelDir: string, subdirs: string[]) => Promise<void>;
 
@@ -175,6 +176,8 @@ class Execution {
     // Decide first: a bad --only/--from/--retry name fails before a run is recorded.
     const decisions = await decideResume(this.tasks, db, this.options);
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
+    // What a killed run's builds left running goes before anything is built (we hold the lock).
+    await stopLeftovers(db, { workDir: this.config.workDir, runId: this.runId, notice: this.notice });
     const recovered = db.recoverStale(this.runId);
     if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
     this.recordUnplanned();
@@ -385,7 +388,7 @@ class Execution {
     const { run } = this;
     const timeoutMs = this.config.timeouts.buildSeconds * 1000;
     const started = Date.now();
-    const opened = openBuildTask(run, t.node, t.target, attempt, controller.signal, timeoutMs, this.logDirs);
+    const opened = openBuildTask(run, t.node, t.target, { runId: this.runId, attempt }, controller.signal, timeoutMs, this.logDirs);
     let task: BuildTask = opened.task;
     /** The log's path, without creating the file (only what is logged creates it). */
     const logFile = () => (task === opened.task ? opened.logFile : task.logFile);
@@ -398,6 +401,7 @@ class Execution {
       throw err;
     }
     this.currentAttempt.set(t.key, attemptId);
+    this.trackProcesses(opened.task, attemptId);
     opened.note(`=== ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${this.runId}, ${new Date().toISOString()}`);
     let phase: FailureClass = 'internal';
     let timer: NodeJS.Timeout | undefined;
@@ -494,6 +498,26 @@ class Execution {
       disposeGuard();
       opened.close();
     }
+  }
+
+  /**
+   * `task.track` and `task.labels` of an attempt: runners record the process groups and containers
+   * they start (one synchronous commit each, so a kill right after finds them in the state) and
+   * mark them ended; a later run stops what is still open (leftovers.ts).
+   */
+  private trackProcesses(task: BuildTask, attemptId: number): void {
+    task.labels = { [WORKDIR_LABEL]: this.config.workDir, [RUN_LABEL]: String(this.runId), [ATTEMPT_LABEL]: String(attemptId) };
+    task.track = (p) => {
+      const id = this.db.trackProcess(attemptId, p.kind === 'process-group'
+        ? { kind: 'process-group', pgid: p.pgid, pidStart: processStart(p.pgid) }
+        : { kind: 'container', engine: p.engine, container: p.name });
+      let ended = false;
+      return () => {
+        if (ended || !this.db.db.open) return;
+        ended = true;
+        this.db.endProcess(id, 'exited');
+      };
+    };
   }
 
   private async hashArtifacts(list: Artifact[]): Promise<Artifact[]> {

@@ -195,6 +195,8 @@ export interface Cycle {
   edges: EdgeReason[][];
   /** How it is broken: the node whose bootstrap build breaks it, or null with a suggestion. */
   brokenBy: string | null;
+  /** With brokenBy: why that member was bootstrapped (configured, or declared by its own recipe). */
+  why?: string;
   suggestion?: string;
 }
 
@@ -253,7 +255,19 @@ export interface BuildTask {
   timeoutMs: number;
   /** Run a command through the runner plugins (host or container). */
   exec(req: Omit<ExecRequest, 'task'>): Promise<ExecResult>;
+  /**
+   * Runners call this when they start what may outlive the rebuild process if it is killed (a
+   * process group, right after spawning it; a container, before creating it), and call the returned
+   * function once it has ended. The state records it, and a later run stops what is still open
+   * before it builds anything (core/engine/leftovers.ts). Absent on tasks made outside the executor.
+   */
+  track?(process: TrackedProcess): () => void;
+  /** Labels for what this attempt starts (containers): work dir, run id, attempt id (io.rebuild.*). */
+  labels?: Record<string, string>;
 }
+
+/** A process group (its id = the leader's pid) or a container (engine binary and name). */
+export type TrackedProcess = { kind: 'process-group'; pgid: number } | { kind: 'container'; engine: string; name: string };
 
 export interface BuildResult {
   /** Builder plugin name. */

@@ -67,4 +67,21 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX artifacts_package ON artifacts(package_id);
   `,
+  // 2: what an attempt runs that may outlive a killed rebuild (a process group, a container), so a
+  // later run stops it before rebuilding (core/engine/leftovers.ts).
+  `
+  CREATE TABLE attempt_processes (
+    id          INTEGER PRIMARY KEY,
+    attempt_id  INTEGER NOT NULL REFERENCES attempts(id),
+    kind        TEXT NOT NULL,       -- process-group | container
+    pgid        INTEGER,             -- process-group: its id (the leader's pid)
+    pid_start   TEXT,                -- process-group: '<boot id>:<leader start time in clock ticks>' (/proc), NULL if unknown
+    engine      TEXT,                -- container: the engine binary (podman, docker)
+    container   TEXT,                -- container: its name
+    started     TEXT NOT NULL,
+    ended       TEXT,                -- NULL while it may still run
+    outcome     TEXT                 -- exited | killed by run N | gone | not ours (pid reused) | ...
+  );
+  CREATE INDEX attempt_processes_open ON attempt_processes(ended);
+  `,
 ];

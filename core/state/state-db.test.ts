@@ -37,6 +37,36 @@ state('a database from a newer rebuild is refused, naming the file', (ctx) => {
   assert.throws(() => StateDb.open(ctx.dir), (e: Error) => e instanceof StateSchemaError && e.message.includes(join(ctx.dir, 'state.db')));
 });
 
+state('a version-1 database (before process tracking) is migrated with its rows; process groups and containers are tracked', (ctx) => {
+  // The schema as the first release wrote it, with a run, a package and an attempt of a killed run.
+  const raw = new Database(join(ctx.dir, 'state.db'));
+  raw.exec(MIGRATIONS[0]);
+  raw.pragma('user_version = 1');
+  raw.prepare("INSERT INTO runs (id, started, pid, host, argv) VALUES (1, '2026-01-01T00:00:00Z', 42, 'h', '[]')").run();
+  raw.prepare("INSERT INTO packages (id, node, subdir, python, feedstock, status, updated) VALUES (1, 'numpy', 'linux-64', '3.13', 'numpy', 'building', 'x')").run();
+  raw.prepare("INSERT INTO attempts (id, package_id, run_id, number, started, status, log_path) VALUES (7, 1, 1, 1, 'x', 'building', '/l')").run();
+  raw.close();
+  const db = StateDb.open(ctx.dir);
+  try {
+    assert.is(db.schemaVersion, MIGRATIONS.length);
+    assert.ok(MIGRATIONS.length >= 2);
+    assert.is(db.getPackage(key('numpy'))!.status, 'building');
+    assert.is(db.lastAttempt(1)!.id, 7);
+    assert.equal(db.openProcesses(), []);
+    const group = db.trackProcess(7, { kind: 'process-group', pgid: 4242, pidStart: 'boot:99' });
+    const box = db.trackProcess(7, { kind: 'container', engine: 'podman', container: 'rebuild-linux-64-numpy-ab12' });
+    const open = db.openProcesses().map(({ started, ...r }) => r);
+    assert.equal(open, [
+      { id: group, attemptId: 7, runId: 1, node: 'numpy', subdir: 'linux-64', kind: 'process-group', pgid: 4242, pidStart: 'boot:99' },
+      { id: box, attemptId: 7, runId: 1, node: 'numpy', subdir: 'linux-64', kind: 'container', engine: 'podman', container: 'rebuild-linux-64-numpy-ab12' },
+    ]);
+    db.endProcess(group, 'exited');
+    assert.equal(db.openProcesses().map((r) => r.id), [box]);
+  } finally {
+    db.close();
+  }
+});
+
 state('read-only open of a work dir that never ran says so', (ctx) => {
   assert.throws(() => StateDb.open(join(ctx.dir, 'nope'), { readonly: true }), (e: Error) => e instanceof StateNotFoundError && /nothing has run/.test(e.message));
 });

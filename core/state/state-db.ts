@@ -4,9 +4,10 @@
 // default rollback on open). A package is marked built only with its artifacts' hashes, in the
 // same transaction (see core/state/README.md).
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { redact } from '../config/redactor.ts';
 import type { FailureClass, TaskStatus } from '../engine/types.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -22,9 +23,30 @@ export class StateSchemaError extends Error {
     readonly found: number,
     readonly known: number,
   ) {
-    super(`${path}: state schema version ${found} is newer than this rebuild knows (${known}); upgrade rebuild or use another work dir`);
+    super(
+      found > known
+        ? `${path}: state schema version ${found} is newer than this rebuild knows (${known}); upgrade rebuild or use another work dir`
+        : `${path}: state schema version ${found} is older than this rebuild's (${known}); the next \`rebuild run\` migrates it`,
+    );
   }
 }
+
+/** The file is not a state database (not SQLite, damaged, or empty): names it and the way out. */
+export class StateCorruptError extends Error {
+  override name = 'StateCorruptError';
+  constructor(
+    readonly path: string,
+    readonly detail: string,
+  ) {
+    super(
+      `${path}: corrupt state database (${detail}); move it aside (mv ${path} ${path}.corrupt) and run again: ` +
+        'nothing else is lost, the built packages are in the channels (the truth), which are re-indexed',
+    );
+  }
+}
+
+/** SQLite's answers for a file that is not (or no longer) a database. */
+const CORRUPT_CODES: ReadonlySet<string> = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
 
 export class StateNotFoundError extends Error {
   override name = 'StateNotFoundError';
@@ -84,6 +106,13 @@ export interface AttemptRow {
   reason: string | null;
   logPath: string;
 }
+
+/** Something an attempt runs that may outlive the rebuild process (recorded while it runs). */
+export type TrackedProcess =
+  | { kind: 'process-group'; pgid: number; pidStart: string | null }
+  | { kind: 'container'; engine: string; container: string };
+
+export type ProcessRow = TrackedProcess & { id: number; attemptId: number; runId: number; node: string; subdir: string; started: string };
 
 export interface StatusChangeRow {
   time: string;
@@ -145,11 +174,14 @@ export class StateDb {
   /** Open (and migrate) `<workDir>/state.db`. */
   static open(workDir: string, options: OpenOptions = {}): StateDb {
     if (!options.readonly) mkdirSync(workDir, { recursive: true });
-    const state = new StateDb(join(workDir, STATE_DB_FILE), !!options.readonly);
+    const path = join(workDir, STATE_DB_FILE);
+    let state: StateDb | undefined;
     try {
+      state = new StateDb(path, !!options.readonly);
       state.migrate();
     } catch (err) {
-      state.close();
+      state?.close();
+      if (CORRUPT_CODES.has((err as { code?: string }).code ?? '')) throw new StateCorruptError(path, (err as Error).message);
       throw err;
     }
     return state;
@@ -163,6 +195,9 @@ export class StateDb {
     const found = this.schemaVersion;
     if (found > MIGRATIONS.length) throw new StateSchemaError(this.path, found, MIGRATIONS.length);
     if (this.readonly) {
+      // A database this code made has every table from migration 1 on: version 0 is an empty file
+      // (SQLite reads 0 bytes as an empty database) or one that is not ours.
+      if (found === 0) throw new StateCorruptError(this.path, statSync(this.path).size === 0 ? 'the file is empty' : 'no rebuild schema in it');
       if (found < MIGRATIONS.length) throw new StateSchemaError(this.path, found, MIGRATIONS.length);
       return;
     }
@@ -215,12 +250,12 @@ export class StateDb {
 
   startRun(argv: string[]): number {
     const r = this.sql('INSERT INTO runs (started, pid, host, argv) VALUES (?, ?, ?, ?)')
-      .run(now(), process.pid, hostname(), JSON.stringify(argv));
+      .run(now(), process.pid, hostname(), redact(JSON.stringify(argv)));
     return Number(r.lastInsertRowid);
   }
 
   endRun(runId: number, outcome: string): void {
-    this.sql('UPDATE runs SET ended = ?, outcome = ? WHERE id = ?').run(now(), outcome, runId);
+    this.sql('UPDATE runs SET ended = ?, outcome = ? WHERE id = ?').run(now(), redact(outcome), runId);
   }
 
   lastRun(): RunRow | undefined {
@@ -344,6 +379,8 @@ export class StateDb {
     reason: string | null,
     extra: { failure?: FailureClass | null; recipeHash?: string | null } = {},
   ): void {
+    // Reasons quote errors (a plugin's may hold a secret): stored redacted, like every string we write.
+    if (reason !== null) reason = redact(reason);
     const row = this.sqlRaw('SELECT status, reason, failure, recipe_hash FROM packages WHERE id = ?').get(packageId) as any[] | undefined;
     if (!row) throw new TypeError(`no package ${packageId} in the state database`);
     const current = { status: row[0], reason: row[1], failure: row[2], recipe_hash: row[3] };
@@ -394,7 +431,7 @@ export class StateDb {
   ): void {
     this.tx(() => {
       this.sql('UPDATE attempts SET ended = ?, duration_ms = ?, status = ?, failure = ?, reason = ? WHERE id = ?')
-        .run(now(), Math.round(outcome.durationMs), outcome.status, outcome.failure, outcome.reason, attemptId);
+        .run(now(), Math.round(outcome.durationMs), outcome.status, outcome.failure, redact(outcome.reason), attemptId);
       if (packageStatus) {
         const package_id = this.packageOfAttempt(attemptId);
         this.setStatusTx(package_id, packageStatus.runId, packageStatus.to, packageStatus.reason, { failure: outcome.failure });
@@ -453,6 +490,36 @@ export class StateDb {
     this.sql('DELETE FROM artifacts WHERE package_id = ?').run(packageId);
     const insert = this.sql('INSERT INTO artifacts (package_id, attempt_id, path, filename, sha256, size) VALUES (?, ?, ?, ?, ?, ?)');
     for (const a of artifacts) insert.run(packageId, attemptId, a.path, a.filename, a.sha256, a.size);
+  }
+
+  /** Record a process group or container an attempt has started (its own transaction); returns its id. */
+  trackProcess(attemptId: number, p: TrackedProcess): number {
+    const r = this.sql('INSERT INTO attempt_processes (attempt_id, kind, pgid, pid_start, engine, container, started) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        attemptId, p.kind, p.kind === 'process-group' ? p.pgid : null, p.kind === 'process-group' ? p.pidStart : null,
+        p.kind === 'container' ? p.engine : null, p.kind === 'container' ? p.container : null, now(),
+      );
+    return Number(r.lastInsertRowid);
+  }
+
+  /** A tracked process group or container has ended (`outcome`: exited, killed by run N, gone...). */
+  endProcess(id: number, outcome: string): void {
+    this.sql('UPDATE attempt_processes SET ended = ?, outcome = ? WHERE id = ? AND ended IS NULL').run(now(), outcome, id);
+  }
+
+  /** Tracked process groups and containers not known to have ended, oldest first. */
+  openProcesses(): ProcessRow[] {
+    const rows = this.sql(
+      `SELECT ap.*, a.run_id, p.node, p.subdir FROM attempt_processes ap
+       JOIN attempts a ON a.id = ap.attempt_id JOIN packages p ON p.id = a.package_id
+       WHERE ap.ended IS NULL ORDER BY ap.id`,
+    ).all() as any[];
+    return rows.map((r) => ({
+      id: r.id, attemptId: r.attempt_id, runId: r.run_id, node: r.node, subdir: r.subdir, started: r.started,
+      ...(r.kind === 'container'
+        ? { kind: 'container' as const, engine: r.engine, container: r.container }
+        : { kind: 'process-group' as const, pgid: r.pgid, pidStart: r.pid_start }),
+    }));
   }
 
   attempts(packageId: number): AttemptRow[] {

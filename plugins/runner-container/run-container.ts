@@ -3,11 +3,12 @@
 // always removes the container afterwards.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactFileFrom } from '../../core/config/redactor.ts';
 import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
 import { containerName, containerRunArgs, redactedCommand } from './container-args.ts';
 import { imagePath, neverStarted, removeContainer, stopContainer } from './engine-cli.ts';
@@ -37,6 +38,7 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
   // Fail before starting anything when the log cannot be written.
   await mkdir(dirname(task.logFile), { recursive: true });
   await appendFile(task.logFile, '');
+  const logStart = (await stat(task.logFile)).size;
   if (!imagePaths.has(image)) imagePaths.set(image, imagePath(engine, image));
   const name = containerName(task.id, task.target.subdir, randomBytes(4).toString('hex'));
   const { args, dropped } = containerRunArgs({
@@ -45,7 +47,7 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
     image,
     name,
     imagePath: await imagePaths.get(image)!,
-    labels: { 'io.rebuild.task': task.id, 'io.rebuild.subdir': task.target.subdir },
+    labels: { 'io.rebuild.task': task.id, 'io.rebuild.subdir': task.target.subdir, ...task.labels },
   });
   task.log(`[${PLUGIN_NAME}] ${redactedCommand(engine, args)}`);
   if (dropped.length) task.log(`[${PLUGIN_NAME}] env not passed into the container: ${dropped.join(' ')}`);
@@ -57,6 +59,8 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
   let stopping: 'timeout' | 'cancel' | null = null;
   let stopped: Promise<void> | null = null;
 
+  // Recorded before the container exists: if rebuild is killed from here on, the next run removes it.
+  const untrack = task.track?.({ kind: 'container', engine, name });
   const child = spawn(engine, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
@@ -103,10 +107,13 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
     if (timer) clearTimeout(timer);
     task.signal.removeEventListener('abort', onAbort);
     await stopped;
-    if (!(await removeContainer(engine, name))) task.log(`[${PLUGIN_NAME}] could not remove container ${name}`);
+    if (!(await removeContainer(engine, name))) task.log(`[${PLUGIN_NAME}] could not remove container ${name} (the next run tries again)`);
+    else untrack?.();
     child.stdout.unpipe(log);
     child.stderr.unpipe(log);
     log.end();
     await finished(log).catch(() => {});
+    // The container's output went into the log as it came: scrub any secret value it printed.
+    redactFileFrom(task.logFile, logStart);
   }
 }

@@ -2,8 +2,9 @@
 // container runner claims the command). Each command gets its own process group so a timeout or a
 // cancel kills everything it started, not just the shell.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { redactFileFrom } from '../../core/config/redactor.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
@@ -38,7 +39,8 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 /**
  * Run `req.argv` with exactly `req.env` (plus a default PATH), in `req.cwd`, appending stdout and
- * stderr to `req.task.logFile` as they are written. Stops the whole process group on timeout
+ * stderr to `req.task.logFile` as they are written; when it ends, any secret value it printed is
+ * redacted from what it appended (core/config/redactor.ts). Stops the whole process group on timeout
  * (`req.task.timeoutMs`) or when `req.task.signal` aborts: SIGTERM, then SIGKILL after the grace
  * period. Processes the command leaves behind in its group are killed when it exits.
  */
@@ -51,6 +53,7 @@ export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promi
 
   mkdirSync(dirname(task.logFile), { recursive: true });
   const fd = openSync(task.logFile, 'a');
+  const logStart = fstatSync(fd).size;
   return new Promise<ExecResult>((resolve) => {
     let settled = false;
     let stopping: 'timedOut' | 'cancelled' | null = null;
@@ -62,6 +65,8 @@ export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promi
       detached: true,
       stdio: ['ignore', fd, fd],
     });
+    // Recorded at once: if rebuild is killed now, the next run stops this group (the state says it is open).
+    const untrack = child.pid !== undefined ? task.track?.({ kind: 'process-group', pgid: child.pid }) : undefined;
     const stop = (why: 'timedOut' | 'cancelled') => {
       if (stopping || settled || child.pid === undefined) return;
       stopping = why;
@@ -80,7 +85,10 @@ export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promi
       task.signal.removeEventListener('abort', onAbort);
       // Whatever the command left running in its group goes with it.
       if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      untrack?.();
       closeSync(fd);
+      // The command wrote into the log directly (stdout and stderr in order): scrub any secret it printed.
+      redactFileFrom(task.logFile, logStart);
       resolve(result);
     };
     child.on('error', (err: NodeJS.ErrnoException) => {
