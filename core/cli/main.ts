@@ -1,6 +1,7 @@
 // argv → commands. Definitions only: each command's implementation lives in ./commands/.
 import { Command, CommanderError, Option } from 'commander';
 import type { GlobalOptions } from './options.ts';
+import { redactStream } from '../config/redactor.ts';
 import { UserError } from '../engine/errors.ts';
 
 type Action = (args: string[], opts: GlobalOptions & Record<string, any>) => Promise<number>;
@@ -89,6 +90,9 @@ export function buildProgram(exit: { code: number }): Command {
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage / not implemented, 130 interrupted). */
 export async function main(argv: string[]): Promise<number> {
   const exit = { code: 0 };
+  // Everything the CLI prints (command output, progress, errors) passes the one redactor.
+  redactStream(process.stdout);
+  redactStream(process.stderr);
   const program = buildProgram(exit);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -7,6 +7,7 @@ import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { CompressStream } from 'zstd-napi';
+import { redact } from '../config/redactor.ts';
 import type { Artifact, Noarch, Subdir } from '../engine/types.ts';
 import { tempPathFor } from './atomic-write.ts';
 import { bzip2Compress } from './bzip2.ts';
@@ -163,11 +164,13 @@ export function indexJson(info: PackageInfo): IndexJson {
 async function infoInputs(opts: WritePackageOptions, paths: PathEntry[], timestamp: number): Promise<TarInput[]> {
   const { info } = opts;
   const text = (s: string) => Buffer.from(s.endsWith('\n') || !s ? s : `${s}\n`);
+  // Metadata quotes the rendered recipe (about: may hold what a recipe read from the environment):
+  // it passes the redactor like every string we write.
   const files: TarInput[] = [
-    { name: 'info/index.json', data: text(stableJson(indexJson({ ...info, timestamp }))) },
+    { name: 'info/index.json', data: text(redact(stableJson(indexJson({ ...info, timestamp })))) },
     { name: 'info/paths.json', data: text(stableJson({ paths, paths_version: 1 } satisfies PathsJson)) },
     { name: 'info/files', data: text(paths.map((p) => p._path).join('\n')) },
-    { name: 'info/about.json', data: text(stableJson(info.about ?? {})) },
+    { name: 'info/about.json', data: text(redact(stableJson(info.about ?? {}))) },
   ];
   const withPrefix = paths.filter((p) => p.prefix_placeholder);
   if (withPrefix.length) {

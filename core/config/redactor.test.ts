@@ -1,7 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
-import { addSecretValue, clearSecrets, lineRedactor, redact, redactData, redactStream, secretVariables } from './redactor.ts';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addSecretValue, clearSecrets, redact, redactData, redactFileFrom, redactStream, secretVariables } from './redactor.ts';
 import { env } from './secret.ts';
 import { resolveConfig } from './resolve.ts';
 
@@ -72,14 +75,21 @@ r('redactStream :: string and byte chunks', () => {
   assert.equal(seen, ['a [redacted]\n', 'b [redacted]\n']);
 });
 
-r('lineRedactor :: a value written in two pieces is still redacted', () => {
+r('redactFileFrom :: rewrites only the region after the offset, only when it holds a secret', () => {
   addSecretValue(TOKEN);
-  const out: string[] = [];
-  const w = lineRedactor((t) => out.push(t));
-  w.write(`x ${TOKEN.slice(0, 5)}`);
-  w.write(`${TOKEN.slice(5)} y\nz ${TOKEN}`);
-  w.flush();
-  assert.is(out.join(''), 'x [redacted] y\nz [redacted]');
+  const dir = mkdtempSync(join(tmpdir(), 'redactor-'));
+  try {
+    const file = join(dir, 'log');
+    writeFileSync(file, `before ${TOKEN}\n`);
+    const start = statSync(file).size;
+    appendFileSync(file, 'clean line\n');
+    assert.not.ok(redactFileFrom(file, start));
+    appendFileSync(file, `env: MY_TOKEN=${TOKEN}\ndone\n`);
+    assert.ok(redactFileFrom(file, start));
+    assert.is(readFileSync(file, 'utf8'), `before ${TOKEN}\nclean line\nenv: MY_TOKEN=[redacted]\ndone\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 r.run();

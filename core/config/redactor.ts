@@ -8,6 +8,8 @@
 // The registry lives on globalThis: a config may load its own copy of core/config/secret.ts (tsx
 // imports a fresh module per load), and its handles must feed the same redactor.
 
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+
 export const REDACTED = '[redacted]';
 export const MIN_SECRET_LENGTH = 4;
 
@@ -111,30 +113,31 @@ export function redactStream(stream: NodeJS.WritableStream & { [WRAPPED]?: true 
 }
 
 /**
- * A writer for a stream of text (a build's stdout/stderr) that redacts whole lines: a partial line is
- * held until its newline, `flush()` or until it grows past `maxLine` characters, so a secret is not
- * missed because the child wrote it in two pieces.
+ * Redact what was appended to `file` from byte `offset` on (a command's output, which a runner
+ * lets the child write straight into the log so stdout and stderr keep their order): rewritten in
+ * place only when it holds a secret. Returns whether it did.
  */
-export function lineRedactor(write: (text: string) => void, maxLine = 64 * 1024): { write(text: string): void; flush(): void } {
-  let pending = '';
-  return {
-    write(text: string) {
-      pending += text;
-      const end = pending.lastIndexOf('\n');
-      if (end >= 0) {
-        write(redact(pending.slice(0, end + 1)));
-        pending = pending.slice(end + 1);
-      }
-      if (pending.length > maxLine) {
-        write(redact(pending));
-        pending = '';
-      }
-    },
-    flush() {
-      if (pending) write(redact(pending));
-      pending = '';
-    },
-  };
+export function redactFileFrom(file: string, offset: number): boolean {
+  if (!registry().forms.length) return false;
+  const fd = openSync(file, 'r+');
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= offset) return false;
+    const bytes = Buffer.alloc(size - offset);
+    for (let at = 0; at < bytes.length; ) {
+      const n = readSync(fd, bytes, at, bytes.length - at, offset + at);
+      if (n === 0) break;
+      at += n;
+    }
+    const text = bytes.toString('utf8');
+    if (!hasSecret(text)) return false;
+    const out = Buffer.from(redact(text));
+    ftruncateSync(fd, offset);
+    for (let at = 0; at < out.length; ) at += writeSync(fd, out, at, out.length - at, offset + at);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Forget every registered value and variable (tests). */

@@ -14,7 +14,7 @@ function config(plugins: Plugin[], hookMs = 1000): ResolvedConfig {
     workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
     bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
     variantConfigs: [], timeouts: { buildSeconds: 10, hookMs }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, plugins,
+    failFast: false, environment: { allow: [], secrets: [] }, plugins,
   };
 }
 

@@ -7,6 +7,7 @@ import { Engine } from '../../core/engine/engine.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { BuildTask, ExecRequest } from '../../core/engine/types.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { addSecretValue, clearSecrets } from '../../core/config/redactor.ts';
 import { hostRunner, runOnHost, PLUGIN_NAME } from './index.ts';
 
 function fakeTask(dir: string, over: Partial<BuildTask> = {}): BuildTask {
@@ -55,6 +56,19 @@ s('returns the exit code and streams stdout+stderr into the log :: exit 3', asyn
   const r = await runOnHost(req(task, 'echo out; echo err >&2; exit 3'));
   assert.equal(r, { exitCode: 3, signal: null, timedOut: false, cancelled: false, runner: PLUGIN_NAME });
   assert.is(readFileSync(task.logFile, 'utf8'), 'out\nerr\n');
+});
+
+s('a secret value the command prints is redacted from the log; earlier lines are kept', async () => {
+  const task = fakeTask(tmp());
+  await runOnHost(req(task, 'echo first'));
+  addSecretValue('runner-secret-4711');
+  try {
+    const r = await runOnHost(req(task, 'echo "token=$T"; echo "$T" >&2', { T: 'runner-secret-4711' }));
+    assert.is(r.exitCode, 0);
+    assert.is(readFileSync(task.logFile, 'utf8'), 'first\ntoken=[redacted]\n[redacted]\n');
+  } finally {
+    clearSecrets();
+  }
 });
 
 s('appends to an existing log :: two commands', async () => {
