@@ -185,6 +185,10 @@ export interface Bootstrap {
    */
   chain?: string[];
   /**
+   * Variant keys that declare a recipe's own bootstrap mode: a cycle member whose variant config (e.g. its recipe-dir conda_build_config.yaml) sets one of these keys and whose recipe reads it is bootstrapped automatically, with the first of yes, true, True, 1 that drops the requirements closing the cycle.
+   */
+  keys?: string[];
+  /**
    * Per feedstock, the variant keys that render its bootstrap mode (e.g. { flit: { bootstrap: true } }). python defaults to { bootstrap: true }.
    */
   variants?: {

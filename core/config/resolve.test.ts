@@ -32,7 +32,7 @@ resolve('fills every default from the schema and makes paths absolute against th
   assert.equal(c.aggregates, ['/proj/aggregate']);
   assert.is(c.workDir, '/proj/.rebuild');
   assert.is(c.concurrency, 2);
-  assert.equal(c.bootstrap, { python: true, chain: ['certifi', 'setuptools', 'wheel', 'pip'], variants: {} });
+  assert.equal(c.bootstrap, { python: true, chain: ['certifi', 'setuptools', 'wheel', 'pip'], variants: {}, keys: ['bootstrap'] });
   assert.equal(c.selection, { noarch: false, prefer: {}, only: [] });
   assert.equal(c.timeouts, { buildSeconds: 7200, hookMs: 600000 });
   assert.equal(c.retry, { attempts: 3, backoffMs: 2000, transient: ['container-start', 'network'] });

@@ -170,6 +170,7 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
       python: bootstrap.python as boolean,
       chain: bootstrap.chain as string[],
       variants: (bootstrap.variants ?? {}) as ResolvedConfig['bootstrap']['variants'],
+      keys: (bootstrap.keys ?? ['bootstrap']) as string[],
     },
     selection: {
       noarch: selection.noarch as boolean,

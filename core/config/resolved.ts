@@ -31,6 +31,8 @@ export interface ResolvedConfig {
     python: boolean;
     chain: string[];
     variants: Record<string, Record<string, string | number | boolean>>;
+    /** Variant keys that declare a recipe's own bootstrap mode (default ['bootstrap']; absent = the default). */
+    keys?: string[];
   };
   selection: { noarch: boolean; prefer: Record<string, string>; only: string[] };
   /** Absolute extra conda_build_config.yaml files. */

@@ -109,6 +109,12 @@ export interface RenderedVariant {
   script: string | null;
   buildNumber: number;
   about: Record<string, unknown>;
+  /**
+   * Variables the recipe asks its build to receive (meta.yaml `build: script_env`, recipe.yaml
+   * `build: script: secrets`/`env`): names, or `NAME=value`. Absent when none. A name passes only
+   * when the config allows it (core/config/environment.ts).
+   */
+  scriptEnv?: string[];
   /** recipe.yaml staging outputs, built before the outputs that inherit them. */
   staging?: RenderedStaging[];
 }

@@ -6,12 +6,20 @@
 //
 // Rewiring a member recomputes its edges with the feedstock's resolutions redirected to the
 // bootstrap node, so the run requirements pulled into its build env are the bootstrap build's.
+//
+// A cycle is broken by a member with a bootstrap mode: one configured (`bootstrap.variants`), else
+// one its own recipe declares — its variant config sets a `bootstrap.keys` key (default `bootstrap`,
+// e.g. `bootstrap: no` in flit's recipe-dir conda_build_config.yaml) that the recipe reads (the key
+// is among its rendered variant's used keys). Such a member is rendered with the key set to the
+// YAML 1.1 truthy spellings in turn (yes, true, True, 1); the first rendering that needs no other
+// member of the cycle is its bootstrap build.
+import { relative } from 'node:path';
 import type { Cycle, DependencyEdge, PackageNode, RenderWarning, Target } from '../engine/types.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { OutputIndex } from './output-index.ts';
 import { type EdgeBuilder, addDependencyEdge } from './edges.ts';
-import { blockingDependents, describeCycle, keyMember, plannedCycles, formatCyclePath } from './cycles.ts';
+import { blockingDependents, describeCycle, inCycleDependents, keyMember, plannedCycles, formatCyclePath } from './cycles.ts';
 import { applyExclusion } from './blocklist-propagation.ts';
 
 export interface BootstrapContext {
@@ -20,8 +28,8 @@ export interface BootstrapContext {
   config: Pick<ResolvedConfig, 'bootstrap'>;
   edges: EdgeBuilder;
   index: OutputIndex;
-  /** Render the bootstrap build of a node (id `<node>@bootstrap`); an error node when it fails. */
-  renderBootstrap(node: PackageNode, variant: Record<string, string>): Promise<PackageNode>;
+  /** Render the bootstrap build of a node (id `<node>@bootstrap`); an error node when it fails. Not added anywhere. */
+  renderBootstrap(node: PackageNode, variant: Record<string, string>): Promise<{ node: PackageNode; warnings: RenderWarning[] }>;
   warnings: RenderWarning[];
 }
 
@@ -35,6 +43,19 @@ export function bootstrapVariant(config: Pick<ResolvedConfig, 'bootstrap'>, node
   return null;
 }
 
+/** The values tried, in order, for a bootstrap key a recipe declares (YAML 1.1 truthy spellings). */
+export const BOOTSTRAP_VALUES = ['yes', 'true', 'True', '1'] as const;
+
+/** The `bootstrap.keys` a node's recipe reads, with the value its variant config gives each (first variant that has it). */
+export function declaredBootstrapKeys(config: Pick<ResolvedConfig, 'bootstrap'>, node: PackageNode): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const key of config.bootstrap.keys ?? ['bootstrap']) {
+    const v = node.variants.find((x) => key in x.variant);
+    if (v) found.set(key, v.variant[key]);
+  }
+  return found;
+}
+
 /** The python chain for a target: `bootstrap.chain`, with wincertstore first on win-64. */
 export function pythonChain(config: Pick<ResolvedConfig, 'bootstrap'>, target: Target): string[] {
   const chain = [...config.bootstrap.chain];
@@ -42,10 +63,17 @@ export function pythonChain(config: Pick<ResolvedConfig, 'bootstrap'>, target: T
   return chain;
 }
 
-async function addBootstrapNode(ctx: BootstrapContext, node: PackageNode, variant: Record<string, string>): Promise<PackageNode> {
+/** Blocking dependencies of a bootstrap build (its own feedstock's outputs are no edge, as for any node). */
+function bootstrapDependencies(ctx: BootstrapContext, of: PackageNode, boot: PackageNode): Map<string, DependencyEdge> {
+  return ctx.edges.dependenciesOf(boot, new Map([[of.id, boot.id]]));
+}
+
+/** Add a bootstrap build (rendered with `variant`, or `rendered` already) and its edges. */
+async function addBootstrapNode(ctx: BootstrapContext, node: PackageNode, variant: Record<string, string>, rendered?: { node: PackageNode; warnings: RenderWarning[] }): Promise<PackageNode> {
   // A plugin (run.hooks.graph) may have added it already.
   if (ctx.graph.hasNode(`${node.id}@bootstrap`)) return ctx.graph.getNodeAttributes(`${node.id}@bootstrap`);
-  const boot = await ctx.renderBootstrap(node, variant);
+  const { node: boot, warnings } = rendered ?? (await ctx.renderBootstrap(node, variant));
+  ctx.warnings.push(...warnings);
   // A bootstrap build that renders without python dependency is still needed: it is part of the chain.
   if (boot.status === 'excluded') {
     boot.status = 'planned';
@@ -53,10 +81,71 @@ async function addBootstrapNode(ctx: BootstrapContext, node: PackageNode, varian
     delete boot.exclusion;
   }
   ctx.graph.addNode(boot.id, boot);
-  const deps = ctx.edges.dependenciesOf(boot);
+  const deps = bootstrapDependencies(ctx, node, boot);
   for (const from of [...deps.keys()].sort()) if (ctx.graph.hasNode(from)) addDependencyEdge(ctx.graph, from, boot.id, deps.get(from)!);
   return boot;
 }
+
+interface WayOut {
+  pick: string;
+  variant: Record<string, string>;
+  why: string;
+  rendered?: { node: PackageNode; warnings: RenderWarning[] };
+}
+
+/** Members of a cycle that `id` needs to build (blocking edges), sorted. */
+function neededMembers(graph: PackageGraph, id: string, members: ReadonlySet<string>): string[] {
+  return graph.filterInNeighbors(id, (from) => members.has(from) && from !== id && graph.getEdgeAttributes(graph.edge(from, id)!).blocksBuild).sort();
+}
+
+/**
+ * The bootstrap build that breaks a cycle: a member with a configured variant (the one most others
+ * need), else a member whose recipe declares a bootstrap key and renders, with one of the truthy
+ * values, without needing the other members. Null when there is none.
+ */
+async function findWayOut(ctx: BootstrapContext, members: string[], done: ReadonlySet<string>): Promise<WayOut | null> {
+  const { graph } = ctx;
+  const open = (id: string) => !graph.getNodeAttributes(id).bootstrap && !done.has(id);
+  const configured = keyMember(graph, members, (id) => open(id) && bootstrapVariant(ctx.config, graph.getNodeAttributes(id)) !== null);
+  if (configured !== null) {
+    const node = graph.getNodeAttributes(configured);
+    const variant = bootstrapVariant(ctx.config, node)!;
+    const source = ctx.config.bootstrap.variants[node.feedstock] ? `bootstrap.variants['${node.feedstock}']` : 'bootstrap.python';
+    return { pick: configured, variant, why: `${source} in the config: ${formatVariant(variant)}` };
+  }
+  const set = new Set(members);
+  const counts = inCycleDependents(graph, members);
+  const declaring = members
+    .filter((id) => open(id) && declaredBootstrapKeys(ctx.config, graph.getNodeAttributes(id)).size > 0)
+    .sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1));
+  for (const id of declaring) {
+    const node = graph.getNodeAttributes(id);
+    const closing = neededMembers(graph, id, set);
+    for (const [key, declared] of declaredBootstrapKeys(ctx.config, node)) {
+      for (const value of BOOTSTRAP_VALUES) {
+        if (value === declared) continue;
+        const variant = { [key]: value };
+        const rendered = await ctx.renderBootstrap(node, variant);
+        if (rendered.node.status === 'error') continue;
+        const deps = bootstrapDependencies(ctx, node, rendered.node);
+        const still = closing.filter((m) => deps.get(m)?.blocksBuild);
+        if (still.length) continue;
+        const file = node.recipe ? relative(node.recipe.aggregate, node.recipe.file) : node.id;
+        return {
+          pick: id,
+          variant,
+          rendered,
+          why:
+            `${file} reads the variant key ${key} (${key}: ${declared} in its variant config); ` +
+            `rendered with ${key}: ${value} it no longer needs ${closing.join(', ')} to build`,
+        };
+      }
+    }
+  }
+  return null;
+}
+
+const formatVariant = (v: Record<string, string>) => `{ ${Object.entries(v).map(([k, x]) => `${k}: ${x}`).join(', ')} }`;
 
 /** Recompute a member's incoming edges with `node` redirected to its bootstrap build. */
 function rewire(ctx: BootstrapContext, memberId: string, from: string, to: string): void {
@@ -101,6 +190,7 @@ export async function applyPythonChain(ctx: BootstrapContext): Promise<{ cycles:
     .map((c) => ({ members: c, cycle: describeCycle(graph, c, `${pythonId}@bootstrap`) }));
 
   const boot = await addBootstrapNode(ctx, python, variant);
+  for (const b of before) b.cycle.why = `the python chain (bootstrap.python): ${formatVariant(variant)}`;
   for (const m of unique) rewire(ctx, m, python.id, boot.id);
   const order = [...unique, python.id];
   for (let i = 0; i + 1 < order.length; i++) {
@@ -121,9 +211,9 @@ export async function applyPythonChain(ctx: BootstrapContext): Promise<{ cycles:
 }
 
 /**
- * Break the remaining cycles with declared bootstrap builds (per cycle, the member most others
- * need among those that declare one), repeatedly; cycles left are errors on their members, with a
- * suggestion. Returns every cycle found, broken or not.
+ * Break the remaining cycles with bootstrap builds (per cycle, see findWayOut), repeatedly: a
+ * bootstrap build may leave a smaller cycle behind, broken in the next round. Cycles left are
+ * errors on their members, with a suggestion. Returns every cycle found, broken or not.
  */
 export async function breakCycles(ctx: BootstrapContext, alreadyBootstrapped: Iterable<string> = []): Promise<Cycle[]> {
   const { graph } = ctx;
@@ -132,16 +222,14 @@ export async function breakCycles(ctx: BootstrapContext, alreadyBootstrapped: It
   for (;;) {
     let progress = false;
     for (const members of plannedCycles(graph)) {
-      const pick = keyMember(graph, members, (id) => {
-        const n = graph.getNodeAttributes(id);
-        return !n.bootstrap && !done.has(id) && bootstrapVariant(ctx.config, n) !== null;
-      });
-      if (pick === null) continue;
+      const way = await findWayOut(ctx, members, done);
+      if (way === null) continue;
+      const { pick } = way;
       const node = graph.getNodeAttributes(pick);
-      cycles.push(describeCycle(graph, members, `${pick}@bootstrap`, pick));
+      cycles.push({ ...describeCycle(graph, members, `${pick}@bootstrap`, pick), why: way.why });
       done.add(pick);
       const needing = blockingDependents(graph, pick).filter((d) => members.includes(d) && d !== pick);
-      const boot = await addBootstrapNode(ctx, node, bootstrapVariant(ctx.config, node)!);
+      const boot = await addBootstrapNode(ctx, node, way.variant, way.rendered);
       for (const m of needing) rewire(ctx, m, pick, boot.id);
       progress = true;
     }
@@ -149,6 +237,13 @@ export async function breakCycles(ctx: BootstrapContext, alreadyBootstrapped: It
   }
   for (const members of plannedCycles(graph)) {
     const cycle = describeCycle(graph, members, null);
+    const readers = members.filter((m) => !graph.getNodeAttributes(m).bootstrap && declaredBootstrapKeys(ctx.config, graph.getNodeAttributes(m)).size > 0);
+    if (readers.length) {
+      const keys = (id: string) => [...declaredBootstrapKeys(ctx.config, graph.getNodeAttributes(id)).keys()].join(', ');
+      cycle.suggestion =
+        `${readers.map((r) => `${r} reads ${keys(r)}`).join('; ')} (declared in its variant config), but no value of ${BOOTSTRAP_VALUES.join(', ')} ` +
+        `drops the requirements that close the cycle: check the recipe's conditions on it, or ${cycle.suggestion}`;
+    }
     cycles.push(cycle);
     const reason = `in a dependency cycle: ${formatCyclePath(cycle.path)}; ${cycle.suggestion}`;
     for (const m of members) applyExclusion(graph.getNodeAttributes(m), { status: 'error', kind: 'cycle', reason });

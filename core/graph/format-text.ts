@@ -16,6 +16,7 @@ export function formatPlanText(plan: Plan): string {
     for (const cycle of plan.cycles) {
       const how = cycle.brokenBy ? `broken by ${cycle.brokenBy}` : `NOT broken: ${cycle.suggestion}`;
       lines.push(`  ${formatCyclePath(cycle.path)}  [${how}]`);
+      if (cycle.brokenBy && cycle.why) lines.push(`    why: ${cycle.why}`);
       cycle.path.forEach((from, i) => {
         const to = cycle.path[(i + 1) % cycle.path.length];
         const labels = cycle.edges[i].map((r) => `${r.section}: ${r.spec}${r.via ? ` via ${r.via.join(' → ')}` : ''}`);

@@ -1,8 +1,12 @@
 // Output index: output package name → the nodes that build it, and which one a match spec means.
 //
 // Per output name the "main" provider is chosen once: the only non-extra candidate; else the one
-// `selection.prefer[name]` names; else the one whose rendered output fits the target (python: the
-// version matches the target python); else the output is ambiguous (an error naming all candidates).
+// `selection.prefer[name]` names. Otherwise a feedstock is chosen or passed over as a unit (python-,
+// python-3.10- and python-3.11-feedstock all build python, libpython-static, ...): the candidate whose
+// rendered versions fit the target (it builds python at the target's version); else the one a
+// `selection.prefer` entry of another output it shares with the others names; else the output is
+// ambiguous (an error naming all candidates). A candidate whose variants are all skipped for the
+// target builds nothing here, so it is no candidate at all.
 // Extra versions (`RecipeRef.extraVersion`) never compete for main: a spec resolves to the main
 // provider when its version satisfies the spec, else to the newest extra version that does, else to
 // nothing (the spec is met from channels). Lookups are O(1) per name and cached per spec text.
@@ -27,6 +31,8 @@ export interface LostOutput {
   output: string;
   winner: string;
   why: 'prefer' | 'fit';
+  /** With why 'fit': the winner's python version(s) for the target. */
+  detail?: string;
 }
 
 export type Resolution =
@@ -51,6 +57,8 @@ export class OutputIndex {
   readonly lost = new Map<string, LostOutput[]>();
   private readonly warn: (message: string, node?: string) => void;
   private readonly badSpecs = new Set<string>();
+  /** Per node id: the outputs it builds for the target (lower case). */
+  private readonly outputsOf = new Map<string, Set<string>>();
 
   /** Index the outputs of `nodes` (bootstrap nodes are never providers; error nodes stand in for their feedstock name). */
   constructor(nodes: Iterable<PackageNode>, private readonly options: OutputIndexOptions) {
@@ -72,6 +80,7 @@ export class OutputIndex {
           set.add(o.version);
         }
       }
+      this.outputsOf.set(node.id, new Set(versions.keys()));
       for (const [name, set] of versions) {
         const list = this.byName.get(name) ?? [];
         list.push({ id: node.id, feedstock: node.feedstock, versions: [...set], extraVersion: node.extraVersion });
@@ -107,16 +116,39 @@ export class OutputIndex {
       if (winner) return this.win(name, winner, sorted, 'prefer');
       this.warn(`selection.prefer.${name} names '${preferred}', which does not build ${name} (candidates: ${sorted.map((p) => p.id).join(', ')})`);
     }
-    const fit = sorted.filter((p) => this.fits(name, p));
+    const fit = sorted.filter((p) => this.fits(p));
     if (fit.length === 1) return this.win(name, fit[0], sorted, 'fit');
+    const unit = this.preferredUnit(name, sorted);
+    if (unit) return this.win(name, unit, sorted, 'prefer');
     this.main.set(name, AMBIGUOUS);
     this.ambiguous.push({ output: name, candidates: sorted.map((p) => p.id) });
   }
 
-  /** Does this candidate's rendering of the output suit the target? Python: its version is the target's. */
-  private fits(name: string, p: Provider): boolean {
-    if (name !== 'python') return false;
-    return p.versions.some((v) => this.matches(`${this.options.target.python}.*`, v, p.id));
+  /** The python versions a candidate's node builds for the target (its `python` output). */
+  private pythonVersions(p: Provider): string[] {
+    return this.byName.get('python')?.find((q) => q.id === p.id)?.versions ?? [];
+  }
+
+  /** Does this candidate feedstock suit the target as a whole? It builds python at the target's version. */
+  private fits(p: Provider): boolean {
+    return this.pythonVersions(p).some((v) => this.matches(`${this.options.target.python}.*`, v, p.id));
+  }
+
+  /**
+   * The candidate a `selection.prefer` entry for another output names, when that output is one every
+   * candidate builds (the feedstocks compete as units): `prefer: { python: 'python-3.11' }` also
+   * decides libpython-static.
+   */
+  private preferredUnit(name: string, candidates: Provider[]): Provider | null {
+    const prefer = this.options.prefer ?? {};
+    const shared = [...(this.outputsOf.get(candidates[0].id) ?? [])].filter((o) => o !== name && candidates.every((c) => this.outputsOf.get(c.id)?.has(o)));
+    const named = new Set<Provider>();
+    for (const o of shared.sort()) {
+      const want = prefer[o];
+      const hit = want === undefined ? undefined : candidates.find((c) => c.feedstock === want || c.id === want);
+      if (hit) named.add(hit);
+    }
+    return named.size === 1 ? [...named][0] : null;
   }
 
   private win(name: string, winner: Provider, all: Provider[], why: LostOutput['why']): void {
@@ -124,7 +156,7 @@ export class OutputIndex {
     for (const p of all) {
       if (p === winner) continue;
       const lost = this.lost.get(p.id) ?? [];
-      lost.push({ output: name, winner: winner.id, why });
+      lost.push({ output: name, winner: winner.id, why, ...(why === 'fit' ? { detail: `python ${this.pythonVersions(winner).join(', ')}` } : {}) });
       this.lost.set(p.id, lost);
     }
   }

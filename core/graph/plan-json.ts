@@ -22,7 +22,7 @@ export interface PlanJson {
   criticalPath: string[];
   /** Each cycle as its node ids in order (broken ones included). */
   cycles: string[][];
-  cycleDetails: { path: string[]; brokenBy: string | null; suggestion?: string; edges: EdgeReason[][] }[];
+  cycleDetails: { path: string[]; brokenBy: string | null; why?: string; suggestion?: string; edges: EdgeReason[][] }[];
   errors: PlanError[];
   warnings: RenderWarning[];
   reference?: ReferenceDiff;
@@ -50,6 +50,7 @@ export function toPlanJson(plan: Plan): PlanJson {
     cycleDetails: plan.cycles.map((c) => ({
       path: c.path,
       brokenBy: c.brokenBy,
+      ...(c.why ? { why: c.why } : {}),
       ...(c.suggestion ? { suggestion: c.suggestion } : {}),
       edges: c.edges,
     })),

@@ -202,7 +202,7 @@ mapping('python-3.10 vs python-3.13 feedstocks :: the one rendering the target p
   assert.equal(deps(p, 'app'), ['python-3.13 host python']);
   assert.is(node(p, 'python-3.10').status, 'excluded');
   assert.is(node(p, 'python-3.10').kind, 'superseded');
-  assert.match(node(p, 'python-3.10').reason!, /python is built by python-3.13 \(fits the target\)/);
+  assert.match(node(p, 'python-3.10').reason!, /^superseded by python-3.13 for linux-64\/py3.13: python is built by python-3.13 \(fits the target: python 3.13.1\)/);
   assert.equal(p.errors, []);
 });
 

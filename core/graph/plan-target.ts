@@ -4,6 +4,7 @@
 // stages and critical path → `planned` hook. `planRun` discovers once and plans every target.
 import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../engine/types.ts';
 import type { Run } from '../engine/run.ts';
+import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata.ts';
@@ -13,6 +14,7 @@ import { OutputIndex } from './output-index.ts';
 import { EdgeBuilder, buildEdges, graphLookup } from './edges.ts';
 import { applyOnly, applyOutputChoice, applySelectHook } from './selection.ts';
 import { propagateBlocked } from './blocklist-propagation.ts';
+import { unmatchedBlocklist, unmatchedBlocklistMessage, unmatchedBlocklistPointer } from './blocklist-unmatched.ts';
 import { applyPythonChain, breakCycles, type BootstrapContext } from './bootstrap.ts';
 import { formatCyclePath } from './cycles.ts';
 import { buildOrderGraph, planStages } from './stages.ts';
@@ -100,6 +102,9 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     errors.push({ kind: 'extra-version', message, nodes: [id] });
   }
   for (const node of nodes.sort((a, b) => compareIds(a.id, b.id))) add(node);
+  for (const u of unmatchedBlocklist(config.blocklist, graph, target)) {
+    warnings.push({ feedstock: '', file: config.configFile ? displayPath(config.configFile) : '', message: `${unmatchedBlocklistPointer(u)}: ${unmatchedBlocklistMessage(u, [target.subdir])}` });
+  }
 
   const index = new OutputIndex(
     graph.mapNodes((_, n) => n),
@@ -123,14 +128,13 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     index,
     warnings,
     renderBootstrap: async (node, variant) => {
-      if (!node.recipe) return errorNode(`${node.id}@bootstrap`, null, node.feedstock, target, `no recipe to render the bootstrap build of ${node.id} from`, 'render-error');
+      if (!node.recipe) return { node: errorNode(`${node.id}@bootstrap`, null, node.feedstock, target, `no recipe to render the bootstrap build of ${node.id} from`, 'render-error'), warnings: [] };
       const recipe: RecipeRef = { ...node.recipe!, variantOverrides: { ...node.recipe!.variantOverrides, ...variant } };
       const outcome = await renderRecipe(run, recipe, target, true);
-      if (outcome.error) return outcome.error;
+      if (outcome.error) return { node: outcome.error, warnings: [] };
       // The bootstrap build gets the exports of the others (they already have theirs).
       applyRunExports([...rendered, outcome.rendered], new Set([outcome.rendered]));
-      warnings.push(...outcome.rendered.warnings);
-      return nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true);
+      return { node: nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true), warnings: outcome.rendered.warnings };
     },
   };
   const chain = await applyPythonChain(ctx);

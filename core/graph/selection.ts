@@ -5,7 +5,7 @@
 import type { RenderWarning } from '../engine/types.ts';
 import type { Run } from '../engine/run.ts';
 import type { PackageGraph } from './package-graph.ts';
-import type { OutputIndex } from './output-index.ts';
+import type { LostOutput, OutputIndex } from './output-index.ts';
 import type { PlanError } from './plan.ts';
 import { applyExclusion } from './blocklist-propagation.ts';
 
@@ -29,16 +29,29 @@ export function applyOutputChoice(graph: PackageGraph, index: OutputIndex, warni
   for (const [id, lost] of index.lost) {
     const node = graph.getNodeAttributes(id);
     const lostNames = new Set(lost.map((l) => l.output));
-    const why = lost.map((l) => `${l.output} is built by ${l.winner} (${l.why === 'prefer' ? 'selection.prefer' : 'fits the target'})`).join('; ');
+    const why = describeLost(lost);
     if (node.outputs.every((o) => lostNames.has(o.toLowerCase()))) {
       if (node.status === 'planned' || node.status === 'excluded') {
-        applyExclusion(node, { status: 'excluded', kind: 'superseded', reason: `not chosen for ${node.target.subdir}/py${node.target.python}: ${why}` });
+        applyExclusion(node, { status: 'excluded', kind: 'superseded', reason: `superseded by ${[...new Set(lost.map((l) => l.winner))].join(', ')} for ${node.target.subdir}/py${node.target.python}: ${why}` });
       }
     } else {
       warnings.push(warningFor(graph, id, `${id} also builds outputs chosen from another feedstock: ${why}`));
     }
   }
   return errors;
+}
+
+/** "python, libpython-static are built by python-3.11 (fits the target: python 3.11.9)", one clause per winner. */
+function describeLost(lost: LostOutput[]): string {
+  const byWinner = new Map<string, LostOutput[]>();
+  for (const l of lost) byWinner.set(`${l.winner}\0${l.why}`, [...(byWinner.get(`${l.winner}\0${l.why}`) ?? []), l]);
+  return [...byWinner.values()]
+    .map((ls) => {
+      const { winner, why, detail } = ls[0];
+      const how = why === 'prefer' ? 'selection.prefer' : `fits the target${detail ? `: ${detail}` : ''}`;
+      return `${ls.map((l) => l.output).join(', ')} ${ls.length > 1 ? 'are' : 'is'} built by ${winner} (${how})`;
+    })
+    .join('; ');
 }
 
 /** Ask `run.hooks.select` about every planned node (id order); a returned Exclusion applies. */
