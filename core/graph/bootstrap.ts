@@ -147,11 +147,18 @@ async function findWayOut(ctx: BootstrapContext, members: string[], done: Readon
 
 const formatVariant = (v: Record<string, string>) => `{ ${Object.entries(v).map(([k, x]) => `${k}: ${x}`).join(', ')} }`;
 
-/** Recompute a member's incoming edges with `node` redirected to its bootstrap build. */
+/** Per graph and member: every redirect to a bootstrap build made so far (a later round keeps the earlier ones). */
+const redirects = new WeakMap<PackageGraph, Map<string, Map<string, string>>>();
+
+/** Recompute a member's incoming edges with `node` redirected to its bootstrap build (and the earlier redirects kept). */
 function rewire(ctx: BootstrapContext, memberId: string, from: string, to: string): void {
   const member = ctx.graph.getNodeAttributes(memberId);
+  let byMember = redirects.get(ctx.graph);
+  if (!byMember) redirects.set(ctx.graph, (byMember = new Map()));
+  const override = byMember.get(memberId) ?? new Map<string, string>();
+  byMember.set(memberId, override.set(from, to));
   for (const e of ctx.graph.inEdges(memberId)) ctx.graph.dropEdge(e);
-  const deps = ctx.edges.dependenciesOf(member, new Map([[from, to]]));
+  const deps = ctx.edges.dependenciesOf(member, override);
   for (const dep of [...deps.keys()].sort()) if (ctx.graph.hasNode(dep)) addDependencyEdge(ctx.graph, dep, memberId, deps.get(dep)!);
 }
 

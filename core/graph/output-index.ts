@@ -2,10 +2,10 @@
 //
 // Per output name the "main" provider is chosen once: the only non-extra candidate; else the one
 // `selection.prefer[name]` names. Otherwise a feedstock is chosen or passed over as a unit (python-,
-// python-3.10- and python-3.11-feedstock all build python, libpython-static, ...): the candidate whose
-// rendered versions fit the target (it builds python at the target's version); else the one a
-// `selection.prefer` entry of another output it shares with the others names; else the output is
-// ambiguous (an error naming all candidates). A candidate whose variants are all skipped for the
+// python-3.10- and python-3.11-feedstock all build python, libpython-static, ...): the one a
+// `selection.prefer` entry of another output every candidate builds names (so one entry decides
+// them all); else the candidate whose rendered versions fit the target (it builds python at the
+// target's version); else the output is ambiguous (an error naming all candidates). A candidate whose variants are all skipped for the
 // target builds nothing here, so it is no candidate at all.
 // Extra versions (`RecipeRef.extraVersion`) never compete for main: a spec resolves to the main
 // provider when its version satisfies the spec, else to the newest extra version that does, else to
@@ -116,10 +116,10 @@ export class OutputIndex {
       if (winner) return this.win(name, winner, sorted, 'prefer');
       this.warn(`selection.prefer.${name} names '${preferred}', which does not build ${name} (candidates: ${sorted.map((p) => p.id).join(', ')})`);
     }
-    const fit = sorted.filter((p) => this.fits(p));
-    if (fit.length === 1) return this.win(name, fit[0], sorted, 'fit');
     const unit = this.preferredUnit(name, sorted);
     if (unit) return this.win(name, unit, sorted, 'prefer');
+    const fit = sorted.filter((p) => this.fits(p));
+    if (fit.length === 1) return this.win(name, fit[0], sorted, 'fit');
     this.main.set(name, AMBIGUOUS);
     this.ambiguous.push({ output: name, candidates: sorted.map((p) => p.id) });
   }

@@ -249,6 +249,48 @@ mapping('extra versions: specs only the older version satisfies depend on it; th
   assert.equal(p.errors, []);
 });
 
+// An aggregate's newest python on python-feedstock beside branch feedstocks of older pythons, all
+// building python and libpython-static.
+function pythons(): FakeAggregate {
+  const py = (version: string) => [output('python', { version }), output('libpython-static', { version, host: [`python ${version}`] })];
+  return {
+    python: py('3.14.0'),
+    'python-3.12': py('3.12.7'),
+    'python-3.13': py('3.13.1'),
+    app: { host: ['python', 'libpython-static'] },
+  };
+}
+
+mapping('feedstocks sharing outputs are chosen as a unit: the one fitting the target builds them all, the others are superseded naming it', async () => {
+  const p = await plan(pythons(), noBootstrap);
+  assert.equal(p.errors, []);
+  assert.equal(deps(p, 'app'), ['python-3.13 host libpython-static', 'python-3.13 host python']);
+  for (const id of ['python', 'python-3.12']) {
+    assert.is(node(p, id).status, 'excluded', id);
+    assert.is(node(p, id).kind, 'superseded', id);
+    assert.is(node(p, id).reason, 'superseded by python-3.13 for linux-64/py3.13: python, libpython-static are built by python-3.13 (fits the target: python 3.13.1)');
+  }
+  assert.is(node(p, 'python-3.13').status, 'planned');
+  assert.is(node(p, 'app').status, 'planned');
+  // No "also builds outputs chosen from another feedstock" warning: nothing was split between them.
+  assert.not.ok(p.warnings.some((w) => /also builds/.test(w.message)), JSON.stringify(p.warnings));
+});
+
+mapping('a prefer entry for one shared output decides the whole unit; a candidate skipped for the target is no candidate', async () => {
+  const preferred = await plan(pythons(), { ...noBootstrap, selection: { noarch: false, prefer: { python: 'python-3.12' }, only: [] } });
+  assert.equal(preferred.errors, []);
+  assert.equal(deps(preferred, 'app'), ['python-3.12 host libpython-static', 'python-3.12 host python']);
+  assert.match(node(preferred, 'python-3.13').reason!, /^superseded by python-3.12 .*\(selection.prefer\)/);
+
+  const agg = pythons();
+  agg['python-3.13'] = () => [variant([output('python', { version: '3.13.1' }), output('libpython-static', { version: '3.13.1' })], true)];
+  agg.python = () => [variant([output('python', { version: '3.13.2' }), output('libpython-static', { version: '3.13.2' })])];
+  const skipped = await plan(agg, noBootstrap);
+  assert.equal(skipped.errors, []);
+  assert.equal(deps(skipped, 'app'), ['python host libpython-static', 'python host python']);
+  assert.is(node(skipped, 'python-3.13').kind, 'skipped');
+});
+
 mapping.run();
 
 // ------------------------------------------------------------------ cycles and bootstrap
@@ -332,6 +374,113 @@ cycles('the python chain: python@bootstrap, certifi, setuptools, wheel, pip, pyt
 cycles('the python chain on win-64 starts with wincertstore', async () => {
   const p = await plan(pythonAggregate(), { arches: ['win-64'] }, [select()], WIN);
   assert.equal(p.criticalPath, ['python@bootstrap', 'wincertstore', 'certifi', 'setuptools', 'wheel', 'pip', 'python', 'requests']);
+});
+
+// flit's recipe declares its own way out: its variant config sets `bootstrap: no` and its meta.yaml
+// wraps the flit output in `{% if bootstrap != <dropValue> %}` (the rendered variant carries the
+// key: the recipe reads it).
+function declaredFlit(dropValue = 'yes', key = 'bootstrap'): FakeAggregate {
+  return {
+    flit: (_t, o) => {
+      const core = output('flit-core', { host: ['python', 'pip'] });
+      const outputs = o[key] === dropValue ? [core] : [core, output('flit', { host: ['python', 'flit-core', 'docutils', 'tomli-w'] })];
+      return [variant(outputs, false, { [key]: o[key] ?? 'no', python: '3.13' })];
+    },
+    pip: { host: ['python'] },
+    docutils: { host: ['python', 'flit-core'] },
+    'tomli-w': { host: ['python', 'hatchling'] },
+    // hatchling is what most members need, but its recipe has no bootstrap mode.
+    hatchling: { host: ['python', 'packaging', 'docutils'] },
+    packaging: { host: ['python', 'flit-core'] },
+    app: { host: ['python', 'flit'] },
+  };
+}
+
+cycles('a member whose recipe reads a declared bootstrap key is bootstrapped with the truthy spelling that drops the closing edges', async () => {
+  const p = await plan(declaredFlit('True'), noBootstrap);
+  assert.equal(p.errors, []);
+  const boot = p.graph.getNodeAttributes('flit@bootstrap');
+  assert.equal(boot.outputs, ['flit-core']);
+  // yes and true still render the flit output (the cycle stays); True is the first that drops it.
+  assert.equal(boot.recipe!.variantOverrides, { bootstrap: 'True' });
+  assert.is(node(p, 'flit@bootstrap').status, 'planned');
+  const broken = p.cycles.find((c) => c.brokenBy === 'flit@bootstrap')!;
+  assert.ok(broken, JSON.stringify(p.cycles));
+  assert.is(broken.why, 'flit-feedstock/recipe/meta.yaml reads the variant key bootstrap (bootstrap: no in its variant config); rendered with bootstrap: True it no longer needs docutils, tomli-w to build');
+  assert.equal(deps(p, 'packaging'), ['flit@bootstrap host flit-core']);
+  assert.ok(stageOf(p, 'flit@bootstrap') < stageOf(p, 'packaging'));
+  assert.ok(stageOf(p, 'tomli-w') < stageOf(p, 'flit') && stageOf(p, 'flit') < stageOf(p, 'app'));
+  assert.not.ok(p.graph.hasNode('hatchling@bootstrap'));
+});
+
+cycles('bootstrap.keys: only the listed keys declare a way out', async () => {
+  const custom = await plan(declaredFlit('yes', 'flit_bootstrap'), { ...noBootstrap, bootstrap: { ...noBootstrap.bootstrap, keys: ['flit_bootstrap'] } });
+  assert.equal(custom.errors, []);
+  assert.equal(custom.graph.getNodeAttributes('flit@bootstrap').recipe!.variantOverrides, { flit_bootstrap: 'yes' });
+  const unlisted = await plan(declaredFlit('yes', 'flit_bootstrap'), noBootstrap);
+  assert.equal(unlisted.errors.map((e) => e.kind), ['cycle']);
+});
+
+cycles('no declared way out: the suggestion names first the members whose recipes read a bootstrap key', async () => {
+  const p = await plan(declaredFlit('never'), noBootstrap);
+  const cycle = p.cycles.find((c) => c.brokenBy === null)!;
+  assert.ok(cycle);
+  assert.match(cycle.suggestion!, /^flit reads bootstrap \(declared in its variant config\), but no value of yes, true, True, 1 drops the requirements that close the cycle: .*declare a bootstrap build of /);
+  assert.is(node(p, 'flit').status, 'error');
+  assert.not.ok(p.graph.hasNode('flit@bootstrap'));
+});
+
+cycles('two interlocked cycles: a second round of bootstrap builds breaks what the first left', async () => {
+  // a ⇄ b and b ⇄ c: one component. a and c declare bootstrap builds, b none. a@bootstrap breaks
+  // a ⇄ b, leaving b ⇄ c for the second round.
+  const drop = (o: Record<string, string>, name: string, dep: string) => [output(name, { host: o.bootstrap === 'true' ? ['python'] : ['python', dep] })];
+  const p = await plan(
+    {
+      a: (_t, o) => drop(o, 'a', 'b'),
+      b: { host: ['python', 'a', 'c'] },
+      c: (_t, o) => drop(o, 'c', 'b'),
+    },
+    { bootstrap: { python: false, chain: [], variants: { a: { bootstrap: true }, c: { bootstrap: true } } } },
+  );
+  assert.equal(p.errors, []);
+  assert.equal(p.cycles.map((c) => c.brokenBy), ['a@bootstrap', 'c@bootstrap']);
+  assert.equal(p.cycles[1].path, ['c', 'b']);
+  assert.equal(deps(p, 'b'), ['a@bootstrap host a', 'c@bootstrap host c']);
+  assert.equal(p.stages, [['a@bootstrap', 'c@bootstrap'], ['b'], ['a', 'c']]);
+});
+
+cycles('a configured chain order that conflicts with the recipes: that chain edge is skipped with a warning, no cycle made', async () => {
+  // certifi builds with setuptools, so the chain order certifi → setuptools cannot hold.
+  const agg = pythonAggregate();
+  agg.certifi = { host: ['python', 'setuptools'] };
+  const p = await plan(agg, { bootstrap: { python: true, chain: ['certifi', 'setuptools', 'wheel', 'pip'], variants: {} } });
+  assert.equal(p.errors, []);
+  const warning = p.warnings.find((w) => /bootstrap chain/.test(w.message));
+  assert.is(warning?.message, 'bootstrap chain: setuptools is needed to build certifi, so the chain order certifi → setuptools is not enforced');
+  assert.is(warning?.feedstock, 'setuptools');
+  assert.not.ok(p.graph.hasEdge('certifi', 'setuptools'));
+  assert.ok(stageOf(p, 'setuptools') < stageOf(p, 'certifi'));
+  // The other chain edges hold.
+  assert.ok(p.graph.hasEdge('setuptools', 'wheel') && p.graph.hasEdge('wheel', 'pip') && p.graph.hasEdge('pip', 'python'));
+});
+
+cycles('a bootstrap build that renders without python dependency (excluded on its own) is planned when needed', async () => {
+  // In bootstrap mode flit-core's build needs no python at all (a pure build backend vendored as a
+  // script): render-nodes would exclude it as no-python; the cycle needs it.
+  const p = await plan(
+    {
+      flit: (_t, o) =>
+        o.bootstrap === 'true'
+          ? [output('flit-core', { build: ['make'] })]
+          : [output('flit-core', { host: ['python'] }), output('flit', { host: ['python', 'flit-core', 'tomli'] })],
+      tomli: { host: ['python', 'flit-core'] },
+    },
+    { bootstrap: { python: false, chain: [], variants: { flit: { bootstrap: true } } } },
+  );
+  assert.equal(p.errors, []);
+  assert.is(node(p, 'flit@bootstrap').status, 'planned');
+  assert.is(node(p, 'flit@bootstrap').reason, null);
+  assert.equal(p.stages, [['flit@bootstrap'], ['tomli'], ['flit']]);
 });
 
 cycles.run();
