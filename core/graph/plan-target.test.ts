@@ -291,6 +291,16 @@ mapping('a prefer entry for one shared output decides the whole unit; a candidat
   assert.is(node(skipped, 'python-3.13').kind, 'skipped');
 });
 
+mapping('run_exports come only from the python the host spec resolves to, not from the newest one in the aggregate', async () => {
+  const py = (version: string) => [output('python', { version, runExports: [`python_abi ${version.slice(0, 4)}.* *_cp${version.slice(0, 4).replace('.', '')}`] })];
+  const p = await plan({ python: py('3.14.0'), 'python-3.13': py('3.13.1'), app: { host: ['python'] } }, noBootstrap);
+  const run = p.graph.getNodeAttributes('app').variants[0].outputs[0].requirements.run;
+  assert.equal(run, ['python_abi 3.13.* *_cp313']);
+  // With no python for the target in the aggregate, none of them exports (the channel's python does).
+  const none = await plan({ python: py('3.14.0'), app: { host: ['python'] } }, noBootstrap);
+  assert.equal(none.graph.getNodeAttributes('app').variants[0].outputs[0].requirements.run, []);
+});
+
 mapping.run();
 
 // ------------------------------------------------------------------ cycles and bootstrap

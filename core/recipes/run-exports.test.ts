@@ -20,12 +20,12 @@ function output(name: string, over: Partial<RenderedOutput> = {}, reqs: Partial<
   };
 }
 
-function recipe(feedstock: string, outputs: RenderedOutput[], target: Target = T, skip = false): RenderedRecipe {
+function recipe(feedstock: string, outputs: RenderedOutput[], target: Target = T, skip = false, variant: Record<string, string> = {}): RenderedRecipe {
   return {
     feedstock,
     target,
     recipe: { feedstock, dir: `/agg/${feedstock}`, file: `/agg/${feedstock}/meta.yaml`, format: 'meta.yaml', aggregate: '/agg', variantFiles: [] },
-    variants: [{ variant: {}, skip, outputs, source: [], script: null, buildNumber: 0, about: {} }],
+    variants: [{ variant, skip, outputs, source: [], script: null, buildNumber: 0, about: {} }],
     warnings: [],
   };
 }
@@ -54,7 +54,7 @@ rx('transitive host environment and constrains :: run requirements of host deps 
 });
 
 rx('noarch outputs only take noarch exports; ignore_run_exports(_from) are honoured', () => {
-  const py = output('python', { runExports: { weak: ['python_abi 3.13.* *_cp313'], strong: [], noarch: ['python'] } });
+  const py = output('python', { version: '3.13.1', runExports: { weak: ['python_abi 3.13.* *_cp313'], strong: [], noarch: ['python'] } });
   const lib = output('libq', { runExports: { weak: ['libq 1.*'], strong: [] } });
   const pure = output('pure', { noarch: 'python' }, { host: ['python 3.13.*', 'libq'] });
   const ext = output('ext', { ignoreRunExports: { names: ['python_abi'], from: ['libq'] } }, { host: ['python 3.13.*', 'libq'] });
@@ -75,8 +75,8 @@ rx('targets stay apart; skipped variants export nothing; no self export', () => 
 
 rx('only: a rendering added later gets what applying all together gives it; the others are untouched', () => {
   const make = () => {
-    const zlib = output('libz', { runExports: { weak: ['libz >=1.3,<2.0a0'], strong: [] } });
-    const png = output('libpng', { runExports: { weak: ['libpng >=1.6'], strong: [] } }, { host: ['libz'] });
+    const zlib = output('libz', { version: '1.3.1', runExports: { weak: ['libz >=1.3,<2.0a0'], strong: [] } });
+    const png = output('libpng', { version: '1.6.43', runExports: { weak: ['libpng >=1.6'], strong: [] } }, { host: ['libz'] });
     const app = output('app', {}, { host: ['libpng'] });
     return [recipe('zlib', [zlib]), recipe('png', [png]), recipe('app', [app])];
   };
@@ -89,6 +89,39 @@ rx('only: a rendering added later gets what applying all together gives it; the 
   assert.is(JSON.stringify(later.slice(0, 2)), before);
   assert.equal(later, together);
   assert.equal(later[2].variants[0].outputs[0].requirements.run, ['libpng >=1.6', 'libz >=1.3,<2.0a0']);
+});
+
+// python-feedstock (the newest python) beside python-3.13-feedstock: both build `python`.
+const python = (version: string) => {
+  const ver2 = version.split('.').slice(0, 2).join('.');
+  return output('python', { version, runExports: { weak: [`python_abi ${ver2}.* *_cp${ver2.replace('.', '')}`], strong: [] } });
+};
+
+rx('several renderings of a name: only the one the spec and the variant resolve to exports', () => {
+  const newest = python('3.14.0');
+  const branch = python('3.13.1');
+  const ext = output('ext', {}, { host: ['python'] });
+  const pinned = output('pinned', {}, { host: ['python 3.13.*'] });
+  // The newest python comes first in the aggregate: the first rendering of the name is not the one installed.
+  applyRunExports([recipe('python', [newest]), recipe('python-3.13', [branch]), recipe('ext', [ext], T, false, { python: '3.13' }), recipe('pinned', [pinned])]);
+  assert.equal(ext.requirements.run, ['python_abi 3.13.* *_cp313']);
+  assert.equal(pinned.requirements.run, ['python_abi 3.13.* *_cp313']);
+
+  // Pulled in through a run requirement, the same choice holds.
+  const dev = output('python-dev', {}, { run: ['python'] });
+  const user = output('user', {}, { host: ['python-dev'] });
+  applyRunExports([recipe('python', [python('3.14.0')]), recipe('python-3.13', [python('3.13.1')]), recipe('dev', [dev]), recipe('user', [user])]);
+  assert.equal(user.requirements.run, ['python_abi 3.13.* *_cp313']);
+});
+
+rx('no rendering satisfies the spec or the variant: the package comes from a channel, nothing is exported from the aggregate', () => {
+  const ext = output('ext', {}, { host: ['python'] });
+  const lib = output('uses-libq', {}, { host: ['libq 1.*'] });
+  const libq2 = output('libq', { version: '2.0', runExports: { weak: ['libq >=2.0,<3.0a0'], strong: [] } });
+  const libq3 = output('libq', { version: '3.0', runExports: { weak: ['libq >=3.0,<4.0a0'], strong: [] } });
+  applyRunExports([recipe('python', [python('3.14.0')]), recipe('python-3.12', [python('3.12.7')]), recipe('ext', [ext], T, false, { python: '3.13' }), recipe('libq', [libq2]), recipe('libq-3', [libq3]), recipe('lib', [lib])]);
+  assert.equal(ext.requirements.run, []);
+  assert.equal(lib.requirements.run, []);
 });
 
 rx.run();

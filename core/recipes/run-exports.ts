@@ -7,96 +7,157 @@
 // An environment holds its direct requirements plus, transitively, their run requirements (what
 // conda installs). Only packages rendered in the same aggregate and target are known here; the
 // exports of channel packages are the builder's business. Specs are added once (exact text).
+//
+// Only the package that would be installed exports: when several renderings build a name (python-,
+// python-3.10- and python-3.11-feedstock all build python), a spec takes the first whose version
+// satisfies both the spec and the dependent's variant value for that name (python: the target's
+// python when the variant has none); when none does, the package comes from a channel and nothing
+// is exported from the aggregate (a 3.14 python's `python_abi 3.14.*` never reaches a 3.11 build).
 import { targetKey, type RenderedOutput, type RenderedRecipe } from '../engine/types.ts';
+import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
 
 type Exported = Required<Pick<RenderedOutput, 'runExports'>>['runExports'];
 
-/** Index of the outputs (first non-skipped variant wins) of one target, by package name. */
-function indexOutputs(recipes: RenderedRecipe[]): Map<string, RenderedOutput> {
-  const byName = new Map<string, RenderedOutput>();
+/** Index of the outputs of one target (every non-skipped variant's, in recipe order), by package name. */
+function indexOutputs(recipes: RenderedRecipe[]): Map<string, RenderedOutput[]> {
+  const byName = new Map<string, RenderedOutput[]>();
   for (const r of recipes)
     for (const v of r.variants) {
       if (v.skip) continue;
-      for (const o of v.outputs) if (!byName.has(o.name)) byName.set(o.name, o);
+      for (const o of v.outputs) {
+        const list = byName.get(o.name);
+        if (!list) byName.set(o.name, [o]);
+        else if (!list.includes(o)) list.push(o);
+      }
     }
   return byName;
 }
 
+/** Does a version satisfy a spec's version (or a variant value, as conda-build pins it: `3.11` or `3.11.*`)? Unreadable counts as yes. */
+function fits(spec: string, version: string, variantValue = false): boolean {
+  try {
+    return versionMatches(spec, version) || (variantValue && versionMatches(`${spec}.*`, version));
+  } catch {
+    return true;
+  }
+}
+
 /**
- * The packages of one target's index as small integers, with the names of their run requirements,
+ * The packages of one target's index as small integers, with the ids of their run requirements,
  * for the environment walks: every output walks its build and host environments, so the walk is
- * made of array reads. Run requirements are read as they are at the walk (earlier outputs may
- * already have received their own exports): `added` mirrors every spec added to an indexed output.
+ * made of array reads. A spec resolves to a package (a rendered output) or to nothing (a channel
+ * package), once per spec text and variant value of its name. Run requirements are read as they
+ * are at the walk (earlier outputs may already have received their own exports): `added` mirrors
+ * every spec added to an indexed output.
  */
 class Environments {
-  private readonly ids = new Map<string, number>();
-  private readonly names: string[] = [];
-  private readonly specIds = new Map<string, number>();
-  /** Per id: the indexed output of that name, and the ids of its run requirements (made on first use). */
-  private readonly pkgs: (RenderedOutput | undefined)[] = [];
-  private readonly runIds: (number[] | undefined)[] = [];
+  private readonly ids = new Map<RenderedOutput, number>();
+  private readonly pkgs: RenderedOutput[] = [];
+  /** Per package id: the ids of its run requirements (made on first use; null when they depend on the variant). */
+  private readonly runIds: (number[] | null | undefined)[] = [];
+  /** spec text (+ the variant value of its name when contested) → package id, -1 for none. */
+  private readonly resolved = new Map<string, number>();
+  private readonly specNames = new Map<string, string>();
   /** The ids whose run requirements are read from each array (to mirror what is added to it). */
   private readonly readers = new Map<string[], number[]>();
   private readonly seen: number[] = [];
   private walk = 0;
+  /** The variant of the output whose environment is walked, and the target python. */
+  private variant: Record<string, string> = {};
 
-  constructor(private readonly index: Map<string, RenderedOutput>) {}
+  constructor(
+    private readonly index: Map<string, RenderedOutput[]>,
+    private readonly python: string,
+  ) {}
 
-  idOf(name: string): number {
-    let id = this.ids.get(name);
+  nameOfSpec(spec: string): string {
+    let name = this.specNames.get(spec);
+    if (name === undefined) this.specNames.set(spec, (name = specName(spec)));
+    return name;
+  }
+
+  /** Can a spec of this name resolve differently from one variant to another? */
+  private contested(name: string): boolean {
+    return this.index.has(name);
+  }
+
+  private variantValue(name: string): string | undefined {
+    return this.variant[name] ?? this.variant[name.replace(/-/g, '_')] ?? (name === 'python' ? this.python : undefined);
+  }
+
+  /** The package a spec installs in the current variant's environment, or -1 (from a channel). */
+  specId(spec: string): number {
+    const name = this.nameOfSpec(spec);
+    const candidates = this.index.get(name);
+    if (!candidates) return -1;
+    const value = this.variantValue(name);
+    const key = value === undefined ? spec : `${spec}\0${value}`;
+    let id = this.resolved.get(key);
     if (id === undefined) {
-      id = this.names.length;
-      this.ids.set(name, id);
-      this.names.push(name);
-      this.pkgs.push(this.index.get(name));
+      const version = tryParseMatchSpec(spec)?.version ?? null;
+      const pkg = candidates.find((c) => (version === null || fits(version, c.version)) && (value === undefined || fits(value, c.version, true)));
+      id = pkg ? this.idOf(pkg) : -1;
+      this.resolved.set(key, id);
+    }
+    return id;
+  }
+
+  private idOf(pkg: RenderedOutput): number {
+    let id = this.ids.get(pkg);
+    if (id === undefined) {
+      this.ids.set(pkg, (id = this.pkgs.length));
+      this.pkgs.push(pkg);
       this.runIds.push(undefined);
       this.seen.push(-1);
     }
     return id;
   }
 
-  specId(spec: string): number {
-    let id = this.specIds.get(spec);
-    if (id === undefined) this.specIds.set(spec, (id = this.idOf(specName(spec))));
-    return id;
-  }
-
-  nameOfSpec(spec: string): string {
-    return this.names[this.specId(spec)];
-  }
-
-  private runOf(id: number, pkg: RenderedOutput): number[] {
+  private runOf(id: number): number[] {
     let run = this.runIds[id];
-    if (!run) {
-      const specs = pkg.requirements.run;
-      this.runIds[id] = run = specs.map((dep) => this.specId(dep));
-      const readers = this.readers.get(specs);
-      if (readers) readers.push(id);
-      else this.readers.set(specs, [id]);
+    if (run) return run;
+    const specs = this.pkgs[id].requirements.run;
+    const ids = specs.map((dep) => this.specId(dep));
+    if (run === null) return ids;
+    if (specs.some((dep) => this.contested(this.nameOfSpec(dep)))) {
+      this.runIds[id] = null;
+      return ids;
     }
-    return run;
+    this.runIds[id] = ids;
+    const readers = this.readers.get(specs);
+    if (readers) readers.push(id);
+    else this.readers.set(specs, [id]);
+    return ids;
   }
 
   /** `spec` was added to the run requirements array `specs`. */
   added(specs: string[], spec: string): void {
-    for (const id of this.readers.get(specs) ?? []) this.runIds[id]!.push(this.specId(spec));
+    const contested = this.contested(this.nameOfSpec(spec));
+    for (const id of this.readers.get(specs) ?? []) {
+      if (contested) this.runIds[id] = null;
+      else this.runIds[id]?.push(this.specId(spec));
+    }
+  }
+
+  /** Walk the environments of an output of this variant next. */
+  use(variant: Record<string, string>): void {
+    this.variant = variant;
   }
 
   /** The exports of every package in the environment made from `specs` (transitively through run requirements), breadth first. */
   exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): Exported[] {
     const walk = this.walk++;
-    const selfId = this.idOf(self);
     const queue = specs.map((spec) => this.specId(spec));
     const out: Exported[] = [];
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
-      if (this.seen[id] === walk || id === selfId) continue;
+      if (id < 0 || this.seen[id] === walk) continue;
       this.seen[id] = walk;
       const pkg = this.pkgs[id];
-      if (!pkg) continue;
-      if (!ignoreFrom.size || !ignoreFrom.has(this.names[id])) out.push(pkg.runExports);
-      for (const dep of this.runOf(id, pkg)) queue.push(dep);
+      if (pkg.name === self) continue;
+      if (!ignoreFrom.size || !ignoreFrom.has(pkg.name)) out.push(pkg.runExports);
+      for (const dep of this.runOf(id)) queue.push(dep);
     }
     return out;
   }
@@ -131,10 +192,11 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
     group.push(r);
   }
   for (const group of byTarget.values()) {
-    const env = new Environments(indexOutputs(group));
+    const env = new Environments(indexOutputs(group), group[0].target.python);
     for (const r of group) {
       if (only && !only.has(r)) continue;
-      for (const v of r.variants)
+      for (const v of r.variants) {
+        env.use(v.variant);
         for (const o of v.outputs) {
           const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
           const ignoreFrom = o.ignoreRunExports ? new Set(o.ignoreRunExports.from) : NONE;
@@ -164,6 +226,7 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
           addAll(req.run, run, ignore, env);
           addAll(req.run_constrained, constrained, ignore, env);
         }
+      }
     }
   }
 }

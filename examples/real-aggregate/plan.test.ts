@@ -8,6 +8,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadEngine } from '../../core/cli/context.ts';
+import { planRun } from '../../core/graph/plan-target.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -68,6 +70,17 @@ real('bootstrap builds where the recipes declare them: python (the chain) and fl
   assert.ok(deps('flit').includes('tomli-w'));
   const stage = (id: string) => plan.stages.findIndex((s: string[]) => s.includes(id));
   assert.ok(stage('flit@bootstrap') < stage('packaging') && stage('hatchling') < stage('tomli-w') && stage('tomli-w') < stage('flit'), JSON.stringify(plan.stages));
+});
+
+real('run_exports come from the python that is installed: python_abi 3.11, never the newest python feedstock\'s 3.14', async ({ workDir }) => {
+  const engine = await loadEngine({ config: join(here, 'rebuild.config.ts'), workDir }, here);
+  const [plan] = await planRun(engine.createRun());
+  const runOf = (id: string, output = id) =>
+    plan.graph.getNodeAttributes(id).variants.flatMap((v) => v.outputs.filter((o) => o.name === output).flatMap((o) => o.requirements.run));
+  for (const id of ['numpy', 'pyyaml', 'packaging']) {
+    const abi = [...new Set(runOf(id).filter((s) => s.startsWith('python_abi')))];
+    assert.equal(abi, ['python_abi 3.11.* *_cp311'], id);
+  }
 });
 
 real.run();
