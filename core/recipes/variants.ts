@@ -47,6 +47,8 @@ function keyLine(text: string, key: string): number {
 }
 
 function zipGroups(value: unknown, file: string): string[][] {
+  // Every group emptied by selectors for this target (`- # [win]` on linux) leaves `zip_keys:` empty.
+  if (value === null || value === undefined) return [];
   if (!Array.isArray(value)) throw new VariantConfigError(file, 'zip_keys must be a list of lists of variant keys (or one flat list)');
   const nonEmpty = value.filter((g) => g !== null && !(Array.isArray(g) && g.length === 0));
   if (!nonEmpty.length) return [];

@@ -3,6 +3,7 @@
 //   x.rsplit('.', 1)   → __m_rsplit(x, '.', 1)      (methods minijinja's pycompat does not know)
 //   d.get('k', 'dflt') → __m_get(d, 'k', 'dflt')    (dict.get with a default, on maps and JS objects)
 //   '%s-%s' % (a, b)   → __pyfmt('%s-%s', (a, b))   (printf-style formatting)
+//   x[1:-2]            → __slice(x, 1, -2)          (an undefined x slices to '', as in conda-build)
 // and the helper functions plus the `int`/`float`/`str`/`len`/... globals and a `format` filter are
 // registered on the environment. Callbacks must never throw (a throw inside minijinja-js corrupts
 // its wasm runtime), so failures are recorded in `JinjaCompat.errors` and checked after rendering.
@@ -163,6 +164,32 @@ export function rewriteExpression(src: string): string {
       break;
     }
     if (!done) continue;
+    // Then slices `x[a:b]` of a value (not list literals): an undefined value slices to ''.
+    pos = 0;
+    for (let k = 0; k < toks.length; pos += toks[k].v.length, k++) {
+      if (!(toks[k].t === 'op' && toks[k].v === '[') || skipped.has(pos)) continue;
+      const before = toks[skipBack(toks, k - 1)];
+      if (!before || !(isOperand(before) || (before.t === 'op' && (before.v === ')' || before.v === ']')))) continue;
+      const close = matchFwd(toks, k);
+      const colons: number[] = [];
+      for (let j = k + 1, depth = 0; close > 0 && j < close; j++) {
+        if (toks[j].t !== 'op') continue;
+        if (OPEN[toks[j].v]) depth++;
+        else if (CLOSE[toks[j].v]) depth--;
+        else if (toks[j].v === ':' && depth === 0) colons.push(j);
+      }
+      const start = postfixStart(toks, k - 1);
+      if (!colons.length || colons.length > 2 || start < 0) {
+        skipped.add(pos);
+        continue;
+      }
+      const bounds = [k + 1, ...colons.map((c) => c + 1)].map((from, i) => text(toks, from, (colons[i] ?? close) - 1).trim() || 'none');
+      const call = keepNewlines(text(toks, start, close), `__slice(${text(toks, start, k - 1).trim()}, ${bounds.join(', ')})`);
+      s = text(toks, 0, start - 1) + call + text(toks, close + 1, toks.length - 1);
+      done = false;
+      break;
+    }
+    if (!done) continue;
     // Then printf-style `%`: a string literal (or a name chain) on the left.
     pos = 0;
     for (let k = 0; k < toks.length; pos += toks[k].v.length, k++) {
@@ -273,6 +300,34 @@ function lookup(container: Py, key: string): Py {
   if (container instanceof Map) return container.get(key);
   if (container && typeof container === 'object') return (container as Record<string, Py>)[key];
   return undefined;
+}
+
+/**
+ * A value minijinja handed to a callback, made fit to hand back: its maps arrive as JS Maps, which
+ * minijinja-js would turn into empty maps on the way back (`d.get('a', {}).get('b')` needs them whole).
+ */
+function fromJinja(v: Py): Py {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), fromJinja(x)]));
+  if (Array.isArray(v)) return v.map(fromJinja);
+  return v;
+}
+
+/** Python's `v[from:to:step]`; an undefined (or None) value gives '' as conda-build's lenient Undefined does. */
+export function pySlice(v: Py, from: Py, to: Py, step: Py): Py {
+  if (v === undefined || v === null) return '';
+  const items: unknown[] = typeof v === 'string' ? [...v] : Array.isArray(v) ? v : [...pyStr(v)];
+  const n = items.length;
+  const by = step === undefined || step === null ? 1 : Math.trunc(Number(step));
+  if (!by) throw new Error('slice step cannot be zero');
+  const at = (x: Py, dflt: number) => {
+    if (x === undefined || x === null) return dflt;
+    const i = Math.trunc(Number(x));
+    return i < 0 ? Math.max(i + n, by < 0 ? -1 : 0) : Math.min(i, by < 0 ? n - 1 : n);
+  };
+  const out: unknown[] = [];
+  if (by > 0) for (let i = at(from, 0), end = at(to, n); i < end; i += by) out.push(items[i]);
+  else for (let i = at(from, n - 1), end = at(to, -1); i > end; i += by) out.push(items[i]);
+  return typeof v === 'string' || !Array.isArray(v) ? out.join('') : fromJinja(out);
 }
 
 /** Python `%` formatting (and numeric modulo when the left side is a number). */
@@ -415,6 +470,7 @@ export class JinjaCompat {
   register(env: Environment): void {
     const g = (name: string, fn: (...a: any[]) => unknown, fallback: unknown = '') => env.addGlobal(name, this.guard(name, fn, fallback));
     g('__pyfmt', (f: Py, a: Py) => pyFormatPercent(f, a));
+    g('__slice', (v: Py, from: Py, to: Py, step: Py) => pySlice(v, from, to, step));
     env.addFilter('format', this.guard('format', (f: Py, ...rest: unknown[]) => pyFormatPercent(f, rest.length === 1 ? rest[0] : rest)));
     g('int', (v: Py, base?: Py) => (v === undefined ? 0 : pyInt(v, base)), 0);
     g('float', (v: Py) => {
@@ -431,7 +487,7 @@ export class JinjaCompat {
     g('__m_get', (recv: Py, key: Py, dflt: Py) => {
       if (recv && typeof recv === 'object' && !(recv instanceof Map) && typeof (recv as any).get === 'function') return (recv as any).get(key, dflt);
       const v = lookup(recv, pyStr(key));
-      return v === undefined || v === null ? (dflt ?? '') : v;
+      return fromJinja(v === undefined || v === null ? (dflt ?? '') : v);
     });
     g('__m_rsplit', (s: Py, ...rest: unknown[]) => {
       const [pos, kw] = splitKwargs(rest);

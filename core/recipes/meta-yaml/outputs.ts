@@ -175,6 +175,7 @@ export function extractRecipe(meta: unknown, options: { lenient?: boolean } = {}
         ...ignoreRunExports(build, 'build'),
       },
     });
+    if (!options.lenient) checkPackages(top, m);
     return top;
   }
   if (!Array.isArray(outputsRaw)) throw new RecipeShapeError('outputs', 'expected a list of mappings (`- name: ...`)');
@@ -246,5 +247,26 @@ export function extractRecipe(meta: unknown, options: { lenient?: boolean } = {}
       },
     });
   });
+  if (!options.lenient) checkPackages(top, m);
   return top;
+}
+
+// conda-build's check_bad_chrs for package/name and package/version (names are lowercase too).
+const BAD_NAME = /[=@#$%^&*:;"'\\|<>?/ !A-Z]/;
+const BAD_VERSION = /[=@#$%^&*:;"'\\|<>?/ \-]/;
+
+/** Every output has a valid conda package name and a version (the build would fail otherwise). */
+function checkPackages(top: TopLevel, m: Dict): void {
+  const entries = Array.isArray(m.outputs) ? (m.outputs as unknown[]) : [];
+  for (const o of top.outputs) {
+    const own = o.index === null ? {} : dict(entries[o.index], `outputs[${o.index}]`);
+    const namePath = o.index !== null && own.name !== undefined ? `outputs[${o.index}].name` : 'package.name';
+    const versionPath = o.index !== null && own.version !== undefined && own.version !== null && own.version !== '' ? `outputs[${o.index}].version` : 'package.version';
+    const { name, version } = o.raw;
+    if (BAD_NAME.test(name)) {
+      throw new RecipeShapeError(namePath, `invalid package name '${name}': conda package names are lowercase letters, digits and '.', '_', '-', '+'`);
+    }
+    if (!version) throw new RecipeShapeError(versionPath, `missing: package ${name} has no version (an undefined Jinja variable renders empty)`);
+    if (BAD_VERSION.test(version)) throw new RecipeShapeError(versionPath, `invalid version '${version}' of package ${name}: no spaces, '-' or any of =@#$%^&*:;"'\\|<>?/`);
+  }
 }

@@ -24,6 +24,8 @@ import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
 import { condaBuildContext, defaultVariant, platformOf, subpackagePin, type SubpackageInfo, type SubpackagePinCall } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
+import { loadName, recipeTemplates, renameLoads, type RecipeTemplate } from './templates.ts';
+import { undefinedNames } from './undefined-name.ts';
 
 export interface RenderMetaYamlOptions {
   /** Extra environment variables visible to `environ` / `os.environ` (the process environment is not). */
@@ -148,16 +150,54 @@ function learntOutputs(prev: TopLevel | null): Map<string, SubpackageInfo> {
   return outputs;
 }
 
-function renderJinja(template: string, ctx: Record<string, unknown>, compat: JinjaCompat): string {
+/** An undefined value printed (or iterated, or looked into) by a template, where minijinja found it. */
+export interface UndefinedUse {
+  /** The template's name as minijinja knows it (`<string>` for the recipe itself). */
+  in: string;
+  line: number;
+}
+
+/**
+ * Render `template`. Undefined names render empty, as conda-build's lenient Undefined does; but
+ * first the template is rendered with minijinja's semi-strict undefined (printing an undefined value
+ * is an error there, testing it is not): when only that fails on an undefined value, `onUndefined`
+ * is told where and `retry` undoes the side effects of the failed attempt before the lenient render.
+ */
+function renderJinja(
+  template: string,
+  ctx: Record<string, unknown>,
+  compat: JinjaCompat,
+  templates?: ReadonlyMap<string, string>,
+  onUndefined?: { found(use: UndefinedUse): void; retry(): void },
+): string {
   const env = (sharedEnv ??= makeEnvironment());
   relay.active = compat;
   try {
+    // The recipe's own templates (import/include), for this render only: the environment is shared.
+    for (const [name, text] of templates ?? []) env.addTemplate(name, text);
+    if (onUndefined) {
+      let use: UndefinedUse | null = null;
+      env.undefinedBehavior = 'semi_strct' as 'strict';
+      try {
+        return env.renderStr(template, ctx);
+      } catch (err) {
+        const m = String((err as Error)?.message ?? err).match(/^undefined value \(in (.*):(\d+)\)/);
+        if (m) use = { in: m[1], line: Number(m[2]) };
+      } finally {
+        env.undefinedBehavior = 'chainable';
+      }
+      onUndefined.retry();
+      const text = env.renderStr(template, ctx);
+      if (use) onUndefined.found(use);
+      return text;
+    }
     return env.renderStr(template, ctx);
   } catch (err) {
     if (sharedEnv === env) sharedEnv = null;
     throw err;
   } finally {
     relay.active = null;
+    if (templates?.size && sharedEnv === env) env.clearTemplates();
   }
 }
 
@@ -185,10 +225,13 @@ function lineOf(text: string, hints: string[]): number | undefined {
   return i < 0 ? undefined : i + 1;
 }
 
+/** A warning of a pass: line, message, and the file when it is not the recipe (an imported template). */
+type PassWarning = [number | undefined, string, string?];
+
 interface PassResult {
   top: TopLevel | null;
   error?: RecipeRenderError;
-  warnings: [number | undefined, string][];
+  warnings: PassWarning[];
 }
 
 interface VariantJob {
@@ -200,7 +243,9 @@ interface VariantJob {
   options: RenderMetaYamlOptions;
   /** The recipe's build scripts, read once for all its variants and outputs. */
   readScript: ScriptReader;
-  warn(line: number | undefined, message: string): void;
+  /** Templates the recipe imports or includes (templates.ts), read once for all its variants. */
+  templates: Map<string, RecipeTemplate>;
+  warn(line: number | undefined, message: string, file?: string): void;
 }
 
 const placeholder = (name: string) => `__rebuild_exact_build_of_${name}__`;
@@ -211,8 +256,15 @@ function renderVariant(job: VariantJob): RenderedVariant {
   const full = completeVariant(job.config, job.variant, defaultVariant(target));
   const ns = selectorNamespace(target, full, { environ: job.options.env });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
-  const template = rewriteTemplate(selected);
-  const wanted = contextFilter(template);
+  // Imported and included templates, selectors applied as in the recipe (conda-build's FilteredLoader).
+  const templates = new Map<string, string>();
+  for (const [name, t] of job.templates) {
+    templates.set(loadName(name), renameLoads(rewriteTemplate(selectLines(t.text, ns, (line, message) => job.warn(line, message, t.file)))));
+  }
+  const template = templates.size ? renameLoads(rewriteTemplate(selected)) : rewriteTemplate(selected);
+  // What the render can read: the recipe's text and its templates'.
+  const readable = templates.size ? [template, ...templates.values()].join('\n') : template;
+  const wanted = contextFilter(readable);
   const win = platformOf(target.subdir) === 'win';
   const extra = job.config.extra ?? {};
   const pinRunAsBuild = (extra.pin_run_as_build ?? {}) as Record<string, PinConfig>;
@@ -248,7 +300,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
   // could be learnt, and only the pass that is kept reports its warnings and error. With
   // `deferred`, pin_subpackage calls are recorded there and render as markers (see below).
   const pass = (prev: TopLevel | null, deferred?: DeferredPins): PassResult & { text?: string; jinjaWarnings?: number } => {
-    const warnings: [number | undefined, string][] = [];
+    const warnings: PassWarning[] = [];
     const outputs = learntOutputs(prev);
     const hostVersions = new Map<string, string>();
     let hash = '';
@@ -289,9 +341,27 @@ function renderVariant(job: VariantJob): RenderedVariant {
       compat,
       wanted,
     );
+    // A printed undefined name renders empty (conda-build's lenient Undefined) and is reported.
+    const before = { warnings: warnings.length, deferred: deferred?.length ?? 0 };
+    const onUndefined = {
+      retry: () => {
+        warnings.length = before.warnings;
+        if (deferred) deferred.length = before.deferred;
+        compat.errors.length = 0;
+      },
+      found: (use: UndefinedUse) => {
+        const t = use.in === '<string>' ? null : [...job.templates].find(([name]) => loadName(name) === use.in)?.[1];
+        const source = t ? t.text : raw;
+        // Only a name nothing defines: a missing key of loaded data (load_setup_py_data) is no variable.
+        const names = undefinedNames(source.split('\n')[use.line - 1] ?? '', source, (name) => name in ctx);
+        if (!names.length) return;
+        const what = `undefined Jinja variable${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}`;
+        warnings.push([use.line, `${what} rendered as an empty string (define it with {% set %} or in conda_build_config.yaml)`, t?.file]);
+      },
+    };
     let text: string;
     try {
-      text = renderJinja(template, ctx, compat);
+      text = renderJinja(template, ctx, compat, templates, onUndefined);
     } catch (err) {
       // A helper that failed first (missing file, bad int()) is the cause of what broke after it.
       if (compat.errors.length) {
@@ -299,7 +369,10 @@ function renderVariant(job: VariantJob): RenderedVariant {
         return { top: null, error: new RecipeRenderError(recipe.feedstock, file, lineOf(raw, e.hints), `jinja error: ${e.message}`), warnings };
       }
       const msg = String((err as Error)?.message ?? err);
-      const error = new RecipeRenderError(recipe.feedstock, file, jinjaLine(msg), `jinja error: ${msg.split('\n')[0].replace(/\s*\(in [^)]*\)\s*$/, '')}`, { cause: err });
+      // An error inside an imported template is located in that template's file.
+      const inName = msg.match(/\(in ([^)]*?):\d+\)/)?.[1] ?? '';
+      const where = [...job.templates].find(([name]) => loadName(name) === inName)?.[1].file ?? file;
+      const error = new RecipeRenderError(recipe.feedstock, where, jinjaLine(msg), `jinja error: ${msg.split('\n')[0].replace(/\s*\(in [^)]*\)\s*$/, '')}`, { cause: err });
       return { top: null, error, warnings };
     }
     let error: RecipeRenderError | undefined;
@@ -312,7 +385,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
   };
 
   /** Selectors, YAML and the recipe's shape, on the text a Jinja pass rendered. */
-  const parse = (text: string, warnings: [number | undefined, string][], error: RecipeRenderError | undefined): PassResult => {
+  const parse = (text: string, warnings: PassWarning[], error: RecipeRenderError | undefined): PassResult => {
     text = selectLines(text, ns, (line, message) => warnings.push([line, message]));
     let meta: unknown;
     try {
@@ -358,7 +431,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
     if (calls.some((_, i) => !text.includes(pinMarker(i)))) return null;
     const outputs = learntOutputs(marked.top);
     // The Jinja part's warnings, each pin's own where its call was made; then the parse's.
-    const warnings: [number | undefined, string][] = [];
+    const warnings: PassWarning[] = [];
     let taken = 0;
     const take = (upTo: number) => {
       while (taken < upTo) warnings.push(marked.warnings[taken++]);
@@ -377,16 +450,16 @@ function renderVariant(job: VariantJob): RenderedVariant {
   // conda-build's parse_until_resolved: render again with what the last pass learnt, until stable.
   const learnt = (t: TopLevel) =>
     JSON.stringify([t.name, t.version, t.buildNumber, t.source, t.outputs.map((o) => [o.raw.name, o.raw.version, o.raw.requirements.host])]);
-  let result: PassResult | null = deferPinsOnly(template) ? resolvedInOnePass() : null;
+  let result: PassResult | null = deferPinsOnly(readable) ? resolvedInOnePass() : null;
   let prev: TopLevel | null = null;
   for (let i = 0; !result; i++) {
     const r = pass(prev);
     // A template that reads nothing a pass learns renders the same text again: the next pass
     // would give this result, with which the loop stops.
-    if (!r.top || (prev && learnt(prev) === learnt(r.top)) || i === MAX_PASSES - 1 || !readsLearnt(template)) result = r;
+    if (!r.top || (prev && learnt(prev) === learnt(r.top)) || i === MAX_PASSES - 1 || !readsLearnt(readable)) result = r;
     prev = r.top;
   }
-  for (const [line, message] of result.warnings) job.warn(line, message);
+  for (const [line, message, inFile] of result.warnings) job.warn(line, message, inFile);
   if (result.error) throw result.error;
   const top = result.top!;
 
@@ -455,14 +528,16 @@ export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, opti
     ...config,
     values: { ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, [v]])), ...config.values },
   };
-  const used = usedVariantKeys(raw, augmented);
+  const templates = recipeTemplates(raw, recipe.file, recipe.dir, recipe.feedstock);
+  // Keys read in imported or included templates are used by the recipe too.
+  const used = usedVariantKeys(templates.size ? [raw, ...[...templates.values()].map((t) => t.text)].join('\n') : raw, augmented);
   const variants = expandVariants(augmented, used, target, recipe.variantOverrides);
 
   const rendered: RenderedVariant[] = [];
   const readScript = scriptReader();
   for (const variant of variants) {
     rendered.push(
-      renderVariant({ recipe, target, raw, config: augmented, variant, options, readScript, warn: (line, message) => warn(recipe.file, line, message) }),
+      renderVariant({ recipe, target, raw, config: augmented, variant, options, readScript, templates, warn: (line, message, file) => warn(file ?? recipe.file, line, message) }),
     );
   }
   return { feedstock: recipe.feedstock, recipe, target, variants: rendered, warnings };
