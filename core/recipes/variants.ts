@@ -81,6 +81,19 @@ export async function loadVariantConfig(
   target: Target,
   warnings?: (SelectorWarning & { file: string })[],
 ): Promise<VariantConfig> {
+  return clonePlain(loadSharedVariantConfig(files, target, warnings));
+}
+
+/**
+ * loadVariantConfig without the copy: the config kept for these files and target, shared by every
+ * caller until a file changes, so it must not be changed (its `values` are frozen). Renderers use
+ * it so that a recipe's cost does not grow with the size of the aggregate's config.
+ */
+export function loadSharedVariantConfig(
+  files: string[],
+  target: Target,
+  warnings?: (SelectorWarning & { file: string })[],
+): Readonly<VariantConfig> {
   // Every recipe of an aggregate stacks the same conda_build_config.yaml: the result is kept per
   // target and file contents (files are read every time, so a changed file is parsed again).
   const texts: { file: string; text: string }[] = [];
@@ -101,7 +114,9 @@ export async function loadVariantConfig(
   if (!hit || hit.texts.some((t, i) => t !== texts[i].text)) {
     const found: (SelectorWarning & { file: string })[] = [];
     try {
-      hit = { texts: texts.map((t) => t.text), config: stackVariantFiles(parseVariantFiles(texts, target, found), found), warnings: found };
+      const config = stackVariantFiles(parseVariantFiles(texts, target, found), found);
+      Object.freeze(config.values);
+      hit = { texts: texts.map((t) => t.text), config, warnings: found };
     } catch (err) {
       warnings?.push(...found);
       throw err;
@@ -111,7 +126,7 @@ export async function loadVariantConfig(
     configCache.set(key, hit);
   }
   if (warnings) for (const w of hit.warnings) warnings.push({ ...w });
-  return clonePlain(hit.config);
+  return hit.config;
 }
 
 const CONFIG_CACHE_SIZE = 256;
@@ -331,6 +346,20 @@ function cached(cache: Map<string, string[]>, text: string, scan: (text: string,
   return names;
 }
 
+// Per frozen values object (a shared config: loadSharedVariantConfig, or a renderer's augmented
+// copy), its keys by normal form: made once, not once per recipe.
+const normalIndexes = new WeakMap<object, Map<string, string>>();
+
+/** Keys by normal form (`-` as `_`); of two keys with the same normal form, the later one. */
+function normalIndex(values: Record<string, string[]>): Map<string, string> {
+  let index = normalIndexes.get(values);
+  if (!index) {
+    index = new Map(Object.keys(values).map((k) => [normal(k), k]));
+    if (Object.isFrozen(values)) normalIndexes.set(values, index);
+  }
+  return index;
+}
+
 /**
  * The variant keys a recipe text uses, as conda-build decides which keys to multiply
  * (find_used_variables). Counted, when the name is a key of the config:
@@ -353,7 +382,7 @@ export function usedVariantKeys(recipeText: string, config: VariantConfig, scrip
     for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|%([A-Za-z_][A-Za-z0-9_]*)%/g)) names.add(m[1] ?? m[2]);
   }
 
-  const byNormal = new Map(Object.keys(config.values).map((k) => [normal(k), k]));
+  const byNormal = normalIndex(config.values);
   const used = new Set<string>();
   for (const name of names) {
     const key = Object.hasOwn(config.values, name) ? name : byNormal.get(normal(name));

@@ -10,20 +10,21 @@
 // the file.
 import { warningCollector } from '../warning-collector.ts';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Environment } from 'minijinja-js';
 import { LineCounter, parseDocument } from 'yaml';
 import type { RecipeRef, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../engine/types.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { pooledRender } from '../render-pool.ts';
 import { applySelectors, selectorNamespace } from '../selectors.ts';
-import { expandVariants, loadVariantConfig, usedVariantKeys, type VariantConfig } from '../variants.ts';
+import { expandVariants, loadSharedVariantConfig, usedVariantKeys, type VariantConfig } from '../variants.ts';
 import { parseRecipeYaml, RecipeYamlError } from '../yaml.ts';
 import { finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, plainVersion, specName, type PinConfig } from '../finalize-output.ts';
 import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
 import { condaBuildContext, defaultVariant, platformOf, subpackagePin, type SubpackageInfo, type SubpackagePinCall } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
+import { keyScope, type KeyScope } from './key-scope.ts';
 import { loadName, recipeTemplates, renameLoads, type RecipeTemplate } from './templates.ts';
 import { undefinedNames } from './undefined-name.ts';
 
@@ -46,9 +47,16 @@ export function selectLines(text: string, ns: Record<string, unknown>, onWarning
  * The variant conda-build renders with: every config key has a value (its first, or the one at the
  * same zip_keys position as a chosen member), then the defaults, then the expanded variant.
  */
-export function completeVariant(config: VariantConfig, variant: Record<string, string>, defaults: Record<string, string>): Record<string, string> {
+export function completeVariant(
+  config: Readonly<VariantConfig>,
+  variant: Record<string, string>,
+  defaults: Record<string, string>,
+  /** Only these config keys (in config order; key-scope.ts): the full variant restricted to them. */
+  only?: readonly string[],
+): Record<string, string> {
   const full: Record<string, string> = { ...defaults };
-  for (const [key, values] of Object.entries(config.values)) {
+  for (const key of only ?? Object.keys(config.values)) {
+    const values = config.values[key];
     if (!values.length || key in variant) continue;
     let at = 0;
     const group = config.zipKeys.find((g) => g.includes(key));
@@ -238,11 +246,13 @@ interface VariantJob {
   recipe: RecipeRef;
   target: Target;
   raw: string;
-  config: VariantConfig;
+  config: Readonly<VariantConfig>;
   variant: Record<string, string>;
   options: RenderMetaYamlOptions;
   /** The recipe's build scripts, read once for all its variants and outputs. */
   readScript: ScriptReader;
+  /** The keys the recipe can observe (null: every key of the config). */
+  scope: KeyScope | null;
   /** Templates the recipe imports or includes (templates.ts), read once for all its variants. */
   templates: Map<string, RecipeTemplate>;
   warn(line: number | undefined, message: string, file?: string): void;
@@ -250,10 +260,37 @@ interface VariantJob {
 
 const placeholder = (name: string) => `__rebuild_exact_build_of_${name}__`;
 
+/** A text of the render names a variant key out of the recipe's scope (key-scope.ts). */
+class OutOfScope extends Error {}
+
+/**
+ * renderVariant with the full variant restricted to the recipe's scope, or, when the render names
+ * a key out of it, with every key (its warnings are given only once the result is known).
+ */
+function renderVariantInScope(job: VariantJob): RenderedVariant {
+  if (!job.scope) return renderVariant(job);
+  const scope = job.scope;
+  const held: [number | undefined, string, string?][] = [];
+  const readScript: ScriptReader = (f) => {
+    const text = job.readScript(f);
+    if (text !== null && !scope.covers(text)) throw new OutOfScope();
+    return text;
+  };
+  try {
+    const rendered = renderVariant({ ...job, readScript, warn: (...w) => held.push(w) });
+    for (const w of held) job.warn(...w);
+    return rendered;
+  } catch (err) {
+    if (err instanceof OutOfScope) return renderVariant({ ...job, scope: null });
+    for (const w of held) job.warn(...w);
+    throw err;
+  }
+}
+
 function renderVariant(job: VariantJob): RenderedVariant {
   const { recipe, target, raw } = job;
   const file = recipe.file;
-  const full = completeVariant(job.config, job.variant, defaultVariant(target));
+  const full = completeVariant(job.config, job.variant, defaultVariant(target), job.scope?.keys ?? undefined);
   const ns = selectorNamespace(target, full, { environ: job.options.env });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
   // Imported and included templates, selectors applied as in the recipe (conda-build's FilteredLoader).
@@ -386,6 +423,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
 
   /** Selectors, YAML and the recipe's shape, on the text a Jinja pass rendered. */
   const parse = (text: string, warnings: PassWarning[], error: RecipeRenderError | undefined): PassResult => {
+    if (job.scope && !job.scope.covers(text)) throw new OutOfScope();
     text = selectLines(text, ns, (line, message) => warnings.push([line, message]));
     let meta: unknown;
     try {
@@ -498,6 +536,27 @@ export async function renderMetaYaml(recipe: RecipeRef, target: Target, options:
   return pooledRender(job, () => renderMetaYamlHere(recipe, target, options));
 }
 
+// The config with conda-build's default variant (target_platform, native compilers), which is part
+// of every config: made once per shared config and target, not once per recipe.
+const augmentedConfigs = new WeakMap<object, Map<string, Readonly<VariantConfig>>>();
+
+function withDefaults(config: Readonly<VariantConfig>, target: Target): Readonly<VariantConfig> {
+  let perTarget = augmentedConfigs.get(config.values);
+  const key = `${target.subdir}\0${target.python}`;
+  let augmented = perTarget?.get(key);
+  if (augmented) return augmented;
+  const defaults = defaultVariant(target);
+  augmented = {
+    ...config,
+    values: Object.freeze({ ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, [v]])), ...config.values }),
+  };
+  if (Object.isFrozen(config.values)) {
+    if (!perTarget) augmentedConfigs.set(config.values, (perTarget = new Map()));
+    perTarget.set(key, augmented);
+  }
+  return augmented;
+}
+
 /** renderMetaYaml on this thread. */
 export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, options: RenderMetaYamlOptions = {}): Promise<RenderedRecipe> {
   let raw: string;
@@ -510,10 +569,10 @@ export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, opti
   raw = raw.replace(/^\uFEFF/, '');
   const { warnings, warn } = warningCollector(recipe.feedstock);
 
-  let config: VariantConfig;
+  let config: Readonly<VariantConfig>;
   const variantWarnings: { file: string; line: number; message: string }[] = [];
   try {
-    config = await loadVariantConfig(recipe.variantFiles, target, variantWarnings);
+    config = loadSharedVariantConfig(recipe.variantFiles, target, variantWarnings);
   } catch (err) {
     const e = err as { file?: string; line?: number; message?: string };
     const file = e.file ?? recipe.variantFiles.find((f) => String(e.message).includes(f)) ?? recipe.variantFiles[0] ?? recipe.file;
@@ -522,12 +581,7 @@ export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, opti
   }
   for (const w of variantWarnings) warn(w.file, w.line, w.message);
 
-  // conda-build's default variant (target_platform, native compilers) is part of every config.
-  const defaults = defaultVariant(target);
-  const augmented: VariantConfig = {
-    ...config,
-    values: { ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, [v]])), ...config.values },
-  };
+  const augmented = withDefaults(config, target);
   const templates = recipeTemplates(raw, recipe.file, recipe.dir, recipe.feedstock);
   // Keys read in imported or included templates are used by the recipe too.
   const used = usedVariantKeys(templates.size ? [raw, ...[...templates.values()].map((t) => t.text)].join('\n') : raw, augmented);
@@ -535,9 +589,12 @@ export async function renderMetaYamlHere(recipe: RecipeRef, target: Target, opti
 
   const rendered: RenderedVariant[] = [];
   const readScript = scriptReader();
+  // The keys this recipe can observe: its text, its templates', its build script's.
+  const script = readScript(join(recipe.dir, platformOf(target.subdir) === 'win' ? 'bld.bat' : 'build.sh'));
+  const scope = keyScope([raw, ...[...templates.values()].map((t) => t.text), ...(script === null ? [] : [script])], augmented);
   for (const variant of variants) {
     rendered.push(
-      renderVariant({ recipe, target, raw, config: augmented, variant, options, readScript, templates, warn: (line, message, file) => warn(file ?? recipe.file, line, message) }),
+      renderVariantInScope({ recipe, target, raw, config: augmented, variant, options, readScript, scope, templates, warn: (line, message, file) => warn(file ?? recipe.file, line, message) }),
     );
   }
   return { feedstock: recipe.feedstock, recipe, target, variants: rendered, warnings };

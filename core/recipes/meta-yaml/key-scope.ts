@@ -1,0 +1,99 @@
+// The variant keys one recipe can observe, so that rendering it costs what the recipe reads and not
+// what the aggregate's config holds (a real aggregate's conda_build_config.yaml has ~480 keys, a
+// recipe reads a dozen). conda-build finds the keys a recipe uses by scanning its text
+// (find_used_variables); this scan is broader: a key is in scope when its name, `-` and `_` alike,
+// is a token of the recipe, of its imported templates or of its build scripts (quoted strings,
+// comments and selectors included), or when the renderer reads it without the recipe naming it
+// (compilers and stdlibs through `compiler('c')`, python, numpy, perl, lua, r_base for the build
+// variables, cdt_*, target_platform, channel_targets, and keys whose names are not tokens).
+// The renderer gives the full variant (every key with its value) restricted to the scope. Text the
+// render makes later (a Jinja pass's output, an output's own script) is checked with `covers`:
+// when it names a key out of scope (a name built by Jinja, read from a file), the renderer renders
+// that variant again with every key, so the result is always the one of the full variant.
+import type { VariantConfig } from '../variants.ts';
+
+const normal = (name: string): string => name.replace(/-/g, '_');
+
+// Keys the renderer reads by a name the recipe need not write.
+const IMPLICIT = new Set(['python', 'numpy', 'perl', 'lua', 'r_base', 'target_platform', 'channel_targets', 'cdt_name', 'cdt_arch']);
+// compiler()/stdlib() keys, and what they print (`gcc_linux-64`: a key some aggregates pin).
+const IMPLICIT_SUFFIX = /_(?:compiler|compiler_version|stdlib|stdlib_version)$|_[a-z0-9]+-[a-z0-9_]+$/i;
+const TOKEN_CHARS = /^[\w.-]+$/;
+const TOKEN = /[\w.-]+/g;
+const PIECE = /\w+/g;
+
+interface ConfigIndex {
+  /** Config keys in config order. */
+  order: Map<string, number>;
+  /** Keys by normal form. */
+  byNormal: Map<string, string[]>;
+  /** Keys always in scope. */
+  implicit: string[];
+}
+
+const indexes = new WeakMap<object, ConfigIndex>();
+
+function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
+  let index = indexes.get(config.values);
+  if (index) return index;
+  const keys = Object.keys(config.values);
+  index = { order: new Map(keys.map((k, i) => [k, i])), byNormal: new Map(), implicit: [] };
+  for (const key of keys) {
+    const n = normal(key);
+    const same = index.byNormal.get(n);
+    if (same) same.push(key);
+    else index.byNormal.set(n, [key]);
+    if (IMPLICIT.has(key) || IMPLICIT_SUFFIX.test(key) || !TOKEN_CHARS.test(key)) index.implicit.push(key);
+  }
+  // Only a config that cannot change (a shared, frozen one) is indexed once.
+  if (Object.isFrozen(config.values)) indexes.set(config.values, index);
+  return index;
+}
+
+/**
+ * The normal forms a text names: each token of name characters (a requirement, a pin's name), and
+ * with `words`, each word inside one (what Jinja and selector expressions read: `x-y` is x minus y).
+ */
+function tokens(text: string, out: Set<string>, words: boolean): void {
+  for (const m of text.matchAll(TOKEN)) {
+    const t = m[0];
+    out.add(normal(t));
+    if (words && (t.includes('.') || t.includes('-'))) for (const p of t.matchAll(PIECE)) out.add(p[0]);
+  }
+}
+
+const SELECTOR = /#\s*\[([^\]]*)\]/g;
+
+export interface KeyScope {
+  /** The keys in scope, in config order; null: every key (the recipe may show the whole context). */
+  keys: string[] | null;
+  /** Does `text` (a render's output: a Jinja pass's text, a build script) name no key out of scope? */
+  covers(text: string): boolean;
+}
+
+/** The scope of a recipe given its texts (recipe, templates, build scripts). */
+export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyScope {
+  // `debug()` prints the whole context.
+  if (texts.some((t) => t.includes('debug'))) return { keys: null, covers: () => true };
+  const index = configIndex(config);
+  const seen = new Set<string>();
+  // Lower-cased too: `{{ name|lower }}` prints a recipe's name, often a key of the config.
+  for (const t of texts) tokens(t, seen, true), tokens(t.toLowerCase(), seen, true);
+  const inScope = new Set(index.implicit);
+  for (const n of seen) for (const key of index.byNormal.get(n) ?? []) inScope.add(key);
+  const keys = [...inScope].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
+  return {
+    keys,
+    covers(text) {
+      // Rendered text is not read by Jinja again: its words count only in selectors.
+      const named = new Set<string>();
+      tokens(text, named, false);
+      for (const m of text.matchAll(SELECTOR)) tokens(m[1], named, true);
+      for (const n of named) {
+        if (seen.has(n)) continue;
+        for (const key of index.byNormal.get(n) ?? []) if (!inScope.has(key)) return false;
+      }
+      return true;
+    },
+  };
+}
