@@ -117,6 +117,11 @@ export interface RenderedVariant {
   scriptEnv?: string[];
   /** recipe.yaml staging outputs, built before the outputs that inherit them. */
   staging?: RenderedStaging[];
+  /**
+   * meta.yaml with `outputs:`: the top-level build/host requirements (variant pins applied), the
+   * environment of the top-level build script, which every output waits for.
+   */
+  requirements?: { build: string[]; host: string[] };
 }
 
 export interface RenderWarning {

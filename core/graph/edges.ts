@@ -173,6 +173,9 @@ export class EdgeBuilder {
     };
     for (const v of node.variants) {
       if (v.skip) continue;
+      // The top-level build environment of a recipe with outputs: every output waits for it.
+      for (const spec of v.requirements?.build ?? []) direct('build', spec, true);
+      for (const spec of v.requirements?.host ?? []) direct('host', spec, true);
       for (const o of v.outputs) {
         for (const spec of o.requirements.build) direct('build', spec, true);
         for (const spec of o.requirements.host) direct('host', spec, true);

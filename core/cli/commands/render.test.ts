@@ -38,6 +38,8 @@ cmd('--json for a recipe path :: the exact documented shape', async () => {
       {
         variant: { c_compiler: 'gcc', c_compiler_version: '13', python: '3.13', zlib: '1.3' },
         skip: false,
+        // The top-level build environment of this multi-output recipe.
+        requirements: { build: ['gcc_linux-64 13.*', 'cmake'], host: ['zlib 1.3.*'] },
         outputs: [
           {
             name: 'libbar',
@@ -82,7 +84,16 @@ cmd('--all with failures :: an array, error entries with file/line/message, exit
   const { code, stdout } = await run([], { all: true, arch: ['linux-64'], python: '3.13', aggregate: join(FIX, 'errors'), json: true });
   assert.is(code, 1);
   const out = JSON.parse(stdout) as { feedstock: string; error?: { file: string; line: number | null; message: string } }[];
-  assert.equal(out.map((e) => [e.feedstock, e.error?.line]), [['bad-cbc', 4], ['bad-jinja', 7], ['bad-requirement', 8], ['bad-yaml', 9], ['missing-file', 4]]);
+  assert.equal(out.map((e) => [e.feedstock, e.error?.line]), [
+    ['bad-cbc', 4],
+    ['bad-jinja', 7],
+    ['bad-name', 4],
+    ['bad-requirement', 8],
+    ['bad-yaml', 9],
+    ['missing-file', 4],
+    ['no-version', 6],
+    ['template-outside', 1],
+  ]);
   assert.equal(out[1], {
     feedstock: 'bad-jinja',
     target: { subdir: 'linux-64', python: '3.13' },

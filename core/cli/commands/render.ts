@@ -39,6 +39,8 @@ export interface RenderJson {
   variants: {
     variant: Record<string, string>;
     skip: boolean;
+    /** A recipe with outputs: the top-level build/host requirements (the top-level build script's environment). */
+    requirements?: { build: string[]; host: string[] };
     outputs: {
       name: string;
       version: string;
@@ -64,6 +66,7 @@ export function toRenderJson(r: RenderedRecipe): RenderJson {
     variants: r.variants.map((v) => ({
       variant: v.variant,
       skip: v.skip,
+      ...(v.requirements ? { requirements: { build: v.requirements.build, host: v.requirements.host } } : {}),
       outputs: v.outputs.map((o) => ({
         name: o.name,
         version: o.version,
@@ -128,6 +131,9 @@ function textSummary(entry: RenderJson | RenderErrorJson, cwd: string): string {
   for (const v of entry.variants) {
     const keys = Object.entries(v.variant).map(([k, x]) => `${k}=${x}`).join(' ');
     lines.push(`  [${keys}]${v.skip ? '  (skipped)' : ''}`);
+    for (const section of ['build', 'host'] as const) {
+      if (v.requirements?.[section].length) lines.push(`    top-level ${section}: ${v.requirements[section].join(', ')}`);
+    }
     for (const o of v.outputs) {
       lines.push(`    ${o.name}-${o.version}-${o.build}${o.noarch ? `  (noarch: ${o.noarch})` : ''}`);
       for (const section of ['build', 'host', 'run', 'run_constrained'] as const) {

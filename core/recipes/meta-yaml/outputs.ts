@@ -128,6 +128,8 @@ export interface TopLevel {
   outputs: { raw: RawOutput; build: Dict; index: number | null }[];
   /** Output entries that are not conda packages (wheels, ...), by name. */
   ignored: string[];
+  /** With `outputs:`, the top-level build/host requirements: the environment of the top-level build script. */
+  requirements?: { build: string[]; host: string[] };
 }
 
 /** Extract package, build, requirements, test, source, about and outputs from a rendered meta.yaml. */
@@ -179,6 +181,7 @@ export function extractRecipe(meta: unknown, options: { lenient?: boolean } = {}
     return top;
   }
   if (!Array.isArray(outputsRaw)) throw new RecipeShapeError('outputs', 'expected a list of mappings (`- name: ...`)');
+  top.requirements = { build: topReqs.build, host: topReqs.host };
   outputsRaw.forEach((entry, i) => {
     const path = `outputs[${i}]`;
     const o = dict(entry, path);

@@ -27,6 +27,7 @@ import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 import { keyScope, type KeyScope } from './key-scope.ts';
 import { loadName, recipeTemplates, renameLoads, type RecipeTemplate } from './templates.ts';
 import { undefinedNames } from './undefined-name.ts';
+import { metaYamlScriptEnv } from '../script-env.ts';
 
 export interface RenderMetaYamlOptions {
   /** Extra environment variables visible to `environ` / `os.environ` (the process environment is not). */
@@ -516,6 +517,11 @@ function renderVariant(job: VariantJob): RenderedVariant {
     o.runExports.weak = fill(o.runExports.weak);
     o.runExports.strong = fill(o.runExports.strong);
   }
+  // The top-level build environment of a recipe with outputs, finalized as the outputs' build/host.
+  const topRequirements = top.requirements && {
+    build: fill(pinVariantRequirements(top.requirements.build, full)),
+    host: fill(pinVariantRequirements(top.requirements.host, full)),
+  };
   return {
     variant: job.variant,
     skip: top.skip,
@@ -524,6 +530,8 @@ function renderVariant(job: VariantJob): RenderedVariant {
     script: top.script,
     buildNumber: top.buildNumber,
     about: top.about,
+    ...(topRequirements ? { requirements: topRequirements } : {}),
+    ...metaYamlScriptEnv(top.build),
   };
 }
 
