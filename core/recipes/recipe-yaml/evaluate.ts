@@ -3,6 +3,7 @@
 // values that render empty (rattler-build drops an empty `${{ "x" if cond }}` from lists and maps).
 import { hasTemplate, JinjaEvalError, type JinjaContext, type RecipeJinja } from './jinja.ts';
 import type { YamlPath } from './source-lines.ts';
+import { isScriptPath } from './script-context.ts';
 
 export interface EvalScope {
   jinja: RecipeJinja;
@@ -12,6 +13,8 @@ export interface EvalScope {
   warn(path: YamlPath, message: string): void;
   /** The path being evaluated, for warnings raised by recipe functions. */
   at?: YamlPath;
+  /** Variables that build and test scripts see besides `ctx` (script-context.ts). */
+  script?: JinjaContext;
 }
 
 export type Located<T> = { value: T; path: YamlPath };
@@ -80,6 +83,7 @@ export function evaluateString(s: string, path: YamlPath, scope: EvalScope, type
 /** Evaluate a value; `undefined` means "absent" (an empty render or a conditional with no branch). */
 export function evaluateNode(node: unknown, path: YamlPath, scope: EvalScope, options: EvaluateOptions = {}): unknown {
   if (options.raw?.(path)) return node;
+  if (scope.script && isScriptPath(path)) return evaluateNode(node, path, { ...scope, ctx: { ...scope.ctx, ...scope.script }, script: undefined }, options);
   if (typeof node === 'string') return evaluateString(node, path, scope, options.typed);
   if (Array.isArray(node)) return evaluateList(node, path, scope, options).map((l) => l.value);
   if (isConditional(node)) {

@@ -117,8 +117,21 @@ export class RecipeJinja {
     return out;
   }
 
-  /** Render a string with `${{ }}` parts. A string that is one expression keeps its value type (list, bool, ...) when `typed`. */
+  /** Render a string with `${{ }}` parts; an undefined variable is an error naming it. */
   render(source: string, ctx: JinjaContext, typed = false): unknown {
+    try {
+      return this.renderParts(source, ctx, typed);
+    } catch (err) {
+      if (!(err instanceof JinjaEvalError) || !err.undefinedName) throw err;
+      const names = splitTemplate(source).flatMap((p) => ('expr' in p ? undefinedVariables(p.expr, ctx) : []));
+      if (!names.length) throw err;
+      const list = [...new Set(names)].map((n) => `'${n}'`).join(', ');
+      throw new JinjaEvalError(source, `undefined value: variable ${list} is not defined (not in context:, the variant config or the build environment)`, true);
+    }
+  }
+
+  /** Render a string with `${{ }}` parts. A string that is one expression keeps its value type (list, bool, ...) when `typed`. */
+  private renderParts(source: string, ctx: JinjaContext, typed: boolean): unknown {
     const parts = splitTemplate(source);
     if (typed && parts.length === 1 && 'expr' in parts[0]) {
       const expr = parts[0].expr;
@@ -152,6 +165,22 @@ export class RecipeJinja {
     }
   }
 }
+
+/** The names `expr` reads that `ctx` lacks (attributes, keyword arguments and tests/filters excluded). */
+function undefinedVariables(expr: string, ctx: JinjaContext): string[] {
+  const bare = expr.replace(/'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"/g, "''");
+  const out: string[] = [];
+  for (const m of bare.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
+    const name = m[0];
+    const before = bare.slice(0, m.index).trimEnd();
+    const after = bare.slice(m.index! + name.length).trimStart();
+    if (Object.hasOwn(ctx, name) || KEYWORDS.has(name) || /\|$|\bis(\s+not)?$/.test(before) || (after.startsWith('=') && !after.startsWith('=='))) continue;
+    out.push(name);
+  }
+  return out;
+}
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'true', 'false', 'none', 'True', 'False', 'None', 'loop']);
 
 /** `${{ expr }}` written where a bare condition is expected: use the inner expression. */
 function unwrapExpression(expr: string): string {

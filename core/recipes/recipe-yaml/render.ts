@@ -29,6 +29,7 @@ import { loadRecipeVariantConfig, type RecipeVariantWarning } from './recipe-var
 import { toScript, toSources, toTestSpec } from './sections.ts';
 import { pathKey, SourceLines, withPath, type YamlPath } from './source-lines.ts';
 import { ignoredVariantKeys, recipeUsedKeys } from './used-keys.ts';
+import { scriptContext } from './script-context.ts';
 
 export interface RenderRecipeYamlOptions {
   /** Variables for `env.get()` / `env.exists()`; defaults to process.env. */
@@ -154,6 +155,13 @@ class VariantRenderer {
       recipeFunctions({ jinja: this.jinja, subdir: this.target.subdir, variant, environ: this.environ, warn: (m) => this.warn(scope.at ?? [], m) }),
     );
     this.evaluateContext(scope);
+    scope.script = scriptContext({
+      subdir: this.target.subdir,
+      python: variant.python ?? this.target.python,
+      recipeDir: this.recipe.dir,
+      variant,
+      pkg: this.packageHead(scope),
+    });
     const skip = this.evaluateSkip(isPlainObject(raw.build) ? raw.build.skip : undefined, ['build', 'skip'], scope);
     try {
       const topBuild = this.evaluateBuild(raw.build, ['build'], scope);
@@ -245,6 +253,20 @@ class VariantRenderer {
       const v = evaluateNode(value, ['context', key], scope, { typed: true });
       scope.ctx[key] = v === undefined ? '' : v;
     }
+  }
+
+  /** Name, version and build number of the recipe (package: or recipe:) for PKG_* in scripts; what cannot be evaluated is left out (it fails later, located). */
+  private packageHead(scope: EvalScope): { name?: string; version?: string; buildNumber?: string } {
+    const head = (key: 'package' | 'recipe' | 'build', field: string) => {
+      const node = this.raw[key];
+      if (!isPlainObject(node) || node[field] === undefined) return undefined;
+      try {
+        return asString(evaluateNode(node[field], [key, field], { ...scope, warn: () => {} }));
+      } catch {
+        return undefined;
+      }
+    };
+    return { name: head('package', 'name') ?? head('recipe', 'name'), version: head('package', 'version') ?? head('recipe', 'version'), buildNumber: head('build', 'number') };
   }
 
   private evaluateMapping(node: unknown, path: YamlPath, scope: EvalScope): Obj | undefined {
