@@ -62,7 +62,7 @@ yaml('the fast reader answers as the library :: rendered recipe shapes', () => {
 
 yaml('the fast reader leaves the rest to the library :: flow, anchors, block scalars, multi-line, errors', () => {
   for (const text of [
-    'a: [1, 2]\n', 'a: {b: 1}\n', 'a: &x 1\nb: *x\n', 'a: |\n  text\n', 'a: >\n  text\n', 'a: b\n  c\n',
+    'a: [1, 2]\n', 'a: {b: 1}\n', 'a: &x 1\nb: *x\n', 'a: |2\n  text\n', 'a: >\n  text\n    more\n', 'a: b\n  c\n',
     'a: "x\\ty"\n', "a: 'open\n", 'a: b: c\n', 'a:\tb\n', '---\na: 1\n', '? a\n: b\n', '"a": 1\n', 'a: !!str 1\n',
     'a:\n  b: 1\n c: 2\n', '- a\nb: 1\n', 'just text\n', 'true: 1\n', '__proto__: 1\n', 'a: -1\n', 'a: @x\n',
   ]) {
@@ -108,6 +108,46 @@ yaml('the fast reader answers as the library :: seeded random documents', () => 
     assert.equal(JSON.stringify(fast), JSON.stringify(parseFullYaml(text, 'f.yaml')), text);
   }
   assert.ok(answered > 500, `${answered} documents read by the fast reader`);
+});
+
+yaml('block scalars: the fast reader answers as the library :: seeded random documents', () => {
+  let seed = 1031;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const headers = ['|', '|-', '|+', '>', '>-', '>+', '|  # c', '>- # c', '|2', '| x'];
+  const rows = ['text', 'two words', '# not a comment', 'key: value', '- item', "it's \"quoted\"", '{{ jinja }}', '', '', ' ', '   ', '      '];
+  const block = (indent: number): string[] => {
+    const n = indent + 1 + rnd(3);
+    const out: string[] = [];
+    for (let i = rnd(5); i >= 0; i--) {
+      const r = rows[rnd(rows.length)];
+      out.push(r.trim() ? ' '.repeat(n + (rnd(8) === 0 ? 1 + rnd(2) : 0)) + r : r);
+    }
+    if (rnd(6) === 0) out.push(' '.repeat(rnd(n + 2)) + '# trailing comment');
+    return out;
+  };
+  let answered = 0;
+  for (let i = 0; i < 4000; i++) {
+    const doc: string[] = [];
+    for (let k = 1 + rnd(3); k > 0; k--) {
+      const header = headers[rnd(headers.length)];
+      const shape = rnd(3);
+      if (shape === 0) doc.push(`k${k}: ${header}`, ...block(0));
+      else if (shape === 1) doc.push(`k${k}:`, `  - ${header}`, ...block(2), '  - plain');
+      else doc.push(`k${k}:`, `  sub: ${header}`, ...block(2), '  other: 1');
+    }
+    const text = doc.join('\n') + (rnd(4) ? '\n' : '');
+    const fast = parseSimpleYaml(text);
+    if (fast === UNSUPPORTED) continue;
+    answered++;
+    let full: unknown;
+    try {
+      full = parseFullYaml(text, 'f.yaml');
+    } catch (err) {
+      assert.unreachable(`the fast reader read what the library rejects: ${JSON.stringify(text)} ${(err as Error).message}`);
+    }
+    assert.equal(JSON.stringify(fast), JSON.stringify(full), JSON.stringify(text));
+  }
+  assert.ok(answered > 1000, `${answered} documents read by the fast reader`);
 });
 
 yaml.run();

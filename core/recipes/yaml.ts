@@ -63,6 +63,8 @@ interface Line {
   indent: number;
   /** The line without its indentation, right-trimmed. */
   content: string;
+  /** Its index among all lines of the text (block scalars read the lines as they are). */
+  row: number;
 }
 
 class Unsupported extends Error {}
@@ -73,7 +75,8 @@ const unsupported = (): never => {
 /**
  * The YAML that recipes, rendered recipes and variant configs almost always are, read without the
  * `yaml` library's document model: block mappings with plain keys, block sequences (also `- key:`
- * compact mappings), one-line plain and quoted scalars, comments. Scalars resolve as the core
+ * compact mappings), one-line plain and quoted scalars, literal and folded block scalars (`|`,
+ * `>`, with `-`/`+` chomping; see blockScalar), comments. Scalars resolve as the core
  * schema does, numbers keeping their text (as parseFullYaml): null, booleans, else the text.
  * Anything else, including anything the library would report as an error, is UNSUPPORTED, so the
  * caller falls back to the library: for every text this reads, the result equals parseFullYaml's.
@@ -81,14 +84,17 @@ const unsupported = (): never => {
 export function parseSimpleYaml(text: string): unknown {
   if (OUTSIDE.test(text)) return UNSUPPORTED;
   const lines: Line[] = [];
-  for (const raw of text.split('\n')) {
+  const rows = text.split('\n');
+  // After a final line break there is no line.
+  if (rows[rows.length - 1] === '') rows.pop();
+  rows.forEach((raw, row) => {
     const content = raw.trim();
-    if (!content || content[0] === '#') continue;
-    lines.push({ indent: raw.length - raw.trimStart().length, content });
-  }
+    if (!content || content[0] === '#') return;
+    lines.push({ indent: raw.length - raw.trimStart().length, content, row });
+  });
   if (!lines.length) return null;
   try {
-    const reader = new SimpleReader(lines);
+    const reader = new SimpleReader(lines, rows);
     const value = reader.node(0);
     if (reader.at < lines.length) return UNSUPPORTED;
     return value;
@@ -102,7 +108,10 @@ const isSeqItem = (content: string) => content === '-' || content.startsWith('- 
 
 class SimpleReader {
   at = 0;
-  constructor(private readonly lines: Line[]) {}
+  constructor(
+    private readonly lines: Line[],
+    private readonly rows: string[],
+  ) {}
 
   /** The block node starting at the current line (a mapping or a sequence). */
   node(minIndent: number): unknown {
@@ -124,6 +133,8 @@ class SimpleReader {
 
   /** A scalar written on the current line; the next line must not continue it. */
   private inline(rest: string, indent: number): unknown {
+    const header = BLOCK_HEADER.exec(rest);
+    if (header) return this.blockScalar(header[1], header[2], indent);
     this.at++;
     const next = this.lines[this.at];
     if (next && next.indent > indent) unsupported();
@@ -140,11 +151,75 @@ class SimpleReader {
       } else if (isSeqItem(rest) || MAP_LINE.test(rest)) {
         // `- key: value` / `- - x`: a block node whose first line starts after the dash.
         const column = indent + line.content.length - rest.length;
-        this.lines[this.at] = { indent: column, content: rest };
+        this.lines[this.at] = { indent: column, content: rest, row: line.row };
         out.push(this.node(column));
       } else out.push(this.inline(rest, indent));
     }
     return out;
+  }
+
+  /**
+   * A block scalar whose header (`|`, `>-`, ...) ends the current line, its content on the rows
+   * after it, indented more than `parent`: the content's indentation is that of its first non-empty
+   * row; the scalar ends at the first non-empty row indented less. Left to the library: an
+   * indentation indicator, rows of spaces only longer than the indentation, and in folded scalars,
+   * rows indented more than the first (where folding keeps the line breaks).
+   */
+  private blockScalar(style: string, chomping: string, parent: number): string {
+    const start = this.lines[this.at].row + 1;
+    let n = -1;
+    let end = start;
+    for (; end < this.rows.length; end++) {
+      const row = this.rows[end];
+      const indent = row.length - row.trimStart().length;
+      if (indent === row.length) continue; // empty (spaces only): checked below
+      if (n < 0) {
+        if (indent <= parent) break;
+        n = indent;
+      } else if (indent < n) break;
+    }
+    const content = this.rows.slice(start, end);
+    if (n < 0) {
+      // No content: the empty rows belong to the scalar only for keep chomping.
+      if (chomping === '+' && content.length) unsupported();
+      while (this.lines[this.at] && this.lines[this.at].row < end) this.at++;
+      return '';
+    }
+    const text: string[] = [];
+    for (const row of content) {
+      if (row.trim() === '') {
+        if (row.length > n) unsupported();
+        text.push('');
+      } else {
+        if (style === '>' && row[n] === ' ') unsupported();
+        text.push(row.slice(n));
+      }
+    }
+    let last = text.length - 1;
+    while (last >= 0 && text[last] === '') last--;
+    const trailing = text.length - 1 - last;
+    const body = text.slice(0, last + 1);
+    let value: string;
+    if (style === '|') value = body.join('\n');
+    else {
+      value = '';
+      let empties = 0;
+      let started = false;
+      for (const line of body) {
+        if (line === '') {
+          empties++;
+          continue;
+        }
+        value += started ? (empties ? '\n'.repeat(empties) : ' ') + line : '\n'.repeat(empties) + line;
+        started = true;
+        empties = 0;
+      }
+    }
+    if (chomping === '') value += '\n';
+    else if (chomping === '+') value += '\n'.repeat(1 + trailing);
+    // Past the scalar's rows (its content lines are not block nodes).
+    while (this.lines[this.at] && this.lines[this.at].row < end) this.at++;
+    return value;
   }
 
   private mapping(indent: number): Record<string, unknown> {
@@ -163,6 +238,9 @@ class SimpleReader {
     return out;
   }
 }
+
+// `|` or `>`, an optional chomping indicator, an optional comment (no indentation indicator).
+const BLOCK_HEADER = /^([|>])([-+]?)(?: +#.*)?$/;
 
 /** A one-line scalar (with its comment, if any) as the core schema resolves it, numbers as text. */
 function scalar(rest: string): unknown {
