@@ -30,6 +30,8 @@ import { toScript, toSources, toTestSpec } from './sections.ts';
 import { pathKey, SourceLines, withPath, type YamlPath } from './source-lines.ts';
 import { ignoredVariantKeys, recipeUsedKeys } from './used-keys.ts';
 import { scriptContext } from './script-context.ts';
+import { v0Syntax, type V0Evidence } from './v0-syntax.ts';
+import { renderMetaYamlHere } from '../meta-yaml/render.ts';
 
 export interface RenderRecipeYamlOptions {
   /** Variables for `env.get()` / `env.exists()`; defaults to process.env. */
@@ -68,6 +70,8 @@ export async function renderRecipeYaml(recipe: RecipeRef, target: Target, option
 /** renderRecipeYaml on this thread. */
 export async function renderRecipeYamlHere(recipe: RecipeRef, target: Target, options: RenderRecipeYamlOptions = {}): Promise<RenderedRecipe> {
   const text = readFileSync(recipe.file, 'utf8');
+  const v0 = v0Syntax(text);
+  if (v0) return renderV0RecipeYaml(recipe, target, options, v0);
   const raw = parseRecipeYaml(text, recipe.file);
   const lines = new SourceLines(text);
   const { warnings, warn } = warningCollector(recipe.feedstock);
@@ -99,6 +103,19 @@ export async function renderRecipeYamlHere(recipe: RecipeRef, target: Target, op
     (line, message) => warn(recipe.file, line, message),
   );
   return { feedstock: recipe.feedstock, recipe, target, variants: variants.map((v) => renderer.render(v)), warnings };
+}
+
+/** A recipe.yaml in meta.yaml syntax: rendered by the meta.yaml renderer, with a warning that says so. */
+async function renderV0RecipeYaml(recipe: RecipeRef, target: Target, options: RenderRecipeYamlOptions, v0: V0Evidence): Promise<RenderedRecipe> {
+  const env = Object.fromEntries(Object.entries(options.environ ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+  const rendered = await renderMetaYamlHere(recipe, target, { env });
+  const warning = {
+    feedstock: recipe.feedstock,
+    file: recipe.file,
+    line: v0.line,
+    message: `recipe.yaml is written in meta.yaml (v0) syntax (${v0.what}; no context: or schema_version:): rendered as meta.yaml — rename it meta.yaml, or convert it to the v1 format`,
+  };
+  return { ...rendered, warnings: [warning, ...rendered.warnings] };
 }
 
 interface AssembledOutput {
