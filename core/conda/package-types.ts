@@ -1,5 +1,6 @@
 // The metadata files inside a conda package (info/index.json, info/paths.json) and file-name helpers.
 import type { Subdir } from '../engine/types.ts';
+import { ArchiveError } from './safe-extract.ts';
 
 export type PackageFormat = 'tar.bz2' | 'conda';
 
@@ -39,7 +40,8 @@ export interface PathsJson {
   paths_version: 1;
 }
 
-export class PackageFormatError extends Error {
+/** A file that is not a readable conda package (bad input data: exit 65, a 'build' failure). */
+export class PackageFormatError extends ArchiveError {
   override name = 'PackageFormatError';
 }
 

@@ -1,16 +1,15 @@
 // Read conda packages of both formats: stream their members, read info/ metadata, and extract
 // (install) them into a prefix with conda's prefix-placeholder replacement.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, link, lstat, mkdir, readdir, readFile, rename, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { DecompressStream } from 'zstd-napi';
 import { bzip2Decompress } from './bzip2.ts';
 import { packageFormat, packageStem, PackageFormatError, type IndexJson, type PathEntry, type PathsJson } from './package-types.ts';
 import { replacePrefixBinary, replacePrefixText } from './prefix-placeholder.ts';
-import { checkMemberName, readTar, type TarEntry } from './tar-io.ts';
+import { ArchiveError, isSystemError, memberPath, SafeExtractor } from './safe-extract.ts';
+import { addTarEntry, readTar, type TarEntry } from './tar-io.ts';
 
 export type EntryHandler = (entry: TarEntry, content: Readable) => Promise<void | false>;
 
@@ -41,18 +40,8 @@ async function condaMembers(path: string): Promise<{ zip: yauzl.ZipFile; info: y
  * Stream every member of a package to `onEntry` (info/ members included, with their `info/` names).
  * With `infoOnly`, a .conda's pkg member is not read (a .tar.bz2 is read until `onEntry` returns false).
  */
-export async function walkPackage(path: string, handler: EntryHandler, opts: { infoOnly?: boolean } = {}): Promise<void> {
+export async function walkPackage(path: string, onEntry: EntryHandler, opts: { infoOnly?: boolean } = {}): Promise<void> {
   const format = packageFormat(path);
-  // Errors of the handler (e.g. a full disk while extracting) pass through; read errors name the file.
-  const own = new WeakSet<object>();
-  const onEntry: EntryHandler = async (entry, content) => {
-    try {
-      return await handler(entry, content);
-    } catch (err) {
-      if (err && typeof err === 'object') own.add(err);
-      throw err;
-    }
-  };
   try {
     if (format === 'tar.bz2') {
       await readTar(bzip2Decompress(createReadStream(path), path), onEntry);
@@ -64,7 +53,9 @@ export async function walkPackage(path: string, handler: EntryHandler, opts: { i
       for (const member of opts.infoOnly || !pkg ? [info] : [info, pkg]) {
         if (stopped) break;
         const raw = await zip.openReadStreamPromise(member);
-        await readTar(raw.pipe(new DecompressStream()), async (entry, content) => {
+        const tarStream = new DecompressStream();
+        raw.on('error', (err) => tarStream.destroy(err)); // a truncated zip member fails the read, never stalls it
+        await readTar(raw.pipe(tarStream), async (entry, content) => {
           const r = await onEntry(entry, content);
           if (r === false) stopped = true;
           return r;
@@ -74,8 +65,10 @@ export async function walkPackage(path: string, handler: EntryHandler, opts: { i
       zip.close();
     }
   } catch (err) {
-    if (err instanceof PackageFormatError || own.has(err as object)) throw err;
-    throw new PackageFormatError(`${path}: cannot read package: ${(err as Error).message}`);
+    // Refusals (ArchiveError) and the file system's own errors (a full disk while extracting) pass
+    // through; anything else is the archive's bytes failing to decode: a PackageFormatError naming the file.
+    if (err instanceof ArchiveError || isSystemError(err)) throw err;
+    throw new PackageFormatError(`${path}: cannot read package: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -126,17 +119,14 @@ export interface ExtractedPackage {
   files: string[];
 }
 
-/** Remove `dir` and its sub-folders when they hold no files (left behind by relocation). */
-async function pruneEmptyDirs(dir: string): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
-  if (!entries) return;
-  for (const e of entries) if (e.isDirectory()) await pruneEmptyDirs(join(dir, e.name));
-  await rmdir(dir).catch(() => {}); // not empty: keep it
-}
-
 /** Placeholders to replace: from paths.json, else from the legacy info/has_prefix. */
-function placeholders(paths: PathsJson | null, hasPrefix: string | null): PathEntry[] {
-  if (paths) return paths.paths.filter((p) => p.prefix_placeholder);
+function placeholders(path: string, paths: PathsJson | null, hasPrefix: string | null): PathEntry[] {
+  if (paths) {
+    if (!Array.isArray(paths.paths) || paths.paths.some((p) => typeof p?._path !== 'string')) {
+      throw new PackageFormatError(`${path}: info/paths.json has no list of paths with a _path each`);
+    }
+    return paths.paths.filter((p) => typeof p.prefix_placeholder === 'string' && p.prefix_placeholder);
+  }
   if (!hasPrefix) return [];
   return hasPrefix
     .split('\n')
@@ -156,36 +146,22 @@ function placeholders(paths: PathsJson | null, hasPrefix: string | null): PathEn
  * lib/python<ver>/site-packages and bin when `pythonVersion` is given.
  */
 export async function extractPackage(path: string, prefix: string, opts: ExtractOptions = {}): Promise<ExtractedPackage> {
-  await mkdir(prefix, { recursive: true });
+  const out = await SafeExtractor.open(prefix, path);
   const info = new Map<string, Buffer>();
-  const installed: { member: string; dest: string }[] = [];
-  const hardlinks: { dest: string; target: string }[] = [];
+  const installed: string[] = [];
   // The info member comes first in a .conda; a .tar.bz2 may put it anywhere, so relocation of
   // noarch python files is applied after the walk (files go to a name we can move).
   await walkPackage(path, async (entry, content) => {
-    checkMemberName(entry.name, path);
-    if (entry.name === 'info' || entry.name.startsWith('info/')) {
-      if (entry.type === 'file' && ['info/index.json', 'info/paths.json', 'info/has_prefix', 'info/link.json'].includes(entry.name)) {
-        info.set(entry.name, await readAll(content));
+    const name = memberPath(entry.name, path);
+    if (name === 'info' || name.startsWith('info/')) {
+      if (entry.type === 'file' && ['info/index.json', 'info/paths.json', 'info/has_prefix', 'info/link.json'].includes(name)) {
+        info.set(name, await readAll(content));
       }
       return;
     }
-    const dest = join(prefix, entry.name);
-    if (entry.type === 'directory') {
-      await mkdir(dest, { recursive: true });
-      return;
-    }
-    await mkdir(dirname(dest), { recursive: true });
-    await rm(dest, { force: true });
-    if (entry.type === 'symlink') await symlink(entry.linkname ?? '', dest);
-    else if (entry.type === 'link') hardlinks.push({ dest, target: join(prefix, entry.linkname ?? '') });
-    else if (entry.type === 'file') {
-      await pipeline(content, createWriteStream(dest, { mode: entry.mode & 0o7777 }));
-      await chmod(dest, entry.mode & 0o7777);
-    } else return;
-    installed.push({ member: entry.name, dest });
+    const rel = await addTarEntry(out, entry, content);
+    if (rel !== null) installed.push(rel);
   });
-  for (const h of hardlinks) await link(h.target, h.dest).catch(async () => writeFile(h.dest, await readFile(h.target)));
 
   const index = parseJson<IndexJson>(path, 'info/index.json', info.get('info/index.json'));
   const paths = info.has('info/paths.json') ? parseJson<PathsJson>(path, 'info/paths.json', info.get('info/paths.json')) : null;
@@ -196,35 +172,34 @@ export async function extractPackage(path: string, prefix: string, opts: Extract
     return member;
   };
   const files: string[] = [];
-  for (const f of installed) {
-    const to = relocate(f.member);
-    if (to !== f.member) {
-      const dest = join(prefix, to);
-      await mkdir(dirname(dest), { recursive: true });
-      await rm(dest, { force: true });
-      await rename(f.dest, dest);
-    }
+  for (const member of installed) {
+    const to = relocate(member);
+    if (to !== member) await out.move(member, to);
     files.push(to);
   }
-  if (files.some((f, i) => f !== installed[i].member)) {
-    for (const dir of ['site-packages', 'python-scripts']) await pruneEmptyDirs(join(prefix, dir));
+  if (files.some((f, i) => f !== installed[i])) {
+    for (const dir of ['site-packages', 'python-scripts']) await out.pruneEmptyDirs(dir);
   }
-  for (const p of placeholders(paths, info.get('info/has_prefix')?.toString('utf8') ?? null)) {
-    const file = join(prefix, relocate(p._path));
-    const st = await lstat(file).catch(() => null);
-    if (!st?.isFile()) continue;
-    const data = await readFile(file);
-    const patched =
-      p.file_mode === 'binary'
-        ? replacePrefixBinary(data, p.prefix_placeholder!, prefix)
-        : replacePrefixText(data, p.prefix_placeholder!, prefix);
-    if (patched !== data) await writeFile(file, patched, { mode: st.mode & 0o7777 });
+  // Replacement touches only regular files this package installed, opened without following links.
+  for (const p of placeholders(path, paths, info.get('info/has_prefix')?.toString('utf8') ?? null)) {
+    const fh = await out.openOwnFile(relocate(memberPath(p._path, path)));
+    if (!fh) continue;
+    try {
+      const data = await fh.readFile();
+      const patched =
+        p.file_mode === 'binary'
+          ? replacePrefixBinary(data, p.prefix_placeholder!, prefix)
+          : replacePrefixText(data, p.prefix_placeholder!, prefix);
+      if (patched !== data) {
+        await fh.write(patched, 0, patched.length, 0);
+        await fh.truncate(patched.length);
+      }
+    } finally {
+      await fh.close();
+    }
   }
   const stem = packageStem(basename(path));
-  await mkdir(join(prefix, 'conda-meta'), { recursive: true });
-  await writeFile(
-    join(prefix, 'conda-meta', `${stem}.json`),
-    JSON.stringify({ ...index, fn: basename(path), files: files.sort() }, null, 2) + '\n',
-  );
+  await out.directory('conda-meta');
+  await out.file(`conda-meta/${stem}.json`, Buffer.from(JSON.stringify({ ...index, fn: basename(path), files: files.sort() }, null, 2) + '\n'));
   return { index, files };
 }

@@ -1,10 +1,10 @@
 // Tar streams for package archives (tar-stream): deterministic packing, streamed reading.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readlink, rm, symlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { ArchiveError, isSystemError, memberPath, SafeExtractor, UnsafeArchiveError } from './safe-extract.ts';
 
 /** One tar member, stored as `name`: a file or symlink on disk (`path`), or in-memory data. */
 export type TarInput = { name: string; data: Buffer; mode?: number } | { name: string; path: string };
@@ -63,6 +63,8 @@ export interface TarEntry {
   mode: number;
   size: number;
   linkname: string | null;
+  /** The tar header's own type (e.g. 'fifo', 'character-device' for type 'other'). */
+  rawType: string;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function readTar(
             ? h.type
             : 'other';
       const name = h.name.replace(/^\.\//, '').replace(/\/$/, '');
-      const entry: TarEntry = { name, type, mode: h.mode ?? 0o644, size: h.size ?? 0, linkname: h.linkname ?? null };
+      const entry: TarEntry = { name, type, mode: h.mode ?? 0o644, size: h.size ?? 0, linkname: h.linkname ?? null, rawType: h.type ?? 'unknown' };
       const res = await onEntry(entry, item as unknown as Readable);
       if (res === false) {
         input.unpipe(extract as unknown as NodeJS.WritableStream);
@@ -103,39 +105,33 @@ export async function readTar(
   }
 }
 
-export class UnsafeArchiveError extends Error {
-  override name = 'UnsafeArchiveError';
-}
-
-/** Reject member names that would land outside the extraction dir. */
-export function checkMemberName(name: string, archive: string): void {
-  if (name.startsWith('/') || name.split('/').includes('..')) {
-    throw new UnsafeArchiveError(`${archive}: member '${name}' would be written outside the destination`);
+/**
+ * Write one tar member through `out` (see safe-extract.ts); returns its clean path when a file or
+ * link was made, null for a directory or the archive root. Devices, fifos and other types are refused.
+ */
+export async function addTarEntry(out: SafeExtractor, entry: TarEntry, content: Readable): Promise<string | null> {
+  const rel = memberPath(entry.name, out.archive);
+  if (entry.type === 'directory' || !rel) {
+    if (entry.type !== 'directory') throw new UnsafeArchiveError(`${out.archive}: a ${entry.type} member has no name`);
+    await out.directory(rel);
+    return null;
   }
+  if (entry.type === 'file') await out.file(rel, content, entry.mode);
+  else if (entry.type === 'symlink') await out.symlink(rel, entry.linkname ?? '');
+  else if (entry.type === 'link') await out.hardlink(rel, entry.linkname ?? '');
+  else throw new UnsafeArchiveError(`${out.archive}: member '${rel}' is a ${entry.rawType}: only files, directories and links are extracted`);
+  return rel;
 }
 
-/** Extract a tar stream into `dest` (files with their modes, dirs, symlinks, hard links). */
+/** Extract a tar stream into `dest` through a SafeExtractor; a stream that cannot be read is an ArchiveError. */
 export async function extractTar(input: Readable, dest: string, archive: string): Promise<void> {
-  const hardlinks: { path: string; target: string }[] = [];
-  await mkdir(dest, { recursive: true });
-  await readTar(input, async (entry, content) => {
-    if (!entry.name) return;
-    checkMemberName(entry.name, archive);
-    const path = join(dest, entry.name);
-    if (entry.type === 'directory') {
-      await mkdir(path, { recursive: true });
-      return;
-    }
-    await mkdir(dirname(path), { recursive: true });
-    await rm(path, { force: true, recursive: true });
-    if (entry.type === 'symlink') await symlink(entry.linkname ?? '', path);
-    else if (entry.type === 'link') {
-      checkMemberName(entry.linkname ?? '', archive);
-      hardlinks.push({ path, target: join(dest, entry.linkname ?? '') });
-    } else if (entry.type === 'file') {
-      await pipeline(content, createWriteStream(path, { mode: entry.mode & 0o7777 }));
-      await chmod(path, entry.mode & 0o7777);
-    }
-  });
-  for (const h of hardlinks) await copyFile(h.target, h.path);
+  const out = await SafeExtractor.open(dest, archive);
+  try {
+    await readTar(input, async (entry, content) => {
+      await addTarEntry(out, entry, content);
+    });
+  } catch (err) {
+    if (err instanceof ArchiveError || isSystemError(err)) throw err;
+    throw new ArchiveError(`${archive}: cannot unpack: ${(err as Error).message}`, { cause: err });
+  }
 }

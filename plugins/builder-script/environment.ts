@@ -10,6 +10,7 @@ import { simpleSolve, type Platform } from '@conda-org/rattler';
 import { channelDir } from '../../core/conda/repodata.ts';
 import { serveChannels, type ChannelServer } from '../../core/conda/channel-server.ts';
 import { extractPackage } from '../../core/conda/read-package.ts';
+import { ArchiveError } from '../../core/conda/safe-extract.ts';
 import { sha256File } from '../../core/conda/file-hash.ts';
 import { ScriptBuildError } from './errors.ts';
 
@@ -115,7 +116,14 @@ export async function installEnvironment(opts: InstallOptions): Promise<Installe
       await fetchArchive(r.url, file, r.sha256, opts.signal);
     }
     opts.log(`${opts.label} environment: install ${r.name} ${r.version} ${r.build}`);
-    await extractPackage(file, opts.prefix, { pythonVersion });
+    try {
+      await extractPackage(file, opts.prefix, { pythonVersion });
+    } catch (err) {
+      // A package that cannot be read or is refused (it would write outside the prefix) fails this
+      // build as bad input: retrying cannot help.
+      if (!(err instanceof ArchiveError)) throw err;
+      throw new ScriptBuildError(`${opts.label} environment: cannot install ${r.name} ${r.version} ${r.build}: ${err.message}`, 'build');
+    }
   }
   return records.map(({ name, version, build, filename }) => ({ name, version, build, filename }));
 }

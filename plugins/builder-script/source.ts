@@ -3,7 +3,7 @@
 // with a single top-level folder stripped.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,7 +12,8 @@ import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { SourceSpec } from '../../core/engine/types.ts';
 import { bzip2Decompress, xzDecompress } from '../../core/conda/bzip2.ts';
-import { checkMemberName, extractTar } from '../../core/conda/tar-io.ts';
+import { extractTar } from '../../core/conda/tar-io.ts';
+import { ArchiveError, isSystemError, memberPath, SafeExtractor, UnsafeArchiveError } from '../../core/conda/safe-extract.ts';
 import { ScriptBuildError } from './errors.ts';
 
 export interface FetchContext {
@@ -26,8 +27,12 @@ export interface FetchContext {
 }
 
 function fileNameOf(url: string): string {
-  const name = basename(new URL(url).pathname);
-  return decodeURIComponent(name) || 'source';
+  const name = decodeURIComponent(basename(new URL(url).pathname)) || 'source';
+  // The name becomes a file in the download cache and in SRC_DIR: it must stay a plain name.
+  if (name.includes('/') || name.includes('\0') || name === '..' || name === '.') {
+    throw new ScriptBuildError(`source URL ${url}: file name '${name}' is not a plain file name`, 'build');
+  }
+  return name;
 }
 
 async function download(url: string, to: string, signal?: AbortSignal): Promise<void> {
@@ -47,7 +52,22 @@ async function digest(path: string, algo: 'sha256' | 'md5'): Promise<string> {
   return h.digest('hex');
 }
 
-async function extractZip(file: string, dest: string): Promise<void> {
+async function readSmall(stream: Readable, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of stream) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new UnsafeArchiveError(`${what} is longer than ${limit} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Unix file type bits of a zip member (Info-ZIP keeps st_mode in the high half of the external attributes). */
+const S_IFMT = 0o170000;
+
+async function extractZip(file: string, dest: string, archive: string): Promise<void> {
+  const out = await SafeExtractor.open(dest, archive);
   const zip = await yauzl.openPromise(file, { lazyEntries: true });
   try {
     await new Promise<void>((ok, fail) => {
@@ -55,14 +75,15 @@ async function extractZip(file: string, dest: string): Promise<void> {
       zip.on('end', () => ok());
       zip.on('entry', (entry: yauzl.Entry) => {
         (async () => {
-          checkMemberName(entry.fileName, file);
-          const path = join(dest, entry.fileName);
-          if (entry.fileName.endsWith('/')) await mkdir(path, { recursive: true });
-          else {
-            await mkdir(join(path, '..'), { recursive: true });
-            const mode = (entry.externalFileAttributes >>> 16) & 0o777;
-            await pipeline(await zip.openReadStreamPromise(entry), createWriteStream(path, { mode: mode || 0o644 }));
-          }
+          const rel = memberPath(entry.fileName, archive);
+          const mode = (entry.externalFileAttributes >>> 16) & 0o177777;
+          const type = mode & S_IFMT;
+          if (entry.fileName.endsWith('/') || type === 0o040000) await out.directory(rel);
+          else if (type === 0o120000) {
+            const target = await readSmall(await zip.openReadStreamPromise(entry), 4096, `${archive}: symlink '${rel}'`);
+            await out.symlink(rel, target.toString('utf8'));
+          } else if (type === 0 || type === 0o100000) await out.file(rel, await zip.openReadStreamPromise(entry), mode & 0o777 || 0o644);
+          else throw new UnsafeArchiveError(`${archive}: member '${rel}' is not a file, directory or symlink`);
         })().then(() => zip.readEntry(), fail);
       });
       zip.readEntry();
@@ -72,38 +93,40 @@ async function extractZip(file: string, dest: string): Promise<void> {
   }
 }
 
-async function moveInto(from: string, dest: string): Promise<void> {
-  for (const e of await readdir(from)) {
-    try {
-      await rename(join(from, e), join(dest, e));
-    } catch {
-      // Merging into an existing folder (several sources, one SRC_DIR): copy over it.
-      await cp(join(from, e), join(dest, e), { recursive: true, force: true, verbatimSymlinks: true });
-    }
-  }
-}
+const ARCHIVES: [RegExp, (file: string, dest: string, name: string) => Promise<void>][] = [
+  [/\.(tar\.gz|tgz)$/, (file, dest, name) => extractTar(createReadStream(file).pipe(createGunzip()), dest, name)],
+  [/\.(tar\.bz2|tbz2?)$/, (file, dest, name) => extractTar(bzip2Decompress(createReadStream(file), name), dest, name)],
+  [/\.(tar\.xz|txz)$/, (file, dest, name) => extractTar(xzDecompress(createReadStream(file), name), dest, name)],
+  [/\.tar$/, (file, dest, name) => extractTar(createReadStream(file), dest, name)],
+  [/\.zip$/, extractZip],
+];
 
 /**
  * Unpack an archive (by its file name) into `dest`; when the archive holds a single top-level
- * folder, its contents go to `dest` (as conda-build does). Anything else is copied as is.
+ * folder, its contents go to `dest` (as conda-build does). Anything else is copied as is. Every
+ * member goes through one SafeExtractor (core/conda/safe-extract.ts): nothing is written, linked
+ * or replaced outside `dest`; a refused or unreadable archive is an ArchiveError.
  */
 export async function unpack(file: string, dest: string, name = basename(file)): Promise<void> {
-  await mkdir(dest, { recursive: true });
+  const out = await SafeExtractor.open(dest, name);
   const lower = name.toLowerCase();
-  const tmp = await mkdtemp(join(dest, '.unpack-'));
+  const extract = ARCHIVES.find(([re]) => re.test(lower))?.[1];
+  if (!extract) {
+    await out.file(memberPath(name, name), createReadStream(file), (await stat(file)).mode);
+    return;
+  }
+  const tmp = await mkdtemp(join(out.root, '.unpack-'));
   try {
-    if (/\.(tar\.gz|tgz)$/.test(lower)) await extractTar(createReadStream(file).pipe(createGunzip()), tmp, name);
-    else if (/\.(tar\.bz2|tbz2?)$/.test(lower)) await extractTar(bzip2Decompress(createReadStream(file), name), tmp, name);
-    else if (/\.(tar\.xz|txz)$/.test(lower)) await extractTar(xzDecompress(createReadStream(file), name), tmp, name);
-    else if (lower.endsWith('.tar')) await extractTar(createReadStream(file), tmp, name);
-    else if (lower.endsWith('.zip')) await extractZip(file, tmp);
-    else {
-      await cp(file, join(dest, name));
-      return;
+    try {
+      await extract(file, tmp, name);
+    } catch (err) {
+      if (err instanceof ArchiveError || (isSystemError(err) && (err as NodeJS.ErrnoException).path !== file)) throw err;
+      throw new ArchiveError(`${name}: cannot unpack: ${(err as Error).message}`, { cause: err });
     }
-    const entries = await readdir(tmp);
-    const single = entries.length === 1 && (await stat(join(tmp, entries[0]))).isDirectory();
-    await moveInto(single ? join(tmp, entries[0]) : tmp, dest);
+    const entries = await readdir(tmp, { withFileTypes: true });
+    // A single real folder is stripped (a single symlink is a member like any other).
+    const single = entries.length === 1 && entries[0].isDirectory();
+    await out.mergeTree(single ? join(tmp, entries[0].name) : tmp);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -117,6 +140,8 @@ export async function fetchSources(sources: SourceSpec[], ctx: FetchContext): Pr
     if (src.folder && src.folder.split('/').includes('..')) {
       throw new ScriptBuildError(`source ${i}: folder '${src.folder}' leaves SRC_DIR`, 'build');
     }
+    // The folder must be a real directory inside SRC_DIR (an earlier source may have put a symlink there).
+    if (src.folder) await (await SafeExtractor.open(ctx.srcDir, `source ${i}`)).directory(memberPath(src.folder, `source ${i}`));
     if (src.path !== undefined) {
       const from = resolve(ctx.recipeDir, src.path);
       ctx.log(`source: copy ${from} -> ${dest}`);
