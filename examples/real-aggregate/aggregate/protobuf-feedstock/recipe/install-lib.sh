@@ -1,0 +1,3 @@
+#!/bin/bash
+set -ex
+cmake --install build --component libprotobuf
