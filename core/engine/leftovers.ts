@@ -143,6 +143,8 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
       }
     } else {
       engines.add(r.engine);
+      // kill first: `podman rm -f` would wait the container's stop timeout (10 s) for a PID 1 that ignores SIGTERM.
+      await cli(r.engine, ['kill', r.container]);
       const rm = await cli(r.engine, ['rm', '-f', r.container]);
       const gone = rm.ok || !(await cli(r.engine, ['container', 'inspect', '--format', '{{.Id}}', r.container])).ok;
       db.endProcess(r.id, gone ? `removed by run ${options.runId}` : `not removed: ${rm.error}`);
@@ -154,6 +156,7 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
     const ps = await cli(engine, ['ps', '-a', '-q', '--filter', `label=${WORKDIR_LABEL}=${options.workDir}`]);
     const ids = ps.ok ? ps.stdout.split('\n').map((s) => s.trim()).filter(Boolean) : [];
     if (!ids.length) continue;
+    await cli(engine, ['kill', ...ids]);
     const rm = await cli(engine, ['rm', '-f', ...ids]);
     done.push(`${rm.ok ? 'removed' : `could not remove (${rm.error})`} ${ids.length} more container(s) labelled ${WORKDIR_LABEL}=${options.workDir}`);
   }
