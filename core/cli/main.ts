@@ -48,14 +48,16 @@ export function buildProgram(exit: { code: number }): Command {
       .option('--retry <names...>', 'retry these failed packages')
       .option('--only <names...>', 'build only these (and what they need)')
       .option('--from <name>', 'build this and everything that depends on it (and what they need)')
-      .option('--fail-fast', 'stop starting builds after the first failure'),
+      .option('--fail-fast', 'stop starting builds after the first failure')
+      .option('--no-cache', 'render every recipe again (ignore and do not fill the render cache in the work dir)'),
   );
   add('plan', 'what must be rebuilt, in which order, and why', lazy('plan', 'planCommand'), (c) =>
     c
       .option('--json', 'JSON output (same as --format json)')
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'dot', 'scripts']).default('text'))
       .option('--out <dir>', 'output dir for --format scripts')
-      .option('--channel <url>', 'plan from this channel\'s repodata.json alone (no recipes)'),
+      .option('--channel <url>', 'plan from this channel\'s repodata.json alone (no recipes)')
+      .option('--no-cache', 'render every recipe again (ignore and do not fill the render cache in the work dir)'),
   );
   add('ready', 'what can be built now, what waits, the top blockers', lazy('ready', 'readyCommand'), (c) =>
     c.option('--json', 'JSON output'),
@@ -72,7 +74,8 @@ export function buildProgram(exit: { code: number }): Command {
       .option('--python <x.y>', 'python version (default: config python.to)')
       .option('--aggregate <dir>', 'aggregate dir (default: from the config)')
       .option('--all', 'render every recipe of the aggregate')
-      .option('--json', 'JSON output'),
+      .option('--json', 'JSON output')
+      .option('--no-cache', 'render again (ignore and do not fill the render cache in the work dir)'),
   );
   add('logs', 'print or follow a package\'s build log', lazy('logs', 'logsCommand'), (c) =>
     c.argument('<name>').option('-f, --follow', 'follow the log'),

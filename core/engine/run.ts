@@ -37,6 +37,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Machine-readable output was asked for (--json): progress plugins in 'auto' mode write NDJSON. */
   json?: boolean;
+  /**
+   * The built-in renderers keep renderings in `<workDir>/cache/render` (core/recipes/render-cache.ts);
+   * false renders everything again and stores nothing (CLI --no-cache). Default true.
+   */
+  renderCache?: boolean;
 }
 
 function createRunHooks() {

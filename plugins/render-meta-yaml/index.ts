@@ -4,6 +4,7 @@ import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { renderMetaYaml as render } from '../../core/recipes/meta-yaml/render.ts';
+import { cachedRender, renderCacheDir } from '../../core/recipes/render-cache.ts';
 
 export const PLUGIN_NAME = 'rebuild:render-meta-yaml';
 
@@ -31,8 +32,9 @@ export function renderMetaYaml(options: RenderMetaYamlOptions = {}): Plugin {
     name: PLUGIN_NAME,
     apply(engine: Engine) {
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        const cache = run.options.renderCache !== false && run.config.workDir ? renderCacheDir(run.config.workDir) : null;
         run.hooks.render.tapPromise(PLUGIN_NAME, async (recipe, target) =>
-          recipe.format === 'meta.yaml' ? render(recipe, target, { env }) : undefined,
+          recipe.format === 'meta.yaml' ? cachedRender(cache, recipe, target, { env }, () => render(recipe, target, { env })) : undefined,
         );
       });
     },

@@ -4,6 +4,7 @@ import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { renderRecipeYaml as render } from '../../core/recipes/recipe-yaml/render.ts';
+import { cachedRender, renderCacheDir } from '../../core/recipes/render-cache.ts';
 
 export const PLUGIN_NAME = 'rebuild:render-recipe-yaml';
 
@@ -30,8 +31,11 @@ export function renderRecipeYaml(options: RenderRecipeYamlOptions = {}): Plugin 
     name: PLUGIN_NAME,
     apply(engine: Engine) {
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        const cache = run.options.renderCache !== false && run.config.workDir ? renderCacheDir(run.config.workDir) : null;
         run.hooks.render.tapPromise(PLUGIN_NAME, async (recipe, target) =>
-          recipe.format === 'recipe.yaml' ? render(recipe, target, { environ: options.environ }) : undefined,
+          recipe.format === 'recipe.yaml'
+            ? cachedRender(cache, recipe, target, { environ: options.environ }, () => render(recipe, target, { environ: options.environ }))
+            : undefined,
         );
       });
     },

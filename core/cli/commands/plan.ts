@@ -23,6 +23,8 @@ export interface PlanCommandOptions extends GlobalOptions {
   format?: PlanFormat;
   out?: string;
   channel?: string;
+  /** false with --no-cache: no render cache. */
+  cache?: boolean;
 }
 
 export interface PlanIo {
@@ -57,7 +59,7 @@ export async function runPlanCommand(
   const unknown = (opts.arch ?? []).filter((a) => !engine.config.arches.includes(a as never));
   if (unknown.length) throw new UserError(`--arch ${unknown.join(', ')}: not an arch of the config (${engine.config.arches.join(', ')})`, 2);
 
-  const run = engine.createRun({ arches: opts.arch });
+  const run = engine.createRun({ arches: opts.arch, renderCache: opts.cache !== false });
   const plans = await plan(run);
   if (format === 'json') io.write(JSON.stringify(plans.map(toPlanJson), null, 2) + '\n');
   else if (format === 'dot') io.write(plans.map(formatPlanDot).join('\n'));

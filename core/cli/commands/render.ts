@@ -13,11 +13,14 @@ import { discoverRecipes, recipeFromPath } from '../../recipes/discover.ts';
 import { renderMetaYaml } from '../../recipes/meta-yaml/render.ts';
 import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
 import { applyRunExports } from '../../recipes/run-exports.ts';
+import { expectRenders } from '../../recipes/render-pool.ts';
 
 export interface RenderCommandOptions extends GlobalOptions {
   python?: string;
   aggregate?: string;
   all?: boolean;
+  /** false with --no-cache: no render cache. */
+  cache?: boolean;
 }
 
 export interface CommandIO {
@@ -25,6 +28,9 @@ export interface CommandIO {
   stderr: { write(s: string): unknown };
   cwd: string;
 }
+
+/** Renders in flight (the render pool, when it runs, takes a few per worker). */
+const IN_FLIGHT = 8;
 
 const SUBDIRS: Subdir[] = ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64', 'noarch'] as Subdir[];
 
@@ -202,7 +208,7 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   }
 
   // With a config, the configured renderer plugins answer (the built-ins when none does).
-  const runHooks = config ? new Engine(config).createRun({ arches }).hooks : null;
+  const runHooks = config ? new Engine(config).createRun({ arches, renderCache: opts.cache !== false }).hooks : null;
   const renderOne = async (recipe: RecipeRef, target: Target): Promise<RenderedRecipe> =>
     ((await runHooks?.render.promise(recipe, target)) as RenderedRecipe | undefined) ?? directRender(recipe, target);
 
@@ -212,18 +218,30 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   const wantedFiles = new Set(wanted.map((r) => r.file));
   const entries: (RenderJson | RenderErrorJson)[] = [];
   let failed = false;
+  // Several renders in flight, so the render pool's workers have work (results keep their order).
+  expectRenders(toRender.length * targets.length);
   for (const target of targets) {
+    const outcomes: (RenderedRecipe | RenderErrorJson)[] = new Array(toRender.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < toRender.length) {
+        const i = next++;
+        const recipe = toRender[i];
+        try {
+          outcomes[i] = await renderOne(recipe, target);
+        } catch (err) {
+          outcomes[i] = { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, toRender.length) }, worker));
     const rendered: RenderedRecipe[] = [];
     const byFile = new Map<string, RenderedRecipe | RenderErrorJson>();
-    for (const recipe of toRender) {
-      try {
-        const r = await renderOne(recipe, target);
-        rendered.push(r);
-        byFile.set(recipe.file, r);
-      } catch (err) {
-        byFile.set(recipe.file, { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) });
-      }
-    }
+    toRender.forEach((recipe, i) => {
+      const r = outcomes[i];
+      if (!('error' in r)) rendered.push(r);
+      byFile.set(recipe.file, r);
+    });
     if (withExports) applyRunExports(rendered);
     for (const recipe of wanted) {
       if (!wantedFiles.has(recipe.file)) continue;

@@ -20,6 +20,8 @@ export interface RunCommandOptions extends GlobalOptions {
   only?: string[];
   from?: string;
   failFast?: boolean;
+  /** false with --no-cache: no render cache. */
+  cache?: boolean;
 }
 
 export interface RunIo {
@@ -61,7 +63,7 @@ export async function runRunCommand(
   try {
     // The progress reporter, unless the config brings its own (it follows --json through run.options.json).
     if (!engine.config.plugins.some((p) => p.name === PROGRESS)) progress({ stream: io.progress }).apply(engine);
-    const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json });
+    const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json, renderCache: opts.cache !== false });
     const plans = hooks.plan ? await hooks.plan(run) : await planRun(run, hooks.planOptions);
     // Resume compares these with the stored ones: a changed recipe is rebuilt with its dependents.
     fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));

@@ -1,0 +1,176 @@
+// A cache of renderings in the work dir (`<workDir>/cache/render`), so that planning again after a
+// few recipes changed renders only those. One file per rendering, named by the sha256 of every
+// input of the render:
+//   - the renderer's version: the source files of core/recipes and of the two renderer plugins,
+//     and the versions of the Jinja and YAML libraries (any change to the code misses the cache);
+//   - the recipe's format and reference (paths, variant overrides, extra version), the target, and
+//     the renderer's options (the environment `environ` reads);
+//   - the bytes of every file of the recipe dir (recipe, build scripts, imported or included
+//     templates, recipe-dir data files, its conda_build_config.yaml) and of every variant config
+//     file stacked for it (a missing file counts as missing).
+// A rendering that read outside the recipe dir is not stored: a `source: path:` (load_file_data,
+// load_setup_py_data read the source tree), or a recipe that asks `os.path` about the filesystem.
+// Errors are never stored (they are rendered again, and say the same).
+// Safe under concurrent runs: a file is written under a temporary name and renamed into place
+// (readers see a whole file or none; two writers of a key write the same bytes). A file that cannot
+// be read back (partial, foreign, another Node's serialisation) is a miss and is rewritten. Files
+// are hashed at most once per change in a process (by path, size, mtime, ctime and inode).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serialize, deserialize } from 'node:v8';
+import { threadId } from 'node:worker_threads';
+import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+
+/** Where a run's renderings are cached: `<workDir>/cache/render`. */
+export const renderCacheDir = (workDir: string): string => join(workDir, 'cache', 'render');
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+
+let version: string | undefined;
+
+function sourceFiles(dir: string, out: string[]): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (e.name !== 'fixtures' && e.name !== 'node_modules') sourceFiles(p, out);
+    } else if (/\.[cm]?[jt]s$/.test(e.name) && !/\.test\.[cm]?[jt]s$/.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+/** The renderer's version: its source files and the versions of the libraries it renders with. */
+export function rendererVersion(): string {
+  if (version) return version;
+  const hash = createHash('sha256');
+  const files = [join(ROOT, 'core', 'recipes'), join(ROOT, 'plugins', 'render-meta-yaml'), join(ROOT, 'plugins', 'render-recipe-yaml')].flatMap((d) => sourceFiles(d, []).sort());
+  for (const f of files) hash.update(`${relative(ROOT, f)}\0`).update(readFileSync(f)).update('\0');
+  for (const lib of ['minijinja-js', 'yaml']) {
+    try {
+      hash.update(`${lib}@${JSON.parse(readFileSync(join(ROOT, 'node_modules', lib, 'package.json'), 'utf8')).version}\0`);
+    } catch {
+      hash.update(`${lib}@?\0`);
+    }
+  }
+  return (version = hash.digest('hex'));
+}
+
+const fileHashes = new Map<string, { stamp: string; hash: string }>();
+
+/** sha256 of a file's bytes ('missing' when it cannot be read), hashed again only when it changed. */
+function fileHash(path: string): string {
+  let stamp: string;
+  try {
+    const s = statSync(path, { bigint: true });
+    if (!s.isFile()) return 'not a file';
+    stamp = `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
+  } catch {
+    fileHashes.delete(path);
+    return 'missing';
+  }
+  const known = fileHashes.get(path);
+  if (known?.stamp === stamp) return known.hash;
+  let hash: string;
+  try {
+    hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+  } catch {
+    return 'missing';
+  }
+  fileHashes.set(path, { stamp, hash });
+  return hash;
+}
+
+function dirFiles(dir: string, root: string, out: [string, string][]): [string, string][] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) dirFiles(p, root, out);
+    else out.push([relative(root, p), fileHash(p)]);
+  }
+  return out;
+}
+
+/** The cache key of rendering `recipe` for `target` with `options`; null when its dir cannot be listed. */
+export function renderCacheKey(recipe: RecipeRef, target: Target, options: unknown): string | null {
+  let files: [string, string][];
+  try {
+    files = dirFiles(recipe.dir, recipe.dir, []).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch {
+    return null;
+  }
+  const inputs = {
+    renderer: rendererVersion(),
+    recipe,
+    target,
+    options,
+    files,
+    variantFiles: recipe.variantFiles.map((f) => [f, fileHash(f)]),
+  };
+  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+}
+
+/** Did the rendering read outside its recipe dir (a local source tree, the filesystem through os.path)? */
+function readsOutside(recipe: RecipeRef, rendered: RenderedRecipe): boolean {
+  if (rendered.variants.some((v) => (v.source ?? []).some((s) => (s as { path?: unknown }).path !== undefined))) return true;
+  try {
+    return readFileSync(recipe.file, 'utf8').includes('os.path');
+  } catch {
+    return true;
+  }
+}
+
+interface Stored {
+  key: string;
+  feedstock: string;
+  variants: RenderedRecipe['variants'];
+  warnings: RenderedRecipe['warnings'];
+}
+
+let written = 0;
+
+/** What the cache did in this process (for the bench and tests). */
+export const renderCacheStats = { hits: 0, misses: 0, stored: 0, uncacheable: 0 };
+
+/**
+ * Render through the cache in `dir` (null: no cache): a stored rendering of the same inputs, or
+ * `render()`'s, stored when it read nothing outside its recipe dir.
+ */
+export async function cachedRender(dir: string | null, recipe: RecipeRef, target: Target, options: unknown, render: () => Promise<RenderedRecipe>): Promise<RenderedRecipe> {
+  if (!dir) return render();
+  const key = renderCacheKey(recipe, target, options);
+  if (!key) return render();
+  const file = join(dir, key.slice(0, 2), `${key}.bin`);
+  try {
+    const stored = deserialize(readFileSync(file)) as Stored;
+    if (stored?.key === key && Array.isArray(stored.variants) && Array.isArray(stored.warnings)) {
+      renderCacheStats.hits++;
+      return { feedstock: stored.feedstock, recipe, target, variants: stored.variants, warnings: stored.warnings };
+    }
+  } catch {
+    // not stored yet, or unreadable: render
+  }
+  renderCacheStats.misses++;
+  const rendered = await render();
+  if (readsOutside(recipe, rendered)) {
+    renderCacheStats.uncacheable++;
+    return rendered;
+  }
+  const tmp = `${file}.${process.pid}.${threadId}.${written++}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, serialize({ key, feedstock: rendered.feedstock, variants: rendered.variants, warnings: rendered.warnings } satisfies Stored));
+    renameSync(tmp, file);
+    renderCacheStats.stored++;
+  } catch {
+    // A cache that cannot be written (read-only or full disk) only costs the render next time.
+    rmSync(tmp, { force: true });
+  }
+  return rendered;
+}
