@@ -171,8 +171,9 @@ export class SafeExtractor {
 
   /** A hard link to `targetName`, which must be an earlier regular-file member of this archive. */
   async hardlink(rel: string, targetName: string): Promise<void> {
-    const target = memberPath(targetName, this.archive);
-    const kind = this.members.get(target);
+    const climbs = targetName.startsWith('/') || targetName.includes('\0') || targetName.split('/').includes('..');
+    const target = climbs ? '' : memberPath(targetName, this.archive);
+    const kind = climbs ? undefined : this.members.get(target);
     if (kind !== 'file' && kind !== 'link') {
       throw this.unsafe(`hard link '${rel}' points to '${targetName}', which is not an earlier regular file of this archive`);
     }
