@@ -3,6 +3,9 @@
 import type { GlobalOptions } from './options.ts';
 import { cliOverrides } from './options.ts';
 import { loadConfig } from '../config/load.ts';
+import { ConfigError } from '../config/errors.ts';
+import { configPathIssues } from '../config/check-paths.ts';
+import { printWarnings, unreadKeyIssues } from './config-warnings.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import { Engine } from '../engine/engine.ts';
@@ -32,6 +35,19 @@ export async function loadResolvedConfig(opts: GlobalOptions, cwd = process.cwd(
   return (await loadConfigContext(opts, cwd)).config;
 }
 
-export async function loadEngine(opts: GlobalOptions, cwd = process.cwd()): Promise<Engine> {
-  return new Engine(await loadResolvedConfig(opts, cwd));
+/**
+ * The Engine of a command that reads the config's paths (aggregate, variant files, recipes,
+ * channels): a missing one is a ConfigError (exit 78) before anything runs. `paths: false` for a
+ * command that reads none of them (`plan --channel`).
+ */
+export async function loadEngine(opts: GlobalOptions, cwd = process.cwd(), { paths = true } = {}): Promise<Engine> {
+  const { file, raw, config } = await loadConfigContext(opts, cwd);
+  if (paths) {
+    const issues = configPathIssues(config);
+    if (issues.length) throw new ConfigError(issues);
+  }
+  const engine = new Engine(config);
+  // Keys set in the file's base or the applied profile that nothing reads: a warning, the command goes on.
+  printWarnings(unreadKeyIssues(engine, raw, file, [null, config.profile]));
+  return engine;
 }

@@ -2,7 +2,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { GlobalOptions } from './options.ts';
 import { redactStream } from '../config/redactor.ts';
-import { UserError } from '../engine/errors.ts';
+import { EXIT } from '../engine/exit-codes.ts';
+import { debugWanted, errorExit } from './error-exit.ts';
 
 type Action = (args: string[], opts: GlobalOptions & Record<string, any>) => Promise<number>;
 
@@ -23,7 +24,8 @@ function withGlobals(cmd: Command): Command {
     .option('-p, --profile <name>', 'profile to apply (beats defaultProfile)')
     .option('-a, --arch <subdir>', 'restrict to this arch (repeatable, or comma-separated)', collect)
     .option('--concurrency <n>', 'concurrent build slots')
-    .option('--work-dir <dir>', 'work dir for state, logs and output channel');
+    .option('--work-dir <dir>', 'work dir for state, logs and output channel')
+    .option('--debug', 'on an error, print its stack too (also REBUILD_DEBUG=1)');
 }
 
 export function buildProgram(exit: { code: number }): Command {
@@ -57,6 +59,7 @@ export function buildProgram(exit: { code: number }): Command {
       .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'dot', 'scripts']).default('text'))
       .option('--out <dir>', 'output dir for --format scripts')
       .option('--channel <url>', 'plan from this channel\'s repodata.json alone (no recipes)')
+      .option('--warnings', 'list every warning (text output ends with them grouped by kind otherwise)')
       .option('--no-cache', 'render every recipe again (ignore and do not fill the render cache in the work dir)'),
   );
   add('ready', 'what can be built now, what waits, the top blockers', lazy('ready', 'readyCommand'), (c) =>
@@ -84,14 +87,17 @@ export function buildProgram(exit: { code: number }): Command {
   add('config', 'print the resolved, frozen config (secrets redacted)', lazy('config', 'configCommand'), (c) =>
     c.option('--json', 'JSON output'),
   );
-  add('validate', 'validate the config and every profile', lazy('validate', 'validateCommand'), (c) =>
-    c.option('--json', 'JSON output'),
+  add('validate', 'validate the config and every profile: schema, paths, settings that do nothing', lazy('validate', 'validateCommand'), (c) =>
+    c.option('--json', 'JSON output').option('--strict', 'warnings (unread keys, blocklist entries matching nothing) are errors'),
   );
   return program;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage / not implemented, 130 interrupted). */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the CLI; returns the exit code (EXIT, core/engine/exit-codes.ts). The one top-level handler:
+ * every error ends here and becomes one exit code and a message (error-exit.ts).
+ */
+export async function main(argv: string[], stderr: { write(text: string): unknown } = process.stderr): Promise<number> {
   const exit = { code: 0 };
   // Everything the CLI prints (command output, progress, errors) passes the one redactor.
   redactStream(process.stdout);
@@ -101,12 +107,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return exit.code;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof UserError) {
-      process.stderr.write(`rebuild: ${err.message}\n`);
-      return err.exitCode;
-    }
-    process.stderr.write(`rebuild: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 1;
+    // Commander has printed its message (and the help) already.
+    if (err instanceof CommanderError) return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
+    const { code, text } = errorExit(err, debugWanted(argv));
+    stderr.write(text);
+    return code;
   }
 }

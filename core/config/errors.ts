@@ -1,6 +1,7 @@
 // Config errors are for humans: each issue names the file, the profile and the JSON path at fault.
 import { relative, isAbsolute } from 'node:path';
 import { UserError } from '../engine/errors.ts';
+import { EXIT } from '../engine/exit-codes.ts';
 
 /** One problem found in a config: where (file, profile, JSON pointer) and what. */
 export interface ConfigIssue {
@@ -11,6 +12,8 @@ export interface ConfigIssue {
   /** JSON pointer inside that profile (or the base config), e.g. `/arches/0`; '' for the whole object. */
   path: string;
   message: string;
+  /** The problem is a command-line flag's value (--arch, --profile, --concurrency, --work-dir): a usage error. */
+  cli?: boolean;
 }
 
 export function formatIssue(issue: ConfigIssue): string {
@@ -20,11 +23,14 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${head}${issue.path ? `${issue.path}: ` : ''}${issue.message}`;
 }
 
-/** A config could not be found, loaded, resolved or validated. The CLI prints the message and exits 1. */
+/**
+ * A config could not be found, loaded, resolved or validated. The CLI prints the message and exits
+ * 78 (EX_CONFIG), or 64 (EX_USAGE) when every issue is a command-line flag's value.
+ */
 export class ConfigError extends UserError {
   override name = 'ConfigError';
   constructor(readonly issues: ConfigIssue[]) {
-    super(issues.map(formatIssue).join('\n'), 1);
+    super(issues.map(formatIssue).join('\n'), issues.length && issues.every((i) => i.cli) ? EXIT.USAGE : EXIT.CONFIG);
   }
 
   static of(file: string | null, message: string, profile: string | null = null, path = ''): ConfigError {

@@ -79,7 +79,8 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Res
   let chain: string[] = [];
   if (selected !== null) {
     const found = profileChain(profiles, selected, file);
-    fail(found.issues);
+    // The selected profile itself missing, when --profile named it: a usage error.
+    fail(found.issues.map((i) => (options.profile !== undefined && i.profile === null && i.path === '' ? { ...i, cli: true } : i)));
     chain = found.chain;
     for (const name of chain) {
       if (!isPlain(profiles[name])) {
@@ -114,7 +115,7 @@ export function resolveConfig(input: unknown, options: ResolveOptions = {}): Res
 
 function cliLayer(o: ConfigOverrides, cwd: string, issues: ConfigIssue[]): Obj {
   const out: Obj = {};
-  const flag = (message: string) => issues.push({ file: null, profile: null, path: '', message });
+  const flag = (message: string) => issues.push({ file: null, profile: null, path: '', message, cli: true });
   if (o.arches?.length) {
     for (const a of o.arches)
       if (!SUBDIRS.includes(a)) flag(`--arch: '${a}' is not a known subdir${didYouMean(a, SUBDIRS) || `; known: ${SUBDIRS.join(', ')}`}`);

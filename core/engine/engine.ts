@@ -4,6 +4,7 @@ import type { ResolvedConfig } from '../config/resolved.ts';
 import { guardHooks } from './guard.ts';
 import { PluginHookError } from './errors.ts';
 import { Run, type RunOptions } from './run.ts';
+import { CORE_CONFIG_KEYS, ConfigReaders } from './config-readers.ts';
 
 export class Engine {
   readonly hooks = Object.freeze({
@@ -13,10 +14,14 @@ export class Engine {
     run: new SyncHook<[Run]>(['run']),
   });
 
+  /** Which config keys are read, and by whom: a plugin declares the keys it reads in `apply` (config-readers.ts). */
+  readonly configReaders = new ConfigReaders();
+
   private initialized = false;
 
   constructor(readonly config: ResolvedConfig) {
     guardHooks('engine', this.hooks, { timeoutMs: () => this.config.timeouts.hookMs });
+    this.configReaders.declare('rebuild', CORE_CONFIG_KEYS);
   }
 
   /** Apply every plugin (each names itself in errors), then call `initialize`. Idempotent. */

@@ -2,6 +2,7 @@
 // `python@bootstrap`), else every node whose feedstock or output has that name (case-insensitive:
 // conda names are lower case). A name no target knows is a usage error with the closest name.
 import { UserError } from '../engine/errors.ts';
+import { EXIT } from '../engine/exit-codes.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import type { Plan } from '../graph/plan.ts';
 
@@ -11,7 +12,7 @@ export class UnknownNameError extends UserError {
     readonly input: string,
     candidates: Iterable<string>,
   ) {
-    super(`unknown package '${input}'${didYouMean(input, candidates)}`, 2);
+    super(`unknown package '${input}'${didYouMean(input, candidates)}`, EXIT.USAGE);
   }
 }
 

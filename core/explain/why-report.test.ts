@@ -131,14 +131,14 @@ find('an exact id wins; else feedstock or output names, case-insensitive; per pl
   assert.equal(findNodes([multi, plan], 'tool-a'), [['tools'], []]);
 });
 
-find('unknown everywhere: a usage error (exit code 2) with the closest name', async () => {
+find('unknown everywhere: a usage error (exit code 64) with the closest name', async () => {
   const plan = await ecosystemPlan();
   try {
     findNodes([plan], 'plugy');
     assert.unreachable();
   } catch (err) {
     assert.instance(err, UnknownNameError);
-    assert.is((err as UnknownNameError).exitCode, 2);
+    assert.is((err as UnknownNameError).exitCode, 64);
     assert.is((err as Error).message, "unknown package 'plugy'; did you mean 'pluggy'?");
   }
   assert.throws(() => findNodes([plan], 'tensorflow'), (err: Error) => err.message === "unknown package 'tensorflow'");

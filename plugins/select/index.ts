@@ -54,6 +54,11 @@ export function select(options: SelectOptions = {}): Plugin {
     apply(engine: Engine) {
       const config = engine.config;
       const channel = config.channels.target ?? config.channels.production;
+      engine.configReaders.declare(PLUGIN_NAME, [
+        ...(opts.blocklist ? ['blocklist'] : []),
+        ...(opts.noarch ? ['selection.noarch'] : []),
+        ...(opts.present ? ['channels.target', 'channels.production'] : []),
+      ]);
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         // Per run and target: the target channel's packages built for the new python.
         const present = new Map<string, Map<string, PackageRecord[]>>();

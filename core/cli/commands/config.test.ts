@@ -78,7 +78,7 @@ function rebuildProcess(cwd: string, ...args: string[]) {
 const cli = suite('rebuild config / validate (CLI)');
 
 cli.before((ctx) => {
-  ctx.dir = project({ 'rebuild.config.ts': CONFIG, 'plugins/uploader.ts': UPLOADER });
+  ctx.dir = project({ 'rebuild.config.ts': CONFIG, 'plugins/uploader.ts': UPLOADER, 'aggregate/README.md': 'feedstocks go here\n' });
 });
 cli.after((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
 
@@ -112,16 +112,16 @@ cli('CLI flags beat --profile and the file', async ({ dir }) => {
   assert.equal([c.profile, c.arches, c.concurrency, c.workDir], ['release', ['osx-arm64'], 5, join(dir, 'elsewhere')]);
 });
 
-cli('an unknown profile (child process) :: exit 1 and one line, no stack', ({ dir }) => {
+cli('an unknown --profile (child process) :: a usage error, exit 64 and one line, no stack', ({ dir }) => {
   const r = rebuildProcess(dir, 'config', '--profile', 'relase');
-  assert.is(r.code, 1);
+  assert.is(r.code, 64);
   assert.is(r.stderr, "rebuild: rebuild.config.ts: unknown profile 'relase'; known: smoke, release (did you mean 'release'?)\n");
   assert.is(r.stdout, '');
 });
 
-cli('a bad --arch value :: exit 1 naming the flag', async ({ dir }) => {
+cli('a bad --arch value :: a usage error, exit 64 naming the flag', async ({ dir }) => {
   const r = await rebuild(dir, 'config', '--arch', 'linux-65');
-  assert.is(r.code, 1);
+  assert.is(r.code, 64);
   assert.is(r.stderr, "rebuild: --arch: 'linux-65' is not a known subdir; did you mean 'linux-64'?\n");
 });
 
@@ -131,7 +131,7 @@ cli('validate :: every profile ok → exit 0', async ({ dir }) => {
   assert.is(r.stdout, 'rebuild.config.ts:\n  ok   (no profile)\n  ok   smoke\n  ok   release\n3 valid\n');
 });
 
-cli('validate :: lists each failing profile\'s errors, exit 1; --profile checks one', async () => {
+cli('validate :: lists each failing profile\'s errors, exit 78; --profile checks one', async () => {
   const dir = project({
     'rebuild.config.yaml': [
       'python: { from: "3.12", to: "3.13" }',
@@ -143,10 +143,11 @@ cli('validate :: lists each failing profile\'s errors, exit 1; --profile checks 
       '  fine: { arches: [win-64] }',
       '',
     ].join('\n'),
+    'agg/README.md': 'feedstocks go here\n',
   });
   try {
     const r = await rebuild(dir, 'validate');
-    assert.is(r.code, 1);
+    assert.is(r.code, 78);
     assert.is(
       r.stdout,
       [
@@ -163,7 +164,7 @@ cli('validate :: lists each failing profile\'s errors, exit 1; --profile checks 
     );
     assert.is((await rebuild(dir, 'validate', '--profile', 'fine')).code, 0);
     const one = await rebuild(dir, 'validate', '--profile', 'release', '--json');
-    assert.is(one.code, 1);
+    assert.is(one.code, 78);
     const json = JSON.parse(one.stdout);
     assert.is(json.ok, false);
     assert.equal(json.profiles.map((p: any) => [p.profile, p.ok, p.issues[0].path]), [['release', false, '/arches/0']]);
@@ -172,12 +173,12 @@ cli('validate :: lists each failing profile\'s errors, exit 1; --profile checks 
   }
 });
 
-cli('a config that fails to load :: file:line, exit 1, for config and validate', async () => {
+cli('a config that fails to load :: file:line, exit 78, for config and validate', async () => {
   const dir = project({ 'rebuild.config.ts': `export default {\n  python: oops(),\n};\n` });
   try {
     for (const cmd of ['config', 'validate']) {
       const r = cmd === 'validate' ? rebuildProcess(dir, cmd) : await rebuild(dir, cmd);
-      assert.is(r.code, 1);
+      assert.is(r.code, 78);
       assert.is(r.stderr, 'rebuild: rebuild.config.ts:2:11: ReferenceError: oops is not defined\n');
     }
   } finally {

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../options.ts';
 import { UserError } from '../../engine/errors.ts';
-import { didYouMean } from '../../config/did-you-mean.ts';
+import { EXIT } from '../../engine/exit-codes.ts';
+import { UnknownNameError } from '../../explain/find-nodes.ts';
 import { lockHolder } from '../../state/lock.ts';
 import { followFile } from '../../state/follow-file.ts';
 import type { PackageRow } from '../../state/state-db.ts';
@@ -21,7 +22,7 @@ export interface LogsIo {
 
 export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo = { write: (t) => void process.stdout.write(t) }): Promise<number> {
   const name = args[0];
-  if (!name) throw new UserError('logs: which package? (rebuild logs <name>)', 2);
+  if (!name) throw new UserError('logs: which package? (rebuild logs <name>)', EXIT.USAGE);
   const workDir = await workDirOf(opts);
   const db = openState(workDir);
   let rows: PackageRow[];
@@ -29,10 +30,8 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
     const all = db.packages().filter((p) => !opts.arch?.length || opts.arch.includes(p.subdir));
     rows = all.filter((p) => p.node === name);
     if (!rows.length) rows = all.filter((p) => p.feedstock === name || p.outputs.includes(name));
-    if (!rows.length) {
-      const where = opts.arch?.length ? ` for ${opts.arch.join(', ')}` : '';
-      throw new UserError(`logs: no package named '${name}'${where} in ${db.path}${didYouMean(name, new Set(all.map((p) => p.node)))}`);
-    }
+    // The same error (message and exit code 64) as `rebuild why` for a name nobody knows.
+    if (!rows.length) throw new UnknownNameError(name, all.flatMap((p) => [p.node, p.feedstock, ...p.outputs]));
   } finally {
     db.close();
   }
@@ -41,7 +40,7 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
     throw new UserError(`logs: ${rows.map((r) => `${r.subdir} ${r.node} (${r.status}${r.reason ? `: ${r.reason}` : ''})`).join(', ')} has no build log yet`);
   }
   if (opts.follow) {
-    if (withLog.length > 1) throw new UserError(`logs -f: '${name}' has logs for ${withLog.map((r) => `${r.subdir} ${r.node}`).join(', ')}; pick one with --arch`, 2);
+    if (withLog.length > 1) throw new UserError(`logs -f: '${name}' has logs for ${withLog.map((r) => `${r.subdir} ${r.node}`).join(', ')}; pick one with --arch`, EXIT.USAGE);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     if (!io.signal) process.once('SIGINT', onSigint);

@@ -34,7 +34,7 @@ plan('--arch narrows the targets; an arch outside the config is a usage error', 
     () => assert.unreachable(),
     (err) => {
       assert.instance(err, UserError);
-      assert.is(err.exitCode, 2);
+      assert.is(err.exitCode, 64);
       assert.match(err.message, /--arch osx-arm64: not an arch of the config \(linux-64, win-64\)/);
     },
   );
@@ -54,7 +54,7 @@ plan('text and dot; exit 1 when a plan has errors (an unbroken cycle), output st
 plan('scripts :: needs --out; writes per-arch scripts (bash, .bat for win-64)', async () => {
   await cli(good, { format: 'scripts' }).then(
     () => assert.unreachable(),
-    (err) => assert.is(err.exitCode, 2),
+    (err) => assert.is(err.exitCode, 64),
   );
   const dir = mkdtempSync(join(tmpdir(), 'rebuild-plan-cli-'));
   try {

@@ -7,6 +7,8 @@ import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { UserError } from '../../engine/errors.ts';
 import { loadEngine } from '../context.ts';
+import { EXIT } from '../../engine/exit-codes.ts';
+import { assertConfiguredArches } from '../../config/arch-flag.ts';
 import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
 import { toPlanJson } from '../../graph/plan-json.ts';
 import { formatPlanText } from '../../graph/format-text.ts';
@@ -23,6 +25,8 @@ export interface PlanCommandOptions extends GlobalOptions {
   format?: PlanFormat;
   out?: string;
   channel?: string;
+  /** --warnings: list every warning (text output). */
+  warnings?: boolean;
   /** false with --no-cache: no render cache. */
   cache?: boolean;
 }
@@ -35,7 +39,8 @@ export interface PlanIo {
 const FORMATS: PlanFormat[] = ['text', 'json', 'dot', 'scripts'];
 
 export async function planCommand(_args: string[], opts: PlanCommandOptions): Promise<number> {
-  const engine = await loadEngine(opts);
+  // Channel-only planning reads no aggregate: its paths are not checked.
+  const engine = await loadEngine(opts, undefined, { paths: !opts.channel });
   if (!opts.channel) return runPlanCommand(engine, opts);
   // Channel-only planning: the channel's package names replace the aggregate's recipes.
   const channel = opts.channel;
@@ -54,16 +59,15 @@ export async function runPlanCommand(
   plan: (run: Run) => Promise<Plan[]> = (run) => planRun(run, planOptions),
 ): Promise<number> {
   const format: PlanFormat = opts.json ? 'json' : (opts.format ?? 'text');
-  if (!FORMATS.includes(format)) throw new UserError(`unknown plan format '${format}' (one of ${FORMATS.join(', ')})`, 2);
-  if (format === 'scripts' && !opts.out) throw new UserError('plan --format scripts needs --out DIR', 2);
-  const unknown = (opts.arch ?? []).filter((a) => !engine.config.arches.includes(a as never));
-  if (unknown.length) throw new UserError(`--arch ${unknown.join(', ')}: not an arch of the config (${engine.config.arches.join(', ')})`, 2);
+  if (!FORMATS.includes(format)) throw new UserError(`unknown plan format '${format}' (one of ${FORMATS.join(', ')})`, EXIT.USAGE);
+  if (format === 'scripts' && !opts.out) throw new UserError('plan --format scripts needs --out DIR', EXIT.USAGE);
+  assertConfiguredArches(opts.arch, engine.config);
 
   const run = engine.createRun({ arches: opts.arch, renderCache: opts.cache !== false });
   const plans = await plan(run);
   if (format === 'json') io.write(JSON.stringify(plans.map(toPlanJson), null, 2) + '\n');
   else if (format === 'dot') io.write(plans.map(formatPlanDot).join('\n'));
-  else if (format === 'text') io.write(plans.map(formatPlanText).join('\n'));
+  else if (format === 'text') io.write(plans.map((p) => formatPlanText(p, { allWarnings: !!opts.warnings })).join('\n'));
   else {
     const out = resolve(io.cwd ?? process.cwd(), opts.out!);
     const files = await writePlanScripts(plans, out);

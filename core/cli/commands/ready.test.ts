@@ -43,7 +43,7 @@ ready('text and --arch; an arch outside the config is a usage error', async (ctx
     () => assert.unreachable(),
     (err: UserError) => {
       assert.instance(err, UserError);
-      assert.is(err.exitCode, 2);
+      assert.is(err.exitCode, 64);
       assert.is(err.message, '--arch osx-arm64: not an arch of the config (linux-64, win-64)');
     },
   );

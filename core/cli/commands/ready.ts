@@ -1,6 +1,6 @@
 // `rebuild ready [--arch A] [--json]`: per target, what can be built now, how much waits, and the
-// top blockers (core/explain/README.md). Exit codes: 0 answered (whatever the counts); 1 the state
-// database cannot be read; 2 usage errors (unknown --arch).
+// top blockers (core/explain/README.md). Exit codes: 0 answered (whatever the counts); 64 usage
+// errors (unknown --arch); 65 the state database cannot be read.
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { loadEngine } from '../context.ts';

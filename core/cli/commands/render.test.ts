@@ -108,18 +108,18 @@ cmd('text output :: a readable summary', async () => {
   assert.match(stdout, /purepy \(osx-arm64, python 3\.13\)/);
 });
 
-cmd('usage errors exit 2 :: unknown feedstock with close names, no python, bad arch', async () => {
+cmd('usage errors exit 64 :: unknown feedstock with close names, no python, bad arch', async () => {
   const unknown = await run(['pyfo'], { arch: ['linux-64'], python: '3.13', aggregate: AGG });
-  assert.is(unknown.code, 2);
+  assert.is(unknown.code, 64);
   assert.match(unknown.stderr, /unknown feedstock 'pyfo' .*did you mean: pyfoo\?/);
   const noPython = await run([join(AGG, 'pyfoo-feedstock')], { arch: ['linux-64'] });
-  assert.is(noPython.code, 2);
+  assert.is(noPython.code, 64);
   assert.match(noPython.stderr, /--python/);
   const badArch = await run([join(AGG, 'pyfoo-feedstock')], { arch: ['linux64'], python: '3.13' });
-  assert.is(badArch.code, 2);
+  assert.is(badArch.code, 64);
   assert.match(badArch.stderr, /unknown arch 'linux64'; did you mean linux-64/);
   const nothing = await run([], { arch: ['linux-64'], python: '3.13' });
-  assert.is(nothing.code, 2);
+  assert.is(nothing.code, 64);
 });
 
 cmd.run();

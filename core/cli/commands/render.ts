@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { distance } from 'fastest-levenshtein';
+import { EXIT } from '../../engine/exit-codes.ts';
 import type { GlobalOptions } from '../options.ts';
 import type { ResolvedConfig } from '../../config/resolved.ts';
 import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../../engine/types.ts';
@@ -152,14 +153,14 @@ function textSummary(entry: RenderJson | RenderErrorJson, cwd: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Exit codes: 0 rendered, 1 a recipe failed to render, 2 usage (unknown feedstock, missing --python/--arch). */
+/** Exit codes: 0 rendered, 1 a recipe failed to render (render errors, as in a plan), 64 usage (unknown feedstock, missing --python/--arch). */
 export async function renderCommand(args: string[], opts: RenderCommandOptions, io: CommandIO = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() }): Promise<number> {
   try {
     return await run(args, opts, io);
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`rebuild render: ${err.message}\n`);
-      return 2;
+      return EXIT.USAGE;
     }
     throw err;
   }

@@ -6,6 +6,7 @@ import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { UserError } from '../../engine/errors.ts';
 import { loadEngine } from '../context.ts';
+import { assertConfiguredArches } from '../../config/arch-flag.ts';
 import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
 import type { Plan } from '../../graph/plan.ts';
 import { executeRun, type ExecuteOptions } from '../../engine/execute.ts';
@@ -45,8 +46,7 @@ export async function runRunCommand(
   hooks: { plan?: (run: ReturnType<Engine['createRun']>) => Promise<Plan[]>; planOptions?: PlanOptions; execute?: Partial<ExecuteOptions> } = {},
 ): Promise<number> {
   const notice = io.notice ?? ((m: string) => void process.stderr.write(`rebuild: ${m}\n`));
-  const unknown = (opts.arch ?? []).filter((a) => !engine.config.arches.includes(a as never));
-  if (unknown.length) throw new UserError(`--arch ${unknown.join(', ')}: not an arch of the config (${engine.config.arches.join(', ')})`, 2);
+  assertConfiguredArches(opts.arch, engine.config);
 
   // Refuse a second run before planning (which can take a while), not after.
   let lock;

@@ -50,7 +50,7 @@ why('text, per target', async (ctx) => {
   );
 });
 
-why('unknown name: usage error (exit 2) with the closest name; no name at all too', async (ctx) => {
+why('unknown name: usage error (exit 64) with the closest name; no name at all too', async (ctx) => {
   for (const [name, message] of [
     ['whel', "unknown package 'whel'; did you mean 'wheel'?"],
     [undefined, 'why needs a package name (node id, feedstock or output)'],
@@ -59,20 +59,20 @@ why('unknown name: usage error (exit 2) with the closest name; no name at all to
       () => assert.unreachable(),
       (err: UserError) => {
         assert.instance(err, UserError);
-        assert.is(err.exitCode, 2);
+        assert.is(err.exitCode, 64);
         assert.is(err.message, message);
       },
     );
   }
 });
 
-why('end to end on the bundled example (root rebuild.config.ts): an unknown name exits 2 with did-you-mean', async () => {
+why('end to end on the bundled example (root rebuild.config.ts): an unknown name exits 64 with did-you-mean', async () => {
   const config = new URL('../../../rebuild.config.ts', import.meta.url).pathname;
   const write = process.stderr.write;
   let err = '';
   process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
   try {
-    assert.is(await main(['why', 'attr', '--config', config]), 2);
+    assert.is(await main(['why', 'attr', '--config', config]), 64);
   } finally {
     process.stderr.write = write;
   }

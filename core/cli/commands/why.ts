@@ -1,10 +1,11 @@
 // `rebuild why <name> [--arch A] [--json]`: per target, why a package (node id, feedstock or output
 // name) is in the rebuild set, what it waits on, or why it is out (core/explain/README.md).
-// Exit codes: 0 explained; 1 the state database cannot be read; 2 usage errors (unknown name, with
-// the closest one; unknown --arch).
+// Exit codes: 0 explained; 64 usage errors (unknown name, with the closest one — the same line as
+// `rebuild logs`; unknown --arch); 65 the state database cannot be read.
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { UserError } from '../../engine/errors.ts';
+import { EXIT } from '../../engine/exit-codes.ts';
 import { loadEngine } from '../context.ts';
 import type { PlanOptions } from '../../graph/plan-target.ts';
 import { planWithState } from '../../explain/plan-with-state.ts';
@@ -26,7 +27,7 @@ export async function runWhyCommand(
   io: Pick<ExplainIo, 'write'> = stdio,
   planOptions: PlanOptions = {},
 ): Promise<number> {
-  if (!name) throw new UserError('why needs a package name (node id, feedstock or output)', 2);
+  if (!name) throw new UserError('why needs a package name (node id, feedstock or output)', EXIT.USAGE);
   const { plans, states } = await planWithState(engine, opts.arch, planOptions);
   const report = whyReport(plans, states, name);
   io.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatWhyText(report));
