@@ -6,8 +6,9 @@
 // with the planner's own renderRecipes, 4 in flight), graph (planTarget: nodes, output index, edges,
 // select, bootstrap chain, cycles, stages, critical path — the renderings of the render phase are
 // handed back by a first-stage tap, so nothing is rendered twice; bootstrap renders are real).
-// Usage: node --import tsx bench/plan-child.ts <aggregate dir> <work dir> [shape.json]
+// Usage: node --import tsx bench/plan-child.ts <aggregate dir> <work dir> [shape.json] [--render-cache]
 // With shape.json: also writes the build-order graph (planned ids and their build-blocking deps).
+// The render cache (core/recipes/render-cache.ts, in the work dir) is off unless --render-cache.
 import { resolveConfig } from '../core/config/resolve.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { STAGE } from '../core/engine/stage.ts';
@@ -18,15 +19,18 @@ import { buildOrderGraph } from '../core/graph/stages.ts';
 import { writeFileSync } from 'node:fs';
 import { benchPlugins } from './bench-plugins.ts';
 import { reportProgress } from './measure.ts';
+import { renderCacheStats } from '../core/recipes/render-cache.ts';
 
-const [aggregate, workDir, shapeFile] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const renderCache = args.includes('--render-cache');
+const [aggregate, workDir, shapeFile] = args.filter((a) => a !== '--render-cache');
 const { plugins, notes } = await benchPlugins();
 const config = resolveConfig(
   { python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate, workDir, plugins },
   { configFile: null, profile: null, cwd: workDir },
 );
 const engine = new Engine(config);
-const run = engine.createRun();
+const run = engine.createRun({ renderCache });
 const target = run.targets[0];
 
 // Progress for the parent's time limit: renders started, every 250.
@@ -74,5 +78,6 @@ process.stdout.write(
     criticalPath: plan.criticalPath.length,
     edges: plan.graph.size,
     notes,
+    renderCache: renderCacheStats,
   }) + '\n',
 );

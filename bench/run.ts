@@ -10,6 +10,7 @@ import { realMetadata } from './real-metadata.ts';
 import { scheduling } from './scheduling.ts';
 import { engineOverhead } from './engine-overhead.ts';
 import { resume } from './resume.ts';
+import { render } from './render.ts';
 
 // Order matters: scheduling reuses the plans of planning and real-metadata when they ran.
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   scheduling,
   'engine-overhead': engineOverhead,
   resume,
+  render,
 };
 
 function cpuModel(): string {

@@ -1,10 +1,11 @@
 // `rebuild plan` text output: per target the tally, the stages, the critical path, cycles, errors,
-// warnings, and every node not planned with its reason.
+// every node not planned with its reason, and last the warnings (grouped by kind, or all).
 import { targetKey } from '../engine/types.ts';
 import type { Plan } from './plan.ts';
 import { formatCyclePath } from './cycles.ts';
+import { formatWarnings } from './warnings.ts';
 
-export function formatPlanText(plan: Plan): string {
+export function formatPlanText(plan: Plan, options: { allWarnings?: boolean } = {}): string {
   const lines: string[] = [];
   const c = plan.counts;
   lines.push(`${targetKey(plan.target)}: ${c.planned} planned, ${c.present} present, ${c.excluded} excluded, ${c.blocked} blocked, ${c.error} error`);
@@ -28,14 +29,12 @@ export function formatPlanText(plan: Plan): string {
     lines.push(`errors (${plan.errors.length}):`);
     for (const e of plan.errors) lines.push(`  ${e.kind}: ${e.message}`);
   }
-  if (plan.warnings.length) {
-    lines.push(`warnings (${plan.warnings.length}):`);
-    for (const w of plan.warnings) lines.push(`  ${w.file ? `${w.file}${w.line !== undefined ? `:${w.line}` : ''}: ` : w.feedstock ? `${w.feedstock}: ` : ''}${w.message}`);
-  }
   const notPlanned = plan.nodes.filter((n) => n.status !== 'planned');
   if (notPlanned.length) {
     lines.push('not planned:');
     for (const n of notPlanned) lines.push(`  ${n.id}: ${n.status}${n.reason ? ` (${n.reason})` : ''}`);
   }
+  // Last: the warnings, grouped by kind with counts (every one with allWarnings: plan --warnings).
+  lines.push(...formatWarnings(plan.warnings, options.allWarnings ?? false));
   return lines.join('\n') + '\n';
 }

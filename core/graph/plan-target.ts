@@ -3,6 +3,7 @@
 // → `graph` hook → blocked propagation → python chain and bootstrap builds → cycle errors →
 // stages and critical path → `planned` hook. `planRun` discovers once and plans every target.
 import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../engine/types.ts';
+import { dedupeSharedWarnings } from './warnings.ts';
 import type { Run } from '../engine/run.ts';
 import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
@@ -159,7 +160,8 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     stages,
     criticalPath: criticalPath(order, stages, options.durations),
     cycles,
-    warnings,
+    // The aggregate's own config warnings once, not once per recipe that stacks it.
+    warnings: dedupeSharedWarnings(warnings, discovered.recipes),
     counts: countStatuses(planNodes),
     errors,
   };

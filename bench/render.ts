@@ -1,0 +1,114 @@
+// Benchmark 6 — rendering real-size recipes, and planning again through the render cache.
+//   1. Real-size render: every recipe of a real-size aggregate (generate-real-size.ts: a ~1,000-line,
+//      ~460-key root variant config, recipes of 70–400 lines) rendered one after the other on one
+//      thread (render-child.ts), in a fresh process: ms per recipe (target ≤ 1 ms). Baseline, in
+//      the same run and the same way: the small generated recipes of the planning benchmark.
+//   2. Cached re-plan: plan a generated aggregate (plan-child.ts --render-cache) with an empty
+//      render cache, change one recipe, plan again: the second plan's wall time (target < 2 s for
+//      25,000 feedstocks). Baseline: the cold plan of the same run.
+// Runs are interleaved and medians are reported: on a shared machine single runs vary a lot.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { generateRealSizeAggregate, type RealSizeStats } from './generate-real-size.ts';
+import { cachedAggregate, type PlanChildResult } from './planning.ts';
+import { BENCH_DIR, median, row, runChild, type Benchmark, type Row } from './measure.ts';
+
+interface RenderChildResult {
+  recipes: number;
+  renderMs: number;
+  cpuMs: number;
+  errors: number;
+  warnings: number;
+}
+
+const SEED = 2018;
+
+/** A real-size aggregate of n feedstocks, cached in the temp dir per generator version. */
+async function cachedRealSize(n: number): Promise<{ dir: string; stats: RealSizeStats }> {
+  const version = createHash('sha256')
+    .update(readFileSync(join(BENCH_DIR, 'generate-real-size.ts')))
+    .update(readFileSync(join(BENCH_DIR, 'generate-aggregate.ts')))
+    .digest('hex')
+    .slice(0, 12);
+  const dir = join(tmpdir(), `rebuild-bench-real-size-${version}-${SEED}-${n}`);
+  const marker = join(dir, '.complete.json');
+  if (existsSync(marker)) return { dir, stats: JSON.parse(readFileSync(marker, 'utf8')) };
+  await rm(dir, { recursive: true, force: true });
+  const stats = await generateRealSizeAggregate({ n, dir, seed: SEED });
+  await writeFile(marker, JSON.stringify(stats));
+  return { dir, stats };
+}
+
+const perRecipe = (r: RenderChildResult) => r.renderMs / r.recipes;
+
+export const render: Benchmark = async (ctx) => {
+  const rows: Row[] = [];
+  const reps = ctx.quick ? 1 : 3;
+
+  // 1. Real-size recipes against the small generated ones, interleaved.
+  const real = await cachedRealSize(ctx.quick ? 100 : 400);
+  const small = await cachedAggregate(ctx.quick ? 200 : 1000);
+  const realRuns: RenderChildResult[] = [];
+  const smallRuns: RenderChildResult[] = [];
+  for (let i = 0; i < reps; i++) {
+    ctx.log(`render: real-size recipes, run ${i + 1} of ${reps}`);
+    realRuns.push(await runChild<RenderChildResult>('render-child.ts', [real.dir, '3.13'], { timeoutMs: 300_000 }));
+    smallRuns.push(await runChild<RenderChildResult>('render-child.ts', [small.dir, '3.13'], { timeoutMs: 300_000 }));
+  }
+  const realMs = median(realRuns.map(perRecipe));
+  const smallMs = median(smallRuns.map(perRecipe));
+  const s = real.stats;
+  rows.push(
+    row({
+      benchmark: 'render', figure: 'render a real-size recipe (one core)', value: realMs, unit: 'ms', max: 1,
+      baseline: 'small generated recipe', baselineValue: smallMs,
+      note:
+        `${s.feedstocks} recipes (${s.lines.min}–${s.lines.max} lines, median ${s.lines.median}; ${s.selectors.median} selectors median; ${s.multiOutput} multi-output; ` +
+        `${s.localConfigs} recipe-dir configs), root config ${s.configLines} lines, ${s.configKeys} keys; median of ${reps} (${realRuns.map((r) => perRecipe(r).toFixed(2)).join(', ')} ms), ` +
+        `CPU ${median(realRuns.map((r) => r.cpuMs / r.recipes)).toFixed(2)} ms per recipe, ${realRuns[0].errors} errors; baseline ${smallRuns[0].recipes} small meta.yaml recipes (${smallRuns.map((r) => perRecipe(r).toFixed(2)).join(', ')} ms)`,
+    }),
+  );
+
+  // 2. Plan, change one recipe, plan again through the render cache.
+  const n = ctx.quick ? 1000 : 25000;
+  const { dir } = await cachedAggregate(n);
+  const work = join(tmpdir(), `rebuild-bench-render-cache-${process.pid}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  const feedstock = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'recipe', 'meta.yaml'))).sort()[0];
+  const changed = join(dir, feedstock, 'recipe', 'meta.yaml');
+  const original = readFileSync(changed);
+  const colds: number[] = [];
+  const warms: PlanChildResult[] = [];
+  try {
+    for (let i = 0; i < reps; i++) {
+      await rm(join(work, 'cache'), { recursive: true, force: true });
+      writeFileSync(changed, original);
+      ctx.log(`render: plan ${n.toLocaleString('en-US')} feedstocks with an empty render cache, run ${i + 1} of ${reps}`);
+      const cold = await runChild<PlanChildResult>('plan-child.ts', [dir, work, '--render-cache'], { maxOldSpaceMb: 8192, timeoutMs: 300_000 });
+      colds.push(cold.totalMs);
+      writeFileSync(changed, Buffer.concat([original, Buffer.from(`# changed by the render-cache benchmark (run ${i + 1})\n`)]));
+      ctx.log(`render: plan again after ${feedstock}'s recipe changed`);
+      warms.push(await runChild<PlanChildResult>('plan-child.ts', [dir, work, '--render-cache'], { maxOldSpaceMb: 8192, timeoutMs: 300_000 }));
+    }
+  } finally {
+    writeFileSync(changed, original);
+    await rm(work, { recursive: true, force: true });
+  }
+  const warm = [...warms].sort((a, b) => a.totalMs - b.totalMs)[warms.length >> 1];
+  const c = (warm as PlanChildResult & { renderCache?: { hits: number; misses: number; stored: number } }).renderCache;
+  rows.push(
+    row({
+      benchmark: 'render', figure: `re-plan ${n.toLocaleString('en-US')} feedstocks, one recipe changed (render cache)`, value: warm.totalMs / 1000, unit: 's',
+      ...(ctx.quick ? {} : { max: 2, target: '< 2 s' }), baseline: 'cold plan', baselineValue: median(colds) / 1000,
+      note:
+        `median of ${reps} (${warms.map((w) => (w.totalMs / 1000).toFixed(2)).join(', ')} s; cold ${colds.map((x) => (x / 1000).toFixed(2)).join(', ')} s); ` +
+        `discover ${(warm.discoverMs / 1000).toFixed(2)} s, render ${(warm.renderMs / 1000).toFixed(2)} s, graph+plan ${(warm.graphMs / 1000).toFixed(2)} s` +
+        (c ? `; cache ${c.hits} hits, ${c.misses} misses` : ''),
+    }),
+  );
+  return rows;
+};
