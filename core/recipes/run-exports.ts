@@ -9,10 +9,11 @@
 // exports of channel packages are the builder's business. Specs are added once (exact text).
 //
 // Only the package that would be installed exports: when several renderings build a name (python-,
-// python-3.10- and python-3.11-feedstock all build python), a spec takes the first whose version
-// satisfies both the spec and the dependent's variant value for that name (python: the target's
-// python when the variant has none); when none does, the package comes from a channel and nothing
-// is exported from the aggregate (a 3.14 python's `python_abi 3.14.*` never reaches a 3.11 build).
+// python-3.10- and python-3.11-feedstock all build python), a spec takes the first rendering whose
+// version satisfies the spec and, for the dependent's own build/host specs, its variant value for
+// that name (python: always the target's); when none does, the package comes from a channel and
+// nothing is exported from the aggregate (a 3.14 python's `python_abi 3.14.*` never reaches a 3.11
+// build). Run requirements pulled in transitively carry their own pins and resolve by the spec.
 import { targetKey, type RenderedOutput, type RenderedRecipe } from '../engine/types.ts';
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
@@ -54,9 +55,9 @@ function fits(spec: string, version: string, variantValue = false): boolean {
 class Environments {
   private readonly ids = new Map<RenderedOutput, number>();
   private readonly pkgs: RenderedOutput[] = [];
-  /** Per package id: the ids of its run requirements (made on first use; null when they depend on the variant). */
-  private readonly runIds: (number[] | null | undefined)[] = [];
-  /** spec text (+ the variant value of its name when contested) → package id, -1 for none. */
+  /** Per package id: the ids of its run requirements (made on first use). */
+  private readonly runIds: (number[] | undefined)[] = [];
+  /** spec text (+ the variant value of its name, if any) → package id, -1 for none. */
   private readonly resolved = new Map<string, number>();
   private readonly specNames = new Map<string, string>();
   /** The ids whose run requirements are read from each array (to mirror what is added to it). */
@@ -77,21 +78,21 @@ class Environments {
     return name;
   }
 
-  /** Can a spec of this name resolve differently from one variant to another? */
-  private contested(name: string): boolean {
-    return this.index.has(name);
+  private variantValue(name: string, withVariant: boolean): string | undefined {
+    const own = withVariant ? (this.variant[name] ?? this.variant[name.replace(/-/g, '_')]) : undefined;
+    return own ?? (name === 'python' ? this.python : undefined);
   }
 
-  private variantValue(name: string): string | undefined {
-    return this.variant[name] ?? this.variant[name.replace(/-/g, '_')] ?? (name === 'python' ? this.python : undefined);
-  }
-
-  /** The package a spec installs in the current variant's environment, or -1 (from a channel). */
-  specId(spec: string): number {
+  /**
+   * The package a spec installs, or -1 (from a channel). Direct build/host specs are pinned by the
+   * dependent's variant (`withVariant`); run requirements of packages already carry their pins, and
+   * resolve by the spec alone (python: the target's), so their resolution is shared by every walk.
+   */
+  specId(spec: string, withVariant = false): number {
     const name = this.nameOfSpec(spec);
     const candidates = this.index.get(name);
     if (!candidates) return -1;
-    const value = this.variantValue(name);
+    const value = this.variantValue(name, withVariant);
     const key = value === undefined ? spec : `${spec}\0${value}`;
     let id = this.resolved.get(key);
     if (id === undefined) {
@@ -116,28 +117,19 @@ class Environments {
 
   private runOf(id: number): number[] {
     let run = this.runIds[id];
-    if (run) return run;
-    const specs = this.pkgs[id].requirements.run;
-    const ids = specs.map((dep) => this.specId(dep));
-    if (run === null) return ids;
-    if (specs.some((dep) => this.contested(this.nameOfSpec(dep)))) {
-      this.runIds[id] = null;
-      return ids;
+    if (!run) {
+      const specs = this.pkgs[id].requirements.run;
+      this.runIds[id] = run = specs.map((dep) => this.specId(dep));
+      const readers = this.readers.get(specs);
+      if (readers) readers.push(id);
+      else this.readers.set(specs, [id]);
     }
-    this.runIds[id] = ids;
-    const readers = this.readers.get(specs);
-    if (readers) readers.push(id);
-    else this.readers.set(specs, [id]);
-    return ids;
+    return run;
   }
 
   /** `spec` was added to the run requirements array `specs`. */
   added(specs: string[], spec: string): void {
-    const contested = this.contested(this.nameOfSpec(spec));
-    for (const id of this.readers.get(specs) ?? []) {
-      if (contested) this.runIds[id] = null;
-      else this.runIds[id]?.push(this.specId(spec));
-    }
+    for (const id of this.readers.get(specs) ?? []) this.runIds[id]!.push(this.specId(spec));
   }
 
   /** Walk the environments of an output of this variant next. */
@@ -148,7 +140,7 @@ class Environments {
   /** The exports of every package in the environment made from `specs` (transitively through run requirements), breadth first. */
   exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): Exported[] {
     const walk = this.walk++;
-    const queue = specs.map((spec) => this.specId(spec));
+    const queue = specs.map((spec) => this.specId(spec, true));
     const out: Exported[] = [];
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
