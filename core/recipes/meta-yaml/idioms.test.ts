@@ -48,7 +48,7 @@ templates('a template outside the recipe dir is an error at the line that loads 
   const e = await renderError('errors/template-outside');
   assert.is(e.file, join(FIX, 'errors/template-outside/recipe/meta.yaml'));
   assert.is(e.line, 1);
-  assert.match(e.detail, "template '../../shared/versions.jinja' is outside the recipe dir");
+  assert.match(e.detail, "template '../../common/versions.jinja' is outside the recipe dir");
 });
 
 templates.run();
