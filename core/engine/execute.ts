@@ -3,7 +3,7 @@
 // interruption, and each task's pipeline: prepareTask → build → record artifacts → test →
 // transmute → index → shouldPublish/publish. Every state change goes to the state database first,
 // then to `run.hooks.taskEnd`.
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, TaskResult, TaskStatus, TestReport } from './types.ts';
@@ -14,7 +14,8 @@ import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } 
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { GroupCommit } from '../state/group-commit.ts';
-import { decideResume, type ResumeOptions } from '../state/resume.ts';
+import { decideResume, type ResumeDecision, type ResumeOptions } from '../state/resume.ts';
+import { describeDropped, reconcileChannelIndexes } from '../state/reconcile-channels.ts';
 import { hashFile } from '../state/file-hash.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
 import { ATTEMPT_LABEL, RUN_LABEL, WORKDIR_LABEL, processStart, stopLeftovers } from './leftovers.ts';
@@ -175,6 +176,7 @@ class Execution {
     const startedAt = new Date().toISOString();
     // Decide first: a bad --only/--from/--retry name fails before a run is recorded.
     const decisions = await decideResume(this.tasks, db, this.options);
+    await this.reconcileChannels(decisions);
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
     // What a killed run's builds left running goes before anything is built (we hold the lock).
     await stopLeftovers(db, { workDir: this.config.workDir, runId: this.runId, notice: this.notice });
@@ -244,6 +246,20 @@ class Execution {
       await this.settle();
     }
     return this.finish(startedAt);
+  }
+
+  /**
+   * Our channels' indexes follow their files before anything is built: entries of missing files, or
+   * of artifacts resume found changed, are dropped (core/state/reconcile-channels.ts), so no solver
+   * picks a file that is not there; resume rebuilds the packages behind them.
+   */
+  private async reconcileChannels(decisions: Map<string, ResumeDecision>): Promise<void> {
+    const lost = new Set<string>();
+    for (const d of decisions.values()) if (d.lostArtifact) lost.add(d.lostArtifact);
+    // The output channel, and every channel an artifact was recorded in (the bootstrap channel).
+    const channels = new Set([join(this.config.workDir, 'channel')]);
+    for (const list of this.db.artifactsByPackage().values()) for (const a of list) channels.add(dirname(dirname(a.path)));
+    for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost))) this.notice(line);
   }
 
   /** A state write of the task pipeline; resolves once committed (report the change only then). */

@@ -33,6 +33,8 @@ export interface ResumeDecision {
   inScope: boolean;
   /** The stored recipe hash differs from the planned one. */
   recipeChanged: boolean;
+  /** A recorded artifact missing or changed on disk (size/sha256 vs the state): the channel index must not list it. */
+  lostArtifact?: string;
 }
 
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -114,7 +116,7 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
       if (!problem && lastAttemptOf.get(row.id) !== 'complete') problem = 'killed after its build, before test/publish ended';
       for (const a of problem ? [] : artifacts) {
         problem = await verifyFile(a.path, a);
-        if (problem) break;
+        if (problem) return void out.set(t.key, { ...todo(problem), lostArtifact: a.path });
       }
       if (!problem) return void out.set(t.key, { ...base, kind: 'done', reason: row.runId !== null ? `built in run ${row.runId}` : 'built earlier' });
       return void out.set(t.key, todo(problem));

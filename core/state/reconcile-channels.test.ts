@@ -1,0 +1,124 @@
+// Our channels' indexes follow their files at the start of a run: a deleted artifact of the
+// bootstrap chain and a changed one of the output channel are dropped from repodata.json before
+// anything is built (no solver picks them), rebuilt, and the channels end as they were.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Engine } from '../engine/engine.ts';
+import { executeRun } from '../engine/execute.ts';
+import { STAGE } from '../engine/stage.ts';
+import type { Plugin } from '../engine/plugin.ts';
+import { ChannelIndexWriter } from '../conda/repodata.ts';
+import { hostRunner } from '../../plugins/runner-host/index.ts';
+import { bootstrap } from '../../plugins/bootstrap/index.ts';
+import { stepBuilder } from '../../tests/fixtures/step-builder.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
+import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
+import { reconcileChannelIndexes } from './reconcile-channels.ts';
+
+const reconcile = suite('channel index reconciliation');
+
+reconcile.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rebuild-reconcile-'));
+});
+reconcile.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+
+// A bootstrap chain: python built first for the bootstrap channel, pip with it, then the final python.
+const CHAIN = { 'python@bootstrap': [], pip: ['python@bootstrap'], python: ['pip'] };
+
+/** Channel files (dot files are the indexer's cache): path → sha256. */
+function channelBytes(work: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith('.')) continue;
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out[relative(work, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
+    }
+  };
+  for (const channel of ['channel', 'bootstrap-channel']) if (existsSync(join(work, channel))) walk(join(work, channel));
+  return out;
+}
+
+const indexed = (channel: string) => Object.keys(JSON.parse(readFileSync(join(channel, 'linux-64', 'repodata.json'), 'utf8')).packages).sort();
+
+/** One run of the chain through the host runner; `observe` sees the first task before its build. */
+async function runChain(work: string, observe?: () => void) {
+  const built: string[] = [];
+  let seen = false;
+  const observer: Plugin = {
+    name: 'test:observer',
+    apply(engine) {
+      engine.hooks.run.tap('test:observer', (run) => {
+        run.hooks.prepareTask.tap({ name: 'test:observer', stage: STAGE.PIN }, (task) => {
+          if (!seen) observe?.();
+          seen = true;
+          built.push(task.id);
+          return task;
+        });
+      });
+    },
+  };
+  const notices: string[] = [];
+  const engine = new Engine(fakeConfig(work, [observer, bootstrap(), stepBuilder({ steps: 1, stepSeconds: '0', marker: 'rebuild-reconcile-test', hold: join(work, 'no-hold') }), hostRunner()], {
+    channels: { reference: null, target: null, build: [], staging: null, production: null },
+  }));
+  const run = engine.createRun();
+  const outcome = await executeRun(run, [fakePlan(run.targets[0], CHAIN)], { notice: (m) => notices.push(m) });
+  return { outcome, built: built.sort(), notices };
+}
+
+reconcile('a deleted bootstrap artifact and a changed output artifact leave the index before any build, and are rebuilt alone', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  const first = await runChain(work);
+  assert.is(first.outcome.exitCode, 0);
+  assert.equal(first.built, ['pip', 'python', 'python@bootstrap']);
+  const before = channelBytes(work);
+  const boot = join(work, 'bootstrap-channel');
+  const out = join(work, 'channel');
+  assert.equal(indexed(boot), ['python-1.0-py313_0.tar.bz2']);
+  assert.equal(indexed(out), ['pip-1.0-py313_0.tar.bz2', 'python-1.0-py313_0.tar.bz2']);
+
+  // Lost: the bootstrap python; changed in place, same size: pip of the output channel.
+  unlinkSync(join(boot, 'linux-64', 'python-1.0-py313_0.tar.bz2'));
+  const pip = join(out, 'linux-64', 'pip-1.0-py313_0.tar.bz2');
+  const bytes = readFileSync(pip);
+  bytes[bytes.length - 1] ^= 0xff;
+  writeFileSync(pip, bytes);
+
+  let atStart: { boot: string[]; out: string[] } | null = null;
+  const second = await runChain(work, () => (atStart = { boot: indexed(boot), out: indexed(out) }));
+  assert.is(second.outcome.exitCode, 0);
+  assert.equal(atStart, { boot: [], out: ['python-1.0-py313_0.tar.bz2'] }, 'the index listed files that are gone or changed when the first build started');
+  assert.equal(second.built, ['pip', 'python@bootstrap']);
+  assert.match(second.notices.join('\n'), /bootstrap-channel\/linux-64\/repodata\.json: dropped 1 stale entry \(python-1\.0-py313_0\.tar\.bz2: file missing\)/);
+  assert.match(second.notices.join('\n'), /channel\/linux-64\/repodata\.json: dropped 1 stale entry \(pip-1\.0-py313_0\.tar\.bz2: changed since it was built\)/);
+  assert.equal(channelBytes(work), before);
+});
+
+reconcile('reconcileChannelIndexes: drops entries of missing files and of another size; an index with nothing stale is left byte for byte', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  assert.is((await runChain(work)).outcome.exitCode, 0);
+  const out = join(work, 'channel');
+  const index = join(out, 'linux-64', 'repodata.json');
+  const original = readFileSync(index);
+  assert.equal(await reconcileChannelIndexes([out, join(ctx.dir, 'nowhere')]), []);
+  assert.ok(readFileSync(index).equals(original));
+
+  writeFileSync(join(out, 'linux-64', 'python-1.0-py313_0.tar.bz2'), 'shorter');
+  unlinkSync(join(out, 'linux-64', 'pip-1.0-py313_0.tar.bz2'));
+  const dropped = await reconcileChannelIndexes([out]);
+  assert.equal(dropped.map((d) => `${d.filename} ${d.why}`), ['pip-1.0-py313_0.tar.bz2 missing', 'python-1.0-py313_0.tar.bz2 size']);
+  // The rest is as the index writer writes it: an empty channel's index, byte for byte.
+  unlinkSync(join(out, 'linux-64', 'python-1.0-py313_0.tar.bz2'));
+  const reconciled = readFileSync(index, 'utf8');
+  rmSync(index);
+  await new ChannelIndexWriter(out).update(['linux-64']);
+  assert.is(reconciled, readFileSync(index, 'utf8'));
+});
+
+reconcile.run();

@@ -1,0 +1,81 @@
+// The channels are the truth, the index must follow them: at the start of a run, every entry of our
+// own channels' repodata.json whose package file is missing, has another size than the entry says,
+// or is a recorded artifact whose size/sha256 no longer match the state (found by resume) is dropped.
+// A solver then never picks a file that is not there (an HTTP 404 from our own loopback server),
+// and the package's task, which resume marks for rebuild, adds it back once built.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../conda/atomic-write.ts';
+
+export interface DroppedEntry {
+  channel: string;
+  subdir: string;
+  filename: string;
+  why: 'missing' | 'size' | 'changed';
+}
+
+const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+/** Drop the stale entries of one `<channel>/<subdir>/repodata.json`; rewritten only when something is dropped. */
+async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>): Promise<DroppedEntry[]> {
+  const file = join(channel, subdir, 'repodata.json');
+  let data: any;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    // None (nothing indexed), or damaged: the index writer rewrites it from the files at the first build.
+    return [];
+  }
+  const dropped: DroppedEntry[] = [];
+  for (const key of ['packages', 'packages.conda']) {
+    const records = data?.[key];
+    if (!records || typeof records !== 'object') continue;
+    for (const [filename, record] of Object.entries<any>(records)) {
+      const path = join(channel, subdir, filename);
+      const st = await stat(path).catch((err) => (code(err) === 'ENOENT' || code(err) === 'ENOTDIR' ? null : Promise.reject(err)));
+      let why: DroppedEntry['why'] | null = null;
+      if (!st?.isFile()) why = 'missing';
+      else if (changed.has(path)) why = 'changed';
+      else if (typeof record?.size === 'number' && record.size !== st.size) why = 'size';
+      if (!why) continue;
+      delete records[filename];
+      dropped.push({ channel, subdir, filename, why });
+    }
+  }
+  // The index writer's format (JSON, one-space indent, final newline): parsing and writing it back
+  // changes nothing but the dropped entries.
+  if (dropped.length) await writeFileAtomic(file, `${JSON.stringify(data, null, 1)}\n`);
+  return dropped;
+}
+
+/**
+ * Reconcile the indexes of these channel dirs (missing dirs are skipped) with their files.
+ * `changed`: package files (absolute paths) known to differ from what was indexed — recorded
+ * artifacts whose size or sha256 no longer match the state.
+ */
+export async function reconcileChannelIndexes(channels: readonly string[], changed: ReadonlySet<string> = new Set()): Promise<DroppedEntry[]> {
+  const out: DroppedEntry[] = [];
+  for (const channel of [...new Set(channels)]) {
+    let subdirs: string[];
+    try {
+      subdirs = (await readdir(channel, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+    } catch (err) {
+      if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') continue;
+      throw err;
+    }
+    for (const subdir of subdirs) out.push(...(await reconcileSubdir(channel, subdir, changed)));
+  }
+  return out;
+}
+
+/** One line per channel subdir for the user: what was dropped and why. */
+export function describeDropped(dropped: readonly DroppedEntry[]): string[] {
+  const groups = new Map<string, DroppedEntry[]>();
+  for (const d of dropped) {
+    const key = join(d.channel, d.subdir, 'repodata.json');
+    groups.set(key, [...(groups.get(key) ?? []), d]);
+  }
+  const why = { missing: 'file missing', size: 'size differs from the index', changed: 'changed since it was built' };
+  return [...groups].map(([file, list]) =>
+    `${file}: dropped ${list.length} stale entr${list.length === 1 ? 'y' : 'ies'} (${list.slice(0, 5).map((d) => `${d.filename}: ${why[d.why]}`).join('; ')}${list.length > 5 ? `; +${list.length - 5} more` : ''}); a package of the plan is rebuilt`);
+}
