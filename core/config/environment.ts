@@ -60,6 +60,14 @@ export function scriptEnvironment(requested: readonly string[], policy: Environm
   return { env: out, refused: [...new Set(refused)].sort() };
 }
 
+/** scriptEnvironment, logging (names only: values may be secrets) what passes and what the config refused. */
+export function logScriptEnvironment(requested: readonly string[], policy: EnvironmentPolicy, log: (line: string) => void): Record<string, string> {
+  const { env, refused } = scriptEnvironment(requested, policy);
+  if (Object.keys(env).length) log(`script_env: passing ${Object.keys(env).sort().join(' ')}`);
+  if (refused.length) log(`script_env: not passed (not allowed by the config's environment.allow): ${refused.join(' ')}`);
+  return env;
+}
+
 /** Register the variables of `env` that the config marks secret (exact names or prefixes) with the redactor. */
 export function registerSecretVariables(policy: EnvironmentPolicy, env: NodeJS.ProcessEnv = process.env): void {
   for (const pattern of policy.secrets) if (!pattern.endsWith('*')) addSecretVariable(pattern, env);

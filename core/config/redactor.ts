@@ -67,6 +67,11 @@ export function redact(text: string): string {
   return out;
 }
 
+/** Whether any secret value is registered (so callers can skip building text to check). */
+export function secretsKnown(): boolean {
+  return registry().forms.length > 0;
+}
+
 /** Whether `text` holds a known secret value. */
 export function hasSecret(text: string): boolean {
   return registry().forms.some((f) => text.includes(f));

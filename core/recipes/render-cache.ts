@@ -10,7 +10,8 @@
 //     file stacked for it (a missing file counts as missing).
 // A rendering that read outside the recipe dir is not stored: a `source: path:` (load_file_data,
 // load_setup_py_data read the source tree), or a recipe that asks `os.path` about the filesystem.
-// Errors are never stored (they are rendered again, and say the same).
+// Errors are never stored (they are rendered again, and say the same), nor is a rendering that holds
+// a secret value (core/config/redactor.ts).
 // Safe under concurrent runs: a file is written under a temporary name and renamed into place
 // (readers see a whole file or none; two writers of a key write the same bytes). A file that cannot
 // be read back (partial, foreign, another Node's serialisation) is a miss and is rewritten. Files
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import { hasSecret, secretsKnown } from '../config/redactor.ts';
 
 /** Where a run's renderings are cached: `<workDir>/cache/render`. */
 export const renderCacheDir = (workDir: string): string => join(workDir, 'cache', 'render');
@@ -158,7 +160,8 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   }
   renderCacheStats.misses++;
   const rendered = await render();
-  if (readsOutside(recipe, rendered)) {
+  // Nor one that holds a secret value (a recipe read an allowed secret): the cache is a file we write.
+  if (readsOutside(recipe, rendered) || (secretsKnown() && hasSecret(JSON.stringify(rendered.variants)))) {
     renderCacheStats.uncacheable++;
     return rendered;
   }

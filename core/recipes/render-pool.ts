@@ -6,8 +6,8 @@
 // hundred recipes or a test never starts it: loading a worker (tsx, the renderers, two wasm modules)
 // costs about what rendering a few hundred recipes does. Renders are done here until a worker is
 // ready. Every result is the one the local render would have made:
-//   - the worker runs the same renderer on the same inputs (recipe, target, options; recipe.yaml's
-//     default environ, the process environment, is sent along) and its result is a structured clone
+//   - the worker runs the same renderer on the same inputs (recipe, target, options, including the
+//     allow-listed environ the render plugins give) and its result is a structured clone
 //     of plain data, with `recipe` and `target` set back to the caller's own objects;
 //   - a render that fails in a worker (or whose job or result cannot be sent) is rendered again
 //     locally, so the error thrown is the local renderer's own;

@@ -11,6 +11,7 @@ import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import type { Artifact, BuildTask, ExecRequest, FailureClass, RecipeFormat } from '../../core/engine/types.ts';
 import { newPackages, publishToChannel, snapshotPackages } from './collect-artifacts.ts';
+import { logScriptEnvironment } from '../../core/config/environment.ts';
 
 /** The build tool failed, timed out, was cancelled, or built nothing. `failure` is what the scheduler reads. */
 export class BuildToolError extends Error {
@@ -115,7 +116,12 @@ export function buildToolPlugin(spec: BuildToolSpec, options: BuildToolOptions):
         for (const target of run.targets) {
           run.hooks.build.for(target.subdir).tapPromise({ name: spec.plugin, stage: STAGE.DEFAULT }, async (task) => {
             if (task.node.recipe?.format !== spec.format) return undefined;
-            const artifacts = await runBuildTool(task, spec.tool, spec.command(task, resolved));
+            const cmd = spec.command(task, resolved);
+            // The tool passes on (script_env, script: secrets) what it finds in its own env: only
+            // what the recipe asks for and the config allows is there; the command's own variables win.
+            const requested = [...new Set(task.node.variants.flatMap((v) => v.scriptEnv ?? []))];
+            cmd.env = { ...logScriptEnvironment(requested, run.config.environment, task.log), ...cmd.env };
+            const artifacts = await runBuildTool(task, spec.tool, cmd);
             return { builder: spec.plugin, artifacts };
           });
         }

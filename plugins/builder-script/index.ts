@@ -13,6 +13,7 @@ import { parseMatchSpec } from '../../core/conda/match-spec.ts';
 import type { PackageFormat } from '../../core/conda/package-types.ts';
 import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { listFiles, writeCondaPackage } from '../../core/conda/write-package.ts';
+import { logScriptEnvironment, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import { buildEnvironment } from './build-env.ts';
 import { installEnvironment, openChannels, type TaskChannels } from './environment.ts';
 import { ScriptBuildError } from './errors.ts';
@@ -133,6 +134,7 @@ interface VariantContext {
   vdir: string;
   channels: TaskChannels;
   opts: Normalized;
+  policy: EnvironmentPolicy;
 }
 
 async function runScript(ctx: VariantContext, script: Script, env: Record<string, string>, cwd: string): Promise<void> {
@@ -187,11 +189,15 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
   const python = host.find((p) => p.name === 'python');
   const pythonVersion = python ? python.version.split('.').slice(0, 2).join('.') : task.target.python;
 
-  const envFor = (output: RenderedOutput) =>
-    buildEnvironment({
+  // conda-build's script_env: what the recipe asks for and the config allows; the builder's own variables win.
+  const asked = logScriptEnvironment(variant.scriptEnv ?? [], ctx.policy, task.log);
+  const envFor = (output: RenderedOutput) => ({
+    ...asked,
+    ...buildEnvironment({
       hostPrefix, buildPrefix, srcDir, recipeDir: recipe.dir, homeDir, pythonVersion, output, variant,
       targetSubdir: task.target.subdir, buildSubdir, cpuCount: opts.cpuCount,
-    });
+    }),
+  });
   const snapshot = async () => new Set((await listFiles(hostPrefix)).filter((f) => !f.startsWith('conda-meta/')));
 
   const files = new Map<RenderedOutput, string[]>();
@@ -277,8 +283,15 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
   return artifacts;
 }
 
-/** Build every variant of a task; undefined (not mine) for nodes without a recipe. */
-export async function buildWithScript(task: BuildTask, options: ScriptBuilderOptions = {}): Promise<BuildResult | undefined> {
+/**
+ * Build every variant of a task; undefined (not mine) for nodes without a recipe. `policy`: which
+ * variables of this process a recipe's script_env may pass (the config's `environment`; default none).
+ */
+export async function buildWithScript(
+  task: BuildTask,
+  options: ScriptBuilderOptions = {},
+  policy: EnvironmentPolicy = { allow: [], secrets: [] },
+): Promise<BuildResult | undefined> {
   const opts = normalize(options);
   const recipe = task.node.recipe;
   if (!recipe) {
@@ -294,7 +307,7 @@ export async function buildWithScript(task: BuildTask, options: ScriptBuilderOpt
     for (const [i, variant] of task.node.variants.entries()) {
       const vdir = many ? join(task.workDir, `v${i}`) : task.workDir;
       await mkdir(vdir, { recursive: true });
-      artifacts.push(...(await buildVariant({ task, recipe, variant, vdir, channels, opts })));
+      artifacts.push(...(await buildVariant({ task, recipe, variant, vdir, channels, opts, policy })));
     }
     return { builder: PLUGIN_NAME, artifacts };
   } finally {
@@ -309,7 +322,7 @@ export function scriptBuilder(options: ScriptBuilderOptions = {}): Plugin {
     apply(engine: Engine) {
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         for (const subdir of new Set(run.targets.map((t) => t.subdir))) {
-          run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.FALLBACK }, (task) => buildWithScript(task, options));
+          run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.FALLBACK }, (task) => buildWithScript(task, options, run.config.environment));
         }
       });
     },

@@ -4,12 +4,16 @@ import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/engine/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { renderRecipeYaml as render } from '../../core/recipes/recipe-yaml/render.ts';
+import { allowedEnvironment } from '../../core/config/environment.ts';
 import { cachedRender, renderCacheDir } from '../../core/recipes/render-cache.ts';
 
 export const PLUGIN_NAME = 'rebuild:render-recipe-yaml';
 
 export interface RenderRecipeYamlOptions {
-  /** Variables `env.get()` / `env.exists()` read in recipes; defaults to the process environment. */
+  /**
+   * Variables `env.get()` / `env.exists()` read in recipes. Default: the variables of this process's
+   * environment that the config's `environment.allow` lets through (none unless allowed).
+   */
   environ?: Record<string, string>;
 }
 
@@ -19,7 +23,7 @@ export const optionsSchema = {
   properties: {
     environ: {
       type: 'object',
-      description: 'Variables env.get() / env.exists() read in recipes; defaults to the process environment.',
+      description: "Variables env.get() / env.exists() read in recipes (default: the process environment's variables that config environment.allow lets through).",
       additionalProperties: { type: 'string' },
     },
   },
@@ -31,11 +35,11 @@ export function renderRecipeYaml(options: RenderRecipeYamlOptions = {}): Plugin 
     name: PLUGIN_NAME,
     apply(engine: Engine) {
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        // Never the whole process environment: a recipe must not read a token (core/config/environment.ts).
+        const environ = options.environ ? { ...options.environ } : allowedEnvironment(run.config.environment);
         const cache = run.options.renderCache !== false && run.config.workDir ? renderCacheDir(run.config.workDir) : null;
         run.hooks.render.tapPromise(PLUGIN_NAME, async (recipe, target) =>
-          recipe.format === 'recipe.yaml'
-            ? cachedRender(cache, recipe, target, { environ: options.environ }, () => render(recipe, target, { environ: options.environ }))
-            : undefined,
+          recipe.format === 'recipe.yaml' ? cachedRender(cache, recipe, target, { environ }, () => render(recipe, target, { environ })) : undefined,
         );
       });
     },

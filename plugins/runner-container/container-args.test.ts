@@ -78,6 +78,12 @@ env('build variables pass, allowlist by name or prefix*, the rest is dropped by 
   assert.equal(r.env, { PREFIX: '/p', PKG_NAME: 'x', CONDA_BUILD_SYSROOT: '/s', MY_A: '1', MY_B: '2', OTHER: '3' });
   assert.equal(r.dropped, ['AWS_KEY', 'HOME']);
 });
+env("the config's environment rule: its allow names pass too, and no prefix passes a secret (only its exact name)", () => {
+  const req = { env: { MY_A: '1', MY_TOKEN: 't', CI_JOB: '2', CI_TOKEN: 'c' }, mounts: [] };
+  const policy = { allow: ['CI_*'], secrets: ['MY_TOKEN', 'CI_TOKEN'] };
+  assert.equal(containerEnv(req, ['MY_*'], null, policy), { env: { CI_JOB: '2', MY_A: '1' }, dropped: ['CI_TOKEN', 'MY_TOKEN'] });
+  assert.equal(containerEnv(req, ['MY_*'], null, { ...policy, allow: ['CI_*', 'MY_TOKEN'] }).env, { CI_JOB: '2', MY_A: '1', MY_TOKEN: 't' });
+});
 env('PATH: mounted entries go in front of the image PATH; host-only entries are left out; allowlisting PATH passes it whole', () => {
   const mounted = [{ path: '/w/t', mode: 'rw' as const }];
   assert.is(containerEnv({ env: { PATH: '/w/t/p/bin:/usr/bin:/home/me/bin' }, mounts: mounted }, [], '/opt/conda/bin:/usr/bin').env.PATH, '/w/t/p/bin:/opt/conda/bin:/usr/bin');

@@ -2,6 +2,7 @@
 // inside and out (so a builder's paths work unchanged), the working dir, the filtered env, limits.
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { ExecRequest } from '../../core/engine/types.ts';
+import { isAllowedVariable, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import type { ResolvedContainerRunnerOptions } from './options.ts';
 
 /** A request the runner cannot express as a container (bad mount path); not retried. */
@@ -11,7 +12,9 @@ export class ContainerRequestError extends Error {
 }
 
 // conda-build's build variables (and rattler-build's): they describe the build, never the host
-// user, so they always pass. Everything else in the request env needs the allowlist.
+// user, so they always pass. Everything else in the request env needs the allowlist: the runner's
+// envAllowlist plus the config's environment.allow, under the config's rule (a prefix never passes a
+// secret: core/config/environment.ts).
 export const BUILD_ENV = Object.freeze([
   'PREFIX', 'BUILD_PREFIX', 'SRC_DIR', 'RECIPE_DIR', 'PYTHON', 'PY_VER', 'PY3K', 'SP_DIR', 'STDLIB_DIR',
   'CPU_COUNT', 'SUBDIR', 'ARCH', 'HOST', 'target_platform', 'build_platform', 'host_platform', 'CONDA_BUILD',
@@ -42,16 +45,22 @@ export interface ContainerEnv {
  * entries that lie inside a mount (e.g. `$PREFIX/bin`), in front of the image's PATH, because host
  * directories outside the mounts do not exist in the container. Other names are dropped.
  */
-export function containerEnv(req: Pick<ExecRequest, 'env' | 'mounts'>, allowlist: readonly string[], imagePath: string | null): ContainerEnv {
+export function containerEnv(
+  req: Pick<ExecRequest, 'env' | 'mounts'>,
+  allowlist: readonly string[],
+  imagePath: string | null,
+  policy: EnvironmentPolicy = { allow: [], secrets: [] },
+): ContainerEnv {
+  const rule: EnvironmentPolicy = { allow: [...allowlist, ...policy.allow], secrets: policy.secrets };
   const env: Record<string, string> = {};
   const dropped: string[] = [];
   for (const [name, value] of Object.entries(req.env)) {
     if (name === 'PATH') continue;
-    if (matches(name, BUILD_ENV) || matches(name, allowlist)) env[name] = value;
+    if (matches(name, BUILD_ENV) || isAllowedVariable(name, rule)) env[name] = value;
     else dropped.push(name);
   }
   if (req.env.PATH !== undefined) {
-    if (matches('PATH', allowlist)) env.PATH = req.env.PATH;
+    if (isAllowedVariable('PATH', rule)) env.PATH = req.env.PATH;
     else {
       const mounted = req.env.PATH.split(':').filter((p) => p && isAbsolute(p) && req.mounts.some((m) => within(p, m.path)));
       if (mounted.length) env.PATH = [...mounted, imagePath ?? DEFAULT_IMAGE_PATH].join(':');
@@ -86,10 +95,12 @@ export interface RunArgsInput {
   /** The image's own PATH (from `image inspect`), or null when unknown. */
   imagePath: string | null;
   labels?: Record<string, string>;
+  /** The config's `environment` rule (default: allow nothing beyond the runner's envAllowlist). */
+  policy?: EnvironmentPolicy;
 }
 
 /** `run` arguments (without the engine binary). No `--rm`: the runner inspects, then removes the container itself. */
-export function containerRunArgs({ req, options, image, name, imagePath, labels = {} }: RunArgsInput): { args: string[]; dropped: string[] } {
+export function containerRunArgs({ req, options, image, name, imagePath, labels = {}, policy }: RunArgsInput): { args: string[]; dropped: string[] } {
   if (!req.argv.length) throw new ContainerRequestError('empty argv');
   if (!isAbsolute(req.cwd)) throw new ContainerRequestError(`cwd must be absolute: '${req.cwd}'`);
   const args = ['run', '--name', name];
@@ -100,7 +111,7 @@ export function containerRunArgs({ req, options, image, name, imagePath, labels 
   if (options.pull !== undefined) args.push('--pull', options.pull);
   for (const m of normaliseMounts(req.mounts)) args.push('-v', `${m.path}:${m.path}:${m.mode}`);
   args.push('-w', req.cwd);
-  const { env, dropped } = containerEnv(req, options.envAllowlist, imagePath);
+  const { env, dropped } = containerEnv(req, options.envAllowlist, imagePath, policy);
   for (const [k, v] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) args.push('-e', `${k}=${v}`);
   args.push(...options.extraArgs, image, ...req.argv);
   return { args, dropped };

@@ -23,7 +23,7 @@ export function containerRunner(options: ContainerRunnerOptions): Plugin {
         run.hooks.exec.tapPromise({ name: PLUGIN_NAME, stage: STAGE.DEFAULT }, async (req) => {
           const image = resolved.images[req.task.target.subdir];
           if (!image) return undefined;
-          return runContainer({ req, image, options: resolved, imagePaths });
+          return runContainer({ req, image, options: resolved, imagePaths, policy: run.config.environment });
         });
       });
     },

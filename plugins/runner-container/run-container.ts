@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactFileFrom } from '../../core/config/redactor.ts';
+import type { EnvironmentPolicy } from '../../core/config/environment.ts';
 import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
 import { containerName, containerRunArgs, redactedCommand } from './container-args.ts';
 import { imagePath, neverStarted, removeContainer, stopContainer } from './engine-cli.ts';
@@ -27,9 +28,11 @@ export interface ContainerRun {
   options: ResolvedContainerRunnerOptions;
   /** Cache of each image's own PATH, shared by the runs of one plugin instance. */
   imagePaths: Map<string, Promise<string | null>>;
+  /** The config's `environment` rule, applied to the request env with the runner's own envAllowlist. */
+  policy?: EnvironmentPolicy;
 }
 
-export async function runContainer({ req, image, options, imagePaths }: ContainerRun): Promise<ExecResult> {
+export async function runContainer({ req, image, options, imagePaths, policy }: ContainerRun): Promise<ExecResult> {
   const { task } = req;
   const engine = options.engine;
   const base = { exitCode: null, signal: null, timedOut: false, cancelled: false, runner: PLUGIN_NAME };
@@ -47,6 +50,7 @@ export async function runContainer({ req, image, options, imagePaths }: Containe
     image,
     name,
     imagePath: await imagePaths.get(image)!,
+    policy,
     labels: { 'io.rebuild.task': task.id, 'io.rebuild.subdir': task.target.subdir, ...task.labels },
   });
   task.log(`[${PLUGIN_NAME}] ${redactedCommand(engine, args)}`);

@@ -32,9 +32,13 @@ import { ignoredVariantKeys, recipeUsedKeys } from './used-keys.ts';
 import { scriptContext } from './script-context.ts';
 import { v0Syntax, type V0Evidence } from './v0-syntax.ts';
 import { renderMetaYamlHere } from '../meta-yaml/render.ts';
+import { recipeYamlScriptEnv } from '../script-env.ts';
 
 export interface RenderRecipeYamlOptions {
-  /** Variables for `env.get()` / `env.exists()`; defaults to process.env. */
+  /**
+   * Variables for `env.get()` / `env.exists()`; default none. Never the process environment as a
+   * whole: the render plugin passes the config's allow-listed variables (core/config/environment.ts).
+   */
   environ?: Record<string, string | undefined>;
 }
 
@@ -63,7 +67,7 @@ const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v 
 export async function renderRecipeYaml(recipe: RecipeRef, target: Target, options: RenderRecipeYamlOptions = {}): Promise<RenderedRecipe> {
   // In a process that renders many, on a worker thread of the render pool (same result; the
   // environment env.get() reads is sent along).
-  const job = { format: 'recipe.yaml' as const, recipe, target, options: () => ({ ...options, environ: { ...(options.environ ?? process.env) } }) };
+  const job = { format: 'recipe.yaml' as const, recipe, target, options: () => ({ ...options, environ: { ...(options.environ ?? {}) } }) };
   return pooledRender(job, () => renderRecipeYamlHere(recipe, target, options));
 }
 
@@ -97,7 +101,7 @@ export async function renderRecipeYamlHere(recipe: RecipeRef, target: Target, op
     target,
     raw,
     jinja,
-    options.environ ?? process.env,
+    options.environ ?? {},
     fail,
     (path, message) => warn(recipe.file, lines.lineOf(path), message),
     (line, message) => warn(recipe.file, line, message),
@@ -191,6 +195,7 @@ class VariantRenderer {
         script: toScript(topBuild.script, ['build', 'script'], this.fail, this.recipe.dir, this.win),
         buildNumber: this.buildNumber(topBuild.number, ['build', 'number']) ?? 0,
         about,
+        ...recipeYamlScriptEnv(topBuild.script),
       };
       return this.renderOutputs(base, topBuild, scope, variant);
     } catch (err) {
