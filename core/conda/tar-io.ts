@@ -125,12 +125,19 @@ export async function addTarEntry(out: SafeExtractor, entry: TarEntry, content: 
 
 /** Extract a tar stream into `dest` through a SafeExtractor; a stream that cannot be read is an ArchiveError. */
 export async function extractTar(input: Readable, dest: string, archive: string): Promise<void> {
-  const out = await SafeExtractor.open(dest, archive);
+  // The stream may fail while the destination is being opened: keep that error for below.
+  let early: unknown = null;
+  const keep = (err: unknown) => void (early ??= err);
+  input.on('error', keep);
   try {
+    const out = await SafeExtractor.open(dest, archive);
+    input.off('error', keep);
+    if (early) throw early;
     await readTar(input, async (entry, content) => {
       await addTarEntry(out, entry, content);
     });
   } catch (err) {
+    input.destroy();
     if (err instanceof ArchiveError || isSystemError(err)) throw err;
     throw new ArchiveError(`${archive}: cannot unpack: ${(err as Error).message}`, { cause: err });
   }

@@ -94,7 +94,10 @@ async function extractZip(file: string, dest: string, archive: string): Promise<
 }
 
 const ARCHIVES: [RegExp, (file: string, dest: string, name: string) => Promise<void>][] = [
-  [/\.(tar\.gz|tgz)$/, (file, dest, name) => extractTar(createReadStream(file).pipe(createGunzip()), dest, name)],
+  [/\.(tar\.gz|tgz)$/, (file, dest, name) => {
+    const gunzip = createGunzip();
+    return extractTar(createReadStream(file).on('error', (err) => gunzip.destroy(err)).pipe(gunzip), dest, name);
+  }],
   [/\.(tar\.bz2|tbz2?)$/, (file, dest, name) => extractTar(bzip2Decompress(createReadStream(file), name), dest, name)],
   [/\.(tar\.xz|txz)$/, (file, dest, name) => extractTar(xzDecompress(createReadStream(file), name), dest, name)],
   [/\.tar$/, (file, dest, name) => extractTar(createReadStream(file), dest, name)],
