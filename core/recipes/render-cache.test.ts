@@ -90,6 +90,18 @@ cache('any input change misses the cache :: the recipe, the variant config, an i
   assert.is.not(renderCacheKey(recipe2, linux, { env: {} }), renderCacheKey(recipe2, linux, { env: { X: '1' } }));
 });
 
+cache('files changed seconds ago count by their stat: still a hit, and a change afterwards a miss', async () => {
+  // Files written just now count by their bytes (their stat may not show a second write yet);
+  // once a few seconds old, by inode, size, mtime and ctime.
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  assert.ok((await render()).ran);
+  assert.not.ok((await render()).ran);
+  writeFileSync(join(dir, 'number.jinja'), '7');
+  const changed = await render();
+  assert.ok(changed.ran);
+  assert.is(changed.rendered.variants[0].outputs[0].buildNumber, 7);
+});
+
 cache('a rendering that reads a local source tree is not stored', async () => {
   writeFileSync(join(dir, 'meta.yaml'), META.replace('requirements:', 'source:\n  path: ../src\nrequirements:'));
   assert.ok((await render()).ran);

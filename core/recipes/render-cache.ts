@@ -5,17 +5,21 @@
 //     and the versions of the Jinja and YAML libraries (any change to the code misses the cache);
 //   - the recipe's format and reference (paths, variant overrides, extra version), the target, and
 //     the renderer's options (the environment `environ` reads);
-//   - the bytes of every file of the recipe dir (recipe, build scripts, imported or included
-//     templates, recipe-dir data files, its conda_build_config.yaml) and of every variant config
-//     file stacked for it (a missing file counts as missing).
+//   - every file of the recipe dir (recipe, build scripts, imported or included templates,
+//     recipe-dir data files, its conda_build_config.yaml) and every variant config file stacked
+//     for it (a missing file counts as missing), each by its identity and stat: inode, size,
+//     mtime and ctime in nanoseconds. Writing a file changes its ctime (which no tool can set
+//     back), so any change misses the cache; so does rewriting the same bytes (rendered again).
+//     A file changed in the last few seconds counts by its bytes instead (sha256): on a filesystem
+//     with coarse timestamps two writes within one tick keep the same stat (git's "racy" files).
 // A rendering that read outside the recipe dir is not stored: a `source: path:` (load_file_data,
 // load_setup_py_data read the source tree), or a recipe that asks `os.path` about the filesystem.
 // Errors are never stored (they are rendered again, and say the same), nor is a rendering that holds
 // a secret value (core/config/redactor.ts).
 // Safe under concurrent runs: a file is written under a temporary name and renamed into place
 // (readers see a whole file or none; two writers of a key write the same bytes). A file that cannot
-// be read back (partial, foreign, another Node's serialisation) is a miss and is rewritten. Files
-// are hashed at most once per change in a process (by path, size, mtime, ctime and inode).
+// be read back (partial, foreign, another Node's serialisation) is a miss and is rewritten. A hit costs
+// a directory listing, a stat per file and the read of one cache file: no recipe is read.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -65,36 +69,27 @@ export function rendererVersion(): string {
   return (version = hash.digest('hex'));
 }
 
-const fileHashes = new Map<string, { stamp: string; hash: string }>();
+/** Changed more recently than this (ns): counted by its bytes, its stat may not show a second change yet. */
+const RACY_NS = 3_000_000_000n;
 
-/** sha256 of a file's bytes ('missing' when it cannot be read), hashed again only when it changed. */
-function fileHash(path: string): string {
-  let stamp: string;
+/** What a file contributes to a key: its stat, or its bytes' sha256 when just changed; 'missing'. */
+function fileStamp(path: string): string {
   try {
     const s = statSync(path, { bigint: true });
     if (!s.isFile()) return 'not a file';
-    stamp = `${s.size}:${s.mtimeNs}:${s.ctimeNs}:${s.ino}`;
-  } catch {
-    fileHashes.delete(path);
-    return 'missing';
-  }
-  const known = fileHashes.get(path);
-  if (known?.stamp === stamp) return known.hash;
-  let hash: string;
-  try {
-    hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+    const now = BigInt(Date.now()) * 1_000_000n;
+    if (now - s.mtimeNs < RACY_NS || now - s.ctimeNs < RACY_NS) return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+    return `stat:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
   } catch {
     return 'missing';
   }
-  fileHashes.set(path, { stamp, hash });
-  return hash;
 }
 
 function dirFiles(dir: string, root: string, out: [string, string][]): [string, string][] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) dirFiles(p, root, out);
-    else out.push([relative(root, p), fileHash(p)]);
+    else out.push([relative(root, p), fileStamp(p)]);
   }
   return out;
 }
@@ -113,7 +108,7 @@ export function renderCacheKey(recipe: RecipeRef, target: Target, options: unkno
     target,
     options,
     files,
-    variantFiles: recipe.variantFiles.map((f) => [f, fileHash(f)]),
+    variantFiles: recipe.variantFiles.map((f) => [f, fileStamp(f)]),
   };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
 }
