@@ -42,4 +42,14 @@ export function failureClassOf(err: unknown, fallback: FailureClass): FailureCla
   return fallback;
 }
 
+/**
+ * The class of a failed package download. From one of our own channels (the work dir's, served on
+ * loopback) a missing file (HTTP 404/410, or not on disk) means a stale index — reconciled when the
+ * next run starts — which no retry in this run can mend: `build`, not the transient `network`. From
+ * a remote channel every failure is `network` (a mirror's files may lag behind its index).
+ */
+export function downloadFailureClass(status: number | null, ownChannel: boolean): FailureClass {
+  return ownChannel && (status === null || status === 404 || status === 410) ? 'build' : 'network';
+}
+
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -3,7 +3,7 @@
 // packages' archives into the prefix. Local archives are read in place; remote ones are downloaded.
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { simpleSolve, type Platform } from '@conda-org/rattler';
@@ -13,6 +13,7 @@ import { extractPackage } from '../../core/conda/read-package.ts';
 import { ArchiveError } from '../../core/conda/safe-extract.ts';
 import { sha256File } from '../../core/conda/file-hash.ts';
 import { ScriptBuildError } from './errors.ts';
+import { downloadFailureClass } from '../../core/engine/failure.ts';
 
 export interface TaskChannels {
   /** Channel URLs for the solver, in priority order. */
@@ -73,7 +74,7 @@ async function fetchArchive(url: string, to: string, sha256: string | undefined,
   const res = await fetch(url, { signal }).catch((err) => {
     throw new ScriptBuildError(`cannot download ${url}: ${(err as { cause?: Error }).cause?.message ?? (err as Error).message}`, 'network');
   });
-  if (!res.ok || !res.body) throw new ScriptBuildError(`cannot download ${url}: HTTP ${res.status}`, 'network');
+  if (!res.ok || !res.body) throw new ScriptBuildError(`cannot download ${url}: HTTP ${res.status}`, downloadFailureClass(res.status, false));
   await pipeline(Readable.fromWeb(res.body as any), createWriteStream(to));
   if (sha256 && (await sha256File(to)) !== sha256) {
     await rm(to, { force: true });
@@ -111,7 +112,14 @@ export async function installEnvironment(opts: InstallOptions): Promise<Installe
   for (const r of records) {
     if (opts.signal?.aborted) throw new ScriptBuildError('build cancelled', 'cancelled');
     let file = opts.channels.localFile(r.url);
-    if (file === null || !(await stat(file).catch(() => null))) {
+    if (file !== null && !(await stat(file).catch(() => null))) {
+      // Listed by one of our channels' index but not on disk: a stale index, not a network failure.
+      throw new ScriptBuildError(
+        `${opts.label} environment: ${r.filename} is listed in the index of local channel ${dirname(dirname(file))} but ${file} does not exist (stale index: the next run reconciles it)`,
+        downloadFailureClass(null, true),
+      );
+    }
+    if (file === null) {
       file = join(opts.downloadDir, r.filename);
       await fetchArchive(r.url, file, r.sha256, opts.signal);
     }
