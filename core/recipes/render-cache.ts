@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import { renderSkipped } from './render-pool.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
 
 /** Where a run's renderings are cached: `<workDir>/cache/render`. */
@@ -148,6 +149,7 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     const stored = deserialize(readFileSync(file)) as Stored;
     if (stored?.key === key && Array.isArray(stored.variants) && Array.isArray(stored.warnings)) {
       renderCacheStats.hits++;
+      renderSkipped();
       return { feedstock: stored.feedstock, recipe, target, variants: stored.variants, warnings: stored.warnings };
     }
   } catch {

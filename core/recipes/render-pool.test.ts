@@ -8,7 +8,7 @@ import { recipeFromPath } from './discover.ts';
 import { RecipeRenderError } from './render-error.ts';
 import { renderMetaYaml, renderMetaYamlHere } from './meta-yaml/render.ts';
 import { renderRecipeYaml, renderRecipeYamlHere } from './recipe-yaml/render.ts';
-import { expectRenders, RENDER_POOL_AFTER, renderPoolState } from './render-pool.ts';
+import { expectRenders, RENDER_POOL_AFTER, renderPoolState, worthAPool } from './render-pool.ts';
 
 // One worker, started as a big plan starts it.
 process.env.REBUILD_RENDER_THREADS = '1';
@@ -93,6 +93,17 @@ pool('a process whose renders went to the pool ends by itself :: idle workers ke
     assert.is(child.status, 0, child.stderr);
     assert.match(child.stdout, send === '1' ? /^started true sent [1-9]/ : /^started true sent 0/);
   }
+});
+
+pool('starts when the renders to come are worth a worker: their number times the mean render time so far', () => {
+  // 1,300 real-size recipes at 3 ms: 3.9 s of work, far below RENDER_POOL_AFTER renders.
+  assert.ok(worthAPool(1300, 8, 24));
+  // 1,000 small recipes at 0.5 ms: half a second, less than a worker costs to load.
+  assert.not.ok(worthAPool(1000, 8, 4));
+  // Too few renders timed to trust the mean.
+  assert.not.ok(worthAPool(1300, 2, 6));
+  // Nothing left (every other recipe a cache hit).
+  assert.not.ok(worthAPool(0, 100, 500));
 });
 
 pool.run();

@@ -1,11 +1,14 @@
 // Rendering on worker threads. A render is CPU-bound on one thread (Jinja in wasm, YAML, variant
 // logic), so planning thousands of recipes would use one core; the pool gives the built-in renderers
 // the machine's other cores: one worker per other core, this thread rendering too when every worker
-// has PER_WORKER renders. It starts when a process is about to render RENDER_POOL_AFTER recipes
-// (renderRecipes says how many with expectRenders; or after that many renders), so a plan of a few
-// hundred recipes or a test never starts it: loading a worker (tsx, the renderers, two wasm modules)
-// costs about what rendering a few hundred recipes does. Renders are done here until a worker is
-// ready. Every result is the one the local render would have made:
+// has PER_WORKER renders. It starts when the renders still to come are worth a worker: when the
+// recipes a process is about to render (renderRecipes and render --all say how many with
+// expectRenders, cache hits are counted off with renderSkipped) would take POOL_WORTH_MS or more at
+// the mean time of the renders done so far (at least POOL_SAMPLES of them), or when
+// RENDER_POOL_AFTER renders are asked for at once. Loading a worker (tsx, the renderers, two wasm
+// modules) costs a few hundred ms of the other core: a plan of a few hundred small recipes or a
+// test never starts it, a few hundred real-size recipes (several ms each) do. Renders are done here
+// until a worker is ready. Every result is the one the local render would have made:
 //   - the worker runs the same renderer on the same inputs (recipe, target, options, including the
 //     allow-listed environ the render plugins give) and its result is a structured clone
 //     of plain data, with `recipe` and `target` set back to the caller's own objects;
@@ -27,8 +30,12 @@ export interface RenderJob {
   options: () => Record<string, unknown>;
 }
 
-/** Renders asked for in this process before the pool is started. */
+/** Renders asked for in this process before the pool is started (whatever their time). */
 export const RENDER_POOL_AFTER = 2000;
+/** Work still to come, at the mean render time so far, that starts the pool. */
+const POOL_WORTH_MS = 1500;
+/** Local renders timed before the mean is trusted. */
+const POOL_SAMPLES = 8;
 /** Renders waiting for or running in one worker: enough to keep it busy while results travel. */
 const PER_WORKER = 3;
 
@@ -155,6 +162,18 @@ function startRenderPool(): void {
 }
 
 let expected = 0;
+let localRenders = 0;
+let localMs = 0;
+
+/** A render that was not needed (a cache hit): one fewer of those expected still to come. */
+export function renderSkipped(): void {
+  requested++;
+}
+
+/** Are `remaining` renders, at the mean of `renders` done in `ms`, worth starting the pool? */
+export function worthAPool(remaining: number, renders: number, ms: number): boolean {
+  return renders >= POOL_SAMPLES && remaining * (ms / renders) >= POOL_WORTH_MS;
+}
 
 /**
  * Say that `count` renders are about to be asked for (renderRecipes does): when enough are, the
@@ -177,7 +196,7 @@ export function renderPoolState(): { started: boolean; ready: number; sent: numb
 export function renderInPool(job: RenderJob): Promise<RenderedRecipe | undefined> | undefined {
   if (pool === null) return undefined;
   if (pool === undefined) {
-    if (Math.max(++requested, expected) < RENDER_POOL_AFTER) return undefined;
+    if (Math.max(++requested, expected) < RENDER_POOL_AFTER && !worthAPool(expected - requested, localRenders, localMs)) return undefined;
     startRenderPool();
     if (!pool) return undefined;
   }
@@ -202,5 +221,11 @@ export async function pooledRender(job: RenderJob, local: () => Promise<Rendered
   // Workers starting or all busy: a local render never waits for I/O, so let the event loop take
   // their messages ("ready", results) first.
   if (pool) await new Promise((resolve) => setImmediate(resolve));
-  return local();
+  const t0 = performance.now();
+  try {
+    return await local();
+  } finally {
+    localRenders++;
+    localMs += performance.now() - t0;
+  }
 }
