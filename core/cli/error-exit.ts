@@ -64,9 +64,18 @@ export function debugWanted(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   return argv.includes('--debug') || (v !== undefined && v !== '' && v !== '0');
 }
 
+/** The stack of the error and of each of its causes (a plugin's error is the cause of PluginHookError). */
+function stacks(err: unknown): string {
+  const out: string[] = [];
+  for (let e: any = err, depth = 0; e && depth < 8; e = e.cause, depth++) {
+    out.push(`${depth ? 'caused by: ' : ''}${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  }
+  return out.join('');
+}
+
 export function errorExit(err: unknown, debug: boolean): ErrorExit {
   const message = err instanceof Error ? err.message : String(err);
-  const stack = debug && err instanceof Error && err.stack ? `${err.stack}\n` : '';
+  const stack = debug ? stacks(err) : '';
   const code = classify(err);
   if (code !== null) return { code, text: `rebuild: ${message}\n${stack}` };
   const name = err instanceof Error ? err.name : typeof err;
