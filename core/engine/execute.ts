@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, TaskResult, TaskStatus, TestReport } from './types.ts';
+import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, type ExecTask } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
 import { openBuildTask, removeTaskDir } from './build-task.ts';
@@ -46,7 +47,7 @@ export interface ExecuteOptions extends ResumeOptions {
 export interface ExecuteOutcome {
   runId: number;
   summary: RunSummary;
-  /** 0: everything in scope is built; 1: something failed or is blocked by a failure; 130: interrupted. */
+  /** 0: everything in scope is built; 1: something failed or is blocked by a failure, or the plans had errors; 130: interrupted. */
   exitCode: 0 | 1 | 130;
 }
 
@@ -175,11 +176,12 @@ class Execution {
     const { db } = this;
     const startedAt = new Date().toISOString();
     // Decide first: a bad --only/--from/--retry name fails before a run is recorded.
+    // What a killed run's builds left running goes first (we hold the lock): nothing may write into
+    // the channels while resume checks them, nor share anything with a build of this run.
+    await stopLeftovers(db, { workDir: this.config.workDir, by: `rebuild pid ${process.pid}`, notice: this.notice });
     const decisions = await decideResume(this.tasks, db, this.options);
     await this.reconcileChannels(decisions);
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
-    // What a killed run's builds left running goes before anything is built (we hold the lock).
-    await stopLeftovers(db, { workDir: this.config.workDir, runId: this.runId, notice: this.notice });
     const recovered = db.recoverStale(this.runId);
     if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
     this.recordUnplanned();
@@ -590,10 +592,15 @@ class Execution {
     const results = [...this.results.values()];
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
-    const bad = results.some((r) => r.status === 'failed' || r.status === 'blocked') || leftover.length > 0;
+    // Plan errors fail the run as they fail `rebuild plan`: their packages and dependents were never built.
+    const planErrors = planErrorCount(this.plans);
+    const bad = results.some((r) => r.status === 'failed' || r.status === 'blocked') || leftover.length > 0 || planErrors > 0;
     const outcome = this.interrupted ? 'interrupted' : bad ? 'failed' : 'success';
     this.db.endRun(this.runId, outcome);
-    const summary: RunSummary = { runId: this.runId, startedAt, endedAt: new Date().toISOString(), counts, results, interrupted: this.interrupted };
+    const summary: RunSummary = {
+      runId: this.runId, startedAt, endedAt: new Date().toISOString(), counts, results,
+      notBuilt: notBuiltNodes(this.plans), planErrors, interrupted: this.interrupted,
+    };
     try {
       await this.run.hooks.report.promise(summary);
     } catch (err) {

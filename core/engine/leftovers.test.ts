@@ -66,7 +66,7 @@ left('kills a recorded group that is still ours (leader alive, or gone with its 
     await until('the orphaned group to lose its leader', () => orphaned.exitCode !== null && alive(orphaned.pid!));
     assert.ok(alive(ours.pid!) && alive(reused.pid!));
     const notices: string[] = [];
-    const done = await stopLeftovers(db, { workDir: ctx.dir, runId: 2, notice: (m) => notices.push(m) });
+    const done = await stopLeftovers(db, { workDir: ctx.dir, by: 'rebuild pid 99', notice: (m) => notices.push(m) });
     assert.not.ok(alive(ours.pid!), 'the recorded group was killed');
     assert.not.ok(alive(orphaned.pid!), 'the children of a gone leader were killed');
     assert.ok(alive(reused.pid!), 'a group whose leader started at another time is not ours');
@@ -74,7 +74,7 @@ left('kills a recorded group that is still ours (leader alive, or gone with its 
     assert.match(notices.join('\n'), new RegExp(`process group ${reused.pid} of linux-64/numpy \\(run 1\\): pid now belongs to another process, not killed`));
     assert.equal(db.openProcesses(), [], 'every record is closed');
     const outcomes = db.db.prepare('SELECT id, outcome FROM attempt_processes ORDER BY id').all() as { id: number; outcome: string }[];
-    assert.equal(outcomes.map((o) => o.outcome), ['killed by run 2', 'killed by run 2', 'pid reused by another process: not killed']);
+    assert.equal(outcomes.map((o) => o.outcome), ['killed by rebuild pid 99', 'killed by rebuild pid 99', 'pid reused by another process: not killed']);
     assert.equal(outcomes.map((o) => o.id), [rows.ours, rows.orphaned, rows.reused]);
   } finally {
     db.close();
@@ -90,7 +90,7 @@ left('a group that has ended, or a record without a start time, is closed withou
     db.trackProcess(attemptId, { kind: 'process-group', pgid: ended.pid!, pidStart: start });
     const unknown = startGroup(ctx, 'sleep 60');
     db.trackProcess(attemptId, { kind: 'process-group', pgid: unknown.pid!, pidStart: null });
-    await stopLeftovers(db, { workDir: ctx.dir, runId: 2, notice: () => {} });
+    await stopLeftovers(db, { workDir: ctx.dir, by: 'rebuild pid 99', notice: () => {} });
     assert.ok(alive(unknown.pid!), 'no start time recorded: never killed');
     assert.equal(db.openProcesses(), []);
   } finally {

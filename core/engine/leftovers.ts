@@ -111,8 +111,8 @@ async function killGroup(pgid: number, waitMs: number): Promise<boolean> {
 
 export interface StopLeftoversOptions {
   workDir: string;
-  /** This run's id (recorded in the outcome: "killed by run N"). */
-  runId: number;
+  /** Who stops them, for the outcome recorded ("killed by <by>"), e.g. `rebuild pid 1234`. */
+  by: string;
   notice: (message: string) => void;
   /** How long to wait for a killed group to be gone (ms, default 5000). */
   waitMs?: number;
@@ -133,7 +133,7 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
       const ours = groupIsOurs(r.pgid, r.pidStart);
       if (ours === 'ours') {
         const gone = await killGroup(r.pgid, options.waitMs ?? 5000);
-        db.endProcess(r.id, gone ? `killed by run ${options.runId}` : `still running after SIGKILL (run ${options.runId})`);
+        db.endProcess(r.id, gone ? `killed by ${options.by}` : `still running after SIGKILL by ${options.by}`);
         done.push(`${gone ? 'killed' : 'could not kill'} process group ${r.pgid} of ${who(r)}`);
       } else {
         const why = { gone: 'gone', 'not ours': 'pid reused by another process: not killed', unknown: 'start time unknown (no /proc): not killed' }[ours];
@@ -147,7 +147,7 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
       await cli(r.engine, ['kill', r.container]);
       const rm = await cli(r.engine, ['rm', '-f', r.container]);
       const gone = rm.ok || !(await cli(r.engine, ['container', 'inspect', '--format', '{{.Id}}', r.container])).ok;
-      db.endProcess(r.id, gone ? `removed by run ${options.runId}` : `not removed: ${rm.error}`);
+      db.endProcess(r.id, gone ? `removed by ${options.by}` : `not removed: ${rm.error}`);
       done.push(`${gone ? 'removed' : `could not remove (${rm.error})`} container ${r.container} of ${who(r)}`);
     }
   }
