@@ -77,20 +77,6 @@ export function hasSecret(text: string): boolean {
   return registry().forms.some((f) => text.includes(f));
 }
 
-/** A copy of plain data (JSON-like) with every string redacted (keys too). */
-export function redactData<T>(value: T): T {
-  if (!registry().forms.length) return value;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redact(v);
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k), walk(x)]));
-    }
-    return v;
-  };
-  return walk(value) as T;
-}
-
 const WRAPPED = Symbol.for('rebuild.redactor.wrapped');
 
 /**
