@@ -236,6 +236,30 @@ s('multi-output: top-level files go to the script-less output, an output script 
   }
 });
 
+s('multi-output: the top-level requirements are installed for the top-level script :: python only there', async () => {
+  const ctx = await setup();
+  try {
+    const lib = output({ name: 'libhello', build: 'h1234567_0', requirements: { build: [], host: [], run: [], run_constrained: [] } });
+    // Only the top-level build environment has python: the top-level script runs it.
+    const v = variant({
+      outputs: [lib],
+      requirements: { build: [], host: ['python 3.13.*'] },
+      script: 'mkdir -p "$PREFIX/lib" && "$PREFIX/bin/python" > "$PREFIX/lib/libhello.txt"',
+    });
+    const result = await buildWithScript(ctx.makeTask([v]), {});
+    const files = extractWithCph(result!.artifacts[0].path, join(ctx.root, 'x-lib')).paths.map((p) => p._path);
+    assert.ok(files.includes('lib/libhello.txt'), files.join(', '));
+    assert.match(readFileSync(ctx.logFile, 'utf8'), 'python');
+    const missing = variant({ outputs: [lib], requirements: { build: [], host: ['no-such-top-level-pkg'] }, script: 'true' });
+    await buildWithScript(ctx.makeTask([missing]), {}).then(
+      () => assert.unreachable('should fail'),
+      (err) => assert.match((err as Error).message, /cannot solve the host environment \(no-such-top-level-pkg\)/),
+    );
+  } finally {
+    ctx.cleanup();
+  }
+});
+
 s('noarch: python outputs use the noarch layout and go to noarch/ :: site-packages, python-scripts', async () => {
   const ctx = await setup();
   try {

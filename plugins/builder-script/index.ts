@@ -177,8 +177,10 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
 
   // Sibling outputs are produced by this very build: they are not resolved from channels.
   const siblings = new Set(outputs.map((o) => o.name));
+  // The environments hold what the top-level build script needs (a recipe with outputs: its
+  // top-level requirements) and what every output's own script needs.
   const specs = (section: 'build' | 'host') =>
-    unique(outputs.flatMap((o) => o.requirements[section])).filter((s) => !siblings.has(parseMatchSpec(s).name));
+    unique([...(variant.requirements?.[section] ?? []), ...outputs.flatMap((o) => o.requirements[section])]).filter((s) => !siblings.has(parseMatchSpec(s).name));
   const platforms = (subdir: string) => unique([subdir, 'noarch']);
   const common = { channels: ctx.channels, downloadDir: join(vdir, 'pkgs'), pythonVersion: task.target.python, log: task.log, signal: task.signal };
   const buildSubdir = hostSubdir();
