@@ -36,7 +36,7 @@ export function recipeTask(dir: string, run: Run | null, recipe: RecipeRef, over
 
 /**
  * A fake build tool (POSIX sh, runs on the host and in the busybox image): records its argv one per
- * line in <outputFolder>/../argv.txt, then writes `package` (if any) into <outputFolder>/<subdir>/
+ * line in <outputFolder>/../argv.txt and its environment in <outputFolder>/../env.txt, then writes `package` (if any) into <outputFolder>/<subdir>/
  * and exits with `exit`. `outputFlag` names the flag that carries the output folder.
  */
 export function writeFakeTool(path: string, o: { outputFlag: string; subdir: string; package?: string; exit?: number }): string {
@@ -52,6 +52,7 @@ for a in "$@"; do
 done
 [ -n "$out" ] || { echo "fake tool: no ${o.outputFlag}" >&2; exit 64; }
 for a in "$@"; do printf '%s\\n' "$a"; done > "$out/../argv.txt"
+env | sort > "$out/../env.txt"
 echo "fake tool: building into $out"
 ${o.package ? `mkdir -p "$out/${o.subdir}"\nprintf 'package bytes of %s\\n' "${o.package}" > "$out/${o.subdir}/${o.package}"` : ''}
 exit ${o.exit ?? 0}

@@ -14,6 +14,10 @@ import { ensureTestImage } from '../runner-container/test-image.ts';
 import { testConfig } from '../runner-container/test-task.ts';
 import { hostRunner } from '../runner-host/index.ts';
 import { BuildToolError, condaBuildBuilder } from './index.ts';
+import { env } from '../../core/config/secret.ts';
+import { clearSecrets } from '../../core/config/redactor.ts';
+import type { RenderedVariant } from '../../core/engine/types.ts';
+import type { Plugin } from '../../core/engine/plugin.ts';
 import { recipeFixture, recipeTask, writeFakeTool } from '../build-tool/test-fixtures.ts';
 
 const PKG = 'demo-1.0-py313h0123abc_0.tar.bz2';
@@ -111,6 +115,50 @@ builder('claims meta.yaml recipes only, on every target of the run', async ({ di
   assert.is(await run.hooks.build.for('linux-64').promise(recipeTask(dir, null, recipe)), undefined);
   assert.ok(run.hooks.build.get('linux-aarch64')?.taps.some((t) => t.name === 'rebuild:builder-conda-build'));
   assert.throws(() => condaBuildBuilder({ comand: 'x' } as never), /unknown option 'comand'/);
+});
+
+/** A variant whose recipe lists `scriptEnv` (build: script_env). */
+const withScriptEnv = (scriptEnv: string[]): RenderedVariant => ({ variant: {}, skip: false, outputs: [], source: [], script: null, buildNumber: 0, about: {}, scriptEnv });
+const HOST_VARS = { FEATURE_FLAG: 'on', MY_REGION: 'eu-west', MY_TOKEN: 'cb-token-5150', UNLISTED_VAR: 'other' };
+const POLICY = { environment: { allow: ['FEATURE_FLAG', 'MY_*'], secrets: [] } };
+
+/** Run the fake conda-build with HOST_VARS in this process's env and env('MY_TOKEN') known; returns the tool's env. */
+async function toolEnvOf(dir: string, plugins: Plugin[], makeTool: (task: ReturnType<typeof recipeTask>) => void) {
+  Object.assign(process.env, HOST_VARS);
+  try {
+    env('MY_TOKEN'); // a config's secret handle: MY_TOKEN is a secret from now on
+    const { recipe, channel } = recipeFixture(dir, 'meta.yaml');
+    const run = new Engine(testConfig(plugins, POLICY)).createRun();
+    const task = recipeTask(dir, run, recipe, { channels: [channel] });
+    task.node = { ...task.node, variants: [withScriptEnv(['FEATURE_FLAG', 'MY_REGION', 'MY_TOKEN', 'UNLISTED_VAR'])] };
+    makeTool(task);
+    await run.hooks.build.for('linux-64').promise(task);
+    const log = readFileSync(task.logFile, 'utf8');
+    assert.match(log, "script_env: not passed (not allowed by the config's environment.allow): MY_TOKEN UNLISTED_VAR");
+    return readFileSync(join(task.workDir, 'conda-build', 'env.txt'), 'utf8');
+  } finally {
+    for (const k of Object.keys(HOST_VARS)) delete process.env[k];
+    clearSecrets();
+  }
+}
+
+builder('script_env: the tool gets the listed variables the config allows; never the secret (a prefix does not match it), never the unlisted', async ({ dir }) => {
+  const env = await toolEnvOf(dir, [condaBuildBuilder(), hostRunner()], () => fakeOnPath(dir, { package: PKG }));
+  assert.match(env, /^FEATURE_FLAG=on$/m);
+  assert.match(env, /^MY_REGION=eu-west$/m);
+  assert.not.match(env, /MY_TOKEN|UNLISTED_VAR|cb-token-5150/);
+});
+
+builder('script_env in a podman container: the same rule (the container runner passes what the config allows)', async ({ dir }) => {
+  const image = await ensureTestImage();
+  const tool = join(dir, 'work', 'tools', 'conda-build');
+  const env = await toolEnvOf(dir, [condaBuildBuilder({ command: tool }), containerRunner({ images: { 'linux-64': image } })], (task) => {
+    mkdirSync(task.workDir, { recursive: true });
+    writeFakeTool(tool, { outputFlag: '--output-folder', subdir: 'linux-64', package: PKG });
+  });
+  assert.match(env, /^FEATURE_FLAG=on$/m);
+  assert.match(env, /^MY_REGION=eu-west$/m);
+  assert.not.match(env, /MY_TOKEN|UNLISTED_VAR|cb-token-5150/);
 });
 
 builder('in a podman container: the builder paths work unchanged through the container runner', async ({ dir }) => {
