@@ -321,11 +321,23 @@ export interface TestReport {
   checks: { name: string; ok: boolean; message?: string }[];
 }
 
+/** A plan node the run could not build: a render or plan error, or blocked (by an error or a blocklisted package). */
+export interface NotBuiltNode {
+  id: string;
+  target: Target;
+  status: 'error' | 'blocked';
+  reason: string | null;
+}
+
 export interface RunSummary {
   runId: number;
   startedAt: string;
   endedAt: string;
   counts: Record<string, number>;
   results: TaskResult[];
+  /** Plan nodes in error or blocked at plan time (never tasks of the run), per target then id. */
+  notBuilt: NotBuiltNode[];
+  /** The plans had errors (render errors, cycles, ...): the run exits 1, as `rebuild plan` does. */
+  planErrors: number;
   interrupted: boolean;
 }

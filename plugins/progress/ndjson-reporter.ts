@@ -29,7 +29,11 @@ export function ndjsonReporter(write: (line: string) => void, now: () => Date = 
       });
     },
     end(s) {
-      emit({ type: 'run-end', runId: s.runId, startedAt: s.startedAt, endedAt: s.endedAt, counts: s.counts, interrupted: s.interrupted });
+      emit({
+        type: 'run-end', runId: s.runId, startedAt: s.startedAt, endedAt: s.endedAt, counts: s.counts, interrupted: s.interrupted,
+        planErrors: s.planErrors ?? 0,
+        notBuilt: (s.notBuilt ?? []).map((n) => ({ id: n.id, subdir: n.target.subdir, python: n.target.python, status: n.status, reason: n.reason })),
+      });
     },
   };
 }

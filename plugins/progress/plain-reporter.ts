@@ -1,6 +1,6 @@
 // Off a TTY: one plain line per state change (no 'waiting' noise at start), easy to grep in CI logs.
 import type { TaskStatus } from '../../core/engine/types.ts';
-import { formatDuration, type Reporter } from './reporter.ts';
+import { formatDuration, formatNotBuilt, type Reporter } from './reporter.ts';
 
 const time = (d: Date) => d.toISOString().slice(11, 19);
 
@@ -34,6 +34,7 @@ export function plainReporter(write: (line: string) => void, now: () => Date = (
     end(s) {
       const counts = Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ');
       line(`run ${s.runId} ${s.interrupted ? 'interrupted' : 'ended'}: ${counts || 'nothing to do'}`);
+      for (const l of formatNotBuilt(s)) line(l);
     },
   };
 }

@@ -29,7 +29,7 @@ const result = (id: string, target: typeof linux | typeof win, status: TaskStatu
   id, target, status, reason: null, attempt: 1, durationMs: 0, artifacts: [], ...extra,
 });
 
-const summary: RunSummary = { runId: 7, startedAt: T0.toISOString(), endedAt: T0.toISOString(), counts: { built: 2, failed: 1 }, results: [], interrupted: false };
+const summary: RunSummary = { runId: 7, startedAt: T0.toISOString(), endedAt: T0.toISOString(), counts: { built: 2, failed: 1 }, results: [], notBuilt: [], planErrors: 0, interrupted: false };
 
 const reporters = suite('progress reporters');
 

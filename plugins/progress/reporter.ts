@@ -19,6 +19,24 @@ export function compositeReporter(reporters: Reporter[]): Reporter {
   };
 }
 
+/**
+ * The end of a run's summary: the plan nodes it could not build (render / plan errors, and what is
+ * blocked), one line each, so nothing is silently left out. No lines when there are none.
+ */
+export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'>): string[] {
+  if (!s.notBuilt?.length) return [];
+  const errors = s.notBuilt.filter((n) => n.status === 'error').length;
+  const blocked = s.notBuilt.length - errors;
+  const head = [
+    errors ? `${errors} in error` : '',
+    blocked ? `${blocked} blocked` : '',
+  ].filter(Boolean).join(', ');
+  return [
+    `not built: ${head}${s.planErrors ? ` (${s.planErrors} plan error${s.planErrors === 1 ? '' : 's'}: exit 1; see rebuild plan)` : ''}`,
+    ...s.notBuilt.map((n) => `  ${n.target.subdir} ${n.id}: ${n.status}${n.reason ? ` — ${n.reason}` : ''}`),
+  ];
+}
+
 /** `1h02m`, `3m12s`, `41s`. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

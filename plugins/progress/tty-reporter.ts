@@ -1,7 +1,7 @@
 // On a TTY: a live view redrawn in place (done / running / waiting / failed per arch, the running
 // packages with their elapsed time, an ETA); failures are printed above it as permanent lines.
 import type { Reporter } from './reporter.ts';
-import { formatDuration } from './reporter.ts';
+import { formatDuration, formatNotBuilt } from './reporter.ts';
 import { COLUMNS, ProgressModel } from './progress-model.ts';
 
 export interface TtyStream {
@@ -58,6 +58,7 @@ export function ttyReporter(stream: TtyStream, options: { refreshMs?: number; cl
       clearInterval(timer);
       draw([]);
       stream.write(`run ${s.runId} ${s.interrupted ? 'interrupted' : 'ended'}: ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+      for (const l of formatNotBuilt(s)) stream.write(`${l}\n`);
     },
   };
 }

@@ -11,19 +11,21 @@ import { fakeBuilder, type FakeBuilderOptions } from '../../../tests/fixtures/fa
 import { fakeConfig } from '../../../tests/fixtures/fake-config.ts';
 import { fakePlan } from '../../../tests/fixtures/fake-plan.ts';
 import { runRunCommand, type RunCommandOptions } from './run.ts';
+import type { Target } from '../../engine/types.ts';
+import { errorNode } from '../../graph/render-nodes.ts';
 import { statusCommand } from './status.ts';
 import { logsCommand } from './logs.ts';
 
 const SPEC = { numpy: [], scipy: ['numpy'], pandas: ['numpy'] };
 
-async function rebuildRun(dir: string, opts: RunCommandOptions = {}, builder: FakeBuilderOptions = {}, signal?: AbortSignal) {
+async function rebuildRun(dir: string, opts: RunCommandOptions = {}, builder: FakeBuilderOptions = {}, signal?: AbortSignal, plan = (t: Target) => fakePlan(t, SPEC)) {
   const stream = new PassThrough();
   let out = '';
   stream.on('data', (d) => (out += d));
   const notices: string[] = [];
   const engine = new Engine(fakeConfig(dir, [fakeBuilder(builder)], { arches: ['linux-64', 'win-64'] }));
   const code = await runRunCommand(engine, opts, { progress: stream as any, notice: (m) => void notices.push(m), signal: signal ?? new AbortController().signal, argv: ['run'] }, {
-    plan: async (run) => run.targets.map((t) => fakePlan(t, SPEC)),
+    plan: async (run) => run.targets.map(plan),
     execute: { indexChannel: async () => {} },
   });
   return { code, out, notices };
@@ -68,6 +70,32 @@ cli('run :: exit 1 when something failed or is blocked; plain lines off a TTY', 
   assert.match(out, /linux-64 scipy: blocked \(blocked by numpy \(failed\)\)/);
   const status = await capture((io) => statusCommand([], { workDir: ctx.dir }, io));
   assert.match(status.out, /failed \(2\):\n  linux-64 numpy: build: .*fake build failure of numpy/);
+});
+
+cli('run :: a recipe that fails to render is a plan error: the summary lists it and what it blocks, exit 1', async (ctx) => {
+  // numpy builds; `broken` failed to render and `needs-broken` is blocked by it (as planTarget leaves them).
+  const withError = (t: Target) => {
+    const plan = fakePlan(t, { numpy: [], 'needs-broken': { deps: [], status: 'blocked' } });
+    const reason = 'render error in /agg/broken-feedstock/recipe/meta.yaml:3: jinja error: unexpected end of input';
+    plan.graph.addNode('broken', errorNode('broken', null, 'broken', t, reason));
+    plan.graph.mergeNodeAttributes('needs-broken', { reason: 'blocked by broken (error)' });
+    plan.errors.push({ kind: 'render-error', message: reason, nodes: ['broken'] });
+    return plan;
+  };
+  const text = await rebuildRun(ctx.dir, {}, {}, undefined, withError);
+  assert.is(text.code, 1);
+  assert.match(text.out, /linux-64 numpy: built/);
+  assert.match(
+    text.out,
+    /not built: 2 in error, 2 blocked \(2 plan errors: exit 1; see rebuild plan\)\n.*  linux-64 broken: error — render error in \/agg\/broken-feedstock\/recipe\/meta\.yaml:3: jinja error: unexpected end of input\n.*  linux-64 needs-broken: blocked — blocked by broken \(error\)\n/,
+  );
+  const json = await rebuildRun(ctx.dir, { json: true }, {}, undefined, withError);
+  assert.is(json.code, 1);
+  const end = JSON.parse(json.out.trim().split('\n').at(-1)!);
+  assert.is(end.planErrors, 2);
+  assert.equal(end.notBuilt.map((n: { subdir: string; id: string; status: string }) => `${n.subdir} ${n.id} ${n.status}`), [
+    'linux-64 broken error', 'linux-64 needs-broken blocked', 'win-64 broken error', 'win-64 needs-broken blocked',
+  ]);
 });
 
 cli('run :: refused with exit 75 while another run holds the work dir', async (ctx) => {
