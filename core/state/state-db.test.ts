@@ -67,6 +67,22 @@ state('a version-1 database (before process tracking) is migrated with its rows;
   }
 });
 
+state('a read-only command reads a version-1 database as it is, without migrating it', (ctx) => {
+  const raw = new Database(join(ctx.dir, 'state.db'));
+  raw.exec(MIGRATIONS[0]);
+  raw.pragma('user_version = 1');
+  raw.prepare("INSERT INTO runs (id, started, ended, pid, host, argv, outcome) VALUES (1, 'x', 'y', 42, 'h', '[]', 'success')").run();
+  raw.close();
+  const db = StateDb.open(ctx.dir, { readonly: true });
+  try {
+    assert.is(db.schemaVersion, 1);
+    assert.is(db.lastRun()!.outcome, 'success');
+    assert.match(formatStatusReport(statusReport(db, ctx.dir, { arches: ['linux-64'], holder: null })), /success/);
+  } finally {
+    db.close();
+  }
+});
+
 state('read-only open of a work dir that never ran says so', (ctx) => {
   assert.throws(() => StateDb.open(join(ctx.dir, 'nope'), { readonly: true }), (e: Error) => e instanceof StateNotFoundError && /nothing has run/.test(e.message));
 });

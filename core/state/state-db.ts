@@ -198,7 +198,8 @@ export class StateDb {
       // A database this code made has every table from migration 1 on: version 0 is an empty file
       // (SQLite reads 0 bytes as an empty database) or one that is not ours.
       if (found === 0) throw new StateCorruptError(this.path, statSync(this.path).size === 0 ? 'the file is empty' : 'no rebuild schema in it');
-      if (found < MIGRATIONS.length) throw new StateSchemaError(this.path, found, MIGRATIONS.length);
+      // An older schema is read as it is (read-only commands read nothing a later migration added;
+      // the next `rebuild run` migrates it): `status` on a work dir of the previous release works.
       return;
     }
     for (let v = found; v < MIGRATIONS.length; v++) {
