@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Environment } from 'minijinja-js';
-import { JinjaCompat, pyFormatPercent, pyStrFormat, rewriteExpression, rewriteTemplate } from './jinja-compat.ts';
+import { JinjaCompat, pyFormatPercent, pySlice, pyStrFormat, rewriteExpression, rewriteTemplate } from './jinja-compat.ts';
 
 function render(template: string, ctx: Record<string, unknown> = {}): { out: string; compat: JinjaCompat } {
   const env = new Environment();
@@ -31,6 +31,13 @@ rewrite('leaves known methods, strings and comments alone', () => {
 rewrite('rewrites printf-style % :: tuple, name and filter operands', () => {
   assert.is(rewriteExpression(" '%s-%s' % (a, b) "), " __pyfmt('%s-%s', (a, b)) ");
   assert.is(rewriteExpression(" 'v%s' % version|lower ~ 'x' "), " __pyfmt('v%s', version|lower) ~ 'x' ");
+});
+
+rewrite('rewrites slices of values, not list literals or subscripts :: x[a:b], x[::-1], d[k][:3]', () => {
+  assert.is(rewriteExpression(" environ['H'][:7] "), " __slice(environ['H'], none, 7) ");
+  assert.is(rewriteExpression(" v[1:-1] ~ s[::-1] "), " __slice(v, 1, -1) ~ __slice(s, none, none, -1) ");
+  assert.is(rewriteExpression(" environ.get('T', 'v1.2')[1:] "), " __slice(__m_get(environ, 'T', 'v1.2'), 1, none) ");
+  assert.is(rewriteExpression(" [1, 2][0] ~ d['a:b'] ~ x[i] "), " [1, 2][0] ~ d['a:b'] ~ x[i] ");
 });
 
 rewrite('keeps the line count of multi-line tags', () => {
@@ -68,6 +75,19 @@ runtime('printf formatting :: %s %d %02d %(name)s and the format filter', () => 
 
 runtime('int/float/str/len globals :: numbers from text', () => {
   assert.is(render("{{ int('42') + 1 }}|{{ int(float('3.10')) }}|{{ str(3) ~ 'x' }}|{{ len('abc') }}|{{ int(v.split('.')[0]) * 2 }}", { v: '2.5' }).out, '43|3|3x|3|4');
+});
+
+runtime('slices as Python :: strings, lists, negative and stepped bounds; an undefined value slices to empty', () => {
+  const env = { H: '3f9a0c7de1b2', L: ['a', 'b', 'c', 'd'] };
+  assert.is(render("{{ H[:7] }}|{{ H[-4:] }}|{{ H[::-1][:3] }}|{{ H[1:6:2] }}|{{ L[1:3]|join(',') }}|{{ L[::-2]|join(',') }}", env).out, '3f9a0c7|e1b2|2b1|fac|b,c|d,b');
+  assert.is(render("[{{ nope[:3] }}]|[{{ environ['NOPE'][1:] }}]", { environ: {} }).out, '[]|[]');
+  assert.is(pySlice('abcdef', -100, 100, null), 'abcdef');
+  assert.is(pySlice('abcdef', 10, null, -1), 'fedcba');
+});
+
+runtime('d.get(k, {}).get(...) on loaded data: nested maps come back whole', () => {
+  const data = { project: { version: '1.2.3', urls: { home: 'h' } } };
+  assert.is(render("{{ d.get('project', {}).get('version', '0') }}|{{ d.get('project').get('urls', {}).get('home') }}|{{ d.get('x', {}).get('y', 'dflt') }}", { d: data }).out, '1.2.3|h|dflt');
 });
 
 runtime('a failing helper never throws into minijinja :: the error is recorded', () => {
