@@ -54,13 +54,16 @@ function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
  * The normal forms a text names: each token of name characters (a requirement, a pin's name), and
  * with `words`, each word inside one (what Jinja and selector expressions read: `x-y` is x minus y).
  */
-function tokens(text: string, out: Set<string>, words: boolean): void {
+function tokens(text: string, out: Set<string>, words: boolean, lower = false): void {
   for (const m of text.matchAll(TOKEN)) {
     const t = m[0];
     out.add(normal(t));
     if (words && (t.includes('.') || t.includes('-'))) for (const p of t.matchAll(PIECE)) out.add(p[0]);
+    if (lower && UPPER.test(t)) tokens(t.toLowerCase(), out, words);
   }
 }
+
+const UPPER = /[A-Z]/;
 
 const SELECTOR = /#\s*\[([^\]]*)\]/g;
 
@@ -78,7 +81,7 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
   const index = configIndex(config);
   const seen = new Set<string>();
   // Lower-cased too: `{{ name|lower }}` prints a recipe's name, often a key of the config.
-  for (const t of texts) tokens(t, seen, true), tokens(t.toLowerCase(), seen, true);
+  for (const t of texts) tokens(t, seen, true, true);
   const inScope = new Set(index.implicit);
   for (const n of seen) for (const key of index.byNormal.get(n) ?? []) inScope.add(key);
   const keys = [...inScope].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
