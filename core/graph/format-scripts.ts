@@ -7,6 +7,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plan } from './plan.ts';
+import { redact } from '../config/redactor.ts';
 
 export interface ScriptFile {
   /** Relative to the output dir. */
@@ -148,7 +149,7 @@ export async function writePlanScripts(plans: Plan[], outDir: string): Promise<s
     for (const f of planScripts(plan)) {
       const path = join(outDir, f.path);
       await mkdir(join(path, '..'), { recursive: true });
-      await writeFile(path, f.content);
+      await writeFile(path, redact(f.content)); // a report we write: it passes the one redactor
       if (f.executable) await chmod(path, 0o755);
       written.push(path);
     }
