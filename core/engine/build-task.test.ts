@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine.ts';
 import { openBuildTask, removeTaskDir, taskPaths } from './build-task.ts';
+import { addSecretValue, clearSecrets } from '../config/redactor.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { fakeNode } from '../../tests/fixtures/fake-plan.ts';
 
@@ -53,6 +54,22 @@ tasks('creates nothing up front: the scratch dir once read, the log on the first
   again.task.log('built');
   again.close();
   assert.match(readFileSync(paths.logFile, 'utf8'), /three\n=== attempt 3\nbuilt\n$/);
+});
+
+tasks('log lines and executor notes pass the redactor: a plugin that logs a secret value leaves [redacted]', (ctx) => {
+  addSecretValue('task-token-1618');
+  try {
+    const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
+    const target = run.targets[0];
+    const opened = openBuildTask(run, fakeNode('numpy', target), target, { runId: 1, attempt: 1 }, new AbortController().signal, 1000);
+    opened.task.log('upload with token task-token-1618');
+    opened.note('=== failed: 401 for task-token-1618');
+    opened.close();
+    opened.task.log('after close: task-token-1618');
+    assert.is(readFileSync(opened.logFile, 'utf8'), 'upload with token [redacted]\n=== failed: 401 for [redacted]\nafter close: [redacted]\n');
+  } finally {
+    clearSecrets();
+  }
 });
 
 tasks('a task that logs nothing leaves no log file; its executor lines are dropped; a plugin may point the log elsewhere', (ctx) => {

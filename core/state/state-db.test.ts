@@ -1,10 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.ts';
+import { addSecretValue, clearSecrets } from '../config/redactor.ts';
 import { StateDb, StateNotFoundError, StateSchemaError } from './state-db.ts';
 import { formatStatusReport, statusReport } from './status-report.ts';
 
@@ -106,6 +107,26 @@ state('attempt → built records artifacts, duration and status changes together
   assert.equal(db.statusChanges(p.id).map((c) => `${c.from}→${c.to}`), ['planned→building', 'building→built', 'built→built']);
   assert.equal(db.durations(), new Map([['linux-64/py3.13/numpy', 1234]]));
   db.close();
+});
+
+state('reasons, attempt errors and the argv are stored redacted: no secret value in the database files', (ctx) => {
+  const token = 'state-token-2718';
+  addSecretValue(token);
+  try {
+    const db = StateDb.open(ctx.dir);
+    const run = db.startRun(['run', `--token=${token}`]);
+    const p = db.ensurePackage(key('numpy'), info);
+    const attempt = db.startAttempt(p.id, run, 1, '/w/logs/numpy.log', 'h1');
+    const reason = `plugin x failed: GET /api?token=${encodeURIComponent(token)}: 401 (${token})`;
+    db.endAttempt(attempt, { status: 'failed', failure: 'build', reason, durationMs: 5 }, { to: 'failed', reason, runId: run });
+    db.endRun(run, `failed: ${token}`);
+    assert.is(db.getPackageById(p.id).reason, 'plugin x failed: GET /api?token=[redacted]: 401 ([redacted])');
+    assert.is(db.lastAttempt(p.id)!.reason, 'plugin x failed: GET /api?token=[redacted]: 401 ([redacted])');
+    db.close();
+    for (const f of readdirSync(ctx.dir)) assert.not.ok(readFileSync(join(ctx.dir, f)).includes(token), f);
+  } finally {
+    clearSecrets();
+  }
 });
 
 state('setStatus without a change writes no status change', (ctx) => {
