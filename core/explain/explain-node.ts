@@ -83,7 +83,7 @@ export function explainNode(view: ProgressView, id: string): NodeExplanation {
     progress,
     built: view.built.has(id),
     state: view.state.get(id) ?? null,
-    waitsOn: progress === 'waiting' || progress === 'failed' ? waitChains(view, id) : [],
+    waitsOn: progress === 'waiting' || progress === 'blocked' || progress === 'failed' ? waitChains(view, id) : [],
     dependents: dependents(view, id),
     bootstrapOf,
     bootstrapNode: !node.bootstrap && view.plan.graph.hasNode(boot) ? boot : null,

@@ -26,6 +26,9 @@ function standing(n: NodeExplanation): string[] {
     case 'waiting':
       lines.push(`  waiting on ${deps} unbuilt build dependenc${plural}:`);
       break;
+    case 'blocked':
+      lines.push(`  blocked: a build dependency failed (state: ${stateText(n)}); waiting on ${deps} unbuilt build dependenc${plural}:`);
+      break;
     case 'failed':
       lines.push(`  failed (state: ${stateText(n)})`);
       if (deps) lines.push(`  and waiting on ${deps} unbuilt build dependenc${plural}:`);

@@ -1,6 +1,6 @@
 // "Last blockers": unbuilt nodes that are the only unbuilt build-blocking dependency left of some
 // waiting nodes — building one makes those ready at once.
-import type { ProgressView } from './progress.ts';
+import { waitsOnDependency, type ProgressView } from './progress.ts';
 
 export interface LastBlocker {
   id: string;
@@ -12,7 +12,7 @@ export interface LastBlocker {
 export function lastBlockers(view: ProgressView): LastBlocker[] {
   const by = new Map<string, string[]>();
   for (const [id, deps] of view.pendingDeps) {
-    if (view.progress.get(id) !== 'waiting' || deps.length !== 1) continue;
+    if (!waitsOnDependency(view.progress.get(id)) || deps.length !== 1) continue;
     const list = by.get(deps[0]) ?? [];
     list.push(id);
     by.set(deps[0], list);

@@ -2,7 +2,7 @@
 // through build-blocking edges among unbuilt planned nodes (a built node in between no longer waits
 // on anything). One depth-first search per unbuilt node over the pending subgraph, with an integer
 // visit stamp instead of a fresh set: O(P · (P + E)) on the P unbuilt nodes; cycles are harmless.
-import type { ProgressView } from './progress.ts';
+import { waitsOnDependency, type ProgressView } from './progress.ts';
 
 export interface MostNeeded {
   id: string;
@@ -15,7 +15,7 @@ export function mostNeeded(view: ProgressView): MostNeeded[] {
   const ids = [...view.pendingDeps.keys()];
   const index = new Map(ids.map((id, i) => [id, i]));
   const next = ids.map((id) => view.pendingDependents.get(id)!.map((d) => index.get(d)!));
-  const waiting = ids.map((id) => view.progress.get(id) === 'waiting');
+  const waiting = ids.map((id) => waitsOnDependency(view.progress.get(id)));
   const stamp = new Int32Array(ids.length).fill(-1);
   const stack: number[] = [];
   const out: MostNeeded[] = [];

@@ -42,9 +42,9 @@ progress('present and excluded dependencies never wait; run edges do not block; 
   assert.not.ok(v.pendingDeps.has('d'));
 });
 
-progress('a failed node is failed whatever its dependencies; its dependents wait on it', () => {
-  const v = progressView(plan({ a: 'planned', f: 'planned', g: 'planned' }, ['a>f', 'f>g']), states({ f: 'failed' }));
-  assert.equal(Object.fromEntries(v.progress), { a: 'ready', f: 'failed', g: 'waiting' });
+progress('a failed node is failed whatever its dependencies; its dependents are blocked, transitively (as run records them)', () => {
+  const v = progressView(plan({ a: 'planned', f: 'planned', g: 'planned', h: 'planned', w: 'planned' }, ['a>f', 'f>g', 'g>h', 'a>w']), states({ f: 'failed' }));
+  assert.equal(Object.fromEntries(v.progress), { a: 'ready', f: 'failed', g: 'blocked', h: 'blocked', w: 'waiting' });
 });
 
 const needed = suite('mostNeeded / lastBlockers');

@@ -1,13 +1,17 @@
 // Where each planned node of a target stands, given the built set: built, failed (the state db says
-// so), ready (every build-blocking dependency in the rebuild set is built) or waiting (some is not).
-// These four partition the planned nodes. Only planned dependencies are waited on: excluded ones
+// so), blocked (some unbuilt build-blocking dependency failed, directly or through others: what
+// `rebuild run` records and `rebuild status` counts as blocked), ready (every build-blocking
+// dependency in the rebuild set is built) or waiting (some is not). These five partition the planned nodes. Only planned dependencies are waited on: excluded ones
 // (no python, noarch, skipped) are taken from the existing channels, present ones are built, and a
 // node depending on a blocklisted or broken one is not planned but `blocked` by the plan itself.
 import type { DependencyEdge } from '../engine/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { builtSet, type TargetState } from './target-state.ts';
 
-export type Progress = 'built' | 'ready' | 'waiting' | 'failed';
+export type Progress = 'built' | 'ready' | 'waiting' | 'blocked' | 'failed';
+
+/** Unbuilt and not ready: it waits on an unbuilt dependency (blocked ones wait on a failed one). */
+export const waitsOnDependency = (p: Progress | undefined): boolean => p === 'waiting' || p === 'blocked';
 
 export interface ProgressView {
   plan: Plan;
@@ -48,5 +52,15 @@ export function progressView(plan: Plan, state: TargetState): ProgressView {
     progress.set(id, state.get(id)?.status === 'failed' ? 'failed' : deps.length ? 'waiting' : 'ready');
   }
   for (const [id, deps] of pendingDeps) for (const d of deps) pendingDependents.get(d)!.push(id);
+  // Blocked: every unbuilt dependent of a failed node, transitively (the executor's rule, so `ready`
+  // and `status` count a package the same way).
+  const queue = planned.filter((id) => progress.get(id) === 'failed');
+  while (queue.length) {
+    for (const d of pendingDependents.get(queue.pop()!) ?? []) {
+      if (progress.get(d) !== 'waiting') continue;
+      progress.set(d, 'blocked');
+      queue.push(d);
+    }
+  }
   return { plan, state, built, progress, pendingDeps, pendingDependents };
 }

@@ -12,13 +12,16 @@ export interface ReadySummary {
   target: Target;
   /** Planned, unbuilt, not failed, every planned build-blocking dependency built: most needed first, then by id. */
   ready: string[];
-  /** Planned, unbuilt, not failed, not ready. */
+  /** Planned, unbuilt, not failed, not ready, not blocked by a failure. */
   waiting: number;
   /** Planned and built (state: built/tested/published). */
   built: number;
   /** Planned, the state db says failed (sorted). */
   failed: string[];
-  /** Not planned because they depend on a blocklisted or broken node (plan status 'blocked'). */
+  /**
+   * Not buildable until something else is fixed: plan status 'blocked' (depends on a blocklisted or
+   * broken node) plus planned nodes blocked by a failed dependency — the count `rebuild status` shows.
+   */
   blocked: number;
   /** Already in the target channel (plan status 'present'). */
   present: number;
@@ -40,7 +43,7 @@ export function readySummary(plan: Plan, state: TargetState): ReadySummary {
     waiting: of('waiting').length,
     built: of('built').length,
     failed: of('failed').sort(),
-    blocked: plan.counts.blocked,
+    blocked: plan.counts.blocked + of('blocked').length,
     present: plan.counts.present,
     error: plan.counts.error,
     mostNeeded: needed,

@@ -11,7 +11,9 @@ import { fakeBuilder, type FakeBuilderOptions } from '../../../tests/fixtures/fa
 import { fakeConfig } from '../../../tests/fixtures/fake-config.ts';
 import { fakePlan } from '../../../tests/fixtures/fake-plan.ts';
 import { runRunCommand, type RunCommandOptions } from './run.ts';
-import type { Target } from '../../engine/types.ts';
+import { targetKey, type Target } from '../../engine/types.ts';
+import { readySummary } from '../../explain/ready-summary.ts';
+import { readTargetStates } from '../../explain/read-state.ts';
 import { errorNode } from '../../graph/render-nodes.ts';
 import { statusCommand } from './status.ts';
 import { logsCommand } from './logs.ts';
@@ -70,6 +72,17 @@ cli('run :: exit 1 when something failed or is blocked; plain lines off a TTY', 
   assert.match(out, /linux-64 scipy: blocked \(blocked by numpy \(failed\)\)/);
   const status = await capture((io) => statusCommand([], { workDir: ctx.dir }, io));
   assert.match(status.out, /failed \(2\):\n  linux-64 numpy: build: .*fake build failure of numpy/);
+});
+
+cli('status and ready count the same packages the same way: dependents of a failure are blocked in both', async (ctx) => {
+  // numpy fails; scipy and pandas (build on numpy) are blocked by it.
+  assert.is((await rebuildRun(ctx.dir, {}, { fail: { numpy: 'build' } })).code, 1);
+  const status = JSON.parse((await capture((io) => statusCommand([], { workDir: ctx.dir, json: true, arch: ['linux-64'] }, io))).out);
+  const target = { subdir: 'linux-64', python: '3.13' } as Target;
+  const plan = fakePlan(target, SPEC);
+  const ready = readySummary(plan, readTargetStates(ctx.dir, [target]).get(targetKey(target))!);
+  assert.equal(status.arches['linux-64'], { failed: 1, blocked: 2 });
+  assert.equal([ready.failed.length, ready.blocked, ready.waiting, ready.ready.length], [1, 2, 0, 0]);
 });
 
 cli('run :: a recipe that fails to render is a plan error: the summary lists it and what it blocks, exit 1', async (ctx) => {
