@@ -18,17 +18,21 @@ const feedstocks = readdirSync(join(here, 'aggregate')).filter((d) => d.endsWith
 /** Feedstocks that are passed over as a unit for python 3.11 (another one builds their outputs). */
 const SUPERSEDED: Record<string, string> = { python: 'python-3.11', 'python-3.10': 'python-3.11' };
 
-const real = suite('examples/real-aggregate', { plan: null as any, workDir: '' });
+const real = suite('examples/real-aggregate', { plan: null as any, workDir: '', first: '' });
 
-real.before((ctx) => {
-  ctx.workDir = mkdtempSync(join(tmpdir(), 'rebuild-real-'));
-  const r = spawnSync(process.execPath, [join(root, 'bin/rebuild.js'), 'plan', '--json', '--config', join(here, 'rebuild.config.ts'), '--work-dir', ctx.workDir], {
+function planJson(workDir: string) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/rebuild.js'), 'plan', '--json', '--config', join(here, 'rebuild.config.ts'), '--work-dir', workDir], {
     cwd: here,
     encoding: 'utf8',
     env: { ...process.env, CI: 'true' },
   });
   assert.is(r.status, 0, r.stderr + r.stdout.slice(0, 4000));
-  [ctx.plan] = JSON.parse(r.stdout);
+  return r.stdout;
+}
+
+real.before((ctx) => {
+  ctx.workDir = mkdtempSync(join(tmpdir(), 'rebuild-real-'));
+  [ctx.plan] = JSON.parse((ctx.first = planJson(ctx.workDir)));
 });
 real.after((ctx) => rmSync(ctx.workDir, { recursive: true, force: true }));
 
@@ -70,6 +74,10 @@ real('bootstrap builds where the recipes declare them: python (the chain) and fl
   assert.ok(deps('flit').includes('tomli-w'));
   const stage = (id: string) => plan.stages.findIndex((s: string[]) => s.includes(id));
   assert.ok(stage('flit@bootstrap') < stage('packaging') && stage('hatchling') < stage('tomli-w') && stage('tomli-w') < stage('flit'), JSON.stringify(plan.stages));
+});
+
+real('planning again (renderings cached, bootstrap renderings too) gives the same bytes', ({ workDir, first }) => {
+  assert.is(planJson(workDir), first);
 });
 
 real('run_exports come from the python that is installed: python_abi 3.11, never the newest python feedstock\'s 3.14', async ({ workDir }) => {
