@@ -39,6 +39,9 @@ formats('json :: stable shape with nodes, dependsOn, stages, critical path, cycl
   assert.equal(json.stages[0], ['python@bootstrap']);
   assert.equal(json.criticalPath, ['python@bootstrap', 'setuptools', 'wheel', 'pip', 'python', 'requests']);
   assert.ok(json.cycles.some((c: string[]) => c.join() === 'a,b'));
+  const broken = json.cycleDetails.find((c: any) => c.brokenBy === 'python@bootstrap');
+  assert.equal(Object.keys(broken), ['path', 'brokenBy', 'why', 'edges']);
+  assert.is(broken.why, 'the python chain (bootstrap.python): { bootstrap: true }');
   assert.equal(json.nodes.find((n: any) => n.id === 'a').status, 'error');
   assert.equal(json.errors.map((e: any) => e.kind), ['cycle']);
   assert.equal(json.counts, { planned: 7, present: 0, excluded: 1, blocked: 0, error: 2 });
@@ -52,6 +55,7 @@ formats('text :: counts, stages, critical path, cycles with labels, errors, reas
   assert.match(text, /a → b → a  \[NOT broken: declare a bootstrap build of a/);
   assert.match(text, /    a → b: host: a\n    b → a: host: b\n/);
   assert.match(text, /\[broken by python@bootstrap\]/);
+  assert.match(text, /\[broken by python@bootstrap\]\n    why: the python chain \(bootstrap.python\): \{ bootstrap: true \}\n/);
   assert.match(text, /  zlib: excluded \(does not depend on python\)/);
 });
 
