@@ -1,6 +1,7 @@
-// Which name of a template line is the undefined one minijinja stopped at (its error names only the
-// line): the names the line's tags read that neither the context has nor the template binds
-// (`{% set %}`, `{% for %}`, macros and their arguments, imports).
+// Which name of a template line (meta.yaml) or expression (recipe.yaml `${{ }}`) is the undefined
+// one minijinja stopped at (its error names only the line): the names the line's tags read that
+// neither the context has nor the template binds (`{% set %}`, `{% for %}`, macros and their
+// arguments, imports).
 
 const KEYWORDS = new Set(
   ('and or not in is if else elif endif for endfor set endset macro endmacro call endcall filter endfilter import from as with ' +
@@ -28,7 +29,7 @@ function boundNames(template: string): Set<string> {
   return bound;
 }
 
-/** The names `line` (of `template`) reads that are not `known` and not bound by the template, in order. */
+/** The names `line` (of `template`; a line without tags is one expression) reads that are not `known` and not bound by the template, in order. */
 export function undefinedNames(line: string, template: string, known: (name: string) => boolean): string[] {
   const bodies = [...line.matchAll(TAGS)].map((m) => m[1] ?? m[2]);
   const code = (bodies.length ? bodies : [line]).join(' ').replace(STRINGS, "''");

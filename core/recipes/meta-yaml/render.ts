@@ -26,7 +26,7 @@ import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 import { keyScope, type KeyScope } from './key-scope.ts';
 import { loadName, recipeTemplates, renameLoads, type RecipeTemplate } from './templates.ts';
-import { undefinedNames } from './undefined-name.ts';
+import { undefinedNames } from '../undefined-name.ts';
 import { metaYamlScriptEnv } from '../script-env.ts';
 
 export interface RenderMetaYamlOptions {

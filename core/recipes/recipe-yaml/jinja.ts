@@ -3,6 +3,7 @@
 // strings are split here and only the `${{ expr }}` parts reach minijinja (a literal `{{` or `{%` in a
 // build script stays text). Undefined names in interpolation are errors (strict, as rattler-build).
 import { Environment } from 'minijinja-js';
+import { undefinedNames } from '../undefined-name.ts';
 
 /** A `${{ }}` expression or an `if:` condition could not be evaluated. */
 export class JinjaEvalError extends Error {
@@ -123,7 +124,7 @@ export class RecipeJinja {
       return this.renderParts(source, ctx, typed);
     } catch (err) {
       if (!(err instanceof JinjaEvalError) || !err.undefinedName) throw err;
-      const names = splitTemplate(source).flatMap((p) => ('expr' in p ? undefinedVariables(p.expr, ctx) : []));
+      const names = splitTemplate(source).flatMap((p) => ('expr' in p ? undefinedNames(p.expr, '', (n) => Object.hasOwn(ctx, n)) : []));
       if (!names.length) throw err;
       const list = [...new Set(names)].map((n) => `'${n}'`).join(', ');
       throw new JinjaEvalError(source, `undefined value: variable ${list} is not defined (not in context:, the variant config or the build environment)`, true);
@@ -165,22 +166,6 @@ export class RecipeJinja {
     }
   }
 }
-
-/** The names `expr` reads that `ctx` lacks (attributes, keyword arguments and tests/filters excluded). */
-function undefinedVariables(expr: string, ctx: JinjaContext): string[] {
-  const bare = expr.replace(/'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"/g, "''");
-  const out: string[] = [];
-  for (const m of bare.matchAll(/(?<![.\w])[A-Za-z_]\w*/g)) {
-    const name = m[0];
-    const before = bare.slice(0, m.index).trimEnd();
-    const after = bare.slice(m.index! + name.length).trimStart();
-    if (Object.hasOwn(ctx, name) || KEYWORDS.has(name) || /\|$|\bis(\s+not)?$/.test(before) || (after.startsWith('=') && !after.startsWith('=='))) continue;
-    out.push(name);
-  }
-  return out;
-}
-
-const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else', 'true', 'false', 'none', 'True', 'False', 'None', 'loop']);
 
 /** `${{ expr }}` written where a bare condition is expected: use the inner expression. */
 function unwrapExpression(expr: string): string {

@@ -2,26 +2,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { RecipeRef, RenderedRecipe, Subdir } from '../../engine/types.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { RecipeYamlError } from '../yaml.ts';
+import { AGG, fixture } from './fixtures/refs.ts';
 import { renderRecipeYaml } from './render.ts';
-
-const AGG = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'agg');
-
-function fixture(name: string, extra: Partial<RecipeRef> = {}): RecipeRef {
-  return {
-    feedstock: name,
-    dir: join(AGG, name, 'recipe'),
-    file: join(AGG, name, 'recipe', 'recipe.yaml'),
-    format: 'recipe.yaml',
-    aggregate: AGG,
-    variantFiles: [join(AGG, 'conda_build_config.yaml')],
-    ...extra,
-  };
-}
 
 const render = (ref: RecipeRef, subdir: Subdir, environ: Record<string, string> = {}) => renderRecipeYaml(ref, { subdir, python: '3.13' }, { environ });
 const only = (r: RenderedRecipe) => {

@@ -5,23 +5,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { RecipeRef, Subdir } from '../../engine/types.ts';
+import { fixture } from './fixtures/refs.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { renderRecipeYaml } from './render.ts';
 import { isScriptPath } from './script-context.ts';
 
-const AGG = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'agg');
-const ref = (dir: string, name: string, aggregate = AGG): RecipeRef => ({
-  feedstock: name,
-  dir,
-  file: join(dir, 'recipe.yaml'),
-  format: 'recipe.yaml',
-  aggregate,
-  variantFiles: [join(AGG, 'conda_build_config.yaml')],
-});
-const pyscript = ref(join(AGG, 'pyscript', 'recipe'), 'pyscript');
+const ref = (dir: string, name: string, aggregate: string): RecipeRef => fixture(name, { dir, aggregate });
+const pyscript = fixture('pyscript');
 const render = (r: RecipeRef, subdir: Subdir) => renderRecipeYaml(r, { subdir, python: '3.12' });
 
 const scripts = suite('recipe.yaml: the script context');

@@ -2,21 +2,11 @@
 // (issue 10 item 6).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { RecipeRef } from '../../engine/types.ts';
+import { fixture } from './fixtures/refs.ts';
 import { renderRecipeYaml } from './render.ts';
 import { v0Syntax } from './v0-syntax.ts';
 
-const AGG = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'agg');
-const ref = (name: string): RecipeRef => ({
-  feedstock: name,
-  dir: join(AGG, name, 'recipe'),
-  file: join(AGG, name, 'recipe', 'recipe.yaml'),
-  format: 'recipe.yaml',
-  aggregate: AGG,
-  variantFiles: [join(AGG, 'conda_build_config.yaml')],
-});
+const ref = (name: string) => fixture(name);
 
 const detect = suite('v0Syntax');
 
