@@ -21,6 +21,7 @@ detect('v1 recipes are not: ${{ }}, context:, schema_version:, a `{%` inside a v
   assert.is(v0Syntax('context:\n  v: 1\nbuild:\n  script: echo "{% raw %}"\n'), null);
   assert.is(v0Syntax('schema_version: 1\npackage:\n  name: x  # [not a selector]\n'), null);
   assert.is(v0Syntax('package:\n  name: x\n  version: "1.0"  # a comment\n'), null);
+  assert.is(v0Syntax('package:\n  name: x\n  version: ${{ v }}\nrequirements:\n  run:\n    - foo  # [optional]\n'), null);
 });
 
 detect.run();
