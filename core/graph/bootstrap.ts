@@ -115,6 +115,7 @@ async function findWayOut(ctx: BootstrapContext, members: string[], done: Readon
   }
   const set = new Set(members);
   const counts = inCycleDependents(graph, members);
+  // Tried in the order keyMember would pick them: the member most others need first.
   const declaring = members
     .filter((id) => open(id) && declaredBootstrapKeys(ctx.config, graph.getNodeAttributes(id)).size > 0)
     .sort((a, b) => counts.get(b)! - counts.get(a)! || (a < b ? -1 : 1));
@@ -128,8 +129,7 @@ async function findWayOut(ctx: BootstrapContext, members: string[], done: Readon
         const rendered = await ctx.renderBootstrap(node, variant);
         if (rendered.node.status === 'error') continue;
         const deps = bootstrapDependencies(ctx, node, rendered.node);
-        const still = closing.filter((m) => deps.get(m)?.blocksBuild);
-        if (still.length) continue;
+        if (members.some((m) => m !== id && deps.get(m)?.blocksBuild)) continue;
         const file = node.recipe ? relative(node.recipe.aggregate, node.recipe.file) : node.id;
         return {
           pick: id,
