@@ -147,7 +147,7 @@ undef('a version left empty by an undefined variable is a render error at packag
   const e = await renderError('errors/no-version');
   assert.is(e.file, join(FIX, 'errors/no-version/recipe/meta.yaml'));
   assert.is(e.line, 6);
-  assert.match(e.detail, 'package.version: missing: package undefjinja has no version');
+  assert.is(e.detail, "package.version: missing: package undefjinja has no version (undefined Jinja variable 'pkg_version' at line 6)");
 });
 
 undef('an invalid conda package name is a render error at package.name', async () => {

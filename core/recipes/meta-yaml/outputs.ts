@@ -269,7 +269,7 @@ function checkPackages(top: TopLevel, m: Dict): void {
     if (BAD_NAME.test(name)) {
       throw new RecipeShapeError(namePath, `invalid package name '${name}': conda package names are lowercase letters, digits and '.', '_', '-', '+'`);
     }
-    if (!version) throw new RecipeShapeError(versionPath, `missing: package ${name} has no version (an undefined Jinja variable renders empty)`);
+    if (!version) throw new RecipeShapeError(versionPath, `missing: package ${name} has no version`);
     if (BAD_VERSION.test(version)) throw new RecipeShapeError(versionPath, `invalid version '${version}' of package ${name}: no spaces, '-' or any of =@#$%^&*:;"'\\|<>?/`);
   }
 }

@@ -499,7 +499,14 @@ function renderVariant(job: VariantJob): RenderedVariant {
     prev = r.top;
   }
   for (const [line, message, inFile] of result.warnings) job.warn(line, message, inFile);
-  if (result.error) throw result.error;
+  if (result.error) {
+    // A render error often follows from an undefined variable (an empty version): say which.
+    const undefinedUse = result.warnings.find(([, message, inFile]) => !inFile && message.startsWith('undefined Jinja variable'));
+    if (!undefinedUse) throw result.error;
+    const { feedstock, file: at, line, detail } = result.error;
+    const why = `${undefinedUse[1].replace(/ rendered as an empty string.*$/, '')} at line ${undefinedUse[0]}`;
+    throw new RecipeRenderError(feedstock, at, line, `${detail} (${why})`, { cause: result.error });
+  }
   const top = result.top!;
 
   for (const name of top.ignored) job.warn(lineOf(raw, ['name:', name]), `output '${name}' is not a conda package (type is not conda); not rendered`);
