@@ -52,7 +52,7 @@ export function formatNodeWhy(t: WhyTarget, n: NodeExplanation): string[] {
   lines.push(`${targetKey(t.target)}: ${n.id}${outputs}`);
   if (n.pythonDependency) lines.push(`  ${n.status === 'planned' ? 'in the set' : 'python dependency'}: ${n.pythonDependency}`);
   lines.push(...standing(n));
-  if (n.bootstrapOf) lines.push(`  bootstrap build of ${n.bootstrapOf}`);
+  if (n.bootstrapOf) lines.push(`  bootstrap build of ${n.bootstrapOf}${n.bootstrapWhy ? `: ${n.bootstrapWhy}` : ''}`);
   if (n.bootstrapNode) lines.push(`  bootstrap build: ${n.bootstrapNode}`);
   const d = n.dependents;
   const ids = d.ids.length ? `: ${d.ids.slice(0, TOP).join(', ')}${d.ids.length > TOP ? ` … and ${d.ids.length - TOP} more` : ''}` : '';

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEngine } from '../../core/cli/context.ts';
 import { planRun } from '../../core/graph/plan-target.ts';
+import { whyReport } from '../../core/explain/why-report.ts';
+import { formatWhyText } from '../../core/explain/format-why.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -89,6 +91,8 @@ real('run_exports come from the python that is installed: python_abi 3.11, never
     const abi = [...new Set(runOf(id).filter((s) => s.startsWith('python_abi')))];
     assert.equal(abi, ['python_abi 3.11.* *_cp311'], id);
   }
+  // `rebuild why flit@bootstrap` says why the planner made it.
+  assert.match(formatWhyText(whyReport([plan], new Map(), 'flit@bootstrap')), /\n  bootstrap build of flit: flit-feedstock\/recipe\/meta.yaml reads the variant key bootstrap \(bootstrap: no in its variant config\); rendered with bootstrap: yes it no longer needs docutils, tomli-w to build\n/);
 });
 
 real.run();
