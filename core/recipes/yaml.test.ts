@@ -150,4 +150,14 @@ yaml('block scalars: the fast reader answers as the library :: seeded random doc
   assert.ok(answered > 1000, `${answered} documents read by the fast reader`);
 });
 
+yaml('an alias whose anchor is not set before it :: RecipeYamlError at the alias line, not a bare ReferenceError', () => {
+  try {
+    parseRecipeYaml('package:\n  name: pkg\nrequirements:\n  run:\n    - *nvpkg\n', '/agg/pkg/recipe/meta.yaml');
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, RecipeYamlError);
+    assert.is((err as Error).message, '/agg/pkg/recipe/meta.yaml:5: invalid YAML: Unresolved alias (the anchor must be set before the alias): nvpkg');
+  }
+});
+
 yaml.run();

@@ -36,7 +36,16 @@ export function parseFullYaml(text: string, file: string): unknown {
       }
     },
   });
-  return doc.toJS({ maxAliasCount: -1 }) ?? null;
+  try {
+    return doc.toJS({ maxAliasCount: -1 }) ?? null;
+  } catch (err) {
+    // What parses but cannot be built (an alias whose anchor is not set before it) is invalid YAML
+    // too, located at the alias's line (found by fuzzing: it escaped as a bare ReferenceError).
+    const detail = (err as Error).message.split('\n')[0];
+    const alias = /: (\S+)$/.exec(detail)?.[1];
+    const index = alias ? text.split('\n').findIndex((l) => l.includes(`*${alias}`)) : -1;
+    throw new RecipeYamlError(file, index >= 0 ? index + 1 : undefined, undefined, detail);
+  }
 }
 
 
