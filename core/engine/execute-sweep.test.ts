@@ -169,6 +169,8 @@ async function sweep(dir: string, runner: string, points: KillPoint[], leftBehin
   notices += last.stderr;
 
   assert.equal(channelBytes(work), reference, 'channels differ from the uninterrupted run');
+  // Every package is built: the scratch dirs of its attempts are gone, the killed ones' too.
+  assert.equal(readdirSync(join(work, 'tasks', 'linux-64')), [], 'scratch dirs left behind');
   assert.equal(markerProcesses(marker), [], 'a build process was left behind');
   for (const pgid of recordedGroups(work)) assert.equal(groupMembers(pgid), [], `process group ${pgid} was left behind`);
   const db = StateDb.open(work, { readonly: true });

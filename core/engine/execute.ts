@@ -6,11 +6,11 @@
 import { basename, dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
-import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, TaskResult, TaskStatus, TestReport } from './types.ts';
+import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, Target, TaskResult, TaskStatus, TestReport } from './types.ts';
 import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, type ExecTask } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
-import { openBuildTask, removeTaskDir } from './build-task.ts';
+import { openBuildTask, removeTaskDir, taskPaths } from './build-task.ts';
 import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from './failure.ts';
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
@@ -175,13 +175,14 @@ class Execution {
   async execute(): Promise<ExecuteOutcome> {
     const { db } = this;
     const startedAt = new Date().toISOString();
-    // Decide first: a bad --only/--from/--retry name fails before a run is recorded.
     // What a killed run's builds left running goes first (we hold the lock): nothing may write into
     // the channels while resume checks them, nor share anything with a build of this run.
     await stopLeftovers(db, { workDir: this.config.workDir, by: `rebuild pid ${process.pid}`, notice: this.notice });
+    // Decide first: a bad --only/--from/--retry name fails before a run is recorded.
     const decisions = await decideResume(this.tasks, db, this.options);
     await this.reconcileChannels(decisions);
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
+    this.removeKilledScratch();
     const recovered = db.recoverStale(this.runId);
     if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
     this.recordUnplanned();
@@ -262,6 +263,21 @@ class Execution {
     const channels = new Set([join(this.config.workDir, 'channel')]);
     for (const list of this.db.artifactsByPackage().values()) for (const a of list) channels.add(dirname(dirname(a.path)));
     for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost))) this.notice(line);
+  }
+
+  /**
+   * The scratch dirs of attempts a killed run left open (their builds are stopped by now): half-done
+   * work nobody resumes, removed in the background (awaited before the run ends). Dirs of attempts
+   * that failed stay for inspection.
+   */
+  private removeKilledScratch(): void {
+    for (const a of this.db.openAttempts(this.runId)) {
+      const { workDir } = taskPaths(this.config.workDir, { subdir: a.subdir, python: a.python } as Target, a.node, a.runId, a.number);
+      const cleanup: Promise<void> = removeTaskDir(workDir)
+        .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
+        .finally(() => this.cleanups.delete(cleanup));
+      this.cleanups.add(cleanup);
+    }
   }
 
   /** A state write of the task pipeline; resolves once committed (report the change only then). */

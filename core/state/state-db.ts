@@ -508,6 +508,15 @@ export class StateDb {
     this.sql('UPDATE attempt_processes SET ended = ?, outcome = ? WHERE id = ? AND ended IS NULL').run(now(), outcome, id);
   }
 
+  /** Attempts a killed run (no outcome, not `currentRunId`) left building or built-but-not-complete. */
+  openAttempts(currentRunId: number): { id: number; runId: number; number: number; node: string; subdir: string; python: string }[] {
+    return (this.sql(
+      `SELECT a.id, a.run_id, a.number, p.node, p.subdir, p.python FROM attempts a
+       JOIN packages p ON p.id = a.package_id JOIN runs r ON r.id = a.run_id
+       WHERE a.status IN ('building', 'built') AND r.outcome IS NULL AND a.run_id <> ? ORDER BY a.id`,
+    ).all(currentRunId) as any[]).map((r) => ({ id: r.id, runId: r.run_id, number: r.number, node: r.node, subdir: r.subdir, python: r.python }));
+  }
+
   /** Tracked process groups and containers not known to have ended, oldest first. */
   openProcesses(): ProcessRow[] {
     const rows = this.sql(
