@@ -9,6 +9,7 @@ import type { RecipeRef } from '../../core/engine/types.ts';
 import { testConfig } from '../runner-container/test-task.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { PLUGIN_NAME, renderRecipeYaml } from './index.ts';
+import { clearSecrets } from '../../core/config/redactor.ts';
 
 const AGG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'core', 'recipes', 'recipe-yaml', 'fixtures', 'agg');
 
@@ -36,6 +37,23 @@ plugin('renders recipe.yaml through run.render, with the environ option', async 
   assert.is(rendered.feedstock, 'purepy');
   assert.equal(rendered.target, { subdir: 'linux-64', python: '3.13' });
   assert.equal(rendered.variants[0].outputs[0].requirements.run, ['python >=3.9', 'purepy-extra']);
+});
+
+plugin("by default env.get sees the process environment's variables the config allows, never the rest, never a secret matched by a prefix", async () => {
+  process.env.PUREPY_EXTRA = 'yes';
+  try {
+    const runReqs = async (environment: ResolvedConfig['environment']) => {
+      const run = new Engine(testConfig([renderRecipeYaml()], { ...config([]), environment, plugins: [renderRecipeYaml()] })).createRun();
+      const rendered = await run.hooks.render.promise(ref('recipe.yaml'), run.targets[0]);
+      return rendered!.variants[0].outputs[0].requirements.run;
+    };
+    assert.equal(await runReqs({ allow: [], secrets: [] }), ['python >=3.9']);
+    assert.equal(await runReqs({ allow: ['PUREPY_EXTRA'], secrets: [] }), ['python >=3.9', 'purepy-extra']);
+    assert.equal(await runReqs({ allow: ['PUREPY_*'], secrets: ['PUREPY_EXTRA'] }), ['python >=3.9']);
+  } finally {
+    delete process.env.PUREPY_EXTRA;
+    clearSecrets();
+  }
 });
 
 plugin('leaves meta.yaml to the next renderer', async () => {
