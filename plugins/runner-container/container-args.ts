@@ -2,7 +2,7 @@
 // inside and out (so a builder's paths work unchanged), the working dir, the filtered env, limits.
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { ExecRequest } from '../../core/engine/types.ts';
-import { isAllowedVariable, type EnvironmentPolicy } from '../../core/config/environment.ts';
+import { isAllowedVariable, matchesName, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import type { ResolvedContainerRunnerOptions } from './options.ts';
 
 /** A request the runner cannot express as a container (bad mount path); not retried. */
@@ -25,9 +25,6 @@ export const BUILD_ENV = Object.freeze([
 
 /** The PATH of the usual base images, used when the image's own PATH is unknown. */
 export const DEFAULT_IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-const matches = (name: string, patterns: readonly string[]) =>
-  patterns.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p));
 
 function within(path: string, dir: string): boolean {
   const rel = relative(dir, path);
@@ -56,7 +53,7 @@ export function containerEnv(
   const dropped: string[] = [];
   for (const [name, value] of Object.entries(req.env)) {
     if (name === 'PATH') continue;
-    if (matches(name, BUILD_ENV) || isAllowedVariable(name, rule)) env[name] = value;
+    if (matchesName(name, BUILD_ENV) || isAllowedVariable(name, rule)) env[name] = value;
     else dropped.push(name);
   }
   if (req.env.PATH !== undefined) {
