@@ -10,14 +10,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { StateDb } from '../state/state-db.ts';
 import { groupMembers } from './leftovers.ts';
 import { ensureTestImage, TestImageError } from '../../plugins/runner-container/test-image.ts';
+import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const SCRIPT = join(ROOT, 'tests/fixtures/run-step-plan.ts');
@@ -86,21 +86,6 @@ function runChild(work: string, marker: string, runner: string, point: KillPoint
       resolve({ code, signal, stderr });
     });
   });
-}
-
-/** Every file of the channels (dot files are the indexer's cache and temp files): path → sha256. */
-function channelBytes(work: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith('.')) continue;
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(work, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  for (const channel of ['channel', 'bootstrap-channel']) if (existsSync(join(work, channel))) walk(join(work, channel));
-  return out;
 }
 
 /** Live processes whose command line holds `marker` (the build scripts, podman clients). */

@@ -3,10 +3,9 @@
 // anything is built (no solver picks them), rebuilt, and the channels end as they were.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { Engine } from '../engine/engine.ts';
 import { executeRun } from '../engine/execute.ts';
 import { STAGE } from '../engine/stage.ts';
@@ -17,6 +16,7 @@ import { bootstrap } from '../../plugins/bootstrap/index.ts';
 import { stepBuilder } from '../../tests/fixtures/step-builder.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
+import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 import { reconcileChannelIndexes } from './reconcile-channels.ts';
 
 const reconcile = suite('channel index reconciliation');
@@ -28,21 +28,6 @@ reconcile.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }))
 
 // A bootstrap chain: python built first for the bootstrap channel, pip with it, then the final python.
 const CHAIN = { 'python@bootstrap': [], pip: ['python@bootstrap'], python: ['pip'] };
-
-/** Channel files (dot files are the indexer's cache): path → sha256. */
-function channelBytes(work: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith('.')) continue;
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(work, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  for (const channel of ['channel', 'bootstrap-channel']) if (existsSync(join(work, channel))) walk(join(work, channel));
-  return out;
-}
 
 const indexed = (channel: string) => Object.keys(JSON.parse(readFileSync(join(channel, 'linux-64', 'repodata.json'), 'utf8')).packages).sort();
 
