@@ -98,4 +98,17 @@ left('a group that has ended, or a record without a start time, is closed withou
   }
 });
 
+left('a container whose engine is not installed stays recorded, said so (a later run with the engine removes it)', async (ctx) => {
+  const { db, attemptId } = killedAttempt(ctx.dir);
+  try {
+    db.trackProcess(attemptId, { kind: 'container', engine: join(ctx.dir, 'no-such-podman'), container: 'rebuild-linux-64-numpy-0a1b2c3d' });
+    const notices: string[] = [];
+    await stopLeftovers(db, { workDir: ctx.dir, by: 'rebuild pid 99', notice: (m) => notices.push(m) });
+    assert.equal(notices, [`leftover of a killed run: container rebuild-linux-64-numpy-0a1b2c3d of linux-64/numpy (run 1) not removed: container engine '${join(ctx.dir, 'no-such-podman')}' not found`]);
+    assert.is(db.openProcesses().length, 1);
+  } finally {
+    db.close();
+  }
+});
+
 left.run();

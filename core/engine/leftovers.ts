@@ -86,10 +86,13 @@ export function groupIsOurs(pgid: number, pidStart: string | null): 'ours' | 'go
   return members.every((m) => m.start >= ticks) ? 'ours' : 'not ours';
 }
 
-function cli(engine: string, args: string[]): Promise<{ ok: boolean; stdout: string; error: string }> {
+function cli(engine: string, args: string[]): Promise<{ ok: boolean; stdout: string; error: string; missing: boolean }> {
   return new Promise((resolve) => {
     execFile(engine, args, { timeout: 60_000 }, (err, stdout, stderr) =>
-      resolve({ ok: !err, stdout: String(stdout), error: err ? (String(stderr).trim() || err.message) : '' }));
+      resolve({
+        ok: !err, stdout: String(stdout), error: err ? (String(stderr).trim() || err.message) : '',
+        missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT',
+      }));
   });
 }
 
@@ -101,7 +104,7 @@ async function killGroup(pgid: number, waitMs: number): Promise<boolean> {
     process.kill(-pgid, 'SIGKILL');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true;
-    throw err;
+    return false; // EPERM: another user's group
   }
   for (const end = Date.now() + waitMs; Date.now() < end; await sleep(20)) {
     if (!groupMembers(pgid).length) return true;
@@ -146,6 +149,11 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
       // kill first: `podman rm -f` would wait the container's stop timeout (10 s) for a PID 1 that ignores SIGTERM.
       await cli(r.engine, ['kill', r.container]);
       const rm = await cli(r.engine, ['rm', '-f', r.container]);
+      if (rm.missing) {
+        // Left open: a run with the engine installed removes it.
+        done.push(`container ${r.container} of ${who(r)} not removed: container engine '${r.engine}' not found`);
+        continue;
+      }
       const gone = rm.ok || !(await cli(r.engine, ['container', 'inspect', '--format', '{{.Id}}', r.container])).ok;
       db.endProcess(r.id, gone ? `removed by ${options.by}` : `not removed: ${rm.error}`);
       done.push(`${gone ? 'removed' : `could not remove (${rm.error})`} container ${r.container} of ${who(r)}`);
