@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine.ts';
@@ -90,6 +90,22 @@ tasks('a task that logs nothing leaves no log file; its executor lines are dropp
   moved.close();
   assert.is(readFileSync(elsewhere, 'utf8'), 'to the new place\n');
   assert.not.ok(existsSync(moved.logFile));
+});
+
+tasks('every attempt has its own scratch dir, named by run and attempt, and starts empty', (ctx) => {
+  const run = new Engine(fakeConfig(ctx.dir, [])).createRun();
+  const target = run.targets[0];
+  const open = (runId: number, attempt: number) => openBuildTask(run, fakeNode('numpy', target), target, { runId, attempt }, new AbortController().signal, 1000);
+  const first = open(3, 1);
+  writeFileSync(join(first.task.workDir, 'half-built'), 'from a build that may still be running');
+  const again = open(4, 1);
+  assert.is.not(again.task.workDir, first.task.workDir, 'the next run does not reuse a killed run\'s dir');
+  assert.is(again.task.workDir, join(ctx.dir, 'tasks', 'linux-64', 'numpy', 'run-4-attempt-1'));
+  // Only if the state was lost could a dir exist already: it is emptied, not reused.
+  const lost = open(3, 1);
+  assert.is(lost.task.workDir, first.task.workDir);
+  assert.equal(readdirSync(lost.task.workDir), []);
+  for (const o of [first, again, lost]) o.close();
 });
 
 tasks('removeTaskDir removes the attempt dir with its content, and `<id>/` only once empty', async (ctx) => {
