@@ -174,7 +174,7 @@ function metaYaml(s: Shape, rand: () => number): string {
     L.push('requirements:', ...build('  ', true), '  host:', '    - zlib', ...deps('    ', false), '');
     L.push('outputs:');
     L.push('  - name: lib{{ name|lower }}', '    script: install_lib.sh  # [unix]', '    script: install_lib.bat  # [win]', '    build:', '      run_exports:', "        - {{ pin_subpackage('lib' ~ name|lower, max_pin='x.x') }}");
-    L.push('    requirements:', ...build('      ', false), '      host:', '        - zlib', ...deps('        ', false), '      run:', ...deps('        ', true));
+    L.push('    requirements:', ...build('      ', false), '      host:', '        - zlib', ...deps('        ', false), '      run:', ...deps('        ', true), ...(s.blas ? ['        - libblas * *{{ blas_name }}'] : []));
     L.push('    test:', '      commands:', '        - test -f $PREFIX/lib/lib{{ name|lower }}${SHLIB_EXT}  # [unix]', '        - if not exist %LIBRARY_BIN%\\{{ name|lower }}.dll exit 1  # [win]');
     L.push('  - name: {{ name|lower }}-devel', '    requirements:', '      run:', "        - {{ pin_subpackage('lib' ~ name|lower, exact=True) }}", '    test:', '      commands:', '        - test -f $PREFIX/include/{{ name|lower }}.h  # [unix]');
     L.push('{% if build_ext == "cpu" %}');
@@ -248,8 +248,8 @@ export async function generateRealSizeAggregate(options: { n: number; dir: strin
     const r = rand();
     const kind: Shape['kind'] = p.noarch ? 'noarch' : p.python ? (r < 0.12 ? 'multi' : r < 0.5 ? 'pyext' : 'python') : r < 0.25 ? 'multi' : 'lib';
     const deps = p.depends.filter((d) => present.has(d.name) || rand() < 0.5).map((d) => ({ name: d.name, constraint: d.constraint }));
-    // A few large recipes (the long tail of real ones: 300–400 lines), most 60–150.
-    const bulk = rand() < 0.08 ? 60 + Math.floor(rand() * 60) : Math.floor(rand() * 12);
+    // A few large recipes (the long tail of real ones: 300–400 lines), most 80–160.
+    const bulk = rand() < 0.08 ? 60 + Math.floor(rand() * 60) : 4 + Math.floor(rand() * 24);
     const s: Shape = {
       name: p.name,
       display: rand() < 0.3 ? p.name.replace(/(^|[-_])([a-z])/g, (_m, sep, c) => sep + c.toUpperCase()) : p.name,
@@ -258,7 +258,8 @@ export async function generateRealSizeAggregate(options: { n: number; dir: strin
       deps: [...deps, ...Array.from({ length: Math.floor(bulk / 10) }, (_, i) => ({ name: pick(rand, real).name, constraint: i % 2 ? '>=1.0' : '' }))]
         .filter((d, i, all) => d.name !== p.name && d.name !== 'python' && all.findIndex((x) => x.name === d.name) === i),
       numpy: p.depends.some((d) => d.name === 'numpy') && kind !== 'noarch',
-      blas: kind === 'pyext' && p.depends.some((d) => d.name === 'mkl' || d.name === 'blas'),
+      // Linked against BLAS: built once per blas_impl (mkl and openblas on x86_64: two variants).
+      blas: (kind === 'pyext' || kind === 'multi') && (p.depends.some((d) => d.name === 'mkl' || d.name === 'blas') || rand() < 0.2),
       bulk,
       localConfig: kind !== 'noarch' && rand() < 0.1,
     };

@@ -222,7 +222,8 @@ function stackVariantFiles(parsed: ParsedFile[], warnings: (SelectorWarning & { 
         }
       } else if (isMapping(value)) {
         config.extra[key] = value;
-        delete config.values[key];
+        // Deleting a property that is not there still makes a large object slow (dictionary mode).
+        if (Object.hasOwn(config.values, key)) delete config.values[key];
       } else {
         const items = Array.isArray(value) ? value : [value];
         const texts = items.map(scalarText);
@@ -235,7 +236,7 @@ function stackVariantFiles(parsed: ParsedFile[], warnings: (SelectorWarning & { 
           continue;
         }
         config.values[key] = texts as string[];
-        delete config.extra[key];
+        if (Object.hasOwn(config.extra, key)) delete config.extra[key];
       }
     }
   }
