@@ -9,7 +9,7 @@ import { failureClassOf } from '../engine/failure.ts';
 import { infoMembers, sentinel, snapshotTree, writeHostilePackage } from './fixtures/hostile.ts';
 import { PackageFormatError } from './package-types.ts';
 import { extractPackage } from './read-package.ts';
-import { ArchiveError, linkTargetProblem, UnsafeArchiveError } from './safe-extract.ts';
+import { ArchiveError, linkTargetProblem, SafeExtractor, UnsafeArchiveError } from './safe-extract.ts';
 
 const targets = suite('linkTargetProblem');
 
@@ -30,6 +30,22 @@ targets('keeps targets that stay inside, refuses the rest :: siblings, leading .
     ['x', '', /empty/],
   ];
   for (const [rel, target, why] of refused) assert.match(linkTargetProblem(rel, target) ?? '', why, `${rel} -> ${target}`);
+});
+
+targets('a moved symlink is checked from its new folder :: a/b/link -> ../../x moved to the top', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'safe-extract-'));
+  try {
+    const out = await SafeExtractor.open(join(root, 'dest'), 'test.tar');
+    await out.symlink('a/b/link', '../../x');
+    await out.move('a/b/link', 'lib/python3.13/site-packages/a/b/link');
+    await out.move('lib/python3.13/site-packages/a/b/link', 'a/b/link');
+    await out.move('a/b/link', 'link').then(
+      () => assert.unreachable('moved'),
+      (err) => assert.match(err.message, /symlink 'a\/b\/link' moved to 'link' would have a target '\.\.\/\.\.\/x' outside/),
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
 
 targets.run();

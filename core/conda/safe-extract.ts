@@ -197,6 +197,11 @@ export class SafeExtractor {
   async move(from: string, to: string): Promise<void> {
     const kind = this.members.get(from);
     if (!kind || kind === 'directory') throw this.unsafe(`cannot move '${from}': not a file of this archive`);
+    if (kind === 'symlink') {
+      // Its target counts from its new folder.
+      const problem = linkTargetProblem(to, await readlink(this.path(from)));
+      if (problem) throw this.unsafe(`symlink '${from}' moved to '${to}' would have ${problem}`);
+    }
     this.members.delete(from);
     const abs = await this.prepare(to, kind);
     await rename(this.path(from), abs);
