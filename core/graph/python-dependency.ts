@@ -1,5 +1,7 @@
 // Python dependency: does a rendered output need rebuilding for a new python? It does when a
-// build/host/run requirement is `python` or an ABI pin (`python_abi`), or when it *is* python.
+// build/host/run requirement is `python` or an ABI pin (`python_abi`), or when it *is* python. So
+// does every output of a multi-output recipe whose top-level build environment (build/host, the
+// environment of the top-level build script) has one: conda-build builds them all in that pass.
 // And the channel side: was a repodata record built for a given python (`recordPinsPython`)?
 import type { RenderedOutput, RenderedVariant } from '../engine/types.ts';
 import type { PackageRecord } from '../conda/repodata.ts';
@@ -17,15 +19,24 @@ function specName(spec: string): string {
   return m ? m[0].toLowerCase() : '';
 }
 
-/** The requirement that ties this output to python, as "host: python 3.13.*", or null. */
-export function outputPythonDependency(output: RenderedOutput): string | null {
-  if (PYTHON_NAMES.has(output.name.toLowerCase())) return `provides ${output.name}`;
+function firstPythonSpec(requirements: Partial<Record<(typeof SECTIONS)[number], string[]>>, prefix = ''): string | null {
   for (const section of SECTIONS) {
-    for (const spec of output.requirements[section]) {
-      if (PYTHON_NAMES.has(specName(spec))) return `${section}: ${spec.trim()}`;
+    for (const spec of requirements[section] ?? []) {
+      if (PYTHON_NAMES.has(specName(spec))) return `${prefix}${section}: ${spec.trim()}`;
     }
   }
   return null;
+}
+
+/** The requirement that ties this output to python, as "host: python 3.13.*", or null. */
+export function outputPythonDependency(output: RenderedOutput): string | null {
+  if (PYTHON_NAMES.has(output.name.toLowerCase())) return `provides ${output.name}`;
+  return firstPythonSpec(output.requirements);
+}
+
+/** The python requirement of a variant's top-level build environment, as "top-level host: python 3.13.*", or null. */
+export function topLevelPythonDependency(variant: RenderedVariant): string | null {
+  return variant.requirements ? firstPythonSpec(variant.requirements, 'top-level ') : null;
 }
 
 export interface PythonOutput {
@@ -47,14 +58,25 @@ export function pythonOutputs(variants: RenderedVariant[]): PythonOutput[] {
 }
 
 /**
- * The node-level dependency (first python-dependent output that is not `noarch: python`, else the
- * first noarch one), and whether every python-dependent output is `noarch: python`.
+ * The node-level dependency (first python-dependent output that is not `noarch: python`, else a
+ * top-level environment on python that builds such an output, else the first noarch one or top-level
+ * environment), and whether every output that depends on python, its own way or through the
+ * top-level environment, is `noarch: python`.
  */
 export function nodePythonDependency(variants: RenderedVariant[]): { dependency: string | null; allNoarch: boolean } {
   const outs = pythonOutputs(variants);
-  if (!outs.length) return { dependency: null, allNoarch: false };
   const arch = outs.find((o) => o.output.noarch !== 'python');
-  return { dependency: (arch ?? outs[0]).dependency, allNoarch: !arch };
+  if (arch) return { dependency: arch.dependency, allNoarch: false };
+  let top: string | null = null;
+  for (const v of variants) {
+    if (v.skip) continue;
+    const dependency = topLevelPythonDependency(v);
+    if (!dependency) continue;
+    if (v.outputs.some((o) => o.noarch !== 'python')) return { dependency, allNoarch: false };
+    top ??= dependency;
+  }
+  const dependency = outs[0]?.dependency ?? top;
+  return { dependency, allNoarch: dependency !== null };
 }
 
 const BUILD_PY = /(?<![a-z])(?:py|cp)(\d)(\d{1,2})(?!\d)/i;
