@@ -28,7 +28,7 @@ function check(root: string, outside: string, before: Record<string, string>, er
   assert.instance(err, ArchiveError, `refused with an ArchiveError, got ${String(err)}`);
 }
 
-for (const kind of ['tar', 'tar.gz', 'zip'] as const) {
+for (const kind of ['tar', 'tar.gz', 'tar.bz2', 'tar.xz', 'zip'] as const) {
   for (const c of hostileCases('<outside>').filter((x) => !x.packageOnly)) {
     // zip has no hard links or devices (Info-ZIP stores neither)
     if (kind === 'zip' && c.members.some((m) => m.type === 'link' || m.type === 'character-device')) continue;
