@@ -78,6 +78,17 @@ real('bootstrap builds where the recipes declare them: python (the chain) and fl
   assert.ok(stage('flit@bootstrap') < stage('packaging') && stage('hatchling') < stage('tomli-w') && stage('tomli-w') < stage('flit'), JSON.stringify(plan.stages));
 });
 
+real('mesalib: python only in the top-level host (code generators) selects the feedstock, and both libraries wait for python', ({ plan }) => {
+  const mesa = plan.nodes.find((n: any) => n.id === 'mesalib');
+  assert.is(mesa.status, 'planned', mesa.reason);
+  assert.is(mesa.pythonDependency, 'top-level host: python 3.11.*');
+  assert.equal(mesa.outputs, ['libglapi', 'libosmesa']);
+  const python = mesa.dependsOn.find((d: any) => d.id === 'python-3.11');
+  assert.equal([python?.section, python?.spec], ['host', 'python 3.11.*']);
+  const stage = (id: string) => plan.stages.findIndex((s: string[]) => s.includes(id));
+  assert.ok(stage('python-3.11') < stage('mesalib'), JSON.stringify(plan.stages));
+});
+
 real('planning again (renderings cached, bootstrap renderings too) gives the same bytes', ({ workDir, first }) => {
   assert.is(planJson(workDir), first);
 });
