@@ -171,10 +171,12 @@ function makeTaskDir(workDir: string): void {
     try {
       mkdirSync(dir);
     } catch (err) {
+      // ENOENT: `<id>/` went meanwhile (a killed attempt's dir being removed in the background).
+      if (code(err) === 'ENOENT') return void mkdirSync(dir, { recursive: true });
       if (code(err) !== 'EEXIST') throw err;
       if (!fresh) return;
       rmSync(dir, { recursive: true, force: true });
-      mkdirSync(dir);
+      mkdirSync(dir, { recursive: true });
     }
   };
   try {
