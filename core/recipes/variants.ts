@@ -40,10 +40,23 @@ function scalarText(v: unknown): string | undefined {
   return undefined;
 }
 
+// The aggregate's file is stacked again with every recipe-dir config, with the same warnings:
+// each key's line is looked up once per file text.
+const keyLines = new Map<string, Map<string, number>>();
+
 function keyLine(text: string, key: string): number {
-  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const at = text.split(/\r?\n/).findIndex((l) => new RegExp(`^\\s*['"]?${escaped}['"]?\\s*:`).test(l));
-  return at + 1;
+  let lines = keyLines.get(text);
+  if (!lines) {
+    if (keyLines.size >= 64) keyLines.delete(keyLines.keys().next().value!);
+    keyLines.set(text, (lines = new Map()));
+  }
+  let line = lines.get(key);
+  if (line === undefined) {
+    const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    line = text.split(/\r?\n/).findIndex((l) => new RegExp(`^\\s*['"]?${escaped}['"]?\\s*:`).test(l)) + 1;
+    lines.set(key, line);
+  }
+  return line;
 }
 
 function zipGroups(value: unknown, file: string): string[][] {

@@ -561,10 +561,16 @@ function withDefaults(config: Readonly<VariantConfig>, target: Target): Readonly
   let augmented = perTarget?.get(key);
   if (augmented) return augmented;
   const defaults = defaultVariant(target);
-  augmented = {
-    ...config,
-    values: Object.freeze({ ...Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, [v]])), ...config.values }),
+  // {...defaults as lists, ...config.values}, copied key by key: spreading a large frozen object
+  // costs ~100× more in V8 (20 ms for 460 keys).
+  const values: Record<string, string[]> = {};
+  const put = (key: string, value: string[]) => {
+    if (key === '__proto__') Object.defineProperty(values, key, { value, writable: true, enumerable: true, configurable: true });
+    else values[key] = value;
   };
+  for (const key of Object.keys(defaults)) put(key, [defaults[key]]);
+  for (const key of Object.keys(config.values)) put(key, config.values[key]);
+  augmented = { ...config, values: Object.freeze(values) };
   if (Object.isFrozen(config.values)) {
     if (!perTarget) augmentedConfigs.set(config.values, (perTarget = new Map()));
     perTarget.set(key, augmented);
