@@ -44,6 +44,23 @@ rx('weak exports of host deps and strong exports of build deps go to run :: with
   assert.equal(app.requirements.run, ['libz >=1.3,<2.0a0', 'libgcc >=13'], 'idempotent');
 });
 
+rx('the top-level build environment of a multi-output recipe :: strong exports of its build go to its host, nothing to run', () => {
+  const gcc = output('gcc_impl', { runExports: { weak: ['ignored-weak'], strong: ['libgcc >=13'] } });
+  const py = output('python', { version: '3.13.1', runExports: { weak: ['python_abi 3.13.* *_cp313'], strong: [] } });
+  const lib = output('libthing', {}, { build: ['gcc_impl'], host: ['zlib'] });
+  const split = recipe('thing', [lib]);
+  split.variants[0].requirements = { build: ['gcc_impl', 'cmake'], host: ['python 3.13.*', 'mako'] };
+  const noHost = recipe('other', [output('other')]);
+  noHost.variants[0].requirements = { build: ['gcc_impl'], host: [] };
+  const recipes = [recipe('gcc', [gcc]), recipe('python', [py]), split, noHost];
+  applyRunExports(recipes);
+  assert.equal(split.variants[0].requirements, { build: ['gcc_impl', 'cmake'], host: ['python 3.13.*', 'mako', 'libgcc >=13'] });
+  assert.equal(noHost.variants[0].requirements, { build: ['gcc_impl'], host: [] }, 'without a host section the build env is the host: no package to export to');
+  applyRunExports(recipes);
+  assert.equal(split.variants[0].requirements.host, ['python 3.13.*', 'mako', 'libgcc >=13'], 'idempotent');
+  assert.equal(lib.requirements.host, ['zlib', 'libgcc >=13']);
+});
+
 rx('transitive host environment and constrains :: run requirements of host deps count', () => {
   const base = output('libbase', { runExports: { weak: ['libbase 2.*'], strong: [], weak_constrains: ['libbase-tools 2.*'] } });
   const dev = output('libbase-dev', {}, { run: ['libbase'] });

@@ -3,7 +3,9 @@
 //   - strong exports of the build environment → host (when the recipe has a host section) and run;
 //   - weak and strong exports of the host environment → run (weak_constrains/strong_constrains → run_constrained);
 //   - without a host section, the build environment is the host: its weak exports count too;
-//   - noarch outputs only take the host environment's `noarch:` exports.
+//   - noarch outputs only take the host environment's `noarch:` exports;
+//   - the top-level build environment of a multi-output recipe takes its build's strong exports
+//     into its host (it has no run section).
 // An environment holds its direct requirements plus, transitively, their run requirements (what
 // conda installs). Only packages rendered in the same aggregate and target are known here; the
 // exports of channel packages are the builder's business. Specs are added once (exact text).
@@ -189,6 +191,10 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
       if (only && !only.has(r)) continue;
       for (const v of r.variants) {
         env.use(v.variant);
+        // The top-level build environment of a multi-output recipe (no package of its own): strong
+        // exports of its build go to its host, as for an output; nothing goes to a run section.
+        const top = v.requirements;
+        if (top?.host.length) for (const e of env.exports(top.build, '', NONE)) addAll(top.host, e.strong, NONE, env);
         for (const o of v.outputs) {
           const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
           const ignoreFrom = o.ignoreRunExports ? new Set(o.ignoreRunExports.from) : NONE;
