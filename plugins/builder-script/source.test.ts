@@ -1,11 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { hostileCases, sentinel, snapshotTree, writeHostileSource, type Member } from '../../core/conda/fixtures/hostile.ts';
 import { ArchiveError } from '../../core/conda/safe-extract.ts';
-import { unpack } from './source.ts';
+import { fetchSources, unpack } from './source.ts';
 
 const hostile = suite('unpack: hostile source archives');
 
@@ -77,6 +78,26 @@ hostile('unpacks real-shaped sources :: top folder stripped, symlinks inside kep
     }
     const tree = snapshotTree(dest);
     assert.equal(tree, { 'README': '100644 zip', 'configure': '100755 #!/bin/sh\n', 'doc': 'dir', 'doc/README': '-> ../README' });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+hostile("a source's folder must be a real directory in SRC_DIR :: a path source copies in sub -> outside, a url source with folder: sub", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'unpack-hostile-'));
+  try {
+    const outside = sentinel(root);
+    const before = snapshotTree(outside);
+    const recipeDir = join(root, 'recipe');
+    mkdirSync(join(recipeDir, 'src'), { recursive: true });
+    symlinkSync(outside, join(recipeDir, 'src/sub'));
+    const archive = await writeHostileSource(join(root, 'dl'), 'extra-1.0.tar.gz', [{ name: 'extra-1.0/pwned.txt', type: 'file', data: 'x' }]);
+    const err = await fetchSources([{ path: 'src' }, { url: [pathToFileURL(archive).href], folder: 'sub' }], {
+      recipeDir, srcDir: join(root, 'src'), cacheDir: join(root, 'cache'), log: () => {},
+    }).then(() => null, (e: unknown) => e);
+    assert.equal(snapshotTree(outside), before, 'the folder outside is unchanged');
+    assert.instance(err, ArchiveError, `refused with an ArchiveError, got ${String(err)}`);
+    assert.match((err as Error).message, /needs directory 'sub', which is a symlink/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
