@@ -91,11 +91,6 @@ export class SafeExtractor {
     return rel ? join(this.root, rel) : this.root;
   }
 
-  /** What this archive wrote at `rel`, if anything. */
-  kind(rel: string): MemberKind | undefined {
-    return this.members.get(rel);
-  }
-
   private unsafe(what: string): UnsafeArchiveError {
     return new UnsafeArchiveError(`${this.archive}: ${what}`);
   }
@@ -125,7 +120,7 @@ export class SafeExtractor {
   }
 
   /** Make room for a non-directory member at `rel`: parents checked, no earlier link or directory replaced. */
-  private async prepare(rel: string, kind: MemberKind, overwrite = true): Promise<string> {
+  private async prepare(rel: string, kind: MemberKind): Promise<string> {
     if (!rel) throw this.unsafe(`a ${kind} member has an empty name`);
     const earlier = this.members.get(rel);
     if (earlier && (earlier !== 'file' || kind !== 'file')) {
@@ -135,7 +130,7 @@ export class SafeExtractor {
     const abs = this.path(rel);
     const st = await lstat(abs).catch(() => null);
     if (st?.isDirectory()) throw this.unsafe(`member '${rel}' (a ${kind}) would replace the directory '${rel}'`);
-    if (st && overwrite) await unlink(abs); // a symlink is removed, never followed
+    if (st) await unlink(abs); // a symlink is removed, never followed
     this.members.set(rel, kind);
     return abs;
   }
