@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,24 @@ cmd('usage errors exit 64 :: unknown feedstock with close names, no python, bad 
   assert.match(badArch.stderr, /unknown arch 'linux64'; did you mean linux-64/);
   const nothing = await run([], { arch: ['linux-64'], python: '3.13' });
   assert.is(nothing.code, 64);
+});
+
+cmd('--all text :: a warning of the aggregate\'s config is printed once, not once per recipe; --json keeps it per recipe', async () => {
+  const agg = mkdtempSync(join(tmpdir(), 'rebuild-render-warn-'));
+  try {
+    writeFileSync(join(agg, 'conda_build_config.yaml'), 'vc:\n  - 14  # [win]\n');
+    for (const name of ['one', 'two']) {
+      mkdirSync(join(agg, `${name}-feedstock`, 'recipe'), { recursive: true });
+      writeFileSync(join(agg, `${name}-feedstock`, 'recipe', 'meta.yaml'), `package:\n  name: ${name}\n  version: 1.0\n`);
+    }
+    const text = await run([], { all: true, arch: ['linux-64'], python: '3.13', aggregate: agg });
+    assert.is(text.code, 0);
+    assert.is(text.stdout.match(/variant key 'vc' has no value; ignored/g)?.length, 1, text.stdout);
+    const json = JSON.parse((await run([], { all: true, arch: ['linux-64'], python: '3.13', aggregate: agg, json: true })).stdout) as { warnings: unknown[] }[];
+    assert.equal(json.map((e) => e.warnings.length), [1, 1]);
+  } finally {
+    rmSync(agg, { recursive: true, force: true });
+  }
 });
 
 cmd.run();

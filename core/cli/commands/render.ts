@@ -130,7 +130,11 @@ function directRender(recipe: RecipeRef, target: Target): Promise<RenderedRecipe
   return recipe.format === 'meta.yaml' ? renderMetaYaml(recipe, target) : renderRecipeYaml(recipe, target);
 }
 
-function textSummary(entry: RenderJson | RenderErrorJson, cwd: string): string {
+/**
+ * One recipe's text block. `shown`: the warnings printed for the recipes before (file, line,
+ * message), not printed again — every recipe of an aggregate repeats its conda_build_config.yaml's.
+ */
+function textSummary(entry: RenderJson | RenderErrorJson, cwd: string, shown = new Set<string>()): string {
   const rel = (f: string) => (f.startsWith(cwd) ? relative(cwd, f) : f);
   const head = `${entry.feedstock} (${entry.target.subdir}, python ${entry.target.python})`;
   if ('error' in entry) return `${head}: FAILED\n  ${rel(entry.error.file)}${entry.error.line ? `:${entry.error.line}` : ''}: ${entry.error.message}\n`;
@@ -149,7 +153,12 @@ function textSummary(entry: RenderJson | RenderErrorJson, cwd: string): string {
       if (o.test.requires.length) lines.push(`      test requires: ${o.test.requires.join(', ')}`);
     }
   }
-  for (const w of entry.warnings) lines.push(`  warning: ${rel(w.file)}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+  for (const w of entry.warnings) {
+    const key = `${w.file}\0${w.line ?? ''}\0${w.message}`;
+    if (shown.has(key)) continue;
+    shown.add(key);
+    lines.push(`  warning: ${rel(w.file)}${w.line ? `:${w.line}` : ''}: ${w.message}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -255,7 +264,8 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
     const single = !opts.all && entries.length === 1;
     io.stdout.write(`${JSON.stringify(single ? entries[0] : entries, null, 2)}\n`);
   } else {
-    for (const e of entries) ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd));
+    const shown = new Set<string>();
+    for (const e of entries) ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd, shown));
   }
   return failed ? 1 : 0;
 }
