@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import type { ResolvedConfig } from './resolved.ts';
 import { displayPath, type ConfigIssue } from './errors.ts';
+import { channelDir } from '../conda/repodata.ts';
 
 type Kind = 'dir' | 'file' | 'any';
 
@@ -15,8 +16,6 @@ function kindOf(path: string): 'dir' | 'file' | null {
     return null;
   }
 }
-
-const isUrl = (s: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(s) && !s.startsWith('file://');
 
 /** One issue per configured path that does not exist (or is a file where a folder is needed). */
 export function configPathIssues(config: ResolvedConfig): ConfigIssue[] {
@@ -41,7 +40,15 @@ export function configPathIssues(config: ResolvedConfig): ConfigIssue[] {
   }
   const channels = config.channels;
   const local = (key: string, c: string | null, pointer = `/channels/${key}`) => {
-    if (c && !isUrl(c)) check(pointer, c.startsWith('file://') ? new URL(c).pathname : c, 'dir', `${relative}, or create the folder (an empty folder is an empty channel)`);
+    if (!c) return;
+    let dir: string | null;
+    try {
+      dir = channelDir(c); // null for an http(s) URL: nothing to check here
+    } catch (err) {
+      issues.push({ file, profile: null, path: pointer, message: `${(err as Error).message}; use a folder, file:// or http(s) URL` });
+      return;
+    }
+    if (dir) check(pointer, dir, 'dir', `${relative}, or create the folder (an empty folder is an empty channel)`);
   };
   local('reference', channels.reference);
   local('target', channels.target);
