@@ -31,10 +31,10 @@ export interface NodeExplanation {
   dependents: { direct: number; transitive: number; ids: string[] };
   /** The node this is the bootstrap build of (`python` for `python@bootstrap`), else null. */
   bootstrapOf: string | null;
-  /** For a bootstrap build: why the planner made it (the `why` of the cycle it broke), else null. */
-  bootstrapWhy: string | null;
   /** This node's bootstrap build (`python@bootstrap`) when the graph has one, else null. */
   bootstrapNode: string | null;
+  /** For a bootstrap build: why the planner made it (the `why` of the cycle it broke), else null. */
+  bootstrapWhy: string | null;
 }
 
 function blockingDependents(view: ProgressView, id: string): string[] {
@@ -88,7 +88,7 @@ export function explainNode(view: ProgressView, id: string): NodeExplanation {
     waitsOn: progress === 'waiting' || progress === 'blocked' || progress === 'failed' ? waitChains(view, id) : [],
     dependents: dependents(view, id),
     bootstrapOf,
-    bootstrapWhy: bootstrapOf ? (view.plan.cycles.find((c) => c.brokenBy === id && c.why)?.why ?? null) : null,
     bootstrapNode: !node.bootstrap && view.plan.graph.hasNode(boot) ? boot : null,
+    bootstrapWhy: bootstrapOf ? (view.plan.cycles.find((c) => c.brokenBy === id && c.why)?.why ?? null) : null,
   };
 }

@@ -27,7 +27,7 @@ why('--json: one entry per target with the nodes the name designates', async (ct
   assert.is(linux.name, 'six');
   const six = linux.nodes[0];
   assert.equal(Object.keys(six), [
-    'id', 'feedstock', 'outputs', 'status', 'pythonDependency', 'exclusion', 'blockedChain', 'progress', 'built', 'state', 'waitsOn', 'dependents', 'bootstrapOf', 'bootstrapNode',
+    'id', 'feedstock', 'outputs', 'status', 'pythonDependency', 'exclusion', 'blockedChain', 'progress', 'built', 'state', 'waitsOn', 'dependents', 'bootstrapOf', 'bootstrapNode', 'bootstrapWhy',
   ]);
   assert.equal([six.status, six.progress, six.built, six.state], ['planned', 'failed', false, { status: 'failed', reason: 'exit code 1', failure: 'build' }]);
   // win-64 has no state: six waits on python there.
