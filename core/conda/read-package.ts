@@ -146,7 +146,10 @@ function placeholders(path: string, paths: PathsJson | null, hasPrefix: string |
  * lib/python<ver>/site-packages and bin when `pythonVersion` is given.
  */
 export async function extractPackage(path: string, prefix: string, opts: ExtractOptions = {}): Promise<ExtractedPackage> {
-  const out = await SafeExtractor.open(prefix, path);
+  return SafeExtractor.within(prefix, path, (out) => install(out, path, prefix, opts));
+}
+
+async function install(out: SafeExtractor, path: string, prefix: string, opts: ExtractOptions): Promise<ExtractedPackage> {
   const info = new Map<string, Buffer>();
   const installed: string[] = [];
   // The info member comes first in a .conda; a .tar.bz2 may put it anywhere, so relocation of

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../engine/errors.ts';
@@ -32,23 +32,47 @@ targets('keeps targets that stay inside, refuses the rest :: siblings, leading .
   for (const [rel, target, why] of refused) assert.match(linkTargetProblem(rel, target) ?? '', why, `${rel} -> ${target}`);
 });
 
-targets('a moved symlink is checked from its new folder :: a/b/link -> ../../x moved to the top', async () => {
+const writer = suite('SafeExtractor');
+
+writer('a moved symlink is checked from its new folder :: a/b/link -> ../../x moved to the top', async () => {
   const root = mkdtempSync(join(tmpdir(), 'safe-extract-'));
   try {
-    const out = await SafeExtractor.open(join(root, 'dest'), 'test.tar');
-    await out.symlink('a/b/link', '../../x');
-    await out.move('a/b/link', 'lib/python3.13/site-packages/a/b/link');
-    await out.move('lib/python3.13/site-packages/a/b/link', 'a/b/link');
-    await out.move('a/b/link', 'link').then(
-      () => assert.unreachable('moved'),
-      (err) => assert.match(err.message, /symlink 'a\/b\/link' moved to 'link' would have a target '\.\.\/\.\.\/x' outside/),
-    );
+    await SafeExtractor.within(join(root, 'dest'), 'test.tar', async (out) => {
+      await out.symlink('a/b/link', '../../x');
+      await out.move('a/b/link', 'lib/python3.13/site-packages/a/b/link');
+      await out.move('lib/python3.13/site-packages/a/b/link', 'a/b/link');
+      await out.move('a/b/link', 'link').then(
+        () => assert.unreachable('moved'),
+        (err) => assert.match(err.message, /symlink 'a\/b\/link' moved to 'link' would have a target '\.\.\/\.\.\/x' outside/),
+      );
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+writer('creates names under a directory handle, not by path :: a folder swapped for a symlink to outside between two members', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'safe-extract-'));
+  try {
+    const outside = sentinel(root);
+    const before = snapshotTree(outside);
+    const dest = join(root, 'dest');
+    const err = await SafeExtractor.within(dest, 'test.tar', async (out) => {
+      await out.file('a/x', Buffer.from('x'));
+      renameSync(join(dest, 'a'), join(dest, 'a.old'));
+      symlinkSync(outside, join(dest, 'a'));
+      await out.file('a/y', Buffer.from('y'));
+    }).then(() => null, (e: unknown) => e);
+    assert.equal(snapshotTree(outside), before, 'nothing written through the swapped folder');
+    // Either refused, or written into the folder it checked (now a.old): never outside.
+    if (err) assert.instance(err, UnsafeArchiveError);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });
 
 targets.run();
+writer.run();
 
 const errors = suite('ArchiveError');
 

@@ -4,7 +4,7 @@
 // destination, never a symlink) before anything is created in it; files are created with
 // O_EXCL|O_NOFOLLOW; symlink targets stay inside; hard links point to earlier regular-file members
 // of the same archive; an earlier link is never replaced; devices and fifos are refused.
-import { constants, type Dirent } from 'node:fs';
+import { constants, existsSync, type Dirent } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -69,12 +69,23 @@ export function linkTargetProblem(rel: string, target: string): string | null {
   return null;
 }
 
-/** Writes archive members under one root; one instance per archive (it remembers what it wrote). */
+// On Linux a path under /proc/self/fd/<dir fd>/ resolves from that open directory, as openat(2)
+// does (Node has no openat): names are created in a directory handle opened component by component
+// with O_NOFOLLOW, so a folder swapped for a symlink after its check is not followed either.
+const PROC_FD = '/proc/self/fd';
+const HAVE_PROC_FD = existsSync(PROC_FD);
+
+/**
+ * Writes archive members under one root; one instance per archive (it remembers what it wrote).
+ * `close()` when done (it holds a directory handle).
+ */
 export class SafeExtractor {
   /** Relative paths known to be real directories (checked or made by this writer). */
   private readonly dirs = new Set<string>(['']);
   /** What each member path of this archive became. */
   private readonly members = new Map<string, MemberKind>();
+  /** The directory handle `at()` last opened. */
+  private held: { rel: string; fh: FileHandle } | null = null;
 
   private constructor(
     readonly root: string,
@@ -87,8 +98,71 @@ export class SafeExtractor {
     return new SafeExtractor(await realpath(dest), archive);
   }
 
+  /** Open `dest`, run `fn` with its writer, and close the writer (also on errors). */
+  static async within<T>(dest: string, archive: string, fn: (out: SafeExtractor) => Promise<T>): Promise<T> {
+    const out = await SafeExtractor.open(dest, archive);
+    try {
+      return await fn(out);
+    } finally {
+      await out.close();
+    }
+  }
+
   path(rel: string): string {
     return rel ? join(this.root, rel) : this.root;
+  }
+
+  async close(): Promise<void> {
+    const held = this.held;
+    this.held = null;
+    await held?.fh.close();
+  }
+
+  /**
+   * A handle on the directory `rel` under the root, opened one component at a time with
+   * O_NOFOLLOW|O_DIRECTORY (from the handle held, when `rel` is below it).
+   */
+  private async dirHandle(rel: string, member: string): Promise<FileHandle> {
+    if (this.held?.rel === rel) return this.held.fh;
+    let fh: FileHandle;
+    let cur: string;
+    if (this.held && (this.held.rel === '' || rel.startsWith(`${this.held.rel}/`))) {
+      ({ fh, rel: cur } = this.held);
+      this.held = null;
+    } else {
+      await this.close();
+      fh = await open(this.root, constants.O_RDONLY | constants.O_DIRECTORY);
+      cur = '';
+    }
+    try {
+      for (const part of (cur ? rel.slice(cur.length + 1) : rel).split('/').filter(Boolean)) {
+        cur = cur ? `${cur}/${part}` : part;
+        const next = await open(`${PROC_FD}/${fh.fd}/${part}`, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(
+          (err: NodeJS.ErrnoException) => {
+            if (err.code !== 'ELOOP' && err.code !== 'ENOTDIR') throw err;
+            throw this.unsafe(`member '${member}' needs directory '${cur}', which is not a real directory: refusing to write through it`);
+          },
+        );
+        await fh.close();
+        fh = next;
+      }
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    this.held = { rel, fh };
+    return fh;
+  }
+
+  /**
+   * The path by which to make, replace or open `rel`: its name under its parent's directory handle
+   * (Linux), else the plain path. Valid until the next call.
+   */
+  private async at(rel: string): Promise<string> {
+    if (!HAVE_PROC_FD || !rel) return this.path(rel);
+    const parent = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+    const fh = await this.dirHandle(parent, rel);
+    return `${PROC_FD}/${fh.fd}/${posix.basename(rel)}`;
   }
 
   private unsafe(what: string): UnsafeArchiveError {
@@ -102,13 +176,13 @@ export class SafeExtractor {
     for (const part of rel.split('/')) {
       cur = cur ? `${cur}/${part}` : part;
       if (this.dirs.has(cur)) continue;
-      let st = await lstat(this.path(cur)).catch(() => null);
+      let st = await lstat(await this.at(cur)).catch(() => null);
       if (!st) {
         if (!create) return false;
-        await mkdir(this.path(cur)).catch((err: NodeJS.ErrnoException) => {
+        await mkdir(await this.at(cur)).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'EEXIST') throw err;
         });
-        st = await lstat(this.path(cur));
+        st = await lstat(await this.at(cur));
       }
       if (!st.isDirectory()) {
         const what = st.isSymbolicLink() ? 'a symlink' : 'not a directory';
@@ -127,7 +201,7 @@ export class SafeExtractor {
       throw this.unsafe(`member '${rel}' appears twice (a ${kind} would replace an earlier ${earlier})`);
     }
     await this.directoryChain(posix.dirname(rel) === '.' ? '' : posix.dirname(rel), rel, true);
-    const abs = this.path(rel);
+    const abs = await this.at(rel);
     const st = await lstat(abs).catch(() => null);
     if (st?.isDirectory()) throw this.unsafe(`member '${rel}' (a ${kind}) would replace the directory '${rel}'`);
     if (st) await unlink(abs); // a symlink is removed, never followed
@@ -210,7 +284,7 @@ export class SafeExtractor {
     const kind = this.members.get(rel);
     if (kind !== 'file' && kind !== 'link') return null;
     if (!(await this.directoryChain(posix.dirname(rel) === '.' ? '' : posix.dirname(rel), rel, false))) return null;
-    const fh = await open(this.path(rel), constants.O_RDWR | constants.O_NOFOLLOW).catch(() => null);
+    const fh = await open(await this.at(rel), constants.O_RDWR | constants.O_NOFOLLOW).catch(() => null);
     if (fh && !(await fh.stat()).isFile()) {
       await fh.close();
       return null;
@@ -224,7 +298,7 @@ export class SafeExtractor {
     if (!entries || !this.dirs.has(rel)) return;
     for (const e of entries) if (e.isDirectory()) await this.pruneEmptyDirs(rel ? `${rel}/${e.name}` : e.name);
     if (!rel) return;
-    await rmdir(this.path(rel)).then(
+    await rmdir(await this.at(rel)).then(
       () => {
         this.dirs.delete(rel);
         this.members.delete(rel);

@@ -130,11 +130,12 @@ export async function extractTar(input: Readable, dest: string, archive: string)
   const keep = (err: unknown) => void (early ??= err);
   input.on('error', keep);
   try {
-    const out = await SafeExtractor.open(dest, archive);
-    input.off('error', keep);
-    if (early) throw early;
-    await readTar(input, async (entry, content) => {
-      await addTarEntry(out, entry, content);
+    await SafeExtractor.within(dest, archive, async (out) => {
+      input.off('error', keep);
+      if (early) throw early;
+      await readTar(input, async (entry, content) => {
+        await addTarEntry(out, entry, content);
+      });
     });
   } catch (err) {
     input.destroy();

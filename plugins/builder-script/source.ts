@@ -67,7 +67,10 @@ async function readSmall(stream: Readable, limit: number, what: string): Promise
 const S_IFMT = 0o170000;
 
 async function extractZip(file: string, dest: string, archive: string): Promise<void> {
-  const out = await SafeExtractor.open(dest, archive);
+  await SafeExtractor.within(dest, archive, async (out) => extractZipInto(file, out, archive));
+}
+
+async function extractZipInto(file: string, out: SafeExtractor, archive: string): Promise<void> {
   const zip = await yauzl.openPromise(file, { lazyEntries: true });
   try {
     await new Promise<void>((ok, fail) => {
@@ -111,7 +114,10 @@ const ARCHIVES: [RegExp, (file: string, dest: string, name: string) => Promise<v
  * or replaced outside `dest`; a refused or unreadable archive is an ArchiveError.
  */
 export async function unpack(file: string, dest: string, name = basename(file)): Promise<void> {
-  const out = await SafeExtractor.open(dest, name);
+  await SafeExtractor.within(dest, name, (out) => unpackInto(file, out, name));
+}
+
+async function unpackInto(file: string, out: SafeExtractor, name: string): Promise<void> {
   const lower = name.toLowerCase();
   const extract = ARCHIVES.find(([re]) => re.test(lower))?.[1];
   if (!extract) {
@@ -144,7 +150,7 @@ export async function fetchSources(sources: SourceSpec[], ctx: FetchContext): Pr
       throw new ScriptBuildError(`source ${i}: folder '${src.folder}' leaves SRC_DIR`, 'build');
     }
     // The folder must be a real directory inside SRC_DIR (an earlier source may have put a symlink there).
-    if (src.folder) await (await SafeExtractor.open(ctx.srcDir, `source ${i}`)).directory(memberPath(src.folder, `source ${i}`));
+    if (src.folder) await SafeExtractor.within(ctx.srcDir, `source ${i}`, (out) => out.directory(memberPath(src.folder!, `source ${i}`)));
     if (src.path !== undefined) {
       const from = resolve(ctx.recipeDir, src.path);
       ctx.log(`source: copy ${from} -> ${dest}`);
