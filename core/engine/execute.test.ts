@@ -277,6 +277,7 @@ execute('--only with an unknown name is an error with the closest name', async (
   } catch (err) {
     assert.instance(err, UnknownPackageError);
     assert.match((err as Error).message, /--only: no planned package named 'dd'; did you mean 'd'\?/);
+    assert.is((err as UnknownPackageError).exitCode, 64);
   }
   // The lock was released despite the error, and no run was recorded.
   acquireLock(ctx.dir).release();

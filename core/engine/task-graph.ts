@@ -5,6 +5,7 @@ import { targetKey, type PackageNode, type Target } from './types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import { UserError } from './errors.ts';
+import { EXIT } from './exit-codes.ts';
 
 export interface ExecTask {
   /** `<subdir>/py<python>/<node id>`: unique across targets. */
@@ -26,7 +27,8 @@ export class UnknownPackageError extends UserError {
     candidates: Iterable<string>,
     option: string,
   ) {
-    super(`${option}: no planned package named '${input}'${didYouMean(input, candidates)}`);
+    // A usage error (exit 64), as an unknown name in `rebuild why` / `rebuild logs`.
+    super(`${option}: no planned package named '${input}'${didYouMean(input, candidates)}`, EXIT.USAGE);
   }
 }
 
