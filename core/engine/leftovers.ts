@@ -136,7 +136,7 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
       const ours = groupIsOurs(r.pgid, r.pidStart);
       if (ours === 'ours') {
         const gone = await killGroup(r.pgid, options.waitMs ?? 5000);
-        db.endProcess(r.id, gone ? `killed by ${options.by}` : `still running after SIGKILL by ${options.by}`);
+        if (gone) db.endProcess(r.id, `killed by ${options.by}`); // else left open: the next run tries again
         done.push(`${gone ? 'killed' : 'could not kill'} process group ${r.pgid} of ${who(r)}`);
       } else {
         const why = { gone: 'gone', 'not ours': 'pid reused by another process: not killed', unknown: 'start time unknown (no /proc): not killed' }[ours];
@@ -155,7 +155,7 @@ export async function stopLeftovers(db: StateDb, options: StopLeftoversOptions):
         continue;
       }
       const gone = rm.ok || !(await cli(r.engine, ['container', 'inspect', '--format', '{{.Id}}', r.container])).ok;
-      db.endProcess(r.id, gone ? `removed by ${options.by}` : `not removed: ${rm.error}`);
+      if (gone) db.endProcess(r.id, `removed by ${options.by}`); // else left open: the next run tries again
       done.push(`${gone ? 'removed' : `could not remove (${rm.error})`} container ${r.container} of ${who(r)}`);
     }
   }
