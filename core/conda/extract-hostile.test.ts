@@ -27,6 +27,7 @@ for (const format of ['tar.bz2', 'conda'] as const) {
         assert.equal(readdirSync(root).sort(), ['dest', 'outside', 'pkgs'], 'nothing new next to the prefix');
         assert.instance(err, ArchiveError, `refused with an ArchiveError, got ${String(err)}`);
         assert.match((err as Error).message, path, 'the message names the package');
+        assert.match((err as Error).message, h.reason);
         assert.is((err as ArchiveError).exitCode, 65);
       } finally {
         rmSync(root, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { DecompressStream } from 'zstd-napi';
 import { bzip2Decompress } from './bzip2.ts';
 import { packageFormat, packageStem, PackageFormatError, type IndexJson, type PathEntry, type PathsJson } from './package-types.ts';
 import { replacePrefixBinary, replacePrefixText } from './prefix-placeholder.ts';
-import { ArchiveError, isSystemError, memberPath, SafeExtractor } from './safe-extract.ts';
+import { ArchiveError, isSystemError, memberPath, SafeExtractor, UnsafeArchiveError } from './safe-extract.ts';
 import { addTarEntry, readTar, type TarEntry } from './tar-io.ts';
 
 export type EntryHandler = (entry: TarEntry, content: Readable) => Promise<void | false>;
@@ -68,7 +68,7 @@ export async function walkPackage(path: string, onEntry: EntryHandler, opts: { i
     // Refusals (ArchiveError) and the file system's own errors (a full disk while extracting) pass
     // through; anything else is the archive's bytes failing to decode: a PackageFormatError naming the file.
     if (err instanceof ArchiveError || isSystemError(err)) throw err;
-    throw new PackageFormatError(`${path}: cannot read package: ${(err as Error).message}`, { cause: err });
+    throw new PackageFormatError(`${path}: cannot read package (truncated or corrupt: fetch or build it again): ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -185,6 +185,9 @@ async function install(out: SafeExtractor, path: string, prefix: string, opts: E
   }
   // Replacement touches only regular files this package installed, opened without following links.
   for (const p of placeholders(path, paths, info.get('info/has_prefix')?.toString('utf8') ?? null)) {
+    if (p._path.startsWith('/') || p._path.split('/').includes('..')) {
+      throw new UnsafeArchiveError(`${path}: prefix replacement names '${p._path}', outside the prefix (info/paths.json or info/has_prefix)`);
+    }
     const fh = await out.openOwnFile(relocate(memberPath(p._path, path)));
     if (!fh) continue;
     try {

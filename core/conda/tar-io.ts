@@ -140,6 +140,6 @@ export async function extractTar(input: Readable, dest: string, archive: string)
   } catch (err) {
     input.destroy();
     if (err instanceof ArchiveError || isSystemError(err)) throw err;
-    throw new ArchiveError(`${archive}: cannot unpack: ${(err as Error).message}`, { cause: err });
+    throw new ArchiveError(`${archive}: cannot unpack (truncated or corrupt archive: check the download): ${(err as Error).message}`, { cause: err });
   }
 }

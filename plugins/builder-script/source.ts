@@ -130,7 +130,7 @@ async function unpackInto(file: string, out: SafeExtractor, name: string): Promi
       await extract(file, tmp, name);
     } catch (err) {
       if (err instanceof ArchiveError || (isSystemError(err) && (err as NodeJS.ErrnoException).path !== file)) throw err;
-      throw new ArchiveError(`${name}: cannot unpack: ${(err as Error).message}`, { cause: err });
+      throw new ArchiveError(`${name}: cannot unpack (truncated or corrupt archive: check the download): ${(err as Error).message}`, { cause: err });
     }
     const entries = await readdir(tmp, { withFileTypes: true });
     // A single real folder is stripped (a single symlink is a member like any other).
