@@ -12,6 +12,7 @@ import type { Artifact, Noarch, Subdir } from '../engine/types.ts';
 import { tempPathFor } from './atomic-write.ts';
 import { bzip2Compress } from './bzip2.ts';
 import { sha256File } from './file-hash.ts';
+import { replacePrefixText } from './prefix-placeholder.ts';
 import {
   PackageFormatError,
   subdirArchPlatform,
@@ -33,7 +34,11 @@ export interface PackageInfo {
   subdir: Subdir | string;
   noarch?: Noarch;
   license?: string;
-  /** Build time in ms since the epoch (index.json `timestamp`, and every tar entry's mtime). Default: now. */
+  /**
+   * Build time in ms since the epoch (index.json `timestamp`, and every tar entry's mtime). Never the
+   * wall clock (same inputs, same bytes): the caller derives it from its inputs (the script builder:
+   * SOURCE_DATE_EPOCH or the recipe's commit time). Default: DEFAULT_TIMESTAMP_MS.
+   */
   timestamp?: number;
   /** info/about.json content. */
   about?: Record<string, unknown>;
@@ -55,6 +60,12 @@ export interface WritePackageOptions {
   formats?: PackageFormat[];
   /** The build-time prefix to detect in files (recorded as their prefix_placeholder). Default: `prefix`. */
   placeholder?: string;
+  /**
+   * What the package records and carries instead of `placeholder` (same length, so binaries keep
+   * their offsets): a build prefix holds the work dir's path, which differs between work dirs and
+   * attempts; a fixed placeholder keeps the bytes the same. Default: `placeholder` itself.
+   */
+  packagedPlaceholder?: string;
   /** zstd level of .conda members (conda-build's default is 19). */
   zstdLevel?: number;
 }
@@ -62,6 +73,9 @@ export interface WritePackageOptions {
 export class WritePackageError extends Error {
   override name = 'WritePackageError';
 }
+
+/** 1980-01-01T00:00:00Z: the default package time, the earliest a zip (.conda) can record, as Nix's SOURCE_DATE_EPOCH. */
+export const DEFAULT_TIMESTAMP_MS = 315_532_800_000;
 
 /** Sorted keys, 2-space indent: what conda-build writes (json.dump(sort_keys=True, indent=2)). */
 export function stableJson(value: unknown): string {
@@ -152,7 +166,7 @@ export function indexJson(info: PackageInfo): IndexJson {
     name: info.name,
     platform,
     subdir: info.subdir,
-    timestamp: info.timestamp ?? Date.now(),
+    timestamp: info.timestamp ?? DEFAULT_TIMESTAMP_MS,
     version: info.version,
   };
   if (info.constrains?.length) index.constrains = [...info.constrains];
@@ -224,7 +238,7 @@ async function writeConda(
     await pipeline(packTar(pkg, { mtime }), zstd(), createWriteStream(tmpPkg));
     await pipeline(packTar(info, { mtime }), zstd(), createWriteStream(tmpInfo));
     const zip = new yazl.ZipFile();
-    const opts = { mtime, compress: false, mode: 0o100644 };
+    const opts = { mtime: new Date(Math.max(mtime.getTime(), DEFAULT_TIMESTAMP_MS)), compress: false, mode: 0o100644 };
     zip.addBuffer(Buffer.from(JSON.stringify({ conda_pkg_format_version: 2 })), 'metadata.json', opts);
     for (const [file, name] of [
       [tmpPkg, `pkg-${stem}.tar.zst`],
@@ -254,15 +268,34 @@ export async function writeCondaPackage(opts: WritePackageOptions): Promise<Arti
   const files = [...new Set(opts.files.map((f) => f.split(sep).join('/')))].sort();
   files.forEach(checkRelative);
   const placeholder = Buffer.from(opts.placeholder ?? prefix);
+  const packaged = Buffer.from(opts.packagedPlaceholder ?? placeholder.toString());
+  if (packaged.length !== placeholder.length) {
+    throw new WritePackageError(`packaged placeholder '${packaged}' is ${packaged.length} bytes, the build prefix ${placeholder.length}: they must be as long`);
+  }
   const paths: PathEntry[] = [];
-  for (const file of files) paths.push(await pathEntry(prefix, file, placeholder));
+  // Files holding the build prefix are packed with the packaged placeholder in its place.
+  const rewritten = new Map<string, Buffer>();
+  for (const file of files) {
+    const entry = await pathEntry(prefix, file, placeholder);
+    if (entry.prefix_placeholder && !packaged.equals(placeholder)) {
+      const data = replacePrefixText(await readFile(join(prefix, file)), placeholder.toString(), packaged.toString());
+      rewritten.set(file, data);
+      Object.assign(entry, { sha256: createHash('sha256').update(data).digest('hex'), size_in_bytes: data.length, prefix_placeholder: packaged.toString() });
+    }
+    paths.push(entry);
+  }
 
   // Tar mtimes have one-second resolution: use the package timestamp so a rebuild of the same
   // inputs with the same timestamp gives the same bytes.
-  const timestamp = info.timestamp ?? Date.now();
+  const timestamp = info.timestamp ?? DEFAULT_TIMESTAMP_MS;
   const mtime = new Date(Math.floor(timestamp / 1000) * 1000);
   const infoFiles = await infoInputs(opts, paths, timestamp);
-  const pkgFiles: TarInput[] = files.map((f) => ({ name: f, path: join(prefix, f) }));
+  const pkgFiles: TarInput[] = await Promise.all(
+    files.map(async (f) => {
+      const data = rewritten.get(f);
+      return data ? { name: f, data, mode: (await stat(join(prefix, f))).mode & 0o7777 } : { name: f, path: join(prefix, f) };
+    }),
+  );
 
   await mkdir(opts.outDir, { recursive: true });
   const stem = `${info.name}-${info.version}-${info.build}`;

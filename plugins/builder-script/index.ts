@@ -15,6 +15,7 @@ import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { listFiles, writeCondaPackage } from '../../core/conda/write-package.ts';
 import { logScriptEnvironment, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import { buildEnvironment } from './build-env.ts';
+import { buildTime, type BuildTime } from './build-time.ts';
 import { installEnvironment, openChannels, type TaskChannels } from './environment.ts';
 import { ScriptBuildError } from './errors.ts';
 import { fetchSources } from './source.ts';
@@ -135,7 +136,11 @@ interface VariantContext {
   channels: TaskChannels;
   opts: Normalized;
   policy: EnvironmentPolicy;
+  time: BuildTime;
 }
+
+/** What packages carry instead of the host prefix (which holds the work dir's path): one fixed path of the same length. */
+export const packagedPlaceholder = (hostPrefix: string) => placeholderPrefix('/opt/rebuild', 'h_env', hostPrefix.length);
 
 async function runScript(ctx: VariantContext, script: Script, env: Record<string, string>, cwd: string): Promise<void> {
   const { task } = ctx;
@@ -199,6 +204,8 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
       hostPrefix, buildPrefix, srcDir, recipeDir: recipe.dir, homeDir, pythonVersion, output, variant,
       targetSubdir: task.target.subdir, buildSubdir, cpuCount: opts.cpuCount,
     }),
+    // The package's own time (build-time.ts), for tools that stamp files (reproducible-builds.org).
+    SOURCE_DATE_EPOCH: String(ctx.time.epoch),
   });
   const snapshot = async () => new Set((await listFiles(hostPrefix)).filter((f) => !f.startsWith('conda-meta/')));
 
@@ -262,6 +269,7 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
       prefix,
       files: list,
       placeholder: hostPrefix,
+      packagedPlaceholder: packagedPlaceholder(hostPrefix),
       outDir: join(task.outputChannel, subdir),
       formats: opts.formats,
       zstdLevel: opts.zstdLevel,
@@ -277,6 +285,7 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
         license: o.license ?? (typeof variant.about.license === 'string' ? variant.about.license : undefined),
         about: variant.about,
         recipeDir: recipe.dir,
+        timestamp: ctx.time.epoch * 1000,
       },
     });
     for (const a of written) task.log(`package: wrote ${a.path} (${a.size} bytes, sha256 ${a.sha256})`);
@@ -302,6 +311,8 @@ export async function buildWithScript(
   }
   if (!task.node.variants.length) throw new ScriptBuildError(`${task.id}: no variant to build for ${task.target.subdir}`, 'internal');
   task.log(`${PLUGIN_NAME}: building ${task.id} (${recipe.file}) for ${task.target.subdir}, attempt ${task.attempt}`);
+  const time = await buildTime(recipe.dir);
+  task.log(`package time: ${new Date(time.epoch * 1000).toISOString()} (${time.source})`);
   const channels = await openChannels(task.channels);
   try {
     const artifacts: Artifact[] = [];
@@ -309,7 +320,7 @@ export async function buildWithScript(
     for (const [i, variant] of task.node.variants.entries()) {
       const vdir = many ? join(task.workDir, `v${i}`) : task.workDir;
       await mkdir(vdir, { recursive: true });
-      artifacts.push(...(await buildVariant({ task, recipe, variant, vdir, channels, opts, policy })));
+      artifacts.push(...(await buildVariant({ task, recipe, variant, vdir, channels, opts, policy, time })));
     }
     return { builder: PLUGIN_NAME, artifacts };
   } finally {
