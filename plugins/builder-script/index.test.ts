@@ -13,7 +13,7 @@ import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { cph } from '../../core/conda/fixtures/cph.ts';
 import { runOnHost } from '../runner-host/index.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
-import { buildWithScript, scriptBuilder, ScriptBuildError, PLUGIN_NAME } from './index.ts';
+import { buildWithScript, packagedPlaceholder, scriptBuilder, ScriptBuildError, PLUGIN_NAME } from './index.ts';
 
 const FIXTURE = new URL('./fixtures/hello', import.meta.url).pathname;
 
@@ -119,9 +119,12 @@ s('builds a recipe end to end :: host env from a channel, build.sh, both formats
       assert.is(paths[1].sha256, sha256(init));
       assert.is(paths[1].size_in_bytes, init.length);
       assert.is(paths[1].prefix_placeholder, undefined);
-      assert.is(paths[0].prefix_placeholder, hostPrefix);
+      // The package carries a fixed placeholder of the host prefix's length, not the work dir's path.
+      const placeholder = packagedPlaceholder(hostPrefix);
+      assert.is(placeholder.length, hostPrefix.length);
+      assert.is(paths[0].prefix_placeholder, placeholder);
       assert.is(paths[0].file_mode, 'text');
-      assert.is(readFileSync(join(dest, 'bin/hello'), 'utf8'), `#!${hostPrefix}/bin/python\nimport hello\n`);
+      assert.is(readFileSync(join(dest, 'bin/hello'), 'utf8'), `#!${placeholder}/bin/python\nimport hello\n`);
       assert.is(readFileSync(join(dest, 'info/recipe/build.sh'), 'utf8'), readFileSync(join(FIXTURE, 'build.sh'), 'utf8'));
     }
   } finally {
