@@ -16,7 +16,7 @@ import { extractPackage, readPackageIndex } from './read-package.ts';
 import { ArchiveError } from './safe-extract.ts';
 import { writeCondaPackage } from './write-package.ts';
 
-const SEEDS = 160;
+const SEEDS = 300;
 const CASE_TIMEOUT_MS = 5_000;
 
 /** Files of a small real-shaped package: a script and a binary with the build prefix, a symlink, nested dirs. */
