@@ -85,13 +85,19 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
   const inScope = new Set(index.implicit);
   for (const n of seen) for (const key of index.byNormal.get(n) ?? []) inScope.add(key);
   const keys = [...inScope].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
+  // A line of the recipe's own texts names nothing new: most of a rendered text is such lines.
+  const own = new Set<string>();
+  for (const t of texts) for (const line of t.split('\n')) own.add(line);
   return {
     keys,
     covers(text) {
       // Rendered text is not read by Jinja again: its words count only in selectors.
       const named = new Set<string>();
-      tokens(text, named, false);
-      for (const m of text.matchAll(SELECTOR)) tokens(m[1], named, true);
+      for (const line of text.split('\n')) {
+        if (own.has(line)) continue;
+        tokens(line, named, false);
+        for (const m of line.matchAll(SELECTOR)) tokens(m[1], named, true);
+      }
       for (const n of named) {
         if (seen.has(n)) continue;
         for (const key of index.byNormal.get(n) ?? []) if (!inScope.has(key)) return false;
