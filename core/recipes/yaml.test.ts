@@ -62,7 +62,7 @@ yaml('the fast reader answers as the library :: rendered recipe shapes', () => {
 
 yaml('the fast reader leaves the rest to the library :: flow, anchors, block scalars, multi-line, errors', () => {
   for (const text of [
-    'a: [1, 2]\n', 'a: {b: 1}\n', 'a: &x 1\nb: *x\n', 'a: |2\n  text\n', 'a: >\n  text\n    more\n', 'a: b\n  c\n',
+    'a: [1, [2]]\n', "a: ['x', 2]\n", 'a: [a, b,]\n', 'a: {b: 1}\n', 'a: &x 1\nb: *x\n', 'a: |2\n  text\n', 'a: >\n  text\n    more\n', 'a: b\n  c\n',
     'a: "x\\ty"\n', "a: 'open\n", 'a: b: c\n', 'a:\tb\n', '---\na: 1\n', '? a\n: b\n', '"a": 1\n', 'a: !!str 1\n',
     'a:\n  b: 1\n c: 2\n', '- a\nb: 1\n', 'just text\n', 'true: 1\n', '__proto__: 1\n', 'a: -1\n', 'a: @x\n',
   ]) {
@@ -76,7 +76,8 @@ yaml('the fast reader answers as the library :: seeded random documents', () => 
   const keys = ['a', 'name', 'b_c', 'x-y', 'k.v', 'true', 'on', 'y', 'NaN', 'key two', '"q"', '1'];
   const vals = ['x', '1', '3.10', '0o17', '0x1F', '1e3', '.inf', '.nan', '+1', '-1', '~', 'null', 'NULL', 'true', 'False', 'yes', '',
     '""', "''", "'it''s'", '"a b"', '"a" # c', 'a # c', 'a#b', 'a: b', 'a:b', 'a:', '- a', '[1]', '{a: 1}', '*x', '|', 'é ü',
-    '>=3.8', 'numpy 1.26.*', 'https://x/y#z', '? x', "a'b", 'x #', '00', '1_000'];
+    '>=3.8', 'numpy 1.26.*', 'https://x/y#z', '? x', "a'b", 'x #', '00', '1_000',
+    '[a, b]', '[python, numpy, python_impl]', '[]', '[ x ,y ]', '[1.10, 3.9]', '[a, b,]', "[a, 'b']", '[true, null, ~, False]', '[a] # c', '[a]#c', '[0x1F, 1e3, 00]'];
   const gen = (depth: number, indent: number): string[] => {
     const out: string[] = [];
     const pad = ' '.repeat(indent);

@@ -251,6 +251,23 @@ class SimpleReader {
 // `|` or `>`, an optional chomping indicator, an optional comment (no indentation indicator).
 const BLOCK_HEADER = /^([|>])([-+]?)(?: +#.*)?$/;
 
+// `[a, b_c, 1.2]`: a one-line flow sequence of names and numbers (zip_keys groups), then an optional comment.
+const FLOW_SEQUENCE = /^\[([^\[\]{}#'"]*)\](?: +#.*)?$/;
+const FLOW_ITEM = /^[A-Za-z0-9_][\w.-]*$/;
+
+/** A flow sequence of plain names and numbers, resolved as the core schema does (numbers as text). */
+function flowSequence(rest: string): unknown[] {
+  const m = FLOW_SEQUENCE.exec(rest);
+  if (!m) return unsupported();
+  const inner = m[1].trim();
+  if (!inner) return [];
+  return inner.split(',').map((item) => {
+    const text = item.trim();
+    if (!FLOW_ITEM.test(text)) unsupported();
+    return scalar(text);
+  });
+}
+
 /** A one-line scalar (with its comment, if any) as the core schema resolves it, numbers as text. */
 function scalar(rest: string): unknown {
   const q = rest[0];
@@ -276,6 +293,7 @@ function scalar(rest: string): unknown {
     if (after && !/^ +#/.test(after)) unsupported();
     return value;
   }
+  if (rest[0] === '[') return flowSequence(rest);
   if (INDICATOR.test(rest)) return unsupported();
   const hash = rest.indexOf(' #');
   const text = (hash < 0 ? rest : rest.slice(0, hash)).trimEnd();
