@@ -70,7 +70,7 @@ async function shared(root: string): Promise<{ aggregate: string; channel: strin
 }
 
 function run(dir: string, env: NodeJS.ProcessEnv = {}): void {
-  const base = { ...process.env, CI: 'true' };
+  const base: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
   delete base.SOURCE_DATE_EPOCH;
   const r = spawnSync(process.execPath, [join(repo, 'bin/rebuild.js'), 'run'], { cwd: dir, encoding: 'utf8', env: { ...base, ...env } });
   assert.is(r.status, 0, r.stdout + r.stderr);
