@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cph } from './fixtures/cph.ts';
 import { placeholderPrefix } from './prefix-placeholder.ts';
-import { writeCondaPackage, WritePackageError, type PackageInfo } from './write-package.ts';
+import { DEFAULT_TIMESTAMP_MS, writeCondaPackage, WritePackageError, type PackageInfo } from './write-package.ts';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -116,6 +116,52 @@ s('the same inputs and timestamp give the same bytes :: tar.bz2 twice', async ()
     const [a] = await writeCondaPackage({ prefix: f.prefix, files: f.files, info: f.info, outDir: join(f.root, 'o1') });
     const [b] = await writeCondaPackage({ prefix: f.prefix, files: [...f.files].reverse(), info: f.info, outDir: join(f.root, 'o2') });
     assert.is(a.sha256, b.sha256);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s('no timestamp given: the fixed default, not the clock :: both formats written a second apart are the same', async () => {
+  const f = fixture();
+  try {
+    const { timestamp: _, ...info } = f.info;
+    const first = await writeCondaPackage({ prefix: f.prefix, files: f.files, info, outDir: join(f.root, 'o1'), formats: ['tar.bz2', 'conda'] });
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await writeCondaPackage({ prefix: f.prefix, files: f.files, info, outDir: join(f.root, 'o2'), formats: ['tar.bz2', 'conda'] });
+    assert.equal(second.map((a) => a.sha256), first.map((a) => a.sha256));
+    const dest = join(f.root, 'x');
+    cph(['extract', '--dest', dest, first[1].path]);
+    assert.is(JSON.parse(readFileSync(join(dest, 'info/index.json'), 'utf8')).timestamp, DEFAULT_TIMESTAMP_MS);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s('packagedPlaceholder: files holding the build prefix carry it instead, binaries keep their size; another length is refused', async () => {
+  const f = fixture();
+  try {
+    const fixed = placeholderPrefix('/opt/fixed', 'h_env', f.prefix.length);
+    const [a] = await writeCondaPackage({ prefix: f.prefix, files: f.files, info: f.info, outDir: f.out, packagedPlaceholder: fixed });
+    const dest = join(f.root, 'x');
+    cph(['extract', '--dest', dest, a.path]);
+    const paths = JSON.parse(readFileSync(join(dest, 'info/paths.json'), 'utf8')).paths as { _path: string; prefix_placeholder?: string; sha256: string; size_in_bytes: number }[];
+    for (const file of ['bin/foo', 'lib/libfoo.so']) {
+      const data = readFileSync(join(dest, file));
+      const entry = paths.find((p) => p._path === file)!;
+      assert.is(entry.prefix_placeholder, fixed);
+      assert.is(entry.sha256, sha256(data));
+      assert.is(entry.size_in_bytes, statSync(join(f.prefix, file)).size);
+      assert.ok(data.includes(fixed) && !data.includes(f.prefix), file);
+    }
+    assert.is(statSync(join(dest, 'bin/foo')).mode & 0o777, 0o755);
+    assert.match(readFileSync(join(dest, 'info/has_prefix'), 'utf8'), `${fixed} binary lib/libfoo.so`);
+    try {
+      await writeCondaPackage({ prefix: f.prefix, files: f.files, info: f.info, outDir: f.out, packagedPlaceholder: '/opt/short' });
+      assert.unreachable('a placeholder of another length is refused');
+    } catch (err) {
+      assert.instance(err, WritePackageError);
+      assert.match(String(err), /must be as long/);
+    }
   } finally {
     f.cleanup();
   }

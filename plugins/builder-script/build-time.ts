@@ -28,7 +28,8 @@ export async function buildTime(recipeDir: string, env: NodeJS.ProcessEnv = proc
     return { epoch: Number(given), source: 'SOURCE_DATE_EPOCH' };
   }
   try {
-    const { stdout } = await promisify(execFile)('git', ['-C', recipeDir, 'log', '-1', '--format=%ct', '--', '.'], {
+    // No hook or fsmonitor of the aggregate's git config runs: `log` reads history only.
+    const { stdout } = await promisify(execFile)('git', ['-c', 'core.fsmonitor=false', '-C', recipeDir, 'log', '-1', '--format=%ct', '--', '.'], {
       env: { PATH: env.PATH ?? '/usr/bin:/bin', HOME: env.HOME ?? '/', LANG: 'C' },
     });
     const text = stdout.trim();
