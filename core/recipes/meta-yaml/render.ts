@@ -56,11 +56,12 @@ export function completeVariant(
   only?: readonly string[],
 ): Record<string, string> {
   const full: Record<string, string> = { ...defaults };
+  const groups = zipGroupOf(config.zipKeys, Object.isFrozen(config.values));
   for (const key of only ?? Object.keys(config.values)) {
     const values = config.values[key];
     if (!values.length || key in variant) continue;
     let at = 0;
-    const group = config.zipKeys.find((g) => g.includes(key));
+    const group = groups.get(key);
     for (const member of group ?? []) {
       const i = member in variant ? (config.values[member] ?? []).indexOf(variant[member]) : -1;
       if (i >= 0) {
@@ -71,6 +72,20 @@ export function completeVariant(
     full[key] = values[at] ?? values[0];
   }
   return { ...full, ...variant };
+}
+
+// Each key's zip_keys group (the first that holds it): made once per shared config (its values
+// frozen: loadSharedVariantConfig), not once per key of every variant.
+const zipGroupIndexes = new WeakMap<readonly string[][], Map<string, string[]>>();
+
+function zipGroupOf(zipKeys: string[][], shared: boolean): Map<string, string[]> {
+  let index = zipGroupIndexes.get(zipKeys);
+  if (!index) {
+    index = new Map();
+    for (const g of zipKeys) for (const key of g) if (!index.has(key)) index.set(key, g);
+    if (shared) zipGroupIndexes.set(zipKeys, index);
+  }
+  return index;
 }
 
 function jinjaLine(message: string): number | undefined {
@@ -288,10 +303,22 @@ function renderVariantInScope(job: VariantJob): RenderedVariant {
   }
 }
 
+// conda-build's default variant per target, made once (completeVariant copies it).
+const defaultVariants = new Map<string, Readonly<Record<string, string>>>();
+function defaultsOf(target: Target): Record<string, string> {
+  const key = `${target.subdir}\0${target.python}`;
+  let defaults = defaultVariants.get(key);
+  if (!defaults) {
+    if (defaultVariants.size >= 64) defaultVariants.clear();
+    defaultVariants.set(key, (defaults = Object.freeze(defaultVariant(target))));
+  }
+  return defaults;
+}
+
 function renderVariant(job: VariantJob): RenderedVariant {
   const { recipe, target, raw } = job;
   const file = recipe.file;
-  const full = completeVariant(job.config, job.variant, defaultVariant(target), job.scope?.keys ?? undefined);
+  const full = completeVariant(job.config, job.variant, defaultsOf(target), job.scope?.keys ?? undefined);
   const ns = selectorNamespace(target, full, { environ: job.options.env });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
   // Imported and included templates, selectors applied as in the recipe (conda-build's FilteredLoader).

@@ -76,8 +76,15 @@ export function scriptKeys(file: string, keys: Iterable<string>, read: ScriptRea
   const text = read(file);
   if (text === null) return new Set();
   const bat = /\.bat$/i.test(file);
-  return new Set([...keys].filter((k) => scriptPattern(k, bat).test(text)));
+  // A key the text does not hold cannot match its pattern: a substring search rules out most keys
+  // before their regex runs (`%key%` is case-insensitive: there, ASCII keys in the lower-cased text;
+  // a non-ASCII character never matches an ASCII one in a case-insensitive JS regex).
+  const lower = bat ? text.toLowerCase() : text;
+  const mayHold = (k: string) => (bat ? !ASCII.test(k) || lower.includes(k.toLowerCase()) : text.includes(k));
+  return new Set([...keys].filter((k) => mayHold(k) && scriptPattern(k, bat).test(text)));
 }
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 export interface OutputKeys {
   used: Set<string>;

@@ -1,0 +1,49 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { scriptKeys } from './used-keys.ts';
+import { completeVariant } from './render.ts';
+
+const keysOf = (file: string, text: string, keys: string[]) => [...scriptKeys(file, keys, () => text)].sort();
+
+const script = suite('scriptKeys');
+
+script('shell: $key and ${ key } as whole names; a longer name or another case is no use', () => {
+  const text = 'cmake ${CMAKE_ARGS} -DX=$cuda_compiler_version\necho ${ blas_impl }|tr\necho $python_impl_x $Zlib\nfoo $openssl';
+  assert.equal(keysOf('build.sh', text, ['CMAKE_ARGS', 'cuda_compiler_version', 'blas_impl', 'python_impl', 'zlib', 'openssl', 'absent']), [
+    'CMAKE_ARGS',
+    'blas_impl',
+    'cuda_compiler_version',
+    'openssl',
+  ]);
+});
+
+script('batch files: %key% in any case, ASCII and non-ASCII keys', () => {
+  const text = 'set X=%PY_VER%\r\necho %Cuda_Compiler_Version% %ümlaut% %ÉTÉ%\r\n';
+  assert.equal(keysOf('bld.bat', text, ['py_ver', 'cuda_compiler_version', 'ümlaut', 'été', 'vc', 'py']), ['cuda_compiler_version', 'py_ver', 'ümlaut', 'été'].sort());
+  // The same text as a shell script names none of them.
+  assert.equal(keysOf('build.sh', text, ['py_ver', 'PY_VER']), []);
+});
+
+script('no script: no keys', () => {
+  assert.equal([...scriptKeys('build.sh', ['a'], () => null)], []);
+});
+
+const complete = suite('completeVariant');
+
+complete('a key takes the position of a chosen zip partner, else its first value; only restricts the keys', () => {
+  const config = {
+    values: Object.freeze({ c_compiler_version: ['11', '12', '13'], cxx_compiler_version: ['11', '12', '13'], numpy: ['1.26', '2.0'], zlib: ['1.2', '1.3'] }),
+    zipKeys: [['c_compiler_version', 'cxx_compiler_version'], ['cxx_compiler_version', 'numpy']],
+    extra: {},
+  };
+  const variant = { c_compiler_version: '12' };
+  const defaults = { target_platform: 'linux-64' };
+  assert.equal(completeVariant(config, variant, defaults), { target_platform: 'linux-64', cxx_compiler_version: '12', numpy: '1.26', zlib: '1.2', c_compiler_version: '12' });
+  // The first group that holds a key decides (numpy's group is the second one).
+  assert.equal(completeVariant(config, { cxx_compiler_version: '13' }, defaults, ['c_compiler_version', 'numpy']), { target_platform: 'linux-64', c_compiler_version: '13', numpy: '1.26', cxx_compiler_version: '13' });
+  // Twice with the same shared config: the same answer.
+  assert.equal(completeVariant(config, variant, defaults, ['cxx_compiler_version']), { target_platform: 'linux-64', cxx_compiler_version: '12', c_compiler_version: '12' });
+});
+
+script.run();
+complete.run();
