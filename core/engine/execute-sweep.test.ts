@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { StateDb } from '../state/state-db.ts';
 import { groupMembers } from './leftovers.ts';
 import { ensureTestImage, TestImageError } from '../../plugins/runner-container/test-image.ts';
+import { markerProcesses } from '../../tests/fixtures/marker-processes.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -86,22 +87,6 @@ function runChild(work: string, marker: string, runner: string, point: KillPoint
       resolve({ code, signal, stderr });
     });
   });
-}
-
-/** Live processes whose command line holds `marker` (the build scripts, podman clients). */
-function markerProcesses(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const state = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmd.includes(marker) && state !== 'Z') pids.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
 }
 
 const containersOf = (work: string) =>

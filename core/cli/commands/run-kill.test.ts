@@ -20,6 +20,7 @@ import { indexChannel } from '../../conda/repodata.ts';
 import { writeCondaPackage } from '../../conda/write-package.ts';
 import { groupMembers, WORKDIR_LABEL } from '../../engine/leftovers.ts';
 import { StateDb } from '../../state/state-db.ts';
+import { markerProcesses } from '../../../tests/fixtures/marker-processes.ts';
 import { channelBytes } from '../../../tests/fixtures/channel-bytes.ts';
 import { ensureTestImage, TestImageError } from '../../../plugins/runner-container/test-image.ts';
 
@@ -169,22 +170,6 @@ function logTails(work: string): string {
   const dir = join(work, 'logs', 'linux-64');
   if (!existsSync(dir)) return '';
   return readdirSync(dir).map((f) => `--- ${f}\n${readFileSync(join(dir, f), 'utf8').split('\n').slice(-15).join('\n')}`).join('\n');
-}
-
-/** Live processes whose command line holds `marker` (build scripts run from the work dir). */
-function markerProcesses(marker: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
-      const state = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0];
-      if (cmd.includes(marker) && state !== 'Z') pids.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return pids;
 }
 
 const containersOf = (work: string) =>
