@@ -342,6 +342,16 @@ function lineNames(line: string, names: Set<string>): void {
   if (req) names.add(req[1]);
 }
 
+/**
+ * Can lineNames find a name in `line`? Only a selector (`#`), a v1 `if:` / `then:` / `else:` or a
+ * list item (`- `) holds one: the other lines (most of a recipe) skip the cache lookup.
+ */
+function mayName(line: string): boolean {
+  return line.includes('#') || LIST_ITEM.test(line) || line.includes('if:') || line.includes('then:') || line.includes('else:');
+}
+
+const LIST_ITEM = /^\s*-\s/;
+
 // The same Jinja blocks and lines recur in every recipe of an aggregate: their names, in order of
 // first appearance (adding them in that order gives the same set as scanning again), are kept.
 const NAME_CACHE_SIZE = 20000;
@@ -391,7 +401,7 @@ function normalIndex(values: Record<string, string[]>): Map<string, string> {
 export function usedVariantKeys(recipeText: string, config: VariantConfig, scripts: string[] = []): Set<string> {
   const names = new Set<string>();
   for (const m of recipeText.matchAll(JINJA_BLOCK)) for (const name of cached(blockNameCache, m[1] ?? m[2] ?? '', jinjaNames)) names.add(name);
-  for (const line of recipeText.split(/\r?\n/)) for (const name of cached(lineNameCache, line, lineNames)) names.add(name);
+  for (const line of recipeText.split(/\r?\n/)) if (mayName(line)) for (const name of cached(lineNameCache, line, lineNames)) names.add(name);
   for (const script of scripts) {
     for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|%([A-Za-z_][A-Za-z0-9_]*)%/g)) names.add(m[1] ?? m[2]);
   }

@@ -19,7 +19,7 @@ const IMPLICIT = new Set(['python', 'numpy', 'perl', 'lua', 'r_base', 'target_pl
 // compiler()/stdlib() keys, and what they print (`gcc_linux-64`: a key some aggregates pin).
 const IMPLICIT_SUFFIX = /_(?:compiler|compiler_version|stdlib|stdlib_version)$|_[a-z0-9]+-[a-z0-9_]+$/i;
 const TOKEN_CHARS = /^[\w.-]+$/;
-const TOKEN = /[\w.-]+/g;
+const TOKEN_CHAR_RE = /^[\w.-]$/;
 const PIECE = /\w+/g;
 
 interface ConfigIndex {
@@ -55,15 +55,36 @@ function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
  * with `words`, each word inside one (what Jinja and selector expressions read: `x-y` is x minus y).
  */
 function tokens(text: string, out: Set<string>, words: boolean, lower = false): void {
-  for (const m of text.matchAll(TOKEN)) {
-    const t = m[0];
-    out.add(normal(t));
-    if (words && (t.includes('.') || t.includes('-'))) for (const p of t.matchAll(PIECE)) out.add(p[0]);
-    if (lower && UPPER.test(t)) tokens(t.toLowerCase(), out, words);
+  // The runs of [\w.-], scanned by hand: a regex match per token costs more than the scan.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    let c = text.charCodeAt(i);
+    if (c >= 128 || !TOKEN_CHAR[c]) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let dotOrDash = false;
+    let dash = false;
+    let upper = false;
+    do {
+      if (c === 45) dash = dotOrDash = true;
+      else if (c === 46) dotOrDash = true;
+      else if (c >= 65 && c <= 90) upper = true;
+      c = ++j < n ? text.charCodeAt(j) : 0;
+    } while (c < 128 && TOKEN_CHAR[c]);
+    const t = text.slice(i, j);
+    out.add(dash ? normal(t) : t);
+    if (words && dotOrDash) for (const p of t.matchAll(PIECE)) out.add(p[0]);
+    if (lower && upper) tokens(t.toLowerCase(), out, words);
+    i = j;
   }
 }
 
-const UPPER = /[A-Z]/;
+/** The characters of a token ([\w.-], ASCII), by code. */
+const TOKEN_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) TOKEN_CHAR[c] = TOKEN_CHAR_RE.test(String.fromCharCode(c)) ? 1 : 0;
 
 const SELECTOR = /#\s*\[([^\]]*)\]/g;
 
