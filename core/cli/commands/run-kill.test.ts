@@ -135,7 +135,7 @@ const packagesIn = (work: string) => {
 type KillPoint = { script: string | null } | { packaged: true } | null;
 
 /** Safety net, not a timing assertion: a kill point never reached fails instead of hanging. */
-const GIVE_UP_MS = 45_000;
+const GIVE_UP_MS = 120_000;
 
 function runCli(dir: string, work: string, config: string, point: KillPoint): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve) => {
