@@ -7,6 +7,7 @@ import { dedupeSharedWarnings } from './warnings.ts';
 import type { Run } from '../engine/run.ts';
 import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
+import { listingCacheFile, loadListings, saveListings } from '../recipes/listing-cache.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
@@ -46,6 +47,11 @@ export interface PlanOptions {
   resolveRecipe?: RecipeResolver;
 }
 
+/** The file of directory listings kept in the work dir, when the run uses its render cache. */
+function listingsFile(run: Run): string | null {
+  return run.options.renderCache !== false && run.config.workDir ? listingCacheFile(run.config.workDir) : null;
+}
+
 /** Discover the run's recipes (aggregates + extra versions) and pass them through `run.hooks.discover`. */
 export async function discover(run: Run, options: PlanOptions = {}): Promise<DiscoveredRecipes> {
   const warnings: RenderWarning[] = [];
@@ -54,7 +60,11 @@ export async function discover(run: Run, options: PlanOptions = {}): Promise<Dis
   if (options.recipes) {
     recipes = options.recipes;
   } else {
+    // Listings kept with the render cache (and bypassed with it): an unchanged directory costs a stat.
+    const listings = listingsFile(run);
+    if (listings) loadListings(listings);
     const found = await discoverRecipes(run.config.aggregates, { variantConfigs: run.config.variantConfigs });
+    if (listings) saveListings(listings);
     for (const w of found.warnings) warnings.push({ feedstock: '', file: w.path, message: w.message });
     const extras = await extraVersionRecipes(run.config, options.resolveRecipe ?? recipeFromPath);
     failures = extras.failures;
@@ -172,6 +182,9 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
       warnings.push({ feedstock: '', file: config.channels.reference, message: `reference channel not read: ${(err as Error).message}` });
     }
   }
+  // The render cache listed recipe dirs (and their subdirs) discovery did not: keep those too.
+  const listings = listingsFile(run);
+  if (listings) saveListings(listings);
   run.hooks.planned.call(plan);
   return plan;
 }

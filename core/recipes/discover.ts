@@ -1,9 +1,10 @@
 // Find recipes in aggregates. One readdir per directory looked at (with file types, so no stat per
-// entry); directories are read a few dozen at a time, which keeps 25,000 feedstocks cheap.
-import { readdirSync, type Dirent } from 'node:fs';
+// entry), or only a stat when the directory did not change since it was last listed (listing-cache.ts);
+// directories are read a few dozen at a time, which keeps 25,000 feedstocks cheap.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecipeFormat, RecipeRef } from '../engine/types.ts';
+import { listDir } from './listing-cache.ts';
 
 export interface DiscoverOptions {
   /** Extra conda_build_config.yaml files stacked after the aggregate root's. */
@@ -41,15 +42,14 @@ type Listing = Map<string, 'file' | 'dir'>;
 
 async function list(dir: string): Promise<Listing> {
   // Synchronous: a small directory lists faster here than through the thread pool's round trip.
-  const entries: Dirent[] = readdirSync(dir, { withFileTypes: true });
+  // Reused while the directory's stat is the same (listing-cache.ts).
   const out: Listing = new Map();
-  for (const e of entries) {
-    if (e.isDirectory()) out.set(e.name, 'dir');
-    else if (e.isFile()) out.set(e.name, 'file');
-    else if (e.isSymbolicLink()) {
-      const s = await stat(join(dir, e.name)).catch(() => undefined);
-      if (s?.isDirectory()) out.set(e.name, 'dir');
-      else if (s?.isFile()) out.set(e.name, 'file');
+  for (const [name, kind] of listDir(dir)) {
+    if (kind === 'dir' || kind === 'file') out.set(name, kind);
+    else if (kind === 'symlink') {
+      const s = await stat(join(dir, name)).catch(() => undefined);
+      if (s?.isDirectory()) out.set(name, 'dir');
+      else if (s?.isFile()) out.set(name, 'file');
     }
   }
   return out;

@@ -28,6 +28,7 @@ import { serialize, deserialize } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
 import { renderSkipped } from './render-pool.ts';
+import { listDir } from './listing-cache.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
 
 /** Where a run's renderings are cached: `<workDir>/cache/render`. */
@@ -87,9 +88,10 @@ function fileStamp(path: string): string {
 }
 
 function dirFiles(dir: string, root: string, out: [string, string][]): [string, string][] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) dirFiles(p, root, out);
+  // Discovery listed the recipe dir already: reused while its stat is the same (listing-cache.ts).
+  for (const [name, kind] of listDir(dir)) {
+    const p = join(dir, name);
+    if (kind === 'dir') dirFiles(p, root, out);
     else out.push([relative(root, p), fileStamp(p)]);
   }
   return out;
