@@ -465,20 +465,23 @@ function renderVariant(job: VariantJob): RenderedVariant {
       if (!(err instanceof RecipeShapeError)) throw err;
       return new RecipeRenderError(recipe.feedstock, file, lineOfPath(text, err.path), err.message, { cause: err });
     };
+    // The strict extraction (package names and versions checked) is the lenient one when it does
+    // not throw: the lenient one runs only when there is an error to report or the strict one threw.
+    let strictError: RecipeRenderError | undefined;
+    if (!error) {
+      try {
+        return { top: extractRecipe(meta), error, warnings };
+      } catch (err) {
+        strictError = shapeError(err);
+      }
+    }
     let top: TopLevel;
     try {
       top = extractRecipe(meta, { lenient: true });
     } catch (err) {
       return { top: null, error: error ?? shapeError(err), warnings };
     }
-    if (!error) {
-      try {
-        extractRecipe(meta);
-      } catch (err) {
-        error = shapeError(err);
-      }
-    }
-    return { top, error, warnings };
+    return { top, error: error ?? strictError, warnings };
   };
 
   /**
