@@ -1,10 +1,11 @@
 // The BuildTask handed to builders: where to work, where to write, what to resolve from, how to log
 // and how to run a command (through the runner plugins on `run.hooks.exec`).
-import { appendFileSync, closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { redact } from '../config/redactor.ts';
 import type { Run } from './run.ts';
+import { KILLED_ATTEMPT_REASON, type StateDb } from '../state/state-db.ts';
 import type { BuildTask, PackageNode, Target } from './types.ts';
 
 export class NoRunnerError extends Error {
@@ -199,4 +200,48 @@ export async function removeTaskDir(workDir: string): Promise<void> {
   } catch {
     // Not empty: earlier failed attempts stay for inspection.
   }
+}
+
+const ATTEMPT_DIR = /^run-(\d+)-attempt-(\d+)$/;
+
+/**
+ * The scratch dirs under `<workDir>/tasks` that no run needs, for a run that holds the lock and has
+ * started no build yet: every attempt dir except those of attempts that failed or were interrupted
+ * (kept for inspection; a run killed with SIGKILL is not an interruption). That covers the dirs of
+ * attempts a killed run left building, and those of attempts that succeeded when the run was killed
+ * before it removed them — the rule is on the files, whatever instant the kill came at. Empty `<id>/`
+ * dirs are removed on the way.
+ */
+export function staleScratchDirs(workDir: string, db: StateDb): string[] {
+  const stale: string[] = [];
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  const tasks = join(workDir, 'tasks');
+  for (const subdir of list(tasks)) {
+    for (const node of list(join(tasks, subdir))) {
+      const nodeDir = join(tasks, subdir, node);
+      const attempts = list(nodeDir);
+      if (!attempts.length) {
+        try {
+          rmdirSync(nodeDir);
+        } catch {
+          // not a dir, or filled meanwhile: left as it is
+        }
+        continue;
+      }
+      for (const name of attempts) {
+        const m = ATTEMPT_DIR.exec(name);
+        if (!m) continue; // not ours: left alone
+        const a = db.attemptOf(subdir, node, Number(m[1]), Number(m[2]));
+        const kept = a && (a.status === 'failed' || (a.status === 'interrupted' && a.reason !== KILLED_ATTEMPT_REASON));
+        if (!kept) stale.push(join(nodeDir, name));
+      }
+    }
+  }
+  return stale;
 }

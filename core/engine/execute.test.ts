@@ -257,6 +257,25 @@ execute('resume :: failures stay failed (dependents blocked) unless --retry-fail
   assert.is(all.outcome.exitCode, 0);
 });
 
+execute('resume :: scratch dirs no run needs are removed at start, whenever the kill came; failed attempts stay', async (ctx) => {
+  const touch = (t: BuildTask) => writeFileSync(join(t.workDir, 'half-done'), '');
+  await runOnce(ctx.dir, DIAMOND, { builder: { fail: { b: 'build' }, onBuild: touch } });
+  const tasks = join(ctx.dir, 'tasks', 'linux-64');
+  assert.ok(existsSync(join(tasks, 'b', 'run-1-attempt-1', 'half-done')), 'a failed attempt keeps its dir');
+  assert.not.ok(existsSync(join(tasks, 'd')));
+  // A run killed after d's attempt was recorded complete, before its dir was removed; an empty <id>/.
+  mkdirSync(join(tasks, 'd', 'run-1-attempt-1'), { recursive: true });
+  writeFileSync(join(tasks, 'd', 'run-1-attempt-1', 'half-done'), '');
+  mkdirSync(join(tasks, 'zz'));
+  mkdirSync(join(tasks, 'b', 'notes'));
+  const again = await runOnce(ctx.dir, DIAMOND);
+  assert.equal(again.builds, []);
+  assert.not.ok(existsSync(join(tasks, 'd')), 'the dir of a complete attempt is removed');
+  assert.not.ok(existsSync(join(tasks, 'zz')), 'an empty task dir is removed');
+  assert.ok(existsSync(join(tasks, 'b', 'run-1-attempt-1', 'half-done')), 'the failed attempt is still there');
+  assert.ok(existsSync(join(tasks, 'b', 'notes')), 'what is not an attempt dir is left alone');
+});
+
 execute('--only builds those and their unbuilt dependencies; --from adds every dependent', async (ctx) => {
   const spec: Spec = { a: [], b: ['a'], c: ['b'], d: ['c'], y: [], z: ['y'] };
   const only = await runOnce(ctx.dir, spec, { exec: { only: ['b'] } });

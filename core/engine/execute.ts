@@ -10,7 +10,7 @@ import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, Ru
 import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, type ExecTask } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
-import { openBuildTask, removeTaskDir, taskPaths } from './build-task.ts';
+import { openBuildTask, removeTaskDir, staleScratchDirs } from './build-task.ts';
 import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from './failure.ts';
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
@@ -182,7 +182,7 @@ class Execution {
     const decisions = await decideResume(this.tasks, db, this.options);
     await this.reconcileChannels(decisions);
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
-    this.removeKilledScratch();
+    this.removeStaleScratch();
     const recovered = db.recoverStale(this.runId);
     if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
     this.recordUnplanned();
@@ -266,19 +266,19 @@ class Execution {
   }
 
   /**
-   * The scratch dirs of attempts a killed run left open (their builds are stopped by now): half-done
-   * work nobody resumes, removed in the background (awaited before the run ends). Dirs of attempts
-   * that failed stay for inspection.
+   * Scratch dirs no later run needs (staleScratchDirs): those of attempts a killed run left open
+   * (their builds are stopped by now) and those a run was killed before removing after a success.
+   * Removed in the background (awaited before the run ends); dirs of failed attempts stay for inspection.
    */
-  private removeKilledScratch(): void {
-    for (const a of this.db.openAttempts(this.runId)) {
-      const { workDir } = taskPaths(this.config.workDir, { subdir: a.subdir, python: a.python } as Target, a.node, a.runId, a.number);
+  private removeStaleScratch(): void {
+    for (const workDir of staleScratchDirs(this.config.workDir, this.db)) {
       const cleanup: Promise<void> = removeTaskDir(workDir)
         .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
         .finally(() => this.cleanups.delete(cleanup));
       this.cleanups.add(cleanup);
     }
   }
+
 
   /** A state write of the task pipeline; resolves once committed (report the change only then). */
   private write<T>(fn: (db: StateDb) => T): Promise<T> {

@@ -11,6 +11,9 @@ import { redact } from '../config/redactor.ts';
 import type { FailureClass, TaskStatus } from '../engine/types.ts';
 import { MIGRATIONS } from './migrations.ts';
 
+/** The reason recorded on the attempts of a run that was killed (SIGKILL, power loss): not an interruption. */
+export const KILLED_ATTEMPT_REASON = 'run was killed';
+
 export const STATE_DB_FILE = 'state.db';
 
 /** Statuses that mean "finished, artifacts recorded". */
@@ -277,7 +280,7 @@ export class StateDb {
     return this.tx(() => {
       const t = now();
       this.sql("UPDATE runs SET outcome = 'killed' WHERE outcome IS NULL AND id <> ?").run(currentRunId);
-      this.sql("UPDATE attempts SET status = 'interrupted', ended = ?, reason = 'run was killed' WHERE ended IS NULL AND run_id <> ?")
+      this.sql(`UPDATE attempts SET status = 'interrupted', ended = ?, reason = '${KILLED_ATTEMPT_REASON}' WHERE ended IS NULL AND run_id <> ?`)
         .run(t, currentRunId);
       const stale = this.sql("SELECT * FROM packages WHERE status IN ('building', 'waiting', 'ready') AND (run_id IS NULL OR run_id <> ?)")
         .all(currentRunId)
@@ -508,14 +511,17 @@ export class StateDb {
     this.sql('UPDATE attempt_processes SET ended = ?, outcome = ? WHERE id = ? AND ended IS NULL').run(now(), outcome, id);
   }
 
-  /** Attempts a killed run (no outcome, not `currentRunId`) left building or built-but-not-complete. */
-  openAttempts(currentRunId: number): { id: number; runId: number; number: number; node: string; subdir: string; python: string }[] {
-    return (this.sql(
-      `SELECT a.id, a.run_id, a.number, p.node, p.subdir, p.python FROM attempts a
-       JOIN packages p ON p.id = a.package_id JOIN runs r ON r.id = a.run_id
-       WHERE a.status IN ('building', 'built') AND r.outcome IS NULL AND a.run_id <> ? ORDER BY a.id`,
-    ).all(currentRunId) as any[]).map((r) => ({ id: r.id, runId: r.run_id, number: r.number, node: r.node, subdir: r.subdir, python: r.python }));
+  /**
+   * Status and reason of attempt `number` of run `runId` for the package `node` on `subdir` (any
+   * python), or undefined when no such attempt was recorded.
+   */
+  attemptOf(subdir: string, node: string, runId: number, number: number): { status: string; reason: string | null } | undefined {
+    return this.sql(
+      `SELECT a.status, a.reason FROM attempts a JOIN packages p ON p.id = a.package_id
+       WHERE p.subdir = ? AND p.node = ? AND a.run_id = ? AND a.number = ? ORDER BY a.id DESC LIMIT 1`,
+    ).get(subdir, node, runId, number) as { status: string; reason: string | null } | undefined;
   }
+
 
   /** Tracked process groups and containers not known to have ended, oldest first. */
   openProcesses(): ProcessRow[] {
