@@ -30,6 +30,25 @@ pins('bare names equal to a variant key get its value :: dash and underscore ali
   ]);
 });
 
+pins('only underscores of a key match either; the first key in variant order wins; trailing space; keys with spaces', () => {
+  // `libxml2-dev` matches key libxml2_dev; key `gcc-x` matches only `gcc-x`, not `gcc_x`; of
+  // c_compiler and c-compiler (one normal form) the first in the variant is taken.
+  const v = { 'gcc-x': '12', libxml2_dev: '2.11', c_compiler: 'gcc', 'c-compiler': 'clang', empty: '', n_u_m: '1' };
+  assert.equal(pinVariantRequirements(['libxml2-dev', 'gcc_x', 'gcc-x ', 'c-compiler', 'c_compiler\t', 'empty', 'n-u_m', 'n_u_m 2', 'libxml2.dev'], v), [
+    'libxml2-dev 2.11.*',
+    'gcc_x',
+    'gcc-x 12.*',
+    'c-compiler gcc.*',
+    'c_compiler gcc.*',
+    'empty',
+    'n-u_m 1.*',
+    'n_u_m 2',
+    'libxml2.dev',
+  ]);
+  // A key holding a space (a config can have one) is matched as written, trailing space and all.
+  assert.equal(pinVariantRequirements(['my key', 'my key  ', 'my_key', 'zlib'], { 'my key': '1', zlib: '1.3' }), ['my key 1', 'my key 1', 'my_key', 'zlib 1.3.*']);
+});
+
 pins.run();
 
 const hash = suite('hash and build string');

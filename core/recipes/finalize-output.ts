@@ -71,12 +71,41 @@ function keyPattern(key: string): RegExp {
 /** conda-build's insert_variant_versions for one section (build and host). */
 export function pinVariantRequirements(reqs: string[], variant: Record<string, string>): string[] {
   const out = [...reqs];
-  for (const [key, value] of Object.entries(variant)) {
-    if (typeof value !== 'string' || !value) continue;
-    const re = keyPattern(key);
+  const entries = Object.entries(variant).filter(([, value]) => typeof value === 'string' && value);
+  if (entries.some(([key]) => /\s/.test(key))) {
+    for (const [key, value] of entries) {
+      const re = keyPattern(key);
+      for (let i = 0; i < out.length; i++) {
+        const m = out[i].match(re);
+        if (m) out[i] = ensureValidSpec(`${m[1]} ${value}`);
+      }
+    }
+  } else {
+    // The same, without a regex per key and requirement: a key's pattern matches only a requirement
+    // whose name (trailing space aside) has the key's normal form, so only those keys are tried, in
+    // variant order, each on the requirement as the keys before it left it.
+    const byNormal = new Map<string, number[]>();
+    entries.forEach(([key], at) => {
+      const n = key.replace(/-/g, '_');
+      const same = byNormal.get(n);
+      if (same) same.push(at);
+      else byNormal.set(n, [at]);
+    });
     for (let i = 0; i < out.length; i++) {
-      const m = out[i].match(re);
-      if (m) out[i] = ensureValidSpec(`${m[1]} ${value}`);
+      let done = -1;
+      for (;;) {
+        let next: { at: number; m: RegExpMatchArray } | null = null;
+        for (const at of byNormal.get(out[i].replace(/\s+$/, '').replace(/-/g, '_')) ?? []) {
+          const m = at > done ? out[i].match(keyPattern(entries[at][0])) : null;
+          if (m) {
+            next = { at, m };
+            break;
+          }
+        }
+        if (!next) break;
+        out[i] = ensureValidSpec(`${next.m[1]} ${entries[next.at][1]}`);
+        done = next.at;
+      }
     }
   }
   for (let i = 0; i < out.length; i++) {
