@@ -123,7 +123,7 @@ function makeEnvironment(): Environment {
  */
 function contextFilter(template: string): (name: string) => boolean {
   if (template.includes('debug')) return () => true;
-  const words = new Set(template.match(/\w+/g));
+  const words = wordsOf(template);
   const known = new Map<string, boolean>();
   return (name) => {
     let found = known.get(name);
@@ -133,6 +133,26 @@ function contextFilter(template: string): (name: string) => boolean {
 }
 
 const WORD = /^\w+$/;
+
+/** The runs of word characters (`\w`: ASCII letters, digits, `_`) of a text, by a character scan. */
+function wordsOf(text: string): Set<string> {
+  const words = new Set<string>();
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    let c = text.charCodeAt(i);
+    if (!isWordChar(c)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < n && isWordChar((c = text.charCodeAt(j)))) j++;
+    words.add(text.slice(i, j));
+    i = j + 1;
+  }
+  return words;
+}
+
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
 // The context entries whose value depends on what the previous pass learnt (PKG_* also in environ
 // and os.environ; pin_* and load_* read the outputs, host versions and local source), plus those
