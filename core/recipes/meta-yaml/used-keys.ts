@@ -30,12 +30,17 @@ export function sliceRecipe(text: string): RecipeSlices {
 
 const REQS_RE = /requirements:.+?(?=^\w|(?![\s\S])|^\s+-\s(?=name|type))/ms;
 
-/** Names of variant keys read by `# [selector]` comments of the raw text. */
-export function selectorKeys(raw: string, keys: Iterable<string>): Set<string> {
+/** The identifiers of the `# [selector]` comments of a text. */
+function selectorNames(raw: string): Set<string> {
   const names = new Set<string>();
   for (const m of raw.matchAll(/#\s*\[([^\[\]]+)\]/g)) for (const id of m[1].match(/[A-Za-z_]\w*/g) ?? []) names.add(id);
-  return new Set([...keys].filter((k) => names.has(k)));
+  return names;
 }
+
+// outputKeys is asked for every output of a recipe with the same texts: the last text's slices and
+// selector names are kept (one entry each: a recipe's outputs are rendered one after the other).
+let lastSlices: { text: string; slices: RecipeSlices } | null = null;
+let lastSelectorNames: { raw: string; names: Set<string> } | null = null;
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -109,13 +114,14 @@ export function outputKeys(opts: {
   /** Reads build scripts (default: from disk, once per call). */
   readScript?: ScriptReader;
 }): OutputKeys {
-  const slices = sliceRecipe(opts.selected);
+  const slices = lastSlices?.text === opts.selected ? lastSlices.slices : (lastSlices = { text: opts.selected, slices: sliceRecipe(opts.selected) }).slices;
   const own = opts.index === null ? '' : (slices.outputs[opts.index] ?? slices.outputs.join('\n'));
   const text = opts.index === null ? opts.selected : `${slices.topLevel}\n${own}`;
   const keys = Object.keys(opts.variant);
   const inVariant = (s: Set<string>) => new Set([...s].filter((k) => k in opts.variant));
   const used = inVariant(usedVariantKeys(text, opts.config));
-  for (const k of selectorKeys(opts.raw, keys)) used.add(k);
+  const names = lastSelectorNames?.raw === opts.raw ? lastSelectorNames.names : (lastSelectorNames = { raw: opts.raw, names: selectorNames(opts.raw) }).names;
+  for (const k of keys) if (names.has(k)) used.add(k);
   const reqsText = text.match(REQS_RE)?.[0] ?? '';
   const requirementsUsed = inVariant(usedVariantKeys(reqsText, opts.config));
   const scripts =
