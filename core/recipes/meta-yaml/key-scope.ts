@@ -20,7 +20,6 @@ const IMPLICIT = new Set(['python', 'numpy', 'perl', 'lua', 'r_base', 'target_pl
 const IMPLICIT_SUFFIX = /_(?:compiler|compiler_version|stdlib|stdlib_version)$|_[a-z0-9]+-[a-z0-9_]+$/i;
 const TOKEN_CHARS = /^[\w.-]+$/;
 const TOKEN_CHAR_RE = /^[\w.-]$/;
-const PIECE = /\w+/g;
 
 interface ConfigIndex {
   /** Config keys in config order. */
@@ -76,7 +75,17 @@ function tokens(text: string, out: Set<string>, words: boolean, lower = false): 
     } while (c < 128 && TOKEN_CHAR[c]);
     const t = text.slice(i, j);
     out.add(dash ? normal(t) : t);
-    if (words && dotOrDash) for (const p of t.matchAll(PIECE)) out.add(p[0]);
+    if (words && dotOrDash) {
+      // The runs of \w inside the token (split at its `.` and `-`).
+      let from = 0;
+      for (let k = 0; k <= t.length; k++) {
+        const d = k < t.length ? t.charCodeAt(k) : 45;
+        if (d === 45 || d === 46) {
+          if (k > from) out.add(t.slice(from, k));
+          from = k + 1;
+        }
+      }
+    }
     if (lower && upper) tokens(t.toLowerCase(), out, words);
     i = j;
   }
@@ -117,7 +126,7 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
       for (const line of text.split('\n')) {
         if (own.has(line)) continue;
         tokens(line, named, false);
-        for (const m of line.matchAll(SELECTOR)) tokens(m[1], named, true);
+        if (line.includes('#')) for (const m of line.matchAll(SELECTOR)) tokens(m[1], named, true);
       }
       for (const n of named) {
         if (seen.has(n)) continue;
