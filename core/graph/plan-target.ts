@@ -8,6 +8,7 @@ import type { Run } from '../engine/run.ts';
 import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
 import { listingCacheFile, loadListings, saveListings } from '../recipes/listing-cache.ts';
+import { flushRenderCache } from '../recipes/render-cache.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
@@ -185,6 +186,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
   // The render cache listed recipe dirs (and their subdirs) discovery did not: keep those too.
   const listings = listingsFile(run);
   if (listings) saveListings(listings);
+  flushRenderCache();
   run.hooks.planned.call(plan);
   return plan;
 }

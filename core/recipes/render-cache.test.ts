@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
 import { recipeFromPath } from './discover.ts';
 import { renderMetaYamlHere } from './meta-yaml/render.ts';
-import { cachedRender, renderCacheKey } from './render-cache.ts';
+import { cachedRender, flushRenderCache, forgetRenderPacks, renderCacheKey } from './render-cache.ts';
 
 const cache = suite('render cache');
 let root = '';
@@ -120,6 +120,34 @@ cache('a damaged cache file is a miss and is written again', async () => {
   assert.not.ok((await render()).ran);
   // No temporary files are left behind.
   assert.equal(readdirSync(join(cacheDir, sub)), [file]);
+});
+
+cache('the renderings a plan used are packed in one file per target, read by the next process', async () => {
+  await render();
+  await render({ subdir: 'osx-arm64', python: '3.13' } as Target);
+  flushRenderCache();
+  const packsWritten = readdirSync(cacheDir).filter((f) => /^pack-[0-9a-f]{16}\.bin$/.test(f));
+  assert.is(packsWritten.length, 2);
+  // The next process: the one-file-per-key layout gone, both renderings come from the packs.
+  for (const f of readdirSync(cacheDir)) if (!f.startsWith('pack-')) rmSync(join(cacheDir, f), { recursive: true });
+  forgetRenderPacks();
+  const linuxHit = await render();
+  assert.not.ok(linuxHit.ran);
+  assert.equal(linuxHit.rendered.variants[0].outputs[0].requirements.host, ['zlib 1.3.*']);
+  assert.not.ok((await render({ subdir: 'osx-arm64', python: '3.13' } as Target)).ran);
+  // A pack only answers for the exact inputs: a changed recipe is rendered again.
+  writeFileSync(join(dir, 'meta.yaml'), META.replace('1.2.0', '1.2.1'));
+  const changed = await render();
+  assert.ok(changed.ran);
+  assert.is(changed.rendered.variants[0].outputs[0].version, '1.2.1');
+  // A damaged pack costs renders, never a wrong rendering.
+  writeFileSync(join(dir, 'meta.yaml'), META);
+  for (const f of packsWritten) writeFileSync(join(cacheDir, f), 'not a pack');
+  for (const f of readdirSync(cacheDir)) if (!f.startsWith('pack-')) rmSync(join(cacheDir, f), { recursive: true });
+  forgetRenderPacks();
+  const again = await render();
+  assert.ok(again.ran);
+  assert.is(again.rendered.variants[0].outputs[0].version, '1.2.0');
 });
 
 cache('no cache dir: always rendered, nothing stored', async () => {

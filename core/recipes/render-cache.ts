@@ -19,7 +19,9 @@
 // Safe under concurrent runs: a file is written under a temporary name and renamed into place
 // (readers see a whole file or none; two writers of a key write the same bytes). A file that cannot
 // be read back (partial, foreign, another Node's serialisation) is a miss and is rewritten. A hit costs
-// a directory listing, a stat per file and the read of one cache file: no recipe is read.
+// a stat of the recipe dir (its listing is reused while unchanged: listing-cache.ts), a stat per file
+// and the read of one cache file: no recipe is read. The renderings a plan used are also kept in one
+// pack per target (`pack-<hash of the target>.bin`, see Pack below), read at once by the next plan.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -135,8 +137,85 @@ interface Stored {
 
 let written = 0;
 
+function readStored(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined; // not stored yet
+  }
+}
+
+/** A stored rendering of `key` in these bytes, or null (damaged, foreign, another Node's serialisation). */
+function readRendering(bytes: Uint8Array, key: string): Stored | null {
+  try {
+    const stored = deserialize(bytes) as Stored;
+    return stored?.key === key && Array.isArray(stored.variants) && Array.isArray(stored.warnings) ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A pack: the stored renderings of one target, in one file of the cache dir, so that a plan of
+ * 25,000 recipes reads one file instead of 25,000 (each entry is the bytes of its cache file and is
+ * only used under its full key, so a stale pack only costs misses). The one-file-per-key layout
+ * stays the reference: every rendering is written there, and a key not in the pack is looked up
+ * there. `flushRenderCache` rewrites a pack with the renderings this process used when more than 2%
+ * of them came from loose files, or when most of the pack went unused.
+ */
+interface Pack {
+  file: string;
+  stored: Map<string, Uint8Array>;
+  used: Map<string, Uint8Array>;
+  /** Renderings used that were not in the pack (read from their own file, or rendered). */
+  loose: number;
+}
+
+const packs = new Map<string, Pack>();
+
+function packOf(dir: string, target: Target): Pack {
+  const file = join(dir, `pack-${createHash('sha256').update(JSON.stringify(target)).digest('hex').slice(0, 16)}.bin`);
+  let pack = packs.get(file);
+  if (!pack) {
+    let stored = new Map<string, Uint8Array>();
+    try {
+      const read = deserialize(readFileSync(file)) as unknown;
+      if (read instanceof Map) stored = read as Map<string, Uint8Array>;
+    } catch {
+      // no pack yet, or damaged: every key is looked up in its own file
+    }
+    packs.set(file, (pack = { file, stored, used: new Map(), loose: 0 }));
+  }
+  return pack;
+}
+
+/** Forget the packs read or written by this process (tests: the next lookup reads the files again). */
+export function forgetRenderPacks(): void {
+  packs.clear();
+}
+
+/** Rewrite the packs worth it (see Pack): planning calls this once it has rendered every recipe. */
+export function flushRenderCache(): void {
+  for (const pack of packs.values()) {
+    let unused = 0;
+    for (const key of pack.stored.keys()) if (!pack.used.has(key)) unused++;
+    if (pack.loose <= pack.used.size / 50 && unused <= pack.used.size) continue;
+    const tmp = `${pack.file}.${process.pid}.${threadId}.${written++}.tmp`;
+    try {
+      writeFileSync(tmp, serialize(pack.used));
+      renameSync(tmp, pack.file);
+      renderCacheStats.packed = pack.used.size;
+      pack.stored = pack.used;
+      pack.used = new Map();
+      pack.loose = 0;
+    } catch {
+      rmSync(tmp, { force: true });
+    }
+  }
+}
+
 /** What the cache did in this process (for the bench and tests). */
-export const renderCacheStats = { hits: 0, misses: 0, stored: 0, uncacheable: 0 };
+export const renderCacheStats = { hits: 0, misses: 0, stored: 0, uncacheable: 0, packed: 0 };
 
 /**
  * Render through the cache in `dir` (null: no cache): a stored rendering of the same inputs, or
@@ -147,15 +226,17 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   const key = renderCacheKey(recipe, target, options);
   if (!key) return render();
   const file = join(dir, key.slice(0, 2), `${key}.bin`);
-  try {
-    const stored = deserialize(readFileSync(file)) as Stored;
-    if (stored?.key === key && Array.isArray(stored.variants) && Array.isArray(stored.warnings)) {
-      renderCacheStats.hits++;
-      renderSkipped();
-      return { feedstock: stored.feedstock, recipe, target, variants: stored.variants, warnings: stored.warnings };
-    }
-  } catch {
-    // not stored yet, or unreadable: render
+  const pack = packOf(dir, target);
+  let bytes: Uint8Array | undefined = pack.stored.get(key);
+  let stored = bytes && readRendering(bytes, key);
+  const fromPack = !!stored;
+  if (!stored) stored = (bytes = readStored(file)) && readRendering(bytes, key);
+  if (stored && bytes) {
+    renderCacheStats.hits++;
+    renderSkipped();
+    pack.used.set(key, bytes);
+    if (!fromPack) pack.loose++;
+    return { feedstock: stored.feedstock, recipe, target, variants: stored.variants, warnings: stored.warnings };
   }
   renderCacheStats.misses++;
   const rendered = await render();
@@ -167,9 +248,12 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   const tmp = `${file}.${process.pid}.${threadId}.${written++}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, serialize({ key, feedstock: rendered.feedstock, variants: rendered.variants, warnings: rendered.warnings } satisfies Stored));
+    const bytes = serialize({ key, feedstock: rendered.feedstock, variants: rendered.variants, warnings: rendered.warnings } satisfies Stored);
+    writeFileSync(tmp, bytes);
     renameSync(tmp, file);
     renderCacheStats.stored++;
+    pack.used.set(key, bytes);
+    pack.loose++;
   } catch {
     // A cache that cannot be written (read-only or full disk) only costs the render next time.
     rmSync(tmp, { force: true });
