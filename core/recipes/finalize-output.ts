@@ -68,11 +68,40 @@ function keyPattern(key: string): RegExp {
   return re;
 }
 
+interface VariantIndex {
+  /** The variant's entries with a value, in order. */
+  entries: [string, string][];
+  /** Their positions by normal form (`-` as `_`); null when a key holds a space (the regex path). */
+  byNormal: Map<string, number[]> | null;
+}
+
+// Per frozen variant (a renderer's full variant: asked for every section of every output).
+const variantIndexes = new WeakMap<object, VariantIndex>();
+
+function variantIndex(variant: Record<string, string>): VariantIndex {
+  let index = variantIndexes.get(variant);
+  if (index) return index;
+  const entries = Object.entries(variant).filter(([, value]) => typeof value === 'string' && value);
+  let byNormal: Map<string, number[]> | null = null;
+  if (!entries.some(([key]) => /\s/.test(key))) {
+    byNormal = new Map();
+    for (let at = 0; at < entries.length; at++) {
+      const n = entries[at][0].replace(/-/g, '_');
+      const same = byNormal.get(n);
+      if (same) same.push(at);
+      else byNormal.set(n, [at]);
+    }
+  }
+  index = { entries, byNormal };
+  if (Object.isFrozen(variant)) variantIndexes.set(variant, index);
+  return index;
+}
+
 /** conda-build's insert_variant_versions for one section (build and host). */
 export function pinVariantRequirements(reqs: string[], variant: Record<string, string>): string[] {
   const out = [...reqs];
-  const entries = Object.entries(variant).filter(([, value]) => typeof value === 'string' && value);
-  if (entries.some(([key]) => /\s/.test(key))) {
+  const { entries, byNormal } = variantIndex(variant);
+  if (!byNormal) {
     for (const [key, value] of entries) {
       const re = keyPattern(key);
       for (let i = 0; i < out.length; i++) {
@@ -84,13 +113,6 @@ export function pinVariantRequirements(reqs: string[], variant: Record<string, s
     // The same, without a regex per key and requirement: a key's pattern matches only a requirement
     // whose name (trailing space aside) has the key's normal form, so only those keys are tried, in
     // variant order, each on the requirement as the keys before it left it.
-    const byNormal = new Map<string, number[]>();
-    entries.forEach(([key], at) => {
-      const n = key.replace(/-/g, '_');
-      const same = byNormal.get(n);
-      if (same) same.push(at);
-      else byNormal.set(n, [at]);
-    });
     for (let i = 0; i < out.length; i++) {
       let done = -1;
       for (;;) {

@@ -338,7 +338,8 @@ function defaultsOf(target: Target): Record<string, string> {
 function renderVariant(job: VariantJob): RenderedVariant {
   const { recipe, target, raw } = job;
   const file = recipe.file;
-  const full = completeVariant(job.config, job.variant, defaultsOf(target), job.scope?.keys ?? undefined);
+  // Frozen: what is derived from it once (finalize-output.ts) stays true.
+  const full = Object.freeze(completeVariant(job.config, job.variant, defaultsOf(target), job.scope?.keys ?? undefined));
   const ns = selectorNamespace(target, full, { environ: job.options.env });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
   // Imported and included templates, selectors applied as in the recipe (conda-build's FilteredLoader).
