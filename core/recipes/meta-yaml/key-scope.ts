@@ -51,9 +51,10 @@ function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
 
 /**
  * The normal forms a text names: each token of name characters (a requirement, a pin's name), and
- * with `words`, each word inside one (what Jinja and selector expressions read: `x-y` is x minus y).
+ * with `words`, each word inside one (what Jinja and selector expressions read: `x-y` is x minus y);
+ * with `only`, those it holds (the normal forms of config keys: other names select nothing).
  */
-function tokens(text: string, out: Set<string>, words: boolean, lower = false): void {
+function tokens(text: string, out: Set<string>, words: boolean, lower = false, only?: ReadonlyMap<string, unknown>): void {
   // The runs of [\w.-], scanned by hand: a regex match per token costs more than the scan.
   const n = text.length;
   let i = 0;
@@ -74,19 +75,21 @@ function tokens(text: string, out: Set<string>, words: boolean, lower = false): 
       c = ++j < n ? text.charCodeAt(j) : 0;
     } while (c < 128 && TOKEN_CHAR[c]);
     const t = text.slice(i, j);
-    out.add(dash ? normal(t) : t);
+    const name = dash ? normal(t) : t;
+    if (!only || only.has(name)) out.add(name);
     if (words && dotOrDash) {
       // The runs of \w inside the token (split at its `.` and `-`).
       let from = 0;
       for (let k = 0; k <= t.length; k++) {
         const d = k < t.length ? t.charCodeAt(k) : 45;
         if (d === 45 || d === 46) {
-          if (k > from) out.add(t.slice(from, k));
+          const word = k > from ? t.slice(from, k) : '';
+          if (word && (!only || only.has(word))) out.add(word);
           from = k + 1;
         }
       }
     }
-    if (lower && upper) tokens(t.toLowerCase(), out, words);
+    if (lower && upper) tokens(t.toLowerCase(), out, words, false, only);
     i = j;
   }
 }
@@ -109,9 +112,10 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
   // `debug()` prints the whole context.
   if (texts.some((t) => t.includes('debug'))) return { keys: null, covers: () => true };
   const index = configIndex(config);
+  // The normal forms of config keys the texts name (other tokens select no key).
   const seen = new Set<string>();
   // Lower-cased too: `{{ name|lower }}` prints a recipe's name, often a key of the config.
-  for (const t of texts) tokens(t, seen, true, true);
+  for (const t of texts) tokens(t, seen, true, true, index.byNormal);
   const inScope = new Set(index.implicit);
   for (const n of seen) for (const key of index.byNormal.get(n) ?? []) inScope.add(key);
   const keys = [...inScope].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
@@ -125,8 +129,8 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
       const named = new Set<string>();
       for (const line of text.split('\n')) {
         if (own.has(line)) continue;
-        tokens(line, named, false);
-        if (line.includes('#')) for (const m of line.matchAll(SELECTOR)) tokens(m[1], named, true);
+        tokens(line, named, false, false, index.byNormal);
+        if (line.includes('#')) for (const m of line.matchAll(SELECTOR)) tokens(m[1], named, true, false, index.byNormal);
       }
       for (const n of named) {
         if (seen.has(n)) continue;
