@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostileCases, infoMembers, sentinel, snapshotTree, writeHostilePackage } from '../../core/conda/fixtures/hostile.ts';
 import { indexChannel } from '../../core/conda/repodata.ts';
-import { writeCondaPackage } from '../../core/conda/write-package.ts';
+import { writeFakePython } from '../../tests/fixtures/fake-python-package.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -45,11 +45,7 @@ async function project(root: string, format: 'tar.bz2' | 'conda', what: string) 
   writeFileSync(join(dir, 'aggregate/victim-feedstock/recipe/meta.yaml'), RECIPE);
   writeFileSync(join(dir, 'rebuild.config.ts'), CONFIG);
   const channel = join(dir, 'build-channel');
-  const py = join(root, 'py');
-  mkdirSync(join(py, 'bin'), { recursive: true });
-  writeFileSync(join(py, 'bin/python'), '#!/bin/sh\necho fake python\n');
-  await writeCondaPackage({ prefix: py, files: ['bin/python'], info: { name: 'python', version: '3.13.0', build: 'h0_0', buildNumber: 0, depends: [], subdir: 'linux-64' }, outDir: join(channel, 'linux-64') });
-  rmSync(py, { recursive: true });
+  await writeFakePython(join(channel, 'linux-64'));
   const [h] = hostileCases(outside).filter((c) => c.what === what);
   await writeHostilePackage(join(channel, 'linux-64'), format, h.members, infoMembers(h.placeholders));
   await indexChannel(channel, ['linux-64']);

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexChannel } from '../../core/conda/repodata.ts';
 import { readPackageInfoFiles, walkPackage } from '../../core/conda/read-package.ts';
-import { writeCondaPackage } from '../../core/conda/write-package.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 import { buildTime } from './build-time.ts';
+import { writeFakePython } from '../../tests/fixtures/fake-python-package.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -61,10 +61,7 @@ async function shared(root: string): Promise<{ aggregate: string; channel: strin
   writeFileSync(join(recipe, 'meta.yaml'), RECIPE);
   writeFileSync(join(recipe, 'src/notes.txt'), 'notes\n');
   const channel = join(root, 'build-channel');
-  const py = join(root, 'py');
-  mkdirSync(join(py, 'bin'), { recursive: true });
-  writeFileSync(join(py, 'bin/python'), '#!/bin/sh\necho fake python\n');
-  await writeCondaPackage({ prefix: py, files: ['bin/python'], info: { name: 'python', version: '3.13.0', build: 'h0_0', buildNumber: 0, depends: [], subdir: 'linux-64' }, outDir: join(channel, 'linux-64') });
+  await writeFakePython(join(channel, 'linux-64'));
   await indexChannel(channel, ['linux-64']);
   return { aggregate, channel };
 }

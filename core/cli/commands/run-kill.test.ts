@@ -17,12 +17,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { indexChannel } from '../../conda/repodata.ts';
-import { writeCondaPackage } from '../../conda/write-package.ts';
 import { groupMembers, WORKDIR_LABEL } from '../../engine/leftovers.ts';
 import { StateDb } from '../../state/state-db.ts';
 import { markerProcesses } from '../../../tests/fixtures/marker-processes.ts';
 import { channelBytes } from '../../../tests/fixtures/channel-bytes.ts';
 import { ensureTestImage, TestImageError } from '../../../plugins/runner-container/test-image.ts';
+import { writeFakePython } from '../../../tests/fixtures/fake-python-package.ts';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const STEPS = 4;
@@ -80,11 +80,7 @@ async function project(root: string, image: string | null): Promise<string> {
   writeFileSync(join(dir, 'rebuild.config.ts'), CONFIG());
   if (image) writeFileSync(join(dir, 'podman.config.ts'), CONFIG(`plugins: [containerRunner({ images: { 'linux-64': '${image}' }, stopTimeoutSeconds: 0 })],`));
   const channel = join(dir, 'build-channel');
-  const py = join(root, 'py');
-  mkdirSync(join(py, 'bin'), { recursive: true });
-  writeFileSync(join(py, 'bin/python'), '#!/bin/sh\necho fake python\n');
-  await writeCondaPackage({ prefix: py, files: ['bin/python'], info: { name: 'python', version: '3.13.0', build: 'h0_0', buildNumber: 0, depends: [], subdir: 'linux-64' }, outDir: join(channel, 'linux-64') });
-  rmSync(py, { recursive: true });
+  await writeFakePython(join(channel, 'linux-64'));
   await indexChannel(channel, ['linux-64']);
   return dir;
 }
