@@ -4,10 +4,13 @@ import type { TaskStatus } from '../engine/types.ts';
 import type { StateDb, RunRow } from './state-db.ts';
 import type { LockInfo } from './lock.ts';
 
+/** A tally column: a task status, or 'error' for a plan error (a recipe that fails to render, a cycle), as `rebuild ready` counts it. */
+export type TallyStatus = TaskStatus | 'error';
+
 /** Column order of the tally: work left, work done, then what will not be built. */
-export const STATUS_ORDER: TaskStatus[] = [
+export const STATUS_ORDER: TallyStatus[] = [
   'planned', 'waiting', 'ready', 'building', 'interrupted', 'built', 'tested', 'published',
-  'failed', 'blocked', 'excluded', 'present', 'skipped',
+  'failed', 'error', 'blocked', 'excluded', 'present', 'skipped',
 ];
 
 /** Left by a run that is not running any more: shown as what the next run makes of them. */
@@ -16,8 +19,8 @@ const STALE: ReadonlySet<string> = new Set(['building', 'waiting', 'ready']);
 export interface StatusReport {
   workDir: string;
   /** Per subdir: status → count (only statuses with a count). */
-  arches: Record<string, Partial<Record<TaskStatus, number>>>;
-  totals: Partial<Record<TaskStatus, number>> & { all: number };
+  arches: Record<string, Partial<Record<TallyStatus, number>>>;
+  totals: Partial<Record<TallyStatus, number>> & { all: number };
   failed: { id: string; subdir: string; failure: string | null; reason: string | null; logFile: string | null }[];
   lastRun: (Omit<RunRow, 'argv'> & { argv: string[] }) | null;
   /** The live holder of the work dir's lock: a run in progress. */
@@ -30,12 +33,13 @@ export function statusReport(db: StateDb, workDir: string, options: { arches?: s
   const failed: StatusReport['failed'] = [];
   for (const p of db.packages()) {
     if (options.arches?.length && !options.arches.includes(p.subdir)) continue;
-    const status: TaskStatus = !options.holder && STALE.has(p.status) ? 'interrupted' : p.status;
+    // A plan error is stored as failed with no failure class (nothing was attempted): counted as 'error', like `rebuild ready`.
+    const status: TallyStatus = !options.holder && STALE.has(p.status) ? 'interrupted' : p.status === 'failed' && !p.failure ? 'error' : p.status;
     const a = (arches[p.subdir] ??= {});
     a[status] = (a[status] ?? 0) + 1;
     totals[status] = (totals[status] ?? 0) + 1;
     totals.all++;
-    if (status === 'failed') failed.push({ id: p.node, subdir: p.subdir, failure: p.failure, reason: p.reason, logFile: p.logPath });
+    if (status === 'failed' || status === 'error') failed.push({ id: p.node, subdir: p.subdir, failure: p.failure, reason: p.reason, logFile: p.logPath });
   }
   return { workDir, arches, totals, failed, lastRun: db.lastRun() ?? null, running: options.holder };
 }
@@ -60,7 +64,7 @@ export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
     out += table(rows);
   }
   if (r.failed.length) {
-    out += `\nfailed (${r.failed.length}):\n`;
+    out += `\n${r.totals.error ? 'failed or in error' : 'failed'} (${r.failed.length}):\n`;
     for (const f of r.failed.slice(0, maxFailures)) out += `  ${f.subdir} ${f.id}: ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
     if (r.failed.length > maxFailures) out += `  … ${r.failed.length - maxFailures} more (rebuild status --json)\n`;
   }

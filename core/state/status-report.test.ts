@@ -1,0 +1,37 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateDb } from './state-db.ts';
+import { formatStatusReport, statusReport } from './status-report.ts';
+
+const report = suite('status report');
+
+report.before.each((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'rebuild-status-'));
+});
+report.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
+
+const key = (node: string) => ({ node, subdir: 'linux-64', python: '3.13' });
+
+report('a plan error (failed, no failure class) is tallied as error, as rebuild ready counts it; a build failure as failed', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const pluggy = db.ensurePackage(key('pluggy'), { feedstock: 'pluggy', outputs: ['pluggy'], recipeHash: 'h1' });
+  // What `run` records for a recipe that fails to render (core/engine/execute.ts: plan status 'error' → failed, no class).
+  db.setStatus(pluggy.id, run, 'failed', 'render error in aggregate/pluggy-feedstock/recipe/meta.yaml:7: syntax error', { failure: null });
+  const six = db.ensurePackage(key('six'), { feedstock: 'six', outputs: ['six'], recipeHash: 'h2' });
+  db.setStatus(six.id, run, 'failed', 'exit code 1', { failure: 'build' });
+  db.endRun(run, 'failed');
+  const r = statusReport(db, ctx.dir, { holder: null });
+  db.close();
+  assert.equal(r.arches, { 'linux-64': { error: 1, failed: 1 } });
+  assert.equal({ failed: r.totals.failed, error: r.totals.error, all: r.totals.all }, { failed: 1, error: 1, all: 2 });
+  assert.equal(r.failed.map((f) => f.id).sort(), ['pluggy', 'six']);
+  const text = formatStatusReport(r);
+  assert.match(text, /arch\s+failed\s+error\s+total\nlinux-64\s+1\s+1\s+2\n/);
+  assert.match(text, /\nfailed or in error \(2\):\n/);
+});
+
+report.run();
