@@ -5,6 +5,7 @@
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { UserError } from '../../engine/errors.ts';
+import { displayPath } from '../../config/errors.ts';
 import { loadEngine } from '../context.ts';
 import { assertConfiguredArches } from '../../config/arch-flag.ts';
 import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
@@ -67,6 +68,16 @@ export async function runRunCommand(
     const plans = hooks.plan ? await hooks.plan(run) : await planRun(run, hooks.planOptions);
     // Resume compares these with the stored ones: a changed recipe is rebuilt with its dependents.
     fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
+    // What the config sets that does nothing (a blocklist entry matching no package: the package is
+    // built) is said here too, not only by `plan`; other plan warnings are counted.
+    const config = new Set<string>();
+    let others = 0;
+    for (const w of plans.flatMap((p) => p.warnings ?? [])) {
+      if (!w.feedstock && w.file && engine.config.configFile && w.file === displayPath(engine.config.configFile)) config.add(`${w.file}: ${w.message}`);
+      else others++;
+    }
+    for (const m of config) notice(`warning: ${m}`);
+    if (others) notice(`${others} plan warning(s) (rebuild plan --warnings lists them)`);
     for (const p of plans) {
       if (p.errors.length) notice(`${p.target.subdir}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
     }
