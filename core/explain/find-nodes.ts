@@ -12,7 +12,8 @@ export class UnknownNameError extends UserError {
     readonly input: string,
     candidates: Iterable<string>,
   ) {
-    super(`unknown package '${input}'${didYouMean(input, candidates)}`, EXIT.USAGE);
+    // With no close name, say what to do: the names are those `rebuild plan` lists.
+    super(`unknown package '${input}'${didYouMean(input, candidates) || ': no package or feedstock has that name (rebuild plan lists them)'}`, EXIT.USAGE);
   }
 }
 
