@@ -1,9 +1,9 @@
 // Resume on the bundled example through the CLI: a changed recipe is rebuilt with everything that
-// depends on it, and nothing else.
+// depends on it, and nothing else; a deleted package of the bootstrap chain is rebuilt, the same bytes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,17 @@ resume('a changed recipe invalidates its package and its dependents only', ({ di
   assert.equal(built(dir), []);
   appendFileSync(join(dir, 'aggregate/wheel-feedstock/recipe/meta.yaml'), '# a change\n');
   assert.equal(built(dir), ['attrs', 'heavy-ml', 'ml-addon', 'pip', 'pluggy', 'python', 'wheel']);
+});
+
+resume('a deleted package of the bootstrap chain is rebuilt alone, against the bootstrap python, byte for byte', ({ dir }) => {
+  built(dir); // whatever the previous test left to do
+  const subdir = join(dir, 'work/channel/linux-64');
+  const [certifi] = readdirSync(subdir).filter((f) => f.startsWith('certifi-'));
+  const before = readFileSync(join(subdir, certifi));
+  rmSync(join(subdir, certifi));
+  assert.equal(built(dir), ['certifi']);
+  assert.ok(readFileSync(join(subdir, certifi)).equals(before), 'the rebuilt certifi differs from the deleted one');
+  assert.equal(built(dir), []);
 });
 
 resume.run();

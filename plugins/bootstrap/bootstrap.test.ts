@@ -73,8 +73,13 @@ boot('the bootstrap build writes into the bootstrap channel; dependents resolve 
   assert.is(task('python@bootstrap').output, bootDir);
   assert.ok(existsSync(join(bootDir, 'linux-64', 'python-1.0-py313_0_bootstrap.tar.bz2')));
   assert.ok(existsSync(join(out, 'linux-64', 'python-1.0-py313_0.tar.bz2')));
-  // After the output channel (the final build supersedes it), before the build channels.
-  for (const id of ['certifi', 'setuptools', 'wheel', 'pip', 'python', 'attrs']) {
+  // The members of the cycle python's final build closes are built against the bootstrap build:
+  // its channel first. The others: after the output channel (the final build supersedes it).
+  for (const id of ['certifi', 'setuptools', 'wheel', 'pip']) {
+    assert.equal(task(id).channels, [bootDir, out, '/fake/conda-forge'], id);
+    assert.is(task(id).output, out);
+  }
+  for (const id of ['python', 'attrs']) {
     assert.equal(task(id).channels, [out, bootDir, '/fake/conda-forge'], id);
     assert.is(task(id).output, out);
   }
@@ -104,6 +109,20 @@ boot('a resumed run knows python is final: a new dependent of setuptools gets no
   run.hooks.planned.call(plan);
   await executeRun(run, [plan], { indexChannel: async () => {}, notice: () => {} });
   assert.equal(seen, [{ id: 'toml', channels: [join(ctx.dir, 'channel'), '/fake/conda-forge'] }]);
+});
+
+boot('a chain member rebuilt after python is final (its artifact was deleted) still resolves from the bootstrap channel first', async (ctx) => {
+  await runChain(ctx.dir);
+  const seen: { id: string; channels: string[] }[] = [];
+  const engine = new Engine(fakeConfig(ctx.dir, [bootstrap(), fakeBuilder({ onBuild: (t) => void seen.push({ id: t.id, channels: t.channels }) })]));
+  const run = engine.createRun();
+  // certifi's recipe changed: rebuilt alone (with its dependents), while python's final build is in the channel.
+  const plan = fakePlan(run.targets[0], { ...CHAIN, certifi: { deps: ['python@bootstrap'], recipeHash: 'certifi-v2' } });
+  run.hooks.planned.call(plan);
+  await executeRun(run, [plan], { indexChannel: async () => {}, notice: () => {} });
+  const certifi = seen.find((s) => s.id === 'certifi');
+  assert.ok(certifi, seen.map((s) => s.id).join(' '));
+  assert.equal(certifi!.channels, [join(ctx.dir, 'bootstrap-channel'), join(ctx.dir, 'channel'), '/fake/conda-forge']);
 });
 
 boot('graph helpers :: bootstrap ancestors over build edges; the final build of a bootstrap node', () => {

@@ -2,7 +2,8 @@
 // `<workDir>/bootstrap-channel` instead of the run's output channel; a task that needs a bootstrap
 // build (directly or through its build dependencies) while that feedstock's final build is not
 // done yet resolves from the bootstrap channel too, right after the output channel, so the final
-// build supersedes it once present. Bootstrap artifacts are never published.
+// build supersedes it once present; a member of the cycle the bootstrap build broke resolves from the
+// bootstrap channel first, always. Bootstrap artifacts are never published.
 // The graph comes from run.hooks.planned (the planner calls it once per target).
 import { join, sep } from 'node:path';
 import type { Plugin } from '../../core/engine/plugin.ts';
@@ -37,20 +38,28 @@ export function finalBuildOf(graph: PackageGraph, boot: PackageNode): string | n
   return found;
 }
 
-/** Bootstrap nodes `id` needs for its build: ancestors over build-blocking edges. */
-export function bootstrapAncestors(graph: PackageGraph, id: string): PackageNode[] {
+/** Ids `id` needs for its build: its ancestors over build-blocking edges. */
+export function buildAncestorIds(graph: PackageGraph, id: string): Set<string> {
   const seen = new Set<string>([id]);
   const stack = [id];
-  const out: PackageNode[] = [];
   while (stack.length) {
     const current = stack.pop()!;
     graph.forEachInEdge(current, (_e, attr, source) => {
       if (!attr.blocksBuild || seen.has(source)) return;
       seen.add(source);
       stack.push(source);
-      const node = graph.getNodeAttributes(source);
-      if (node.bootstrap) out.push(node);
     });
+  }
+  seen.delete(id);
+  return seen;
+}
+
+/** Bootstrap nodes `id` needs for its build: ancestors over build-blocking edges. */
+export function bootstrapAncestors(graph: PackageGraph, id: string): PackageNode[] {
+  const out: PackageNode[] = [];
+  for (const a of buildAncestorIds(graph, id)) {
+    const node = graph.getNodeAttributes(a);
+    if (node.bootstrap) out.push(node);
   }
   return out;
 }
@@ -63,6 +72,14 @@ export function bootstrap(options: BootstrapOptions = {}): Plugin {
       const channelDir = options.channelDir ?? join(engine.config.workDir, 'bootstrap-channel');
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         const graphs = new Map<string, PackageGraph>();
+        const ancestorsOfFinal = new WeakMap<PackageGraph, Map<string, Set<string>>>();
+        const finalAncestors = (graph: PackageGraph, final: string): Set<string> => {
+          let byFinal = ancestorsOfFinal.get(graph);
+          if (!byFinal) ancestorsOfFinal.set(graph, (byFinal = new Map()));
+          let set = byFinal.get(final);
+          if (!set) byFinal.set(final, (set = buildAncestorIds(graph, final)));
+          return set;
+        };
         const done = new Set<string>();
         const mark = (target: { subdir: string; python: string }, id: string, status: TaskStatus) => {
           const key = `${targetKey(target as any)}/${id}`;
@@ -82,16 +99,29 @@ export function bootstrap(options: BootstrapOptions = {}): Plugin {
             task.log(`${PLUGIN_NAME}: no plan graph for ${task.id} (${targetKey(task.target)}): bootstrap channel not added`);
             return task;
           }
-          const pending = bootstrapAncestors(graph, task.id).filter((boot) => {
+          const boots = bootstrapAncestors(graph, task.id);
+          // A member of the cycle a bootstrap build broke (the final build needs it) is built against
+          // the bootstrap build, always: the bootstrap channel comes first (the solver takes a
+          // package from the first channel that has it). Rebuilding it alone later — its artifact
+          // was deleted — must not pick the final build, which needs it.
+          const cycle = boots.filter((boot) => {
+            const final = finalBuildOf(graph, boot);
+            return final !== null && final !== task.id && finalAncestors(graph, final).has(task.id);
+          });
+          const pending = boots.filter((boot) => {
             const final = finalBuildOf(graph, boot);
             return final === null || !done.has(`${targetKey(task.target)}/${final}`);
           });
-          if (pending.length && !task.channels.includes(channelDir)) {
+          if ((cycle.length || pending.length) && !task.channels.includes(channelDir)) {
             const at = task.channels.indexOf(output);
             const channels = [...task.channels];
-            channels.splice(at < 0 ? channels.length : at + 1, 0, channelDir);
+            channels.splice(cycle.length ? Math.max(at, 0) : at < 0 ? channels.length : at + 1, 0, channelDir);
             task.channels = channels;
-            task.log(`${PLUGIN_NAME}: resolving from ${channelDir} too (${pending.map((p) => p.id).join(', ')} not superseded yet)`);
+            task.log(
+              cycle.length
+                ? `${PLUGIN_NAME}: resolving from ${channelDir} first (${task.id} is needed by the final build of ${cycle.map((p) => p.id).join(', ')})`
+                : `${PLUGIN_NAME}: resolving from ${channelDir} too (${pending.map((p) => p.id).join(', ')} not superseded yet)`,
+            );
           }
           return task;
         });
