@@ -125,7 +125,7 @@ codes('65: a corrupt or empty state database, named, with the way out', (ctx) =>
       assert.is(r.code, EXIT.DATAERR, `${cmd}: ${r.stderr}`);
       assert.is(
         oneLine(r.stderr),
-        `rebuild: ${db}: corrupt state database (${detail}); move it aside (mv ${db} ${db}.corrupt) and run again: nothing else is lost, the built packages are in the channels (the truth), which are re-indexed`,
+        `rebuild: ${db}: corrupt state database (${detail}); move it aside (mv ${db} ${db}.corrupt) and run again: the channels, logs and caches are kept, but the new state knows no earlier build, so every package is built again`,
       );
     }
   }

@@ -43,7 +43,7 @@ export class StateCorruptError extends Error {
   ) {
     super(
       `${path}: corrupt state database (${detail}); move it aside (mv ${path} ${path}.corrupt) and run again: ` +
-        'nothing else is lost, the built packages are in the channels (the truth), which are re-indexed',
+        'the channels, logs and caches are kept, but the new state knows no earlier build, so every package is built again',
     );
   }
 }
