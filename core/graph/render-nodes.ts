@@ -6,6 +6,7 @@ import type { Run } from '../engine/run.ts';
 import { targetKey } from '../engine/types.ts';
 import { nodePythonDependency } from './python-dependency.ts';
 import { expectRenders } from '../recipes/render-pool.ts';
+import { withoutJinjaDebug } from '../recipes/render-error.ts';
 
 /** A node from a rendering, with its initial status: planned, or excluded as skipped / no-python. */
 export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap = false): PackageNode {
@@ -70,7 +71,7 @@ export function renderErrorReason(recipe: RecipeRef, err: unknown): string {
     else if (depth > 0 && e instanceof Error) message = e.message;
   }
   const where = `${file ?? recipe.file}${line !== undefined ? `:${line}` : ''}`;
-  return `render error in ${where}: ${message}`;
+  return `render error in ${where}: ${withoutJinjaDebug(message)}`;
 }
 
 /** The node id of a recipe: the feedstock, `feedstock@version` for extra versions, `@bootstrap` for bootstrap builds. */
