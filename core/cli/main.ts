@@ -22,7 +22,7 @@ function withGlobals(cmd: Command): Command {
   return cmd
     .option('-c, --config <path>', 'config file (default: search up from the working directory)')
     .option('-p, --profile <name>', 'profile to apply (beats defaultProfile)')
-    .option('-a, --arch <subdir>', 'restrict to this arch (repeatable, or comma-separated)', collect)
+    .option('-a, --arch <subdir>', "arch to plan and build, replacing the config's arches (repeatable, or comma-separated)", collect)
     .option('--concurrency <n>', 'concurrent build slots')
     .option('--work-dir <dir>', 'work dir for state, logs and output channel')
     .option('--debug', 'on an error, print its stack too (also REBUILD_DEBUG=1)');
