@@ -1,11 +1,12 @@
 // Paths a resolved config names must exist: the aggregate folders, the extra variant files, the
-// recipes of extraVersions that name one, and local channels. Checked by `rebuild validate` and
+// recipes of extraVersions (named, or their default <aggregate>/<name>-<version>-feedstock), and local channels. Checked by `rebuild validate` and
 // before a command reads them, so a typo is one located line (file: /json/pointer: what to do),
 // never a stack trace from deep inside discovery or a plugin.
 import { statSync } from 'node:fs';
 import type { ResolvedConfig } from './resolved.ts';
 import { displayPath, type ConfigIssue } from './errors.ts';
 import { channelDir } from '../conda/repodata.ts';
+import { extraVersionPath } from '../graph/extra-versions.ts';
 
 type Kind = 'dir' | 'file' | 'any';
 
@@ -36,6 +37,10 @@ export function configPathIssues(config: ResolvedConfig): ConfigIssue[] {
   for (const [name, list] of Object.entries(config.extraVersions)) {
     list.forEach((e, i) => {
       if (e.recipe) check(`/extraVersions/${name}/${i}/recipe`, e.recipe, 'any', `${relative} to the recipe (or feedstock) folder of ${name} ${e.version}`);
+      // No recipe given: the default folder, once the aggregates themselves exist (else that is the issue).
+      else if (config.aggregates.every((a) => kindOf(a) === 'dir')) {
+        check(`/extraVersions/${name}/${i}`, extraVersionPath(config, name, e), 'any', `check out ${name} ${e.version} there, or set its \`recipe\``);
+      }
     });
   }
   const channels = config.channels;

@@ -113,4 +113,12 @@ v('paths the config names must exist (validate used to say ok): one located line
   );
 });
 
+v('an extra version with no recipe given needs its default folder <aggregate>/<name>-<version>-feedstock', async (ctx) => {
+  const dir = project(config(`extraVersions: { 'heavy-ml': [{ version: '0.9' }] },`));
+  ctx.dirs.push(dir);
+  const r = await rebuild(dir, 'validate');
+  assert.is(r.code, EXIT.CONFIG, r.stdout);
+  assert.match(r.stdout, "rebuild.config.ts: /extraVersions/heavy-ml/0: agg/heavy-ml-0.9-feedstock does not exist; check out heavy-ml 0.9 there, or set its `recipe`");
+});
+
 v.run();
