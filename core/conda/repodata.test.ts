@@ -129,6 +129,7 @@ s('errors name the channel, file or URL :: missing dir, bad JSON, refused connec
         assert.instance(err, ChannelError);
         assert.match(err.message, join(c.ch, 'osx-64', 'repodata.json'));
         assert.match(err.message, 'invalid JSON');
+        assert.match(err.message, 're-index the channel');
       },
     );
     // A closed loopback port: nothing listens there any more.

@@ -49,14 +49,17 @@ export function channelDir(channel: string): string | null {
   return isAbsolute(channel) ? channel : resolve(channel);
 }
 
+/** What to do about a channel index that cannot be read. */
+const REINDEX_HINT = 're-index the channel (e.g. conda index) or fix its path or URL';
+
 function parseRepodata(text: string, where: string, subdir: string): Repodata {
   let data: Partial<Repodata>;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new ChannelError(`${where}: invalid JSON: ${(err as Error).message}`);
+    throw new ChannelError(`${where}: invalid JSON: ${(err as Error).message}; ${REINDEX_HINT}`);
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ChannelError(`${where}: not a repodata object`);
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new ChannelError(`${where}: not a repodata object; ${REINDEX_HINT}`);
   return {
     info: { subdir: data.info?.subdir ?? subdir },
     packages: data.packages ?? {},
