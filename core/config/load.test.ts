@@ -156,6 +156,17 @@ failures('a missing import :: the line that imports it', async () => {
   });
 });
 
+failures('a package that is not installed :: one line (no require stack) and what to do', async () => {
+  await inProject({ 'rebuild.config.ts': `import { x } from 'no-such-package-for-rebuild';\nexport default { plugins: [x] };\n` }, async (dir) => {
+    const message = await loadError(dir);
+    assert.ok(message.startsWith('rebuild.config.ts'), message);
+    assert.match(message, /Cannot find (module|package) 'no-such-package-for-rebuild'/);
+    assert.match(message, 'install it where the config is (npm install no-such-package-for-rebuild) or fix the import');
+    assert.not.match(message, 'Require stack');
+    assert.not.match(message, '\n');
+  });
+});
+
 failures('JSON and YAML syntax errors :: file:line:col', async () => {
   await inProject({ 'a/rebuild.config.json': '{\n  "python": {},\n  }\n', 'b/rebuild.config.yaml': 'python:\n  from: "3.12"\n arches: [x\n' }, async (dir) => {
     assert.is(await loadError(dir, 'a/rebuild.config.json'), 'a/rebuild.config.json:3:3: Expected double-quoted property name');

@@ -161,7 +161,12 @@ export function loadError(err: unknown, file: string, cwd: string): ConfigError 
     );
   }
 
-  const label = e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+  // Node's "Cannot find module 'X'" carries a "Require stack:" list: one line, and what to do.
+  const missing = /^Cannot find (?:module|package) '([^'./][^']*)'/.exec(e.message);
+  const message = missing && !missing[1].startsWith('file:')
+    ? `${e.message.split('\n')[0]}; install it where the config is (npm install ${missing[1]}) or fix the import`
+    : e.message;
+  const label = e.name && e.name !== 'Error' ? `${e.name}: ${message}` : message;
   const frame = userFrame(e.stack ?? '') ?? missingImport(e);
   if (!frame) return ConfigError.of(shown, label);
   const where = `${displayPath(frame.file, cwd)}:${frame.line}:${frame.col}`;
