@@ -26,11 +26,7 @@ export class StateSchemaError extends Error {
     readonly found: number,
     readonly known: number,
   ) {
-    super(
-      found > known
-        ? `${path}: state schema version ${found} is newer than this rebuild knows (${known}); upgrade rebuild or use another work dir`
-        : `${path}: state schema version ${found} is older than this rebuild's (${known}); the next \`rebuild run\` migrates it`,
-    );
+    super(`${path}: state schema version ${found} is newer than this rebuild knows (${known}); upgrade rebuild or use another work dir`);
   }
 }
 
