@@ -598,4 +598,20 @@ reference('the same from a reference channel served over http on loopback', asyn
   assert.equal(reference, { channel, python: '3.12', missing });
 });
 
+reference('a reference channel that cannot be read is a plan warning, not an error', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-reference-'));
+  try {
+    mkdirSync(join(dir, 'linux-64'));
+    writeFileSync(join(dir, 'linux-64', 'repodata.json'), '{ "packages": {');
+    const p = await plan({ a: { host: ['python'] } }, { ...noBootstrap, channels: { reference: dir, target: null, build: [], staging: null, production: null } });
+    assert.is(p.reference, undefined);
+    assert.ok(p.warnings.some((w) => w.file === dir && w.message.startsWith('reference channel not read: ')), JSON.stringify(p.warnings));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 reference.run();

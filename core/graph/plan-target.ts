@@ -180,7 +180,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     try {
       plan.reference = referenceDiff(config.channels.reference, config.python.from, await readRepodata(config.channels.reference, target.subdir), graph, index);
     } catch (err) {
-      warnings.push({ feedstock: '', file: config.channels.reference, message: `reference channel not read: ${(err as Error).message}` });
+      plan.warnings.push({ feedstock: '', file: config.channels.reference, message: `reference channel not read: ${(err as Error).message}` });
     }
   }
   // The render cache listed recipe dirs (and their subdirs) discovery did not: keep those too.
