@@ -150,6 +150,18 @@ cache('the renderings a plan used are packed in one file per target, read by the
   assert.is(again.rendered.variants[0].outputs[0].version, '1.2.0');
 });
 
+cache('a plan of several targets flushes after each: a pack nothing used since its last write is kept', async () => {
+  const osx = { subdir: 'osx-arm64', python: '3.13' } as Target;
+  await render();
+  flushRenderCache(); // after the first target's plan
+  await render(osx);
+  flushRenderCache(); // after the second's: the first target's pack must not be emptied
+  for (const f of readdirSync(cacheDir)) if (!f.startsWith('pack-')) rmSync(join(cacheDir, f), { recursive: true });
+  forgetRenderPacks();
+  assert.not.ok((await render()).ran, "the first target's rendering is still in its pack");
+  assert.not.ok((await render(osx)).ran);
+});
+
 cache('no cache dir: always rendered, nothing stored', async () => {
   const recipe = await recipeFromPath(dir, { aggregate: agg });
   let runs = 0;

@@ -197,6 +197,9 @@ export function forgetRenderPacks(): void {
 /** Rewrite the packs worth it (see Pack): planning calls this once it has rendered every recipe. */
 export function flushRenderCache(): void {
   for (const pack of packs.values()) {
+    // Nothing rendered through this pack since its last write (another target's plan flushed):
+    // rewriting it would empty it.
+    if (!pack.used.size) continue;
     let unused = 0;
     for (const key of pack.stored.keys()) if (!pack.used.has(key)) unused++;
     if (pack.loose <= pack.used.size / 50 && unused <= pack.used.size) continue;
