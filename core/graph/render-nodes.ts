@@ -7,6 +7,7 @@ import { targetKey } from '../engine/types.ts';
 import { nodePythonDependency } from './python-dependency.ts';
 import { expectRenders } from '../recipes/render-pool.ts';
 import { withoutJinjaDebug } from '../recipes/render-error.ts';
+import { mapLimit } from '../recipes/map-limit.ts';
 
 /** A node from a rendering, with its initial status: planned, or excluded as skipped / no-python. */
 export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap = false): PackageNode {
@@ -101,16 +102,9 @@ export async function renderRecipe(run: Run, recipe: RecipeRef, target: Target, 
 
 /** Render many recipes with at most `concurrency` renders in flight; results in input order. */
 export async function renderRecipes(run: Run, recipes: RecipeRef[], target: Target, concurrency = 4): Promise<RenderOutcome[]> {
-  const results: RenderOutcome[] = new Array(recipes.length);
   expectRenders(recipes.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < recipes.length) {
-      const i = next++;
-      run.options.signal?.throwIfAborted();
-      results[i] = await renderRecipe(run, recipes[i], target);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, recipes.length)) }, worker));
-  return results;
+  return mapLimit(recipes, concurrency, (recipe) => {
+    run.options.signal?.throwIfAborted();
+    return renderRecipe(run, recipe, target);
+  });
 }

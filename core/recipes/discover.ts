@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RecipeFormat, RecipeRef } from '../engine/types.ts';
 import { listDir } from './listing-cache.ts';
+import { mapLimit } from './map-limit.ts';
 
 export interface DiscoverOptions {
   /** Extra conda_build_config.yaml files stacked after the aggregate root's. */
@@ -113,19 +114,6 @@ async function existingFiles(paths: string[], warnings: DiscoverResult['warnings
     else warnings.push({ path: p, message: 'variant config not found; skipped' });
   }
   return out;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /**

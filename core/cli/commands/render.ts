@@ -15,6 +15,7 @@ import { renderMetaYaml } from '../../recipes/meta-yaml/render.ts';
 import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
 import { applyRunExports } from '../../recipes/run-exports.ts';
 import { expectRenders } from '../../recipes/render-pool.ts';
+import { mapLimit } from '../../recipes/map-limit.ts';
 
 export interface RenderCommandOptions extends GlobalOptions {
   python?: string;
@@ -231,20 +232,13 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   // Several renders in flight, so the render pool's workers have work (results keep their order).
   expectRenders(toRender.length * targets.length);
   for (const target of targets) {
-    const outcomes: (RenderedRecipe | RenderErrorJson)[] = new Array(toRender.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < toRender.length) {
-        const i = next++;
-        const recipe = toRender[i];
-        try {
-          outcomes[i] = await renderOne(recipe, target);
-        } catch (err) {
-          outcomes[i] = { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) };
-        }
+    const outcomes = await mapLimit(toRender, IN_FLIGHT, async (recipe): Promise<RenderedRecipe | RenderErrorJson> => {
+      try {
+        return await renderOne(recipe, target);
+      } catch (err) {
+        return { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) };
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, toRender.length) }, worker));
+    });
     const rendered: RenderedRecipe[] = [];
     const byFile = new Map<string, RenderedRecipe | RenderErrorJson>();
     toRender.forEach((recipe, i) => {
