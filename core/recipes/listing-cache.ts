@@ -9,10 +9,10 @@
 // (`<workDir>/cache/listings.bin`, written under a temporary name and renamed into place); any
 // entry of that file is only trusted after the same stat check, so a stale or foreign file costs
 // listings, never a wrong one.
-import { type Dirent, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type BigIntStats, type Dirent, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { threadId } from 'node:worker_threads';
+import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 
 /** An entry's kind, as readdir's file types say it (a symlink is not followed). */
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -28,13 +28,18 @@ interface Known {
 
 const known = new Map<string, Known>();
 let dirty = false;
-let saved = 0;
 
 /** What the listing cache did in this process (tests, bench). */
 export const listingStats = { listed: 0, reused: 0 };
 
-/** Changed more recently than this (ns): listed again, its stat may not show a second change yet. */
+/** Changed more recently than this (ns): its stat may not show a second change yet. */
 const RACY_NS = 3_000_000_000n;
+
+/** Whether a file or dir changed too recently for its stat to stand for its content (the caches then look inside). */
+export function isRacy(s: BigIntStats): boolean {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  return now - s.mtimeNs < RACY_NS || now - s.ctimeNs < RACY_NS;
+}
 
 const kindOf = (e: Dirent): EntryKind => (e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? 'symlink' : 'other');
 
@@ -50,9 +55,7 @@ export function listDir(dir: string): DirListing {
   }
   listingStats.listed++;
   const entries = readdirSync(dir, { withFileTypes: true }).map((e) => [e.name, kindOf(e)] as const);
-  const now = BigInt(Date.now()) * 1_000_000n;
-  const racy = now - s.mtimeNs < RACY_NS || now - s.ctimeNs < RACY_NS;
-  if (!racy && !entries.some(([, kind]) => kind === 'symlink')) {
+  if (!isRacy(s) && !entries.some(([, kind]) => kind === 'symlink')) {
     known.set(dir, { stamp, entries });
     dirty = true;
   } else if (hit) {
@@ -80,14 +83,12 @@ export function loadListings(file: string): void {
 /** Keep this process's listings in `file` when any was added or dropped since (a failed write only costs listings). */
 export function saveListings(file: string): void {
   if (!dirty) return;
-  const tmp = `${file}.${process.pid}.${threadId}.${saved++}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, serialize(known));
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, serialize(known));
     dirty = false;
   } catch {
-    rmSync(tmp, { force: true });
+    // not written: the next plan lists again
   }
 }
 

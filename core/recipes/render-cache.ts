@@ -23,14 +23,14 @@
 // and the read of one cache file: no recipe is read. The renderings a plan used are also kept in one
 // pack per target (`pack-<hash of the target>.bin`, see Pack below), read at once by the next plan.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
-import { threadId } from 'node:worker_threads';
 import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
 import { renderSkipped } from './render-pool.ts';
-import { listDir } from './listing-cache.ts';
+import { isRacy, listDir } from './listing-cache.ts';
+import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
 
 /** Where a run's renderings are cached: `<workDir>/cache/render`. */
@@ -73,16 +73,13 @@ export function rendererVersion(): string {
   return (version = hash.digest('hex'));
 }
 
-/** Changed more recently than this (ns): counted by its bytes, its stat may not show a second change yet. */
-const RACY_NS = 3_000_000_000n;
-
 /** What a file contributes to a key: its stat, or its bytes' sha256 when just changed; 'missing'. */
 function fileStamp(path: string): string {
   try {
     const s = statSync(path, { bigint: true });
     if (!s.isFile()) return 'not a file';
-    const now = BigInt(Date.now()) * 1_000_000n;
-    if (now - s.mtimeNs < RACY_NS || now - s.ctimeNs < RACY_NS) return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+    // Just changed: counted by its bytes (its stat may not show a second change yet).
+    if (isRacy(s)) return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
     return `stat:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
   } catch {
     return 'missing';
@@ -134,8 +131,6 @@ interface Stored {
   variants: RenderedRecipe['variants'];
   warnings: RenderedRecipe['warnings'];
 }
-
-let written = 0;
 
 function readStored(file: string): Buffer | undefined {
   try {
@@ -203,16 +198,14 @@ export function flushRenderCache(): void {
     let unused = 0;
     for (const key of pack.stored.keys()) if (!pack.used.has(key)) unused++;
     if (pack.loose <= pack.used.size / 50 && unused <= pack.used.size) continue;
-    const tmp = `${pack.file}.${process.pid}.${threadId}.${written++}.tmp`;
     try {
-      writeFileSync(tmp, serialize(pack.used));
-      renameSync(tmp, pack.file);
+      writeFileAtomicSync(pack.file, serialize(pack.used));
       renderCacheStats.packed = pack.used.size;
       pack.stored = pack.used;
       pack.used = new Map();
       pack.loose = 0;
     } catch {
-      rmSync(tmp, { force: true });
+      // not written: the next plan reads the per-key files
     }
   }
 }
@@ -248,18 +241,15 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     renderCacheStats.uncacheable++;
     return rendered;
   }
-  const tmp = `${file}.${process.pid}.${threadId}.${written++}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true });
     const bytes = serialize({ key, feedstock: rendered.feedstock, variants: rendered.variants, warnings: rendered.warnings } satisfies Stored);
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, bytes);
     renderCacheStats.stored++;
     pack.used.set(key, bytes);
     pack.loose++;
   } catch {
     // A cache that cannot be written (read-only or full disk) only costs the render next time.
-    rmSync(tmp, { force: true });
   }
   return rendered;
 }
