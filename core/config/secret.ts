@@ -3,9 +3,7 @@
 // revealing a handle registers the variable and its value with the redactor (redactor.ts), so the
 // value is scrubbed from every string the process writes, even one a plugin built from it.
 import { inspect } from 'node:util';
-import { addSecretValue, addSecretVariable } from './redactor.ts';
-
-const REDACTED = '[redacted]';
+import { REDACTED, addSecretValue, addSecretVariable } from './redactor.ts';
 
 export class Secret {
   constructor(readonly variable: string) {
