@@ -72,13 +72,18 @@ export function bootstrap(options: BootstrapOptions = {}): Plugin {
       const channelDir = options.channelDir ?? join(engine.config.workDir, 'bootstrap-channel');
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         const graphs = new Map<string, PackageGraph>();
-        const ancestorsOfFinal = new WeakMap<PackageGraph, Map<string, Set<string>>>();
-        const finalAncestors = (graph: PackageGraph, final: string): Set<string> => {
-          let byFinal = ancestorsOfFinal.get(graph);
-          if (!byFinal) ancestorsOfFinal.set(graph, (byFinal = new Map()));
-          let set = byFinal.get(final);
-          if (!set) byFinal.set(final, (set = buildAncestorIds(graph, final)));
-          return set;
+        // Per graph and bootstrap node: its final build and what that final build needs (both
+        // graph walks, asked for by every task that has the bootstrap node among its ancestors).
+        const finals = new WeakMap<PackageGraph, Map<string, { id: string | null; needs: Set<string> }>>();
+        const finalOf = (graph: PackageGraph, boot: PackageNode) => {
+          let byBoot = finals.get(graph);
+          if (!byBoot) finals.set(graph, (byBoot = new Map()));
+          let final = byBoot.get(boot.id);
+          if (!final) {
+            const id = finalBuildOf(graph, boot);
+            byBoot.set(boot.id, (final = { id, needs: id === null ? new Set() : buildAncestorIds(graph, id) }));
+          }
+          return final;
         };
         const done = new Set<string>();
         const mark = (target: { subdir: string; python: string }, id: string, status: TaskStatus) => {
@@ -104,12 +109,9 @@ export function bootstrap(options: BootstrapOptions = {}): Plugin {
           // the bootstrap build, always: the bootstrap channel comes first (the solver takes a
           // package from the first channel that has it). Rebuilding it alone later — its artifact
           // was deleted — must not pick the final build, which needs it.
-          const cycle = boots.filter((boot) => {
-            const final = finalBuildOf(graph, boot);
-            return final !== null && final !== task.id && finalAncestors(graph, final).has(task.id);
-          });
+          const cycle = boots.filter((boot) => finalOf(graph, boot).needs.has(task.id));
           const pending = boots.filter((boot) => {
-            const final = finalBuildOf(graph, boot);
+            const final = finalOf(graph, boot).id;
             return final === null || !done.has(`${targetKey(task.target)}/${final}`);
           });
           if ((cycle.length || pending.length) && !task.channels.includes(channelDir)) {
