@@ -1,8 +1,8 @@
 // The plugins a benchmark plans with: the real defaults (plugins/defaults.ts), completed with the
 // built-in renderers and the select vetoes when the defaults do not carry them yet. Reports which
 // came from where, so the figures say what they measured.
-import type { Plugin } from '../core/engine/plugin.ts';
-import type { RecipeRef, Target } from '../core/engine/types.ts';
+import type { Plugin } from '../core/model/plugin.ts';
+import type { RecipeRef, Target } from '../core/model/types.ts';
 import { defaultPlugins } from '../plugins/defaults.ts';
 import { select } from '../plugins/select/index.ts';
 import { renderRecipeYaml } from '../plugins/render-recipe-yaml/index.ts';

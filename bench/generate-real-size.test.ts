@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { generateRealSizeAggregate } from './generate-real-size.ts';
 import { discoverRecipes } from '../core/recipes/discover.ts';
 import { renderMetaYamlHere } from '../core/recipes/meta-yaml/render.ts';
-import type { Target } from '../core/engine/types.ts';
+import type { Target } from '../core/model/types.ts';
 
 const gen = suite('generateRealSizeAggregate');
 let dir = '';

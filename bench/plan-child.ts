@@ -12,7 +12,7 @@
 import { resolveConfig } from '../core/config/resolve.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { STAGE } from '../core/engine/stage.ts';
-import type { RecipeRef, RenderedRecipe } from '../core/engine/types.ts';
+import type { RecipeRef, RenderedRecipe } from '../core/model/types.ts';
 import { discover, planTarget } from '../core/graph/plan-target.ts';
 import { renderRecipes } from '../core/graph/render-nodes.ts';
 import { buildOrderGraph } from '../core/graph/stages.ts';

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { discoverRecipes } from '../core/recipes/discover.ts';
 import { renderMetaYamlHere } from '../core/recipes/meta-yaml/render.ts';
-import type { Target } from '../core/engine/types.ts';
+import type { Target } from '../core/model/types.ts';
 
 const [aggregate, python] = process.argv.slice(2);
 const target: Target = { subdir: 'linux-64', python };

@@ -1,7 +1,7 @@
 // A synthetic Plan of n planned packages for the execution benchmarks: a seeded random DAG whose
 // in-degrees follow the real channel's (each package depends on a few earlier ones), built as a
 // real PackageGraph so the executor's task graph, resume and state code see what a plan gives them.
-import type { PackageNode, PlanStatus, Target } from '../core/engine/types.ts';
+import type { PackageNode, PlanStatus, Target } from '../core/model/types.ts';
 import { createPackageGraph } from '../core/graph/package-graph.ts';
 import type { Plan } from '../core/graph/plan.ts';
 import { planStages } from '../core/graph/stages.ts';

@@ -1,13 +1,13 @@
 // Public API of the rebuild package: what configs and third-party plugins import.
 export { defineConfig, type UserConfig, type UserProfile } from './config/define-config.ts';
 export { env, type Secret } from './config/secret.ts';
-export { definePlugin, type Plugin } from './engine/plugin.ts';
+export { definePlugin, type Plugin } from './model/plugin.ts';
 export { Engine } from './engine/engine.ts';
 export { Run, type RunHooks, type RunOptions } from './engine/run.ts';
 export { STAGE } from './engine/stage.ts';
-export { PluginHookError, HookTimeoutError, UserError } from './engine/errors.ts';
+export { PluginHookError, HookTimeoutError, UserError } from './model/errors.ts';
 export { validatePluginOptions, PluginOptionsError } from './engine/plugin-options.ts';
 export type { ResolvedConfig } from './config/resolved.ts';
-export type * from './engine/types.ts';
+export type * from './model/types.ts';
 export type { Plan, PlanNode } from './graph/plan.ts';
 export type { PackageGraph } from './graph/package-graph.ts';

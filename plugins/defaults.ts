@@ -1,7 +1,7 @@
 // The built-in plugins a config gets unless it names a plugin of the same name (merged by name):
 // the embedded default needs no conda and no container engine — both recipe renderers, the
 // selection vetoes, bootstrap builds, the script builder on the host runner, progress output.
-import type { Plugin } from '../core/engine/plugin.ts';
+import type { Plugin } from '../core/model/plugin.ts';
 import { renderMetaYaml } from './render-meta-yaml/index.ts';
 import { renderRecipeYaml } from './render-recipe-yaml/index.ts';
 import { select } from './select/index.ts';

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { referenceRows } from '../core/config/reference.ts';
 import type { JsonSchema } from '../core/config/schema.ts';
-import type { Plugin } from '../core/engine/plugin.ts';
+import type { Plugin } from '../core/model/plugin.ts';
 import { PluginOptionsError } from '../core/index.ts';
 import * as bootstrap from './bootstrap/index.ts';
 import * as condaBuild from './builder-conda-build/index.ts';

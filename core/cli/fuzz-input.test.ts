@@ -20,7 +20,7 @@ import { configPathIssues } from '../config/check-paths.ts';
 import { discoverRecipes } from '../recipes/discover.ts';
 import { Engine } from '../engine/engine.ts';
 import { EXIT } from '../engine/exit-codes.ts';
-import type { RecipeRef } from '../engine/types.ts';
+import type { RecipeRef } from '../model/types.ts';
 import { errorExit } from './error-exit.ts';
 import { defaultPlugins } from '../../plugins/defaults.ts';
 import { renderMetaYaml } from '../../plugins/render-meta-yaml/index.ts';

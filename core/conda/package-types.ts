@@ -1,5 +1,5 @@
 // The metadata files inside a conda package (info/index.json, info/paths.json) and file-name helpers.
-import type { Subdir } from '../engine/types.ts';
+import type { Subdir } from '../model/types.ts';
 import { ArchiveError } from './safe-extract.ts';
 
 export type PackageFormat = 'tar.bz2' | 'conda';

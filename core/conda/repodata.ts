@@ -3,7 +3,7 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Subdir } from '../engine/types.ts';
+import type { Subdir } from '../model/types.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
 import { isPackageFile } from './package-types.ts';

@@ -9,7 +9,7 @@ import { link, lstat, mkdir, open, readdir, readlink, realpath, rename, rmdir, s
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '../engine/errors.ts';
+import { UserError } from '../model/errors.ts';
 import { EXIT } from '../engine/exit-codes.ts';
 
 /** An archive that cannot be read or is refused: bad input data (exit 65; a package build fails with 'build'). */

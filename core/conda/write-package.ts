@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { CompressStream } from 'zstd-napi';
 import { redact } from '../config/redactor.ts';
-import type { Artifact, Noarch, Subdir } from '../engine/types.ts';
+import type { Artifact, Noarch, Subdir } from '../model/types.ts';
 import { tempPathFor } from './atomic-write.ts';
 import { bzip2Compress } from './bzip2.ts';
 import { sha256File } from './file-hash.ts';

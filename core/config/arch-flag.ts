@@ -1,5 +1,5 @@
 // `--arch` narrows a command to arches of the config; one outside it is a usage error (exit 64).
-import { UserError } from '../engine/errors.ts';
+import { UserError } from '../model/errors.ts';
 import { EXIT } from '../engine/exit-codes.ts';
 import type { ResolvedConfig } from './resolved.ts';
 

@@ -1,6 +1,6 @@
 // defineConfig: a typed identity function for rebuild.config.ts.
 import type { Profile, Python, RebuildConfig } from './config.generated.ts';
-import type { Plugin } from '../engine/plugin.ts';
+import type { Plugin } from '../model/plugin.ts';
 
 /**
  * A profile: any config key (merged as core/config/merge-table.ts says), plus `extends`. `python`

@@ -1,6 +1,6 @@
 // Config errors are for humans: each issue names the file, the profile and the JSON path at fault.
 import { relative, isAbsolute } from 'node:path';
-import { UserError } from '../engine/errors.ts';
+import { UserError } from '../model/errors.ts';
 import { EXIT } from '../engine/exit-codes.ts';
 
 /** One problem found in a config: where (file, profile, JSON pointer) and what. */

@@ -1,6 +1,6 @@
 // Plugin list checks: every entry must be `{ name: string, apply: function }`, names unique per list.
 import type { ConfigIssue } from './errors.ts';
-import type { Plugin } from '../engine/plugin.ts';
+import type { Plugin } from '../model/plugin.ts';
 import { show } from './validate-schema.ts';
 
 /** Checks one layer's `plugins` value (base config or one profile); returns its issues. */

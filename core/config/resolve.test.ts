@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig, type ResolveOptions } from './resolve.ts';
 import { ConfigError } from './errors.ts';
-import { UserError } from '../engine/errors.ts';
-import type { Plugin } from '../engine/plugin.ts';
+import { UserError } from '../model/errors.ts';
+import type { Plugin } from '../model/plugin.ts';
 
 const FILE = '/proj/rebuild.config.ts';
 const opts = (o: ResolveOptions = {}): ResolveOptions => ({ configFile: FILE, cwd: '/proj', ...o });

@@ -2,7 +2,7 @@
 // Pure: takes the loaded config object (from a file or from code), returns a frozen ResolvedConfig
 // or throws a ConfigError listing every issue, each naming its file, profile and JSON path.
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Plugin } from '../engine/plugin.ts';
+import type { Plugin } from '../model/plugin.ts';
 import type { BlocklistEntry, Subdir } from './config.generated.ts';
 import type { ResolvedConfig } from './resolved.ts';
 import { ConfigError, displayPath, type ConfigIssue } from './errors.ts';

@@ -1,6 +1,6 @@
 // The resolved config: defaults → file → profile chain → CLI flags, validated, paths absolute, frozen.
 import type { BlocklistEntry, Subdir } from './config.generated.ts';
-import type { Plugin } from '../engine/plugin.ts';
+import type { Plugin } from '../model/plugin.ts';
 
 export interface ResolvedConfig {
   /** Absolute path of the config file, or null for a config given in code. */

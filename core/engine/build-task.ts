@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { redact } from '../config/redactor.ts';
 import type { Run } from './run.ts';
 import { KILLED_ATTEMPT_REASON, type StateDb } from '../state/state-db.ts';
-import type { BuildTask, PackageNode, Target } from './types.ts';
+import type { BuildTask, PackageNode, Target } from '../model/types.ts';
 
 export class NoRunnerError extends Error {
   override name = 'NoRunnerError';

@@ -2,9 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Engine } from './engine.ts';
 import { STAGE } from './stage.ts';
-import { HookTimeoutError, PluginHookError } from './errors.ts';
+import { HookTimeoutError, PluginHookError } from '../model/errors.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
-import type { Plugin } from './plugin.ts';
+import type { Plugin } from '../model/plugin.ts';
 
 function config(plugins: Plugin[], hookMs = 1000): ResolvedConfig {
   return {

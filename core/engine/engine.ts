@@ -2,7 +2,7 @@
 import { SyncHook } from 'tapable';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import { guardHooks } from './guard.ts';
-import { PluginHookError } from './errors.ts';
+import { PluginHookError } from '../model/errors.ts';
 import { Run, type RunOptions } from './run.ts';
 import { CORE_CONFIG_KEYS, ConfigReaders } from './config-readers.ts';
 

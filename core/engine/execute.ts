@@ -6,12 +6,12 @@
 import { basename, dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
-import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, Target, TaskResult, TaskStatus, TestReport } from './types.ts';
+import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, Target, TaskResult, TaskStatus, TestReport } from '../model/types.ts';
 import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, type ExecTask } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
 import { openBuildTask, removeTaskDir, staleScratchDirs } from './build-task.ts';
-import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from './failure.ts';
+import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from '../model/failure.ts';
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { GroupCommit } from '../state/group-commit.ts';

@@ -2,7 +2,7 @@
 // settles is reported by name after a timeout. Installed as a tapable `register` interceptor,
 // so core code and plugins stay unaware of it.
 import { HookMap, type Hook } from 'tapable';
-import { HookTimeoutError, PluginHookError } from './errors.ts';
+import { HookTimeoutError, PluginHookError } from '../model/errors.ts';
 
 type AnyFn = (...args: any[]) => any;
 type AnyHook = Hook<any, any> & { name?: string };

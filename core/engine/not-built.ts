@@ -2,7 +2,7 @@
 // fails to render, a cycle, a duplicate) and nodes blocked at plan time (by such an error or by a
 // blocklisted package). The run's summary lists them, so they are never silently not built.
 import type { Plan } from '../graph/plan.ts';
-import type { NotBuiltNode } from './types.ts';
+import type { NotBuiltNode } from '../model/types.ts';
 
 export function notBuiltNodes(plans: readonly Plan[]): NotBuiltNode[] {
   const out: NotBuiltNode[] = [];

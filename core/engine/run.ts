@@ -26,7 +26,7 @@ import type {
   Target,
   TaskResult,
   TestReport,
-} from './types.ts';
+} from '../model/types.ts';
 import type { PackageGraph } from '../graph/package-graph.ts';
 import type { Plan } from '../graph/plan.ts';
 

@@ -1,10 +1,10 @@
 // The task graph of a run: one task per planned node per target; a task depends on the planned
 // nodes of the same target it has a build-blocking edge from. "What exists" is the plan's package
 // graph; this is "what to run" (Nx's split).
-import { targetKey, type PackageNode, type Target } from './types.ts';
+import { targetKey, type PackageNode, type Target } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
-import { UserError } from './errors.ts';
+import { UserError } from '../model/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface ExecTask {

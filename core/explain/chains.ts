@@ -5,7 +5,7 @@
 //   is followed (the one that gates longest; ties: id).
 // - blockedChain: the shortest path (breadth-first, through blocked nodes) from a blocked node to
 //   the blocklisted or broken node blocking it.
-import type { EdgeReason, Section } from '../engine/types.ts';
+import type { EdgeReason, Section } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { ProgressView } from './progress.ts';
 

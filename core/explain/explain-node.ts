@@ -2,7 +2,7 @@
 // why not (the structured exclusion: noarch, no python, present, blocklisted, blocked by, render
 // error), where it stands (built / ready / waiting / failed, and the recorded state), what it waits
 // on (chains.ts), its bootstrap build, and how much depends on it.
-import type { BlocklistEntry, PlanStatus } from '../engine/types.ts';
+import type { BlocklistEntry, PlanStatus } from '../model/types.ts';
 import type { ProgressView, Progress } from './progress.ts';
 import type { NodeState } from './target-state.ts';
 import { blockedChain, waitChains, type ChainStep } from './chains.ts';

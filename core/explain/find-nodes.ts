@@ -1,7 +1,7 @@
 // Which nodes a name designates (`rebuild why <name>`): an exact node id wins (`python` is not
 // `python@bootstrap`), else every node whose feedstock or output has that name (case-insensitive:
 // conda names are lower case). A name no target knows is a usage error with the closest name.
-import { UserError } from '../engine/errors.ts';
+import { UserError } from '../model/errors.ts';
 import { EXIT } from '../engine/exit-codes.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import type { Plan } from '../graph/plan.ts';

@@ -1,6 +1,6 @@
 // `rebuild ready` text: per target one counts line, then the ready, failed, most needed and last
 // blocker lists, 10 entries each at most.
-import { targetKey } from '../engine/types.ts';
+import { targetKey } from '../model/types.ts';
 import type { ReadySummary } from './ready-summary.ts';
 
 export const TOP = 10;

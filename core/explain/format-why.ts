@@ -1,6 +1,6 @@
 // `rebuild why` text: per target and node, a few indented lines — in the set because, where it
 // stands, what it waits on (one chain per unbuilt dependency) or why it is out, bootstrap, dependents.
-import { targetKey } from '../engine/types.ts';
+import { targetKey } from '../model/types.ts';
 import type { NodeExplanation } from './explain-node.ts';
 import type { WhyTarget } from './why-report.ts';
 import { formatChain } from './chains.ts';

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPackageGraph } from '../graph/package-graph.ts';
 import type { Plan } from '../graph/plan.ts';
-import type { DependencyEdge, PackageNode, PlanStatus, Section } from '../engine/types.ts';
+import type { DependencyEdge, PackageNode, PlanStatus, Section } from '../model/types.ts';
 import type { TargetState } from './target-state.ts';
 import { progressView } from './progress.ts';
 import { mostNeeded } from './most-needed.ts';

@@ -4,7 +4,7 @@
 // dependency in the rebuild set is built) or waiting (some is not). These five partition the planned nodes. Only planned dependencies are waited on: excluded ones
 // (no python, noarch, skipped) are taken from the existing channels, present ones are built, and a
 // node depending on a blocklisted or broken one is not planned but `blocked` by the plan itself.
-import type { DependencyEdge } from '../engine/types.ts';
+import type { DependencyEdge } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { builtSet, type TargetState } from './target-state.ts';
 

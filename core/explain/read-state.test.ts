@@ -7,7 +7,7 @@ import { readTargetStates } from './read-state.ts';
 import { builtSet, isDone, NO_STATE } from './target-state.ts';
 import { createPackageGraph } from '../graph/package-graph.ts';
 import type { Plan } from '../graph/plan.ts';
-import type { PackageNode, PlanStatus, Target } from '../engine/types.ts';
+import type { PackageNode, PlanStatus, Target } from '../model/types.ts';
 import { LINUX, removeDir, writeState } from './fixtures/ecosystem.ts';
 
 const WIN: Target = { subdir: 'win-64', python: '3.13' };

@@ -2,7 +2,7 @@
 // means nothing has run yet: every target gets an empty state.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { targetKey, type Target } from '../engine/types.ts';
+import { targetKey, type Target } from '../model/types.ts';
 import { STATE_DB_FILE, StateDb } from '../state/state-db.ts';
 import type { NodeState, TargetState } from './target-state.ts';
 

@@ -1,7 +1,7 @@
 // `rebuild ready` for one target: what can be built now, how much waits, and the top blockers.
 // The JSON shape (`rebuild ready --json`, one per target) is documented in README.md; fields are
 // only ever added.
-import type { Target } from '../engine/types.ts';
+import type { Target } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { TargetState } from './target-state.ts';
 import { progressView } from './progress.ts';

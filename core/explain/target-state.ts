@@ -1,7 +1,7 @@
 // What the state database says about one target's nodes, and the built set derived from it: a node
 // counts as built when its recorded status is built/tested/published (DONE_STATUSES), or when the
 // plan found it already in the target channel ('present').
-import type { FailureClass, TaskStatus } from '../engine/types.ts';
+import type { FailureClass, TaskStatus } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { DONE_STATUSES } from '../state/state-db.ts';
 

@@ -1,7 +1,7 @@
 // `rebuild why <name>` over every target: the nodes the name designates (find-nodes.ts), each
 // explained (explain-node.ts). The JSON shape (`rebuild why --json`, one entry per target) is
 // documented in README.md; fields are only ever added.
-import { targetKey, type Target } from '../engine/types.ts';
+import { targetKey, type Target } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { NO_STATE, type TargetState } from './target-state.ts';
 import { progressView } from './progress.ts';

@@ -2,7 +2,7 @@
 // transitively, on a blocklisted node or a node in error becomes `blocked`, naming the root
 // ("blocked by tensorflow (too-heavy: CUDA builds)"). Multi-source breadth-first search from the
 // roots in id order, so each blocked node names the first root that reaches it; O(V + E).
-import type { BlocklistEntry, Exclusion, PackageNode } from '../engine/types.ts';
+import type { BlocklistEntry, Exclusion, PackageNode } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 
 /** "too-heavy: CUDA builds", or just the reason class without a note. */

@@ -1,7 +1,7 @@
 // A blocklist entry that matches no package or feedstock of a target is a silent no-op (a typo such
 // as `heavy_ml` for `heavy-ml` lets the package be built): each one becomes a warning at plan time,
 // with the closest name, and an error under `rebuild validate --strict`.
-import type { BlocklistEntry, Target } from '../engine/types.ts';
+import type { BlocklistEntry, Target } from '../model/types.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import type { PackageGraph } from './package-graph.ts';
 

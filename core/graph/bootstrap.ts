@@ -14,7 +14,7 @@
 // YAML 1.1 truthy spellings in turn (yes, true, True, 1); the first rendering that needs no other
 // member of the cycle is its bootstrap build.
 import { relative } from 'node:path';
-import type { Cycle, DependencyEdge, PackageNode, RenderWarning, Target } from '../engine/types.ts';
+import type { Cycle, DependencyEdge, PackageNode, RenderWarning, Target } from '../model/types.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { OutputIndex } from './output-index.ts';

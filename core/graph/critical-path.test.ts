@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { createPackageGraph } from './package-graph.ts';
 import { buildOrderGraph, planStages } from './stages.ts';
 import { criticalPath } from './critical-path.ts';
-import type { PackageNode, PlanStatus } from '../engine/types.ts';
+import type { PackageNode, PlanStatus } from '../model/types.ts';
 
 function graphOf(edges: [string, string, boolean?][], statuses: Record<string, PlanStatus> = {}) {
   const g = createPackageGraph();

@@ -2,7 +2,7 @@
 // planned nodes. Each is reported as one concrete cycle — the shortest one through the member the
 // others need most (breadth-first search inside the component) — with the edge labels along it.
 // That member is also the suggested bootstrap when no declared bootstrap build breaks the cycle.
-import type { Cycle, EdgeReason } from '../engine/types.ts';
+import type { Cycle, EdgeReason } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 import { stronglyConnectedComponents } from './scc.ts';
 

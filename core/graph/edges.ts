@@ -6,7 +6,7 @@
 // test (`blocksBuild` false unless another reason blocks). Specs only make edges when an aggregate
 // output satisfies them (see output-index.ts); a node's requirement on its own outputs is no edge.
 // The run closure of an output is computed once and shared by every dependent (no O(n²) walks).
-import type { DependencyEdge, EdgeReason, PackageNode, Section } from '../engine/types.ts';
+import type { DependencyEdge, EdgeReason, PackageNode, Section } from '../model/types.ts';
 import { type MatchSpec, parseMatchSpec } from '../conda/match-spec.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { OutputIndex } from './output-index.ts';

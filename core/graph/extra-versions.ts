@@ -4,7 +4,7 @@
 // dropped from plain discovery so they do not show up a second time as a feedstock of their own.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RecipeRef } from '../engine/types.ts';
+import type { RecipeRef } from '../model/types.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 
 export type RecipeResolver = (path: string, options: { variantConfigs?: string[]; aggregate?: string }) => Promise<RecipeRef>;

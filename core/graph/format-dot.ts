@@ -1,6 +1,6 @@
 // `rebuild plan --format dot`: graphviz of the planned nodes and the edges between them, labelled by
 // section; edges that only block the test (run/test) are dashed. Bootstrap builds are boxes.
-import { targetKey } from '../engine/types.ts';
+import { targetKey } from '../model/types.ts';
 import type { Plan } from './plan.ts';
 
 const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;

@@ -1,6 +1,6 @@
 // `rebuild plan` text output: per target the tally, the stages, the critical path, cycles, errors,
 // every node not planned with its reason, and last the warnings (grouped by kind, or all).
-import { targetKey } from '../engine/types.ts';
+import { targetKey } from '../model/types.ts';
 import type { Plan } from './plan.ts';
 import { formatCyclePath } from './cycles.ts';
 import { formatWarnings } from './warnings.ts';

@@ -10,7 +10,7 @@ import { formatPlanText } from './format-text.ts';
 import { formatPlanDot } from './format-dot.ts';
 import { planScripts, writePlanScripts } from './format-scripts.ts';
 import { output, recipesOf, testRun, type FakeAggregate } from './fixtures/recipes.ts';
-import type { Target } from '../engine/types.ts';
+import type { Target } from '../model/types.ts';
 
 const aggregate: FakeAggregate = {
   python: (_t, o) => [output('python', { version: '3.13.1', run: o.bootstrap === 'true' ? [] : ['pip'] })],

@@ -10,7 +10,7 @@
 // Extra versions (`RecipeRef.extraVersion`) never compete for main: a spec resolves to the main
 // provider when its version satisfies the spec, else to the newest extra version that does, else to
 // nothing (the spec is met from channels). Lookups are O(1) per name and cached per spec text.
-import type { PackageNode, Target } from '../engine/types.ts';
+import type { PackageNode, Target } from '../model/types.ts';
 import { type MatchSpec, compareVersions, versionMatches } from '../conda/match-spec.ts';
 
 export interface Provider {

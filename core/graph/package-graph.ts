@@ -1,6 +1,6 @@
 // The package graph of one target: nodes are PackageNodes, edges go dependency → dependent.
 import graphology from 'graphology';
-import type { DependencyEdge, PackageNode } from '../engine/types.ts';
+import type { DependencyEdge, PackageNode } from '../model/types.ts';
 
 const { DirectedGraph } = graphology as unknown as { DirectedGraph: typeof import('graphology').DirectedGraph };
 

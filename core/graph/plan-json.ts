@@ -1,6 +1,6 @@
 // The stable JSON of a plan (`rebuild plan --json`, one per target); documented in README.md.
 // Fields are only ever added, never renamed or removed.
-import type { EdgeReason, PlanStatus, RenderWarning, Target } from '../engine/types.ts';
+import type { EdgeReason, PlanStatus, RenderWarning, Target } from '../model/types.ts';
 import type { Plan, PlanDependency, PlanError, ReferenceDiff } from './plan.ts';
 
 export interface PlanJson {

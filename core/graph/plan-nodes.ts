@@ -1,6 +1,6 @@
 // The plan's view of the graph: one PlanNode per node with what it depends on (every reason of
 // every incoming edge) and the tally per status.
-import type { PlanStatus, Section } from '../engine/types.ts';
+import type { PlanStatus, Section } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { PlanDependency, PlanNode } from './plan.ts';
 import { compareIds } from './compare.ts';

@@ -5,8 +5,8 @@ import { output, recipeRef, recipesOf, testEngine, testRun, variant, type FakeAg
 import { select } from '../../plugins/select/index.ts';
 import type { Plan } from './plan.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
-import type { Plugin } from '../engine/plugin.ts';
-import type { Target } from '../engine/types.ts';
+import type { Plugin } from '../model/plugin.ts';
+import type { Target } from '../model/types.ts';
 import { RecipeRenderError } from '../recipes/render-error.ts';
 
 const LINUX: Target = { subdir: 'linux-64', python: '3.13' };

@@ -2,7 +2,7 @@
 // → run exports → nodes → output index → edges → `prepareSelect`/`select` vetoes → selection.only
 // → `graph` hook → blocked propagation → python chain and bootstrap builds → cycle errors →
 // stages and critical path → `planned` hook. `planRun` discovers once and plans every target.
-import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../engine/types.ts';
+import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../model/types.ts';
 import { dedupeSharedWarnings } from './warnings.ts';
 import type { Run } from '../engine/run.ts';
 import { displayPath } from '../config/errors.ts';

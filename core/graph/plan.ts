@@ -1,6 +1,6 @@
 // The plan of one target: what is rebuilt, in which order, and why. `toPlanJson` (plan-json.ts)
 // is the stable JSON shape of `rebuild plan --json` (documented in the README).
-import type { Cycle, PlanStatus, RenderWarning, Section, Target } from '../engine/types.ts';
+import type { Cycle, PlanStatus, RenderWarning, Section, Target } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 
 export interface PlanDependency {

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { nodePythonDependency } from './python-dependency.ts';
 import { nodeFromRendered } from './render-nodes.ts';
 import { output, recipeRef, variant } from './fixtures/recipes.ts';
-import type { RenderedRecipe, RenderedVariant, Target } from '../engine/types.ts';
+import type { RenderedRecipe, RenderedVariant, Target } from '../model/types.ts';
 
 const LINUX: Target = { subdir: 'linux-64', python: '3.11' };
 

@@ -3,7 +3,7 @@
 // does every output of a multi-output recipe whose top-level build environment (build/host, the
 // environment of the top-level build script) has one: conda-build builds them all in that pass.
 // And the channel side: was a repodata record built for a given python (`recordPinsPython`)?
-import type { RenderedOutput, RenderedVariant } from '../engine/types.ts';
+import type { RenderedOutput, RenderedVariant } from '../model/types.ts';
 import type { PackageRecord } from '../conda/repodata.ts';
 import { tryParseMatchSpec, versionMatchesOrFalse } from '../conda/match-spec.ts';
 

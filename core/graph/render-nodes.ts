@@ -1,9 +1,9 @@
 // Rendering recipes into package nodes, a few at a time. A render failure becomes an error node
 // naming the file and line; a recipe no renderer claims becomes 'no renderer for <format>'. Nothing
 // here stops the other recipes.
-import type { PackageNode, RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import type { PackageNode, RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import type { Run } from '../engine/run.ts';
-import { targetKey } from '../engine/types.ts';
+import { targetKey } from '../model/types.ts';
 import { nodePythonDependency } from './python-dependency.ts';
 import { expectRenders } from '../recipes/render-pool.ts';
 import { withoutJinjaDebug } from '../recipes/render-error.ts';

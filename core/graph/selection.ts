@@ -2,7 +2,7 @@
 // no-python): outputs several feedstocks claim (ambiguous → error on the python-dependent candidates,
 // lost to `prefer`/fit → excluded as superseded), the `run.hooks.select` vetoes (blocklist, noarch,
 // already present, and whatever plugins add), and `selection.only`.
-import type { RenderWarning } from '../engine/types.ts';
+import type { RenderWarning } from '../model/types.ts';
 import type { Run } from '../engine/run.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { LostOutput, OutputIndex } from './output-index.ts';

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { planTarget } from './plan-target.ts';
 import { output, recipesOf, testRun, variant, type FakeAggregate } from './fixtures/recipes.ts';
 import { select } from '../../plugins/select/index.ts';
-import type { Target } from '../engine/types.ts';
+import type { Target } from '../model/types.ts';
 
 const LINUX: Target = { subdir: 'linux-64', python: '3.13' };
 

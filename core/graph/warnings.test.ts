@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecipeRef, RenderWarning } from '../engine/types.ts';
+import type { RecipeRef, RenderWarning } from '../model/types.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultPlugins } from '../../plugins/defaults.ts';

@@ -3,7 +3,7 @@
 // repeats that file's warnings (a real aggregate: 459 warnings for 69 recipes). A warning about a
 // file outside the recipe's own dir is the aggregate's: the plan keeps it once, without a feedstock.
 import { isAbsolute, relative } from 'node:path';
-import type { RecipeRef, RenderWarning } from '../engine/types.ts';
+import type { RecipeRef, RenderWarning } from '../model/types.ts';
 
 const inside = (file: string, dir: string) => {
   const rel = relative(dir, file);

@@ -3,7 +3,7 @@
 // directories are read a few dozen at a time, which keeps 25,000 feedstocks cheap.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { RecipeFormat, RecipeRef } from '../engine/types.ts';
+import type { RecipeFormat, RecipeRef } from '../model/types.ts';
 import { listDir } from './listing-cache.ts';
 import { mapLimit } from './map-limit.ts';
 

@@ -6,7 +6,7 @@
 //   - the build string: `py313h<hash>_<number>` (build_string_from_metadata + build_id), the hash
 //     being sha1 of the used variant keys' values (get_hash_contents / hash_dependencies).
 import { createHash } from 'node:crypto';
-import type { Noarch, RenderedOutput, Requirements, RunExports, TestSpec } from '../engine/types.ts';
+import type { Noarch, RenderedOutput, Requirements, RunExports, TestSpec } from '../model/types.ts';
 import { applyPinExpressions, ensureValidSpec } from './meta-yaml/pins.ts';
 import { clonePlain } from './variants.ts';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillRecipeHashes, hashRecipeDir } from './recipe-hash.ts';
-import type { PackageNode } from '../engine/types.ts';
+import type { PackageNode } from '../model/types.ts';
 
 const hash = suite('recipe hash', { dir: '' });
 hash.before.each((ctx) => {

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { PackageNode } from '../engine/types.ts';
+import type { PackageNode } from '../model/types.ts';
 
 function listDir(dir: string, root: string, out: string[]): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { recipeFromPath } from './discover.ts';
 import { renderMetaYamlHere } from './meta-yaml/render.ts';
 import { cachedRender, flushRenderCache, forgetRenderPacks, renderCacheKey } from './render-cache.ts';

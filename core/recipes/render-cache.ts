@@ -27,7 +27,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serialize, deserialize } from 'node:v8';
-import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { renderSkipped } from './render-pool.ts';
 import { isRacy, listDir } from './listing-cache.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';

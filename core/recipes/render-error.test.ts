@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Environment } from 'minijinja-js';
 import { RecipeRenderError, withoutJinjaDebug } from './render-error.ts';
 import { renderErrorReason } from '../graph/render-nodes.ts';
-import type { RecipeRef } from '../engine/types.ts';
+import type { RecipeRef } from '../model/types.ts';
 
 /** The text minijinja gives for a syntax error at line 3 (with its debug block, as our renderers get it). */
 function jinjaSyntaxError(): string {

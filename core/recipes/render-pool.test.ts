@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../engine/types.ts';
+import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../model/types.ts';
 import { recipeFromPath } from './discover.ts';
 import { RecipeRenderError } from './render-error.ts';
 import { renderMetaYaml, renderMetaYamlHere } from './meta-yaml/render.ts';

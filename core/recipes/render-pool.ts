@@ -20,7 +20,7 @@
 // keep the process alive. REBUILD_RENDER_THREADS=0 turns the pool off; =N uses N workers.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import type { RecipeRef, RenderedRecipe, Target } from '../engine/types.ts';
+import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 
 export interface RenderJob {
   format: 'meta.yaml' | 'recipe.yaml';

@@ -2,7 +2,7 @@
 // answers each with the result, or with ok: false (the caller renders it again itself, so the
 // error it sees is the local one).
 import { parentPort } from 'node:worker_threads';
-import type { RenderedRecipe } from '../engine/types.ts';
+import type { RenderedRecipe } from '../model/types.ts';
 import type { RenderJob } from './render-pool.ts';
 import { renderMetaYamlHere } from './meta-yaml/render.ts';
 import { renderRecipeYamlHere } from './recipe-yaml/render.ts';

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { RenderedOutput, RenderedRecipe, Target } from '../engine/types.ts';
+import type { RenderedOutput, RenderedRecipe, Target } from '../model/types.ts';
 import { applyRunExports } from './run-exports.ts';
 
 const T: Target = { subdir: 'linux-64', python: '3.13' };

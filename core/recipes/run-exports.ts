@@ -16,7 +16,7 @@
 // that name (python: always the target's); when none does, the package comes from a channel and
 // nothing is exported from the aggregate (a 3.14 python's `python_abi 3.14.*` never reaches a 3.11
 // build). Run requirements pulled in transitively carry their own pins and resolve by the spec.
-import { targetKey, type RenderedOutput, type RenderedRecipe } from '../engine/types.ts';
+import { targetKey, type RenderedOutput, type RenderedRecipe } from '../model/types.ts';
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
 

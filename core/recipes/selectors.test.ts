@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Subdir } from '../engine/types.ts';
+import type { Subdir } from '../model/types.ts';
 import { applySelectors, evalSelector, SelectorError, selectorNamespace, type SelectorWarning } from './selectors.ts';
 
 const ns = (subdir: Subdir, variant: Record<string, string> = {}, python = '3.13') => selectorNamespace({ subdir, python }, variant);

@@ -1,7 +1,7 @@
 // Line selectors `# [expr]` of meta.yaml and conda_build_config.yaml, as conda-build applies them
 // (conda_build/metadata.py: ns_cfg, select_lines, eval_selector). Expressions are evaluated by a
 // parser for the Python subset recipes use (./python-expr/), never by eval.
-import type { Target } from '../engine/types.ts';
+import type { Target } from '../model/types.ts';
 import { PythonEvalError, PythonSyntaxError } from './python-expr/errors.ts';
 import { evaluate, truthy } from './python-expr/evaluate.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Target } from '../engine/types.ts';
+import type { Target } from '../model/types.ts';
 import { expandVariants, loadVariantConfig, usedVariantKeys, VariantConfigError, type VariantConfig } from './variants.ts';
 import { RecipeYamlError } from './yaml.ts';
 

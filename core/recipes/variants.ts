@@ -1,7 +1,7 @@
 // Variant configs (conda_build_config.yaml) and their expansion into concrete variants, after
 // conda-build's conda_build/variants.py (combine_specs, find_used_variables, zip_keys handling).
 import { readFileSync } from 'node:fs';
-import type { Target } from '../engine/types.ts';
+import type { Target } from '../model/types.ts';
 import { parseExpression, freeNames } from './python-expr/parse.ts';
 import { tokenize, type Token } from './python-expr/tokenize.ts';
 import { applySelectors, selectorNamespace, splitLineSelector, type SelectorWarning } from './selectors.ts';

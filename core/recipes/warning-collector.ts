@@ -1,5 +1,5 @@
 // Render warnings of one recipe, each (file, line, message) kept once: both renderers collect them so.
-import type { RenderWarning } from '../engine/types.ts';
+import type { RenderWarning } from '../model/types.ts';
 
 export function warningCollector(feedstock: string): {
   warnings: RenderWarning[];

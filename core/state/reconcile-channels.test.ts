@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Engine } from '../engine/engine.ts';
 import { executeRun } from '../engine/execute.ts';
 import { STAGE } from '../engine/stage.ts';
-import type { Plugin } from '../engine/plugin.ts';
+import type { Plugin } from '../model/plugin.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
 import { hostRunner } from '../../plugins/runner-host/index.ts';
 import { bootstrap } from '../../plugins/bootstrap/index.ts';

@@ -4,7 +4,7 @@
 // - anything else (never run, interrupted, building/waiting left by a killed run) → to build;
 // - a recipe whose hash changed → to build, with every transitive dependent;
 // - --only / --from narrow the scope (the tasks considered at all) to a subset plus what it needs.
-import type { FailureClass, TaskStatus } from '../engine/types.ts';
+import type { FailureClass, TaskStatus } from '../model/types.ts';
 import { reachable, tasksNamed, type ExecTask } from '../engine/task-graph.ts';
 import { verifyFile } from './file-hash.ts';
 import { DONE_STATUSES, type StateDb } from './state-db.ts';

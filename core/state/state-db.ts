@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { redact } from '../config/redactor.ts';
-import type { FailureClass, TaskStatus } from '../engine/types.ts';
+import type { FailureClass, TaskStatus } from '../model/types.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 /** The reason recorded on the attempts of a run that was killed (SIGKILL, power loss): not an interruption. */

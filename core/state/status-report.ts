@@ -1,6 +1,6 @@
 // `rebuild status`: the tally per arch and status (like Anaconda buildout's tally script), totals,
 // what failed and why, and the last run. Read from the state database only.
-import type { TaskStatus } from '../engine/types.ts';
+import type { TaskStatus } from '../model/types.ts';
 import type { StateDb, RunRow } from './state-db.ts';
 import type { LockInfo } from './lock.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import { executeRun } from '../../core/engine/execute.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { StateDb } from '../../core/state/state-db.ts';
 import { fakeBuilder } from '../../tests/fixtures/fake-builder.ts';

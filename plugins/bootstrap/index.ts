@@ -6,10 +6,10 @@
 // bootstrap channel first, always. Bootstrap artifacts are never published.
 // The graph comes from run.hooks.planned (the planner calls it once per target).
 import { join, sep } from 'node:path';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import { targetKey, type PackageNode, type TaskStatus } from '../../core/engine/types.ts';
+import { targetKey, type PackageNode, type TaskStatus } from '../../core/model/types.ts';
 import type { PackageGraph } from '../../core/graph/package-graph.ts';
 
 export const PLUGIN_NAME = 'rebuild:bootstrap';

@@ -6,10 +6,10 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AnySchema } from 'ajv';
 import type { Engine } from '../../core/engine/engine.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import type { Artifact, BuildTask, ExecRequest, FailureClass, RecipeFormat } from '../../core/engine/types.ts';
+import type { Artifact, BuildTask, ExecRequest, FailureClass, RecipeFormat } from '../../core/model/types.ts';
 import { newPackages, publishToChannel, snapshotPackages } from './collect-artifacts.ts';
 import { logScriptEnvironment } from '../../core/config/environment.ts';
 

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Artifact, Subdir } from '../../core/engine/types.ts';
+import type { Artifact, Subdir } from '../../core/model/types.ts';
 
 const PACKAGE_EXT = /\.(conda|tar\.bz2)$/;
 

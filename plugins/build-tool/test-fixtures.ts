@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Run } from '../../core/engine/run.ts';
-import type { BuildTask, RecipeFormat, RecipeRef } from '../../core/engine/types.ts';
+import type { BuildTask, RecipeFormat, RecipeRef } from '../../core/model/types.ts';
 import { testTask } from '../runner-container/test-task.ts';
 
 /** aggregate/conda_build_config.yaml, aggregate/demo/recipe/{meta.yaml|recipe.yaml, conda_build_config.yaml}, a local channel. */

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
-import { PluginHookError } from '../../core/engine/errors.ts';
+import { PluginHookError } from '../../core/model/errors.ts';
 import { containerRunner } from '../runner-container/index.ts';
 import { ensureTestImage } from '../runner-container/test-image.ts';
 import { testConfig } from '../runner-container/test-task.ts';
@@ -16,8 +16,8 @@ import { hostRunner } from '../runner-host/index.ts';
 import { BuildToolError, condaBuildBuilder } from './index.ts';
 import { env } from '../../core/config/secret.ts';
 import { clearSecrets } from '../../core/config/redactor.ts';
-import type { RenderedVariant } from '../../core/engine/types.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { RenderedVariant } from '../../core/model/types.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { recipeFixture, recipeTask, writeFakeTool } from '../build-tool/test-fixtures.ts';
 
 const PKG = 'demo-1.0-py313h0123abc_0.tar.bz2';

@@ -13,7 +13,7 @@
 //   --no-anaconda-upload     uploads are the uploader plugins' job
 //   --no-test                tests are the tester plugin's job (and need the new python's channel)
 import { dirname, join, resolve } from 'node:path';
-import type { BuildTask } from '../../core/engine/types.ts';
+import type { BuildTask } from '../../core/model/types.ts';
 import { channelArg, localChannelDirs, needsNetwork, toolEnv, type BuildToolOptions, type ToolCommand } from '../build-tool/build-tool.ts';
 
 /** The builder's options with their defaults applied. */

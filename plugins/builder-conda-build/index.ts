@@ -1,6 +1,6 @@
 // rebuild:builder-conda-build — builds meta.yaml recipes with conda-build, run through the task's
 // runners (host or container), and copies the packages it made into the output channel. See README.md.
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { buildToolPlugin } from '../build-tool/build-tool.ts';
 import { condaBuildCommand } from './command.ts';
 

@@ -11,7 +11,7 @@
 //   --output-dir <dir>         packages land in <dir>/<subdir>/
 //   --test skip                tests are the tester plugin's job
 import { join, resolve } from 'node:path';
-import type { BuildTask } from '../../core/engine/types.ts';
+import type { BuildTask } from '../../core/model/types.ts';
 import { channelArg, localChannelDirs, needsNetwork, toolEnv, type BuildToolOptions, type ToolCommand } from '../build-tool/build-tool.ts';
 
 /** The builder's options with their defaults applied. */

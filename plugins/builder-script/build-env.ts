@@ -1,6 +1,6 @@
 // The environment of a build script: the variables conda-build sets (see its "Environment
 // variables" docs), and nothing inherited from the parent process.
-import type { RenderedOutput, RenderedVariant } from '../../core/engine/types.ts';
+import type { RenderedOutput, RenderedVariant } from '../../core/model/types.ts';
 
 export interface BuildEnvInput {
   hostPrefix: string;

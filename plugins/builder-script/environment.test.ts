@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCondaPackage } from '../../core/conda/write-package.ts';
 import { ChannelIndexWriter } from '../../core/conda/repodata.ts';
-import { failureClassOf } from '../../core/engine/failure.ts';
+import { failureClassOf } from '../../core/model/failure.ts';
 import { installEnvironment, openChannels } from './environment.ts';
 
 const env = suite('installEnvironment');

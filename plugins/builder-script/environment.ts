@@ -13,7 +13,7 @@ import { extractPackage } from '../../core/conda/read-package.ts';
 import { ArchiveError } from '../../core/conda/safe-extract.ts';
 import { sha256File } from '../../core/conda/file-hash.ts';
 import { ScriptBuildError } from './errors.ts';
-import { downloadFailureClass } from '../../core/engine/failure.ts';
+import { downloadFailureClass } from '../../core/model/failure.ts';
 
 export interface TaskChannels {
   /** Channel URLs for the solver, in priority order. */

@@ -1,5 +1,5 @@
 // Build failures carry a FailureClass so the scheduler can tell a broken recipe from a timeout.
-import type { FailureClass } from '../../core/engine/types.ts';
+import type { FailureClass } from '../../core/model/types.ts';
 
 export class ScriptBuildError extends Error {
   override name = 'ScriptBuildError';

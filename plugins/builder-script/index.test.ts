@@ -6,7 +6,7 @@ import { appendFileSync, chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BuildTask, RenderedOutput, RenderedVariant, RecipeRef } from '../../core/engine/types.ts';
+import type { BuildTask, RenderedOutput, RenderedVariant, RecipeRef } from '../../core/model/types.ts';
 import { writeCondaPackage } from '../../core/conda/write-package.ts';
 import { indexChannel } from '../../core/conda/repodata.ts';
 import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
-import type { SourceSpec } from '../../core/engine/types.ts';
+import type { SourceSpec } from '../../core/model/types.ts';
 import { bzip2Decompress, xzDecompress } from '../../core/conda/bzip2.ts';
 import { extractTar } from '../../core/conda/tar-io.ts';
 import { ArchiveError, isSystemError, memberPath, SafeExtractor, UnsafeArchiveError } from '../../core/conda/safe-extract.ts';

@@ -1,6 +1,6 @@
 // rebuild:progress — shows a run's progress: a live view on a TTY, plain lines off a TTY, or an
 // NDJSON event stream (`--json`). Taps only observing hooks, at STAGE.OBSERVE.
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { compositeReporter, type Reporter } from './reporter.ts';

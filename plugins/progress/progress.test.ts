@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ExecutionStart, RunSummary, TaskResult, TaskStatus } from '../../core/engine/types.ts';
+import type { ExecutionStart, RunSummary, TaskResult, TaskStatus } from '../../core/model/types.ts';
 import { ndjsonReporter } from './ndjson-reporter.ts';
 import { plainReporter } from './plain-reporter.ts';
 import { ProgressModel } from './progress-model.ts';

@@ -1,7 +1,7 @@
 // rebuild:render-recipe-yaml — renders recipe.yaml (v1, rattler-build format) recipes per target.
 // Taps run.render; returns undefined for other formats so the next renderer gets them. See README.md.
 import type { Engine } from '../../core/engine/engine.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { renderRecipeYaml as render } from '../../core/recipes/recipe-yaml/render.ts';
 import { allowedEnvironment } from '../../core/config/environment.ts';

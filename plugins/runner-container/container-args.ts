@@ -1,7 +1,7 @@
 // Pure translation of an ExecRequest into `podman|docker run` arguments: mounts at the same path
 // inside and out (so a builder's paths work unchanged), the working dir, the filtered env, limits.
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { ExecRequest } from '../../core/engine/types.ts';
+import type { ExecRequest } from '../../core/model/types.ts';
 import { isAllowedVariable, matchesName, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import type { ResolvedContainerRunnerOptions } from './options.ts';
 

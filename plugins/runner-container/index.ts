@@ -2,7 +2,7 @@
 // Taps run.exec at STAGE.DEFAULT, before the host runner (STAGE.FALLBACK); subdirs without an image
 // are left to it. See README.md.
 import type { Engine } from '../../core/engine/engine.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { PLUGIN_NAME, resolveOptions, type ContainerRunnerOptions } from './options.ts';
 import { runContainer } from './run-container.ts';

@@ -10,7 +10,7 @@ import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redactFileFrom } from '../../core/config/redactor.ts';
 import type { EnvironmentPolicy } from '../../core/config/environment.ts';
-import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
+import type { ExecRequest, ExecResult } from '../../core/model/types.ts';
 import { containerName, containerRunArgs, redactedCommand } from './container-args.ts';
 import { imagePath, neverStarted, removeContainer, stopContainer } from './engine-cli.ts';
 import { ContainerStartError } from './errors.ts';

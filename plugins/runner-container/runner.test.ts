@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
-import { PluginHookError } from '../../core/engine/errors.ts';
+import { PluginHookError } from '../../core/model/errors.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import type { BuildTask, ExecRequest, ExecResult } from '../../core/engine/types.ts';
+import type { BuildTask, ExecRequest, ExecResult } from '../../core/model/types.ts';
 import { containerRunner, ContainerStartError, type ContainerRunnerOptions } from './index.ts';
 import { ensureTestImage } from './test-image.ts';
 import { testConfig, testTask } from './test-task.ts';

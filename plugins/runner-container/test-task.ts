@@ -1,9 +1,9 @@
 // A BuildTask for runner and builder tests: real log file and scratch dirs, hand-written and small.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildTask, PackageNode, Target } from '../../core/engine/types.ts';
+import type { BuildTask, PackageNode, Target } from '../../core/model/types.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 
 export function testTask(dir: string, over: Partial<BuildTask> = {}): BuildTask {
   const target: Target = over.target ?? { subdir: 'linux-64', python: '3.13' };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
-import type { BuildTask, ExecRequest } from '../../core/engine/types.ts';
+import type { BuildTask, ExecRequest } from '../../core/model/types.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { addSecretValue, clearSecrets } from '../../core/config/redactor.ts';
 import { hostRunner, runOnHost, PLUGIN_NAME } from './index.ts';

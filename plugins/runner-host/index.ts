@@ -6,10 +6,10 @@ import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redactFileFrom } from '../../core/config/redactor.ts';
 import type { Engine } from '../../core/engine/engine.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import type { ExecRequest, ExecResult } from '../../core/engine/types.ts';
+import type { ExecRequest, ExecResult } from '../../core/model/types.ts';
 
 export const PLUGIN_NAME = 'rebuild:runner-host';
 

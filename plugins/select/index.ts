@@ -1,11 +1,11 @@
 // rebuild:select — the built-in vetoes of the rebuild set, on `run.hooks.select`: the blocklist
 // (per arch, with its structured reason), `noarch: python` outputs (unless selection.noarch), and
 // packages already built for the new python in the target channel (channels.target ?? production).
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { Engine } from '../../core/engine/engine.ts';
-import type { Exclusion, PackageNode, Target } from '../../core/engine/types.ts';
-import { targetKey } from '../../core/engine/types.ts';
+import type { Exclusion, PackageNode, Target } from '../../core/model/types.ts';
+import { targetKey } from '../../core/model/types.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { readRepodata, type PackageRecord, type Repodata } from '../../core/conda/repodata.ts';
 import { nodePythonDependency, pythonOutputs, recordPinsPython } from '../../core/graph/python-dependency.ts';

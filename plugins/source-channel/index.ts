@@ -3,10 +3,10 @@
 // rendered from its newest such record (run.render). The rest of the planner is unchanged, so the
 // plan's size and order come from the same code as a plan from recipes. See README.md.
 import type { Engine } from '../../core/engine/engine.ts';
-import type { Plugin } from '../../core/engine/plugin.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { Run, RunOptions } from '../../core/engine/run.ts';
-import type { RecipeRef } from '../../core/engine/types.ts';
+import type { RecipeRef } from '../../core/model/types.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { channelDir, readRepodata, type Repodata } from '../../core/conda/repodata.ts';
 import { planRun, type PlanOptions } from '../../core/graph/plan-target.ts';

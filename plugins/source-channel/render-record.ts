@@ -7,7 +7,7 @@
 // libraries, pinned python modules), and a rebuild must have rebuilt them first, so an edge from a
 // depend blocks the build. The cost: a pure run dependency (a plugin of a tool) orders a build after
 // it when a real recipe would not — the plan is a little longer, never wrongly ordered.
-import type { Noarch, RecipeRef, RenderedOutput, RenderedRecipe, Target } from '../../core/engine/types.ts';
+import type { Noarch, RecipeRef, RenderedOutput, RenderedRecipe, Target } from '../../core/model/types.ts';
 import { parseMatchSpec } from '../../core/conda/match-spec.ts';
 import type { ChannelRecord } from './channel-records.ts';
 

@@ -2,7 +2,7 @@
 // Ctrl-C or, when no run is in progress any more, until the end of the file.
 import { existsSync, readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../options.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 import { EXIT } from '../../engine/exit-codes.ts';
 import { UnknownNameError } from '../../explain/find-nodes.ts';
 import { lockHolder } from '../../state/lock.ts';

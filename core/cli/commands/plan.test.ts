@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPlanCommand } from './plan.ts';
 import { recipesOf, testEngine, type FakeAggregate } from '../../graph/fixtures/recipes.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 
 const good: FakeAggregate = { a: { host: ['python'] }, b: { host: ['python', 'a'] } };
 const cyclic: FakeAggregate = { a: { host: ['python', 'b'] }, b: { host: ['python', 'a'] } };

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 import { loadEngine } from '../context.ts';
 import { EXIT } from '../../engine/exit-codes.ts';
 import { assertConfiguredArches } from '../../config/arch-flag.ts';

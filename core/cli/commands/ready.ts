@@ -5,7 +5,7 @@ import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { loadEngine } from '../context.ts';
 import type { PlanOptions } from '../../graph/plan-target.ts';
-import { targetKey } from '../../engine/types.ts';
+import { targetKey } from '../../model/types.ts';
 import { planWithState } from '../../explain/plan-with-state.ts';
 import { readySummary } from '../../explain/ready-summary.ts';
 import { formatReadyText } from '../../explain/format-ready.ts';

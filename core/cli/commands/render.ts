@@ -8,7 +8,7 @@ import { distance } from 'fastest-levenshtein';
 import { EXIT } from '../../engine/exit-codes.ts';
 import type { GlobalOptions } from '../options.ts';
 import type { ResolvedConfig } from '../../config/resolved.ts';
-import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../../engine/types.ts';
+import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../../model/types.ts';
 import { Engine } from '../../engine/engine.ts';
 import { discoverRecipes, recipeFromPath } from '../../recipes/discover.ts';
 import { renderMetaYaml } from '../../recipes/meta-yaml/render.ts';

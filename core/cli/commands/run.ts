@@ -4,7 +4,7 @@
 // 75 another run holds the work dir (EX_TEMPFAIL); 130 interrupted (Ctrl-C / SIGTERM).
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 import { displayPath } from '../../config/errors.ts';
 import { loadEngine } from '../context.ts';
 import { assertConfiguredArches } from '../../config/arch-flag.ts';

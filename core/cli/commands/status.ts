@@ -2,7 +2,7 @@
 // last run, from the work dir's state database (read-only: works while a run is in progress).
 import { resolve } from 'node:path';
 import type { GlobalOptions } from '../options.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 import { loadResolvedConfig } from '../context.ts';
 import { StateDb, StateNotFoundError } from '../../state/state-db.ts';
 import { lockHolder } from '../../state/lock.ts';

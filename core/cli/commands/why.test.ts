@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { runWhyCommand } from './why.ts';
 import { main } from '../main.ts';
 import { recipesOf } from '../../graph/fixtures/recipes.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 import { ECOSYSTEM, ECOSYSTEM_CONFIG, ECOSYSTEM_STATE, ecosystemEngine, removeDir, writeState } from '../../explain/fixtures/ecosystem.ts';
 
 const why = suite('rebuild why');

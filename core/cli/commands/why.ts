@@ -4,7 +4,7 @@
 // `rebuild logs`; unknown --arch); 65 the state database cannot be read.
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { UserError } from '../../engine/errors.ts';
+import { UserError } from '../../model/errors.ts';
 import { EXIT } from '../../engine/exit-codes.ts';
 import { loadEngine } from '../context.ts';
 import type { PlanOptions } from '../../graph/plan-target.ts';

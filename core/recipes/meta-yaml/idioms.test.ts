@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Subdir, Target } from '../../engine/types.ts';
+import type { Subdir, Target } from '../../model/types.ts';
 import { recipeFromPath } from '../discover.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { renderMetaYaml } from './render.ts';

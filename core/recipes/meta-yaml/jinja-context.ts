@@ -6,7 +6,7 @@
 // Windows under a fixed placeholder path (WIN_PREFIX_PLACEHOLDER) that builders substitute.
 import { basename, dirname, join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Target } from '../../engine/types.ts';
+import type { Target } from '../../model/types.ts';
 import { applyPinExpressions, ensureValidSpec } from './pins.ts';
 import { splitKwargs, type JinjaCompat } from './jinja-compat.ts';
 import {

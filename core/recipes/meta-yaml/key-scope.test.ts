@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Target } from '../../engine/types.ts';
+import type { Target } from '../../model/types.ts';
 import { recipeFromPath } from '../discover.ts';
 import { keyScope } from './key-scope.ts';
 import { renderMetaYamlHere } from './render.ts';

@@ -3,7 +3,7 @@
 // `outputs:` each entry is one (the top-level package only when an output has its name, then
 // merged with the top-level sections). Outputs inherit the version and build number; an output with
 // its own `build:` section replaces the top-level one; list-form requirements are run requirements.
-import type { Noarch, Requirements, RunExports, SourceSpec, TestSpec } from '../../engine/types.ts';
+import type { Noarch, Requirements, RunExports, SourceSpec, TestSpec } from '../../model/types.ts';
 import type { RawOutput } from '../finalize-output.ts';
 
 export class RecipeShapeError extends Error {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Subdir, Target } from '../../engine/types.ts';
+import type { Subdir, Target } from '../../model/types.ts';
 import { recipeFromPath } from '../discover.ts';
 import { renderMetaYaml } from './render.ts';
 

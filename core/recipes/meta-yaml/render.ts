@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Environment } from 'minijinja-js';
 import { LineCounter, parseDocument } from 'yaml';
-import type { RecipeRef, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../engine/types.ts';
+import type { RecipeRef, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../model/types.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { pooledRender } from '../render-pool.ts';
 import { applySelectors, selectorNamespace } from '../selectors.ts';

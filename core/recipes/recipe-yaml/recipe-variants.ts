@@ -3,7 +3,7 @@
 // with `if:/then:/else:` selectors instead of `# [sel]` comments. A later file replaces a key.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RecipeRef, Target } from '../../engine/types.ts';
+import type { RecipeRef, Target } from '../../model/types.ts';
 import { loadVariantConfig, type VariantConfig } from '../variants.ts';
 import { parseRecipeYaml } from '../yaml.ts';
 import { RecipeRenderError } from '../render-error.ts';

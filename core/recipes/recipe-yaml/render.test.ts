@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecipeRef, RenderedRecipe, Subdir } from '../../engine/types.ts';
+import type { RecipeRef, RenderedRecipe, Subdir } from '../../model/types.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { RecipeYamlError } from '../yaml.ts';
 import { AGG, fixture } from './fixtures/refs.ts';

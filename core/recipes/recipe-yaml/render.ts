@@ -12,7 +12,7 @@ import type {
   RenderedVariant,
   RunExports,
   Target,
-} from '../../engine/types.ts';
+} from '../../model/types.ts';
 import { MatchSpecError, parseMatchSpec } from '../../conda/match-spec.ts';
 import { expandVariants, usedVariantKeys } from '../variants.ts';
 import { parseRecipeYaml } from '../yaml.ts';

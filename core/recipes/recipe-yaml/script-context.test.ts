@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecipeRef, Subdir } from '../../engine/types.ts';
+import type { RecipeRef, Subdir } from '../../model/types.ts';
 import { fixture } from './fixtures/refs.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { renderRecipeYaml } from './render.ts';

@@ -1,7 +1,7 @@
 // Mapping of evaluated recipe.yaml sections onto the engine's types: sources, scripts, tests, run_exports.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceSpec, TestSpec } from '../../engine/types.ts';
+import type { SourceSpec, TestSpec } from '../../model/types.ts';
 import { isPlainObject, type Located } from './evaluate.ts';
 import type { YamlPath } from './source-lines.ts';
 

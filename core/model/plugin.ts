@@ -1,5 +1,5 @@
 // The plugin contract: `{ name, apply(engine) }`, made by a factory. Built-ins use the same shape.
-import type { Engine } from './engine.ts';
+import type { Engine } from '../engine/engine.ts';
 
 export interface Plugin {
   /** Namespaced name, e.g. `rebuild:builder-script`; profiles merge plugins by this name. */
