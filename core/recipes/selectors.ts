@@ -3,7 +3,8 @@
 // parser for the Python subset recipes use (./python-expr/), never by eval.
 import type { Target } from '../model/types.ts';
 import { PythonEvalError, PythonSyntaxError } from './python-expr/errors.ts';
-import { evaluate, truthy } from './python-expr/evaluate.ts';
+import { evaluate } from './python-expr/evaluate.ts';
+import { truthy } from './python-expr/semantics.ts';
 
 /** Names a selector or Jinja expression can read: platform booleans, py/pyXY, variant keys, ... */
 export type SelectorNamespace = Record<string, unknown>;

@@ -8,6 +8,7 @@
 // registered on the environment. Callbacks must never throw (a throw inside minijinja-js corrupts
 // its wasm runtime), so failures are recorded in `JinjaCompat.errors` and checked after rendering.
 import type { Environment } from 'minijinja-js';
+import { pyInt, pyRepr, pySplit, pyStr, truthy } from '../python-expr/semantics.ts';
 
 /** Methods rewritten into helper calls (the rest of Python's str/dict/list methods pycompat has). */
 export const REWRITTEN_METHODS = [
@@ -280,22 +281,6 @@ export function rewriteTemplate(source: string): string {
 
 type Py = unknown;
 
-/** Python's str(): what a value looks like when formatted. */
-export function pyStr(v: Py): string {
-  if (v === undefined || v === null) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  if (typeof v === 'object') return `{${Object.entries(v as object).filter(([, x]) => typeof x !== 'function').map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  return String(v);
-}
-function pyRepr(v: Py): string {
-  return typeof v === 'string' ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : pyStr(v);
-}
-
 function lookup(container: Py, key: string): Py {
   if (container instanceof Map) return container.get(key);
   if (container && typeof container === 'object') return (container as Record<string, Py>)[key];
@@ -411,37 +396,6 @@ export function splitKwargs(args: unknown[]): [unknown[], Map<string, unknown>] 
   return [args, new Map()];
 }
 
-function rsplit(s: string, sep: Py, maxsplit: Py): string[] {
-  const max = typeof maxsplit === 'number' ? maxsplit : -1;
-  if (sep === undefined || sep === null) {
-    const parts = s.trim().split(/\s+/).filter(Boolean);
-    if (max < 0 || parts.length <= max + 1) return parts;
-    const head = s.trimEnd();
-    const out: string[] = [];
-    let rest = head;
-    for (let i = 0; i < max; i++) {
-      const m = rest.match(/^(.*\S)\s+(\S+)$/s);
-      if (!m) break;
-      out.unshift(m[2]);
-      rest = m[1];
-    }
-    return [rest.trimStart(), ...out];
-  }
-  const d = String(sep);
-  const parts = s.split(d);
-  if (max < 0 || parts.length <= max + 1) return parts;
-  return [parts.slice(0, parts.length - max).join(d), ...parts.slice(parts.length - max)];
-}
-
-function pyInt(v: Py, base?: Py): number {
-  if (typeof v === 'number') return Math.trunc(v);
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  const s = pyStr(v).trim().replace(/_/g, '');
-  const n = base !== undefined ? parseInt(s, Number(base)) : /^[-+]?\d+$/.test(s) ? Number(s) : NaN;
-  if (Number.isNaN(n)) throw new Error(`invalid literal for int(): '${pyStr(v)}'`);
-  return n;
-}
-
 /** Per-render state of the helpers: errors raised inside callbacks, reported after rendering. */
 export class JinjaCompat {
   /** `hints`: the function name and its first string argument, to find the line at fault. */
@@ -480,7 +434,7 @@ export class JinjaCompat {
     }, 0);
     g('str', (v: Py) => (v === undefined ? '' : pyStr(v)));
     g('len', (v: Py) => (typeof v === 'string' || Array.isArray(v) ? v.length : v instanceof Map ? v.size : v && typeof v === 'object' ? Object.keys(v).length : 0), 0);
-    g('bool', (v: Py) => !!v && !(Array.isArray(v) && !v.length) && v !== 0, false);
+    g('bool', (v: Py) => truthy(v), false);
     g('list', (v: Py) => (typeof v === 'string' ? [...v] : Array.isArray(v) ? v : v instanceof Map ? [...v.keys()] : []), []);
     g('max', (...a: unknown[]) => (a.length === 1 && Array.isArray(a[0]) ? a[0] : a).reduce((x: any, y: any) => (y > x ? y : x)));
     g('min', (...a: unknown[]) => (a.length === 1 && Array.isArray(a[0]) ? a[0] : a).reduce((x: any, y: any) => (y < x ? y : x)));
@@ -491,7 +445,7 @@ export class JinjaCompat {
     });
     g('__m_rsplit', (s: Py, ...rest: unknown[]) => {
       const [pos, kw] = splitKwargs(rest);
-      return rsplit(pyStr(s), kw.get('sep') ?? pos[0], kw.get('maxsplit') ?? pos[1]);
+      return pySplit(pyStr(s), kw.get('sep') ?? pos[0], kw.get('maxsplit') ?? pos[1], true);
     }, []);
     g('__m_format', (s: Py, ...rest: unknown[]) => {
       const [pos, kw] = splitKwargs(rest);

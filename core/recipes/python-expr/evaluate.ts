@@ -5,16 +5,7 @@
 // dict → plain object (so `os.environ.get(...)` works on namespace objects as they are).
 import { PythonEvalError } from './errors.ts';
 import { parseExpression, type CompareOp, type Node } from './parse.ts';
-
-export type PyValue = unknown;
-
-/** A Python callable: builtins and bound methods. Plain JS functions in a namespace are callable too. */
-export class PyCallable {
-  constructor(
-    readonly name: string,
-    readonly fn: (args: PyValue[]) => PyValue,
-  ) {}
-}
+import { PyCallable, isDict, pyInt, pyRepr, pySplit, pyStr, toInt, toStr, truthy, typeName, type PyValue } from './semantics.ts';
 
 export interface EvalContext {
   ns: Record<string, unknown>;
@@ -24,49 +15,6 @@ export interface EvalContext {
 
 const typeError = (detail: string) => new PythonEvalError('TypeError', detail);
 const valueError = (detail: string) => new PythonEvalError('ValueError', detail);
-
-export function isDict(v: PyValue): v is Record<string, PyValue> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof PyCallable);
-}
-
-export function typeName(v: PyValue): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (typeof v === 'string') return 'str';
-  if (Array.isArray(v)) return 'list';
-  if (v instanceof PyCallable || typeof v === 'function') return 'function';
-  return 'dict';
-}
-
-export function truthy(v: PyValue): boolean {
-  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
-  if (typeof v === 'number') return !Number.isNaN(v);
-  if (Array.isArray(v)) return v.length > 0;
-  if (isDict(v)) return Object.keys(v).length > 0;
-  return true;
-}
-
-/** Python's str(). */
-export function pyStr(v: PyValue): string {
-  if (typeof v === 'string') return v;
-  return pyRepr(v);
-}
-
-export function pyRepr(v: PyValue): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'nan';
-    if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return String(v);
-  }
-  if (typeof v === 'string') return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-  if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (isDict(v)) return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
-  return `<function ${v instanceof PyCallable ? v.name : 'function'}>`;
-}
 
 // Variant values are strings ("14") while selectors compare them with ints (`vc < 14`):
 // conda-build converts integer-looking variant values to int. We keep strings and compare a
@@ -157,17 +105,6 @@ export function iterate(v: PyValue): PyValue[] {
   throw typeError(`'${typeName(v)}' object is not iterable`);
 }
 
-function toInt(v: PyValue, what: string): number {
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw typeError(`${what} must be an integer, not ${typeName(v)}`);
-}
-
-function toStr(v: PyValue, what: string): string {
-  if (typeof v !== 'string') throw typeError(`${what} must be str, not ${typeName(v)}`);
-  return v;
-}
-
 function arity(name: string, args: PyValue[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
     const want = min === max ? `${min}` : `${min} to ${max}`;
@@ -176,27 +113,6 @@ function arity(name: string, args: PyValue[], min: number, max: number): void {
 }
 
 // ------------------------------------------------------------------ builtins
-
-function pyInt(args: PyValue[]): number {
-  arity('int', args, 0, 2);
-  const [v = 0, base] = args;
-  if (typeof v === 'string') {
-    const b = base === undefined ? 10 : toInt(base, 'base');
-    const text = v.trim().replace(/_/g, '');
-    const digits = b === 10 ? /^[+-]?\d+$/ : b === 16 ? /^[+-]?(0x)?[0-9a-f]+$/i : b === 8 ? /^[+-]?(0o)?[0-7]+$/i : b === 2 ? /^[+-]?(0b)?[01]+$/i : null;
-    if (!digits) throw valueError(`int() base ${b} is not supported`);
-    if (!digits.test(text)) throw valueError(`invalid literal for int() with base ${b}: ${pyRepr(v)}`);
-    const sign = text.startsWith('-') ? -1 : 1;
-    return sign * parseInt(text.replace(/^[+-]/, '').replace(/^0[xob]/i, ''), b);
-  }
-  if (base !== undefined) throw typeError("int() can't convert non-string with explicit base");
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw valueError(`cannot convert float ${pyRepr(v)} to integer`);
-    return Math.trunc(v);
-  }
-  throw typeError(`int() argument must be a string or a number, not '${typeName(v)}'`);
-}
 
 function pyFloat(args: PyValue[]): number {
   arity('float', args, 0, 1);
@@ -230,7 +146,7 @@ function minMax(name: string, args: PyValue[], sign: 1 | -1): PyValue {
 
 const BUILTINS: Record<string, PyCallable> = Object.fromEntries(
   Object.entries<(args: PyValue[]) => PyValue>({
-    int: pyInt,
+    int: (args) => (arity('int', args, 0, 2), pyInt(...args)),
     float: pyFloat,
     str: (args) => (arity('str', args, 0, 1), args.length ? pyStr(args[0]) : ''),
     bool: (args) => (arity('bool', args, 0, 1), args.length ? truthy(args[0]) : false),
@@ -258,36 +174,6 @@ function stripChars(s: string, chars: PyValue, left: boolean, right: boolean): s
   if (left) while (a < b && set.has(s[a])) a++;
   if (right) while (b > a && set.has(s[b - 1])) b--;
   return s.slice(a, b);
-}
-
-function split(s: string, sep: PyValue, maxsplit: PyValue, fromRight: boolean): string[] {
-  const max = maxsplit === undefined ? -1 : toInt(maxsplit, 'maxsplit');
-  if (sep === undefined || sep === null) {
-    const words = s.trim().split(/\s+/).filter(Boolean);
-    if (max < 0 || words.length <= max + 1) return words;
-    // Keep the remainder as Python does: re-split the original text with a limit.
-    const parts: string[] = [];
-    let rest = fromRight ? s.trimEnd() : s.trimStart();
-    for (let n = 0; n < max; n++) {
-      const m = fromRight ? /\s+(\S+)$/.exec(rest) : /^(\S+)\s+/.exec(rest);
-      if (!m) break;
-      if (fromRight) {
-        parts.unshift(m[1]);
-        rest = rest.slice(0, m.index);
-      } else {
-        parts.push(m[1]);
-        rest = rest.slice(m[0].length);
-      }
-    }
-    return fromRight ? [rest, ...parts] : [...parts, rest];
-  }
-  const separator = toStr(sep, 'separator');
-  if (!separator) throw valueError('empty separator');
-  const all = s.split(separator);
-  if (max < 0 || all.length <= max + 1) return all;
-  return fromRight
-    ? [all.slice(0, all.length - max).join(separator), ...all.slice(all.length - max)]
-    : [...all.slice(0, max), all.slice(max).join(separator)];
 }
 
 function format(s: string, args: PyValue[]): string {
@@ -327,9 +213,9 @@ function strMethod(s: string, name: string): ((args: PyValue[]) => PyValue) | un
     case 'rstrip':
       return (args) => (arity(name, args, 0, 1), stripChars(s, args[0], false, true));
     case 'split':
-      return (args) => (arity(name, args, 0, 2), split(s, args[0], args[1], false));
+      return (args) => (arity(name, args, 0, 2), pySplit(s, args[0], args[1], false));
     case 'rsplit':
-      return (args) => (arity(name, args, 0, 2), split(s, args[0], args[1], true));
+      return (args) => (arity(name, args, 0, 2), pySplit(s, args[0], args[1], true));
     case 'replace':
       return (args) => {
         arity(name, args, 2, 3);
