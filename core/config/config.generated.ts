@@ -64,6 +64,7 @@ export interface RebuildConfig {
    */
   failFast?: boolean;
   environment?: Environment;
+  report?: Report;
   plugins?: Plugins;
   /**
    * Named partial configs selected with --profile.
@@ -260,6 +261,42 @@ export interface Environment {
   secrets?: string[];
 }
 /**
+ * The report (`rebuild report`, written at the end of every run): failure classes, and the dashboard's waiting gate and critical groups.
+ */
+export interface Report {
+  /**
+   * Failure classes tried before the default set (missing-dependency, unsatisfiable, compiler-error, linker-error, python-breakage, test-failure, timeout, out-of-memory, network-in-sandbox): first match wins.
+   */
+  classes?: ReportClass[];
+  /**
+   * The dashboard's gate for waiting packages (e.g. 500): drawn on the progress chart.
+   */
+  waitingGoal?: number;
+  /**
+   * Named critical package sets (feedstock or output names), each shown with its own status, e.g. { core: ['numpy', 'scipy'] }.
+   */
+  groups?: {
+    [k: string]: string[];
+  };
+}
+/**
+ * A failure class of the report: a failed package whose log (or failure reason) has a line matching `pattern` gets this class. Rules are tried in order, the config's before the default set; the first match wins.
+ */
+export interface ReportClass {
+  /**
+   * Class name shown by reports, `status` and `why`, e.g. "missing-dependency".
+   */
+  name: string;
+  /**
+   * A JavaScript regular expression (no slashes, no flags: case-sensitive) matched against each line of the log and the reason.
+   */
+  pattern: string;
+  /**
+   * Only for failures of this stage (build, test, transmute, publish); default: any stage.
+   */
+  stage?: string;
+}
+/**
  * A plugin object as made by a plugin factory: { name, apply(engine) }.
  */
 export interface Plugin {
@@ -308,5 +345,6 @@ export interface Profile {
    */
   failFast?: boolean;
   environment?: Environment;
+  report?: Report;
   plugins?: Plugins;
 }

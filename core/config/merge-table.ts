@@ -42,6 +42,8 @@ export const MERGE_TABLE: Readonly<Record<MergeableKey, MergeStrategy>> = Object
   failFast: replace,
   // Profiles add variables (allowed or secret); they cannot silently drop a secret.
   environment: assign({ allow: union, secrets: union }),
+  // `classes` replaces (a profile's rule list is the list); groups merge per name.
+  report: assign({ groups: assign() }),
   plugins: byName,
 } satisfies Record<MergeableKey, MergeStrategy>);
 

@@ -183,6 +183,11 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
     retry: retry as ResolvedConfig['retry'],
     failFast: m.failFast as boolean,
     environment: { allow: [...((obj(m.environment).allow ?? []) as string[])], secrets: [...((obj(m.environment).secrets ?? []) as string[])] },
+    report: {
+      classes: ((obj(m.report).classes ?? []) as ResolvedConfig['report']['classes']).map((c) => ({ ...c })),
+      waitingGoal: (obj(m.report).waitingGoal ?? null) as number | null,
+      groups: Object.fromEntries(Object.entries(obj(obj(m.report).groups)).map(([k, v]) => [k, [...(v as string[])]])),
+    },
     plugins: m.plugins as Plugin[],
   };
 }

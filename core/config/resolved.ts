@@ -42,5 +42,7 @@ export interface ResolvedConfig {
   failFast: boolean;
   /** Variables recipes and builds may see, and variables holding secrets: names or prefixes ending in `*`. */
   environment: { allow: string[]; secrets: string[] };
+  /** The report: failure classes tried before the default set, the dashboard's waiting gate and groups. */
+  report: { classes: { name: string; pattern: string; stage?: string }[]; waitingGoal: number | null; groups: Record<string, string[]> };
   plugins: Plugin[];
 }

@@ -13,6 +13,7 @@ export function testTask(dir: string, over: Partial<BuildTask> = {}): BuildTask 
     id: 'pkg',
     node: { id: 'pkg', feedstock: 'pkg', target, outputs: ['pkg'], status: 'planned', reason: null, recipe: null, variants: [], bootstrap: false, pythonDependency: null, recipeHash: null } as PackageNode,
     target,
+    stage: 'build',
     attempt: 1,
     workDir: join(dir, 'work'),
     outputChannel: join(dir, 'channel'),
@@ -35,6 +36,6 @@ export function testConfig(plugins: Plugin[], over: Partial<ResolvedConfig> = {}
     workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
     bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
     variantConfigs: [], timeouts: { buildSeconds: 60, hookMs: 120_000 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, environment: { allow: [], secrets: [] }, plugins, ...over,
+    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} }, plugins, ...over,
   };
 }
