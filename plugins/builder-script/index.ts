@@ -13,10 +13,11 @@ import { parseMatchSpec } from '../../core/conda/match-spec.ts';
 import type { PackageFormat } from '../../core/conda/package-types.ts';
 import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { listFiles, writeCondaPackage } from '../../core/conda/write-package.ts';
+import { InstallError, installEnvironment, type InstallOptions } from '../../core/conda/install.ts';
+import { openChannels, type OpenChannels } from '../../core/conda/solve.ts';
 import { logScriptEnvironment, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import { buildEnvironment } from './build-env.ts';
 import { buildTime, type BuildTime } from './build-time.ts';
-import { installEnvironment, openChannels, type TaskChannels } from './environment.ts';
 import { ScriptBuildError } from './errors.ts';
 import { fetchSources } from './source.ts';
 
@@ -133,7 +134,7 @@ interface VariantContext {
   recipe: RecipeRef;
   variant: RenderedVariant;
   vdir: string;
-  channels: TaskChannels;
+  channels: OpenChannels;
   opts: Normalized;
   policy: EnvironmentPolicy;
   time: BuildTime;
@@ -186,12 +187,16 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
   // top-level requirements) and what every output's own script needs.
   const specs = (section: 'build' | 'host') =>
     unique([...(variant.requirements?.[section] ?? []), ...outputs.flatMap((o) => o.requirements[section])]).filter((s) => !siblings.has(parseMatchSpec(s).name));
-  const platforms = (subdir: string) => unique([subdir, 'noarch']);
   const common = { channels: ctx.channels, downloadDir: join(vdir, 'pkgs'), pythonVersion: task.target.python, log: task.log, signal: task.signal };
   const buildSubdir = hostSubdir();
-  await installEnvironment({ ...common, label: 'build', specs: specs('build'), platforms: platforms(buildSubdir), prefix: buildPrefix });
+  // The shared installer's errors become this builder's, with their class (README: Failures).
+  const install = (o: InstallOptions) =>
+    installEnvironment(o).catch((err) => {
+      throw err instanceof InstallError ? new ScriptBuildError(err.message, err.failure) : err;
+    });
+  await install({ ...common, label: 'build', specs: specs('build'), subdir: buildSubdir, prefix: buildPrefix });
   check();
-  const host = await installEnvironment({ ...common, label: 'host', specs: specs('host'), platforms: platforms(task.target.subdir), prefix: hostPrefix });
+  const host = await install({ ...common, label: 'host', specs: specs('host'), subdir: task.target.subdir, prefix: hostPrefix });
   check();
   const python = host.find((p) => p.name === 'python');
   const pythonVersion = python ? python.version.split('.').slice(0, 2).join('.') : task.target.python;
