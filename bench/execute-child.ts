@@ -76,11 +76,14 @@ const noop: Plugin = {
       });
       run.hooks.test.tap('bench:noop', (_result, report) => {
         count('test');
-        report.checks.push({ name: 'noop', ok: true });
+        report.checks.push({ name: 'noop', kind: 'imports', ok: true, durationMs: 0 });
       });
       run.hooks.transmute.tap('bench:noop', (artifacts) => (count('transmute'), artifacts));
       run.hooks.shouldPublish.tap('bench:noop', () => void count('shouldPublish'));
-      run.hooks.publish.tapPromise('bench:noop', async () => void count('publish'));
+      run.hooks.publish.tapPromise('bench:noop', async (group) => {
+        count('publish');
+        return { publisher: 'bench:noop', published: group.members.flatMap((m) => m.artifacts), channel: 'bench' };
+      });
       run.hooks.taskEnd.tap('bench:noop', (result) => {
         count('taskEnd');
         // Progress for the parent's time limit: packages published, every 250.

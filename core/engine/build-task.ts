@@ -97,6 +97,7 @@ export function openBuildTask(
     id: node.id,
     node,
     target,
+    stage: 'build',
     attempt,
     get workDir() {
       if (!made) {

@@ -5,6 +5,7 @@ import { STAGE } from './stage.ts';
 import { HookTimeoutError, PluginHookError } from '../model/errors.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import type { Plugin } from '../model/plugin.ts';
+import type { PublishGroup } from '../model/types.ts';
 
 function config(plugins: Plugin[], hookMs = 1000): ResolvedConfig {
   return {
@@ -14,7 +15,7 @@ function config(plugins: Plugin[], hookMs = 1000): ResolvedConfig {
     workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
     bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
     variantConfigs: [], timeouts: { buildSeconds: 10, hookMs }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, environment: { allow: [], secrets: [] }, plugins,
+    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} }, plugins,
   };
 }
 
@@ -78,7 +79,7 @@ engine('a tap that never settles is named after the timeout', async () => {
   const run = e.createRun();
   run.hooks.publish.tapPromise('test:hang', () => new Promise(() => {}));
   const started = Date.now();
-  await run.hooks.publish.promise([]).then(
+  await run.hooks.publish.promise({} as PublishGroup).then(
     () => assert.unreachable(),
     (err) => {
       assert.instance(err, HookTimeoutError);
@@ -92,7 +93,7 @@ engine('callback-style taps are guarded too', async () => {
   const e = new Engine(config([]));
   const run = e.createRun();
   run.hooks.publish.tapAsync('test:cb', (_a, cb) => cb(new Error('upload refused')));
-  await run.hooks.publish.promise([]).then(
+  await run.hooks.publish.promise({} as PublishGroup).then(
     () => assert.unreachable(),
     (err) => assert.is(err.message, 'plugin test:cb failed in hook run.publish: upload refused'),
   );

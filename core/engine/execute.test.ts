@@ -360,7 +360,7 @@ execute('test, transmute and publish hooks :: statuses tested → published; fai
     name: 'test:pipeline',
     apply: (e) => e.hooks.run.tap('test:pipeline', (run) => {
       run.hooks.test.tapPromise('test:pipeline', async (result, report) => {
-        report.checks.push({ name: 'imports', ok: report.id !== 'b', message: report.id === 'b' ? 'ImportError' : undefined });
+        report.checks.push({ name: 'imports', kind: 'imports', durationMs: 1, ok: report.id !== 'b', message: report.id === 'b' ? 'ImportError' : undefined });
       });
       run.hooks.transmute.tapPromise('test:pipeline', async (artifacts) => {
         return artifacts.map((a) => {
@@ -369,7 +369,11 @@ execute('test, transmute and publish hooks :: statuses tested → published; fai
           return { ...a, path, filename: a.filename.replace(/\.tar\.bz2$/, '.conda'), sha256: '', size: 0 };
         });
       });
-      run.hooks.publish.tapPromise('test:pipeline', async (artifacts) => void published.push(...artifacts.map((a) => a.filename)));
+      run.hooks.publish.tapPromise('test:pipeline', async (group) => {
+        const artifacts = group.members.flatMap((m) => m.artifacts);
+        published.push(...artifacts.map((a) => a.filename));
+        return { publisher: 'test:pipeline', published: artifacts, channel: 'test' };
+      });
     }),
   };
   const { outcome, status, events } = await runOnce(ctx.dir, { a: [], b: [], c: ['b'] }, { plugins: [pipeline] });

@@ -6,7 +6,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
-import type { Artifact, BuildResult, BuildTask, ExecutionStart, FailureClass, RunSummary, Target, TaskResult, TaskStatus, TestReport } from '../model/types.ts';
+import type { Artifact, BuildTask, ExecutionStart, PublishGroup, FailureClass, RunSummary, Target, TaskResult, TaskStatus, TestReport } from '../model/types.ts';
 import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, type ExecTask } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
@@ -442,7 +442,7 @@ class Execution {
     const { guard, dispose: disposeGuard } = abortGuard(controller.signal, this.graceMs);
     try {
       if (controller.signal.aborted) throw controller.signal.reason;
-      task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
+      task = ((await guard(run.hooks.prepareTask.promise(task))) as BuildTask | undefined) ?? task;
       this.emit(t.key, 'building', `attempt ${attempt}`, { logFile: logFile() });
       run.hooks.taskStart.call(task);
 
@@ -467,11 +467,11 @@ class Execution {
       if (run.hooks.test.taps.length > 0) {
         phase = 'build';
         const report: TestReport = { id: t.node.id, checks: [] };
-        await guard(run.hooks.test.promise({ ...result, artifacts } satisfies BuildResult, report));
+        await guard(run.hooks.test.promise({ ...task, stage: 'test', artifacts }, report));
         const failed = report.checks.filter((c) => !c.ok);
         if (failed.length) {
           for (const c of failed) task.log(`test failed: ${c.name}${c.message ? `: ${c.message}` : ''}`);
-          throw Object.assign(new Error(`test failed: ${failed.map((c) => c.name + (c.message ? `: ${c.message}` : '')).join('; ')}`), { failure: 'build' });
+          throw Object.assign(new Error(`test failed: ${failed.map((c) => c.name + (c.message ? `: ${c.message}` : '')).join('; ')}`), { failure: 'test' });
         }
         if (report.checks.length) {
           status = 'tested';
@@ -484,7 +484,7 @@ class Execution {
 
       phase = 'internal';
       const built = artifacts;
-      const transmuted = await guard(run.hooks.transmute.promise(artifacts, task));
+      const transmuted = await guard(run.hooks.transmute.promise(artifacts, { ...task, stage: 'transmute', artifacts }));
       if (transmuted && transmuted !== artifacts) {
         artifacts = await this.hashArtifacts(transmuted);
         const replaced = artifacts;
@@ -494,8 +494,14 @@ class Execution {
       const files = [...new Set([...built, ...artifacts].map((a) => a.path))];
       await guard(this.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files));
 
-      if (run.hooks.publish.taps.length > 0 && run.hooks.shouldPublish.call(artifacts) !== false) {
-        await guard(run.hooks.publish.promise(artifacts));
+      const out = artifacts[0];
+      const group: PublishGroup = {
+        key: `${out.name}-${out.version}-py${t.target.python}`, name: out.name, version: out.version, python: t.target.python,
+        members: [{ node: t.node, target: t.target, artifacts }], runId: this.runId, attempt, workDir: task.workDir,
+        logFile: task.logFile, log: (line) => task.log(line), signal: task.signal,
+      };
+      if (run.hooks.publish.taps.length > 0 && run.hooks.shouldPublish.call(group) !== false) {
+        await guard(run.hooks.publish.promise(group));
         status = 'published';
         reason = `${artifacts.length} artifact(s) published`;
       }

@@ -20,12 +20,18 @@ import type {
   ExecResult,
   Exclusion,
   PackageNode,
+  PublishFailure,
+  PublishGroup,
+  PublishResult,
   RecipeRef,
   RenderedRecipe,
   RunSummary,
   Target,
+  TaskContext,
   TaskResult,
   TestReport,
+  TestTask,
+  TransmuteTask,
 } from '../model/types.ts';
 import type { PackageGraph } from '../graph/package-graph.ts';
 import type { Plan } from '../graph/plan.ts';
@@ -58,25 +64,27 @@ function createRunHooks() {
     graph: new AsyncSeriesHook<[PackageGraph, Target]>(['graph', 'target']),
     /** Read-only: a target's plan is ready (stages, critical path, cycles). */
     planned: new SyncHook<[Plan]>(['plan']),
-    /** Adjust a task before it is built (channels, output channel for bootstrap builds). */
-    prepareTask: new AsyncSeriesWaterfallHook<[BuildTask]>(['task']),
+    /** Adjust a stage task before it runs (channels, output channel for bootstrap builds); `task.stage` says which. */
+    prepareTask: new AsyncSeriesWaterfallHook<[TaskContext]>(['task']),
     /** Per subdir: the first builder that returns a result owns the task. */
     build: new HookMap((subdir: string) => new AsyncSeriesBailHook<[BuildTask], BuildResult | undefined>(['task'])),
     /** The first runner that returns executes the command (containers first, the host as fallback). */
     exec: new AsyncSeriesBailHook<[ExecRequest], ExecResult | undefined>(['request']),
-    /** Append checks to a built package's test report. */
-    test: new AsyncSeriesHook<[BuildResult, TestReport]>(['result', 'report']),
-    /** Return converted artifacts (.tar.bz2 → .conda). */
-    transmute: new AsyncSeriesWaterfallHook<[Artifact[], BuildTask]>(['artifacts', 'task']),
-    /** Veto publishing (missing arch, failed validation). */
-    shouldPublish: new SyncBailHook<[Artifact[]], false | undefined>(['artifacts']),
-    /** Upload, stage, promote. */
-    publish: new AsyncSeriesHook<[Artifact[]]>(['artifacts']),
+    /** test(X@target): testers append checks; a check with ok=false fails the stage, none passes it. */
+    test: new AsyncSeriesHook<[TestTask, TestReport]>(['task', 'report']),
+    /** transmute(X@target): return the artifacts to publish (e.g. the .tar.bz2 plus its .conda). */
+    transmute: new AsyncSeriesWaterfallHook<[Artifact[], TransmuteTask]>(['artifacts', 'task']),
+    /** Veto publishing a group (false holds it; it is not attempted). */
+    shouldPublish: new SyncBailHook<[PublishGroup], false | undefined>(['group']),
+    /** publish(group): the first publisher that returns a result owns the group (every arch of a name-version). */
+    publish: new AsyncSeriesBailHook<[PublishGroup], PublishResult | undefined>(['group']),
+    /** A publisher could not publish a group: notices (markdown per feedstock, webhooks). */
+    publishFailed: new AsyncSeriesHook<[PublishFailure]>(['failure']),
     /** The scheduler starts: every task with its starting status (resumed, waiting, failed, blocked). */
     executionStart: new SyncHook<[ExecutionStart]>(['start']),
-    /** A task started building. */
-    taskStart: new SyncHook<[BuildTask]>(['task']),
-    /** Every task state change: progress, reporters. */
+    /** A stage task started (`task.stage`: build, test, transmute). */
+    taskStart: new SyncHook<[TaskContext]>(['task']),
+    /** Every task state change (with its `stage`): progress, reporters. */
     taskEnd: new SyncHook<[TaskResult]>(['result']),
     /** Report writers, in parallel, at the end of a run. */
     report: new AsyncParallelHook<[RunSummary]>(['summary']),

@@ -213,7 +213,13 @@ export interface Cycle {
 
 // ---------------------------------------------------------------- execution
 
-export type FailureClass = 'build' | 'timeout' | 'container-start' | 'network' | 'cancelled' | 'internal';
+export type FailureClass = 'build' | 'test' | 'publish' | 'timeout' | 'container-start' | 'network' | 'cancelled' | 'internal';
+
+/**
+ * A package's pipeline on one target: build → test → transmute, then publish across the arches of
+ * its name-version (plugins may register more). Each stage is a task of the run (core/engine/README.md).
+ */
+export type StageName = 'build' | 'test' | 'transmute' | 'publish' | (string & {});
 
 export interface Artifact {
   /** Absolute path of the package file. */
@@ -229,7 +235,8 @@ export interface Artifact {
 
 /** A command to execute for a build, handed to the runner plugins through `run.hooks.exec`. */
 export interface ExecRequest {
-  task: BuildTask;
+  /** The stage task the command runs for (a build, a test, ...). */
+  task: TaskContext;
   argv: string[];
   cwd: string;
   env: Record<string, string>;
@@ -247,11 +254,14 @@ export interface ExecResult {
   runner: string;
 }
 
-export interface BuildTask {
+/** What every stage task of a package on one target gets: its node, scratch dir, log, channels, exec. */
+export interface TaskContext {
   /** Node id. */
   id: string;
   node: PackageNode;
   target: Target;
+  /** The stage this task runs (`build`, `test`, `transmute`, ...). */
+  stage: StageName;
   attempt: number;
   /** Absolute scratch dir of this attempt (prefixes, source). Removed by the engine after success. */
   workDir: string;
@@ -277,6 +287,79 @@ export interface BuildTask {
   labels?: Record<string, string>;
 }
 
+export interface BuildTask extends TaskContext {
+  stage: 'build';
+}
+
+/** test(X@target): the artifacts of build(X@target), already hashed and indexed in the output channel. */
+export interface TestTask extends TaskContext {
+  stage: 'test';
+  artifacts: Artifact[];
+}
+
+/** One check of a package's tests. */
+export interface TestCheck {
+  /** e.g. "imports: numpy", "commands[0]: numpy-config --version", "run_test.py". */
+  name: string;
+  /** 'imports' | 'commands' | 'script' | 'pip_check' | 'package_contents' | 'files' | 'install'. */
+  kind: string;
+  ok: boolean;
+  skipped?: boolean;
+  durationMs: number;
+  /** The first error line (the task's log has the whole output). */
+  message?: string;
+}
+
+/** Filled by the `test` hook's taps; a check with ok=false fails the test stage, no check passes it ("no tests"). */
+export interface TestReport {
+  id: string;
+  checks: TestCheck[];
+}
+
+/** transmute(X@target): the artifacts to convert (after a passed test, or after the build when tests are off). */
+export interface TransmuteTask extends TaskContext {
+  stage: 'transmute';
+  artifacts: Artifact[];
+}
+
+/** One target's share of a publish group: what the last stage of X on that target produced. */
+export interface PublishMember {
+  node: PackageNode;
+  target: Target;
+  artifacts: Artifact[];
+}
+
+/** One name-version(-python) across every arch the config requires for it. */
+export interface PublishGroup {
+  /** `${name}-${version}-py${python}`: stable, used in the state database and reports. */
+  key: string;
+  name: string;
+  version: string;
+  python: string;
+  members: PublishMember[];
+  runId: number;
+  attempt: number;
+  workDir: string;
+  logFile: string;
+  log(line: string): void;
+  signal: AbortSignal;
+}
+
+export interface PublishResult {
+  /** Publisher plugin name. */
+  publisher: string;
+  published: Artifact[];
+  channel: string;
+  label?: string;
+}
+
+export interface PublishFailure {
+  group: PublishGroup;
+  step: 'upload' | 'validate' | 'copy';
+  reason: string;
+  artifact?: Artifact;
+}
+
 /** A process group (its id = the leader's pid) or a container (engine binary and name). */
 export type TrackedProcess = { kind: 'process-group'; pgid: number } | { kind: 'container'; engine: string; name: string };
 
@@ -288,12 +371,17 @@ export interface BuildResult {
 
 /** Execution status of a node in a run. */
 export type TaskStatus =
-  | 'planned' | 'waiting' | 'ready' | 'building' | 'built' | 'tested' | 'published'
-  | 'failed' | 'blocked' | 'excluded' | 'present' | 'interrupted' | 'skipped';
+  | 'planned' | 'waiting' | 'ready' | 'building' | 'built' | 'testing' | 'tested' | 'transmuting' | 'transmuted'
+  | 'publishing' | 'published' | 'failed' | 'blocked' | 'excluded' | 'present' | 'interrupted' | 'skipped';
 
 export interface TaskResult {
   id: string;
   target: Target;
+  /**
+   * The stage this change is about: the one running, finished or failed (`failed` at stage 'test' is
+   * "built, test failed"). Absent for statuses no stage has yet (planned, excluded, blocked, skipped).
+   */
+  stage?: StageName;
   status: TaskStatus;
   reason: string | null;
   attempt: number;
@@ -314,11 +402,6 @@ export interface ExecutionStart {
    * or 'skipped' (left out by --only/--from).
    */
   tasks: { id: string; target: Target; status: TaskStatus; reason: string | null; bootstrap: boolean; estimateMs: number | null }[];
-}
-
-export interface TestReport {
-  id: string;
-  checks: { name: string; ok: boolean; message?: string }[];
 }
 
 /** A plan node the run could not build: a render or plan error, or blocked (by an error or a blocklisted package). */

@@ -39,7 +39,11 @@ async function runChain(dir: string, extra: Plugin[] = []) {
   const publisher: Plugin = {
     name: 'test:publisher',
     apply: (e) => e.hooks.run.tap('test:publisher', (run) => {
-      run.hooks.publish.tapPromise('test:publisher', async (artifacts) => void published.push(...artifacts.map((a) => a.filename)));
+      run.hooks.publish.tapPromise('test:publisher', async (group) => {
+        const artifacts = group.members.flatMap((m) => m.artifacts);
+        published.push(...artifacts.map((a) => a.filename));
+        return { publisher: 'test:publisher', published: artifacts, channel: 'test' };
+      });
     }),
   };
   const engine = new Engine(fakeConfig(dir, [

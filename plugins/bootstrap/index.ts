@@ -128,8 +128,8 @@ export function bootstrap(options: BootstrapOptions = {}): Plugin {
           return task;
         });
 
-        run.hooks.shouldPublish.tap(PLUGIN_NAME, (artifacts) =>
-          artifacts.some((a) => a.path.startsWith(channelDir + sep)) ? false : undefined,
+        run.hooks.shouldPublish.tap(PLUGIN_NAME, (group) =>
+          group.members.some((m) => m.artifacts.some((a) => a.path.startsWith(channelDir + sep))) ? false : undefined,
         );
       });
     },

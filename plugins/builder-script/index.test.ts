@@ -59,7 +59,7 @@ async function setup(recipeDir = FIXTURE) {
   const ac = new AbortController();
   const makeTask = (variants: RenderedVariant[]): BuildTask => {
     const task: BuildTask = {
-      id: 'hello', target: { subdir: 'linux-64', python: '3.13' }, attempt: 1,
+      id: 'hello', target: { subdir: 'linux-64', python: '3.13' }, stage: 'build', attempt: 1,
       node: {
         id: 'hello', feedstock: 'hello', target: { subdir: 'linux-64', python: '3.13' }, outputs: variants[0].outputs.map((o) => o.name),
         status: 'planned', reason: null, recipe, variants, bootstrap: false, pythonDependency: 'host: python 3.13.*', recipeHash: null,

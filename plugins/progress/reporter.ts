@@ -1,10 +1,10 @@
 // A reporter is a life-cycle object with optional methods (Nx's reporters); the progress plugin
 // fans the run's hooks out to one of them. One file per reporter.
-import type { BuildTask, ExecutionStart, RunSummary, TaskResult } from '../../core/model/types.ts';
+import type { ExecutionStart, RunSummary, TaskContext, TaskResult } from '../../core/model/types.ts';
 
 export interface Reporter {
   start?(start: ExecutionStart): void;
-  taskStart?(task: BuildTask): void;
+  taskStart?(task: TaskContext): void;
   taskEnd?(result: TaskResult): void;
   end?(summary: RunSummary): void;
 }

@@ -13,7 +13,7 @@ import { hostRunner, runOnHost, PLUGIN_NAME } from './index.ts';
 function fakeTask(dir: string, over: Partial<BuildTask> = {}): BuildTask {
   const logFile = join(dir, 'logs', 'task.log');
   return {
-    id: 'pkg', node: {} as any, target: { subdir: 'linux-64', python: '3.13' }, attempt: 1,
+    id: 'pkg', node: {} as any, target: { subdir: 'linux-64', python: '3.13' }, stage: 'build', attempt: 1,
     workDir: dir, outputChannel: join(dir, 'out'), channels: [], logFile,
     log() {}, signal: new AbortController().signal, timeoutMs: 20_000,
     exec: () => Promise.reject(new Error('unused')),
