@@ -93,6 +93,29 @@ export async function readPackageInfoFiles(path: string, names: string[]): Promi
   return found;
 }
 
+/**
+ * The named info/ files a package has (missing ones are absent from the map), reading as little as
+ * possible: a .conda's info member only; a .tar.bz2 until every name is found, or until the first
+ * member outside info/ that follows info/index.json (conda-build and our writer put info/ first; an
+ * archive with info/ elsewhere is read to its end).
+ */
+export async function readPackageMetadata(path: string, names: string[]): Promise<Map<string, Buffer>> {
+  const want = new Set(names);
+  const found = new Map<string, Buffer>();
+  let sawIndex = false;
+  await walkPackage(
+    path,
+    async (entry, content) => {
+      if (!entry.name.startsWith('info/')) return sawIndex ? false : undefined;
+      if (entry.name === 'info/index.json') sawIndex = true;
+      if (entry.type === 'file' && want.has(entry.name)) found.set(entry.name, await readAll(content));
+      return found.size === want.size ? false : undefined;
+    },
+    { infoOnly: true },
+  );
+  return found;
+}
+
 function parseJson<T>(path: string, member: string, data: Buffer | undefined): T {
   if (!data) throw new PackageFormatError(`${path}: no ${member} in package`);
   try {

@@ -1,13 +1,15 @@
 // repodata.json records, reading channels (dir, file:// or http(s) URL), and writing a channel index
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Subdir } from '../model/types.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
-import { isPackageFile } from './package-types.ts';
-import { readPackageIndex } from './read-package.ts';
+import { compress } from 'zstd-napi';
+import { channeldataBytes, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
+import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
+import { readPackageMetadata } from './read-package.ts';
 
 export interface PackageRecord {
   name: string;
@@ -123,12 +125,17 @@ interface CacheEntry {
   size: number;
   mtimeMs: number;
   record: PackageRecord;
+  /** info/run_exports.json of the package ({} when it has none). */
+  runExports: RunExports;
 }
+
+/** Version of the sidecar cache's layout (2: entries carry run_exports). */
+const CACHE_VERSION = 2;
 
 async function readCache(subdirPath: string): Promise<Record<string, CacheEntry>> {
   try {
     const data = JSON.parse(await readFile(join(subdirPath, CACHE_FILE), 'utf8'));
-    return data && data.version === 1 && typeof data.entries === 'object' ? data.entries : {};
+    return data && data.version === CACHE_VERSION && typeof data.entries === 'object' ? data.entries : {};
   } catch {
     return {}; // a missing or damaged cache only costs a full re-read
   }
@@ -140,14 +147,25 @@ const RECORD_KEYS = [
   'noarch', 'platform', 'arch', 'subdir', 'timestamp', 'track_features', 'version', 'python_site_packages_path',
 ];
 
-async function recordFor(path: string, subdir: string): Promise<PackageRecord> {
-  const index = await readPackageIndex(path);
+async function recordFor(path: string, subdir: string): Promise<Pick<CacheEntry, 'record' | 'runExports'>> {
+  const meta = await readPackageMetadata(path, ['info/index.json', 'info/run_exports.json']);
+  const index = metaJson<IndexJson>(path, 'info/index.json', meta.get('info/index.json'));
+  const runExports = meta.has('info/run_exports.json') ? metaJson<RunExports>(path, 'info/run_exports.json', meta.get('info/run_exports.json')) : {};
   const record: PackageRecord = { name: '', version: '', build: '', build_number: 0, depends: [], subdir };
   for (const key of RECORD_KEYS) if (index[key] !== undefined) record[key] = index[key];
   record.depends = index.depends ?? [];
   if (!record.subdir) record.subdir = subdir;
   const { md5, sha256, size } = await digestFile(path);
-  return { ...record, md5, sha256, size };
+  return { record: { ...record, md5, sha256, size }, runExports };
+}
+
+function metaJson<T>(path: string, member: string, data: Buffer | undefined): T {
+  if (!data) throw new PackageFormatError(`${path}: no ${member} in package`);
+  try {
+    return JSON.parse(data.toString('utf8')) as T;
+  } catch (err) {
+    throw new PackageFormatError(`${path}: ${member} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -165,6 +183,8 @@ function validSubdir(subdir: string): void {
 interface IndexedFile extends CacheEntry {
   /** The record's lines in repodata.json (`  "<name>": {...}`, indented for its depth), made once. */
   bytes?: Buffer;
+  /** Its lines in run_exports.json, made once. */
+  exportsBytes?: Buffer;
 }
 
 /** What a writer knows of one subdir: every package file there, and what is not written yet. */
@@ -180,6 +200,8 @@ interface SubdirState {
   listedAt: number;
   /** An update since then read only the files it named. */
   unlisted: boolean;
+  /** repodata.json.zst and run_exports.json do not reflect `files` yet. */
+  extrasDirty: boolean;
 }
 
 /**
@@ -188,36 +210,29 @@ interface SubdirState {
  * rewriting the index of a growing channel is a copy of cached bytes, not a serialisation).
  */
 function repodataBytes(subdir: string, state: SubdirState): Buffer[] {
-  const tarBz2: Buffer[] = [];
-  const conda: Buffer[] = [];
-  for (const name of state.sorted) {
-    const f = state.files.get(name)!;
-    f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(f.record, null, 1).replace(/\n/g, '\n  ')}`);
-    (name.endsWith('.conda') ? conda : tarBz2).push(f.bytes);
-  }
-  const parts: Buffer[] = [Buffer.from(`{\n "info": {\n  "subdir": ${JSON.stringify(subdir)}\n },\n "packages": `)];
-  const section = (items: Buffer[]) => {
-    if (!items.length) return void parts.push(EMPTY_OBJECT);
-    parts.push(OPEN);
-    for (let i = 0; i < items.length; i++) {
-      if (i) parts.push(COMMA);
-      parts.push(items[i]);
-    }
-    parts.push(CLOSE);
-  };
-  section(tarBz2);
-  parts.push(CONDA_KEY);
-  section(conda);
-  parts.push(TAIL);
-  return parts;
+  return packagesMapBytes(
+    `{\n "info": {\n  "subdir": ${JSON.stringify(subdir)}\n },\n`,
+    state.sorted.map((name) => {
+      const f = state.files.get(name)!;
+      f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(f.record, null, 1).replace(/\n/g, '\n  ')}`);
+      return { name, bytes: f.bytes };
+    }),
+    ',\n "repodata_version": 1,\n "removed": []\n}\n',
+  );
 }
 
-const EMPTY_OBJECT = Buffer.from('{}');
-const OPEN = Buffer.from('{\n');
-const COMMA = Buffer.from(',\n');
-const CLOSE = Buffer.from('\n }');
-const CONDA_KEY = Buffer.from(',\n "packages.conda": ');
-const TAIL = Buffer.from(',\n "repodata_version": 1,\n "removed": []\n}\n');
+/** `<subdir>/run_exports.json` (CEP 12): every package file's `run_exports` ({} when it has none). */
+function runExportsBytes(subdir: string, state: SubdirState): Buffer[] {
+  return packagesMapBytes(
+    `{\n "info": ${JSON.stringify({ subdir, version: 1 })},\n`,
+    state.sorted.map((name) => {
+      const f = state.files.get(name)!;
+      f.exportsBytes ??= runExportsEntry(name, f.runExports);
+      return { name, bytes: f.exportsBytes };
+    }),
+    '\n}\n',
+  );
+}
 
 export interface ChannelIndexWriterOptions {
   /**
@@ -232,11 +247,20 @@ export interface ChannelIndexWriterOptions {
    * seen at the next listing, and at `close()`, which lists every subdir updated since its last one.
    */
   listIntervalMs?: number;
+  /**
+   * Least time between two writes of the derived index files — `<subdir>/repodata.json.zst`,
+   * `<subdir>/run_exports.json` and `channeldata.json` (ms, default 2 s; 0: with every
+   * repodata.json). `update(..., { complete: true })` and `close()` always write them. While
+   * repodata.json is ahead of them, `repodata.json.zst` is removed (before the new repodata.json is
+   * renamed into place), so a client that prefers it never reads an older index than the JSON one.
+   */
+  extrasIntervalMs?: number;
 }
 
 interface Batch {
   subdirs: Set<string>;
   files: Set<string>;
+  complete: boolean;
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 }
 
@@ -259,16 +283,19 @@ export class ChannelIndexWriter {
   private readonly state = new Map<string, SubdirState>();
   private readonly cacheIntervalMs: number;
   private readonly listIntervalMs: number;
+  private readonly extrasIntervalMs: number;
   private lastCacheWrite = -Infinity;
+  private lastExtrasWrite = -Infinity;
   private pending: Batch | null = null;
   private inflight: Promise<void> | null = null;
   /** Batches run (each serving every update queued before it started) and repodata.json files written. */
-  readonly stats = { batches: 0, writes: 0 };
+  readonly stats = { batches: 0, writes: 0, extras: 0 };
 
   constructor(channelDir: string, options: ChannelIndexWriterOptions = {}) {
     this.root = resolve(channelDir);
     this.cacheIntervalMs = options.cacheIntervalMs ?? 5000;
     this.listIntervalMs = options.listIntervalMs ?? 1000;
+    this.extrasIntervalMs = options.extrasIntervalMs ?? 2000;
   }
 
   /**
@@ -276,14 +303,17 @@ export class ChannelIndexWriter {
    * mamba and rattler require it). `changed`: paths of package files written, rewritten or removed
    * since the last update — read at once (a file already indexed only when its size or mtime
    * moved); files not named here are found by the next listing (`listIntervalMs`, `close()`).
+   * `complete`: the write lists the named subdirs and writes the derived files too (a published
+   * channel's state after an add or remove; the engine's per-build updates leave them to the interval).
    */
-  update(subdirs: readonly string[], changed: readonly string[] = []): Promise<void> {
+  update(subdirs: readonly string[], changed: readonly string[] = [], options: { complete?: boolean } = {}): Promise<void> {
     try {
       subdirs.forEach(validSubdir);
     } catch (err) {
       return Promise.reject(err);
     }
-    const batch = (this.pending ??= { subdirs: new Set(), files: new Set(), waiters: [] });
+    const batch = (this.pending ??= { subdirs: new Set(), files: new Set(), complete: false, waiters: [] });
+    if (options.complete) batch.complete = true;
     for (const s of subdirs) batch.subdirs.add(s);
     for (const f of changed) batch.files.add(resolve(f));
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
@@ -301,6 +331,7 @@ export class ChannelIndexWriter {
       }
       if (state.cacheDirty) await this.writeCache(subdir, state);
     }
+    await this.writeExtras(false);
   }
 
   private flush(): void {
@@ -330,10 +361,11 @@ export class ChannelIndexWriter {
         state = await this.load(subdir);
         this.state.set(subdir, state);
       } else {
-        await this.refresh(subdir, state, batch.files, performance.now() - state.listedAt >= this.listIntervalMs);
+        await this.refresh(subdir, state, batch.files, batch.complete || performance.now() - state.listedAt >= this.listIntervalMs);
       }
       await this.writeIndex(subdir, state);
     }));
+    if (batch.complete || performance.now() - this.lastExtrasWrite >= this.extrasIntervalMs) await this.writeExtras(batch.complete);
     if (performance.now() - this.lastCacheWrite >= this.cacheIntervalMs) {
       for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
     }
@@ -342,20 +374,66 @@ export class ChannelIndexWriter {
   /** repodata.json of a subdir, when it is behind. */
   private async writeIndex(subdir: string, state: SubdirState): Promise<void> {
     if (!state.dirty) return;
+    // The compressed copy is about to describe an older state: it goes first (clients then read the JSON).
+    if (!state.extrasDirty) {
+      state.extrasDirty = true;
+      await unlink(join(this.root, subdir, 'repodata.json.zst')).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
     await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
     state.dirty = false;
     this.stats.writes++;
   }
 
+  /**
+   * `<subdir>/repodata.json.zst` and `<subdir>/run_exports.json` of every subdir behind, then
+   * `channeldata.json` (from every subdir of the channel: those this writer has not indexed yet are
+   * loaded first). `force`: channeldata.json even when no subdir was behind.
+   */
+  private async writeExtras(force: boolean): Promise<void> {
+    const behind = [...this.state].filter(([, st]) => st.extrasDirty);
+    if (!behind.length && !force) return;
+    this.lastExtrasWrite = performance.now();
+    for (const [subdir, state] of behind) {
+      const json = Buffer.concat(repodataBytes(subdir, state));
+      await writeFileAtomic(join(this.root, subdir, 'run_exports.json'), runExportsBytes(subdir, state));
+      state.extrasDirty = false;
+      await writeFileAtomic(join(this.root, subdir, 'repodata.json.zst'), compress(json, { compressionLevel: ZST_LEVEL }));
+    }
+    for (const subdir of await this.channelSubdirs()) {
+      if (!this.state.has(subdir)) this.state.set(subdir, await this.load(subdir));
+      const state = this.state.get(subdir)!;
+      if (state.dirty) await this.writeIndex(subdir, state);
+    }
+    const subdirs = [...this.state.keys()].sort();
+    await writeFileAtomic(
+      join(this.root, 'channeldata.json'),
+      channeldataBytes(subdirs.map((subdir) => ({ subdir, files: [...this.state.get(subdir)!.files.values()] }))),
+    );
+    this.stats.extras++;
+  }
+
+  /** Subdir dirs of the channel: those holding package files or a repodata.json. */
+  private async channelSubdirs(): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of await readdir(this.root, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'label') continue;
+      const files = await readdir(join(this.root, e.name)).catch(() => [] as string[]);
+      if (files.includes('repodata.json') || files.some((n) => isPackageFile(n) && !n.startsWith('.'))) out.push(e.name);
+    }
+    return out;
+  }
+
   private async writeCache(subdir: string, state: SubdirState): Promise<void> {
     const entries: Record<string, CacheEntry> = {};
     for (const name of state.sorted) {
-      const { size, mtimeMs, record } = state.files.get(name)!;
-      entries[name] = { size, mtimeMs, record };
+      const { size, mtimeMs, record, runExports } = state.files.get(name)!;
+      entries[name] = { size, mtimeMs, record, runExports };
     }
     state.cacheDirty = false;
     try {
-      await writeFileAtomic(join(this.root, subdir, CACHE_FILE), JSON.stringify({ version: 1, entries }));
+      await writeFileAtomic(join(this.root, subdir, CACHE_FILE), JSON.stringify({ version: CACHE_VERSION, entries }));
     } catch (err) {
       state.cacheDirty = true;
       throw err;
@@ -389,8 +467,8 @@ export class ChannelIndexWriter {
       const st = await stat(path);
       if (!st.isFile()) return;
       let entry = cache[name];
-      if (!entry || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs) {
-        entry = { size: st.size, mtimeMs: st.mtimeMs, record: await recordFor(path, subdir) };
+      if (!entry || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs || !entry.runExports) {
+        entry = { size: st.size, mtimeMs: st.mtimeMs, ...(await recordFor(path, subdir)) };
         reread = true;
       }
       found.set(name, entry);
@@ -398,7 +476,7 @@ export class ChannelIndexWriter {
     const files = new Map<string, IndexedFile>();
     for (const name of names) if (found.has(name)) files.set(name, found.get(name)!);
     const stale = reread || Object.keys(cache).length !== files.size;
-    return { files, sorted: [...files.keys()], dirty: true, cacheDirty: stale, listedAt, unlisted: false };
+    return { files, sorted: [...files.keys()], dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true };
   }
 
   /**
@@ -442,7 +520,7 @@ export class ChannelIndexWriter {
       const entry = state.files.get(name);
       if (!st?.isFile()) return void read.set(name, null);
       if (entry && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return;
-      read.set(name, { size: st.size, mtimeMs: st.mtimeMs, record: await recordFor(path, subdir) });
+      read.set(name, { size: st.size, mtimeMs: st.mtimeMs, ...(await recordFor(path, subdir)) });
     });
     for (const name of [...toRead].sort()) {
       if (!read.has(name)) continue;
@@ -457,6 +535,9 @@ export class ChannelIndexWriter {
     }
   }
 }
+
+/** zstd level of repodata.json.zst (conda-index writes level 16; 9 costs a third of the time for ~3% more bytes). */
+const ZST_LEVEL = 9;
 
 function insertSorted(list: string[], name: string): void {
   let lo = 0;

@@ -46,6 +46,8 @@ export interface PackageInfo {
   recipeDir?: string | null;
   /** noarch: python entry points (`name = module:func`) for info/link.json. */
   entryPoints?: string[];
+  /** info/run_exports.json (`weak`, `strong`, `noarch`, `weak_constrains`, `strong_constrains`); written when it has a key. */
+  runExports?: Record<string, string[]>;
 }
 
 export interface WritePackageOptions {
@@ -193,6 +195,9 @@ async function infoInputs(opts: WritePackageOptions, paths: PathEntry[], timesta
       name: 'info/has_prefix',
       data: text(withPrefix.map((p) => `${p.prefix_placeholder} ${p.file_mode} ${p._path}`).join('\n')),
     });
+  }
+  if (info.runExports && Object.keys(info.runExports).length) {
+    files.push({ name: 'info/run_exports.json', data: text(stableJson(info.runExports)) });
   }
   if (info.noarch === 'python') {
     const noarch: Record<string, unknown> = { type: 'python' };

@@ -1,0 +1,177 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleSolve } from '@conda-org/rattler';
+import { decompress } from 'zstd-napi';
+import { ChannelConflictError, LocalChannel } from './channel.ts';
+import { serveChannels } from './channel-server.ts';
+import { readRepodata } from './repodata.ts';
+import { writeCondaPackage, type PackageInfo } from './write-package.ts';
+
+async function fixture() {
+  const root = mkdtempSync(join(tmpdir(), 'channel-'));
+  const files = join(root, 'files');
+  mkdirSync(files);
+  writeFileSync(join(files, 'a.txt'), 'a\n');
+  const pkg = async (info: Partial<PackageInfo>, formats: ('tar.bz2' | 'conda')[] = ['tar.bz2'], out = 'built') => {
+    const [a] = await writeCondaPackage({
+      prefix: files, files: ['a.txt'], formats, zstdLevel: 1,
+      info: { name: 'x', version: '1', build: '0', buildNumber: 0, depends: [], subdir: 'linux-64', timestamp: 1_700_000_000_000, ...info },
+      outDir: join(root, out),
+    });
+    return a;
+  };
+  return { root, ch: join(root, 'channel'), pkg, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+const s = suite('LocalChannel');
+
+s('add: repodata.json (both maps), .zst of the same bytes, run_exports.json, channeldata.json', async () => {
+  const f = await fixture();
+  try {
+    const py = await f.pkg({ name: 'python', version: '3.13.1', build: 'h0_0', license: 'PSF-2.0', runExports: { weak: ['python_abi 3.13.* *_cp313'] } });
+    const py12 = await f.pkg({ name: 'python', version: '3.12.8', build: 'h0_0', runExports: { weak: ['python_abi 3.12.* *_cp312'] } }, ['conda']);
+    const six = await f.pkg({ name: 'six', version: '1.16.0', build: 'pyh0_0', subdir: 'noarch', noarch: 'python' });
+    const channel = new LocalChannel(f.ch);
+    // A path (subdir from info/index.json) and artifacts (subdir given).
+    const added = await channel.add([py.path, py12, six]);
+    assert.equal(added.map((a) => `${a.subdir}/${a.filename} ${a.status}`), [
+      'linux-64/python-3.13.1-h0_0.tar.bz2 added', 'linux-64/python-3.12.8-h0_0.conda added', 'noarch/six-1.16.0-pyh0_0.tar.bz2 added',
+    ]);
+    const rd = await readRepodata(f.ch, 'linux-64');
+    assert.equal(Object.keys(rd.packages), ['python-3.13.1-h0_0.tar.bz2']);
+    assert.equal(Object.keys(rd['packages.conda']), ['python-3.12.8-h0_0.conda']);
+    assert.is(rd.packages['python-3.13.1-h0_0.tar.bz2'].sha256, py.sha256);
+    const json = readFileSync(join(f.ch, 'linux-64', 'repodata.json'));
+    assert.ok(decompress(readFileSync(join(f.ch, 'linux-64', 'repodata.json.zst'))).equals(json));
+    const rx = JSON.parse(readFileSync(join(f.ch, 'linux-64', 'run_exports.json'), 'utf8'));
+    assert.equal(rx, {
+      info: { subdir: 'linux-64', version: 1 },
+      packages: { 'python-3.13.1-h0_0.tar.bz2': { run_exports: { weak: ['python_abi 3.13.* *_cp313'] } } },
+      'packages.conda': { 'python-3.12.8-h0_0.conda': { run_exports: { weak: ['python_abi 3.12.* *_cp312'] } } },
+    });
+    const noarchRx = JSON.parse(readFileSync(join(f.ch, 'noarch', 'run_exports.json'), 'utf8'));
+    assert.equal(noarchRx.packages, { 'six-1.16.0-pyh0_0.tar.bz2': { run_exports: {} } });
+    const cd = JSON.parse(readFileSync(join(f.ch, 'channeldata.json'), 'utf8'));
+    assert.is(cd.channeldata_version, 1);
+    assert.equal(cd.subdirs, ['linux-64', 'noarch']);
+    assert.equal(cd.packages.python, {
+      license: 'PSF-2.0',
+      run_exports: { '3.12.8': { weak: ['python_abi 3.12.* *_cp312'] }, '3.13.1': { weak: ['python_abi 3.13.* *_cp313'] } },
+      subdirs: ['linux-64'], timestamp: 1_700_000_000_000, version: '3.13.1',
+    });
+    assert.equal(cd.packages.six.subdirs, ['noarch']);
+    await channel.close();
+  } finally {
+    f.cleanup();
+  }
+});
+
+s('the same bytes under a name already there are skipped; other bytes are refused before anything is written', async () => {
+  const f = await fixture();
+  try {
+    const channel = new LocalChannel(f.ch);
+    const a = await f.pkg({ name: 'a' });
+    await channel.add([a]);
+    assert.equal((await channel.add([a.path])).map((r) => r.status), ['identical']);
+    const b = await f.pkg({ name: 'b' });
+    const other = await f.pkg({ name: 'a', timestamp: 1_800_000_000_000 }, ['tar.bz2'], 'other'); // same name, other bytes
+    const before = readFileSync(join(f.ch, 'linux-64', 'a-1-0.tar.bz2'));
+    const err = await channel.add([b, other]).catch((e) => e);
+    assert.instance(err, ChannelConflictError);
+    assert.match(err.message, /a-1-0\.tar\.bz2: already in the channel with other content/);
+    assert.match(err.message, /never replaced/);
+    assert.ok(readFileSync(join(f.ch, 'linux-64', 'a-1-0.tar.bz2')).equals(before));
+    assert.not.ok(existsSync(join(f.ch, 'linux-64', 'b-1-0.tar.bz2')), 'nothing of a refused call is written');
+    assert.equal(Object.keys((await readRepodata(f.ch, 'linux-64')).packages), ['a-1-0.tar.bz2']);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s('labels are sub-channels with their own index; remove drops a file from the index', async () => {
+  const f = await fixture();
+  try {
+    const channel = new LocalChannel(f.ch);
+    const a = await f.pkg({ name: 'a' });
+    const b = await f.pkg({ name: 'b' }, ['conda']);
+    await channel.add([a]);
+    await channel.add([b], { label: 'rc', mode: 'link' });
+    assert.equal(Object.keys((await readRepodata(join(f.ch, 'label', 'rc'), 'linux-64'))['packages.conda']), ['b-1-0.conda']);
+    assert.equal(Object.keys((await readRepodata(f.ch, 'linux-64'))['packages.conda']), []);
+    assert.ok(existsSync(join(f.ch, 'label', 'rc', 'noarch', 'repodata.json')));
+    assert.equal(await channel.labels(), ['rc']);
+    assert.equal(await channel.subdirs(), ['linux-64', 'noarch']);
+    assert.throws(() => channel.dir('../x'), /channel label '\.\.\/x'/);
+    assert.equal(await channel.remove(['b-1-0.conda'], { label: 'rc' }), [join(f.ch, 'label', 'rc', 'linux-64', 'b-1-0.conda')]);
+    assert.equal((await readRepodata(join(f.ch, 'label', 'rc'), 'linux-64'))['packages.conda'], {});
+    const rx = JSON.parse(readFileSync(join(f.ch, 'label', 'rc', 'linux-64', 'run_exports.json'), 'utf8'));
+    assert.equal(rx['packages.conda'], {});
+    assert.equal(await channel.remove(['b-1-0.conda'], { label: 'rc' }), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s("rattler solves against the channel served on loopback; cph reads its packages", async () => {
+  const f = await fixture();
+  const channel = new LocalChannel(f.ch);
+  const server = await serveChannels([f.ch]);
+  try {
+    await channel.add([
+      await f.pkg({ name: 'python', version: '3.13.1', build: 'h0_0' }, ['conda']),
+      await f.pkg({ name: 'numpy', version: '2.1.0', build: 'py313h0_0', depends: ['python >=3.13,<3.14'] }, ['conda']),
+    ]);
+    const solved = await simpleSolve(['numpy'], [server.urlFor(f.ch)], ['linux-64', 'noarch'], []);
+    assert.equal(solved.map((p) => `${p.packageName}-${p.version}`).sort(), ['numpy-2.1.0', 'python-3.13.1']);
+    const out = join(f.root, 'x');
+    const r = spawnSync('cph', ['x', join(f.ch, 'linux-64', 'numpy-2.1.0-py313h0_0.conda'), '--dest', out], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(JSON.parse(readFileSync(join(out, 'info', 'index.json'), 'utf8')).name, 'numpy');
+  } finally {
+    await server.close();
+    f.cleanup();
+  }
+});
+
+s('a concurrent reader (another process) never sees a half-written index while packages are added', async () => {
+  const f = await fixture();
+  try {
+    const channel = new LocalChannel(f.ch);
+    await channel.add([await f.pkg({ name: 'seed' })]);
+    const files = [];
+    for (let i = 0; i < 40; i++) files.push(await f.pkg({ name: `p${String(i).padStart(2, '0')}`, depends: Array.from({ length: 50 }, (_, j) => `dep${j} >=1`) }));
+    // The reader parses every index file in a loop until told to stop, and reports what it saw.
+    const reader = spawn(process.execPath, ['-e', `
+      const fs = require('fs'); const { decompress } = require('zstd-napi');
+      const d = ${JSON.stringify(join(f.ch, 'linux-64'))}; let reads = 0, bad = [];
+      const stop = () => { process.stdout.write(JSON.stringify({ reads, bad })); process.exit(0); };
+      process.stdin.on('data', stop);
+      (function loop() {
+        for (const [name, parse] of [['repodata.json', (b) => b], ['repodata.json.zst', decompress], ['run_exports.json', (b) => b], ['../channeldata.json', (b) => b]]) {
+          let buf; try { buf = fs.readFileSync(d + '/' + name); } catch { continue; }
+          try { JSON.parse(parse(buf).toString()); reads++; } catch (e) { bad.push(name + ': ' + e.message); }
+        }
+        setImmediate(loop);
+      })();
+    `], { cwd: process.cwd(), stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    reader.stdout.on('data', (d) => (out += d));
+    const exited = new Promise((r) => reader.on('exit', r));
+    for (const file of files) await channel.add([file]);
+    reader.stdin.write('stop\n');
+    await exited;
+    const seen = JSON.parse(out);
+    assert.equal(seen.bad, []);
+    assert.ok(seen.reads > 40, `reader read ${seen.reads} times`);
+    assert.is(Object.keys((await readRepodata(f.ch, 'linux-64')).packages).length, 41);
+    assert.equal(readdirSync(join(f.ch, 'linux-64')).filter((n) => n.endsWith('.tmp')), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s.run();
