@@ -49,7 +49,7 @@ async function render(target: Target = linux): Promise<{ rendered: RenderedRecip
   let ran = false;
   const rendered = await cachedRender(cacheDir, recipe, target, { env: {} }, () => {
     ran = true;
-    return renderMetaYamlHere(recipe, target, { env: {} });
+    return renderMetaYamlHere(recipe, target, { environ: {} });
   });
   return { rendered, ran };
 }

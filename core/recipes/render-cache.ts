@@ -1,7 +1,7 @@
 // A cache of renderings in the work dir (`<workDir>/cache/render`), so that planning again after a
 // few recipes changed renders only those. One file per rendering, named by the sha256 of every
 // input of the render:
-//   - the renderer's version: the source files of core/recipes and of the two renderer plugins,
+//   - the renderer's version: the source files of core/recipes and of the two renderer plugins (and their factory),
 //     and the versions of the Jinja and YAML libraries (any change to the code misses the cache);
 //   - the recipe's format and reference (paths, variant overrides, extra version), the target, and
 //     the renderer's options (the environment `environ` reads);
@@ -61,7 +61,7 @@ function sourceFiles(dir: string, out: string[]): string[] {
 export function rendererVersion(): string {
   if (version) return version;
   const hash = createHash('sha256');
-  const files = [join(ROOT, 'core', 'recipes'), join(ROOT, 'plugins', 'render-meta-yaml'), join(ROOT, 'plugins', 'render-recipe-yaml')].flatMap((d) => sourceFiles(d, []).sort());
+  const files = [join(ROOT, 'core', 'recipes'), join(ROOT, 'plugins', 'render-meta-yaml'), join(ROOT, 'plugins', 'render-recipe-yaml'), join(ROOT, 'plugins', 'renderer-plugin')].flatMap((d) => sourceFiles(d, []).sort());
   for (const f of files) hash.update(`${relative(ROOT, f)}\0`).update(readFileSync(f)).update('\0');
   for (const lib of ['minijinja-js', 'yaml']) {
     try {

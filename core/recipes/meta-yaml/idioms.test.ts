@@ -11,7 +11,7 @@ import { renderMetaYaml } from './render.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const t = (subdir: string, python = '3.11'): Target => ({ subdir: subdir as Subdir, python });
-const render = async (path: string, target: Target, env?: Record<string, string>) => renderMetaYaml(await recipeFromPath(join(FIX, path)), target, { env });
+const render = async (path: string, target: Target, env?: Record<string, string>) => renderMetaYaml(await recipeFromPath(join(FIX, path)), target, { environ: env });
 const only = async (path: string, target: Target, env?: Record<string, string>) => {
   const r = await render(path, target, env);
   assert.is(r.variants.length, 1);

@@ -16,7 +16,7 @@ type Rendered = Awaited<ReturnType<typeof renderMetaYaml>>;
 const cache = new Map<string, Rendered>();
 const render = async (name: string, subdir: string): Promise<Rendered> => {
   const key = `${name}/${subdir}`;
-  if (!cache.has(key)) cache.set(key, await renderMetaYaml(await recipeFromPath(join(AGG, `${name}-feedstock`)), t(subdir), { env: {} }));
+  if (!cache.has(key)) cache.set(key, await renderMetaYaml(await recipeFromPath(join(AGG, `${name}-feedstock`)), t(subdir), { environ: {} }));
   return cache.get(key)!;
 };
 const out = async (name: string, subdir: string, output = name, variant = 0) => {

@@ -13,7 +13,7 @@ const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const AGG = join(FIX, 'agg');
 const t = (subdir: string, python = '3.13'): Target => ({ subdir: subdir as Subdir, python });
 const ref = (path: string): Promise<RecipeRef> => recipeFromPath(join(FIX, path));
-const render = async (path: string, target: Target, env?: Record<string, string>) => renderMetaYaml(await ref(path), target, { env });
+const render = async (path: string, target: Target, env?: Record<string, string>) => renderMetaYaml(await ref(path), target, { environ: env });
 
 const pyfoo = suite('renderMetaYaml: a compiled python package');
 

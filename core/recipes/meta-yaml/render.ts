@@ -30,8 +30,11 @@ import { undefinedNames } from '../undefined-name.ts';
 import { metaYamlScriptEnv } from '../script-env.ts';
 
 export interface RenderMetaYamlOptions {
-  /** Extra environment variables visible to `environ` / `os.environ` (the process environment is not). */
-  env?: Record<string, string>;
+  /**
+   * Variables `environ` / `os.environ` hold; default none. Never the process environment as a
+   * whole: the render plugin passes the config's allow-listed variables (core/config/environment.ts).
+   */
+  environ?: Record<string, string>;
 }
 
 const MAX_PASSES = 4;
@@ -340,7 +343,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
   const file = recipe.file;
   // Frozen: what is derived from it once (finalize-output.ts) stays true.
   const full = Object.freeze(completeVariant(job.config, job.variant, defaultsOf(target), job.scope?.keys ?? undefined));
-  const ns = selectorNamespace(target, full, { environ: job.options.env });
+  const ns = selectorNamespace(target, full, { environ: job.options.environ });
   const selected = selectLines(raw, ns, (line, message) => job.warn(line, message));
   // Imported and included templates, selectors applied as in the recipe (conda-build's FilteredLoader).
   const templates = new Map<string, string>();
@@ -421,7 +424,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
         // (a deferring pass is the last one).
         final: prev !== null || deferred !== undefined,
         warn: (message, hints) => warnings.push([lineOf(raw, hints ?? []), message]),
-        env: job.options.env,
+        env: job.options.environ,
         ...(deferred ? { deferPin: (call: SubpackagePinCall) => pinMarker(deferred.push({ ...call, warningsBefore: warnings.length }) - 1) } : {}),
       },
       compat,

@@ -111,8 +111,8 @@ export async function renderRecipeYamlHere(recipe: RecipeRef, target: Target, op
 
 /** A recipe.yaml in meta.yaml syntax: rendered by the meta.yaml renderer, with a warning that says so. */
 async function renderV0RecipeYaml(recipe: RecipeRef, target: Target, options: RenderRecipeYamlOptions, v0: V0Evidence): Promise<RenderedRecipe> {
-  const env = Object.fromEntries(Object.entries(options.environ ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
-  const rendered = await renderMetaYamlHere(recipe, target, { env });
+  const environ = Object.fromEntries(Object.entries(options.environ ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+  const rendered = await renderMetaYamlHere(recipe, target, { environ });
   const warning = {
     feedstock: recipe.feedstock,
     file: recipe.file,
