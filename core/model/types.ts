@@ -243,6 +243,8 @@ export interface ExecRequest {
   /** Host paths the command needs, mounted at the same path inside a container. */
   mounts: { path: string; mode: 'ro' | 'rw' }[];
   network: boolean;
+  /** This command's own time limit (e.g. one test), instead of the task's `timeoutMs`. */
+  timeoutMs?: number;
 }
 
 export interface ExecResult {

@@ -34,6 +34,7 @@ export interface ContainerRun {
 
 export async function runContainer({ req, image, options, imagePaths, policy }: ContainerRun): Promise<ExecResult> {
   const { task } = req;
+  const timeoutMs = req.timeoutMs ?? task.timeoutMs;
   const engine = options.engine;
   const base = { exitCode: null, signal: null, timedOut: false, cancelled: false, runner: PLUGIN_NAME };
   if (task.signal.aborted) return { ...base, cancelled: true };
@@ -78,7 +79,7 @@ export async function runContainer({ req, image, options, imagePaths, policy }: 
   const stop = (why: 'timeout' | 'cancel') => {
     if (stopping) return;
     stopping = why;
-    task.log(`[${PLUGIN_NAME}] ${why === 'timeout' ? `timed out after ${task.timeoutMs} ms` : 'cancelled'}: stopping container ${name}`);
+    task.log(`[${PLUGIN_NAME}] ${why === 'timeout' ? `timed out after ${timeoutMs} ms` : 'cancelled'}: stopping container ${name}`);
     stopped = (async () => {
       await stopContainer(engine, name, options.stopTimeoutSeconds);
       // The client normally exits with its container. If it does not (the container did not exist
@@ -89,7 +90,7 @@ export async function runContainer({ req, image, options, imagePaths, policy }: 
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     })();
   };
-  const timer = task.timeoutMs > 0 && Number.isFinite(task.timeoutMs) ? setTimeout(() => stop('timeout'), task.timeoutMs) : null;
+  const timer = timeoutMs > 0 && Number.isFinite(timeoutMs) ? setTimeout(() => stop('timeout'), timeoutMs) : null;
   const onAbort = () => stop('cancel');
   task.signal.addEventListener('abort', onAbort, { once: true });
 

@@ -123,6 +123,13 @@ s('a timeout kills the whole process group :: shell with a sleeping child', asyn
   assert.match(readFileSync(task.logFile, 'utf8'), /timed out after 400 ms/);
 });
 
+s("a request's own timeoutMs (one test) beats the task's :: 300 ms of a 20 s task", async () => {
+  const task = fakeTask(tmp());
+  const r = await runOnHost({ ...req(task, 'sleep 30'), timeoutMs: 300 }, { killGraceMs: 200 });
+  assert.is(r.timedOut, true);
+  assert.match(readFileSync(task.logFile, 'utf8'), /timed out after 300 ms/);
+});
+
 s('an abort cancels the command and its children :: abort while sleeping', async () => {
   const dir = tmp();
   const ac = new AbortController();

@@ -41,12 +41,13 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * Run `req.argv` with exactly `req.env` (plus a default PATH), in `req.cwd`, appending stdout and
  * stderr to `req.task.logFile` as they are written; when it ends, any secret value it printed is
  * redacted from what it appended (core/config/redactor.ts). Stops the whole process group on timeout
- * (`req.task.timeoutMs`) or when `req.task.signal` aborts: SIGTERM, then SIGKILL after the grace
+ * (`req.timeoutMs`, else `req.task.timeoutMs`) or when `req.task.signal` aborts: SIGTERM, then SIGKILL after the grace
  * period. Processes the command leaves behind in its group are killed when it exits.
  */
 export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promise<ExecResult> {
   const grace = opts.killGraceMs ?? 5000;
   const { task } = req;
+  const timeoutMs = req.timeoutMs ?? task.timeoutMs;
   const base: ExecResult = { exitCode: null, signal: null, timedOut: false, cancelled: false, runner: PLUGIN_NAME };
   if (!req.argv.length) return Promise.reject(new Error(`${PLUGIN_NAME}: empty argv`));
   if (task.signal.aborted) return Promise.resolve({ ...base, cancelled: true });
@@ -70,11 +71,11 @@ export function runOnHost(req: ExecRequest, opts: HostRunnerOptions = {}): Promi
     const stop = (why: 'timedOut' | 'cancelled') => {
       if (stopping || settled || child.pid === undefined) return;
       stopping = why;
-      writeSync(fd, `\n[${PLUGIN_NAME}] ${why === 'timedOut' ? `timed out after ${task.timeoutMs} ms` : 'cancelled'}: stopping process group ${child.pid}\n`);
+      writeSync(fd, `\n[${PLUGIN_NAME}] ${why === 'timedOut' ? `timed out after ${timeoutMs} ms` : 'cancelled'}: stopping process group ${child.pid}\n`);
       killGroup(child.pid, 'SIGTERM');
       graceTimer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), grace);
     };
-    const timer = task.timeoutMs > 0 ? setTimeout(() => stop('timedOut'), task.timeoutMs) : undefined;
+    const timer = timeoutMs > 0 ? setTimeout(() => stop('timedOut'), timeoutMs) : undefined;
     const onAbort = () => stop('cancelled');
     task.signal.addEventListener('abort', onAbort, { once: true });
     const finish = (result: ExecResult) => {
