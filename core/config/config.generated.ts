@@ -65,6 +65,25 @@ export interface RebuildConfig {
   failFast?: boolean;
   environment?: Environment;
   report?: Report;
+  tests?: Tests;
+  /**
+   * The transmute stage (plugin rebuild:transmuter): each tested .tar.bz2 gets its .conda (and a .conda its .tar.bz2), written natively, verified against the source, next to it in the output channel.
+   */
+  transmute?: {
+    /**
+     * Convert after a passed test (false: the artifacts go on as built).
+     */
+    enabled?: boolean;
+    /**
+     * zstd level of the .conda members (22, what `cph transmute` uses; conda-build writes 19).
+     */
+    zstdLevel?: number;
+    /**
+     * Worker threads converting packages side by side (default: the machine's cores, at most 8).
+     */
+    threads?: number;
+  };
+  publish?: Publish;
   plugins?: Plugins;
   /**
    * Named partial configs selected with --profile.
@@ -297,6 +316,42 @@ export interface ReportClass {
   stage?: string;
 }
 /**
+ * The test stage: test(X@arch) runs after build(X@arch) and the builds of X's test requirements, through the plugins tapping run.hooks.test (the tester).
+ */
+export interface Tests {
+  /**
+   * Test every built package (false: a build-only pass; transmute and publish follow the build).
+   */
+  enabled?: boolean;
+  /**
+   * A failed test blocks the builds of the package's dependents (default: only its publication is held; dependents were built against the built artifact).
+   */
+  blocksDependents?: boolean;
+  /**
+   * Per-package test stage time limit; the tests are stopped after it.
+   */
+  timeoutSeconds?: number;
+}
+/**
+ * The publish stage: a name-version is published once it has passed its last stage on every arch required for it (a join across arches), through the plugins tapping run.hooks.publish.
+ */
+export interface Publish {
+  /**
+   * Publish groups at all (false: packages stop after their last per-arch stage).
+   */
+  enabled?: boolean;
+  /**
+   * Arches every package must have passed before it is published (default: every configured arch).
+   */
+  requireArches?: Subdir[];
+  /**
+   * Per package (feedstock or node id): the only arches required for it, e.g. { 'mkl-service': ['linux-64', 'win-64'] }.
+   */
+  archExceptions?: {
+    [k: string]: Subdir[];
+  };
+}
+/**
  * A plugin object as made by a plugin factory: { name, apply(engine) }.
  */
 export interface Plugin {
@@ -346,5 +401,7 @@ export interface Profile {
   failFast?: boolean;
   environment?: Environment;
   report?: Report;
+  tests?: Tests;
+  publish?: Publish;
   plugins?: Plugins;
 }

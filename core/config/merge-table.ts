@@ -44,6 +44,9 @@ export const MERGE_TABLE: Readonly<Record<MergeableKey, MergeStrategy>> = Object
   environment: assign({ allow: union, secrets: union }),
   // `classes` replaces (a profile's rule list is the list); groups merge per name.
   report: assign({ groups: assign() }),
+  tests: assign(),
+  // requireArches replaces (a profile's list is the list); exceptions merge per package.
+  publish: assign({ archExceptions: assign() }),
   plugins: byName,
 } satisfies Record<MergeableKey, MergeStrategy>);
 

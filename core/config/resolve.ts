@@ -188,6 +188,12 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
       waitingGoal: (obj(m.report).waitingGoal ?? null) as number | null,
       groups: Object.fromEntries(Object.entries(obj(obj(m.report).groups)).map(([k, v]) => [k, [...(v as string[])]])),
     },
+    tests: { ...(obj(m.tests) as ResolvedConfig['tests']) },
+    publish: {
+      ...(obj(m.publish) as Omit<ResolvedConfig['publish'], 'requireArches' | 'archExceptions'>),
+      requireArches: obj(m.publish).requireArches ? [...(obj(m.publish).requireArches as Subdir[])] : null,
+      archExceptions: Object.fromEntries(Object.entries(obj(obj(m.publish).archExceptions)).map(([k, v]) => [k, [...(v as Subdir[])]])),
+    },
     plugins: m.plugins as Plugin[],
   };
 }

@@ -44,5 +44,9 @@ export interface ResolvedConfig {
   environment: { allow: string[]; secrets: string[] };
   /** The report: failure classes tried before the default set, the dashboard's waiting gate and groups. */
   report: { classes: { name: string; pattern: string; stage?: string }[]; waitingGoal: number | null; groups: Record<string, string[]> };
+  /** The test stage: on by default; a failed test holds publication, and blocks dependents only with blocksDependents. */
+  tests: { enabled: boolean; blocksDependents: boolean; timeoutSeconds: number };
+  /** The publish stage: requireArches null = every configured arch; archExceptions: package → the only arches required. */
+  publish: { enabled: boolean; requireArches: Subdir[] | null; archExceptions: Record<string, Subdir[]> };
   plugins: Plugin[];
 }

@@ -15,7 +15,8 @@ function config(plugins: Plugin[], hookMs = 1000): ResolvedConfig {
     workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
     bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
     variantConfigs: [], timeouts: { buildSeconds: 10, hookMs }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} }, plugins,
+    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} },
+    tests: { enabled: true, blocksDependents: false, timeoutSeconds: 60 }, publish: { enabled: true, requireArches: null, archExceptions: {} }, plugins,
   };
 }
 

@@ -36,6 +36,7 @@ export function testConfig(plugins: Plugin[], over: Partial<ResolvedConfig> = {}
     workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
     bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
     variantConfigs: [], timeouts: { buildSeconds: 60, hookMs: 120_000 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} }, plugins, ...over,
+    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} },
+    tests: { enabled: true, blocksDependents: false, timeoutSeconds: 60 }, publish: { enabled: true, requireArches: null, archExceptions: {} }, plugins, ...over,
   };
 }
