@@ -45,7 +45,32 @@ export interface Requirements {
 export interface TestSpec {
   requires: string[];
   imports: string[];
+  /** Shell commands (v1 `script:` lines; a v1 python test's `pip check`). */
   commands: string[];
+  /** meta.yaml `test.source_files`, v1 `files: source:`: paths or globs of the source, copied to the test dir. Absent when none. */
+  sourceFiles?: string[];
+  /** meta.yaml `test.files`, v1 `files: recipe:`: paths or globs of the recipe dir, copied to the test dir. Absent when none. */
+  files?: string[];
+  /** v1 `package_contents:` tests. Absent when none. */
+  packageContents?: PackageContentsSpec[];
+}
+
+/** A v1 `package_contents:` test: what the package's files must (or must not) hold. */
+export interface PackageContentsSpec {
+  /** Globs of paths in the package that must exist (`files:` or `files: exists:`). */
+  files: string[];
+  /** Globs that must match nothing (`files: not_exists:`). */
+  notFiles: string[];
+  /** Python modules (`foo.bar`) or paths under site-packages. */
+  sitePackages: string[];
+  /** Executables in bin/. */
+  bin: string[];
+  /** Library names in lib/ (`foo` → lib/libfoo.so*, .dylib, .a). */
+  lib: string[];
+  /** Globs under include/. */
+  include: string[];
+  /** Every file of the package must be matched by one of the above. */
+  strict: boolean;
 }
 
 export interface RunExports {

@@ -294,11 +294,20 @@ export function finalizeOutput(raw: RawOutput, ctx: FinalizeContext): RenderedOu
     buildNumber: raw.buildNumber,
     noarch: raw.noarch,
     requirements,
-    test: { requires: [...raw.test.requires], imports: [...raw.test.imports], commands: [...raw.test.commands] },
+    test: copyTestSpec(raw.test),
     runExports: clonePlain(raw.runExports),
     script: raw.script,
   };
   if (raw.license !== undefined) out.license = raw.license;
   if (raw.ignoreRunExports) out.ignoreRunExports = clonePlain(raw.ignoreRunExports);
+  return out;
+}
+
+/** A copy of a test spec (optional lists only when present, so specs without them compare equal). */
+function copyTestSpec(t: TestSpec): TestSpec {
+  const out: TestSpec = { requires: [...t.requires], imports: [...t.imports], commands: [...t.commands] };
+  if (t.sourceFiles) out.sourceFiles = [...t.sourceFiles];
+  if (t.files) out.files = [...t.files];
+  if (t.packageContents) out.packageContents = t.packageContents.map((c) => ({ ...c }));
   return out;
 }

@@ -83,11 +83,16 @@ export function runExports(v: unknown, path: string): RunExports {
 
 export function testSpec(v: unknown, path: string): TestSpec {
   const t = dict(v, path);
-  return {
+  const spec: TestSpec = {
     requires: stringList(t.requires, `${path}.requires`),
     imports: stringList(t.imports, `${path}.imports`),
     commands: stringList(t.commands, `${path}.commands`),
   };
+  const sourceFiles = stringList(t.source_files, `${path}.source_files`);
+  const files = stringList(t.files, `${path}.files`);
+  if (sourceFiles.length) spec.sourceFiles = sourceFiles;
+  if (files.length) spec.files = files;
+  return spec;
 }
 
 function ignoreRunExports(build: Dict, path: string): Pick<RawOutput, 'ignoreRunExports'> {

@@ -1,7 +1,7 @@
 // Mapping of evaluated recipe.yaml sections onto the engine's types: sources, scripts, tests, run_exports.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceSpec, TestSpec } from '../../model/types.ts';
+import type { PackageContentsSpec, SourceSpec, TestSpec } from '../../model/types.ts';
 import { isPlainObject, type Located } from './evaluate.ts';
 import type { YamlPath } from './source-lines.ts';
 
@@ -66,7 +66,35 @@ export function toScript(value: unknown, path: YamlPath, fail: Fail, recipeDir: 
   return fail(path, 'script must be a string, a list of commands or a mapping with file: or content:');
 }
 
-/** v1 `tests:` items → { requires, imports, commands } (python imports + pip check, scripts, requirements). */
+/** A list of strings (or one string) at `path`, else a located failure. */
+function strings(value: unknown, path: YamlPath, fail: Fail, what: string): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((v, i) => asString(v) ?? fail(Array.isArray(value) ? [...path, i] : path, `${what} must be a string`));
+}
+
+/** v1 `package_contents:` → PackageContentsSpec (`files:` is a list, or `{ exists, not_exists }`). */
+function toPackageContents(value: unknown, path: YamlPath, fail: Fail): PackageContentsSpec {
+  if (!isPlainObject(value)) fail(path, 'package_contents must be a mapping (files:, site_packages:, bin:, lib:, include:, strict:)');
+  const known = new Set(['files', 'site_packages', 'bin', 'lib', 'include', 'strict']);
+  for (const key of Object.keys(value)) if (!known.has(key)) fail([...path, key], `unknown package_contents key '${key}' (files, site_packages, bin, lib, include, strict)`);
+  const files = value.files;
+  const split = isPlainObject(files);
+  return {
+    files: strings(split ? files.exists : files, [...path, 'files', ...(split ? ['exists'] : [])], fail, 'a file glob'),
+    notFiles: split ? strings(files.not_exists, [...path, 'files', 'not_exists'], fail, 'a file glob') : [],
+    sitePackages: strings(value.site_packages, [...path, 'site_packages'], fail, 'a module or path'),
+    bin: strings(value.bin, [...path, 'bin'], fail, 'an executable name'),
+    lib: strings(value.lib, [...path, 'lib'], fail, 'a library name'),
+    include: strings(value.include, [...path, 'include'], fail, 'an include glob'),
+    strict: value.strict === true,
+  };
+}
+
+/**
+ * v1 `tests:` items → TestSpec: python imports (+ `pip check` and pip, unless `pip_check: false`),
+ * script lines, their `files: { source, recipe }` and requirements, `package_contents`.
+ */
 export function toTestSpec(items: Located<unknown>[], fail: Fail, recipeDir: string, win: boolean): TestSpec {
   const spec: TestSpec = { requires: [], imports: [], commands: [] };
   const push = (list: string[], values: string[]) => values.forEach((v) => !list.includes(v) && list.push(v));
@@ -86,6 +114,14 @@ export function toTestSpec(items: Located<unknown>[], fail: Fail, recipeDir: str
       const script = toScript(item.script, [...path, 'script'], fail, recipeDir, win);
       if (script) push(spec.commands, Array.isArray(item.script) ? script.split('\n') : [script]);
     }
+    if (item.files !== undefined) {
+      if (!isPlainObject(item.files)) fail([...path, 'files'], 'test files must be a mapping with source: / recipe:');
+      const source = strings(item.files.source, [...path, 'files', 'source'], fail, 'a source path');
+      const recipe = strings(item.files.recipe, [...path, 'files', 'recipe'], fail, 'a recipe path');
+      if (source.length) push((spec.sourceFiles ??= []), source);
+      if (recipe.length) push((spec.files ??= []), recipe);
+    }
+    if (item.package_contents !== undefined) (spec.packageContents ??= []).push(toPackageContents(item.package_contents, [...path, 'package_contents'], fail));
     if (item.requirements !== undefined) {
       const reqs = item.requirements;
       if (!isPlainObject(reqs)) fail([...path, 'requirements'], 'test requirements must be a mapping with run: / build:');
