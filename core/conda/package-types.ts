@@ -1,10 +1,15 @@
 // The metadata files inside a conda package (info/index.json, info/paths.json) and file-name helpers.
-import type { Subdir } from '../model/types.ts';
+import type { Noarch, Subdir } from '../model/types.ts';
 import { ArchiveError } from './safe-extract.ts';
 
 export type PackageFormat = 'tar.bz2' | 'conda';
 
-/** info/index.json, as conda-build writes it. */
+/**
+ * info/index.json, as conda-build writes it (and a repodata record, `PackageRecord`, is one plus the
+ * file's digests). `arch`/`platform` are null for noarch; tools other than conda-build may omit them.
+ * `noarch` is absent (or null) for an arch package; very old packages of real channels carry
+ * `noarch: true` (read as generic by conda), which this type does not describe.
+ */
 export interface IndexJson {
   name: string;
   version: string;
@@ -13,9 +18,9 @@ export interface IndexJson {
   depends: string[];
   constrains?: string[];
   subdir: string;
-  arch: string | null;
-  platform: string | null;
-  noarch?: string;
+  arch?: string | null;
+  platform?: string | null;
+  noarch?: Noarch;
   license?: string;
   timestamp?: number;
   [key: string]: unknown;

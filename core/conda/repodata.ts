@@ -11,21 +11,11 @@ import { channeldataBytes, packagesMapBytes, runExportsEntry, type RunExports } 
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
 
-export interface PackageRecord {
-  name: string;
-  version: string;
-  build: string;
-  build_number: number;
-  depends: string[];
-  constrains?: string[];
-  subdir: string;
-  noarch?: string | null;
-  license?: string;
-  timestamp?: number;
+/** A record of repodata.json: the package's info/index.json (`RECORD_KEYS` of it) plus its file's digests. */
+export interface PackageRecord extends IndexJson {
   md5?: string;
   sha256?: string;
   size?: number;
-  [key: string]: unknown;
 }
 
 export interface Repodata {
