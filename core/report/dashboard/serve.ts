@@ -3,7 +3,8 @@
 // (`../logs/...` from the report). Before report.json or the page is sent, `refresh` may rewrite them
 // from the state database, so a page left open follows a run in progress.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DASHBOARD_FILE } from './dashboard.ts';
@@ -69,17 +70,22 @@ export function serveReport(options: ServeOptions): Promise<ReportServer> {
     const file = m ? inside(m[1] === 'report' ? options.reportDir : options.logsDir, m[2]) : null;
     if (!file) return send(res, 404, 'not found');
     if (m![1] === 'report' && (m![2] === 'report.json' || m![2] === DASHBOARD_FILE)) await refresh();
-    let size: number;
+    // One open file for the size and the bytes: a report rewritten meanwhile (renamed into place) is not mixed in.
+    let fh: FileHandle;
     try {
-      const st = statSync(file);
-      if (!st.isFile()) return send(res, 404, 'not found');
-      size = st.size;
+      fh = await open(file, 'r');
     } catch {
       return send(res, 404, 'not found');
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(size), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-    if (req.method === 'HEAD') return res.end();
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) return send(res, 404, 'not found');
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(st.size), 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      if (req.method === 'HEAD') return res.end();
+      await pipeline(fh.createReadStream({ autoClose: false, end: Math.max(0, st.size - 1), start: 0 }), res);
+    } finally {
+      await fh.close();
+    }
   };
 
   const server = createServer((req, res) => {
