@@ -66,23 +66,7 @@ export interface RebuildConfig {
   environment?: Environment;
   report?: Report;
   tests?: Tests;
-  /**
-   * The transmute stage (plugin rebuild:transmuter): each tested .tar.bz2 gets its .conda (and a .conda its .tar.bz2), written natively, verified against the source, next to it in the output channel.
-   */
-  transmute?: {
-    /**
-     * Convert after a passed test (false: the artifacts go on as built).
-     */
-    enabled?: boolean;
-    /**
-     * zstd level of the .conda members (22, what `cph transmute` uses; conda-build writes 19).
-     */
-    zstdLevel?: number;
-    /**
-     * Worker threads converting packages side by side (default: the machine's cores, at most 8).
-     */
-    threads?: number;
-  };
+  transmute?: Transmute;
   publish?: Publish;
   plugins?: Plugins;
   /**
@@ -126,11 +110,11 @@ export interface Channels {
    */
   build?: string[];
   /**
-   * Channel that built artifacts are uploaded to before validation.
+   * Folder the publisher uploads built artifacts to before validating them (default <workDir>/staging).
    */
   staging?: string;
   /**
-   * Channel that validated artifacts are promoted to.
+   * Channel validated artifacts are copied to: a folder, https://anaconda.org/<owner> or https://prefix.dev/<channel> (default <workDir>/production).
    */
   production?: string;
 }
@@ -333,6 +317,23 @@ export interface Tests {
   timeoutSeconds?: number;
 }
 /**
+ * The transmute stage (plugin rebuild:transmuter): each tested .tar.bz2 gets its .conda (and a .conda its .tar.bz2), written natively, verified against the source, next to it in the output channel.
+ */
+export interface Transmute {
+  /**
+   * Convert after a passed test (false: the artifacts go on as built).
+   */
+  enabled?: boolean;
+  /**
+   * zstd level of the .conda members (22, what `cph transmute` uses; conda-build writes 19).
+   */
+  zstdLevel?: number;
+  /**
+   * Worker threads converting packages side by side (default: the machine's cores, at most 8).
+   */
+  threads?: number;
+}
+/**
  * The publish stage: a name-version is published once it has passed its last stage on every arch required for it (a join across arches), through the plugins tapping run.hooks.publish.
  */
 export interface Publish {
@@ -349,6 +350,20 @@ export interface Publish {
    */
   archExceptions?: {
     [k: string]: Subdir[];
+  };
+  /**
+   * Label the packages are uploaded under in staging, and copied to in production unless productionLabel says otherwise; main is the channel itself (label/<name>/ otherwise).
+   */
+  label?: string;
+  /**
+   * Label in the production channel (default: label).
+   */
+  productionLabel?: string;
+  /**
+   * Extends the outputs map (feedstock -> the package names it may publish) that the publisher builds from the recipes' outputs, e.g. { 'numpy': ['numpy-base'] }.
+   */
+  owners?: {
+    [k: string]: string[];
   };
 }
 /**
@@ -402,6 +417,7 @@ export interface Profile {
   environment?: Environment;
   report?: Report;
   tests?: Tests;
+  transmute?: Transmute;
   publish?: Publish;
   plugins?: Plugins;
 }

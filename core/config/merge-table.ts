@@ -45,8 +45,9 @@ export const MERGE_TABLE: Readonly<Record<MergeableKey, MergeStrategy>> = Object
   // `classes` replaces (a profile's rule list is the list); groups merge per name.
   report: assign({ groups: assign() }),
   tests: assign(),
-  // requireArches replaces (a profile's list is the list); exceptions merge per package.
-  publish: assign({ archExceptions: assign() }),
+  transmute: assign(),
+  // requireArches replaces (a profile's list is the list); exceptions and owners merge per package.
+  publish: assign({ archExceptions: assign(), owners: assign() }),
   plugins: byName,
 } satisfies Record<MergeableKey, MergeStrategy>);
 

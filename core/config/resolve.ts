@@ -189,10 +189,14 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
       groups: Object.fromEntries(Object.entries(obj(obj(m.report).groups)).map(([k, v]) => [k, [...(v as string[])]])),
     },
     tests: { ...(obj(m.tests) as ResolvedConfig['tests']) },
+    transmute: { ...(obj(m.transmute) as Omit<ResolvedConfig['transmute'], 'threads'>), threads: (obj(m.transmute).threads ?? null) as number | null },
     publish: {
       ...(obj(m.publish) as Omit<ResolvedConfig['publish'], 'requireArches' | 'archExceptions'>),
       requireArches: obj(m.publish).requireArches ? [...(obj(m.publish).requireArches as Subdir[])] : null,
       archExceptions: Object.fromEntries(Object.entries(obj(obj(m.publish).archExceptions)).map(([k, v]) => [k, [...(v as Subdir[])]])),
+      label: (obj(m.publish).label ?? 'main') as string,
+      productionLabel: (obj(m.publish).productionLabel ?? null) as string | null,
+      owners: Object.fromEntries(Object.entries(obj(obj(m.publish).owners)).map(([k, v]) => [k, [...(v as string[])]])),
     },
     plugins: m.plugins as Plugin[],
   };

@@ -46,7 +46,13 @@ export interface ResolvedConfig {
   report: { classes: { name: string; pattern: string; stage?: string }[]; waitingGoal: number | null; groups: Record<string, string[]> };
   /** The test stage: on by default; a failed test holds publication, and blocks dependents only with blocksDependents. */
   tests: { enabled: boolean; blocksDependents: boolean; timeoutSeconds: number };
+  /** The transmute stage (plugin rebuild:transmuter): on by default; zstd level 22 (as `cph transmute`); threads null = the machine's cores (at most 8). */
+  transmute: { enabled: boolean; zstdLevel: number; threads: number | null };
   /** The publish stage: requireArches null = every configured arch; archExceptions: package → the only arches required. */
-  publish: { enabled: boolean; requireArches: Subdir[] | null; archExceptions: Record<string, Subdir[]> };
+  publish: {
+    enabled: boolean; requireArches: Subdir[] | null; archExceptions: Record<string, Subdir[]>;
+    /** The publisher's labels (staging, production; `main` = the channel itself) and outputs-map extension (always set by resolve; optional for hand-made configs). */
+    label?: string; productionLabel?: string | null; owners?: Record<string, string[]>;
+  };
   plugins: Plugin[];
 }
