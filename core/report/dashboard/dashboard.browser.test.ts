@@ -98,8 +98,8 @@ page('the charts have drawn: canvases with the series colours in them', async ({
   if (!executable) return;
   // Pixels of a colour (±8 per channel) on each chart's canvas: the data was drawn, not just the axes.
   const count = (sel: string, rgb: [number, number, number]) => p.$eval(sel, (c, rgb) => {
-    const canvas = c as HTMLCanvasElement;
-    const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const canvas = c as any; // a <canvas> (no DOM types in this project's tsconfig)
+    const d: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 200 && Math.abs(d[i] - rgb[0]) < 9 && Math.abs(d[i + 1] - rgb[1]) < 9 && Math.abs(d[i + 2] - rgb[2]) < 9) n++;
     return n;
@@ -122,7 +122,7 @@ page('readable on a phone: at 390 px the page does not scroll sideways (wide tab
   if (!executable) return;
   await p.setViewportSize({ width: 390, height: 844 });
   await p.waitForTimeout(300); // the charts resize after a debounce
-  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await p.evaluate(() => { const el = (globalThis as any).document.documentElement; return el.scrollWidth - el.clientWidth; });
   assert.is(overflow, 0);
   const chartWidth = await p.$eval('#progress-chart canvas', (c) => c.getBoundingClientRect().width);
   assert.ok(chartWidth <= 390, `chart ${chartWidth}px wide`);

@@ -3,7 +3,7 @@
 // inlined — no network, works from file://, and the same report gives the same bytes.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../conda/atomic-write.ts';
 import type { ProgressPoint } from './history.ts';
@@ -15,8 +15,8 @@ export const DASHBOARD_FILE = 'dashboard.html';
  * carried along unread. Kept structural so the page follows the report's shape, not a copy of its type.
  */
 export interface DashboardReport {
-  generated?: string;
-  config?: { python?: unknown; arches?: string[]; waitingGoal?: number; groups?: Record<string, string[]>; [k: string]: unknown };
+  generated?: string | null;
+  config?: { python?: unknown; arches?: string[]; waitingGoal?: number | null; groups?: Record<string, string[]>; [k: string]: unknown };
   /** True while a run holds the work dir. */
   running?: boolean;
   targets: {
@@ -24,15 +24,18 @@ export interface DashboardReport {
     python?: string;
     counts?: Record<string, number>;
     packages: {
-      name: string; feedstock?: string; version?: string; status: string; stage?: string | null; reason?: string | null;
-      class?: string | null; blockedBy?: string[] | string | null; log?: string | null; durationMs?: number | null;
-      [k: string]: unknown;
+      name: string; feedstock?: string; version?: string | null; status: string; stage?: string | null; reason?: string | null;
+      class?: string | null; blockedBy?: string[] | string | null;
+      /** Relative to the work dir (logs/<subdir>/<name>.log). */
+      log?: string | null; durationMs?: number | null;
     }[];
-    [k: string]: unknown;
   }[];
-  missing?: { name: string; subdir?: string; version?: string; reason?: string | null; [k: string]: unknown }[];
+  missing?: { name: string; subdir?: string; version?: string; status?: string; reason?: string | null }[] | null;
+  /** Per package and arch, how many packages it blocks (root cause); computed from the rows' blockedBy when absent. */
+  blockers?: { name: string; subdir: string; status: string; blocks: number }[];
+  /** config.groups resolved to rows; matched by name in the rows when absent. */
+  groups?: { name: string; packages: { name: string; subdir: string; status: string }[] }[];
   history?: ProgressPoint[];
-  [k: string]: unknown;
 }
 
 export interface DashboardOptions {
@@ -42,6 +45,10 @@ export interface DashboardOptions {
   groups?: Record<string, string[]>;
   /** How often a served page polls report.json (ms, default 5000). */
   pollMs?: number;
+  /** The work dir as a path relative to the page's folder, ending in '/': log links are `<logBase><log>` (default '../', the page in <workDir>/report). */
+  logBase?: string;
+  /** writeDashboard: the work dir, to compute `logBase` from the folder written to. */
+  workDir?: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -80,7 +87,7 @@ function escapeHtml(s: string): string {
 /** The report with what the page also needs (history, gate, groups) filled in from `options` where it has none. */
 export function dashboardData(report: DashboardReport, options: DashboardOptions = {}): DashboardReport {
   const config = { ...(report.config ?? {}) };
-  if (config.waitingGoal === undefined && options.waitingGoal !== undefined) config.waitingGoal = options.waitingGoal;
+  if (config.waitingGoal == null && options.waitingGoal !== undefined) config.waitingGoal = options.waitingGoal;
   if (config.groups === undefined && options.groups !== undefined) config.groups = options.groups;
   return { ...report, config, history: report.history ?? options.history ?? [] };
 }
@@ -94,7 +101,7 @@ export function renderDashboard(report: DashboardReport, options: DashboardOptio
   const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'";
   return `<!doctype html>
 <!-- Written by rebuild (core/report/dashboard). Regenerate with: rebuild report --format html -->
-<html lang="en" data-poll-ms="${Math.max(250, Math.floor(options.pollMs ?? 5000))}">
+<html lang="en" data-poll-ms="${Math.max(250, Math.floor(options.pollMs ?? 5000))}" data-log-base="${escapeHtml(options.logBase ?? '../')}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -122,6 +129,11 @@ ${a.script}</script>
 /** Writes `<dir>/dashboard.html` (atomically: a polling reader never sees half a page). */
 export async function writeDashboard(dir: string, report: DashboardReport, options: DashboardOptions = {}): Promise<string> {
   const path = join(dir, DASHBOARD_FILE);
-  await writeFileAtomic(path, renderDashboard(report, options));
+  let logBase = options.logBase;
+  if (logBase === undefined && options.workDir !== undefined) {
+    const rel = relative(resolve(dir), resolve(options.workDir)).split(sep).join('/');
+    logBase = rel ? `${rel}/` : '';
+  }
+  await writeFileAtomic(path, renderDashboard(report, { ...options, logBase }));
   return path;
 }

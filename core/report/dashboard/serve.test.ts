@@ -37,7 +37,7 @@ serve('serves the report and the logs on loopback, nothing else of the work dir'
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await page.text(), /id="report-data"/);
     const json = await fetch(`${base}/report/report.json`);
-    assert.is((await json.json()).generated, '2026-12-05T06:00:00Z');
+    assert.is(((await json.json()) as { generated: string }).generated, '2026-12-05T06:00:00Z');
     // A row's log link, resolved against the page: ../logs/osx-arm64/scipy.log
     const log = await fetch(new URL('../logs/osx-arm64/scipy.log', server.url));
     assert.match(await log.text(), /_PyLong_AsInt/);
@@ -67,7 +67,7 @@ serve('refresh runs before report.json is sent, once at a time; a failed refresh
     onRefreshError: (e) => errors.push(e),
   });
   try {
-    const get = async () => (await (await fetch(`http://127.0.0.1:${server.port}/report/report.json`)).json()).generated;
+    const get = async () => ((await (await fetch(`http://127.0.0.1:${server.port}/report/report.json`)).json()) as { generated: string }).generated;
     assert.is(await get(), 'refresh 1');
     assert.is(await get(), 'refresh 2');
     assert.is(await get(), 'refresh 2', 'the failed third refresh left the file as it was');

@@ -9,12 +9,12 @@
   /** Column order of the tallies (work left, work done, what will not be built), as `rebuild status`. */
   var STATUS_ORDER = [
     'planned', 'waiting', 'ready', 'building', 'testing', 'transmuting', 'publishing', 'interrupted',
-    'built', 'transmuted', 'tested', 'published', 'failed', 'error', 'blocked', 'excluded', 'present', 'skipped', 'missing',
+    'built', 'transmuted', 'tested', 'published', 'test-failed', 'failed', 'error', 'blocked', 'excluded', 'present', 'skipped', 'missing',
   ];
   var COLORS = {
     planned: '#b0bec5', waiting: '#90a4ae', ready: '#78909c', building: '#1e88e5', testing: '#1e88e5',
     transmuting: '#1e88e5', publishing: '#1e88e5', interrupted: '#8e24aa', built: '#81c784', transmuted: '#66bb6a',
-    tested: '#43a047', published: '#1b5e20', failed: '#e53935', error: '#b71c1c', blocked: '#fb8c00',
+    tested: '#43a047', published: '#1b5e20', 'test-failed': '#ec407a', failed: '#e53935', error: '#b71c1c', blocked: '#fb8c00',
     excluded: '#d7ccc8', present: '#90caf9', skipped: '#e0e0e0', missing: '#6d4c41',
   };
   /** Statuses counted as done (the package of the new python exists). */
@@ -87,6 +87,7 @@
    * is its row in the same arch (failed, excluded…), else 'missing' (not in the aggregate).
    */
   function blockers(report, limit) {
+    if (Array.isArray(report.blockers)) return reportBlockers(report, limit);
     var all = rows(report);
     var own = {};
     all.forEach(function (r) { own[r.subdir + '\u0000' + r.name] = r; });
@@ -121,22 +122,69 @@
       .slice(0, limit || 10);
   }
 
-  /** The config's named package sets, each member's status per arch, and the group's overall state. */
-  function groups(report) {
-    var defs = (report.config && report.config.groups) || report.groups || {};
+  /**
+   * The report's blockers (one per package and arch, with how many it blocks) folded per package, and
+   * the packages each blocks from the rows' `blockedBy`.
+   */
+  function reportBlockers(report, limit) {
     var all = rows(report);
+    var map = {};
+    report.blockers.forEach(function (b) {
+      var e = (map[b.name] = map[b.name] || { name: b.name, count: 0, subdirs: [], at: {}, statuses: {}, reasons: {}, blocked: [] });
+      e.count += b.blocks || 0;
+      e.subdirs.push({ subdir: b.subdir, count: b.blocks || 0 });
+      e.at[b.subdir] = 1;
+      e.statuses[b.status === 'not-in-aggregate' ? 'missing' : b.status] = 1;
+    });
+    all.forEach(function (r) {
+      var e = map[r.name];
+      // The blocker's own row where it blocks: its class, else its reason (a blocklist entry's).
+      if (e && e.at[r.subdir] && r.status !== 'blocked' && (r.klass || r.reason)) e.reasons[r.klass || r.reason] = 1;
+      if (r.status !== 'blocked') return;
+      r.blockedBy.forEach(function (b) { if (map[b]) map[b].blocked.push(r.name + ' (' + r.subdir + ')'); });
+    });
+    return Object.keys(map)
+      .map(function (k) {
+        var e = map[k];
+        return {
+          name: e.name, count: e.count, subdirs: e.subdirs.sort(function (a, b) { return cmp(a.subdir, b.subdir); }),
+          statuses: Object.keys(e.statuses).sort(byStatus), reasons: Object.keys(e.reasons).sort(), blocked: e.blocked.sort(),
+        };
+      })
+      .sort(function (a, b) { return b.count - a.count || cmp(a.name, b.name); })
+      .slice(0, limit || 10);
+  }
+
+  /**
+   * The config's named package sets, each member's status per arch, and the group's overall state:
+   * from the report's `groups` (members resolved by the report), else matched by name in the rows.
+   */
+  function groups(report) {
     var subdirs = tallies(report).subdirs;
+    var all = rows(report);
+    var defs = {};
+    var status = {};
+    if (Array.isArray(report.groups)) {
+      report.groups.forEach(function (g) {
+        var names = (defs[g.name] = []);
+        (g.packages || []).forEach(function (p) {
+          if (names.indexOf(p.name) < 0) names.push(p.name);
+          status[g.name + '\u0000' + p.name + '\u0000' + p.subdir] = p.status;
+        });
+      });
+    } else defs = (report.config && report.config.groups) || {};
     return Object.keys(defs).sort().map(function (g) {
-      var members = list(defs[g]).map(function (name) {
+      var members = list(defs[g]).sort().map(function (name) {
         var per = subdirs.map(function (s) {
           var r = all.filter(function (x) { return x.name === name && x.subdir === s; })[0];
-          return { subdir: s, status: r ? r.status : 'missing', reason: r ? r.klass || r.reason : 'not in the aggregate' };
+          var st = status[g + '\u0000' + name + '\u0000' + s] || (r ? r.status : 'missing');
+          return { subdir: s, status: st, reason: r ? r.klass || r.reason : 'not in the aggregate' };
         });
         return { name: name, arches: per };
       });
       var st = members.reduce(function (acc, m) { return acc.concat(m.arches.map(function (a) { return a.status; })); }, []);
       var state = !st.length ? 'empty'
-        : st.some(function (s) { return s === 'failed' || s === 'error' || s === 'missing'; }) ? 'failed'
+        : st.some(function (s) { return s === 'failed' || s === 'error' || s === 'test-failed' || s === 'missing'; }) ? 'failed'
         : st.some(function (s) { return s === 'blocked'; }) ? 'blocked'
         : st.every(function (s) { return DONE[s] || SETTLED[s]; }) ? 'done' : 'in progress';
       var done = st.filter(function (s) { return DONE[s]; }).length;
@@ -219,11 +267,12 @@
     return el;
   }
   function badge(status) {
-    return h('span', { class: 'badge', style: 'background:' + (COLORS[status] || '#ccc') + (/^(failed|error|published|tested|building|testing|transmuting|publishing|interrupted|missing)$/.test(status) ? ';color:#fff' : '') }, status);
+    return h('span', { class: 'badge', style: 'background:' + (COLORS[status] || '#ccc') + (/^(failed|error|test-failed|published|tested|building|testing|transmuting|publishing|interrupted|missing)$/.test(status) ? ';color:#fff' : '') }, status);
   }
-  /** Only a relative path becomes a link (a log path never carries a scheme). */
+  /** Only a relative path becomes a link (a log path never carries a scheme), relative to the work dir. */
   function safeHref(p) {
-    return p && !/^[a-z][a-z0-9+.-]*:/i.test(p) && p.charAt(0) !== '/' ? p : null;
+    if (!p || /^[a-z][a-z0-9+.-]*:/i.test(p) || p.charAt(0) === '/' || p.charAt(0) === '\\') return null;
+    return (document.documentElement.getAttribute('data-log-base') || '') + p;
   }
   function utc(s) {
     return new Date(s * 1000).toISOString().slice(0, 16).replace('T', ' ');
@@ -238,7 +287,7 @@
     var py = cfg.python && typeof cfg.python === 'object' ? (cfg.python.from ? cfg.python.from + ' → ' : '') + (cfg.python.to || '') : cfg.python || '';
     var total = v.tallies.totals.reduce(function (a, b) { return a + b; }, 0);
     var done = v.rows.filter(function (r) { return DONE[r.status]; }).length;
-    var failed = v.rows.filter(function (r) { return r.status === 'failed' || r.status === 'error'; }).length;
+    var failed = v.rows.filter(function (r) { return r.status === 'failed' || r.status === 'error' || r.status === 'test-failed'; }).length;
     return h('header', null,
       h('h1', null, 'rebuild' + (py ? ' — python ' + py : '')),
       h('p', { class: 'meta' },
