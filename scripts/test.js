@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts (uvu suites) under core/, plugins/, examples/, scripts/, bench/ and data/, each in its
+// Runs every *.test.ts (uvu suites) under core/, plugins/, examples/, scripts/, bench/, data/ and tests/, each in its
 // own node process with the tsx loader, a few at a time. Prints each file's outcome, the failures'
 // output, and a last line `N passed, N failed`. Usage: node scripts/test.js [filter...]
 import { spawn } from 'node:child_process';
@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
-const dirs = ['core', 'plugins', 'examples', 'scripts', 'bench', 'data'];
+const dirs = ['core', 'plugins', 'examples', 'scripts', 'bench', 'data', 'tests'];
 
 function walk(dir, out) {
   let entries;

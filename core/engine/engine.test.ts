@@ -6,18 +6,13 @@ import { HookTimeoutError, PluginHookError } from '../model/errors.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import type { Plugin } from '../model/plugin.ts';
 import type { PublishGroup } from '../model/types.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 
 function config(plugins: Plugin[], hookMs = 1000): ResolvedConfig {
-  return {
-    configFile: null, rootDir: '/tmp', profile: null,
-    python: { from: '3.12', to: '3.13' }, arches: ['linux-64', 'win-64'], aggregates: ['/tmp/agg'],
-    channels: { reference: null, target: null, build: [], staging: null, production: null },
-    workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
-    bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
-    variantConfigs: [], timeouts: { buildSeconds: 10, hookMs }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} },
-    tests: { enabled: true, blocksDependents: false, timeoutSeconds: 60 }, publish: { enabled: true, requireArches: null, archExceptions: {} }, plugins,
-  };
+  return fakeConfig('/tmp/work', plugins, {
+    rootDir: '/tmp', arches: ['linux-64', 'win-64'], aggregates: ['/tmp/agg'], channels: { build: [] }, concurrency: 1,
+    bootstrap: { chain: [] }, timeouts: { buildSeconds: 10, hookMs },
+  });
 }
 
 const engine = suite('Engine');

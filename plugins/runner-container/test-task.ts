@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BuildTask, PackageNode, Target } from '../../core/model/types.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { Plugin } from '../../core/model/plugin.ts';
+import { fakeConfig, type FakeConfigOverrides } from '../../tests/fixtures/fake-config.ts';
 
 export function testTask(dir: string, over: Partial<BuildTask> = {}): BuildTask {
   const target: Target = over.target ?? { subdir: 'linux-64', python: '3.13' };
@@ -27,16 +28,10 @@ export function testTask(dir: string, over: Partial<BuildTask> = {}): BuildTask 
   };
 }
 
-/** A resolved config with only what the engine needs, for plugin tests. */
-export function testConfig(plugins: Plugin[], over: Partial<ResolvedConfig> = {}): ResolvedConfig {
-  return {
-    configFile: null, rootDir: '/tmp', profile: null,
-    python: { from: '3.12', to: '3.13' }, arches: ['linux-64', 'linux-aarch64'], aggregates: ['/tmp/agg'],
-    channels: { reference: null, target: null, build: [], staging: null, production: null },
-    workDir: '/tmp/work', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
-    bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
-    variantConfigs: [], timeouts: { buildSeconds: 60, hookMs: 120_000 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, environment: { allow: [], secrets: [] }, report: { classes: [], waitingGoal: null, groups: {} },
-    tests: { enabled: true, blocksDependents: false, timeoutSeconds: 60 }, publish: { enabled: true, requireArches: null, archExceptions: {} }, plugins, ...over,
-  };
+/** The tests' fake config (tests/fixtures/fake-config.ts) as plugin tests use it: two linux arches, /tmp paths. */
+export function testConfig(plugins: Plugin[], over: FakeConfigOverrides = {}): ResolvedConfig {
+  return fakeConfig('/tmp/work', plugins, {
+    rootDir: '/tmp', arches: ['linux-64', 'linux-aarch64'], aggregates: ['/tmp/agg'], channels: { build: [] }, concurrency: 1,
+    bootstrap: { chain: [] }, timeouts: { buildSeconds: 60, hookMs: 120_000 }, ...over,
+  });
 }

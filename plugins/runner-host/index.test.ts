@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../core/engine/engine.ts';
-import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import type { BuildTask, ExecRequest } from '../../core/model/types.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { addSecretValue, clearSecrets } from '../../core/config/redactor.ts';
 import { hostRunner, runOnHost, PLUGIN_NAME } from './index.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 
 function fakeTask(dir: string, over: Partial<BuildTask> = {}): BuildTask {
   const logFile = join(dir, 'logs', 'task.log');
@@ -160,14 +160,7 @@ s.run();
 const plugin = suite('hostRunner plugin');
 
 plugin('answers run.exec as the fallback runner :: a container runner tapped earlier wins', async () => {
-  const config = {
-    configFile: null, rootDir: '/tmp', profile: null, python: { from: '3.12', to: '3.13' }, arches: ['linux-64'],
-    aggregates: [], channels: { reference: null, target: null, build: [], staging: null, production: null },
-    workDir: '/tmp/w', concurrency: 1, limits: { arch: {}, builder: {} }, blocklist: [], extraVersions: {},
-    bootstrap: { python: true, chain: [], variants: {} }, selection: { noarch: false, prefer: {}, only: [] },
-    variantConfigs: [], timeouts: { buildSeconds: 10, hookMs: 0 }, retry: { attempts: 1, backoffMs: 0, transient: [] },
-    failFast: false, plugins: [hostRunner()],
-  } as unknown as ResolvedConfig;
+  const config = fakeConfig('/tmp/w', [hostRunner()], { rootDir: '/tmp', channels: { build: [] }, concurrency: 1, bootstrap: { chain: [] }, timeouts: { buildSeconds: 10, hookMs: 0 } });
   const run = new Engine(config).createRun();
   const dir = mkdtempSync(join(tmpdir(), 'runner-host-'));
   try {
