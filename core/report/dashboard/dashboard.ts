@@ -3,7 +3,7 @@
 // inlined — no network, works from file://, and the same report gives the same bytes.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../conda/atomic-write.ts';
 import type { ProgressPoint } from './history.ts';
@@ -45,10 +45,8 @@ export interface DashboardOptions {
   groups?: Record<string, string[]>;
   /** How often a served page polls report.json (ms, default 5000). */
   pollMs?: number;
-  /** The work dir as a path relative to the page's folder, ending in '/': log links are `<logBase><log>` (default '../', the page in <workDir>/report). */
+  /** The work dir as a path relative to the page's folder, ending in '/' (logPrefix, ../writers.ts): log links are `<logBase><log>` (default '../', the page in <workDir>/report). */
   logBase?: string;
-  /** writeDashboard: the work dir, to compute `logBase` from the folder written to. */
-  workDir?: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -129,11 +127,6 @@ ${a.script}</script>
 /** Writes `<dir>/dashboard.html` (atomically: a polling reader never sees half a page). */
 export async function writeDashboard(dir: string, report: DashboardReport, options: DashboardOptions = {}): Promise<string> {
   const path = join(dir, DASHBOARD_FILE);
-  let logBase = options.logBase;
-  if (logBase === undefined && options.workDir !== undefined) {
-    const rel = relative(resolve(dir), resolve(options.workDir)).split(sep).join('/');
-    logBase = rel ? `${rel}/` : '';
-  }
-  await writeFileAtomic(path, renderDashboard(report, { ...options, logBase }));
+  await writeFileAtomic(path, renderDashboard(report, options));
   return path;
 }
