@@ -1,6 +1,9 @@
 // The built-in plugins a config gets unless it names a plugin of the same name (merged by name):
 // the embedded default needs no conda and no container engine — both recipe renderers, the
-// selection vetoes, bootstrap builds, the script builder on the host runner, progress output.
+// selection vetoes, bootstrap builds, the script builder on the host runner, the tester (every
+// built package tested in a fresh prefix; off with `tests: { enabled: false }`), the transmuter
+// (.tar.bz2 → .conda next to it, verified), progress output, and the
+// publisher (staging → validation → production, in the work dir unless the config names channels).
 import type { Plugin } from '../core/model/plugin.ts';
 import { renderMetaYaml } from './render-meta-yaml/index.ts';
 import { renderRecipeYaml } from './render-recipe-yaml/index.ts';
@@ -9,7 +12,10 @@ import { bootstrap } from './bootstrap/index.ts';
 import { scriptBuilder } from './builder-script/index.ts';
 import { hostRunner } from './runner-host/index.ts';
 import { progress } from './progress/index.ts';
+import { tester } from './tester/index.ts';
+import { transmuter } from './transmuter/index.ts';
+import { publisher } from './publisher/index.ts';
 
 export function defaultPlugins(): Plugin[] {
-  return [renderMetaYaml(), renderRecipeYaml(), select(), bootstrap(), scriptBuilder(), hostRunner(), progress()];
+  return [renderMetaYaml(), renderRecipeYaml(), select(), bootstrap(), scriptBuilder(), hostRunner(), tester(), transmuter(), progress(), publisher()];
 }

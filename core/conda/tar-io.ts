@@ -6,8 +6,17 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { ArchiveError, isSystemError, memberPath, SafeExtractor, UnsafeArchiveError } from './safe-extract.ts';
 
-/** One tar member, stored as `name`: a file or symlink on disk (`path`), or in-memory data. */
-export type TarInput = { name: string; data: Buffer; mode?: number } | { name: string; path: string };
+/**
+ * One tar member, stored as `name`: a file or symlink on disk (`path`), in-memory data, content
+ * streamed from elsewhere (`open`, exactly `size` bytes), or a member with no content (`type`: a
+ * symlink or hard link to `linkname`, or a directory) — the last two are what the transmuter
+ * copies from one archive into another.
+ */
+export type TarInput =
+  | { name: string; data: Buffer; mode?: number }
+  | { name: string; path: string }
+  | { name: string; open: () => Readable; size: number; mode: number }
+  | { name: string; type: 'symlink' | 'link' | 'directory'; linkname?: string; mode: number };
 
 export interface PackOptions {
   /** mtime of every entry: fixed so the same inputs give the same bytes. */
@@ -23,6 +32,21 @@ export function packTar(inputs: TarInput[], opts: PackOptions): Readable {
   const base = { mtime: opts.mtime, uid: 0, gid: 0, uname: '', gname: '' };
   (async () => {
     for (const input of inputs) {
+      if ('type' in input) {
+        await new Promise<void>((resolve, reject) =>
+          pack.entry({ ...base, name: input.name, mode: input.mode, type: input.type, linkname: input.linkname }, (err) =>
+            err ? reject(err) : resolve(),
+          ),
+        );
+        continue;
+      }
+      if ('open' in input) {
+        await new Promise<void>((resolve, reject) => {
+          const w = pack.entry({ ...base, name: input.name, mode: input.mode, size: input.size, type: 'file' }, (err) => (err ? reject(err) : resolve()));
+          pipeline(input.open(), w).catch(reject);
+        });
+        continue;
+      }
       if ('data' in input) {
         await new Promise<void>((resolve, reject) =>
           pack.entry({ ...base, name: input.name, mode: input.mode ?? 0o644, type: 'file' }, input.data, (err) =>

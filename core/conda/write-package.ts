@@ -1,12 +1,12 @@
 // Write a conda package (.tar.bz2 and/or .conda) from files in a prefix, with the info/ metadata
 // conda-build writes. Artifacts appear under their final name only when complete (temp + rename).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { CompressStream } from 'zstd-napi';
+import { compress, CompressStream } from 'zstd-napi';
 import { redact } from '../config/redactor.ts';
 import type { Artifact, Noarch, Subdir } from '../model/types.ts';
 import { tempPathFor } from './atomic-write.ts';
@@ -212,7 +212,8 @@ async function infoInputs(opts: WritePackageOptions, paths: PathEntry[], timesta
   return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-async function writeTarBz2(inputs: TarInput[], mtime: Date, target: string): Promise<void> {
+/** A .tar.bz2 of `inputs` (in the order given) at `target`, renamed into place when complete. */
+export async function writeTarBz2(inputs: TarInput[], mtime: Date, target: string): Promise<void> {
   const tmp = tempPathFor(target);
   try {
     await pipeline(bzip2Compress(packTar(inputs, { mtime })), createWriteStream(tmp));
@@ -227,7 +228,26 @@ async function writeTarBz2(inputs: TarInput[], mtime: Date, target: string): Pro
 // readers need for STORED entries; members beyond this size are streamed instead.
 const BUFFER_LIMIT = 1 << 30;
 
-async function writeConda(
+// Below this size a member's tar is compressed in one call, with its size known: zstd then sizes
+// its window and tables to the input (a streamed level-22 frame of unknown size reserves ~1 GB).
+const ONE_SHOT_LIMIT = 512 << 20;
+
+/** The tar of `inputs`, zstd-compressed (with a checksum) to `target`. */
+async function zstdTar(inputs: TarInput[], mtime: Date, level: number, target: string): Promise<void> {
+  const tar = tempPathFor(`${target}.tar`);
+  try {
+    await pipeline(packTar(inputs, { mtime }), createWriteStream(tar));
+    const { size } = await stat(tar);
+    const params = { compressionLevel: level, checksumFlag: true };
+    if (size < ONE_SHOT_LIMIT) await writeFile(target, compress(await readFile(tar), params));
+    else await pipeline(createReadStream(tar), new CompressStream(params), createWriteStream(target));
+  } finally {
+    await rm(tar, { force: true });
+  }
+}
+
+/** A .conda of the info/ and package members (each in the order given) at `target`, renamed into place when complete. */
+export async function writeConda(
   info: TarInput[],
   pkg: TarInput[],
   mtime: Date,
@@ -239,9 +259,8 @@ async function writeConda(
   const tmpInfo = tempPathFor(`${target}.info`);
   const tmp = tempPathFor(target);
   try {
-    const zstd = () => new CompressStream({ compressionLevel: level, checksumFlag: true });
-    await pipeline(packTar(pkg, { mtime }), zstd(), createWriteStream(tmpPkg));
-    await pipeline(packTar(info, { mtime }), zstd(), createWriteStream(tmpInfo));
+    await zstdTar(pkg, mtime, level, tmpPkg);
+    await zstdTar(info, mtime, level, tmpInfo);
     const zip = new yazl.ZipFile();
     const opts = { mtime: new Date(Math.max(mtime.getTime(), DEFAULT_TIMESTAMP_MS)), compress: false, mode: 0o100644 };
     zip.addBuffer(Buffer.from(JSON.stringify({ conda_pkg_format_version: 2 })), 'metadata.json', opts);

@@ -1,0 +1,60 @@
+// Plugin `rebuild:transmuter` (default set): taps run.hooks.transmute. Each artifact gets its other
+// format next to it (a .tar.bz2 its .conda, a .conda its .tar.bz2) unless the artifacts already
+// hold it; the conversion runs on worker threads (pool.ts), is verified against the source
+// (convert.ts) and keeps a valid output already there. Returns the artifacts plus the new ones.
+// Config: `transmute: { enabled, zstdLevel, threads }`.
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { sha256File } from '../../core/conda/file-hash.ts';
+import type { Engine } from '../../core/engine/engine.ts';
+import type { Plugin } from '../../core/model/plugin.ts';
+import type { Artifact } from '../../core/model/types.ts';
+import { otherFormat } from './convert.ts';
+import { defaultThreads, TransmutePool } from './pool.ts';
+
+export const PLUGIN_NAME = 'rebuild:transmuter';
+
+/** The artifacts with, for each, its other format converted next to it (`convert` does one). */
+export async function transmuteArtifacts(
+  artifacts: Artifact[],
+  convert: (source: string, target: string) => Promise<unknown>,
+  log: (line: string) => void = () => {},
+): Promise<Artifact[]> {
+  const have = new Set(artifacts.map((a) => a.path));
+  const made = await Promise.all(
+    artifacts.map(async (a): Promise<Artifact | null> => {
+      const other = otherFormat(a.filename);
+      const target = join(dirname(a.path), other.filename);
+      if (have.has(target)) return null;
+      const started = performance.now();
+      const r = (await convert(a.path, target)) as { status?: string };
+      log(`transmute: ${a.filename} → ${other.filename} (${r?.status ?? 'written'}, ${Math.round(performance.now() - started)} ms)`);
+      const [sha256, st] = await Promise.all([sha256File(target), stat(target)]);
+      return { ...a, path: target, filename: basename(target), sha256, size: st.size };
+    }),
+  );
+  return [...artifacts, ...made.filter((a): a is Artifact => a !== null)];
+}
+
+export function transmuter(): Plugin {
+  return {
+    name: PLUGIN_NAME,
+    apply(engine: Engine) {
+      const { transmute } = engine.config;
+      engine.configReaders.declare(PLUGIN_NAME, ['transmute']);
+      if (!transmute.enabled) return;
+      const options = { zstdLevel: transmute.zstdLevel };
+      engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        let pool: TransmutePool | null = null;
+        run.hooks.transmute.tapPromise(PLUGIN_NAME, async (artifacts, task) => {
+          pool ??= new TransmutePool(transmute.threads ?? defaultThreads());
+          const p = pool;
+          // Nothing goes to the task's log on success (a build that logged nothing keeps no log file);
+          // a failure reaches it through the engine with the error's message.
+          void task;
+          return transmuteArtifacts(artifacts, (source, target) => p.convert(source, target, options));
+        });
+      });
+    },
+  };
+}
