@@ -117,6 +117,10 @@ export interface Channels {
    * Channel validated artifacts are copied to: a folder, https://anaconda.org/<owner> or https://prefix.dev/<channel> (default <workDir>/production).
    */
   production?: string;
+  /**
+   * Local folder the tester (rebuild:tester) copies the packages that pass their tests to, indexed (default <workDir>/tested).
+   */
+  tested?: string;
 }
 /**
  * Optional caps on concurrent builds, below `concurrency`.

@@ -36,7 +36,7 @@ resolve('fills every default from the schema and makes paths absolute against th
   assert.equal(c.selection, { noarch: false, prefer: {}, only: [] });
   assert.equal(c.timeouts, { buildSeconds: 7200, hookMs: 600000 });
   assert.equal(c.retry, { attempts: 3, backoffMs: 2000, transient: ['container-start', 'network'] });
-  assert.equal(c.channels, { reference: null, target: null, build: [], staging: null, production: null });
+  assert.equal(c.channels, { reference: null, target: null, build: [], staging: null, production: null, tested: '/proj/.rebuild/tested' });
   assert.equal(c.limits, { arch: {}, builder: {} });
   assert.is(c.failFast, false);
   assert.equal(c.environment, { allow: [], secrets: [] });
@@ -49,6 +49,7 @@ resolve('channels :: local folders become absolute, URLs stay as written', () =>
   assert.is(c.channels.reference, 'https://conda.example/main');
   assert.is(c.channels.staging, '/proj/out/staging');
   assert.equal(c.channels.build, ['/abs/ch', 'file:///x']);
+  assert.is(resolveConfig({ ...base(), channels: { tested: 'out/tested' } }, opts()).channels.tested, '/proj/out/tested');
 });
 
 resolve('the result is deep-frozen; plugin objects are left to their authors', () => {
@@ -101,6 +102,7 @@ resolve('CLI flags beat the profile and the file; --work-dir is relative to the 
   const c = resolveConfig(input, opts({ profile: 'p', cwd: '/elsewhere', overrides: { concurrency: '9', workDir: 'cli-work', arches: ['osx-arm64', 'osx-arm64'] } }));
   assert.is(c.concurrency, 9);
   assert.is(c.workDir, '/elsewhere/cli-work');
+  assert.is(c.channels.tested, '/elsewhere/cli-work/tested', 'the tested channel follows --work-dir');
   assert.equal(c.arches, ['osx-arm64']);
 });
 

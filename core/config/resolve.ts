@@ -1,7 +1,7 @@
 // Resolution: defaults → file → profile chain → CLI flags; then validation, absolute paths, freeze.
 // Pure: takes the loaded config object (from a file or from code), returns a frozen ResolvedConfig
 // or throws a ConfigError listing every issue, each naming its file, profile and JSON path.
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Plugin } from '../model/plugin.ts';
 import type { BlocklistEntry, Subdir } from './config.generated.ts';
 import type { ResolvedConfig } from './resolved.ts';
@@ -159,6 +159,7 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
       build: ((channels.build ?? []) as string[]).map((c) => channel(c)!),
       staging: channel(channels.staging),
       production: channel(channels.production),
+      tested: channel(channels.tested) ?? join(abs(m.workDir as string), 'tested'),
     },
     workDir: abs(m.workDir as string),
     concurrency: m.concurrency as number,

@@ -19,6 +19,8 @@ export interface ResolvedConfig {
     build: string[];
     staging: string | null;
     production: string | null;
+    /** Absolute folder the tester copies passing packages to (default `<workDir>/tested`). */
+    tested: string;
   };
   /** Absolute work dir. */
   workDir: string;

@@ -572,7 +572,7 @@ async function referencePlan(serve: boolean) {
     const p = await plan(agg, {
       ...noBootstrap,
       blocklist: [{ name: 'heavy', reason: 'too-heavy' }],
-      channels: { reference: channel, target: null, build: [], staging: null, production: null },
+      channels: { reference: channel, target: null, build: [], staging: null, production: null, tested: '/tmp/tested' },
     });
     return { channel, reference: p.reference };
   } finally {
@@ -606,7 +606,7 @@ reference('a reference channel that cannot be read is a plan warning, not an err
   try {
     mkdirSync(join(dir, 'linux-64'));
     writeFileSync(join(dir, 'linux-64', 'repodata.json'), '{ "packages": {');
-    const p = await plan({ a: { host: ['python'] } }, { ...noBootstrap, channels: { reference: dir, target: null, build: [], staging: null, production: null } });
+    const p = await plan({ a: { host: ['python'] } }, { ...noBootstrap, channels: { reference: dir, target: null, build: [], staging: null, production: null, tested: '/tmp/tested' } });
     assert.is(p.reference, undefined);
     assert.ok(p.warnings.some((w) => w.file === dir && w.message.startsWith('reference channel not read: ')), JSON.stringify(p.warnings));
   } finally {

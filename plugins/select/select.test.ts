@@ -50,7 +50,7 @@ plugin('packages already built for the new python in the target channel are pres
       foo: [output('libfoo', { host: ['python'] }), output('py-foo', { host: ['python'] })],
       user: { host: ['python', 'six'] },
     };
-    const run = testRun(agg, { ...noBootstrap, channels: { reference: null, target: dir, build: [], staging: null, production: null } }, [select()]);
+    const run = testRun(agg, { ...noBootstrap, channels: { reference: null, target: dir, build: [], staging: null, production: null, tested: '/tmp/tested' } }, [select()]);
     const p = await planTarget(run, { subdir: 'linux-64', python: '3.13' }, { recipes: recipesOf(agg) });
     const six = p.nodes.find((n) => n.id === 'six')!;
     assert.is(six.status, 'present');
@@ -69,7 +69,7 @@ plugin('production is the target channel by default; options can turn a veto off
   const dir = channel({ 'six-1.0-py313_0.tar.bz2': record('six', 'py313_0') });
   try {
     const agg: FakeAggregate = { six: { host: ['python'] }, purepy: { noarch: 'python', run: ['python'] } };
-    const channels = { reference: null, target: null, build: [], staging: null, production: dir };
+    const channels = { reference: null, target: null, build: [], staging: null, production: dir, tested: '/tmp/tested' };
     const on = await planTarget(testRun(agg, { ...noBootstrap, channels }, [select()]), { subdir: 'linux-64', python: '3.13' }, { recipes: recipesOf(agg) });
     assert.is(on.nodes.find((n) => n.id === 'six')!.status, 'present');
     const off = await planTarget(testRun(agg, { ...noBootstrap, channels }, [select({ present: false, noarch: false })]), { subdir: 'linux-64', python: '3.13' }, { recipes: recipesOf(agg) });

@@ -1,7 +1,6 @@
 // rebuild:tester — tests every built package in a fresh prefix (run.hooks.test): the recipe's
 // imports, commands, run_test.* scripts, files and v1 tests, through `task.exec` (host or container),
 // and copies the packages that pass to the tested channel (channels.tested), indexed.
-import { join } from 'node:path';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/model/plugin.ts';
 import type { TestReport, TestTask } from '../../core/model/types.ts';
@@ -71,8 +70,7 @@ export function tester(options: TesterOptions = {}): Plugin {
     name: PLUGIN_NAME,
     apply(engine: Engine) {
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
-        const config = run.config as typeof run.config & { channels: { tested?: string | null } };
-        const tested = new LocalChannel(config.channels.tested ?? join(config.workDir, 'tested'));
+        const tested = new LocalChannel(run.config.channels.tested);
         run.hooks.test.tapPromise(PLUGIN_NAME, (task, report) => testTask(task, report, options, tested));
         run.hooks.report.tapPromise(PLUGIN_NAME, () => tested.close());
       });
