@@ -1,24 +1,14 @@
 // `--help` promises only what the commands do.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildProgram, main } from './main.ts';
-import { EXIT } from '../engine/exit-codes.ts';
+import { buildProgram } from './main.ts';
 
 const help = suite('CLI help');
 
-help('report: says it is not implemented yet, takes no --json, exits 64 and writes nothing', async () => {
+help('report: writes the formats it names; --json and --failures', () => {
   const report = buildProgram({ code: 0 }).commands.find((c) => c.name() === 'report')!;
-  assert.match(report.description(), /^not implemented yet/);
-  assert.not.ok(report.options.some((o) => o.long === '--json'));
-  const write = process.stderr.write;
-  let err = '';
-  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
-  try {
-    assert.is(await main(['report']), EXIT.USAGE);
-  } finally {
-    process.stderr.write = write;
-  }
-  assert.is(err, 'rebuild report: not implemented yet in this version; nothing was written\n');
+  assert.match(report.description(), /report\.md, report\.json, report\.junit\.xml/);
+  for (const flag of ['--format', '--out', '--json', '--failures']) assert.ok(report.options.some((o) => o.long === flag), flag);
 });
 
 help('every command takes --debug (the stack of an error)', () => {

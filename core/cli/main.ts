@@ -83,7 +83,13 @@ export function buildProgram(exit: { code: number }): Command {
   add('logs', 'print or follow a package\'s build log', lazy('logs', 'logsCommand'), (c) =>
     c.argument('<name>').option('-f, --follow', 'follow the log'),
   );
-  add('report', 'not implemented yet: reports arrive with a later issue (exits 64, writes nothing)', lazy('report', 'reportCommand'));
+  add('report', 'write the report of the work dir: report.md, report.json, report.junit.xml into <workDir>/report/', lazy('report', 'reportCommand'), (c) =>
+    c
+      .option('--format <format>', 'only these formats: md, json, junit (repeatable, or comma-separated; default all)', collect)
+      .option('--out <dir>', 'write into this folder (default <workDir>/report)')
+      .option('--json', 'print the report object (report.json) instead of writing files; with --failures, the groups as JSON')
+      .option('--failures', 'print the failures grouped by class: counts, the first matching log line, the packages each blocks'),
+  );
   add('config', 'print the resolved, frozen config (secrets redacted)', lazy('config', 'configCommand'), (c) =>
     c.option('--json', 'JSON output'),
   );

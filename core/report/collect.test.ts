@@ -1,21 +1,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import { StateDb } from '../state/state-db.ts';
 import { collectReport, blockedByOf, exclusionKindOf } from './collect.ts';
 import { readReference } from './reference.ts';
 import { runBuildout } from './fixtures/buildout.ts';
+import { assertValid } from './fixtures/validate.ts';
 import type { Report, ReportPackage } from './types.ts';
 
-const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../schema/report.schema.json'), 'utf8'));
-const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
-
-export function assertValid(report: unknown): void {
-  if (!validate(report)) assert.unreachable(`report.json does not match schema/report.schema.json: ${JSON.stringify(validate.errors, null, 1)}`);
-}
 
 const pkg = (r: Report, subdir: string, name: string): ReportPackage => {
   const p = r.targets.find((t) => t.subdir === subdir)!.packages.find((x) => x.name === name);
