@@ -1,0 +1,41 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { report } from './index.ts';
+import { runBuildout } from '../../core/report/fixtures/buildout.ts';
+import { assertValid } from '../../core/report/fixtures/validate.ts';
+import { defaultPlugins } from '../defaults.ts';
+
+const plugin = suite('rebuild:report');
+
+plugin('the end of every run writes the report into <workDir>/report/ and says where', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-report-plugin-'));
+  try {
+    const notices: string[] = [];
+    const { config, code } = await runBuildout(dir, { plugins: [report({ notice: (m) => void notices.push(m), formats: ['md', 'json', 'junit'] })] });
+    assert.is(code, 1);
+    const out = join(config.workDir, 'report');
+    assert.equal(notices, [`report written to ${out}/ (report.md, report.json, report.junit.xml)`]);
+    const json = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    assertValid(json);
+    assert.is(json.running, false);
+    assert.is(json.run.outcome, 'failed');
+    assert.is(json.generated, json.run.ended);
+    assert.is(json.totals.failed, 3);
+    assert.ok(existsSync(join(out, 'report.md')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+plugin('is one of the default plugins', () => {
+  assert.ok(defaultPlugins().some((p) => p.name === 'rebuild:report'));
+});
+
+plugin('options are checked', () => {
+  assert.throws(() => report({ formats: 'md' } as never), /formats/);
+});
+
+plugin.run();
