@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { redact } from '../config/redactor.ts';
 import type { Run } from './run.ts';
 import { KILLED_ATTEMPT_REASON, type StateDb } from '../state/state-db.ts';
-import type { BuildTask, PackageNode, Target } from '../model/types.ts';
+import type { BuildTask, PackageNode, StageName, Target, TaskContext } from '../model/types.ts';
 
 export class NoRunnerError extends Error {
   override name = 'NoRunnerError';
@@ -21,9 +21,10 @@ export class NoRunnerError extends Error {
  * is named by the run and the attempt in it, so no two attempts ever share one (a build a killed
  * run left running cannot write into a resumed run's dir).
  */
-export function taskPaths(workDir: string, target: Target, id: string, runId: number, attempt: number) {
+export function taskPaths(workDir: string, target: Target, id: string, runId: number, attempt: number, stage: StageName = 'build') {
   return {
-    workDir: join(workDir, 'tasks', target.subdir, id, `run-${runId}-attempt-${attempt}`),
+    // Builds keep `attempt` (dirs of earlier releases); other stages are named: run-R-test-N.
+    workDir: join(workDir, 'tasks', target.subdir, id, `run-${runId}-${stage === 'build' ? 'attempt' : stage}-${attempt}`),
     logFile: join(workDir, 'logs', target.subdir, `${id}.log`),
     outputChannel: join(workDir, 'channel'),
   };
@@ -32,8 +33,8 @@ export function taskPaths(workDir: string, target: Target, id: string, runId: nu
 // Every line passes the redactor (a line may quote a plugin's error holding a secret).
 const withNewline = (line: string) => (line.endsWith('\n') ? line : `${line}\n`);
 
-export interface OpenedBuildTask {
-  task: BuildTask;
+export interface OpenedBuildTask<T extends TaskContext = BuildTask> {
+  task: T;
   /** The log file's path (reading it here, unlike `task.logFile`, does not create the file). */
   logFile: string;
   /**
@@ -62,12 +63,29 @@ export function openBuildTask(
   run: Run,
   node: PackageNode,
   target: Target,
-  { runId, attempt }: { runId: number; attempt: number },
+  ids: { runId: number; attempt: number },
   signal: AbortSignal,
   timeoutMs: number,
   knownDirs?: Set<string>,
 ): OpenedBuildTask {
-  const paths = taskPaths(run.config.workDir, target, node.id, runId, attempt);
+  return openStageTask(run, node, target, { ...ids, stage: 'build' }, signal, timeoutMs, knownDirs) as OpenedBuildTask;
+}
+
+/**
+ * The task of any stage (same log file for every stage of a package; a scratch dir per stage
+ * attempt). `beforeExec` runs before each `task.exec` command (the executor's per-builder limits).
+ */
+export function openStageTask(
+  run: Run,
+  node: PackageNode,
+  target: Target,
+  { runId, attempt, stage }: { runId: number; attempt: number; stage: StageName },
+  signal: AbortSignal,
+  timeoutMs: number,
+  knownDirs?: Set<string>,
+  beforeExec?: () => Promise<void>,
+): OpenedBuildTask<TaskContext> {
+  const paths = taskPaths(run.config.workDir, target, node.id, runId, attempt, stage);
   let fd: number | null = null;
   let closed = false;
   /** Whether the log file was opened before close(). */
@@ -93,11 +111,11 @@ export function openBuildTask(
   let movedTo: string | null = null;
   let made = false;
   // Accessors, enumerable like plain fields (a copy `{ ...task }` reads them).
-  const task: BuildTask = {
+  const task: TaskContext = {
     id: node.id,
     node,
     target,
-    stage: 'build',
+    stage,
     attempt,
     get workDir() {
       if (!made) {
@@ -135,6 +153,7 @@ export function openBuildTask(
     signal,
     timeoutMs,
     async exec(req) {
+      if (beforeExec) await beforeExec();
       const result = await run.hooks.exec.promise({ ...req, task });
       if (!result) throw new NoRunnerError(req.argv);
       return result;
@@ -203,7 +222,7 @@ export async function removeTaskDir(workDir: string): Promise<void> {
   }
 }
 
-const ATTEMPT_DIR = /^run-(\d+)-attempt-(\d+)$/;
+const ATTEMPT_DIR = /^run-(\d+)-([a-z][a-z0-9_-]*?)-(\d+)$/;
 
 /**
  * The scratch dirs under `<workDir>/tasks` that no run needs, for a run that holds the lock and has
@@ -238,7 +257,7 @@ export function staleScratchDirs(workDir: string, db: StateDb): string[] {
       for (const name of attempts) {
         const m = ATTEMPT_DIR.exec(name);
         if (!m) continue; // not ours: left alone
-        const a = db.attemptOf(subdir, node, Number(m[1]), Number(m[2]));
+        const a = db.attemptOf(subdir, node, Number(m[1]), Number(m[3]), m[2] === 'attempt' ? 'build' : m[2]);
         const kept = a && (a.status === 'failed' || (a.status === 'interrupted' && a.reason !== KILLED_ATTEMPT_REASON));
         if (!kept) stale.push(join(nodeDir, name));
       }

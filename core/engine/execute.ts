@@ -1,25 +1,25 @@
-// Execution of a run's plans: the task graph, resume decisions from the state database, the
-// scheduler loop with N slots (and per-arch / per-builder caps), retries with backoff, timeouts,
-// interruption, and each task's pipeline: prepareTask → build → record artifacts → test →
-// transmute → index → shouldPublish/publish. Every state change goes to the state database first,
-// then to `run.hooks.taskEnd`.
-import { basename, dirname, join } from 'node:path';
+// Execution of a run's plans: the stage task graph (task-graph.ts), resume decisions from the state
+// database, the scheduler loop with N slots (and per-arch / per-builder caps), retries with
+// backoff, timeouts, interruption. Each stage task's attempt runs in stage-runner.ts (build, test,
+// transmute, publish). Every state change goes to the state database first, then to
+// `run.hooks.taskEnd`.
+import { dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
-import type { Artifact, BuildTask, ExecutionStart, PublishGroup, FailureClass, RunSummary, Target, TaskResult, TaskStatus, TestReport } from '../model/types.ts';
+import type { Artifact, ExecutionStart, FailureClass, RunSummary, StageName, TaskResult, TaskStatus } from '../model/types.ts';
 import { notBuiltNodes, planErrorCount } from './not-built.ts';
-import { buildTaskGraph, type ExecTask } from './task-graph.ts';
+import { buildTaskGraph, taskKey, type ExecTask, type StageOptions } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
-import { openBuildTask, removeTaskDir, staleScratchDirs } from './build-task.ts';
-import { BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from '../model/failure.ts';
+import { removeTaskDir, staleScratchDirs } from './build-task.ts';
+import { artifactFromRecord, runPackageStage, runPublish, type StageHost } from './stage-runner.ts';
+import { RunInterruptedError, errorMessage } from '../model/failure.ts';
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { GroupCommit } from '../state/group-commit.ts';
 import { decideResume, type ResumeDecision, type ResumeOptions } from '../state/resume.ts';
 import { describeDropped, reconcileChannelIndexes } from '../state/reconcile-channels.ts';
-import { hashFile } from '../state/file-hash.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
-import { ATTEMPT_LABEL, RUN_LABEL, WORKDIR_LABEL, processStart, stopLeftovers } from './leftovers.ts';
+import { stopLeftovers } from './leftovers.ts';
 
 export type ChannelIndexer = (channelDir: string, subdirs: string[]) => Promise<void>;
 
@@ -47,72 +47,18 @@ export interface ExecuteOptions extends ResumeOptions {
 export interface ExecuteOutcome {
   runId: number;
   summary: RunSummary;
-  /** 0: everything in scope is built; 1: something failed or is blocked by a failure, or the plans had errors; 130: interrupted. */
+  /** 0: every stage in scope passed; 1: something failed or is blocked by a failure, or the plans had errors; 130: interrupted. */
   exitCode: 0 | 1 | 130;
-}
-
-interface AttemptOk {
-  ok: true;
-  status: TaskStatus;
-  reason: string | null;
-  artifacts: Artifact[];
-}
-interface AttemptFailed {
-  ok: false;
-  failure: FailureClass;
-  reason: string;
-  interrupted: boolean;
 }
 
 /** A plan-time status as a task status (render errors are failures of the plan). */
 const planStatusToTask = (s: string): TaskStatus => (s === 'error' ? 'failed' : (s as TaskStatus));
 
-/**
- * `guard(p)` settles like `p`; once `signal` aborts, waits at most `graceMs` for `p` (runners stop
- * their process group / container on abort), then rejects with the abort reason. One abort listener
- * serves every guard of an attempt (`dispose()` removes it).
- */
-function abortGuard(signal: AbortSignal, graceMs: number) {
-  /** Per pending guard: start its grace timer. */
-  const pending = new Set<() => void>();
-  const onAbort = () => {
-    for (const startGrace of pending) startGrace();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  const guard = <T>(p: Promise<T>): Promise<T> => {
-    if (signal.aborted && graceMs <= 0) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const startGrace = () => void (timer ??= setTimeout(() => reject(signal.reason), graceMs));
-      pending.add(startGrace);
-      if (signal.aborted) startGrace();
-      p.then(resolve, reject).finally(() => {
-        clearTimeout(timer);
-        pending.delete(startGrace);
-      });
-    });
-  };
-  return { guard, dispose: () => signal.removeEventListener('abort', onAbort) };
-}
-
 /** Serialises index writes per channel dir (builds finish concurrently). */
-function serialIndexer(index: ChannelIndexer, notice: (m: string) => void): ChannelIndexer {
+function serialIndexer(index: ChannelIndexer): ChannelIndexer {
   const chains = new Map<string, Promise<void>>();
-  let warned = false;
   return (dir, subdirs) => {
-    const next = (chains.get(dir) ?? Promise.resolve()).then(async () => {
-      try {
-        await index(dir, subdirs);
-      } catch (err) {
-        // The channel index writer may not exist yet in this checkout: say so once, keep building.
-        if (/not implemented yet/.test(errorMessage(err))) {
-          if (!warned) notice(`channel index not written (${errorMessage(err)}): ${dir}`);
-          warned = true;
-          return;
-        }
-        throw err;
-      }
-    });
+    const next = (chains.get(dir) ?? Promise.resolve()).then(() => index(dir, subdirs));
     chains.set(dir, next.catch(() => undefined));
     return next;
   };
@@ -134,43 +80,204 @@ export async function executeRun(run: Run, plans: readonly Plan[], options: Exec
   }
 }
 
-class Execution {
-  private readonly config;
-  private readonly tasks: Map<string, ExecTask>;
+/** Which stages a run has: a stage whose hook has no plugin gets no task (no noise); a task's status comes from its results. */
+export function stageOptionsOf(run: Run): StageOptions {
+  const c = run.config;
+  return {
+    test: c.tests?.enabled !== false && run.hooks.test.taps.length > 0,
+    transmute: run.hooks.transmute.taps.length > 0,
+    publish: c.publish?.enabled !== false && run.hooks.publish.taps.length > 0
+      ? { requireArches: c.publish?.requireArches ?? [], archExceptions: c.publish?.archExceptions ?? {} }
+      : null,
+    blocksDependents: !!c.tests?.blocksDependents,
+  };
+}
+
+/** Per run: for each build task key, the builder tap being asked for it now (tapable register interceptor). */
+const consultedBuilders = new WeakMap<Run, Map<string, string>>();
+
+function watchBuilders(run: Run, subdirs: readonly string[]): Map<string, string> {
+  let consulted = consultedBuilders.get(run);
+  if (consulted) return consulted;
+  consultedBuilders.set(run, (consulted = new Map()));
+  const map = consulted;
+  for (const subdir of new Set(subdirs)) {
+    run.hooks.build.for(subdir).intercept({
+      register(tap: any) {
+        const fn = tap.fn as (...args: any[]) => any;
+        const name = tap.name as string;
+        tap.fn = (...args: any[]) => {
+          const task = args[0];
+          if (task?.target && typeof task.id === 'string') map.set(taskKey(task.target, task.id), name);
+          return fn(...args);
+        };
+        return tap;
+      },
+    });
+  }
+  return map;
+}
+
+/** A counting semaphore (a per-builder limit). */
+class Slots {
+  private used = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(readonly size: number) {}
+  acquire(): Promise<void> {
+    if (this.used < this.size) {
+      this.used++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+  release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.used--;
+  }
+}
+
+interface Initial {
+  status: TaskStatus;
+  reason: string | null;
+  stage?: StageName;
+  failure?: FailureClass | null;
+}
+
+class Execution implements StageHost {
+  readonly config;
+  readonly tasks: Map<string, ExecTask>;
+  /** Stage task keys per package key, in pipeline order. */
+  private readonly stagesOfPkg = new Map<string, string[]>();
+  /** Per package × target: its latest result. */
   private readonly results = new Map<string, TaskResult>();
   private readonly packageIds = new Map<string, number>();
+  private readonly groupIds = new Map<string, number>();
+  /** Attempts per stage task key. */
   private readonly attempts = new Map<string, number>();
+  private readonly artifacts = new Map<string, Artifact[]>();
   private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly currentAttempt = new Map<string, number | null>();
   /** The task pipeline's state writes, committed together per event-loop turn. */
   private readonly commits: GroupCommit;
   private readonly customIndex: ChannelIndexer | null;
   private readonly indexWriters = new Map<string, ChannelIndexWriter>();
   /** Log dirs made in this run (not made again per task). */
-  private readonly logDirs = new Set<string>();
+  readonly logDirs = new Set<string>();
   /** Scratch dirs of succeeded tasks being removed (awaited before the run ends). */
   private readonly cleanups = new Set<Promise<void>>();
-  private readonly graceMs: number;
+  readonly graceMs: number;
+  private readonly stages: StageOptions;
+  /** Per-builder limits: counted against the builder that runs the task's commands. */
+  private readonly builderSlots = new Map<string, Slots>();
+  private readonly consulted: Map<string, string>;
+  /** Build task key → the builder whose slot it holds. */
+  private readonly heldSlots = new Map<string, string>();
   private scheduler!: Scheduler;
-  private runId = 0;
+  runId = 0;
   private stopping = false;
   private interrupted = false;
   private wakeSignalled = false;
   private waiter: (() => void) | null = null;
 
   constructor(
-    private readonly run: Run,
+    readonly run: Run,
     private readonly plans: readonly Plan[],
     private readonly options: ExecuteOptions,
-    private readonly db: StateDb,
+    readonly db: StateDb,
     private readonly notice: (m: string) => void,
   ) {
     this.config = run.config;
-    this.tasks = buildTaskGraph(plans);
+    this.stages = stageOptionsOf(run);
+    this.tasks = buildTaskGraph(plans, this.stages, this.config.arches);
+    for (const t of this.tasks.values()) {
+      if (t.stage === 'publish') continue;
+      let list = this.stagesOfPkg.get(t.pkg);
+      if (!list) this.stagesOfPkg.set(t.pkg, (list = []));
+      list.push(t.key);
+    }
     this.commits = new GroupCommit(db);
-    this.customIndex = options.indexChannel ? serialIndexer(options.indexChannel, notice) : null;
+    this.customIndex = options.indexChannel ? serialIndexer(options.indexChannel) : null;
     this.graceMs = options.abortGraceMs ?? 10_000;
+    for (const [builder, n] of Object.entries(this.config.limits.builder)) this.builderSlots.set(builder, new Slots(Math.max(1, n)));
+    this.consulted = watchBuilders(run, plans.map((p) => p.target.subdir));
   }
+
+  // ------------------------------------------------------------ StageHost
+
+  packageId(pkg: string): number {
+    return this.packageIds.get(pkg)!;
+  }
+
+  groupId(key: string): number {
+    return this.groupIds.get(key)!;
+  }
+
+  task(pkg: string): ExecTask {
+    return this.tasks.get(pkg)!;
+  }
+
+  setAttempt(key: string, attemptId: number | null): void {
+    this.currentAttempt.set(key, attemptId);
+  }
+
+  artifactsOf(pkg: string): Artifact[] {
+    const known = this.artifacts.get(pkg);
+    if (known) return known;
+    const stored = this.db.artifacts(this.packageId(pkg)).map(artifactFromRecord);
+    this.artifacts.set(pkg, stored);
+    return stored;
+  }
+
+  setArtifacts(pkg: string, artifacts: Artifact[]): void {
+    this.artifacts.set(pkg, artifacts);
+  }
+
+  cleanup(dir: string): void {
+    const cleanup: Promise<void> = removeTaskDir(dir)
+      .catch((err) => this.notice(`scratch dir ${dir} not removed: ${errorMessage(err)}`))
+      .finally(() => this.cleanups.delete(cleanup));
+    this.cleanups.add(cleanup);
+  }
+
+  /**
+   * Before each command of a build: the builder running it (the tap being asked when it calls
+   * task.exec: a builder that declines runs nothing) takes one of its slots, held until the
+   * attempt ends. Builders without a limit take none.
+   */
+  beforeExec(key: string): (() => Promise<void>) | undefined {
+    if (!this.builderSlots.size || this.tasks.get(key)?.stage !== 'build') return undefined;
+    return async () => {
+      const builder = this.consulted.get(key);
+      if (!builder || this.heldSlots.get(key) === builder) return;
+      const slots = this.builderSlots.get(builder);
+      if (!slots) return;
+      await slots.acquire();
+      this.heldSlots.set(key, builder);
+    };
+  }
+
+  private releaseBuilder(key: string): void {
+    const builder = this.heldSlots.get(key);
+    this.consulted.delete(key);
+    if (!builder) return;
+    this.heldSlots.delete(key);
+    this.builderSlots.get(builder)!.release();
+  }
+
+  /** A state write of the task pipeline; resolves once committed (report the change only then). */
+  write<T>(fn: (db: StateDb) => T): Promise<T> {
+    return this.commits.write(fn);
+  }
+
+  emit(pkg: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): void {
+    const result = this.result(pkg, status, reason, extra);
+    this.results.set(pkg, result);
+    this.run.hooks.taskEnd.call(result);
+  }
+
+  // ------------------------------------------------------------ the run
 
   async execute(): Promise<ExecuteOutcome> {
     const { db } = this;
@@ -184,57 +291,72 @@ class Execution {
     this.runId = db.startRun(this.options.argv ?? process.argv.slice(2));
     this.removeStaleScratch();
     const recovered = db.recoverStale(this.runId);
-    if (recovered) this.notice(`${recovered} package(s) left building by a killed run will be rebuilt`);
+    if (recovered) this.notice(`${recovered} package(s) left unfinished by a killed run will continue at their first unfinished stage`);
     this.recordUnplanned();
     const estimates = this.estimates();
     const schedTasks: SchedTask[] = [];
     for (const t of this.tasks.values()) {
       const d = decisions.get(t.key)!;
-      this.packageIds.set(t.key, d.packageId);
+      if (t.stage === 'build') this.packageIds.set(t.pkg, d.packageId);
+      if (t.group) this.groupIds.set(t.group.key, d.groupId!);
       if (d.inScope && d.kind !== 'done') schedTasks.push({ id: t.key, deps: t.deps, resources: this.resources(t) });
     }
     this.scheduler = new Scheduler(schedTasks, { durations: estimates.byKey, defaultDuration: estimates.fallback, limits: this.limits() });
 
-    // Starting statuses, written in one transaction.
+    // Starting statuses per package × target, written in one transaction.
     const changes: Parameters<StateDb['setStatuses']>[0] = [];
-    const initial = new Map<string, { status: TaskStatus; reason: string | null; failure?: FailureClass | null }>();
-    for (const t of this.tasks.values()) {
-      const d = decisions.get(t.key)!;
-      if (d.kind === 'done') initial.set(t.key, { status: d.status, reason: d.reason });
-      else if (!d.inScope) {
-        initial.set(t.key, { status: 'skipped', reason: 'not selected (--only/--from)' });
+    const initial = new Map<string, Initial>();
+    for (const [pkg, keys] of this.stagesOfPkg) {
+      const build = this.tasks.get(pkg)!;
+      const ds = keys.map((k) => decisions.get(k)!);
+      const bd = ds[0];
+      const failed = ds.find((d) => d.kind === 'failed');
+      if (!bd.inScope) {
+        initial.set(pkg, { status: 'skipped', reason: 'not selected (--only/--from)' });
         // Not built any more (artifact gone, recipe changed): say so in the database too.
-        if (DONE_STATUSES.has(d.status)) changes.push({ packageId: d.packageId, to: 'planned', reason: d.reason });
-      } else if (d.kind === 'failed') {
-        initial.set(t.key, { status: 'failed', reason: d.reason, failure: d.failure });
+        if (bd.kind !== 'done' && DONE_STATUSES.has(bd.status)) changes.push({ packageId: bd.packageId, to: 'planned', reason: bd.reason });
+      } else if (ds.every((d) => d.kind === 'done')) {
+        initial.set(pkg, { status: bd.status, reason: ds.at(-1)!.reason, stage: this.tasks.get(keys.at(-1)!)!.stage });
+      } else if (failed) {
+        const stage = this.tasks.get(failed.key)!.stage;
+        initial.set(pkg, { status: 'failed', reason: failed.reason, failure: failed.failure, stage });
       } else {
-        const waitingOn = t.deps.filter((k) => this.scheduler.has(k) && this.scheduler.stateOf(k) === 'pending');
+        const waitingOn = build.deps.filter((k) => this.scheduler.has(k) && this.scheduler.stateOf(k) === 'pending');
+        const next = ds.find((d) => d.kind !== 'done')!;
+        const stage = this.tasks.get(next.key)!.stage;
         const reason = waitingOn.length
           ? `waiting on ${waitingOn.slice(0, 3).map((k) => this.tasks.get(k)!.node.id).join(', ')}${waitingOn.length > 3 ? ` (+${waitingOn.length - 3})` : ''}`
-          : (d.reason ?? null);
-        initial.set(t.key, { status: 'waiting', reason });
-        changes.push({ packageId: d.packageId, to: 'waiting', reason });
+          : stage !== 'build' ? `${stage} to run${next.reason ? ` (${next.reason})` : ''}` : (next.reason ?? null);
+        initial.set(pkg, { status: 'waiting', reason, stage });
+        changes.push({ packageId: bd.packageId, to: 'waiting', reason, stage });
       }
     }
+    const heldGroups: { id: number; reason: string }[] = [];
     for (const t of this.tasks.values()) {
-      if (decisions.get(t.key)!.kind !== 'failed' || !decisions.get(t.key)!.inScope) continue;
-      for (const b of this.scheduler.fail(t.key)) {
-        const reason = `blocked by ${this.tasks.get(b.by)!.node.id} (failed)`;
-        initial.set(b.id, { status: 'blocked', reason });
-        changes.push({ packageId: this.packageIds.get(b.id)!, to: 'blocked', reason });
+      const d = decisions.get(t.key)!;
+      if (d.kind !== 'failed' || !d.inScope) continue;
+      if (t.group) {
+        heldGroups.push({ id: d.groupId!, reason: d.reason ?? 'publication failed' });
+        this.scheduler.fail(t.key);
+        continue;
       }
+      for (const b of this.scheduler.fail(t.key)) this.blockedInitially(b.id, b.by, initial, changes, heldGroups);
     }
     db.setStatuses(changes, this.runId);
-    for (const [key, s] of initial) this.results.set(key, this.result(key, s.status, s.reason, { failure: s.failure ?? undefined }));
+    for (const g of heldGroups) db.setGroupStatus(g.id, this.runId, g.reason.startsWith('held') ? 'held' : 'failed', g.reason);
+    for (const [pkg, s] of initial) this.results.set(pkg, this.result(pkg, s.status, s.reason, { failure: s.failure ?? undefined, stage: s.stage }));
 
     const start: ExecutionStart = {
       runId: this.runId,
       workDir: this.config.workDir,
       concurrency: this.config.concurrency,
-      tasks: [...this.tasks.values()].map((t) => ({
-        id: t.node.id, target: t.target, status: initial.get(t.key)!.status, reason: initial.get(t.key)!.reason,
-        bootstrap: t.node.bootstrap, estimateMs: estimates.byKey.get(t.key) ?? null,
-      })),
+      tasks: [...this.stagesOfPkg.keys()].map((pkg) => {
+        const t = this.tasks.get(pkg)!;
+        return {
+          id: t.node.id, target: t.target, status: initial.get(pkg)!.status, reason: initial.get(pkg)!.reason,
+          bootstrap: t.node.bootstrap, estimateMs: estimates.byKey.get(pkg) ?? null,
+        };
+      }),
     };
     this.run.hooks.executionStart.call(start);
 
@@ -249,6 +371,48 @@ class Execution {
       await this.settle();
     }
     return this.finish(startedAt);
+  }
+
+  /** What a task blocked by `by` means: its package blocked (at that stage), or its group held. */
+  private blockedReason(key: string, by: string): { pkg: string | null; group: string | null; reason: string } {
+    const t = this.tasks.get(key)!;
+    const cause = this.tasks.get(by)!;
+    const what = cause.stage === 'build' ? 'failed' : cause.stage === 'publish' ? 'publication failed' : `${cause.stage} failed`;
+    if (t.group) return { pkg: null, group: t.group.key, reason: `held: ${cause.node.id} (${cause.target.subdir}) ${what}` };
+    return { pkg: t.pkg, group: null, reason: `${t.stage === 'build' ? 'blocked' : `${t.stage} blocked`} by ${cause.node.id} (${what})` };
+  }
+
+  private blockedInitially(key: string, by: string, initial: Map<string, Initial>, changes: Parameters<StateDb['setStatuses']>[0], held: { id: number; reason: string }[]): void {
+    const t = this.tasks.get(key)!;
+    const { pkg, reason } = this.blockedReason(key, by);
+    if (t.group) return void held.push({ id: this.groupIds.get(t.group.key)!, reason });
+    // A package already failed (at an earlier stage) or blocked keeps that status.
+    if (initial.get(pkg!)?.status !== 'waiting') return;
+    initial.set(pkg!, { status: 'blocked', reason, stage: t.stage });
+    changes.push({ packageId: this.packageIds.get(pkg!)!, to: 'blocked', reason, stage: t.stage });
+  }
+
+  /** Tasks blocked by a failure in this run: packages blocked (once), groups held. */
+  private async blockedNow(blocked: { id: string; by: string }[]): Promise<void> {
+    const pkgs: { pkg: string; reason: string; stage: StageName }[] = [];
+    const groups: { id: number; reason: string }[] = [];
+    for (const b of blocked) {
+      const t = this.tasks.get(b.id)!;
+      const { pkg, reason } = this.blockedReason(b.id, b.by);
+      if (t.group) {
+        groups.push({ id: this.groupIds.get(t.group.key)!, reason });
+        continue;
+      }
+      const current = this.results.get(pkg!)?.status;
+      if (current === 'failed' || current === 'blocked' || pkgs.some((p) => p.pkg === pkg)) continue;
+      pkgs.push({ pkg: pkg!, reason, stage: t.stage });
+    }
+    if (!pkgs.length && !groups.length) return;
+    await this.write((db) => {
+      db.setStatuses(pkgs.map((p) => ({ packageId: this.packageIds.get(p.pkg)!, to: 'blocked' as const, reason: p.reason, stage: p.stage })), this.runId);
+      for (const g of groups) db.setGroupStatus(g.id, this.runId, 'held', g.reason);
+    });
+    for (const p of pkgs) this.emit(p.pkg, 'blocked', p.reason, { stage: p.stage });
   }
 
   /**
@@ -271,18 +435,7 @@ class Execution {
    * Removed in the background (awaited before the run ends); dirs of failed attempts stay for inspection.
    */
   private removeStaleScratch(): void {
-    for (const workDir of staleScratchDirs(this.config.workDir, this.db)) {
-      const cleanup: Promise<void> = removeTaskDir(workDir)
-        .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
-        .finally(() => this.cleanups.delete(cleanup));
-      this.cleanups.add(cleanup);
-    }
-  }
-
-
-  /** A state write of the task pipeline; resolves once committed (report the change only then). */
-  private write<T>(fn: (db: StateDb) => T): Promise<T> {
-    return this.commits.write(fn);
+    for (const workDir of staleScratchDirs(this.config.workDir, this.db)) this.cleanup(workDir);
   }
 
   /** Background work of the run: scratch dir removals, the index writers' record caches. */
@@ -299,7 +452,7 @@ class Execution {
   }
 
   /** Index `dir` for these subdirs; `files` are the package files this task wrote (or rewrote). */
-  private index(dir: string, subdirs: string[], files: string[]): Promise<void> {
+  index(dir: string, subdirs: string[], files: string[]): Promise<void> {
     if (this.customIndex) return this.customIndex(dir, subdirs);
     let writer = this.indexWriters.get(dir);
     if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir)));
@@ -348,15 +501,18 @@ class Execution {
   private start(key: string): void {
     const controller = new AbortController();
     const promise = this.runTask(key, controller)
-      .catch((err) => {
-        // Not a build failure (the state database or the work dir failed us): fail the task loudly.
+      .catch(async (err) => {
+        // Not a stage failure (the state database or the work dir failed us): fail the task loudly.
         const reason = `internal error: ${errorMessage(err)}`;
         this.notice(`task ${key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         if (this.scheduler.stateOf(key) !== 'running') return;
-        this.emit(key, 'failed', reason, { failure: 'internal' });
-        for (const b of this.scheduler.fail(key)) this.emit(b.id, 'blocked', `blocked by ${this.tasks.get(key)!.node.id} (failed)`);
+        const t = this.tasks.get(key)!;
+        const blocked = this.scheduler.fail(key);
+        if (!t.group) this.emit(t.pkg, 'failed', reason, { failure: 'internal', stage: t.stage });
+        await this.blockedNow(blocked).catch(() => undefined);
       })
       .finally(() => {
+        this.releaseBuilder(key);
         this.running.delete(key);
         this.wake();
       });
@@ -368,228 +524,104 @@ class Execution {
     const attempt = (this.attempts.get(key) ?? 0) + 1;
     this.attempts.set(key, attempt);
     const started = Date.now();
-    const outcome = await this.attempt(t, attempt, controller);
+    if (t.group) return this.runPublishTask(t, attempt, controller, started);
+    const outcome = await runPackageStage(this, t, attempt, controller);
+    this.releaseBuilder(key);
     const durationMs = Date.now() - started;
     if (outcome.ok) {
       this.scheduler.succeed(key);
       return;
     }
-    const logFile = this.results.get(key)?.logFile;
+    const logFile = this.results.get(t.pkg)?.logFile;
     const attemptId = this.currentAttempt.get(key)!;
+    const stage = t.stage;
     if (outcome.interrupted) {
       this.scheduler.release(key);
       await this.write((db) => db.endAttempt(attemptId, { status: 'interrupted', failure: 'cancelled', reason: outcome.reason, durationMs },
         { to: 'interrupted', reason: outcome.reason, runId: this.runId }));
-      this.emit(key, 'interrupted', outcome.reason, { failure: 'cancelled', durationMs, logFile });
+      this.emit(t.pkg, 'interrupted', outcome.reason, { failure: 'cancelled', durationMs, logFile, stage });
       return;
     }
-    const { attempts, backoffMs, transient } = this.config.retry;
-    if (transient.includes(outcome.failure) && attempt < attempts && !this.stopping) {
-      const delay = backoffMs * 2 ** (attempt - 1);
-      const reason = `retry ${attempt + 1}/${attempts} in ${delay} ms after ${outcome.failure}: ${outcome.reason}`;
-      this.scheduler.release(key);
+    if (this.retrying(key, attempt, outcome)) {
+      const reason = this.retryReason(attempt, outcome);
       await this.write((db) => db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
         { to: 'waiting', reason, runId: this.runId }));
-      this.emit(key, 'waiting', reason, { failure: outcome.failure, durationMs, logFile });
-      this.retryTimers.set(key, setTimeout(() => {
-        this.retryTimers.delete(key);
-        this.scheduler.requeue(key);
-        this.wake();
-      }, delay));
+      this.emit(t.pkg, 'waiting', reason, { failure: outcome.failure, durationMs, logFile, stage });
       return;
     }
     // Scheduler first (synchronously): nothing blocked can start while the writes commit.
     const blocked = this.scheduler.fail(key);
     if (this.options.failFast || this.config.failFast) this.stopping = true;
-    const reason = `blocked by ${t.node.id} (failed)`;
     await this.write((db) => db.endAttempt(attemptId, { status: 'failed', failure: outcome.failure, reason: outcome.reason, durationMs },
       { to: 'failed', reason: outcome.reason, runId: this.runId }));
-    const blockedWrite = blocked.length
-      ? this.write((db) => db.setStatuses(blocked.map((b) => ({ packageId: this.packageIds.get(b.id)!, to: 'blocked' as const, reason })), this.runId))
-      : null;
-    this.emit(key, 'failed', outcome.reason, { failure: outcome.failure, durationMs, logFile });
-    if (blockedWrite) {
-      await blockedWrite;
-      for (const b of blocked) this.emit(b.id, 'blocked', reason);
-    }
+    this.emit(t.pkg, 'failed', outcome.reason, { failure: outcome.failure, durationMs, logFile, stage });
+    await this.blockedNow(blocked);
   }
 
-  private readonly currentAttempt = new Map<string, number>();
-
-  // ------------------------------------------------------------ one attempt: the task pipeline
-
-  private async attempt(t: ExecTask, attempt: number, controller: AbortController): Promise<AttemptOk | AttemptFailed> {
-    const { run } = this;
-    const timeoutMs = this.config.timeouts.buildSeconds * 1000;
-    const started = Date.now();
-    const opened = openBuildTask(run, t.node, t.target, { runId: this.runId, attempt }, controller.signal, timeoutMs, this.logDirs);
-    let task: BuildTask = opened.task;
-    /** The log's path, without creating the file (only what is logged creates it). */
-    const logFile = () => (task === opened.task ? opened.logFile : task.logFile);
-    const packageId = this.packageIds.get(t.key)!;
-    let attemptId: number;
-    try {
-      attemptId = await this.write((db) => db.startAttempt(packageId, this.runId, attempt, opened.logFile, t.node.recipeHash));
-    } catch (err) {
-      opened.close();
-      throw err;
-    }
-    this.currentAttempt.set(t.key, attemptId);
-    this.trackProcesses(opened.task, attemptId);
-    opened.note(`=== ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${this.runId}, ${new Date().toISOString()}`);
-    let phase: FailureClass = 'internal';
-    let timer: NodeJS.Timeout | undefined;
-    const { guard, dispose: disposeGuard } = abortGuard(controller.signal, this.graceMs);
-    try {
-      if (controller.signal.aborted) throw controller.signal.reason;
-      task = ((await guard(run.hooks.prepareTask.promise(task))) as BuildTask | undefined) ?? task;
-      this.emit(t.key, 'building', `attempt ${attempt}`, { logFile: logFile() });
-      run.hooks.taskStart.call(task);
-
-      // The time limit covers the build itself; the runners stop on the aborted signal.
-      timer = setTimeout(() => controller.abort(new BuildTimeoutError(timeoutMs)), timeoutMs);
-      phase = 'build';
-      const result = await guard(run.hooks.build.for(t.target.subdir).promise(task));
-      clearTimeout(timer);
-      if (!result) throw Object.assign(new Error(`no builder for ${t.target.subdir} (tap run.hooks.build.for('${t.target.subdir}'))`), { failure: 'internal' });
-      if (!result.artifacts.length) throw Object.assign(new Error(`builder ${result.builder} returned no artifact`), { failure: 'build' });
-
-      // Recorded only now: artifacts renamed into place by the builder, hashed here.
-      phase = 'internal';
-      let artifacts = await this.hashArtifacts(result.artifacts);
-      const hashed = artifacts;
-      const builtMs = Date.now() - started;
-      await this.write((db) => db.recordBuilt(attemptId, this.runId, hashed, builtMs, 'built', `built by ${result.builder}`));
-      this.emit(t.key, 'built', `built by ${result.builder}`, { artifacts, durationMs: Date.now() - started, logFile: logFile() });
-
-      let status: TaskStatus = 'built';
-      let reason: string | null = `built by ${result.builder}`;
-      if (run.hooks.test.taps.length > 0) {
-        phase = 'build';
-        const report: TestReport = { id: t.node.id, checks: [] };
-        await guard(run.hooks.test.promise({ ...task, stage: 'test', artifacts }, report));
-        const failed = report.checks.filter((c) => !c.ok);
-        if (failed.length) {
-          for (const c of failed) task.log(`test failed: ${c.name}${c.message ? `: ${c.message}` : ''}`);
-          throw Object.assign(new Error(`test failed: ${failed.map((c) => c.name + (c.message ? `: ${c.message}` : '')).join('; ')}`), { failure: 'test' });
-        }
-        if (report.checks.length) {
-          status = 'tested';
-          reason = `${report.checks.length} check(s) passed`;
-          const why = reason;
-          await this.write((db) => db.setStatus(packageId, this.runId, 'tested', why));
-          this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: logFile() });
-        }
-      }
-
-      phase = 'internal';
-      const built = artifacts;
-      const transmuted = await guard(run.hooks.transmute.promise(artifacts, { ...task, stage: 'transmute', artifacts }));
-      if (transmuted && transmuted !== artifacts) {
-        artifacts = await this.hashArtifacts(transmuted);
-        const replaced = artifacts;
-        await this.write((db) => db.replaceArtifacts(packageId, replaced));
-      }
-      // Resolves once an index write covering these files has ended: dependents start only after.
-      const files = [...new Set([...built, ...artifacts].map((a) => a.path))];
-      await guard(this.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files));
-
-      const out = artifacts[0];
-      const group: PublishGroup = {
-        key: `${out.name}-${out.version}-py${t.target.python}`, name: out.name, version: out.version, python: t.target.python,
-        members: [{ node: t.node, target: t.target, artifacts }], runId: this.runId, attempt, workDir: task.workDir,
-        logFile: task.logFile, log: (line) => task.log(line), signal: task.signal,
-      };
-      if (run.hooks.publish.taps.length > 0 && run.hooks.shouldPublish.call(group) !== false) {
-        await guard(run.hooks.publish.promise(group));
-        status = 'published';
-        reason = `${artifacts.length} artifact(s) published`;
-      }
-      const [final, why] = [status, reason];
-      await this.write((db) => db.completeAttempt(attemptId, this.runId, final, why));
-      if (status === 'published') this.emit(t.key, status, reason, { artifacts, durationMs: Date.now() - started, logFile: logFile() });
-      // The scratch dir goes in the background (awaited before the run ends); `<id>/` with it
-      // once no attempt dir is left (kept after failures).
-      // (Only when a plugin read task.workDir: reading it on the executor's own task makes the dir.)
-      if (task !== opened.task || opened.scratchMade()) {
-        const workDir = task.workDir;
-        const cleanup: Promise<void> = removeTaskDir(workDir)
-          .catch((err) => this.notice(`scratch dir ${workDir} not removed: ${errorMessage(err)}`))
-          .finally(() => this.cleanups.delete(cleanup));
-        this.cleanups.add(cleanup);
-      }
-      opened.note(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return { ok: true, status, reason, artifacts };
-    } catch (err) {
-      clearTimeout(timer);
-      const aborted = controller.signal.aborted ? controller.signal.reason : null;
-      const interrupted = aborted instanceof RunInterruptedError;
-      const failure: FailureClass = aborted instanceof BuildTimeoutError ? 'timeout' : interrupted ? 'cancelled' : failureClassOf(err, phase);
-      const reason = aborted instanceof BuildTimeoutError ? aborted.message : interrupted ? 'interrupted' : errorMessage(err);
-      try {
-        task.log(`=== ${interrupted ? 'interrupted' : `failed (${failure})`}: ${reason}`);
-        if (!interrupted && err instanceof Error && err.stack && failure === 'internal') task.log(err.stack);
-      } catch {
-        // The log dir may be gone; the reason is in the database anyway.
-      }
-      return { ok: false, failure, reason, interrupted };
-    } finally {
-      clearTimeout(timer);
-      disposeGuard();
-      opened.close();
-    }
+  private retryReason(attempt: number, outcome: { failure: FailureClass; reason: string }): string {
+    const { attempts, backoffMs } = this.config.retry;
+    return `retry ${attempt + 1}/${attempts} in ${backoffMs * 2 ** (attempt - 1)} ms after ${outcome.failure}: ${outcome.reason}`;
   }
 
-  /**
-   * `task.track` and `task.labels` of an attempt: runners record the process groups and containers
-   * they start (one synchronous commit each, so a kill right after finds them in the state) and
-   * mark them ended; a later run stops what is still open (leftovers.ts).
-   */
-  private trackProcesses(task: BuildTask, attemptId: number): void {
-    task.labels = { [WORKDIR_LABEL]: this.config.workDir, [RUN_LABEL]: String(this.runId), [ATTEMPT_LABEL]: String(attemptId) };
-    task.track = (p) => {
-      const id = this.db.trackProcess(attemptId, p.kind === 'process-group'
-        ? { kind: 'process-group', pgid: p.pgid, pidStart: processStart(p.pgid) }
-        : { kind: 'container', engine: p.engine, container: p.name });
-      let ended = false;
-      return () => {
-        if (ended || !this.db.db.open) return;
-        ended = true;
-        this.db.endProcess(id, 'exited');
-      };
-    };
+  /** A transient failure with attempts left: released now, requeued after the backoff. */
+  private retrying(key: string, attempt: number, outcome: { failure: FailureClass }): boolean {
+    const { attempts, backoffMs, transient } = this.config.retry;
+    if (!transient.includes(outcome.failure) || attempt >= attempts || this.stopping) return false;
+    this.scheduler.release(key);
+    this.retryTimers.set(key, setTimeout(() => {
+      this.retryTimers.delete(key);
+      this.scheduler.requeue(key);
+      this.wake();
+    }, backoffMs * 2 ** (attempt - 1)));
+    return true;
   }
 
-  private async hashArtifacts(list: Artifact[]): Promise<Artifact[]> {
-    const out: Artifact[] = [];
-    for (const a of list) {
-      let hashed: { sha256: string; size: number };
-      try {
-        // Not fsynced: a killed process loses nothing the kernel holds, and after a power loss
-        // resume re-hashes every recorded artifact (a torn or lost file is rebuilt).
-        hashed = await hashFile(a.path);
-      } catch (err) {
-        throw Object.assign(new Error(`artifact ${a.path} is not readable: ${errorMessage(err)}`), { failure: 'build' });
-      }
-      if (a.sha256 && a.sha256 !== hashed.sha256) {
-        throw Object.assign(new Error(`artifact ${a.path} changed after its builder hashed it (${a.sha256} ≠ ${hashed.sha256})`), { failure: 'internal' });
-      }
-      out.push({ ...a, filename: a.filename || basename(a.path), sha256: hashed.sha256, size: hashed.size });
+  private async runPublishTask(t: ExecTask, attempt: number, controller: AbortController, started: number): Promise<void> {
+    const outcome = await runPublish(this, t, attempt, controller);
+    const spec = t.group!;
+    const groupId = this.groupIds.get(spec.key)!;
+    const inRun = spec.members.filter((m) => this.packageIds.has(m));
+    if (outcome.ok) {
+      this.scheduler.succeed(t.key);
+      if (outcome.status !== 'published') return void this.notice(`${spec.key}: not published: ${outcome.reason}`);
+      const reason = outcome.reason;
+      await this.write((db) => db.setStatuses(inRun.map((m) => ({ packageId: this.packageIds.get(m)!, to: 'published' as const, reason, stage: 'publish' })), this.runId));
+      for (const m of inRun) this.emit(m, 'published', reason, { stage: 'publish', artifacts: this.artifactsOf(m), durationMs: Date.now() - started });
+      return;
     }
-    return out;
+    if (outcome.interrupted) {
+      this.scheduler.release(t.key);
+      await this.write((db) => db.setGroupStatus(groupId, this.runId, 'interrupted', outcome.reason));
+      return;
+    }
+    if (this.retrying(t.key, attempt, outcome)) {
+      const reason = this.retryReason(attempt, outcome);
+      await this.write((db) => db.setGroupStatus(groupId, this.runId, 'waiting', reason, { failure: outcome.failure }));
+      return;
+    }
+    const blocked = this.scheduler.fail(t.key);
+    if (this.options.failFast || this.config.failFast) this.stopping = true;
+    const reason = `publish failed: ${outcome.reason}`;
+    await this.write((db) => {
+      db.setGroupStatus(groupId, this.runId, 'failed', outcome.reason, { failure: outcome.failure });
+      db.setStatuses(inRun.map((m) => ({ packageId: this.packageIds.get(m)!, to: 'failed' as const, reason, failure: outcome.failure, stage: 'publish' })), this.runId);
+    });
+    for (const m of inRun) this.emit(m, 'failed', reason, { failure: outcome.failure, stage: 'publish' });
+    await this.blockedNow(blocked);
   }
 
   // ------------------------------------------------------------ state, events, summary
 
-  private result(key: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): TaskResult {
-    const t = this.tasks.get(key)!;
-    const previous = this.results.get(key);
+  private result(pkg: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): TaskResult {
+    const t = this.tasks.get(pkg)!;
+    const previous = this.results.get(pkg);
     return {
       id: t.node.id,
       target: t.target,
+      ...((extra.stage ?? previous?.stage) ? { stage: extra.stage ?? previous?.stage } : {}),
       status,
       reason,
-      attempt: this.attempts.get(key) ?? 0,
+      attempt: this.attempts.get(stageKeyOf(pkg, extra.stage)) ?? this.attempts.get(pkg) ?? 0,
       durationMs: extra.durationMs ?? 0,
       artifacts: extra.artifacts ?? previous?.artifacts ?? [],
       ...(extra.failure ? { failure: extra.failure } : {}),
@@ -597,19 +629,15 @@ class Execution {
     };
   }
 
-  private emit(key: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): void {
-    const result = this.result(key, status, reason, extra);
-    this.results.set(key, result);
-    this.run.hooks.taskEnd.call(result);
-  }
-
   private async finish(startedAt: string): Promise<ExecuteOutcome> {
-    // What never started stays not built: say why in the database and the results.
+    // What never started stays as it was: builds not started are planned again (say why); a later
+    // stage not started leaves its package at its last finished stage.
     const notStarted = this.interrupted ? 'not started: run interrupted' : 'not started: --fail-fast after a failure';
-    const leftover = this.scheduler.pendingIds().filter((k) => this.results.get(k)?.status !== 'interrupted');
-    if (leftover.length) {
-      this.db.setStatuses(leftover.map((k) => ({ packageId: this.packageIds.get(k)!, to: 'planned' as const, reason: notStarted })), this.runId);
-      for (const k of leftover) this.emit(k, 'planned', notStarted);
+    const leftover = this.scheduler.pendingIds();
+    const builds = leftover.filter((k) => this.tasks.get(k)!.stage === 'build' && this.results.get(k)?.status !== 'interrupted');
+    if (builds.length) {
+      this.db.setStatuses(builds.map((k) => ({ packageId: this.packageIds.get(k)!, to: 'planned' as const, reason: notStarted })), this.runId);
+      for (const k of builds) this.emit(k, 'planned', notStarted);
     }
     const results = [...this.results.values()];
     const counts: Record<string, number> = {};
@@ -650,30 +678,33 @@ class Execution {
     this.db.setStatuses(nodes.map((n, i) => ({ packageId: rows[i].row.id, to: n.status, reason: n.reason, failure: null })), this.runId);
   }
 
-  /** Critical-path weights: past durations per task; unknown ones get the mean of the known (else 1). */
+  /** Critical-path weights: past durations per task (builds: the package's; stages: theirs); unknown builds get the mean of the known (else 1). */
   private estimates(): { byKey: Map<string, number>; fallback: number } {
     const past = this.db.durations();
     const byKey = new Map<string, number>();
-    for (const key of this.tasks.keys()) {
-      const d = past.get(key);
-      if (d !== undefined) byKey.set(key, Math.max(1, d));
+    for (const t of this.tasks.values()) {
+      if (t.stage !== 'build') continue;
+      const d = past.get(t.key);
+      if (d !== undefined) byKey.set(t.key, Math.max(1, d));
     }
     const known = [...byKey.values()];
-    return { byKey, fallback: known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1 };
+    const fallback = known.length ? known.reduce((a, b) => a + b, 0) / known.length : 1;
+    // Later stages are weighed as short (they never decide a build's order much).
+    for (const t of this.tasks.values()) if (t.stage !== 'build') byKey.set(t.key, 1);
+    return { byKey, fallback };
   }
 
   private resources(t: ExecTask): string[] {
-    const out = [`arch:${t.target.subdir}`];
-    // The builder of a subdir is the first tap of its build hook (known before the task runs).
-    const builder = this.run.hooks.build.get(t.target.subdir)?.taps[0]?.name;
-    if (builder) out.push(`builder:${builder}`);
-    return out;
+    // Builds and tests run on their arch's machines; transmute and publish do not.
+    // Builder limits are not known here (the builder that takes a task is decided when it runs): see beforeExec.
+    return t.stage === 'build' || t.stage === 'test' ? [`arch:${t.target.subdir}`] : [];
   }
 
   private limits(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [arch, n] of Object.entries(this.config.limits.arch)) out[`arch:${arch}`] = n;
-    for (const [builder, n] of Object.entries(this.config.limits.builder)) out[`builder:${builder}`] = n;
     return out;
   }
 }
+
+const stageKeyOf = (pkg: string, stage: StageName | undefined) => (!stage || stage === 'build' ? pkg : stage === 'publish' ? pkg : `${pkg}#${stage}`);

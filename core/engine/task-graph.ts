@@ -1,24 +1,75 @@
-// The task graph of a run: one task per planned node per target; a task depends on the planned
-// nodes of the same target it has a build-blocking edge from. "What exists" is the plan's package
-// graph; this is "what to run" (Nx's split).
-import { targetKey, type PackageNode, type Target } from '../model/types.ts';
+// The task graph of a run: stage tasks (Nx's split: the plan's package graph is "what exists", this
+// is "what to run"). Per planned node per target: build(X@t); test(X@t) after build(X@t) and the
+// builds of X's other requirements in t (run and test requirements: test-requirement cycles never
+// block builds); transmute(X@t) after the test (or the build when tests are off). Per name-version:
+// publish(group) after the last stage of X on every arch required for it (a join across targets).
+// build(Y) waits for build(X) along build-blocking edges, and for test(X) too with
+// tests.blocksDependents (unless that would close a cycle).
+import { targetKey, type PackageNode, type StageName, type Subdir, type Target } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import { UserError } from '../model/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface ExecTask {
-  /** `<subdir>/py<python>/<node id>`: unique across targets. */
+  /** build: `<subdir>/py<python>/<node id>`; test, transmute: that + `#<stage>`; publish: `publish:<group key>`. */
   key: string;
+  stage: StageName;
+  /** The package × target this task belongs to (its build key); for publish, its first member's. */
+  pkg: string;
   node: PackageNode;
   target: Target;
-  /** Keys of the tasks this one needs built first. */
+  /** Keys of the tasks this one needs done first. */
   deps: string[];
   /** Keys of the tasks that need this one. */
   dependents: string[];
+  /** publish tasks: the group. */
+  group?: GroupSpec;
 }
 
+/** A publish group as planned: its members in this run and the required arches it has no task for. */
+export interface GroupSpec {
+  key: string;
+  name: string;
+  version: string;
+  python: string;
+  /** Package keys (build keys) of the members built in this run, per arch. */
+  members: string[];
+  /** Required arches with no member in this run: a later look at the state database decides. */
+  elsewhere: { subdir: Subdir; reason: string | null; status: string | null }[];
+}
+
+/** Which stages a run has (decided from the config and which hooks have plugins). */
+export interface StageOptions {
+  test: boolean;
+  transmute: boolean;
+  /** null: no publish stage. */
+  publish: { requireArches: readonly Subdir[]; archExceptions: Readonly<Record<string, readonly Subdir[]>> } | null;
+  blocksDependents: boolean;
+}
+
+export const BUILD_ONLY: StageOptions = { test: false, transmute: false, publish: null, blocksDependents: false };
+
 export const taskKey = (target: Target, id: string): string => `${targetKey(target)}/${id}`;
+export const stageKey = (pkg: string, stage: StageName): string => (stage === 'build' ? pkg : `${pkg}#${stage}`);
+export const publishKey = (group: string): string => `publish:${group}`;
+
+/** The stages of one package on one target, in order (bootstrap builds are build-only: intermediate). */
+export function packageStages(node: PackageNode, stages: StageOptions): StageName[] {
+  if (node.bootstrap) return ['build'];
+  const out: StageName[] = ['build'];
+  if (stages.test) out.push('test');
+  if (stages.transmute) out.push('transmute');
+  return out;
+}
+
+/** The version a node builds (its first output's), for the publish group key. */
+function nodeVersion(node: PackageNode): string {
+  for (const v of node.variants) for (const o of v.outputs) if (o.version) return o.version;
+  return node.extraVersion ?? '0';
+}
+
+export const groupKeyOf = (node: PackageNode, python: string): string => `${node.feedstock}-${nodeVersion(node)}-py${python}`;
 
 export class UnknownPackageError extends UserError {
   override name = 'UnknownPackageError';
@@ -32,26 +83,125 @@ export class UnknownPackageError extends UserError {
   }
 }
 
-export function buildTaskGraph(plans: readonly Plan[]): Map<string, ExecTask> {
+function link(tasks: Map<string, ExecTask>, from: string, to: string): void {
+  const a = tasks.get(from);
+  const b = tasks.get(to);
+  if (!a || !b || a === b || b.deps.includes(from)) return;
+  b.deps.push(from);
+  a.dependents.push(to);
+}
+
+/** Whether `to` is reachable from `from` along deps (would an edge to → from close a cycle?). */
+function dependsOn(tasks: ReadonlyMap<string, ExecTask>, from: string, to: string): boolean {
+  const seen = new Set<string>([from]);
+  const stack = [from];
+  while (stack.length) {
+    const t = tasks.get(stack.pop()!);
+    if (!t) continue;
+    for (const d of t.deps) {
+      if (d === to) return true;
+      if (!seen.has(d)) {
+        seen.add(d);
+        stack.push(d);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * The stage tasks of a run's plans. `configuredArches`: every arch of the config (publish groups
+ * require them by default, also those `--arch` leaves out of this run).
+ */
+export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BUILD_ONLY, configuredArches?: readonly Subdir[]): Map<string, ExecTask> {
   const tasks = new Map<string, ExecTask>();
+  const lastStage = new Map<string, string>();
   for (const plan of plans) {
     const g = plan.graph;
     g.forEachNode((id, node) => {
       if (node.status !== 'planned') return;
-      tasks.set(taskKey(plan.target, id), { key: taskKey(plan.target, id), node, target: plan.target, deps: [], dependents: [] });
-    });
-    g.forEachEdge((_edge, attr, source, target) => {
-      if (!attr.blocksBuild) return;
-      const from = tasks.get(taskKey(plan.target, source));
-      const to = tasks.get(taskKey(plan.target, target));
-      if (!from || !to || from === to) return;
-      if (!to.deps.includes(from.key)) {
-        to.deps.push(from.key);
-        from.dependents.push(to.key);
+      const pkg = taskKey(plan.target, id);
+      let previous: string | null = null;
+      for (const stage of packageStages(node, stages)) {
+        const key = stageKey(pkg, stage);
+        tasks.set(key, { key, stage, pkg, node, target: plan.target, deps: [], dependents: [] });
+        if (previous) link(tasks, previous, key);
+        previous = key;
       }
+      lastStage.set(pkg, previous!);
+    });
+    const blocking: [string, string][] = [];
+    g.forEachEdge((_edge, attr, source, target) => {
+      const from = taskKey(plan.target, source);
+      const to = taskKey(plan.target, target);
+      if (!tasks.has(from) || !tasks.has(to) || from === to) return;
+      if (attr.blocksBuild) {
+        link(tasks, from, to);
+        blocking.push([from, to]);
+      }
+      // The test environment installs the package with its run and test requirements (and a
+      // build/host dependency is built before it anyway): test(Y) waits for build(X).
+      link(tasks, from, stageKey(to, 'test'));
+    });
+    if (stages.test && stages.blocksDependents) {
+      for (const [from, to] of blocking) {
+        const test = stageKey(from, 'test');
+        if (tasks.has(test) && !dependsOn(tasks, test, to)) link(tasks, test, to);
+      }
+    }
+  }
+  if (stages.publish) addPublishTasks(tasks, plans, stages.publish, lastStage, configuredArches ?? plans.map((p) => p.target.subdir));
+  return tasks;
+}
+
+function addPublishTasks(
+  tasks: Map<string, ExecTask>,
+  plans: readonly Plan[],
+  publish: NonNullable<StageOptions['publish']>,
+  lastStage: ReadonlyMap<string, string>,
+  configuredArches: readonly Subdir[],
+): void {
+  // Nodes by id and python, per arch: one group per name-version-python.
+  const byGroup = new Map<string, { node: PackageNode; python: string; perArch: Map<Subdir, { plan: Plan; node: PackageNode }> }>();
+  for (const plan of plans) {
+    plan.graph.forEachNode((_id, node) => {
+      if (node.bootstrap) return;
+      const key = groupKeyOf(node, plan.target.python);
+      let entry = byGroup.get(key);
+      if (!entry) byGroup.set(key, (entry = { node, python: plan.target.python, perArch: new Map() }));
+      entry.perArch.set(plan.target.subdir, { plan, node });
     });
   }
-  return tasks;
+  for (const [key, { node, python, perArch }] of [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    // Only groups with something to build in this run get a task.
+    if (![...perArch.values()].some((m) => m.node.status === 'planned')) continue;
+    const required = publish.archExceptions[node.feedstock] ?? publish.archExceptions[node.id] ?? (publish.requireArches.length ? publish.requireArches : configuredArches);
+    const members: string[] = [];
+    const elsewhere: GroupSpec['elsewhere'] = [];
+    for (const subdir of [...required].sort()) {
+      const m = perArch.get(subdir);
+      if (!m) {
+        // Not a target of this run (--arch), or the recipe gives no node there: the state decides.
+        elsewhere.push({ subdir, reason: null, status: null });
+        continue;
+      }
+      // Nothing of ours to publish there: excluded (noarch, skipped) or already present.
+      if (m.node.status === 'excluded' || m.node.status === 'present') continue;
+      if (m.node.status !== 'planned') {
+        elsewhere.push({ subdir, reason: m.node.reason ?? m.node.exclusion?.reason ?? null, status: m.node.status });
+        continue;
+      }
+      members.push(taskKey(m.plan.target, m.node.id));
+    }
+    if (!members.length) continue;
+    const first = tasks.get(members[0])!;
+    const pkey = publishKey(key);
+    tasks.set(pkey, {
+      key: pkey, stage: 'publish', pkg: members[0], node: first.node, target: first.target, deps: [], dependents: [],
+      group: { key, name: node.feedstock, version: nodeVersion(node), python, members, elsewhere },
+    });
+    for (const m of members) link(tasks, lastStage.get(m)!, pkey);
+  }
 }
 
 /** Every key reachable from `start` along `next` (start excluded). */
@@ -78,9 +228,10 @@ export function tasksNamed(tasks: ReadonlyMap<string, ExecTask>, names: readonly
   const out = new Set<string>();
   for (const name of names) {
     // An exact node id wins (`python` is not `python@bootstrap`); else feedstock or output names.
-    let matches = [...tasks.values()].filter((t) => t.node.id === name);
-    if (!matches.length) matches = [...tasks.values()].filter((t) => t.node.feedstock === name || t.node.outputs.includes(name));
-    if (!matches.length) throw new UnknownPackageError(name, new Set([...tasks.values()].map((t) => t.node.id)), option);
+    const all = [...tasks.values()].filter((t) => t.stage !== 'publish');
+    let matches = all.filter((t) => t.node.id === name);
+    if (!matches.length) matches = all.filter((t) => t.node.feedstock === name || t.node.outputs.includes(name));
+    if (!matches.length) throw new UnknownPackageError(name, new Set(all.map((t) => t.node.id)), option);
     for (const t of matches) out.add(t.key);
   }
   return out;

@@ -2,7 +2,7 @@
 // property (BuildFailureError does it); the engine classifies its own: timeout, cancelled.
 import type { FailureClass } from './types.ts';
 
-const CLASSES: ReadonlySet<string> = new Set<FailureClass>(['build', 'timeout', 'container-start', 'network', 'cancelled', 'internal']);
+const CLASSES: ReadonlySet<string> = new Set<FailureClass>(['build', 'test', 'publish', 'timeout', 'container-start', 'network', 'cancelled', 'internal']);
 
 /** Throw this (or any Error with a `failure` property) from a builder or runner to classify a failure. */
 export class BuildFailureError extends Error {

@@ -84,4 +84,69 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX attempt_processes_open ON attempt_processes(ended);
   `,
+  // 3: stages as tasks (issue 11). Attempts are per (package, target, stage); a package's progress
+  // per stage; publish groups (one name-version-python across the arches it requires) with their
+  // members; the checks of each test attempt. A version-2 database's finished builds become done
+  // build stages (and test stages for 'tested'/'published' rows), so resume keeps them.
+  `
+  ALTER TABLE attempts ADD COLUMN stage TEXT NOT NULL DEFAULT 'build';
+  ALTER TABLE packages ADD COLUMN stage TEXT;   -- the stage \`status\` is about (NULL: plan statuses)
+  CREATE TABLE stages (
+    package_id  INTEGER NOT NULL REFERENCES packages(id),
+    stage       TEXT NOT NULL,       -- build | test | transmute | (plugin stages)
+    status      TEXT NOT NULL,       -- running | done | failed | interrupted
+    reason      TEXT,
+    failure     TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    duration_ms INTEGER,             -- of the last attempt that ended
+    run_id      INTEGER REFERENCES runs(id),
+    updated     TEXT NOT NULL,
+    PRIMARY KEY (package_id, stage)
+  );
+  CREATE TABLE publish_groups (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE, -- name-version-py<python>
+    name        TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    python      TEXT NOT NULL,
+    status      TEXT NOT NULL,       -- waiting | publishing | published | failed | held | unclaimed | interrupted
+    reason      TEXT,
+    failure     TEXT,
+    publisher   TEXT,
+    channel     TEXT,
+    label       TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    run_id      INTEGER REFERENCES runs(id),
+    updated     TEXT NOT NULL
+  );
+  CREATE TABLE publish_members (
+    group_id    INTEGER NOT NULL REFERENCES publish_groups(id),
+    package_id  INTEGER NOT NULL REFERENCES packages(id),
+    PRIMARY KEY (group_id, package_id)
+  );
+  CREATE TABLE test_checks (
+    id          INTEGER PRIMARY KEY,
+    attempt_id  INTEGER NOT NULL REFERENCES attempts(id),
+    package_id  INTEGER NOT NULL REFERENCES packages(id),
+    name        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    status      TEXT NOT NULL,       -- passed | failed | skipped
+    duration_ms INTEGER NOT NULL,
+    message     TEXT                 -- the first error line
+  );
+  CREATE INDEX test_checks_package ON test_checks(package_id);
+  UPDATE packages SET stage = 'build' WHERE status IN ('building', 'built', 'failed', 'interrupted');
+  UPDATE packages SET stage = 'test' WHERE status = 'tested';
+  UPDATE packages SET stage = 'publish' WHERE status = 'published';
+  INSERT INTO stages (package_id, stage, status, reason, attempts, duration_ms, run_id, updated)
+    SELECT p.id, 'build', 'done', p.reason, p.attempts, p.duration_ms, p.run_id, p.updated FROM packages p
+    WHERE p.status IN ('built', 'tested', 'published')
+      AND (SELECT a.status FROM attempts a WHERE a.package_id = p.id ORDER BY a.id DESC LIMIT 1) = 'complete';
+  INSERT INTO stages (package_id, stage, status, reason, attempts, run_id, updated)
+    SELECT p.id, 'test', 'done', p.reason, 1, p.run_id, p.updated FROM packages p
+    WHERE p.status IN ('tested', 'published')
+      AND (SELECT a.status FROM attempts a WHERE a.package_id = p.id ORDER BY a.id DESC LIMIT 1) = 'complete';
+  INSERT INTO stages (package_id, stage, status, reason, failure, attempts, run_id, updated)
+    SELECT p.id, 'build', 'failed', p.reason, p.failure, p.attempts, p.run_id, p.updated FROM packages p WHERE p.status = 'failed';
+  `,
 ];

@@ -1,13 +1,17 @@
-// Resume rules: what a new `rebuild run` does with each task, given the state database.
-// - done (built/tested/published) and every recorded artifact present with its sha256 → kept;
-// - failed → kept failed (dependents blocked) unless --retry-failed or --retry NAME;
-// - anything else (never run, interrupted, building/waiting left by a killed run) → to build;
-// - a recipe whose hash changed → to build, with every transitive dependent;
+// Resume rules: what a new `rebuild run` does with each stage task, given the state database.
+// - build done (its stage row done, every recorded artifact present with its sha256) → kept;
+// - a later stage (test, transmute) done after a kept build → kept; publish(group) published with
+//   every member kept → kept: a run continues at each package's first unfinished stage;
+// - a failed stage → kept failed (what needs it blocked or held) unless --retry-failed or --retry NAME,
+//   which retry that stage only (a failed test re-runs the test, not the build);
+// - anything else (never run, interrupted, left running by a killed run) → to run;
+// - a recipe whose hash changed → every stage again, with every transitive dependent;
+// - a stage to run makes the later stages of its package (and its group's publish) run again;
 // - --only / --from narrow the scope (the tasks considered at all) to a subset plus what it needs.
 import type { FailureClass, TaskStatus } from '../model/types.ts';
 import { reachable, tasksNamed, type ExecTask } from '../engine/task-graph.ts';
 import { verifyFile } from './file-hash.ts';
-import { DONE_STATUSES, type StateDb } from './state-db.ts';
+import type { StateDb } from './state-db.ts';
 
 export interface ResumeOptions {
   retryFailed?: boolean;
@@ -23,7 +27,10 @@ export type StartKind = 'done' | 'todo' | 'failed';
 
 export interface ResumeDecision {
   key: string;
+  /** The package row of the task (for publish: of its first member). */
   packageId: number;
+  /** publish tasks: the group's row. */
+  groupId?: number;
   kind: StartKind;
   /** For done: the stored status; for failed: 'failed'; for todo: the stored status (history). */
   status: TaskStatus;
@@ -60,9 +67,11 @@ function invalidations(tasks: ReadonlyMap<string, ExecTask>, changed: readonly E
       const current = tasks.get(stack.pop()!);
       if (!current) continue;
       for (const k of current.dependents) {
-        if (visited.has(k)) continue;
+        // Builds invalidate builds (a test waiting for a build is not built against it).
+        if (visited.has(k) || tasks.get(k)?.stage !== 'build') continue;
         visited.add(k);
-        if (!changedKeys.has(k)) invalidatedBy.set(k, t.node.id);
+        const pkg = tasks.get(k)?.pkg ?? k;
+        if (!changedKeys.has(pkg) && !invalidatedBy.has(pkg)) invalidatedBy.set(pkg, t.node.id);
         stack.push(k);
       }
     }
@@ -70,22 +79,22 @@ function invalidations(tasks: ReadonlyMap<string, ExecTask>, changed: readonly E
   return invalidatedBy;
 }
 
-/** Decide every task's starting point; inserts missing package rows. Writes no status. */
+/** Decide every task's starting point; inserts missing package and group rows. Writes no status. */
 export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: StateDb, options: ResumeOptions = {}): Promise<Map<string, ResumeDecision>> {
   const retry = options.retry?.length ? tasksNamed(tasks, options.retry, '--retry') : new Set<string>();
   const only = options.only?.length ? tasksNamed(tasks, options.only, '--only') : null;
   const from = options.from ? tasksNamed(tasks, [options.from], '--from') : null;
 
-  // One query for the existing rows, one transaction for the missing ones.
-  const list = [...tasks.values()];
-  const ensured = db.ensurePackages(list.map((t) => ({
+  // One query for the existing rows, one transaction for the missing ones (per package: its build task).
+  const builds = [...tasks.values()].filter((t) => t.stage === 'build');
+  const ensured = db.ensurePackages(builds.map((t) => ({
     key: { node: t.node.id, subdir: t.target.subdir, python: t.target.python },
     info: { feedstock: t.node.feedstock, outputs: t.node.outputs, recipeHash: t.node.recipeHash },
   })));
-  const rows = new Map(list.map((t, i) => [t.key, ensured[i]]));
+  const rows = new Map(builds.map((t, i) => [t.pkg, ensured[i]]));
 
-  const changed = [...tasks.values()].filter((t) => {
-    const { row, existed } = rows.get(t.key)!;
+  const changed = builds.filter((t) => {
+    const { row, existed } = rows.get(t.pkg)!;
     return existed && row.recipeHash !== t.node.recipeHash;
   });
   const changedKeys = new Set(changed.map((t) => t.key));
@@ -97,23 +106,29 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
     if (only) for (const k of only) scope.add(k);
     if (from) for (const k of [...from, ...reachable(tasks, from, 'dependents')]) scope.add(k);
     for (const k of reachable(tasks, scope, 'deps')) scope.add(k);
+    // A publish group joins its members: in scope once all of them are.
+    for (const t of tasks.values()) if (t.stage === 'publish' && t.deps.every((d) => scope!.has(d))) scope.add(t.key);
   }
 
-  // Artifacts and last attempts of every package, read once (not two queries per package).
+  // Artifacts, build attempts and stage rows of every package, read once (not queries per package).
   const artifactsOf = db.artifactsByPackage();
   const lastAttemptOf = db.lastAttemptStatuses();
+  const stagesOf = db.stageRows();
   const out = new Map<string, ResumeDecision>();
+  const retried = (t: ExecTask) => options.retryFailed || retry.has(t.key) || (t.group?.members.some((m) => retry.has(m)) ?? false);
   // Verification is thread-pool I/O (open, stat, read): keep the pool busy.
-  await pool(list, 16, async (t) => {
-    const { row } = rows.get(t.key)!;
-    const base = { key: t.key, packageId: row.id, status: row.status, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: changedKeys.has(t.key) };
+  await pool([...tasks.values()].filter((t) => t.stage !== 'publish'), 16, async (t) => {
+    const { row } = rows.get(t.pkg)!;
+    const base = { key: t.key, packageId: row.id, status: row.status, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: changedKeys.has(t.pkg) };
     const todo = (reason: string | null): ResumeDecision => ({ ...base, kind: 'todo', reason });
-    if (changedKeys.has(t.key)) return void out.set(t.key, todo('recipe changed'));
-    if (invalidatedBy.has(t.key)) return void out.set(t.key, todo(`recipe of ${invalidatedBy.get(t.key)} changed`));
-    if (DONE_STATUSES.has(row.status)) {
+    if (changedKeys.has(t.pkg)) return void out.set(t.key, todo('recipe changed'));
+    if (invalidatedBy.has(t.pkg)) return void out.set(t.key, todo(`recipe of ${invalidatedBy.get(t.pkg)} changed`));
+    const stage = stagesOf.get(row.id)?.get(t.stage);
+    if (stage?.status === 'done') {
+      if (t.stage !== 'build') return void out.set(t.key, { ...base, kind: 'done', status: row.status, reason: stage.reason ?? `${t.stage} done` });
       const artifacts = artifactsOf.get(row.id) ?? [];
       let problem: string | null = artifacts.length ? null : 'no artifact recorded';
-      if (!problem && lastAttemptOf.get(row.id) !== 'complete') problem = 'killed after its build, before test/publish ended';
+      if (!problem && lastAttemptOf.get(row.id) !== 'complete') problem = 'killed after its build, before it was indexed';
       for (const a of problem ? [] : artifacts) {
         problem = await verifyFile(a.path, a);
         if (problem) return void out.set(t.key, { ...todo(problem), lostArtifact: a.path });
@@ -121,11 +136,46 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
       if (!problem) return void out.set(t.key, { ...base, kind: 'done', reason: row.runId !== null ? `built in run ${row.runId}` : 'built earlier' });
       return void out.set(t.key, todo(problem));
     }
-    if (row.status === 'failed') {
-      if (options.retryFailed || retry.has(t.key)) return void out.set(t.key, todo('retry of an earlier failure'));
+    if (stage?.status === 'failed') {
+      if (retried(t)) return void out.set(t.key, todo('retry of an earlier failure'));
+      return void out.set(t.key, { ...base, kind: 'failed', failure: stage.failure ?? row.failure, reason: stage.reason ?? row.reason ?? 'failed in an earlier run' });
+    }
+    if (!stage && t.stage === 'build' && row.status === 'failed') {
+      // A row failed before stages were recorded per stage.
+      if (retried(t)) return void out.set(t.key, todo('retry of an earlier failure'));
       return void out.set(t.key, { ...base, kind: 'failed', failure: row.failure, reason: row.reason ?? 'failed in an earlier run' });
     }
-    return void out.set(t.key, todo(row.status === 'planned' ? null : `was ${row.status}`));
+    return void out.set(t.key, todo(stage ? `was ${stage.status}` : row.status === 'planned' ? null : `was ${row.status}`));
   });
+
+  // A stage to run (or failed) makes the later stages of its package run again; tasks are in
+  // pipeline order per package (task-graph.ts).
+  const unfinished = new Set<string>();
+  for (const t of tasks.values()) {
+    if (t.stage === 'publish') continue;
+    const d = out.get(t.key)!;
+    if (unfinished.has(t.pkg) && d.kind !== 'todo') out.set(t.key, { ...d, kind: 'todo', reason: `${t.stage} again after the ${previousStage(tasks, t)}` });
+    if (out.get(t.key)!.kind !== 'done') unfinished.add(t.pkg);
+  }
+
+  // Publish groups: kept when published and every member is kept at its last stage.
+  const groups = new Map(db.groups().map((g) => [g.key, g]));
+  for (const t of tasks.values()) {
+    if (t.stage !== 'publish') continue;
+    const spec = t.group!;
+    const members = spec.members.map((m) => rows.get(m)!.row.id);
+    const groupId = db.ensureGroup(spec, members);
+    const g = groups.get(spec.key);
+    const base = { key: t.key, packageId: rows.get(t.pkg)!.row.id, groupId, status: 'waiting' as TaskStatus, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: false };
+    const membersKept = t.deps.every((d) => out.get(d)?.kind === 'done');
+    if (g?.status === 'published' && membersKept) out.set(t.key, { ...base, kind: 'done', status: 'published', reason: g.reason ?? 'published' });
+    else if (g?.status === 'failed' && membersKept && !retried(t)) out.set(t.key, { ...base, kind: 'failed', status: 'failed', failure: g.failure, reason: g.reason ?? 'publication failed in an earlier run' });
+    else out.set(t.key, { ...base, kind: 'todo', reason: g && g.status !== 'waiting' ? `was ${g.status}` : null });
+  }
   return out;
+}
+
+function previousStage(tasks: ReadonlyMap<string, ExecTask>, t: ExecTask): string {
+  const prev = t.deps.map((k) => tasks.get(k)).find((d) => d && d.pkg === t.pkg);
+  return prev ? prev.stage : 'build';
 }

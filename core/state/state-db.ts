@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { redact } from '../config/redactor.ts';
-import type { FailureClass, TaskStatus } from '../model/types.ts';
+import type { FailureClass, StageName, TaskStatus, TestCheck } from '../model/types.ts';
 import { MIGRATIONS } from './migrations.ts';
 
 /** The reason recorded on the attempts of a run that was killed (SIGKILL, power loss): not an interruption. */
@@ -17,7 +17,10 @@ export const KILLED_ATTEMPT_REASON = 'run was killed';
 export const STATE_DB_FILE = 'state.db';
 
 /** Statuses that mean "finished, artifacts recorded". */
-export const DONE_STATUSES: ReadonlySet<TaskStatus> = new Set(['built', 'tested', 'published']);
+export const DONE_STATUSES: ReadonlySet<TaskStatus> = new Set(['built', 'tested', 'transmuted', 'published']);
+
+/** The status a package shows while a stage of it runs. */
+export const RUNNING_STATUS: Readonly<Record<string, TaskStatus>> = { build: 'building', test: 'testing', transmute: 'transmuting', publish: 'publishing' };
 
 export class StateSchemaError extends Error {
   override name = 'StateSchemaError';
@@ -66,6 +69,8 @@ export interface PackageRow extends PackageKey {
   outputs: string[];
   recipeHash: string | null;
   status: TaskStatus;
+  /** The stage `status` is about (build, test, transmute, publish); null for plan statuses. */
+  stage: StageName | null;
   reason: string | null;
   failure: FailureClass | null;
   attempts: number;
@@ -73,6 +78,48 @@ export interface PackageRow extends PackageKey {
   logPath: string | null;
   runId: number | null;
   updated: string;
+}
+
+/** A package's progress in one stage (table `stages`). */
+export interface StageRow {
+  packageId: number;
+  stage: StageName;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  reason: string | null;
+  failure: FailureClass | null;
+  attempts: number;
+  durationMs: number | null;
+  runId: number | null;
+  updated: string;
+}
+
+/** A publish group (table `publish_groups`): one name-version-python across its required arches. */
+export interface GroupRow {
+  id: number;
+  key: string;
+  name: string;
+  version: string;
+  python: string;
+  status: 'waiting' | 'publishing' | 'published' | 'failed' | 'held' | 'unclaimed' | 'interrupted';
+  reason: string | null;
+  failure: FailureClass | null;
+  publisher: string | null;
+  channel: string | null;
+  label: string | null;
+  attempts: number;
+  runId: number | null;
+  updated: string;
+  /** Package ids of its members. */
+  members: number[];
+}
+
+export interface TestCheckRow {
+  attemptId: number;
+  name: string;
+  kind: string;
+  status: 'passed' | 'failed' | 'skipped';
+  durationMs: number;
+  message: string | null;
 }
 
 export interface RunRow {
@@ -104,6 +151,7 @@ export interface AttemptRow {
   failure: string | null;
   reason: string | null;
   logPath: string;
+  stage: StageName;
 }
 
 /** Something an attempt runs that may outlive the rebuild process (recorded while it runs). */
@@ -128,14 +176,26 @@ export interface OpenOptions {
 
 const now = () => new Date().toISOString();
 
+/** Statuses a package has before (or without) any stage of it running. */
+const PLAN_STATUSES: ReadonlySet<string> = new Set(['planned', 'waiting', 'ready', 'excluded', 'present', 'skipped']);
+
 function toPackage(r: any): PackageRow {
   return {
     id: r.id, node: r.node, subdir: r.subdir, python: r.python, feedstock: r.feedstock,
-    outputs: JSON.parse(r.outputs), recipeHash: r.recipe_hash, status: r.status, reason: r.reason,
+    outputs: JSON.parse(r.outputs), recipeHash: r.recipe_hash, status: r.status, stage: r.stage ?? null, reason: r.reason,
     failure: r.failure, attempts: r.attempts, durationMs: r.duration_ms, logPath: r.log_path,
     runId: r.run_id, updated: r.updated,
   };
 }
+
+function toStage(r: any): StageRow {
+  return {
+    packageId: r.package_id, stage: r.stage, status: r.status, reason: r.reason, failure: r.failure, attempts: r.attempts,
+    durationMs: r.duration_ms, runId: r.run_id, updated: r.updated,
+  };
+}
+
+const firstLine = (text: string) => text.split('\n').find((l) => l.trim()) ?? text;
 
 function toRun(r: any): RunRow {
   return { id: r.id, started: r.started, ended: r.ended, pid: r.pid, host: r.host, argv: JSON.parse(r.argv), outcome: r.outcome };
@@ -278,7 +338,13 @@ export class StateDb {
       this.sql("UPDATE runs SET outcome = 'killed' WHERE outcome IS NULL AND id <> ?").run(currentRunId);
       this.sql(`UPDATE attempts SET status = 'interrupted', ended = ?, reason = '${KILLED_ATTEMPT_REASON}' WHERE ended IS NULL AND run_id <> ?`)
         .run(t, currentRunId);
-      const stale = this.sql("SELECT * FROM packages WHERE status IN ('building', 'waiting', 'ready') AND (run_id IS NULL OR run_id <> ?)")
+      if (this.schemaVersion >= 3) {
+        this.sql(`UPDATE stages SET status = 'interrupted', reason = '${KILLED_ATTEMPT_REASON}', updated = ? WHERE status = 'running' AND (run_id IS NULL OR run_id <> ?)`)
+          .run(t, currentRunId);
+        this.sql(`UPDATE publish_groups SET status = 'interrupted', reason = '${KILLED_ATTEMPT_REASON}', updated = ? WHERE status = 'publishing' AND (run_id IS NULL OR run_id <> ?)`)
+          .run(t, currentRunId);
+      }
+      const stale = this.sql("SELECT * FROM packages WHERE status IN ('building', 'testing', 'transmuting', 'publishing', 'waiting', 'ready') AND (run_id IS NULL OR run_id <> ?)")
         .all(currentRunId)
         .map(toPackage);
       for (const p of stale) this.setStatusTx(p.id, currentRunId, 'interrupted', `previous run was killed while ${p.status}`);
@@ -366,7 +432,7 @@ export class StateDb {
     runId: number | null,
     to: TaskStatus,
     reason: string | null,
-    extra: { failure?: FailureClass | null; recipeHash?: string | null } = {},
+    extra: { failure?: FailureClass | null; recipeHash?: string | null; stage?: StageName | null } = {},
   ): void {
     // One commit for the row and its history (each statement would commit on its own otherwise).
     this.tx(() => this.setStatusTx(packageId, runId, to, reason, extra));
@@ -377,19 +443,21 @@ export class StateDb {
     runId: number | null,
     to: TaskStatus,
     reason: string | null,
-    extra: { failure?: FailureClass | null; recipeHash?: string | null } = {},
+    extra: { failure?: FailureClass | null; recipeHash?: string | null; stage?: StageName | null } = {},
   ): void {
     // Reasons quote errors (a plugin's may hold a secret): stored redacted, like every string we write.
     if (reason !== null) reason = redact(reason);
-    const row = this.sqlRaw('SELECT status, reason, failure, recipe_hash FROM packages WHERE id = ?').get(packageId) as any[] | undefined;
+    const row = this.sqlRaw('SELECT status, reason, failure, recipe_hash, stage FROM packages WHERE id = ?').get(packageId) as any[] | undefined;
     if (!row) throw new TypeError(`no package ${packageId} in the state database`);
-    const current = { status: row[0], reason: row[1], failure: row[2], recipe_hash: row[3] };
+    const current = { status: row[0], reason: row[1], failure: row[2], recipe_hash: row[3], stage: row[4] ?? null };
     const failure = extra.failure === undefined ? (to === 'failed' ? current.failure : null) : extra.failure;
     const recipeHash = extra.recipeHash === undefined ? current.recipe_hash : extra.recipeHash;
-    if (current.status === to && current.reason === reason && current.failure === failure && current.recipe_hash === recipeHash) return;
+    // Plan statuses have no stage; execution statuses keep theirs unless a new one is given.
+    const stage = extra.stage !== undefined ? extra.stage : PLAN_STATUSES.has(to) ? null : current.stage;
+    if (current.status === to && current.reason === reason && current.failure === failure && current.recipe_hash === recipeHash && current.stage === stage) return;
     const t = now();
-    this.sql('UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?')
-      .run(to, reason, failure, recipeHash, runId, t, packageId);
+    this.sql('UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, stage = ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?')
+      .run(to, reason, failure, recipeHash, stage, runId, t, packageId);
     if (current.status !== to || current.reason !== reason) {
       this.sql('INSERT INTO status_changes (package_id, run_id, time, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
         .run(packageId, runId, t, current.status, to, reason);
@@ -397,7 +465,7 @@ export class StateDb {
   }
 
   /** Many status changes in one transaction (the start of a run). */
-  setStatuses(changes: { packageId: number; to: TaskStatus; reason: string | null; failure?: FailureClass | null; recipeHash?: string | null }[], runId: number | null): void {
+  setStatuses(changes: { packageId: number; to: TaskStatus; reason: string | null; failure?: FailureClass | null; recipeHash?: string | null; stage?: StageName | null }[], runId: number | null): void {
     if (!changes.length) return;
     this.tx(() => {
       for (const c of changes) this.setStatusTx(c.packageId, runId, c.to, c.reason, c);
@@ -412,13 +480,20 @@ export class StateDb {
 
   // ------------------------------------------------------------ attempts
 
-  /** A build attempt starts: the package becomes 'building'. Returns the attempt id. */
-  startAttempt(packageId: number, runId: number, number: number, logPath: string, recipeHash: string | null): number {
+  /**
+   * An attempt of a stage starts: the package becomes 'building' / 'testing' / 'transmuting', its
+   * stage row 'running'. Returns the attempt id.
+   */
+  startAttempt(packageId: number, runId: number, number: number, logPath: string, recipeHash: string | null, stage: StageName = 'build'): number {
     return this.tx(() => {
-      const r = this.sql("INSERT INTO attempts (package_id, run_id, number, started, status, log_path) VALUES (?, ?, ?, ?, 'building', ?)")
-        .run(packageId, runId, number, now(), logPath);
+      const r = this.sql("INSERT INTO attempts (package_id, run_id, number, started, status, log_path, stage) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .run(packageId, runId, number, now(), stage === 'build' ? 'building' : 'running', logPath, stage);
       this.sql('UPDATE packages SET attempts = attempts + 1, log_path = ? WHERE id = ?').run(logPath, packageId);
-      this.setStatusTx(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash });
+      // A new build invalidates what later stages said about the previous one.
+      if (stage === 'build') this.sql("DELETE FROM stages WHERE package_id = ? AND stage <> 'build'").run(packageId);
+      this.setStageTx(packageId, stage, runId, { status: 'running', reason: `attempt ${number}`, failure: null, attempt: true });
+      if (stage === 'build') this.setStatusTx(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash, stage });
+      else this.setStatusTx(packageId, runId, RUNNING_STATUS[stage] ?? 'building', `attempt ${number}`, { failure: null, stage });
       return Number(r.lastInsertRowid);
     });
   }
@@ -432,11 +507,131 @@ export class StateDb {
     this.tx(() => {
       this.sql('UPDATE attempts SET ended = ?, duration_ms = ?, status = ?, failure = ?, reason = ? WHERE id = ?')
         .run(now(), Math.round(outcome.durationMs), outcome.status, outcome.failure, redact(outcome.reason), attemptId);
-      if (packageStatus) {
-        const package_id = this.packageOfAttempt(attemptId);
-        this.setStatusTx(package_id, packageStatus.runId, packageStatus.to, packageStatus.reason, { failure: outcome.failure });
+      const { packageId, stage } = this.attemptInfo(attemptId);
+      // A retry ('waiting') leaves the stage failed until its next attempt starts.
+      this.setStageTx(packageId, stage, packageStatus?.runId ?? null, {
+        status: outcome.status, reason: outcome.reason, failure: outcome.failure, durationMs: outcome.durationMs,
+      });
+      if (packageStatus) this.setStatusTx(packageId, packageStatus.runId, packageStatus.to, packageStatus.reason, { failure: outcome.failure, stage });
+    });
+  }
+
+  private attemptInfo(attemptId: number): { packageId: number; stage: StageName } {
+    const row = this.sqlRaw('SELECT package_id, stage FROM attempts WHERE id = ?').get(attemptId) as [number, string] | undefined;
+    if (!row) throw new TypeError(`no attempt ${attemptId} in the state database`);
+    return { packageId: row[0], stage: row[1] };
+  }
+
+  private setStageTx(
+    packageId: number,
+    stage: StageName,
+    runId: number | null,
+    change: { status: StageRow['status']; reason: string | null; failure?: FailureClass | null; durationMs?: number; attempt?: boolean },
+  ): void {
+    const reason = change.reason === null ? null : redact(change.reason);
+    this.sql(
+      `INSERT INTO stages (package_id, stage, status, reason, failure, attempts, duration_ms, run_id, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (package_id, stage) DO UPDATE SET status = excluded.status, reason = excluded.reason, failure = excluded.failure,
+         attempts = stages.attempts + ?, duration_ms = COALESCE(excluded.duration_ms, stages.duration_ms), run_id = COALESCE(excluded.run_id, stages.run_id), updated = excluded.updated`,
+    ).run(packageId, stage, change.status, reason, change.failure ?? null, change.attempt ? 1 : 0,
+      change.durationMs === undefined ? null : Math.round(change.durationMs), runId, now(), change.attempt ? 1 : 0);
+  }
+
+  /** Forget a package's stages from `stages` on (they run again: a rebuild invalidates its tests). */
+  resetStages(packageId: number, stages: readonly StageName[]): void {
+    if (!stages.length) return;
+    this.tx(() => {
+      const del = this.sql('DELETE FROM stages WHERE package_id = ? AND stage = ?');
+      for (const st of stages) del.run(packageId, st);
+    });
+  }
+
+  /** Every package's stage rows: package id → stage → row, in one query. */
+  stageRows(): Map<number, Map<StageName, StageRow>> {
+    const out = new Map<number, Map<StageName, StageRow>>();
+    if (this.schemaVersion < 3) return out;
+    for (const r of this.sql('SELECT * FROM stages').all() as any[]) {
+      let m = out.get(r.package_id);
+      if (!m) out.set(r.package_id, (m = new Map()));
+      m.set(r.stage, toStage(r));
+    }
+    return out;
+  }
+
+  /** One package's stage rows, in pipeline order of their last update. */
+  stages(packageId: number): StageRow[] {
+    if (this.schemaVersion < 3) return [];
+    return (this.sql('SELECT * FROM stages WHERE package_id = ? ORDER BY updated, rowid').all(packageId) as any[]).map(toStage);
+  }
+
+  /** The checks of a test attempt (replacing any recorded for it). */
+  recordChecks(attemptId: number, checks: readonly TestCheck[]): void {
+    this.tx(() => {
+      const { packageId } = this.attemptInfo(attemptId);
+      this.sql('DELETE FROM test_checks WHERE attempt_id = ?').run(attemptId);
+      const insert = this.sql('INSERT INTO test_checks (attempt_id, package_id, name, kind, status, duration_ms, message) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const c of checks) {
+        insert.run(attemptId, packageId, redact(c.name), c.kind, c.skipped ? 'skipped' : c.ok ? 'passed' : 'failed', Math.round(c.durationMs),
+          c.message === undefined ? null : redact(firstLine(c.message)));
       }
     });
+  }
+
+  /** The checks of a package's last test attempt that recorded any. */
+  testChecks(packageId: number): TestCheckRow[] {
+    if (this.schemaVersion < 3) return [];
+    const last = this.sqlRaw('SELECT MAX(attempt_id) FROM test_checks WHERE package_id = ?').get(packageId) as [number | null];
+    if (last[0] === null) return [];
+    return (this.sql('SELECT * FROM test_checks WHERE attempt_id = ? ORDER BY id').all(last[0]) as any[]).map((r) => ({
+      attemptId: r.attempt_id, name: r.name, kind: r.kind, status: r.status, durationMs: r.duration_ms, message: r.message,
+    }));
+  }
+
+  // ------------------------------------------------------------ publish groups
+
+  /** Insert or refresh a group (its members replaced); returns its id. A new group is 'waiting'. */
+  ensureGroup(spec: { key: string; name: string; version: string; python: string }, members: readonly number[]): number {
+    return this.tx(() => {
+      const existing = this.sqlRaw('SELECT id FROM publish_groups WHERE key = ?').get(spec.key) as [number] | undefined;
+      const id = existing
+        ? existing[0]
+        : Number(this.sql("INSERT INTO publish_groups (key, name, version, python, status, updated) VALUES (?, ?, ?, ?, 'waiting', ?)")
+          .run(spec.key, spec.name, spec.version, spec.python, now()).lastInsertRowid);
+      this.sql('DELETE FROM publish_members WHERE group_id = ?').run(id);
+      const insert = this.sql('INSERT OR IGNORE INTO publish_members (group_id, package_id) VALUES (?, ?)');
+      for (const m of members) insert.run(id, m);
+      return id;
+    });
+  }
+
+  /** Change a group's status (attempt: one more attempt started). */
+  setGroupStatus(
+    id: number,
+    runId: number | null,
+    status: GroupRow['status'],
+    reason: string | null,
+    extra: { failure?: FailureClass | null; publisher?: string | null; channel?: string | null; label?: string | null; attempt?: boolean } = {},
+  ): void {
+    this.sql(
+      `UPDATE publish_groups SET status = ?, reason = ?, failure = ?, publisher = COALESCE(?, publisher), channel = COALESCE(?, channel),
+       label = COALESCE(?, label), attempts = attempts + ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?`,
+    ).run(status, reason === null ? null : redact(reason), extra.failure ?? null, extra.publisher ?? null, extra.channel ?? null,
+      extra.label ?? null, extra.attempt ? 1 : 0, runId, now(), id);
+  }
+
+  groups(): GroupRow[] {
+    if (this.schemaVersion < 3) return [];
+    const members = new Map<number, number[]>();
+    for (const r of this.sql('SELECT group_id, package_id FROM publish_members ORDER BY package_id').all() as any[]) {
+      let list = members.get(r.group_id);
+      if (!list) members.set(r.group_id, (list = []));
+      list.push(r.package_id);
+    }
+    return (this.sql('SELECT * FROM publish_groups ORDER BY key').all() as any[]).map((r) => ({
+      id: r.id, key: r.key, name: r.name, version: r.version, python: r.python, status: r.status, reason: r.reason,
+      failure: r.failure, publisher: r.publisher, channel: r.channel, label: r.label, attempts: r.attempts, runId: r.run_id,
+      updated: r.updated, members: members.get(r.id) ?? [],
+    }));
   }
 
   /**
@@ -465,11 +660,13 @@ export class StateDb {
    * Every step after the build (test, transmute, index, publish) ended: the attempt is 'complete'
    * and the package takes its final status. Only a complete attempt counts as done on resume.
    */
-  completeAttempt(attemptId: number, runId: number, status: TaskStatus, reason: string | null): void {
+  completeAttempt(attemptId: number, runId: number, status: TaskStatus, reason: string | null, durationMs?: number): void {
     this.tx(() => {
-      const package_id = this.packageOfAttempt(attemptId);
-      this.sql("UPDATE attempts SET status = 'complete' WHERE id = ?").run(attemptId);
-      this.setStatusTx(package_id, runId, status, reason, { failure: null });
+      const { packageId, stage } = this.attemptInfo(attemptId);
+      if (durationMs === undefined) this.sql("UPDATE attempts SET status = 'complete' WHERE id = ?").run(attemptId);
+      else this.sql("UPDATE attempts SET status = 'complete', ended = ?, duration_ms = ? WHERE id = ?").run(now(), Math.round(durationMs), attemptId);
+      this.setStageTx(packageId, stage, runId, { status: 'done', reason, failure: null, durationMs });
+      this.setStatusTx(packageId, runId, status, reason, { failure: null, stage });
     });
   }
 
@@ -511,11 +708,11 @@ export class StateDb {
    * Status and reason of attempt `number` of run `runId` for the package `node` on `subdir` (any
    * python), or undefined when no such attempt was recorded.
    */
-  attemptOf(subdir: string, node: string, runId: number, number: number): { status: string; reason: string | null } | undefined {
+  attemptOf(subdir: string, node: string, runId: number, number: number, stage: StageName = 'build'): { status: string; reason: string | null } | undefined {
     return this.sql(
       `SELECT a.status, a.reason FROM attempts a JOIN packages p ON p.id = a.package_id
-       WHERE p.subdir = ? AND p.node = ? AND a.run_id = ? AND a.number = ? ORDER BY a.id DESC LIMIT 1`,
-    ).get(subdir, node, runId, number) as { status: string; reason: string | null } | undefined;
+       WHERE p.subdir = ? AND p.node = ? AND a.run_id = ? AND a.number = ? AND a.stage = ? ORDER BY a.id DESC LIMIT 1`,
+    ).get(subdir, node, runId, number, stage) as { status: string; reason: string | null } | undefined;
   }
 
 
@@ -539,7 +736,7 @@ export class StateDb {
       .all(packageId)
       .map((r: any) => ({
         id: r.id, packageId: r.package_id, runId: r.run_id, number: r.number, started: r.started, ended: r.ended,
-        durationMs: r.duration_ms, status: r.status, failure: r.failure, reason: r.reason, logPath: r.log_path,
+        durationMs: r.duration_ms, status: r.status, failure: r.failure, reason: r.reason, logPath: r.log_path, stage: r.stage ?? 'build',
       }));
   }
 
@@ -558,10 +755,10 @@ export class StateDb {
     return out;
   }
 
-  /** The status of every package's last attempt (`lastAttempt(id).status`), in one query. */
+  /** The status of every package's last build attempt, in one query. */
   lastAttemptStatuses(): Map<number, string> {
     const rows = this.sql(
-      'SELECT a.package_id, a.status FROM attempts a JOIN (SELECT MAX(id) AS id FROM attempts GROUP BY package_id) last ON a.id = last.id',
+      "SELECT a.package_id, a.status FROM attempts a JOIN (SELECT MAX(id) AS id FROM attempts WHERE stage = 'build' GROUP BY package_id) last ON a.id = last.id",
     ).all() as any[];
     return new Map(rows.map((r) => [r.package_id, r.status]));
   }

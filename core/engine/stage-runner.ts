@@ -1,0 +1,341 @@
+// One attempt of one stage task: the per-task pipeline of the executor, stage by stage.
+// - build(X@t): prepareTask → taskStart → run.build.for(subdir) → artifacts hashed and recorded
+//   ('built') → indexed in the output channel (dependents start only after) → attempt complete.
+// - test(X@t): prepareTask → taskStart → run.test(TestTask, report) → checks recorded; a check with
+//   ok=false fails the stage (class 'test'), no check is "no tests" and passes ('tested').
+// - transmute(X@t): run.transmute(artifacts, TransmuteTask) → new files hashed, recorded, indexed.
+// - publish(group): run.shouldPublish → run.publish (first publisher that returns owns it).
+// A task's status is decided from these results, never from which hooks have taps.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Run } from './run.ts';
+import type { Artifact, BuildTask, FailureClass, PublishGroup, PublishMember, StageName, TaskContext, TaskStatus, TestReport } from '../model/types.ts';
+import type { ExecTask } from './task-graph.ts';
+import { openStageTask } from './build-task.ts';
+import { BuildFailureError, BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from '../model/failure.ts';
+import { redact } from '../config/redactor.ts';
+import type { StateDb, ArtifactRecord } from '../state/state-db.ts';
+import { hashFile } from '../state/file-hash.ts';
+import { ATTEMPT_LABEL, RUN_LABEL, WORKDIR_LABEL, processStart } from './leftovers.ts';
+
+export interface StageOk {
+  ok: true;
+  status: TaskStatus;
+  reason: string | null;
+  artifacts: Artifact[];
+}
+export interface StageFailed {
+  ok: false;
+  failure: FailureClass;
+  reason: string;
+  interrupted: boolean;
+}
+export type StageOutcome = StageOk | StageFailed;
+
+/** What the executor gives the stage runner. */
+export interface StageHost {
+  readonly run: Run;
+  readonly db: StateDb;
+  readonly runId: number;
+  readonly graceMs: number;
+  /** Log dirs made in this run. */
+  readonly logDirs: Set<string>;
+  packageId(pkg: string): number;
+  groupId(key: string): number;
+  /** A state write of the pipeline; resolves once committed. */
+  write<T>(fn: (db: StateDb) => T): Promise<T>;
+  /** Report a package's state change (after its write committed). */
+  emit(pkg: string, status: TaskStatus, reason: string | null, extra: { stage?: StageName; artifacts?: Artifact[]; durationMs?: number; logFile?: string }): void;
+  /** Index `dir` for these subdirs; `files` are the package files this task wrote. */
+  index(dir: string, subdirs: string[], files: string[]): Promise<void>;
+  /** Remove a scratch dir in the background. */
+  cleanup(dir: string): void;
+  /** The current attempt id of a task (for the executor's end-of-attempt writes). */
+  setAttempt(key: string, attemptId: number | null): void;
+  /** Runs before each command of a build (per-builder limits). */
+  beforeExec(key: string): (() => Promise<void>) | undefined;
+  /** The artifacts a package's last finished stage produced (memory, else the state). */
+  artifactsOf(pkg: string): Artifact[];
+  setArtifacts(pkg: string, artifacts: Artifact[]): void;
+  /** The build task of a package key. */
+  task(pkg: string): ExecTask;
+}
+
+const RUNNING: Record<string, TaskStatus> = { build: 'building', test: 'testing', transmute: 'transmuting', publish: 'publishing' };
+
+/**
+ * `guard(p)` settles like `p`; once `signal` aborts, waits at most `graceMs` for `p` (runners stop
+ * their process group / container on abort), then rejects with the abort reason. One abort listener
+ * serves every guard of an attempt (`dispose()` removes it).
+ */
+export function abortGuard(signal: AbortSignal, graceMs: number) {
+  const pending = new Set<() => void>();
+  const onAbort = () => {
+    for (const startGrace of pending) startGrace();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const guard = <T>(p: Promise<T>): Promise<T> => {
+    if (signal.aborted && graceMs <= 0) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const startGrace = () => void (timer ??= setTimeout(() => reject(signal.reason), graceMs));
+      pending.add(startGrace);
+      if (signal.aborted) startGrace();
+      p.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        pending.delete(startGrace);
+      });
+    });
+  };
+  return { guard, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+/** Hash the files a plugin returned (the engine's record of them; a sha256 given must match). */
+export async function hashArtifacts(list: Artifact[]): Promise<Artifact[]> {
+  const out: Artifact[] = [];
+  for (const a of list) {
+    let hashed: { sha256: string; size: number };
+    try {
+      // Not fsynced: a killed process loses nothing the kernel holds, and after a power loss
+      // resume re-hashes every recorded artifact (a torn or lost file is rebuilt).
+      hashed = await hashFile(a.path);
+    } catch (err) {
+      throw new BuildFailureError(`artifact ${a.path} is not readable: ${errorMessage(err)}`, 'build');
+    }
+    if (a.sha256 && a.sha256 !== hashed.sha256) {
+      throw new BuildFailureError(`artifact ${a.path} changed after its builder hashed it (${a.sha256} ≠ ${hashed.sha256})`, 'internal');
+    }
+    out.push({ ...a, filename: a.filename || basename(a.path), sha256: hashed.sha256, size: hashed.size });
+  }
+  return out;
+}
+
+/** An artifact as the state database records it, with what its file name says (name-version-build.ext). */
+export function artifactFromRecord(r: ArtifactRecord): Artifact {
+  const stem = r.filename.replace(/\.(tar\.bz2|conda)$/, '');
+  const parts = stem.split('-');
+  const build = parts.length >= 3 ? parts.pop()! : '';
+  const version = parts.length >= 2 ? parts.pop()! : '';
+  return { path: r.path, filename: r.filename, subdir: basename(dirname(r.path)) as Artifact['subdir'], name: parts.join('-'), version, build, sha256: r.sha256, size: r.size };
+}
+
+const describeCheck = (c: { name: string; message?: string }) => `${c.name}${c.message ? `: ${firstLine(c.message)}` : ''}`;
+const firstLine = (text: string) => text.split('\n').find((l) => l.trim()) ?? text;
+
+/** One attempt of a build, test or transmute task. */
+export async function runPackageStage(host: StageHost, t: ExecTask, attempt: number, controller: AbortController): Promise<StageOutcome> {
+  const { run } = host;
+  const config = run.config;
+  const timeoutMs = (t.stage === 'test' ? config.tests.timeoutSeconds : config.timeouts.buildSeconds) * 1000;
+  const started = Date.now();
+  const opened = openStageTask(run, t.node, t.target, { runId: host.runId, attempt, stage: t.stage }, controller.signal, timeoutMs, host.logDirs, host.beforeExec(t.key));
+  let task: TaskContext = opened.task;
+  /** The log's path, without creating the file (only what is logged creates it). */
+  const logFile = () => (task === opened.task ? opened.logFile : task.logFile);
+  const packageId = host.packageId(t.pkg);
+  let attemptId: number;
+  try {
+    attemptId = await host.write((db) => db.startAttempt(packageId, host.runId, attempt, opened.logFile, t.node.recipeHash, t.stage));
+  } catch (err) {
+    opened.close();
+    throw err;
+  }
+  host.setAttempt(t.key, attemptId);
+  trackProcesses(host, opened.task, attemptId);
+  opened.note(`=== ${t.stage} ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}`);
+  let phase: FailureClass = 'internal';
+  let timer: NodeJS.Timeout | undefined;
+  const { guard, dispose: disposeGuard } = abortGuard(controller.signal, host.graceMs);
+  try {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    // Later stages get the artifacts before prepareTask, so its taps see them.
+    const input = t.stage === 'build' ? [] : host.artifactsOf(t.pkg);
+    if (t.stage !== 'build') (opened.task as TaskContext & { artifacts: Artifact[] }).artifacts = input;
+    task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
+    host.emit(t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: logFile() });
+    run.hooks.taskStart.call(task);
+    // The time limit covers the stage's work; the runners stop on the aborted signal.
+    timer = setTimeout(() => controller.abort(new BuildTimeoutError(timeoutMs)), timeoutMs);
+
+    let status: TaskStatus;
+    let reason: string;
+    let artifacts: Artifact[];
+    if (t.stage === 'build') {
+      phase = 'build';
+      const result = await guard(run.hooks.build.for(t.target.subdir).promise(task as BuildTask));
+      clearTimeout(timer);
+      if (!result) throw new BuildFailureError(`no builder for ${t.target.subdir} (tap run.hooks.build.for('${t.target.subdir}'))`, 'internal');
+      if (!result.artifacts.length) throw new BuildFailureError(`builder ${result.builder} returned no artifact`, 'build');
+      // Recorded only now: artifacts renamed into place by the builder, hashed here.
+      phase = 'internal';
+      artifacts = await hashArtifacts(result.artifacts);
+      const hashed = artifacts;
+      reason = `built by ${result.builder}`;
+      const why = reason;
+      await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why));
+      // Resolves once an index write covering these files has ended: dependents start only after.
+      await guard(host.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), artifacts.map((a) => a.path)));
+      status = 'built';
+    } else if (t.stage === 'test') {
+      phase = 'test';
+      const report: TestReport = { id: t.node.id, checks: [] };
+      await guard(run.hooks.test.promise(Object.assign(task, { stage: 'test' as const, artifacts: input }), report));
+      clearTimeout(timer);
+      await host.write((db) => db.recordChecks(attemptId, report.checks));
+      const failed = report.checks.filter((c) => !c.ok && !c.skipped);
+      if (failed.length) {
+        for (const c of failed) task.log(`test failed: ${describeCheck(c)}`);
+        throw new BuildFailureError(`test failed: ${failed.map(describeCheck).join('; ')}`, 'test');
+      }
+      const passed = report.checks.filter((c) => c.ok && !c.skipped).length;
+      const skipped = report.checks.filter((c) => c.skipped).length;
+      status = 'tested';
+      reason = report.checks.length ? `${passed} check(s) passed${skipped ? `, ${skipped} skipped` : ''}` : 'no tests';
+      artifacts = input;
+    } else if (t.stage === 'transmute') {
+      phase = 'internal';
+      const out = await guard(run.hooks.transmute.promise(input, Object.assign(task, { stage: 'transmute' as const, artifacts: input })));
+      clearTimeout(timer);
+      artifacts = out && out !== input ? await hashArtifacts(out) : input;
+      const files = artifacts.filter((a) => !input.some((i) => i.path === a.path));
+      if (files.length || artifacts.length !== input.length) {
+        const replaced = artifacts;
+        await host.write((db) => db.replaceArtifacts(packageId, replaced));
+        await guard(host.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files.map((a) => a.path)));
+      }
+      status = 'transmuted';
+      reason = files.length ? `${files.length} file(s) added: ${files.map((a) => a.filename).join(', ')}` : 'nothing to convert';
+    } else {
+      throw new BuildFailureError(`no runner for stage ${t.stage}`, 'internal');
+    }
+    const [final, why, ms] = [status, reason, Date.now() - started];
+    await host.write((db) => db.completeAttempt(attemptId, host.runId, final, why, ms));
+    host.setArtifacts(t.pkg, artifacts);
+    host.emit(t.pkg, status, reason, { stage: t.stage, artifacts, durationMs: ms, logFile: logFile() });
+    // The scratch dir goes in the background (only when a plugin read task.workDir: reading it on
+    // the executor's own task makes the dir).
+    if (task !== opened.task || opened.scratchMade()) host.cleanup(task.workDir);
+    opened.note(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { ok: true, status, reason, artifacts };
+  } catch (err) {
+    clearTimeout(timer);
+    const aborted = controller.signal.aborted ? controller.signal.reason : null;
+    const interrupted = aborted instanceof RunInterruptedError;
+    const failure: FailureClass = aborted instanceof BuildTimeoutError ? 'timeout' : interrupted ? 'cancelled' : failureClassOf(err, phase);
+    const reason = aborted instanceof BuildTimeoutError ? aborted.message : interrupted ? 'interrupted' : errorMessage(err);
+    try {
+      task.log(`=== ${interrupted ? "interrupted" : `failed (${failure})`}: ${reason}`);
+      if (!interrupted && err instanceof Error && err.stack && failure === 'internal') task.log(err.stack);
+    } catch {
+      // The log dir may be gone; the reason is in the database anyway.
+    }
+    return { ok: false, failure, reason, interrupted };
+  } finally {
+    clearTimeout(timer);
+    disposeGuard();
+    opened.close();
+  }
+}
+
+/**
+ * `task.track` and `task.labels` of an attempt: runners record the process groups and containers
+ * they start (one synchronous commit each, so a kill right after finds them in the state) and
+ * mark them ended; a later run stops what is still open (leftovers.ts).
+ */
+function trackProcesses(host: StageHost, task: TaskContext, attemptId: number): void {
+  const { db } = host;
+  task.labels = { [WORKDIR_LABEL]: host.run.config.workDir, [RUN_LABEL]: String(host.runId), [ATTEMPT_LABEL]: String(attemptId) };
+  task.track = (p) => {
+    const id = db.trackProcess(attemptId, p.kind === 'process-group'
+      ? { kind: 'process-group', pgid: p.pgid, pidStart: processStart(p.pgid) }
+      : { kind: 'container', engine: p.engine, container: p.name });
+    let ended = false;
+    return () => {
+      if (ended || !db.db.open) return;
+      ended = true;
+      db.endProcess(id, 'exited');
+    };
+  };
+}
+
+export type PublishOutcome =
+  | { ok: true; status: 'published' | 'held' | 'unclaimed'; reason: string; members: PublishMember[] }
+  | { ok: false; failure: FailureClass; reason: string; interrupted: boolean };
+
+/**
+ * One attempt of publish(group): the members of this run (their last stage's artifacts) plus those
+ * of the required arches this run does not build, from the state database — each must have
+ * finished its last stage, else the group is held (not a failure: a later run publishes it).
+ */
+export async function runPublish(host: StageHost, t: ExecTask, attempt: number, controller: AbortController): Promise<PublishOutcome> {
+  const { run, db } = host;
+  const spec = t.group!;
+  const groupId = host.groupId(spec.key);
+  const logFile = join(run.config.workDir, 'logs', 'publish', `${spec.key}.log`);
+  const workDir = join(run.config.workDir, 'tasks', 'publish', spec.key, `run-${host.runId}-attempt-${attempt}`);
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = (line: string) => appendFileSync(logFile, redact(line.endsWith('\n') ? line : `${line}\n`));
+  const members: PublishMember[] = spec.members.map((pkg) => {
+    const m = host.task(pkg);
+    return { node: m.node, target: m.target, artifacts: host.artifactsOf(pkg) };
+  });
+  const missing: string[] = [];
+  for (const e of spec.elsewhere) {
+    const row = db.getPackage({ node: t.node.id, subdir: e.subdir, python: spec.python });
+    const done = row && db.stageRows().get(row.id);
+    const last = row && [...(done?.values() ?? [])].every((s) => s.status === 'done') && done?.get('build')?.status === 'done';
+    if (!row || !last) {
+      missing.push(`${e.subdir} (${e.status ? `${e.status}${e.reason ? `: ${e.reason}` : ''}` : row ? `${row.status}${row.stage ? ` at ${row.stage}` : ''}` : 'not in this run'})`);
+      continue;
+    }
+    members.push({ node: { ...t.node, target: { subdir: e.subdir, python: spec.python } }, target: { subdir: e.subdir, python: spec.python }, artifacts: db.artifacts(row.id).map(artifactFromRecord) });
+  }
+  if (missing.length) {
+    const reason = `waiting for ${missing.join(', ')}`;
+    await host.write((d) => d.setGroupStatus(groupId, host.runId, 'held', reason));
+    return { ok: true, status: 'held', reason, members };
+  }
+  const group: PublishGroup = {
+    key: spec.key, name: spec.name, version: spec.version, python: spec.python, members, runId: host.runId, attempt,
+    get workDir() {
+      mkdirSync(workDir, { recursive: true });
+      return workDir;
+    },
+    logFile, log, signal: controller.signal,
+  };
+  if (run.hooks.shouldPublish.call(group) === false) {
+    const reason = 'held by a plugin (run.hooks.shouldPublish)';
+    await host.write((d) => d.setGroupStatus(groupId, host.runId, 'held', reason));
+    return { ok: true, status: 'held', reason, members };
+  }
+  await host.write((d) => d.setGroupStatus(groupId, host.runId, 'publishing', `attempt ${attempt}`, { attempt: true }));
+  log(`=== publish ${spec.key} attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}: ${members.map((m) => m.target.subdir).join(', ')}`);
+  const { guard, dispose } = abortGuard(controller.signal, host.graceMs);
+  try {
+    const result = await guard(run.hooks.publish.promise(group));
+    if (!result) {
+      const reason = 'no publisher took it';
+      await host.write((d) => d.setGroupStatus(groupId, host.runId, 'unclaimed', reason));
+      return { ok: true, status: 'unclaimed', reason, members };
+    }
+    const reason = `${result.published.length} artifact(s) published to ${result.channel}${result.label ? ` (${result.label})` : ''} by ${result.publisher}`;
+    await host.write((d) => d.setGroupStatus(groupId, host.runId, 'published', reason, { publisher: result.publisher, channel: result.channel, label: result.label ?? null }));
+    log(`=== published: ${reason}`);
+    host.cleanup(workDir);
+    return { ok: true, status: 'published', reason, members };
+  } catch (err) {
+    const aborted = controller.signal.aborted ? controller.signal.reason : null;
+    const interrupted = aborted instanceof RunInterruptedError;
+    const failure: FailureClass = interrupted ? 'cancelled' : failureClassOf(err, 'publish');
+    const reason = interrupted ? 'interrupted' : errorMessage(err);
+    try {
+      log(`=== publish ${interrupted ? 'interrupted' : `failed (${failure})`}: ${reason}`);
+    } catch {
+      // the reason is in the database anyway
+    }
+    return { ok: false, failure, reason, interrupted };
+  } finally {
+    dispose();
+  }
+}
+
