@@ -2,7 +2,7 @@
 // test prefix's site-packages first, so imports execute the installed package's code.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestReport } from '../../core/model/types.ts';
 import { LocalChannel } from '../../core/conda/channel.ts';
@@ -161,6 +161,23 @@ t('test files the recipe dir lacks fail the files check', async ({ ch }) => {
   const report: TestReport = { id: task.id, checks: [] };
   await testTask(task, report);
   assert.equal(summary(report), ['install install: ok', `files files: FAILED test files not in the recipe dir ${ch.recipeDir}: missing.json`]);
+});
+
+t('source_files come from the recipe source into the test dir; one the source lacks fails the check', async ({ ch }) => {
+  mkdirSync(join(ch.recipeDir, 'src', 'tests'), { recursive: true });
+  writeFileSync(join(ch.recipeDir, 'src', 'tests', 'test_data.txt'), 'from the source\n');
+  const a = await built(ch, { name: 'srcpkg', files: { 'share/srcpkg/x.txt': 'x\n' } });
+  const task = makeTask(ch, [a], [output('srcpkg', { sourceFiles: ['tests/'], commands: ['grep -q "from the source" tests/test_data.txt'] })]);
+  task.node.variants[0].source = [{ path: 'src' }];
+  const report: TestReport = { id: task.id, checks: [] };
+  await testTask(task, report);
+  assert.equal(summary(report), ['install install: ok', 'files source_files: ok', 'commands commands[0]: grep -q "from the source" tests/test_data.txt: ok']);
+
+  const missing = makeTask(ch, [a], [output('srcpkg', { sourceFiles: ['docs/'] })]);
+  missing.node.variants[0].source = [{ path: 'src' }];
+  const again: TestReport = { id: missing.id, checks: [] };
+  await testTask(missing, again);
+  assert.equal(summary(again), ['install install: ok', 'files source_files: FAILED source files not in the source: docs/']);
 });
 
 t('a target this machine cannot run: installed, then every test skipped with why; formats of one package tested once', async ({ ch }) => {
