@@ -85,6 +85,19 @@ engine('a tap that never settles is named after the timeout', async () => {
   assert.ok(Date.now() - started < 2000);
 });
 
+engine('a test tap runs for up to tests.timeoutSeconds, not hookMs (a package\'s tests take longer than a hook)', async () => {
+  const e = new Engine(config([], 50));
+  const run = e.createRun();
+  let done = false;
+  run.hooks.test.tapPromise('test:slow-tests', async (_task, report) => {
+    await new Promise((r) => setTimeout(r, 300));
+    report.checks.push({ name: 'imports: x', kind: 'imports', ok: true, durationMs: 300 });
+    done = true;
+  });
+  await run.hooks.test.promise({} as never, { id: 'x', checks: [] });
+  assert.ok(done);
+});
+
 engine('callback-style taps are guarded too', async () => {
   const e = new Engine(config([]));
   const run = e.createRun();

@@ -105,11 +105,15 @@ export class Run {
   ) {
     this.config = engine.config;
     // Builds and their commands run for up to timeouts.buildSeconds (the executor aborts task.signal
-    // then); hookMs would cut every build longer than it, so those two hooks get the build limit.
-    const { build, exec, ...others } = this.hooks;
+    // then); hookMs would cut every build longer than it, so those two hooks get the build limit,
+    // and `test` the test stage's (tests.timeoutSeconds).
+    const { build, exec, test, ...others } = this.hooks;
     guardHooks('run', others as any, { timeoutMs: () => this.config.timeouts.hookMs });
     guardHooks('run', { build, exec } as any, {
       timeoutMs: () => Math.max(this.config.timeouts.hookMs, this.config.timeouts.buildSeconds * 1000 + 60_000),
+    });
+    guardHooks('run', { test } as any, {
+      timeoutMs: () => Math.max(this.config.timeouts.hookMs, this.config.tests.timeoutSeconds * 1000 + 60_000),
     });
     const arches = options.arches?.length ? this.config.arches.filter((a) => options.arches!.includes(a)) : this.config.arches;
     this.targets = arches.map((subdir) => ({ subdir, python: this.config.python.to }));
