@@ -15,13 +15,14 @@ export function ndjsonReporter(write: (line: string) => void, now: () => Date = 
     },
     taskStart(task) {
       emit({
-        type: 'task-start', id: task.id, subdir: task.target.subdir, python: task.target.python, attempt: task.attempt,
+        type: 'task-start', id: task.id, subdir: task.target.subdir, python: task.target.python, stage: task.stage, attempt: task.attempt,
         logFile: task.logFile, outputChannel: task.outputChannel, channels: task.channels,
       });
     },
     taskEnd(r) {
       emit({
         type: 'task', id: r.id, subdir: r.target.subdir, python: r.target.python, status: r.status, reason: r.reason,
+        ...(r.stage ? { stage: r.stage } : {}),
         attempt: r.attempt, durationMs: r.durationMs,
         ...(r.failure ? { failure: r.failure } : {}),
         ...(r.logFile ? { logFile: r.logFile } : {}),
