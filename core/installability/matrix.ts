@@ -61,7 +61,9 @@ export async function installabilityMatrix(opts: InstallabilityOptions): Promise
     for (const subdir of opts.subdirs) {
       const packages = await packagesToCheck({ tested: opts.tested, reference: opts.reference, pythonFrom: opts.pythonFrom, subdir });
       if (!packages.length) continue;
-      const indexes = await Promise.all(channels.map((c) => loadChannelIndex(c, subdir, { missingOk: c === opts.tested })));
+      // A local channel dir that does not exist yet (the output channel before any build) is empty;
+      // the config's build channels were checked when the config was read (core/config/check-paths.ts).
+      const indexes = await Promise.all(channels.map((c) => loadChannelIndex(c, subdir, { missingOk: true })));
       const cache = new SolveCache(opts.cacheDir, { subdir, extraSpecs, channels: indexes.map((i) => ({ channel: i.channel, hash: i.hash })) });
       const done = await mapLimit(packages, threads * 2, async (p): Promise<InstallabilityCase> => {
         const hit = cache.get(p.name);
