@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../conda/atomic-write.ts';
 import type { Report } from './types.ts';
 import { formatMarkdown } from './format-md.ts';
 import { formatJunit } from './format-junit.ts';
+import { DASHBOARD_FILE, renderDashboard } from './dashboard/dashboard.ts';
 
 /** The default output folder: `<workDir>/report`. */
 export function reportDir(workDir: string): string {
@@ -37,6 +38,7 @@ export const REPORT_WRITERS: Record<string, ReportWriter> = {
   md: { file: 'report.md', render: (r, ctx) => formatMarkdown(r, { logPrefix: logPrefix(ctx) }) },
   json: { file: 'report.json', render: (r) => JSON.stringify(r, null, 2) + '\n' },
   junit: { file: 'report.junit.xml', render: (r) => formatJunit(r) },
+  html: { file: DASHBOARD_FILE, render: (r, ctx) => renderDashboard(r, { logBase: logPrefix(ctx) }) },
 };
 
 /** Formats written when none is asked for: all of them. */

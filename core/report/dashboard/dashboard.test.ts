@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dashboardData, renderDashboard, writeDashboard } from './dashboard.ts';
+import { Ajv } from 'ajv';
+import { renderDashboard, writeDashboard } from './dashboard.ts';
 import { fixtureReport } from './fixture-report.ts';
 
 const render = suite('renderDashboard');
@@ -23,7 +24,8 @@ render('self-contained: uPlot, styles and script inline, nothing fetched from el
   assert.match(html, /RebuildDashboard/);
   assert.not.match(html, /<script[^>]+src=/);
   assert.not.match(html, /<link[^>]+rel="stylesheet"/);
-  assert.not.match(html, /https?:\/\/(?!github\.com\/leeoniya)/, 'no URL but the library licence comment');
+  const code = html.replace(/<script type="application\/json" id="report-data">.*?<\/script>/s, '');
+  assert.not.match(code, /https?:\/\/(?!github\.com\/leeoniya)/, "no URL outside the report's data but uPlot's licence comment");
   assert.match(html, /Content-Security-Policy" content="default-src 'none';/);
 });
 
@@ -36,15 +38,15 @@ render("a package name or reason with '</script>' stays data", () => {
   assert.is(JSON.parse(json).targets[0].packages[0].reason, '</script><script>alert(1)</script>\u2028');
 });
 
-render('options fill in what the report lacks, never override it', () => {
-  const r = fixtureReport();
-  delete r.history;
-  delete r.config!.groups;
-  const d = dashboardData(r, { history: [{ time: '2026-12-05T00:00:00Z', built: 1, tested: 0, failed: 0, waiting: 2 }], groups: { g: ['numpy'] }, waitingGoal: 99 });
-  assert.is(d.history!.length, 1);
-  assert.equal(d.config!.groups, { g: ['numpy'] });
-  assert.is(d.config!.waitingGoal, 3, "the report's goal wins");
-  assert.ok(r.config!.groups === undefined, 'the report is not changed');
+render("the tests' report is a report: valid against schema/report.schema.json", () => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../../schema/report.schema.json'), 'utf8'));
+  const validate = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+  assert.ok(validate(fixtureReport()), JSON.stringify(validate.errors, null, 1));
+});
+
+render('log links: the page carries the work dir relative to itself', () => {
+  assert.match(renderDashboard(fixtureReport()), /data-log-base="\.\.\/"/);
+  assert.match(renderDashboard(fixtureReport(), { logBase: '../../work/' }), /data-log-base="\.\.\/\.\.\/work\/"/);
 });
 
 render('writeDashboard writes dashboard.html', async () => {

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../../conda/atomic-write.ts';
 import { launchChromium } from './chromium.ts';
@@ -37,7 +38,7 @@ serve('serves the report and the logs on loopback, nothing else of the work dir'
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     assert.match(await page.text(), /id="report-data"/);
     const json = await fetch(`${base}/report/report.json`);
-    assert.is(((await json.json()) as { generated: string }).generated, '2026-12-05T06:00:00Z');
+    assert.is(((await json.json()) as { generated: string }).generated, '2026-12-05T06:00:00.000Z');
     // A row's log link, resolved against the page: ../logs/osx-arm64/scipy.log
     const log = await fetch(new URL('../logs/osx-arm64/scipy.log', server.url));
     assert.match(await log.text(), /_PyLong_AsInt/);
@@ -80,6 +81,24 @@ serve('refresh runs before report.json is sent, once at a time; a failed refresh
   }
 });
 
+serve('a client gone mid-body does not stop the server', async () => {
+  const dir = workDir();
+  writeFileSync(join(dir, 'logs/osx-arm64/big.log'), Buffer.alloc(32 << 20, 'x'));
+  const server = await serveReport(serveDirs(dir));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const req = get(`http://127.0.0.1:${server.port}/logs/osx-arm64/big.log`, (res) => {
+        res.once('data', () => { req.destroy(); setTimeout(resolve, 200); });
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? undefined : reject(e)));
+    });
+    assert.is((await fetch(`http://127.0.0.1:${server.port}/report/report.json`)).status, 200);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 serve('a port in use is an error, not another port', async () => {
   const dir = workDir();
   const a = await serveReport(serveDirs(dir));
@@ -109,15 +128,15 @@ serve('in Chromium, the served page follows report.json: a changed report redraw
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
     await page.goto(server.url);
-    await page.waitForSelector('html[data-rows="30"]');
+    await page.waitForSelector('html[data-rows="29"]');
     await page.fill('#search', 'numpy');
     // The run goes on: numpy on linux-64 is published now, and a new package appears.
     const r = fixtureReport();
     r.targets[0].packages.find((p) => p.name === 'numpy')!.status = 'published';
-    r.targets[0].packages.push({ name: 'numpy-financial', version: '1.0.0', status: 'building', stage: 'build' });
+    r.targets[0].packages.push({ ...r.targets[0].packages[0], name: 'numpy-financial', feedstock: 'numpy-financial', outputs: ['numpy-financial'], version: '1.0.0', status: 'building', stage: 'build' });
     r.running = true;
     writeFileSync(join(dir, 'report/report.json'), JSON.stringify(r));
-    await page.waitForSelector('html[data-rows="31"]', { timeout: 15_000 });
+    await page.waitForSelector('html[data-rows="30"]', { timeout: 15_000 });
     assert.is(await page.getAttribute('#package-table tr[data-name="numpy"][data-subdir="linux-64"]', 'data-status'), 'published');
     assert.ok(await page.$('#package-table tr[data-name="numpy-financial"]'), 'the search was kept across the redraw');
     assert.is(await page.inputValue('#search'), 'numpy');

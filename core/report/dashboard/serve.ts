@@ -89,7 +89,11 @@ export function serveReport(options: ServeOptions): Promise<ReportServer> {
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err) => send(res, 500, err instanceof Error ? err.message : String(err)));
+    handle(req, res).catch((err) => {
+      // A client gone mid-body (a page closed while polling) ends the response; nothing to report.
+      if (res.headersSent) res.destroy();
+      else send(res, 500, err instanceof Error ? err.message : String(err));
+    });
   });
   return new Promise((resolvePromise, reject) => {
     server.once('error', reject);

@@ -46,16 +46,18 @@
         out.push({
           name: String(p.name), feedstock: p.feedstock || '', version: p.version || '', subdir: t.subdir,
           python: t.python || '', status: p.status || 'planned', stage: p.stage || '', klass: p['class'] || '',
-          reason: p.reason || '', blockedBy: list(p.blockedBy), log: p.log || '',
+          reason: p.reason || '', blockedBy: list(p.blockedBy), log: p.log || '', outputs: list(p.outputs),
           durationMs: typeof p.durationMs === 'number' ? p.durationMs : null,
         });
       });
     });
+    // The reference's packages with no build: those not in the aggregate have no row of their own.
     (report.missing || []).forEach(function (m) {
+      if (m.status && m.status !== 'not-in-aggregate') return;
       out.push({
         name: String(m.name), feedstock: m.feedstock || '', version: m.version || '', subdir: m.subdir || '',
         python: '', status: 'missing', stage: '', klass: m['class'] || '', reason: m.reason || '',
-        blockedBy: list(m.blockedBy), log: m.log || '', durationMs: null,
+        blockedBy: list(m.blockedBy), log: '', outputs: [], durationMs: null,
       });
     });
     return out;
@@ -82,65 +84,26 @@
   }
 
   /**
-   * The packages whose failure or absence blocks the most others: every blocked row names its root
-   * causes (`blockedBy`); a blocker is counted once per blocked package name and arch. Its own status
-   * is its row in the same arch (failed, excluded…), else 'missing' (not in the aggregate).
+   * The packages whose failure or absence blocks the most others: the report's `blockers` (one per
+   * package and arch) folded per package, most first, with the packages each blocks (the rows'
+   * `blockedBy`, the root cause). A blocker with no row in its arch is shown as 'missing' (not in the aggregate).
    */
   function blockers(report, limit) {
-    if (Array.isArray(report.blockers)) return reportBlockers(report, limit);
     var all = rows(report);
     var own = {};
-    all.forEach(function (r) { own[r.subdir + '\u0000' + r.name] = r; });
+    all.forEach(function (r) { if (r.status !== 'missing') own[r.subdir + '\u0000' + r.name] = r; });
     var map = {};
-    all.forEach(function (r) {
-      if (r.status !== 'blocked') return;
-      r.blockedBy.forEach(function (b) {
-        var e = (map[b] = map[b] || { name: b, count: 0, subdirs: {}, blocked: {}, statuses: {}, reasons: {} });
-        var key = r.subdir + '\u0000' + r.name;
-        if (e.blocked[key]) return;
-        e.blocked[key] = 1;
-        e.count++;
-        e.subdirs[r.subdir] = (e.subdirs[r.subdir] || 0) + 1;
-        var o = own[r.subdir + '\u0000' + b];
-        var st = o ? o.status : 'missing';
-        e.statuses[st] = 1;
-        if (o && (o.klass || o.reason)) e.reasons[o.klass || o.reason] = 1;
-      });
-    });
-    return Object.keys(map)
-      .map(function (k) {
-        var e = map[k];
-        return {
-          name: e.name, count: e.count,
-          subdirs: Object.keys(e.subdirs).sort().map(function (s) { return { subdir: s, count: e.subdirs[s] }; }),
-          statuses: Object.keys(e.statuses).sort(byStatus),
-          reasons: Object.keys(e.reasons).sort(),
-          blocked: Object.keys(e.blocked).sort().map(function (x) { var p = x.split('\u0000'); return p[1] + ' (' + p[0] + ')'; }),
-        };
-      })
-      .sort(function (a, b) { return b.count - a.count || cmp(a.name, b.name); })
-      .slice(0, limit || 10);
-  }
-
-  /**
-   * The report's blockers (one per package and arch, with how many it blocks) folded per package, and
-   * the packages each blocks from the rows' `blockedBy`.
-   */
-  function reportBlockers(report, limit) {
-    var all = rows(report);
-    var map = {};
-    report.blockers.forEach(function (b) {
-      var e = (map[b.name] = map[b.name] || { name: b.name, count: 0, subdirs: [], at: {}, statuses: {}, reasons: {}, blocked: [] });
+    (report.blockers || []).forEach(function (b) {
+      var e = (map[b.name] = map[b.name] || { name: b.name, count: 0, subdirs: [], statuses: {}, reasons: {}, blocked: [] });
+      var o = own[b.subdir + '\u0000' + b.name];
       e.count += b.blocks || 0;
       e.subdirs.push({ subdir: b.subdir, count: b.blocks || 0 });
-      e.at[b.subdir] = 1;
-      e.statuses[b.status === 'not-in-aggregate' ? 'missing' : b.status] = 1;
+      e.statuses[o ? o.status : 'missing'] = 1;
+      // Its class, else its reason (a blocklist entry's), else why it is absent.
+      e.reasons[o ? o.klass || o.reason || o.status : 'not in the aggregate'] = 1;
     });
     all.forEach(function (r) {
-      var e = map[r.name];
-      // The blocker's own row where it blocks: its class, else its reason (a blocklist entry's).
-      if (e && e.at[r.subdir] && r.status !== 'blocked' && (r.klass || r.reason)) e.reasons[r.klass || r.reason] = 1;
-      if (r.status !== 'blocked') return;
+      if (r.status === 'missing') return;
       r.blockedBy.forEach(function (b) { if (map[b]) map[b].blocked.push(r.name + ' (' + r.subdir + ')'); });
     });
     return Object.keys(map)
@@ -156,28 +119,34 @@
   }
 
   /**
-   * The config's named package sets, each member's status per arch, and the group's overall state:
-   * from the report's `groups` (members resolved by the report), else matched by name in the rows.
+   * The config's named package sets (`report.groups`): the report's `groups` (members resolved by
+   * name, feedstock or output), each member's status per arch, plus the configured names that matched
+   * no package (missing everywhere); the group's overall state.
    */
   function groups(report) {
     var subdirs = tallies(report).subdirs;
     var all = rows(report);
+    var known = {};
+    all.forEach(function (r) { if (r.status === 'missing') return; known[r.name] = 1; known[r.feedstock] = 1; r.outputs.forEach(function (o) { known[o] = 1; }); });
+    var config = (report.config && report.config.groups) || {};
     var defs = {};
     var status = {};
-    if (Array.isArray(report.groups)) {
-      report.groups.forEach(function (g) {
-        var names = (defs[g.name] = []);
-        (g.packages || []).forEach(function (p) {
-          if (names.indexOf(p.name) < 0) names.push(p.name);
-          status[g.name + '\u0000' + p.name + '\u0000' + p.subdir] = p.status;
-        });
+    (report.groups || []).forEach(function (g) {
+      var names = (defs[g.name] = defs[g.name] || []);
+      (g.packages || []).forEach(function (p) {
+        if (names.indexOf(p.name) < 0) names.push(p.name);
+        status[g.name + '\u0000' + p.name + '\u0000' + p.subdir] = p.status;
       });
-    } else defs = (report.config && report.config.groups) || {};
+    });
+    Object.keys(config).forEach(function (g) {
+      var names = (defs[g] = defs[g] || []);
+      list(config[g]).forEach(function (n) { if (!known[n] && names.indexOf(n) < 0) names.push(n); });
+    });
     return Object.keys(defs).sort().map(function (g) {
-      var members = list(defs[g]).sort().map(function (name) {
+      var members = defs[g].slice().sort().map(function (name) {
         var per = subdirs.map(function (s) {
-          var r = all.filter(function (x) { return x.name === name && x.subdir === s; })[0];
-          var st = status[g + '\u0000' + name + '\u0000' + s] || (r ? r.status : 'missing');
+          var r = all.filter(function (x) { return x.name === name && x.subdir === s && x.status !== 'missing'; })[0];
+          var st = status[g + '\u0000' + name + '\u0000' + s] || 'missing';
           return { subdir: s, status: st, reason: r ? r.klass || r.reason : 'not in the aggregate' };
         });
         return { name: name, arches: per };
@@ -296,6 +265,7 @@
         h('span', { id: 'poll-state' })),
       h('div', { class: 'kpis' },
         kpi('packages', total), kpi('done', done), kpi('failed', failed),
+        Array.isArray(report.missing) ? kpi('not built out', report.missing.length) : null,
         kpi('waiting', v.progress.waiting.length ? v.progress.waiting[v.progress.waiting.length - 1] : total - done - failed, v.progress.goal)));
   }
   function kpi(label, n, goal) {
