@@ -1,5 +1,5 @@
 // A whole `rebuild run` (the CLI, the default plugins) of the tester's fixture aggregate
-// (fixtures/aggregate) against a build channel whose python is the host's python3: every package is
+// (fixtures/aggregate: meta.yaml and recipe.yaml recipes) against a build channel whose python is the host's python3: every package is
 // built, each test failure is reported with its reason, a failed test does not block a dependent's
 // build, and only the packages that pass reach the tested channel.
 import { suite } from 'uvu';
@@ -41,11 +41,18 @@ run('failed tests are reported with their reason; dependents still build; only p
   // usesbad builds against badimport (whose test failed) and passes its own tests.
   assert.match(r.out, /usesbad: built/);
   assert.match(r.out, /goodpkg: tested in \S+ \(4 check\(s\) passed\)/);
+  // recipe.yaml tests: python imports + pip check, a script with recipe files, package_contents.
+  assert.match(r.out, /v1pkg: tested in \S+ \(8 check\(s\) passed\)/);
   const tested = join(ch.root, 'work', 'tested', 'linux-64');
-  assert.equal(readdirSync(tested).filter((f) => f.endsWith('.tar.bz2')).sort(), ['goodpkg-1.0.2-py313_0.tar.bz2', 'usesbad-1.4-py313_0.tar.bz2']);
+  assert.equal(readdirSync(tested).filter((f) => f.endsWith('.tar.bz2')).sort(), ['goodpkg-1.0.2-py313_0.tar.bz2', 'usesbad-1.4-py313_0.tar.bz2', 'v1pkg-0.3.0-py313hac9f204_0.tar.bz2']);
   const repodata = JSON.parse(readFileSync(join(tested, 'repodata.json'), 'utf8'));
-  assert.equal(Object.keys(repodata.packages).sort(), ['goodpkg-1.0.2-py313_0.tar.bz2', 'usesbad-1.4-py313_0.tar.bz2']);
+  assert.equal(Object.keys(repodata.packages).sort(), ['goodpkg-1.0.2-py313_0.tar.bz2', 'usesbad-1.4-py313_0.tar.bz2', 'v1pkg-0.3.0-py313hac9f204_0.tar.bz2']);
   // The log has a header per test and the test's own output.
+  const v1log = readFileSync(join(ch.root, 'work', 'logs', 'linux-64', 'v1pkg.log'), 'utf8');
+  assert.equal(v1log.match(/^---- .*$/gm)?.map((l) => l.replace(/ \(\d+ ms\)$/, '')), [
+    '---- install: ok', '---- files: ok', '---- package_contents[0]: ok', '---- imports: v1pkg: ok', '---- imports: v1pkg.core: ok', '---- pip check: ok',
+    '---- commands[1]: python -c "import v1pkg.core as c; assert c.scale(2) == 6": ok', '---- commands[2]: test "$(cat data.txt)" = "three": ok',
+  ]);
   const log = readFileSync(join(ch.root, 'work', 'logs', 'linux-64', 'badimport.log'), 'utf8');
   assert.match(log, /==== test imports: badimport ====\n[\s\S]*Traceback[\s\S]*ModuleNotFoundError/);
   assert.ok(existsSync(join(ch.root, 'work', 'channel', 'linux-64', 'badimport-2.1.0-py313_0.tar.bz2')), 'a failed test leaves the built package in the output channel');
