@@ -340,7 +340,7 @@ class Execution implements StageHost {
         this.scheduler.fail(t.key);
         continue;
       }
-      for (const b of this.scheduler.fail(t.key)) this.blockedInitially(b.id, b.by, initial, changes, heldGroups);
+      for (const b of this.buildsFirst(this.scheduler.fail(t.key))) this.blockedInitially(b.id, b.by, initial, changes, heldGroups);
     }
     db.setStatuses(changes, this.runId);
     for (const g of heldGroups) db.setGroupStatus(g.id, this.runId, g.reason.startsWith('held') ? 'held' : 'failed', g.reason);
@@ -392,11 +392,16 @@ class Execution implements StageHost {
     changes.push({ packageId: this.packageIds.get(pkg!)!, to: 'blocked', reason, stage: t.stage });
   }
 
+  /** Blocked tasks with builds first: a package whose build is blocked is blocked at its build. */
+  private buildsFirst<T extends { id: string }>(blocked: T[]): T[] {
+    return [...blocked].sort((x, y) => Number(this.tasks.get(x.id)!.stage !== 'build') - Number(this.tasks.get(y.id)!.stage !== 'build'));
+  }
+
   /** Tasks blocked by a failure in this run: packages blocked (once), groups held. */
   private async blockedNow(blocked: { id: string; by: string }[]): Promise<void> {
     const pkgs: { pkg: string; reason: string; stage: StageName }[] = [];
     const groups: { id: number; reason: string }[] = [];
-    for (const b of blocked) {
+    for (const b of this.buildsFirst(blocked)) {
       const t = this.tasks.get(b.id)!;
       const { pkg, reason } = this.blockedReason(b.id, b.by);
       if (t.group) {

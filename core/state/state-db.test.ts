@@ -1,13 +1,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIGRATIONS } from './migrations.ts';
 import { addSecretValue, clearSecrets } from '../config/redactor.ts';
 import { StateDb, StateNotFoundError, StateSchemaError } from './state-db.ts';
 import { formatStatusReport, statusReport } from './status-report.ts';
+import { hashFile } from './file-hash.ts';
+import { decideResume } from './resume.ts';
+import { buildTaskGraph } from '../engine/task-graph.ts';
+import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
 
 const state = suite('StateDb');
 
@@ -63,6 +67,59 @@ state('a version-1 database (before process tracking) is migrated with its rows;
     ]);
     db.endProcess(group, 'exited');
     assert.equal(db.openProcesses().map((r) => r.id), [box]);
+  } finally {
+    db.close();
+  }
+});
+
+state('a version-2 database (before stages) is migrated: finished builds are done build stages, failures failed build stages; resume keeps them', async (ctx) => {
+  // The schema as the previous release wrote it: a built package (complete attempt, artifact on
+  // disk), a tested one, a failed one and one a killed run left building.
+  const raw = new Database(join(ctx.dir, 'state.db'));
+  raw.exec(MIGRATIONS[0]);
+  raw.exec(MIGRATIONS[1]);
+  raw.pragma('user_version = 2');
+  const file = join(ctx.dir, 'a-1.0-0.tar.bz2');
+  writeFileSync(file, 'package a');
+  const { sha256, size } = await hashFile(file);
+  raw.prepare("INSERT INTO runs (id, started, ended, pid, host, argv, outcome) VALUES (1, 'x', 'y', 42, 'h', '[]', 'failed')").run();
+  const pkgRow = raw.prepare("INSERT INTO packages (id, node, subdir, python, feedstock, recipe_hash, status, reason, failure, attempts, run_id, updated) VALUES (?, ?, 'linux-64', '3.13', ?, ?, ?, ?, ?, 1, 1, 'x')");
+  pkgRow.run(1, 'a', 'a', 'hash-a', 'built', 'built by test', null);
+  pkgRow.run(2, 't', 't', 'hash-t', 'tested', '1 check(s) passed', null);
+  pkgRow.run(3, 'f', 'f', 'hash-f', 'failed', 'build.sh exited with 1', 'build');
+  pkgRow.run(4, 'k', 'k', 'hash-k', 'building', 'attempt 1', null);
+  const attempt = raw.prepare("INSERT INTO attempts (id, package_id, run_id, number, started, status, log_path) VALUES (?, ?, 1, 1, 'x', ?, '/l')");
+  attempt.run(1, 1, 'complete');
+  attempt.run(2, 2, 'complete');
+  attempt.run(3, 3, 'failed');
+  attempt.run(4, 4, 'building');
+  raw.prepare("INSERT INTO artifacts (package_id, attempt_id, path, filename, sha256, size) VALUES (1, 1, ?, 'a-1.0-0.tar.bz2', ?, ?)").run(file, sha256, size);
+  const fileT = join(ctx.dir, 't-1.0-0.tar.bz2');
+  writeFileSync(fileT, 'package t');
+  const t = await hashFile(fileT);
+  raw.prepare("INSERT INTO artifacts (package_id, attempt_id, path, filename, sha256, size) VALUES (2, 2, ?, 't-1.0-0.tar.bz2', ?, ?)").run(fileT, t.sha256, t.size);
+  raw.close();
+
+  const db = StateDb.open(ctx.dir);
+  try {
+    assert.is(db.schemaVersion, MIGRATIONS.length);
+    const stages = (id: number) => db.stages(id).map((s) => `${s.stage}:${s.status}`);
+    assert.equal(stages(1), ['build:done']);
+    assert.equal(stages(2), ['build:done', 'test:done']);
+    assert.equal(stages(3), ['build:failed']);
+    assert.equal(stages(4), []);
+    assert.equal([1, 2, 3, 4].map((id) => db.getPackageById(id).stage), ['build', 'test', 'build', 'build']);
+    assert.equal(db.attempts(1).map((a) => a.stage), ['build']);
+    assert.equal(db.groups(), []);
+
+    const plan = fakePlan({ subdir: 'linux-64', python: '3.13' }, { a: [], t: [], f: [], k: [] });
+    const tasks = buildTaskGraph([plan], { test: true, transmute: false, publish: null, blocksDependents: false });
+    const d = await decideResume(tasks, db);
+    const kind = (key: string) => `${d.get(`linux-64/py3.13/${key}`)!.kind}`;
+    // a: build kept, its test (never run) to run; t: both kept; f: failed kept; k: built again.
+    assert.equal(['a', 'a#test', 't', 't#test', 'f', 'f#test', 'k', 'k#test'].map(kind), ['done', 'todo', 'done', 'done', 'failed', 'todo', 'todo', 'todo']);
+    const retried = await decideResume(tasks, db, { retryFailed: true });
+    assert.is(retried.get('linux-64/py3.13/f')!.kind, 'todo');
   } finally {
     db.close();
   }
