@@ -1,18 +1,50 @@
-// The repo's own config: rebuilds the bundled example aggregate (examples/basic) for python 3.13
-// with the embedded defaults — the script builder on the host, local channels, SQLite state.
+// The repo's own config: the bundled buildout (examples/buildout: 30 feedstocks in miniature) rebuilt
+// from python 3.12 to 3.13 with the embedded defaults — the script builder on the host, local channels
+// in the work dir, SQLite state. `npx rebuild run` carries it from bootstrap to the production channel.
+import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'rebuild';
+import { containerRunner } from 'rebuild/plugins/runner-container';
+
+// crc32c is the example's C package: it needs the host's C compiler. A machine without one leaves it
+// (and what builds against it) out with a reason, instead of a failed build.
+const hasCc = spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export default defineConfig({
   python: { from: '3.12', to: '3.13' },
   arches: ['linux-64'],
-  aggregate: './examples/basic/aggregate',
+  aggregate: './examples/buildout/aggregate',
   workDir: '.rebuild',
   concurrency: 2,
+  channels: {
+    // The old python's builds: what the plan compares against (and the report lists as missing).
+    reference: './examples/buildout/reference',
+    // Packages the aggregate does not build (the C compiler), as a real buildout's base channel.
+    build: ['./examples/buildout/toolchain'],
+    // tested, staging and production: the defaults, <workDir>/tested, <workDir>/staging, <workDir>/production.
+  },
   blocklist: [
-    { name: 'heavy-ml', reason: 'too-heavy', note: 'needs GPUs to build; built by hand later' },
+    {
+      name: 'tensorflow',
+      reason: 'too-heavy',
+      note: 'needs GPUs and about 6 hours per arch; built by hand after the campaign',
+      link: 'https://github.com/example-org/buildout/issues/12',
+    },
+    ...(hasCc
+      ? []
+      : [{ name: 'crc32c', reason: 'other' as const, note: 'no C compiler on this machine (cc): install gcc to build it (apt-get install gcc)' }]),
   ],
+  // dparse needs packaging < 22 (LegacyVersion): 21.3 is built next to 24.1.
+  extraVersions: { packaging: [{ version: '21.3' }] },
   profiles: {
     smoke: { description: 'one worker, short timeouts', concurrency: 1, timeouts: { buildSeconds: 120 } },
-    release: { description: 'every arch the example has recipes for', extends: 'smoke', concurrency: 2 },
+    'all-arches': {
+      description: 'plan every arch the campaign covers (only linux-64 builds on this machine)',
+      arches: ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64'],
+    },
+    container: {
+      description: 'build linux-64 in a podman (or REBUILD_CONTAINER_ENGINE=docker) container instead of on the host',
+      // Any image with /bin/sh, python3 and cc: the example's python runs the image's python3.
+      plugins: [containerRunner({ engine: process.env.REBUILD_CONTAINER_ENGINE ?? 'podman', images: { 'linux-64': 'docker.io/library/buildpack-deps:bookworm' } })],
+    },
   },
 });

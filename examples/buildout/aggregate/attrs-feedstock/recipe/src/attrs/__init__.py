@@ -1,0 +1,1 @@
+from attr import __version__, define  # noqa: F401

@@ -1,0 +1,5 @@
+import sys
+
+from pip._install import main
+
+sys.exit(main())

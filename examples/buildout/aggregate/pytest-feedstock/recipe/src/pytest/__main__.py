@@ -1,0 +1,5 @@
+import sys
+
+from pytest.main import main
+
+sys.exit(main())
