@@ -180,6 +180,19 @@ t('source_files come from the recipe source into the test dir; one the source la
   assert.equal(summary(again), ['install install: ok', 'files source_files: FAILED source files not in the source: docs/']);
 });
 
+t('a second attempt in the same work dir starts from an empty prefix (a module left by the first does not make it pass)', async ({ ch }) => {
+  const a = await built(ch, { name: 'leftover', depends: ['python 3.13.*'], files: { 'lib/python3.13/site-packages/leftover/__init__.py': '' } });
+  const task = makeTask(ch, [a], [output('leftover', { imports: ['leftover.extra'] })]);
+  const first: TestReport = { id: task.id, checks: [] };
+  await testTask(task, first);
+  assert.is(first.checks[1].ok, false);
+  // Something (a test, a user poking around) left the missing module in the test prefix.
+  writeFileSync(join(task.workDir, 'test-leftover-1.0-py313_0', 'prefix', 'lib', 'python3.13', 'site-packages', 'leftover', 'extra.py'), '');
+  const second: TestReport = { id: task.id, checks: [] };
+  await testTask(task, second);
+  assert.equal(summary(second), ['install install: ok', "imports imports: leftover.extra: FAILED ModuleNotFoundError: No module named 'leftover.extra'"]);
+});
+
 t('a target this machine cannot run: installed, then every test skipped with why; formats of one package tested once', async ({ ch }) => {
   const a = await built(ch, { name: 'armpkg', subdir: 'linux-aarch64', build: '0', files: { 'bin/armpkg': '#!/bin/sh\n' } });
   const task = makeTask(ch, [a, { ...a, filename: a.filename.replace('.tar.bz2', '.conda') }], [output('armpkg', { commands: ['armpkg'] }, { build: '0' })], {

@@ -4,7 +4,7 @@
 // then `imports` (the prefix's python), `commands` (the platform shell), `run_test.py`/`run_test.sh`
 // of the recipe dir, `files`/`source_files` copied to the test dir, and v1 `package_contents`.
 // Every command runs through `task.exec` (host or container), each with its own time limit.
-import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Artifact, ExecResult, RenderedOutput, RenderedVariant, TestCheck, TestTask } from '../../core/model/types.ts';
@@ -110,6 +110,8 @@ export async function testPackage(task: TestTask, pkg: PackageUnderTest, opts: R
   const root = join(task.workDir, `test-${a.name}-${a.version}-${a.build}`);
   const prefix = join(root, 'prefix');
   const testDir = join(root, 'work');
+  // Fresh every time: what an earlier attempt installed or wrote must not make this one pass.
+  await rm(root, { recursive: true, force: true });
   await mkdir(testDir, { recursive: true });
   await mkdir(join(root, 'home'), { recursive: true });
   const header = (name: string) => task.log(`==== test ${label}${name} ====`);
