@@ -4,7 +4,8 @@
 // built package tested in a fresh prefix; off with `tests: { enabled: false }`), the transmuter
 // (.tar.bz2 → .conda next to it, verified), progress output, and the
 // publisher (staging → validation → production, in the work dir unless the config names channels), and
-// the report at the end of every run (<workDir>/report/).
+// the report and the installability matrix of the tested and reference packages at the end of every
+// run (<workDir>/report/).
 import type { Plugin } from '../core/model/plugin.ts';
 import { renderMetaYaml } from './render-meta-yaml/index.ts';
 import { renderRecipeYaml } from './render-recipe-yaml/index.ts';
@@ -17,7 +18,8 @@ import { tester } from './tester/index.ts';
 import { transmuter } from './transmuter/index.ts';
 import { publisher } from './publisher/index.ts';
 import { report } from './report/index.ts';
+import { installability } from './installability/index.ts';
 
 export function defaultPlugins(): Plugin[] {
-  return [renderMetaYaml(), renderRecipeYaml(), select(), bootstrap(), scriptBuilder(), hostRunner(), tester(), transmuter(), progress(), publisher(), report()];
+  return [renderMetaYaml(), renderRecipeYaml(), select(), bootstrap(), scriptBuilder(), hostRunner(), tester(), transmuter(), progress(), publisher(), report(), installability()];
 }
