@@ -83,12 +83,15 @@ export function buildProgram(exit: { code: number }): Command {
   add('logs', 'print or follow a package\'s build log', lazy('logs', 'logsCommand'), (c) =>
     c.argument('<name>').option('-f, --follow', 'follow the log'),
   );
-  add('report', 'write the report of the work dir: report.md, report.json, report.junit.xml into <workDir>/report/', lazy('report', 'reportCommand'), (c) =>
+  add('report', 'write the report of the work dir: report.md, report.json, report.junit.xml, dashboard.html into <workDir>/report/', lazy('report', 'reportCommand'), (c) =>
     c
-      .option('--format <format>', 'only these formats: md, json, junit (repeatable, or comma-separated; default all)', collect)
+      .option('--format <format>', 'only these formats: md, json, junit, html (repeatable, or comma-separated; default all)', collect)
       .option('--out <dir>', 'write into this folder (default <workDir>/report)')
       .option('--json', 'print the report object (report.json) instead of writing files; with --failures, the groups as JSON')
-      .option('--failures', 'print the failures grouped by class: counts, the first matching log line, the packages each blocks'),
+      .option('--failures', 'print the failures grouped by class: counts, the first matching log line, the packages each blocks')
+      .option('--screenshot', 'also save dashboard.png next to dashboard.html (needs a Chromium: /usr/bin/chromium or $REBUILD_CHROMIUM)')
+      .option('--serve', 'serve the report on loopback until Ctrl-C; the page follows a run in progress (polls report.json)')
+      .option('--port <n>', 'port for --serve (default: any free port)'),
   );
   add('config', 'print the resolved, frozen config (secrets redacted)', lazy('config', 'configCommand'), (c) =>
     c.option('--json', 'JSON output'),

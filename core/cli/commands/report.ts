@@ -2,7 +2,9 @@
 // state database (core/report) — report.md, report.json, report.junit.xml (every format of
 // REPORT_WRITERS unless --format says which) into <workDir>/report/ or --out. Read-only: works
 // while a run is in progress (the report says so). --json prints report.json's object instead of
-// writing files; --failures prints the failures grouped by class.
+// writing files; --failures prints the failures grouped by class. --screenshot saves dashboard.png
+// next to dashboard.html when a Chromium is found; --serve [--port N] serves the report on loopback,
+// rewritten from the state database while a run changes it (core/report/dashboard).
 import { resolve } from 'node:path';
 import type { GlobalOptions } from '../options.ts';
 import { UserError } from '../../model/errors.ts';
@@ -16,14 +18,20 @@ import { formatFailures } from '../../report/format-md.ts';
 import { REPORT_WRITERS, reportDir, reportFormats, writeReport } from '../../report/writers.ts';
 import type { Report } from '../../report/types.ts';
 import { openState } from './status.ts';
+import { DASHBOARD_FILE } from '../../report/dashboard/dashboard.ts';
+import { parsePort, screenshotReport, serveCommand } from '../../report/dashboard/cli.ts';
 
 export interface ReportCommandOptions extends GlobalOptions {
   format?: string[];
   out?: string;
   failures?: boolean;
+  screenshot?: boolean;
+  serve?: boolean;
+  port?: string;
 }
 
-type Io = { write(text: string): void };
+/** `signal` stops --serve (default: SIGINT or SIGTERM). */
+type Io = { write(text: string): void; signal?: AbortSignal };
 
 /** The report of a config's work dir, from its state database (and its reference channel). */
 export async function loadReport(config: ResolvedConfig): Promise<Report> {
@@ -45,19 +53,29 @@ export function checkFormats(formats: readonly string[] | undefined): string[] {
 }
 
 export async function reportCommand(_args: string[], opts: ReportCommandOptions, io: Io = { write: (t) => void process.stdout.write(t) }, cwd = process.cwd()): Promise<number> {
-  const formats = checkFormats(opts.format);
+  let formats = checkFormats(opts.format);
+  if (opts.port !== undefined && !opts.serve) throw new UserError('--port goes with --serve', EXIT.USAGE);
+  const port = parsePort(opts.port);
+  if ((opts.serve || opts.screenshot) && opts.failures) throw new UserError(`--${opts.serve ? 'serve' : 'screenshot'} shows the dashboard; --failures prints the failures: use one`, EXIT.USAGE);
+  // The dashboard needs its page, and a served page its report.json.
+  if (opts.screenshot || opts.serve) formats = [...new Set([...formats, 'html', ...(opts.serve ? ['json'] : [])])];
   const config = await loadResolvedConfig(opts, cwd);
   const report = await loadReport(config);
   if (opts.failures) {
     io.write(opts.json ? JSON.stringify(report.failures, null, 2) + '\n' : formatFailures(report));
     return EXIT.OK;
   }
-  if (opts.json && !opts.format?.length && !opts.out) {
+  if (opts.json && !opts.format?.length && !opts.out && !opts.serve && !opts.screenshot) {
     io.write(JSON.stringify(report, null, 2) + '\n');
     return EXIT.OK;
   }
   const outDir = opts.out ? resolve(cwd, opts.out) : reportDir(config.workDir);
   const written = await writeReport(report, { outDir, workDir: config.workDir }, formats);
   io.write(opts.json ? JSON.stringify({ written }, null, 2) + '\n' : written.map((p) => `${p}\n`).join(''));
+  if (opts.screenshot) await screenshotReport(resolve(outDir, DASHBOARD_FILE), io);
+  if (opts.serve) {
+    const ctx = { outDir, workDir: config.workDir };
+    return serveCommand({ workDir: config.workDir, outDir, port, io, signal: io.signal, rewrite: async () => void (await writeReport(await loadReport(config), ctx, formats)) });
+  }
   return EXIT.OK;
 }
