@@ -86,8 +86,11 @@ def install(src):
             print(f"pip: built {wheel}")
             install_wheel(os.path.join(out, wheel))
     except Exception as e:
-        # As pip does: the backend's traceback, then one line that says what failed.
-        traceback.print_exc()
+        # As pip does: the project's part of the traceback (frames of this environment's own
+        # packages left out), then one line that says what failed.
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if not os.path.abspath(f.filename).startswith(sys.prefix + os.sep) and not f.filename.startswith("<")]
+        print("Traceback (most recent call last, frames of the project only):", file=sys.stderr)
+        print("".join(traceback.format_list(frames) + traceback.format_exception_only(e)), end="", file=sys.stderr)
         print(f"ERROR: Failed building wheel: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     finally:
