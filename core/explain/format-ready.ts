@@ -27,6 +27,9 @@ export function formatReadyText(s: ReadySummary): string {
     lines.push(`ready (0): ${why}`);
   }
   if (s.failed.length) lines.push(`failed (${s.failed.length}): ${s.failed.slice(0, TOP).join(', ')}${more(s.failed.length)}`);
+  for (const [where, ids] of Object.entries(s.stages ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    lines.push(`built, ${where} (${ids.length}): ${ids.slice(0, TOP).join(', ')}${more(ids.length)}`);
+  }
   if (s.mostNeeded.length) {
     lines.push('most needed:');
     const width = Math.max(...s.mostNeeded.slice(0, TOP).map((m) => m.id.length));

@@ -4,12 +4,12 @@ import { targetKey } from '../model/types.ts';
 import type { NodeExplanation } from './explain-node.ts';
 import type { WhyTarget } from './why-report.ts';
 import { formatChain } from './chains.ts';
+import { stagedText } from '../state/stage-status.ts';
 import { TOP } from './format-ready.ts';
 
 function stateText(n: NodeExplanation): string {
   if (!n.state) return 'never run';
-  const failure = n.state.failure ? ` (${n.state.failure})` : '';
-  return `${n.state.status}${failure}${n.state.reason ? `: ${n.state.reason}` : ''}`;
+  return stagedText(n.state);
 }
 
 function standing(n: NodeExplanation): string[] {
@@ -18,7 +18,14 @@ function standing(n: NodeExplanation): string[] {
   const plural = deps === 1 ? 'y' : 'ies';
   switch (n.progress) {
     case 'built':
-      lines.push(`  built (state: ${stateText(n)})`);
+      if (n.state?.stage && n.state.stage !== 'build') {
+        // Built, and somewhere in its later stages: "built, test failed: ImportError: ...".
+        lines.push(`  ${stateText(n)}`);
+        if (n.state.status === 'failed' || n.state.status === 'blocked') {
+          lines.push(`  its publication is held; dependents build against it (unless tests.blocksDependents: true)`);
+        }
+      } else lines.push(`  built (state: ${stateText(n)})`);
+      if (n.state?.stages?.length) lines.push(`  stages: ${n.state.stages.map((s) => `${s.stage} ${s.status}`).join(', ')}`);
       break;
     case 'ready':
       lines.push(`  ready: every build dependency is built (state: ${stateText(n)})`);

@@ -7,6 +7,7 @@
 import type { DependencyEdge } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { builtSet, type TargetState } from './target-state.ts';
+import { isBuildFailure } from '../state/stage-status.ts';
 
 export type Progress = 'built' | 'ready' | 'waiting' | 'blocked' | 'failed';
 
@@ -49,7 +50,8 @@ export function progressView(plan: Plan, state: TargetState): ProgressView {
     const deps = blockingDeps(plan, id).filter((d) => !built.has(d));
     pendingDeps.set(id, deps);
     pendingDependents.set(id, []);
-    progress.set(id, state.get(id)?.status === 'failed' ? 'failed' : deps.length ? 'waiting' : 'ready');
+    const recorded = state.get(id);
+    progress.set(id, recorded && isBuildFailure(recorded) ? 'failed' : deps.length ? 'waiting' : 'ready');
   }
   for (const [id, deps] of pendingDeps) for (const d of deps) pendingDependents.get(d)!.push(id);
   // Blocked: every unbuilt dependent of a failed node, transitively (the executor's rule, so `ready`

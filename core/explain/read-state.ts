@@ -12,10 +12,17 @@ export function readTargetStates(workDir: string, targets: readonly Target[]): M
   if (!existsSync(join(workDir, STATE_DB_FILE))) return out;
   const db = StateDb.open(workDir, { readonly: true });
   try {
+    const stages = db.stageRows();
+    const order = ['build', 'test', 'transmute', 'publish'];
     for (const subdir of new Set(targets.map((t) => t.subdir))) {
       for (const row of db.packages({ subdir })) {
         const states = out.get(targetKey({ subdir: row.subdir as Target['subdir'], python: row.python }));
-        states?.set(row.node, { status: row.status, reason: row.reason, failure: row.failure });
+        const rows = [...(stages.get(row.id)?.values() ?? [])].sort((a, b) => order.indexOf(a.stage) - order.indexOf(b.stage));
+        states?.set(row.node, {
+          status: row.status, reason: row.reason, failure: row.failure,
+          ...(row.stage ? { stage: row.stage } : {}),
+          ...(rows.length ? { stages: rows.map((r) => ({ stage: r.stage, status: r.status, reason: r.reason, failure: r.failure })) } : {}),
+        });
       }
     }
   } finally {

@@ -24,6 +24,7 @@ ready('the fixture ecosystem with its state db: exact sets, counts and blockers'
     waiting: 3,
     built: 1,
     failed: ['six'],
+    stages: {},
     // sixdep (its dependency six failed) and the plan's own blocked node.
     blocked: 2,
     present: 0,
@@ -39,7 +40,7 @@ ready('the fixture ecosystem with its state db: exact sets, counts and blockers'
     ],
   });
   // The JSON keys, in order (the documented shape).
-  assert.equal(Object.keys(JSON.parse(JSON.stringify(s))), ['target', 'ready', 'waiting', 'built', 'failed', 'blocked', 'present', 'error', 'mostNeeded', 'lastBlockers']);
+  assert.equal(Object.keys(JSON.parse(JSON.stringify(s))), ['target', 'ready', 'waiting', 'built', 'failed', 'blocked', 'present', 'error', 'mostNeeded', 'lastBlockers', 'stages']);
 });
 
 ready('no state: only python is ready, everything else waits on it', (ctx) => {
@@ -79,13 +80,15 @@ ready('text: top 10 of each list, with how many more', () => {
     waiting: 0,
     built: 0,
     failed: [],
+    stages: { 'test failed': many },
     blocked: 0,
     present: 0,
     error: 2,
     mostNeeded: [],
     lastBlockers: [],
   });
-  assert.is(text, 'linux-64/py3.13: 12 ready, 0 waiting, 0 built, 0 failed, 0 blocked, 0 present, 2 error\nready (12): p00, p01, p02, p03, p04, p05, p06, p07, p08, p09 … and 2 more\n');
+  assert.is(text, 'linux-64/py3.13: 12 ready, 0 waiting, 0 built, 0 failed, 0 blocked, 0 present, 2 error\nready (12): p00, p01, p02, p03, p04, p05, p06, p07, p08, p09 … and 2 more\n' +
+    'built, test failed (12): p00, p01, p02, p03, p04, p05, p06, p07, p08, p09 … and 2 more\n');
 });
 
 ready.run();

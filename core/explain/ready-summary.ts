@@ -16,8 +16,13 @@ export interface ReadySummary {
   waiting: number;
   /** Planned and built (state: built/tested/published). */
   built: number;
-  /** Planned, the state db says failed (sorted). */
+  /** Planned, the state db says failed at its build (sorted). */
   failed: string[];
+  /**
+   * Built packages by where their later stages stand: 'tested', 'published', 'test failed',
+   * 'publish failed', 'test blocked', ... → node ids (sorted). Empty when no stage after the build ran.
+   */
+  stages: Record<string, string[]>;
   /**
    * Not buildable until something else is fixed: plan status 'blocked' (depends on a blocklisted or
    * broken node) plus planned nodes blocked by a failed dependency — the count `rebuild status` shows.
@@ -29,6 +34,18 @@ export interface ReadySummary {
   error: number;
   mostNeeded: MostNeeded[];
   lastBlockers: LastBlocker[];
+}
+
+function laterStages(plan: Plan, state: TargetState): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  plan.graph.forEachNode((id, node) => {
+    const s = state.get(id);
+    if (node.status !== 'planned' || !s?.stage || s.stage === 'build') return;
+    const key = s.status === 'failed' || s.status === 'blocked' ? `${s.stage} ${s.status}` : s.status;
+    (out[key] ??= []).push(id);
+  });
+  for (const list of Object.values(out)) list.sort();
+  return out;
 }
 
 export function readySummary(plan: Plan, state: TargetState): ReadySummary {
@@ -48,5 +65,6 @@ export function readySummary(plan: Plan, state: TargetState): ReadySummary {
     error: plan.counts.error,
     mostNeeded: needed,
     lastBlockers: lastBlockers(view),
+    stages: laterStages(plan, state),
   };
 }

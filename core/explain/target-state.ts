@@ -1,15 +1,19 @@
 // What the state database says about one target's nodes, and the built set derived from it: a node
 // counts as built when its recorded status is built/tested/published (DONE_STATUSES), or when the
 // plan found it already in the target channel ('present').
-import type { FailureClass, TaskStatus } from '../model/types.ts';
+import type { FailureClass, StageName, TaskStatus } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
-import { DONE_STATUSES } from '../state/state-db.ts';
+import { isBuiltStatus } from '../state/stage-status.ts';
 
 /** One node's recorded execution state. */
 export interface NodeState {
   status: TaskStatus;
+  /** The stage `status` is about (build, test, transmute, publish); null for plan statuses. */
+  stage?: StageName | null;
   reason: string | null;
   failure: FailureClass | null;
+  /** Each stage's recorded progress, in order (state databases of schema 3 on). */
+  stages?: { stage: StageName; status: string; reason: string | null; failure: FailureClass | null }[];
 }
 
 /** Recorded states of one target's nodes, by node id (no entry: never run). */
@@ -17,10 +21,10 @@ export type TargetState = ReadonlyMap<string, NodeState>;
 
 export const NO_STATE: TargetState = new Map();
 
-/** Did the state db record this node as finished (built, tested or published)? */
+/** Did the state db record this node as built (built, tested, published, or at a stage after its build)? */
 export function isDone(state: TargetState, id: string): boolean {
   const s = state.get(id);
-  return s !== undefined && DONE_STATUSES.has(s.status);
+  return s !== undefined && isBuiltStatus(s);
 }
 
 /** The node ids of a plan that count as built: done in the state db, or present in the target channel. */

@@ -6,6 +6,7 @@ import { findNodes, UnknownNameError } from './find-nodes.ts';
 import { readTargetStates } from './read-state.ts';
 import { ECOSYSTEM, ECOSYSTEM_CONFIG, ECOSYSTEM_STATE, ecosystemPlan, removeDir, writeState } from './fixtures/ecosystem.ts';
 import { RecipeRenderError } from '../recipes/render-error.ts';
+import { StateDb } from '../state/state-db.ts';
 import { output, type FakeAggregate } from '../graph/fixtures/recipes.ts';
 
 const why = suite('whyReport');
@@ -63,6 +64,36 @@ why('failed and built nodes; a dependent of a failure waits on it', (ctx) => {
   const python = ctx.why('python')[0].nodes[0];
   assert.equal([python.progress, python.built, python.state.status, python.pythonDependency], ['built', true, 'tested', 'provides python']);
   assert.match(ctx.text('python'), '  built (state: tested)\n');
+});
+
+why('stages: a package whose test failed is built (its dependents are ready), shown as "built, test failed"', async (ctx) => {
+  const dir = writeState([['python', 'tested', null, null]]);
+  try {
+    const db = StateDb.open(dir);
+    const run = db.startRun(['run']);
+    const six = db.ensurePackage({ node: 'six', subdir: 'linux-64', python: '3.13' }, { feedstock: 'six', outputs: ['six'], recipeHash: null });
+    const build = db.startAttempt(six.id, run, 1, '/logs/six.log', null, 'build');
+    db.recordBuilt(build, run, [{ path: '/c/linux-64/six-1.16-0.tar.bz2', filename: 'six-1.16-0.tar.bz2', sha256: 'a'.repeat(64), size: 1 }], 10, 'built', 'built by test');
+    db.completeAttempt(build, run, 'built', 'built by test');
+    const test = db.startAttempt(six.id, run, 1, '/logs/six.log', null, 'test');
+    const reason = "test failed: imports: six: ImportError: No module named 'six.moves'";
+    db.endAttempt(test, { status: 'failed', failure: 'test', reason, durationMs: 5 }, { to: 'failed', reason, runId: run });
+    db.endRun(run, 'failed');
+    db.close();
+    const states = readTargetStates(dir, [ctx.plan.target]);
+    const [t] = whyReport([ctx.plan], states, 'six');
+    const n = t.nodes[0];
+    assert.equal([n.progress, n.built, n.state!.status, n.state!.stage], ['built', true, 'failed', 'test']);
+    assert.equal(n.state!.stages!.map((s) => `${s.stage}:${s.status}`), ['build:done', 'test:failed']);
+    assert.match(formatWhyText([t]), [
+      "  built, test failed (test): imports: six: ImportError: No module named 'six.moves'",
+      '  its publication is held; dependents build against it (unless tests.blocksDependents: true)',
+      '  stages: build done, test failed',
+    ].join('\n'));
+    assert.is(whyReport([ctx.plan], states, 'sixdep')[0].nodes[0].progress, 'ready');
+  } finally {
+    removeDir(dir);
+  }
 });
 
 why('blocklisted: the structured entry; blocked: the reason and the chain to the blocker', (ctx) => {

@@ -34,4 +34,26 @@ report('a plan error (failed, no failure class) is tallied as error, as rebuild 
   assert.match(text, /\nfailed or in error \(2\):\n/);
 });
 
+report('stages: a package failed at its test is listed as "built, test failed"; publish groups are tallied', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const six = db.ensurePackage(key('six'), { feedstock: 'six', outputs: ['six'], recipeHash: 'h2' });
+  const build = db.startAttempt(six.id, run, 1, '/l', 'h2', 'build');
+  db.recordBuilt(build, run, [], 1, 'built', 'built by test');
+  db.completeAttempt(build, run, 'built', 'built by test');
+  const test = db.startAttempt(six.id, run, 1, '/l', 'h2', 'test');
+  db.endAttempt(test, { status: 'failed', failure: 'test', reason: 'test failed: imports: six: ImportError: bad magic number', durationMs: 1 },
+    { to: 'failed', reason: 'test failed: imports: six: ImportError: bad magic number', runId: run });
+  const g = db.ensureGroup({ key: 'six-1.16-py3.13', name: 'six', version: '1.16', python: '3.13' }, [six.id]);
+  db.setGroupStatus(g, run, 'held', 'held: six (linux-64) test failed');
+  db.endRun(run, 'failed');
+  const r = statusReport(db, ctx.dir, { holder: null });
+  db.close();
+  assert.equal(r.failed.map((f) => [f.id, f.stage, f.failure]), [['six', 'test', 'test']]);
+  assert.equal(r.publish, { held: 1 });
+  const text = formatStatusReport(r);
+  assert.match(text, '  linux-64 six: built, test failed (test): imports: six: ImportError: bad magic number\n');
+  assert.match(text, '\npublish groups: 1 held\n');
+});
+
 report.run();

@@ -1,6 +1,7 @@
 // `rebuild status`: the tally per arch and status (like Anaconda buildout's tally script), totals,
 // what failed and why, and the last run. Read from the state database only.
-import type { TaskStatus } from '../model/types.ts';
+import type { FailureClass, TaskStatus } from '../model/types.ts';
+import { stagedText } from './stage-status.ts';
 import type { StateDb, RunRow } from './state-db.ts';
 import type { LockInfo } from './lock.ts';
 
@@ -9,20 +10,23 @@ export type TallyStatus = TaskStatus | 'error';
 
 /** Column order of the tally: work left, work done, then what will not be built. */
 export const STATUS_ORDER: TallyStatus[] = [
-  'planned', 'waiting', 'ready', 'building', 'interrupted', 'built', 'tested', 'published',
+  'planned', 'waiting', 'ready', 'building', 'interrupted', 'built', 'testing', 'tested', 'transmuting', 'transmuted', 'publishing', 'published',
   'failed', 'error', 'blocked', 'excluded', 'present', 'skipped',
 ];
 
 /** Left by a run that is not running any more: shown as what the next run makes of them. */
-const STALE: ReadonlySet<string> = new Set(['building', 'waiting', 'ready']);
+const STALE: ReadonlySet<string> = new Set(['building', 'testing', 'transmuting', 'publishing', 'waiting', 'ready']);
 
 export interface StatusReport {
   workDir: string;
   /** Per subdir: status → count (only statuses with a count). */
   arches: Record<string, Partial<Record<TallyStatus, number>>>;
   totals: Partial<Record<TallyStatus, number>> & { all: number };
-  failed: { id: string; subdir: string; failure: string | null; reason: string | null; logFile: string | null }[];
+  /** Failed packages, at any stage (`stage`: build, test, transmute, publish; null for plan errors). */
+  failed: { id: string; subdir: string; stage: string | null; failure: string | null; reason: string | null; logFile: string | null }[];
   lastRun: (Omit<RunRow, 'argv'> & { argv: string[] }) | null;
+  /** Publish groups (name-version-python across arches) per status: published, held, failed... */
+  publish: Record<string, number>;
   /** The live holder of the work dir's lock: a run in progress. */
   running: LockInfo | null;
 }
@@ -39,9 +43,11 @@ export function statusReport(db: StateDb, workDir: string, options: { arches?: s
     a[status] = (a[status] ?? 0) + 1;
     totals[status] = (totals[status] ?? 0) + 1;
     totals.all++;
-    if (status === 'failed' || status === 'error') failed.push({ id: p.node, subdir: p.subdir, failure: p.failure, reason: p.reason, logFile: p.logPath });
+    if (status === 'failed' || status === 'error') failed.push({ id: p.node, subdir: p.subdir, stage: p.stage ?? null, failure: p.failure, reason: p.reason, logFile: p.logPath });
   }
-  return { workDir, arches, totals, failed, lastRun: db.lastRun() ?? null, running: options.holder };
+  const publish: Record<string, number> = {};
+  for (const g of db.groups()) publish[g.status] = (publish[g.status] ?? 0) + 1;
+  return { workDir, arches, totals, failed, lastRun: db.lastRun() ?? null, publish, running: options.holder };
 }
 
 function table(rows: string[][]): string {
@@ -65,9 +71,15 @@ export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
   }
   if (r.failed.length) {
     out += `\n${r.totals.error ? 'failed or in error' : 'failed'} (${r.failed.length}):\n`;
-    for (const f of r.failed.slice(0, maxFailures)) out += `  ${f.subdir} ${f.id}: ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
+    for (const f of r.failed.slice(0, maxFailures)) {
+      out += f.stage && f.stage !== 'build'
+        ? `  ${f.subdir} ${f.id}: ${stagedText({ status: 'failed', stage: f.stage, reason: f.reason, failure: f.failure as FailureClass | null })}\n`
+        : `  ${f.subdir} ${f.id}: ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
+    }
     if (r.failed.length > maxFailures) out += `  … ${r.failed.length - maxFailures} more (rebuild status --json)\n`;
   }
+  const groups = Object.entries(r.publish ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (groups.length) out += `\npublish groups: ${groups.map(([s, n]) => `${n} ${s}`).join(', ')}\n`;
   const last = r.lastRun;
   if (last) {
     out += `\nlast run ${last.id}: started ${last.started}, ${last.ended ? `ended ${last.ended}` : 'not ended'}, outcome ${last.outcome ?? (r.running ? 'running' : 'killed')}\n`;
