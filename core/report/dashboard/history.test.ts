@@ -34,7 +34,7 @@ history('no status change: no point', () => {
   }
 });
 
-history('replays changes: a package counts under its latest status; built includes tested; one point per minute bucket', () => {
+history('replays changes: a package counts under its latest status; built includes tested; one point per bucket of time', () => {
   const { state, done } = db([
     ['numpy', 0, 'waiting'], ['scipy', 0, 'waiting'], ['pandas', 0, 'blocked'],
     ['numpy', 10, 'building'], ['numpy', 12, 'built'],

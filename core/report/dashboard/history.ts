@@ -22,7 +22,7 @@ const WAITING = new Set(['planned', 'waiting', 'ready', 'building', 'interrupted
 
 /**
  * One point per bucket of time in which something changed, at most `maxPoints` (the bucket is the
- * whole span divided by it, at least a minute), plus the last change. Changes are replayed in the
+ * whole span divided by it, at least a second), plus the last change. Changes are replayed in the
  * order they were committed (their row id), so a package counts under its latest status only.
  */
 export function progressHistory(db: StateDb, options: { maxPoints?: number } = {}): ProgressPoint[] {
@@ -39,7 +39,7 @@ export function progressHistory(db: StateDb, options: { maxPoints?: number } = {
     if (t < first) first = t;
     if (t > last) last = t;
   }
-  const bucket = Math.max(60_000, Math.ceil((last - first) / Math.max(1, options.maxPoints ?? 200)));
+  const bucket = Math.max(1000, Math.ceil((last - first) / Math.max(1, options.maxPoints ?? 200)));
   const status = new Map<number, string>();
   const counts = { built: 0, tested: 0, failed: 0, waiting: 0 };
   const add = (s: string | undefined, n: number) => {

@@ -22,6 +22,7 @@
   /** Statuses that will not get built by waiting. */
   var SETTLED = { excluded: 1, skipped: 1, missing: 1 };
   var PAGE = 200;
+  var REASON_MAX = 160;
 
   function list(v) {
     if (v == null || v === '') return [];
@@ -413,6 +414,12 @@
       h('p', null, h('button', { type: 'button', id: 'show-more', hidden: true, onclick: function () { state.shown += PAGE * 5; fillTable(); } }, 'show more')));
   }
 
+  /** A long reason (a plugin error quoting its log) shows its start; the whole text is one click away. */
+  function reasonCell(text) {
+    if (text.length <= REASON_MAX) return h('td', { class: 'reason' }, text);
+    return h('td', { class: 'reason' }, h('details', null, h('summary', null, text.slice(0, REASON_MAX) + '…'), h('div', { class: 'small' }, text.slice(REASON_MAX))));
+  }
+
   function fillTable() {
     var found = query(current.rows, state);
     var body = document.querySelector('#package-table tbody');
@@ -422,7 +429,7 @@
       body.appendChild(h('tr', { 'data-name': r.name, 'data-subdir': r.subdir, 'data-status': r.status },
         h('td', { class: 'name' }, r.name, r.feedstock && r.feedstock !== r.name ? h('div', { class: 'small' }, r.feedstock) : null),
         h('td', null, r.version), h('td', null, r.subdir), h('td', null, badge(r.status)), h('td', null, r.stage),
-        h('td', null, r.klass), h('td', { class: 'reason' }, r.reason), h('td', null, r.blockedBy.join(', ')),
+        h('td', null, r.klass), reasonCell(r.reason), h('td', null, r.blockedBy.join(', ')),
         h('td', { class: 'num', 'data-ms': r.durationMs == null ? '' : String(r.durationMs) }, duration(r.durationMs)),
         h('td', null, href ? h('a', { href: href }, 'log') : '')));
     });
