@@ -11,6 +11,8 @@ import { scheduling } from './scheduling.ts';
 import { engineOverhead } from './engine-overhead.ts';
 import { resume } from './resume.ts';
 import { render } from './render.ts';
+import { installability } from './installability.ts';
+import { transmute } from './transmute.ts';
 
 // Order matters: scheduling reuses the plans of planning and real-metadata when they ran.
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -20,6 +22,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   'engine-overhead': engineOverhead,
   resume,
   render,
+  installability,
+  transmute,
 };
 
 function cpuModel(): string {

@@ -1,12 +1,12 @@
 // The installability matrix: for every package to check (packages.ts) on every subdir, can
 // `<name>` be installed together with `python <to>.*` from the channels? Each solve runs on a worker
-// thread (solve-pool.ts) against only the records it can use (prune.ts, served by solve-server.ts),
+// thread (solve-pool.ts) against only the records it can use, as one channel (prune.ts, served by solve-server.ts),
 // and its outcome is cached by (name, channel index hashes) in the work dir (cache.ts).
 import { mapLimit } from '../recipes/map-limit.ts';
 import { SolveCache } from './cache.ts';
 import { loadChannelIndex } from './channel-index.ts';
 import { packagesToCheck, type PackageSource } from './packages.ts';
-import { prunedRepodata } from './prune.ts';
+import { prunedChannel } from './prune.ts';
 import { SolvePool, defaultSolveThreads, type SolveOutcome } from './solve-pool.ts';
 import { startSolveServer } from './solve-server.ts';
 
@@ -72,12 +72,12 @@ export async function installabilityMatrix(opts: InstallabilityOptions): Promise
           return { name: p.name, subdir, sources: p.sources, outcome: hit, cached: true };
         }
         const specs = [p.name, ...extraSpecs];
-        const served = server.register(prunedRepodata(indexes, subdir, specs));
+        const served = server.register(prunedChannel(indexes, subdir, specs));
         try {
           pool ??= new SolvePool(threads);
           let solved: Awaited<ReturnType<SolvePool['solve']>>;
           try {
-            solved = await pool.solve(specs, served.urls, subdir);
+            solved = await pool.solve(specs, [served.url], subdir);
           } catch (err) {
             // Not the solver's answer (a worker died, a channel could not be served): not cached.
             return { name: p.name, subdir, sources: p.sources, outcome: { ok: false, message: `the solve did not run: ${(err as Error).message}` }, cached: false };

@@ -1,26 +1,30 @@
-// A loopback HTTP server for the solves of a matrix: each solve's pruned channels (prune.ts) are
-// served from memory at `http://127.0.0.1:<port>/<solve>/<channel>/<subdir>/repodata.json` while the
-// solve runs (rattler's solver reads channels over HTTP only), and dropped when it is done.
+// A loopback HTTP server for the solves of a matrix: each solve's pruned channel (prune.ts) is
+// served from memory at `http://127.0.0.1:<port>/<solve>/<subdir>/repodata.json[.zst]` while the
+// solve runs (rattler's solver reads channels over HTTP only), and dropped when it is done. The
+// solver asks for repodata_shards.msgpack.zst, then repodata.json.zst, then .bz2, then .json, one
+// round trip each: answering the .zst saves two of the four.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { compress } from 'zstd-napi';
 
 export interface SolveServer {
-  /** Serve `channels` (per channel: subdir → repodata.json text) for one solve; its channel URLs, in order. */
-  register(channels: Map<string, string>[]): { urls: string[]; release(): void };
+  /** Serve one solve's channel (subdir → repodata.json text); its URL for the solver. */
+  register(channel: Map<string, string>): { url: string; release(): void };
   close(): Promise<void>;
 }
 
 export async function startSolveServer(): Promise<SolveServer> {
-  const solves = new Map<number, Map<string, string>[]>();
+  const solves = new Map<number, Map<string, string>>();
   let next = 0;
   const server = createServer((req, res) => {
-    const [id, channel, subdir, file, ...rest] = (req.url ?? '/').split('?')[0].split('/').filter(Boolean);
-    const body = file === 'repodata.json' && !rest.length ? solves.get(Number(id))?.[Number(channel)]?.get(subdir) : undefined;
-    if (body === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
+    const [id, subdir, file, ...rest] = (req.url ?? '/').split('?')[0].split('/').filter(Boolean);
+    const text = !rest.length && (file === 'repodata.json' || file === 'repodata.json.zst') ? solves.get(Number(id))?.get(subdir) : undefined;
+    if (text === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    const body = file === 'repodata.json' ? Buffer.from(text) : compress(Buffer.from(text), { compressionLevel: 1 });
+    res.writeHead(200, { 'content-type': file === 'repodata.json' ? 'application/json' : 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((ok, fail) => {
@@ -29,10 +33,10 @@ export async function startSolveServer(): Promise<SolveServer> {
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    register(channels) {
+    register(channel) {
       const id = next++;
-      solves.set(id, channels);
-      return { urls: channels.map((_, i) => `${base}/${id}/${i}`), release: () => void solves.delete(id) };
+      solves.set(id, channel);
+      return { url: `${base}/${id}`, release: () => void solves.delete(id) };
     },
     close() {
       server.closeAllConnections();
