@@ -188,7 +188,8 @@
       if (q.subdir && r.subdir !== q.subdir) return false;
       if (q.klass && r.klass !== q.klass) return false;
       if (!words.length) return true;
-      var text = [r.name, r.feedstock, r.version, r.subdir, r.status, r.stage, r.klass, r.reason, r.blockedBy.join(' ')].join(' ').toLowerCase();
+      // Made once per row (a keystroke searches every row).
+      var text = r.text || (r.text = [r.name, r.feedstock, r.version, r.subdir, r.status, r.stage, r.klass, r.reason, r.blockedBy.join(' ')].join(' ').toLowerCase());
       return words.every(function (w) { return text.indexOf(w) >= 0; });
     });
     var key = q.sort || 'name';
