@@ -118,7 +118,7 @@ const executable = chromiumForTests();
 serve('in Chromium, the served page follows report.json: a changed report redraws it', async () => {
   if (!executable) return;
   const dir = workDir();
-  await writeDashboard(join(dir, 'report'), fixtureReport(), { pollMs: 250 });
+  await writeDashboard(join(dir, 'report'), fixtureReport(), { pollMs: 250, logBase: '../../elsewhere/work/' });
   const server = await serveReport(serveDirs(dir));
   const browser = await launchChromium(executable);
   try {
@@ -129,6 +129,10 @@ serve('in Chromium, the served page follows report.json: a changed report redraw
     page.on('requestfailed', (r) => problems.push(`failed: ${r.url()}`));
     await page.goto(server.url);
     await page.waitForSelector('html[data-rows="29"]');
+    // Written for another folder (--out elsewhere), the page still links the served logs.
+    const href = await page.$eval('#package-table tr[data-name="scipy"][data-subdir="osx-arm64"] a', (a) => (a as any).href as string);
+    assert.is(href, new URL('/logs/osx-arm64/scipy.log', server.url).href);
+    assert.match(await (await fetch(href)).text(), /_PyLong_AsInt/);
     await page.fill('#search', 'numpy');
     // The run goes on: numpy on linux-64 is published now, and a new package appears.
     const r = fixtureReport();

@@ -464,6 +464,8 @@
 
   function start() {
     var text = document.getElementById('report-data').textContent;
+    // Served (`rebuild report --serve`): the server puts the logs at /logs/, next to /report/.
+    if (/^https?:$/.test(location.protocol)) document.documentElement.setAttribute('data-log-base', '../');
     render(JSON.parse(text));
     var redraw;
     window.addEventListener('resize', function () {
