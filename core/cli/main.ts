@@ -91,7 +91,17 @@ export function buildProgram(exit: { code: number }): Command {
       .option('--failures', 'print the failures grouped by class: counts, the first matching log line, the packages each blocks')
       .option('--screenshot', 'also save dashboard.png next to dashboard.html (needs a Chromium: /usr/bin/chromium or $REBUILD_CHROMIUM)')
       .option('--serve', 'serve the report on loopback until Ctrl-C; the page follows a run in progress (polls report.json)')
-      .option('--port <n>', 'port for --serve (default: any free port)'),
+      .option('--port <n>', 'port for --serve (default: any free port)')
+      .option('--installability', 'check that every tested and reference package installs with the new python on each arch: installability.junit.xml and installability.html (with --out: into that folder)'),
+  );
+  add('publish', 'publish the groups ready in the work dir (every required arch through its last stage) without building', lazy('publish', 'publishCommand'), (c) =>
+    c.option('--dry-run', 'validate and look production up, write nothing; say what would be published or refused').option('--json', 'JSON output'),
+  );
+  add('promote', 'run validation and the copy to production again for publish groups that failed', lazy('publish', 'promoteCommand'), (c) =>
+    c.argument('<names...>', 'group names (feedstock) or keys (name-version-pyX.Y)').option('--json', 'JSON output'),
+  );
+  add('verify', 'build one package again in a temp dir and compare it with the recorded artifacts byte for byte (where it differs: member, field)', lazy('verify', 'verifyCommand'), (c) =>
+    c.argument('<name>').option('--json', 'JSON output'),
   );
   add('config', 'print the resolved, frozen config (secrets redacted)', lazy('config', 'configCommand'), (c) =>
     c.option('--json', 'JSON output'),

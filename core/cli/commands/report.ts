@@ -4,7 +4,8 @@
 // while a run is in progress (the report says so). --json prints report.json's object instead of
 // writing files; --failures prints the failures grouped by class. --screenshot saves dashboard.png
 // next to dashboard.html when a Chromium is found; --serve [--port N] serves the report on loopback,
-// rewritten from the state database while a run changes it (core/report/dashboard).
+// rewritten from the state database while a run changes it (core/report/dashboard). --installability
+// writes the installability matrix instead (core/installability): installability.junit.xml and .html.
 import { resolve } from 'node:path';
 import type { GlobalOptions } from '../options.ts';
 import { UserError } from '../../model/errors.ts';
@@ -20,6 +21,7 @@ import type { Report } from '../../report/types.ts';
 import { openState } from './status.ts';
 import { DASHBOARD_FILE } from '../../report/dashboard/dashboard.ts';
 import { parsePort, screenshotReport, serveCommand } from '../../report/dashboard/cli.ts';
+import { installabilityCommand } from '../../installability/command.ts';
 
 export interface ReportCommandOptions extends GlobalOptions {
   format?: string[];
@@ -28,6 +30,7 @@ export interface ReportCommandOptions extends GlobalOptions {
   screenshot?: boolean;
   serve?: boolean;
   port?: string;
+  installability?: boolean;
 }
 
 /** `signal` stops --serve (default: SIGINT or SIGTERM). */
@@ -59,6 +62,11 @@ export async function reportCommand(_args: string[], opts: ReportCommandOptions,
   if ((opts.serve || opts.screenshot) && opts.failures) throw new UserError(`--${opts.serve ? 'serve' : 'screenshot'} shows the dashboard; --failures prints the failures: use one`, EXIT.USAGE);
   // The dashboard needs its page, and a served page its report.json.
   if (opts.screenshot || opts.serve) formats = [...new Set([...formats, 'html', ...(opts.serve ? ['json'] : [])])];
+  if (opts.installability) {
+    const others = (['format', 'failures', 'serve', 'screenshot'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+    if (others.length) throw new UserError(`--installability writes the installability matrix only: it does not go with --${others[0]}`, EXIT.USAGE);
+    return installabilityCommand(await loadResolvedConfig(opts, cwd), { out: opts.out ? resolve(cwd, opts.out) : undefined, json: opts.json }, io);
+  }
   const config = await loadResolvedConfig(opts, cwd);
   const report = await loadReport(config);
   if (opts.failures) {
