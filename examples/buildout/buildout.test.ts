@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPackageIndex } from '../../core/conda/read-package.ts';
+import { commandOutput, readmeBlocks } from './readme-blocks.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const hasCc = spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -146,6 +147,15 @@ buildout('run: builds what it can, fails nose (imp is gone), blocks what needs i
   assert.equal(python.depends, ['pip']);
   const bootstrapBuilds = readdirSync(join(workDir, 'bootstrap-channel', 'linux-64')).filter((f) => f.endsWith('.tar.bz2')).sort();
   assert.equal(bootstrapBuilds.map((f) => f.replace(/-[^-]+-[^-]+\.tar\.bz2$/, '')), ['flit-core', 'python']);
+});
+
+buildout('the README shows what plan, status and why print on the example after one run', ({ workDir }) => {
+  const blocks = readmeBlocks();
+  assert.ok(blocks.length >= 3, 'README output blocks');
+  for (const block of blocks) {
+    const actual = commandOutput(block.args, workDir);
+    assert.fixture(actual, block.text, `rebuild ${block.args.join(' ')}: the README block differs (npx tsx examples/buildout/readme-blocks.ts --work-dir <dir of a first run> rewrites it)`);
+  }
 });
 
 buildout('run again: nothing to do; a deleted artifact is rebuilt alone, the same bytes', ({ workDir }) => {
