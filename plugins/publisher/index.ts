@@ -24,6 +24,9 @@ import { publishGroup, type PublishContext } from './publish-group.ts';
 
 export const PLUGIN_NAME = 'rebuild:publisher';
 
+// For notice plugins (a webhook, a chat bot): the markdown the default handler writes, per group.
+export { feedstockOf, renderGroupSection, type PublishNoticeFailure } from './notice.ts';
+
 export interface PublisherOptions {
   /** The kind of the production channel when its URL does not say (a folder, anaconda.org and prefix.dev URLs do). */
   kind?: 'local' | 'anaconda' | 'prefix';
@@ -137,9 +140,17 @@ export function createPublisher(config: ResolvedConfig, options: PublisherOption
   };
 }
 
+const byRun = new WeakMap<Run, Publisher>();
+
+/** The publisher tapped into a run (`rebuild publish` feeds its outputs map from the state database). */
+export function publisherOf(run: Run): Publisher | undefined {
+  return byRun.get(run);
+}
+
 /** Tap one run: learn the outputs map from its plans, publish its groups, write notices. */
 export function tapPublisher(run: Run, options: PublisherOptions = {}): Publisher {
   const publisher = createPublisher(run.config, options);
+  byRun.set(run, publisher);
   run.hooks.planned.tap(PLUGIN_NAME, (plan) => {
     for (const node of plan.nodes) publisher.owners.add(node.feedstock, node.outputs);
   });
@@ -150,6 +161,8 @@ export function tapPublisher(run: Run, options: PublisherOptions = {}): Publishe
     });
   }
   run.hooks.publish.tapPromise(PLUGIN_NAME, async (group) => {
+    // publish.enabled: false — the engine holds groups; should one arrive anyway, this publisher does not own it.
+    if (run.config.publish.enabled === false) return undefined;
     // The group's own nodes declare what they build (a run resumed without a plan still knows them).
     for (const m of group.members) publisher.owners.add(m.node.feedstock, m.node.outputs);
     const ctx = publisher.context(group, (failure) => run.hooks.publishFailed.promise(failure));
@@ -164,10 +177,11 @@ export function tapPublisher(run: Run, options: PublisherOptions = {}): Publishe
   return publisher;
 }
 
-export function publisher(options: PublisherOptions = {}): Plugin {
+export function publisher(options: PublisherOptions = {}): Plugin & { options: PublisherOptions } {
   validatePluginOptions<PublisherOptions>(PLUGIN_NAME, optionsSchema, options);
   return {
     name: PLUGIN_NAME,
+    options,
     apply(engine: Engine) {
       engine.configReaders.declare(PLUGIN_NAME, ['channels.staging', 'channels.production', 'publish.label', 'publish.productionLabel', 'publish.owners']);
       engine.hooks.run.tap(PLUGIN_NAME, (run) => void tapPublisher(run, options));

@@ -13,7 +13,7 @@
 // the network failed (retried as the config's retry.transient says).
 import { BuildFailureError } from '../../core/model/failure.ts';
 import type { Artifact, PublishGroup, PublishResult } from '../../core/model/types.ts';
-import { ChannelConflictError, TransientUploadError, type ChannelDestination, type PackageFile } from './destination.ts';
+import { ChannelConflictError, MAIN_LABEL, TransientUploadError, type ChannelDestination, type PackageFile } from './destination.ts';
 import type { LocalFolderChannel } from './local-folder.ts';
 import type { PublishNoticeFailure } from './notice.ts';
 import type { OutputsMap } from './owners.ts';
@@ -28,6 +28,8 @@ export interface PublishContext {
   owners: OutputsMap;
   /** Fire `run.hooks.publishFailed`. */
   fire(failure: PublishNoticeFailure): Promise<void>;
+  /** What each step did (staged, copied, already there), for `rebuild publish` / `promote` output (the group's log gets it too). */
+  note?(line: string): void;
 }
 
 /** A group could not be published; `failures` are what was fired. */
@@ -112,6 +114,10 @@ export async function dryRunGroup(group: PublishGroup, ctx: PublishContext): Pro
 
 export async function publishGroup(group: PublishGroup, ctx: PublishContext): Promise<PublishResult> {
   const items = itemsOf(group);
+  const note = (line: string) => {
+    group.log(line);
+    ctx.note?.(line);
+  };
   const failures: PublishNoticeFailure[] = [];
   let transient = false;
   const fail = async (step: PublishNoticeFailure['step'], reason: string, advice: string, artifact?: Artifact) => {
@@ -142,7 +148,7 @@ export async function publishGroup(group: PublishGroup, ctx: PublishContext): Pr
       if (existing !== null && existing !== it.file.sha256) await ctx.staging.remove(it.file, ctx.stagingLabel);
       const put = await ctx.staging.put(it.file, ctx.stagingLabel);
       staged.set(it, put.location);
-      group.log(`publish ${group.key}: ${put.skipped ? 'already staged' : 'staged'} ${it.file.subdir}/${it.file.filename}`);
+      note(`${group.key}: ${put.skipped ? 'already staged' : 'staged'} ${it.file.subdir}/${it.file.filename}`);
     } catch (err) {
       await fail('upload', `cannot stage it in ${ctx.staging.channel}: ${message(err)}`, DEFAULT_UPLOAD_ADVICE, it.artifact);
     }
@@ -181,7 +187,7 @@ export async function publishGroup(group: PublishGroup, ctx: PublishContext): Pr
         await fail('copy', `the copy in ${ctx.production.channel} has sha256 ${put.sha256 || '(none reported)'}, not the one recorded at build ${it.file.sha256}`, ADVICE.recheck, it.artifact);
         continue;
       }
-      group.log(`publish ${group.key}: ${put.skipped || present.has(it) ? 'already in production' : 'copied to production'} ${it.file.subdir}/${it.file.filename} (sha256 checked)`);
+      note(`${group.key}: ${put.skipped || present.has(it) ? 'already in production' : 'copied to production'} ${it.file.subdir}/${it.file.filename} (sha256 checked)`);
       published.push({ ...it.artifact, path: ctx.production.kind === 'local' ? put.location : it.artifact.path });
     } catch (err) {
       const advice = err instanceof ChannelConflictError ? ADVICE.production : classify(err);
@@ -192,7 +198,7 @@ export async function publishGroup(group: PublishGroup, ctx: PublishContext): Pr
 
   // 4. production holds the group: the staged files go.
   for (const it of items) await ctx.staging.remove(it.file, ctx.stagingLabel);
-  return { publisher: ctx.publisher, published, channel: ctx.production.channel, ...(ctx.productionLabel ? { label: ctx.productionLabel } : {}) };
+  return { publisher: ctx.publisher, published, channel: ctx.production.channel, ...(ctx.productionLabel !== MAIN_LABEL ? { label: ctx.productionLabel } : {}) };
 }
 
 const DEFAULT_UPLOAD_ADVICE = 'The package could not be put in the staging channel. Check that the staging folder is writable and has room, then run `rebuild promote <name>`.';
