@@ -118,6 +118,32 @@ page('blockers and groups: counts and states shown', async ({ page: p }) => {
   assert.match(await p.textContent('[data-kpi="waiting"]') ?? '', /goal ≤ 3/);
 });
 
+page('the search, filters and sort are in the #fragment: a linked view opens as it was', async ({ page: p }) => {
+  if (!executable) return;
+  await p.fill('#search', 'scipy');
+  await p.selectOption('#filter-arch', 'osx-arm64');
+  await p.click('button[data-sort="version"]');
+  await p.click('button[data-sort="name"]');
+  await p.click('button[data-sort="name"]');
+  const url = p.url();
+  assert.match(url, /#search=scipy&subdir=osx-arm64&sort=name&desc=1$/);
+  const before = await visible(p);
+  const other = await p.context().newPage();
+  try {
+    await other.goto(url);
+    await other.waitForSelector('html[data-rows]');
+    assert.equal(await visible(other), before);
+    assert.is(await other.inputValue('#search'), 'scipy');
+    assert.is(await other.inputValue('#filter-arch'), 'osx-arm64');
+    assert.is(await other.getAttribute('th[data-col="name"]', 'aria-sort'), 'descending');
+  } finally {
+    await other.close();
+  }
+  await p.fill('#search', '');
+  await p.selectOption('#filter-arch', '');
+  assert.is((await visible(p)).length, 29);
+});
+
 page('readable on a phone: at 390 px the page does not scroll sideways (wide tables scroll in their box)', async ({ page: p }) => {
   if (!executable) return;
   await p.setViewportSize({ width: 390, height: 844 });

@@ -421,7 +421,27 @@
     return h('td', { class: 'reason' }, h('details', null, h('summary', null, text.slice(0, REASON_MAX) + '…'), h('div', { class: 'small' }, text.slice(REASON_MAX))));
   }
 
+  /** The table's search, filters and sort live in the URL's #fragment: a view can be linked. */
+  var HASH_KEYS = ['search', 'status', 'subdir', 'klass', 'sort', 'desc'];
+  function readHash() {
+    var params = new URLSearchParams(location.hash.slice(1));
+    HASH_KEYS.forEach(function (k) {
+      if (!params.has(k)) return;
+      state[k] = k === 'desc' ? params.get(k) === '1' : params.get(k);
+    });
+  }
+  function writeHash() {
+    var params = new URLSearchParams();
+    HASH_KEYS.forEach(function (k) {
+      var v = state[k];
+      if (k === 'desc') { if (v) params.set(k, '1'); } else if (v && !(k === 'sort' && v === 'status')) params.set(k, v);
+    });
+    var hash = params.toString();
+    if (hash !== location.hash.slice(1)) history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search);
+  }
+
   function fillTable() {
+    writeHash();
     var found = query(current.rows, state);
     var body = document.querySelector('#package-table tbody');
     body.textContent = '';
@@ -464,6 +484,7 @@
 
   function start() {
     var text = document.getElementById('report-data').textContent;
+    readHash();
     // Served (`rebuild report --serve`): the server puts the logs at /logs/, next to /report/.
     if (/^https?:$/.test(location.protocol)) document.documentElement.setAttribute('data-log-base', '../');
     render(JSON.parse(text));
