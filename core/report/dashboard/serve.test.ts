@@ -144,6 +144,7 @@ serve('in Chromium, the served page follows report.json: a changed report redraw
     assert.is(await page.getAttribute('#package-table tr[data-name="numpy"][data-subdir="linux-64"]', 'data-status'), 'published');
     assert.ok(await page.$('#package-table tr[data-name="numpy-financial"]'), 'the search was kept across the redraw');
     assert.is(await page.inputValue('#search'), 'numpy');
+    assert.is(await page.evaluate(() => (globalThis as any).document.activeElement?.id), 'search', 'the search box keeps the focus');
     assert.match(await page.textContent('header') ?? '', /run in progress/);
     assert.match(await page.textContent('#poll-state') ?? '', /live/);
     assert.equal(problems, []);

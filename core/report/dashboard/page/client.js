@@ -225,8 +225,7 @@
     var el = document.createElement(tag);
     for (var k in attrs || {}) {
       if (attrs[k] == null || attrs[k] === false) continue;
-      if (k === 'text') el.textContent = attrs[k];
-      else if (k === 'class') el.className = attrs[k];
+      if (k === 'class') el.className = attrs[k];
       else if (k.slice(0, 2) === 'on') el.addEventListener(k.slice(2), attrs[k]);
       else el.setAttribute(k, attrs[k]);
     }
@@ -244,9 +243,6 @@
   function safeHref(p) {
     if (!p || /^[a-z][a-z0-9+.-]*:/i.test(p) || p.charAt(0) === '/' || p.charAt(0) === '\\') return null;
     return (document.documentElement.getAttribute('data-log-base') || '') + p;
-  }
-  function utc(s) {
-    return new Date(s * 1000).toISOString().slice(0, 16).replace('T', ' ');
   }
 
   var state = { search: '', status: '', subdir: '', klass: '', sort: 'status', desc: false, shown: PAGE };
@@ -465,6 +461,10 @@
   }
 
   function render(report) {
+    // A redraw (a poll brought a new report) keeps the reader's place: scroll, focus, caret.
+    var scroll = window.scrollY;
+    var focused = document.activeElement && document.activeElement.id;
+    var caret = focused === 'search' ? [document.activeElement.selectionStart, document.activeElement.selectionEnd] : null;
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
     current = view(report);
@@ -479,6 +479,11 @@
     drawTallyChart(current);
     drawProgressChart(current);
     fillTable();
+    if (focused && document.getElementById(focused)) {
+      document.getElementById(focused).focus();
+      if (caret) document.getElementById(focused).setSelectionRange(caret[0], caret[1]);
+    }
+    window.scrollTo(0, scroll);
     document.documentElement.setAttribute('data-rows', String(current.rows.length));
   }
 
