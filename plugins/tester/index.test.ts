@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import type { TestReport } from '../../core/model/types.ts';
 import { LocalChannel } from '../../core/conda/channel.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
+import { Engine } from '../../core/engine/engine.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { built, output, testChannels, testTask as makeTask, type TestChannels } from './fixtures/test-channel.ts';
 import { tester, testTask, PLUGIN_NAME } from './index.ts';
 
@@ -211,5 +213,10 @@ p('bad options fail in the factory, naming the plugin', () => {
   assert.throws(() => tester({ checkTimeoutSeconds: -1 }), (e: Error) => e instanceof PluginOptionsError && e.message.includes(PLUGIN_NAME) && e.message.includes('checkTimeoutSeconds'));
   assert.throws(() => tester({ shel: ['bash'] } as never), (e: Error) => e instanceof PluginOptionsError && /unknown option 'shel'/.test(e.message));
   assert.is(tester({ checkTimeoutSeconds: 60, shell: ['/bin/bash', '-e'] }).name, PLUGIN_NAME);
+});
+p('declares channels.tested, so setting it is not reported as read by nothing', () => {
+  const engine = new Engine(fakeConfig('/tmp/work', [tester()]));
+  engine.initialize();
+  assert.equal(engine.configReaders.readers('channels.tested'), [PLUGIN_NAME]);
 });
 p.run();

@@ -69,6 +69,7 @@ export function tester(options: TesterOptions = {}): Plugin {
   return {
     name: PLUGIN_NAME,
     apply(engine: Engine) {
+      engine.configReaders.declare(PLUGIN_NAME, ['channels.tested']);
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         const tested = new LocalChannel(run.config.channels.tested);
         run.hooks.test.tapPromise(PLUGIN_NAME, (task, report) => testTask(task, report, options, tested));
