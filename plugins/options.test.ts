@@ -19,6 +19,7 @@ import * as host from './runner-host/index.ts';
 import * as select from './select/index.ts';
 import * as channel from './source-channel/index.ts';
 import * as publisher from './publisher/index.ts';
+import * as tester from './tester/index.ts';
 
 interface Case {
   name: string;
@@ -40,6 +41,7 @@ const cases: Case[] = [
   { name: host.PLUGIN_NAME, schema: host.optionsSchema, withUnknown: () => host.hostRunner(UNKNOWN as never) },
   { name: select.PLUGIN_NAME, schema: select.optionsSchema, withUnknown: () => select.select(UNKNOWN as never) },
   { name: publisher.PLUGIN_NAME, schema: publisher.optionsSchema, withUnknown: () => publisher.publisher(UNKNOWN as never) },
+  { name: tester.PLUGIN_NAME, schema: tester.optionsSchema, withUnknown: () => tester.tester(UNKNOWN as never) },
   { name: channel.PLUGIN_NAME, schema: channel.optionsSchema, withUnknown: () => channel.channelSource({ channel: '/c', ...UNKNOWN } as never) },
 ];
 
