@@ -9,7 +9,11 @@ import { printWarnings, unreadKeyIssues } from './config-warnings.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import { Engine } from '../engine/engine.ts';
+// The CLI's composition root: the only core module that knows the built-in plugins.
 import { defaultPlugins } from '../../plugins/defaults.ts';
+import { PLUGIN_NAME as PROGRESS, progress } from '../../plugins/progress/index.ts';
+import { tapChannelSource } from '../../plugins/source-channel/index.ts';
+import type { Run } from '../engine/run.ts';
 
 export interface ConfigContext {
   /** Absolute path of the config file. */
@@ -50,4 +54,14 @@ export async function loadEngine(opts: GlobalOptions, cwd = process.cwd(), { pat
   // Keys set in the file's base or the applied profile that nothing reads: a warning, the command goes on.
   printWarnings(unreadKeyIssues(engine, raw, file, [null, config.profile]));
   return engine;
+}
+
+/** `rebuild run` on an engine made without the progress plugin (tests, embedders): add it, writing to `stream`. */
+export function ensureProgress(engine: Engine, stream?: NodeJS.WritableStream): void {
+  if (!engine.config.plugins.some((p) => p.name === PROGRESS)) progress({ stream }).apply(engine);
+}
+
+/** `plan --channel`: the channel's package names stand for recipes in this run. */
+export function useChannelSource(run: Run, channel: string): void {
+  tapChannelSource(run, { channel });
 }

@@ -35,6 +35,12 @@ import type {
 } from '../model/types.ts';
 import type { PackageGraph } from '../graph/package-graph.ts';
 import type { Plan } from '../graph/plan.ts';
+import { planRun, type PlanOptions } from '../graph/plan-target.ts';
+import { fillRecipeHashes } from '../recipes/recipe-hash.ts';
+import { assertConfiguredArches } from '../config/arch-flag.ts';
+import { executeRun, type ExecuteOptions, type ExecuteOutcome } from './execute.ts';
+import { LOCK_HELD_EXIT_CODE, LockHeldError, acquireLock, type WorkDirLock } from '../state/lock.ts';
+import { UserError } from '../model/errors.ts';
 
 export interface RunOptions {
   /** Restrict to these subdirs (CLI --arch). */
@@ -115,7 +121,38 @@ export class Run {
     guardHooks('run', { test } as any, {
       timeoutMs: () => Math.max(this.config.timeouts.hookMs, this.config.tests.timeoutSeconds * 1000 + 60_000),
     });
+    // --arch narrows to arches of the config; one outside it is a usage error (exit 64).
+    assertConfiguredArches(options.arches, this.config);
     const arches = options.arches?.length ? this.config.arches.filter((a) => options.arches!.includes(a)) : this.config.arches;
     this.targets = arches.map((subdir) => ({ subdir, python: this.config.python.to }));
+  }
+
+  /** The plans of every target of this run (core/graph/plan-target.ts). */
+  plan(options: PlanOptions = {}): Promise<Plan[]> {
+    return planRun(this, options);
+  }
+
+  /**
+   * The work dir's lock for this run, taken now (before a long plan): a second run is refused with
+   * exit 75 naming the holder; a stale lock (its pid gone) is taken over, said through `notice`.
+   */
+  lock(notice: (message: string) => void = () => {}): WorkDirLock {
+    try {
+      return acquireLock(this.config.workDir, {
+        onStale: (s, path) => notice(`taking over stale lock ${path} (pid ${s.pid} is gone, since ${s.started})`),
+      });
+    } catch (err) {
+      if (err instanceof LockHeldError) throw new UserError(err.message, LOCK_HELD_EXIT_CODE);
+      throw err;
+    }
+  }
+
+  /**
+   * Execute plans (core/engine/execute.ts): each node's recipe hash is computed first (resume
+   * rebuilds a changed recipe with its dependents); the lock is taken unless `options.lock` holds it.
+   */
+  execute(plans: readonly Plan[], options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+    fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
+    return executeRun(this, plans, options);
   }
 }

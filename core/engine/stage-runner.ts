@@ -142,7 +142,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   }
   host.setAttempt(t.key, attemptId);
   trackProcesses(host, opened.task, attemptId);
-  opened.note(`=== ${t.stage} ${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}`);
+  // One log per package × target: each stage's attempts after the build's, each with its header.
+  opened.note(`=== ${t.stage === 'build' ? '' : `${t.stage} `}${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}`);
   let phase: FailureClass = 'internal';
   let timer: NodeJS.Timeout | undefined;
   const { guard, dispose: disposeGuard } = abortGuard(controller.signal, host.graceMs);

@@ -6,18 +6,15 @@ import { resolve } from 'node:path';
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { UserError } from '../../model/errors.ts';
-import { loadEngine } from '../context.ts';
+import { loadEngine, useChannelSource } from '../context.ts';
 import { EXIT } from '../../engine/exit-codes.ts';
-import { assertConfiguredArches } from '../../config/arch-flag.ts';
-import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
+import type { PlanOptions } from '../../graph/plan-target.ts';
 import { toPlanJson } from '../../graph/plan-json.ts';
 import { formatPlanText } from '../../graph/format-text.ts';
 import { formatPlanDot } from '../../graph/format-dot.ts';
 import { writePlanScripts } from '../../graph/format-scripts.ts';
 import type { Plan } from '../../graph/plan.ts';
 import type { Run } from '../../engine/run.ts';
-// The CLI is the composition root: `--channel` brings in the channel-source plugin for this run.
-import { tapChannelSource } from '../../../plugins/source-channel/index.ts';
 
 export type PlanFormat = 'text' | 'json' | 'dot' | 'scripts';
 
@@ -45,8 +42,9 @@ export async function planCommand(_args: string[], opts: PlanCommandOptions): Pr
   // Channel-only planning: the channel's package names replace the aggregate's recipes.
   const channel = opts.channel;
   return runPlanCommand(engine, opts, undefined, {}, (run) => {
-    tapChannelSource(run, { channel });
-    return planRun(run, { recipes: [] });
+    // `--channel` brings in the channel-source plugin for this run (core/cli/context.ts).
+    useChannelSource(run, channel);
+    return run.plan({ recipes: [] });
   });
 }
 
@@ -56,12 +54,11 @@ export async function runPlanCommand(
   opts: PlanCommandOptions,
   io: PlanIo = { write: (t) => void process.stdout.write(t) },
   planOptions: PlanOptions = {},
-  plan: (run: Run) => Promise<Plan[]> = (run) => planRun(run, planOptions),
+  plan: (run: Run) => Promise<Plan[]> = (run) => run.plan(planOptions),
 ): Promise<number> {
   const format: PlanFormat = opts.json ? 'json' : (opts.format ?? 'text');
   if (!FORMATS.includes(format)) throw new UserError(`unknown plan format '${format}' (one of ${FORMATS.join(', ')})`, EXIT.USAGE);
   if (format === 'scripts' && !opts.out) throw new UserError('plan --format scripts needs --out DIR', EXIT.USAGE);
-  assertConfiguredArches(opts.arch, engine.config);
 
   const run = engine.createRun({ arches: opts.arch, renderCache: opts.cache !== false });
   const plans = await plan(run);

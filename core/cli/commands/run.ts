@@ -4,17 +4,13 @@
 // 75 another run holds the work dir (EX_TEMPFAIL); 130 interrupted (Ctrl-C / SIGTERM).
 import type { GlobalOptions } from '../options.ts';
 import type { Engine } from '../../engine/engine.ts';
-import { UserError } from '../../model/errors.ts';
 import { displayPath } from '../../config/errors.ts';
-import { loadEngine } from '../context.ts';
-import { assertConfiguredArches } from '../../config/arch-flag.ts';
-import { planRun, type PlanOptions } from '../../graph/plan-target.ts';
+import { ensureProgress, loadEngine } from '../context.ts';
+import type { PlanOptions } from '../../graph/plan-target.ts';
 import type { Plan } from '../../graph/plan.ts';
-import { executeRun, type ExecuteOptions } from '../../engine/execute.ts';
-import { fillRecipeHashes } from '../../recipes/recipe-hash.ts';
+import type { ExecuteOptions } from '../../engine/execute.ts';
 import { handleInterrupts } from '../../engine/interrupt.ts';
-import { LOCK_HELD_EXIT_CODE, LockHeldError, acquireLock } from '../../state/lock.ts';
-import { PLUGIN_NAME as PROGRESS, progress, type ProgressOptions } from '../../../plugins/progress/index.ts';
+import type { Writable } from 'node:stream';
 
 export interface RunCommandOptions extends GlobalOptions {
   retryFailed?: boolean;
@@ -28,7 +24,7 @@ export interface RunCommandOptions extends GlobalOptions {
 
 export interface RunIo {
   /** Progress output (default: stdout for --json, stderr otherwise). */
-  progress?: ProgressOptions['stream'];
+  progress?: Writable;
   notice?: (message: string) => void;
   /** Interrupt signal; default: SIGINT/SIGTERM handlers of this process. */
   signal?: AbortSignal;
@@ -47,27 +43,16 @@ export async function runRunCommand(
   hooks: { plan?: (run: ReturnType<Engine['createRun']>) => Promise<Plan[]>; planOptions?: PlanOptions; execute?: Partial<ExecuteOptions> } = {},
 ): Promise<number> {
   const notice = io.notice ?? ((m: string) => void process.stderr.write(`rebuild: ${m}\n`));
-  assertConfiguredArches(opts.arch, engine.config);
-
-  // Refuse a second run before planning (which can take a while), not after.
-  let lock;
-  try {
-    lock = acquireLock(engine.config.workDir, {
-      onStale: (s, path) => notice(`taking over stale lock ${path} (pid ${s.pid} is gone, since ${s.started})`),
-    });
-  } catch (err) {
-    if (err instanceof LockHeldError) throw new UserError(err.message, LOCK_HELD_EXIT_CODE);
-    throw err;
-  }
   const interrupts = io.signal ? null : handleInterrupts({ notice });
   const signal = io.signal ?? interrupts!.signal;
+  let lock: ReturnType<ReturnType<Engine['createRun']>['lock']> | undefined;
   try {
     // The progress reporter, unless the config brings its own (it follows --json through run.options.json).
-    if (!engine.config.plugins.some((p) => p.name === PROGRESS)) progress({ stream: io.progress }).apply(engine);
+    ensureProgress(engine, io.progress);
     const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json, renderCache: opts.cache !== false });
-    const plans = hooks.plan ? await hooks.plan(run) : await planRun(run, hooks.planOptions);
-    // Resume compares these with the stored ones: a changed recipe is rebuilt with its dependents.
-    fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
+    // Refuse a second run before planning (which can take a while), not after.
+    lock = run.lock(notice);
+    const plans = hooks.plan ? await hooks.plan(run) : await run.plan(hooks.planOptions);
     // What the config sets that does nothing (a blocklist entry matching no package: the package is
     // built) is said here too, not only by `plan`; other plan warnings are counted.
     const config = new Set<string>();
@@ -81,7 +66,7 @@ export async function runRunCommand(
     for (const p of plans) {
       if (p.errors.length) notice(`${p.target.subdir}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
     }
-    const outcome = await executeRun(run, plans, {
+    const outcome = await run.execute(plans, {
       argv: io.argv ?? process.argv.slice(2),
       failFast: opts.failFast,
       retryFailed: opts.retryFailed,
@@ -96,6 +81,6 @@ export async function runRunCommand(
     return outcome.exitCode;
   } finally {
     interrupts?.dispose();
-    lock.release();
+    lock?.release();
   }
 }
