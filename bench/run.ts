@@ -11,6 +11,7 @@ import { scheduling } from './scheduling.ts';
 import { engineOverhead } from './engine-overhead.ts';
 import { resume } from './resume.ts';
 import { render } from './render.ts';
+import { report } from './report.ts';
 import { installability } from './installability.ts';
 import { transmute } from './transmute.ts';
 
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   render,
   installability,
   transmute,
+  report,
 };
 
 function cpuModel(): string {

@@ -37,7 +37,8 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 export function logLines(text: string): string[] {
   return text.split('\n').map((l) => {
     const cr = l.lastIndexOf('\r', l.length - 2);
-    return (cr >= 0 ? l.slice(cr + 1) : l).replace(ANSI, '').replace(/\r$/, '');
+    const line = cr >= 0 ? l.slice(cr + 1) : l;
+    return (line.includes('\u001b') ? line.replace(ANSI, '') : line).replace(/\r$/, '');
   });
 }
 

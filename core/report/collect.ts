@@ -2,10 +2,10 @@
 // alone — no render, no plan: a finished run is reported as it ended, a run in progress as it is.
 // Failed packages are classified from the logs the state names (classify.ts); the reference diff
 // needs the reference channel's packages, read by the caller (readReference, reference.ts).
-import { isAbsolute, relative } from 'node:path';
+import { sep } from 'node:path';
 import type { BlocklistEntry } from '../config/config.generated.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
-import type { PackageRow, StateDb } from '../state/state-db.ts';
+import { DONE_STATUSES, type PackageRow, type StateDb } from '../state/state-db.ts';
 import { compareIds } from '../graph/compare.ts';
 import { blocklistApplies } from '../graph/blocklist-propagation.ts';
 import { classifyFailure, compileRules, type CompiledRule } from './classify.ts';
@@ -41,7 +41,7 @@ export function emptyCounts(): ReportCounts {
 }
 
 /** Add one package to a tally. */
-export function count(c: ReportCounts, p: Pick<ReportPackage, 'status' | 'exclusion'>): void {
+export function count(c: ReportCounts, p: Pick<ReportPackage, 'status' | 'exclusion' | 'stage'>): void {
   c.total++;
   switch (p.status) {
     case 'excluded':
@@ -55,7 +55,7 @@ export function count(c: ReportCounts, p: Pick<ReportPackage, 'status' | 'exclus
     case 'test-failed': c.testFailed++; c.built++; break;
     case 'waiting': c.waiting++; break;
     case 'building': c.building++; break;
-    case 'failed': c.failed++; break;
+    case 'failed': c.failed++; if (p.stage && p.stage !== 'build') c.built++; break; // a later stage failed: it was built
     case 'error': c.error++; break;
     case 'blocked': c.blocked++; break;
     case 'interrupted': c.interrupted++; break;
@@ -104,7 +104,7 @@ const STAGE_OF: Readonly<Record<string, string>> = {
   building: 'build', built: 'build', testing: 'test', tested: 'test', transmuting: 'transmute', transmuted: 'transmute', publishing: 'publish', published: 'publish',
 };
 
-function reportStatus(row: PackageRow, stage: string | null, running: boolean): ReportStatus {
+function reportStatus(row: ReportRow, stage: string | null, running: boolean): ReportStatus {
   if (IN_PROGRESS.has(row.status)) return running ? (row.status as ReportStatus) : 'interrupted';
   switch (row.status) {
     case 'planned': case 'waiting': case 'ready': return 'waiting';
@@ -115,25 +115,52 @@ function reportStatus(row: PackageRow, stage: string | null, running: boolean): 
 }
 
 /** The stage of a failure: the stage tables when present, else the engine's failure class. */
-function failureStage(row: PackageRow): string {
-  return row.failure === 'test' ? 'test' : row.failure === 'publish' ? 'publish' : 'build';
+function failureStage(row: ReportRow): string {
+  return row.stage ?? (row.failure === 'test' ? 'test' : row.failure === 'publish' ? 'publish' : 'build');
 }
 
 function blocklistInfo(entry: BlocklistEntry | undefined): BlocklistInfo | null {
   return entry ? { reason: entry.reason, note: entry.note ?? null, link: entry.link ?? null } : null;
 }
 
+/** What the report reads of each package row (one query, rows as arrays: 25,000 rows are read per report). */
+type ReportRow = Pick<PackageRow, 'id' | 'node' | 'subdir' | 'python' | 'feedstock' | 'outputs' | 'status' | 'stage' | 'reason' | 'failure' | 'attempts' | 'durationMs' | 'logPath'>;
+
+function packageRows(db: StateDb): ReportRow[] {
+  // `stage` came with state migration 3: a read-only open of an older database has no such column.
+  const hasStage = (db.db.prepare("SELECT 1 FROM pragma_table_info('packages') WHERE name = 'stage'").get() as unknown) !== undefined;
+  const rows = db.db
+    .prepare(`SELECT id, node, subdir, python, feedstock, outputs, status, ${hasStage ? 'stage' : 'NULL'}, reason, failure, attempts, duration_ms, log_path FROM packages`)
+    .raw(true)
+    .all() as any[][];
+  return rows.map(([id, node, subdir, python, feedstock, outputs, status, stage, reason, failure, attempts, durationMs, logPath]) => ({
+    id, node, subdir, python, feedstock, outputs: JSON.parse(outputs), status, stage, reason, failure, attempts, durationMs, logPath,
+  }));
+}
+
+/** The file names of each package's artifacts (by package id). */
+function artifactNames(db: StateDb): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const [id, filename] of db.db.prepare('SELECT package_id, filename FROM artifacts ORDER BY id').raw(true).all() as [number, string][]) {
+    const list = out.get(id);
+    if (list) list.push(filename);
+    else out.set(id, [filename]);
+  }
+  return out;
+}
+
 export function collectReport(db: StateDb, config: ReportConfig, options: CollectOptions = {}): Report {
   const running = !!options.running;
   const rules = options.rules ?? compileRules(config.report?.classes ?? [], config.configFile);
   const workDir = config.workDir;
-  const rel = (p: string | null) => (p === null ? null : isAbsolute(p) && !relative(workDir, p).startsWith('..') ? relative(workDir, p) : p);
+  const prefix = workDir.endsWith(sep) ? workDir : workDir + sep;
+  const rel = (p: string | null) => (p === null ? null : p.startsWith(prefix) ? p.slice(prefix.length).split(sep).join('/') : p);
   const details = readPlanDetails(db);
-  const artifacts = db.artifactsByPackage();
+  const artifacts = artifactNames(db);
 
   // Rows per target, in the config's arch order (then any other subdir the state holds).
-  const byTarget = new Map<string, PackageRow[]>();
-  for (const row of db.packages()) {
+  const byTarget = new Map<string, ReportRow[]>();
+  for (const row of packageRows(db)) {
     const key = `${row.subdir}\0${row.python}`;
     let list = byTarget.get(key);
     if (!list) byTarget.set(key, (list = []));
@@ -152,7 +179,7 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
     const rows = byTarget.get(key)!.sort((a, b) => compareIds(a.node, b.node));
     const [subdir, python] = key.split('\0');
     const byId = new Map(rows.map((r) => [r.node, r]));
-    const rootOf = (row: PackageRow): string | null => {
+    const rootOf = (row: ReportRow): string | null => {
       const seen = new Set<string>();
       let id = details.get(`${subdir}\0${python}\0${row.node}`)?.blockedBy ?? blockedByOf(row.reason);
       while (id && !seen.has(id)) {
@@ -166,12 +193,12 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
       return id ?? null;
     };
     const packages = rows.map((row): ReportPackage => packageOf(row, details.get(`${subdir}\0${python}\0${row.node}`)));
-    function packageOf(row: PackageRow, d: PlanDetails | undefined): ReportPackage {
+    function packageOf(row: ReportRow, d: PlanDetails | undefined): ReportPackage {
       const failedStage = row.status === 'failed' && row.failure ? failureStage(row) : null;
       const status = reportStatus(row, failedStage, running);
-      const stage = failedStage ?? STAGE_OF[row.status] ?? null;
+      const stage = failedStage ?? (row.status === 'blocked' || IN_PROGRESS.has(row.status) || DONE_STATUSES.has(row.status) ? (row.stage ?? STAGE_OF[row.status] ?? null) : (STAGE_OF[row.status] ?? null));
       const files = artifacts.get(row.id);
-      const fromFile = files?.map((f) => fileVersion(f.filename)).find((v) => v && (v.name === row.feedstock || row.outputs.includes(v.name))) ?? (files?.[0] ? fileVersion(files[0].filename) : null);
+      const fromFile = files?.map(fileVersion).find((v) => v && (v.name === row.feedstock || row.outputs.includes(v.name))) ?? (files?.[0] ? fileVersion(files[0]) : null);
       const version = fromFile?.version ?? d?.version ?? null;
       let klass: string | null = null;
       let line: string | null = null;
