@@ -21,6 +21,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
+import { workerCode } from '../threads/worker-pool.ts';
 
 export interface RenderJob {
   format: 'meta.yaml' | 'recipe.yaml';
@@ -124,22 +125,9 @@ class RenderPool {
   }
 }
 
-/**
- * The worker's code: register the tsx loader (loader hooks of this thread do not reach code a
- * worker evaluates; registering again where they would is harmless), then load the worker module.
- */
+/** The worker's code: the render worker module, loaded through tsx when this process runs under it. */
 function workerBootstrap(): string {
-  const module = new URL('./render-worker.ts', import.meta.url).href;
-  let tsx: string | null = null;
-  try {
-    tsx = import.meta.resolve('tsx/esm/api');
-  } catch {
-    tsx = null;
-  }
-  return `
-const tsx = ${JSON.stringify(tsx)};
-(tsx ? import(tsx).then((api) => api.register()) : Promise.resolve()).then(() => import(${JSON.stringify(module)}));
-`;
+  return workerCode(new URL('./render-worker.ts', import.meta.url));
 }
 
 let requested = 0;
