@@ -9,28 +9,19 @@ export type RunExports = Record<string, string[]>;
 
 const EMPTY_OBJECT = Buffer.from('{}');
 const OPEN = Buffer.from('{\n');
-const COMMA = Buffer.from(',\n');
 const CLOSE = Buffer.from('\n }');
 const PACKAGES_KEY = Buffer.from(' "packages": ');
 const CONDA_KEY = Buffer.from(',\n "packages.conda": ');
 
 /**
- * `head` + `"packages": {...}` (the .tar.bz2 entries) + `"packages.conda": {...}` + `tail`, from each
- * file's entry bytes (`  "<file>": {...}`, made once by the caller), in the order given.
+ * `head` + `"packages": {...}` + `"packages.conda": {...}` + `tail`, from each section's entries
+ * already joined (`  "<file>": {...}` separated by `,\n`, as SortedBlocks.joined gives them).
  */
-export function packagesMapBytes(head: string, entries: readonly { name: string; bytes: Buffer }[], tail: string): Buffer[] {
-  const tarBz2: Buffer[] = [];
-  const conda: Buffer[] = [];
-  for (const e of entries) (e.name.endsWith('.conda') ? conda : tarBz2).push(e.bytes);
+export function packagesMapBytes(head: string, tarBz2: Buffer[], conda: Buffer[], tail: string): Buffer[] {
   const parts: Buffer[] = [Buffer.from(head), PACKAGES_KEY];
-  const section = (items: Buffer[]) => {
-    if (!items.length) return void parts.push(EMPTY_OBJECT);
-    parts.push(OPEN);
-    for (let i = 0; i < items.length; i++) {
-      if (i) parts.push(COMMA);
-      parts.push(items[i]);
-    }
-    parts.push(CLOSE);
+  const section = (joined: Buffer[]) => {
+    if (!joined.length) return void parts.push(EMPTY_OBJECT);
+    parts.push(OPEN, ...joined, CLOSE);
   };
   section(tarBz2);
   parts.push(CONDA_KEY);

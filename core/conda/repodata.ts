@@ -8,6 +8,7 @@ import { writeFileAtomic } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
 import { compress } from 'zstd-napi';
 import { channeldataBytes, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
+import { SortedBlocks } from './sorted-blocks.ts';
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
 
@@ -180,8 +181,9 @@ interface IndexedFile extends CacheEntry {
 /** What a writer knows of one subdir: every package file there, and what is not written yet. */
 interface SubdirState {
   files: Map<string, IndexedFile>;
-  /** File names, sorted (as `Object.keys(...).sort()`). */
-  sorted: string[];
+  /** File names, sorted (as `Object.keys(...).sort()`), by section: `.tar.bz2` and `.conda`. */
+  tarBz2: SortedBlocks;
+  conda: SortedBlocks;
   /** repodata.json does not reflect `files` yet (always true before this writer's first write). */
   dirty: boolean;
   /** The sidecar cache does not reflect `files` yet. */
@@ -200,26 +202,28 @@ interface SubdirState {
  * rewriting the index of a growing channel is a copy of cached bytes, not a serialisation).
  */
 function repodataBytes(subdir: string, state: SubdirState): Buffer[] {
+  const entry = (name: string) => {
+    const f = state.files.get(name)!;
+    return (f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(f.record, null, 1).replace(/\n/g, '\n  ')}`));
+  };
   return packagesMapBytes(
     `{\n "info": {\n  "subdir": ${JSON.stringify(subdir)}\n },\n`,
-    state.sorted.map((name) => {
-      const f = state.files.get(name)!;
-      f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(f.record, null, 1).replace(/\n/g, '\n  ')}`);
-      return { name, bytes: f.bytes };
-    }),
+    state.tarBz2.joined('repodata', entry),
+    state.conda.joined('repodata', entry),
     ',\n "repodata_version": 1,\n "removed": []\n}\n',
   );
 }
 
 /** `<subdir>/run_exports.json` (CEP 12): every package file's `run_exports` ({} when it has none). */
 function runExportsBytes(subdir: string, state: SubdirState): Buffer[] {
+  const entry = (name: string) => {
+    const f = state.files.get(name)!;
+    return (f.exportsBytes ??= runExportsEntry(name, f.runExports));
+  };
   return packagesMapBytes(
     `{\n "info": ${JSON.stringify({ subdir, version: 1 })},\n`,
-    state.sorted.map((name) => {
-      const f = state.files.get(name)!;
-      f.exportsBytes ??= runExportsEntry(name, f.runExports);
-      return { name, bytes: f.exportsBytes };
-    }),
+    state.tarBz2.joined('run_exports', entry),
+    state.conda.joined('run_exports', entry),
     '\n}\n',
   );
 }
@@ -276,6 +280,11 @@ export class ChannelIndexWriter {
   private readonly extrasIntervalMs: number;
   private lastCacheWrite = -Infinity;
   private lastExtrasWrite = -Infinity;
+  // What the periodic work cost last time: each runs at most once per ADAPT × its cost (and its
+  // interval), so on a large channel it takes a bounded share of the time, whatever its size.
+  private extrasCostMs = 0;
+  private cacheCostMs = 0;
+  private listCostMs = 0;
   private pending: Batch | null = null;
   private inflight: Promise<void> | null = null;
   /** Batches run (each serving every update queued before it started) and repodata.json files written. */
@@ -351,12 +360,15 @@ export class ChannelIndexWriter {
         state = await this.load(subdir);
         this.state.set(subdir, state);
       } else {
-        await this.refresh(subdir, state, batch.files, batch.complete || performance.now() - state.listedAt >= this.listIntervalMs);
+        const listDue = performance.now() - state.listedAt >= Math.max(this.listIntervalMs, ADAPT * this.listCostMs);
+        await this.refresh(subdir, state, batch.files, batch.complete || listDue);
       }
       await this.writeIndex(subdir, state);
     }));
-    if (batch.complete || performance.now() - this.lastExtrasWrite >= this.extrasIntervalMs) await this.writeExtras(batch.complete);
-    if (performance.now() - this.lastCacheWrite >= this.cacheIntervalMs) {
+    if (batch.complete || performance.now() - this.lastExtrasWrite >= Math.max(this.extrasIntervalMs, ADAPT * this.extrasCostMs)) {
+      await this.writeExtras(batch.complete);
+    }
+    if (performance.now() - this.lastCacheWrite >= Math.max(this.cacheIntervalMs, ADAPT * this.cacheCostMs)) {
       for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
     }
   }
@@ -382,26 +394,31 @@ export class ChannelIndexWriter {
    * loaded first). `force`: channeldata.json even when no subdir was behind.
    */
   private async writeExtras(force: boolean): Promise<void> {
-    const behind = [...this.state].filter(([, st]) => st.extrasDirty);
-    if (!behind.length && !force) return;
-    this.lastExtrasWrite = performance.now();
-    for (const [subdir, state] of behind) {
+    if (!force && ![...this.state.values()].some((st) => st.extrasDirty)) return;
+    const started = performance.now();
+    for (const subdir of await this.channelSubdirs()) {
+      if (!this.state.has(subdir)) this.state.set(subdir, await this.load(subdir));
+    }
+    for (const [subdir, state] of this.state) {
+      await this.writeIndex(subdir, state);
+      if (!state.extrasDirty) continue;
       const json = Buffer.concat(repodataBytes(subdir, state));
       await writeFileAtomic(join(this.root, subdir, 'run_exports.json'), runExportsBytes(subdir, state));
       state.extrasDirty = false;
       await writeFileAtomic(join(this.root, subdir, 'repodata.json.zst'), compress(json, { compressionLevel: ZST_LEVEL }));
     }
-    for (const subdir of await this.channelSubdirs()) {
-      if (!this.state.has(subdir)) this.state.set(subdir, await this.load(subdir));
-      const state = this.state.get(subdir)!;
-      if (state.dirty) await this.writeIndex(subdir, state);
-    }
     const subdirs = [...this.state.keys()].sort();
     await writeFileAtomic(
       join(this.root, 'channeldata.json'),
-      channeldataBytes(subdirs.map((subdir) => ({ subdir, files: [...this.state.get(subdir)!.files.values()] }))),
+      channeldataBytes(subdirs.map((subdir) => {
+        const state = this.state.get(subdir)!;
+        // In file-name order, so the same files give the same bytes whatever order they came in.
+        return { subdir, files: [...state.tarBz2, ...state.conda].sort().map((name) => state.files.get(name)!) };
+      })),
     );
     this.stats.extras++;
+    this.lastExtrasWrite = performance.now();
+    this.extrasCostMs = this.lastExtrasWrite - started;
   }
 
   /** Subdir dirs of the channel: those holding package files or a repodata.json. */
@@ -416,8 +433,9 @@ export class ChannelIndexWriter {
   }
 
   private async writeCache(subdir: string, state: SubdirState): Promise<void> {
+    const started = performance.now();
     const entries: Record<string, CacheEntry> = {};
-    for (const name of state.sorted) {
+    for (const name of state.files.keys()) {
       const { size, mtimeMs, record, runExports } = state.files.get(name)!;
       entries[name] = { size, mtimeMs, record, runExports };
     }
@@ -429,6 +447,7 @@ export class ChannelIndexWriter {
       throw err;
     }
     this.lastCacheWrite = performance.now();
+    this.cacheCostMs = this.lastCacheWrite - started;
   }
 
   /** Package file names of a subdir dir (created when missing), in no particular order. */
@@ -466,7 +485,10 @@ export class ChannelIndexWriter {
     const files = new Map<string, IndexedFile>();
     for (const name of names) if (found.has(name)) files.set(name, found.get(name)!);
     const stale = reread || Object.keys(cache).length !== files.size;
-    return { files, sorted: [...files.keys()], dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true };
+    const sorted = [...files.keys()];
+    const tarBz2 = SortedBlocks.from(sorted.filter((n) => !n.endsWith('.conda')));
+    const conda = SortedBlocks.from(sorted.filter((n) => n.endsWith('.conda')));
+    return { files, tarBz2, conda, dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true };
   }
 
   /**
@@ -483,6 +505,7 @@ export class ChannelIndexWriter {
       state.listedAt = performance.now();
       state.unlisted = false;
       const names = await this.names(dir);
+      this.listCostMs = performance.now() - state.listedAt;
       let known = 0;
       for (const name of names) {
         if (state.files.has(name)) known++;
@@ -519,31 +542,24 @@ export class ChannelIndexWriter {
         if (state.files.has(name)) removeFile(state, name);
         continue;
       }
-      if (!state.files.has(name)) insertSorted(state.sorted, name);
+      const section = name.endsWith('.conda') ? state.conda : state.tarBz2;
+      if (!state.files.has(name)) section.insert(name);
+      else section.invalidate(name);
       state.files.set(name, next);
       state.dirty = state.cacheDirty = true;
     }
   }
 }
 
+/** Periodic work (listing, record cache, derived files) waits at least this many times its last cost. */
+const ADAPT = 20;
+
 /** zstd level of repodata.json.zst (conda-index writes level 16; 9 costs a third of the time for ~3% more bytes). */
 const ZST_LEVEL = 9;
 
-function insertSorted(list: string[], name: string): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid] < name) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, name);
-}
-
 function removeFile(state: SubdirState, name: string): void {
   state.files.delete(name);
-  const i = state.sorted.indexOf(name);
-  if (i >= 0) state.sorted.splice(i, 1);
+  (name.endsWith('.conda') ? state.conda : state.tarBz2).remove(name);
   state.dirty = state.cacheDirty = true;
 }
 

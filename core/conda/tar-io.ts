@@ -89,6 +89,8 @@ export interface TarEntry {
   linkname: string | null;
   /** The tar header's own type (e.g. 'fifo', 'character-device' for type 'other'). */
   rawType: string;
+  /** Header fields a reproducibility check compares (seconds since the epoch for mtime). */
+  header?: { mtime: number | null; uid: number; gid: number; uname: string; gname: string };
 }
 
 /**
@@ -113,7 +115,10 @@ export async function readTar(
             ? h.type
             : 'other';
       const name = h.name.replace(/^\.\//, '').replace(/\/$/, '');
-      const entry: TarEntry = { name, type, mode: h.mode ?? 0o644, size: h.size ?? 0, linkname: h.linkname ?? null, rawType: h.type ?? 'unknown' };
+      const entry: TarEntry = {
+        name, type, mode: h.mode ?? 0o644, size: h.size ?? 0, linkname: h.linkname ?? null, rawType: h.type ?? 'unknown',
+        header: { mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : null, uid: h.uid ?? 0, gid: h.gid ?? 0, uname: h.uname ?? '', gname: h.gname ?? '' },
+      };
       const res = await onEntry(entry, item as unknown as Readable);
       if (res === false) {
         input.unpipe(extract as unknown as NodeJS.WritableStream);

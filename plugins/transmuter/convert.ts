@@ -13,19 +13,12 @@ import type { Readable } from 'node:stream';
 import { tempPathFor } from '../../core/conda/atomic-write.ts';
 import { packageFormat, packageStem, PackageFormatError, type PackageFormat } from '../../core/conda/package-types.ts';
 import { walkPackage } from '../../core/conda/read-package.ts';
+import { compareManifests, type ManifestEntry } from '../../core/conda/package-manifest.ts';
 import { linkTargetProblem, memberPath, UnsafeArchiveError } from '../../core/conda/safe-extract.ts';
 import type { TarInput } from '../../core/conda/tar-io.ts';
 import { DEFAULT_TIMESTAMP_MS, writeConda, writeTarBz2 } from '../../core/conda/write-package.ts';
 
-/** What a member is, as the verification compares it (content by size and sha256). */
-export interface ManifestEntry {
-  name: string;
-  type: 'file' | 'symlink' | 'link' | 'directory';
-  mode: number;
-  size: number;
-  sha256: string | null;
-  linkname: string | null;
-}
+export { compareManifests };
 
 /** The output does not hold what the source holds (it was deleted). */
 export class TransmuteMismatchError extends Error {
@@ -57,6 +50,7 @@ export interface ConvertResult {
 }
 
 interface Member extends ManifestEntry {
+  type: 'file' | 'symlink' | 'link' | 'directory';
   data?: Buffer;
   spill?: string;
 }
@@ -142,29 +136,6 @@ function strip({ data: _d, spill: _s, ...entry }: Member): ManifestEntry {
 
 function sortByName<T extends { name: string }>(list: T[]): T[] {
   return [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** Differences between two manifests (sorted by name), as lines naming the member and the field. */
-export function compareManifests(source: ManifestEntry[], output: ManifestEntry[]): string[] {
-  const out: string[] = [];
-  const a = new Map(source.map((m) => [m.name, m]));
-  const b = new Map(output.map((m) => [m.name, m]));
-  for (const [name, m] of a) {
-    const o = b.get(name);
-    if (!o) {
-      out.push(`${name}: missing from the output`);
-      continue;
-    }
-    for (const field of ['type', 'mode', 'size', 'sha256', 'linkname'] as const) {
-      if (m[field] !== o[field]) out.push(`${name}: ${field} ${show(m[field], field)} in the source, ${show(o[field], field)} in the output`);
-    }
-  }
-  for (const name of b.keys()) if (!a.has(name)) out.push(`${name}: in the output, not in the source`);
-  return out;
-}
-
-function show(v: unknown, field: string): string {
-  return field === 'mode' && typeof v === 'number' ? `0${v.toString(8)}` : JSON.stringify(v);
 }
 
 /** mtime of every member: the package's timestamp (ms, or s in old packages), whole seconds. */

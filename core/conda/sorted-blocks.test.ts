@@ -1,0 +1,38 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SortedBlocks } from './sorted-blocks.ts';
+
+const s = suite('SortedBlocks');
+
+s('inserts, removes and invalidates like a sorted array; joined bytes equal a fresh serialisation', () => {
+  let seed = 1;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const model = new Set<string>();
+  const start = Array.from({ length: 700 }, (_, i) => `p${String(i * 3).padStart(5, '0')}.conda`).sort();
+  start.forEach((n) => model.add(n));
+  const blocks = SortedBlocks.from(start);
+  const version = new Map<string, number>();
+  const entry = (name: string) => Buffer.from(`"${name}": ${version.get(name) ?? 0}`);
+  for (let step = 0; step < 3000; step++) {
+    const name = `p${String(Math.floor(rand() * 3000)).padStart(5, '0')}.conda`;
+    const r = rand();
+    if (r < 0.5) assert.is(blocks.insert(name), !model.has(name)), model.add(name);
+    else if (r < 0.8) assert.is(blocks.remove(name), model.has(name)), model.delete(name);
+    else {
+      version.set(name, (version.get(name) ?? 0) + 1);
+      blocks.invalidate(name);
+    }
+    if (step % 97 === 0) {
+      const sorted = [...model].sort();
+      assert.equal([...blocks], sorted);
+      assert.is(blocks.size, sorted.length);
+      // Cached blocks must give what serialising every entry now gives.
+      assert.is(Buffer.concat(blocks.joined('k', entry)).toString(), sorted.map((n) => entry(n).toString()).join(',\n'));
+    }
+  }
+  for (const n of [...model]) blocks.remove(n);
+  assert.is(blocks.size, 0);
+  assert.equal(blocks.joined('k', entry), []);
+});
+
+s.run();
