@@ -53,7 +53,7 @@ export const DEFAULT_CLASSES: readonly ClassRule[] = Object.freeze([
   {
     name: 'test-failure',
     stage: 'test',
-    pattern: String.raw`^(?:ModuleNotFoundError|ImportError): |Traceback \(most recent call last\)|exit(?:ed with)? (?:code|status) [1-9]`,
+    pattern: String.raw`^(?:ModuleNotFoundError|ImportError): |exit(?:ed with)? (?:code|status) [1-9]`,
   },
   {
     // The solver cannot find a package at all, or a build cannot find a header, a module, a CMake package.

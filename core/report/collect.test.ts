@@ -76,11 +76,20 @@ finished('failed packages: classified from their logs, with the first matching l
   assert.is(broken.class, 'plan-error');
 });
 
+finished('a failed test: built, test-failed at the test stage, classified from the test part of its log', (ctx) => {
+  const pyproj = pkg(ctx.report, 'linux-64', 'pyproj');
+  assert.equal([pyproj.status, pyproj.stage, pyproj.class, pyproj.version], ['test-failed', 'test', 'test-failure', '1.0']);
+  assert.is(pyproj.classLine, 'ImportError: libproj.so.25: cannot open shared object file: No such file or directory');
+  const linux = ctx.report.targets[0].counts;
+  assert.equal([linux.built, linux.tested, linux.testFailed], [3, 2, 1]);
+  assert.is(pkg(ctx.report, 'osx-arm64', 'pyproj').status, 'failed');
+});
+
 finished('blocked: by the root cause (the failure or the blocklisted package), not the direct dependency', (ctx) => {
   assert.is(pkg(ctx.report, 'linux-64', 'scikit-learn').blockedBy, 'scipy');
   assert.is(pkg(ctx.report, 'linux-64', 'seaborn').blockedBy, 'scipy');
   assert.is(pkg(ctx.report, 'linux-64', 'keras-cv').blockedBy, 'tensorflow');
-  assert.is(pkg(ctx.report, 'osx-arm64', 'seaborn').status, 'built');
+  assert.is(pkg(ctx.report, 'osx-arm64', 'seaborn').status, 'tested');
   assert.equal(ctx.report.blockers.slice(0, 3).map((b: any) => `${b.name}@${b.subdir}:${b.blocks}`), ['scipy@linux-64:2', 'tensorflow@linux-64:2', 'tensorflow@osx-arm64:2']);
 });
 
@@ -98,7 +107,7 @@ finished('versions: from the artifacts of what was built', (ctx) => {
 
 finished('failures grouped by class, with what each blocks', (ctx) => {
   const byClass = Object.fromEntries(ctx.report.failures.map((g: any) => [g.class, g]));
-  assert.equal(Object.keys(byClass).sort(), ['compiler-error', 'linker-error', 'plan-error', 'python-breakage']);
+  assert.equal(Object.keys(byClass).sort(), ['compiler-error', 'linker-error', 'plan-error', 'python-breakage', 'test-failure']);
   assert.equal(byClass['compiler-error'].blocks, ['scikit-learn@linux-64', 'seaborn@linux-64']);
   assert.equal(byClass['compiler-error'].packages[0].blocks, ['scikit-learn', 'seaborn']);
   assert.is(byClass['plan-error'].count, 2);
@@ -118,15 +127,15 @@ finished('reference diff: every old-python package with no new build, with the r
 
 finished('groups: the config groups with each package status', (ctx) => {
   assert.equal(ctx.report.groups[0].packages.map((p: any) => `${p.subdir}/${p.name}:${p.status}`), [
-    'linux-64/numpy:built', 'linux-64/python:built', 'linux-64/scipy:failed', 'osx-arm64/numpy:built', 'osx-arm64/python:built', 'osx-arm64/scipy:built',
+    'linux-64/numpy:tested', 'linux-64/python:tested', 'linux-64/scipy:failed', 'osx-arm64/numpy:tested', 'osx-arm64/python:tested', 'osx-arm64/scipy:tested',
   ]);
 });
 
 finished('history: progress points from the status changes', (ctx) => {
   const last = ctx.report.history.at(-1);
   assert.ok(last);
-  assert.is(last.built, 9);
-  assert.is(last.failed, 3 + 2);
+  assert.is(last.tested, 8);
+  assert.is(last.failed, 3 + 2 + 1); // history counts every failed row: build, plan error, test
 });
 
 const reasons = suite('reading older state from reasons');
