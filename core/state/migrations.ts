@@ -149,4 +149,20 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO stages (package_id, stage, status, reason, failure, attempts, run_id, updated)
     SELECT p.id, 'build', 'failed', p.reason, p.failure, p.attempts, p.run_id, p.updated FROM packages p WHERE p.status = 'failed';
   `,
+  // 4: what the plan knew of each package that the packages table does not keep, for the report
+  // (core/report/plan-details.ts; written by rebuild:report when a run starts): the version planned,
+  // the exclusion kind, the root a blocked package waits on, the blocklist entry (JSON: reason, note, link).
+  `
+  CREATE TABLE plan_details (
+    node        TEXT NOT NULL,
+    subdir      TEXT NOT NULL,
+    python      TEXT NOT NULL,
+    version     TEXT,
+    kind        TEXT,                -- blocklist | noarch | present | superseded | skipped | no-python | blocked-by | render-error | ...
+    blocked_by  TEXT,                -- root node id of a blocked package
+    blocklist   TEXT,                -- JSON BlocklistEntry
+    run_id      INTEGER REFERENCES runs(id),
+    PRIMARY KEY (node, subdir, python)
+  );
+  `,
 ];
