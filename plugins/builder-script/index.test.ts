@@ -178,6 +178,26 @@ s('a failing script is a build failure with the exit code and the log tail :: ex
   }
 });
 
+s('a host requirement that needs __glibc (a compiler run_export) installs: the environments get the target\'s virtual packages', async () => {
+  const ctx = await setup();
+  try {
+    const files = join(ctx.root, 'libz');
+    mkdirSync(join(files, 'lib'), { recursive: true });
+    writeFileSync(join(files, 'lib', 'libz.txt'), 'z\n');
+    await writeCondaPackage({
+      prefix: files, files: ['lib/libz.txt'], outDir: join(ctx.channel, 'linux-64'),
+      info: { name: 'libz', version: '1.3', build: 'h0_0', buildNumber: 0, depends: ['__glibc >=2.17,<3.0.a0'], subdir: 'linux-64' },
+    });
+    await indexChannel(ctx.channel, ['linux-64']);
+    const v = variant({ outputs: [output({ requirements: { build: [], host: ['python 3.13.*', 'libz'], run: [], run_constrained: [] } })] });
+    const result = await buildWithScript(ctx.makeTask([v]), {});
+    assert.ok(result?.artifacts.length);
+    assert.match(readFileSync(ctx.logFile, 'utf8'), /host environment: install libz 1\.3 h0_0/);
+  } finally {
+    ctx.cleanup();
+  }
+});
+
 s('an unsatisfiable host requirement fails before the script runs :: missing package', async () => {
   const ctx = await setup();
   try {

@@ -15,6 +15,7 @@ import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { listFiles, writeCondaPackage } from '../../core/conda/write-package.ts';
 import { InstallError, installEnvironment, type InstallOptions } from '../../core/conda/install.ts';
 import { openChannels, type OpenChannels } from '../../core/conda/solve.ts';
+import { virtualPackagesFor } from '../../core/conda/virtual-packages.ts';
 import { logScriptEnvironment, type EnvironmentPolicy } from '../../core/config/environment.ts';
 import { buildEnvironment } from './build-env.ts';
 import { buildTime, type BuildTime } from './build-time.ts';
@@ -194,9 +195,9 @@ async function buildVariant(ctx: VariantContext): Promise<Artifact[]> {
     installEnvironment(o).catch((err) => {
       throw err instanceof InstallError ? new ScriptBuildError(err.message, err.failure) : err;
     });
-  await install({ ...common, label: 'build', specs: specs('build'), subdir: buildSubdir, prefix: buildPrefix });
+  await install({ ...common, label: 'build', specs: specs('build'), subdir: buildSubdir, virtualPackages: virtualPackagesFor(buildSubdir), prefix: buildPrefix });
   check();
-  const host = await install({ ...common, label: 'host', specs: specs('host'), subdir: task.target.subdir, prefix: hostPrefix });
+  const host = await install({ ...common, label: 'host', specs: specs('host'), subdir: task.target.subdir, virtualPackages: virtualPackagesFor(task.target.subdir), prefix: hostPrefix });
   check();
   const python = host.find((p) => p.name === 'python');
   const pythonVersion = python ? python.version.split('.').slice(0, 2).join('.') : task.target.python;

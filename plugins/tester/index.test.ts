@@ -65,6 +65,14 @@ t('a package that passes: every kind of test runs in the prefix, and it is copie
   assert.ok(existsSync(join(ch.root, 'tested', 'linux-64', 'goodpkg-1.0-py313_0.tar.bz2')));
 });
 
+t('a package built with a C compiler needs __glibc: the test environment has this system\'s virtual packages', async ({ ch }) => {
+  const a = await built(ch, { name: 'cext', depends: ['python 3.13.*', '__glibc >=2.17'], files: { 'lib/python3.13/site-packages/cext/__init__.py': '' } });
+  const task = makeTask(ch, [a], [output('cext', { imports: ['cext'] })]);
+  const report: TestReport = { id: task.id, checks: [] };
+  await testTask(task, report);
+  assert.equal(summary(report), ['install install: ok', 'imports imports: cext: ok']);
+});
+
 t('an import that fails: the check fails with the exception line, the package stays out of the tested channel', async ({ ch }) => {
   const a = await built(ch, { name: 'badimport', depends: ['python 3.13.*'], files: { 'lib/python3.13/site-packages/badimport/__init__.py': 'from . import _speedups\n' } });
   const task = makeTask(ch, [a], [output('badimport', { imports: ['badimport'] })]);

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import type { Artifact, ExecResult, RenderedOutput, RenderedVariant, TestCheck, TestTask } from '../../core/model/types.ts';
 import { InstallError, installEnvironment, type InstalledPackage } from '../../core/conda/install.ts';
 import { SolveError } from '../../core/conda/solve.ts';
+import { virtualPackagesFor } from '../../core/conda/virtual-packages.ts';
 import { readPackageInfoFiles } from '../../core/conda/read-package.ts';
 import { errorMessage } from '../../core/model/failure.ts';
 import { buildEnvironment } from '../builder-script/build-env.ts';
@@ -131,9 +132,10 @@ export async function testPackage(task: TestTask, pkg: PackageUnderTest, opts: R
   header('install');
   let installed: InstalledPackage[];
   const t0 = Date.now();
+  const subdir = a.subdir === 'noarch' ? task.target.subdir : a.subdir;
   try {
     installed = await installEnvironment({
-      label: 'test', specs, subdir: a.subdir === 'noarch' ? task.target.subdir : a.subdir, prefix, channels: task.channels,
+      label: 'test', specs, subdir, prefix, channels: task.channels, virtualPackages: virtualPackagesFor(subdir),
       downloadDir: join(root, 'pkgs'), pythonVersion: task.target.python, log: task.log, signal: task.signal,
     });
   } catch (err) {
