@@ -8,6 +8,8 @@ export const CORE_CONFIG_KEYS: readonly string[] = Object.freeze([
   '$schema', 'python', 'arches', 'aggregate', 'workDir', 'concurrency', 'limits', 'timeouts', 'retry', 'failFast',
   'plugins', 'profiles', 'defaultProfile', 'extraVersions', 'variantConfigs', 'bootstrap', 'environment',
   'selection.prefer', 'selection.only', 'channels.reference', 'channels.build',
+  // The stage machinery (core/engine/execute.ts, stage-runner.ts, run.ts): which stages run and their limits.
+  'tests', 'publish.enabled', 'publish.requireArches', 'publish.archExceptions',
 ]);
 
 /** Profile keys that are about the profile itself, not config. */

@@ -84,9 +84,10 @@ v('a blocklist typo and a key no plugin reads: warnings (exit 0); --strict: erro
   assert.is(plan.stderr, `rebuild: warning: ${STAGING_WARNING}\n`);
 });
 
-v('the right name and a plugin that declares the key it reads: no warning', async (ctx) => {
+v('the right name, a plugin that declares the key it reads, and the stage keys the core reads (tests, publish): no warning', async (ctx) => {
   const publisher = `{ name: 'acme:publish', apply(engine: any) { engine.configReaders.declare('acme:publish', ['channels.staging']); } }`;
-  const dir = project(config(`blocklist: [{ name: 'heavy-ml', reason: 'too-heavy' }],\n  channels: { staging: './staging' },\n  plugins: [${publisher}],`));
+  const stages = `tests: { enabled: false, blocksDependents: true, timeoutSeconds: 60 },\n  publish: { requireArches: ['linux-64'], archExceptions: {} },`;
+  const dir = project(config(`blocklist: [{ name: 'heavy-ml', reason: 'too-heavy' }],\n  channels: { staging: './staging' },\n  ${stages}\n  plugins: [${publisher}],`));
   ctx.dirs.push(dir);
   const r = await rebuild(dir, 'validate', '--strict');
   assert.is(r.code, EXIT.OK, r.stdout);
