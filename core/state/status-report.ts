@@ -23,7 +23,11 @@ export interface StatusReport {
   arches: Record<string, Partial<Record<TallyStatus, number>>>;
   totals: Partial<Record<TallyStatus, number>> & { all: number };
   /** Failed packages, at any stage (`stage`: build, test, transmute, publish; null for plan errors). */
-  failed: { id: string; subdir: string; stage: string | null; failure: string | null; reason: string | null; logFile: string | null }[];
+  failed: {
+    id: string; subdir: string; stage: string | null; failure: string | null; reason: string | null; logFile: string | null;
+    /** Failure class of the report's rules (core/report/classify.ts) and the log line it matched; set by `rebuild status`. */
+    class?: string; classLine?: string | null;
+  }[];
   lastRun: (Omit<RunRow, 'argv'> & { argv: string[] }) | null;
   /** Publish groups (name-version-python across arches) per status: published, held, failed... */
   publish: Record<string, number>;
@@ -72,9 +76,11 @@ export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
   if (r.failed.length) {
     out += `\n${r.totals.error ? 'failed or in error' : 'failed'} (${r.failed.length}):\n`;
     for (const f of r.failed.slice(0, maxFailures)) {
+      const klass = f.class ? ` [${f.class}]` : '';
       out += f.stage && f.stage !== 'build'
-        ? `  ${f.subdir} ${f.id}: ${stagedText({ status: 'failed', stage: f.stage, reason: f.reason, failure: f.failure as FailureClass | null })}\n`
-        : `  ${f.subdir} ${f.id}: ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
+        ? `  ${f.subdir} ${f.id}:${klass} ${stagedText({ status: 'failed', stage: f.stage, reason: f.reason, failure: f.failure as FailureClass | null })}\n`
+        : `  ${f.subdir} ${f.id}:${klass} ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
+      if (f.classLine) out += `      ${f.classLine}\n`;
     }
     if (r.failed.length > maxFailures) out += `  … ${r.failed.length - maxFailures} more (rebuild status --json)\n`;
   }

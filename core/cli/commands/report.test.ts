@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseJunit } from 'junit2json';
 import { reportCommand } from './report.ts';
+import { statusCommand } from './status.ts';
 import { runBuildout, TENSORFLOW } from '../../report/fixtures/buildout.ts';
 import { assertJunitValid, assertValid, junitIssues } from '../../report/fixtures/validate.ts';
 import { UserError } from '../../model/errors.ts';
@@ -117,6 +118,17 @@ cmd('config report.classes come first: a team rule re-classifies past failures',
   } finally {
     writeConfig(ctx.dir);
   }
+});
+
+cmd('rebuild status shows each failure with its class and the line it matched', async (ctx) => {
+  let out = '';
+  await statusCommand([], { config: join(ctx.dir, 'rebuild.config.json') }, { write: (t) => void (out += t) }, ctx.dir);
+  assert.match(out, /\n  linux-64 scipy: \[compiler-error\] build: [^\n]*\n      src\/ujsonx\/encoder\.c:311:22: error: /);
+  assert.match(out, /\n  linux-64 pyproj: \[test-failure\] built, test failed \(test\): [^\n]*\n      ImportError: libproj\.so\.25: /);
+  let json = '';
+  await statusCommand([], { config: join(ctx.dir, 'rebuild.config.json'), json: true }, { write: (t) => void (json += t) }, ctx.dir);
+  const aiohttp = JSON.parse(json).failed.find((f: any) => f.id === 'aiohttp');
+  assert.equal([aiohttp.class, aiohttp.classLine], ['python-breakage', "ModuleNotFoundError: No module named 'distutils'"]);
 });
 
 cmd('an unknown --format is a usage error naming the known ones', async (ctx) => {

@@ -7,6 +7,9 @@ import { loadResolvedConfig } from '../context.ts';
 import { StateDb, StateNotFoundError } from '../../state/state-db.ts';
 import { lockHolder } from '../../state/lock.ts';
 import { formatStatusReport, statusReport } from '../../state/status-report.ts';
+import { classifyFailure, compileRules } from '../../report/classify.ts';
+import { ConfigError } from '../../config/errors.ts';
+import type { ResolvedConfig } from '../../config/resolved.ts';
 
 /** The work dir: --work-dir alone needs no config file; else the resolved config's. */
 export async function workDirOf(opts: GlobalOptions, cwd = process.cwd()): Promise<string> {
@@ -23,11 +26,30 @@ export function openState(workDir: string): StateDb {
   }
 }
 
-export async function statusCommand(_args: string[], opts: GlobalOptions, io: { write(text: string): void } = { write: (t) => void process.stdout.write(t) }): Promise<number> {
-  const workDir = await workDirOf(opts);
+/** The config when there is one: --work-dir alone needs none (the default failure classes are used then). */
+async function configIfAny(opts: GlobalOptions, cwd: string): Promise<ResolvedConfig | null> {
+  try {
+    return await loadResolvedConfig(opts, cwd);
+  } catch (err) {
+    if (opts.workDir && err instanceof ConfigError) return null;
+    throw err;
+  }
+}
+
+export async function statusCommand(_args: string[], opts: GlobalOptions, io: { write(text: string): void } = { write: (t) => void process.stdout.write(t) }, cwd = process.cwd()): Promise<number> {
+  const config = await configIfAny(opts, cwd);
+  const workDir = config?.workDir ?? resolve(cwd, opts.workDir!);
   const db = openState(workDir);
   try {
     const report = statusReport(db, workDir, { arches: opts.arch, holder: lockHolder(workDir) });
+    // Each failure with its class (the report's rules over its log): what broke, at a glance.
+    const rules = compileRules(config?.report.classes ?? [], config?.configFile ?? null);
+    for (const f of report.failed) {
+      if (!f.failure) continue;
+      const c = classifyFailure(f.logFile, { stage: f.stage, failure: f.failure, reason: f.reason }, rules);
+      f.class = c.class;
+      f.classLine = c.line;
+    }
     io.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatStatusReport(report));
     return 0;
   } finally {
