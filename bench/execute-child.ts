@@ -1,7 +1,10 @@
 // Child process of the engine-overhead benchmark. Runs the real executor (executeRun: state
 // database, scheduler, every per-task hook) over a synthetic plan with a builder that does no work.
 // Prints one JSON line (and `progress` lines on stderr for the parent's time limit).
-// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex|channel]
+// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex|channel|buildonly]
+// Every package is four stage tasks: build, test (a no-op test tap reporting one check),
+// transmute (no-op), publish (its group of one arch). `buildonly`: no test/transmute/publish taps,
+// so one build task per package (the build-only figure beside the stage figure).
 // `noindex` replaces the channel index written after each build by a no-op (to see its share).
 // `channel`: every build puts a real package file into the output channel (a hard link of one
 // tiny pre-made .conda under the task's own file name), so the channel index grows to n records.
@@ -74,20 +77,23 @@ const noop: Plugin = {
         };
         return { builder: 'bench:noop', artifacts: [artifact] };
       });
-      run.hooks.test.tap('bench:noop', (_result, report) => {
-        count('test');
-        report.checks.push({ name: 'noop', kind: 'imports', ok: true, durationMs: 0 });
-      });
-      run.hooks.transmute.tap('bench:noop', (artifacts) => (count('transmute'), artifacts));
-      run.hooks.shouldPublish.tap('bench:noop', () => void count('shouldPublish'));
-      run.hooks.publish.tapPromise('bench:noop', async (group) => {
-        count('publish');
-        return { publisher: 'bench:noop', published: group.members.flatMap((m) => m.artifacts), channel: 'bench' };
-      });
+      if (indexMode !== 'buildonly') {
+        run.hooks.test.tap('bench:noop', (_task, report) => {
+          count('test');
+          report.checks.push({ name: 'noop', kind: 'imports', ok: true, durationMs: 0 });
+        });
+        run.hooks.transmute.tap('bench:noop', (artifacts) => (count('transmute'), artifacts));
+        run.hooks.shouldPublish.tap('bench:noop', () => void count('shouldPublish'));
+        run.hooks.publish.tapPromise('bench:noop', async (group) => {
+          count('publish');
+          return { publisher: 'bench:noop', published: group.members.flatMap((m) => m.artifacts), channel: 'bench' };
+        });
+      }
       run.hooks.taskEnd.tap('bench:noop', (result) => {
         count('taskEnd');
         // Progress for the parent's time limit: packages published, every 250.
-        if (result.status === 'published' && ++published % 250 === 0) reportProgress(published, performance.now() - first);
+        const finished = indexMode === 'buildonly' ? 'built' : 'published';
+        if (result.status === finished && ++published % 250 === 0) reportProgress(published, performance.now() - first);
       });
     });
   },

@@ -15,6 +15,8 @@ import { PLUGIN_NAME as PROGRESS, progress } from '../../plugins/progress/index.
 import { tapChannelSource } from '../../plugins/source-channel/index.ts';
 import type { Run } from '../engine/run.ts';
 
+export { defaultPlugins };
+
 export interface ConfigContext {
   /** Absolute path of the config file. */
   file: string;

@@ -274,8 +274,21 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
   const groupId = host.groupId(spec.key);
   const logFile = join(run.config.workDir, 'logs', 'publish', `${spec.key}.log`);
   const workDir = join(run.config.workDir, 'tasks', 'publish', spec.key, `run-${host.runId}-attempt-${attempt}`);
-  mkdirSync(dirname(logFile), { recursive: true });
-  const log = (line: string) => appendFileSync(logFile, redact(line.endsWith('\n') ? line : `${line}\n`));
+  // The log is made only when something is logged (a plugin's line, a failure): a publication that
+  // says nothing costs no file. The executor's own lines wait until then.
+  let opened = false;
+  const notes: string[] = [];
+  const text = (line: string) => redact(line.endsWith('\n') ? line : `${line}\n`);
+  const log = (line: string) => {
+    if (!opened) {
+      mkdirSync(dirname(logFile), { recursive: true });
+      opened = true;
+      if (notes.length) appendFileSync(logFile, notes.join(''));
+    }
+    appendFileSync(logFile, text(line));
+  };
+  const note = (line: string) => (opened ? appendFileSync(logFile, text(line)) : void notes.push(text(line)));
+  let made = false;
   const members: PublishMember[] = spec.members.map((pkg) => {
     const m = host.task(pkg);
     return { node: m.node, target: m.target, artifacts: host.artifactsOf(pkg) };
@@ -299,7 +312,8 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
   const group: PublishGroup = {
     key: spec.key, name: spec.name, version: spec.version, python: spec.python, members, runId: host.runId, attempt,
     get workDir() {
-      mkdirSync(workDir, { recursive: true });
+      if (!made) mkdirSync(workDir, { recursive: true });
+      made = true;
       return workDir;
     },
     logFile, log, signal: controller.signal,
@@ -310,7 +324,7 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
     return { ok: true, status: 'held', reason, members };
   }
   await host.write((d) => d.setGroupStatus(groupId, host.runId, 'publishing', `attempt ${attempt}`, { attempt: true }));
-  log(`=== publish ${spec.key} attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}: ${members.map((m) => m.target.subdir).join(', ')}`);
+  note(`=== publish ${spec.key} attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}: ${members.map((m) => m.target.subdir).join(', ')}`);
   const { guard, dispose } = abortGuard(controller.signal, host.graceMs);
   try {
     const result = await guard(run.hooks.publish.promise(group));
@@ -321,8 +335,8 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
     }
     const reason = `${result.published.length} artifact(s) published to ${result.channel}${result.label ? ` (${result.label})` : ''} by ${result.publisher}`;
     await host.write((d) => d.setGroupStatus(groupId, host.runId, 'published', reason, { publisher: result.publisher, channel: result.channel, label: result.label ?? null }));
-    log(`=== published: ${reason}`);
-    host.cleanup(workDir);
+    note(`=== published: ${reason}`);
+    if (made) host.cleanup(workDir);
     return { ok: true, status: 'published', reason, members };
   } catch (err) {
     const aborted = controller.signal.aborted ? controller.signal.reason : null;

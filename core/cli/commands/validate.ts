@@ -14,7 +14,7 @@ import { EXIT } from '../../engine/exit-codes.ts';
 import { planRun } from '../../graph/plan-target.ts';
 import { type UnmatchedBlocklistEntry, unmatchedBlocklist, unmatchedBlocklistMessage, unmatchedBlocklistPointer } from '../../graph/blocklist-unmatched.ts';
 import { unreadKeyIssues } from '../config-warnings.ts';
-import { defaultPlugins } from '../../../plugins/defaults.ts';
+import { defaultPlugins } from '../context.ts';
 
 export interface ValidateOptions extends GlobalOptions {
   /** Warnings fail the profile too. */
