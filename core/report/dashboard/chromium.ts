@@ -8,10 +8,13 @@ import type { BrowserContext } from 'playwright-core';
 import { UserError } from '../../model/errors.ts';
 import { EXIT } from '../../engine/exit-codes.ts';
 
-/** Flags that work on this project's machines (no sandbox as root, no GPU, nothing fetched in the background). */
+/**
+ * Flags that work on this project's machines (no sandbox as root, no GPU, nothing fetched in the
+ * background), and shared memory in /tmp rather than a container's small /dev/shm.
+ */
 export const CHROMIUM_ARGS: readonly string[] = Object.freeze([
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ]);
 
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
