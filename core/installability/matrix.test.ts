@@ -124,6 +124,23 @@ matrix('JUnit and HTML :: one testcase per package × arch, the message on failu
   assert.is(readFileSync(join(again, 'installability.html'), 'utf8'), html);
 });
 
+matrix('a solve that did not run (a worker died) is not installable with the reason, and is not cached', async ({ opts }) => {
+  let calls = 0;
+  const solver = {
+    solve: async () => {
+      calls++;
+      throw new Error('solver thread stopped: exit code 134');
+    },
+    close: async () => {},
+  };
+  const r = await installabilityMatrix({ ...opts, subdirs: ['linux-64'], solver });
+  assert.is(calls, 5);
+  assert.equal(r.cases.map((c) => c.outcome), Array(5).fill({ ok: false, message: 'the solve did not run: solver thread stopped: exit code 134' }));
+  const again = await installabilityMatrix({ ...opts, subdirs: ['linux-64'] });
+  assert.equal([again.stats.solves, again.stats.cacheHits], [5, 0], 'nothing was cached');
+  assert.ok(again.cases.find((c) => c.name === 'numpy')!.outcome.ok);
+});
+
 matrix('nothing to check :: no tested channel yet and no reference gives an empty matrix, no solve', async ({ dir, opts }) => {
   const r = await installabilityMatrix({ ...opts, tested: join(dir, 'not-yet'), reference: null });
   assert.equal([r.cases, r.stats.solves], [[], 0]);

@@ -26,6 +26,8 @@ export interface InstallabilityOptions {
   cacheDir: string | null;
   /** Worker threads (default: one per core, at most 8). */
   threads?: number;
+  /** The solver (default: a SolvePool of `threads` workers, closed at the end); tests hand in one that fails. */
+  solver?: Pick<SolvePool, 'solve' | 'close'>;
 }
 
 export interface InstallabilityCase {
@@ -55,7 +57,7 @@ export async function installabilityMatrix(opts: InstallabilityOptions): Promise
   const stats = { solves: 0, cacheHits: 0, solveMs: 0, wallMs: 0 };
   const cases: InstallabilityCase[] = [];
   const threads = opts.threads ?? defaultSolveThreads();
-  let pool: SolvePool | null = null;
+  let pool: Pick<SolvePool, 'solve' | 'close'> | null = opts.solver ?? null;
   const server = await startSolveServer();
   try {
     for (const subdir of opts.subdirs) {
@@ -94,7 +96,7 @@ export async function installabilityMatrix(opts: InstallabilityOptions): Promise
       await cache.save();
     }
   } finally {
-    await (pool as SolvePool | null)?.close();
+    await (pool as Pick<SolvePool, 'close'> | null)?.close();
     await server.close();
   }
   stats.wallMs = performance.now() - started;
