@@ -296,8 +296,9 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
   const missing: string[] = [];
   for (const e of spec.elsewhere) {
     const row = db.getPackage({ node: t.node.id, subdir: e.subdir, python: spec.python });
-    const done = row && db.stageRows().get(row.id);
-    const last = row && [...(done?.values() ?? [])].every((s) => s.status === 'done') && done?.get('build')?.status === 'done';
+    // Every stage recorded there done, its build among them (one package's rows: no table scan per group).
+    const rows = row ? db.stages(row.id) : [];
+    const last = rows.length > 0 && rows.every((r) => r.status === 'done') && rows.some((r) => r.stage === 'build');
     if (!row || !last) {
       missing.push(`${e.subdir} (${e.status ? `${e.status}${e.reason ? `: ${e.reason}` : ''}` : row ? `${row.status}${row.stage ? ` at ${row.stage}` : ''}` : 'not in this run'})`);
       continue;
