@@ -12,6 +12,12 @@ function stateText(n: NodeExplanation): string {
   return stagedText(n.state);
 }
 
+/** "  class: compiler-error: src/x.c:3:1: error: ..." for a classified failure. */
+function classLine(n: NodeExplanation): string[] {
+  const c = n.state?.class;
+  return c && c !== 'unclassified' ? [`  class: ${c}${n.state!.classLine ? `: ${n.state!.classLine}` : ''}`] : [];
+}
+
 function standing(n: NodeExplanation): string[] {
   const lines: string[] = [];
   const deps = n.waitsOn.length;
@@ -20,7 +26,7 @@ function standing(n: NodeExplanation): string[] {
     case 'built':
       if (n.state?.stage && n.state.stage !== 'build') {
         // Built, and somewhere in its later stages: "built, test failed: ImportError: ...".
-        lines.push(`  ${stateText(n)}`);
+        lines.push(`  ${stateText(n)}`, ...classLine(n));
         if (n.state.status === 'failed' || n.state.status === 'blocked') {
           lines.push(`  its publication is held; dependents build against it (unless tests.blocksDependents: true)`);
         }
@@ -37,7 +43,7 @@ function standing(n: NodeExplanation): string[] {
       lines.push(`  blocked: a build dependency failed (state: ${stateText(n)}); waiting on ${deps} unbuilt build dependenc${plural}:`);
       break;
     case 'failed':
-      lines.push(`  failed (state: ${stateText(n)})`);
+      lines.push(`  failed (state: ${stateText(n)})`, ...classLine(n));
       if (deps) lines.push(`  and waiting on ${deps} unbuilt build dependenc${plural}:`);
       break;
     default: {

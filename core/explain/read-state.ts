@@ -21,6 +21,7 @@ export function readTargetStates(workDir: string, targets: readonly Target[]): M
         states?.set(row.node, {
           status: row.status, reason: row.reason, failure: row.failure,
           ...(row.stage ? { stage: row.stage } : {}),
+          ...(row.logPath ? { logPath: row.logPath } : {}),
           ...(rows.length ? { stages: rows.map((r) => ({ stage: r.stage, status: r.status, reason: r.reason, failure: r.failure })) } : {}),
         });
       }

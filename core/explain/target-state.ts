@@ -12,6 +12,11 @@ export interface NodeState {
   stage?: StageName | null;
   reason: string | null;
   failure: FailureClass | null;
+  /** The log of its last attempt (a failure is classified from it). */
+  logPath?: string | null;
+  /** A failure's class (core/report/classify.ts) and the log line it matched; set by `rebuild why`. */
+  class?: string;
+  classLine?: string | null;
   /** Each stage's recorded progress, in order (state databases of schema 3 on). */
   stages?: { stage: StageName; status: string; reason: string | null; failure: FailureClass | null }[];
 }

@@ -29,7 +29,7 @@ why('--json: one entry per target with the nodes the name designates', async (ct
   assert.equal(Object.keys(six), [
     'id', 'feedstock', 'outputs', 'status', 'pythonDependency', 'exclusion', 'blockedChain', 'progress', 'built', 'state', 'waitsOn', 'dependents', 'bootstrapOf', 'bootstrapNode', 'bootstrapWhy',
   ]);
-  assert.equal([six.status, six.progress, six.built, six.state], ['planned', 'failed', false, { status: 'failed', reason: 'exit code 1', failure: 'build' }]);
+  assert.equal([six.status, six.progress, six.built, six.state], ['planned', 'failed', false, { status: 'failed', reason: 'exit code 1', failure: 'build', class: 'unclassified', classLine: null }]);
   // win-64 has no state: six waits on python there.
   assert.equal([win.nodes[0].progress, win.nodes[0].state, win.nodes[0].waitsOn[0][0].id], ['waiting', null, 'python']);
 });
@@ -48,6 +48,19 @@ why('text, per target', async (ctx) => {
       '',
     ].join('\n'),
   );
+});
+
+why('a failure says its class and the line the class rule matched', async () => {
+  const solver = 'cannot solve the host environment (python 3.13.*, setuptools-scm >=8): Cannot solve the request because of: No candidates were found for setuptools-scm >=8.';
+  const dir = writeState([['python', 'tested', null, null], ['six', 'failed', solver, 'build']]);
+  try {
+    let out = '';
+    const engine = ecosystemEngine(ECOSYSTEM, { ...ECOSYSTEM_CONFIG, arches: ['linux-64'], workDir: dir });
+    await runWhyCommand(engine, 'six', {}, { write: (t) => void (out += t) }, { recipes: recipesOf(ECOSYSTEM) });
+    assert.match(out, `  failed (state: failed (build): ${solver})\n  class: missing-dependency: ${solver}\n`);
+  } finally {
+    removeDir(dir);
+  }
 });
 
 why('unknown name: usage error (exit 64) with the closest name; no name at all too', async (ctx) => {

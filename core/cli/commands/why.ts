@@ -11,6 +11,7 @@ import type { PlanOptions } from '../../graph/plan-target.ts';
 import { planWithState } from '../../explain/plan-with-state.ts';
 import { whyReport } from '../../explain/why-report.ts';
 import { formatWhyText } from '../../explain/format-why.ts';
+import { classifyFailure, compileRules } from '../../report/classify.ts';
 import type { ExplainIo } from './ready.ts';
 
 const stdio: Pick<ExplainIo, 'write'> = { write: (t) => void process.stdout.write(t) };
@@ -30,6 +31,16 @@ export async function runWhyCommand(
   if (!name) throw new UserError('why needs a package name (node id, feedstock or output)', EXIT.USAGE);
   const { plans, states } = await planWithState(engine, opts.arch, planOptions);
   const report = whyReport(plans, states, name);
+  // A failure says its class (the report's rules over its log): what broke, not only that it did.
+  const rules = compileRules(engine.config.report.classes, engine.config.configFile);
+  for (const t of report)
+    for (const n of t.nodes) {
+      const s = n.state;
+      if (s?.status !== 'failed' || !s.failure) continue;
+      const c = classifyFailure(s.logPath ?? null, { stage: s.stage ?? null, failure: s.failure, reason: s.reason }, rules);
+      s.class = c.class;
+      s.classLine = c.line;
+    }
   io.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : formatWhyText(report));
   return 0;
 }
