@@ -23,6 +23,7 @@ export function plainReporter(write: (line: string) => void, now: () => Date = (
           return line(`${who}: building (attempt ${r.attempt})${r.logFile ? ` log ${r.logFile}` : ''}`);
         case 'built':
         case 'tested':
+        case 'transmuted':
         case 'published':
           return line(`${who}: ${r.status} in ${formatDuration(r.durationMs)}${r.reason ? ` (${r.reason})` : ''}`);
         case 'failed':

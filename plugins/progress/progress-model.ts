@@ -7,8 +7,8 @@ export const COLUMNS: Column[] = ['done', 'running', 'waiting', 'failed', 'block
 
 export function columnOf(status: TaskStatus): Column {
   switch (status) {
-    case 'built': case 'tested': case 'published': return 'done';
-    case 'building': return 'running';
+    case 'built': case 'tested': case 'transmuted': case 'published': return 'done';
+    case 'building': case 'testing': case 'transmuting': case 'publishing': return 'running';
     case 'waiting': case 'ready': case 'planned': case 'interrupted': return 'waiting';
     case 'failed': return 'failed';
     case 'blocked': return 'blocked';
