@@ -355,6 +355,7 @@ class Execution implements StageHost {
         return {
           id: t.node.id, target: t.target, status: initial.get(pkg)!.status, reason: initial.get(pkg)!.reason,
           bootstrap: t.node.bootstrap, estimateMs: estimates.byKey.get(pkg) ?? null,
+          ...(initial.get(pkg)!.stage ? { stage: initial.get(pkg)!.stage } : {}),
         };
       }),
     };

@@ -428,7 +428,7 @@ export interface ExecutionStart {
    * (kept from an earlier run), 'failed' (an earlier failure not retried), 'blocked' (depends on one)
    * or 'skipped' (left out by --only/--from).
    */
-  tasks: { id: string; target: Target; status: TaskStatus; reason: string | null; bootstrap: boolean; estimateMs: number | null }[];
+  tasks: { id: string; target: Target; status: TaskStatus; reason: string | null; bootstrap: boolean; estimateMs: number | null; stage?: StageName }[];
 }
 
 /** A plan node the run could not build: a render or plan error, or blocked (by an error or a blocklisted package). */

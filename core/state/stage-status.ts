@@ -12,10 +12,10 @@ export interface StagedStatus {
   failure?: FailureClass | null;
 }
 
-/** Statuses a package has before any stage of it ran, or when left out. */
-const NOT_RUN: ReadonlySet<string> = new Set(['planned', 'waiting', 'ready', 'excluded', 'present', 'skipped']);
+/** Statuses that say nothing was built (left out, or planned again). */
+const NOT_RUN: ReadonlySet<string> = new Set(['planned', 'excluded', 'present', 'skipped']);
 
-/** Built: a done status, or any status of a stage after the build (testing, test failed, blocked at test...). */
+/** Built: a done status, or any status of a stage after the build (testing, test failed, blocked at test, a test waiting for its retry...). */
 export function isBuiltStatus(s: StagedStatus): boolean {
   if (DONE_STATUSES.has(s.status)) return true;
   return !!s.stage && s.stage !== 'build' && !NOT_RUN.has(s.status);

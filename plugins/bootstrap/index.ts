@@ -9,7 +9,8 @@ import { join, sep } from 'node:path';
 import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import { targetKey, type PackageNode, type TaskStatus } from '../../core/model/types.ts';
+import { targetKey, type PackageNode, type StageName, type TaskStatus } from '../../core/model/types.ts';
+import { isBuiltStatus } from '../../core/state/stage-status.ts';
 import type { PackageGraph } from '../../core/graph/package-graph.ts';
 
 export const PLUGIN_NAME = 'rebuild:bootstrap';
@@ -27,7 +28,6 @@ export const optionsSchema = {
   },
 } as const;
 
-const DONE: ReadonlySet<TaskStatus> = new Set(['built', 'tested', 'published']);
 
 /** The final (normal) build of a bootstrap node: same feedstock and extra version, not bootstrap. */
 export function finalBuildOf(graph: PackageGraph, boot: PackageNode): string | null {
@@ -86,15 +86,16 @@ export function bootstrap(options: BootstrapOptions = {}): Plugin {
           return final;
         };
         const done = new Set<string>();
-        const mark = (target: { subdir: string; python: string }, id: string, status: TaskStatus) => {
+        // Built: a done status, or any status of a stage after the build (a failed test is built).
+        const mark = (target: { subdir: string; python: string }, id: string, status: TaskStatus, stage?: StageName) => {
           const key = `${targetKey(target as any)}/${id}`;
-          if (DONE.has(status)) done.add(key);
+          if (isBuiltStatus({ status, stage, reason: null })) done.add(key);
           else done.delete(key);
         };
 
         run.hooks.planned.tap(PLUGIN_NAME, (plan) => void graphs.set(targetKey(plan.target), plan.graph));
-        run.hooks.executionStart.tap(PLUGIN_NAME, (start) => start.tasks.forEach((t) => mark(t.target, t.id, t.status)));
-        run.hooks.taskEnd.tap(PLUGIN_NAME, (r) => mark(r.target, r.id, r.status));
+        run.hooks.executionStart.tap(PLUGIN_NAME, (start) => start.tasks.forEach((t) => mark(t.target, t.id, t.status, t.stage)));
+        run.hooks.taskEnd.tap(PLUGIN_NAME, (r) => mark(r.target, r.id, r.status, r.stage));
 
         run.hooks.prepareTask.tapPromise({ name: PLUGIN_NAME, stage: STAGE.PRE }, async (task) => {
           const output = task.outputChannel;
