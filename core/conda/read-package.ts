@@ -2,7 +2,7 @@
 // (install) them into a prefix with conda's prefix-placeholder replacement.
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { DecompressStream } from 'zstd-napi';
 import { bzip2Decompress } from './bzip2.ts';
@@ -13,10 +13,10 @@ import { addTarEntry, readTar, type TarEntry } from './tar-io.ts';
 
 export type EntryHandler = (entry: TarEntry, content: Readable) => Promise<void | false>;
 
-async function condaMembers(path: string): Promise<{ zip: yauzl.ZipFile; info: yauzl.Entry; pkg: yauzl.Entry | null }> {
+async function condaMembers(path: string, data?: Buffer): Promise<{ zip: yauzl.ZipFile; info: yauzl.Entry; pkg: yauzl.Entry | null }> {
   let zip: yauzl.ZipFile;
   try {
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
+    zip = data ? await yauzl.fromBufferPromise(data, { lazyEntries: true }) : await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
   } catch (err) {
     throw new PackageFormatError(`${path}: not a readable .conda (zip) file: ${(err as Error).message}`);
   }
@@ -39,15 +39,16 @@ async function condaMembers(path: string): Promise<{ zip: yauzl.ZipFile; info: y
 /**
  * Stream every member of a package to `onEntry` (info/ members included, with their `info/` names).
  * With `infoOnly`, a .conda's pkg member is not read (a .tar.bz2 is read until `onEntry` returns false).
+ * `data`: the file's bytes, already read (they are parsed instead of the file).
  */
-export async function walkPackage(path: string, onEntry: EntryHandler, opts: { infoOnly?: boolean } = {}): Promise<void> {
+export async function walkPackage(path: string, onEntry: EntryHandler, opts: { infoOnly?: boolean; data?: Buffer } = {}): Promise<void> {
   const format = packageFormat(path);
   try {
     if (format === 'tar.bz2') {
-      await readTar(bzip2Decompress(createReadStream(path), path), onEntry);
+      await readTar(bzip2Decompress(opts.data ? Readable.from([opts.data]) : createReadStream(path), path), onEntry);
       return;
     }
-    const { zip, info, pkg } = await condaMembers(path);
+    const { zip, info, pkg } = await condaMembers(path, opts.data);
     try {
       let stopped = false;
       for (const member of opts.infoOnly || !pkg ? [info] : [info, pkg]) {
@@ -99,7 +100,7 @@ export async function readPackageInfoFiles(path: string, names: string[]): Promi
  * member outside info/ that follows info/index.json (conda-build and our writer put info/ first; an
  * archive with info/ elsewhere is read to its end).
  */
-export async function readPackageMetadata(path: string, names: string[]): Promise<Map<string, Buffer>> {
+export async function readPackageMetadata(path: string, names: string[], opts: { data?: Buffer } = {}): Promise<Map<string, Buffer>> {
   const want = new Set(names);
   const found = new Map<string, Buffer>();
   let sawIndex = false;
@@ -111,7 +112,7 @@ export async function readPackageMetadata(path: string, names: string[]): Promis
       if (entry.type === 'file' && want.has(entry.name)) found.set(entry.name, await readAll(content));
       return found.size === want.size ? false : undefined;
     },
-    { infoOnly: true },
+    { infoOnly: true, data: opts.data },
   );
   return found;
 }

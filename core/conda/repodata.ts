@@ -1,5 +1,6 @@
 // repodata.json records, reading channels (dir, file:// or http(s) URL), and writing a channel index
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,14 +140,19 @@ const RECORD_KEYS = [
 ];
 
 async function recordFor(path: string, subdir: string): Promise<Pick<CacheEntry, 'record' | 'runExports'>> {
-  const meta = await readPackageMetadata(path, ['info/index.json', 'info/run_exports.json']);
+  // A small package is read once: its digests and metadata come from the same bytes.
+  const st = await stat(path);
+  const data = st.size <= ONE_READ_LIMIT ? await readFile(path) : undefined;
+  const meta = await readPackageMetadata(path, ['info/index.json', 'info/run_exports.json'], { data });
   const index = metaJson<IndexJson>(path, 'info/index.json', meta.get('info/index.json'));
   const runExports = meta.has('info/run_exports.json') ? metaJson<RunExports>(path, 'info/run_exports.json', meta.get('info/run_exports.json')) : {};
   const record: PackageRecord = { name: '', version: '', build: '', build_number: 0, depends: [], subdir };
   for (const key of RECORD_KEYS) if (index[key] !== undefined) record[key] = index[key];
   record.depends = index.depends ?? [];
   if (!record.subdir) record.subdir = subdir;
-  const { md5, sha256, size } = await digestFile(path);
+  const { md5, sha256, size } = data
+    ? { md5: createHash('md5').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex'), size: data.length }
+    : await digestFile(path);
   return { record: { ...record, md5, sha256, size }, runExports };
 }
 
@@ -550,6 +556,9 @@ export class ChannelIndexWriter {
     }
   }
 }
+
+/** Packages up to this size are read into memory once for their record (digests and metadata). */
+const ONE_READ_LIMIT = 8 << 20;
 
 /** Periodic work (listing, record cache, derived files) waits at least this many times its last cost. */
 const ADAPT = 20;
