@@ -11,6 +11,8 @@ import { assertValid } from './fixtures/validate.ts';
 import type { Report, ReportPackage } from './types.ts';
 
 
+const REFUSED = 'plugin test:log-builder failed in hook run.publish: upload of numpy-1.0-py313_0.tar.bz2 refused: HTTP 403 (the token may not write to this channel)';
+
 const pkg = (r: Report, subdir: string, name: string): ReportPackage => {
   const p = r.targets.find((t) => t.subdir === subdir)!.packages.find((x) => x.name === name);
   if (!p) throw new Error(`no ${subdir}/${name} in the report`);
@@ -53,12 +55,13 @@ finished('counts per arch and in total', (ctx) => {
   const linux = r.targets[0].counts;
   assert.equal(
     { total: linux.total, planned: linux.planned, built: linux.built, failed: linux.failed, error: linux.error, blocked: linux.blocked, excluded: linux.excluded, waiting: linux.waiting },
-    { total: 16, planned: 10, built: 3, failed: 2, error: 1, blocked: 4, excluded: 6, waiting: 0 },
+    { total: 16, planned: 10, built: 3, failed: 3, error: 1, blocked: 4, excluded: 6, waiting: 0 },
   );
   assert.equal(linux.excludedBy, { blocklist: 1, noarch: 1, present: 1, superseded: 1, skipped: 1, 'no-python': 1, 'not-selected': 0, other: 0 });
   assert.is(r.totals.total, 32);
   assert.is(r.totals.built, 9);
-  assert.is(r.totals.failed, 3);
+  assert.is(r.totals.failed, 5);
+  assert.is(r.totals.published, 2);
   assert.is(r.totals.blocked, 6);
 });
 
@@ -107,7 +110,7 @@ finished('versions: from the artifacts of what was built', (ctx) => {
 
 finished('failures grouped by class, with what each blocks', (ctx) => {
   const byClass = Object.fromEntries(ctx.report.failures.map((g: any) => [g.class, g]));
-  assert.equal(Object.keys(byClass).sort(), ['compiler-error', 'linker-error', 'plan-error', 'python-breakage', 'test-failure']);
+  assert.equal(Object.keys(byClass).sort(), ['compiler-error', 'linker-error', 'plan-error', 'publish', 'python-breakage', 'test-failure']);
   assert.equal(byClass['compiler-error'].blocks, ['scikit-learn@linux-64', 'seaborn@linux-64']);
   assert.equal(byClass['compiler-error'].packages[0].blocks, ['scikit-learn', 'seaborn']);
   assert.is(byClass['plan-error'].count, 2);
@@ -118,24 +121,40 @@ finished('reference diff: every old-python package with no new build, with the r
   assert.equal(missing, [
     "linux-64 aiohttp 3.10.5 failed: failed (build): python-breakage: ModuleNotFoundError: No module named 'distutils'",
     'linux-64 asynctest 0.13.0 not-in-aggregate: not in the aggregate',
+    `linux-64 numpy 2.0.2 failed: failed (publish): publish: publish failed: ${REFUSED}`,
     "linux-64 scipy 1.14.1 failed: failed (build): compiler-error: src/ujsonx/encoder.c:311:22: error: incompatible types when assigning to type 'double' from type 'JSONObjectEncoder *'",
     'linux-64 tensorflow 2.17.0 excluded: blocklisted: too-heavy (needs 64 GB to link) https://tracker.example.org/buildout/12',
     'osx-arm64 asynctest 0.13.0 not-in-aggregate: not in the aggregate',
+    `osx-arm64 numpy 2.0.2 failed: failed (publish): publish: publish failed: ${REFUSED}`,
     'osx-arm64 tensorflow 2.17.0 excluded: blocklisted: too-heavy (needs 64 GB to link) https://tracker.example.org/buildout/12',
   ]);
 });
 
+finished('publication: groups per status; those not published with why and their members; a failed upload is a publish failure', (ctx) => {
+  assert.equal(ctx.report.publish.counts, { failed: 1, held: 5, published: 1 });
+  const numpy = ctx.report.publish.notPublished.find((g: any) => g.name === 'numpy');
+  assert.equal([numpy.status, numpy.members], ['failed', ['numpy@linux-64', 'numpy@osx-arm64']]);
+  assert.match(numpy.reason, /HTTP 403/);
+  assert.is(ctx.report.publish.notPublished.find((g: any) => g.name === 'seaborn').reason, 'held: scipy (linux-64) failed');
+  const p = pkg(ctx.report, 'linux-64', 'numpy');
+  assert.equal([p.status, p.stage, p.class], ['failed', 'publish', 'publish']);
+  assert.is(pkg(ctx.report, 'linux-64', 'python').status, 'published');
+  assert.equal(pkg(ctx.report, 'linux-64', 'pyproj').failedChecks, [{ name: 'imports: pyproj', kind: 'imports', message: 'ImportError: libproj.so.25: cannot open shared object file: No such file or directory' }]);
+});
+
 finished('groups: the config groups with each package status', (ctx) => {
   assert.equal(ctx.report.groups[0].packages.map((p: any) => `${p.subdir}/${p.name}:${p.status}`), [
-    'linux-64/numpy:tested', 'linux-64/python:tested', 'linux-64/scipy:failed', 'osx-arm64/numpy:tested', 'osx-arm64/python:tested', 'osx-arm64/scipy:tested',
+    'linux-64/numpy:failed', 'linux-64/python:published', 'linux-64/scipy:failed', 'osx-arm64/numpy:failed', 'osx-arm64/python:published', 'osx-arm64/scipy:tested',
   ]);
 });
 
-finished('history: progress points from the status changes', (ctx) => {
+finished('history: progress points from the status changes, the last one the state as it ended', (ctx) => {
   const last = ctx.report.history.at(-1);
   assert.ok(last);
-  assert.is(last.tested, 8);
-  assert.is(last.failed, 3 + 2 + 1); // history counts every failed row: build, plan error, test
+  const all = ctx.report.targets.flatMap((t: any) => t.packages);
+  const n = (pick: (p: ReportPackage) => boolean) => all.filter(pick).length;
+  assert.is(last.tested, n((p) => ['tested', 'transmuting', 'transmuted', 'publishing', 'published'].includes(p.status)));
+  assert.is(last.failed, n((p) => p.status === 'failed' || p.status === 'test-failed' || p.status === 'error'));
 });
 
 const reasons = suite('reading older state from reasons');

@@ -55,7 +55,11 @@ export function count(c: ReportCounts, p: Pick<ReportPackage, 'status' | 'exclus
     case 'test-failed': c.testFailed++; c.built++; break;
     case 'waiting': c.waiting++; break;
     case 'building': c.building++; break;
-    case 'failed': c.failed++; if (p.stage && p.stage !== 'build') c.built++; break; // a later stage failed: it was built
+    case 'failed':
+      c.failed++;
+      if (p.stage && p.stage !== 'build') c.built++; // a later stage failed: it was built
+      if (p.stage === 'transmute' || p.stage === 'publish') c.tested++; // ... and got past its tests
+      break;
     case 'error': c.error++; break;
     case 'blocked': c.blocked++; break;
     case 'interrupted': c.interrupted++; break;
@@ -138,6 +142,44 @@ function packageRows(db: StateDb): ReportRow[] {
   }));
 }
 
+/** The failed checks of each package's last test attempt (by package id); none before state schema 3. */
+function failedChecks(db: StateDb): Map<number, { name: string; kind: string; message: string | null }[]> {
+  const out = new Map<number, { name: string; kind: string; message: string | null }[]>();
+  if (!hasTable(db, 'test_checks')) return out;
+  const rows = db.db
+    .prepare(
+      `SELECT package_id, name, kind, message FROM test_checks WHERE status = 'failed'
+       AND attempt_id IN (SELECT MAX(attempt_id) FROM test_checks GROUP BY package_id) ORDER BY id`,
+    )
+    .raw(true)
+    .all() as [number, string, string, string | null][];
+  for (const [id, name, kind, message] of rows) {
+    const list = out.get(id);
+    if (list) list.push({ name, kind, message });
+    else out.set(id, [{ name, kind, message }]);
+  }
+  return out;
+}
+
+function hasTable(db: StateDb, name: string): boolean {
+  return db.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** Publish groups per status, and every group not published with its members (name@subdir) and reason. */
+function publishSummary(db: StateDb, rows: readonly ReportRow[]): Report['publish'] {
+  const counts: Record<string, number> = {};
+  const notPublished: Report['publish']['notPublished'] = [];
+  if (!hasTable(db, 'publish_groups')) return { counts, notPublished };
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  for (const g of db.groups()) {
+    counts[g.status] = (counts[g.status] ?? 0) + 1;
+    if (g.status === 'published') continue;
+    const members = g.members.map((id) => byId.get(id)).filter((r) => r !== undefined).map((r) => `${r.node}@${r.subdir}`).sort(compareIds);
+    notPublished.push({ key: g.key, name: g.name, version: g.version, python: g.python, status: g.status, reason: g.reason, members });
+  }
+  return { counts, notPublished };
+}
+
 /** The file names of each package's artifacts (by package id). */
 function artifactNames(db: StateDb): Map<number, string[]> {
   const out = new Map<number, string[]>();
@@ -159,8 +201,10 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
   const artifacts = artifactNames(db);
 
   // Rows per target, in the config's arch order (then any other subdir the state holds).
+  const checks = failedChecks(db);
+  const allRows = packageRows(db);
   const byTarget = new Map<string, ReportRow[]>();
-  for (const row of packageRows(db)) {
+  for (const row of allRows) {
     const key = `${row.subdir}\0${row.python}`;
     let list = byTarget.get(key);
     if (!list) byTarget.set(key, (list = []));
@@ -219,6 +263,7 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
         name: row.node, feedstock: row.feedstock, outputs: row.outputs, version, status, stage, reason: row.reason,
         class: klass, classLine: line, blockedBy: status === 'blocked' ? rootOf(row) : null, exclusion,
         log: rel(row.logPath), attempts: row.attempts, durationMs: row.durationMs,
+        ...(status === 'test-failed' && checks.has(row.id) ? { failedChecks: checks.get(row.id)! } : {}),
       };
     }
     const counts = emptyCounts();
@@ -243,6 +288,7 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
     ...(options.referenceError ? { referenceError: options.referenceError } : {}),
     failures: failureGroups(targets),
     blockers: blockers(targets),
+    publish: publishSummary(db, allRows),
     groups: groups(targets, config.report?.groups ?? {}),
     history: options.history === false ? [] : progressHistory(db),
   };

@@ -31,7 +31,8 @@ function testcase(t: ReportTarget, p: ReportPackage): string {
   const out = p.log ? `\n      <system-out>${xmlEscape(`log: ${p.log}`)}</system-out>` : '';
   if (kind === 'passed') return out ? `${head}>${out}\n    </testcase>` : `${head}/>`;
   const message = kind === 'skipped' ? explain(p) : `${p.class ?? p.status}: ${p.classLine ?? p.reason ?? ''}`;
-  const body = kind === 'skipped' ? '' : xmlEscape([p.reason ?? '', p.log ? `log: ${p.log}` : ''].filter(Boolean).join('\n'));
+  const checks = (p.failedChecks ?? []).map((c) => `${c.name}: ${c.message ?? 'failed'}`);
+  const body = kind === 'skipped' ? '' : xmlEscape([p.reason ?? '', ...checks, p.log ? `log: ${p.log}` : ''].filter(Boolean).join('\n'));
   const type = kind === 'skipped' ? '' : attr('type', p.class ?? p.status);
   const element = body ? `<${kind}${attr('message', message)}${type}>${body}</${kind}>` : `<${kind}${attr('message', message)}${type}/>`;
   return `${head}>\n      ${element}${out}\n    </testcase>`;

@@ -77,6 +77,13 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
     })));
   }
 
+  const published = Object.entries(r.publish.counts).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (published.length) {
+    out.push(`\n## Publication\n\nPublish groups: ${published.map(([k, n]) => `${k} ${n}`).join(', ')}.\n`);
+    if (r.publish.notPublished.length)
+      out.push(table(['package', 'version', 'python', 'status', 'reason', 'arches'], r.publish.notPublished.map((g) => [g.name, g.version, g.python, g.status, g.reason, g.members.join(', ')])));
+  }
+
   if (r.missing) {
     out.push(`\n## Not built for python ${r.config.python.to} (${r.missing.length} of the reference's python ${r.config.python.from} packages)\n`);
     if (r.missing.length) out.push(table(['package', 'arch', 'version', 'status', 'reason'], r.missing.map((m) => [m.name, m.subdir, m.version, m.status, m.reason])));

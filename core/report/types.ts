@@ -69,6 +69,8 @@ export interface ReportPackage {
   log: string | null;
   attempts: number;
   durationMs: number | null;
+  /** test-failed: the checks of its last test attempt that failed (absent otherwise). */
+  failedChecks?: { name: string; kind: string; message: string | null }[];
 }
 
 export interface ReportTarget {
@@ -133,6 +135,11 @@ export interface Report {
   failures: FailureGroup[];
   /** Packages whose failure or exclusion blocks others, most first (at most 50). */
   blockers: Blocker[];
+  /** Publish groups (one name-version-python across its required arches): per status, and those not published with why. */
+  publish: {
+    counts: Record<string, number>;
+    notPublished: { key: string; name: string; version: string; python: string; status: string; reason: string | null; members: string[] }[];
+  };
   /** report.groups: each named set's packages with their status. */
   groups: { name: string; packages: { name: string; subdir: string; status: ReportStatus }[] }[];
   /** Progress over time (progressHistory, core/report/dashboard/history.ts): the dashboard's chart. */

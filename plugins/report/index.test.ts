@@ -25,7 +25,7 @@ plugin('the end of every run writes the report into <workDir>/report/ and says w
     assert.is(json.running, false);
     assert.is(json.run.outcome, 'failed');
     assert.is(json.generated, json.run.ended);
-    assert.is(json.totals.failed, 3);
+    assert.is(json.totals.failed, 5);
     assert.ok(existsSync(join(out, 'report.md')));
     // What only the plan knew is in the state now: a failed package's version, the blocklist entry
     // (even once the config no longer has it), the root of a plan-time block.

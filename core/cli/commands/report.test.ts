@@ -52,22 +52,24 @@ cmd('report.json matches the schema', async (ctx) => {
   await report(ctx.dir, { format: ['json'] });
   const json = JSON.parse(readFileSync(join(ctx.dir, 'work', 'report', 'report.json'), 'utf8'));
   assertValid(json);
-  assert.is(json.totals.failed, 3);
+  assert.is(json.totals.failed, 5);
 });
 
 cmd('report.md: the tally, failures by class with their line and log, blocked by root, exclusions with note and link, the reference diff', async (ctx) => {
   await report(ctx.dir, { format: ['md'] });
   const md = readFileSync(join(ctx.dir, 'work', 'report', 'report.md'), 'utf8');
   assert.match(md, /^# Rebuild report: python 3\.12 → 3\.13\n/);
-  assert.match(md, /\| arch \| planned \| built \| tested \| test-failed \| failed \| error \| blocked \| excluded \|\n/);
-  assert.match(md, /\| linux-64 py3\.13 \| 10 \| 3 \| 2 \| 1 \| 2 \| 1 \| 4 \| 6 \|/);
-  assert.match(md, /\| \*\*total\*\* \| 20 \| 9 \| 8 \| 1 \| 3 \| 2 \| 6 \| 12 \|/);
+  assert.match(md, /\| arch \| planned \| built \| tested \| test-failed \| published \| failed \| error \| blocked \| excluded \|\n/);
+  assert.match(md, /\| linux-64 py3\.13 \| 10 \| 3 \| 2 \| 1 \| 1 \| 3 \| 1 \| 4 \| 6 \|/);
+  assert.match(md, /\| \*\*total\*\* \| 20 \| 9 \| 8 \| 1 \| 2 \| 5 \| 2 \| 6 \| 12 \|/);
+  assert.match(md, /## Publication\n\nPublish groups: failed 1, held 5, published 1\.\n/);
+  assert.match(md, /\| numpy \| 1\.0 \| 3\.13 \| failed \| [^|]*HTTP 403[^|]* \| numpy@linux-64, numpy@osx-arm64 \|/);
   assert.match(md, /\| pyproj \| linux-64 \| test \| test-failure \| `ImportError: libproj\.so\.25: [^|]*` \|/);
   assert.match(md, /\| scipy \| linux-64 \| build \| compiler-error \| `src\/ujsonx\/encoder\.c:311:22: error: [^|]*` \| \[log\]\(\.\.\/logs\/linux-64\/scipy\.log\) \|/);
   assert.match(md, /\| seaborn \| linux-64 \| scipy \| blocked by scipy \(failed\) \|/);
   assert.match(md, /\| tensorflow \| linux-64 \| blocklist \| too-heavy \| needs 64 GB to link \| https:\/\/tracker\.example\.org\/buildout\/12 \|/);
   assert.match(md, /\| asynctest \| linux-64 \| 0\.13\.0 \| not-in-aggregate \| not in the aggregate \|/);
-  assert.match(md, /## Not built for python 3\.13 \(6 of the reference's python 3\.12 packages\)/);
+  assert.match(md, /## Not built for python 3\.13 \(8 of the reference's python 3\.12 packages\)/);
 });
 
 cmd('report.junit.xml validates against the JUnit schema and reads back with a JUnit parser', async (ctx) => {
@@ -76,7 +78,7 @@ cmd('report.junit.xml validates against the JUnit schema and reads back with a J
   await assertJunitValid(xml);
   const parsed = (await parseJunit(xml)) as any;
   assert.is(parsed.tests, 32);
-  assert.is(parsed.failures, 4);
+  assert.is(parsed.failures, 6);
   assert.is(parsed.errors, 2);
   const linux = parsed.testsuite.find((s: any) => s.name === 'linux-64/py3.13');
   assert.is(linux.tests, 16);
@@ -85,7 +87,9 @@ cmd('report.junit.xml validates against the JUnit schema and reads back with a J
   assert.match(scipy.failure[0].message, /^compiler-error: src\/ujsonx\/encoder\.c:311:22: error: /);
   assert.equal(linux.testcase.find((c: any) => c.name === 'keras').skipped, [{ message: 'blocked by tensorflow (too-heavy: needs 64 GB to link)' }]);
   assert.is(linux.testcase.find((c: any) => c.name === 'brokenrecipe').error[0].type, 'plan-error');
-  assert.not.ok(linux.testcase.find((c: any) => c.name === 'numpy').failure);
+  assert.not.ok(linux.testcase.find((c: any) => c.name === 'python').failure);
+  assert.is(linux.testcase.find((c: any) => c.name === 'numpy').failure[0].type, 'publish');
+  assert.match(linux.testcase.find((c: any) => c.name === 'pyproj').failure[0].inner, /imports: pyproj: ImportError: libproj/);
 });
 
 cmd('the XSD check can fail: a testcase without a name is refused', async () => {
@@ -107,7 +111,7 @@ cmd('--json prints the report object and writes nothing; --failures groups by cl
   assert.match(failures.out, /^compiler-error: 1 failure, blocking 2\n  first matching line: src\/ujsonx\/encoder\.c:311:22: error: .*\n  linux-64 scipy: blocks 2 \(scikit-learn, seaborn\)  logs\/linux-64\/scipy\.log\n/m);
   assert.match(failures.out, /^python-breakage: 1 failure, blocking 0\n  first matching line: ModuleNotFoundError: No module named 'distutils'\n/m);
   const groups = JSON.parse((await report(ctx.dir, { failures: true, json: true })).out);
-  assert.equal(groups.map((g: any) => g.class).sort(), ['compiler-error', 'linker-error', 'plan-error', 'python-breakage', 'test-failure']);
+  assert.equal(groups.map((g: any) => g.class).sort(), ['compiler-error', 'linker-error', 'plan-error', 'publish', 'python-breakage', 'test-failure']);
 });
 
 cmd('config report.classes come first: a team rule re-classifies past failures', async (ctx) => {
