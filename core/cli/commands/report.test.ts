@@ -135,6 +135,33 @@ cmd('rebuild status shows each failure with its class and the line it matched', 
   assert.equal([aiohttp.class, aiohttp.classLine], ['python-breakage', "ModuleNotFoundError: No module named 'distutils'"]);
 });
 
+cmd('a reference channel that cannot be read: no missing list, the reason instead (report.md says it too)', async (ctx) => {
+  writeConfig(ctx.dir, { channels: { reference: 'no-such-channel' } });
+  try {
+    const { out } = await report(ctx.dir, { json: true });
+    const json = JSON.parse(out);
+    assertValid(json);
+    assert.is(json.missing, null);
+    assert.match(json.referenceError, /^reference channel not read: .*no-such-channel/);
+  } finally {
+    writeConfig(ctx.dir);
+  }
+});
+
+cmd('nothing has run in the work dir: says so (exit 1), writes nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-report-empty-'));
+  try {
+    writeConfig(dir);
+    await report(dir).then(
+      () => assert.unreachable(),
+      (err: Error) => assert.match(err.message, /^no state database at .*state\.db: nothing has run in this work dir yet \(rebuild run\)$/),
+    );
+    assert.not.ok(existsSync(join(dir, 'work', 'report')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 cmd('an unknown --format is a usage error naming the known ones', async (ctx) => {
   try {
     await report(ctx.dir, { format: ['pdf'] });
