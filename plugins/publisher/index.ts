@@ -163,8 +163,6 @@ export function tapPublisher(run: Run, options: PublisherOptions = {}): Publishe
   run.hooks.publish.tapPromise(PLUGIN_NAME, async (group) => {
     // publish.enabled: false — the engine holds groups; should one arrive anyway, this publisher does not own it.
     if (run.config.publish.enabled === false) return undefined;
-    // The group's own nodes declare what they build (a run resumed without a plan still knows them).
-    for (const m of group.members) publisher.owners.add(m.node.feedstock, m.node.outputs);
     const ctx = publisher.context(group, (failure) => run.hooks.publishFailed.promise(failure));
     try {
       const result = await publishGroup(group, ctx);

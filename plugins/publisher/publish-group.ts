@@ -60,7 +60,9 @@ const ADVICE = {
   auth: 'The upload was refused or failed. Check the credentials (the token in the environment) and the channel settings, then run `rebuild promote <name>`.',
 } as const;
 
-function itemsOf(group: PublishGroup): Item[] {
+/** The group's items, sorted; its own nodes join the outputs map (a resumed run, `rebuild publish`: no plan). */
+function itemsOf(group: PublishGroup, owners: OutputsMap): Item[] {
+  for (const m of group.members) owners.add(m.node.feedstock, m.node.outputs);
   const items: Item[] = [];
   for (const m of group.members) {
     for (const a of m.artifacts) {
@@ -88,7 +90,7 @@ export interface PlannedCopy {
 /** Validate a group's files where they are and look production up: what a publish would do. Writes nothing. */
 export async function dryRunGroup(group: PublishGroup, ctx: PublishContext): Promise<PlannedCopy[]> {
   const out: PlannedCopy[] = [];
-  for (const it of itemsOf(group)) {
+  for (const it of itemsOf(group, ctx.owners)) {
     const problems = [
       ctx.owners.check(it.file.name, it.feedstock),
       await checkHash(it.file.path, it.file).catch((err) => `cannot read ${it.file.path}: ${message(err)}`),
@@ -113,7 +115,7 @@ export async function dryRunGroup(group: PublishGroup, ctx: PublishContext): Pro
 }
 
 export async function publishGroup(group: PublishGroup, ctx: PublishContext): Promise<PublishResult> {
-  const items = itemsOf(group);
+  const items = itemsOf(group, ctx.owners);
   const note = (line: string) => {
     group.log(line);
     ctx.note?.(line);
