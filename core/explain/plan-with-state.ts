@@ -17,5 +17,5 @@ export async function planWithState(engine: Engine, arches: readonly string[] | 
   const run = engine.createRun({ arches: arches ? [...arches] : undefined });
   const plans = await run.plan(planOptions);
   // A state database that cannot be read throws StateSchemaError / StateCorruptError (exit 65, core/cli/error-exit.ts).
-  return { plans, states: readTargetStates(engine.config.workDir, plans.map((p) => p.target)) };
+  return { plans, states: readTargetStates(engine.config.workDir, plans.map((p) => p.target), { testsBlockDependents: !!engine.config.tests?.blocksDependents }) };
 }

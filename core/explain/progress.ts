@@ -51,7 +51,7 @@ export function progressView(plan: Plan, state: TargetState): ProgressView {
     pendingDeps.set(id, deps);
     pendingDependents.set(id, []);
     const recorded = state.get(id);
-    progress.set(id, recorded && isBuildFailure(recorded) ? 'failed' : deps.length ? 'waiting' : 'ready');
+    progress.set(id, recorded && (isBuildFailure(recorded) || recorded.blocksDependents) ? 'failed' : deps.length ? 'waiting' : 'ready');
   }
   for (const [id, deps] of pendingDeps) for (const d of deps) pendingDependents.get(d)!.push(id);
   // Blocked: every unbuilt dependent of a failed node, transitively (the executor's rule, so `ready`

@@ -6,8 +6,11 @@ import { targetKey, type Target } from '../model/types.ts';
 import { STATE_DB_FILE, StateDb } from '../state/state-db.ts';
 import type { NodeState, TargetState } from './target-state.ts';
 
-/** Per `targetKey`, the recorded state of each node. */
-export function readTargetStates(workDir: string, targets: readonly Target[]): Map<string, TargetState> {
+/**
+ * Per `targetKey`, the recorded state of each node. `testsBlockDependents` (the config's
+ * tests.blocksDependents): a failed test counts as a failure its dependents wait on, as the run does.
+ */
+export function readTargetStates(workDir: string, targets: readonly Target[], { testsBlockDependents = false } = {}): Map<string, TargetState> {
   const out = new Map<string, Map<string, NodeState>>(targets.map((t) => [targetKey(t), new Map()]));
   if (!existsSync(join(workDir, STATE_DB_FILE))) return out;
   const db = StateDb.open(workDir, { readonly: true });
@@ -21,6 +24,7 @@ export function readTargetStates(workDir: string, targets: readonly Target[]): M
         states?.set(row.node, {
           status: row.status, reason: row.reason, failure: row.failure,
           ...(row.stage ? { stage: row.stage } : {}),
+          ...(testsBlockDependents && row.status === 'failed' && row.stage === 'test' ? { blocksDependents: true } : {}),
           ...(row.logPath ? { logPath: row.logPath } : {}),
           ...(rows.length ? { stages: rows.map((r) => ({ stage: r.stage, status: r.status, reason: r.reason, failure: r.failure })) } : {}),
         });

@@ -17,6 +17,8 @@ export interface NodeState {
   /** A failure's class (core/report/classify.ts) and the log line it matched; set by `rebuild why`. */
   class?: string;
   classLine?: string | null;
+  /** A failed test that blocks its dependents' builds (tests.blocksDependents): counted as failed, not built. */
+  blocksDependents?: boolean;
   /** Each stage's recorded progress, in order (state databases of schema 3 on). */
   stages?: { stage: StageName; status: string; reason: string | null; failure: FailureClass | null }[];
 }
@@ -29,7 +31,7 @@ export const NO_STATE: TargetState = new Map();
 /** Did the state db record this node as built (built, tested, published, or at a stage after its build)? */
 export function isDone(state: TargetState, id: string): boolean {
   const s = state.get(id);
-  return s !== undefined && isBuiltStatus(s);
+  return s !== undefined && isBuiltStatus(s) && !s.blocksDependents;
 }
 
 /** The node ids of a plan that count as built: done in the state db, or present in the target channel. */

@@ -91,6 +91,12 @@ why('stages: a package whose test failed is built (its dependents are ready), sh
       '  stages: build done, test failed',
     ].join('\n'));
     assert.is(whyReport([ctx.plan], states, 'sixdep')[0].nodes[0].progress, 'ready');
+    // With tests.blocksDependents the failed test is a failure its dependents wait on, as in the run.
+    const blocking = readTargetStates(dir, [ctx.plan.target], { testsBlockDependents: true });
+    const [held] = whyReport([ctx.plan], blocking, 'six');
+    assert.equal([held.nodes[0].progress, held.nodes[0].built], ['failed', false]);
+    assert.match(formatWhyText([held]), "  failed (state: built, test failed (test): imports: six: ImportError: No module named 'six.moves')");
+    assert.is(whyReport([ctx.plan], blocking, 'sixdep')[0].nodes[0].progress, 'blocked');
   } finally {
     removeDir(dir);
   }
