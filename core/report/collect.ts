@@ -27,6 +27,8 @@ export interface CollectOptions {
   referenceError?: string;
   /** Compiled class rules (default: compileRules(config.report.classes)). */
   rules?: CompiledRule[];
+  /** Only these subdirs (rebuild report --arch); default every subdir the state holds. */
+  arches?: readonly string[];
   /** false: leave `history` empty (default: replay the status changes, progressHistory). */
   history?: boolean;
 }
@@ -205,6 +207,7 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
   const allRows = packageRows(db);
   const byTarget = new Map<string, ReportRow[]>();
   for (const row of allRows) {
+    if (options.arches?.length && !options.arches.includes(row.subdir)) continue;
     const key = `${row.subdir}\0${row.python}`;
     let list = byTarget.get(key);
     if (!list) byTarget.set(key, (list = []));

@@ -162,6 +162,13 @@ cmd('nothing has run in the work dir: says so (exit 1), writes nothing', async (
   }
 });
 
+cmd('--arch: only that arch', async (ctx) => {
+  const json = JSON.parse((await report(ctx.dir, { json: true, arch: ['osx-arm64'] })).out);
+  assert.equal(json.targets.map((t: any) => t.subdir), ['osx-arm64']);
+  assert.equal(json.config.arches, ['osx-arm64']);
+  assert.is(json.totals.total, 16);
+});
+
 cmd('an unknown --format is a usage error naming the known ones', async (ctx) => {
   try {
     await report(ctx.dir, { format: ['pdf'] });

@@ -37,11 +37,11 @@ export interface ReportCommandOptions extends GlobalOptions {
 type Io = { write(text: string): void; signal?: AbortSignal };
 
 /** The report of a config's work dir, from its state database (and its reference channel). */
-export async function loadReport(config: ResolvedConfig): Promise<Report> {
+export async function loadReport(config: ResolvedConfig, arches?: readonly string[]): Promise<Report> {
   const { reference, error } = await readReference(config);
   const db = openState(config.workDir);
   try {
-    return collectReport(db, config, { running: lockHolder(config.workDir) !== null, reference, ...(error ? { referenceError: error } : {}) });
+    return collectReport(db, config, { running: lockHolder(config.workDir) !== null, reference, arches, ...(error ? { referenceError: error } : {}) });
   } finally {
     db.close();
   }
@@ -68,7 +68,7 @@ export async function reportCommand(_args: string[], opts: ReportCommandOptions,
     return installabilityCommand(await loadResolvedConfig(opts, cwd), { out: opts.out ? resolve(cwd, opts.out) : undefined, json: opts.json }, io);
   }
   const config = await loadResolvedConfig(opts, cwd);
-  const report = await loadReport(config);
+  const report = await loadReport(config, opts.arch);
   if (opts.failures) {
     io.write(opts.json ? JSON.stringify(report.failures, null, 2) + '\n' : formatFailures(report));
     return EXIT.OK;
@@ -83,7 +83,7 @@ export async function reportCommand(_args: string[], opts: ReportCommandOptions,
   if (opts.screenshot) await screenshotReport(resolve(outDir, DASHBOARD_FILE), io);
   if (opts.serve) {
     const ctx = { outDir, workDir: config.workDir };
-    return serveCommand({ workDir: config.workDir, outDir, port, io, signal: io.signal, rewrite: async () => void (await writeReport(await loadReport(config), ctx, formats)) });
+    return serveCommand({ workDir: config.workDir, outDir, port, io, signal: io.signal, rewrite: async () => void (await writeReport(await loadReport(config, opts.arch), ctx, formats)) });
   }
   return EXIT.OK;
 }

@@ -82,6 +82,7 @@ export function fixtureReport(): Report {
       { name: 'keras', subdir: 'linux-64', version: '3.6.0', status: 'blocked', node: 'keras', reason: 'blocked by tensorflow (blocklisted: too-heavy)', class: null, blockedBy: 'tensorflow' },
     ],
     failures: [],
+    publish: { counts: { published: 6, held: 2 }, notPublished: [] },
     blockers: [
       { name: 'scipy', subdir: 'osx-arm64', status: 'failed', blocks: 3 },
       { name: 'libffi-dev', subdir: 'linux-64', status: 'excluded', blocks: 1 },
