@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleSolve } from '@conda-org/rattler';
@@ -169,6 +169,34 @@ s('a concurrent reader (another process) never sees a half-written index while p
     assert.ok(seen.reads > 40, `reader read ${seen.reads} times`);
     assert.is(Object.keys((await readRepodata(f.ch, 'linux-64')).packages).length, 41);
     assert.equal(readdirSync(join(f.ch, 'linux-64')).filter((n) => n.endsWith('.tmp')), []);
+    // Open: repodata.json names the current generation; closed: a regular file, no generation left.
+    assert.ok(lstatSync(join(f.ch, 'linux-64', 'repodata.json')).isSymbolicLink());
+    const open = readFileSync(join(f.ch, 'linux-64', 'repodata.json'));
+    await channel.close();
+    assert.ok(lstatSync(join(f.ch, 'linux-64', 'repodata.json')).isFile());
+    assert.ok(readFileSync(join(f.ch, 'linux-64', 'repodata.json')).equals(open));
+    assert.equal(readdirSync(join(f.ch, 'linux-64')).filter((n) => n.startsWith('.repodata.json.')), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s("a killed writer's generation files are swept; a live process's are kept", async () => {
+  const f = await fixture();
+  try {
+    const sub = join(f.ch, 'linux-64');
+    mkdirSync(sub, { recursive: true });
+    // A pid that cannot be running (above the kernel's pid_max), and this very test's parent.
+    writeFileSync(join(sub, '.repodata.json.99999999.3'), '{}');
+    writeFileSync(join(sub, `.repodata.json.${process.ppid}.7`), '{}');
+    symlinkSync('.repodata.json.99999999.3', join(sub, 'repodata.json'));
+    const channel = new LocalChannel(f.ch);
+    await channel.add([await f.pkg({ name: 'a' })]);
+    const left = readdirSync(sub).filter((n) => n.startsWith('.repodata.json.'));
+    assert.not.ok(left.includes('.repodata.json.99999999.3'));
+    assert.ok(left.includes(`.repodata.json.${process.ppid}.7`));
+    assert.equal(Object.keys((await readRepodata(f.ch, 'linux-64')).packages), ['a-1-0.tar.bz2']);
+    await channel.close();
   } finally {
     f.cleanup();
   }

@@ -1,11 +1,11 @@
 // repodata.json records, reading channels (dir, file:// or http(s) URL), and writing a channel index
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Subdir } from '../model/types.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { tempPathFor, writeFileAtomic } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
 import { compress } from 'zstd-napi';
 import { channeldataBytes, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
@@ -200,6 +200,8 @@ interface SubdirState {
   unlisted: boolean;
   /** repodata.json.zst and run_exports.json do not reflect `files` yet. */
   extrasDirty: boolean;
+  /** Generation files of repodata.json this writer made (`.repodata.json.<pid>.<n>`), oldest first. */
+  generations: string[];
 }
 
 /**
@@ -255,6 +257,11 @@ export interface ChannelIndexWriterOptions {
    * renamed into place), so a client that prefers it never reads an older index than the JSON one.
    */
   extrasIntervalMs?: number;
+  /**
+   * While the writer is open, repodata.json is a symlink to the current generation file (see
+   * `swapIn`; default: everywhere but Windows); `close()` makes it a regular file again.
+   */
+  generations?: boolean;
 }
 
 interface Batch {
@@ -289,6 +296,8 @@ export class ChannelIndexWriter {
   // What the periodic work cost last time: each runs at most once per ADAPT × its cost (and its
   // interval), so on a large channel it takes a bounded share of the time, whatever its size.
   private extrasCostMs = 0;
+  /** repodata.json is a symlink to a generation file while the writer is open (swapIn). */
+  private swap: boolean;
   private cacheCostMs = 0;
   private listCostMs = 0;
   private pending: Batch | null = null;
@@ -301,6 +310,7 @@ export class ChannelIndexWriter {
     this.cacheIntervalMs = options.cacheIntervalMs ?? 5000;
     this.listIntervalMs = options.listIntervalMs ?? 1000;
     this.extrasIntervalMs = options.extrasIntervalMs ?? 2000;
+    this.swap = options.generations ?? process.platform !== 'win32';
   }
 
   /**
@@ -337,6 +347,7 @@ export class ChannelIndexWriter {
       if (state.cacheDirty) await this.writeCache(subdir, state);
     }
     await this.writeExtras(false);
+    for (const [subdir, state] of this.state) await this.unswap(subdir, state);
   }
 
   private flush(): void {
@@ -389,9 +400,53 @@ export class ChannelIndexWriter {
         if (err.code !== 'ENOENT') throw err;
       });
     }
-    await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
+    const target = join(this.root, subdir, 'repodata.json');
+    if (this.swap) await this.swapIn(subdir, state, target);
+    else await writeFileAtomic(target, repodataBytes(subdir, state));
     state.dirty = false;
     this.stats.writes++;
+  }
+
+  /**
+   * repodata.json while the writer is open: the bytes go to a new generation file
+   * (`.repodata.json.<pid>.<n>`, complete before anything names it) and a symlink to it is renamed
+   * over repodata.json, so a reader opens the old generation or the new one, whole. Unlike renaming
+   * a new regular file over the old one, which makes ext4 write the new file's blocks out at once
+   * (auto_da_alloc: megabytes of disk writes per update of a large channel), this leaves the data
+   * in the page cache; generations older than the last two are deleted (a reader that opened one
+   * keeps reading it). `close()` puts a regular file back. Generation files of a process that is
+   * gone (a killed run) are removed after this writer's first write of the subdir.
+   */
+  private async swapIn(subdir: string, state: SubdirState, target: string): Promise<void> {
+    const dir = join(this.root, subdir);
+    const name = `.repodata.json.${process.pid}.${++generationCounter}`;
+    try {
+      await writeFileAtomic(join(dir, name), repodataBytes(subdir, state));
+      const link = tempPathFor(target);
+      await symlink(name, link);
+      await rename(link, target).catch(async (err) => {
+        await unlink(link).catch(() => {});
+        throw err;
+      });
+    } catch (err) {
+      await unlink(join(dir, name)).catch(() => {});
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      // No symlinks here: the plain atomic write, from now on.
+      this.swap = false;
+      await writeFileAtomic(target, repodataBytes(subdir, state));
+      return;
+    }
+    const first = !state.generations.length;
+    state.generations.push(name);
+    while (state.generations.length > 2) await unlink(join(dir, state.generations.shift()!)).catch(() => {});
+    if (first) await sweepDeadGenerations(dir);
+  }
+
+  /** A regular repodata.json again (the writer is closing), and its generation files gone. */
+  private async unswap(subdir: string, state: SubdirState): Promise<void> {
+    if (!state.generations.length) return;
+    await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
+    for (const name of state.generations.splice(0)) await unlink(join(this.root, subdir, name)).catch(() => {});
   }
 
   /**
@@ -494,7 +549,7 @@ export class ChannelIndexWriter {
     const sorted = [...files.keys()];
     const tarBz2 = SortedBlocks.from(sorted.filter((n) => !n.endsWith('.conda')));
     const conda = SortedBlocks.from(sorted.filter((n) => n.endsWith('.conda')));
-    return { files, tarBz2, conda, dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true };
+    return { files, tarBz2, conda, dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true, generations: [] };
   }
 
   /**
@@ -554,6 +609,27 @@ export class ChannelIndexWriter {
       state.files.set(name, next);
       state.dirty = state.cacheDirty = true;
     }
+  }
+}
+
+/** Generation numbers, unique in the process (several writers may serve one dir). */
+let generationCounter = 0;
+
+/** `.repodata.json.<pid>.<n>` files of processes that are gone (a killed run's writer). */
+async function sweepDeadGenerations(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = /^\.repodata\.json\.(\d+)\.\d+$/.exec(name);
+    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    await unlink(join(dir, name)).catch(() => {});
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
