@@ -564,11 +564,11 @@ export class StateDb {
     return (this.sql('SELECT * FROM stages WHERE package_id = ? ORDER BY updated, rowid').all(packageId) as any[]).map(toStage);
   }
 
-  /** The checks of a test attempt (replacing any recorded for it). */
+  /** The checks of a test attempt (once per attempt: an attempt id is never reused). */
   recordChecks(attemptId: number, checks: readonly TestCheck[]): void {
+    if (!checks.length) return;
     this.tx(() => {
       const { packageId } = this.attemptInfo(attemptId);
-      this.sql('DELETE FROM test_checks WHERE attempt_id = ?').run(attemptId);
       const insert = this.sql('INSERT INTO test_checks (attempt_id, package_id, name, kind, status, duration_ms, message) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const c of checks) {
         insert.run(attemptId, packageId, redact(c.name), c.kind, c.skipped ? 'skipped' : c.ok ? 'passed' : 'failed', Math.round(c.durationMs),
