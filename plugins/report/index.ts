@@ -44,15 +44,19 @@ export function report(options: ReportPluginOptions = {}): Plugin {
         const plans: Plan[] = [];
         run.hooks.planned.tap({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, (plan) => void plans.push(plan));
         run.hooks.executionStart.tap({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, (start) => {
-          const db = StateDb.open(start.workDir);
+          // Details are a help to the report, never a reason to stop a run: a failure is a notice.
+          let db: StateDb | undefined;
           try {
+            db = StateDb.open(start.workDir);
             if (!hasPlanDetails(db)) return;
             const rows: Parameters<typeof writePlanDetails>[2][number][] = [];
             for (const plan of plans)
               plan.graph.forEachNode((id, node) => rows.push({ node: id, subdir: plan.target.subdir, python: plan.target.python, details: detailsOf(node) }));
             writePlanDetails(db, start.runId, rows);
+          } catch (err) {
+            notice(`plan details not recorded for the report (versions and blocklist notes of packages not built may be missing): ${(err as Error).message}`);
           } finally {
-            db.close();
+            db?.close();
           }
         });
         run.hooks.report.tapPromise({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, async () => {
