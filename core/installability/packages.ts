@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { channelDir, readRepodata, repodataRecords } from '../conda/repodata.ts';
 import { tryParseMatchSpec } from '../conda/match-spec.ts';
 import { recordPinsPython } from '../graph/python-dependency.ts';
+import { subdirsOf } from './channel-index.ts';
 
 export type PackageSource = 'tested' | 'reference';
 
@@ -21,7 +22,7 @@ async function testedNames(tested: string, subdir: string): Promise<Set<string>>
   const names = new Set<string>();
   const dir = channelDir(tested);
   if (dir !== null && !existsSync(dir)) return names; // nothing passed its tests yet
-  for (const s of subdir === 'noarch' ? ['noarch'] : [subdir, 'noarch'])
+  for (const s of subdirsOf(subdir))
     for (const { record } of repodataRecords(await readRepodata(tested, s))) names.add(record.name);
   return names;
 }
