@@ -93,6 +93,18 @@ plan('linux-64: blocklist, noarch, win-only, the extra version, run_exports, the
   assert.is(missing.six, undefined); // noarch: nothing to rebuild
 });
 
+plan('a machine without a C compiler: crc32c is left out with the reason, what builds against it is blocked', ({ workDir }) => {
+  // The root config looks for `cc` on PATH; with none, it blocklists crc32c instead of failing its build.
+  const r = spawnSync(process.execPath, [join(root, 'bin/rebuild.js'), 'plan', '--json', '--work-dir', workDir], {
+    cwd: root, encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, CI: 'true', PATH: join(workDir, 'no-such-bin') },
+  });
+  assert.is(r.status, 0, r.stderr);
+  const status = statusOf(JSON.parse(r.stdout)[0]);
+  assert.match(status.crc32c, /^excluded: blocklisted \(other: no C compiler on this machine \(cc\): install gcc/);
+  assert.match(status.blobstore, /^blocked: blocked by crc32c/);
+  assert.match(status.streamhash, /^blocked: blocked by crc32c/);
+});
+
 plan('the all-arches profile plans the seven arches; win-64 has wincertstore in the chain', ({ workDir }) => {
   const plans = planOf(['--profile', 'all-arches', '--work-dir', workDir]);
   assert.equal(plans.map((p) => p.target.subdir).sort(), ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64']);
