@@ -35,6 +35,11 @@ export default defineConfig({
   ],
   // dparse needs packaging < 22 (LegacyVersion): 21.3 is built next to 24.1.
   extraVersions: { packaging: [{ version: '21.3' }] },
+  // Every built package is tested (the example's python runs the imports for real); a failed test
+  // holds that package's publication, not its dependents' builds (tests.blocksDependents: false).
+  tests: { timeoutSeconds: 600 },
+  // A name-version is published once every configured arch has it; wincertstore exists on win only.
+  publish: { archExceptions: { wincertstore: ['win-64'] } },
   report: {
     // Tried before the default classes: the 3.12 removals get their own class in the report.
     classes: [{ name: 'removed-in-3.12', pattern: "No module named '(imp|distutils|asynchat|asyncore|smtpd)'" }],
