@@ -125,6 +125,21 @@ s('401: says which token and what it needs, never the token itself, and is not r
   }
 });
 
+s('a server that echoes the token in an error body: the message has it redacted', async () => {
+  const t = tempDir();
+  const server = await startServer();
+  try {
+    server.route(/.*/, (r) => [400, { error: `bad request with ${r.headers.authorization}` }]);
+    const a = await makePackage(t.dir, { name: 'foo' });
+    const err = await new AnacondaChannel('https://anaconda.org/acme', { api: server.url, backoffMs: 1 }).put(fileOf(a), 'main').then(() => null, (e) => e);
+    assert.match(err?.message ?? '', /HTTP 400: \{"error":"bad request with token \[redacted\]"\}/);
+    assert.not.match(err.message, new RegExp(TOKEN));
+  } finally {
+    await server.close();
+    t.cleanup();
+  }
+});
+
 s('409 conflict at stage (uploaded by someone else after the look-up): refused, with what to do', async () => {
   const t = tempDir();
   const fake = await fakeAnaconda({ stageConflict: true });
