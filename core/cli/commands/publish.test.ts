@@ -16,6 +16,7 @@ import { publisher } from '../../../plugins/publisher/index.ts';
 import { makePackage } from '../../../plugins/publisher/test-fixtures.ts';
 import { runRunCommand } from './run.ts';
 import { runPromoteCommand, runPublishCommand } from './publish.ts';
+import { statusCommand } from './status.ts';
 
 const SPEC = { numpy: [], scipy: ['numpy'] };
 const ARCHES: Subdir[] = ['linux-64', 'win-64'];
@@ -114,6 +115,10 @@ cli('a failed group: exit 1, notice written; promote after the cause is fixed pu
   assert.match(r.out, /numpy-1.0-py3.13: failed — .*validation of numpy-1.0-py3.13 failed: win-64\/numpy-1.0-py313h0_0.conda: .*holds win-64\/numpy-1.0-py313h0_0.conda already with other content/, r.out);
   assert.equal(groupStatus(ctx.dir)['numpy-1.0-py3.13'], 'failed');
   assert.ok(existsSync(join(ctx.dir, 'notices', 'numpy.md')));
+  // status names the failure with its reason, per arch.
+  const status = await capture((io) => statusCommand([], { workDir: ctx.dir }, io));
+  assert.match(status.out, /linux-64 numpy: \[publish\] .*publish failed.*: .*holds win-64\/numpy-1.0-py313h0_0.conda already with other content/, status.out);
+  assert.match(status.out, /publish groups: 1 failed, 1 published/);
   // promote only takes failed groups, by name.
   const rejects = (p: Promise<unknown>) => p.then(() => '', (e) => String(e.message));
   assert.match(await rejects(runPromoteCommand(publishing(ctx.dir), ['scipy'], {})), /scipy did not fail \(scipy-1.0-py3.13: published\)/);
