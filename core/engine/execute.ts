@@ -137,6 +137,9 @@ class Slots {
   }
 }
 
+/** A package's status once a stage is done. */
+const DONE_STATUS: Readonly<Record<string, TaskStatus>> = { build: 'built', test: 'tested', transmute: 'transmuted' };
+
 interface Initial {
   status: TaskStatus;
   reason: string | null;
@@ -149,6 +152,8 @@ class Execution implements StageHost {
   readonly tasks: Map<string, ExecTask>;
   /** Stage task keys per package key, in pipeline order. */
   private readonly stagesOfPkg = new Map<string, string[]>();
+  /** The publish task of each package key that is a member of a group in this run. */
+  private readonly publishOf = new Map<string, string>();
   /** Per package × target: its latest result. */
   private readonly results = new Map<string, TaskResult>();
   private readonly packageIds = new Map<string, number>();
@@ -192,6 +197,7 @@ class Execution implements StageHost {
     this.stages = stageOptionsOf(run);
     this.tasks = buildTaskGraph(plans, this.stages, this.config.arches);
     for (const t of this.tasks.values()) {
+      if (t.group) for (const m of t.group.members) this.publishOf.set(m, t.key);
       if (t.stage === 'publish') continue;
       let list = this.stagesOfPkg.get(t.pkg);
       if (!list) this.stagesOfPkg.set(t.pkg, (list = []));
@@ -316,7 +322,12 @@ class Execution implements StageHost {
         // Not built any more (artifact gone, recipe changed): say so in the database too.
         if (bd.kind !== 'done' && DONE_STATUSES.has(bd.status)) changes.push({ packageId: bd.packageId, to: 'planned', reason: bd.reason });
       } else if (ds.every((d) => d.kind === 'done')) {
-        initial.set(pkg, { status: bd.status, reason: ds.at(-1)!.reason, stage: this.tasks.get(keys.at(-1)!)!.stage });
+        // Every stage of its own done: where its publication stands, else its last stage.
+        const pd = this.publishOf.has(pkg) ? decisions.get(this.publishOf.get(pkg)!)! : null;
+        const stage = this.tasks.get(keys.at(-1)!)!.stage;
+        if (pd?.kind === 'failed') initial.set(pkg, { status: 'failed', reason: `publish failed: ${pd.reason}`, failure: pd.failure, stage: 'publish' });
+        else if (pd?.kind === 'done') initial.set(pkg, { status: 'published', reason: pd.reason, stage: 'publish' });
+        else initial.set(pkg, { status: DONE_STATUS[stage] ?? bd.status, reason: ds.at(-1)!.reason, stage });
       } else if (failed) {
         const stage = this.tasks.get(failed.key)!.stage;
         initial.set(pkg, { status: 'failed', reason: failed.reason, failure: failed.failure, stage });

@@ -160,6 +160,33 @@ stages('--retry-failed retries the failed stage only: a failed test runs again, 
   assert.is(lines(join(ctx.dir, 'stages')).filter((l) => l === 'test linux-64 a').length, 2);
 });
 
+stages('a publisher that throws fails the group (class publish, members failed at stage publish); --retry-failed publishes it without building or testing again', async (ctx) => {
+  const first = await runOnce(ctx.dir, { a: [], b: [] }, { stages: { failPublish: ['a'] } });
+  assert.is(first.outcome.exitCode, 1);
+  const a = first.result('a')!;
+  assert.equal([a.status, a.stage, a.failure], ['failed', 'publish', 'publish']);
+  assert.match(a.reason!, /^publish failed: plugin test:stages failed in hook run.publish: upload of a-0-py3.13 refused: 403 Forbidden$/);
+  assert.is(first.result('b')!.status, 'published');
+  let db = StateDb.open(join(ctx.dir, 'work'), { readonly: true });
+  assert.equal(db.groups().map((g) => [g.name, g.status, g.failure]), [['a', 'failed', 'publish'], ['b', 'published', null]]);
+  db.close();
+  const kept = await runOnce(ctx.dir, { a: [], b: [] }, { stages: { failPublish: ['a'] } });
+  assert.is(kept.outcome.exitCode, 1);
+  assert.is(lines(join(ctx.dir, 'stages')).filter((l) => l.startsWith('publish a-')).length, 1, 'a failed publication is kept without --retry-failed');
+  assert.equal([kept.result('a')!.status, kept.result('a')!.stage, kept.result('a')!.failure], ['failed', 'publish', 'publish']);
+  assert.match(kept.result('a')!.reason!, /^publish failed: plugin test:stages failed in hook run.publish: upload of a-0-py3.13 refused/);
+  assert.equal([kept.result('b')!.status, kept.result('b')!.stage], ['published', 'publish']);
+  const retried = await runOnce(ctx.dir, { a: [], b: [] }, { exec: { retryFailed: true } });
+  assert.is(retried.outcome.exitCode, 0);
+  assert.is(retried.result('a')!.status, 'published');
+  assert.equal(retried.groups.map((g) => g.name), ['a']);
+  assert.equal(lines(join(ctx.dir, 'builds')).length, 2);
+  assert.equal(lines(join(ctx.dir, 'stages')).filter((l) => l.startsWith('test')).length, 2);
+  db = StateDb.open(join(ctx.dir, 'work'), { readonly: true });
+  assert.equal(db.groups().map((g) => [g.name, g.status]), [['a', 'published'], ['b', 'published']]);
+  db.close();
+});
+
 stages('tests.enabled false: a build-only pass (transmute follows the build); no test stage at all', async (ctx) => {
   const { outcome, events } = await runOnce(ctx.dir, { a: [] }, { stages: { failTest: ['a'] }, config: { tests: { enabled: false, blocksDependents: false, timeoutSeconds: 60 } } });
   assert.is(outcome.exitCode, 0);
