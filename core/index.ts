@@ -6,6 +6,8 @@ export { Engine } from './engine/engine.ts';
 export { Run, type RunHooks, type RunOptions } from './engine/run.ts';
 export { STAGE } from './engine/stage.ts';
 export { PluginHookError, HookTimeoutError, UserError } from './model/errors.ts';
+export { BuildFailureError } from './model/failure.ts';
+export { isBuiltStatus, stagedText } from './state/stage-status.ts';
 export { validatePluginOptions, PluginOptionsError } from './engine/plugin-options.ts';
 export type { ResolvedConfig } from './config/resolved.ts';
 export type * from './model/types.ts';

@@ -1,8 +1,7 @@
 // rebuild:progress — shows a run's progress: a live view on a TTY, plain lines off a TTY, or an
 // NDJSON event stream (`--json`). Taps only observing hooks, at STAGE.OBSERVE.
-import type { Plugin } from '../../core/model/plugin.ts';
-import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
-import { STAGE } from '../../core/engine/stage.ts';
+// From the package root, as a third-party plugin would.
+import { STAGE, validatePluginOptions, type Plugin } from 'rebuild';
 import { compositeReporter, type Reporter } from './reporter.ts';
 import { ndjsonReporter } from './ndjson-reporter.ts';
 import { plainReporter } from './plain-reporter.ts';

@@ -1,5 +1,5 @@
 // Off a TTY: one plain line per state change (no 'waiting' noise at start), easy to grep in CI logs.
-import type { TaskStatus } from '../../core/model/types.ts';
+import type { TaskStatus } from 'rebuild';
 import { formatDuration, formatNotBuilt, type Reporter } from './reporter.ts';
 
 const time = (d: Date) => d.toISOString().slice(11, 19);

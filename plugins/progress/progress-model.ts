@@ -1,6 +1,6 @@
 // What the live view shows, kept from the run's events: per-arch tallies, the running packages
 // and an ETA from past durations (the state database's, handed over in executionStart).
-import type { ExecutionStart, TaskResult, TaskStatus } from '../../core/model/types.ts';
+import type { ExecutionStart, TaskResult, TaskStatus } from 'rebuild';
 
 export type Column = 'done' | 'running' | 'waiting' | 'failed' | 'blocked' | 'other';
 export const COLUMNS: Column[] = ['done', 'running', 'waiting', 'failed', 'blocked'];

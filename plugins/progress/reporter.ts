@@ -1,6 +1,6 @@
 // A reporter is a life-cycle object with optional methods (Nx's reporters); the progress plugin
 // fans the run's hooks out to one of them. One file per reporter.
-import type { ExecutionStart, RunSummary, TaskContext, TaskResult } from '../../core/model/types.ts';
+import type { ExecutionStart, RunSummary, TaskContext, TaskResult } from 'rebuild';
 
 export interface Reporter {
   start?(start: ExecutionStart): void;
