@@ -90,11 +90,16 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
     else out.push('Every package of the reference channel has a build.\n');
   } else if (r.referenceError) out.push(`\n## Not built for python ${r.config.python.to}\n\n${cell(r.referenceError)}\n`);
 
-  for (const g of r.groups) {
-    if (g.name === r.groups[0].name) out.push('\n## Groups\n');
-    const counts: Record<string, number> = {};
-    for (const p of g.packages) counts[p.status] = (counts[p.status] ?? 0) + 1;
-    out.push(`- **${cell(g.name)}**: ${Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, n]) => `${s} ${n}`).join(', ') || 'no package of the group in the state'}\n`);
+  if (r.groups.length) {
+    out.push('\n## Groups\n');
+    const lines = r.groups.map((g) => {
+      const counts: Record<string, number> = {};
+      for (const p of g.packages) counts[p.status] = (counts[p.status] ?? 0) + 1;
+      const tally = Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, n]) => `${s} ${n}`).join(', ');
+      const notDone = g.packages.filter((p) => !['built', 'tested', 'transmuted', 'published', 'present'].includes(p.status)).map((p) => `${p.name}@${p.subdir}`);
+      return `- **${cell(g.name)}**: ${tally || 'no package of the group in the state'}${notDone.length ? ` — not done: ${cell(notDone.join(', '))}` : ''}`;
+    });
+    out.push(lines.join('\n') + '\n');
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }

@@ -70,6 +70,7 @@ cmd('report.md: the tally, failures by class with their line and log, blocked by
   assert.match(md, /\| tensorflow \| linux-64 \| blocklist \| too-heavy \| needs 64 GB to link \| https:\/\/tracker\.example\.org\/buildout\/12 \|/);
   assert.match(md, /\| asynctest \| linux-64 \| 0\.13\.0 \| not-in-aggregate \| not in the aggregate \|/);
   assert.match(md, /## Not built for python 3\.13 \(8 of the reference's python 3\.12 packages\)/);
+  assert.match(md, /\n## Groups\n\n- \*\*core\*\*: failed 3, published 2, tested 1 — not done: numpy@linux-64, scipy@linux-64, numpy@osx-arm64\n$/);
 });
 
 cmd('report.junit.xml validates against the JUnit schema and reads back with a JUnit parser', async (ctx) => {
