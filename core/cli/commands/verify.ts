@@ -104,7 +104,8 @@ export async function runVerifyCommand(
   }
 
   // The nodes, from a plan of the configured aggregate (the recipe as it is now).
-  const planRunOf = engine.createRun({ arches: [...new Set(built.map((r) => r.subdir))] });
+  // Arches the config no longer has are left out (createRun refuses them): their rows are "not in today's plan" below.
+  const planRunOf = engine.createRun({ arches: [...new Set(built.map((r) => r.subdir))].filter((a) => config.arches.includes(a as never)) });
   const plans = await planRun(planRunOf);
   const found: Found[] = [];
   for (const r of built) {
