@@ -108,19 +108,6 @@ cmd('text output :: a readable summary', async () => {
   assert.match(stdout, /purepy \(osx-arm64, python 3\.13\)/);
 });
 
-cmd('with a config: a recipe renders for an --arch the config does not build (the run only lends its renderer hooks)', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'rebuild-render-config-'));
-  try {
-    writeFileSync(join(cwd, 'rebuild.config.json'), JSON.stringify({ python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: AGG, workDir: join(cwd, 'work') }));
-    let stdout = '';
-    const code = await renderCommand([join(AGG, 'purepy-feedstock')], { arch: ['osx-arm64'], python: '3.13' }, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => {} }, cwd });
-    assert.is(code, 0);
-    assert.match(stdout, /^purepy \(osx-arm64, python 3\.13\): 1 variant\n/);
-  } finally {
-    rmSync(cwd, { recursive: true, force: true });
-  }
-});
-
 cmd('usage errors exit 64 :: unknown feedstock with close names, no python, bad arch', async () => {
   const unknown = await run(['pyfo'], { arch: ['linux-64'], python: '3.13', aggregate: AGG });
   assert.is(unknown.code, 64);

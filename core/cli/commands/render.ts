@@ -219,8 +219,7 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   }
 
   // With a config, the configured renderer plugins answer (the built-ins when none does).
-  // Only the hooks are used (a recipe renders for any --arch): the run gets the configured ones (createRun refuses others).
-  const runHooks = config ? new Engine(config).createRun({ arches: arches.filter((a) => config.arches.includes(a as Subdir)), renderCache: opts.cache !== false }).hooks : null;
+  const runHooks = config ? new Engine(config).createRun({ arches, renderCache: opts.cache !== false }).hooks : null;
   const renderOne = async (recipe: RecipeRef, target: Target): Promise<RenderedRecipe> =>
     ((await runHooks?.render.promise(recipe, target)) as RenderedRecipe | undefined) ?? directRender(recipe, target);
 
