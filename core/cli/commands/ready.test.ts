@@ -69,7 +69,7 @@ ready('end to end on the bundled example (root rebuild.config.ts): --json on std
   assert.is(code, 0);
   const [linux] = JSON.parse(text);
   assert.equal(linux.target, { subdir: 'linux-64', python: '3.13' });
-  assert.equal(Object.keys(linux), ['target', 'ready', 'waiting', 'built', 'failed', 'blocked', 'present', 'error', 'mostNeeded', 'lastBlockers']);
+  assert.equal(Object.keys(linux), ['target', 'ready', 'waiting', 'built', 'failed', 'blocked', 'present', 'error', 'mostNeeded', 'lastBlockers', 'stages']);
 });
 
 ready.run();
