@@ -10,7 +10,7 @@ import { compareIds } from '../graph/compare.ts';
 import { blocklistApplies } from '../graph/blocklist-propagation.ts';
 import { classifyFailure, compileRules, type CompiledRule } from './classify.ts';
 import { progressHistory } from './dashboard/history.ts';
-import { readPlanDetails, type PlanDetails } from './plan-details.ts';
+import { hasTable, readPlanDetails, type PlanDetails } from './plan-details.ts';
 import type { ReferencePackages } from './reference.ts';
 import type {
   Blocker, BlocklistInfo, ExclusionKind, FailureGroup, MissingPackage, Report, ReportCounts, ReportPackage, ReportStatus, ReportTarget,
@@ -161,10 +161,6 @@ function failedChecks(db: StateDb): Map<number, { name: string; kind: string; me
     else out.set(id, [{ name, kind, message }]);
   }
   return out;
-}
-
-function hasTable(db: StateDb, name: string): boolean {
-  return db.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /** Publish groups per status, and every group not published with its members (name@subdir) and reason. */

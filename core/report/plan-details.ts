@@ -17,9 +17,14 @@ export const PLAN_DETAILS_TABLE = 'plan_details';
 
 const key = (subdir: string, python: string, node: string) => `${subdir}\0${python}\0${node}`;
 
-/** The state has the table (a database migrated by this version; read-only opens of older ones do not). */
+/** The state has this table (a read-only open of an older database is read as it is: it may not). */
+export function hasTable(db: StateDb, name: string): boolean {
+  return db.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** The state has the plan details table (state migration 4). */
 export function hasPlanDetails(db: StateDb): boolean {
-  return !!db.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(PLAN_DETAILS_TABLE);
+  return hasTable(db, PLAN_DETAILS_TABLE);
 }
 
 /** Every package's plan details, by `subdir \0 python \0 node` (empty for a state without the table). */
