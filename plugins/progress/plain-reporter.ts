@@ -10,7 +10,7 @@ export function plainReporter(write: (line: string) => void, now: () => Date = (
     start(s) {
       const counts: Partial<Record<TaskStatus, number>> = {};
       for (const t of s.tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
-      const done = (counts.built ?? 0) + (counts.tested ?? 0) + (counts.published ?? 0);
+      const done = (counts.built ?? 0) + (counts.tested ?? 0) + (counts.transmuted ?? 0) + (counts.published ?? 0);
       line(
         `run ${s.runId}: ${s.tasks.length} package(s): ${counts.waiting ?? 0} to build, ${done} already built, ` +
           `${counts.failed ?? 0} failed earlier, ${counts.blocked ?? 0} blocked, ${counts.skipped ?? 0} not selected; ${s.concurrency} slot(s)`,

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import type { ExecutionStart, RunSummary, TaskResult, TaskStatus } from '../../core/model/types.ts';
 import { ndjsonReporter } from './ndjson-reporter.ts';
 import { plainReporter } from './plain-reporter.ts';
-import { ProgressModel } from './progress-model.ts';
+import { ProgressModel, columnOf } from './progress-model.ts';
 import { renderLiveView, ttyReporter } from './tty-reporter.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { createReporter, progress } from './index.ts';
@@ -64,6 +64,18 @@ reporters('plain :: one line per state change, the failure with its class and lo
     '[00:00:00] linux-64 b: FAILED (timeout) timed out after 7200 s — log /w/b.log',
     '[00:00:00] run 7 ended: built 2, failed 1',
   ]);
+});
+
+reporters('stages :: a package transmuted earlier counts as built; testing and transmuting are running, transmuted done', () => {
+  let out = '';
+  const r = plainReporter((l) => void (out += l), () => T0);
+  r.start!({ ...start, tasks: [...start.tasks, { id: 'e', target: linux, status: 'transmuted', reason: null, bootstrap: false, estimateMs: null, stage: 'transmute' }] });
+  r.taskEnd!(result('b', linux, 'transmuted', { stage: 'transmute', reason: 'nothing to convert', durationMs: 1000 }));
+  assert.equal(out.split('\n').filter(Boolean), [
+    '[00:00:00] run 7: 5 package(s): 2 to build, 2 already built, 0 failed earlier, 1 blocked, 0 not selected; 2 slot(s)',
+    '[00:00:00] linux-64 b: transmuted in 1s (nothing to convert)',
+  ]);
+  assert.equal((['testing', 'transmuting', 'publishing', 'transmuted'] as TaskStatus[]).map(columnOf), ['running', 'running', 'running', 'done']);
 });
 
 reporters('live view :: tallies per arch, running packages with elapsed time, ETA from past durations', () => {
