@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -332,6 +332,21 @@ writer('between listings an update reads only the files it names; files added or
     await w2.update(['linux-64']);
     assert.equal(packages(), [late.filename, py[1], unnamed.filename]);
     await w2.close();
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('a package file listed then gone before it is read (another writer removed it) is not an error :: first update of a subdir', async () => {
+  const c = await channel();
+  try {
+    // A name the listing returns but that is gone when stat()ed: what a concurrent remove looks like to load().
+    symlinkSync(join(c.ch, 'linux-64', 'gone-1-0.tar.bz2.missing'), join(c.ch, 'linux-64', 'gone-1-0.tar.bz2'));
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64'], [], { complete: true });
+    await w.close();
+    const names = Object.keys(JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8')).packages);
+    assert.equal(names, ['python-3.12.8-h0_0.tar.bz2', 'python-3.13.1-h0_0.tar.bz2']);
   } finally {
     c.cleanup();
   }

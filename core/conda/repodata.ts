@@ -534,11 +534,14 @@ export class ChannelIndexWriter {
     let reread = false;
     await pool(names, 16, async (name) => {
       const path = join(dir, name);
-      const st = await stat(path);
-      if (!st.isFile()) return;
+      // Gone since the listing (another writer of this dir removed it): not in the index.
+      const st = await stat(path).catch(ignoreGone);
+      if (!st?.isFile()) return;
       let entry = cache[name];
       if (!entry || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs || !entry.runExports) {
-        entry = { size: st.size, mtimeMs: st.mtimeMs, ...(await recordFor(path, subdir)) };
+        const read = await recordFor(path, subdir).catch(ignoreGone);
+        if (!read) return;
+        entry = { size: st.size, mtimeMs: st.mtimeMs, ...read };
         reread = true;
       }
       found.set(name, entry);
@@ -594,7 +597,8 @@ export class ChannelIndexWriter {
       const entry = state.files.get(name);
       if (!st?.isFile()) return void read.set(name, null);
       if (entry && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return;
-      read.set(name, { size: st.size, mtimeMs: st.mtimeMs, ...(await recordFor(path, subdir)) });
+      const record = await recordFor(path, subdir).catch(ignoreGone);
+      read.set(name, record && { size: st.size, mtimeMs: st.mtimeMs, ...record });
     });
     for (const name of [...toRead].sort()) {
       if (!read.has(name)) continue;
@@ -610,6 +614,12 @@ export class ChannelIndexWriter {
       state.dirty = state.cacheDirty = true;
     }
   }
+}
+
+/** null for a file that is gone (ENOENT); other errors are thrown. */
+function ignoreGone(err: NodeJS.ErrnoException): null {
+  if (err.code === 'ENOENT') return null;
+  throw err;
 }
 
 /** Generation numbers, unique in the process (several writers may serve one dir). */
