@@ -160,11 +160,12 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
 
   // Publish groups: kept when published and every member is kept at its last stage.
   const groups = new Map(db.groups().map((g) => [g.key, g]));
-  for (const t of tasks.values()) {
-    if (t.stage !== 'publish') continue;
+  const publishes = [...tasks.values()].filter((t) => t.stage === 'publish');
+  // One transaction for every group row (and its members).
+  const groupIds = db.ensureGroups(publishes.map((t) => ({ spec: t.group!, members: t.group!.members.map((m) => rows.get(m)!.row.id) })));
+  for (const [i, t] of publishes.entries()) {
     const spec = t.group!;
-    const members = spec.members.map((m) => rows.get(m)!.row.id);
-    const groupId = db.ensureGroup(spec, members);
+    const groupId = groupIds[i];
     const g = groups.get(spec.key);
     const base = { key: t.key, packageId: rows.get(t.pkg)!.row.id, groupId, status: 'waiting' as TaskStatus, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: false };
     const membersKept = t.deps.every((d) => out.get(d)?.kind === 'done');

@@ -589,6 +589,11 @@ export class StateDb {
 
   // ------------------------------------------------------------ publish groups
 
+  /** `ensureGroup` for many groups in one transaction (the start of a run); ids in order. */
+  ensureGroups(items: readonly { spec: { key: string; name: string; version: string; python: string }; members: readonly number[] }[]): number[] {
+    return this.tx(() => items.map((i) => this.ensureGroup(i.spec, i.members)));
+  }
+
   /** Insert or refresh a group (its members replaced); returns its id. A new group is 'waiting'. */
   ensureGroup(spec: { key: string; name: string; version: string; python: string }, members: readonly number[]): number {
     return this.tx(() => {
