@@ -41,6 +41,16 @@ defaults('a removed module is python breakage, not a missing dependency; another
   assert.is(classifyLines(["ModuleNotFoundError: No module named 'cython'"], {}, rules).class, 'missing-dependency');
 });
 
+defaults('removed or hidden C API members are python breakage; a member of the package\'s own struct is a compiler error', () => {
+  for (const line of [
+    "src/trace.c:88:24: error: 'PyFrameObject' {aka 'struct _frame'} has no member named 'f_lasti'",
+    "src/trace.c:90:9: error: invalid use of incomplete typedef 'PyFrameObject' {aka 'struct _frame'}",
+    "src/ext.c:12:5: error: call to undeclared function 'PyUnicode_AS_UNICODE'; ISO C99 and later do not support implicit function declarations",
+  ])
+    assert.is(classifyLines([line], {}, rules).class, 'python-breakage', line);
+  assert.is(classifyLines(["src/ext.c:40:9: error: 'speedups_state' has no member named 'table'"], {}, rules).class, 'compiler-error');
+});
+
 defaults('an import error in the test stage is a test failure', () => {
   assert.is(classifyLines(["ModuleNotFoundError: No module named 'scipy'"], { stage: 'test' }, rules).class, 'test-failure');
 });

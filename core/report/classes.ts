@@ -42,7 +42,7 @@ export const DEFAULT_CLASSES: readonly ClassRule[] = Object.freeze([
     name: 'python-breakage',
     pattern:
       String.raw`No module named '(?:${removed})(?:\.[\w.]+)?'|cannot import name '\w+' from '(?:${removed})(?:\.[\w.]+)?'|` +
-      String.raw`(?:implicit declaration of function|call to undeclared function|unknown type name|undeclared \(first use|was not declared in this scope).*'_?Py[A-Z]\w*'|'_?Py[A-Z]\w*' (?:undeclared|was not declared)|` +
+      String.raw`(?:implicit declaration of function|call to undeclared function|unknown type name|undeclared \(first use|was not declared in this scope).*'_?Py[A-Z]\w*'|'_?Py[A-Z]\w*' (?:undeclared|was not declared)|'_?Py[A-Z]\w*'(?: \{aka [^}]*\})? has no member named|incomplete (?:type|typedef) '_?Py[A-Z]\w*'|` +
       String.raw`^(?:E\s+)?(?:SyntaxWarning|DeprecationWarning): |SyntaxError: invalid escape sequence`,
   },
   {
