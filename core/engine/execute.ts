@@ -224,6 +224,17 @@ class Execution implements StageHost {
     return this.tasks.get(pkg)!;
   }
 
+  private ranks: Map<string, number> | null = null;
+  /** A build's rank by the scheduler's critical-path priority (1 = longest remaining path; then by key). */
+  rankOf(key: string): number {
+    if (!this.ranks) {
+      const keys = [...this.tasks.values()].filter((t) => t.stage === 'build' && this.scheduler.has(t.key)).map((t) => t.key);
+      keys.sort((a, b) => this.scheduler.priorityOf(b) - this.scheduler.priorityOf(a) || (a < b ? -1 : 1));
+      this.ranks = new Map(keys.map((k, i) => [k, i + 1]));
+    }
+    return this.ranks.get(key) ?? this.ranks.size + 1;
+  }
+
   setAttempt(key: string, attemptId: number | null): void {
     this.currentAttempt.set(key, attemptId);
   }
@@ -327,6 +338,8 @@ class Execution implements StageHost {
         const stage = this.tasks.get(keys.at(-1)!)!.stage;
         if (pd?.kind === 'failed') initial.set(pkg, { status: 'failed', reason: `publish failed: ${pd.reason}`, failure: pd.failure, stage: 'publish' });
         else if (pd?.kind === 'done') initial.set(pkg, { status: 'published', reason: pd.reason, stage: 'publish' });
+        // No publication in this run: the stored status when it is a done one (a package published earlier).
+        else if (!pd && DONE_STATUSES.has(bd.status)) initial.set(pkg, { status: bd.status, reason: ds.at(-1)!.reason, stage });
         else initial.set(pkg, { status: DONE_STATUS[stage] ?? bd.status, reason: ds.at(-1)!.reason, stage });
       } else if (failed) {
         const stage = this.tasks.get(failed.key)!.stage;
