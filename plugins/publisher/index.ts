@@ -16,7 +16,7 @@ import type { Plugin } from '../../core/model/plugin.ts';
 import type { PublishGroup } from '../../core/model/types.ts';
 import { AnacondaChannel, anacondaOwnerOf, type AnacondaOptions } from './anaconda.ts';
 import { MAIN_LABEL, type ChannelDestination } from './destination.ts';
-import { LocalFolderChannel } from './local-folder.ts';
+import { LocalFolderChannel, SharedFolders } from './local-folder.ts';
 import { NoticeWriter } from './notice.ts';
 import { OutputsMap } from './owners.ts';
 import { PrefixChannel, prefixChannelOf, type PrefixOptions } from './prefix.ts';
@@ -94,19 +94,19 @@ export function publishSettings(config: ResolvedConfig): PublishSettings {
 }
 
 /** The production channel's destination: a folder, else by URL host, else the `kind` option. */
-export function destinationFor(channel: string, options: PublisherOptions, log?: (line: string) => void): ChannelDestination {
+export function destinationFor(channel: string, options: PublisherOptions, log?: (line: string) => void, folders?: SharedFolders): ChannelDestination {
   const dir = channelDir(channel);
-  if (dir !== null) return new LocalFolderChannel(dir, channel);
+  if (dir !== null) return folders ? folders.acquire(dir, channel) : new LocalFolderChannel(dir, channel);
   const kind = options.kind ?? (anacondaOwnerOf(channel) ? 'anaconda' : prefixChannelOf(channel) ? 'prefix' : null);
   if (kind === 'anaconda') return new AnacondaChannel(channel, options.anaconda ?? {}, { log });
   if (kind === 'prefix') return new PrefixChannel(channel, options.prefix ?? {}, { log });
   throw new UserError(`channels.production ${channel}: which kind of server is it? Set the publisher's kind option ('anaconda' or 'prefix')`, EXIT.CONFIG);
 }
 
-function stagingFolder(staging: string): LocalFolderChannel {
+function stagingFolder(staging: string, folders: SharedFolders): ChannelDestination {
   const dir = channelDir(staging);
   if (dir === null) throw new UserError(`channels.staging ${staging}: must be a folder (the publisher validates the staged files where they are)`, EXIT.CONFIG);
-  return new LocalFolderChannel(dir, staging);
+  return folders.acquire(dir, staging);
 }
 
 /** What publishing a run's groups needs, made once per run. */
@@ -122,6 +122,8 @@ export function createPublisher(config: ResolvedConfig, options: PublisherOption
   const settings = publishSettings(config);
   const owners = new OutputsMap();
   for (const [feedstock, names] of Object.entries(settings.owners)) owners.add(feedstock, names, true);
+  // Groups in flight at the same time share one index writer per local folder (see SharedFolders).
+  const folders = new SharedFolders();
   return {
     owners,
     settings,
@@ -129,9 +131,9 @@ export function createPublisher(config: ResolvedConfig, options: PublisherOption
     context(group, fire) {
       return {
         publisher: PLUGIN_NAME,
-        staging: stagingFolder(settings.staging),
+        staging: stagingFolder(settings.staging, folders),
         stagingLabel: settings.label,
-        production: destinationFor(settings.production, options, (line) => group.log(line)),
+        production: destinationFor(settings.production, options, (line) => group.log(line), folders),
         productionLabel: settings.productionLabel,
         owners,
         fire,

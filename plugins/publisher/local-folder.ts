@@ -55,3 +55,37 @@ export class LocalFolderChannel implements ChannelDestination {
     await this.local.close();
   }
 }
+
+/**
+ * One LocalFolderChannel per folder for the publish groups in flight at the same time (the engine
+ * runs publish tasks side by side). Two index writers of one dir each write repodata.json from their
+ * own listing, so the one written last drops what the other added: groups published together share
+ * one writer, closed (record caches, derived index files) when the last of them is done; a group that
+ * starts meanwhile waits for that close before it touches the folder.
+ */
+export class SharedFolders {
+  private readonly open = new Map<string, { folder: LocalFolderChannel; users: number; ready: Promise<void> }>();
+
+  acquire(root: string, channel: string = root): ChannelDestination {
+    let found = this.open.get(root);
+    if (!found) this.open.set(root, (found = { folder: new LocalFolderChannel(root, channel), users: 0, ready: Promise.resolve() }));
+    const entry = found;
+    const { folder } = entry;
+    entry.users++;
+    let closed: Promise<void> | null = null;
+    return {
+      kind: 'local',
+      channel,
+      lookup: async (file, label) => (await entry.ready, folder.lookup(file, label)),
+      put: async (file, label) => (await entry.ready, folder.put(file, label)),
+      remove: async (file, label) => (await entry.ready, folder.remove(file, label)),
+      close: () => {
+        if (closed) return closed;
+        if (--entry.users > 0) return (closed = entry.ready);
+        closed = entry.ready.then(() => folder.close());
+        entry.ready = closed.catch(() => {});
+        return closed;
+      },
+    };
+  }
+}

@@ -14,14 +14,14 @@
 import { BuildFailureError } from '../../core/model/failure.ts';
 import type { Artifact, PublishGroup, PublishResult } from '../../core/model/types.ts';
 import { ChannelConflictError, MAIN_LABEL, TransientUploadError, type ChannelDestination, type PackageFile } from './destination.ts';
-import type { LocalFolderChannel } from './local-folder.ts';
 import type { PublishNoticeFailure } from './notice.ts';
 import type { OutputsMap } from './owners.ts';
 import { checkHash, checkIndex, checkProduction } from './validate.ts';
 
 export interface PublishContext {
   publisher: string;
-  staging: LocalFolderChannel;
+  /** A local folder (validation reads the staged files where they are). */
+  staging: ChannelDestination;
   stagingLabel: string;
   production: ChannelDestination;
   productionLabel: string;

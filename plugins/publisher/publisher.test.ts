@@ -82,6 +82,21 @@ s('publishing again (a resume, or promote) copies nothing twice and gives the sa
   }
 });
 
+s('groups published at the same time (the engine runs publish tasks side by side): each published, production and staging indexes exact', async () => {
+  const x = setup();
+  try {
+    const names = Array.from({ length: 12 }, (_, i) => `pkg${String(i).padStart(2, '0')}`);
+    const built = await Promise.all(names.map((name) => makePackage(x.built, { name })));
+    const results = await Promise.allSettled(built.map((a) => x.publish(group(x.work, a.name, [a.name], [[a]]))));
+    assert.equal(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), []);
+    assert.equal(repodataNames(x.production, 'linux-64'), built.map((a) => a.filename).sort());
+    assert.equal(files(x.staging), []);
+    assert.equal(repodataNames(x.staging, 'linux-64'), []);
+  } finally {
+    x.cleanup();
+  }
+});
+
 s('a name the feedstock does not own fails validation: publishFailed, a notice, nothing in production :: owner', async () => {
   const x = setup();
   try {
