@@ -76,8 +76,8 @@ export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
   if (r.failed.length) {
     out += `\n${r.totals.error ? 'failed or in error' : 'failed'} (${r.failed.length}):\n`;
     for (const f of r.failed.slice(0, maxFailures)) {
-      // No rule matched ('unclassified'): the failure class and reason say all there is.
-      const klass = f.class && f.class !== 'unclassified' ? ` [${f.class}]` : '';
+      // No rule matched ('unclassified', or the engine's own class): the failure class and reason say all there is.
+      const klass = f.class && f.class !== 'unclassified' && f.class !== f.failure ? ` [${f.class}]` : '';
       out += f.stage && f.stage !== 'build'
         ? `  ${f.subdir} ${f.id}:${klass} ${stagedText({ status: 'failed', stage: f.stage, reason: f.reason, failure: f.failure as FailureClass | null })}\n`
         : `  ${f.subdir} ${f.id}:${klass} ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
