@@ -51,7 +51,13 @@ export function buildProgram(exit: { code: number }): Command {
       .option('--only <names...>', 'build only these (and what they need)')
       .option('--from <name>', 'build this and everything that depends on it (and what they need)')
       .option('--fail-fast', 'stop starting builds after the first failure')
+      .option('--queue <url>', 'build on workers: enqueue builds on this Redis (redis://HOST:PORT[/DB]; beats queue.url) for `rebuild worker` processes')
       .option('--no-cache', 'render every recipe again (ignore and do not fill the render cache in the work dir)'),
+  );
+  add('worker', 'take build jobs of one arch (--arch) from the queue of a `rebuild run --queue` until SIGINT/SIGTERM', lazy('worker', 'workerCommand'), (c) =>
+    c
+      .option('--queue <url>', 'the Redis of the coordinator (redis://HOST:PORT[/DB]; beats queue.url)')
+      .option('--lock-duration <ms>', 'how long a job stays locked to this worker without its heartbeat; a killed worker\'s job is given back after it (default 30000)'),
   );
   add('plan', 'what must be rebuilt, in which order, and why', lazy('plan', 'planCommand'), (c) =>
     c

@@ -68,6 +68,7 @@ export interface RebuildConfig {
   tests?: Tests;
   transmute?: Transmute;
   publish?: Publish;
+  queue?: Queue;
   plugins?: Plugins;
   /**
    * Named partial configs selected with --profile.
@@ -371,6 +372,27 @@ export interface Publish {
   };
 }
 /**
+ * Distributed builds (core/queue): `rebuild run` enqueues each build on the BullMQ queue of its arch (`<prefix>:build:<subdir>`) in this Redis, and `rebuild worker` processes take them. `rebuild run --queue URL` sets url.
+ */
+export interface Queue {
+  /**
+   * redis://[:password@]HOST:PORT[/DB]; a password belongs in the environment: env('REDIS_URL'). Redacted everywhere.
+   */
+  url?:
+    | string
+    | {
+        variable: string;
+      };
+  /**
+   * Key prefix of the queues in Redis (several rebuilds may share one Redis with different prefixes).
+   */
+  prefix?: string;
+  /**
+   * The artifact store: a folder coordinator and workers share (NFS or similar), workers write each build's files there, the coordinator verifies their sha256 and copies them into its output channel. Default <workDir>/queue-artifacts (one machine).
+   */
+  artifacts?: string;
+}
+/**
  * A plugin object as made by a plugin factory: { name, apply(engine) }.
  */
 export interface Plugin {
@@ -423,5 +445,6 @@ export interface Profile {
   tests?: Tests;
   transmute?: Transmute;
   publish?: Publish;
+  queue?: Queue;
   plugins?: Plugins;
 }

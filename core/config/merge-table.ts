@@ -48,6 +48,7 @@ export const MERGE_TABLE: Readonly<Record<MergeableKey, MergeStrategy>> = Object
   transmute: assign(),
   // requireArches replaces (a profile's list is the list); exceptions and owners merge per package.
   publish: assign({ archExceptions: assign(), owners: assign() }),
+  queue: assign(),
   plugins: byName,
 } satisfies Record<MergeableKey, MergeStrategy>);
 

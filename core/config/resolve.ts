@@ -199,6 +199,11 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
       productionLabel: (obj(m.publish).productionLabel ?? null) as string | null,
       owners: Object.fromEntries(Object.entries(obj(obj(m.publish).owners)).map(([k, v]) => [k, [...(v as string[])]])),
     },
+    queue: {
+      url: (obj(m.queue).url ?? null) as ResolvedConfig['queue']['url'],
+      prefix: (obj(m.queue).prefix ?? 'rebuild') as string,
+      artifacts: obj(m.queue).artifacts ? abs(obj(m.queue).artifacts as string) : join(abs(m.workDir as string), 'queue-artifacts'),
+    },
     plugins: m.plugins as Plugin[],
   };
 }

@@ -56,5 +56,7 @@ export interface ResolvedConfig {
     /** The publisher's labels (staging, production; `main` = the channel itself) and outputs-map extension (always set by resolve; optional for hand-made configs). */
     label?: string; productionLabel?: string | null; owners?: Record<string, string[]>;
   };
+  /** Distributed builds (core/queue): the Redis URL (a string, or an env() handle: redacted), the key prefix, the shared artifact folder. */
+  queue: { url: string | { variable: string; reveal(): string } | null; prefix: string; artifacts: string };
   plugins: Plugin[];
 }

@@ -10,6 +10,8 @@ export const CORE_CONFIG_KEYS: readonly string[] = Object.freeze([
   'selection.prefer', 'selection.only', 'channels.reference', 'channels.build',
   // The stage machinery (core/engine/execute.ts, stage-runner.ts, run.ts): which stages run and their limits.
   'tests', 'publish.enabled', 'publish.requireArches', 'publish.archExceptions',
+  // Distributed builds (core/queue: `rebuild run --queue`, `rebuild worker`).
+  'queue',
 ]);
 
 /** Profile keys that are about the profile itself, not config. */

@@ -59,6 +59,8 @@ export interface StageHost {
   setArtifacts(pkg: string, artifacts: Artifact[]): void;
   /** The build task of a package key. */
   task(pkg: string): ExecTask;
+  /** A build task's critical-path rank (1 = most critical), for remote executors (core/queue). */
+  rankOf?(key: string): number;
 }
 
 const RUNNING: Record<string, TaskStatus> = { build: 'building', test: 'testing', transmute: 'transmuting', publish: 'publishing' };
@@ -130,6 +132,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   const started = Date.now();
   const opened = openStageTask(run, t.node, t.target, { runId: host.runId, attempt, stage: t.stage }, controller.signal, timeoutMs, host.logDirs, host.beforeExec(t.key));
   let task: TaskContext = opened.task;
+  if (t.stage === 'build' && host.rankOf) task.priority = host.rankOf(t.key);
   /** The log's path, without creating the file (only what is logged creates it). */
   const logFile = () => (task === opened.task ? opened.logFile : task.logFile);
   const packageId = host.packageId(t.pkg);

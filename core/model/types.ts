@@ -312,6 +312,11 @@ export interface TaskContext {
   track?(process: TrackedProcess): () => void;
   /** Labels for what this attempt starts (containers): work dir, run id, attempt id (io.rebuild.*). */
   labels?: Record<string, string>;
+  /**
+   * A build's critical-path rank among the run's build tasks (1: the longest remaining path), set by
+   * the executor; the queue coordinator (core/queue) makes it the BullMQ job priority.
+   */
+  priority?: number;
 }
 
 export interface BuildTask extends TaskContext {

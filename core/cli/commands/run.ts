@@ -11,6 +11,8 @@ import type { Plan } from '../../graph/plan.ts';
 import type { ExecuteOptions } from '../../engine/execute.ts';
 import { handleInterrupts } from '../../engine/interrupt.ts';
 import type { Writable } from 'node:stream';
+import { queueSettings } from '../../queue/connection.ts';
+import { queueCoordinator, type QueueCoordinator } from '../../queue/coordinator.ts';
 
 export interface RunCommandOptions extends GlobalOptions {
   retryFailed?: boolean;
@@ -20,6 +22,8 @@ export interface RunCommandOptions extends GlobalOptions {
   failFast?: boolean;
   /** false with --no-cache: no render cache. */
   cache?: boolean;
+  /** --queue URL: build on workers (core/queue); beats queue.url. */
+  queue?: string;
 }
 
 export interface RunIo {
@@ -46,9 +50,13 @@ export async function runRunCommand(
   const interrupts = io.signal ? null : handleInterrupts({ notice });
   const signal = io.signal ?? interrupts!.signal;
   let lock: ReturnType<ReturnType<Engine['createRun']>['lock']> | undefined;
+  let coordinator: QueueCoordinator | undefined;
   try {
     // The progress reporter, unless the config brings its own (it follows --json through run.options.json).
     ensureProgress(engine, io.progress);
+    // --queue / queue.url: builds go to workers (core/queue); everything else stays here.
+    const queue = queueSettings(engine.config, opts.queue);
+    if (queue) (coordinator = queueCoordinator(queue)).apply(engine);
     const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json, renderCache: opts.cache !== false });
     // Refuse a second run before planning (which can take a while), not after.
     lock = run.lock(notice);
@@ -82,5 +90,6 @@ export async function runRunCommand(
   } finally {
     interrupts?.dispose();
     lock?.release();
+    await coordinator?.close();
   }
 }

@@ -1,0 +1,79 @@
+// The shared-folder artifact store: a worker copies the files its build wrote into
+// `<store>/<jobId>/<subdir>/<filename>` and reports their sha256; the coordinator copies each into its
+// output channel through a temp file, hashing the bytes it copies, and refuses a file whose hash is not
+// the one the worker reported (nothing of it reaches the channel). The folder is NFS or similar in
+// production; on one machine any folder.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import type { Artifact } from '../model/types.ts';
+import { BuildFailureError } from '../model/failure.ts';
+
+/** An artifact as a job's result carries it: what it is, its hash, where the store holds it (relative to the store). */
+export interface StoredArtifact extends Omit<Artifact, 'path'> {
+  stored: string;
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+
+export class SharedFolderStore {
+  constructor(readonly root: string) {}
+
+  /** Worker side: copy hashed artifacts into the store under the job's folder. */
+  async put(jobId: string, artifacts: Artifact[]): Promise<StoredArtifact[]> {
+    const out: StoredArtifact[] = [];
+    for (const a of artifacts) {
+      const stored = join(safe(jobId), a.subdir, basename(a.filename || a.path));
+      const dest = join(this.root, stored);
+      await mkdir(dirname(dest), { recursive: true });
+      const tmp = `${dest}.part`;
+      await copyFile(a.path, tmp);
+      await rename(tmp, dest);
+      const { path: _path, ...rest } = a;
+      out.push({ ...rest, stored });
+    }
+    return out;
+  }
+
+  /**
+   * Coordinator side: copy a stored artifact to `dest`, verifying its sha256 on the bytes copied.
+   * A mismatch (or a missing file) throws a BuildFailureError and leaves nothing at `dest`.
+   */
+  async take(a: StoredArtifact, dest: string, from: string): Promise<void> {
+    const src = join(this.root, a.stored);
+    await mkdir(dirname(dest), { recursive: true });
+    const tmp = join(dirname(dest), `.${basename(dest)}.queue-${process.pid}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        hash.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(createReadStream(src), tap, createWriteStream(tmp));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw new BuildFailureError(`artifact ${a.filename} from ${from} is not in the artifact store (${src}): ${(err as Error).message}`, 'build');
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== a.sha256 || size !== a.size) {
+      await unlink(tmp);
+      throw new BuildFailureError(
+        `artifact ${a.filename} from ${from} refused: the store holds sha256 ${sha256} (${size} bytes), the worker reported ${a.sha256} (${a.size} bytes); nothing recorded`,
+        'build',
+      );
+    }
+    await rename(tmp, dest);
+  }
+
+  /** Remove a job's folder once its files are in the channel. */
+  async drop(jobId: string): Promise<void> {
+    await rm(join(this.root, safe(jobId)), { recursive: true, force: true });
+  }
+}

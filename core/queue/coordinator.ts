@@ -1,0 +1,139 @@
+// rebuild:queue — the coordinator side of distributed builds. `rebuild run --queue URL` applies it:
+// the run keeps its plan, scheduler, state database, channels and reports, and each build task is,
+// instead of built here, enqueued on the BullMQ queue of its arch (`<prefix>:build:<subdir>`) with
+// its critical-path rank as the job priority. Workers (`rebuild worker`, worker.ts) take the jobs.
+// The task's slot is held until the job ends, so `concurrency` and `limits.arch` hold across all
+// workers. The worker's log lines are appended to the task log as they come (log-stream.ts); the
+// artifacts come through the shared-folder store, each verified against the sha256 the worker
+// reported before it is copied into the output channel (and only then recorded by the engine).
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Engine } from '../engine/engine.ts';
+import type { Plugin } from '../model/plugin.ts';
+import type { Artifact, BuildResult, BuildTask } from '../model/types.ts';
+import { STAGE } from '../engine/stage.ts';
+import { RUN_LABEL } from '../engine/leftovers.ts';
+import { BuildFailureError, errorMessage } from '../model/failure.ts';
+import { SharedFolderStore } from './artifact-store.ts';
+import { buildPrefix, connect, describeQueueUrl, logStreamKey, type QueueSettings } from './connection.ts';
+import { jobIdOf, parseFailedReason, type BuildJobData, type BuildJobResult } from './job.ts';
+import { LogReader } from './log-stream.ts';
+
+export const PLUGIN_NAME = 'rebuild:queue';
+
+/** BullMQ's largest priority (1 is the highest). */
+const MAX_PRIORITY = 2 ** 21;
+
+export interface QueueCoordinator extends Plugin {
+  /** Close the queues and connections (the CLI calls it when the run ends). */
+  close(): Promise<void>;
+}
+
+export function queueCoordinator(settings: QueueSettings): QueueCoordinator {
+  const store = new SharedFolderStore(settings.artifacts);
+  const queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<unknown>; connections: Redis[] }>();
+  let redis: Redis | null = null;
+  const me = `${hostname()} pid ${process.pid}`;
+  const where = describeQueueUrl(settings.url);
+
+  const queueOf = (subdir: string) => {
+    let q = queues.get(subdir);
+    if (!q) {
+      // Connections of our own (BullMQ leaves a given connection open: close() ends them).
+      const connections = [connect(settings.url), connect(settings.url)];
+      const queue = new Queue(subdir, { connection: connections[0], prefix: buildPrefix(settings.prefix) });
+      const events = new QueueEvents(subdir, { connection: connections[1], prefix: buildPrefix(settings.prefix) });
+      q = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), connections };
+      queues.set(subdir, q);
+    }
+    return q;
+  };
+
+  async function build(task: BuildTask, workTag: string): Promise<BuildResult> {
+    const subdir = task.target.subdir;
+    const q = queueOf(subdir);
+    await q.ready;
+    redis ??= connect(settings.url);
+    const runId = Number(task.labels?.[RUN_LABEL] ?? 0);
+    const jobId = jobIdOf(workTag, `r${runId}`, subdir, task.id, `a${task.attempt}`);
+    const data: BuildJobData = {
+      id: task.id, subdir, python: task.target.python, recipeHash: task.node.recipeHash ?? null, runId, attempt: task.attempt,
+      channels: [...task.channels], timeoutMs: task.timeoutMs, log: logStreamKey(settings.prefix, jobId), coordinator: me,
+    };
+    const reader = new LogReader(redis, data.log, (line) => task.log(line));
+    task.log(`=== enqueued on ${where} ${buildPrefix(settings.prefix)}:${subdir} as job ${jobId} (priority ${task.priority ?? 1})`);
+    let job: Job;
+    try {
+      job = await q.queue.add('build', data, {
+        jobId,
+        priority: Math.min(Math.max(1, task.priority ?? 1), MAX_PRIORITY),
+        attempts: 1,
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 24 * 3600 },
+      });
+    } catch (err) {
+      await reader.stop();
+      throw new BuildFailureError(`could not enqueue on ${where}: ${errorMessage(err)}`, 'network');
+    }
+    let result: BuildJobResult;
+    try {
+      result = await untilAborted(job.waitUntilFinished(q.events) as Promise<BuildJobResult>, task.signal);
+    } catch (err) {
+      if (task.signal.aborted) {
+        // Not yet taken: withdrawn. Taken: the worker's lock keeps it; its result is not recorded.
+        await job.remove().catch(() => undefined);
+        await reader.stop();
+        throw task.signal.reason;
+      }
+      await reader.finish(2000);
+      const { failure, message } = parseFailedReason(errorMessage(err));
+      throw new BuildFailureError(message, failure);
+    }
+    await reader.finish();
+    const artifacts: Artifact[] = [];
+    for (const a of result.artifacts ?? []) {
+      const { stored: _stored, ...rest } = a;
+      const path = join(task.outputChannel, a.subdir, a.filename);
+      // Refused (hash or size differ, file missing): throws, nothing is recorded as built.
+      await store.take(a, path, `worker ${result.worker}`);
+      artifacts.push({ ...rest, path });
+    }
+    await store.drop(jobId).catch(() => undefined);
+    return { builder: `${result.builder} on ${result.worker}`, artifacts };
+  }
+
+  return {
+    name: PLUGIN_NAME,
+    apply(engine: Engine) {
+      const workTag = createHash('sha256').update(engine.config.workDir).digest('hex').slice(0, 8);
+      engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        for (const { subdir } of run.targets) {
+          run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.PIN }, (task) => build(task, workTag));
+        }
+      });
+    },
+    async close() {
+      for (const { queue, events, connections } of queues.values()) {
+        await events.close().catch(() => undefined);
+        await queue.close().catch(() => undefined);
+        for (const c of connections) c.disconnect();
+      }
+      queues.clear();
+      redis?.disconnect();
+      redis = null;
+    },
+  };
+}
+
+/** `p`, or the signal's reason once it aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

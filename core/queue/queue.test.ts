@@ -1,0 +1,140 @@
+// Distributed builds with a real redis-server and real processes on this machine: `rebuild run
+// --queue` (coordinator) and `rebuild worker` processes, each with its own work dir, sharing the
+// artifact folder and the coordinator's channels by path (one machine; several machines untested).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRedis, type TestRedis } from './test-redis.ts';
+import { PACKAGES, rebuild, writeProject, type Cli } from './fixtures/project.ts';
+import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
+import { StateDb } from '../state/state-db.ts';
+
+interface Ctx {
+  root: string;
+  project: string;
+  redis: TestRedis | null;
+  reference: Record<string, string>;
+  workers: Cli[];
+}
+
+const queue = suite<Ctx>('rebuild run --queue / rebuild worker');
+
+queue.before(async (ctx) => {
+  ctx.redis = await startRedis();
+  if (!ctx.redis) return;
+  ctx.root = mkdtempSync(join(tmpdir(), 'rebuild-queue-'));
+  ctx.project = await writeProject(ctx.root);
+  ctx.workers = [];
+  // The local run every queue run must match byte for byte.
+  const local = rebuild(ctx.project, ['run', '--work-dir', join(ctx.root, 'local'), '--concurrency', '2']);
+  assert.is(await local.done, 0, local.out());
+  ctx.reference = channelBytes(join(ctx.root, 'local'));
+  assert.is(Object.keys(ctx.reference).filter((f) => f.endsWith('.tar.bz2')).length, Object.keys(PACKAGES).length, JSON.stringify(ctx.reference));
+});
+
+queue.after.each(async (ctx) => {
+  for (const w of ctx.workers) {
+    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    await w.done;
+  }
+  ctx.workers = [];
+});
+
+queue.after(async (ctx) => {
+  await ctx.redis?.stop();
+  if (ctx.root) rmSync(ctx.root, { recursive: true, force: true });
+});
+
+function worker(ctx: Ctx, name: string, extra: string[] = [], project = ctx.project): Cli {
+  const w = rebuild(project, ['worker', '--queue', ctx.redis!.url, '--arch', 'linux-64', '--work-dir', join(ctx.root, name), ...extra]);
+  ctx.workers.push(w);
+  return w;
+}
+
+const ready = (w: Cli) => Promise.race([w.saw('takes linux-64 builds'), w.done.then((code) => { throw new Error(`worker exited ${code}: ${w.out()}`); })]);
+
+function coordinator(ctx: Ctx, work: string): Cli {
+  return rebuild(ctx.project, ['run', '--queue', ctx.redis!.url, '--work-dir', join(ctx.root, work), '--concurrency', '2']);
+}
+
+const attemptsOf = (work: string, node: string) => {
+  const db = StateDb.open(work, { readonly: true });
+  try {
+    const row = db.packages().find((p) => p.node === node)!;
+    return { row, attempts: db.attempts(row.id).filter((a) => a.stage === 'build'), build: db.stages(row.id).find((s) => s.stage === 'build') };
+  } finally {
+    db.close();
+  }
+};
+
+queue('a coordinator and two workers build the aggregate: the output channel is byte-identical to a local run\'s', async (ctx) => {
+  if (!ctx.redis) return;
+  const workers = [worker(ctx, 'w1'), worker(ctx, 'w2')];
+  await Promise.all(workers.map(ready));
+  const run = coordinator(ctx, 'queued');
+  assert.is(await run.done, 0, run.out());
+  const work = join(ctx.root, 'queued');
+  assert.equal(channelBytes(work), ctx.reference);
+  for (const name of Object.keys(PACKAGES)) {
+    const log = readFileSync(join(work, 'logs', 'linux-64', `${name}.log`), 'utf8');
+    // The worker's own lines reached the coordinator's log (what `rebuild logs -f` follows).
+    assert.match(log, /=== worker \S+ pid \d+ took job /);
+    assert.match(log, /=== worker \S+ pid \d+: built by rebuild:builder-script: \S+\.tar\.bz2 sha256 [0-9a-f]{64}/);
+    const { attempts, build } = attemptsOf(work, name);
+    assert.is(attempts.length, 1);
+    assert.match(build?.reason ?? '', /^built by rebuild:builder-script on \S+ pid \d+$/);
+  }
+  // Nothing left in the artifact store once the channel holds the files.
+  assert.equal(readdirSync(join(ctx.root, 'artifacts')).filter((f) => !f.startsWith('.')), []);
+});
+
+queue('a worker killed with SIGKILL mid-build: its job is given back, built once by another worker', async (ctx) => {
+  if (!ctx.redis) return;
+  const hold = join(ctx.root, 'hold-beta');
+  writeFileSync(hold, '');
+  for (const f of readdirSync(ctx.root)) if (f.startsWith('started-beta-')) rmSync(join(ctx.root, f));
+  const first = worker(ctx, 'k1', ['--concurrency', '1', '--lock-duration', '2000']);
+  await ready(first);
+  const run = coordinator(ctx, 'killed');
+  // beta's script has started on the first worker (the only one).
+  while (!readdirSync(ctx.root).some((f) => f.startsWith('started-beta-'))) await new Promise((r) => setTimeout(r, 50));
+  first.child.kill('SIGKILL');
+  await first.done;
+  rmSync(hold); // the killed worker's orphan script ends; the next build runs through
+  const second = worker(ctx, 'k2', ['--concurrency', '1', '--lock-duration', '2000']);
+  assert.is(await run.done, 0, `${run.out()}\n--- first\n${first.out()}\n--- second\n${second.out()}`);
+  const work = join(ctx.root, 'killed');
+  assert.equal(channelBytes(work), ctx.reference);
+  const log = readFileSync(join(work, 'logs', 'linux-64', 'beta.log'), 'utf8');
+  const takers = [...log.matchAll(/=== worker \S+ pid (\d+) took job /g)].map((m) => m[1]);
+  assert.is(takers.length, 2, log);
+  assert.is(takers[0], String(first.child.pid));
+  assert.is(takers[1], String(second.child.pid));
+  const { attempts, build } = attemptsOf(work, 'beta');
+  assert.is(attempts.length, 1, 'one build attempt in the coordinator: the job was given back, not failed');
+  assert.is(attempts[0].status, 'complete');
+  assert.ok(build?.reason?.endsWith(`pid ${second.child.pid}`), build?.reason ?? '');
+});
+
+queue('a worker whose checkout has other recipe content: the job fails with the reason, nothing recorded as built', async (ctx) => {
+  if (!ctx.redis) return;
+  const stale = await writeProject(ctx.root, 'stale-checkout', 'beta');
+  await ready(worker(ctx, 'stale', [], stale));
+  const run = coordinator(ctx, 'mismatch');
+  assert.is(await run.done, 1, run.out());
+  const work = join(ctx.root, 'mismatch');
+  const { row, attempts } = attemptsOf(work, 'beta');
+  assert.is(row.status, 'failed');
+  assert.match(row.reason ?? '', /worker \S+ pid \d+: the recipe content of beta differs from the coordinator's \(job [0-9a-f]{12}, this checkout [0-9a-f]{12}\): check out the coordinator's aggregate revision; nothing was built/);
+  assert.is(attempts.length, 1);
+  assert.is(attempts[0].status, 'failed');
+  assert.is(attempts[0].failure, 'build');
+  assert.not.ok(Object.keys(channelBytes(work)).some((f) => f.includes('beta-')), 'no beta in the channel');
+  // alpha and gamma have the same content there: built.
+  assert.ok(existsSync(join(work, 'channel', 'linux-64')));
+  assert.is(attemptsOf(work, 'gamma').attempts[0].status, 'complete');
+});
+
+queue.run();

@@ -1,0 +1,121 @@
+// The worker side of distributed builds: `rebuild worker --queue URL --arch SUBDIR`. It loads its own
+// config (builders, runners, images for its arch), plans its own checkout of the aggregate once, and
+// takes build jobs from `<prefix>:build:<subdir>`. A job whose recipe hash is not its checkout's is
+// refused with the reason (nothing is built). Otherwise it builds through the same `run.hooks.build`
+// as a local run, into a folder of its own, sends its log lines to the coordinator as they come, puts
+// the artifacts in the shared-folder store and returns their names and sha256.
+// A worker killed mid-build stops renewing its job's lock: BullMQ's stalled-job check (any worker's)
+// gives the job back and another worker builds it.
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Engine } from '../engine/engine.ts';
+import type { BuildTask, PackageNode } from '../model/types.ts';
+import { openStageTask, removeTaskDir } from '../engine/build-task.ts';
+import { hashArtifacts } from '../engine/stage-runner.ts';
+import { fillRecipeHashes } from '../recipes/recipe-hash.ts';
+import { BuildFailureError, BuildTimeoutError, errorMessage, failureClassOf } from '../model/failure.ts';
+import { redact } from '../config/redactor.ts';
+import { SharedFolderStore } from './artifact-store.ts';
+import { buildPrefix, connect, describeQueueUrl, type QueueSettings } from './connection.ts';
+import { failedReason, type BuildJobData, type BuildJobResult } from './job.ts';
+import { LogForwarder } from './log-stream.ts';
+
+export interface WorkerOptions {
+  engine: Engine;
+  settings: QueueSettings;
+  subdir: string;
+  /** Jobs built side by side (default 1). */
+  concurrency?: number;
+  /** How long a job stays locked without this worker renewing it (BullMQ lockDuration; default 30 s). */
+  lockDurationMs?: number;
+  notice?: (message: string) => void;
+}
+
+export interface RunningWorker {
+  name: string;
+  /** Resolves once the worker has stopped (close()). */
+  close(): Promise<void>;
+}
+
+const short = (hash: string | null) => (hash ? hash.slice(0, 12) : 'none');
+
+export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
+  const { engine, settings, subdir } = o;
+  const notice = o.notice ?? ((m: string) => void process.stderr.write(`rebuild worker: ${m}\n`));
+  const config = engine.config;
+  const run = engine.createRun({ arches: [subdir] });
+  const target = run.targets[0];
+  // Our checkout's nodes with their recipe hashes: what a job's hash is checked against.
+  const nodes = new Map<string, PackageNode>();
+  for (const plan of await run.plan()) plan.graph.forEachNode((id, node) => void nodes.set(id, node));
+  fillRecipeHashes(nodes.values());
+  const name = `${hostname()} pid ${process.pid}`;
+  const store = new SharedFolderStore(settings.artifacts);
+  const logs: Redis = connect(settings.url);
+  const lockDuration = o.lockDurationMs ?? 30_000;
+
+  async function processJob(job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> {
+    const d = job.data;
+    const node = nodes.get(d.id);
+    if (!node) {
+      throw new Error(failedReason('build', `worker ${name}: ${d.id} is not in this worker's aggregate (${config.aggregates.join(', ')}) for ${subdir}: check out the coordinator's aggregate; nothing was built`));
+    }
+    if (node.recipeHash !== d.recipeHash) {
+      throw new Error(failedReason('build', `worker ${name}: the recipe content of ${d.id} differs from the coordinator's (job ${short(d.recipeHash)}, this checkout ${short(node.recipeHash)}): check out the coordinator's aggregate revision; nothing was built`));
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new BuildTimeoutError(d.timeoutMs)), d.timeoutMs);
+    const opened = openStageTask(run, node, target, { runId: d.runId, attempt: d.attempt, stage: 'build' }, controller.signal, d.timeoutMs);
+    const task = opened.task as BuildTask;
+    // Our own output folder per job; requirements come from the coordinator's channels (shared folders).
+    const out = join(config.workDir, 'queue-out', job.id!);
+    task.outputChannel = out;
+    task.channels = [...d.channels];
+    const forwarder = new LogForwarder(logs, d.log, opened.logFile, LogForwarder.sizeOf(opened.logFile));
+    task.log(`=== worker ${name} took job ${job.id} (${d.id}, ${subdir}, python ${d.python}) for ${d.coordinator}`);
+    try {
+      const result = await run.hooks.build.for(subdir).promise(task);
+      if (!result) throw new BuildFailureError(`no builder for ${subdir} on worker ${name} (tap run.hooks.build.for('${subdir}'))`, 'internal');
+      if (!result.artifacts.length) throw new BuildFailureError(`builder ${result.builder} returned no artifact`, 'build');
+      const artifacts = await store.put(job.id!, await hashArtifacts(result.artifacts));
+      task.log(`=== worker ${name}: built by ${result.builder}: ${artifacts.map((a) => `${a.filename} sha256 ${a.sha256}`).join(', ')}`);
+      return { worker: name, builder: result.builder, artifacts };
+    } catch (err) {
+      const failure = controller.signal.aborted ? 'timeout' : failureClassOf(err, 'build');
+      const reason = redact(controller.signal.aborted ? errorMessage(controller.signal.reason) : errorMessage(err));
+      task.log(`=== worker ${name}: failed (${failure}): ${reason}`);
+      throw new Error(failedReason(failure, `worker ${name}: ${reason}`));
+    } finally {
+      clearTimeout(timer);
+      opened.close();
+      await forwarder.end();
+      await rm(out, { recursive: true, force: true });
+      if (opened.scratchMade()) await removeTaskDir(task.workDir).catch(() => undefined);
+    }
+  }
+
+  const jobs: Redis = connect(settings.url);
+  const worker = new Worker<BuildJobData, BuildJobResult>(subdir, processJob, {
+    connection: jobs,
+    prefix: buildPrefix(settings.prefix),
+    concurrency: Math.max(1, o.concurrency ?? 1),
+    lockDuration,
+    stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
+    maxStalledCount: 1,
+    name,
+  });
+  worker.on('error', (err) => notice(`queue ${describeQueueUrl(settings.url)}: ${redact(errorMessage(err))}`));
+  await worker.waitUntilReady();
+  notice(`${name} takes ${subdir} builds from ${describeQueueUrl(settings.url)} ${buildPrefix(settings.prefix)}:${subdir} (${nodes.size} recipes planned, concurrency ${Math.max(1, o.concurrency ?? 1)})`);
+  return {
+    name,
+    async close() {
+      await worker.close();
+      jobs.disconnect();
+      logs.disconnect();
+    },
+  };
+}
