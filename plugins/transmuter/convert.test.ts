@@ -13,7 +13,9 @@ import { PackageFormatError } from '../../core/conda/package-types.ts';
 import { writeCondaPackage } from '../../core/conda/write-package.ts';
 import { compareManifests, convertPackage, manifestOf, TransmuteMismatchError } from './convert.ts';
 import { TransmutePool } from './pool.ts';
-import { transmuteArtifacts } from './index.ts';
+import { transmuteArtifacts, transmuter } from './index.ts';
+import { Engine } from '../../core/engine/engine.ts';
+import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 
 /** A package of real shape: an executable script, a symlink to it, a binary, text in a deep folder. */
 async function realPackage(root: string, name = 'tool', formats: ('tar.bz2' | 'conda')[] = ['tar.bz2']) {
@@ -226,6 +228,24 @@ p('the pool converts on worker threads; the artifacts come back with the .conda,
     assert.is(readFileSync(join(prefix, 'lib', 'libbeta.so.1')).length, 300_000);
   } finally {
     await pool.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+p('the plugin taps run.hooks.transmute with the configured level; transmute.enabled: false taps nothing', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'transmute-'));
+  try {
+    const off = new Engine(fakeConfig(root, [transmuter()], { transmute: { enabled: false } })).createRun();
+    assert.is(off.hooks.transmute.taps.length, 0);
+    const on = new Engine(fakeConfig(root, [transmuter()], { transmute: { zstdLevel: 1, threads: 1 } })).createRun();
+    assert.equal(on.hooks.transmute.taps.map((t) => t.name), ['rebuild:transmuter']);
+    const built = await realPackage(root, 'gamma');
+    const out = await on.hooks.transmute.promise(built, { log: () => {} } as never);
+    assert.equal(out.map((a) => a.filename), ['gamma-1.2-py313h0_0.tar.bz2', 'gamma-1.2-py313h0_0.conda']);
+    // Level 1 was used: the same conversion at level 1 here gives the same bytes.
+    const { target } = await convertPackage(built[0].path, join(root, 'l1', 'gamma-1.2-py313h0_0.conda'), { zstdLevel: 1 });
+    assert.ok(readFileSync(target).equals(readFileSync(out[1].path)));
+  } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });

@@ -10,7 +10,7 @@ import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/model/plugin.ts';
 import type { Artifact } from '../../core/model/types.ts';
 import { otherFormat } from './convert.ts';
-import { defaultThreads, TransmutePool } from './pool.ts';
+import { defaultThreads, sharedPool } from './pool.ts';
 
 export const PLUGIN_NAME = 'rebuild:transmuter';
 
@@ -45,10 +45,8 @@ export function transmuter(): Plugin {
       if (!transmute.enabled) return;
       const options = { zstdLevel: transmute.zstdLevel };
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
-        let pool: TransmutePool | null = null;
         run.hooks.transmute.tapPromise(PLUGIN_NAME, async (artifacts, task) => {
-          pool ??= new TransmutePool(transmute.threads ?? defaultThreads());
-          const p = pool;
+          const p = sharedPool(transmute.threads ?? defaultThreads());
           // Nothing goes to the task's log on success (a build that logged nothing keeps no log file);
           // a failure reaches it through the engine with the error's message.
           void task;

@@ -106,3 +106,15 @@ export class TransmutePool {
     return slot;
   }
 }
+
+const shared = new Map<number, TransmutePool>();
+
+/**
+ * The process's pool of `size` workers, made on first use: every run of a process (tests make
+ * many; an embedder may too) uses the same workers instead of leaving a set of idle ones per run.
+ */
+export function sharedPool(size: number): TransmutePool {
+  let pool = shared.get(size);
+  if (!pool) shared.set(size, (pool = new TransmutePool(size)));
+  return pool;
+}
