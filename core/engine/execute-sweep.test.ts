@@ -33,8 +33,15 @@ function prefixes(work: string): Map<string, { lines: number; mtimeMs: number }>
   const out = new Map<string, { lines: number; mtimeMs: number }>();
   const root = join(work, 'tasks', 'linux-64');
   if (!existsSync(root)) return out;
-  for (const id of readdirSync(root)) {
-    for (const attempt of readdirSync(join(root, id))) {
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir);
+    } catch {
+      return []; // removed meanwhile by the run (a finished task's dir)
+    }
+  };
+  for (const id of list(root)) {
+    for (const attempt of list(join(root, id))) {
       const file = join(root, id, attempt, 'prefix', 'out.txt');
       try {
         out.set(file, { lines: readFileSync(file, 'utf8').split('\n').filter(Boolean).length, mtimeMs: statSync(file).mtimeMs });

@@ -117,7 +117,7 @@ cli('a failed group: exit 1, notice written; promote after the cause is fixed pu
   assert.ok(existsSync(join(ctx.dir, 'notices', 'numpy.md')));
   // status names the failure with its reason, per arch.
   const status = await capture((io) => statusCommand([], { workDir: ctx.dir }, io));
-  assert.match(status.out, /linux-64 numpy: \[publish\] .*publish failed.*: .*holds win-64\/numpy-1.0-py313h0_0.conda already with other content/, status.out);
+  assert.match(status.out, /linux-64 numpy: built, publish failed \(publish\): .*holds win-64\/numpy-1.0-py313h0_0.conda already with other content/, status.out);
   assert.match(status.out, /publish groups: 1 failed, 1 published/);
   // promote only takes failed groups, by name.
   const rejects = (p: Promise<unknown>) => p.then(() => '', (e) => String(e.message));
