@@ -10,6 +10,11 @@ import { startRedis, type TestRedis } from './test-redis.ts';
 import { PACKAGES, rebuild, writeProject, type Cli } from './fixtures/project.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 import { StateDb } from '../state/state-db.ts';
+import { Worker, type Job } from 'bullmq';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { buildPrefix, connect } from './connection.ts';
+import type { BuildJobData, BuildJobResult } from './job.ts';
 
 interface Ctx {
   root: string;
@@ -135,6 +140,43 @@ queue('a worker whose checkout has other recipe content: the job fails with the 
   // alpha and gamma have the same content there: built.
   assert.ok(existsSync(join(work, 'channel', 'linux-64')));
   assert.is(attemptsOf(work, 'gamma').attempts[0].status, 'complete');
+});
+
+queue('an artifact whose bytes are not what the worker reported is refused: nothing in the channel, nothing built; jobs carry the critical-path rank', async (ctx) => {
+  if (!ctx.redis) return;
+  // A worker of our own in this process: it stores a file and reports another file's sha256.
+  const seen: { id: string; priority: number | undefined }[] = [];
+  const connection = connect(ctx.redis.url);
+  const fake = new Worker<BuildJobData, BuildJobResult>('linux-64', async (job: Job<BuildJobData>) => {
+    seen.push({ id: job.data.id, priority: job.opts.priority });
+    const filename = `${job.data.id}-1.0-0.tar.bz2`;
+    const stored = join(job.id!, 'linux-64', filename);
+    mkdirSync(join(ctx.root, 'artifacts', job.id!, 'linux-64'), { recursive: true });
+    writeFileSync(join(ctx.root, 'artifacts', stored), 'tampered bytes');
+    const claimed = createHash('sha256').update('the bytes that were built').digest('hex');
+    return { worker: 'fake-worker', builder: 'test', artifacts: [{ filename, subdir: 'linux-64', name: job.data.id, version: '1.0', build: '0', sha256: claimed, size: 14, stored }] };
+  }, { connection, prefix: buildPrefix('rebuild'), concurrency: 3 });
+  try {
+    await fake.waitUntilReady();
+    const run = rebuild(ctx.project, ['run', '--queue', ctx.redis.url, '--work-dir', join(ctx.root, 'tampered'), '--concurrency', '3']);
+    assert.is(await run.done, 1, run.out());
+    const work = join(ctx.root, 'tampered');
+    for (const name of ['alpha', 'beta']) {
+      const { row, attempts } = attemptsOf(work, name);
+      assert.is(row.status, 'failed');
+      assert.is(attempts.length, 1);
+      assert.match(attempts[0].reason ?? '', new RegExp(`artifact ${name}-1\\.0-0\\.tar\\.bz2 from worker fake-worker refused: the store holds sha256 [0-9a-f]{64} \\(14 bytes\\), the worker reported [0-9a-f]{64} \\(14 bytes\\); nothing recorded`));
+    }
+    assert.is(attemptsOf(work, 'gamma').row.status, 'blocked');
+    assert.equal(Object.keys(channelBytes(work)).filter((f) => f.endsWith('.tar.bz2')), []);
+    assert.equal(readdirSync(join(work, 'channel', 'linux-64')).filter((f) => f.includes('.queue-')), [], 'no temp file left');
+    // alpha has a dependent (gamma): the longer remaining path, rank 1; beta after it.
+    const rank = Object.fromEntries(seen.map((s) => [s.id, s.priority]));
+    assert.equal(rank, { alpha: 1, beta: 2 });
+  } finally {
+    await fake.close();
+    connection.disconnect();
+  }
 });
 
 queue.run();

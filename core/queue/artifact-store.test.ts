@@ -1,0 +1,63 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SharedFolderStore } from './artifact-store.ts';
+import { hashArtifacts } from '../engine/stage-runner.ts';
+import { BuildFailureError } from '../model/failure.ts';
+
+const store = suite<{ root: string }>('SharedFolderStore');
+
+store.before.each((ctx) => {
+  ctx.root = mkdtempSync(join(tmpdir(), 'rebuild-store-'));
+});
+store.after.each((ctx) => rmSync(ctx.root, { recursive: true, force: true }));
+
+async function built(root: string) {
+  mkdirSync(join(root, 'out/linux-64'), { recursive: true });
+  const path = join(root, 'out/linux-64/alpha-1.0-0.tar.bz2');
+  writeFileSync(path, 'the package bytes');
+  return hashArtifacts([{ path, filename: 'alpha-1.0-0.tar.bz2', subdir: 'linux-64', name: 'alpha', version: '1.0', build: '0', sha256: '', size: 0 }]);
+}
+
+store('put then take: the same bytes land in the channel', async ({ root }) => {
+  const s = new SharedFolderStore(join(root, 'store'));
+  const [stored] = await s.put('job:1', await built(root));
+  assert.is(stored.stored, 'job_1/linux-64/alpha-1.0-0.tar.bz2');
+  const dest = join(root, 'channel/linux-64/alpha-1.0-0.tar.bz2');
+  await s.take(stored, dest, 'worker w');
+  assert.is(readFileSync(dest, 'utf8'), 'the package bytes');
+  await s.drop('job:1');
+  assert.not.ok(existsSync(join(root, 'store/job_1')));
+});
+
+store('a stored file whose bytes are not the reported ones is refused, nothing left in the channel', async ({ root }) => {
+  const s = new SharedFolderStore(join(root, 'store'));
+  const [stored] = await s.put('j', await built(root));
+  writeFileSync(join(root, 'store', stored.stored), 'the package bytez'); // same size, other bytes
+  const dest = join(root, 'channel/linux-64/alpha-1.0-0.tar.bz2');
+  try {
+    await s.take(stored, dest, 'worker w');
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, BuildFailureError);
+    assert.match((err as Error).message, /^artifact alpha-1\.0-0\.tar\.bz2 from worker w refused: the store holds sha256 [0-9a-f]{64} \(17 bytes\), the worker reported [0-9a-f]{64} \(17 bytes\); nothing recorded$/);
+  }
+  assert.equal(readdirSync(join(root, 'channel/linux-64')), []);
+});
+
+store('a file missing from the store (no shared folder) says where it was looked for', async ({ root }) => {
+  const s = new SharedFolderStore(join(root, 'store'));
+  const [stored] = await s.put('j', await built(root));
+  rmSync(join(root, 'store'), { recursive: true });
+  try {
+    await s.take(stored, join(root, 'channel/linux-64/alpha-1.0-0.tar.bz2'), 'worker w');
+    assert.unreachable();
+  } catch (err) {
+    assert.match((err as Error).message, /artifact alpha-1\.0-0\.tar\.bz2 from worker w is not in the artifact store \(.*store\/j\/linux-64\/alpha-1\.0-0\.tar\.bz2\)/);
+  }
+  assert.equal(readdirSync(join(root, 'channel/linux-64')), []);
+});
+
+store.run();
