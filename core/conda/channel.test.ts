@@ -181,6 +181,27 @@ s('a concurrent reader (another process) never sees a half-written index while p
   }
 });
 
+s('an update that leaves the derived files for later removes repodata.json.zst first: it never describes an older index', async () => {
+  const f = await fixture();
+  try {
+    const channel = new LocalChannel(f.ch, { extrasIntervalMs: 3_600_000 });
+    const zst = join(f.ch, 'linux-64', 'repodata.json.zst');
+    const json = join(f.ch, 'linux-64', 'repodata.json');
+    await channel.add([await f.pkg({ name: 'a' })]);
+    assert.ok(decompress(readFileSync(zst)).equals(readFileSync(json)));
+    // What the engine does after a build: the file is in place, the writer is told, no derived files yet.
+    const b = await f.pkg({ name: 'b' }, ['tar.bz2'], 'channel/linux-64');
+    await channel.writer().update(['linux-64'], [b.path]);
+    assert.equal(Object.keys((await readRepodata(f.ch, 'linux-64')).packages), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2']);
+    assert.not.ok(existsSync(zst), 'the stale .zst is gone');
+    await channel.close();
+    assert.ok(decompress(readFileSync(zst)).equals(readFileSync(json)), 'close writes it again');
+    assert.equal(Object.keys(JSON.parse(readFileSync(join(f.ch, 'linux-64', 'run_exports.json'), 'utf8')).packages), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2']);
+  } finally {
+    f.cleanup();
+  }
+});
+
 s("a killed writer's generation files are swept; a live process's are kept", async () => {
   const f = await fixture();
   try {
