@@ -3,12 +3,15 @@
 import { resolve } from 'node:path';
 import type { GlobalOptions } from '../options.ts';
 import { UserError } from '../../model/errors.ts';
+import { EXIT } from '../../engine/exit-codes.ts';
 import { loadResolvedConfig } from '../context.ts';
 import { StateDb, StateNotFoundError } from '../../state/state-db.ts';
 import { lockHolder } from '../../state/lock.ts';
 import { formatStatusReport, statusReport } from '../../state/status-report.ts';
 import { classifyFailure, compileRules } from '../../report/classify.ts';
 import { ConfigError } from '../../config/errors.ts';
+import { didYouMean } from '../../config/did-you-mean.ts';
+import { SUBDIRS } from '../../config/schema.ts';
 import type { ResolvedConfig } from '../../config/resolved.ts';
 
 /** The work dir: --work-dir alone needs no config file; else the resolved config's. */
@@ -21,8 +24,25 @@ export function openState(workDir: string): StateDb {
   try {
     return StateDb.open(workDir, { readonly: true });
   } catch (err) {
-    if (err instanceof StateNotFoundError) throw new UserError(err.message);
+    // A work dir where nothing ran is a usage error (exit 1 means "packages failed").
+    if (err instanceof StateNotFoundError) throw new UserError(err.message, EXIT.USAGE);
     throw err;
+  }
+}
+
+/** `status --workers`: the workers connected to the queue (core/queue/workers.ts). */
+async function workersStatus(opts: GlobalOptions & { queue?: string }, io: { write(text: string): void }, cwd: string): Promise<number> {
+  const { queueSettings, connect, describeQueueUrl } = await import('../../queue/connection.ts');
+  const { listWorkers, formatWorkers } = await import('../../queue/workers.ts');
+  const settings = queueSettings(await loadResolvedConfig(opts, cwd), opts.queue);
+  if (!settings) throw new UserError('status --workers: no queue: give --queue redis://HOST:PORT[/DB] or set queue.url in the config', EXIT.USAGE);
+  const redis = connect(settings.url, { maxRetriesPerRequest: 1 });
+  try {
+    const workers = (await listWorkers(redis, settings.prefix)).filter((w) => !opts.arch?.length || opts.arch.includes(w.arch));
+    io.write(opts.json ? JSON.stringify(workers, null, 2) + '\n' : formatWorkers(workers, describeQueueUrl(settings.url)));
+    return 0;
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -31,12 +51,19 @@ async function configIfAny(opts: GlobalOptions, cwd: string): Promise<ResolvedCo
   try {
     return await loadResolvedConfig(opts, cwd);
   } catch (err) {
-    if (opts.workDir && err instanceof ConfigError) return null;
+    // No (valid) config: --work-dir is enough. A bad flag (--arch) is still the user's to fix.
+    if (opts.workDir && err instanceof ConfigError && err.exitCode !== EXIT.USAGE) {
+      for (const a of opts.arch ?? []) {
+        if (!SUBDIRS.includes(a)) throw new UserError(`--arch: '${a}' is not a known subdir${didYouMean(a, SUBDIRS) || `; known: ${SUBDIRS.join(', ')}`}`, EXIT.USAGE);
+      }
+      return null;
+    }
     throw err;
   }
 }
 
-export async function statusCommand(_args: string[], opts: GlobalOptions, io: { write(text: string): void } = { write: (t) => void process.stdout.write(t) }, cwd = process.cwd()): Promise<number> {
+export async function statusCommand(_args: string[], opts: GlobalOptions & { workers?: boolean; queue?: string }, io: { write(text: string): void } = { write: (t) => void process.stdout.write(t) }, cwd = process.cwd()): Promise<number> {
+  if (opts.workers) return workersStatus(opts, io, cwd);
   const config = await configIfAny(opts, cwd);
   const workDir = config?.workDir ?? resolve(cwd, opts.workDir!);
   const db = openState(workDir);
