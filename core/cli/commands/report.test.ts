@@ -184,6 +184,19 @@ cmd('an unknown --format is a usage error naming the known ones', async (ctx) =>
   }
 });
 
+cmd('--out where no folder can be made is a usage error naming the folder, not an internal error', async (ctx) => {
+  const file = join(ctx.dir, 'a-file');
+  writeFileSync(file, 'not a folder\n');
+  try {
+    await report(ctx.dir, { out: join(file, 'report'), format: ['md'] });
+    assert.unreachable();
+  } catch (err) {
+    assert.instance(err, UserError);
+    assert.is((err as UserError).exitCode, 64);
+    assert.match((err as Error).message, /^--out .*a-file\/report: cannot write the report there \(ENOTDIR.*\); give a folder you can write to$/);
+  }
+});
+
 const progress = suite('rebuild report: a run in progress');
 
 progress('reports what is built, building and waiting; every format valid', async () => {

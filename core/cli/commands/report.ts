@@ -78,7 +78,13 @@ export async function reportCommand(_args: string[], opts: ReportCommandOptions,
     return EXIT.OK;
   }
   const outDir = opts.out ? resolve(cwd, opts.out) : reportDir(config.workDir);
-  const written = await writeReport(report, { outDir, workDir: config.workDir }, formats);
+  const written = await writeReport(report, { outDir, workDir: config.workDir }, formats).catch((err: NodeJS.ErrnoException) => {
+    // A folder the user named that cannot be made or written: theirs to change, not a bug.
+    if (opts.out && typeof err?.code === 'string' && ['ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENOSPC'].includes(err.code)) {
+      throw new UserError(`--out ${outDir}: cannot write the report there (${err.code}: ${err.message}); give a folder you can write to`, EXIT.USAGE);
+    }
+    throw err;
+  });
   io.write(opts.json ? JSON.stringify({ written }, null, 2) + '\n' : written.map((p) => `${p}\n`).join(''));
   if (opts.screenshot) await screenshotReport(resolve(outDir, DASHBOARD_FILE), io);
   if (opts.serve) {
