@@ -162,6 +162,12 @@ export function tapPublisher(run: Run, options: PublisherOptions = {}): Publishe
       await notices.record(failure);
     });
   }
+  // The run ends by saying where its packages went (next to the report's line).
+  run.hooks.report.tapPromise({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, async (summary) => {
+    if (run.config.publish.enabled === false) return;
+    const published = summary.counts.published ?? 0;
+    process.stderr.write(`rebuild: production channel: ${publisher.settings.production} (${published} package(s) published; staging: ${publisher.settings.staging})\n`);
+  });
   run.hooks.publish.tapPromise(PLUGIN_NAME, async (group) => {
     // publish.enabled: false — the engine holds groups; should one arrive anyway, this publisher does not own it.
     if (run.config.publish.enabled === false) return undefined;

@@ -97,6 +97,20 @@ s('groups published at the same time (the engine runs publish tasks side by side
   }
 });
 
+s('the end of a run says where the production channel is', async () => {
+  const x = setup();
+  const lines: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    await x.run.hooks.report.promise({ runId: 1, startedAt: '', endedAt: '', counts: { published: 3, failed: 1 }, results: [], notBuilt: [], planErrors: 0, interrupted: false });
+  } finally {
+    process.stderr.write = write;
+    x.cleanup();
+  }
+  assert.equal(lines, [`rebuild: production channel: ${x.production} (3 package(s) published; staging: ${x.staging})\n`]);
+});
+
 s('a name the feedstock does not own fails validation: publishFailed, a notice, nothing in production :: owner', async () => {
   const x = setup();
   try {
