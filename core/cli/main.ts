@@ -72,7 +72,10 @@ export function buildProgram(exit: { code: number }): Command {
     c.option('--json', 'JSON output'),
   );
   add('status', 'tally per arch and status, and the last run', lazy('status', 'statusCommand'), (c) =>
-    c.option('--json', 'JSON output'),
+    c
+      .option('--json', 'JSON output')
+      .option('--workers', 'list the workers connected to the queue instead: host, arch, concurrency, what each builds, last heartbeat')
+      .option('--queue <url>', 'with --workers: the Redis (redis://HOST:PORT[/DB]; beats queue.url)'),
   );
   add('why', 'why a package is in the set, what it waits on, or why it is excluded', lazy('why', 'whyCommand'), (c) =>
     c.argument('<name>').option('--json', 'JSON output'),

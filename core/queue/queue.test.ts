@@ -105,6 +105,11 @@ queue('a worker killed with SIGKILL mid-build: its job is given back, built once
   const run = coordinator(ctx, 'killed');
   // beta's script has started on the first worker (the only one).
   while (!readdirSync(ctx.root).some((f) => f.startsWith('started-beta-'))) await new Promise((r) => setTimeout(r, 50));
+  // status --workers: the one worker, building beta.
+  const status = rebuild(ctx.project, ['status', '--workers', '--queue', ctx.redis.url, '--json']);
+  assert.is(await status.done, 0, status.out());
+  const listed = JSON.parse(status.out()) as { pid: number; arch: string; concurrency: number; tasks: string[] }[];
+  assert.equal(listed.map((w) => ({ pid: w.pid, arch: w.arch, concurrency: w.concurrency, tasks: w.tasks })), [{ pid: first.child.pid, arch: 'linux-64', concurrency: 1, tasks: ['beta'] }]);
   first.child.kill('SIGKILL');
   await first.done;
   rmSync(hold); // the killed worker's orphan script ends; the next build runs through

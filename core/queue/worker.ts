@@ -22,6 +22,7 @@ import { SharedFolderStore } from './artifact-store.ts';
 import { buildPrefix, connect, describeQueueUrl, type QueueSettings } from './connection.ts';
 import { failedReason, type BuildJobData, type BuildJobResult } from './job.ts';
 import { LogForwarder } from './log-stream.ts';
+import { WorkerHeartbeat } from './workers.ts';
 
 export interface WorkerOptions {
   engine: Engine;
@@ -56,6 +57,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const store = new SharedFolderStore(settings.artifacts);
   const logs: Redis = connect(settings.url);
   const lockDuration = o.lockDurationMs ?? 30_000;
+  const concurrency = Math.max(1, o.concurrency ?? 1);
+  const heartbeat = new WorkerHeartbeat(logs, settings.prefix, { name, host: hostname(), pid: process.pid, arch: subdir, concurrency });
 
   async function processJob(job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> {
     const d = job.data;
@@ -66,6 +69,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     if (node.recipeHash !== d.recipeHash) {
       throw new Error(failedReason('build', `worker ${name}: the recipe content of ${d.id} differs from the coordinator's (job ${short(d.recipeHash)}, this checkout ${short(node.recipeHash)}): check out the coordinator's aggregate revision; nothing was built`));
     }
+    heartbeat.started(job.id!, d.id);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new BuildTimeoutError(d.timeoutMs)), d.timeoutMs);
     const opened = openStageTask(run, node, target, { runId: d.runId, attempt: d.attempt, stage: 'build' }, controller.signal, d.timeoutMs);
@@ -90,6 +94,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       throw new Error(failedReason(failure, `worker ${name}: ${reason}`));
     } finally {
       clearTimeout(timer);
+      heartbeat.ended(job.id!);
       opened.close();
       await forwarder.end();
       await rm(out, { recursive: true, force: true });
@@ -101,7 +106,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const worker = new Worker<BuildJobData, BuildJobResult>(subdir, processJob, {
     connection: jobs,
     prefix: buildPrefix(settings.prefix),
-    concurrency: Math.max(1, o.concurrency ?? 1),
+    concurrency,
     lockDuration,
     stalledInterval: Math.max(500, Math.floor(lockDuration / 2)),
     maxStalledCount: 1,
@@ -109,11 +114,13 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   });
   worker.on('error', (err) => notice(`queue ${describeQueueUrl(settings.url)}: ${redact(errorMessage(err))}`));
   await worker.waitUntilReady();
-  notice(`${name} takes ${subdir} builds from ${describeQueueUrl(settings.url)} ${buildPrefix(settings.prefix)}:${subdir} (${nodes.size} recipes planned, concurrency ${Math.max(1, o.concurrency ?? 1)})`);
+  await heartbeat.beat();
+  notice(`${name} takes ${subdir} builds from ${describeQueueUrl(settings.url)} ${buildPrefix(settings.prefix)}:${subdir} (${nodes.size} recipes planned, concurrency ${concurrency})`);
   return {
     name,
     async close() {
       await worker.close();
+      await heartbeat.stop();
       jobs.disconnect();
       logs.disconnect();
     },
