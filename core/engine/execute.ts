@@ -8,7 +8,7 @@ import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, ExecutionStart, FailureClass, RunSummary, StageName, TaskResult, TaskStatus } from '../model/types.ts';
 import { notBuiltNodes, planErrorCount } from './not-built.ts';
-import { buildTaskGraph, taskKey, type ExecTask, type StageOptions } from './task-graph.ts';
+import { buildTaskGraph, schedulerDeps, taskKey, testEnvironmentGates, type ExecTask, type StageOptions } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
 import { removeTaskDir, staleScratchDirs } from './build-task.ts';
 import { artifactFromRecord, runPackageStage, runPublish, type StageHost } from './stage-runner.ts';
@@ -316,8 +316,10 @@ class Execution implements StageHost {
       const d = decisions.get(t.key)!;
       if (t.stage === 'build') this.packageIds.set(t.pkg, d.packageId);
       if (t.group) this.groupIds.set(t.group.key, d.groupId!);
-      if (d.inScope && d.kind !== 'done') schedTasks.push({ id: t.key, deps: t.deps, resources: this.resources(t) });
+      if (d.inScope && d.kind !== 'done') schedTasks.push({ id: t.key, deps: schedulerDeps(t, this.tasks), resources: this.resources(t) });
     }
+    // Test environments: joins on the run requirements of each test's requirements (task-graph.ts).
+    if (this.stages.test) schedTasks.push(...testEnvironmentGates(this.plans, this.tasks));
     this.scheduler = new Scheduler(schedTasks, { durations: estimates.byKey, defaultDuration: estimates.fallback, limits: this.limits() });
 
     // Starting statuses per package × target, written in one transaction.

@@ -15,6 +15,12 @@ export interface SchedTask {
   deps: string[];
   /** Limited resources the task holds while running, e.g. `arch:win-64`, `builder:rebuild:builder-script`. */
   resources?: string[];
+  /**
+   * A join with no work (a test environment's "installable" point): done as soon as its deps are,
+   * never returned by `next()`, never in `fail()`'s blocked list nor in `pendingIds()`; a failure
+   * still blocks what waits on it through it.
+   */
+  gate?: boolean;
 }
 
 export type SchedulePolicy = 'critical-path' | 'stages';
@@ -63,6 +69,7 @@ interface Entry {
   fanout: number;
   /** In the ready list. */
   queued: boolean;
+  gate: boolean;
 }
 
 export class Scheduler {
@@ -85,7 +92,7 @@ export class Scheduler {
       if (this.byId.has(t.id)) throw new Error(`scheduler: duplicate task ${t.id}`);
       const e: Entry = {
         id: t.id, index: this.entries.length, deps: [], dependents: [], resources: t.resources ?? [],
-        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, queued: false,
+        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, queued: false, gate: t.gate === true,
       };
       this.entries.push(e);
       this.byId.set(t.id, e);
@@ -101,7 +108,7 @@ export class Scheduler {
       e.missing = e.deps.length;
     }
     const order = this.topologicalOrder();
-    const duration = (e: Entry) => options.durations?.get(e.id) ?? options.defaultDuration ?? 1;
+    const duration = (e: Entry) => (e.gate ? 0 : (options.durations?.get(e.id) ?? options.defaultDuration ?? 1));
     for (const e of order) e.stage = e.deps.reduce((m, d) => Math.max(m, this.entries[d].stage + 1), 0);
     for (let i = order.length - 1; i >= 0; i--) {
       const e = order[i];
@@ -110,8 +117,9 @@ export class Scheduler {
     this.countDescendants();
     for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
     this.open = this.entries.length;
-    for (const e of this.entries) if (e.missing === 0) this.ready.push(e), (e.queued = true);
+    for (const e of this.entries) if (e.missing === 0 && !e.gate) this.ready.push(e), (e.queued = true);
     this.ready.sort(this.compare);
+    for (const e of this.entries) if (e.missing === 0 && e.gate && e.state === 'pending') this.passGate(e);
   }
 
   /** Critical-path length (expected time from this task's start to the end of the graph). */
@@ -175,11 +183,26 @@ export class Scheduler {
   succeed(id: string): void {
     const e = this.take(id);
     e.state = 'done';
+    this.close(e);
+    this.release_(e);
+  }
+
+  /** `e` is done: dependents whose last dependency it was become ready (gates pass at once). */
+  private release_(e: Entry): void {
     for (const d of e.dependents) {
       const dep = this.entries[d];
-      if (--dep.missing === 0 && dep.state === 'pending') this.addReady(dep);
+      if (--dep.missing === 0 && dep.state === 'pending') {
+        if (dep.gate) this.passGate(dep);
+        else this.addReady(dep);
+      }
     }
+  }
+
+  /** A gate whose deps are done is done. */
+  private passGate(e: Entry): void {
+    e.state = 'done';
     this.close(e);
+    this.release_(e);
   }
 
   /** A running task gives its slot back and waits to be retried (`requeue`). */
@@ -214,7 +237,7 @@ export class Scheduler {
       d.state = 'blocked';
       this.removeReady(d);
       this.close(d);
-      blocked.push({ id: d.id, by: id });
+      if (!d.gate) blocked.push({ id: d.id, by: id });
       stack.push(...d.dependents);
     }
     return blocked;
@@ -222,7 +245,7 @@ export class Scheduler {
 
   /** Ids still pending (not started, not blocked): what an interrupted or fail-fast run leaves. */
   pendingIds(): string[] {
-    return this.entries.filter((e) => e.state === 'pending').map((e) => e.id);
+    return this.entries.filter((e) => e.state === 'pending' && !e.gate).map((e) => e.id);
   }
 
   private get(id: string): Entry {
@@ -317,9 +340,12 @@ export class Scheduler {
    * widest frontier of the order, not n² bits.
    */
   private countDescendants(): void {
-    const n = this.entries.length;
+    // One bit per task that does work (gates pass through: they are not counted).
+    const bit = new Int32Array(this.entries.length).fill(-1);
+    let n = 0;
+    for (const e of this.entries) if (!e.gate) bit[e.index] = n++;
     const words = Math.ceil(n / 32);
-    const sets: (Uint32Array | undefined)[] = new Array(n);
+    const sets: (Uint32Array | undefined)[] = new Array(this.entries.length);
     /** Per task: its dependencies not counted yet (its set is dropped at 0). */
     const readersLeft = this.entries.map((e) => e.deps.length);
     const spare: Uint32Array[] = [];
@@ -328,7 +354,8 @@ export class Scheduler {
       const e = order[i];
       const set = spare.pop()?.fill(0) ?? new Uint32Array(words);
       for (const d of e.dependents) {
-        set[d >>> 5] |= 1 << (d & 31);
+        const b = bit[d];
+        if (b >= 0) set[b >>> 5] |= 1 << (b & 31);
         const child = sets[d]!;
         for (let w = 0; w < words; w++) set[w] |= child[w];
         if (--readersLeft[d] === 0) {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine.ts';
 import { executeRun, type ExecuteOptions } from './execute.ts';
-import { buildTaskGraph } from './task-graph.ts';
+import { buildTaskGraph, testEnvironmentGates } from './task-graph.ts';
+import { Scheduler } from './scheduler.ts';
 import type { Plugin } from '../model/plugin.ts';
 import type { PublishGroup, TaskResult } from '../model/types.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
@@ -105,6 +106,45 @@ stages('test-requirement cycles never block builds: test(X) waits for the builds
   assert.equal(order.map((l) => l.split(' ')[2]).sort(), ['a', 'pytest']);
   // test(pytest) ran after build(a).
   assert.ok(lines(join(ctx.dir, 'builds')).length === 2);
+});
+
+stages("test(Y) waits for the run requirements of Y's requirements, transitively (the test environment installs them)", () => {
+  // app runs with lib; lib runs with core and core with base, base and core run with each other (a
+  // run cycle); run edges only, so no build waits for them. app's test environment holds them all.
+  const spec: Spec = {
+    base: { deps: [], runDeps: ['core'] },
+    core: { deps: [], runDeps: ['base'] },
+    lib: { deps: [], runDeps: ['core'] },
+    app: { deps: [], runDeps: ['lib'] },
+    other: [],
+  };
+  const plans = [fakePlan({ subdir: 'linux-64', python: '3.13' }, spec)];
+  const tasks = buildTaskGraph(plans, { test: true, transmute: false, publish: null, blocksDependents: false });
+  const p = (id: string) => `linux-64/py3.13/${id}`;
+  assert.equal(tasks.get(`${p('app')}#test`)!.deps.sort(), [p('app'), p('lib')]);
+  assert.equal(tasks.get(p('app'))!.deps, [], 'no build waits for a run requirement');
+  const gates = testEnvironmentGates(plans, tasks);
+  const sched = new Scheduler([
+    ...[...tasks.values()].map((t) => ({ id: t.key, deps: [...t.deps, ...(t.envGates ?? [])] })),
+    ...gates,
+  ]);
+  const drain = () => {
+    const out: string[] = [];
+    for (let k = sched.next(); k !== null; k = sched.next()) out.push(k);
+    return out.sort();
+  };
+  assert.equal(drain(), [p('app'), p('base'), p('core'), p('lib'), p('other')]);
+  for (const id of ['app', 'lib', 'other', 'core']) sched.succeed(p(id));
+  // base is not built yet: neither app's, lib's nor core's test can install.
+  assert.equal(drain(), [`${p('other')}#test`]);
+  sched.succeed(p('base'));
+  assert.equal(drain(), [`${p('app')}#test`, `${p('base')}#test`, `${p('core')}#test`, `${p('lib')}#test`]);
+  // A failed run requirement blocks the tests that would install it, not through a gate id.
+  const again = new Scheduler([...[...tasks.values()].map((t) => ({ id: t.key, deps: [...t.deps, ...(t.envGates ?? [])] })), ...gates]);
+  for (let k = again.next(); k !== null; k = again.next());
+  const blocked = again.fail(p('base')).map((b) => b.id).sort();
+  assert.equal(blocked, [`${p('app')}#test`, `${p('base')}#test`, `${p('core')}#test`, `${p('lib')}#test`]);
+  assert.ok(!again.pendingIds().some((k) => k.startsWith('env:')));
 });
 
 stages('the publish join waits for the slowest arch: one publication with every arch', async (ctx) => {

@@ -1,6 +1,6 @@
 // The task graph of a run: stage tasks (Nx's split: the plan's package graph is "what exists", this
 // is "what to run"). Per planned node per target: build(X@t); test(X@t) after build(X@t) and the
-// builds of X's other requirements in t (run and test requirements: test-requirement cycles never
+// builds of X's other requirements in t and, through gates, of their run requirements, transitively (test-requirement cycles never
 // block builds); transmute(X@t) after the test (or the build when tests are off). Per name-version:
 // publish(group) after the last stage of X on every arch required for it (a join across targets).
 // build(Y) waits for build(X) along build-blocking edges, and for test(X) too with
@@ -8,6 +8,7 @@
 import { targetKey, type PackageNode, type StageName, type Subdir, type Target } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
+import { stronglyConnectedComponents } from '../graph/scc.ts';
 import { UserError } from '../model/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -25,6 +26,8 @@ export interface ExecTask {
   dependents: string[];
   /** publish tasks: the group. */
   group?: GroupSpec;
+  /** test tasks: scheduler-only joins on what the test environment installs (`testEnvironmentGates`). */
+  envGates?: string[];
 }
 
 /** A publish group as planned: its members in this run and the required arches it has no task for. */
@@ -139,10 +142,8 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
         link(tasks, from, to);
         blocking.push([from, to]);
       }
-      // The test environment installs the package with its run and test requirements (and a
-      // build/host dependency is built before it anyway): test(Y) waits for build(X).
-      link(tasks, from, stageKey(to, 'test'));
     });
+    if (stages.test) linkTestEnvironments(tasks, plan);
     if (stages.test && stages.blocksDependents) {
       for (const [from, to] of blocking) {
         const test = stageKey(from, 'test');
@@ -152,6 +153,99 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
   }
   if (stages.publish) addPublishTasks(tasks, plans, stages.publish, lastStage, configuredArches ?? plans.map((p) => p.target.subdir));
   return tasks;
+}
+
+/**
+ * test(Y) waits for the builds of Y's direct requirements (any section). Its environment also holds
+ * what those need at run time, transitively — a pure-python dependency's run requirements are not
+ * built before it — so test(Y) also waits for one gate per direct requirement (`testEnvironmentGates`).
+ */
+function linkTestEnvironments(tasks: Map<string, ExecTask>, plan: Plan): void {
+  plan.graph.forEachEdge((_edge, _attr, source, target) => {
+    const from = taskKey(plan.target, source);
+    if (source !== target && tasks.has(from)) link(tasks, from, stageKey(taskKey(plan.target, target), 'test'));
+  });
+}
+
+/**
+ * What the scheduler waits on for a task: its deps, and for a test its environment's gates instead of
+ * the builds of other packages (each gate already waits for its package's build).
+ */
+export function schedulerDeps(t: ExecTask, tasks: ReadonlyMap<string, ExecTask>): string[] {
+  if (!t.envGates) return t.deps;
+  return [...t.deps.filter((k) => tasks.get(k)?.pkg === t.pkg || tasks.get(k)?.stage !== 'build'), ...t.envGates];
+}
+
+/** A scheduler-only join (core/engine/scheduler.ts `gate`): done once its deps are; never run. */
+export interface GateTask {
+  id: string;
+  deps: string[];
+  gate: true;
+}
+
+/**
+ * "Installable": per plan, one gate per strongly connected component of the run-requirement graph
+ * (run edges, over every node: those not built in this run are walked through), done once the
+ * component's planned builds are done and the gates of the components it needs at run time are. Each
+ * test task gets `envGates`: the gates of its package's direct requirements. Linear in nodes and
+ * edges: a closure per test would be quadratic (10 million dependencies for 25,000 packages of a
+ * random web), where gates add one join per component.
+ */
+export function testEnvironmentGates(plans: readonly Plan[], tasks: ReadonlyMap<string, ExecTask>): GateTask[] {
+  const gates: GateTask[] = [];
+  for (const plan of plans) {
+    const g = plan.graph;
+    const prefix = `env:${targetKey(plan.target)}/`;
+    const runDeps = (id: string): string[] => {
+      const out: string[] = [];
+      g.forEachInEdge(id, (_e, attr, source) => {
+        if (source !== id && attr.reasons.some((r) => r.section === 'run')) out.push(source);
+      });
+      return out;
+    };
+    const components = stronglyConnectedComponents(g.nodes(), runDeps);
+    const planGates: GateTask[] = [];
+    const componentOf = new Map<string, number>();
+    components.forEach((members, i) => {
+      for (const m of members) componentOf.set(m, i);
+    });
+    components.forEach((members, i) => {
+      const deps = new Set<string>();
+      for (const m of members) {
+        const build = taskKey(plan.target, m);
+        if (tasks.has(build)) deps.add(build);
+        for (const r of runDeps(m)) {
+          const c = componentOf.get(r)!;
+          if (c !== i) deps.add(prefix + c);
+        }
+      }
+      planGates.push({ id: prefix + i, deps: [...deps], gate: true });
+    });
+    const needed = new Set<string>();
+    g.forEachNode((id) => {
+      const test = tasks.get(stageKey(taskKey(plan.target, id), 'test'));
+      if (!test) return;
+      const env = new Set<string>();
+      g.forEachInEdge(id, (_e, _attr, source) => {
+        if (source !== id) env.add(prefix + componentOf.get(source)!);
+      });
+      test.envGates = [...env];
+      for (const e of env) needed.add(e);
+    });
+    // Only the gates some test waits on, directly or through other gates.
+    const byId = new Map(planGates.map((gate) => [gate.id, gate]));
+    const stack = [...needed];
+    while (stack.length) {
+      for (const d of byId.get(stack.pop()!)!.deps) {
+        if (d.startsWith(prefix) && !needed.has(d)) {
+          needed.add(d);
+          stack.push(d);
+        }
+      }
+    }
+    for (const gate of planGates) if (needed.has(gate.id)) gates.push(gate);
+  }
+  return gates;
 }
 
 function addPublishTasks(
