@@ -22,4 +22,20 @@ redis('starts a redis-server on a free port in a temp dir and stops it', async (
   assert.is.not(server.process.exitCode ?? server.process.signalCode, null);
 });
 
+redis('persist: a restart on the same port keeps what was written', async () => {
+  const server = await startRedis({ persist: true });
+  if (!server) return;
+  const client = new Redis(server.url, { maxRetriesPerRequest: null });
+  try {
+    await client.set('k', 'kept');
+    const before = server.process.pid;
+    await server.restart();
+    assert.is.not(server.process.pid, before);
+    assert.is(await client.get('k'), 'kept'); // ioredis reconnects by itself
+  } finally {
+    client.disconnect();
+    await server.stop();
+  }
+});
+
 redis.run();

@@ -14,6 +14,8 @@ export interface TestRedis {
   url: string;
   dir: string;
   process: ChildProcess;
+  /** Stop (SIGTERM: with `persist`, the append-only file is complete) and start again on the same port and dir. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -42,8 +44,11 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** Start redis-server, or null (skip) when it is not installed outside CI. */
-export async function startRedis(): Promise<TestRedis | null> {
+/**
+ * Start redis-server, or null (skip) when it is not installed outside CI. `persist`: an append-only
+ * file fsynced on every write, so a restart keeps the queues (else nothing is saved).
+ */
+export async function startRedis({ persist = false } = {}): Promise<TestRedis | null> {
   if (!existsSync(REDIS_SERVER)) {
     if (inCi()) throw new Error(`${REDIS_SERVER} not found: .ci/install-system installs Debian's redis-server; under CI the queue tests must run`);
     console.log(`queue tests skipped: no ${REDIS_SERVER} (apt-get install redis-server, or set REBUILD_REDIS_SERVER)`);
@@ -51,33 +56,46 @@ export async function startRedis(): Promise<TestRedis | null> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'rebuild-redis-'));
   const port = await freePort();
-  const child = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
+  args.push(...(persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
   let exited = false;
-  child.once('exit', () => (exited = true));
-  for (let i = 0; i < 200 && !(await accepts(port)); i++) {
-    if (exited) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  if (exited || !(await accepts(port))) {
-    child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`redis-server did not start on port ${port}: ${stderr.trim() || 'no output'}`);
-  }
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    exited = false;
+    child.once('exit', () => (exited = true));
+    for (let i = 0; i < 200 && !(await accepts(port)); i++) {
+      if (exited) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    if (exited || !(await accepts(port))) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`redis-server did not start on port ${port}: ${stderr.trim() || 'no output'}`);
+    }
+    return child;
+  };
+  let child = await launch();
+  const halt = async () => {
+    if (exited) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
+  };
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
     dir,
-    process: child,
+    get process() {
+      return child;
+    },
+    async restart() {
+      await halt();
+      child = await launch();
+    },
     async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await gone;
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };
