@@ -1,4 +1,5 @@
 // argv → commands. Definitions only: each command's implementation lives in ./commands/.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { GlobalOptions } from './options.ts';
 import { redactStream } from '../config/redactor.ts';
@@ -13,6 +14,11 @@ const lazy =
     const mod = await import(`./commands/${file}.ts`);
     return mod[fn](args, opts);
   };
+
+/** The version in the package's package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').filter(Boolean)];
@@ -31,6 +37,7 @@ function withGlobals(cmd: Command): Command {
 export function buildProgram(exit: { code: number }): Command {
   const program = new Command('rebuild')
     .description('Mass-rebuild a conda Python package ecosystem against a new Python version.')
+    .version(packageVersion(), '-V, --version', "print rebuild's version")
     .showHelpAfterError()
     .exitOverride();
 
