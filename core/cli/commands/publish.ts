@@ -96,7 +96,7 @@ function openWritable(workDir: string): StateDb {
   try {
     return StateDb.open(workDir);
   } catch (err) {
-    if (err instanceof StateNotFoundError) throw new UserError(err.message, EXIT.USAGE);
+    if (err instanceof StateNotFoundError) throw new UserError(err.message);
     throw err;
   }
 }

@@ -149,7 +149,7 @@ cmd('a reference channel that cannot be read: no missing list, the reason instea
   }
 });
 
-cmd('nothing has run in the work dir: says so (exit 64), writes nothing', async () => {
+cmd('nothing has run in the work dir: says so (exit 1, as the README documents), writes nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rebuild-report-empty-'));
   try {
     writeConfig(dir);
@@ -157,7 +157,7 @@ cmd('nothing has run in the work dir: says so (exit 64), writes nothing', async 
       () => assert.unreachable(),
       (err: Error & { exitCode?: number }) => {
         assert.match(err.message, /^no state database at .*state\.db: nothing has run in this work dir yet \(rebuild run\)$/);
-        assert.is(err.exitCode, 64);
+        assert.is(err.exitCode, 1);
       },
     );
     assert.not.ok(existsSync(join(dir, 'work', 'report')));

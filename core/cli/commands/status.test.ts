@@ -41,11 +41,11 @@ s('--work-dir with an unknown --arch is a usage error (not "no packages recorded
   }
 });
 
-s('a work dir where nothing ran is a usage error (64), not "package failures" (1)', async () => {
+s('a work dir where nothing ran: says so, exit 1 (README: `status`/`logs` with no state yet)', async () => {
   const w = workDir();
   try {
     const err = await userError(run({ workDir: join(w.dir, 'nothing-here') }, w.dir));
-    assert.is(err.exitCode, EXIT.USAGE);
+    assert.is(err.exitCode, EXIT.FAILURES);
     assert.match(err.message, /^no state database at .*nothing-here.state\.db: nothing has run in this work dir yet \(rebuild run\)$/);
   } finally {
     w.cleanup();

@@ -24,8 +24,7 @@ export function openState(workDir: string): StateDb {
   try {
     return StateDb.open(workDir, { readonly: true });
   } catch (err) {
-    // A work dir where nothing ran is a usage error (exit 1 means "packages failed").
-    if (err instanceof StateNotFoundError) throw new UserError(err.message, EXIT.USAGE);
+    if (err instanceof StateNotFoundError) throw new UserError(err.message);
     throw err;
   }
 }
