@@ -2,7 +2,7 @@
 // and removed, and its index — `<subdir>/repodata.json` (+ `.zst`), `<subdir>/run_exports.json`,
 // `channeldata.json` — follows through one ChannelIndexWriter per (sub-)channel. Labels are
 // sub-channels: `label/<name>/<subdir>/`, each indexed on its own (anaconda.org's layout).
-import { copyFile, link, mkdir, readdir, rm, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { EXIT } from '../engine/exit-codes.ts';
 import { UserError } from '../model/errors.ts';
@@ -33,8 +33,11 @@ export interface AddedFile {
   /** Where it is in the channel now. */
   path: string;
   sha256: string;
-  /** `added`: written now; `identical`: the channel already had these bytes under this name. */
-  status: 'added' | 'identical';
+  /**
+   * `added`: written now; `identical`: the channel already had these bytes under this name;
+   * `replaced`: other bytes under this name were replaced (only with `replace: true`).
+   */
+  status: 'added' | 'identical' | 'replaced';
 }
 
 export interface AddOptions {
@@ -42,6 +45,12 @@ export interface AddOptions {
   label?: string;
   /** `link`: hard-link the file in (falls back to a copy across file systems); default `copy`. */
   mode?: 'copy' | 'link';
+  /**
+   * A name already there with other bytes is replaced (atomically, re-indexed) instead of refused:
+   * for the work dir's own channels (tested), which follow the latest build of a package. Never for
+   * publication (staging, production), where a different file under a published name is refused.
+   */
+  replace?: boolean;
 }
 
 /** A package file to add: a path (its subdir read from info/index.json) or an artifact (its subdir given). */
@@ -79,8 +88,9 @@ export class LocalChannel {
    * Put package files into the channel (or a label) and bring its index up to date (every index
    * file, when the promise resolves). A name already there with the same bytes is skipped
    * (`identical`); with other bytes the whole call is refused before anything is written
-   * (ChannelConflictError). A file appears under its name only complete (temp file, then a hard
-   * link that fails rather than replace what another writer put there meanwhile).
+   * (ChannelConflictError), unless `replace` is set (`replaced`: the new bytes take the name). A
+   * file appears under its name only complete (temp file, then a hard link that fails rather than
+   * replace what another writer put there meanwhile; with `replace`, a rename over the old file).
    */
   async add(files: readonly AddInput[], opts: AddOptions = {}): Promise<AddedFile[]> {
     const dir = this.dir(opts.label);
@@ -99,12 +109,16 @@ export class LocalChannel {
         if (err.code === 'ENOENT') return null;
         throw err;
       });
-      if (existing !== null && existing !== sha256) throw conflict(path, existing, sha256);
-      plans.push({ filename, subdir, path, sha256, status: existing === null ? 'added' : 'identical', source });
+      if (existing !== null && existing !== sha256 && !opts.replace) throw conflict(path, existing, sha256);
+      plans.push({ filename, subdir, path, sha256, status: existing === null ? 'added' : existing === sha256 ? 'identical' : 'replaced', source });
     }
     for (const p of plans) {
       if (p.status === 'identical') continue;
       await mkdir(join(dir, p.subdir), { recursive: true });
+      if (opts.replace) {
+        await replaceWith(p.source, p.path);
+        continue;
+      }
       if (!(await place(p.source, p.path, opts.mode ?? 'copy'))) {
         // Someone else put a file under this name since we looked: the same bytes are fine.
         const now = await sha256File(p.path);
@@ -165,6 +179,17 @@ function conflict(path: string, existing: string, wanted: string): ChannelConfli
     existing,
     wanted,
   );
+}
+
+/** Copy `source` over `target` (temp file, then rename: a reader sees the old file or the new one). */
+async function replaceWith(source: string, target: string): Promise<void> {
+  const tmp = tempPathFor(target);
+  try {
+    await copyFile(source, tmp);
+    await rename(tmp, target);
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 /** Hard-link or copy `source` to `target` without replacing anything; false when `target` exists. */

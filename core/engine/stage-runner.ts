@@ -16,6 +16,7 @@ import { BuildFailureError, BuildTimeoutError, RunInterruptedError, errorMessage
 import { redact } from '../config/redactor.ts';
 import type { StateDb, ArtifactRecord } from '../state/state-db.ts';
 import { hashFile } from '../state/file-hash.ts';
+import { removeStale, staleArtifacts } from './stale-artifacts.ts';
 import { ATTEMPT_LABEL, RUN_LABEL, WORKDIR_LABEL, processStart } from './leftovers.ts';
 
 export interface StageOk {
@@ -176,9 +177,15 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       const hashed = artifacts;
       reason = `built by ${result.builder}`;
       const why = reason;
+      // The earlier builds' artifacts this build does not reproduce (their .conda among them) leave
+      // the output channel first: removed before the new record replaces theirs (a kill in between
+      // finds a recorded file missing and rebuilds), dropped from the index by the write below.
+      const stale = await removeStale(staleArtifacts(host.db.artifacts(packageId), hashed, task.outputChannel));
+      if (stale.length) task.log(`removed from the output channel (an earlier build's, not made again): ${stale.map((p) => basename(p)).join(', ')}`);
       await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why));
       // Resolves once an index write covering these files has ended: dependents start only after.
-      await guard(host.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), artifacts.map((a) => a.path)));
+      const subdirs = [...new Set([...artifacts.map((a) => a.subdir), ...stale.map((p) => basename(dirname(p)))])].sort();
+      await guard(host.index(task.outputChannel, subdirs, [...artifacts.map((a) => a.path), ...stale]));
       status = 'built';
     } else if (t.stage === 'test') {
       phase = 'test';

@@ -60,7 +60,8 @@ export async function testTask(task: TestTask, report: TestReport, options: Test
     return;
   }
   if (!tested || !opts.copyToTested || !task.artifacts.length) return;
-  const added = await tested.add(task.artifacts);
+  // The tested channel follows the latest build: a rebuilt package (same name, new bytes) replaces the old one.
+  const added = await tested.add(task.artifacts, { replace: true });
   task.log(`${PLUGIN_NAME}: tested channel ${tested.root}: ${added.map((a) => `${a.subdir}/${a.filename} (${a.status})`).join(', ')}`);
 }
 
