@@ -208,7 +208,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       const out = await guard(run.hooks.transmute.promise(input, Object.assign(task, { stage: 'transmute' as const, artifacts: input })));
       clearTimeout(timer);
       artifacts = out && out !== input ? await hashArtifacts(out) : input;
-      const files = artifacts.filter((a) => !input.some((i) => i.path === a.path));
+      // New files, and files rewritten in place (a .conda of an earlier build replaced by the new one's).
+      const files = artifacts.filter((a) => !input.some((i) => i.path === a.path && i.sha256 === a.sha256));
       if (files.length || artifacts.length !== input.length) {
         const replaced = artifacts;
         await host.write((db) => db.replaceArtifacts(packageId, replaced));

@@ -1,7 +1,8 @@
 // Plugin `rebuild:transmuter` (default set): taps run.hooks.transmute. Each artifact gets its other
 // format next to it (a .tar.bz2 its .conda, a .conda its .tar.bz2) unless the artifacts already
 // hold it; the conversion runs on worker threads (pool.ts), is verified against the source
-// (convert.ts) and keeps a valid output already there. Returns the artifacts plus the new ones.
+// (convert.ts) and keeps an output already there only when it holds what the source holds (a .conda
+// beside its .tar.bz2 in the artifacts is checked too). Returns the artifacts plus the new ones.
 // Config: `transmute: { enabled, zstdLevel, threads }`.
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -14,18 +15,24 @@ import { defaultThreads, sharedPool } from './pool.ts';
 
 export const PLUGIN_NAME = 'rebuild:transmuter';
 
-/** The artifacts with, for each, its other format converted next to it (`convert` does one). */
+/**
+ * The artifacts with, for each, its other format converted next to it (`convert` does one, keeping
+ * an existing output only when it holds what the source holds). A `.conda` already among the
+ * artifacts beside its `.tar.bz2` is not taken on trust either: the `.tar.bz2` is converted onto it
+ * (kept when equal in content, else replaced) and the entry carries the resulting file's hash.
+ */
 export async function transmuteArtifacts(
   artifacts: Artifact[],
   convert: (source: string, target: string) => Promise<unknown>,
   log: (line: string) => void = () => {},
 ): Promise<Artifact[]> {
   const have = new Set(artifacts.map((a) => a.path));
-  const made = await Promise.all(
+  const converted = await Promise.all(
     artifacts.map(async (a): Promise<Artifact | null> => {
       const other = otherFormat(a.filename);
       const target = join(dirname(a.path), other.filename);
-      if (have.has(target)) return null;
+      // Both formats given: the .tar.bz2 is the source, the .conda the output to check.
+      if (have.has(target) && other.format === 'tar.bz2') return null;
       const started = performance.now();
       const r = (await convert(a.path, target)) as { status?: string };
       log(`transmute: ${a.filename} → ${other.filename} (${r?.status ?? 'written'}, ${Math.round(performance.now() - started)} ms)`);
@@ -33,7 +40,9 @@ export async function transmuteArtifacts(
       return { ...a, path: target, filename: basename(target), sha256, size: st.size };
     }),
   );
-  return [...artifacts, ...made.filter((a): a is Artifact => a !== null)];
+  const made = converted.filter((a): a is Artifact => a !== null);
+  const byPath = new Map(made.map((a) => [a.path, a]));
+  return [...artifacts.map((a) => byPath.get(a.path) ?? a), ...made.filter((a) => !have.has(a.path))];
 }
 
 export function transmuter(): Plugin {
