@@ -92,6 +92,26 @@ s('the same bytes under a name already there are skipped; other bytes are refuse
   }
 });
 
+s('replace: other bytes under a name already there take its place, re-indexed (a work dir channel following a rebuild)', async () => {
+  const f = await fixture();
+  try {
+    const channel = new LocalChannel(f.ch);
+    const a = await f.pkg({ name: 'a' });
+    await channel.add([a]);
+    const other = await f.pkg({ name: 'a', timestamp: 1_800_000_000_000 }, ['tar.bz2'], 'other'); // same name, other bytes
+    const added = await channel.add([other], { replace: true });
+    assert.equal(added.map((r) => r.status), ['replaced']);
+    assert.ok(readFileSync(join(f.ch, 'linux-64', 'a-1-0.tar.bz2')).equals(readFileSync(other.path)));
+    const record = (await readRepodata(f.ch, 'linux-64')).packages['a-1-0.tar.bz2'];
+    assert.is(record.sha256, added[0].sha256);
+    assert.is(record.timestamp, 1_800_000_000_000);
+    assert.equal((await channel.add([other], { replace: true })).map((r) => r.status), ['identical']);
+    assert.equal(readdirSync(join(f.ch, 'linux-64')).filter((n) => n.startsWith('.') && n.includes('a-1-0')), [], 'no temp file left');
+  } finally {
+    f.cleanup();
+  }
+});
+
 s('labels are sub-channels with their own index; remove drops a file from the index', async () => {
   const f = await fixture();
   try {
