@@ -3,7 +3,7 @@
 // backoff, timeouts, interruption. Each stage task's attempt runs in stage-runner.ts (build, test,
 // transmute, publish). Every state change goes to the state database first, then to
 // `run.hooks.taskEnd`.
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, ExecutionStart, FailureClass, RunSummary, StageName, TaskResult, TaskStatus } from '../model/types.ts';
@@ -18,6 +18,7 @@ import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { GroupCommit } from '../state/group-commit.ts';
 import { decideResume, type ResumeDecision, type ResumeOptions } from '../state/resume.ts';
 import { describeDropped, reconcileChannelIndexes } from '../state/reconcile-channels.ts';
+import { removeUnrecordedSiblings } from '../state/unrecorded-siblings.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
 import { stopLeftovers } from './leftovers.ts';
 
@@ -457,7 +458,14 @@ class Execution implements StageHost {
     for (const d of decisions.values()) if (d.lostArtifact) lost.add(d.lostArtifact);
     // The output channel, and every channel an artifact was recorded in (the bootstrap channel).
     const channels = new Set([join(this.config.workDir, 'channel')]);
-    for (const list of this.db.artifactsByPackage().values()) for (const a of list) channels.add(dirname(dirname(a.path)));
+    const recorded: string[] = [];
+    for (const list of this.db.artifactsByPackage().values()) for (const a of list) {
+      channels.add(dirname(dirname(a.path)));
+      recorded.push(a.path);
+    }
+    // An earlier build's file in the other format beside a recorded one (its stale .conda) goes first.
+    const siblings = await removeUnrecordedSiblings(recorded);
+    if (siblings.length) this.notice(`removed ${siblings.length} package file(s) of earlier builds no package records (${siblings.slice(0, 5).map((p) => basename(p)).join(', ')}${siblings.length > 5 ? `, +${siblings.length - 5} more` : ''})`);
     for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost))) this.notice(line);
   }
 

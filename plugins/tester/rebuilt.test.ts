@@ -6,10 +6,12 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { walkPackage } from '../../core/conda/read-package.ts';
+import { indexChannel } from '../../core/conda/repodata.ts';
+import { StateDb } from '../../core/state/state-db.ts';
 import { testChannels, type TestChannels } from './fixtures/test-channel.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -112,6 +114,7 @@ s('after a recipe change: the tested channel takes the new bytes, the stale .con
   const first = rebuild(ch.root, ['run']);
   assert.is(first.status, 0, first.out);
   assert.ok(existsSync(join(out, 'libpkg-1.0-py313_0.conda')), 'the transmuter made a .conda');
+  copyFileSync(join(out, 'libpkg-1.0-py313_0.conda'), join(ch.root, 'first-libpkg.conda'));
   assert.is(await member(join(out, 'apppkg-2.0-py313_0.conda'), 'lib/python3.13/site-packages/apppkg/__init__.py'), 'VALUE = 1\n');
 
   write(join(ch.root, 'aggregate', 'libpkg-feedstock', 'recipe', 'meta.yaml'), libRecipe(2));
@@ -132,6 +135,26 @@ s('after a recipe change: the tested channel takes the new bytes, the stale .con
   assert.is(await member(join(out, 'apppkg-2.0-py313_0.tar.bz2'), 'lib/python3.13/site-packages/apppkg/__init__.py'), 'VALUE = 2\n');
   const outIndex = JSON.parse(readFileSync(join(out, 'repodata.json'), 'utf8'));
   assert.is(outIndex['packages.conda']['libpkg-1.0-py313_0.conda'].sha256, sha(join(out, 'libpkg-1.0-py313_0.conda')));
+});
+
+s('a work dir an earlier version left with an unrecorded .conda of an earlier build beside the recorded .tar.bz2: the next run removes it before anything solves', async ({ ch }) => {
+  const out = join(ch.root, 'work', 'channel', 'linux-64');
+  const conda = join(out, 'libpkg-1.0-py313_0.conda');
+  // What the reported bug left: the state records the new .tar.bz2 only; the first build's .conda is on disk and indexed.
+  copyFileSync(join(ch.root, 'first-libpkg.conda'), conda);
+  const db = StateDb.open(join(ch.root, 'work'));
+  try {
+    const row = db.getPackage({ node: 'libpkg', subdir: 'linux-64', python: '3.13' })!;
+    db.replaceArtifacts(row.id, db.artifacts(row.id).filter((a) => a.filename.endsWith('.tar.bz2')));
+  } finally {
+    db.close();
+  }
+  await indexChannel(join(ch.root, 'work', 'channel'));
+  assert.ok(JSON.parse(readFileSync(join(out, 'repodata.json'), 'utf8'))['packages.conda']['libpkg-1.0-py313_0.conda']);
+  const third = rebuild(ch.root, ['run']);
+  assert.not.ok(existsSync(conda), third.out);
+  assert.match(third.out, /removed 1 package file\(s\) of earlier builds no package records \(libpkg-1\.0-py313_0\.conda\)/);
+  assert.is(JSON.parse(readFileSync(join(out, 'repodata.json'), 'utf8'))['packages.conda']['libpkg-1.0-py313_0.conda'], undefined);
 });
 
 s.run();
