@@ -78,6 +78,11 @@ export function errorExit(err: unknown, debug: boolean): ErrorExit {
   const stack = debug ? stacks(err) : '';
   const code = classify(err);
   if (code !== null) return { code, text: `rebuild: ${message}\n${stack}` };
+  // A dependency missing from node_modules (package.json changed since the last install, e.g. after a pull).
+  const missing = (err as NodeJS.ErrnoException | null)?.code === 'ERR_MODULE_NOT_FOUND' ? /^Cannot find package '([^']+)' imported from (\S+)/.exec(message) : null;
+  if (missing) {
+    return { code: EXIT.SOFTWARE, text: `rebuild: package '${missing[1]}' is not installed (imported from ${missing[2]}): run \`npm ci\` in rebuild's folder (its dependencies changed since the last install), or install it if a plugin of yours needs it\n${stack}` };
+  }
   const name = err instanceof Error ? err.name : typeof err;
   const hint = debug ? '' : ' (run again with --debug or REBUILD_DEBUG=1 for the stack)';
   const firstLine = message.split('\n')[0];
