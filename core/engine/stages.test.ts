@@ -4,7 +4,8 @@
 // false is a build-only pass, and per-builder limits count the builder that took the task.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine.ts';
@@ -285,6 +286,34 @@ stages('builder limits count the builder that took the task, not the first tap o
   });
   assert.is(limitSecond.outcome.exitCode, 0);
   assert.is(max, 2, 'the builder that takes every task runs at most its limit');
+});
+
+stages('a file the transmute stage rewrote in place (its .conda of an earlier build replaced) is recorded with its new bytes', async (ctx) => {
+  const rewriter: Plugin = {
+    name: 'test:rewriter',
+    apply(engine) {
+      engine.hooks.run.tap('test:rewriter', (run) => {
+        run.hooks.transmute.tapPromise('test:rewriter', async (artifacts) => {
+          const [a] = artifacts;
+          appendFileSync(a.path, 'rewritten');
+          const data = readFileSync(a.path);
+          return [{ ...a, sha256: createHash('sha256').update(data).digest('hex'), size: data.length }, ...artifacts.slice(1)];
+        });
+      });
+    },
+  };
+  const first = await runOnce(ctx.dir, { a: [] }, {
+    stages: { transmute: false }, plugins: [rewriter],
+  });
+  assert.is(first.outcome.exitCode, 0);
+  const db = StateDb.open(join(ctx.dir, 'work'), { readonly: true });
+  try {
+    const row = db.getPackage({ node: 'a', subdir: 'linux-64', python: first.result('a')!.target.python })!;
+    const [recorded] = db.artifacts(row.id);
+    assert.is(recorded.sha256, createHash('sha256').update(readFileSync(recorded.path)).digest('hex'), 'the record holds the rewritten bytes');
+  } finally {
+    db.close();
+  }
 });
 
 stages.run();
