@@ -7,6 +7,7 @@ import { ProgressModel, columnOf } from './progress-model.ts';
 import { renderLiveView, ttyReporter } from './tty-reporter.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { createReporter, progress } from './index.ts';
+import { formatNotBuilt } from './reporter.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { PassThrough } from 'node:stream';
@@ -124,6 +125,29 @@ reporters('plugin :: auto format follows the run (--json → NDJSON), plain othe
   }
   assert.is(JSON.parse(outputs[0].split('\n')[0]).type, 'run-start');
   assert.match(outputs[1], /^\[\d\d:\d\d:\d\d\] run 7: 4 package\(s\)/);
+});
+
+reporters('the closing list names the run\'s own failures and blocks, not only the plan\'s', () => {
+  const target = { subdir: 'linux-64', python: '3.13' } as const;
+  const r = (id: string, status: TaskStatus, reason: string, stage?: TaskResult['stage']): TaskResult =>
+    ({ id, target, status, reason, attempt: 1, durationMs: 0, artifacts: [], ...(stage ? { stage } : {}) }) as TaskResult;
+  const lines = formatNotBuilt({
+    planErrors: 0,
+    notBuilt: [{ id: 'keras', target, status: 'blocked', reason: 'blocked by tensorflow (too-heavy)' }],
+    results: [
+      r('numpy', 'published', 'ok'),
+      r('nose', 'failed', 'build failed: ModuleNotFoundError: No module named imp\nTraceback ...', 'build'),
+      r('httpretty', 'failed', 'test failed: commands[0]', 'test'),
+      r('nose-exclude', 'blocked', 'blocked by nose (failed)', 'build'),
+    ],
+  });
+  assert.equal(lines, [
+    'not built: 2 failed, 2 blocked',
+    '  linux-64 keras: blocked — blocked by tensorflow (too-heavy)',
+    '  linux-64 nose: failed — build failed: ModuleNotFoundError: No module named imp',
+    '  linux-64 httpretty: failed (test) — test failed: commands[0]',
+    '  linux-64 nose-exclude: blocked — blocked by nose (failed)',
+  ]);
 });
 
 reporters.run();

@@ -20,20 +20,28 @@ export function compositeReporter(reporters: Reporter[]): Reporter {
 }
 
 /**
- * The end of a run's summary: the plan nodes it could not build (render / plan errors, and what is
- * blocked), one line each, so nothing is silently left out. No lines when there are none.
+ * The end of a run's summary: what it could not build, one line each, so nothing is silently left
+ * out — the plan nodes (render / plan errors, blocked at plan time) and the run's own failures
+ * (any stage: a failed build, a failed test, an unpublished group) and what they block. No lines
+ * when there are none.
  */
-export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'>): string[] {
-  if (!s.notBuilt?.length) return [];
-  const errors = s.notBuilt.filter((n) => n.status === 'error').length;
-  const blocked = s.notBuilt.length - errors;
+export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'> & Partial<Pick<RunSummary, 'results'>>): string[] {
+  const failed = (s.results ?? []).filter((r) => r.status === 'failed');
+  const blockedInRun = (s.results ?? []).filter((r) => r.status === 'blocked');
+  if (!s.notBuilt?.length && !failed.length && !blockedInRun.length) return [];
+  const errors = (s.notBuilt ?? []).filter((n) => n.status === 'error').length;
+  const blocked = (s.notBuilt ?? []).length - errors + blockedInRun.length;
   const head = [
     errors ? `${errors} in error` : '',
+    failed.length ? `${failed.length} failed` : '',
     blocked ? `${blocked} blocked` : '',
   ].filter(Boolean).join(', ');
+  const line = (subdir: string, id: string, status: string, reason: string | null) => `  ${subdir} ${id}: ${status}${reason ? ` — ${reason.split('\n')[0]}` : ''}`;
   return [
     `not built: ${head}${s.planErrors ? ` (${s.planErrors} plan error${s.planErrors === 1 ? '' : 's'}: exit 1; see rebuild plan)` : ''}`,
-    ...s.notBuilt.map((n) => `  ${n.target.subdir} ${n.id}: ${n.status}${n.reason ? ` — ${n.reason}` : ''}`),
+    ...(s.notBuilt ?? []).map((n) => line(n.target.subdir, n.id, n.status, n.reason)),
+    ...failed.map((r) => line(r.target.subdir, r.id, r.stage && r.stage !== 'build' ? `failed (${r.stage})` : 'failed', r.reason)),
+    ...blockedInRun.map((r) => line(r.target.subdir, r.id, 'blocked', r.reason)),
   ];
 }
 
