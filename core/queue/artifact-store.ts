@@ -5,7 +5,7 @@
 // production; on one machine any folder.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, unlink } from 'node:fs/promises';
+import { access, copyFile, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -70,6 +70,18 @@ export class SharedFolderStore {
       );
     }
     await rename(tmp, dest);
+  }
+
+  /** Whether every file of a result is (still) in the store. */
+  async has(artifacts: StoredArtifact[]): Promise<boolean> {
+    for (const a of artifacts) {
+      try {
+        await access(join(this.root, a.stored));
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Remove a job's folder once its files are in the channel. */

@@ -58,16 +58,28 @@ export function queueCoordinator(settings: QueueSettings): QueueCoordinator {
     await q.ready;
     redis ??= connect(settings.url);
     const runId = Number(task.labels?.[RUN_LABEL] ?? 0);
-    const jobId = jobIdOf(workTag, `r${runId}`, subdir, task.id, `a${task.attempt}`);
+    // One job per package and recipe content (not per run): a coordinator killed and started again
+    // finds the job its killed run enqueued — still waiting, being built, or done while it was down —
+    // and takes its result instead of building again.
+    const jobId = jobIdOf(workTag, subdir, task.id, (task.node.recipeHash ?? 'none').slice(0, 12));
     const data: BuildJobData = {
       id: task.id, subdir, python: task.target.python, recipeHash: task.node.recipeHash ?? null, runId, attempt: task.attempt,
       channels: [...task.channels], timeoutMs: task.timeoutMs, log: logStreamKey(settings.prefix, jobId), coordinator: me,
     };
     const reader = new LogReader(redis, data.log, (line) => task.log(line));
     task.log(`=== enqueued on ${where} ${buildPrefix(settings.prefix)}:${subdir} as job ${jobId} (priority ${task.priority ?? 1})`);
-    let job: Job;
+    let job: Job | undefined;
     try {
-      job = await q.queue.add('build', data, {
+      job = await q.queue.getJob(jobId);
+      if (job) {
+        const state = await job.getState();
+        // A failed job is an earlier attempt's (retried now); a result whose files were taken already is spent.
+        if (state === 'failed' || (state === 'completed' && !(await store.has((job.returnvalue as BuildJobResult)?.artifacts ?? [])))) {
+          await job.remove();
+          job = undefined;
+        } else task.log(`=== job ${jobId} enqueued by an earlier run is ${state}: taking its result`);
+      }
+      job ??= await q.queue.add('build', data, {
         jobId,
         priority: Math.min(Math.max(1, task.priority ?? 1), MAX_PRIORITY),
         attempts: 1,

@@ -2,7 +2,7 @@
 // worker reconnect by themselves and the run completes, with the channel a local run makes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from './test-redis.ts';
@@ -21,6 +21,7 @@ restart('coordinator and worker reconnect; every package built once; channel byt
     const project = await writeProject(root);
     const local = rebuild(project, ['run', '--work-dir', join(root, 'local'), '--concurrency', '2']);
     assert.is(await local.done, 0, local.out());
+    for (const f of readdirSync(root)) if (f.startsWith('started-beta-')) rmSync(join(root, f)); // the local run's
     const hold = join(root, 'hold-beta');
     writeFileSync(hold, '');
     const worker = rebuild(project, ['worker', '--queue', redis.url, '--arch', 'linux-64', '--work-dir', join(root, 'w'), '--concurrency', '2']);
@@ -35,6 +36,76 @@ restart('coordinator and worker reconnect; every package built once; channel byt
     const db = StateDb.open(join(root, 'queued'), { readonly: true });
     try {
       for (const p of db.packages()) assert.is(db.attempts(p.id).filter((a) => a.stage === 'build').length, 1, p.node);
+    } finally {
+      db.close();
+    }
+  } finally {
+    for (const w of workers) {
+      w.child.kill('SIGTERM');
+      await w.done;
+    }
+    await redis.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+/** Safety net, not a timing assertion: a step that never ends fails with what the processes said. */
+async function within<T>(p: Promise<T>, what: () => string, ms = 120_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`gave up waiting:\n${what()}`)), ms)));
+  try {
+    return await Promise.race([p, giveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Every file under `dir` (relative paths). */
+const filesUnder = (dir: string): string[] => {
+  try {
+    return readdirSync(dir, { recursive: true }) as string[];
+  } catch {
+    return [];
+  }
+};
+
+restart('the coordinator SIGKILLed while a worker builds, started again: the finished job is recorded, nothing built twice', async () => {
+  const redis = await startRedis();
+  if (!redis) return;
+  const root = mkdtempSync(join(tmpdir(), 'rebuild-queue-coordinator-'));
+  const workers: ReturnType<typeof rebuild>[] = [];
+  try {
+    const project = await writeProject(root);
+    const local = rebuild(project, ['run', '--work-dir', join(root, 'local'), '--concurrency', '2']);
+    assert.is(await local.done, 0, local.out());
+    for (const f of readdirSync(root)) if (f.startsWith('started-beta-')) rmSync(join(root, f)); // the local run's
+    const hold = join(root, 'hold-beta');
+    writeFileSync(hold, '');
+    const worker = rebuild(project, ['worker', '--queue', redis.url, '--arch', 'linux-64', '--work-dir', join(root, 'w'), '--concurrency', '2']);
+    workers.push(worker);
+    await worker.saw('takes linux-64 builds');
+    const args = ['run', '--queue', redis.url, '--work-dir', join(root, 'queued'), '--concurrency', '2'];
+    const first = rebuild(project, args);
+    while (!readdirSync(root).some((f) => f.startsWith('started-beta-'))) await new Promise((r) => setTimeout(r, 50));
+    first.child.kill('SIGKILL');
+    await first.done;
+    rmSync(hold);
+    // The worker finishes beta while no coordinator runs: its files wait in the store.
+    await within((async () => {
+      while (!filesUnder(join(root, 'artifacts')).some((f) => /beta-1\.0-.*\.tar\.bz2$/.test(f))) await new Promise((r) => setTimeout(r, 50));
+    })(), () => `--- first\n${first.out()}\n--- worker\n${worker.out()}\n${filesUnder(root).join('\n')}`);
+    const second = rebuild(project, args);
+    assert.is(await within(second.done, () => `--- second\n${second.out()}\n--- worker\n${worker.out()}`), 0, `${second.out()}\n--- worker\n${worker.out()}`);
+    assert.equal(channelBytes(join(root, 'queued')), channelBytes(join(root, 'local')));
+    const workerLog = readFileSync(join(root, 'w', 'logs', 'linux-64', 'beta.log'), 'utf8');
+    assert.is([...workerLog.matchAll(/=== worker \S+ pid \d+ took job /g)].length, 1, workerLog);
+    const log = readFileSync(join(root, 'queued', 'logs', 'linux-64', 'beta.log'), 'utf8');
+    assert.match(log, /=== job \S+ enqueued by an earlier run is completed: taking its result/);
+    const db = StateDb.open(join(root, 'queued'), { readonly: true });
+    try {
+      const beta = db.packages().find((p) => p.node === 'beta')!;
+      const attempts = db.attempts(beta.id).filter((a) => a.stage === 'build');
+      assert.equal(attempts.map((a) => [a.runId, a.status]), [[1, 'interrupted'], [2, 'complete']]);
     } finally {
       db.close();
     }
