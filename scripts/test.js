@@ -32,6 +32,24 @@ const files = dirs
   .filter((f) => !filters.length || filters.some((x) => f.includes(x)))
   .sort();
 
+/** A file still running after this long is stopped and counted as failed (TEST_FILE_TIMEOUT_S, default 15 min). */
+const fileTimeoutMs = (Number(process.env.TEST_FILE_TIMEOUT_S) || 900) * 1000;
+
+/** Running files' process groups, stopped with the runner (they are detached from its group). */
+const running = new Set();
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    for (const pid of running) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
+}
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -39,11 +57,27 @@ function runFile(file) {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a hung file is stopped with what it started (servers, builds).
+      detached: true,
     });
+    running.add(child.pid);
     let output = '';
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      output += `\ntest.js: ${relative(root, file)} still running after ${fileTimeoutMs / 1000} s: stopped (TEST_FILE_TIMEOUT_S)\n`;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, fileTimeoutMs);
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => {
+      clearTimeout(timer);
+      running.delete(child.pid);
+      if (timedOut) code = code || 1;
       const num = (label) => Number((output.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? NaN);
       const total = num('Total');
       let passed = num('Passed');
