@@ -6,10 +6,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 
@@ -28,20 +27,8 @@ function checkout(dir: string): void {
   }));
 }
 
-/** Channel files of a work dir (dot files excluded): output and bootstrap (channelBytes), tested, production. */
-function allChannels(work: string): Record<string, string> {
-  const out = channelBytes(work);
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith('.')) continue;
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out[relative(work, path)] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  for (const extra of ['tested', 'production']) if (existsSync(join(work, extra))) walk(join(work, extra));
-  return out;
-}
+/** Channel files of a work dir (dot files excluded): output, bootstrap, tested, production. */
+const allChannels = (work: string) => channelBytes(work, ['channel', 'bootstrap-channel', 'tested', 'production']);
 
 const s = suite('examples/buildout: two checkouts, the same bytes');
 
