@@ -16,22 +16,10 @@ import { join } from 'node:path';
 import { writeTarBz2 } from '../core/conda/write-package.ts';
 import type { TarInput } from '../core/conda/tar-io.ts';
 import { TransmutePool } from '../plugins/transmuter/pool.ts';
-import { row, type Benchmark } from './measure.ts';
+import { row, seeded as prng, type Benchmark } from './measure.ts';
 
 const LEVEL = 22;
 const THREADS = 2;
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = 'def class return self import from if else elif for in while try except raise with as lambda yield None True False numpy array dtype shape value index result data config path name version build '.split(' ').filter(Boolean);
 
