@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { writeTarBz2 } from '../core/conda/write-package.ts';
 import type { TarInput } from '../core/conda/tar-io.ts';
 import { TransmutePool } from '../plugins/transmuter/pool.ts';
-import { row, seeded as prng, type Benchmark } from './measure.ts';
+import { row, seeded, type Benchmark } from './measure.ts';
 
 const LEVEL = 22;
 const THREADS = 2;
@@ -58,7 +58,7 @@ function binaryBytes(rand: () => number, size: number): Buffer {
 interface Shape { files: number; bytes: number }
 
 function shapes(count: number, maxBytes: number, maxFiles: number, seed: number): Shape[] {
-  const rand = prng(seed);
+  const rand = seeded(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   return Array.from({ length: count }, () => {
     const bytes = Math.round(Math.min(maxBytes, Math.max(10_000, 200_000 * Math.exp(1.8 * gauss()))));
@@ -68,7 +68,7 @@ function shapes(count: number, maxBytes: number, maxFiles: number, seed: number)
 }
 
 async function writePackage(dir: string, i: number, shape: Shape, seed: number): Promise<void> {
-  const rand = prng(seed + i);
+  const rand = seeded(seed + i);
   const name = `pkg${String(i).padStart(4, '0')}`;
   const stem = `${name}-1.0-py313_0`;
   const pkg: TarInput[] = [];
