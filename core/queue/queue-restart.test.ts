@@ -12,23 +12,47 @@ import { StateDb } from '../state/state-db.ts';
 
 const restart = suite('Redis restarted mid-run');
 
+/**
+ * The project built by a local run (the reference channel), then a worker whose beta build will wait
+ * while `hold` exists (the local run's start markers removed, so `betaStarted` sees the worker's),
+ * added to `workers`.
+ */
+async function localRunThenHeldWorker(root: string, queue: string, workers: ReturnType<typeof rebuild>[]) {
+  const project = await writeProject(root);
+  const local = rebuild(project, ['run', '--work-dir', join(root, 'local'), '--concurrency', '2']);
+  assert.is(await local.done, 0, local.out());
+  for (const f of readdirSync(root)) if (f.startsWith('started-beta-')) rmSync(join(root, f));
+  const hold = join(root, 'hold-beta');
+  writeFileSync(hold, '');
+  const worker = rebuild(project, ['worker', '--queue', queue, '--arch', 'linux-64', '--work-dir', join(root, 'w'), '--concurrency', '2']);
+  workers.push(worker); // stopped by the test's stopAll even if it never gets ready
+  await worker.saw('takes linux-64 builds');
+  return { project, hold, worker };
+}
+
+/** Resolves once a worker has started building beta. */
+async function betaStarted(root: string): Promise<void> {
+  while (!readdirSync(root).some((f) => f.startsWith('started-beta-'))) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function stopAll(workers: ReturnType<typeof rebuild>[], redis: { stop(): Promise<void> }, root: string): Promise<void> {
+  for (const w of workers) {
+    w.child.kill('SIGTERM');
+    await w.done;
+  }
+  await redis.stop();
+  rmSync(root, { recursive: true, force: true });
+}
+
 restart('coordinator and worker reconnect; every package built once; channel byte-identical to a local run', async () => {
   const redis = await startRedis({ persist: true });
   if (!redis) return;
   const root = mkdtempSync(join(tmpdir(), 'rebuild-queue-restart-'));
   const workers: ReturnType<typeof rebuild>[] = [];
   try {
-    const project = await writeProject(root);
-    const local = rebuild(project, ['run', '--work-dir', join(root, 'local'), '--concurrency', '2']);
-    assert.is(await local.done, 0, local.out());
-    for (const f of readdirSync(root)) if (f.startsWith('started-beta-')) rmSync(join(root, f)); // the local run's
-    const hold = join(root, 'hold-beta');
-    writeFileSync(hold, '');
-    const worker = rebuild(project, ['worker', '--queue', redis.url, '--arch', 'linux-64', '--work-dir', join(root, 'w'), '--concurrency', '2']);
-    workers.push(worker);
-    await worker.saw('takes linux-64 builds');
+    const { project, hold, worker } = await localRunThenHeldWorker(root, redis.url, workers);
     const run = rebuild(project, ['run', '--queue', redis.url, '--work-dir', join(root, 'queued'), '--concurrency', '2']);
-    while (!readdirSync(root).some((f) => f.startsWith('started-beta-'))) await new Promise((r) => setTimeout(r, 50));
+    await betaStarted(root);
     await redis.restart();
     rmSync(hold);
     assert.is(await run.done, 0, `${run.out()}\n--- worker\n${worker.out()}`);
@@ -40,12 +64,7 @@ restart('coordinator and worker reconnect; every package built once; channel byt
       db.close();
     }
   } finally {
-    for (const w of workers) {
-      w.child.kill('SIGTERM');
-      await w.done;
-    }
-    await redis.stop();
-    rmSync(root, { recursive: true, force: true });
+    await stopAll(workers, redis, root);
   }
 });
 
@@ -75,18 +94,10 @@ restart('the coordinator SIGKILLed while a worker builds, started again: the fin
   const root = mkdtempSync(join(tmpdir(), 'rebuild-queue-coordinator-'));
   const workers: ReturnType<typeof rebuild>[] = [];
   try {
-    const project = await writeProject(root);
-    const local = rebuild(project, ['run', '--work-dir', join(root, 'local'), '--concurrency', '2']);
-    assert.is(await local.done, 0, local.out());
-    for (const f of readdirSync(root)) if (f.startsWith('started-beta-')) rmSync(join(root, f)); // the local run's
-    const hold = join(root, 'hold-beta');
-    writeFileSync(hold, '');
-    const worker = rebuild(project, ['worker', '--queue', redis.url, '--arch', 'linux-64', '--work-dir', join(root, 'w'), '--concurrency', '2']);
-    workers.push(worker);
-    await worker.saw('takes linux-64 builds');
+    const { project, hold, worker } = await localRunThenHeldWorker(root, redis.url, workers);
     const args = ['run', '--queue', redis.url, '--work-dir', join(root, 'queued'), '--concurrency', '2'];
     const first = rebuild(project, args);
-    while (!readdirSync(root).some((f) => f.startsWith('started-beta-'))) await new Promise((r) => setTimeout(r, 50));
+    await betaStarted(root);
     first.child.kill('SIGKILL');
     await first.done;
     rmSync(hold);
@@ -110,12 +121,7 @@ restart('the coordinator SIGKILLed while a worker builds, started again: the fin
       db.close();
     }
   } finally {
-    for (const w of workers) {
-      w.child.kill('SIGTERM');
-      await w.done;
-    }
-    await redis.stop();
-    rmSync(root, { recursive: true, force: true });
+    await stopAll(workers, redis, root);
   }
 });
 
