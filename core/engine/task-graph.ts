@@ -9,6 +9,7 @@ import { targetKey, type PackageNode, type StageName, type Subdir, type Target }
 import type { Plan } from '../graph/plan.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import { stronglyConnectedComponents } from '../graph/scc.ts';
+import type { SchedTask } from './scheduler.ts';
 import { UserError } from '../model/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -176,13 +177,6 @@ export function schedulerDeps(t: ExecTask, tasks: ReadonlyMap<string, ExecTask>)
   return [...t.deps.filter((k) => tasks.get(k)?.pkg === t.pkg || tasks.get(k)?.stage !== 'build'), ...t.envGates];
 }
 
-/** A scheduler-only join (core/engine/scheduler.ts `gate`): done once its deps are; never run. */
-export interface GateTask {
-  id: string;
-  deps: string[];
-  gate: true;
-}
-
 /**
  * "Installable": per plan, one gate per strongly connected component of the run-requirement graph
  * (run edges, over every node: those not built in this run are walked through), done once the
@@ -191,20 +185,22 @@ export interface GateTask {
  * edges: a closure per test would be quadratic (10 million dependencies for 25,000 packages of a
  * random web), where gates add one join per component.
  */
-export function testEnvironmentGates(plans: readonly Plan[], tasks: ReadonlyMap<string, ExecTask>): GateTask[] {
-  const gates: GateTask[] = [];
+export function testEnvironmentGates(plans: readonly Plan[], tasks: ReadonlyMap<string, ExecTask>): SchedTask[] {
+  const gates: SchedTask[] = [];
   for (const plan of plans) {
     const g = plan.graph;
     const prefix = `env:${targetKey(plan.target)}/`;
-    const runDeps = (id: string): string[] => {
+    /** Run requirements per node: the dependencies it has a `run` edge to (read once). */
+    const runDepsOf = new Map<string, string[]>();
+    g.forEachNode((id) => {
       const out: string[] = [];
       g.forEachInEdge(id, (_e, attr, source) => {
         if (source !== id && attr.reasons.some((r) => r.section === 'run')) out.push(source);
       });
-      return out;
-    };
-    const components = stronglyConnectedComponents(g.nodes(), runDeps);
-    const planGates: GateTask[] = [];
+      runDepsOf.set(id, out);
+    });
+    const components = stronglyConnectedComponents(g.nodes(), (id) => runDepsOf.get(id)!);
+    const planGates: SchedTask[] = [];
     const componentOf = new Map<string, number>();
     components.forEach((members, i) => {
       for (const m of members) componentOf.set(m, i);
@@ -214,7 +210,7 @@ export function testEnvironmentGates(plans: readonly Plan[], tasks: ReadonlyMap<
       for (const m of members) {
         const build = taskKey(plan.target, m);
         if (tasks.has(build)) deps.add(build);
-        for (const r of runDeps(m)) {
+        for (const r of runDepsOf.get(m)!) {
           const c = componentOf.get(r)!;
           if (c !== i) deps.add(prefix + c);
         }
