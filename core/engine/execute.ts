@@ -312,15 +312,15 @@ class Execution implements StageHost {
     if (recovered) this.notice(`${recovered} package(s) left unfinished by a killed run will continue at their first unfinished stage`);
     this.recordUnplanned();
     const estimates = this.estimates();
-    const schedTasks: SchedTask[] = [];
+    // Test environments: joins on the run requirements of each test's requirements (task-graph.ts);
+    // made first, as they set the test tasks' envGates that schedulerDeps reads.
+    const schedTasks: SchedTask[] = this.stages.test ? testEnvironmentGates(this.plans, this.tasks) : [];
     for (const t of this.tasks.values()) {
       const d = decisions.get(t.key)!;
       if (t.stage === 'build') this.packageIds.set(t.pkg, d.packageId);
       if (t.group) this.groupIds.set(t.group.key, d.groupId!);
       if (d.inScope && d.kind !== 'done') schedTasks.push({ id: t.key, deps: schedulerDeps(t, this.tasks), resources: this.resources(t) });
     }
-    // Test environments: joins on the run requirements of each test's requirements (task-graph.ts).
-    if (this.stages.test) schedTasks.push(...testEnvironmentGates(this.plans, this.tasks));
     this.scheduler = new Scheduler(schedTasks, { durations: estimates.byKey, defaultDuration: estimates.fallback, limits: this.limits() });
 
     // Starting statuses per package × target, written in one transaction.

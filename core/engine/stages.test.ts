@@ -148,6 +148,20 @@ stages("test(Y) waits for the run requirements of Y's requirements, transitively
   assert.ok(!again.pendingIds().some((k) => k.startsWith('env:')));
 });
 
+stages("a run starts test(Y) only once the run requirements of Y's requirements are built", async (ctx) => {
+  // base builds slowly; lib runs with base, app runs with lib: app's test must wait for base's build.
+  const spec: Spec = { base: [], lib: { deps: [], runDeps: ['base'] }, app: { deps: [], runDeps: ['lib'] } };
+  const { outcome, events } = await runOnce(ctx.dir, spec, {
+    config: { concurrency: 3 },
+    builder: { sleepMs: (t) => (t.id === 'base' ? 400 : 0) },
+  });
+  assert.is(outcome.exitCode, 0);
+  const at = (id: string, status: string) => events.findIndex((e) => e.id === id && e.status === status);
+  assert.ok(at('base', 'built') >= 0 && at('app', 'testing') >= 0, events.map((e) => `${e.id} ${e.status}`).join('\n'));
+  assert.ok(at('base', 'built') < at('app', 'testing'), events.map((e) => `${e.id} ${e.status}`).join('\n'));
+  assert.ok(at('base', 'built') < at('lib', 'testing'));
+});
+
 stages('the publish join waits for the slowest arch: one publication with every arch', async (ctx) => {
   const { outcome, groups, events } = await runOnce(ctx.dir, {}, {
     config: { arches: ['linux-64', 'win-64'], concurrency: 2 },
