@@ -49,7 +49,8 @@ export interface ConvertResult {
   members: number;
 }
 
-interface Member extends ManifestEntry {
+/** A member as read (readMembers): its entry, and its content in memory or in a spill file. */
+export interface Member extends ManifestEntry {
   type: 'file' | 'symlink' | 'link' | 'directory';
   data?: Buffer;
   spill?: string;
@@ -78,7 +79,7 @@ async function hashed(content: Readable, keep: ((chunk: Buffer) => void) | null)
  * symlink (target inside the package), hard link (to an earlier file member) or directory.
  * `store`: keep the content (memory, then spill files under `spillDir`); else only hash it.
  */
-async function readMembers(path: string, store: { spillDir: string; memoryLimit: number } | null): Promise<Member[]> {
+export async function readMembers(path: string, store: { spillDir: string; memoryLimit: number } | null): Promise<Member[]> {
   const members: Member[] = [];
   const seen = new Map<string, Member['type']>();
   let inMemory = 0;
@@ -134,12 +135,12 @@ function strip({ data: _d, spill: _s, ...entry }: Member): ManifestEntry {
   return entry;
 }
 
-function sortByName<T extends { name: string }>(list: T[]): T[] {
+export function sortByName<T extends { name: string }>(list: T[]): T[] {
   return [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** mtime of every member: the package's timestamp (ms, or s in old packages), whole seconds. */
-function packageMtime(source: string, members: Member[]): Date {
+export function packageMtime(source: string, members: Member[]): Date {
   const index = members.find((m) => m.name === 'info/index.json');
   let ts = DEFAULT_TIMESTAMP_MS;
   const text = index?.data ?? null;
@@ -154,7 +155,7 @@ function packageMtime(source: string, members: Member[]): Date {
   return new Date(Math.floor(ts / 1000) * 1000);
 }
 
-function tarInput(m: Member): TarInput {
+export function tarInput(m: Member): TarInput {
   if (m.type !== 'file') return { name: m.name, type: m.type, linkname: m.linkname ?? undefined, mode: m.mode };
   if (m.data) return { name: m.name, data: m.data, mode: m.mode };
   const spill = m.spill!;
