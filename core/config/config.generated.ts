@@ -1,6 +1,10 @@
 /* GENERATED FILE, do not edit: made from schema/rebuild.schema.json by `npm run gen:types`; CI runs `npm run check:types` and fails when it is stale. */
 
 /**
+ * A python major.minor version such as "3.13" (quote it in YAML: 3.10 unquoted is the number 3.1).
+ */
+export type PythonVersion = string;
+/**
  * The conda subdirs to rebuild for; each arch is planned and built separately.
  *
  * @minItems 1
@@ -82,7 +86,7 @@ export interface RebuildConfig {
   defaultProfile?: string;
 }
 /**
- * The python rebuild target: packages built for `from` are rebuilt for `to`.
+ * The python rebuild target: packages built for `from` are rebuilt for `to` (one python, or several side by side).
  */
 export interface Python {
   /**
@@ -90,9 +94,9 @@ export interface Python {
    */
   from: string;
   /**
-   * The python (major.minor) to rebuild for, e.g. "3.13".
+   * The python (major.minor) to rebuild for, e.g. "3.13"; or several, e.g. ["3.13", "3.14"]: each arch is then planned, built and published once per python, and reports show the pythons side by side.
    */
-  to: string;
+  to: PythonVersion | [PythonVersion, ...PythonVersion[]];
 }
 /**
  * Channels (local folders or http(s) URLs in the conda layout <channel>/<subdir>/repodata.json).
@@ -388,9 +392,28 @@ export interface Queue {
    */
   prefix?: string;
   /**
-   * The artifact store: a folder coordinator and workers share (NFS or similar), workers write each build's files there, the coordinator verifies their sha256 and copies them into its output channel. Default <workDir>/queue-artifacts (one machine).
+   * The artifact store: a folder coordinator and workers share (NFS or similar), workers write each build's files there, the coordinator verifies their sha256 and copies them into its output channel. Default <workDir>/queue-artifacts (one machine). With `upload`: the coordinator's own folder the uploads land in.
    */
   artifacts?: string;
+  /**
+   * Artifacts uploaded to the coordinator over HTTP instead of a shared folder (workers that share no filesystem with it): the coordinator serves PUT <url>/artifacts/<job>/<subdir>/<file> (plain HTTP on `listen`), authenticated by the token; each upload goes to a temp file, is checked against its declared size and sha256, then kept in `artifacts`; a wrong token is refused (401), a cut upload leaves nothing.
+   */
+  upload?: {
+    /**
+     * Where workers reach the coordinator's endpoint, e.g. http://coordinator.internal:8790 (https:// through a TLS proxy: then set `listen`).
+     */
+    url: string;
+    /**
+     * env('REBUILD_ARTIFACT_TOKEN'): the same value (at least 16 characters) on the coordinator and every worker; a token belongs in the environment, never in the file. Redacted everywhere.
+     */
+    token: {
+      variable: string;
+    };
+    /**
+     * HOST:PORT the coordinator listens on, e.g. 0.0.0.0:8790; default the url's host and port.
+     */
+    listen?: string;
+  };
 }
 /**
  * A plugin object as made by a plugin factory: { name, apply(engine) }.

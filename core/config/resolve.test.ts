@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig, type ResolveOptions } from './resolve.ts';
 import { ConfigError } from './errors.ts';
+import { pythonsLabel, targetPythons } from './pythons.ts';
 import { UserError } from '../model/errors.ts';
 import type { Plugin } from '../model/plugin.ts';
 
@@ -120,6 +121,18 @@ resolve('a config given in code :: no file, paths against rootDir', () => {
   assert.equal(c.aggregates, ['/code/aggregate']);
 });
 
+resolve('python.to :: one version as written, or a list a profile may set (the pythons of core/config/pythons.ts)', () => {
+  const c = resolveConfig({ ...base(), profiles: { both: { python: { to: ['3.13', '3.14'] } } } }, opts());
+  assert.is(c.python.to, '3.13');
+  assert.equal(targetPythons(c.python), ['3.13']);
+  assert.is(pythonsLabel(c.python), '3.13');
+  const both = resolveConfig({ ...base(), profiles: { both: { python: { to: ['3.13', '3.14'] } } } }, opts({ profile: 'both' }));
+  assert.equal(both.python, { from: '3.12', to: ['3.13', '3.14'] });
+  assert.ok(Object.isFrozen(both.python.to));
+  assert.equal(targetPythons(both.python), ['3.13', '3.14']);
+  assert.is(pythonsLabel(both.python), '3.13, 3.14');
+});
+
 const errors = suite('resolveConfig errors');
 
 errors('an unknown arch in a profile :: file, profile, JSON path, did-you-mean', () => {
@@ -181,9 +194,23 @@ errors('missing required key in the merged config names the selected profile', (
 errors('python versions :: a number (unquoted YAML) and a bad pattern', () => {
   assert.is(
     errorOf(() => resolveConfig({ ...base(), python: { from: '3.12', to: 3.1 } }, opts())),
-    'rebuild.config.ts: /python/to: must be a string, got 3.1 (quote versions in YAML: 3.10 unquoted is the number 3.1)',
+    'rebuild.config.ts: /python/to: must be a string or a non-empty array of strings, got 3.1 (quote versions in YAML: 3.10 unquoted is the number 3.1)',
   );
   assert.is(errorOf(() => resolveConfig({ ...base(), python: { from: '3', to: '3.13' } }, opts())), "rebuild.config.ts: /python/from: '3' is not a python major.minor version such as '3.13'");
+});
+
+errors('python.to as a list :: an empty list, a bad or repeated version, named by path and profile', () => {
+  assert.is(errorOf(() => resolveConfig({ ...base(), python: { from: '3.12', to: [] } }, opts())), 'rebuild.config.ts: /python/to: must not be empty');
+  assert.is(
+    errorOf(() => resolveConfig({ ...base(), python: { from: '3.12', to: ['3.13', '3.14', 'next'] } }, opts())),
+    "rebuild.config.ts: /python/to/2: 'next' is not a python major.minor version such as '3.13'",
+  );
+  const input = { ...base(), profiles: { both: { python: { to: ['3.13', 3.14] } }, twice: { python: { to: ['3.13', '3.13'] } } } };
+  assert.is(
+    errorOf(() => resolveConfig(input, opts({ profile: 'both' }))),
+    'rebuild.config.ts (profile both): /python/to/1: must be a string, got 3.14 (quote versions in YAML: 3.10 unquoted is the number 3.1)',
+  );
+  assert.is(errorOf(() => resolveConfig(input, opts({ profile: 'twice' }))), "rebuild.config.ts (profile twice): /python/to: duplicate item '3.13' (at 0 and 1)");
 });
 
 errors('plugins :: not an object with a name and apply, named by index and profile', () => {

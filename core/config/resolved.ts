@@ -9,7 +9,8 @@ export interface ResolvedConfig {
   rootDir: string;
   /** The profile applied, or null. */
   profile: string | null;
-  python: { from: string; to: string };
+  /** `to` as written: one version, or several (core/config/pythons.ts `targetPythons` lists them). */
+  python: { from: string; to: string | string[] };
   arches: Subdir[];
   /** Absolute aggregate folders. */
   aggregates: string[];
@@ -57,6 +58,12 @@ export interface ResolvedConfig {
     label?: string; productionLabel?: string | null; owners?: Record<string, string[]>;
   };
   /** Distributed builds (core/queue): the Redis URL (a string, or an env() handle: redacted), the key prefix, the shared artifact folder. */
-  queue: { url: string | { variable: string; reveal(): string } | null; prefix: string; artifacts: string };
+  queue: {
+    url: string | { variable: string; reveal(): string } | null;
+    prefix: string;
+    artifacts: string;
+    /** HTTP upload to the coordinator instead of the shared folder (core/queue/upload-server.ts); null: the folder. */
+    upload: { url: string; token: { variable: string; reveal(): string }; listen: string | null } | null;
+  };
   plugins: Plugin[];
 }

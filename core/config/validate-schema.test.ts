@@ -17,9 +17,27 @@ v('enum :: did-you-mean, or the allowed values when nothing is close', () => {
   assert.equal(messages({ ...whole, retry: { transient: ['quantum'] } }), ["/retry/transient/0: 'quantum' is not a known value; expected one of: container-start, timeout, network"]);
 });
 
-v('anyOf :: one message saying what is accepted', () => {
-  assert.equal(messages({ ...whole, aggregate: [] }), ['/aggregate: must be a non-empty string or a non-empty array of strings, got an array']);
+v('anyOf :: one message saying what is accepted, when the value fits no branch', () => {
   assert.equal(messages({ ...whole, aggregate: 3 }), ['/aggregate: must be a non-empty string or a non-empty array of strings, got 3']);
+  assert.equal(messages({ ...whole, python: { from: '3.12', to: 3.1 } }), [
+    '/python/to: must be a string or a non-empty array of strings, got 3.1 (quote versions in YAML: 3.10 unquoted is the number 3.1)',
+  ]);
+});
+
+v('anyOf :: the errors of the one branch the value\'s type fits, at the item at fault', () => {
+  assert.equal(messages({ ...whole, aggregate: [] }), ['/aggregate: must not be empty']);
+  assert.equal(messages({ ...whole, aggregate: ['a', ''] }), ['/aggregate/1: must not be empty']);
+});
+
+v('python.to :: a version or a non-empty list of distinct versions', () => {
+  const to = (value: unknown) => messages({ ...whole, python: { from: '3.12', to: value } });
+  assert.equal(to(['3.13', '3.14']), []);
+  assert.equal(to([]), ['/python/to: must not be empty']);
+  assert.equal(to(['3.13', '3.x']), ["/python/to/1: '3.x' is not a python major.minor version such as '3.13'"]);
+  assert.equal(to(['3.13', '3.13']), ["/python/to: duplicate item '3.13' (at 0 and 1)"]);
+  assert.equal(to(['3.13', 3.1]), ['/python/to/1: must be a string, got 3.1 (quote versions in YAML: 3.10 unquoted is the number 3.1)']);
+  assert.equal(to('3'), ["/python/to: '3' is not a python major.minor version such as '3.13'"]);
+  assert.equal(messages({ python: { to: ['3.13', 'next'] } }, 'profile'), ["/python/to/1: 'next' is not a python major.minor version such as '3.13'"]);
 });
 
 v('numbers, duplicates, emptiness', () => {

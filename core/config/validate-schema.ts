@@ -120,19 +120,51 @@ function message(e: ErrorObject): SchemaIssue {
       if (definitionNoun(e.schemaPath) === 'python version')
         return { path, message: `${show(e.data)} is not a python major.minor version such as '3.13'` };
       return { path, message: `${show(e.data)} does not match ${params.pattern}` };
-    case 'anyOf':
-      return { path, message: `must be ${(parent.anyOf ?? []).map(describeSchema).join(' or ')}, got ${show(e.data)}` };
+    case 'anyOf': {
+      const versions = typeof e.data === 'number' && (parent.anyOf ?? []).some((b) => b.$ref === '#/definitions/pythonVersion');
+      return { path, message: `must be ${(parent.anyOf ?? []).map(describeSchema).join(' or ')}, got ${show(e.data)}${versions ? ' (quote versions in YAML: 3.10 unquoted is the number 3.1)' : ''}` };
+    }
     default:
       return { path, message: e.message ?? `fails ${e.keyword}` };
   }
 }
 
+/** The JSON type of a value as a schema's `type` names it. */
+function jsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+}
+
+const accepts = (branch: JsonSchema, type: string) => {
+  const types = [deref(branch).type].flat();
+  return types.includes(type) || (type === 'integer' && types.includes('number'));
+};
+
+/**
+ * An anyOf reports each failing branch (just before itself, in ajv's order), then itself. When the
+ * value's type fits exactly one branch (`to: ['3.13', 'x']` is an array), that branch's own errors
+ * say where the fault is (`/python/to/1`): keep them and drop the others' type mismatches and the
+ * summary. Otherwise keep only the summary, which says what is accepted.
+ */
+function dropAnyOfNoise(errors: ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  errors.forEach((a, at) => {
+    if (a.keyword !== 'anyOf') return;
+    const under = (e: ErrorObject) => e.instancePath === a.instancePath || e.instancePath.startsWith(`${a.instancePath}/`);
+    let start = at;
+    while (start > 0 && under(errors[start - 1])) start--;
+    const branches = ((a.parentSchema ?? {}) as JsonSchema).anyOf ?? [];
+    const fitting = branches.filter((b) => accepts(b, jsonType(a.data)));
+    for (const e of errors.slice(start, at)) if (fitting.length !== 1 || (e.keyword === 'type' && e.instancePath === a.instancePath)) dropped.add(e);
+    if (fitting.length === 1 && errors.slice(start, at).some((e) => !dropped.has(e))) dropped.add(a);
+  });
+  return errors.filter((e) => !dropped.has(e));
+}
+
 function toIssues(errors: ErrorObject[]): SchemaIssue[] {
-  // An anyOf reports each failing branch, then itself: keep only its own, clearer, message.
-  const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
-  const kept = errors.filter(
-    (e) => e.keyword === 'anyOf' || !anyOfs.some((a) => e.schemaPath.startsWith(`${a.schemaPath}/`) && e.instancePath.startsWith(a.instancePath)),
-  );
+  const kept = dropAnyOfNoise(errors);
   const seen = new Set<string>();
   const out: SchemaIssue[] = [];
   for (const e of kept) {
