@@ -13,8 +13,12 @@ export const targetKey = (t: Target): string => `${t.subdir}/py${t.python}`;
 
 // ---------------------------------------------------------------- recipes
 
-/** `repodata`: a synthetic recipe standing for a package of a channel index (plugins/source-channel). */
-export type RecipeFormat = 'meta.yaml' | 'recipe.yaml' | 'repodata';
+/**
+ * `repodata`: a synthetic recipe standing for a package of a channel index (plugins/source-channel).
+ * Any other string is a plugin's own format, which its `run.render` tap claims (e.g. 'requirements.txt',
+ * examples/plugins/wheel-builder).
+ */
+export type RecipeFormat = 'meta.yaml' | 'recipe.yaml' | 'repodata' | (string & {});
 
 /** A recipe found in an aggregate, before rendering. */
 export interface RecipeRef {
@@ -321,6 +325,20 @@ export interface TaskContext {
 
 export interface BuildTask extends TaskContext {
   stage: 'build';
+  /**
+   * Set when `run.hooks.buildFrom` made this build wait for the same node's build on another target
+   * (a conversion, plugins/converter): that build's artifacts, already indexed. A builder that does
+   * not derive from them after all (it returns nothing) says why in `declined`: the status reason shows it.
+   */
+  source?: { target: Target; artifacts: Artifact[]; reason: string; declined?: string };
+}
+
+/** `run.hooks.buildFrom`: build(X@target) made from X's build on another target, or why not. */
+export interface BuildSource {
+  /** The target whose build this one is made from; null: built normally (`reason` says why). */
+  from: Target | null;
+  /** e.g. `converted from linux-64`, `not converted: compiled: the recipe uses compiler('c')`. */
+  reason: string;
 }
 
 /** test(X@target): the artifacts of build(X@target), already hashed and indexed in the output channel. */
@@ -399,6 +417,8 @@ export interface BuildResult {
   /** Builder plugin name. */
   builder: string;
   artifacts: Artifact[];
+  /** How it was built, in a few words (`converted from linux-64`): the status reason says `built by <builder>: <note>`. */
+  note?: string;
 }
 
 /** Execution status of a node in a run. */

@@ -23,6 +23,8 @@ import { ScriptBuildError } from './errors.ts';
 import { fetchSources } from './source.ts';
 
 export { ScriptBuildError };
+// For builders of other kinds (examples/plugins/wheel-builder): the same reproducible package time.
+export { buildTime, type BuildTime };
 export const PLUGIN_NAME = 'rebuild:builder-script';
 
 export interface ScriptBuilderOptions {

@@ -6,6 +6,7 @@ import type { Plugin } from '../../core/model/plugin.ts';
 import type { TestReport, TestTask } from '../../core/model/types.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { LocalChannel } from '../../core/conda/channel.ts';
+import { isPackageFile } from '../../core/conda/package-types.ts';
 import { packagesUnderTest, testPackage, type RunTestsOptions } from './run-tests.ts';
 
 export const PLUGIN_NAME = 'rebuild:tester';
@@ -48,7 +49,10 @@ function normalize(options: TesterOptions): RunTestsOptions & { copyToTested: bo
  */
 export async function testTask(task: TestTask, report: TestReport, options: TesterOptions = {}, tested: LocalChannel | null = null): Promise<void> {
   const opts = normalize(options);
-  const packages = packagesUnderTest(task);
+  // Files that are not conda packages (a plugin's wheels) are that plugin's to test (its own test tap).
+  const condaFiles = task.artifacts.filter((a) => isPackageFile(a.filename));
+  if (!condaFiles.length && task.artifacts.length) return;
+  const packages = packagesUnderTest({ ...task, artifacts: condaFiles });
   task.log(`${PLUGIN_NAME}: testing ${packages.map((p) => p.artifact.filename).join(', ') || 'nothing'} for ${task.target.subdir}`);
   for (const pkg of packages) {
     const label = packages.length > 1 ? `${pkg.artifact.name}: ` : '';
@@ -59,9 +63,9 @@ export async function testTask(task: TestTask, report: TestReport, options: Test
     task.log(`${PLUGIN_NAME}: ${failed.length} test(s) failed: ${failed.map((c) => c.name).join(', ')}; not copied to the tested channel`);
     return;
   }
-  if (!tested || !opts.copyToTested || !task.artifacts.length) return;
+  if (!tested || !opts.copyToTested || !condaFiles.length) return;
   // The tested channel follows the latest build: a rebuilt package (same name, new bytes) replaces the old one.
-  const added = await tested.add(task.artifacts, { replace: true });
+  const added = await tested.add(condaFiles, { replace: true });
   task.log(`${PLUGIN_NAME}: tested channel ${tested.root}: ${added.map((a) => `${a.subdir}/${a.filename} (${a.status})`).join(', ')}`);
 }
 

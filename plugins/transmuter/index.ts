@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sha256File } from '../../core/conda/file-hash.ts';
+import { isPackageFile } from '../../core/conda/package-types.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import type { Plugin } from '../../core/model/plugin.ts';
 import type { Artifact } from '../../core/model/types.ts';
@@ -28,7 +29,8 @@ export async function transmuteArtifacts(
 ): Promise<Artifact[]> {
   const have = new Set(artifacts.map((a) => a.path));
   const converted = await Promise.all(
-    artifacts.map(async (a): Promise<Artifact | null> => {
+    // Files that are not conda packages (a plugin's wheels) pass through unchanged.
+    artifacts.filter((a) => isPackageFile(a.filename)).map(async (a): Promise<Artifact | null> => {
       const other = otherFormat(a.filename);
       const target = join(dirname(a.path), other.filename);
       // Both formats given: the .tar.bz2 is the source, the .conda the output to check.
