@@ -58,6 +58,18 @@ export default defineConfig({
       description: 'plan every arch the campaign covers (only linux-64 builds on this machine)',
       arches: ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64'],
     },
+    'two-arches': {
+      description: 'linux-64 and linux-aarch64, both with the script builder on this host (every package but crc32c is pure python); what examples/buildout/queue.test.ts runs through the queue',
+      arches: ['linux-64', 'linux-aarch64'],
+      // The toolchain channel has no cross compiler (gcc_linux-aarch64): crc32c, and what builds against it, is linux-64 only.
+      blocklist: [{ name: 'crc32c', reason: 'other', note: 'no cross compiler for linux-aarch64 in the toolchain channel', arches: ['linux-aarch64'] }],
+      publish: { archExceptions: { crc32c: ['linux-64'], blobstore: ['linux-64'], streamhash: ['linux-64'] } },
+      // One linux-aarch64 build at a time (one worker for it in the queue test): the other slots go to linux-64.
+      limits: { arch: { 'linux-aarch64': 1 } },
+      // The artifact folder coordinator and workers share: the same path whatever work dir each one has
+      // (`rebuild worker --work-dir ...` on this machine); REBUILD_QUEUE_ARTIFACTS moves it (the test's temp dir).
+      queue: { artifacts: process.env.REBUILD_QUEUE_ARTIFACTS ?? './.rebuild/queue-artifacts' },
+    },
     container: {
       description: 'build linux-64 in a podman (or REBUILD_CONTAINER_ENGINE=docker) container instead of on the host',
       // Any image with /bin/sh, python3 and cc: the example's python runs the image's python3.

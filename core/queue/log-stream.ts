@@ -113,15 +113,29 @@ export class LogReader {
         // Redis away for a moment: the next round reads from the same id.
       }
       if (this.deadline !== null && (this.ended || Date.now() > this.deadline)) return;
-      if (!n) await new Promise((r) => setTimeout(r, this.deadline !== null ? 50 : this.everyMs));
+      if (!n && !this.stopped) await this.sleep(this.deadline !== null ? 50 : this.everyMs);
     }
   }
 
   private deadline: number | null = null;
+  /** Ends the current pause between reads (finish() and stop() do not wait for the next round). */
+  private wake: (() => void) | null = null;
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (this.wake = null, resolve()), ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
 
   /** Read until an end entry (a worker finished its part) or `waitMs`, then stop and drop the stream. */
   async finish(waitMs = 5000): Promise<void> {
     this.deadline = Date.now() + waitMs;
+    this.wake?.();
     await this.loop;
     if (this.partial) this.line(this.partial);
     this.partial = '';
@@ -131,6 +145,7 @@ export class LogReader {
   /** Stop without waiting for the end (the job was abandoned). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.wake?.();
     await this.loop;
   }
 }
