@@ -71,6 +71,7 @@ export interface RebuildConfig {
   report?: Report;
   tests?: Tests;
   transmute?: Transmute;
+  convert?: Convert;
   publish?: Publish;
   queue?: Queue;
   plugins?: Plugins;
@@ -343,6 +344,23 @@ export interface Transmute {
   threads?: number;
 }
 /**
+ * Platform conversion (plugin rebuild:converter, as `conda convert`): on the arches listed in `to`, a package with no compiled files and no platform-specific requirements is not built but converted from its build on `from` (index.json subdir/platform/arch, lib/pythonX.Y/site-packages ↔ Lib/site-packages, bin/ ↔ Scripts/, paths.json); the others build normally, and the status says why.
+ */
+export interface Convert {
+  /**
+   * A conda subdir (platform) name.
+   */
+  from?: 'linux-64' | 'linux-aarch64' | 'linux-ppc64le' | 'linux-s390x' | 'osx-64' | 'osx-arm64' | 'win-64' | 'noarch';
+  /**
+   * The arches that convert eligible packages from `from` instead of building them (empty: no conversion). An arch not in this run's targets is ignored.
+   */
+  to?: Subdir[];
+  /**
+   * A Python entry point (bin/<name>) converted for Windows: `bat` writes Scripts/<name>-script.py and a Scripts/<name>.bat launcher (no .exe: conda-build's launcher is a compiled file a conversion cannot make); `refuse` builds such packages normally.
+   */
+  windowsEntryPoints?: 'bat' | 'refuse';
+}
+/**
  * The publish stage: a name-version is published once it has passed its last stage on every arch required for it (a join across arches), through the plugins tapping run.hooks.publish.
  */
 export interface Publish {
@@ -467,6 +485,7 @@ export interface Profile {
   report?: Report;
   tests?: Tests;
   transmute?: Transmute;
+  convert?: Convert;
   publish?: Publish;
   queue?: Queue;
   plugins?: Plugins;

@@ -46,6 +46,8 @@ export const MERGE_TABLE: Readonly<Record<MergeableKey, MergeStrategy>> = Object
   report: assign({ groups: assign() }),
   tests: assign(),
   transmute: assign(),
+  // `to` replaces (a profile's list of converting arches is the list).
+  convert: assign(),
   // requireArches replaces (a profile's list is the list); exceptions and owners merge per package.
   publish: assign({ archExceptions: assign(), owners: assign() }),
   queue: assign(),

@@ -191,6 +191,11 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
     },
     tests: { ...(obj(m.tests) as ResolvedConfig['tests']) },
     transmute: { ...(obj(m.transmute) as Omit<ResolvedConfig['transmute'], 'threads'>), threads: (obj(m.transmute).threads ?? null) as number | null },
+    convert: {
+      from: (obj(m.convert).from ?? 'linux-64') as Subdir,
+      to: [...((obj(m.convert).to ?? []) as Subdir[])],
+      windowsEntryPoints: (obj(m.convert).windowsEntryPoints ?? 'bat') as ResolvedConfig['convert']['windowsEntryPoints'],
+    },
     publish: {
       ...(obj(m.publish) as Omit<ResolvedConfig['publish'], 'requireArches' | 'archExceptions'>),
       requireArches: obj(m.publish).requireArches ? [...(obj(m.publish).requireArches as Subdir[])] : null,
@@ -203,6 +208,9 @@ function toResolved(m: Obj, meta: { configFile: string | null; rootDir: string; 
       url: (obj(m.queue).url ?? null) as ResolvedConfig['queue']['url'],
       prefix: (obj(m.queue).prefix ?? 'rebuild') as string,
       artifacts: obj(m.queue).artifacts ? abs(obj(m.queue).artifacts as string) : join(abs(m.workDir as string), 'queue-artifacts'),
+      upload: obj(m.queue).upload
+        ? { url: obj(obj(m.queue).upload).url as string, token: obj(obj(m.queue).upload).token as { variable: string; reveal(): string }, listen: (obj(obj(m.queue).upload).listen ?? null) as string | null }
+        : null,
     },
     plugins: m.plugins as Plugin[],
   };

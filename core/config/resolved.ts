@@ -51,6 +51,8 @@ export interface ResolvedConfig {
   tests: { enabled: boolean; blocksDependents: boolean; timeoutSeconds: number };
   /** The transmute stage (plugin rebuild:transmuter): on by default; zstd level 22 (as `cph transmute`); threads null = the machine's cores (at most 8). */
   transmute: { enabled: boolean; zstdLevel: number; threads: number | null };
+  /** Platform conversion (plugin rebuild:converter): the arches in `to` convert eligible packages from `from`'s builds (empty: none). */
+  convert: { from: Subdir; to: Subdir[]; windowsEntryPoints: 'bat' | 'refuse' };
   /** The publish stage: requireArches null = every configured arch; archExceptions: package → the only arches required. */
   publish: {
     enabled: boolean; requireArches: Subdir[] | null; archExceptions: Record<string, Subdir[]>;

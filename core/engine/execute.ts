@@ -91,6 +91,7 @@ export function stageOptionsOf(run: Run): StageOptions {
       ? { requireArches: c.publish?.requireArches ?? [], archExceptions: c.publish?.archExceptions ?? {} }
       : null,
     blocksDependents: !!c.tests?.blocksDependents,
+    ...(run.hooks.buildFrom.taps.length ? { buildFrom: (node, plans) => run.hooks.buildFrom.call(node, plans) } : {}),
   };
 }
 
@@ -163,6 +164,8 @@ class Execution implements StageHost {
   private readonly attempts = new Map<string, number>();
   private readonly artifacts = new Map<string, Artifact[]>();
   private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
+  /** Tasks done but for their channel index update: their slot is free, their dependents wait. */
+  private readonly indexing = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly currentAttempt = new Map<string, number | null>();
   /** The task pipeline's state writes, committed together per event-loop turn. */
@@ -407,7 +410,9 @@ class Execution implements StageHost {
     const cause = this.tasks.get(by)!;
     const what = cause.stage === 'build' ? 'failed' : cause.stage === 'publish' ? 'publication failed' : `${cause.stage} failed`;
     if (t.group) return { pkg: null, group: t.group.key, reason: `held: ${cause.node.id} (${cause.target.subdir}) ${what}` };
-    return { pkg: t.pkg, group: null, reason: `${t.stage === 'build' ? 'blocked' : `${t.stage} blocked`} by ${cause.node.id} (${what})` };
+    // A build made from another target's build (run.hooks.buildFrom) names that target.
+    const where = cause.target.subdir !== t.target.subdir ? ` on ${cause.target.subdir}` : '';
+    return { pkg: t.pkg, group: null, reason: `${t.stage === 'build' ? 'blocked' : `${t.stage} blocked`} by ${cause.node.id}${where} (${what})` };
   }
 
   private blockedInitially(key: string, by: string, initial: Map<string, Initial>, changes: Parameters<StateDb['setStatuses']>[0], held: { id: number; reason: string }[]): void {
@@ -511,7 +516,7 @@ class Execution implements StageHost {
           this.start(key);
         }
       }
-      if (!this.running.size && (this.stopping || !this.retryTimers.size)) break;
+      if (!this.running.size && !this.indexing.size && (this.stopping || !this.retryTimers.size)) break;
       await this.nextEvent();
     }
   }
@@ -569,7 +574,8 @@ class Execution implements StageHost {
     this.releaseBuilder(key);
     const durationMs = Date.now() - started;
     if (outcome.ok) {
-      this.scheduler.succeed(key);
+      if (outcome.indexed) this.afterIndex(key, outcome.indexed);
+      else this.scheduler.succeed(key);
       return;
     }
     const logFile = this.results.get(t.pkg)?.logFile;
@@ -596,6 +602,32 @@ class Execution implements StageHost {
       { to: 'failed', reason: outcome.reason, runId: this.runId }));
     this.emit(t.pkg, 'failed', outcome.reason, { failure: outcome.failure, durationMs, logFile, stage });
     await this.blockedNow(blocked);
+  }
+
+  /**
+   * A finished task whose files are being indexed: its dependents start once the index has them
+   * (they solve against the channel). An index that cannot be written fails the task (its files
+   * stay in the channel: the next run's first index write reads them).
+   */
+  private afterIndex(key: string, indexed: Promise<void>): void {
+    this.indexing.add(key);
+    indexed
+      .then(
+        () => this.scheduler.succeed(key),
+        async (err) => {
+          const t = this.tasks.get(key)!;
+          const reason = `channel index of ${t.node.id}'s files not written: ${errorMessage(err)}`;
+          const blocked = this.scheduler.fail(key);
+          await this.write((db) => db.setStatuses([{ packageId: this.packageIds.get(t.pkg)!, to: 'failed', reason, failure: 'internal', stage: t.stage }], this.runId));
+          this.emit(t.pkg, 'failed', reason, { failure: 'internal', stage: t.stage });
+          await this.blockedNow(blocked);
+        },
+      )
+      .catch((err) => this.notice(`task ${key}: ${errorMessage(err)}`))
+      .finally(() => {
+        this.indexing.delete(key);
+        this.wake();
+      });
   }
 
   private retryReason(attempt: number, outcome: { failure: FailureClass; reason: string }): string {

@@ -14,6 +14,7 @@ import { guardHooks } from './guard.ts';
 import type {
   Artifact,
   BuildResult,
+  BuildSource,
   BuildTask,
   ExecRequest,
   ExecutionStart,
@@ -38,6 +39,7 @@ import type { Plan } from '../graph/plan.ts';
 import { planRun, type PlanOptions } from '../graph/plan-target.ts';
 import { fillRecipeHashes } from '../recipes/recipe-hash.ts';
 import { assertConfiguredArches } from '../config/arch-flag.ts';
+import { targetPythons } from '../config/pythons.ts';
 import { executeRun, type ExecuteOptions, type ExecuteOutcome } from './execute.ts';
 import { LOCK_HELD_EXIT_CODE, LockHeldError, acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { UserError } from '../model/errors.ts';
@@ -70,6 +72,13 @@ function createRunHooks() {
     graph: new AsyncSeriesHook<[PackageGraph, Target]>(['graph', 'target']),
     /** Read-only: a target's plan is ready (stages, critical path, cycles). */
     planned: new SyncHook<[Plan]>(['plan']),
+    /**
+     * Per planned build task, once per execution (all targets' plans given): build(X@target) is made
+     * from X's build on another target (`from`: the task waits for that build and gets its artifacts
+     * as `task.source`), or is built normally for the reason given (`from: null`). A conversion
+     * plugin's hook (plugins/converter).
+     */
+    buildFrom: new SyncBailHook<[PackageNode, readonly Plan[]], BuildSource | undefined>(['node', 'plans']),
     /** Adjust a stage task before it runs (channels, output channel for bootstrap builds); `task.stage` says which. */
     prepareTask: new AsyncSeriesWaterfallHook<[TaskContext]>(['task']),
     /** Per subdir: the first builder that returns a result owns the task. */
@@ -102,7 +111,7 @@ export type RunHooks = ReturnType<typeof createRunHooks>;
 export class Run {
   readonly hooks: Readonly<RunHooks> = Object.freeze(createRunHooks());
   readonly config;
-  /** Targets of this run: one per arch (config arches, narrowed by --arch), for python `to`. */
+  /** Targets of this run: arches (config arches, narrowed by --arch) × pythons (`python.to`, one or a list), arch-major. */
   readonly targets: Target[];
 
   constructor(
@@ -124,7 +133,8 @@ export class Run {
     // --arch narrows to arches of the config; one outside it is a usage error (exit 64).
     assertConfiguredArches(options.arches, this.config);
     const arches = options.arches?.length ? this.config.arches.filter((a) => options.arches!.includes(a)) : this.config.arches;
-    this.targets = arches.map((subdir) => ({ subdir, python: this.config.python.to }));
+    const pythons = targetPythons(this.config.python);
+    this.targets = arches.flatMap((subdir) => pythons.map((python) => ({ subdir, python })));
   }
 
   /** The plans of every target of this run (core/graph/plan-target.ts). */

@@ -1,6 +1,8 @@
 // One attempt of one stage task: the per-task pipeline of the executor, stage by stage.
 // - build(X@t): prepareTask → taskStart → run.build.for(subdir) → artifacts hashed and recorded
-//   ('built') → indexed in the output channel (dependents start only after) → attempt complete.
+//   (a build made from another target's — run.hooks.buildFrom — gets its artifacts as task.source)
+//   ('built') → attempt complete → indexed in the output channel (in the background: the slot is
+//   free, dependents start only once an index write covering the artifacts has ended).
 // - test(X@t): prepareTask → taskStart → run.test(TestTask, report) → checks recorded; a check with
 //   ok=false fails the stage (class 'test'), no check is "no tests" and passes ('tested').
 // - transmute(X@t): run.transmute(artifacts, TransmuteTask) → new files hashed, recorded, indexed.
@@ -24,6 +26,12 @@ export interface StageOk {
   status: TaskStatus;
   reason: string | null;
   artifacts: Artifact[];
+  /**
+   * The channel index update of the files this stage wrote (build, transmute): the attempt is
+   * complete and its slot free without it, but its dependents (which solve against the channel)
+   * start only once it resolves; a rejection fails the task (the executor's `indexed`).
+   */
+  indexed?: Promise<void>;
 }
 export interface StageFailed {
   ok: false;
@@ -113,6 +121,12 @@ export async function hashArtifacts(list: Artifact[]): Promise<Artifact[]> {
   return out;
 }
 
+/** `p`, marked handled (its rejection is seen where it is awaited later, not as an unhandled one meanwhile). */
+function background(p: Promise<void>): Promise<void> {
+  p.catch(() => {});
+  return p;
+}
+
 /** An artifact as the state database records it, with what its file name says (name-version-build.ext). */
 export function artifactFromRecord(r: ArtifactRecord): Artifact {
   const stem = r.filename.replace(/\.(tar\.bz2|conda)$/, '');
@@ -156,6 +170,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     // Later stages get the artifacts before prepareTask, so its taps see them.
     const input = t.stage === 'build' ? [] : host.artifactsOf(t.pkg);
     if (t.stage !== 'build') (opened.task as TaskContext & { artifacts: Artifact[] }).artifacts = input;
+    // A build made from another target's build (run.hooks.buildFrom) gets that build's artifacts.
+    if (t.source) (opened.task as BuildTask).source = { target: t.source.target, artifacts: host.artifactsOf(t.source.pkg), reason: t.source.reason };
     task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
     host.emit(t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: logFile() });
     run.hooks.taskStart.call(task);
@@ -165,6 +181,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     let status: TaskStatus;
     let reason: string;
     let artifacts: Artifact[];
+    let indexed: Promise<void> | undefined;
     if (t.stage === 'build') {
       phase = 'build';
       const result = await guard(run.hooks.build.for(t.target.subdir).promise(task as BuildTask));
@@ -175,7 +192,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       phase = 'internal';
       artifacts = await hashArtifacts(result.artifacts);
       const hashed = artifacts;
-      reason = `built by ${result.builder}`;
+      const declined = (task as BuildTask).source?.declined ?? t.notDerived;
+      reason = `built by ${result.builder}${result.note ? `: ${result.note}` : declined ? ` (${declined})` : ''}`;
       const why = reason;
       // The earlier builds' artifacts this build does not reproduce (their .conda among them) leave
       // the output channel first: removed before the new record replaces theirs (a kill in between
@@ -183,9 +201,11 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       const stale = await removeStale(staleArtifacts(host.db.artifacts(packageId), hashed, task.outputChannel));
       if (stale.length) task.log(`removed from the output channel (an earlier build's, not made again): ${stale.map((p) => basename(p)).join(', ')}`);
       await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why));
-      // Resolves once an index write covering these files has ended: dependents start only after.
+      // Resolves once an index write covering these files has ended: the executor starts the
+      // dependents only then, without holding this task's slot meanwhile (index writes of a large
+      // channel are shared by every task that finished while the previous one ran).
       const subdirs = [...new Set([...artifacts.map((a) => a.subdir), ...stale.map((p) => basename(dirname(p)))])].sort();
-      await guard(host.index(task.outputChannel, subdirs, [...artifacts.map((a) => a.path), ...stale]));
+      indexed = background(host.index(task.outputChannel, subdirs, [...artifacts.map((a) => a.path), ...stale]));
       status = 'built';
     } else if (t.stage === 'test') {
       phase = 'test';
@@ -213,7 +233,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       if (files.length || artifacts.length !== input.length) {
         const replaced = artifacts;
         await host.write((db) => db.replaceArtifacts(packageId, replaced));
-        await guard(host.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files.map((a) => a.path)));
+        indexed = background(host.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files.map((a) => a.path)));
       }
       status = 'transmuted';
       reason = files.length ? `${files.length} file(s) added: ${files.map((a) => a.filename).join(', ')}` : 'nothing to convert';
@@ -228,7 +248,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     // the executor's own task makes the dir).
     if (task !== opened.task || opened.scratchMade()) host.cleanup(task.workDir);
     opened.note(`=== ${status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { ok: true, status, reason, artifacts };
+    return { ok: true, status, reason, artifacts, ...(indexed ? { indexed } : {}) };
   } catch (err) {
     clearTimeout(timer);
     const aborted = controller.signal.aborted ? controller.signal.reason : null;

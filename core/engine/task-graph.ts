@@ -4,8 +4,9 @@
 // block builds); transmute(X@t) after the test (or the build when tests are off). Per name-version:
 // publish(group) after the last stage of X on every arch required for it (a join across targets).
 // build(Y) waits for build(X) along build-blocking edges, and for test(X) too with
-// tests.blocksDependents (unless that would close a cycle).
-import { targetKey, type PackageNode, type StageName, type Subdir, type Target } from '../model/types.ts';
+// tests.blocksDependents (unless that would close a cycle). A build made from another target's
+// (run.hooks.buildFrom: a conversion) waits for that build: the one edge across targets besides publish.
+import { targetKey, type BuildSource, type PackageNode, type StageName, type Subdir, type Target } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { didYouMean } from '../config/did-you-mean.ts';
 import { stronglyConnectedComponents } from '../graph/scc.ts';
@@ -29,6 +30,10 @@ export interface ExecTask {
   group?: GroupSpec;
   /** test tasks: scheduler-only joins on what the test environment installs (`testEnvironmentGates`). */
   envGates?: string[];
+  /** build tasks made from another target's build (`run.hooks.buildFrom`): that build's key, target, and why. */
+  source?: { pkg: string; target: Target; reason: string };
+  /** build tasks `run.hooks.buildFrom` said are built normally: why (shown in the status reason). */
+  notDerived?: string;
 }
 
 /** A publish group as planned: its members in this run and the required arches it has no task for. */
@@ -50,6 +55,8 @@ export interface StageOptions {
   /** null: no publish stage. */
   publish: { requireArches: readonly Subdir[]; archExceptions: Readonly<Record<string, readonly Subdir[]>> } | null;
   blocksDependents: boolean;
+  /** `run.hooks.buildFrom` when tapped: builds made from another target's build (a join across targets). */
+  buildFrom?: (node: PackageNode, plans: readonly Plan[]) => BuildSource | undefined;
 }
 
 export const BUILD_ONLY: StageOptions = { test: false, transmute: false, publish: null, blocksDependents: false };
@@ -136,7 +143,9 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
     });
     const blocking: [string, string][] = [];
     g.forEachEdge((_edge, attr, source, target) => {
-      const from = taskKey(plan.target, source);
+      // A dependency built on another target of the run (Exclusion.builtOn: a noarch package built for the first python).
+      const builtOn = g.getNodeAttributes(source).exclusion?.builtOn;
+      const from = taskKey(builtOn ?? plan.target, source);
       const to = taskKey(plan.target, target);
       if (!tasks.has(from) || !tasks.has(to) || from === to) return;
       if (attr.blocksBuild) {
@@ -152,8 +161,34 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
       }
     }
   }
+  if (stages.buildFrom) linkBuildSources(tasks, plans, stages.buildFrom);
   if (stages.publish) addPublishTasks(tasks, plans, stages.publish, lastStage, configuredArches ?? plans.map((p) => p.target.subdir));
   return tasks;
+}
+
+/**
+ * build(X@t) made from build(X@from) (`run.hooks.buildFrom`, e.g. a conversion of a pure-Python
+ * package): it waits for that build, whose artifacts the stage runner hands it. A source with no
+ * build task in this run (not a target, not planned there), or one that would close a cycle, leaves
+ * the build a normal one, with the reason.
+ */
+function linkBuildSources(tasks: Map<string, ExecTask>, plans: readonly Plan[], buildFrom: NonNullable<StageOptions['buildFrom']>): void {
+  for (const t of [...tasks.values()]) {
+    if (t.stage !== 'build') continue;
+    const s = buildFrom(t.node, plans);
+    if (!s) continue;
+    if (!s.from) {
+      t.notDerived = s.reason;
+      continue;
+    }
+    const from = taskKey(s.from, t.node.id);
+    if (from === t.key || !tasks.has(from) || dependsOn(tasks, from, t.key)) {
+      t.notDerived = `not made from ${s.from.subdir}: ${t.node.id} has no build for ${targetKey(s.from)} in this run`;
+      continue;
+    }
+    link(tasks, from, t.key);
+    t.source = { pkg: from, target: s.from, reason: s.reason };
+  }
 }
 
 /**

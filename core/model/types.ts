@@ -11,6 +11,12 @@ export interface Target {
 
 export const targetKey = (t: Target): string => `${t.subdir}/py${t.python}`;
 
+/** Whether these targets span several pythons (`python.to` a list): two targets then share a subdir. */
+export const hasSeveralPythons = (targets: readonly Target[]): boolean => targets.some((t) => t.python !== targets[0].python);
+
+/** How a line names a target: its subdir, plus ` py<X.Y>` when the run has several pythons (`linux-64 py3.14`). */
+export const targetLabel = (t: Target, severalPythons: boolean): string => (severalPythons ? `${t.subdir} py${t.python}` : t.subdir);
+
 // ---------------------------------------------------------------- recipes
 
 /**
@@ -185,6 +191,12 @@ export interface Exclusion {
   blocklist?: BlocklistEntry;
   /** For blocked-by: the excluded/failed node this one waits on. */
   by?: string;
+  /**
+   * Not built on this target because the run builds it on that one (same subdir, another python: a
+   * `noarch: python` package is built once, for the first python of `python.to`): this target's
+   * builds that need it wait for that build.
+   */
+  builtOn?: Target;
 }
 
 /** A node of the package graph: one feedstock (or its bootstrap build, or an extra version) for one target. */

@@ -116,11 +116,10 @@ function requirementSets(variants: readonly RenderedVariant[]): Map<string, stri
 }
 
 /**
- * Why `node` (on its target) may not be made from `source` (the same node on the source arch), or
+ * Why `node` (on its target) may not be made from `source` (the same node on arch `from`), or
  * null when it may: the first of bootstrap, noarch, compiler/stdlib keys, a different rendering.
  */
-export function nodeRefusal(node: PackageNode, source: PackageNode | undefined): string | null {
-  const from = source?.target.subdir ?? 'the source arch';
+export function nodeRefusal(node: PackageNode, source: PackageNode | undefined, from: string): string | null {
   if (!source) return `not planned on ${from}`;
   if (source.status !== 'planned') return `not built on ${from} (${source.status}${source.reason ? `: ${source.reason}` : ''})`;
   if (node.bootstrap) return 'a bootstrap build';
