@@ -19,14 +19,22 @@ export interface StoredArtifact extends Omit<Artifact, 'path'> {
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
-export class SharedFolderStore {
+/** Where the store keeps a job's file, relative to its root (the folder store and the upload endpoint alike). */
+export const storedPath = (jobId: string, subdir: string, filename: string) => join(safe(jobId), subdir, basename(filename));
+
+/** The worker's side of a store: hand a build's hashed artifacts over, get back where the store holds them. */
+export interface ArtifactSink {
+  put(jobId: string, artifacts: Artifact[]): Promise<StoredArtifact[]>;
+}
+
+export class SharedFolderStore implements ArtifactSink {
   constructor(readonly root: string) {}
 
   /** Worker side: copy hashed artifacts into the store under the job's folder. */
   async put(jobId: string, artifacts: Artifact[]): Promise<StoredArtifact[]> {
     const out: StoredArtifact[] = [];
     for (const a of artifacts) {
-      const stored = join(safe(jobId), a.subdir, basename(a.filename || a.path));
+      const stored = storedPath(jobId, a.subdir, a.filename || a.path);
       const dest = join(this.root, stored);
       await mkdir(dirname(dest), { recursive: true });
       const tmp = `${dest}.part`;

@@ -53,6 +53,36 @@ url('a URL that is not redis://HOST:PORT[/DB] is a usage error naming the settin
   assert.is(parseQueueUrl('rediss://h:1/0').port, '1');
 });
 
+url('queue.upload: listens on the URL\'s host and port unless told; the token comes from the environment, redacted; unset, short or written in the file: config errors', () => {
+  const settings = (upload: Record<string, unknown>) => queueSettings(fakeConfig('/w', [], { queue: { url: 'redis://h:1', upload: { listen: null, ...upload } } as never }))!.upload!;
+  const s = settings({ url: 'http://coordinator.internal:8790', token: env('REBUILD_TEST_UPLOAD_TOKEN') });
+  assert.equal({ url: s.url, listen: s.listen, variable: s.variable }, { url: 'http://coordinator.internal:8790/', listen: { host: 'coordinator.internal', port: 8790 }, variable: 'REBUILD_TEST_UPLOAD_TOKEN' });
+  assert.equal(settings({ url: 'https://proxy/rebuild/', token: env('REBUILD_TEST_UPLOAD_TOKEN'), listen: '0.0.0.0:8790' }).listen, { host: '0.0.0.0', port: 8790 });
+  const configError = (fn: () => unknown, pattern: RegExp) => {
+    try {
+      fn();
+      assert.unreachable(String(pattern));
+    } catch (err) {
+      assert.instance(err, UserError);
+      assert.is((err as UserError).exitCode, 78);
+      assert.match((err as Error).message, pattern);
+    }
+  };
+  configError(() => s.token(), /^queue\.upload\.token: environment variable REBUILD_TEST_UPLOAD_TOKEN is not set: set it to the same secret on the coordinator and every worker$/);
+  process.env.REBUILD_TEST_UPLOAD_TOKEN = 'short-one';
+  try {
+    configError(() => s.token(), /REBUILD_TEST_UPLOAD_TOKEN holds 9 characters: use at least 16/);
+    process.env.REBUILD_TEST_UPLOAD_TOKEN = 'a-long-enough-token-value';
+    assert.is(s.token(), 'a-long-enough-token-value');
+    assert.is(redact('Bearer a-long-enough-token-value'), 'Bearer [redacted]');
+  } finally {
+    delete process.env.REBUILD_TEST_UPLOAD_TOKEN;
+  }
+  configError(() => settings({ url: 'http://h:1', token: 'written-in-the-config-file' }), /^queue\.upload\.token: expected env\('REBUILD_ARTIFACT_TOKEN'\): a token belongs in the environment/);
+  configError(() => settings({ url: 'https://proxy/', token: env('X_TOKEN') }), /^queue\.upload\.listen: needed with an https:\/\/ url/);
+  configError(() => settings({ url: 'ftp://h/', token: env('X_TOKEN') }), /^queue\.upload\.url: ftp: is not http/);
+});
+
 url('a failure class travels in failedReason; BullMQ\'s own reasons are internal; job ids hold no colon', () => {
   assert.equal(parseFailedReason(failedReason('timeout', 'worker w: timed out after 5 s')), { failure: 'timeout', message: 'worker w: timed out after 5 s' });
   assert.equal(parseFailedReason('job stalled more than allowable limit'), { failure: 'internal', message: 'job stalled more than allowable limit' });

@@ -13,9 +13,25 @@ export interface QueueSettings {
   /** The revealed URL (redis://[:password@]host:port[/db]). */
   url: string;
   prefix: string;
-  /** The shared artifact folder. */
+  /** The shared artifact folder (with `upload`: the coordinator's folder the uploads land in). */
   artifacts: string;
+  /** HTTP upload to the coordinator instead of the shared folder; absent or null: the folder. */
+  upload?: UploadSettings | null;
 }
+
+export interface UploadSettings {
+  /** Where workers send their files (the base of PUT <url>/artifacts/<job>/<subdir>/<file>). */
+  url: string;
+  /** Where the coordinator listens. */
+  listen: { host: string; port: number };
+  /** The env variable holding the token (for messages). */
+  variable: string;
+  /** The token, read from the environment when first needed (registered with the redactor); a config error when unset or short. */
+  token(): string;
+}
+
+/** Shortest token accepted: a guessable one would open the coordinator's channel to anyone on the network. */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** The queue settings of a run or a worker: the CLI's `--queue` beats `queue.url`; null when neither is set. */
 export function queueSettings(config: ResolvedConfig, cliUrl?: string): QueueSettings | null {
@@ -29,7 +45,49 @@ export function queueSettings(config: ResolvedConfig, cliUrl?: string): QueueSet
   } else throw new UserError('queue.url: expected a redis:// URL or env(\'VARIABLE\')', EXIT.CONFIG);
   const parsed = parseQueueUrl(url, cliUrl !== undefined ? '--queue' : 'queue.url');
   if (parsed.password) addSecretValue(decodeURIComponent(parsed.password));
-  return { url, prefix: config.queue?.prefix ?? 'rebuild', artifacts: config.queue.artifacts };
+  const settings: QueueSettings = { url, prefix: config.queue?.prefix ?? 'rebuild', artifacts: config.queue.artifacts };
+  if (config.queue?.upload) settings.upload = uploadSettings(config.queue.upload);
+  return settings;
+}
+
+/** `queue.upload` checked: an http(s) URL, where to listen (default the URL's host and port), the token's env handle. */
+export function uploadSettings(raw: NonNullable<ResolvedConfig['queue']['upload']>): UploadSettings {
+  const bad = (what: string) => new UserError(`queue.upload.${what}`, EXIT.CONFIG);
+  let url: URL;
+  try {
+    url = new URL(raw.url);
+  } catch {
+    throw bad(`url: not a URL: expected http://HOST:PORT (where workers reach the coordinator)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`url: ${url.protocol} is not http: expected http://HOST:PORT`);
+  if (!isSecret(raw.token)) throw bad(`token: expected env('REBUILD_ARTIFACT_TOKEN'): a token belongs in the environment, not in the config`);
+  let listen: { host: string; port: number };
+  if (raw.listen) {
+    const m = /^(.*):(\d+)$/.exec(raw.listen);
+    if (!m || Number(m[2]) > 65535) throw bad(`listen: ${raw.listen}: expected HOST:PORT, e.g. 0.0.0.0:8790`);
+    listen = { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
+  } else if (url.protocol === 'https:') {
+    throw bad(`listen: needed with an https:// url (the coordinator serves plain HTTP behind your TLS proxy): e.g. listen: '0.0.0.0:8790'`);
+  } else listen = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80) };
+  const token = raw.token;
+  let revealed: string | null = null;
+  return {
+    url: url.toString(),
+    listen,
+    variable: token.variable,
+    token() {
+      if (revealed !== null) return revealed;
+      let value: string;
+      try {
+        value = token.reveal();
+      } catch {
+        throw new UserError(`queue.upload.token: environment variable ${token.variable} is not set: set it to the same secret on the coordinator and every worker`, EXIT.CONFIG);
+      }
+      addSecretValue(value);
+      if (value.length < MIN_TOKEN_LENGTH) throw new UserError(`queue.upload.token: ${token.variable} holds ${value.length} characters: use at least ${MIN_TOKEN_LENGTH} (e.g. openssl rand -hex 24)`, EXIT.CONFIG);
+      return (revealed = value);
+    },
+  };
 }
 
 /** A redis:// URL, checked; a usage error (exit 64 for --queue, 78 for the config) names the setting. */

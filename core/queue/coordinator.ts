@@ -19,6 +19,9 @@ import { RUN_LABEL } from '../engine/leftovers.ts';
 import { BuildFailureError, errorMessage } from '../model/failure.ts';
 import { SharedFolderStore } from './artifact-store.ts';
 import { buildPrefix, connect, describeQueueUrl, logStreamKey, type QueueSettings } from './connection.ts';
+import { ArtifactUploadServer } from './upload-server.ts';
+import { UserError } from '../model/errors.ts';
+import { EXIT } from '../engine/exit-codes.ts';
 import { jobIdOf, parseFailedReason, type BuildJobData, type BuildJobResult } from './job.ts';
 import { LogReader } from './log-stream.ts';
 
@@ -28,12 +31,17 @@ export const PLUGIN_NAME = 'rebuild:queue';
 const MAX_PRIORITY = 2 ** 21;
 
 export interface QueueCoordinator extends Plugin {
+  /** Serve the artifact upload endpoint when `queue.upload` is set (before the run starts). */
+  start(): Promise<void>;
   /** Close the queues and connections (the CLI calls it when the run ends). */
   close(): Promise<void>;
 }
 
-export function queueCoordinator(settings: QueueSettings): QueueCoordinator {
+export function queueCoordinator(settings: QueueSettings, options: { notice?: (message: string) => void } = {}): QueueCoordinator {
+  const notice = options.notice ?? ((m: string) => void process.stderr.write(`rebuild: ${m}\n`));
+  // With `queue.upload` the workers' files land in this folder through the endpoint; else a shared folder.
   const store = new SharedFolderStore(settings.artifacts);
+  let server: ArtifactUploadServer | null = null;
   const queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<unknown>; connections: Redis[] }>();
   let redis: Redis | null = null;
   const me = `${hostname()} pid ${process.pid}`;
@@ -127,7 +135,21 @@ export function queueCoordinator(settings: QueueSettings): QueueCoordinator {
         }
       });
     },
+    async start() {
+      const upload = settings.upload;
+      if (!upload || server) return;
+      server = new ArtifactUploadServer({ root: settings.artifacts, token: upload.token(), host: upload.listen.host, port: upload.listen.port, notice });
+      try {
+        const at = await server.listen();
+        notice(`artifact uploads: listening on ${at.host}:${at.port} (workers send to ${upload.url}, token from ${upload.variable})`);
+      } catch (err) {
+        server = null;
+        throw new UserError(`queue.upload: could not listen on ${upload.listen.host}:${upload.listen.port}: ${errorMessage(err)} (set queue.upload.listen to a free HOST:PORT)`, EXIT.CONFIG);
+      }
+    },
     async close() {
+      await server?.close();
+      server = null;
       for (const { queue, events, connections } of queues.values()) {
         await events.close().catch(() => undefined);
         await queue.close().catch(() => undefined);

@@ -13,12 +13,14 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Engine } from '../engine/engine.ts';
 import type { BuildTask, PackageNode } from '../model/types.ts';
+import type { Plan } from '../graph/plan.ts';
 import { openStageTask, removeTaskDir } from '../engine/build-task.ts';
 import { hashArtifacts } from '../engine/stage-runner.ts';
 import { fillRecipeHashes } from '../recipes/recipe-hash.ts';
 import { BuildFailureError, BuildTimeoutError, errorMessage, failureClassOf } from '../model/failure.ts';
 import { redact } from '../config/redactor.ts';
-import { SharedFolderStore } from './artifact-store.ts';
+import { SharedFolderStore, type ArtifactSink } from './artifact-store.ts';
+import { HttpArtifactUpload } from './upload-client.ts';
 import { buildPrefix, connect, describeQueueUrl, type QueueSettings } from './connection.ts';
 import { failedReason, type BuildJobData, type BuildJobResult } from './job.ts';
 import { LogForwarder } from './log-stream.ts';
@@ -33,6 +35,8 @@ export interface WorkerOptions {
   /** How long a job stays locked without this worker renewing it (BullMQ lockDuration; default 30 s). */
   lockDurationMs?: number;
   notice?: (message: string) => void;
+  /** The checkout's plans, when the caller has them (bench/queue-child.ts: a synthetic plan); default: planned from the config's aggregates. */
+  plans?: readonly Plan[];
 }
 
 export interface RunningWorker {
@@ -51,10 +55,11 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const target = run.targets[0];
   // Our checkout's nodes with their recipe hashes: what a job's hash is checked against.
   const nodes = new Map<string, PackageNode>();
-  for (const plan of await run.plan()) plan.graph.forEachNode((id, node) => void nodes.set(id, node));
+  for (const plan of o.plans ?? (await run.plan())) plan.graph.forEachNode((id, node) => void nodes.set(id, node));
   fillRecipeHashes(nodes.values());
   const name = `${hostname()} pid ${process.pid}`;
-  const store = new SharedFolderStore(settings.artifacts);
+  // queue.upload: the files go to the coordinator over HTTP (no shared folder); the token is read now (a config error if unset).
+  const store: ArtifactSink = settings.upload ? (settings.upload.token(), new HttpArtifactUpload(settings.upload)) : new SharedFolderStore(settings.artifacts);
   const logs: Redis = connect(settings.url);
   const lockDuration = o.lockDurationMs ?? 30_000;
   const concurrency = Math.max(1, o.concurrency ?? 1);

@@ -56,7 +56,10 @@ export async function runRunCommand(
     ensureProgress(engine, io.progress);
     // --queue / queue.url: builds go to workers (core/queue); everything else stays here.
     const queue = queueSettings(engine.config, opts.queue);
-    if (queue) (coordinator = queueCoordinator(queue)).apply(engine);
+    if (queue) {
+      (coordinator = queueCoordinator(queue, { notice })).apply(engine);
+      await coordinator.start();
+    }
     const run = engine.createRun({ arches: opts.arch, signal, json: !!opts.json, renderCache: opts.cache !== false });
     // Refuse a second run before planning (which can take a while), not after.
     lock = run.lock(notice);
