@@ -65,7 +65,8 @@ export async function buildWheel(task: BuildTask, project: ProjectMeta, options:
     const log = await tail(task.logFile, 20);
     const cause = CAUSES.find(([re]) => re.test(log));
     const how = res.timedOut ? 'timed out' : res.signal ? `was killed by ${res.signal}` : `exited with ${res.exitCode}`;
-    throw new BuildFailureError(`pip wheel ${how}${cause ? `: ${cause[1]}` : ''}\n${log}`, res.timedOut ? 'timeout' : res.cancelled ? 'cancelled' : 'build');
+    // A known cause is the message; otherwise the log's last lines are (as the script builder does).
+    throw new BuildFailureError(`pip wheel ${how}${cause ? `: ${cause[1]}` : `; the log ends:\n${log}`}`, res.timedOut ? 'timeout' : res.cancelled ? 'cancelled' : 'build');
   }
   const wheels = (await readdir(out)).filter((f) => f.endsWith('.whl'));
   const parsed = wheels.map((f) => ({ f, w: parseWheelName(f) }));
