@@ -214,6 +214,20 @@ t('a target this machine cannot run: installed, then every test skipped with why
   assert.match(report.checks[1].message!, /^not run: this machine \(linux-64\) cannot run linux-aarch64 programs/);
 });
 
+t('files that are not conda packages (a plugin\'s wheels) get no check and are not copied to the tested channel', async ({ ch }) => {
+  mkdirSync(join(ch.output, 'linux-64'), { recursive: true });
+  const path = join(ch.output, 'linux-64', 'wheelpkg-1.0-py3-none-any.whl');
+  writeFileSync(path, 'not a conda package');
+  const wheel = { path, filename: 'wheelpkg-1.0-py3-none-any.whl', subdir: 'linux-64' as const, name: 'wheelpkg', version: '1.0', build: 'py3-none-any', sha256: 'a'.repeat(64), size: 19 };
+  const task = makeTask(ch, [wheel], [output('wheelpkg', { imports: ['wheelpkg'] })]);
+  const tested = new LocalChannel(join(ch.root, 'tested'));
+  const report: TestReport = { id: task.id, checks: [] };
+  await testTask(task, report, {}, tested);
+  await tested.close();
+  assert.equal(report.checks, []);
+  assert.not.ok(existsSync(join(ch.root, 'tested', 'linux-64', wheel.filename)));
+});
+
 t.run();
 
 const p = suite('tester plugin');

@@ -61,4 +61,12 @@ s('transmuteArtifacts: a .conda among the artifacts that does not hold what the 
   }
 });
 
+s('transmuteArtifacts: a file that is not a conda package (a plugin\'s wheel) passes through, nothing converted', async () => {
+  const wheel: Artifact = { path: '/nowhere/foo-1.0-py3-none-any.whl', filename: 'foo-1.0-py3-none-any.whl', subdir: 'linux-64', name: 'foo', version: '1.0', build: 'py3-none-any', sha256: 'a'.repeat(64), size: 1 };
+  let converted = 0;
+  const out = await transmuteArtifacts([wheel], async () => void converted++);
+  assert.equal(out, [wheel]);
+  assert.is(converted, 0);
+});
+
 s.run();
