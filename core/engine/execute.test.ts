@@ -341,6 +341,43 @@ execute('no builder for a subdir fails the task as internal', async (ctx) => {
   assert.match(a.reason!, /no builder for linux-64/);
 });
 
+execute('a build waiting for its channel index write frees its slot; its dependents wait for the write', async (ctx) => {
+  // One slot. a's index write is held until b's build has started (or 3 s: a fallback that
+  // only a slot held through the write needs, so the run ends either way).
+  const order: string[] = [];
+  let bStarted!: () => void;
+  const bRunning = new Promise<void>((r) => (bStarted = r));
+  const { outcome } = await runOnce(ctx.dir, { a: [], b: [], c: ['a'] }, {
+    config: { concurrency: 1 },
+    builder: { onBuild: (t) => (order.push(`build ${t.id}`), t.id === 'b' && bStarted()) },
+    exec: {
+      indexChannel: async () => {
+        if (order.includes('indexed a')) return;
+        await Promise.race([bRunning, new Promise((r) => setTimeout(r, 3000))]);
+        order.push('indexed a');
+      },
+    },
+  });
+  assert.is(outcome.exitCode, 0);
+  assert.equal(order, ['build a', 'build b', 'indexed a', 'build c']);
+});
+
+execute('a channel index that cannot be written fails the task and blocks its dependents; the files stay', async (ctx) => {
+  const { outcome, status } = await runOnce(ctx.dir, { a: [], b: ['a'], x: [] }, {
+    exec: { indexChannel: async (_dir, _subdirs) => { if (!existsSync(join(ctx.dir, 'index-once'))) { writeFileSync(join(ctx.dir, 'index-once'), ''); throw new Error('disk full'); } } },
+    config: { concurrency: 1 },
+  });
+  assert.is(outcome.exitCode, 1);
+  assert.is(status('a'), 'failed');
+  assert.is(status('b'), 'blocked');
+  assert.is(status('x'), 'built');
+  const a = outcome.summary.results.find((r) => r.id === 'a')!;
+  assert.is(a.failure, 'internal');
+  assert.match(a.reason!, /channel index of a's files not written: disk full/);
+  assert.ok(existsSync(join(ctx.dir, 'channel', 'linux-64', 'a-1.0-py313_0.tar.bz2')));
+  withDb(ctx.dir, (db) => assert.is(pkg(db, 'a').status, 'failed'));
+});
+
 execute('a second run on the same work dir is refused while the lock is held', async (ctx) => {
   const lock = acquireLock(ctx.dir);
   try {
