@@ -2,7 +2,8 @@
 // `convert: { from: 'linux-64', to: ['win-64'] }`: win-64 converts the pure-Python package from its
 // linux-64 build (and that package goes on through test, transmute and publish), builds normally the
 // one with a win-only requirement (refused at plan time) and the one whose linux-64 build holds a
-// compiled file (refused at build time), each with its reason in the state; osx-64 builds everything.
+// compiled file (refused at build time), each with its reason in the state; osx-64 builds everything;
+// `rebuild verify` converts again to the same bytes.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -129,6 +130,11 @@ s('win-64 converts greet from linux-64, builds winonly and fastext itself (with 
   // Same input, same bytes: the converted file is what converting linux-64's build gives again.
   const again = await convertToPlatform(join(work, 'channel', 'linux-64', 'greet-1.0-py313_0.tar.bz2'), { to: 'win-64', outDir: join(ch.root, 'again'), python: '3.13' });
   assert.is(await sha256File(again.target), await sha256File(win));
+
+  // `rebuild verify` makes the converted package again the same way (from linux-64's build), byte for byte.
+  const verify = rebuild(ch.root, ['verify', 'greet']);
+  assert.is(verify.status, 0, verify.out);
+  assert.match(verify.out, /win-64\/greet-1\.0-py313_0\.tar\.bz2: identical/);
 
   // A second run does nothing.
   const second = rebuild(ch.root, ['run']);

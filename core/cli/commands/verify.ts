@@ -14,7 +14,9 @@ import type { GlobalOptions } from '../options.ts';
 import { Engine } from '../../engine/engine.ts';
 import { UserError } from '../../model/errors.ts';
 import { EXIT } from '../../engine/exit-codes.ts';
-import type { Artifact, BuildTask, PackageNode, Target } from '../../model/types.ts';
+import { targetKey, type Artifact, type BuildTask, type PackageNode, type Target } from '../../model/types.ts';
+import type { Plan } from '../../graph/plan.ts';
+import { artifactFromRecord } from '../../engine/stage-runner.ts';
 import { errorMessage } from '../../model/failure.ts';
 import { loadEngine } from '../context.ts';
 import { planRun } from '../../graph/plan-target.ts';
@@ -123,8 +125,10 @@ export async function runVerifyCommand(
     const tempConfig = Object.freeze({ ...config, workDir: tmp, channels: Object.freeze({ ...config.channels, build: [...own, ...config.channels.build] }) });
     const again = new Engine(tempConfig as typeof config);
     const run = again.createRun({ arches: found.map((f) => f.target.subdir) });
+    const rebuiltOf = new Map<string, Artifact[]>();
     for (const f of found) {
-      const rebuilt = await rebuild(run, f);
+      const rebuilt = await rebuild(run, f, sourceOf(run, f, plans, found, rebuiltOf));
+      rebuiltOf.set(targetKey(f.target), rebuilt);
       const artifacts: VerifiedArtifact[] = [];
       for (const a of f.artifacts) {
         const twin = rebuilt.find((r) => r.filename === a.filename);
@@ -155,11 +159,24 @@ export async function runVerifyCommand(
   return all.every((a) => a.identical) ? 0 : 1;
 }
 
+/**
+ * A build the executor makes from another target's (run.hooks.buildFrom: a conversion) gets that
+ * target's artifacts here too: rebuilt by this verify when it came first, else as recorded.
+ */
+function sourceOf(run: ReturnType<Engine['createRun']>, f: Found, plans: readonly Plan[], found: readonly Found[], rebuiltOf: ReadonlyMap<string, Artifact[]>): BuildTask['source'] {
+  const s = run.hooks.buildFrom.taps.length ? run.hooks.buildFrom.call(f.node, plans) : undefined;
+  if (!s?.from) return undefined;
+  const key = targetKey(s.from);
+  const artifacts = rebuiltOf.get(key) ?? found.find((x) => targetKey(x.target) === key)?.artifacts.map((a) => artifactFromRecord({ ...a, size: 0 }));
+  return artifacts ? { target: s.from, artifacts, reason: s.reason } : undefined;
+}
+
 /** Build the node again in the run's (temp) work dir, through the same hooks the executor calls. */
-async function rebuild(run: ReturnType<Engine['createRun']>, f: Found): Promise<Artifact[]> {
+async function rebuild(run: ReturnType<Engine['createRun']>, f: Found, source?: BuildTask['source']): Promise<Artifact[]> {
   const controller = new AbortController();
   const opened = openBuildTask(run, f.node, f.target, { runId: 1, attempt: 1 }, controller.signal, run.config.timeouts.buildSeconds * 1000);
   try {
+    if (source) (opened.task as BuildTask).source = source;
     const task = ((await run.hooks.prepareTask.promise(opened.task)) ?? opened.task) as BuildTask;
     const result = await run.hooks.build.for(f.target.subdir).promise(task);
     if (!result?.artifacts.length) throw new Error(`no builder for ${f.target.subdir} made an artifact`);
