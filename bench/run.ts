@@ -9,18 +9,20 @@ import { planning } from './planning.ts';
 import { realMetadata } from './real-metadata.ts';
 import { scheduling } from './scheduling.ts';
 import { engineOverhead } from './engine-overhead.ts';
+import { queue } from './queue.ts';
 import { resume } from './resume.ts';
 import { render } from './render.ts';
 import { report } from './report.ts';
 import { installability } from './installability.ts';
 import { transmute } from './transmute.ts';
 
-// Order matters: scheduling reuses the plans of planning and real-metadata when they ran.
+// Order matters: scheduling (and queue's scheduling figure) reuse the plans of planning and real-metadata when they ran.
 const BENCHMARKS: Record<string, Benchmark> = {
   planning,
   'real-metadata': realMetadata,
   scheduling,
   'engine-overhead': engineOverhead,
+  queue,
   resume,
   render,
   installability,

@@ -15,9 +15,9 @@ import { cachedAggregate, planningResults, type PlanChildResult } from './planni
 import { realChannel, realEngine, realPlan } from './real-metadata.ts';
 import { planFromChannel } from '../plugins/source-channel/index.ts';
 
-type Shape = { id: string; deps: string[] }[];
+export type Shape = { id: string; deps: string[] }[];
 
-const SEEDS = [1, 2, 3, 4, 5];
+export const SEEDS = [1, 2, 3, 4, 5];
 const WORKERS = [4, 16, 64];
 
 /** Seeded log-normal durations in seconds: median 300 s, σ 1.5 (a few builds take hours). */
@@ -43,7 +43,7 @@ export function criticalPathTime(tasks: Shape, d: ReadonlyMap<string, number>): 
   return tasks.reduce((m, t) => Math.max(m, finish(t.id)), 0);
 }
 
-async function generatedShape(quick: boolean): Promise<{ name: string; shape: Shape }> {
+export async function generatedShape(quick: boolean): Promise<{ name: string; shape: Shape }> {
   // The largest plan of the planning benchmark up to 5,000 (1,000 with --quick), else plan 1,000 here.
   const cap = quick ? 1000 : 5000;
   const have = [...planningResults].filter(([k, r]) => k <= cap && r.shape).sort(([a], [b]) => b - a)[0];
@@ -60,7 +60,7 @@ async function generatedShape(quick: boolean): Promise<{ name: string; shape: Sh
   }
 }
 
-async function realShape(): Promise<{ name: string; shape: Shape }> {
+export async function realShape(): Promise<{ name: string; shape: Shape }> {
   let plan = realPlan;
   if (!plan) {
     const channel = realChannel();
