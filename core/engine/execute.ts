@@ -98,7 +98,7 @@ export function stageOptionsOf(run: Run): StageOptions {
 /** Per run: for each build task key, the builder tap being asked for it now (tapable register interceptor). */
 const consultedBuilders = new WeakMap<Run, Map<string, string>>();
 
-function watchBuilders(run: Run, subdirs: readonly string[]): Map<string, string> {
+export function watchBuilders(run: Run, subdirs: readonly string[]): Map<string, string> {
   let consulted = consultedBuilders.get(run);
   if (consulted) return consulted;
   consultedBuilders.set(run, (consulted = new Map()));

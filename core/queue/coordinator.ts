@@ -60,6 +60,9 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
     return q;
   };
 
+  /** The coordinator's limits.builder, sent with each job (the workers hold them across all of them). */
+  let builderLimits: Record<string, number> = {};
+
   async function build(task: BuildTask, workTag: string): Promise<BuildResult> {
     const subdir = task.target.subdir;
     const q = queueOf(subdir);
@@ -72,7 +75,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
     const jobId = jobIdOf(workTag, subdir, task.id, (task.node.recipeHash ?? 'none').slice(0, 12));
     const data: BuildJobData = {
       id: task.id, subdir, python: task.target.python, recipeHash: task.node.recipeHash ?? null, runId, attempt: task.attempt,
-      channels: [...task.channels], timeoutMs: task.timeoutMs, log: logStreamKey(settings.prefix, jobId), coordinator: me,
+      channels: [...task.channels], timeoutMs: task.timeoutMs, log: logStreamKey(settings.prefix, jobId), coordinator: me, builderLimits,
     };
     const reader = new LogReader(redis, data.log, (line) => task.log(line));
     task.log(`=== enqueued on ${where} ${buildPrefix(settings.prefix)}:${subdir} as job ${jobId} (priority ${task.priority ?? 1})`);
@@ -129,6 +132,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
     name: PLUGIN_NAME,
     apply(engine: Engine) {
       const workTag = createHash('sha256').update(engine.config.workDir).digest('hex').slice(0, 8);
+      builderLimits = { ...engine.config.limits.builder };
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         for (const { subdir } of run.targets) {
           run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.PIN }, (task) => build(task, workTag));

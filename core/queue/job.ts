@@ -19,6 +19,8 @@ export interface BuildJobData {
   log: string;
   /** Who enqueued it (host and pid), for messages. */
   coordinator: string;
+  /** The coordinator's `limits.builder`: held across all workers (builder-slots.ts). */
+  builderLimits?: Record<string, number>;
 }
 
 export interface BuildJobResult {

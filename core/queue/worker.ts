@@ -15,6 +15,9 @@ import type { Engine } from '../engine/engine.ts';
 import type { BuildTask, PackageNode } from '../model/types.ts';
 import type { Plan } from '../graph/plan.ts';
 import { openStageTask, removeTaskDir } from '../engine/build-task.ts';
+import { watchBuilders } from '../engine/execute.ts';
+import { taskKey } from '../engine/task-graph.ts';
+import { RedisBuilderSlots } from './builder-slots.ts';
 import { hashArtifacts } from '../engine/stage-runner.ts';
 import { fillRecipeHashes } from '../recipes/recipe-hash.ts';
 import { BuildFailureError, BuildTimeoutError, errorMessage, failureClassOf } from '../model/failure.ts';
@@ -63,6 +66,9 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const logs: Redis = connect(settings.url);
   const lockDuration = o.lockDurationMs ?? 30_000;
   const concurrency = Math.max(1, o.concurrency ?? 1);
+  // The builder each task is being asked of now (what a builder limit is counted against).
+  const consulted = watchBuilders(run, [subdir]);
+  const slots = new RedisBuilderSlots(logs, settings.prefix);
   const heartbeat = new WorkerHeartbeat(logs, settings.prefix, { name, host: hostname(), pid: process.pid, arch: subdir, concurrency });
 
   async function processJob(job: Job<BuildJobData, BuildJobResult>): Promise<BuildJobResult> {
@@ -77,7 +83,19 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     heartbeat.started(job.id!, d.id);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new BuildTimeoutError(d.timeoutMs)), d.timeoutMs);
-    const opened = openStageTask(run, node, target, { runId: d.runId, attempt: d.attempt, stage: 'build' }, controller.signal, d.timeoutMs);
+    // The coordinator's limits.builder: before its first command the builder takes a slot shared by all workers.
+    const releases: (() => Promise<void>)[] = [];
+    const held = new Set<string>();
+    const limits = d.builderLimits ?? {};
+    const beforeExec = Object.keys(limits).length
+      ? async () => {
+        const builder = consulted.get(taskKey(target, d.id));
+        if (!builder || !limits[builder] || held.has(builder)) return;
+        held.add(builder);
+        releases.push(await slots.acquire(builder, limits[builder], `${name} job ${job.id}`, controller.signal, () => task.log(`=== waiting for a slot of ${builder} (limits.builder ${limits[builder]} across all workers)`)));
+      }
+      : undefined;
+    const opened = openStageTask(run, node, target, { runId: d.runId, attempt: d.attempt, stage: 'build' }, controller.signal, d.timeoutMs, undefined, beforeExec);
     const task = opened.task as BuildTask;
     // Our own output folder per job; requirements come from the coordinator's channels (shared folders).
     const out = join(config.workDir, 'queue-out', job.id!);
@@ -99,6 +117,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
       throw new Error(failedReason(failure, `worker ${name}: ${reason}`));
     } finally {
       clearTimeout(timer);
+      for (const release of releases) await release();
       heartbeat.ended(job.id!);
       opened.close();
       await forwarder.end();
