@@ -90,7 +90,7 @@ export function buildProgram(exit: { code: number }): Command {
   add('render', 'render a recipe for a target', lazy('render', 'renderCommand'), (c) =>
     c
       .argument('[feedstock]', 'feedstock name or recipe path')
-      .option('--python <x.y>', 'python version (default: config python.to)')
+      .option('--python <x.y>', 'python version (default: each python of config python.to)')
       .option('--aggregate <dir>', 'aggregate dir (default: from the config)')
       .option('--all', 'render every recipe of the aggregate')
       .option('--json', 'JSON output')

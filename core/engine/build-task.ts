@@ -19,13 +19,15 @@ export class NoRunnerError extends Error {
 /**
  * Paths of one task under the work dir (ids may contain '@': fine in file names). The scratch dir
  * is named by the run and the attempt in it, so no two attempts ever share one (a build a killed
- * run left running cannot write into a resumed run's dir).
+ * run left running cannot write into a resumed run's dir). `pythonDir` (a run of several pythons:
+ * two targets share the subdir) puts the python under it: `logs/linux-64/py3.14/numpy.log`.
  */
-export function taskPaths(workDir: string, target: Target, id: string, runId: number, attempt: number, stage: StageName = 'build') {
+export function taskPaths(workDir: string, target: Target, id: string, runId: number, attempt: number, stage: StageName = 'build', pythonDir = false) {
+  const where = pythonDir ? join(target.subdir, `py${target.python}`) : target.subdir;
   return {
     // Builds keep `attempt` (dirs of earlier releases); other stages are named: run-R-test-N.
-    workDir: join(workDir, 'tasks', target.subdir, id, `run-${runId}-${stage === 'build' ? 'attempt' : stage}-${attempt}`),
-    logFile: join(workDir, 'logs', target.subdir, `${id}.log`),
+    workDir: join(workDir, 'tasks', where, id, `run-${runId}-${stage === 'build' ? 'attempt' : stage}-${attempt}`),
+    logFile: join(workDir, 'logs', where, `${id}.log`),
     outputChannel: join(workDir, 'channel'),
   };
 }
@@ -85,7 +87,7 @@ export function openStageTask(
   knownDirs?: Set<string>,
   beforeExec?: () => Promise<void>,
 ): OpenedBuildTask<TaskContext> {
-  const paths = taskPaths(run.config.workDir, target, node.id, runId, attempt, stage);
+  const paths = taskPaths(run.config.workDir, target, node.id, runId, attempt, stage, run.targets.some((t) => t.python !== target.python));
   let fd: number | null = null;
   let closed = false;
   /** Whether the log file was opened before close(). */
@@ -223,6 +225,8 @@ export async function removeTaskDir(workDir: string): Promise<void> {
 }
 
 const ATTEMPT_DIR = /^run-(\d+)-([a-z][a-z0-9_-]*?)-(\d+)$/;
+/** `tasks/<subdir>/py<X.Y>/`: the python level of a run of several pythons (taskPaths' pythonDir). */
+const PYTHON_DIR = /^py(\d+\.\d+)$/;
 
 /**
  * The scratch dirs under `<workDir>/tasks` that no run needs, for a run that holds the lock and has
@@ -242,25 +246,30 @@ export function staleScratchDirs(workDir: string, db: StateDb): string[] {
     }
   };
   const tasks = join(workDir, 'tasks');
+  const nodeDirs: { subdir: string; python: string | undefined; node: string; nodeDir: string }[] = [];
   for (const subdir of list(tasks)) {
     for (const node of list(join(tasks, subdir))) {
-      const nodeDir = join(tasks, subdir, node);
-      const attempts = list(nodeDir);
-      if (!attempts.length) {
-        try {
-          rmdirSync(nodeDir);
-        } catch {
-          // not a dir, or filled meanwhile: left as it is
-        }
-        continue;
+      const py = PYTHON_DIR.exec(node);
+      if (!py) nodeDirs.push({ subdir, python: undefined, node, nodeDir: join(tasks, subdir, node) });
+      else for (const n of list(join(tasks, subdir, node))) nodeDirs.push({ subdir, python: py[1], node: n, nodeDir: join(tasks, subdir, node, n) });
+    }
+  }
+  for (const { subdir, python, node, nodeDir } of nodeDirs) {
+    const attempts = list(nodeDir);
+    if (!attempts.length) {
+      try {
+        rmdirSync(nodeDir);
+      } catch {
+        // not a dir, or filled meanwhile: left as it is
       }
-      for (const name of attempts) {
-        const m = ATTEMPT_DIR.exec(name);
-        if (!m) continue; // not ours: left alone
-        const a = db.attemptOf(subdir, node, Number(m[1]), Number(m[3]), m[2] === 'attempt' ? 'build' : m[2]);
-        const kept = a && (a.status === 'failed' || (a.status === 'interrupted' && a.reason !== KILLED_ATTEMPT_REASON));
-        if (!kept) stale.push(join(nodeDir, name));
-      }
+      continue;
+    }
+    for (const name of attempts) {
+      const m = ATTEMPT_DIR.exec(name);
+      if (!m) continue; // not ours: left alone
+      const a = db.attemptOf(subdir, node, Number(m[1]), Number(m[3]), m[2] === 'attempt' ? 'build' : m[2], python);
+      const kept = a && (a.status === 'failed' || (a.status === 'interrupted' && a.reason !== KILLED_ATTEMPT_REASON));
+      if (!kept) stale.push(join(nodeDir, name));
     }
   }
   return stale;

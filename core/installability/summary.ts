@@ -8,3 +8,8 @@ export function installabilitySummary(r: InstallabilityResult): string {
   });
   return `${parts.join(', ')} installable with python ${r.python}`;
 }
+
+/** The matrices of a config (one per python), one line: `...installable with python 3.13; ...with python 3.14`. */
+export function installabilitySummaries(results: readonly InstallabilityResult[]): string {
+  return results.map(installabilitySummary).join('; ');
+}

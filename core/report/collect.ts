@@ -69,7 +69,7 @@ export function count(c: ReportCounts, p: Pick<ReportPackage, 'status' | 'exclus
   c.planned++;
 }
 
-function addCounts(into: ReportCounts, c: ReportCounts): void {
+export function addCounts(into: ReportCounts, c: ReportCounts): void {
   for (const k of Object.keys(c) as (keyof ReportCounts)[]) {
     if (k === 'excludedBy') for (const e of EXCLUSION_KINDS) into.excludedBy[e] += c.excludedBy[e];
     else into[k] += c[k];
@@ -278,7 +278,7 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
     running,
     run: last ? { id: last.id, started: last.started, ended: last.ended, outcome: last.outcome } : null,
     config: {
-      python: { ...config.python }, arches: [...config.arches], reference: config.channels.reference,
+      python: { from: config.python.from, to: typeof config.python.to === 'string' ? config.python.to : [...config.python.to] }, arches: [...config.arches], reference: config.channels.reference,
       waitingGoal: config.report?.waitingGoal ?? null, groups: Object.fromEntries(Object.entries(config.report?.groups ?? {}).map(([k, v]) => [k, [...v]])),
     },
     totals,
@@ -293,11 +293,21 @@ export function collectReport(db: StateDb, config: ReportConfig, options: Collec
   };
 }
 
+/**
+ * `{ python }` of a target for the per-package lists, only in a report of several pythons (two
+ * targets share a subdir): a one-python report keeps the shape (and bytes) it always had.
+ */
+function pythonField(targets: readonly ReportTarget[]): (t: ReportTarget) => { python?: string } {
+  const several = targets.some((t) => t.python !== targets[0].python);
+  return (t) => (several ? { python: t.python } : {});
+}
+
 const HAS_BUILD: ReadonlySet<ReportStatus> = new Set(['built', 'tested', 'published', 'present']);
 
 /** Every old-python package of the reference with no build for the new python, and why. */
 export function missingPackages(targets: readonly ReportTarget[], reference: ReferencePackages): MissingPackage[] {
   const out: MissingPackage[] = [];
+  const py = pythonField(targets);
   for (const t of targets) {
     const names = reference.get(t.subdir);
     if (!names) continue;
@@ -316,10 +326,10 @@ export function missingPackages(targets: readonly ReportTarget[], reference: Ref
       if (list.some((p) => HAS_BUILD.has(p.status))) continue;
       const p = list.find((x) => x.name === name) ?? list.find((x) => x.feedstock === name) ?? list[0];
       if (!p) {
-        out.push({ name, subdir: t.subdir, version, status: 'not-in-aggregate', node: null, reason: 'not in the aggregate', class: null, blockedBy: null });
+        out.push({ name, subdir: t.subdir, ...py(t), version, status: 'not-in-aggregate', node: null, reason: 'not in the aggregate', class: null, blockedBy: null });
         continue;
       }
-      out.push({ name, subdir: t.subdir, version, status: p.status, node: p.name, reason: explain(p), class: p.class, blockedBy: p.blockedBy });
+      out.push({ name, subdir: t.subdir, ...py(t), version, status: p.status, node: p.name, reason: explain(p), class: p.class, blockedBy: p.blockedBy });
     }
   }
   return out;
@@ -346,6 +356,8 @@ export function explain(p: ReportPackage): string {
 
 function failureGroups(targets: readonly ReportTarget[]): FailureGroup[] {
   const groups = new Map<string, FailureGroup>();
+  const py = pythonField(targets);
+  const at = (t: ReportTarget) => (py(t).python ? `${t.subdir}/py${t.python}` : t.subdir);
   for (const t of targets) {
     const blockedBy = new Map<string, string[]>();
     for (const p of t.packages) if (p.blockedBy) (blockedBy.get(p.blockedBy) ?? blockedBy.set(p.blockedBy, []).get(p.blockedBy)!).push(p.name);
@@ -356,8 +368,8 @@ function failureGroups(targets: readonly ReportTarget[]): FailureGroup[] {
       const blocks = blockedBy.get(p.name) ?? [];
       g.count++;
       g.line ??= p.classLine;
-      g.packages.push({ name: p.name, subdir: t.subdir, stage: p.stage, line: p.classLine, log: p.log, blocks: [...blocks].sort(compareIds) });
-      for (const b of blocks) g.blocks.push(`${b}@${t.subdir}`);
+      g.packages.push({ name: p.name, subdir: t.subdir, ...py(t), stage: p.stage, line: p.classLine, log: p.log, blocks: [...blocks].sort(compareIds) });
+      for (const b of blocks) g.blocks.push(`${b}@${at(t)}`);
     }
   }
   for (const g of groups.values()) g.blocks.sort(compareIds);
@@ -366,23 +378,25 @@ function failureGroups(targets: readonly ReportTarget[]): FailureGroup[] {
 
 function blockers(targets: readonly ReportTarget[], max = 50): Blocker[] {
   const out: Blocker[] = [];
+  const py = pythonField(targets);
   for (const t of targets) {
     const counts = new Map<string, number>();
     for (const p of t.packages) if (p.blockedBy) counts.set(p.blockedBy, (counts.get(p.blockedBy) ?? 0) + 1);
     const statusOf = new Map(t.packages.map((p) => [p.name, p.status]));
-    for (const [name, blocks] of counts) out.push({ name, subdir: t.subdir, status: statusOf.get(name) ?? 'excluded', blocks });
+    for (const [name, blocks] of counts) out.push({ name, subdir: t.subdir, ...py(t), status: statusOf.get(name) ?? 'excluded', blocks });
   }
-  return out.sort((a, b) => b.blocks - a.blocks || compareIds(a.name, b.name) || compareIds(a.subdir, b.subdir)).slice(0, max);
+  return out.sort((a, b) => b.blocks - a.blocks || compareIds(a.name, b.name) || compareIds(a.subdir, b.subdir) || compareIds(a.python ?? '', b.python ?? '')).slice(0, max);
 }
 
 function groups(targets: readonly ReportTarget[], config: Record<string, string[]>): Report['groups'] {
+  const py = pythonField(targets);
   return Object.keys(config).sort(compareIds).map((name) => {
     const wanted = new Set(config[name].map((n) => n.toLowerCase()));
     const packages: Report['groups'][number]['packages'] = [];
     for (const t of targets)
       for (const p of t.packages)
         if (wanted.has(p.name.toLowerCase()) || wanted.has(p.feedstock.toLowerCase()) || p.outputs.some((o) => wanted.has(o.toLowerCase())))
-          packages.push({ name: p.name, subdir: t.subdir, status: p.status });
+          packages.push({ name: p.name, subdir: t.subdir, ...py(t), status: p.status });
     return { name, packages };
   });
 }

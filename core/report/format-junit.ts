@@ -4,6 +4,7 @@
 // (blocked, excluded, waiting) with the reason. Times come from the state (build durations), the
 // timestamp from the report's `generated`: the same report gives the same bytes.
 import type { Report, ReportPackage, ReportTarget } from './types.ts';
+import { pythonsLabel } from '../config/pythons.ts';
 import { explain } from './collect.ts';
 
 // XML 1.0 forbids most control characters even escaped: drop them.
@@ -56,7 +57,7 @@ export function formatJunit(r: Report): string {
   const time = r.targets.reduce((a, t) => a + t.packages.reduce((b, p) => b + (p.durationMs ?? 0), 0), 0);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites${attr('name', `rebuild python ${r.config.python.from} to ${r.config.python.to}`)}${attr('tests', all.length)}` +
+    `<testsuites${attr('name', `rebuild python ${r.config.python.from} to ${pythonsLabel(r.config.python)}`)}${attr('tests', all.length)}` +
     `${attr('failures', n('failure'))}${attr('errors', n('error'))}${attr('skipped', n('skipped'))}${attr('time', seconds(time))}>\n` +
     suites.join('\n') + (suites.length ? '\n' : '') +
     '</testsuites>\n'

@@ -1,7 +1,11 @@
-// report.md: the report for people — the tally per arch, failures by class, what blocks the most,
+// report.md: the report for people — the tally per arch (and python), the pythons side by side,
+// failures by class, what blocks the most,
 // the exclusions with their blocklist notes and links, and the packages of the old python not built
 // for the new one. Made from the report object alone; the same report gives the same bytes.
 import type { Report, ReportCounts, ReportPackage } from './types.ts';
+import { pythonsLabel } from '../config/pythons.ts';
+import { addCounts, emptyCounts } from './collect.ts';
+import { reportHasSeveralPythons, sideBySide, targetColumn } from './side-by-side.ts';
 
 /** A markdown table cell: one line, pipes escaped. */
 export function cell(value: unknown): string {
@@ -33,7 +37,11 @@ export interface MarkdownOptions {
 export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string {
   const logPrefix = options.logPrefix ?? '../';
   const out: string[] = [];
-  out.push(`# Rebuild report: python ${r.config.python.from} → ${r.config.python.to}\n`);
+  const several = reportHasSeveralPythons(r);
+  const at = (t: { subdir: string; python: string }) => targetColumn(t, several);
+  const atPython = (x: { subdir: string; python?: string }) => (x.python ? at({ subdir: x.subdir, python: x.python }) : x.subdir);
+  const to = pythonsLabel(r.config.python);
+  out.push(`# Rebuild report: python ${r.config.python.from} → ${to}\n`);
   if (r.run) {
     const state = r.running ? 'in progress' : `ended ${r.run.ended ?? '(killed)'}, outcome ${r.run.outcome ?? 'killed'}`;
     out.push(`Run ${r.run.id}, started ${r.run.started}, ${state}. Arches: ${r.config.arches.join(', ')}.\n`);
@@ -42,9 +50,17 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
   out.push('## Summary\n');
   const used = COLUMNS.filter(([k]) => k === 'planned' || k === 'built' || (r.totals[k] as number) > 0);
   const row = (name: string, c: ReportCounts) => [name, ...used.map(([k]) => c[k] as number)];
-  out.push(table(['arch', ...used.map(([, h]) => h)], [...r.targets.map((t) => row(`${t.subdir} py${t.python}`, t.counts)), row('**total**', r.totals)]));
+  const perPython = several ? [...new Set(r.targets.map((t) => t.python))].map((py) => row(`**py${py}**`, r.targets.filter((t) => t.python === py).reduce((sum, t) => (addCounts(sum, t.counts), sum), emptyCounts()))) : [];
+  out.push(table(['arch', ...used.map(([, h]) => h)], [...r.targets.map((t) => row(`${t.subdir} py${t.python}`, t.counts)), ...perPython, row('**total**', r.totals)]));
   const by = Object.entries(r.totals.excludedBy).filter(([, n]) => n > 0);
   if (by.length) out.push(`\nExcluded: ${by.map(([k, n]) => `${k} ${n}`).join(', ')}.\n`);
+
+  if (several) {
+    const s = sideBySide(r);
+    out.push(`\n## Side by side (python ${to})\n`);
+    out.push(`Packages whose state differs between the pythons of an arch (${s.same} package${s.same === 1 ? ' has' : 's have'} the same state on every python).\n`);
+    if (s.rows.length) out.push(table(['package', ...s.columns], s.rows.map((x) => [x.name, ...x.cells])));
+  }
 
   if (r.failures.length) {
     out.push('\n## Failures by class\n');
@@ -55,17 +71,17 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
   const failed = each((p) => p.status === 'failed' || p.status === 'test-failed' || p.status === 'error');
   if (failed.length) {
     out.push(`\n## Failed (${failed.length})\n`);
-    out.push(table(['package', 'arch', 'stage', 'class', 'why', 'log'], failed.map(({ t, p }) => [p.name, t.subdir, p.stage, p.class, p.classLine ? code(p.classLine) : p.reason, link(p, logPrefix)])));
+    out.push(table(['package', 'arch', 'stage', 'class', 'why', 'log'], failed.map(({ t, p }) => [p.name, at(t), p.stage, p.class, p.classLine ? code(p.classLine) : p.reason, link(p, logPrefix)])));
   }
 
   if (r.blockers.length) {
     out.push('\n## Top blockers\n');
-    out.push(table(['package', 'arch', 'status', 'blocks'], r.blockers.map((b) => [b.name, b.subdir, b.status, b.blocks])));
+    out.push(table(['package', 'arch', 'status', 'blocks'], r.blockers.map((b) => [b.name, atPython(b), b.status, b.blocks])));
   }
   const blocked = each((p) => p.status === 'blocked');
   if (blocked.length) {
     out.push(`\n## Blocked (${blocked.length}), by root cause\n`);
-    out.push(table(['package', 'arch', 'blocked by', 'reason'], blocked.map(({ t, p }) => [p.name, t.subdir, p.blockedBy, p.reason])));
+    out.push(table(['package', 'arch', 'blocked by', 'reason'], blocked.map(({ t, p }) => [p.name, at(t), p.blockedBy, p.reason])));
   }
 
   const excluded = each((p) => p.status === 'excluded' || p.status === 'present');
@@ -73,7 +89,7 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
     out.push(`\n## Excluded (${excluded.length})\n`);
     out.push(table(['package', 'arch', 'kind', 'reason', 'note', 'link'], excluded.map(({ t, p }) => {
       const b = p.exclusion?.blocklist;
-      return [p.name, t.subdir, p.exclusion?.kind, b ? b.reason : p.reason, b?.note, b?.link];
+      return [p.name, at(t), p.exclusion?.kind, b ? b.reason : p.reason, b?.note, b?.link];
     })));
   }
 
@@ -85,10 +101,10 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
   }
 
   if (r.missing) {
-    out.push(`\n## Not built for python ${r.config.python.to} (${r.missing.length} of the reference's python ${r.config.python.from} packages)\n`);
-    if (r.missing.length) out.push(table(['package', 'arch', 'version', 'status', 'reason'], r.missing.map((m) => [m.name, m.subdir, m.version, m.status, m.reason])));
+    out.push(`\n## Not built for python ${to} (${r.missing.length} of the reference's python ${r.config.python.from} packages${several ? ', per python' : ''})\n`);
+    if (r.missing.length) out.push(table(['package', 'arch', 'version', 'status', 'reason'], r.missing.map((m) => [m.name, atPython(m), m.version, m.status, m.reason])));
     else out.push('Every package of the reference channel has a build.\n');
-  } else if (r.referenceError) out.push(`\n## Not built for python ${r.config.python.to}\n\n${cell(r.referenceError)}\n`);
+  } else if (r.referenceError) out.push(`\n## Not built for python ${to}\n\n${cell(r.referenceError)}\n`);
 
   if (r.groups.length) {
     out.push('\n## Groups\n');
@@ -96,7 +112,7 @@ export function formatMarkdown(r: Report, options: MarkdownOptions = {}): string
       const counts: Record<string, number> = {};
       for (const p of g.packages) counts[p.status] = (counts[p.status] ?? 0) + 1;
       const tally = Object.entries(counts).sort(([a], [b]) => (a < b ? -1 : 1)).map(([s, n]) => `${s} ${n}`).join(', ');
-      const notDone = g.packages.filter((p) => !['built', 'tested', 'transmuted', 'published', 'present'].includes(p.status)).map((p) => `${p.name}@${p.subdir}`);
+      const notDone = g.packages.filter((p) => !['built', 'tested', 'transmuted', 'published', 'present'].includes(p.status)).map((p) => `${p.name}@${p.python ? `${p.subdir}/py${p.python}` : p.subdir}`);
       return `- **${cell(g.name)}**: ${tally || 'no package of the group in the state'}${notDone.length ? ` — not done: ${cell(notDone.join(', '))}` : ''}`;
     });
     out.push(lines.join('\n') + '\n');

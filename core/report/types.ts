@@ -84,6 +84,8 @@ export interface ReportTarget {
 export interface MissingPackage {
   name: string;
   subdir: string;
+  /** The target's python: only in a report of several pythons. */
+  python?: string;
   /** The newest version in the reference channel. */
   version: string;
   /** The report status of the package row that builds it, or 'not-in-aggregate'. */
@@ -102,14 +104,16 @@ export interface FailureGroup {
   /** The first matching log line of the group's first package that has one. */
   line: string | null;
   /** Each failed package, its first matching line and the packages it blocks (names, same subdir). */
-  packages: { name: string; subdir: string; stage: string | null; line: string | null; log: string | null; blocks: string[] }[];
-  /** Packages blocked by these failures (name@subdir), sorted. */
+  packages: { name: string; subdir: string; python?: string; stage: string | null; line: string | null; log: string | null; blocks: string[] }[];
+  /** Packages blocked by these failures (name@subdir; name@subdir/pyX.Y with several pythons), sorted. */
   blocks: string[];
 }
 
 export interface Blocker {
   name: string;
   subdir: string;
+  /** The target's python: only in a report of several pythons. */
+  python?: string;
   status: ReportStatus;
   /** How many packages it blocks (root cause), on this subdir. */
   blocks: number;
@@ -123,7 +127,8 @@ export interface Report {
   running: boolean;
   run: { id: number; started: string; ended: string | null; outcome: string | null } | null;
   config: {
-    python: { from: string; to: string }; arches: string[]; reference: string | null;
+    /** `to` as configured: one python, or several (the per-package lists then carry `python`). */
+    python: { from: string; to: string | string[] }; arches: string[]; reference: string | null;
     /** report.waitingGoal and report.groups, for the dashboard. */
     waitingGoal: number | null; groups: Record<string, string[]>;
   };
@@ -141,7 +146,7 @@ export interface Report {
     notPublished: { key: string; name: string; version: string; python: string; status: string; reason: string | null; members: string[] }[];
   };
   /** report.groups: each named set's packages with their status. */
-  groups: { name: string; packages: { name: string; subdir: string; status: ReportStatus }[] }[];
+  groups: { name: string; packages: { name: string; subdir: string; python?: string; status: ReportStatus }[] }[];
   /** Progress over time (progressHistory, core/report/dashboard/history.ts): the dashboard's chart. */
   history: ProgressPoint[];
 }

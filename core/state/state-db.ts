@@ -710,14 +710,14 @@ export class StateDb {
   }
 
   /**
-   * Status and reason of attempt `number` of run `runId` for the package `node` on `subdir` (any
-   * python), or undefined when no such attempt was recorded.
+   * Status and reason of attempt `number` of run `runId` for the package `node` on `subdir` (for
+   * `python`, or any python), or undefined when no such attempt was recorded.
    */
-  attemptOf(subdir: string, node: string, runId: number, number: number, stage: StageName = 'build'): { status: string; reason: string | null } | undefined {
+  attemptOf(subdir: string, node: string, runId: number, number: number, stage: StageName = 'build', python?: string): { status: string; reason: string | null } | undefined {
     return this.sql(
       `SELECT a.status, a.reason FROM attempts a JOIN packages p ON p.id = a.package_id
-       WHERE p.subdir = ? AND p.node = ? AND a.run_id = ? AND a.number = ? AND a.stage = ? ORDER BY a.id DESC LIMIT 1`,
-    ).get(subdir, node, runId, number, stage) as { status: string; reason: string | null } | undefined;
+       WHERE p.subdir = ? AND p.node = ? AND a.run_id = ? AND a.number = ? AND a.stage = ? AND (? IS NULL OR p.python = ?) ORDER BY a.id DESC LIMIT 1`,
+    ).get(subdir, node, runId, number, stage, python ?? null, python ?? null) as { status: string; reason: string | null } | undefined;
   }
 
 

@@ -2,14 +2,15 @@
 // tested channel and of the reference channel's list installs with the new python on each arch
 // (core/installability), and writes installability.junit.xml and installability.html next to the
 // run's report. It never changes the run's outcome: a matrix that cannot be computed is a notice.
+import { basename } from 'node:path';
 import type { Plugin } from '../../core/model/plugin.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { installabilityMatrix } from '../../core/installability/matrix.ts';
 import { installabilityOptions, installabilityOutDir } from '../../core/installability/from-config.ts';
-import { installabilitySummary } from '../../core/installability/summary.ts';
-import { writeInstallability } from '../../core/installability/write.ts';
+import { installabilitySummaries } from '../../core/installability/summary.ts';
+import { writeInstallabilities } from '../../core/installability/write.ts';
 
 export const PLUGIN_NAME = 'rebuild:installability';
 
@@ -49,11 +50,12 @@ export function installability(options: InstallabilityPluginOptions = {}): Plugi
           const config = run.config;
           try {
             const subdirs = [...new Set(run.targets.map((t) => t.subdir))];
-            const result = await installabilityMatrix(installabilityOptions(config, { subdirs, threads: opts.threads }));
-            if (!result.cases.length) return; // nothing tested yet and no reference list: nothing to say
+            const results = [];
+            for (const o of installabilityOptions(config, { subdirs, threads: opts.threads })) results.push(await installabilityMatrix(o));
+            if (!results.some((r) => r.cases.length)) return; // nothing tested yet and no reference list: nothing to say
             const outDir = opts.outDir ?? installabilityOutDir(config.workDir);
-            await writeInstallability(result, outDir);
-            notice(`installability: ${installabilitySummary(result)}; written to ${outDir}/ (installability.junit.xml, installability.html)`);
+            const written = await writeInstallabilities(results, outDir);
+            notice(`installability: ${installabilitySummaries(results)}; written to ${outDir}/ (${written.map((f) => basename(f)).join(', ')})`);
           } catch (err) {
             notice(`installability not checked: ${(err as Error).message}`);
           }

@@ -1,13 +1,16 @@
 // Off a TTY: one plain line per state change (no 'waiting' noise at start), easy to grep in CI logs.
 import type { TaskStatus } from 'rebuild';
 import { formatDuration, formatNotBuilt, type Reporter } from './reporter.ts';
+import { hasSeveralPythons, targetLabel } from '../../core/model/types.ts';
 
 const time = (d: Date) => d.toISOString().slice(11, 19);
 
 export function plainReporter(write: (line: string) => void, now: () => Date = () => new Date()): Reporter {
   const line = (text: string) => write(`[${time(now())}] ${text}\n`);
+  let severalPythons = false;
   return {
     start(s) {
+      severalPythons = hasSeveralPythons(s.tasks.map((t) => t.target));
       const counts: Partial<Record<TaskStatus, number>> = {};
       for (const t of s.tasks) counts[t.status] = (counts[t.status] ?? 0) + 1;
       const done = (counts.built ?? 0) + (counts.tested ?? 0) + (counts.transmuted ?? 0) + (counts.published ?? 0);
@@ -17,7 +20,7 @@ export function plainReporter(write: (line: string) => void, now: () => Date = (
       );
     },
     taskEnd(r) {
-      const who = `${r.target.subdir} ${r.id}`;
+      const who = `${targetLabel(r.target, severalPythons)} ${r.id}`;
       switch (r.status) {
         case 'building':
           return line(`${who}: building (attempt ${r.attempt})${r.logFile ? ` log ${r.logFile}` : ''}`);
@@ -35,7 +38,7 @@ export function plainReporter(write: (line: string) => void, now: () => Date = (
     end(s) {
       const counts = Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ');
       line(`run ${s.runId} ${s.interrupted ? 'interrupted' : 'ended'}: ${counts || 'nothing to do'}`);
-      for (const l of formatNotBuilt(s)) line(l);
+      for (const l of formatNotBuilt(s, severalPythons)) line(l);
     },
   };
 }

@@ -1,6 +1,7 @@
 // What the live view shows, kept from the run's events: per-arch tallies, the running packages
 // and an ETA from past durations (the state database's, handed over in executionStart).
 import type { ExecutionStart, TaskResult, TaskStatus } from 'rebuild';
+import { hasSeveralPythons, targetLabel } from '../../core/model/types.ts';
 
 export type Column = 'done' | 'running' | 'waiting' | 'failed' | 'blocked' | 'other';
 export const COLUMNS: Column[] = ['done', 'running', 'waiting', 'failed', 'blocked'];
@@ -18,6 +19,7 @@ export function columnOf(status: TaskStatus): Column {
 
 interface Entry {
   id: string;
+  /** The target's label: the subdir, with the python in a run of several (`linux-64 py3.14`). */
   subdir: string;
   status: TaskStatus;
   since: number;
@@ -27,20 +29,23 @@ interface Entry {
 export class ProgressModel {
   runId = 0;
   concurrency = 1;
+  /** The run has several pythons: tallies and lines are per subdir and python. */
+  severalPythons = false;
   private readonly entries = new Map<string, Entry>();
   private readonly finishedDurations: number[] = [];
 
   start(s: ExecutionStart, now: number): void {
     this.runId = s.runId;
     this.concurrency = s.concurrency;
+    this.severalPythons = hasSeveralPythons(s.tasks.map((t) => t.target));
     for (const t of s.tasks) {
-      this.entries.set(`${t.target.subdir}/${t.target.python}/${t.id}`, { id: t.id, subdir: t.target.subdir, status: t.status, since: now, estimateMs: t.estimateMs });
+      this.entries.set(`${t.target.subdir}/${t.target.python}/${t.id}`, { id: t.id, subdir: targetLabel(t.target, this.severalPythons), status: t.status, since: now, estimateMs: t.estimateMs });
     }
   }
 
   update(r: TaskResult, now: number): void {
     const key = `${r.target.subdir}/${r.target.python}/${r.id}`;
-    const e = this.entries.get(key) ?? { id: r.id, subdir: r.target.subdir, status: r.status, since: now, estimateMs: null };
+    const e = this.entries.get(key) ?? { id: r.id, subdir: targetLabel(r.target, this.severalPythons), status: r.status, since: now, estimateMs: null };
     if (r.status === 'building' || e.status === 'building') e.since = now;
     if (columnOf(r.status) === 'done' && r.durationMs > 0 && e.status === 'building') this.finishedDurations.push(r.durationMs);
     e.status = r.status;

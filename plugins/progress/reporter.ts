@@ -1,6 +1,7 @@
 // A reporter is a life-cycle object with optional methods (Nx's reporters); the progress plugin
 // fans the run's hooks out to one of them. One file per reporter.
-import type { ExecutionStart, RunSummary, TaskContext, TaskResult } from 'rebuild';
+import type { ExecutionStart, RunSummary, Target, TaskContext, TaskResult } from 'rebuild';
+import { targetLabel } from '../../core/model/types.ts';
 
 export interface Reporter {
   start?(start: ExecutionStart): void;
@@ -25,7 +26,7 @@ export function compositeReporter(reporters: Reporter[]): Reporter {
  * (any stage: a failed build, a failed test, an unpublished group) and what they block. No lines
  * when there are none.
  */
-export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'> & Partial<Pick<RunSummary, 'results'>>): string[] {
+export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'> & Partial<Pick<RunSummary, 'results'>>, severalPythons = false): string[] {
   const failed = (s.results ?? []).filter((r) => r.status === 'failed');
   const blockedInRun = (s.results ?? []).filter((r) => r.status === 'blocked');
   if (!s.notBuilt?.length && !failed.length && !blockedInRun.length) return [];
@@ -36,12 +37,12 @@ export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'> & 
     failed.length ? `${failed.length} failed` : '',
     blocked ? `${blocked} blocked` : '',
   ].filter(Boolean).join(', ');
-  const line = (subdir: string, id: string, status: string, reason: string | null) => `  ${subdir} ${id}: ${status}${reason ? ` — ${reason.split('\n')[0]}` : ''}`;
+  const line = (target: Target, id: string, status: string, reason: string | null) => `  ${targetLabel(target, severalPythons)} ${id}: ${status}${reason ? ` — ${reason.split('\n')[0]}` : ''}`;
   return [
     `not built: ${head}${s.planErrors ? ` (${s.planErrors} plan error${s.planErrors === 1 ? '' : 's'}: exit 1; see rebuild plan)` : ''}`,
-    ...(s.notBuilt ?? []).map((n) => line(n.target.subdir, n.id, n.status, n.reason)),
-    ...failed.map((r) => line(r.target.subdir, r.id, r.stage && r.stage !== 'build' ? `failed (${r.stage})` : 'failed', r.reason)),
-    ...blockedInRun.map((r) => line(r.target.subdir, r.id, 'blocked', r.reason)),
+    ...(s.notBuilt ?? []).map((n) => line(n.target, n.id, n.status, n.reason)),
+    ...failed.map((r) => line(r.target, r.id, r.stage && r.stage !== 'build' ? `failed (${r.stage})` : 'failed', r.reason)),
+    ...blockedInRun.map((r) => line(r.target, r.id, 'blocked', r.reason)),
   ];
 }
 

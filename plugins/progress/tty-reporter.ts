@@ -3,6 +3,7 @@
 import type { Reporter } from './reporter.ts';
 import { formatDuration, formatNotBuilt } from './reporter.ts';
 import { COLUMNS, ProgressModel } from './progress-model.ts';
+import { targetLabel } from '../../core/model/types.ts';
 
 export interface TtyStream {
   write(text: string): unknown;
@@ -50,15 +51,16 @@ export function ttyReporter(stream: TtyStream, options: { refreshMs?: number; cl
     taskEnd(r) {
       model.update(r, clock());
       const above: string[] = [];
-      if (r.status === 'failed') above.push(`✗ ${r.target.subdir} ${r.id}: ${r.failure ?? 'build'}: ${r.reason ?? ''}${r.logFile ? ` (log ${r.logFile})` : ''}`);
-      if (r.status === 'interrupted') above.push(`■ ${r.target.subdir} ${r.id}: interrupted`);
+      const who = `${targetLabel(r.target, model.severalPythons)} ${r.id}`;
+      if (r.status === 'failed') above.push(`✗ ${who}: ${r.failure ?? 'build'}: ${r.reason ?? ''}${r.logFile ? ` (log ${r.logFile})` : ''}`);
+      if (r.status === 'interrupted') above.push(`■ ${who}: interrupted`);
       draw(above);
     },
     end(s) {
       clearInterval(timer);
       draw([]);
       stream.write(`run ${s.runId} ${s.interrupted ? 'interrupted' : 'ended'}: ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
-      for (const l of formatNotBuilt(s)) stream.write(`${l}\n`);
+      for (const l of formatNotBuilt(s, model.severalPythons)) stream.write(`${l}\n`);
     },
   };
 }

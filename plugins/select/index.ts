@@ -1,6 +1,7 @@
 // rebuild:select — the built-in vetoes of the rebuild set, on `run.hooks.select`: the blocklist
-// (per arch, with its structured reason), `noarch: python` outputs (unless selection.noarch), and
-// packages already built for the new python in the target channel (channels.target ?? production).
+// (per arch, with its structured reason), `noarch: python` outputs (unless selection.noarch; with it
+// and several pythons, on every python but the first: built once per subdir, `builtOn` that target),
+// and packages already built for the new python in the target channel (channels.target ?? production).
 import type { Plugin } from '../../core/model/plugin.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { Engine } from '../../core/engine/engine.ts';
@@ -73,8 +74,13 @@ export function select(options: SelectOptions = {}): Plugin {
             const entry = config.blocklist.find((e) => blocklistApplies(e, node));
             if (entry) return { status: 'excluded', kind: 'blocklist', reason: `blocklisted (${blocklistLabel(entry)})`, blocklist: entry };
           }
-          if (opts.noarch && !config.selection.noarch && nodePythonDependency(node.variants).allNoarch) {
-            return { status: 'excluded', kind: 'noarch', reason: 'noarch: python (one build serves every python)' };
+          if (opts.noarch && nodePythonDependency(node.variants).allNoarch) {
+            if (!config.selection.noarch) return { status: 'excluded', kind: 'noarch', reason: 'noarch: python (one build serves every python)' };
+            // Several pythons: built once per subdir, for the first (two builds would write the same file).
+            const first = run.targets.find((t) => t.subdir === node.target.subdir);
+            if (first && first.python !== node.target.python) {
+              return { status: 'excluded', kind: 'noarch', reason: `noarch: python, built once for python ${first.python} (one build serves every python)`, builtOn: { ...first } };
+            }
           }
           const records = present.get(targetKey(node.target));
           if (records && channel) {

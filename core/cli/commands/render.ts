@@ -8,6 +8,7 @@ import { distance } from 'fastest-levenshtein';
 import { EXIT } from '../../engine/exit-codes.ts';
 import type { GlobalOptions } from '../options.ts';
 import type { ResolvedConfig } from '../../config/resolved.ts';
+import { targetPythons } from '../../config/pythons.ts';
 import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../../model/types.ts';
 import { Engine } from '../../engine/engine.ts';
 import { discoverRecipes, recipeFromPath } from '../../recipes/discover.ts';
@@ -179,9 +180,10 @@ export async function renderCommand(args: string[], opts: RenderCommandOptions, 
 async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): Promise<number> {
   const cwd = io.cwd;
   const config = await tryConfig(opts, cwd);
-  const python = opts.python ?? config?.python.to;
-  if (!python) throw new UsageError('no python version: pass --python X.Y (no config found)');
-  if (!/^\d+\.\d+$/.test(python)) throw new UsageError(`--python must be major.minor (e.g. 3.13), got '${python}'`);
+  // --python picks one; without it, every python of the config's `python.to` (one or a list).
+  const pythons = opts.python !== undefined ? [opts.python] : config ? targetPythons(config.python) : [];
+  if (!pythons.length) throw new UsageError('no python version: pass --python X.Y (no config found)');
+  for (const python of pythons) if (!/^\d+\.\d+$/.test(python)) throw new UsageError(`--python must be major.minor (e.g. 3.13), got '${python}'`);
   const arches = (opts.arch?.length ? opts.arch : config?.arches) ?? [];
   if (!arches.length) throw new UsageError('no arch: pass --arch SUBDIR (e.g. linux-64) (no config found)');
   for (const a of arches) {
@@ -190,7 +192,7 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
       throw new UsageError(`unknown arch '${a}'${near.length ? `; did you mean ${near.join(', ')}?` : ''} (known: ${SUBDIRS.join(', ')})`);
     }
   }
-  const targets: Target[] = arches.map((subdir) => ({ subdir: subdir as Subdir, python }));
+  const targets: Target[] = arches.flatMap((subdir) => pythons.map((python) => ({ subdir: subdir as Subdir, python })));
   const aggregates = opts.aggregate ? [resolve(cwd, opts.aggregate)] : (config?.aggregates ?? []);
   const variantConfigs = config?.variantConfigs ?? [];
 

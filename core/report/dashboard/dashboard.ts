@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../../conda/atomic-write.ts';
 import type { Report } from '../types.ts';
+import { pythonsLabel } from '../../config/pythons.ts';
 
 export const DASHBOARD_FILE = 'dashboard.html';
 
@@ -53,7 +54,7 @@ function escapeHtml(s: string): string {
 /** The page for `report` (the report.json object, core/report/types.ts), as one HTML string. */
 export function renderDashboard(report: Report, options: DashboardOptions = {}): string {
   const a = loadAssets();
-  const title = `rebuild dashboard — python ${report.config.python.to}`;
+  const title = `rebuild dashboard — python ${pythonsLabel(report.config.python)}`;
   // The page talks to nothing but its own origin (report.json when served); everything else is inline.
   const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'";
   return `<!doctype html>

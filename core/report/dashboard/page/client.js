@@ -39,13 +39,23 @@
     return a < b ? -1 : a > b ? 1 : 0;
   }
 
+  /**
+   * Where an entry is: its subdir, or `linux-64 py3.14` in a report of several pythons (whose lists
+   * carry `python`), so that every tally, filter and table has one column per subdir and python.
+   */
+  function where(x) {
+    return x.python ? x.subdir + ' py' + x.python : x.subdir || '';
+  }
+
   /** One row per package per target, plus the reference packages with no build (`missing`). */
   function rows(report) {
     var out = [];
-    (report.targets || []).forEach(function (t) {
+    var targets = report.targets || [];
+    var several = targets.some(function (t) { return t.python !== targets[0].python; });
+    targets.forEach(function (t) {
       (t.packages || []).forEach(function (p) {
         out.push({
-          name: String(p.name), feedstock: p.feedstock || '', version: p.version || '', subdir: t.subdir,
+          name: String(p.name), feedstock: p.feedstock || '', version: p.version || '', subdir: several ? where(t) : t.subdir,
           python: t.python || '', status: p.status || 'planned', stage: p.stage || '', klass: p['class'] || '',
           reason: p.reason || '', blockedBy: list(p.blockedBy), log: p.log || '', outputs: list(p.outputs),
           durationMs: typeof p.durationMs === 'number' ? p.durationMs : null,
@@ -56,7 +66,7 @@
     (report.missing || []).forEach(function (m) {
       if (m.status && m.status !== 'not-in-aggregate') return;
       out.push({
-        name: String(m.name), feedstock: m.feedstock || '', version: m.version || '', subdir: m.subdir || '',
+        name: String(m.name), feedstock: m.feedstock || '', version: m.version || '', subdir: where(m),
         python: '', status: 'missing', stage: '', klass: m['class'] || '', reason: m.reason || '',
         blockedBy: list(m.blockedBy), log: '', outputs: [], durationMs: null,
       });
@@ -96,9 +106,9 @@
     var map = {};
     (report.blockers || []).forEach(function (b) {
       var e = (map[b.name] = map[b.name] || { name: b.name, count: 0, subdirs: [], statuses: {}, reasons: {}, blocked: [] });
-      var o = own[b.subdir + '\u0000' + b.name];
+      var o = own[where(b) + '\u0000' + b.name];
       e.count += b.blocks || 0;
-      e.subdirs.push({ subdir: b.subdir, count: b.blocks || 0 });
+      e.subdirs.push({ subdir: where(b), count: b.blocks || 0 });
       e.statuses[o ? o.status : 'missing'] = 1;
       // Its class, else its reason (a blocklist entry's), else why it is absent.
       e.reasons[o ? o.klass || o.reason || o.status : 'not in the aggregate'] = 1;
@@ -136,7 +146,7 @@
       var names = (defs[g.name] = defs[g.name] || []);
       (g.packages || []).forEach(function (p) {
         if (names.indexOf(p.name) < 0) names.push(p.name);
-        status[g.name + '\u0000' + p.name + '\u0000' + p.subdir] = p.status;
+        status[g.name + '\u0000' + p.name + '\u0000' + where(p)] = p.status;
       });
     });
     Object.keys(config).forEach(function (g) {
@@ -251,7 +261,8 @@
 
   function renderHeader(report, v) {
     var cfg = report.config || {};
-    var py = cfg.python && typeof cfg.python === 'object' ? (cfg.python.from ? cfg.python.from + ' → ' : '') + (cfg.python.to || '') : cfg.python || '';
+    var to = cfg.python && Array.isArray(cfg.python.to) ? cfg.python.to.join(', ') : (cfg.python && cfg.python.to) || '';
+    var py = cfg.python && typeof cfg.python === 'object' ? (cfg.python.from ? cfg.python.from + ' → ' : '') + to : cfg.python || '';
     var total = v.tallies.totals.reduce(function (a, b) { return a + b; }, 0);
     var done = v.rows.filter(function (r) { return DONE[r.status]; }).length;
     var failed = v.rows.filter(function (r) { return r.status === 'failed' || r.status === 'error' || r.status === 'test-failed'; }).length;
