@@ -105,6 +105,12 @@ function buildReason(work: string, node: string, subdir: string): string | null 
 }
 
 s('win-64 converts greet from linux-64, builds winonly and fastext itself (with why), osx-64 builds all; everything is published', async ({ ch }) => {
+  // `rebuild plan` says which builds win-64 converts and which it builds, with why.
+  const plan = rebuild(ch.root, ['plan']);
+  assert.is(plan.status, 0, plan.out);
+  assert.match(plan.out, /win-64\/py3\.13: 3 planned[^]*made from another target's build \(the build's own files are checked again then: one it declines is built\):\n  converted from linux-64: fastext greet\nbuilt normally:\n  winonly \(not converted: platform-specific winonly run: pywin32 only on win-64\)\n/);
+  assert.not.match(plan.out.split('win-64/py3.13:')[0], /converted from/, 'linux-64 and osx-64 convert nothing');
+
   const r = rebuild(ch.root, ['run']);
   assert.is(r.status, 0, r.out);
   const work = join(ch.root, 'work');

@@ -64,7 +64,7 @@ export async function runPlanCommand(
   const plans = await plan(run);
   if (format === 'json') io.write(JSON.stringify(plans.map(toPlanJson), null, 2) + '\n');
   else if (format === 'dot') io.write(plans.map(formatPlanDot).join('\n'));
-  else if (format === 'text') io.write(plans.map((p) => formatPlanText(p, { allWarnings: !!opts.warnings })).join('\n'));
+  else if (format === 'text') io.write(plans.map((p) => formatPlanText(p, { allWarnings: !!opts.warnings }) + buildSourcesText(run, p, plans)).join('\n'));
   else {
     const out = resolve(io.cwd ?? process.cwd(), opts.out!);
     const files = await writePlanScripts(plans, out);
@@ -74,4 +74,30 @@ export async function runPlanCommand(
     }
   }
   return plans.some((p) => p.errors.length) ? 1 : 0;
+}
+
+/**
+ * Text of one target's answers of run.hooks.buildFrom (a conversion plugin): the builds made from
+ * another target's build, grouped by reason, and those built normally with why. Empty when no plugin taps it.
+ */
+export function buildSourcesText(run: Run, plan: Plan, plans: readonly Plan[]): string {
+  if (!run.hooks.buildFrom.taps.length) return '';
+  const made = new Map<string, string[]>();
+  const normal: string[] = [];
+  plan.graph.forEachNode((id, node) => {
+    if (node.status !== 'planned') return;
+    const s = run.hooks.buildFrom.call(node, plans);
+    if (!s) return;
+    if (!s.from) return void normal.push(`  ${id} (${s.reason})`);
+    const ids = made.get(s.reason) ?? [];
+    made.set(s.reason, [...ids, id]);
+  });
+  if (!made.size && !normal.length) return '';
+  const lines: string[] = [];
+  if (made.size) {
+    lines.push("made from another target's build (the build's own files are checked again then: one it declines is built):");
+    for (const [reason, ids] of [...made].sort()) lines.push(`  ${reason}: ${ids.sort().join(' ')}`);
+  }
+  if (normal.length) lines.push('built normally:', ...normal.sort());
+  return lines.join('\n') + '\n';
 }
