@@ -47,6 +47,16 @@ rewrite('keeps the line count of multi-line tags', () => {
 
 rewrite('keeps Python unknown escapes :: regex in a string', () => {
   assert.is(rewriteExpression(String.raw` re('(\d+)\.x', "\n") `), String.raw` re('(\\d+)\\.x', "\n") `);
+  // Nothing else to rewrite (no `.`, `[` or `%`): the escape alone is still doubled.
+  assert.is(rewriteExpression(String.raw` re('\d+') `), String.raw` re('\\d+') `);
+});
+
+rewrite('the same inside rewritten again gives the same text; expressions with nothing to rewrite are kept', () => {
+  const tag = " x.rsplit('.', 1) ";
+  assert.is(rewriteExpression(tag), " __m_rsplit(x, '.', 1) ");
+  assert.is(rewriteExpression(tag), " __m_rsplit(x, '.', 1) ");
+  assert.is(rewriteExpression(" x.rsplit('-', 1) "), " __m_rsplit(x, '-', 1) ");
+  assert.is(rewriteExpression(' name|lower ~ "-" ~ version '), ' name|lower ~ "-" ~ version ');
 });
 
 rewrite.run();

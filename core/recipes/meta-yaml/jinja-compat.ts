@@ -137,8 +137,25 @@ function keepNewlines(original: string, replacement: string): string {
   return lost > 0 ? replacement + '\n'.repeat(lost) : replacement;
 }
 
+// The same tags recur in every recipe of an aggregate (`{{ version }}`, `{{ compiler('c') }}`):
+// each inside is rewritten once.
+const REWRITE_CACHE_SIZE = 20000;
+const rewritten = new Map<string, string>();
+
 /** Rewrite one expression (the inside of a tag). */
 export function rewriteExpression(src: string): string {
+  // Each rewrite needs a `.` (method), a `[` (slice), a `%` (printf) or a `\` (escape).
+  if (!/[.[%\\]/.test(src)) return src;
+  let out = rewritten.get(src);
+  if (out === undefined) {
+    out = rewriteTokens(src);
+    if (rewritten.size >= REWRITE_CACHE_SIZE) rewritten.clear();
+    rewritten.set(src, out);
+  }
+  return out;
+}
+
+function rewriteTokens(src: string): string {
   let s = src;
   const skipped = new Set<number>();
   for (let guard = 0; guard < 500; guard++) {
@@ -222,6 +239,8 @@ function fixEscapes(src: string): string {
     .join('');
 }
 
+const TAG_OPEN = /\{[{%#]/g;
+
 /**
  * Rewrite every `{{ }}` and `{% %}` of a template (comments and `{% raw %}` blocks untouched).
  * Newlines are preserved, so line numbers of errors stay those of the source.
@@ -230,12 +249,12 @@ export function rewriteTemplate(source: string): string {
   let out = '';
   let i = 0;
   while (i < source.length) {
-    const open = source.slice(i).search(/\{[{%#]/);
-    if (open < 0) {
+    TAG_OPEN.lastIndex = i;
+    const at = TAG_OPEN.exec(source)?.index ?? -1;
+    if (at < 0) {
       out += source.slice(i);
       break;
     }
-    const at = i + open;
     out += source.slice(i, at);
     const kind = source[at + 1];
     const closer = kind === '{' ? '}}' : kind === '%' ? '%}' : '#}';

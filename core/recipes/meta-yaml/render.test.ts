@@ -7,7 +7,7 @@ import { recipeFromPath } from '../discover.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { hashDependencies } from '../finalize-output.ts';
 import { WIN_PREFIX_PLACEHOLDER } from './jinja-context.ts';
-import { deferPinsOnly, renderMetaYaml } from './render.ts';
+import { deferPinsOnly, pinsParseInPlace, renderMetaYaml } from './render.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const AGG = join(FIX, 'agg');
@@ -197,6 +197,17 @@ files('pin_subpackage is filled in after one pass only when printed as is, and n
   assert.not.ok(deferPinsOnly("- {{ pin_subpackage('a') }}\n- {{ PKG_VERSION }}"), 'PKG_* is learnt too');
   assert.not.ok(deferPinsOnly("- {{ pin_subpackage('a') }}\n- {{ pin_compatible('b') }}"), 'pin_compatible reads host versions');
   assert.not.ok(deferPinsOnly("{% macro m() %}{{ pin_subpackage('a') }}{% endmacro %}- {{ m()|lower }}"), 'a macro');
+});
+
+files('pins are read in place of their markers only where YAML reads them as the same plain text', () => {
+  const marked = 'run:\n  - __rebuild_pin_0__\n  - zlib\n';
+  assert.ok(pinsParseInPlace(marked, ['liba >=1.2,<2.0a0']));
+  assert.ok(pinsParseInPlace(marked, ['liba 1.2 __rebuild_exact_build_of_liba__']));
+  assert.not.ok(pinsParseInPlace(marked, ['liba']), 'one word: may read as null or a boolean');
+  assert.not.ok(pinsParseInPlace(marked, ['liba >=1 #x']), 'a comment in the pin');
+  assert.not.ok(pinsParseInPlace('run: [ __rebuild_pin_0__ ]\n', ['liba >=1,<2']), 'a flow sequence: its comma splits the pin');
+  assert.not.ok(pinsParseInPlace("- '__rebuild_pin_0__'\n", ['liba >=1']), 'a quoted scalar');
+  assert.not.ok(pinsParseInPlace('- __rebuild_pin_0__  # [linux]\n', ['liba >=1']), 'a selector on the line');
 });
 
 files.run();

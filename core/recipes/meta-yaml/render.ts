@@ -190,6 +190,52 @@ type DeferredPins = (SubpackagePinCall & { warningsBefore: number })[];
 const pinMarker = (index: number) => `__rebuild_pin_${index}__`;
 const PIN_MARKER = /__rebuild_pin_(\d+)__/g;
 
+// A pin that YAML reads as the same text wherever a plain marker stood: a name and at least one
+// more word (never null or a boolean), of characters that are no YAML indicator, quote or comment.
+const PLAIN_PIN = /^[\w.+*,<>=!~-]+(?: [\w.+*,<>=!~-]+)+$/;
+const NOT_PLAIN_LINE = /[#'"[\]{}\\]/;
+
+/**
+ * Does the text with its pins in place (markers replaced) parse, selectors applied, to the YAML of
+ * the marked text with each marker replaced in its strings? Yes when every pin is plain and no
+ * line holding a marker has a comment, a selector, a quote or a flow collection.
+ */
+export function pinsParseInPlace(marked: string, pins: readonly string[]): boolean {
+  if (!pins.every((p) => PLAIN_PIN.test(p))) return false;
+  for (let at = marked.indexOf('__rebuild_pin_'); at >= 0; at = marked.indexOf('__rebuild_pin_', at + 1)) {
+    const start = marked.lastIndexOf('\n', at) + 1;
+    const end = marked.indexOf('\n', at);
+    if (NOT_PLAIN_LINE.test(marked.slice(start, end < 0 ? marked.length : end))) return false;
+  }
+  return true;
+}
+
+const NOT_IN_PLACE: unique symbol = Symbol('pins not in place');
+
+/** Parsed YAML with the pin markers of its strings replaced; NOT_IN_PLACE when a key holds one. */
+function withPins(value: unknown, pins: readonly string[]): unknown {
+  if (typeof value === 'string') return value.includes('__rebuild_pin_') ? value.replace(PIN_MARKER, (_, i: string) => pins[Number(i)]) : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const x of value) {
+      const v = withPins(x, pins);
+      if (v === NOT_IN_PLACE) return v;
+      out.push(v);
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (key.includes('__rebuild_pin_')) return NOT_IN_PLACE;
+    const v = withPins((value as Record<string, unknown>)[key], pins);
+    if (v === NOT_IN_PLACE) return v;
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out;
+}
+
 /** The outputs a pass found (for pin_subpackage), exact build strings as placeholders. */
 function learntOutputs(prev: TopLevel | null): Map<string, SubpackageInfo> {
   const outputs = new Map<string, SubpackageInfo>();
@@ -279,6 +325,8 @@ interface PassResult {
   top: TopLevel | null;
   error?: RecipeRenderError;
   warnings: PassWarning[];
+  /** The parsed YAML the result was read from (when it parsed). */
+  meta?: unknown;
 }
 
 interface VariantJob {
@@ -485,6 +533,11 @@ function renderVariant(job: VariantJob): RenderedVariant {
       const shifted = text.split('\n').length !== raw.split('\n').length;
       return { top: null, error: error ?? new RecipeRenderError(recipe.feedstock, file, err.line, `invalid YAML${shifted ? ' (line of the rendered recipe)' : ''}: ${err.detail}`, { cause: err }), warnings };
     }
+    return { ...extract(meta, text, warnings, error), meta };
+  };
+
+  /** The recipe's shape, from the YAML parsed from `text`. */
+  const extract = (meta: unknown, text: string, warnings: PassWarning[], error: RecipeRenderError | undefined): PassResult => {
     const shapeError = (err: unknown) => {
       if (!(err instanceof RecipeShapeError)) throw err;
       return new RecipeRenderError(recipe.feedstock, file, lineOfPath(text, err.path), err.message, { cause: err });
@@ -513,7 +566,8 @@ function renderVariant(job: VariantJob): RenderedVariant {
    * expressions, deferPinsOnly): its second pass would render the first pass's text with each
    * pin filled in from the outputs the first pass found, and a third the same again. So: one
    * Jinja pass with the pins as markers, the outputs read from it, the markers replaced in its
-   * text, which is then parsed. Null (render the usual way) if anything does not hold: an error,
+   * text, which is then parsed (or, when the pins are plain, read from the marked text's YAML with
+   * the markers replaced in it). Null (render the usual way) if anything does not hold: an error,
    * a marker missing from the text, or outputs (names, versions) that the pins changed.
    */
   const resolvedInOnePass = (): PassResult | null => {
@@ -534,7 +588,18 @@ function renderVariant(job: VariantJob): RenderedVariant {
       return subpackagePin(call, outputs, (message, ...hints) => warnings.push([lineOf(raw, hints), message]));
     });
     take(marked.jinjaWarnings ?? 0);
-    const result = parse(text.replace(PIN_MARKER, (_, i: string) => pins[Number(i)]), warnings, undefined);
+    const pinned = text.replace(PIN_MARKER, (_, i: string) => pins[Number(i)]);
+    // The pinned text parses to the marked text's YAML with the pins in its strings when the pins
+    // and the lines holding them are plain (pinsParseInPlace): its shape is read from that.
+    const meta = pinsParseInPlace(text, pins) ? withPins(marked.meta, pins) : NOT_IN_PLACE;
+    let result: PassResult;
+    if (meta === NOT_IN_PLACE) result = parse(pinned, warnings, undefined);
+    else {
+      if (job.scope && !job.scope.covers(pinned)) throw new OutOfScope();
+      // The selector warnings of the marked text's parse: its selector lines are the pinned text's.
+      while (taken < marked.warnings.length) warnings.push(marked.warnings[taken++]);
+      result = extract(meta, pinned, warnings, undefined);
+    }
     if (!result.top || result.error) return null;
     const names = (t: TopLevel) => JSON.stringify([t.name, t.version, t.outputs.map((o) => [o.raw.name, o.raw.version])]);
     return names(result.top) === names(marked.top) ? result : null;
