@@ -19,12 +19,12 @@ const STALE: ReadonlySet<string> = new Set(['building', 'testing', 'transmuting'
 
 export interface StatusReport {
   workDir: string;
-  /** Per subdir: status → count (only statuses with a count). */
+  /** Per subdir (per `linux-64 py3.14` when the state holds several pythons): status → count (only statuses with a count). */
   arches: Record<string, Partial<Record<TallyStatus, number>>>;
   totals: Partial<Record<TallyStatus, number>> & { all: number };
   /** Failed packages, at any stage (`stage`: build, test, transmute, publish; null for plan errors). */
   failed: {
-    id: string; subdir: string; stage: string | null; failure: string | null; reason: string | null; logFile: string | null;
+    id: string; subdir: string; /** Only when the state holds several pythons. */ python?: string; stage: string | null; failure: string | null; reason: string | null; logFile: string | null;
     /** Failure class of the report's rules (core/report/classify.ts) and the log line it matched; set by `rebuild status`. */
     class?: string; classLine?: string | null;
   }[];
@@ -39,15 +39,17 @@ export function statusReport(db: StateDb, workDir: string, options: { arches?: s
   const arches: StatusReport['arches'] = {};
   const totals: StatusReport['totals'] = { all: 0 };
   const failed: StatusReport['failed'] = [];
-  for (const p of db.packages()) {
+  const packages = db.packages();
+  const several = packages.some((p) => p.python !== packages[0].python);
+  for (const p of packages) {
     if (options.arches?.length && !options.arches.includes(p.subdir)) continue;
     // A plan error is stored as failed with no failure class (nothing was attempted): counted as 'error', like `rebuild ready`.
     const status: TallyStatus = !options.holder && STALE.has(p.status) ? 'interrupted' : p.status === 'failed' && !p.failure ? 'error' : p.status;
-    const a = (arches[p.subdir] ??= {});
+    const a = (arches[several ? `${p.subdir} py${p.python}` : p.subdir] ??= {});
     a[status] = (a[status] ?? 0) + 1;
     totals[status] = (totals[status] ?? 0) + 1;
     totals.all++;
-    if (status === 'failed' || status === 'error') failed.push({ id: p.node, subdir: p.subdir, stage: p.stage ?? null, failure: p.failure, reason: p.reason, logFile: p.logPath });
+    if (status === 'failed' || status === 'error') failed.push({ id: p.node, subdir: p.subdir, ...(several ? { python: p.python } : {}), stage: p.stage ?? null, failure: p.failure, reason: p.reason, logFile: p.logPath });
   }
   const publish: Record<string, number> = {};
   for (const g of db.groups()) publish[g.status] = (publish[g.status] ?? 0) + 1;
@@ -58,6 +60,8 @@ function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
+
+const where = (f: { subdir: string; python?: string }) => (f.python ? `${f.subdir} py${f.python}` : f.subdir);
 
 export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
   let out = `work dir ${r.workDir}\n`;
@@ -79,8 +83,8 @@ export function formatStatusReport(r: StatusReport, maxFailures = 20): string {
       // No rule matched ('unclassified', or the engine's own class): the failure class and reason say all there is.
       const klass = f.class && f.class !== 'unclassified' && f.class !== f.failure ? ` [${f.class}]` : '';
       out += f.stage && f.stage !== 'build'
-        ? `  ${f.subdir} ${f.id}:${klass} ${stagedText({ status: 'failed', stage: f.stage, reason: f.reason, failure: f.failure as FailureClass | null })}\n`
-        : `  ${f.subdir} ${f.id}:${klass} ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
+        ? `  ${where(f)} ${f.id}:${klass} ${stagedText({ status: 'failed', stage: f.stage, reason: f.reason, failure: f.failure as FailureClass | null })}\n`
+        : `  ${where(f)} ${f.id}:${klass} ${f.failure ?? 'error'}: ${f.reason ?? ''}\n`;
       if (f.classLine) out += `      ${f.classLine}\n`;
     }
     if (r.failed.length > maxFailures) out += `  … ${r.failed.length - maxFailures} more (rebuild status --json)\n`;

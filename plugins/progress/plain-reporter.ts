@@ -36,6 +36,8 @@ export function plainReporter(write: (line: string) => void, now: () => Date = (
       }
     },
     end(s) {
+      // A run with nothing to build still names the pythons of what it could not build.
+      severalPythons ||= hasSeveralPythons([...(s.notBuilt ?? []).map((n) => n.target), ...s.results.map((r) => r.target)]);
       const counts = Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ');
       line(`run ${s.runId} ${s.interrupted ? 'interrupted' : 'ended'}: ${counts || 'nothing to do'}`);
       for (const l of formatNotBuilt(s, severalPythons)) line(l);

@@ -3,6 +3,7 @@
 // Exit codes: 0 everything in scope is built; 1 something failed or is blocked by a failure;
 // 75 another run holds the work dir (EX_TEMPFAIL); 130 interrupted (Ctrl-C / SIGTERM).
 import type { GlobalOptions } from '../options.ts';
+import { hasSeveralPythons, targetLabel } from '../../model/types.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { displayPath } from '../../config/errors.ts';
 import { ensureProgress, loadEngine } from '../context.ts';
@@ -74,8 +75,9 @@ export async function runRunCommand(
     }
     for (const m of config) notice(`warning: ${m}`);
     if (others) notice(`${others} plan warning(s) (rebuild plan --warnings lists them)`);
+    const severalPythons = hasSeveralPythons(run.targets);
     for (const p of plans) {
-      if (p.errors.length) notice(`${p.target.subdir}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
+      if (p.errors.length) notice(`${targetLabel(p.target, severalPythons)}: ${p.errors.length} plan error(s); their packages and dependents are not built (see rebuild plan)`);
     }
     const outcome = await run.execute(plans, {
       argv: io.argv ?? process.argv.slice(2),
