@@ -4,7 +4,8 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readd
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from './engine.ts';
-import { openBuildTask, removeTaskDir, taskPaths } from './build-task.ts';
+import { openBuildTask, removeTaskDir, staleScratchDirs, taskPaths } from './build-task.ts';
+import { StateDb } from '../state/state-db.ts';
 import { addSecretValue, clearSecrets } from '../config/redactor.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { fakeNode } from '../../tests/fixtures/fake-plan.ts';
@@ -119,6 +120,29 @@ tasks('removeTaskDir removes the attempt dir with its content, and `<id>/` only 
   await removeTaskDir(join(id, 'attempt-1'));
   assert.not.ok(existsSync(id));
   await removeTaskDir(join(id, 'attempt-1')); // already gone: no error
+});
+
+tasks('several pythons :: logs and scratch dirs under <subdir>/py<X.Y>/; stale ones found there, per python', (ctx) => {
+  const run = new Engine(fakeConfig(ctx.dir, [], { python: { from: '3.12', to: ['3.13', '3.14'] } })).createRun();
+  const [py313, py314] = run.targets;
+  const opened = [py313, py314].map((t) => openBuildTask(run, fakeNode('numpy', t), t, { runId: 1, attempt: 1 }, new AbortController().signal, 1000));
+  assert.equal(opened.map((o) => o.task.workDir), ['py3.13', 'py3.14'].map((py) => join(ctx.dir, 'tasks', 'linux-64', py, 'numpy', 'run-1-attempt-1')));
+  assert.equal(opened.map((o) => o.logFile), ['py3.13', 'py3.14'].map((py) => join(ctx.dir, 'logs', 'linux-64', py, 'numpy.log')));
+  for (const o of opened) o.close();
+  // 3.13's attempt failed (its dir is kept for inspection), 3.14's succeeded (its dir is stale).
+  const db = StateDb.open(ctx.dir);
+  try {
+    const runId = db.startRun(['run']);
+    for (const t of [py313, py314]) {
+      const pkg = db.ensurePackage({ node: 'numpy', subdir: t.subdir, python: t.python }, { feedstock: 'numpy', outputs: ['numpy'], recipeHash: null });
+      const attempt = db.startAttempt(pkg.id, runId, 1, '', null);
+      if (t.python === '3.13') db.endAttempt(attempt, { status: 'failed', failure: 'build', reason: 'boom', durationMs: 1 });
+      else db.completeAttempt(attempt, runId, 'built', null, 1);
+    }
+    assert.equal(staleScratchDirs(ctx.dir, db), [join(ctx.dir, 'tasks', 'linux-64', 'py3.14', 'numpy', 'run-1-attempt-1')]);
+  } finally {
+    db.close();
+  }
 });
 
 tasks.run();

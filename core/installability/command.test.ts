@@ -47,6 +47,22 @@ cli('writes the matrix of the config into <workDir>/report, or --out; prints the
   assert.is(readFileSync(join(dir, 'elsewhere', 'installability.junit.xml'), 'utf8'), xml, 'from the cache, the same bytes');
 });
 
+cli('several pythons :: one matrix per python, files named by python, one summary for both', async ({ dir }) => {
+  const config = JSON.parse(readFileSync(join(dir, 'rebuild.config.json'), 'utf8'));
+  writeFileSync(join(dir, 'rebuild.config.json'), JSON.stringify({ ...config, python: { from: '3.12', to: ['3.13', '3.14'] } }));
+  const { code, out } = await report(dir, { json: true });
+  assert.is(code, 0);
+  const r = JSON.parse(out);
+  const at = (f: string) => join(dir, 'work', 'report', f);
+  assert.equal(r.written, [at('installability-py3.13.junit.xml'), at('installability-py3.13.html'), at('installability-py3.14.junit.xml'), at('installability-py3.14.html')]);
+  // The build channel has no python 3.14: nothing installs with it.
+  assert.is(r.summary, 'linux-64 4/5, linux-aarch64 3/5 installable with python 3.13; linux-64 0/5, linux-aarch64 0/5 installable with python 3.14');
+  assert.is(r.cases, 20);
+  const xml = readFileSync(at('installability-py3.14.junit.xml'), 'utf8');
+  await assertJunitValid(xml);
+  assert.match(xml, /<testsuites name="installability python 3\.14"/);
+});
+
 cli('usage :: --installability with a flag of the other report is refused (exit 64)', async ({ dir }) => {
   for (const flag of ['failures', 'serve', 'screenshot']) {
     try {
