@@ -149,7 +149,7 @@ errors('an unknown key :: did you mean the closest key', () => {
 
 errors('an unknown key in a profile with nothing close :: lists the known keys', () => {
   const message = errorOf(() => resolveConfig({ ...base(), profiles: { p: { zzz: 1 } } }, opts({ profile: 'p' })));
-  assert.is(message, 'rebuild.config.ts (profile p): /zzz: unknown key; known keys: extends, description, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, environment, report, tests, transmute, publish, queue, plugins');
+  assert.is(message, 'rebuild.config.ts (profile p): /zzz: unknown key; known keys: extends, description, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, environment, report, tests, transmute, convert, publish, queue, plugins');
 });
 
 errors('unknown profile (from --profile)', () => {
@@ -242,7 +242,7 @@ errors('not an object at all', () => {
 });
 
 errors('a config file outside the working dir is named by its absolute path', () => {
-  assert.is(errorOf(() => resolveConfig({ ...base(), x: 1 }, opts({ configFile: '/other/c.json' }))), '/other/c.json: /x: unknown key; known keys: $schema, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, environment, report, tests, transmute, publish, queue, plugins, profiles, defaultProfile');
+  assert.is(errorOf(() => resolveConfig({ ...base(), x: 1 }, opts({ configFile: '/other/c.json' }))), '/other/c.json: /x: unknown key; known keys: $schema, python, arches, aggregate, channels, workDir, concurrency, limits, blocklist, extraVersions, bootstrap, selection, variantConfigs, timeouts, retry, failFast, environment, report, tests, transmute, convert, publish, queue, plugins, profiles, defaultProfile');
 });
 
 resolve.run();
