@@ -96,11 +96,11 @@ export async function runVerifyCommand(
     rows = all.filter((p) => p.node === name);
     if (!rows.length) rows = all.filter((p) => p.feedstock === name || p.outputs.includes(name));
     if (!rows.length) throw new UnknownNameError(name, all.flatMap((p) => [p.node, p.feedstock, ...p.outputs]));
-    for (const r of rows) recorded.set(`${r.subdir} ${r.node}`, db.artifacts(r.id).filter((a) => existsSync(a.path)));
+    for (const r of rows) recorded.set(`${r.subdir} ${r.python} ${r.node}`, db.artifacts(r.id).filter((a) => existsSync(a.path)));
   } finally {
     db.close();
   }
-  const built = rows.filter((r) => recorded.get(`${r.subdir} ${r.node}`)!.length);
+  const built = rows.filter((r) => recorded.get(`${r.subdir} ${r.python} ${r.node}`)!.length);
   if (!built.length) {
     throw new UserError(`verify: ${rows.map((r) => `${r.subdir} ${r.node} (${r.status})`).join(', ')} has no artifact in the work dir yet: build it first (rebuild run --only ${name})`, EXIT.DATAERR);
   }
@@ -111,10 +111,10 @@ export async function runVerifyCommand(
   const plans = await planRun(planRunOf);
   const found: Found[] = [];
   for (const r of built) {
-    const plan = plans.find((p) => p.target.subdir === r.subdir);
+    const plan = plans.find((p) => p.target.subdir === r.subdir && p.target.python === r.python);
     const node = plan?.graph.hasNode(r.node) ? plan.graph.getNodeAttributes(r.node) : undefined;
     if (!plan || !node) throw new UserError(`verify: ${r.subdir} ${r.node} is not in today's plan of the aggregate (recipe removed or renamed?)`, EXIT.DATAERR);
-    found.push({ node: node as PackageNode, target: plan.target, artifacts: recorded.get(`${r.subdir} ${r.node}`)! });
+    found.push({ node: node as PackageNode, target: plan.target, artifacts: recorded.get(`${r.subdir} ${r.python} ${r.node}`)! });
   }
 
   const report: VerifyReport = { name, packages: [] };
