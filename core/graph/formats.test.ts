@@ -113,6 +113,20 @@ formats('scripts :: win-64 gets .bat stage scripts with the same steps', async (
   assert.match(files.find((f) => f.path === 'win-64/build-all.bat')!.content, /call "%~dp0stage-06.bat"/);
 });
 
+formats('scripts :: plans of several pythons each get their folder <arch>/py<X.Y>/ (their own done/ and failed.<arch>)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-scripts-'));
+  try {
+    const plans = [await planFor({ subdir: 'linux-64', python: '3.13' }), await planFor({ subdir: 'linux-64', python: '3.14' })];
+    const written = await writePlanScripts(plans, dir);
+    assert.ok(written.includes(join(dir, 'linux-64', 'py3.13', 'build-all.sh')));
+    assert.equal(readdirSync(join(dir, 'linux-64')).sort(), ['py3.13', 'py3.14']);
+    assert.match(readFileSync(join(dir, 'linux-64', 'py3.14', 'common.sh'), 'utf8'), /^PYTHON='3\.14'$/m);
+    assert.equal(planScripts(plans[0]).map((f) => f.path.split('/')[0]), planScripts(plans[0]).map(() => 'linux-64'), 'one python: <arch>/ as before');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 formats('the generated bash is valid syntax (bash -n)', async () => {
   for (const f of planScripts(await planFor())) execFileSync('bash', ['-n'], { input: f.content });
 });
