@@ -99,6 +99,11 @@ project('a version with a local part is escaped in the href, shown as is', () =>
   assert.ok(html.includes(`<a href="foo-1.0%2Bacme.1-py3-none-any.whl#sha256=${SHA_A}">foo-1.0+acme.1-py3-none-any.whl</a>`), html);
 });
 
+project('Requires-Python goes on the anchor, escaped', () => {
+  const html = renderProjectIndex('foo', [{ filename: 'foo-1.0-py3-none-any.whl', sha256: SHA_A, requiresPython: '>=3.8,<4' }]);
+  assert.ok(html.includes(`<a href="foo-1.0-py3-none-any.whl#sha256=${SHA_A}" data-requires-python="&gt;=3.8,&lt;4">foo-1.0-py3-none-any.whl</a><br>`), html);
+});
+
 project('a hash that is not 64 hex digits is refused', () => {
   assert.throws(() => renderProjectIndex('foo', [{ filename: 'foo-1.0-py3-none-any.whl', sha256: 'ABC' }]), /foo-1\.0-py3-none-any\.whl: sha256 must be 64/);
 });

@@ -1,7 +1,8 @@
 // PEP 503 ("Simple Repository API", https://peps.python.org/pep-0503/): project name normalization,
 // wheel file names (https://packaging.python.org/en/latest/specifications/binary-distribution-format/)
 // and the two pages of a static index — `simple/index.html` (one anchor per project) and
-// `simple/<project>/index.html` (one anchor per file, `#sha256=` fragment). Same inputs, same bytes.
+// `simple/<project>/index.html` (one anchor per file, `#sha256=` fragment, `data-requires-python`).
+// Same inputs, same bytes.
 
 /** PEP 503 normalization: runs of `-`, `_`, `.` become one `-`, lower case (`Unit_Conv` → `unit-conv`). */
 export function normalizeProjectName(name: string): string {
@@ -34,6 +35,8 @@ export function parseWheelName(filename: string): WheelName | null {
 export interface IndexFile {
   filename: string;
   sha256: string;
+  /** The wheel's `Requires-Python` (pip skips files whose python does not match). */
+  requiresPython?: string | null;
 }
 
 const escapeHtml = (s: string): string =>
@@ -69,8 +72,11 @@ export function renderProjectIndex(project: string, files: readonly IndexFile[])
   for (const f of sorted) {
     if (!/^[0-9a-f]{64}$/.test(f.sha256)) throw new Error(`${f.filename}: sha256 must be 64 lower-case hex digits, got '${f.sha256}'`);
   }
-  return page(`Links for ${name}`, [
-    `<h1>Links for ${escapeHtml(name)}</h1>`,
-    ...sorted.map((f) => `<a href="${escapeHtml(encodeURIComponent(f.filename))}#sha256=${f.sha256}">${escapeHtml(f.filename)}</a><br>`),
-  ]);
+  // No PEP 658 `data-dist-info-metadata`: pip 22.x–23.1 (Debian 12 ships 23.0.1) refuse a served
+  // METADATA whose Name is not written normalized (pypa/pip#12038), e.g. TinyUnits asked for as tinyunits.
+  const anchor = (f: IndexFile): string => {
+    const requires = f.requiresPython ? ` data-requires-python="${escapeHtml(f.requiresPython)}"` : '';
+    return `<a href="${escapeHtml(encodeURIComponent(f.filename))}#sha256=${f.sha256}"${requires}>${escapeHtml(f.filename)}</a><br>`;
+  };
+  return page(`Links for ${name}`, [`<h1>Links for ${escapeHtml(name)}</h1>`, ...sorted.map(anchor)]);
 }

@@ -4,15 +4,16 @@
 // bytes, fails the group (class publish) with a publishFailed notice. No pip needed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigContext } from '../../../core/cli/context.ts';
 import { Engine } from '../../../core/engine/engine.ts';
 import { failureClassOf } from '../../../core/model/failure.ts';
 import type { Artifact, PublishFailure, Subdir } from '../../../core/model/types.ts';
+import { writeTestWheel } from './test-wheel.ts';
 import { group, makePackage, tempDir } from '../../../plugins/publisher/test-fixtures.ts';
+import { sha256File } from '../../../core/conda/file-hash.ts';
 import { renderProjectIndex } from './pep503.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -25,14 +26,9 @@ async function exampleRun(workDir: string) {
   return { config, run, failures, simple: join(config.workDir, 'production/label/wheels/simple') };
 }
 
-/** A file with a wheel's name in the output channel, as the builder leaves it, hashed as the engine records it. */
-function wheel(channel: string, filename: string, content: string, subdir: Subdir = 'linux-64'): Artifact {
-  mkdirSync(join(channel, subdir), { recursive: true });
-  const path = join(channel, subdir, filename);
-  writeFileSync(path, content);
-  const [name, version] = filename.split('-');
-  return { path, filename, subdir, name: name.toLowerCase(), version, build: 'py3-none-any', sha256: createHash('sha256').update(content).digest('hex'), size: content.length };
-}
+/** A wheel in the output channel, as the builder leaves it, hashed as the engine records it. */
+const wheel = (channel: string, filename: string, content: string, subdir: Subdir = 'linux-64'): Promise<Artifact> =>
+  writeTestWheel(join(channel, subdir), filename, { content, subdir });
 
 const s = suite('examples/plugins/wheel-builder: publish');
 
@@ -41,8 +37,9 @@ s('a group of wheels goes to label/wheels/simple: one file for two arches, the p
   try {
     const { config, run, failures, simple } = await exampleRun(t.dir);
     const channel = join(config.workDir, 'channel');
-    const a = wheel(channel, 'unit_conv-0.3.1-py3-none-any.whl', 'wheel bytes');
-    const b = wheel(channel, 'unit_conv-0.3.1-py3-none-any.whl', 'wheel bytes', 'osx-arm64');
+    const a = await wheel(channel, 'unit_conv-0.3.1-py3-none-any.whl', 'VALUE = 1\n');
+    const b = await wheel(channel, 'unit_conv-0.3.1-py3-none-any.whl', 'VALUE = 1\n', 'osx-arm64');
+    assert.is(a.sha256, b.sha256);
     const lines: string[] = [];
     const result = await run.hooks.publish.promise(group(config.workDir, 'unitconv', ['unit-conv'], [[a], [b]], lines));
     assert.equal([result?.publisher, result?.label, result?.published.length], ['acme:wheel-builder', 'wheels', 2]);
@@ -74,22 +71,22 @@ s('a wheel changed since its build fails validation; a published name with other
   try {
     const { config, run, failures, simple } = await exampleRun(t.dir);
     const channel = join(config.workDir, 'channel');
-    const changed = { ...wheel(channel, 'foo-1.0-py3-none-any.whl', 'built'), sha256: 'b'.repeat(64) };
+    const changed = { ...(await wheel(channel, 'foo-1.0-py3-none-any.whl', 'built')), sha256: 'b'.repeat(64) };
     const err = await run.hooks.publish.promise(group(config.workDir, 'foo', ['foo'], [[changed]])).then(() => null, (e) => e);
     assert.is(failureClassOf(err, 'internal'), 'publish');
     assert.equal(failures.map((f) => f.step), ['validate']);
     assert.match(failures[0].reason, /is not the one recorded at build b{64}: rebuild it \(rebuild run --retry foo\)/);
     assert.not.ok(existsSync(join(simple, 'foo')));
 
-    const first = wheel(channel, 'bar-2.0-py3-none-any.whl', 'first build');
+    const first = await wheel(channel, 'bar-2.0-py3-none-any.whl', 'first build');
     await run.hooks.publish.promise(group(config.workDir, 'bar', ['bar'], [[first]]));
-    const second = wheel(channel, 'bar-2.0-py3-none-any.whl', 'second build, same version');
+    const second = await wheel(channel, 'bar-2.0-py3-none-any.whl', 'second build, same version');
     const conflict = await run.hooks.publish.promise(group(config.workDir, 'bar', ['bar'], [[second]])).then(() => null, (e) => e);
     assert.is(failureClassOf(conflict, 'internal'), 'publish');
     assert.equal(failures.map((f) => f.step), ['validate', 'upload']);
     assert.match(failures[1].reason, /bar-2\.0-py3-none-any\.whl exists with other content .*a published wheel is never replaced; raise the version/);
     assert.is(failures[1].artifact?.filename, 'bar-2.0-py3-none-any.whl');
-    assert.is(readFileSync(join(simple, 'bar', 'bar-2.0-py3-none-any.whl'), 'utf8'), 'first build');
+    assert.is(await sha256File(join(simple, 'bar', 'bar-2.0-py3-none-any.whl')), first.sha256);
     // The built-in publisher's notice handler wrote the markdown notice too.
     assert.ok(existsSync(join(config.workDir, 'notices', 'bar.md')));
   } finally {

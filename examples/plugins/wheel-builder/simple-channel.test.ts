@@ -1,13 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderProjectIndex, renderRootIndex } from './pep503.ts';
 import { SimpleIndexChannel, WheelConflictError } from './simple-channel.ts';
-
-const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+import { writeTestWheel } from './test-wheel.ts';
 
 const s = suite('SimpleIndexChannel', { dir: '', built: '' });
 s.before.each((ctx) => {
@@ -17,12 +15,7 @@ s.before.each((ctx) => {
 });
 s.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
 
-/** A file with a wheel's name (the index never opens it). */
-function wheel(built: string, filename: string, bytes = `wheel ${filename}`) {
-  const path = join(built, filename);
-  writeFileSync(path, bytes);
-  return { path, filename };
-}
+const wheel = (built: string, filename: string, content?: string) => writeTestWheel(built, filename, content ? { content } : {});
 
 /** Every file under `dir`, relative, sorted. */
 function files(dir: string, prefix = ''): string[] {
@@ -33,38 +26,46 @@ function files(dir: string, prefix = ''): string[] {
 
 s('wheels go to label/<label>/simple/<project>/, with the project pages and the root page', async ({ dir, built }) => {
   const channel = new SimpleIndexChannel(join(dir, 'ch'));
-  const a = wheel(built, 'TinyUnits-1.2.0-py3-none-any.whl');
-  const b = wheel(built, 'unit_conv-0.3.1-py3-none-any.whl');
+  const a = await wheel(built, 'TinyUnits-1.2.0-py3-none-any.whl');
+  const b = await writeTestWheel(built, 'unit_conv-0.3.1-py3-none-any.whl', { requiresPython: '>=3.8' });
   const added = await channel.add([b, a], 'wheels');
   assert.equal(added.map((x) => [x.project, x.status]), [['unit-conv', 'added'], ['tinyunits', 'added']]);
   const simple = join(dir, 'ch/label/wheels/simple');
   assert.is(channel.dir('wheels'), simple);
-  assert.equal(files(simple), ['index.html', 'tinyunits/TinyUnits-1.2.0-py3-none-any.whl', 'tinyunits/index.html', 'unit-conv/index.html', 'unit-conv/unit_conv-0.3.1-py3-none-any.whl']);
+  assert.equal(files(simple), [
+    'index.html',
+    'tinyunits/TinyUnits-1.2.0-py3-none-any.whl',
+    'tinyunits/index.html',
+    'unit-conv/index.html',
+    'unit-conv/unit_conv-0.3.1-py3-none-any.whl',
+  ]);
   assert.is(readFileSync(join(simple, 'index.html'), 'utf8'), renderRootIndex(['tinyunits', 'unit-conv']));
-  assert.is(
-    readFileSync(join(simple, 'unit-conv/index.html'), 'utf8'),
-    renderProjectIndex('unit-conv', [{ filename: b.filename, sha256: sha(`wheel ${b.filename}`) }]),
-  );
-  assert.is(await channel.lookup(a.filename, 'wheels'), sha(`wheel ${a.filename}`));
+  // The wheel's Requires-Python (its METADATA) on its anchor.
+  const page = readFileSync(join(simple, 'unit-conv/index.html'), 'utf8');
+  assert.is(page, renderProjectIndex('unit-conv', [{ filename: b.filename, sha256: b.sha256, requiresPython: '>=3.8' }]));
+  assert.ok(page.includes(`#sha256=${b.sha256}" data-requires-python="&gt;=3.8">`), page);
+  assert.not.match(readFileSync(join(simple, 'tinyunits/index.html'), 'utf8'), /data-requires-python/);
+  assert.is(await channel.lookup(a.filename, 'wheels'), a.sha256);
   assert.is(await channel.lookup(a.filename, 'other'), null);
 });
 
 s('the main label is the channel itself: <channel>/simple', async ({ dir, built }) => {
   const channel = new SimpleIndexChannel(join(dir, 'ch'));
-  await channel.add([wheel(built, 'foo-1.0-py3-none-any.whl')], 'main');
+  await channel.add([await wheel(built, 'foo-1.0-py3-none-any.whl')], 'main');
   assert.ok(existsSync(join(dir, 'ch/simple/foo/foo-1.0-py3-none-any.whl')));
   assert.ok(existsSync(join(dir, 'ch/simple/index.html')));
 });
 
 s('a second version joins the project page; the same bytes again are skipped, the pages unchanged', async ({ dir, built }) => {
   const channel = new SimpleIndexChannel(join(dir, 'ch'));
-  const one = wheel(built, 'foo-1.0-py3-none-any.whl');
+  const one = await wheel(built, 'foo-1.0-py3-none-any.whl');
   await channel.add([one], 'wheels');
-  const two = wheel(built, 'foo-1.1-py3-none-any.whl');
+  const two = await wheel(built, 'foo-1.1-py3-none-any.whl');
   await channel.add([two], 'wheels');
   const page = join(channel.dir('wheels'), 'foo/index.html');
   const before = readFileSync(page, 'utf8');
-  assert.is(before, renderProjectIndex('foo', [one, two].map((w) => ({ filename: w.filename, sha256: sha(`wheel ${w.filename}`) }))));
+  const entry = (w: typeof one) => ({ filename: w.filename, sha256: w.sha256 });
+  assert.is(before, renderProjectIndex('foo', [one, two].map(entry)));
   const again = await channel.add([one, two], 'wheels');
   assert.equal(again.map((x) => x.status), ['identical', 'identical']);
   assert.is(readFileSync(page, 'utf8'), before);
@@ -72,15 +73,15 @@ s('a second version joins the project page; the same bytes again are skipped, th
 
 s('a published name with other bytes is refused, and nothing of that call is written', async ({ dir, built }) => {
   const channel = new SimpleIndexChannel(join(dir, 'ch'));
-  await channel.add([wheel(built, 'foo-1.0-py3-none-any.whl', 'first')], 'wheels');
+  await channel.add([await wheel(built, 'foo-1.0-py3-none-any.whl', 'first')], 'wheels');
   const other = join(dir, 'other');
   mkdirSync(other);
-  const changed = wheel(other, 'foo-1.0-py3-none-any.whl', 'second');
-  const fresh = wheel(other, 'bar-2.0-py3-none-any.whl');
+  const changed = await wheel(other, 'foo-1.0-py3-none-any.whl', 'second');
+  const fresh = await wheel(other, 'bar-2.0-py3-none-any.whl');
   const err = await channel.add([fresh, changed], 'wheels').then(() => null, (e) => e);
   assert.instance(err, WheelConflictError);
   assert.match(err.message, /foo-1\.0-py3-none-any\.whl exists with other content .*a published wheel is never replaced/);
-  assert.is(readFileSync(join(channel.dir('wheels'), 'foo/foo-1.0-py3-none-any.whl'), 'utf8'), 'first');
+  assert.ok(readFileSync(join(channel.dir('wheels'), 'foo/foo-1.0-py3-none-any.whl')).equals(readFileSync(join(built, 'foo-1.0-py3-none-any.whl'))));
   assert.not.ok(existsSync(join(channel.dir('wheels'), 'bar')));
   assert.equal(files(channel.dir('wheels')), ['foo/foo-1.0-py3-none-any.whl', 'foo/index.html', 'index.html']);
 });
@@ -88,12 +89,13 @@ s('a published name with other bytes is refused, and nothing of that call is wri
 s('adds side by side (two publish groups at once) both reach the root page', async ({ dir, built }) => {
   const channel = new SimpleIndexChannel(join(dir, 'ch'));
   const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}`);
-  await Promise.all(names.map((n) => new SimpleIndexChannel(channel.root).add([wheel(built, `${n}-1.0-py3-none-any.whl`)], 'wheels')));
+  const ws = await Promise.all(names.map((n) => wheel(built, `${n}-1.0-py3-none-any.whl`)));
+  await Promise.all(ws.map((w) => new SimpleIndexChannel(channel.root).add([w], 'wheels')));
   assert.is(readFileSync(join(channel.dir('wheels'), 'index.html'), 'utf8'), renderRootIndex(names));
 });
 
 s('the same wheels give the same bytes in two channels, whatever the order', async ({ dir, built }) => {
-  const ws = ['b-1.0-py3-none-any.whl', 'a-1.0-py3-none-any.whl', 'a-1.1-py3-none-any.whl'].map((f) => wheel(built, f));
+  const ws = await Promise.all(['b-1.0-py3-none-any.whl', 'a-1.0-py3-none-any.whl', 'a-1.1-py3-none-any.whl'].map((f) => wheel(built, f)));
   const one = new SimpleIndexChannel(join(dir, 'one'));
   const two = new SimpleIndexChannel(join(dir, 'two'));
   await one.add(ws, 'wheels');
@@ -105,8 +107,14 @@ s('the same wheels give the same bytes in two channels, whatever the order', asy
 
 s('a file that is not a wheel, or a bad label, is refused', async ({ dir, built }) => {
   const channel = new SimpleIndexChannel(join(dir, 'ch'));
-  const err = await channel.add([wheel(built, 'foo-1.0-py313_0.conda')], 'wheels').then(() => null, (e) => e);
+  writeFileSync(join(built, 'foo-1.0-py313_0.conda'), 'conda');
+  const err = await channel.add([{ path: join(built, 'foo-1.0-py313_0.conda'), filename: 'foo-1.0-py313_0.conda' }], 'wheels').then(() => null, (e) => e);
   assert.match(err?.message ?? '', /not a wheel file name/);
+  // A wheel's name on a file that is not a wheel: refused, nothing written.
+  writeFileSync(join(built, 'fake-1.0-py3-none-any.whl'), 'not a zip');
+  const fake = await channel.add([{ path: join(built, 'fake-1.0-py3-none-any.whl'), filename: 'fake-1.0-py3-none-any.whl' }], 'wheels').then(() => null, (e) => e);
+  assert.match(fake?.message ?? '', /fake-1\.0-py3-none-any\.whl: not a readable wheel \(zip\)/);
+  assert.not.ok(existsSync(channel.dir('wheels')));
   assert.throws(() => channel.dir('../up'), /channel label '\.\.\/up'/);
 });
 

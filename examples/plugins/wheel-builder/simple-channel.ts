@@ -2,6 +2,7 @@
 // `<channel>/label/<label>/simple/` (`<channel>/simple/` for `main`), next to the conda subdirs the
 // publisher writes there. Each project has `simple/<project>/` with its wheels and its index.html;
 // `simple/index.html` lists the projects. pip reads it as `--index-url file://<that folder>`.
+// Each wheel's Requires-Python (its dist-info/METADATA) is given on its anchor.
 //
 // Like the conda channel (LocalChannel): a wheel appears under its name only complete (temp file,
 // then a link that never replaces a file), the same name with other bytes is refused (an index
@@ -12,6 +13,7 @@ import { copyFile, link, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalChannel, sha256File, writeFileAtomic } from 'rebuild';
 import { parseWheelName, renderProjectIndex, renderRootIndex, type IndexFile } from './pep503.ts';
+import { metadataField, readWheelMetadata } from './wheel-metadata.ts';
 
 export interface AddedWheel {
   filename: string;
@@ -81,6 +83,8 @@ export class SimpleIndexChannel {
         const parsed = parseWheelName(f.filename);
         if (!parsed) throw new Error(`${f.path}: not a wheel file name (<name>-<version>-<python>-<abi>-<platform>.whl)`);
         const path = join(dir, parsed.project, f.filename);
+        // A file that is not a readable wheel is refused before anything is written.
+        await readWheelMetadata(f.path);
         const sha256 = await sha256File(f.path);
         const existing = await hashOrNull(path);
         if (existing !== null && existing !== sha256) throw new WheelConflictError(path, existing, sha256);
@@ -115,7 +119,9 @@ export class SimpleIndexChannel {
       const files: IndexFile[] = [];
       for (const name of (await readdir(join(dir, project))).sort()) {
         if (name.startsWith('.') || parseWheelName(name)?.project !== project) continue;
-        files.push({ filename: name, sha256: await sha256File(join(dir, project, name)) });
+        const path = join(dir, project, name);
+        const metadata = (await readWheelMetadata(path)).toString('utf8');
+        files.push({ filename: name, sha256: await sha256File(path), requiresPython: metadataField(metadata, 'Requires-Python') });
       }
       await writeFileAtomic(join(dir, project, 'index.html'), renderProjectIndex(project, files));
     }

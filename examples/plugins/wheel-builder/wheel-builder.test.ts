@@ -72,6 +72,8 @@ if (python) {
       'unit-conv/index.html',
       'unit-conv/unit_conv-0.3.1-py3-none-any.whl',
     ]);
+    // The pyproject's requires-python reached the page through the wheel's metadata.
+    assert.match(readFileSync(join(simple, 'unit-conv/index.html'), 'utf8'), /#sha256=[0-9a-f]{64}" data-requires-python="&gt;=3\.8">unit_conv-0\.3\.1-py3-none-any\.whl</);
     // The conda side of the channel is untouched: no conda package was built.
     assert.not.ok(existsSync(join(work, 'production/linux-64')));
 
