@@ -17,16 +17,18 @@ export interface WorkerInfo {
 
 const keyOf = (prefix: string, name: string) => `${prefix}:workers:${name}`;
 
-/** Worker side: the heartbeat (every `everyMs`, and at once when its tasks change). */
+/** Worker side: the heartbeat (every `everyMs`, and within `soonMs` when its tasks change). */
 export class WorkerHeartbeat {
   private readonly tasks = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
+  private pending: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly info: Omit<WorkerInfo, 'tasks' | 'heartbeat'>,
     private readonly everyMs = 5000,
+    private readonly soonMs = 100,
   ) {
     this.timer = setInterval(() => void this.beat(), everyMs);
   }
@@ -41,18 +43,28 @@ export class WorkerHeartbeat {
       .catch(() => undefined);
   }
 
+  /** One beat for the changes of the next `soonMs` (jobs that start and end together: one write, not one each). */
+  private soon(): void {
+    this.pending ??= setTimeout(() => {
+      this.pending = null;
+      void this.beat();
+    }, this.soonMs);
+  }
+
   started(jobId: string, pkg: string): void {
     this.tasks.set(jobId, pkg);
-    void this.beat();
+    this.soon();
   }
 
   ended(jobId: string): void {
     this.tasks.delete(jobId);
-    void this.beat();
+    this.soon();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
     await this.redis.del(keyOf(this.prefix, this.info.name)).catch(() => undefined);
   }
 }
