@@ -57,6 +57,9 @@ export default defineConfig({
     'all-arches': {
       description: 'plan every arch the campaign covers (only linux-64 builds on this machine)',
       arches: ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64'],
+      // The slow arches convert the pure-Python packages from linux-64's builds (rebuild:converter):
+      // `rebuild plan --profile all-arches` lists per arch what is converted and what is built, with why.
+      convert: { from: 'linux-64', to: ['osx-64', 'osx-arm64', 'win-64'] },
     },
     'two-arches': {
       description: 'linux-64 and linux-aarch64, both with the script builder on this host (every package but crc32c is pure python); what examples/buildout/queue.test.ts runs through the queue',

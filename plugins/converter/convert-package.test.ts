@@ -127,6 +127,19 @@ s('win-64 → linux-64 back: Lib/site-packages returns to lib/python3.13/site-pa
   assert.equal((await info(back.target)).index, (await info(source.path)).index);
 });
 
+s("the target's build strings (its rendering hashes the platform): file name, index.json (and an exact sibling pin) and the .conda's member names follow; cph reads it", async (ctx) => {
+  // greetings pins a sibling output exactly (pin_subpackage exact): its win-64 build is named too.
+  const [source] = await purePackage(ctx.channel, { formats: ['conda'], depends: ['python >=3.13,<3.14.0a0', 'greetings-core 1.0 py313h0_0'] });
+  const builds = new Map([['greetings-1.0-py313h0_0', 'py313ha763781_0'], ['greetings-core-1.0-py313h0_0', 'py313h5f3a9c1_0']]);
+  const out = await convertToPlatform(source.path, { to: 'win-64', outDir: join(ctx.dir, 'out'), python: PY, builds });
+  assert.is(out.target, join(ctx.dir, 'out', 'greetings-1.0-py313ha763781_0.conda'));
+  const { index } = await info(out.target);
+  assert.equal([index.name, index.version, index.build, index.subdir], ['greetings', '1.0', 'py313ha763781_0', 'win-64']);
+  assert.equal(index.depends, ['python >=3.13,<3.14.0a0', 'greetings-core 1.0 py313h5f3a9c1_0']);
+  cph(['x', out.target, '--dest', join(ctx.dir, 'x')]);
+  assert.ok(existsSync(join(ctx.dir, 'x', 'Scripts/greetings.bat')) || existsSync(join(ctx.dir, 'x', 'greetings-1.0-py313ha763781_0', 'Scripts/greetings.bat')));
+});
+
 s('the same source converts to the same bytes', async (ctx) => {
   const [source] = await purePackage(ctx.channel, { formats: ['tar.bz2', 'conda'] });
   for (const file of [source.path, source.path.replace(/\.tar\.bz2$/, '.conda')]) {

@@ -16,7 +16,7 @@ import { packageFormat, packageStem, PackageFormatError, subdirArchPlatform, typ
 import type { TarInput } from '../../core/conda/tar-io.ts';
 import { stableJson, writeConda, writeTarBz2 } from '../../core/conda/write-package.ts';
 import { packageMtime, readMembers, sortByName, tarInput, type Member } from '../transmuter/convert.ts';
-import { contentProblems, isPythonScript, isWindows, type ContentFile } from './eligibility.ts';
+import { contentProblems, isPythonScript, isWindows, renameBuild, type ContentFile } from './eligibility.ts';
 
 export class NotConvertibleError extends Error {
   override name = 'NotConvertibleError';
@@ -39,6 +39,12 @@ export interface ConvertToOptions {
   windowsEntryPoints?: 'bat' | 'refuse';
   /** zstd level of a .conda's members (default 22, as `cph transmute`). */
   zstdLevel?: number;
+  /**
+   * Build strings on the target, when its rendering hashes the platform into them: `<name>-<version>-<source
+   * build>` → target build. The package takes its own (default: the source's), and a requirement pinning
+   * one of these exactly (a sibling output) names the target's.
+   */
+  builds?: ReadonlyMap<string, string>;
 }
 
 export interface ConvertedPackage {
@@ -99,15 +105,19 @@ function json<T>(source: string, members: Member[], name: string): T | null {
 
 /**
  * Convert `source` (a .tar.bz2 or .conda of one platform) to `opts.to`, written as
- * `<outDir>/<same file name>`. Throws NotConvertibleError when the package may not be converted.
+ * `<outDir>/<name>-<version>-<build>.<same format>` (the source's build string unless `opts.builds` renames it).
+ * Throws NotConvertibleError when the package may not be converted.
  */
 export async function convertToPlatform(source: string, opts: ConvertToOptions): Promise<ConvertedPackage> {
-  const target = join(opts.outDir, basename(source));
-  const spillDir = tempPathFor(`${target}.spill`);
+  const spillDir = tempPathFor(join(opts.outDir, `${basename(source)}.spill`));
   try {
     const members = await readMembers(source, { spillDir, memoryLimit: 256 << 20 });
     const index = json<IndexJson>(source, members, 'info/index.json');
     if (!index) throw new PackageFormatError(`${source}: no info/index.json in package`);
+    const builds = opts.builds ?? new Map<string, string>();
+    const build = builds.get(`${index.name}-${index.version}-${index.build}`) ?? index.build;
+    const pins = (specs: unknown) => (Array.isArray(specs) ? specs.map((spec: string) => renameBuild(spec, builds)) : specs);
+    const target = join(opts.outDir, `${index.name}-${index.version}-${build}.${packageFormat(source)}`);
     const from = index.subdir;
     if (from === opts.to) throw new NotConvertibleError(source, opts.to, [`it is already a ${from} package`]);
     const pathsJson = json<PathsJson>(source, members, 'info/paths.json');
@@ -161,7 +171,7 @@ export async function convertToPlatform(source: string, opts: ConvertToOptions):
     const { arch, platform } = subdirArchPlatform(opts.to);
     const info = new Map<string, TarInput>();
     for (const m of members) if (m.name.startsWith('info/')) info.set(m.name, tarInput(m));
-    info.set('info/index.json', { name: 'info/index.json', data: text(stableJson({ ...index, subdir: opts.to, arch, platform })) });
+    info.set('info/index.json', { name: 'info/index.json', data: text(stableJson({ ...index, build, depends: pins(index.depends), ...(index.constrains ? { constrains: pins(index.constrains) } : {}), subdir: opts.to, arch, platform })) });
     info.set('info/paths.json', { name: 'info/paths.json', data: text(stableJson({ ...pathsJson, paths: outPaths })) });
     info.set('info/files', { name: 'info/files', data: text(outPaths.map((p) => p._path).join('\n')) });
     const withPrefix = outPaths.filter((p) => p.prefix_placeholder);

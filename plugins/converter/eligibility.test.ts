@@ -1,4 +1,4 @@
-// Eligibility at plan time (nodeRefusal, buildSourceOf) and at build time (contentProblems), and the
+// Eligibility at plan time (nodeEligibility, buildSourceOf) and at build time (contentProblems), and the
 // task graph the engine makes from the converter's answers (build(X@win-64) after build(X@linux-64)).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -6,7 +6,7 @@ import type { PackageNode, RenderedOutput, Subdir, Target } from '../../core/mod
 import type { Plan } from '../../core/graph/plan.ts';
 import { BUILD_ONLY, buildTaskGraph } from '../../core/engine/task-graph.ts';
 import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
-import { compiledMagic, contentProblems, isPythonScript, nodeRefusal } from './eligibility.ts';
+import { compiledMagic, contentProblems, isPythonScript, nodeEligibility } from './eligibility.ts';
 import { buildSourceOf } from './index.ts';
 import { ELF_HEAD } from './fixtures/pure-package.ts';
 
@@ -35,22 +35,45 @@ function plans(nodes: Record<string, { outputs: (subdir: Subdir) => RenderedOutp
 }
 
 const node = (ps: Plan[], subdir: Subdir, id: string): PackageNode => ps.find((p) => p.target.subdir === subdir)!.graph.getNodeAttributes(id);
+/** Why `id` on win-64 may not be made from linux-64 (null: it may). */
+const refusal = (ps: Plan[], id: string): string | null => {
+  const e = nodeEligibility(node(ps, 'win-64', id), node(ps, 'linux-64', id), 'linux-64');
+  return e.ok ? null : e.reason;
+};
 
-const plan = suite('nodeRefusal / buildSourceOf (plan time)');
+const plan = suite('nodeEligibility / buildSourceOf (plan time)');
 
 plan('pure python (same rendering on both arches) → converted from linux-64', () => {
   const ps = plans({ greet: { outputs: () => [output('greet', ['python >=3.13,<3.14.0a0'])] } });
-  assert.is(nodeRefusal(node(ps, 'win-64', 'greet'), node(ps, 'linux-64', 'greet'), 'linux-64'), null);
-  assert.equal(buildSourceOf(CONVERT, node(ps, 'win-64', 'greet'), ps), { from: target('linux-64'), reason: 'converted from linux-64' });
+  assert.is(refusal(ps, 'greet'), null);
+  assert.equal(buildSourceOf(CONVERT, node(ps, 'win-64', 'greet'), ps), { from: target('linux-64'), reason: 'converted from linux-64', builds: new Map([['greet-1.0-py313_0', 'py313_0']]) });
   // Not an arch that converts (and never the source itself): no answer, a normal build.
   assert.is(buildSourceOf(CONVERT, node(ps, 'linux-64', 'greet'), ps), undefined);
+});
+
+plan("build strings whose hash covers the platform (rattler-build's target_platform) may differ: the converted package takes the target's", () => {
+  const ps = plans({ v1: { outputs: (s) => [output('v1', ['python'], { build: s === 'win-64' ? 'py313ha763781_0' : 'py313hac9f204_0' })] } });
+  const e = nodeEligibility(node(ps, 'win-64', 'v1'), node(ps, 'linux-64', 'v1'), 'linux-64');
+  assert.equal(e, { ok: true, builds: new Map([['v1-1.0-py313hac9f204_0', 'py313ha763781_0']]) });
+  // A multi-output node pinning its own output exactly (pin_subpackage exact): the same pin, each platform's build.
+  const b = (s: Subdir, x: string) => (s === 'win-64' ? `py313hw${x}_0` : `py313hl${x}_0`);
+  const flit = plans({ flit: { outputs: (s) => [
+    output('flit-core', ['python'], { build: b(s, '1') }),
+    output('flit', ['python', `flit-core 1.0 ${b(s, '1')}`], { build: b(s, '2') }),
+  ] } });
+  assert.equal(nodeEligibility(node(flit, 'win-64', 'flit'), node(flit, 'linux-64', 'flit'), 'linux-64'), {
+    ok: true, builds: new Map([['flit-core-1.0-py313hl1_0', 'py313hw1_0'], ['flit-1.0-py313hl2_0', 'py313hw2_0']]),
+  });
+  // A different version is a different package, though.
+  const vs = plans({ v: { outputs: (s) => [output('v', ['python'], { version: s === 'win-64' ? '2.0' : '1.0' })] } });
+  assert.is(refusal(vs, 'v'), 'platform-specific v version: 2.0 only on win-64, 1.0 only on linux-64');
 });
 
 plan('a platform-specific run requirement (a selector resolved for win) → refused with the requirement', () => {
   const ps = plans({ winonly: { outputs: (s) => [output('winonly', s === 'win-64' ? ['python', 'pywin32'] : ['python'])] } });
   assert.equal(buildSourceOf(CONVERT, node(ps, 'win-64', 'winonly'), ps), { from: null, reason: 'not converted: platform-specific winonly run: pywin32 only on win-64' });
   const host = plans({ h: { outputs: (s) => [output('h', ['python'], { requirements: { build: [], host: s === 'win-64' ? ['python 3.13.*'] : ['python 3.13.*', 'libuuid'], run: ['python'], run_constrained: [] } })] } });
-  assert.is(nodeRefusal(node(host, 'win-64', 'h'), node(host, 'linux-64', 'h'), 'linux-64'), 'platform-specific h host: libuuid only on linux-64');
+  assert.is(refusal(host, 'h'), 'platform-specific h host: libuuid only on linux-64');
 });
 
 plan("compiler('c') / stdlib('c') variant keys, noarch outputs, bootstrap builds, nodes not planned on linux-64 → refused", () => {
@@ -60,13 +83,13 @@ plan("compiler('c') / stdlib('c') variant keys, noarch outputs, bootstrap builds
     nx: { outputs: () => [output('nx', ['python'], { noarch: 'python' })] },
     onlywin: { outputs: () => [output('onlywin', ['python'])], winOnly: true },
   });
-  assert.is(nodeRefusal(node(ps, 'win-64', 'cext'), node(ps, 'linux-64', 'cext'), 'linux-64'), "compiled: the recipe uses compiler('c')");
-  assert.is(nodeRefusal(node(ps, 'win-64', 'std'), node(ps, 'linux-64', 'std'), 'linux-64'), "compiled: the recipe uses stdlib('c')");
-  assert.is(nodeRefusal(node(ps, 'win-64', 'nx'), node(ps, 'linux-64', 'nx'), 'linux-64'), 'noarch: python output nx');
+  assert.is(refusal(ps, 'cext'), "compiled: the recipe uses compiler('c')");
+  assert.is(refusal(ps, 'std'), "compiled: the recipe uses stdlib('c')");
+  assert.is(refusal(ps, 'nx'), 'noarch: python output nx');
   assert.equal(buildSourceOf(CONVERT, node(ps, 'win-64', 'onlywin'), ps), { from: null, reason: 'not converted: not planned on linux-64' });
   const excluded = plans({ x: { outputs: () => [output('x', ['python'])] } });
   excluded[0].graph.mergeNodeAttributes('x', { status: 'excluded', reason: 'blocklisted' });
-  assert.is(nodeRefusal(node(excluded, 'win-64', 'x'), node(excluded, 'linux-64', 'x'), 'linux-64'), 'not built on linux-64 (excluded: blocklisted)');
+  assert.is(refusal(excluded, 'x'), 'not built on linux-64 (excluded: blocklisted)');
   // linux-64 not among the run's targets (--arch win-64): built normally, with the reason.
   assert.equal(buildSourceOf(CONVERT, node(ps, 'win-64', 'cext'), [ps[1]]), { from: null, reason: 'not converted: linux-64 is not a target of this run' });
 });

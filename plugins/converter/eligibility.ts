@@ -1,6 +1,6 @@
 // Which packages may be converted to another platform instead of built there (as `conda convert`
 // decides): none with compiled code, none whose requirements depend on the platform. Two checks:
-// - plan time (`nodeRefusal`): the node's rendering for the target against the source arch's
+// - plan time (`nodeEligibility`): the node's rendering for the target against the source arch's
 //   (selectors are resolved by then: a requirement that differs is a platform-specific one), its
 //   compiler/stdlib variant keys, noarch, bootstrap builds;
 // - build time (`contentProblems`): the source arch's package itself — compiled files by name
@@ -102,45 +102,80 @@ export function contentProblems(index: IndexJson, paths: PathEntry[] | null, fil
 /** Variant keys that make a build's output platform-specific (compiler('c'), stdlib('c')). */
 const PLATFORM_KEY = /^(.+)_(compiler|stdlib)$/;
 
-/** The requirements of one rendering, keyed for comparison: `<output> <section>` → specs. */
-function requirementSets(variants: readonly RenderedVariant[]): Map<string, string[]> {
+/** The requirements of one rendering, keyed for comparison: `<output> <section>` → specs (each through `spec`). */
+function requirementSets(variants: readonly RenderedVariant[], spec: (s: string) => string = (s) => s): Map<string, string[]> {
   const out = new Map<string, string[]>();
   variants.forEach((v, i) => {
     for (const o of v.outputs) {
       const prefix = `${variants.length > 1 ? `variant ${i + 1} ` : ''}${o.name}`;
-      out.set(`${prefix} version`, [`${o.version} ${o.build}`]);
-      for (const section of ['build', 'host', 'run', 'run_constrained'] as const) out.set(`${prefix} ${section}`, [...o.requirements[section]].sort());
+      out.set(`${prefix} version`, [o.version]);
+      for (const section of ['build', 'host', 'run', 'run_constrained'] as const) out.set(`${prefix} ${section}`, o.requirements[section].map(spec).sort());
     }
   });
   return out;
 }
 
 /**
- * Why `node` (on its target) may not be made from `source` (the same node on arch `from`), or
- * null when it may: the first of bootstrap, noarch, compiler/stdlib keys, a different rendering.
+ * `spec` with its build string replaced when it pins an exact build listed in `builds`
+ * (`<name>-<version>-<build>` → build): a sibling output pinned exactly (`pin_subpackage(…, exact=True)`
+ * renders `flit-core 3.9.0 py313h…_0`) names the other platform's build of that output.
  */
-export function nodeRefusal(node: PackageNode, source: PackageNode | undefined, from: string): string | null {
-  if (!source) return `not planned on ${from}`;
-  if (source.status !== 'planned') return `not built on ${from} (${source.status}${source.reason ? `: ${source.reason}` : ''})`;
-  if (node.bootstrap) return 'a bootstrap build';
-  if (!node.recipe) return 'no recipe';
+export function renameBuild(spec: string, builds: ReadonlyMap<string, string>): string {
+  const parts = spec.trim().split(/\s+/);
+  if (parts.length !== 3) return spec;
+  const build = builds.get(parts.join('-'));
+  return build === undefined ? spec : `${parts[0]} ${parts[1]} ${build}`;
+}
+
+export type NodeEligibility =
+  | { ok: false; reason: string }
+  /**
+   * `builds`: `<name>-<version>-<build on from>` → the build string the target renders. They differ
+   * when the build string's hash covers the platform (rattler-build hashes `target_platform` into
+   * every non-noarch output's): the converted package takes the target's, as its own build would.
+   */
+  | { ok: true; builds: Map<string, string> };
+
+/**
+ * Whether `node` (on its target) may be made from `source` (the same node on arch `from`): not when
+ * it is a bootstrap build, has compiler/stdlib keys or noarch outputs, or renders other outputs,
+ * versions or requirements there (the first difference is the reason). Build strings may differ,
+ * and so may exact pins of the node's own outputs (compared as the same output's build).
+ */
+export function nodeEligibility(node: PackageNode, source: PackageNode | undefined, from: string): NodeEligibility {
+  const no = (reason: string): NodeEligibility => ({ ok: false, reason });
+  if (!source) return no(`not planned on ${from}`);
+  if (source.status !== 'planned') return no(`not built on ${from} (${source.status}${source.reason ? `: ${source.reason}` : ''})`);
+  if (node.bootstrap) return no('a bootstrap build');
+  if (!node.recipe) return no('no recipe');
   for (const v of node.variants) {
     const key = Object.keys(v.variant).map((k) => k.match(PLATFORM_KEY)).find(Boolean);
-    if (key) return `compiled: the recipe uses ${key[2]}('${key[1]}')`;
-    for (const o of v.outputs) if (o.noarch) return `noarch: ${o.noarch} output ${o.name}`;
+    if (key) return no(`compiled: the recipe uses ${key[2]}('${key[1]}')`);
+    for (const o of v.outputs) if (o.noarch) return no(`noarch: ${o.noarch} output ${o.name}`);
   }
-  const mine = requirementSets(node.variants);
+  // The target's build strings of the same outputs (variant by variant), to compare exact sibling pins.
+  const back = new Map<string, string>();
+  const builds = new Map<string, string>();
+  source.variants.forEach((v, i) => {
+    for (const o of v.outputs) {
+      const mineOut = node.variants[i]?.outputs.find((x) => x.name === o.name && x.version === o.version);
+      if (!mineOut) continue;
+      back.set(`${o.name}-${o.version}-${mineOut.build}`, o.build);
+      builds.set(`${o.name}-${o.version}-${o.build}`, mineOut.build);
+    }
+  });
+  const mine = requirementSets(node.variants, (spec) => renameBuild(spec, back));
   const theirs = requirementSets(source.variants);
   for (const key of new Set([...theirs.keys(), ...mine.keys()])) {
     const a = theirs.get(key);
     const b = mine.get(key);
-    if (!a || !b) return `outputs differ from ${from}'s: ${key.split(' ').slice(0, -1).join(' ')} only on ${a ? from : node.target.subdir}`;
+    if (!a || !b) return no(`outputs differ from ${from}'s: ${key.split(' ').slice(0, -1).join(' ')} only on ${a ? from : node.target.subdir}`);
     const added = b.filter((s) => !a.includes(s));
     const removed = a.filter((s) => !b.includes(s));
     if (added.length || removed.length) {
       const what = [...added.map((s) => `${s} only on ${node.target.subdir}`), ...removed.map((s) => `${s} only on ${from}`)].join(', ');
-      return `platform-specific ${key}: ${what}`;
+      return no(`platform-specific ${key}: ${what}`);
     }
   }
-  return null;
+  return { ok: true, builds };
 }

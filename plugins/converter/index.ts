@@ -12,24 +12,27 @@ import { EXIT } from '../../core/engine/exit-codes.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { UserError } from '../../core/model/errors.ts';
 import type { Plugin } from '../../core/model/plugin.ts';
-import type { Artifact, BuildResult, BuildSource, BuildTask, PackageNode } from '../../core/model/types.ts';
+import { targetKey, type Artifact, type BuildResult, type BuildSource, type BuildTask, type PackageNode } from '../../core/model/types.ts';
 import type { Plan } from '../../core/graph/plan.ts';
 import { packageStem } from '../../core/conda/package-types.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import { NotConvertibleError, convertToPlatform } from './convert-package.ts';
-import { nodeRefusal } from './eligibility.ts';
+import { nodeEligibility } from './eligibility.ts';
 
 export const PLUGIN_NAME = 'rebuild:converter';
 
-/** run.hooks.buildFrom: convert `node` from `convert.from`, or why not (undefined: not an arch that converts). */
-export function buildSourceOf(convert: ResolvedConfig['convert'], node: PackageNode, plans: readonly Plan[]): BuildSource | undefined {
+/**
+ * run.hooks.buildFrom: convert `node` from `convert.from`, or why not (undefined: not an arch that
+ * converts). `builds`: the source builds' build strings → the target's (nodeEligibility).
+ */
+export function buildSourceOf(convert: ResolvedConfig['convert'], node: PackageNode, plans: readonly Plan[]): (BuildSource & { builds?: Map<string, string> }) | undefined {
   if (!convert.to.includes(node.target.subdir) || node.target.subdir === convert.from) return undefined;
   const plan = plans.find((p) => p.target.subdir === convert.from && p.target.python === node.target.python);
   if (!plan) return { from: null, reason: `not converted: ${convert.from} is not a target of this run` };
   const source = plan.graph.hasNode(node.id) ? plan.graph.getNodeAttributes(node.id) : undefined;
-  const refusal = nodeRefusal(node, source, convert.from);
-  if (refusal) return { from: null, reason: `not converted: ${refusal}` };
-  return { from: plan.target, reason: `converted from ${convert.from}` };
+  const e = nodeEligibility(node, source, convert.from);
+  if (!e.ok) return { from: null, reason: `not converted: ${e.reason}` };
+  return { from: plan.target, reason: `converted from ${convert.from}`, builds: e.builds };
 }
 
 /** One file per package (the .tar.bz2 when the source build has both formats): the target's transmute stage makes the other. */
@@ -60,16 +63,18 @@ async function moveInto(from: string, to: string): Promise<void> {
  * into `<outputChannel>/<to>/` (a refused package leaves nothing in the channel). Undefined, with
  * `task.source.declined` set, when one is refused.
  */
-export async function convertBuild(task: BuildTask, convert: ResolvedConfig['convert']): Promise<BuildResult | undefined> {
+export async function convertBuild(task: BuildTask, convert: ResolvedConfig['convert'], builds: ReadonlyMap<string, string> = new Map()): Promise<BuildResult | undefined> {
   const source = task.source!;
   const to = task.target.subdir;
   const scratch = join(task.workDir, 'converted');
   const converted: { file: string; artifact: Artifact }[] = [];
   for (const a of packagesToConvert(source.artifacts)) {
     try {
-      const out = await convertToPlatform(a.path, { to, outDir: scratch, python: task.target.python, windowsEntryPoints: convert.windowsEntryPoints });
+      const build = builds.get(packageStem(a.filename));
+      const out = await convertToPlatform(a.path, { to, outDir: scratch, python: task.target.python, windowsEntryPoints: convert.windowsEntryPoints, builds });
       task.log(`${PLUGIN_NAME}: ${a.subdir}/${a.filename} → ${to}/${basename(out.target)}${out.launchers.length ? ` (entry points with a .bat launcher: ${out.launchers.join(', ')})` : ''}`);
-      converted.push({ file: out.target, artifact: { ...a, subdir: to, path: join(task.outputChannel, to, basename(out.target)), sha256: '', size: 0 } });
+      const filename = basename(out.target);
+      converted.push({ file: out.target, artifact: { ...a, subdir: to, filename, build: build ?? a.build, path: join(task.outputChannel, to, filename), sha256: '', size: 0 } });
     } catch (err) {
       if (!(err instanceof NotConvertibleError)) throw err;
       source.declined = `not converted: ${err.reasons.join('; ')}`;
@@ -94,10 +99,19 @@ export function converter(): Plugin {
       if (convert.to.includes(convert.from)) throw new UserError(`convert.to lists ${convert.from}, the arch convert.from converts from: remove it from one of them`, EXIT.CONFIG);
       if (convert.from === 'noarch' || convert.to.includes('noarch')) throw new UserError('convert: noarch packages serve every platform already; name arch subdirs (e.g. linux-64, win-64)', EXIT.CONFIG);
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
-        run.hooks.buildFrom.tap(PLUGIN_NAME, (node, plans) => buildSourceOf(convert, node, plans));
+        /** Per node × target converted: the build strings the target renders (asked before any build). */
+        const buildsOf = new Map<string, Map<string, string>>();
+        run.hooks.buildFrom.tap(PLUGIN_NAME, (node, plans) => {
+          const answer = buildSourceOf(convert, node, plans);
+          if (!answer) return undefined;
+          const { builds, ...source } = answer;
+          if (builds) buildsOf.set(`${targetKey(node.target)}/${node.id}`, builds);
+          return source;
+        });
         // Before every builder, the queue coordinator's too (STAGE.PIN): a conversion is local and cheap.
         for (const subdir of new Set(run.targets.map((t) => t.subdir).filter((s) => convert.to.includes(s)))) {
-          run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.PIN - 1 }, async (task) => (task.source ? convertBuild(task, convert) : undefined));
+          run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.PIN - 1 }, async (task) =>
+            task.source ? convertBuild(task, convert, buildsOf.get(`${targetKey(task.target)}/${task.id}`)) : undefined);
         }
       });
     },
