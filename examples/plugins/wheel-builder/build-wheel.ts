@@ -32,7 +32,7 @@ async function tail(file: string, lines: number): Promise<string> {
   return text.split('\n').filter(Boolean).slice(-lines).join('\n');
 }
 
-export async function buildWheel(task: BuildTask, project: ProjectMeta, options: { python: string; builder: string }): Promise<Artifact> {
+export async function buildWheel(task: BuildTask, project: ProjectMeta, options: { python: string }): Promise<Artifact> {
   const dir = task.node.recipe!.dir;
   const python = resolveInterpreter(options.python);
   if (!python) throw new BuildFailureError(`${options.python}: no such interpreter on PATH: install python3, or set wheelBuilder({ python }) to its path`, 'build');

@@ -12,7 +12,7 @@
 //   (simple-channel.ts); the built-in publisher keeps every other group.
 // See README.md.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   BuildFailureError,
@@ -80,7 +80,7 @@ export function importPackages(dir: string): string[] {
 
 /** The recipe of one source folder. */
 function recipeOf(dir: string, aggregate: string): RecipeRef {
-  return { feedstock: dir.slice(dir.lastIndexOf('/') + 1), dir, file: join(dir, 'pyproject.toml'), format: FORMAT, aggregate, variantFiles: [] };
+  return { feedstock: basename(dir), dir, file: join(dir, 'pyproject.toml'), format: FORMAT, aggregate, variantFiles: [] };
 }
 
 /** The rendering of a source folder for a target: one output, no variants but the python. */
@@ -210,7 +210,7 @@ export const wheelBuilder = definePlugin((options: WheelBuilderOptions = {}) => 
         for (const { subdir } of run.targets) {
           run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.PRE }, async (task) => {
             if (task.node.recipe?.format !== FORMAT) return undefined;
-            const artifact = await buildWheel(task, readProject(task.node.recipe.dir), { python, builder: PLUGIN_NAME });
+            const artifact = await buildWheel(task, readProject(task.node.recipe.dir), { python });
             return { builder: PLUGIN_NAME, artifacts: [artifact] };
           });
         }
