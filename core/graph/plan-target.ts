@@ -8,7 +8,8 @@ import type { Run } from '../engine/run.ts';
 import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
 import { listingCacheFile, loadListings, saveListings } from '../recipes/listing-cache.ts';
-import { flushRenderCache } from '../recipes/render-cache.ts';
+import { flushRenderCache, renderCacheDir, takeRenderingKey } from '../recipes/render-cache.ts';
+import { applyRunExportsMemo } from '../recipes/run-exports-memo.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
@@ -53,6 +54,11 @@ function listingsFile(run: Run): string | null {
   return run.options.renderCache !== false && run.config.workDir ? listingCacheFile(run.config.workDir) : null;
 }
 
+/** The render cache dir of the run, when it uses one (built-in renderers, run exports memo). */
+function renderCache(run: Run): string | null {
+  return run.options.renderCache !== false && run.config.workDir ? renderCacheDir(run.config.workDir) : null;
+}
+
 /** Discover the run's recipes (aggregates + extra versions) and pass them through `run.hooks.discover`. */
 export async function discover(run: Run, options: PlanOptions = {}): Promise<DiscoveredRecipes> {
   const warnings: RenderWarning[] = [];
@@ -89,7 +95,8 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
   // Render; the renderings get their run exports together (a host dependency's exports come from its own recipe).
   const outcomes = await renderRecipes(run, discovered.recipes, target, options.renderConcurrency ?? 4);
   const rendered: RenderedRecipe[] = outcomes.flatMap((o) => (o.rendered ? [o.rendered] : []));
-  applyRunExports(rendered);
+  // With the render cache, the additions of recipes whose inputs did not change are replayed (run-exports-memo.ts).
+  applyRunExportsMemo(renderCache(run), rendered, rendered.map((r) => takeRenderingKey(r) ?? null));
 
   const graph: PackageGraph = createPackageGraph();
   const add = (node: PackageNode) => {

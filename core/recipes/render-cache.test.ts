@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { recipeFromPath } from './discover.ts';
 import { renderMetaYamlHere } from './meta-yaml/render.ts';
-import { cachedRender, flushRenderCache, forgetRenderPacks, renderCacheKey } from './render-cache.ts';
+import { cachedRender, flushRenderCache, forgetRenderPacks, renderCacheKey, takeRenderingKey } from './render-cache.ts';
 
 const cache = suite('render cache');
 let root = '';
@@ -100,6 +100,30 @@ cache('files changed seconds ago count by their stat: still a hit, and a change 
   const changed = await render();
   assert.ok(changed.ran);
   assert.is(changed.rendered.variants[0].outputs[0].buildNumber, 7);
+});
+
+cache('a variant config changed after a plan misses in the next one, though a plan shares its stat between recipes', async () => {
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  assert.ok((await render()).ran);
+  flushRenderCache(); // the plan ends: the shared stamps with it
+  writeFileSync(join(agg, 'conda_build_config.yaml'), 'zlib:\n  - 1.2\n');
+  const next = await render();
+  assert.ok(next.ran);
+  assert.equal(next.rendered.variants[0].outputs[0].requirements.host, ['zlib 1.2.*']);
+});
+
+cache('a rendering handed out by the cache carries its key, taken once', async () => {
+  const recipe = await recipeFromPath(dir, { aggregate: agg });
+  const key = renderCacheKey(recipe, linux, { env: {} });
+  const miss = await render();
+  assert.ok(miss.ran);
+  assert.is(takeRenderingKey({ ...miss.rendered }), key, 'a copy of the rendering object keeps it');
+  assert.is(takeRenderingKey(miss.rendered), undefined, 'taken');
+  const hit = await render();
+  assert.not.ok(hit.ran);
+  assert.is(takeRenderingKey(hit.rendered), key);
+  const plain = await cachedRender(null, recipe, linux, { env: {} }, () => renderMetaYamlHere(recipe, linux, { environ: {} }));
+  assert.is(takeRenderingKey(plain), undefined, 'not from the cache');
 });
 
 cache('a rendering that reads a local source tree is not stored', async () => {

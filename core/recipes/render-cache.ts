@@ -76,7 +76,8 @@ export function rendererVersion(): string {
 /** What a file contributes to a key: its stat, or its bytes' sha256 when just changed; 'missing'. */
 function fileStamp(path: string): string {
   try {
-    const s = statSync(path, { bigint: true });
+    const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (!s) return 'missing';
     if (!s.isFile()) return 'not a file';
     // Just changed: counted by its bytes (its stat may not show a second change yet).
     if (isRacy(s)) return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
@@ -86,12 +87,33 @@ function fileStamp(path: string): string {
   }
 }
 
-function dirFiles(dir: string, root: string, out: [string, string][]): [string, string][] {
+/**
+ * The stamps of the variant config files, shared by the recipes of one plan (every recipe stacks
+ * the aggregate's root config): a stat stamp is reused until the plan ends (flushRenderCache), and
+ * for at most STAMP_REUSE_MS (renders outside a plan). Sound because a
+ * stat stamp names one state of a file that never comes back (a write moves its ctime on): a
+ * rendering made while the file changed is stored under a stamp no later key has. A content stamp
+ * (a file changed in the last seconds) is never reused, as its bytes may change again.
+ */
+const STAMP_REUSE_MS = 1000;
+const sharedStamps = new Map<string, { stamp: string; at: number }>();
+
+function sharedFileStamp(path: string): string {
+  const now = Date.now();
+  const hit = sharedStamps.get(path);
+  if (hit && now - hit.at < STAMP_REUSE_MS) return hit.stamp;
+  const stamp = fileStamp(path);
+  if (stamp.startsWith('stat:')) sharedStamps.set(path, { stamp, at: now });
+  else sharedStamps.delete(path);
+  return stamp;
+}
+
+function dirFiles(dir: string, prefix: string, out: [string, string][]): [string, string][] {
   // Discovery listed the recipe dir already: reused while its stat is the same (listing-cache.ts).
   for (const [name, kind] of listDir(dir)) {
     const p = join(dir, name);
-    if (kind === 'dir') dirFiles(p, root, out);
-    else out.push([relative(root, p), fileStamp(p)]);
+    if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out);
+    else out.push([prefix + name, fileStamp(p)]);
   }
   return out;
 }
@@ -100,7 +122,7 @@ function dirFiles(dir: string, root: string, out: [string, string][]): [string, 
 export function renderCacheKey(recipe: RecipeRef, target: Target, options: unknown): string | null {
   let files: [string, string][];
   try {
-    files = dirFiles(recipe.dir, recipe.dir, []).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    files = dirFiles(recipe.dir, '', []).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   } catch {
     return null;
   }
@@ -110,7 +132,7 @@ export function renderCacheKey(recipe: RecipeRef, target: Target, options: unkno
     target,
     options,
     files,
-    variantFiles: recipe.variantFiles.map((f) => [f, fileStamp(f)]),
+    variantFiles: recipe.variantFiles.map((f) => [f, sharedFileStamp(f)]),
   };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
 }
@@ -191,6 +213,7 @@ export function forgetRenderPacks(): void {
 
 /** Rewrite the packs worth it (see Pack): planning calls this once it has rendered every recipe. */
 export function flushRenderCache(): void {
+  sharedStamps.clear(); // the next plan stats the variant configs again
   for (const pack of packs.values()) {
     // Nothing rendered through this pack since its last write (another target's plan flushed):
     // rewriting it would empty it.
@@ -208,6 +231,20 @@ export function flushRenderCache(): void {
       // not written: the next plan reads the per-key files
     }
   }
+}
+
+/**
+ * The key of each rendering this cache handed out, by its variants array (callers copy the
+ * rendering object but keep its variants): the key says what the rendering holds as handed out,
+ * before anything changes it in place (run exports), so it is taken once (takeRenderingKey).
+ */
+const handedOut = new WeakMap<object, string>();
+
+/** The render cache key of a rendering this cache handed out, once; undefined when not from the cache (or taken). */
+export function takeRenderingKey(rendered: RenderedRecipe): string | undefined {
+  const key = handedOut.get(rendered.variants);
+  if (key !== undefined) handedOut.delete(rendered.variants);
+  return key;
 }
 
 /** What the cache did in this process (for the bench and tests). */
@@ -232,6 +269,7 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     renderSkipped();
     pack.used.set(key, bytes);
     if (!fromPack) pack.loose++;
+    handedOut.set(stored.variants, key);
     return { feedstock: stored.feedstock, recipe, target, variants: stored.variants, warnings: stored.warnings };
   }
   renderCacheStats.misses++;
@@ -248,6 +286,7 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     renderCacheStats.stored++;
     pack.used.set(key, bytes);
     pack.loose++;
+    handedOut.set(rendered.variants, key);
   } catch {
     // A cache that cannot be written (read-only or full disk) only costs the render next time.
   }

@@ -46,6 +46,19 @@ function fits(spec: string, version: string, variantValue = false): boolean {
   }
 }
 
+/** What the walks know of one spec text: its name, the index's candidates, its resolutions. */
+interface SpecEntry {
+  name: string;
+  candidates: RenderedOutput[] | undefined;
+  /** The name with `_` for `-`, when different (variant keys spell names either way). */
+  variantKey: string | undefined;
+  /** The spec's version constraint (null: none or unreadable), parsed on first resolution. */
+  version: string | null | undefined;
+  /** Resolved without a variant value, and per variant value. */
+  plain: number | undefined;
+  byValue: Map<string, number> | undefined;
+}
+
 /**
  * The packages of one target's index as small integers, with the ids of their run requirements,
  * for the environment walks: every output walks its build and host environments, so the walk is
@@ -59,9 +72,8 @@ class Environments {
   private readonly pkgs: RenderedOutput[] = [];
   /** Per package id: the ids of its run requirements (made on first use). */
   private readonly runIds: (number[] | undefined)[] = [];
-  /** spec text (+ the variant value of its name, if any) → package id, -1 for none. */
-  private readonly resolved = new Map<string, number>();
-  private readonly specNames = new Map<string, string>();
+  /** Per spec text: its name, candidates and resolutions (one lookup per spec in the walks). */
+  private readonly specs = new Map<string, SpecEntry>();
   /** The ids whose run requirements are read from each array (to mirror what is added to it). */
   private readonly readers = new Map<string[], number[]>();
   private readonly seen: number[] = [];
@@ -74,15 +86,20 @@ class Environments {
     private readonly python: string,
   ) {}
 
-  nameOfSpec(spec: string): string {
-    let name = this.specNames.get(spec);
-    if (name === undefined) this.specNames.set(spec, (name = specName(spec)));
-    return name;
+  private entry(spec: string): SpecEntry {
+    let e = this.specs.get(spec);
+    if (!e) {
+      const name = specName(spec);
+      const candidates = this.index.get(name);
+      const variantKey = name.replace(/-/g, '_');
+      e = { name, candidates, variantKey: variantKey === name ? undefined : variantKey, version: undefined, plain: undefined, byValue: undefined };
+      this.specs.set(spec, e);
+    }
+    return e;
   }
 
-  private variantValue(name: string, withVariant: boolean): string | undefined {
-    const own = withVariant ? (this.variant[name] ?? this.variant[name.replace(/-/g, '_')]) : undefined;
-    return own ?? (name === 'python' ? this.python : undefined);
+  nameOfSpec(spec: string): string {
+    return this.entry(spec).name;
   }
 
   /**
@@ -91,17 +108,18 @@ class Environments {
    * resolve by the spec alone (python: the target's), so their resolution is shared by every walk.
    */
   specId(spec: string, withVariant = false): number {
-    const name = this.nameOfSpec(spec);
-    const candidates = this.index.get(name);
-    if (!candidates) return -1;
-    const value = this.variantValue(name, withVariant);
-    const key = value === undefined ? spec : `${spec}\0${value}`;
-    let id = this.resolved.get(key);
+    const e = this.entry(spec);
+    if (!e.candidates) return -1;
+    const own = withVariant ? (this.variant[e.name] ?? (e.variantKey === undefined ? undefined : this.variant[e.variantKey])) : undefined;
+    const value = own ?? (e.name === 'python' ? this.python : undefined);
+    let id = value === undefined ? e.plain : e.byValue?.get(value);
     if (id === undefined) {
-      const version = tryParseMatchSpec(spec)?.version ?? null;
-      const pkg = candidates.find((c) => (version === null || fits(version, c.version)) && (value === undefined || fits(value, c.version, true)));
+      if (e.version === undefined) e.version = tryParseMatchSpec(spec)?.version ?? null;
+      const version = e.version;
+      const pkg = e.candidates.find((c) => (version === null || fits(version, c.version)) && (value === undefined || fits(value, c.version, true)));
       id = pkg ? this.idOf(pkg) : -1;
-      this.resolved.set(key, id);
+      if (value === undefined) e.plain = id;
+      else (e.byValue ??= new Map()).set(value, id);
     }
     return id;
   }
@@ -162,22 +180,102 @@ const NONE: ReadonlySet<string> = new Set();
 /** Add `specs` not yet in `target` (nor ignored). */
 function addAll(target: string[], specs: string[], ignore: ReadonlySet<string>, env: Environments): void {
   if (!specs.length) return;
-  const present = new Set(target);
+  // Requirement lists are short: a scan costs less than a Set of them (made for long ones only).
+  const present = target.length + specs.length > 32 ? new Set(target) : null;
   for (const spec of specs) {
-    if ((ignore.size && ignore.has(env.nameOfSpec(spec))) || present.has(spec)) continue;
+    if ((ignore.size && ignore.has(env.nameOfSpec(spec))) || (present ? present.has(spec) : target.includes(spec))) continue;
     target.push(spec);
-    present.add(spec);
+    present?.add(spec);
     env.added(target, spec);
   }
+}
+
+/** Apply the exports of the environments of `r`'s outputs (and top-level build) to `r`'s own requirements. */
+function applyToRecipe(r: RenderedRecipe, env: Environments): void {
+  for (const v of r.variants) {
+    env.use(v.variant);
+    // The top-level build environment of a multi-output recipe (no package of its own): strong
+    // exports of its build go to its host, as for an output; nothing goes to a run section.
+    const top = v.requirements;
+    if (top?.host.length) for (const e of env.exports(top.build, '', NONE)) addAll(top.host, e.strong, NONE, env);
+    for (const o of v.outputs) {
+      const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
+      const ignoreFrom = o.ignoreRunExports ? new Set(o.ignoreRunExports.from) : NONE;
+      const req = o.requirements;
+      const hasHost = req.host.length > 0;
+      const fromBuild = env.exports(req.build, o.name, ignoreFrom);
+      const fromHost = hasHost ? env.exports(req.host, o.name, ignoreFrom) : [];
+      const run: string[] = [];
+      const constrained: string[] = [];
+      if (o.noarch) {
+        for (const e of hasHost ? fromHost : fromBuild) run.push(...(e.noarch ?? []));
+      } else {
+        for (const e of fromBuild) {
+          run.push(...e.strong);
+          constrained.push(...(e.strong_constrains ?? []));
+          if (hasHost) addAll(req.host, e.strong, ignore, env);
+          else {
+            run.push(...e.weak);
+            constrained.push(...(e.weak_constrains ?? []));
+          }
+        }
+        for (const e of fromHost) {
+          run.push(...e.strong, ...e.weak);
+          constrained.push(...(e.strong_constrains ?? []), ...(e.weak_constrains ?? []));
+        }
+      }
+      addAll(req.run, run, ignore, env);
+      addAll(req.run_constrained, constrained, ignore, env);
+    }
+  }
+}
+
+/**
+ * The requirement arrays of a recipe that its exports may grow, in a fixed order: per variant its
+ * top-level host, then per output host, run and run_constrained. An array met twice (shared by two
+ * outputs) is listed once.
+ */
+export function exportTargets(r: RenderedRecipe): string[][] {
+  const out: string[][] = [];
+  const seen = new Set<string[]>();
+  const add = (a: string[] | undefined) => {
+    if (a && !seen.has(a)) {
+      seen.add(a);
+      out.push(a);
+    }
+  };
+  for (const v of r.variants) {
+    add(v.requirements?.host);
+    for (const o of v.outputs) {
+      add(o.requirements.host);
+      add(o.requirements.run);
+      add(o.requirements.run_constrained);
+    }
+  }
+  return out;
+}
+
+/** What applying the exports appended to each of a recipe's exportTargets, in order. */
+export type ExportAdditions = string[][];
+
+/**
+ * A replay of an earlier application (run-exports-memo.ts): for a recipe, the additions known to be
+ * what its walk would add (they are appended as the walk would, without walking), or undefined to
+ * walk; `walked` is told what a walk added.
+ */
+export interface RunExportsReplay {
+  additions(r: RenderedRecipe): ExportAdditions | undefined;
+  walked(r: RenderedRecipe, added: ExportAdditions): void;
 }
 
 /**
  * Add the run_exports of packages built in the same aggregate to their dependents' requirements,
  * in place, per target. Idempotent: applying twice adds nothing more. With `only`, the exports of
  * all `recipes` are applied to the `only` ones alone (a recipe rendered later, e.g. a bootstrap
- * build, gets what it would have got with the others; `only` must be among `recipes`).
+ * build, gets what it would have got with the others; `only` must be among `recipes`). With
+ * `replay`, a recipe's additions may come from an earlier application instead of its walk.
  */
-export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<RenderedRecipe>): void {
+export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<RenderedRecipe>, replay?: RunExportsReplay): void {
   const byTarget = new Map<string, RenderedRecipe[]>();
   for (const r of recipes) {
     const key = targetKey(r.target);
@@ -189,42 +287,26 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
     const env = new Environments(indexOutputs(group), group[0].target.python);
     for (const r of group) {
       if (only && !only.has(r)) continue;
-      for (const v of r.variants) {
-        env.use(v.variant);
-        // The top-level build environment of a multi-output recipe (no package of its own): strong
-        // exports of its build go to its host, as for an output; nothing goes to a run section.
-        const top = v.requirements;
-        if (top?.host.length) for (const e of env.exports(top.build, '', NONE)) addAll(top.host, e.strong, NONE, env);
-        for (const o of v.outputs) {
-          const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
-          const ignoreFrom = o.ignoreRunExports ? new Set(o.ignoreRunExports.from) : NONE;
-          const req = o.requirements;
-          const hasHost = req.host.length > 0;
-          const fromBuild = env.exports(req.build, o.name, ignoreFrom);
-          const fromHost = hasHost ? env.exports(req.host, o.name, ignoreFrom) : [];
-          const run: string[] = [];
-          const constrained: string[] = [];
-          if (o.noarch) {
-            for (const e of hasHost ? fromHost : fromBuild) run.push(...(e.noarch ?? []));
-          } else {
-            for (const e of fromBuild) {
-              run.push(...e.strong);
-              constrained.push(...(e.strong_constrains ?? []));
-              if (hasHost) addAll(req.host, e.strong, ignore, env);
-              else {
-                run.push(...e.weak);
-                constrained.push(...(e.weak_constrains ?? []));
-              }
-            }
-            for (const e of fromHost) {
-              run.push(...e.strong, ...e.weak);
-              constrained.push(...(e.strong_constrains ?? []), ...(e.weak_constrains ?? []));
-            }
+      const stored = replay?.additions(r);
+      if (stored) {
+        // Appended in each array's order, as the walk appends them (the environments mirror them).
+        const targets = exportTargets(r);
+        targets.forEach((target, i) => {
+          for (const spec of stored[i] ?? []) {
+            target.push(spec);
+            env.added(target, spec);
           }
-          addAll(req.run, run, ignore, env);
-          addAll(req.run_constrained, constrained, ignore, env);
-        }
+        });
+        continue;
       }
+      if (!replay) {
+        applyToRecipe(r, env);
+        continue;
+      }
+      const targets = exportTargets(r);
+      const before = targets.map((t) => t.length);
+      applyToRecipe(r, env);
+      replay.walked(r, targets.map((t, i) => t.slice(before[i])));
     }
   }
 }

@@ -1,0 +1,141 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RenderedOutput, RenderedRecipe, Target } from '../model/types.ts';
+import { applyRunExports } from './run-exports.ts';
+import { applyRunExportsMemo, runExportsMemoStats } from './run-exports-memo.ts';
+
+const T: Target = { subdir: 'linux-64', python: '3.13' };
+
+function output(name: string, over: Partial<RenderedOutput> = {}, reqs: Partial<RenderedOutput['requirements']> = {}): RenderedOutput {
+  return {
+    name,
+    version: '1.0',
+    build: 'h0_0',
+    buildNumber: 0,
+    noarch: null,
+    requirements: { build: [], host: [], run: [], run_constrained: [], ...reqs },
+    test: { requires: [], imports: [], commands: [] },
+    runExports: { weak: [], strong: [] },
+    script: null,
+    ...over,
+  };
+}
+
+function recipe(feedstock: string, outputs: RenderedOutput[]): RenderedRecipe {
+  return {
+    feedstock,
+    target: T,
+    recipe: { feedstock, dir: `/agg/${feedstock}`, file: `/agg/${feedstock}/meta.yaml`, format: 'meta.yaml', aggregate: '/agg', variantFiles: [] },
+    variants: [{ variant: {}, skip: false, outputs, source: [], script: null, buildNumber: 0, about: {} }],
+    warnings: [],
+  };
+}
+
+/**
+ * An aggregate in the order planning applies it: mid (built with the compiler, so its run gets the
+ * compiler's strong export libstd), app (hosts mid: its environment reaches libstd through mid's run
+ * requirements as they are after mid's exports), gcc, libstd, zlib and z-user (hosts zlib).
+ */
+function world(change: { midCompiler?: boolean; zlibExport?: string } = {}): RenderedRecipe[] {
+  return [
+    recipe('mid', [output('mid', {}, { build: change.midCompiler === false ? [] : ['gcc_impl'], host: ['zlib'] })]),
+    recipe('app', [output('app', {}, { host: ['mid'] })]),
+    recipe('gcc', [output('gcc_impl', { runExports: { weak: [], strong: ['libstd >=13'] } })]),
+    recipe('libstd', [output('libstd', { version: '13.2', runExports: { weak: ['libstd >=13'], strong: [] } })]),
+    recipe('zlib', [output('zlib', { runExports: { weak: [change.zlibExport ?? 'zlib >=1.3,<2.0a0'], strong: [] } })]),
+    recipe('z-user', [output('z-user', {}, { host: ['zlib'] })]),
+  ];
+}
+const KEYS = ['k-mid', 'k-app', 'k-gcc', 'k-libstd', 'k-zlib', 'k-z-user'];
+
+/** Every recipe's requirements, to compare applications. */
+const requirements = (recipes: RenderedRecipe[]) => recipes.map((r) => r.variants.map((v) => v.outputs.map((o) => o.requirements)));
+
+/** What a full application (no memo) makes of the same world. */
+function full(change?: Parameters<typeof world>[0]) {
+  const recipes = world(change);
+  applyRunExports(recipes);
+  return requirements(recipes);
+}
+
+/** Apply through the memo; returns the requirements and what the memo did. */
+function viaMemo(dir: string, keys: (string | null)[], change?: Parameters<typeof world>[0]) {
+  const before = { ...runExportsMemoStats };
+  const recipes = world(change);
+  applyRunExportsMemo(dir, recipes, keys);
+  return { requirements: requirements(recipes), replayed: runExportsMemoStats.replayed - before.replayed, walked: runExportsMemoStats.walked - before.walked };
+}
+
+const memo = suite('run exports memo');
+let dir = '';
+memo.before.each(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rebuild-exports-memo-'));
+});
+memo.after.each(() => rmSync(dir, { recursive: true, force: true }));
+
+memo('the same keys: every recipe replayed, requirements equal to a full application', () => {
+  const first = viaMemo(dir, KEYS);
+  assert.is(first.walked, 6);
+  assert.equal(first.requirements, full());
+  assert.equal(first.requirements[1][0][0].run, ['libstd >=13'], 'app reaches libstd through mid');
+  const again = viaMemo(dir, KEYS);
+  assert.is(again.walked, 0);
+  assert.is(again.replayed, 6);
+  assert.equal(again.requirements, full());
+});
+
+memo('a recipe without a key (not from the cache) is walked every time', () => {
+  viaMemo(dir, ['k-mid', 'k-app', 'k-gcc', 'k-libstd', null, 'k-z-user']);
+  const again = viaMemo(dir, ['k-mid', 'k-app', 'k-gcc', 'k-libstd', null, 'k-z-user']);
+  assert.is(again.walked, 1);
+  assert.equal(again.requirements, full());
+});
+
+memo('a changed recipe exporting something else: every recipe is walked (no stale pin)', () => {
+  viaMemo(dir, KEYS);
+  const keys = KEYS.map((k) => (k === 'k-zlib' ? 'k-zlib-2' : k));
+  const changed = viaMemo(dir, keys, { zlibExport: 'zlib >=1.4,<2.0a0' });
+  assert.is(changed.walked, 6);
+  assert.equal(changed.requirements, full({ zlibExport: 'zlib >=1.4,<2.0a0' }));
+  assert.equal(changed.requirements[5][0][0].run, ['zlib >=1.4,<2.0a0']);
+});
+
+memo('a changed recipe whose walk adds something else: the recipes after it are walked, those before replayed', () => {
+  viaMemo(dir, KEYS);
+  const keys = KEYS.map((k) => (k === 'k-mid' ? 'k-mid-2' : k));
+  // mid no longer builds with the compiler: nothing exported to its run, so app no longer reaches libstd.
+  const changed = viaMemo(dir, keys, { midCompiler: false });
+  assert.equal(changed.requirements, full({ midCompiler: false }));
+  assert.equal(changed.requirements[1][0][0].run, [], 'app: no stale libstd pin');
+  assert.is(changed.walked, 6);
+  // The same change again, now known: mid is the same as last time, nothing is walked.
+  const again = viaMemo(dir, keys, { midCompiler: false });
+  assert.is(again.walked, 0);
+  assert.equal(again.requirements, full({ midCompiler: false }));
+});
+
+memo('a changed recipe that exports and adds the same: only it is walked', () => {
+  viaMemo(dir, KEYS);
+  const keys = KEYS.map((k) => (k === 'k-app' ? 'k-app-2' : k));
+  const changed = viaMemo(dir, keys);
+  assert.is(changed.walked, 1);
+  assert.is(changed.replayed, 5);
+  assert.equal(changed.requirements, full());
+});
+
+memo('a damaged memo file is none; no cache dir is a plain application', () => {
+  viaMemo(dir, KEYS);
+  const [file] = readdirSync(dir).filter((f) => f.startsWith('exports-'));
+  writeFileSync(join(dir, file), 'not a memo');
+  const after = viaMemo(dir, KEYS);
+  assert.is(after.walked, 6);
+  assert.equal(after.requirements, full());
+  const plain = world();
+  applyRunExportsMemo(null, plain, KEYS);
+  assert.equal(requirements(plain), full());
+});
+
+memo.run();

@@ -1,0 +1,202 @@
+// What applying run_exports added to each recipe of a target, kept in the render cache dir
+// (`exports-<hash of the target>.bin`), so that planning again after a few recipes changed walks the
+// environments of those recipes only (the walks of 25,000 recipes cost about as much as reading
+// their renderings from the cache).
+//
+// Each recipe is known by its render cache key (render-cache.ts: every input of its rendering; a
+// rendering without one, e.g. from a plugin's renderer, counts as changed every time) and by its
+// interface: what the other recipes' walks read of it (per non-skipped variant, each output's
+// name, version, run_exports and run requirements, before exports). Replaying is exact, i.e. gives
+// the requirements a full application gives, under these rules (recipes are applied in order, and
+// a walk reads the run requirements of the recipes before it as they are after their exports):
+//   - the same recipes in the same order (else: everything is walked);
+//   - a changed recipe (another key) with another interface: everything is walked;
+//   - a changed recipe is walked; when its walk adds something else than last time, every recipe
+//     after it is walked too (their walks may go through its run requirements);
+//   - any other recipe gets last time's additions, appended as its walk would append them.
+// The file is written under a temporary name and renamed into place (concurrent plans each write a
+// whole memo of their own renderings); one that cannot be read or does not hold together is none.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import { targetKey, type RenderedRecipe } from '../model/types.ts';
+import { writeFileAtomicSync } from '../conda/atomic-write.ts';
+import { applyRunExports, exportTargets, type ExportAdditions, type RunExportsReplay } from './run-exports.ts';
+
+/** The memo of one target's application, as stored. */
+interface Memo {
+  format: 1;
+  /** Per recipe, in order: its render cache key (null: unknown, always walked) and its interface. */
+  keys: (string | null)[];
+  ifaces: string[];
+  /** Every added spec text once; additions refer to them by index. */
+  table: string[];
+  /** Recipe i's additions are adds[offsets[i]..offsets[i+1]): the number of arrays, then per array its length and table indexes. */
+  offsets: Uint32Array;
+  adds: Uint32Array;
+}
+
+/** What the memo did in this process (tests, bench). */
+export const runExportsMemoStats = { replayed: 0, walked: 0, written: 0 };
+
+/** The interface of a rendering: what other recipes' run_exports walks read of it (see the header). */
+export function exportsInterface(r: RenderedRecipe): string {
+  const outputs = r.variants.filter((v) => !v.skip).map((v) => v.outputs.map((o) => [o.name, o.version, o.runExports ?? null, o.requirements.run]));
+  return createHash('sha256').update(JSON.stringify(outputs)).digest('base64');
+}
+
+const memoFile = (dir: string, target: string) => join(dir, `exports-${createHash('sha256').update(target).digest('hex').slice(0, 16)}.bin`);
+
+/** The memo in `file` if it holds together (every index in range), else undefined. */
+function readMemo(file: string): Memo | undefined {
+  let m: Memo;
+  try {
+    m = deserialize(readFileSync(file)) as Memo;
+  } catch {
+    return undefined;
+  }
+  if (m?.format !== 1 || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
+  if (!(m.offsets instanceof Uint32Array) || !(m.adds instanceof Uint32Array)) return undefined;
+  const n = m.keys.length;
+  if (m.ifaces.length !== n || m.offsets.length !== n + 1 || m.offsets[0] !== 0 || m.offsets[n] !== m.adds.length) return undefined;
+  for (let i = 0; i < n; i++) {
+    let at = m.offsets[i];
+    const end = m.offsets[i + 1];
+    if (end < at) return undefined;
+    const arrays = m.adds[at++];
+    for (let a = 0; a < arrays && at <= end; a++) {
+      const len = m.adds[at++];
+      for (let k = 0; k < len; k++) if (m.adds[at++] >= m.table.length) return undefined;
+    }
+    if (at !== end) return undefined;
+  }
+  return m;
+}
+
+function decode(m: Memo, i: number): ExportAdditions {
+  const out: ExportAdditions = [];
+  let at = m.offsets[i];
+  const arrays = m.adds[at++];
+  for (let a = 0; a < arrays; a++) {
+    const len = m.adds[at++];
+    const list: string[] = [];
+    for (let k = 0; k < len; k++) list.push(m.table[m.adds[at++]]);
+    out.push(list);
+  }
+  return out;
+}
+
+const sameAdditions = (a: ExportAdditions, b: ExportAdditions) => a.length === b.length && a.every((list, i) => list.length === b[i].length && list.every((s, k) => s === b[i][k]));
+
+/**
+ * applyRunExports (one application per target, in place) through the memo in `dir`; `keys[i]` is
+ * the render cache key of `recipes[i]` (null when unknown). Without a dir: a plain application.
+ */
+export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[], keys: (string | null)[]): void {
+  if (!dir) return applyRunExports(recipes);
+  const groups = new Map<string, number[]>();
+  recipes.forEach((r, i) => {
+    const key = targetKey(r.target);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
+  });
+  for (const [target, positions] of groups) {
+    applyGroup(
+      memoFile(dir, target),
+      positions.map((i) => recipes[i]),
+      positions.map((i) => keys[i]),
+    );
+  }
+}
+
+function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)[]): void {
+  const n = group.length;
+  const old = readMemo(file);
+  let changed: number[] | null = null; // null: walk everything
+  if (old && old.keys.length === n) {
+    changed = [];
+    for (let i = 0; i < n; i++) if (keys[i] === null || keys[i] !== old.keys[i]) changed.push(i);
+  }
+  const ifaces: string[] = new Array(n);
+  if (changed && old) {
+    for (let i = 0; i < n; i++) ifaces[i] = old.ifaces[i];
+    for (const i of changed) {
+      ifaces[i] = exportsInterface(group[i]);
+      if (ifaces[i] !== old.ifaces[i]) changed = null;
+      if (!changed) break;
+    }
+  }
+  if (!changed) for (let i = 0; i < n; i++) ifaces[i] = exportsInterface(group[i]);
+
+  const position = new Map<RenderedRecipe, number>(group.map((r, i) => [r, i]));
+  const isChanged = new Set(changed ?? []);
+  const walkedAdds = new Map<number, ExportAdditions>();
+  let dirty = !changed || !old;
+  const replay: RunExportsReplay = {
+    additions(r) {
+      const i = position.get(r)!;
+      if (dirty || isChanged.has(i)) return undefined;
+      const stored = decode(old!, i);
+      if (stored.length !== exportTargets(r).length) {
+        dirty = true; // cannot happen for the same key: walk it and every recipe after it
+        return undefined;
+      }
+      runExportsMemoStats.replayed++;
+      return stored;
+    },
+    walked(r, added) {
+      const i = position.get(r)!;
+      runExportsMemoStats.walked++;
+      walkedAdds.set(i, added);
+      if (!dirty && !sameAdditions(added, decode(old!, i))) dirty = true;
+    },
+  };
+  applyRunExports(group, undefined, replay);
+
+  // Nothing new to keep: the same keys, and every walk added what it added last time.
+  if (old && changed && !changed.length && !walkedAdds.size) return;
+  writeMemo(file, keys, ifaces, old && changed ? old : undefined, walkedAdds);
+}
+
+/** Store the memo: walked recipes' additions as walked, the others' as in `old`. */
+function writeMemo(file: string, keys: (string | null)[], ifaces: string[], old: Memo | undefined, walked: Map<number, ExportAdditions>): void {
+  const table = old ? [...old.table] : [];
+  let index: Map<string, number> | undefined;
+  const indexOf = (spec: string) => {
+    index ??= new Map(table.map((s, i) => [s, i]));
+    let i = index.get(spec);
+    if (i === undefined) {
+      index.set(spec, (i = table.length));
+      table.push(spec);
+    }
+    return i;
+  };
+  const offsets = new Uint32Array(keys.length + 1);
+  const adds: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    offsets[i] = adds.length;
+    const mine = walked.get(i);
+    if (mine) {
+      adds.push(mine.length);
+      for (const list of mine) {
+        adds.push(list.length);
+        for (const spec of list) adds.push(indexOf(spec));
+      }
+    } else if (old) {
+      for (let k = old.offsets[i]; k < old.offsets[i + 1]; k++) adds.push(old.adds[k]);
+    } else {
+      adds.push(0); // not applied (cannot happen: without a memo every recipe is walked)
+    }
+  }
+  offsets[keys.length] = adds.length;
+  const memo: Memo = { format: 1, keys, ifaces, table, offsets, adds: Uint32Array.from(adds) };
+  try {
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileAtomicSync(file, serialize(memo));
+    runExportsMemoStats.written++;
+  } catch {
+    // not written: the next plan walks every recipe
+  }
+}
