@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -347,6 +348,46 @@ writer('a package file listed then gone before it is read (another writer remove
     await w.close();
     const names = Object.keys(JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8')).packages);
     assert.equal(names, ['python-3.12.8-h0_0.tar.bz2', 'python-3.13.1-h0_0.tar.bz2']);
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('a fifo or a folder under a package name is not indexed and does not stall the writer :: first and later updates', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    spawnSync('mkfifo', [join(c.ch, 'linux-64', 'fifo-1-0.tar.bz2')]);
+    mkdirSync(join(c.ch, 'linux-64', 'dir-1-0.conda'));
+    await w.update(['linux-64']);
+    spawnSync('mkfifo', [join(c.ch, 'linux-64', 'fifo-2-0.conda')]);
+    await w.update(['linux-64'], [join(c.ch, 'linux-64', 'fifo-2-0.conda')], { complete: true });
+    await w.close();
+    const rd = await readRepodata(c.ch, 'linux-64');
+    assert.equal(Object.keys(rd.packages), ['python-3.12.8-h0_0.tar.bz2', 'python-3.13.1-h0_0.tar.bz2']);
+    assert.equal(Object.keys(rd['packages.conda']), ['numpy-2.1.0-py313h0_0.conda']);
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('a package rewritten in place (other size or mtime) is read again; an unchanged one is not :: same name, new record', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const path = join(c.ch, 'linux-64', 'python-3.13.1-h0_0.tar.bz2');
+    const before = (await readRepodata(c.ch, 'linux-64')).packages['python-3.13.1-h0_0.tar.bz2'];
+    await w.update(['linux-64'], [path]);
+    assert.is(w.stats.writes, 2, 'named but unchanged: repodata.json not rewritten');
+    await c.pkg({ name: 'python', version: '3.13.1', build: 'h0_0', license: 'MIT' });
+    await w.update(['linux-64'], [path]);
+    await w.close();
+    const after = (await readRepodata(c.ch, 'linux-64')).packages['python-3.13.1-h0_0.tar.bz2'];
+    assert.is(before.license, 'PSF-2.0');
+    assert.is(after.license, 'MIT');
+    assert.is(after.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
+    assert.is(after.size, statSync(path).size);
   } finally {
     c.cleanup();
   }

@@ -1,6 +1,7 @@
 // repodata.json records, reading channels (dir, file:// or http(s) URL), and writing a channel index
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
 import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,10 +140,33 @@ const RECORD_KEYS = [
   'noarch', 'platform', 'arch', 'subdir', 'timestamp', 'track_features', 'version', 'python_site_packages_path',
 ];
 
-async function recordFor(path: string, subdir: string): Promise<Pick<CacheEntry, 'record' | 'runExports'>> {
-  // A small package is read once: its digests and metadata come from the same bytes.
-  const st = await stat(path);
-  const data = st.size <= ONE_READ_LIMIT ? await readFile(path) : undefined;
+/**
+ * The record of a package file as it is now, read once: opened, its size and mtime from the open
+ * descriptor; `known` (an entry's size and mtime) still matching → `unchanged` (nothing read); gone
+ * or not a regular file → null. A file up to SYNC_READ_LIMIT is read at once, synchronously (a
+ * package just written is in the page cache: a few syscalls instead of six thread-pool round
+ * trips), and its digests and metadata come from the same bytes; a larger one is read
+ * asynchronously (whole up to ONE_READ_LIMIT, else streamed for its digests).
+ */
+async function readEntry(path: string, subdir: string, known?: { size: number; mtimeMs: number }): Promise<CacheEntry | 'unchanged' | null> {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a fifo under a package name must not hang the open (it is not a file: skipped).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return ignoreGone(err as NodeJS.ErrnoException);
+  }
+  let st: Stats;
+  let data: Buffer | undefined;
+  try {
+    st = fstatSync(fd);
+    if (!st.isFile()) return null;
+    if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return 'unchanged';
+    if (st.size <= SYNC_READ_LIMIT) data = readFd(fd, st.size);
+  } finally {
+    closeSync(fd);
+  }
+  if (!data && st.size <= ONE_READ_LIMIT) data = await readFile(path);
   const meta = await readPackageMetadata(path, ['info/index.json', 'info/run_exports.json'], { data });
   const index = metaJson<IndexJson>(path, 'info/index.json', meta.get('info/index.json'));
   const runExports = meta.has('info/run_exports.json') ? metaJson<RunExports>(path, 'info/run_exports.json', meta.get('info/run_exports.json')) : {};
@@ -153,7 +177,19 @@ async function recordFor(path: string, subdir: string): Promise<Pick<CacheEntry,
   const { md5, sha256, size } = data
     ? { md5: createHash('md5').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex'), size: data.length }
     : await digestFile(path);
-  return { record: { ...record, md5, sha256, size }, runExports };
+  return { size: st.size, mtimeMs: st.mtimeMs, record: { ...record, md5, sha256, size }, runExports };
+}
+
+/** `size` bytes of an open file from its start (fewer if it shrank meanwhile). */
+function readFd(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  let n = 0;
+  while (n < size) {
+    const got = readSync(fd, buf, n, size - n, n);
+    if (!got) break;
+    n += got;
+  }
+  return n === size ? buf : buf.subarray(0, n);
 }
 
 function metaJson<T>(path: string, member: string, data: Buffer | undefined): T {
@@ -533,18 +569,12 @@ export class ChannelIndexWriter {
     const found = new Map<string, IndexedFile>();
     let reread = false;
     await pool(names, 16, async (name) => {
-      const path = join(dir, name);
+      const cached = cache[name]?.runExports ? cache[name] : undefined;
       // Gone since the listing (another writer of this dir removed it): not in the index.
-      const st = await stat(path).catch(ignoreGone);
-      if (!st?.isFile()) return;
-      let entry = cache[name];
-      if (!entry || entry.size !== st.size || entry.mtimeMs !== st.mtimeMs || !entry.runExports) {
-        const read = await recordFor(path, subdir).catch(ignoreGone);
-        if (!read) return;
-        entry = { size: st.size, mtimeMs: st.mtimeMs, ...read };
-        reread = true;
-      }
-      found.set(name, entry);
+      const read = await readEntry(join(dir, name), subdir, cached).catch(ignoreGone);
+      if (!read) return;
+      if (read !== 'unchanged') reread = true;
+      found.set(name, read === 'unchanged' ? cached! : read);
     });
     const files = new Map<string, IndexedFile>();
     for (const name of names) if (found.has(name)) files.set(name, found.get(name)!);
@@ -589,16 +619,9 @@ export class ChannelIndexWriter {
     // Read in parallel (a batch holds every package built while the previous write ran), apply in order.
     const read = new Map<string, CacheEntry | null>();
     await pool([...toRead], 8, async (name) => {
-      const path = join(dir, name);
-      const st = await stat(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return null; // gone since it was named or listed
-        throw err;
-      });
-      const entry = state.files.get(name);
-      if (!st?.isFile()) return void read.set(name, null);
-      if (entry && entry.size === st.size && entry.mtimeMs === st.mtimeMs) return;
-      const record = await recordFor(path, subdir).catch(ignoreGone);
-      read.set(name, record && { size: st.size, mtimeMs: st.mtimeMs, ...record });
+      // null: gone since it was named or listed.
+      const entry = await readEntry(join(dir, name), subdir, state.files.get(name)).catch(ignoreGone);
+      if (entry !== 'unchanged') read.set(name, entry);
     });
     for (const name of [...toRead].sort()) {
       if (!read.has(name)) continue;
@@ -645,6 +668,9 @@ function processAlive(pid: number): boolean {
 
 /** Packages up to this size are read into memory once for their record (digests and metadata). */
 const ONE_READ_LIMIT = 8 << 20;
+
+/** Packages up to this size are read synchronously (see readEntry). */
+const SYNC_READ_LIMIT = 1 << 20;
 
 /** Periodic work (listing, record cache, derived files) waits at least this many times its last cost. */
 const ADAPT = 20;
