@@ -97,7 +97,7 @@ export function buildProgram(exit: { code: number }): Command {
       .option('--no-cache', 'render again (ignore and do not fill the render cache in the work dir)'),
   );
   add('logs', 'print or follow a package\'s build log', lazy('logs', 'logsCommand'), (c) =>
-    c.argument('<name>').option('-f, --follow', 'follow the log'),
+    c.argument('<name>').option('-f, --follow', 'follow the log').option('--python <x.y>', 'only this python\'s log (python.to a list)'),
   );
   add('report', 'write the report of the work dir: report.md, report.json, report.junit.xml, dashboard.html into <workDir>/report/', lazy('report', 'reportCommand'), (c) =>
     c

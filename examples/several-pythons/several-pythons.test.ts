@@ -66,9 +66,18 @@ s('report :: both pythons in the title, a row each, side by side where they diff
   for (const py of ['3.13', '3.14']) assert.ok(existsSync(join(work, 'report', `installability-py${py}.junit.xml`)), `installability for ${py}`);
 });
 
-s('status names each target; a second run builds nothing', ({ work }) => {
+s('status names each target; logs and verify pick the python; a second run builds nothing', ({ work }) => {
   const status = rebuild(work, 'status');
   assert.match(status.stdout, /linux-64 py3\.13 +4 +0 +4\nlinux-64 py3\.14 +3 +1 +4\n/);
+  assert.match(rebuild(work, 'logs', 'shout', '--python', '3.14').stdout, /^=== shout \(linux-64, python 3\.14\) attempt 1/);
+  const follow = rebuild(work, 'logs', 'shout', '-f');
+  assert.is(follow.status, 64);
+  assert.match(follow.stderr, /has logs for linux-64 py3\.13 shout, linux-64 py3\.14 shout; pick one with --arch and --python/);
+  // verify rebuilds each python's build from its own python's plan: both identical.
+  const verify = rebuild(work, 'verify', 'greet');
+  assert.is(verify.status, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /linux-64\/greet-1\.2\.0-py313_0\.tar\.bz2: identical/);
+  assert.match(verify.stdout, /linux-64\/greet-1\.2\.0-py314_0\.tar\.bz2: identical/);
   const again = rebuild(work, 'run');
   assert.is(again.status, 0, again.stdout + again.stderr);
   assert.match(again.stdout + again.stderr, /: 7 package\(s\): 0 to build, 7 already built/);

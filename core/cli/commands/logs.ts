@@ -1,4 +1,4 @@
-// `rebuild logs <name> [--arch A] [-f]`: print a package's build log, or follow it (tail -f) until
+// `rebuild logs <name> [--arch A] [--python X.Y] [-f]`: print a package's build log, or follow it (tail -f) until
 // Ctrl-C or, when no run is in progress any more, until the end of the file.
 import { existsSync, readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../options.ts';
@@ -12,6 +12,8 @@ import { openState, workDirOf } from './status.ts';
 
 export interface LogsOptions extends GlobalOptions {
   follow?: boolean;
+  /** Only this python's target (a work dir of several pythons). */
+  python?: string;
 }
 
 export interface LogsIo {
@@ -27,7 +29,7 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
   const db = openState(workDir);
   let rows: PackageRow[];
   try {
-    const all = db.packages().filter((p) => !opts.arch?.length || opts.arch.includes(p.subdir));
+    const all = db.packages().filter((p) => (!opts.arch?.length || opts.arch.includes(p.subdir)) && (!opts.python || p.python === opts.python));
     rows = all.filter((p) => p.node === name);
     if (!rows.length) rows = all.filter((p) => p.feedstock === name || p.outputs.includes(name));
     // The same error (message and exit code 64) as `rebuild why` for a name nobody knows.
@@ -35,12 +37,15 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
   } finally {
     db.close();
   }
+  // Rows of several pythons are named `linux-64 py3.14 numpy`.
+  const several = rows.some((r) => r.python !== rows[0].python);
+  const who = (r: PackageRow) => `${r.subdir}${several ? ` py${r.python}` : ''} ${r.node}`;
   const withLog = rows.filter((r) => r.logPath);
   if (!withLog.length) {
-    throw new UserError(`logs: ${rows.map((r) => `${r.subdir} ${r.node} (${r.status}${r.reason ? `: ${r.reason}` : ''})`).join(', ')} has no build log yet`);
+    throw new UserError(`logs: ${rows.map((r) => `${who(r)} (${r.status}${r.reason ? `: ${r.reason}` : ''})`).join(', ')} has no build log yet`);
   }
   if (opts.follow) {
-    if (withLog.length > 1) throw new UserError(`logs -f: '${name}' has logs for ${withLog.map((r) => `${r.subdir} ${r.node}`).join(', ')}; pick one with --arch`, EXIT.USAGE);
+    if (withLog.length > 1) throw new UserError(`logs -f: '${name}' has logs for ${withLog.map(who).join(', ')}; pick one with --arch${several ? ' and --python' : ''}`, EXIT.USAGE);
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     if (!io.signal) process.once('SIGINT', onSigint);
@@ -53,7 +58,7 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
     return 0;
   }
   for (const r of withLog) {
-    if (withLog.length > 1) io.write(`==> ${r.subdir} ${r.node} (${r.status}) ${r.logPath} <==\n`);
+    if (withLog.length > 1) io.write(`==> ${who(r)} (${r.status}) ${r.logPath} <==\n`);
     if (!existsSync(r.logPath!)) {
       // The executor creates a log only when something is logged: a silent successful build has none.
       io.write(`(no log file ${r.logPath}: the build logged nothing (${r.status}${r.reason ? `: ${r.reason}` : ''}), or the file was removed)\n`);
