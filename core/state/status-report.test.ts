@@ -34,6 +34,23 @@ report('a plan error (failed, no failure class) is tallied as error, as rebuild 
   assert.match(text, /\nfailed or in error \(2\):\n/);
 });
 
+report('several pythons: a tally row per subdir and python, failures named by both', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  for (const python of ['3.13', '3.14']) {
+    const six = db.ensurePackage({ node: 'six', subdir: 'linux-64', python }, { feedstock: 'six', outputs: ['six'], recipeHash: 'h2' });
+    db.setStatus(six.id, run, python === '3.13' ? 'built' : 'failed', 'exit code 1', { failure: python === '3.13' ? null : 'build' });
+  }
+  db.endRun(run, 'failed');
+  const r = statusReport(db, ctx.dir, { holder: null });
+  db.close();
+  assert.equal(r.arches, { 'linux-64 py3.13': { built: 1 }, 'linux-64 py3.14': { failed: 1 } });
+  assert.equal(r.failed.map((f) => [f.subdir, f.python, f.id]), [['linux-64', '3.14', 'six']]);
+  const text = formatStatusReport(r);
+  assert.match(text, /arch\s+built\s+failed\s+total\nlinux-64 py3\.13\s+1\s+0\s+1\nlinux-64 py3\.14\s+0\s+1\s+1\n/);
+  assert.match(text, /\n  linux-64 py3\.14 six: build: exit code 1\n/);
+});
+
 report('stages: a package failed at its test is listed as "built, test failed"; publish groups are tallied', (ctx) => {
   const db = StateDb.open(ctx.dir);
   const run = db.startRun(['run']);

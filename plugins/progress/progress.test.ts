@@ -150,4 +150,24 @@ reporters('the closing list names the run\'s own failures and blocks, not only t
   ]);
 });
 
+reporters('several pythons :: lines, live tallies and not-built lines name the python of each target', () => {
+  const py314 = { subdir: 'linux-64' as const, python: '3.14' };
+  const two: ExecutionStart = { ...start, tasks: [start.tasks[0], start.tasks[1], { ...start.tasks[1], target: py314 }] };
+  let out = '';
+  const r = plainReporter((l) => void (out += l), () => T0);
+  r.start!(two);
+  r.taskEnd!(result('b', py314 as never, 'failed', { failure: 'build', reason: 'exit 1' }));
+  r.end!({ ...summary, notBuilt: [{ id: 'x', target: py314, status: 'error', reason: 'render error' }] });
+  const lines = out.split('\n').filter(Boolean);
+  assert.is(lines[1], '[00:00:00] linux-64 py3.14 b: FAILED (build) exit 1');
+  assert.ok(lines.includes('[00:00:00]   linux-64 py3.14 x: error — render error'), lines.join('\n'));
+  const model = new ProgressModel();
+  model.start(two, 0);
+  assert.equal(model.tally().map((t) => t.subdir), ['linux-64 py3.13', 'linux-64 py3.14']);
+  // One python: the subdir alone, as before.
+  const one = new ProgressModel();
+  one.start(start, 0);
+  assert.equal(one.tally().map((t) => t.subdir), ['linux-64', 'win-64']);
+});
+
 reporters.run();
