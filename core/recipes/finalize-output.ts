@@ -97,6 +97,12 @@ function variantIndex(variant: Record<string, string>): VariantIndex {
   return index;
 }
 
+/** A requirement's normal form as a key's (trailing space dropped, `-` as `_`). */
+function normalName(spec: string): string {
+  const name = spec.trimEnd();
+  return name.includes('-') ? name.replace(/-/g, '_') : name;
+}
+
 /** conda-build's insert_variant_versions for one section (build and host). */
 export function pinVariantRequirements(reqs: string[], variant: Record<string, string>): string[] {
   const out = [...reqs];
@@ -117,7 +123,7 @@ export function pinVariantRequirements(reqs: string[], variant: Record<string, s
       let done = -1;
       for (;;) {
         let next: { at: number; m: RegExpMatchArray } | null = null;
-        for (const at of byNormal.get(out[i].replace(/\s+$/, '').replace(/-/g, '_')) ?? []) {
+        for (const at of byNormal.get(normalName(out[i])) ?? []) {
           const m = at > done ? out[i].match(keyPattern(entries[at][0])) : null;
           if (m) {
             next = { at, m };
@@ -131,7 +137,7 @@ export function pinVariantRequirements(reqs: string[], variant: Record<string, s
     }
   }
   for (let i = 0; i < out.length; i++) {
-    const m = out[i].match(/^([0-9a-zA-Z.\-_]+)\s+x\.x\s*$/);
+    const m = out[i].includes('x.x') ? out[i].match(/^([0-9a-zA-Z.\-_]+)\s+x\.x\s*$/) : null;
     const value = m && (variant[m[1]] ?? variant[m[1].replace(/-/g, '_')]);
     if (m && value) out[i] = ensureValidSpec(`${m[1]} ${value}`);
   }

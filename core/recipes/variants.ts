@@ -288,7 +288,8 @@ const CALL_KEYS: Record<string, (arg: string) => string[]> = {
   pin_compatible: (name) => [name],
 };
 
-const JINJA_BLOCK = /\{\{([\s\S]*?)\}\}|\{%-?([\s\S]*?)-?%\}/g;
+/** A `{{ }}` or `{% %}` block (read with matchAll, which copies the regex: no shared lastIndex). */
+export const JINJA_BLOCK = /\{\{([\s\S]*?)\}\}|\{%-?([\s\S]*?)-?%\}/g;
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
 
 function jinjaNames(body: string, out: Set<string>): void {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { scriptKeys } from './used-keys.ts';
+import { blocksClosed, outputKeys, scriptKeys } from './used-keys.ts';
 import { completeVariant } from './render.ts';
 
 const keysOf = (file: string, text: string, keys: string[]) => [...scriptKeys(file, keys, () => text)].sort();
@@ -45,5 +45,41 @@ complete('a key takes the position of a chosen zip partner, else its first value
   assert.equal(completeVariant(config, variant, defaults, ['cxx_compiler_version']), { target_platform: 'linux-64', cxx_compiler_version: '12', c_compiler_version: '12' });
 });
 
+const outputs = suite('outputKeys');
+
+const frozenConfig = (keys: string[]) => ({ values: Object.freeze(Object.fromEntries(keys.map((k) => [k, ['1']]))), zipKeys: [], extra: {} });
+const usedBy = (selected: string, config: ReturnType<typeof frozenConfig>, index: number, keys = Object.keys(config.values)) => {
+  const variant = Object.fromEntries(keys.map((k) => [k, '1']));
+  const k = outputKeys({ raw: selected, selected, config, variant, recipeDir: '/nowhere', index, script: null, win: false, readScript: () => null });
+  return [...k.used].sort();
+};
+
+outputs('an output uses the top level\'s keys and its own, never those of the recipe or config asked for before', () => {
+  const config = frozenConfig(['zlib', 'openssl', 'libpng', 'blas_impl']);
+  const recipe = (top: string) => `package:\n  name: {{ ${top} }}\noutputs:\n  - name: a\n    requirements:\n      - zlib\n  - name: b\n    requirements:\n      - openssl\n`;
+  assert.equal(usedBy(recipe('blas_impl'), config, 0), ['blas_impl', 'zlib']);
+  assert.equal(usedBy(recipe('blas_impl'), config, 1), ['blas_impl', 'openssl']);
+  // Another recipe, same config: its own top level.
+  assert.equal(usedBy(recipe('libpng'), config, 1), ['libpng', 'openssl']);
+  // The same recipe, another config (libpng no key of it, though the variant has it): that config's keys.
+  assert.equal(usedBy(recipe('libpng'), frozenConfig(['openssl', 'blas_impl']), 1, ['openssl', 'blas_impl', 'libpng']), ['openssl']);
+});
+
+outputs('a Jinja block the top level opens and an output closes is read whole, as in the joined text', () => {
+  const config = frozenConfig(['zlib', 'openssl']);
+  // The block from `{{` to `}}` names zlib (a name inside it), which neither text alone shows.
+  const selected = 'package:\n  name: x\nabout:\n  summary: {{ "a" ~ zlib\noutputs:\n  - name: a\n    about: }}\n';
+  assert.equal(usedBy(selected, config, 0), ['zlib']);
+});
+
+outputs('blocksClosed: openers outside a closed block are dangling', () => {
+  assert.ok(blocksClosed('a {{ x }} b {% if y %} c'));
+  assert.ok(blocksClosed('{% set s = "{{" %}'), 'an opener inside a block');
+  assert.not.ok(blocksClosed('a {{ x'));
+  assert.not.ok(blocksClosed('{{% if y %}'), '`{{` before the block that starts one character later');
+  assert.not.ok(blocksClosed('{{ a }} {% b'));
+});
+
 script.run();
 complete.run();
+outputs.run();

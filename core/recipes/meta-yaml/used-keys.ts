@@ -4,7 +4,7 @@
 // build.sh / bld.bat (or the output's script) count too.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { usedVariantKeys, type VariantConfig } from '../variants.ts';
+import { JINJA_BLOCK, usedVariantKeys, type VariantConfig } from '../variants.ts';
 
 export interface RecipeSlices {
   /** Text without the `outputs:` section. */
@@ -91,6 +91,46 @@ export function scriptKeys(file: string, keys: Iterable<string>, read: ScriptRea
 
 const ASCII = /^[\x00-\x7f]*$/;
 
+// The keys of the last texts asked for (per use), for the same frozen config: a recipe's outputs share
+// its top level, and often its top-level requirements section.
+const lastKeys = new Map<string, { text: string; values: object; used: Set<string> }>();
+
+/** usedVariantKeys(text, config), kept for the next call of the same use (frozen configs only). */
+function reusedKeys(use: string, text: string, config: VariantConfig): Set<string> | null {
+  if (!Object.isFrozen(config.values)) return null;
+  let last = lastKeys.get(use);
+  if (last?.text !== text || last.values !== config.values) lastKeys.set(use, (last = { text, values: config.values, used: usedVariantKeys(text, config) }));
+  return last.used;
+}
+
+/** Does every `{{` / `{%` of `text` open a Jinja block that closes in it, or lie inside one? */
+export function blocksClosed(text: string): boolean {
+  const spans: [number, number][] = [];
+  for (const m of text.matchAll(JINJA_BLOCK)) spans.push([m.index, m.index + m[0].length]);
+  let k = 0;
+  for (let at = text.indexOf('{'); at >= 0; at = text.indexOf('{', at + 1)) {
+    const next = text[at + 1];
+    if (next !== '{' && next !== '%') continue;
+    while (k < spans.length && spans[k][1] <= at) k++;
+    if (k === spans.length || spans[k][0] > at) return false;
+  }
+  return true;
+}
+
+/**
+ * usedVariantKeys of `${topLevel}\n${own}` as the union of the two texts' keys, the top level's made
+ * once for all outputs. The same keys when nothing the scan reads crosses the line between them:
+ * every Jinja opener of the top level opens a block that closes in it, and its last line is no
+ * `-` or `then:` / `else:` waiting for a requirement on the next one (else the joined text is scanned).
+ */
+function outputTextKeys(topLevel: string, own: string, config: VariantConfig): Set<string> {
+  const tail = topLevel.trimEnd();
+  if (topLevel.endsWith('\r') || tail.endsWith('-') || tail.endsWith(':') || !blocksClosed(topLevel)) return usedVariantKeys(`${topLevel}\n${own}`, config);
+  const used = new Set(reusedKeys('top level', topLevel, config) ?? usedVariantKeys(topLevel, config));
+  for (const key of usedVariantKeys(own, config)) used.add(key);
+  return used;
+}
+
 export interface OutputKeys {
   used: Set<string>;
   requirementsUsed: Set<string>;
@@ -119,11 +159,11 @@ export function outputKeys(opts: {
   const text = opts.index === null ? opts.selected : `${slices.topLevel}\n${own}`;
   const keys = Object.keys(opts.variant);
   const inVariant = (s: Set<string>) => new Set([...s].filter((k) => k in opts.variant));
-  const used = inVariant(usedVariantKeys(text, opts.config));
+  const used = inVariant(opts.index === null ? usedVariantKeys(text, opts.config) : outputTextKeys(slices.topLevel, own, opts.config));
   const names = lastSelectorNames?.raw === opts.raw ? lastSelectorNames.names : (lastSelectorNames = { raw: opts.raw, names: selectorNames(opts.raw) }).names;
   for (const k of keys) if (names.has(k)) used.add(k);
   const reqsText = text.match(REQS_RE)?.[0] ?? '';
-  const requirementsUsed = inVariant(usedVariantKeys(reqsText, opts.config));
+  const requirementsUsed = inVariant(reusedKeys('requirements', reqsText, opts.config) ?? usedVariantKeys(reqsText, opts.config));
   const scripts =
     opts.index === null
       ? [join(opts.recipeDir, opts.win ? 'bld.bat' : 'build.sh')]
