@@ -14,6 +14,7 @@ import { UserError } from '../../core/model/errors.ts';
 import type { Plugin } from '../../core/model/plugin.ts';
 import { targetKey, type Artifact, type BuildResult, type BuildSource, type BuildTask, type PackageNode } from '../../core/model/types.ts';
 import type { Plan } from '../../core/graph/plan.ts';
+import { tempPathFor } from '../../core/conda/atomic-write.ts';
 import { packageStem } from '../../core/conda/package-types.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
 import { NotConvertibleError, convertToPlatform } from './convert-package.ts';
@@ -52,8 +53,9 @@ async function moveInto(from: string, to: string): Promise<void> {
     await rename(from, to);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copyFile(from, `${to}.part`);
-    await rename(`${to}.part`, to);
+    const tmp = tempPathFor(to);
+    await copyFile(from, tmp);
+    await rename(tmp, to);
     await rm(from, { force: true });
   }
 }
