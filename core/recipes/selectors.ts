@@ -133,6 +133,9 @@ export function splitLineSelector(line: string): { content: string; expr: string
   return m ? { content: m[1], expr: m[2].trim() } : null;
 }
 
+// A whole-line comment (what trimStart().startsWith('#') finds, without the copy).
+const COMMENT_LINE = /^\s*#/;
+
 interface Outcome {
   keep: boolean;
   unknown: string[];
@@ -152,7 +155,7 @@ export function applySelectors(text: string, ns: SelectorNamespace, warnings?: S
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   lines.forEach((raw, index) => {
     const line = raw.trimEnd();
-    if (line.trimStart().startsWith('#')) {
+    if (COMMENT_LINE.test(line)) {
       out.push('');
       return;
     }

@@ -636,7 +636,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
   }
   // Exact pin_subpackage pins name the sibling's build string, known only now.
   const builds = new Map(outputs.map((o) => [placeholder(o.name), o.build]));
-  const fill = (specs: string[]) => specs.map((s) => s.replace(/__rebuild_exact_build_of_[^\s]*?__/g, (p) => builds.get(p) ?? '*'));
+  const fill = (specs: string[]) => specs.map((s) => (s.includes('__rebuild_exact_build_of_') ? s.replace(/__rebuild_exact_build_of_[^\s]*?__/g, (p) => builds.get(p) ?? '*') : s));
   for (const o of outputs) {
     for (const k of ['build', 'host', 'run', 'run_constrained'] as const) o.requirements[k] = fill(o.requirements[k]);
     o.test.requires = fill(o.test.requires);
