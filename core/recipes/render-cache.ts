@@ -39,8 +39,6 @@ export const renderCacheDir = (workDir: string): string => join(workDir, 'cache'
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
 
-let version: string | undefined;
-
 function sourceFiles(dir: string, out: string[]): string[] {
   let entries;
   try {
@@ -57,20 +55,30 @@ function sourceFiles(dir: string, out: string[]): string[] {
   return out;
 }
 
-/** The renderer's version: its source files and the versions of the libraries it renders with. */
-export function rendererVersion(): string {
-  if (version) return version;
+const versions = new Map<string, string>();
+
+/** The version of some code: the source files under `dirs` (relative to the project root) and the versions of `libs`. */
+export function sourcesVersion(dirs: string[], libs: string[]): string {
+  const id = `${dirs.join('\0')}\n${libs.join('\0')}`;
+  let v = versions.get(id);
+  if (v) return v;
   const hash = createHash('sha256');
-  const files = [join(ROOT, 'core', 'recipes'), join(ROOT, 'plugins', 'render-meta-yaml'), join(ROOT, 'plugins', 'render-recipe-yaml'), join(ROOT, 'plugins', 'renderer-plugin')].flatMap((d) => sourceFiles(d, []).sort());
+  const files = dirs.flatMap((d) => sourceFiles(join(ROOT, d), []).sort());
   for (const f of files) hash.update(`${relative(ROOT, f)}\0`).update(readFileSync(f)).update('\0');
-  for (const lib of ['minijinja-js', 'yaml']) {
+  for (const lib of libs) {
     try {
       hash.update(`${lib}@${JSON.parse(readFileSync(join(ROOT, 'node_modules', lib, 'package.json'), 'utf8')).version}\0`);
     } catch {
       hash.update(`${lib}@?\0`);
     }
   }
-  return (version = hash.digest('hex'));
+  versions.set(id, (v = hash.digest('hex')));
+  return v;
+}
+
+/** The renderer's version: its source files and the versions of the libraries it renders with. */
+export function rendererVersion(): string {
+  return sourcesVersion(['core/recipes', 'plugins/render-meta-yaml', 'plugins/render-recipe-yaml', 'plugins/renderer-plugin'], ['minijinja-js', 'yaml']);
 }
 
 /** What a file contributes to a key: its stat, or its bytes' sha256 when just changed; 'missing'. */

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RenderedOutput, RenderedRecipe, Target } from '../model/types.ts';
@@ -124,6 +125,16 @@ memo('a changed recipe that exports and adds the same: only it is walked', () =>
   assert.is(changed.walked, 1);
   assert.is(changed.replayed, 5);
   assert.equal(changed.requirements, full());
+});
+
+memo('a memo made by another version of the code is none (run_exports or match spec rules may differ)', () => {
+  viaMemo(dir, KEYS);
+  const [file] = readdirSync(dir).filter((f) => f.startsWith('exports-'));
+  const stored = deserialize(readFileSync(join(dir, file))) as { code: string };
+  writeFileSync(join(dir, file), serialize({ ...stored, code: 'another version' }));
+  const after = viaMemo(dir, KEYS);
+  assert.is(after.walked, 6);
+  assert.equal(after.requirements, full());
 });
 
 memo('a damaged memo file is none; no cache dir is a plain application', () => {

@@ -14,6 +14,7 @@
 //   - a changed recipe is walked; when its walk adds something else than last time, every recipe
 //     after it is walked too (their walks may go through its run requirements);
 //   - any other recipe gets last time's additions, appended as its walk would append them.
+// The memo holds the version of the code that made it (another version: no memo).
 // The file is written under a temporary name and renamed into place (concurrent plans each write a
 // whole memo of their own renderings); one that cannot be read or does not hold together is none.
 import { createHash } from 'node:crypto';
@@ -22,11 +23,19 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { targetKey, type RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
+import { sourcesVersion } from './render-cache.ts';
 import { applyRunExports, exportTargets, type ExportAdditions, type RunExportsReplay } from './run-exports.ts';
+
+/**
+ * The version of the code an application runs: core/recipes (run-exports.ts, spec names), core/conda
+ * (match specs) and core/model, and the library matching versions; another version is no memo.
+ */
+const codeVersion = () => sourcesVersion(['core/recipes', 'core/conda', 'core/model'], ['@conda-org/rattler']);
 
 /** The memo of one target's application, as stored. */
 interface Memo {
   format: 1;
+  code: string;
   /** Per recipe, in order: its render cache key (null: unknown, always walked) and its interface. */
   keys: (string | null)[];
   ifaces: string[];
@@ -56,7 +65,7 @@ function readMemo(file: string): Memo | undefined {
   } catch {
     return undefined;
   }
-  if (m?.format !== 1 || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
+  if (m?.format !== 1 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
   if (!(m.offsets instanceof Uint32Array) || !(m.adds instanceof Uint32Array)) return undefined;
   const n = m.keys.length;
   if (m.ifaces.length !== n || m.offsets.length !== n + 1 || m.offsets[0] !== 0 || m.offsets[n] !== m.adds.length) return undefined;
@@ -191,7 +200,7 @@ function writeMemo(file: string, keys: (string | null)[], ifaces: string[], old:
     }
   }
   offsets[keys.length] = adds.length;
-  const memo: Memo = { format: 1, keys, ifaces, table, offsets, adds: Uint32Array.from(adds) };
+  const memo: Memo = { format: 1, code: codeVersion(), keys, ifaces, table, offsets, adds: Uint32Array.from(adds) };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));
