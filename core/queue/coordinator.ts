@@ -13,14 +13,18 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Engine } from '../engine/engine.ts';
 import type { Plugin } from '../model/plugin.ts';
-import type { Artifact, BuildResult, BuildTask } from '../model/types.ts';
+import { targetKey, type Artifact, type BuildResult, type BuildTask, type ExecutionStart, type PackageNode, type Target } from '../model/types.ts';
 import { STAGE } from '../engine/stage.ts';
 import { RUN_LABEL } from '../engine/leftovers.ts';
 import { BuildFailureError, errorMessage } from '../model/failure.ts';
 import { SharedFolderStore } from './artifact-store.ts';
 import { buildPrefix, connect, describeQueueUrl, logStreamKey, type QueueSettings } from './connection.ts';
 import { ArtifactUploadServer } from './upload-server.ts';
+import { describeOrphans, removeOrphanJobs } from './orphans.ts';
+import { CoordinatorAdvert } from './plan-advert.ts';
+import { listWorkers } from './workers.ts';
 import { UserError } from '../model/errors.ts';
+import { redact } from '../config/redactor.ts';
 import { EXIT } from '../engine/exit-codes.ts';
 import { jobIdOf, parseFailedReason, type BuildJobData, type BuildJobResult } from './job.ts';
 import { LogReader } from './log-stream.ts';
@@ -62,9 +66,60 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
 
   /** The coordinator's limits.builder, sent with each job (the workers hold them across all of them). */
   let builderLimits: Record<string, number> = {};
+  /** The queue reconciled with the run's state (orphan jobs removed, the plan advertised): builds wait for it. */
+  let reconciled: Promise<void> = Promise.resolve();
+  let advert: CoordinatorAdvert | null = null;
+
+  /**
+   * At the run's start: advertise the builds per subdir (plan-advert.ts), remove the jobs of earlier
+   * runs this one does not build (orphans.ts), and say which planned arch has no worker yet and which
+   * worker has nothing to build.
+   */
+  async function reconcile(targets: readonly Target[], start: ExecutionStart, planned: ReadonlyMap<string, PackageNode>, workTag: string): Promise<void> {
+    const wanted = new Set<string>();
+    const builds: Record<string, number> = {};
+    const statusOf = new Map<string, string>();
+    for (const t of targets) builds[t.subdir] ??= 0;
+    for (const t of start.tasks) {
+      const key = `${targetKey(t.target)}/${t.id}`;
+      statusOf.set(key, t.status);
+      if (t.status !== 'waiting' || (t.stage ?? 'build') !== 'build') continue;
+      wanted.add(jobIdFor(workTag, t.target, t.id, planned.get(key)?.recipeHash ?? null));
+      builds[t.target.subdir] = (builds[t.target.subdir] ?? 0) + 1;
+    }
+    const why = (d: BuildJobData): string => {
+      const key = `${targetKey({ subdir: d.subdir as Target['subdir'], python: d.python })}/${d.id}`;
+      const node = planned.get(key);
+      const status = statusOf.get(key);
+      if (!node || status === undefined) return 'no longer planned';
+      if ((node.recipeHash ?? null) !== d.recipeHash) return 'its recipe changed since';
+      if (status === 'skipped') return 'not selected (--only/--from)';
+      if (status === 'failed' || status === 'blocked') return status;
+      return 'built already';
+    };
+    redis ??= connect(settings.url);
+    advert ??= new CoordinatorAdvert(redis, settings.prefix, { name: me, host: hostname(), pid: process.pid });
+    try {
+      await advert.publish(builds);
+      const subdirs = [...new Set(targets.map((t) => t.subdir))];
+      for (const s of subdirs) await queueOf(s).ready;
+      const orphans = await removeOrphanJobs(subdirs.map((s) => queueOf(s).queue), workTag, wanted, why, (jobId) => store.drop(jobId));
+      for (const line of describeOrphans(orphans)) notice(line);
+      const workers = await listWorkers(redis, settings.prefix);
+      for (const [subdir, n] of Object.entries(builds)) {
+        if (n > 0 && !workers.some((w) => w.arch === subdir)) notice(`queue: no worker takes ${subdir} builds yet (rebuild worker --arch ${subdir}): its ${n} build(s) wait on ${where}`);
+      }
+      for (const w of workers) {
+        if (!builds[w.arch]) notice(`queue: worker ${w.name} takes ${w.arch} builds, which this run does not plan: it stays idle`);
+      }
+    } catch (err) {
+      notice(`queue: could not reconcile the queue with this run's state on ${where}: ${redact(errorMessage(err))}; jobs of earlier runs stay`);
+    }
+  }
 
   async function build(task: BuildTask, workTag: string): Promise<BuildResult> {
     const subdir = task.target.subdir;
+    await reconciled;
     const q = queueOf(subdir);
     await q.ready;
     redis ??= connect(settings.url);
@@ -72,7 +127,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
     // One job per package and recipe content (not per run): a coordinator killed and started again
     // finds the job its killed run enqueued — still waiting, being built, or done while it was down —
     // and takes its result instead of building again.
-    const jobId = jobIdOf(workTag, subdir, task.id, (task.node.recipeHash ?? 'none').slice(0, 12));
+    const jobId = jobIdFor(workTag, task.target, task.id, task.node.recipeHash ?? null);
     const data: BuildJobData = {
       id: task.id, subdir, python: task.target.python, recipeHash: task.node.recipeHash ?? null, runId, attempt: task.attempt,
       channels: [...task.channels], timeoutMs: task.timeoutMs, log: logStreamKey(settings.prefix, jobId), coordinator: me, builderLimits,
@@ -134,6 +189,12 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
       const workTag = createHash('sha256').update(engine.config.workDir).digest('hex').slice(0, 8);
       builderLimits = { ...engine.config.limits.builder };
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
+        // The planned nodes (their recipe hashes are filled before the execution starts).
+        const planned = new Map<string, PackageNode>();
+        run.hooks.planned.tap(PLUGIN_NAME, (plan) => plan.graph.forEachNode((id, node) => void planned.set(`${targetKey(plan.target)}/${id}`, node)));
+        run.hooks.executionStart.tap(PLUGIN_NAME, (start) => {
+          reconciled = reconcile(run.targets, start, planned, workTag);
+        });
         for (const { subdir } of run.targets) {
           run.hooks.build.for(subdir).tapPromise({ name: PLUGIN_NAME, stage: STAGE.PIN }, (task) => build(task, workTag));
         }
@@ -152,6 +213,9 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
       }
     },
     async close() {
+      await reconciled;
+      await advert?.stop();
+      advert = null;
       await server?.close();
       server = null;
       for (const { queue, events, connections } of queues.values()) {
@@ -165,6 +229,13 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
     },
   };
 }
+
+/**
+ * A build's job id: one per work dir, target, package and recipe content (not per run), so a
+ * coordinator started again finds what its earlier run enqueued.
+ */
+const jobIdFor = (workTag: string, target: Target, id: string, recipeHash: string | null) =>
+  jobIdOf(workTag, target.subdir, `py${target.python}`, id, (recipeHash ?? 'none').slice(0, 12));
 
 /** `p`, or the signal's reason once it aborts. */
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {

@@ -28,6 +28,7 @@ import { buildPrefix, connect, describeQueueUrl, type QueueSettings } from './co
 import { failedReason, type BuildJobData, type BuildJobResult } from './job.ts';
 import { LogForwarder } from './log-stream.ts';
 import { WorkerHeartbeat } from './workers.ts';
+import { idleReason, listCoordinators } from './plan-advert.ts';
 
 export interface WorkerOptions {
   engine: Engine;
@@ -38,6 +39,8 @@ export interface WorkerOptions {
   /** How long a job stays locked without this worker renewing it (BullMQ lockDuration; default 30 s). */
   lockDurationMs?: number;
   notice?: (message: string) => void;
+  /** How often the coordinators' plans are read (default 5 s). */
+  planCheckMs?: number;
   /** The checkout's plans, when the caller has them (bench/queue-child.ts: a synthetic plan); default: planned from the config's aggregates. */
   plans?: readonly Plan[];
 }
@@ -140,9 +143,20 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   await worker.waitUntilReady();
   await heartbeat.beat();
   notice(`${name} takes ${subdir} builds from ${describeQueueUrl(settings.url)} ${buildPrefix(settings.prefix)}:${subdir} (${nodes.size} recipes planned, concurrency ${concurrency})`);
+  // What the running coordinators plan (plan-advert.ts): a worker whose arch none of them builds says so once, and shows idle.
+  let idle: string | null = null;
+  const checkPlan = async () => {
+    const reason = idleReason(subdir, await listCoordinators(logs, settings.prefix).catch(() => []));
+    if (reason && reason !== idle) notice(`warning: ${reason}; this worker stays idle (start it with the --arch of a planned subdir, or add ${subdir} to the coordinator's arches)`);
+    idle = reason;
+    heartbeat.setIdle(reason);
+  };
+  await checkPlan();
+  const planTimer = setInterval(() => void checkPlan(), o.planCheckMs ?? 5000);
   return {
     name,
     async close() {
+      clearInterval(planTimer);
       await worker.close();
       await heartbeat.stop();
       jobs.disconnect();

@@ -13,6 +13,8 @@ export interface WorkerInfo {
   tasks: string[];
   /** ISO time of the last heartbeat. */
   heartbeat: string;
+  /** Why it has nothing to do (no coordinator plans its arch: plan-advert.ts), or null. */
+  idle: string | null;
 }
 
 const keyOf = (prefix: string, name: string) => `${prefix}:workers:${name}`;
@@ -20,13 +22,14 @@ const keyOf = (prefix: string, name: string) => `${prefix}:workers:${name}`;
 /** Worker side: the heartbeat (every `everyMs`, and within `soonMs` when its tasks change). */
 export class WorkerHeartbeat {
   private readonly tasks = new Map<string, string>();
+  private idle: string | null = null;
   private readonly timer: NodeJS.Timeout;
   private pending: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly info: Omit<WorkerInfo, 'tasks' | 'heartbeat'>,
+    private readonly info: Omit<WorkerInfo, 'tasks' | 'heartbeat' | 'idle'>,
     private readonly everyMs = 5000,
     private readonly soonMs = 100,
   ) {
@@ -37,7 +40,7 @@ export class WorkerHeartbeat {
     const key = keyOf(this.prefix, this.info.name);
     return this.redis
       .multi()
-      .hset(key, { ...this.info, tasks: JSON.stringify([...this.tasks.values()].sort()), heartbeat: new Date().toISOString() })
+      .hset(key, { ...this.info, tasks: JSON.stringify([...this.tasks.values()].sort()), heartbeat: new Date().toISOString(), idle: this.idle ?? '' })
       .pexpire(key, this.everyMs * 3)
       .exec()
       .catch(() => undefined);
@@ -49,6 +52,13 @@ export class WorkerHeartbeat {
       this.pending = null;
       void this.beat();
     }, this.soonMs);
+  }
+
+  /** Set (or clear: null) why the worker has nothing to do; written soon when it changes. */
+  setIdle(reason: string | null): void {
+    if (reason === this.idle) return;
+    this.idle = reason;
+    this.soon();
   }
 
   started(jobId: string, pkg: string): void {
@@ -79,7 +89,7 @@ export async function listWorkers(redis: Redis, prefix: string): Promise<WorkerI
     for (const key of keys) {
       const h = await redis.hgetall(key);
       if (!h.name) continue;
-      out.push({ name: h.name, host: h.host, pid: Number(h.pid), arch: h.arch, concurrency: Number(h.concurrency), tasks: JSON.parse(h.tasks || '[]'), heartbeat: h.heartbeat });
+      out.push({ name: h.name, host: h.host, pid: Number(h.pid), arch: h.arch, concurrency: Number(h.concurrency), tasks: JSON.parse(h.tasks || '[]'), heartbeat: h.heartbeat, idle: h.idle || null });
     }
   } while (cursor !== '0');
   return out.sort((a, b) => (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -91,7 +101,7 @@ export function formatWorkers(workers: WorkerInfo[], where: string, now = Date.n
   const lines = [`${workers.length} worker(s) connected to ${where}:`];
   for (const w of workers) {
     const ago = Math.max(0, Math.round((now - Date.parse(w.heartbeat)) / 1000));
-    lines.push(`  ${w.arch}  ${w.host} pid ${w.pid}  concurrency ${w.concurrency}  building ${w.tasks.length ? w.tasks.join(', ') : 'nothing'}  last heartbeat ${ago} s ago`);
+    lines.push(`  ${w.arch}  ${w.host} pid ${w.pid}  concurrency ${w.concurrency}  building ${w.tasks.length ? w.tasks.join(', ') : 'nothing'}  last heartbeat ${ago} s ago${w.idle ? `\n    idle: ${w.idle}` : ''}`);
   }
   return `${lines.join('\n')}\n`;
 }
