@@ -64,7 +64,7 @@ s('two linux-64 workers and a linux-aarch64 worker give the channels of a local 
     assert.equal(await outcome(queued), await outcome(join(tmp, 'local')));
 
     // Every build was a worker's, each arch's by its own workers, and both linux-64 workers built.
-    const builtBy = new Map<string, Set<string>>();
+    const builtBy = new Map<string, Set<number>>();
     for (const subdir of ['linux-64', 'linux-aarch64']) {
       for (const log of readdirSync(join(queued, 'logs', subdir)).filter((f) => f.endsWith('.log'))) {
         const text = readFileSync(join(queued, 'logs', subdir, log), 'utf8');
