@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { DecompressStream } from 'zstd-napi';
 import { bzip2Decompress } from './bzip2.ts';
+import { condaInfoMembers } from './conda-info-bytes.ts';
 import { packageFormat, packageStem, PackageFormatError, type IndexJson, type PathEntry, type PathsJson } from './package-types.ts';
 import { replacePrefixBinary, replacePrefixText } from './prefix-placeholder.ts';
 import { ArchiveError, isSystemError, memberPath, SafeExtractor, UnsafeArchiveError } from './safe-extract.ts';
@@ -102,6 +103,11 @@ export async function readPackageInfoFiles(path: string, names: string[]): Promi
  */
 export async function readPackageMetadata(path: string, names: string[], opts: { data?: Buffer } = {}): Promise<Map<string, Buffer>> {
   const want = new Set(names);
+  if (opts.data && packageFormat(path) === 'conda') {
+    // A .conda in memory: read in place when its bytes are plain (conda-info-bytes.ts).
+    const inPlace = condaInfoMembers(opts.data, want);
+    if (inPlace) return inPlace;
+  }
   const found = new Map<string, Buffer>();
   let sawIndex = false;
   await walkPackage(
