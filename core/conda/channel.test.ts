@@ -243,4 +243,24 @@ s("a killed writer's generation files are swept; a live process's are kept", asy
   }
 });
 
+s('add with complete: false :: repodata.json follows each call, the derived files wait for the interval or close(); close() leaves them all', async () => {
+  const f = await fixture();
+  try {
+    const channel = new LocalChannel(f.ch, { extrasIntervalMs: 60_000 });
+    await channel.add([await f.pkg({ name: 'a' })], { complete: false });
+    const extras = channel.writer().stats.extras;
+    for (const name of ['b', 'c', 'd']) await channel.add([await f.pkg({ name })], { complete: false });
+    assert.is(channel.writer().stats.extras, extras, 'no derived files per add');
+    assert.equal(Object.keys((await readRepodata(f.ch, 'linux-64')).packages), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2', 'c-1-0.tar.bz2', 'd-1-0.tar.bz2']);
+    assert.not.ok(existsSync(join(f.ch, 'linux-64', 'repodata.json.zst')), 'the .zst never lags repodata.json');
+    await channel.close();
+    const json = readFileSync(join(f.ch, 'linux-64', 'repodata.json'));
+    assert.equal(decompress(readFileSync(join(f.ch, 'linux-64', 'repodata.json.zst'))), json);
+    assert.equal(Object.keys(JSON.parse(readFileSync(join(f.ch, 'channeldata.json'), 'utf8')).packages), ['a', 'b', 'c', 'd']);
+    assert.equal(Object.keys(JSON.parse(readFileSync(join(f.ch, 'linux-64', 'run_exports.json'), 'utf8')).packages), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2', 'c-1-0.tar.bz2', 'd-1-0.tar.bz2']);
+  } finally {
+    f.cleanup();
+  }
+});
+
 s.run();

@@ -51,6 +51,13 @@ export interface AddOptions {
    * publication (staging, production), where a different file under a published name is refused.
    */
   replace?: boolean;
+  /**
+   * `false`: repodata.json follows at once, but the derived files (`repodata.json.zst` — removed
+   * meanwhile —, `run_exports.json`, `channeldata.json`) and the dir's listing follow at the index
+   * writer's intervals and on `close()`, instead of with every call (each is a full rewrite): for a
+   * work-dir channel added to once per package (tested). Default `true` (published channels).
+   */
+  complete?: boolean;
 }
 
 /** A package file to add: a path (its subdir read from info/index.json) or an artifact (its subdir given). */
@@ -127,7 +134,7 @@ export class LocalChannel {
       }
     }
     const subdirs = [...new Set(plans.map((p) => p.subdir))].sort();
-    await this.writer(opts.label).update(subdirs, plans.map((p) => p.path), { complete: true });
+    await this.writer(opts.label).update(subdirs, plans.map((p) => p.path), { complete: opts.complete ?? true });
     return plans.map(({ source: _source, ...rest }) => rest);
   }
 

@@ -65,7 +65,9 @@ export async function testTask(task: TestTask, report: TestReport, options: Test
   }
   if (!tested || !opts.copyToTested || !condaFiles.length) return;
   // The tested channel follows the latest build: a rebuilt package (same name, new bytes) replaces the old one.
-  const added = await tested.add(condaFiles, { replace: true });
+  // Its derived index files follow at the writer's interval and when the run ends (report: close()),
+  // not with every package: each is a rewrite of the whole channel's index.
+  const added = await tested.add(condaFiles, { replace: true, complete: false });
   task.log(`${PLUGIN_NAME}: tested channel ${tested.root}: ${added.map((a) => `${a.subdir}/${a.filename} (${a.status})`).join(', ')}`);
 }
 
