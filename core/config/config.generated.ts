@@ -425,6 +425,9 @@ export interface Queue {
      * env('REBUILD_ARTIFACT_TOKEN'): the same value (at least 16 characters) on the coordinator and every worker; a token belongs in the environment, never in the file. Redacted everywhere.
      */
     token: {
+      /**
+       * The environment variable holding the token.
+       */
       variable: string;
     };
     /**
