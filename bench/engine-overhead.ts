@@ -95,10 +95,14 @@ export const engineOverhead: Benchmark = async (ctx) => {
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   }
   const runsOf = (all: number[]) => (all.length > 1 ? `median of ${all.length} runs (${all.map((v) => v.toFixed(3)).join(', ')} ms)` : '1 run');
-  const how = (m: Measured) => (m.stopped ? `stopped at the time limit after ${m.done} of ${n} packages (rate so far)` : `${m.done} of ${n} ${m === buildOnly ? 'built' : 'published'}`);
+  const how = (m: Measured) => {
+    const of = m === channel ? channelN : n;
+    return m.stopped ? `stopped at the time limit after ${m.done} of ${of} packages (rate so far)` : `${m.done} of ${of} ${m === buildOnly ? 'built' : 'published'}`;
+  };
   const detail = (m: Measured) =>
     m.result
-      ? `main thread ${m.result.firstMainCpuMs === null ? 'n/a' : `${(m.result.firstMainCpuMs / n).toFixed(3)} ms`} CPU per package, ` +
+      ? `main thread ${m.result.firstMainCpuMs === null ? 'n/a' : `${(m.result.firstMainCpuMs / m.result.packages).toFixed(3)} ms`} CPU per package, ` +
+        `${(m.result.firstCpuMs / m.result.packages).toFixed(3)} ms CPU per package in all, ` +
         `${(m.result.startMs / 1000).toFixed(2)} s until the first build (lock, database, decisions, starting statuses)`
       : 'n/a (stopped)';
   const hooks = real.result ? Object.entries(real.result.calls).map(([k, v]) => `${k} ${v}`).join(', ') : 'n/a (stopped)';
