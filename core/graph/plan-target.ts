@@ -15,7 +15,8 @@ import { readRepodata } from '../conda/repodata.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
 import type { Plan, PlanError } from './plan.ts';
 import { OutputIndex } from './output-index.ts';
-import { EdgeBuilder, buildEdges, graphLookup } from './edges.ts';
+import { EdgeBuilder, graphLookup } from './edges.ts';
+import { buildEdgesMemo } from './edges-memo.ts';
 import { applyOnly, applyOutputChoice, applySelectHook } from './selection.ts';
 import { propagateBlocked } from './blocklist-propagation.ts';
 import { unmatchedBlocklist, unmatchedBlocklistMessage, unmatchedBlocklistPointer } from './blocklist-unmatched.ts';
@@ -95,8 +96,19 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
   // Render; the renderings get their run exports together (a host dependency's exports come from its own recipe).
   const outcomes = await renderRecipes(run, discovered.recipes, target, options.renderConcurrency ?? 4);
   const rendered: RenderedRecipe[] = outcomes.flatMap((o) => (o.rendered ? [o.rendered] : []));
-  // With the render cache, the additions of recipes whose inputs did not change are replayed (run-exports-memo.ts).
-  applyRunExportsMemo(renderCache(run), rendered, rendered.map((r) => takeRenderingKey(r) ?? null));
+  // With the render cache, the additions of recipes whose inputs did not change are replayed
+  // (run-exports-memo.ts), and so are the edges into their nodes (edges-memo.ts).
+  const cacheDir = renderCache(run);
+  const keys = rendered.map((r) => takeRenderingKey(r) ?? null);
+  const replayed = applyRunExportsMemo(cacheDir, rendered, keys);
+  const keyOf = new Map(rendered.map((r, i) => [r, keys[i]]));
+  const nodeKeys = new Map<string, string>();
+  const replayedNodes = new Set<string>();
+  outcomes.forEach((o, i) => {
+    const key = o.rendered && keyOf.get(o.rendered);
+    if (key) nodeKeys.set(nodeId(discovered.recipes[i]), key);
+    if (o.rendered && replayed.has(o.rendered)) replayedNodes.add(nodeId(discovered.recipes[i]));
+  });
 
   const graph: PackageGraph = createPackageGraph();
   const add = (node: PackageNode) => {
@@ -131,7 +143,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
   );
   errors.push(...applyOutputChoice(graph, index, warnings));
   const edges = new EdgeBuilder(graphLookup(graph), index, (node, message) => warnings.push(problem(node, message)));
-  buildEdges(graph, edges);
+  buildEdgesMemo(cacheDir, JSON.stringify({ target, prefer: config.selection.prefer }), graph, edges, nodeKeys, replayedNodes, () => warnings.length);
 
   await run.hooks.prepareSelect.promise(target);
   applySelectHook(graph, run);

@@ -1,5 +1,6 @@
-// Planning again through the render cache and the run exports memo gives the plan a plan without
-// any cache gives, after recipes changed in ways that move run_exports pins.
+// Planning again through the render cache, the run exports memo and the edges memo gives the plan a
+// plan without any cache gives, after recipes changed in ways that move run_exports pins, edges or
+// warnings.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { resolveConfig } from '../config/resolve.ts';
 import { Engine } from '../engine/engine.ts';
 import { defaultPlugins } from '../../plugins/defaults.ts';
 import { runExportsMemoStats } from '../recipes/run-exports-memo.ts';
+import { edgesMemoStats } from './edges-memo.ts';
 import { planTarget } from './plan-target.ts';
 import { toPlanJson } from './plan-json.ts';
 
@@ -53,8 +55,10 @@ replan('after a recipe changes its exports or its build environment: the plan of
   assert.is(first, await plan(false));
   assert.match(first, 'libstd >=13', 'zapp reaches libstd through mid');
   const replayed = runExportsMemoStats.replayed;
+  const edgesReplayed = edgesMemoStats.replayed;
   assert.is(await plan(true), first);
-  assert.ok(runExportsMemoStats.replayed > replayed, 'the second plan replays');
+  assert.ok(runExportsMemoStats.replayed > replayed, 'the second plan replays the run exports');
+  assert.is(edgesMemoStats.replayed - edgesReplayed, 5, 'and the edges into every node');
 
   // zlib exports another pin: every dependent's pin moves.
   recipe('zlib', 'build:\n  run_exports:\n    - zlib >=13.1,<14.0a0\n');
@@ -68,6 +72,37 @@ replan('after a recipe changes its exports or its build environment: the plan of
   const env = await plan(true);
   assert.is(env, await plan(false));
   assert.not.match(env, 'libstd >=13');
+});
+
+replan('a node that becomes rebuilt: the edges into the excluded nodes that need it are drawn again', async () => {
+  // clib does not depend on python (excluded), duser hosts clib: no edge between two excluded nodes.
+  recipe('clib', 'requirements:\n  host:\n    - zlib\n');
+  recipe('zlib', '');
+  recipe('duser', 'requirements:\n  host:\n    - clib\n');
+  recipe('app', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const first = await plan(true);
+  assert.is(first, await plan(false));
+  assert.is(await plan(true), first);
+  // clib now hosts python: rebuilt, and duser (still excluded) gets its edge from clib. Nothing
+  // clib exports changed, so duser's run exports are replayed: its edges must not be.
+  recipe('clib', `requirements:\n  host:\n${python()}    - zlib\n`);
+  const changed = await plan(true);
+  assert.is(changed, await plan(false));
+  const duser = (JSON.parse(changed).targets?.[0]?.nodes ?? JSON.parse(changed).nodes).find((n: { id: string }) => n.id === 'duser');
+  assert.equal(duser.dependsOn.map((d: { id: string }) => d.id), ['clib']);
+});
+
+replan('a warning given while drawing edges is given again when the edges are replayed', async () => {
+  recipe('zlib', '');
+  recipe('odd', 'requirements:\n  host:\n    - zlib 1.0 2.0 3.0\n');
+  recipe('other', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const first = await plan(true);
+  assert.is(first, await plan(false));
+  assert.match(first, 'too many fields');
+  recipe('other', `requirements:\n  host:\n${python()}    - zlib\n  run:\n${python()}`);
+  const changed = await plan(true);
+  assert.is(changed, await plan(false));
+  assert.match(changed, 'too many fields');
 });
 
 replan.run();

@@ -101,9 +101,14 @@ const sameAdditions = (a: ExportAdditions, b: ExportAdditions) => a.length === b
 /**
  * applyRunExports (one application per target, in place) through the memo in `dir`; `keys[i]` is
  * the render cache key of `recipes[i]` (null when unknown). Without a dir: a plain application.
+ * Returns the recipes whose additions were replayed (their requirements are those of last time).
  */
-export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[], keys: (string | null)[]): void {
-  if (!dir) return applyRunExports(recipes);
+export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[], keys: (string | null)[]): Set<RenderedRecipe> {
+  const replayed = new Set<RenderedRecipe>();
+  if (!dir) {
+    applyRunExports(recipes);
+    return replayed;
+  }
   const groups = new Map<string, number[]>();
   recipes.forEach((r, i) => {
     const key = targetKey(r.target);
@@ -116,11 +121,13 @@ export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[
       memoFile(dir, target),
       positions.map((i) => recipes[i]),
       positions.map((i) => keys[i]),
+      replayed,
     );
   }
+  return replayed;
 }
 
-function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)[]): void {
+function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)[], replayed: Set<RenderedRecipe>): void {
   const n = group.length;
   const old = readMemo(file);
   let changed: number[] | null = null; // null: walk everything
@@ -153,6 +160,7 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
         return undefined;
       }
       runExportsMemoStats.replayed++;
+      replayed.add(r);
       return stored;
     },
     walked(r, added) {
