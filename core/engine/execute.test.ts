@@ -485,17 +485,15 @@ execute('plan nodes that are not planned get a status row with their reason', as
   });
 });
 
-execute('the real channel index :: every build sees its dependencies in repodata.json; coalesced writes cover every package', async (ctx) => {
-  // 16 packages, each on the one before and one three back: many finish together at concurrency 4.
-  const spec: Spec = Object.fromEntries(Array.from({ length: 16 }, (_, i) => {
-    const deps = [i - 1, i - 3].filter((d) => d >= 0).map((d) => `p${String(d).padStart(2, '0')}`);
-    return [`p${String(i).padStart(2, '0')}`, deps];
-  }));
-  const files = join(ctx.dir, 'files');
+/**
+ * A builder writing a real .tar.bz2 per task into the output channel, which first notes in `missing`
+ * each dependency of `spec` that the channel's repodata.json does not list at the build's start.
+ */
+function realPackageBuilder(dir: string, spec: Spec, missing: string[]): Plugin {
+  const files = join(dir, 'files');
   mkdirSync(files, { recursive: true });
   writeFileSync(join(files, 'a.txt'), 'a\n');
-  const missing: string[] = [];
-  const real: Plugin = {
+  return {
     name: 'test:real-packages',
     apply: (e) => e.hooks.run.tap('test:real-packages', (run) => {
       run.hooks.build.for('linux-64').tapPromise({ name: 'test:real-packages', stage: -1 }, async (task) => {
@@ -506,7 +504,7 @@ execute('the real channel index :: every build sees its dependencies in repodata
           // no index yet: only for packages without dependencies
         }
         for (const dep of (spec[task.id] as string[])) if (!index.packages[`${dep}-1.0-0.tar.bz2`]) missing.push(`${task.id} started without ${dep}`);
-        await new Promise((r) => setTimeout(r, (Number(task.id.slice(1)) * 7) % 5));
+        await new Promise((r) => setTimeout(r, (Number(task.id.replace(/\D/g, '') || 0) * 7) % 5));
         const artifacts = await writeCondaPackage({
           prefix: files, files: ['a.txt'], zstdLevel: 1, outDir: join(task.outputChannel, 'linux-64'),
           info: { name: task.id, version: '1.0', build: '0', buildNumber: 0, depends: [], subdir: 'linux-64', timestamp: 1_700_000_000_000 },
@@ -515,6 +513,33 @@ execute('the real channel index :: every build sees its dependencies in repodata
       });
     }),
   };
+}
+
+execute('a package a killed run recorded but had not indexed yet is indexed before anything builds', async (ctx) => {
+  const missing: string[] = [];
+  const first = await runOnce(ctx.dir, { a: [], b: [] }, { plugins: [realPackageBuilder(ctx.dir, { a: [], b: [] }, missing)], exec: { indexChannel: undefined } });
+  assert.is(first.outcome.exitCode, 0);
+  // The kill came after b was recorded built, before the index write covering it.
+  const index = join(ctx.dir, 'channel', 'linux-64', 'repodata.json');
+  const data = JSON.parse(readFileSync(index, 'utf8'));
+  delete data.packages['b-1.0-0.tar.bz2'];
+  writeFileSync(index, `${JSON.stringify(data, null, 1)}\n`);
+  const spec: Spec = { a: [], b: [], c: ['b'] };
+  const again = await runOnce(ctx.dir, spec, { plugins: [realPackageBuilder(ctx.dir, spec, missing)], exec: { indexChannel: undefined } });
+  assert.is(again.outcome.exitCode, 0);
+  assert.is(again.status('c'), 'built');
+  assert.equal(missing, []);
+  assert.ok(JSON.parse(readFileSync(index, 'utf8')).packages['b-1.0-0.tar.bz2']);
+});
+
+execute('the real channel index :: every build sees its dependencies in repodata.json; coalesced writes cover every package', async (ctx) => {
+  // 16 packages, each on the one before and one three back: many finish together at concurrency 4.
+  const spec: Spec = Object.fromEntries(Array.from({ length: 16 }, (_, i) => {
+    const deps = [i - 1, i - 3].filter((d) => d >= 0).map((d) => `p${String(d).padStart(2, '0')}`);
+    return [`p${String(i).padStart(2, '0')}`, deps];
+  }));
+  const missing: string[] = [];
+  const real = realPackageBuilder(ctx.dir, spec, missing);
   const { outcome } = await runOnce(ctx.dir, spec, { plugins: [real], config: { concurrency: 4 }, exec: { indexChannel: undefined } });
   assert.is(outcome.exitCode, 0);
   assert.equal(missing, []);

@@ -471,7 +471,16 @@ class Execution implements StageHost {
     // An earlier build's file in the other format beside a recorded one (its stale .conda) goes first.
     const siblings = await removeUnrecordedSiblings(recorded);
     if (siblings.length) this.notice(`removed ${siblings.length} package file(s) of earlier builds no package records (${siblings.slice(0, 5).map((p) => basename(p)).join(', ')}${siblings.length > 5 ? `, +${siblings.length - 5} more` : ''})`);
-    for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost))) this.notice(line);
+    const unindexed: string[] = [];
+    for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost, unindexed))) this.notice(line);
+    // Files a killed run recorded but had not indexed yet (the index write follows the attempt):
+    // indexed before anything builds, so no dependent solves without them.
+    const bySubdir = new Map<string, string[]>();
+    for (const path of unindexed) {
+      const key = dirname(path);
+      bySubdir.set(key, [...(bySubdir.get(key) ?? []), path]);
+    }
+    for (const [subdirPath, files] of bySubdir) await this.index(dirname(subdirPath), [basename(subdirPath)], files);
   }
 
   /**

@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../conda/atomic-write.ts';
+import { isPackageFile } from '../conda/package-types.ts';
 
 export interface DroppedEntry {
   channel: string;
@@ -17,7 +18,7 @@ export interface DroppedEntry {
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 /** Drop the stale entries of one `<channel>/<subdir>/repodata.json`; rewritten only when something is dropped. */
-async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>): Promise<DroppedEntry[]> {
+async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>, unindexed?: string[]): Promise<DroppedEntry[]> {
   const file = join(channel, subdir, 'repodata.json');
   let data: any;
   try {
@@ -44,6 +45,15 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
       dropped.push({ channel, subdir, filename, why });
     }
   }
+  if (unindexed) {
+    // Package files the index does not have (a run killed between recording a build and its index
+    // write); not those known changed (dropped above: their packages are rebuilt).
+    const indexed = new Set([...Object.keys(data?.packages ?? {}), ...Object.keys(data?.['packages.conda'] ?? {})]);
+    for (const name of [...names].sort()) {
+      const path = join(channel, subdir, name);
+      if (isPackageFile(name) && !name.startsWith('.') && !indexed.has(name) && !changed.has(path)) unindexed.push(path);
+    }
+  }
   // The index writer's format (JSON, one-space indent, final newline): parsing and writing it back
   // changes nothing but the dropped entries.
   if (dropped.length) await writeFileAtomic(file, `${JSON.stringify(data, null, 1)}\n`);
@@ -53,9 +63,10 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
 /**
  * Reconcile the indexes of these channel dirs (missing dirs are skipped) with their files.
  * `changed`: package files (absolute paths) known to differ from what was indexed — recorded
- * artifacts whose size or sha256 no longer match the state.
+ * artifacts whose size or sha256 no longer match the state. `unindexed`, when given, receives the
+ * package files (absolute paths) of each indexed subdir that its repodata.json does not list.
  */
-export async function reconcileChannelIndexes(channels: readonly string[], changed: ReadonlySet<string> = new Set()): Promise<DroppedEntry[]> {
+export async function reconcileChannelIndexes(channels: readonly string[], changed: ReadonlySet<string> = new Set(), unindexed?: string[]): Promise<DroppedEntry[]> {
   const out: DroppedEntry[] = [];
   for (const channel of [...new Set(channels)]) {
     let subdirs: string[];
@@ -65,7 +76,7 @@ export async function reconcileChannelIndexes(channels: readonly string[], chang
       if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') continue;
       throw err;
     }
-    for (const subdir of subdirs) out.push(...(await reconcileSubdir(channel, subdir, changed)));
+    for (const subdir of subdirs) out.push(...(await reconcileSubdir(channel, subdir, changed, unindexed)));
   }
   return out;
 }
