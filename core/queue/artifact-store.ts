@@ -19,6 +19,20 @@ export interface StoredArtifact extends Omit<Artifact, 'path'> {
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
+/** A pass-through stream that hashes what it passes: `result()` once the stream has ended. */
+export function hashingTap(): { tap: Transform; result(): { sha256: string; size: number } } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  return { tap, result: () => ({ sha256: hash.digest('hex'), size }) };
+}
+
 /** Where the store keeps a job's file, relative to its root (the folder store and the upload endpoint alike). */
 export const storedPath = (jobId: string, subdir: string, filename: string) => join(safe(jobId), subdir, basename(filename));
 
@@ -54,22 +68,14 @@ export class SharedFolderStore implements ArtifactSink {
     const src = join(this.root, a.stored);
     await mkdir(dirname(dest), { recursive: true });
     const tmp = join(dirname(dest), `.${basename(dest)}.queue-${process.pid}`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        size += chunk.length;
-        cb(null, chunk);
-      },
-    });
+    const { tap, result } = hashingTap();
     try {
       await pipeline(createReadStream(src), tap, createWriteStream(tmp));
     } catch (err) {
       await rm(tmp, { force: true });
       throw new BuildFailureError(`artifact ${a.filename} from ${from} is not in the artifact store (${src}): ${(err as Error).message}`, 'build');
     }
-    const sha256 = hash.digest('hex');
+    const { sha256, size } = result();
     if (sha256 !== a.sha256 || size !== a.size) {
       await unlink(tmp);
       throw new BuildFailureError(

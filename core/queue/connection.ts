@@ -122,6 +122,21 @@ export function connect(url: string, extra: RedisOptions = {}): Redis {
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...extra });
 }
 
+/** The hashes whose keys match `pattern` (SCAN, then HGETALL each; a key gone meanwhile is left out). */
+export async function hashesMatching(redis: Redis, pattern: string): Promise<Record<string, string>[]> {
+  const out: Record<string, string>[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+    cursor = next;
+    for (const key of keys) {
+      const h = await redis.hgetall(key);
+      if (h.name) out.push(h);
+    }
+  } while (cursor !== '0');
+  return out;
+}
+
 /** BullMQ's prefix for the build queues: keys are `<prefix>:build:<subdir>:…`. */
 export const buildPrefix = (prefix: string) => `${prefix}:build`;
 

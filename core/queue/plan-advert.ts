@@ -4,6 +4,7 @@
 // ("no planned tasks for <subdir>") and `rebuild status --workers` shows it idle with that reason,
 // instead of a worker waiting in silence for jobs that never come.
 import type { Redis } from 'ioredis';
+import { hashesMatching } from './connection.ts';
 
 export interface CoordinatorInfo {
   name: string;
@@ -56,17 +57,9 @@ export class CoordinatorAdvert {
 
 /** Every coordinator whose advert has not expired. */
 export async function listCoordinators(redis: Redis, prefix: string): Promise<CoordinatorInfo[]> {
-  const out: CoordinatorInfo[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:coordinators:*`, 'COUNT', 200);
-    cursor = next;
-    for (const key of keys) {
-      const h = await redis.hgetall(key);
-      if (!h.name) continue;
-      out.push({ name: h.name, host: h.host, pid: Number(h.pid), builds: JSON.parse(h.builds || '{}'), heartbeat: h.heartbeat });
-    }
-  } while (cursor !== '0');
+  const out: CoordinatorInfo[] = (await hashesMatching(redis, `${prefix}:coordinators:*`)).map((h) => ({
+    name: h.name, host: h.host, pid: Number(h.pid), builds: JSON.parse(h.builds || '{}'), heartbeat: h.heartbeat,
+  }));
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 

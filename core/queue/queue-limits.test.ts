@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis } from './test-redis.ts';
-import { rebuild, writeProject, type Cli } from './fixtures/project.ts';
+import { rebuild, stopProcesses, writeProject, type Cli } from './fixtures/project.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 
 const limits = suite('limits.builder across the workers of a queue');
@@ -40,10 +40,7 @@ limits('limits.builder { rebuild:builder-script: 1 }: never two scripts at once 
     assert.is.not(takers[0], takers[1], 'alpha and beta on different workers');
     assert.is(logs.filter((log) => /=== waiting for a slot of rebuild:builder-script \(limits\.builder 1 across all workers\)/.test(log)).length, 1, logs.join('\n-----\n'));
   } finally {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      await p.done;
-    }
+    await stopProcesses(procs);
     await redis.stop();
     rmSync(root, { recursive: true, force: true });
   }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { startRedis, type TestRedis } from './test-redis.ts';
-import { rebuild, writeProject, type Cli } from './fixtures/project.ts';
+import { rebuild, stopProcesses, writeProject, type Cli } from './fixtures/project.ts';
 import { buildPrefix, connect } from './connection.ts';
 import { StateDb } from '../state/state-db.ts';
 
@@ -31,10 +31,7 @@ async function withRedis(prefix: string, body: (redis: TestRedis, root: string, 
   try {
     await body(redis, root, procs);
   } finally {
-    for (const p of procs) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-      await p.done;
-    }
+    await stopProcesses(procs);
     await redis.stop();
     rmSync(root, { recursive: true, force: true });
   }

@@ -10,9 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { freePort, startRedis, type TestRedis } from './test-redis.ts';
-import { PACKAGES, REPO, rebuild, writeProject, type Cli } from './fixtures/project.ts';
+import { PACKAGES, REPO, buildState as stateOf, rebuild, stopProcesses, workerReady as ready, writeProject, type Cli } from './fixtures/project.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
-import { StateDb } from '../state/state-db.ts';
 import { buildPrefix, connect } from './connection.ts';
 import { storedPath } from './artifact-store.ts';
 import type { BuildJobData, BuildJobResult } from './job.ts';
@@ -50,10 +49,7 @@ upload.before(async (ctx) => {
 });
 
 upload.after.each(async (ctx) => {
-  for (const p of ctx.procs) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    await p.done;
-  }
+  await stopProcesses(ctx.procs);
   ctx.procs = [];
 });
 
@@ -68,22 +64,10 @@ function worker(ctx: Ctx, name: string, token: string): Cli {
   return w;
 }
 
-const ready = (w: Cli) => Promise.race([w.saw('takes linux-64 builds'), w.done.then((code) => { throw new Error(`worker exited ${code}: ${w.out()}`); })]);
-
 function coordinator(ctx: Ctx, work: string): Cli {
   const c = rebuild(ctx.project, ['run', '--queue', ctx.redis!.url, '--work-dir', join(ctx.root, work), '--concurrency', '2'], { REBUILD_ARTIFACT_TOKEN: TOKEN });
   ctx.procs.push(c);
   return c;
-}
-
-function stateOf(work: string, node: string) {
-  const db = StateDb.open(work, { readonly: true });
-  try {
-    const row = db.packages().find((p) => p.node === node)!;
-    return { row, attempts: db.attempts(row.id).filter((a) => a.stage === 'build'), build: db.stages(row.id).find((s) => s.stage === 'build') };
-  } finally {
-    db.close();
-  }
 }
 
 const filesUnder = (dir: string): string[] => {

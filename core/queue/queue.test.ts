@@ -7,9 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRedis, type TestRedis } from './test-redis.ts';
-import { PACKAGES, rebuild, writeProject, type Cli } from './fixtures/project.ts';
+import { PACKAGES, buildState as attemptsOf, rebuild, stopProcesses, workerReady as ready, writeProject, type Cli } from './fixtures/project.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
-import { StateDb } from '../state/state-db.ts';
 import { Worker, type Job } from 'bullmq';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -40,10 +39,7 @@ queue.before(async (ctx) => {
 });
 
 queue.after.each(async (ctx) => {
-  for (const w of ctx.workers) {
-    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-    await w.done;
-  }
+  await stopProcesses(ctx.workers);
   ctx.workers = [];
 });
 
@@ -58,26 +54,14 @@ function worker(ctx: Ctx, name: string, extra: string[] = [], project = ctx.proj
   return w;
 }
 
-const ready = (w: Cli) => Promise.race([w.saw('takes linux-64 builds'), w.done.then((code) => { throw new Error(`worker exited ${code}: ${w.out()}`); })]);
-
 function coordinator(ctx: Ctx, work: string): Cli {
   return rebuild(ctx.project, ['run', '--queue', ctx.redis!.url, '--work-dir', join(ctx.root, work), '--concurrency', '2']);
 }
 
-const attemptsOf = (work: string, node: string) => {
-  const db = StateDb.open(work, { readonly: true });
-  try {
-    const row = db.packages().find((p) => p.node === node)!;
-    return { row, attempts: db.attempts(row.id).filter((a) => a.stage === 'build'), build: db.stages(row.id).find((s) => s.stage === 'build') };
-  } finally {
-    db.close();
-  }
-};
-
 queue('a coordinator and two workers build the aggregate: the output channel is byte-identical to a local run\'s', async (ctx) => {
   if (!ctx.redis) return;
   const workers = [worker(ctx, 'w1'), worker(ctx, 'w2')];
-  await Promise.all(workers.map(ready));
+  await Promise.all(workers.map((w) => ready(w)));
   const run = coordinator(ctx, 'queued');
   assert.is(await run.done, 0, run.out());
   const work = join(ctx.root, 'queued');

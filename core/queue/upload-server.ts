@@ -13,11 +13,10 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errorMessage } from '../model/failure.ts';
 import { redact } from '../config/redactor.ts';
-import { storedPath } from './artifact-store.ts';
+import { hashingTap, storedPath } from './artifact-store.ts';
 
 export const SHA256_HEADER = 'x-rebuild-sha256';
 
@@ -101,15 +100,9 @@ export class ArtifactUploadServer {
     const dest = join(this.o.root, stored);
     const tmp = join(dirname(dest), `.${filename}.upload-${randomBytes(6).toString('hex')}`);
     if (expectsContinue) res.writeContinue();
-    const hash = createHash('sha256');
+    const { tap, result } = hashingTap();
     let received = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        received += chunk.length;
-        cb(null, chunk);
-      },
-    });
+    tap.on('data', (chunk: Buffer) => void (received += chunk.length));
     try {
       await mkdir(dirname(dest), { recursive: true });
       await pipeline(req, tap, createWriteStream(tmp));
@@ -123,7 +116,7 @@ export class ArtifactUploadServer {
       );
       return reply(cut ? 400 : 500, cut ? `upload cut after ${received} of ${size} bytes: nothing kept` : `could not write ${stored}: nothing kept`);
     }
-    const sha256 = hash.digest('hex');
+    const { sha256 } = result();
     if (received !== size || sha256 !== declared) {
       await rm(tmp, { force: true });
       this.o.notice(`artifact upload of ${stored} from ${from} refused: sha256 ${sha256} (${received} bytes), declared ${declared} (${size} bytes); nothing kept`);

@@ -2,6 +2,7 @@
 // arch, concurrency, the jobs it is building, last heartbeat) that expires unless renewed, so a killed
 // worker drops out of the list by itself after 3 heartbeats. `rebuild status --workers` lists them.
 import type { Redis } from 'ioredis';
+import { hashesMatching } from './connection.ts';
 
 export interface WorkerInfo {
   name: string;
@@ -81,17 +82,9 @@ export class WorkerHeartbeat {
 
 /** Every worker whose heartbeat has not expired, by arch then name. */
 export async function listWorkers(redis: Redis, prefix: string): Promise<WorkerInfo[]> {
-  const out: WorkerInfo[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:workers:*`, 'COUNT', 200);
-    cursor = next;
-    for (const key of keys) {
-      const h = await redis.hgetall(key);
-      if (!h.name) continue;
-      out.push({ name: h.name, host: h.host, pid: Number(h.pid), arch: h.arch, concurrency: Number(h.concurrency), tasks: JSON.parse(h.tasks || '[]'), heartbeat: h.heartbeat, idle: h.idle || null });
-    }
-  } while (cursor !== '0');
+  const out: WorkerInfo[] = (await hashesMatching(redis, `${prefix}:workers:*`)).map((h) => ({
+    name: h.name, host: h.host, pid: Number(h.pid), arch: h.arch, concurrency: Number(h.concurrency), tasks: JSON.parse(h.tasks || '[]'), heartbeat: h.heartbeat, idle: h.idle || null,
+  }));
   return out.sort((a, b) => (a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
