@@ -50,8 +50,8 @@ export class LogForwarder {
       closeSync(fd);
     }
     this.offset = size;
-    await this.redis.xadd(this.key, '*', 'data', text);
-    await this.redis.expire(this.key, STREAM_TTL_S);
+    // One round trip: the entry and the stream's expiry.
+    await this.redis.pipeline().xadd(this.key, '*', 'data', text).expire(this.key, STREAM_TTL_S).exec();
   }
 
   /** Last flush, then the end entry. */
@@ -105,6 +105,9 @@ export class LogReader {
 
   /** One reader per stream (reads never overlap, so no entry is read twice). */
   private async run(): Promise<void> {
+    // A job just enqueued has written nothing yet: the first read comes after a pause (or when
+    // finish() wakes the reader), one Redis round trip less per job.
+    await this.sleep(this.everyMs);
     while (!this.stopped) {
       let n = 0;
       try {
