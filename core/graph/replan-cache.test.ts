@@ -3,7 +3,8 @@
 // warnings.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../config/resolve.ts';
@@ -103,6 +104,19 @@ replan('a warning given while drawing edges is given again when the edges are re
   const changed = await plan(true);
   assert.is(changed, await plan(false));
   assert.match(changed, 'too many fields');
+});
+
+replan("a damaged edges memo is none: every node's edges are computed", async () => {
+  aggregate();
+  const first = await plan(true);
+  const cache = join(dir, 'work', 'cache', 'render');
+  const [file] = readdirSync(cache).filter((f) => f.startsWith('edges-'));
+  const memo = deserialize(readFileSync(join(cache, file))) as { edges: { edges: Uint32Array } };
+  memo.edges.edges[0] = 999_999; // a dependency index out of range
+  writeFileSync(join(cache, file), serialize(memo));
+  const replayed = edgesMemoStats.replayed;
+  assert.is(await plan(true), first);
+  assert.is(edgesMemoStats.replayed, replayed);
 });
 
 replan.run();
