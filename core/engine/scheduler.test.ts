@@ -186,6 +186,40 @@ scheduler('the ready order stays the full sort through every change :: random gr
   }
 });
 
+scheduler('every pick is the best ready task that fits its limits :: a seeded DAG of 300 tasks, one capped resource, uneven finishes', () => {
+  let seed = 5;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const list: SchedTask[] = [];
+  for (let i = 0; i < 300; i++) {
+    const deps = new Set<string>();
+    for (let k = Math.floor(rand() * 3); i > 0 && k > 0; k--) deps.add(`t${Math.floor(rand() * i)}`);
+    list.push({ id: `t${i}`, deps: [...deps], resources: rand() < 0.3 ? ['gpu'] : [] });
+  }
+  const durations = new Map(list.map((t) => [t.id, 1 + Math.floor(rand() * 5)]));
+  const s = new Scheduler(list, { durations, limits: { gpu: 2 } });
+  const done = new Set<string>();
+  const running: string[] = [];
+  const better = (a: string, b: string) => s.priorityOf(b) - s.priorityOf(a) || s.fanoutOf(b) - s.fanoutOf(a) || (a < b ? -1 : 1);
+  while (done.size < list.length) {
+    for (;;) {
+      const gpuBusy = running.filter((id) => list.find((t) => t.id === id)!.resources!.length).length >= 2;
+      const expected = list
+        .filter((t) => !done.has(t.id) && !running.includes(t.id) && t.deps.every((d) => done.has(d)) && !(gpuBusy && t.resources!.length))
+        .map((t) => t.id)
+        .sort(better)[0] ?? null;
+      const picked = s.next();
+      assert.is(picked, expected);
+      if (picked === null) break;
+      running.push(picked);
+      if (rand() < 0.4) break; // finish something before the next pick
+    }
+    const finished = running.splice(Math.floor(rand() * running.length), 1)[0];
+    s.succeed(finished);
+    done.add(finished);
+  }
+  assert.ok(s.finished);
+});
+
 scheduler.run();
 
 const simulation = suite('simulateSchedule');

@@ -75,7 +75,10 @@ interface Entry {
 export class Scheduler {
   private readonly entries: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
-  /** Ready tasks, best first (kept sorted: every key of the order is fixed at construction). */
+  /**
+   * Ready tasks, best LAST (kept sorted: every key of the order is fixed at construction), so the
+   * usual pick — the best, when it fits — is a pop, not a shift of every other ready task.
+   */
   private readonly ready: Entry[] = [];
   private readonly inUse = new Map<string, number>();
   private readonly limits: Readonly<Record<string, number>>;
@@ -118,7 +121,7 @@ export class Scheduler {
     for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
     this.open = this.entries.length;
     for (const e of this.entries) if (e.missing === 0 && !e.gate) this.ready.push(e), (e.queued = true);
-    this.ready.sort(this.compare);
+    this.ready.sort((a, b) => this.compare(b, a));
     for (const e of this.entries) if (e.missing === 0 && e.gate && e.state === 'pending') this.passGate(e);
   }
 
@@ -158,7 +161,7 @@ export class Scheduler {
 
   /** Ready task keys, best first (ignoring limits). */
   readyIds(): string[] {
-    return this.ready.map((e) => e.id);
+    return this.ready.map((e) => e.id).reverse();
   }
 
   /**
@@ -166,7 +169,7 @@ export class Scheduler {
    * can start now. `slotsFree` is checked by the caller (the worker count).
    */
   next(): string | null {
-    for (let i = 0; i < this.ready.length; i++) {
+    for (let i = this.ready.length - 1; i >= 0; i--) {
       const e = this.ready[i];
       if (this.policy === 'stages' && e.stage > this.currentStage) break;
       if (!this.fits(e)) continue;
@@ -282,13 +285,13 @@ export class Scheduler {
     b.fanout - a.fanout ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-  /** First index whose entry sorts after `e` (binary search). */
+  /** Where `e` goes in `ready` (best last): the first index holding a task better than `e` (binary search). */
   private readyIndex(e: Entry): number {
     let lo = 0;
     let hi = this.ready.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.compare(this.ready[mid], e) <= 0) lo = mid + 1;
+      if (this.compare(e, this.ready[mid]) <= 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
