@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '../../core/queue/test-redis.ts';
-import { rebuild, type Cli } from '../../core/queue/fixtures/project.ts';
+import { rebuild, stopProcesses, workerReady, type Cli } from '../../core/queue/fixtures/project.ts';
 import { channelBytes } from '../../tests/fixtures/channel-bytes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,12 +32,11 @@ s('two linux-64 workers and a linux-aarch64 worker give the channels of a local 
   const redis = await startRedis();
   if (!redis) return;
   const tmp = mkdtempSync(join(tmpdir(), 'rebuild-buildout-queue-'));
-  const saved = process.env.REBUILD_QUEUE_ARTIFACTS;
-  // The profile's shared artifact folder, for the coordinator and the workers (inherited environment).
-  process.env.REBUILD_QUEUE_ARTIFACTS = join(tmp, 'artifacts');
+  // The profile's shared artifact folder, for the coordinator and the workers.
+  const env = { REBUILD_QUEUE_ARTIFACTS: join(tmp, 'artifacts') };
   const workers: Cli[] = [];
   try {
-    const local = rebuild(root, ['run', '--work-dir', join(tmp, 'local'), ...PROFILE]);
+    const local = rebuild(root, ['run', '--work-dir', join(tmp, 'local'), ...PROFILE], env);
     // The buildout fails some packages on purpose (nose: imp is gone; httpretty's test): exit 1.
     assert.is(await local.done, 1, local.out());
     const reference = allChannels(join(tmp, 'local'));
@@ -48,14 +47,11 @@ s('two linux-64 workers and a linux-aarch64 worker give the channels of a local 
 
     const spec = [['w64-a', 'linux-64'], ['w64-b', 'linux-64'], ['waarch', 'linux-aarch64']] as const;
     for (const [name, arch] of spec) {
-      workers.push(rebuild(root, ['worker', '--queue', redis.url, '--arch', arch, '--concurrency', '1', '--work-dir', join(tmp, name), ...PROFILE]));
+      workers.push(rebuild(root, ['worker', '--queue', redis.url, '--arch', arch, '--concurrency', '1', '--work-dir', join(tmp, name), ...PROFILE], env));
     }
-    await Promise.all(workers.map((w, i) => Promise.race([
-      w.saw(`takes ${spec[i][1]} builds`),
-      w.done.then((code) => { throw new Error(`worker ${spec[i][0]} exited ${code}: ${w.out()}`); }),
-    ])));
+    await Promise.all(workers.map((w, i) => workerReady(w, spec[i][1])));
     const queued = join(tmp, 'queued');
-    const run = rebuild(root, ['run', '--queue', redis.url, '--work-dir', queued, '--concurrency', '3', ...PROFILE]);
+    const run = rebuild(root, ['run', '--queue', redis.url, '--work-dir', queued, '--concurrency', '3', ...PROFILE], env);
     assert.is(await run.done, 1, `${run.out()}\n${workers.map((w, i) => `--- ${spec[i][0]}\n${w.out()}`).join('\n')}`);
 
     const got = allChannels(queued);
@@ -80,10 +76,7 @@ s('two linux-64 workers and a linux-aarch64 worker give the channels of a local 
     // Nothing left in the shared artifact folder once the channels hold the files.
     assert.equal(readdirSync(join(tmp, 'artifacts')).filter((f) => !f.startsWith('.')), []);
   } finally {
-    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.done));
-    if (saved === undefined) delete process.env.REBUILD_QUEUE_ARTIFACTS;
-    else process.env.REBUILD_QUEUE_ARTIFACTS = saved;
+    await stopProcesses(workers);
     await redis.stop();
     rmSync(tmp, { recursive: true, force: true });
   }
