@@ -17,6 +17,7 @@ import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
 import { applyRunExports } from '../../recipes/run-exports.ts';
 import { expectRenders } from '../../recipes/render-pool.ts';
 import { mapLimit } from '../../recipes/map-limit.ts';
+import { discover } from '../../graph/plan-target.ts';
 
 export interface RenderCommandOptions extends GlobalOptions {
   python?: string;
@@ -129,7 +130,9 @@ function closeNames(name: string, names: string[]): string[] {
 
 /** Direct dispatch when no engine (no config): the built-in renderer of the recipe's format. */
 function directRender(recipe: RecipeRef, target: Target): Promise<RenderedRecipe> {
-  return recipe.format === 'meta.yaml' ? renderMetaYaml(recipe, target) : renderRecipeYaml(recipe, target);
+  if (recipe.format === 'meta.yaml') return renderMetaYaml(recipe, target);
+  if (recipe.format === 'recipe.yaml') return renderRecipeYaml(recipe, target);
+  throw new Error(`no renderer for recipes of the format '${recipe.format}' (a plugin of the config renders them: is it loaded?)`);
 }
 
 /**
@@ -196,10 +199,13 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   const aggregates = opts.aggregate ? [resolve(cwd, opts.aggregate)] : (config?.aggregates ?? []);
   const variantConfigs = config?.variantConfigs ?? [];
 
+  // With a config, the configured plugins answer: discovery passes through `run.hooks.discover`
+  // (recipes a plugin adds, extra versions) and the renderer plugins render (the built-ins when none does).
+  const run = config ? new Engine(config).createRun({ arches, renderCache: opts.cache !== false }) : null;
   let all: RecipeRef[] | null = null;
   const discoverAll = async () => {
     if (!aggregates.length) throw new UsageError('no aggregate: pass --aggregate DIR (no config found)');
-    if (!all) all = (await discoverRecipes(aggregates, { variantConfigs })).recipes;
+    if (!all) all = run && !opts.aggregate ? (await discover(run)).recipes : (await discoverRecipes(aggregates, { variantConfigs })).recipes;
     return all;
   };
   let wanted: RecipeRef[];
@@ -220,10 +226,8 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
     }
   }
 
-  // With a config, the configured renderer plugins answer (the built-ins when none does).
-  const runHooks = config ? new Engine(config).createRun({ arches, renderCache: opts.cache !== false }).hooks : null;
   const renderOne = async (recipe: RecipeRef, target: Target): Promise<RenderedRecipe> =>
-    ((await runHooks?.render.promise(recipe, target)) as RenderedRecipe | undefined) ?? directRender(recipe, target);
+    ((await run?.hooks.render.promise(recipe, target)) as RenderedRecipe | undefined) ?? directRender(recipe, target);
 
   // run_exports need every package of the aggregate rendered for the target.
   const withExports = !!opts.aggregate;
