@@ -170,6 +170,19 @@ s('refused: a compiled extension by name, an ELF file by its header, a virtual-p
   await convertToPlatform(sh.path, { to: 'osx-64', outDir: join(ctx.dir, 'osx'), python: PY });
 });
 
+s("linux-64 → win-64: an entry point pip wrote for an interpreter path too long for `#!` (#!/bin/sh, '''exec' \"…/python\" \"$0\" \"$@\", ' ''') converts; the script drops that header and runs", async (ctx) => {
+  const python = `/opt/rebuild/h_env_${'placehold_'.repeat(24)}/bin/python${PY}`;
+  const pipStyle = `#!/bin/sh\n'''exec' "${python}" "$0" "$@"\n' '''\n# -*- coding: utf-8 -*-\nimport sys\nfrom greetings import main\nif __name__ == '__main__':\n    sys.exit(main())\n`;
+  const [source] = await purePackage(ctx.channel, { entryPoint: false, extra: { 'bin/greetings': pipStyle } });
+  const out = await convertToPlatform(source.path, { to: 'win-64', outDir: join(ctx.dir, 'win'), python: PY });
+  assert.equal(out.launchers, ['greetings']);
+  cph(['x', out.target, '--dest', join(ctx.dir, 'x')]);
+  const script = readFileSync(join(extracted(join(ctx.dir, 'x')), 'Scripts/greetings-script.py'), 'utf8');
+  assert.is(script, pipStyle.split('\n').slice(3).join('\n'));
+  const r = spawnSync('python3', [join(extracted(join(ctx.dir, 'x')), 'Scripts/greetings-script.py')], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: join(extracted(join(ctx.dir, 'x')), 'Lib/site-packages') } });
+  assert.is(r.stdout, 'hello from greetings\n', r.stderr);
+});
+
 s('refused for Windows: a bin/ file that is not a Python script; an entry point with windowsEntryPoints refuse', async (ctx) => {
   const [tool] = await purePackage(join(ctx.dir, 'a'), { extra: { 'bin/greetings-env': '#!/bin/sh\necho hi\n' } });
   assert.equal((await refused(tool.path, 'win-64', join(ctx.dir, 'out'))).reasons, ['bin/greetings-env: not a Python script (only Python entry points have a Windows form)']);

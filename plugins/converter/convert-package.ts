@@ -16,7 +16,7 @@ import { packageFormat, packageStem, PackageFormatError, subdirArchPlatform, typ
 import type { TarInput } from '../../core/conda/tar-io.ts';
 import { stableJson, writeConda, writeTarBz2 } from '../../core/conda/write-package.ts';
 import { packageMtime, readMembers, sortByName, tarInput, type Member } from '../transmuter/convert.ts';
-import { contentProblems, isPythonScript, isWindows, renameBuild, type ContentFile } from './eligibility.ts';
+import { contentProblems, isPythonScript, isWindows, pythonHeaderLines, renameBuild, type ContentFile } from './eligibility.ts';
 
 export class NotConvertibleError extends Error {
   override name = 'NotConvertibleError';
@@ -154,8 +154,13 @@ export async function convertToPlatform(source: string, opts: ConvertToOptions):
       // bin/<name> (a Python script, checked above) → Scripts/<name>-script.py + Scripts/<name>.bat.
       const name = m.name.slice('bin/'.length);
       const data = await content(m);
-      const newline = data.indexOf(0x0a);
-      const script = newline < 0 ? Buffer.alloc(0) : data.subarray(newline + 1);
+      // Without its interpreter header (the `#!` line, or pip's 3-line `#!/bin/sh` form).
+      let start = 0;
+      for (let n = pythonHeaderLines(data); n > 0; n--) {
+        const newline = data.indexOf(0x0a, start);
+        start = newline < 0 ? data.length : newline + 1;
+      }
+      const script = data.subarray(start);
       const scriptPath = `Scripts/${name}-script.py`;
       const bat = batLauncher(name);
       outMembers.push({ name: scriptPath, data: script, mode: 0o644 }, { name: `Scripts/${name}.bat`, data: bat, mode: 0o644 });

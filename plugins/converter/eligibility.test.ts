@@ -6,7 +6,7 @@ import type { PackageNode, RenderedOutput, Subdir, Target } from '../../core/mod
 import type { Plan } from '../../core/graph/plan.ts';
 import { BUILD_ONLY, buildTaskGraph } from '../../core/engine/task-graph.ts';
 import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
-import { compiledMagic, contentProblems, isPythonScript, nodeEligibility } from './eligibility.ts';
+import { compiledMagic, contentProblems, isPythonScript, nodeEligibility, pythonHeaderLines } from './eligibility.ts';
 import { buildSourceOf } from './index.ts';
 import { ELF_HEAD } from './fixtures/pure-package.ts';
 
@@ -141,6 +141,12 @@ content('headers and scripts', () => {
   assert.ok(isPythonScript(Buffer.from('#!/opt/env/bin/python3.13\nimport sys\n')));
   assert.not.ok(isPythonScript(Buffer.from('#!/bin/sh\nexec python3 "$@"\n')));
   assert.not.ok(isPythonScript(Buffer.from('import sys\n')));
+  // pip's form for an interpreter path too long for `#!` (a build's placeholder prefix): 3 header lines.
+  const shExec = `#!/bin/sh\n'''exec' "/opt/${'p'.repeat(200)}/bin/python3.13" "$0" "$@"\n' '''\nimport sys\n`;
+  assert.ok(isPythonScript(Buffer.from(shExec)));
+  assert.is(pythonHeaderLines(Buffer.from(shExec)), 3);
+  assert.is(pythonHeaderLines(Buffer.from('#!/opt/env/bin/python3.13\nimport sys\n')), 1);
+  assert.not.ok(isPythonScript(Buffer.from(`#!/bin/sh\n'''exec' "/opt/env/bin/ruby" "$0" "$@"\n' '''\n`)));
 });
 
 content.run();

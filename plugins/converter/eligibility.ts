@@ -32,11 +32,23 @@ export function compiledMagic(head: Buffer): string | null {
   return null;
 }
 
-/** `#!…python…` on the first line: a Python script (an entry point pip wrote, or the recipe's). */
+/** pip's (distlib's) header when the interpreter's path is too long for `#!` (a build's placeholder
+ *  prefix) or holds spaces: `#!/bin/sh`, `'''exec' "<python>" "$0" "$@"`, `' '''` (one string to Python). */
+const SH_EXEC_HEADER = /^#!\/bin\/sh\n'''exec' [^\n]*python[^\n]*\n' '''\n/;
+
+/** The lines of a Python script's interpreter header (`#!…python…`, or pip's 3-line `#!/bin/sh` form);
+ *  0 when `data` is not a Python script (an entry point pip wrote, or the recipe's). */
+export function pythonHeaderLines(data: Buffer): number {
+  const head = data.subarray(0, Math.min(data.length, 4096)).toString('latin1');
+  if (SH_EXEC_HEADER.test(head)) return 3;
+  const end = head.indexOf('\n');
+  const first = end < 0 ? head.slice(0, 256) : head.slice(0, end);
+  return first.startsWith('#!') && /python/.test(first) ? 1 : 0;
+}
+
+/** A Python script: `#!…python…` on the first line, or pip's `#!/bin/sh` + `'''exec'` header. */
 export function isPythonScript(data: Buffer): boolean {
-  const end = data.indexOf(0x0a);
-  const first = data.subarray(0, end < 0 ? Math.min(data.length, 256) : end).toString('latin1');
-  return first.startsWith('#!') && /python/.test(first);
+  return pythonHeaderLines(data) > 0;
 }
 
 /** Scripts of one shell family: each platform's activation and link scripts have no form on the other. */
