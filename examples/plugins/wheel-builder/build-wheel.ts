@@ -11,11 +11,13 @@ import { buildTime } from 'rebuild/plugins/builder-script';
 import { parseWheelName } from './pep503.ts';
 import type { ProjectMeta } from './project.ts';
 
-/** What a failed pip run's log says, and what to do about it. */
-const CAUSES: [RegExp, string][] = [
-  [/No module named pip/, 'this python has no pip: install it (Debian: python3-pip) or set wheelBuilder({ python }) to one that has'],
-  [/invalid command 'bdist_wheel'/, "setuptools older than 70.1 needs the 'wheel' package to build wheels: install it (Debian: python3-wheel)"],
-  [/No module named '?setuptools'?|Cannot import 'setuptools\.build_meta'/, "the project's build backend (setuptools) is not installed: install it (Debian: python3-setuptools); builds use no isolation and no network"],
+/** What a failed pip run's log says, and what to do about it. Each names the interpreter: `python3` on
+ *  PATH may not be Debian's (pyenv, a venv), and installing the Debian package would then change nothing. */
+const OTHER = 'or set wheelBuilder({ python }) to one that has';
+const CAUSES: [RegExp, (python: string) => string][] = [
+  [/No module named pip/, (py) => `${py} has no pip: install it (Debian: python3-pip) ${OTHER}`],
+  [/invalid command 'bdist_wheel'/, (py) => `${py}: setuptools older than 70.1 needs the 'wheel' package to build wheels: install it for this python (Debian: python3-wheel) ${OTHER}`],
+  [/No module named '?setuptools'?|Cannot import 'setuptools\.build_meta'/, (py) => `${py}: the project's build backend (setuptools) is not installed: install it (Debian: python3-setuptools) ${OTHER}; builds use no isolation and no network`],
 ];
 
 /** An interpreter given as a name is looked up on rebuild's PATH (commands run with no inherited PATH). */
@@ -66,7 +68,7 @@ export async function buildWheel(task: BuildTask, project: ProjectMeta, options:
     const cause = CAUSES.find(([re]) => re.test(log));
     const how = res.timedOut ? 'timed out' : res.signal ? `was killed by ${res.signal}` : `exited with ${res.exitCode}`;
     // A known cause is the message; otherwise the log's last lines are (as the script builder does).
-    throw new BuildFailureError(`pip wheel ${how}${cause ? `: ${cause[1]}` : `; the log ends:\n${log}`}`, res.timedOut ? 'timeout' : res.cancelled ? 'cancelled' : 'build');
+    throw new BuildFailureError(`pip wheel ${how}${cause ? `: ${cause[1](python)}` : `; the log ends:\n${log}`}`, res.timedOut ? 'timeout' : res.cancelled ? 'cancelled' : 'build');
   }
   const wheels = (await readdir(out)).filter((f) => f.endsWith('.whl'));
   const parsed = wheels.map((f) => ({ f, w: parseWheelName(f) }));
