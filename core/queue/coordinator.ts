@@ -7,6 +7,7 @@
 // artifacts come through the shared-folder store, each verified against the sha256 the worker
 // reported before it is copied into the output channel (and only then recorded by the engine).
 import { createHash } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Queue, QueueEvents, type Job } from 'bullmq';
@@ -46,7 +47,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
   // With `queue.upload` the workers' files land in this folder through the endpoint; else a shared folder.
   const store = new SharedFolderStore(settings.artifacts);
   let server: ArtifactUploadServer | null = null;
-  const queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<unknown>; connections: Redis[] }>();
+  const queues = new Map<string, { queue: Queue; events: QueueEvents; ready: Promise<unknown>; connections: Redis[]; listening: boolean }>();
   let redis: Redis | null = null;
   const me = `${hostname()} pid ${process.pid}`;
   const where = describeQueueUrl(settings.url);
@@ -58,7 +59,12 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
       const connections = [connect(settings.url), connect(settings.url)];
       const queue = new Queue(subdir, { connection: connections[0], prefix: buildPrefix(settings.prefix) });
       const events = new QueueEvents(subdir, { connection: connections[1], prefix: buildPrefix(settings.prefix) });
-      q = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), connections };
+      q = { queue, events, ready: Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), connections, listening: false };
+      // Once QueueEvents has read an event its reads go on from that event's id (before: from `$`,
+      // "what comes after my first read"): a job's end is then seen by a listener set before the job is added.
+      const entry = q;
+      events.once('completed', () => void (entry.listening = true));
+      events.once('failed', () => void (entry.listening = true));
       queues.set(subdir, q);
     }
     return q;
@@ -69,6 +75,11 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
   /** The queue reconciled with the run's state (orphan jobs removed, the plan advertised): builds wait for it. */
   let reconciled: Promise<void> = Promise.resolve();
   let advert: CoordinatorAdvert | null = null;
+  /**
+   * The jobs of this work dir that are in the queue (found at the run's start, or enqueued since);
+   * null: not known (the reconciliation failed), every build looks its job up first.
+   */
+  let existing: Set<string> | null = null;
 
   /**
    * At the run's start: advertise the builds per subdir (plan-advert.ts), remove the jobs of earlier
@@ -97,6 +108,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
       if (status === 'failed' || status === 'blocked') return status;
       return 'built already';
     };
+    existing = null;
     redis ??= connect(settings.url);
     advert ??= new CoordinatorAdvert(redis, settings.prefix, { name: me, host: hostname(), pid: process.pid });
     try {
@@ -105,6 +117,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
       for (const s of subdirs) await queueOf(s).ready;
       const orphans = await removeOrphanJobs(subdirs.map((s) => queueOf(s).queue), workTag, wanted, why, (jobId) => store.drop(jobId));
       for (const line of describeOrphans(orphans)) notice(line);
+      existing = orphans.kept;
       const workers = await listWorkers(redis, settings.prefix);
       for (const [subdir, n] of Object.entries(builds)) {
         if (n > 0 && !workers.some((w) => w.arch === subdir)) notice(`queue: no worker takes ${subdir} builds yet (rebuild worker --arch ${subdir}): its ${n} build(s) wait on ${where}`);
@@ -135,8 +148,14 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
     const reader = new LogReader(redis, data.log, (line) => task.log(line));
     task.log(`=== enqueued on ${where} ${buildPrefix(settings.prefix)}:${subdir} as job ${jobId} (priority ${task.priority ?? 1})`);
     let job: Job | undefined;
+    // A job id the queue does not hold (none at the run's start, none enqueued since): no look-up, and,
+    // once QueueEvents reads on from a known event, its end is listened for before it is added, so
+    // no isFinished look-up either (two Redis round trips less per build).
+    const fresh = existing !== null && !existing.has(jobId);
+    existing?.add(jobId);
+    const end = fresh && q.listening ? jobEnd(q.queue, q.events, jobId) : null;
     try {
-      job = await q.queue.getJob(jobId);
+      job = fresh ? undefined : await q.queue.getJob(jobId);
       if (job) {
         const state = await job.getState();
         // A failed job is an earlier attempt's (retried now); a result whose files were taken already is spent.
@@ -153,13 +172,15 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
         removeOnFail: { age: 24 * 3600 },
       });
     } catch (err) {
+      end?.cancel();
       await reader.stop();
       throw new BuildFailureError(`could not enqueue on ${where}: ${errorMessage(err)}`, 'network');
     }
     let result: BuildJobResult;
     try {
-      result = await untilAborted(job.waitUntilFinished(q.events) as Promise<BuildJobResult>, task.signal);
+      result = await untilAborted(end?.promise ?? (job.waitUntilFinished(q.events) as Promise<BuildJobResult>), task.signal);
     } catch (err) {
+      end?.cancel();
       if (task.signal.aborted) {
         // Not yet taken: withdrawn. Taken: the worker's lock keeps it; its result is not recorded.
         await job.remove().catch(() => undefined);
@@ -179,7 +200,7 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
       await store.take(a, path, `worker ${result.worker}`);
       artifacts.push({ ...rest, path });
     }
-    await store.drop(jobId).catch(() => undefined);
+    await store.drop(jobId, result.artifacts ?? []).catch(() => undefined);
     return { builder: `${result.builder} on ${result.worker}`, artifacts };
   }
 
@@ -236,6 +257,31 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
  */
 const jobIdFor = (workTag: string, target: Target, id: string, recipeHash: string | null) =>
   jobIdOf(workTag, target.subdir, `py${target.python}`, id, (recipeHash ?? 'none').slice(0, 12));
+
+/**
+ * The end of job `jobId` as `events` reports it (its result, or its failed reason as an Error), listened
+ * for before the job is added: what `job.waitUntilFinished` does without its isFinished look-up.
+ */
+function jobEnd(q: Queue, e: QueueEvents, jobId: string): { promise: Promise<BuildJobResult>; cancel(): void } {
+  // Per-job event names are not in BullMQ's listener types.
+  const queue = q as unknown as EventEmitter;
+  const events = e as unknown as EventEmitter;
+  let cancel = () => {};
+  const promise = new Promise<BuildJobResult>((resolve, reject) => {
+    const onCompleted = (args: { returnvalue: unknown }) => (cancel(), resolve(args.returnvalue as BuildJobResult));
+    const onFailed = (args: { failedReason?: string } | string) => (cancel(), reject(new Error(typeof args === 'string' ? args : args.failedReason)));
+    events.on(`completed:${jobId}`, onCompleted);
+    events.on(`failed:${jobId}`, onFailed);
+    queue.on('closing', onFailed);
+    cancel = () => {
+      events.removeListener(`completed:${jobId}`, onCompleted);
+      events.removeListener(`failed:${jobId}`, onFailed);
+      queue.removeListener('closing', onFailed);
+    };
+  });
+  promise.catch(() => undefined); // cancelled while the job was being added: nobody awaits it
+  return { promise, cancel: () => cancel() };
+}
 
 /** `p`, or the signal's reason once it aborts. */
 function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {

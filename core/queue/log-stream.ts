@@ -34,13 +34,17 @@ export class LogForwarder {
 
   /** Send what is new (calls are serialised). */
   flush(): Promise<void> {
-    this.chain = this.chain.then(() => this.send()).catch(() => undefined);
+    this.chain = this.chain.then(() => this.send(false)).catch(() => undefined);
     return this.chain;
   }
 
-  private async send(): Promise<void> {
+  /** What is new, and with `end` the end entry in the same round trip. */
+  private async send(end: boolean): Promise<void> {
     const size = LogForwarder.sizeOf(this.file);
-    if (size <= this.offset) return;
+    if (size <= this.offset) {
+      if (end) await this.redis.xadd(this.key, '*', 'end', '1');
+      return;
+    }
     const fd = openSync(this.file, 'r');
     let text: Buffer;
     try {
@@ -50,16 +54,20 @@ export class LogForwarder {
       closeSync(fd);
     }
     this.offset = size;
-    // One round trip: the entry and the stream's expiry.
-    await this.redis.pipeline().xadd(this.key, '*', 'data', text).expire(this.key, STREAM_TTL_S).exec();
+    // One round trip: the entry, the stream's expiry (and the end entry).
+    const batch = this.redis.pipeline().xadd(this.key, '*', 'data', text).expire(this.key, STREAM_TTL_S);
+    if (end) batch.xadd(this.key, '*', 'end', '1');
+    await batch.exec();
   }
 
-  /** Last flush, then the end entry. */
+  /** Last flush and the end entry (one round trip). */
   async end(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.flush();
-    await this.redis.xadd(this.key, '*', 'end', '1').catch(() => undefined);
+    this.chain = this.chain
+      .then(() => this.send(true))
+      .catch(() => this.redis.xadd(this.key, '*', 'end', '1').then(() => undefined, () => undefined));
+    await this.chain;
   }
 }
 

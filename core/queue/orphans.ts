@@ -22,7 +22,8 @@ const STATES: JobType[] = ['waiting', 'prioritized', 'delayed', 'completed', 'fa
 
 /**
  * Remove the jobs of `workTag` that are not in `wanted` (job ids). `why` says why a job is not
- * wanted; `dropStored` removes a completed job's files from the store.
+ * wanted; `dropStored` removes a completed job's files from the store. `kept`: the wanted jobs that
+ * are in the queue already (build() looks only these up; every other one it enqueues at once).
  */
 export async function removeOrphanJobs(
   queues: Iterable<Queue>,
@@ -30,13 +31,18 @@ export async function removeOrphanJobs(
   wanted: ReadonlySet<string>,
   why: (data: BuildJobData) => string,
   dropStored: (jobId: string) => Promise<void>,
-): Promise<{ removed: OrphanJob[]; building: OrphanJob[] }> {
+): Promise<{ removed: OrphanJob[]; building: OrphanJob[]; kept: Set<string> }> {
   const removed: OrphanJob[] = [];
   const building: OrphanJob[] = [];
+  const kept = new Set<string>();
   for (const queue of queues) {
     const jobs = (await queue.getJobs(STATES, 0, -1)) as (Job<BuildJobData> | undefined)[];
     for (const job of jobs) {
-      if (!job?.id || !job.id.startsWith(`${workTag}.`) || wanted.has(job.id)) continue;
+      if (!job?.id || !job.id.startsWith(`${workTag}.`)) continue;
+      if (wanted.has(job.id)) {
+        kept.add(job.id);
+        continue;
+      }
       const orphan: OrphanJob = { jobId: job.id, id: job.data.id, subdir: job.data.subdir, why: why(job.data) };
       const state = await job.getState();
       if (state === 'active') {
@@ -55,7 +61,7 @@ export async function removeOrphanJobs(
     }
   }
   const order = (a: OrphanJob, b: OrphanJob) => (a.subdir + a.id < b.subdir + b.id ? -1 : a.subdir + a.id > b.subdir + b.id ? 1 : 0);
-  return { removed: removed.sort(order), building: building.sort(order) };
+  return { removed: removed.sort(order), building: building.sort(order), kept };
 }
 
 /** The notice of a reconciliation: which jobs went and why (the first few by name), which are still being built. */
