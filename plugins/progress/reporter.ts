@@ -31,11 +31,14 @@ export function formatNotBuilt(s: Pick<RunSummary, 'notBuilt' | 'planErrors'> & 
   const blockedInRun = (s.results ?? []).filter((r) => r.status === 'blocked');
   if (!s.notBuilt?.length && !failed.length && !blockedInRun.length) return [];
   const errors = (s.notBuilt ?? []).filter((n) => n.status === 'error').length;
-  const blocked = (s.notBuilt ?? []).length - errors + blockedInRun.length;
+  const planBlocked = (s.notBuilt ?? []).length - errors;
+  const blocked = planBlocked + blockedInRun.length;
+  // The line above (`run N ended: … blocked M`) counts only the run's own blocks: say how they add up.
+  const split = planBlocked && blockedInRun.length ? ` (${planBlocked} by the plan, ${blockedInRun.length} in this run)` : '';
   const head = [
     errors ? `${errors} in error` : '',
     failed.length ? `${failed.length} failed` : '',
-    blocked ? `${blocked} blocked` : '',
+    blocked ? `${blocked} blocked${split}` : '',
   ].filter(Boolean).join(', ');
   const line = (target: Target, id: string, status: string, reason: string | null) => `  ${targetLabel(target, severalPythons)} ${id}: ${status}${reason ? ` — ${reason.split('\n')[0]}` : ''}`;
   return [
