@@ -29,11 +29,24 @@ export async function logsCommand(args: string[], opts: LogsOptions, io: LogsIo 
   const db = openState(workDir);
   let rows: PackageRow[];
   try {
-    const all = db.packages().filter((p) => (!opts.arch?.length || opts.arch.includes(p.subdir)) && (!opts.python || p.python === opts.python));
-    rows = all.filter((p) => p.node === name);
-    if (!rows.length) rows = all.filter((p) => p.feedstock === name || p.outputs.includes(name));
-    // The same error (message and exit code 64) as `rebuild why` for a name nobody knows.
-    if (!rows.length) throw new UnknownNameError(name, all.flatMap((p) => [p.node, p.feedstock, ...p.outputs]));
+    const every = db.packages();
+    const named = (list: PackageRow[]) => {
+      const byNode = list.filter((p) => p.node === name);
+      return byNode.length ? byNode : list.filter((p) => p.feedstock === name || p.outputs.includes(name));
+    };
+    const all = every.filter((p) => (!opts.arch?.length || opts.arch.includes(p.subdir)) && (!opts.python || p.python === opts.python));
+    rows = named(all);
+    if (!rows.length) {
+      // A known name that --arch/--python filtered out: say which targets it has, not "unknown package".
+      const elsewhere = named(every);
+      if (elsewhere.length) {
+        const picked = [opts.arch?.length ? `--arch ${opts.arch.join(',')}` : '', opts.python ? `--python ${opts.python}` : ''].filter(Boolean).join(' ');
+        const targets = [...new Set(elsewhere.map((r) => `${r.subdir} py${r.python}`))].sort().join(', ');
+        throw new UserError(`logs: '${name}' has no package for ${picked} (its targets: ${targets})`, EXIT.USAGE);
+      }
+      // The same error (message and exit code 64) as `rebuild why` for a name nobody knows.
+      throw new UnknownNameError(name, all.flatMap((p) => [p.node, p.feedstock, ...p.outputs]));
+    }
   } finally {
     db.close();
   }

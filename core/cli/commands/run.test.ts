@@ -154,6 +154,17 @@ cli('logs :: prints the log; an unknown name says which names are close', async 
     assert.is((err as Error).message, "unknown package 'scipi'; did you mean 'scipy'?");
     assert.is((err as UserError).exitCode, 64);
   }
+  // A known name that --python / --arch leaves out is not "unknown": the message lists its targets.
+  for (const [opts, picked] of [[{ python: '3.15' }, '--python 3.15'], [{ arch: ['osx-64'] }, '--arch osx-64']] as const) {
+    try {
+      await logsCommand(['scipy'], { workDir: ctx.dir, ...opts }, { write: () => {} });
+      assert.unreachable();
+    } catch (err) {
+      assert.instance(err, UserError);
+      assert.is((err as Error).message, `logs: 'scipy' has no package for ${picked} (its targets: linux-64 py3.13, win-64 py3.13)`);
+      assert.is((err as UserError).exitCode, 64);
+    }
+  }
 });
 
 cli('logs :: a build that logged nothing has no log file, and says so', async (ctx) => {
