@@ -32,6 +32,12 @@ function standing(n: NodeExplanation): string[] {
         }
       } else lines.push(`  built (state: ${stateText(n)})`);
       if (n.state?.stages?.length) lines.push(`  stages: ${n.state.stages.map((s) => `${s.stage} ${s.status}`).join(', ')}`);
+      {
+        // Who made the build ("built by rebuild:converter: converted from linux-64"): the state's
+        // reason is the latest stage's (published, tested) once the package went further.
+        const build = n.state?.stages?.find((s) => s.stage === 'build' && s.status === 'done');
+        if (build?.reason && !stateText(n).includes(build.reason)) lines.push(`  ${build.reason}`);
+      }
       break;
     case 'ready':
       lines.push(`  ready: every build dependency is built (state: ${stateText(n)})`);

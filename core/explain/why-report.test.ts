@@ -89,6 +89,8 @@ why('stages: a package whose test failed is built (its dependents are ready), sh
       "  built, test failed (test): imports: six: ImportError: No module named 'six.moves'",
       '  its publication is held; dependents build against it (unless tests.blocksDependents: true)',
       '  stages: build done, test failed',
+      // The build's own reason (who built it: a builder, or rebuild:converter), which the later stage's replaced.
+      '  built by test',
     ].join('\n'));
     assert.is(whyReport([ctx.plan], states, 'sixdep')[0].nodes[0].progress, 'ready');
     // With tests.blocksDependents the failed test is a failure its dependents wait on, as in the run.
