@@ -155,7 +155,8 @@ cli('logs :: prints the log; an unknown name says which names are close', async 
     assert.is((err as UserError).exitCode, 64);
   }
   // A known name that --python / --arch leaves out is not "unknown": the message lists its targets.
-  for (const [opts, picked] of [[{ python: '3.15' }, '--python 3.15'], [{ arch: ['osx-64'] }, '--arch osx-64']] as const) {
+  const filtered: [{ python?: string; arch?: string[] }, string][] = [[{ python: '3.15' }, '--python 3.15'], [{ arch: ['osx-64'] }, '--arch osx-64']];
+  for (const [opts, picked] of filtered) {
     try {
       await logsCommand(['scipy'], { workDir: ctx.dir, ...opts }, { write: () => {} });
       assert.unreachable();
