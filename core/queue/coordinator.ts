@@ -123,7 +123,8 @@ export function queueCoordinator(settings: QueueSettings, options: { notice?: (m
         if (n > 0 && !workers.some((w) => w.arch === subdir)) notice(`queue: no worker takes ${subdir} builds yet (rebuild worker --arch ${subdir}): its ${n} build(s) wait on ${where}`);
       }
       for (const w of workers) {
-        if (!builds[w.arch]) notice(`queue: worker ${w.name} takes ${w.arch} builds, which this run does not plan: it stays idle`);
+        const line = idleWorkerNotice(w, builds);
+        if (line) notice(line);
       }
     } catch (err) {
       notice(`queue: could not reconcile the queue with this run's state on ${where}: ${redact(errorMessage(err))}; jobs of earlier runs stay`);
@@ -291,4 +292,14 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/**
+ * The coordinator's line for a worker that gets nothing from this run: its arch is not planned, or
+ * is planned with every build done already (`builds`: builds to do per planned subdir, 0 included).
+ */
+export function idleWorkerNotice(worker: { name: string; arch: string }, builds: Readonly<Record<string, number>>): string | null {
+  if (builds[worker.arch]) return null;
+  const why = worker.arch in builds ? 'of which this run has none left to build' : 'which this run does not plan';
+  return `queue: worker ${worker.name} takes ${worker.arch} builds, ${why}: it stays idle`;
 }
