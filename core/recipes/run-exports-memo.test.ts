@@ -4,36 +4,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { deserialize, serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RenderedOutput, RenderedRecipe, Target } from '../model/types.ts';
+import type { RenderedRecipe } from '../model/types.ts';
 import { applyRunExports } from './run-exports.ts';
+import { output, recipe, T } from './rendered-fixture.ts';
 import { applyRunExportsMemo, runExportsMemoStats } from './run-exports-memo.ts';
-
-const T: Target = { subdir: 'linux-64', python: '3.13' };
-
-function output(name: string, over: Partial<RenderedOutput> = {}, reqs: Partial<RenderedOutput['requirements']> = {}): RenderedOutput {
-  return {
-    name,
-    version: '1.0',
-    build: 'h0_0',
-    buildNumber: 0,
-    noarch: null,
-    requirements: { build: [], host: [], run: [], run_constrained: [], ...reqs },
-    test: { requires: [], imports: [], commands: [] },
-    runExports: { weak: [], strong: [] },
-    script: null,
-    ...over,
-  };
-}
-
-function recipe(feedstock: string, outputs: RenderedOutput[]): RenderedRecipe {
-  return {
-    feedstock,
-    target: T,
-    recipe: { feedstock, dir: `/agg/${feedstock}`, file: `/agg/${feedstock}/meta.yaml`, format: 'meta.yaml', aggregate: '/agg', variantFiles: [] },
-    variants: [{ variant: {}, skip: false, outputs, source: [], script: null, buildNumber: 0, about: {} }],
-    warnings: [],
-  };
-}
 
 /**
  * An aggregate in the order planning applies it: mid (built with the compiler, so its run gets the
