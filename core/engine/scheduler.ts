@@ -117,7 +117,7 @@ export class Scheduler {
       const e = order[i];
       e.priority = duration(e) + e.dependents.reduce((m, d) => Math.max(m, this.entries[d].priority), 0);
     }
-    this.countDescendants();
+    this.countDescendants(order);
     for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
     this.open = this.entries.length;
     for (const e of this.entries) if (e.missing === 0 && !e.gate) this.ready.push(e), (e.queued = true);
@@ -340,27 +340,34 @@ export class Scheduler {
   /**
    * Transitive dependents per task: bitsets over the reverse topological order. A task's set is
    * read only by its dependencies: once they are all counted it is reused, so memory follows the
-   * widest frontier of the order, not n² bits.
+   * widest frontier of the order, not n² bits. Bits are numbered in topological order, so a task's
+   * dependents all have higher bits than its own: its set's words below its own bit's word stay
+   * zero and are neither merged nor counted (about half the words of a whole set, on average).
    */
-  private countDescendants(): void {
-    // One bit per task that does work (gates pass through: they are not counted).
+  private countDescendants(order: readonly Entry[]): void {
+    // One bit per task that does work (gates pass through: they are not counted), in topological order.
     const bit = new Int32Array(this.entries.length).fill(-1);
+    /** Per task: the first word its set can have bits in (the word of the first bit after it in order). */
+    const from = new Int32Array(this.entries.length);
     let n = 0;
-    for (const e of this.entries) if (!e.gate) bit[e.index] = n++;
+    for (const e of order) {
+      from[e.index] = n >>> 5;
+      if (!e.gate) bit[e.index] = n++;
+    }
     const words = Math.ceil(n / 32);
     const sets: (Uint32Array | undefined)[] = new Array(this.entries.length);
     /** Per task: its dependencies not counted yet (its set is dropped at 0). */
     const readersLeft = this.entries.map((e) => e.deps.length);
     const spare: Uint32Array[] = [];
-    const order = this.topologicalOrder();
     for (let i = order.length - 1; i >= 0; i--) {
       const e = order[i];
-      const set = spare.pop()?.fill(0) ?? new Uint32Array(words);
+      const lo = from[e.index];
+      const set = spare.pop()?.fill(0, lo) ?? new Uint32Array(words);
       for (const d of e.dependents) {
         const b = bit[d];
         if (b >= 0) set[b >>> 5] |= 1 << (b & 31);
         const child = sets[d]!;
-        for (let w = 0; w < words; w++) set[w] |= child[w];
+        for (let w = from[d]; w < words; w++) set[w] |= child[w];
         if (--readersLeft[d] === 0) {
           spare.push(child);
           sets[d] = undefined;
@@ -368,7 +375,7 @@ export class Scheduler {
       }
       sets[e.index] = set;
       let count = 0;
-      for (let w = 0; w < words; w++) count += popcount(set[w]);
+      for (let w = lo; w < words; w++) count += popcount(set[w]);
       e.fanout = count;
       if (readersLeft[e.index] === 0) {
         spare.push(set); // nothing depends on it being read: a root of the graph
