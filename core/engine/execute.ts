@@ -478,7 +478,9 @@ class Execution implements StageHost {
     const bySubdir = new Map<string, string[]>();
     for (const path of unindexed) {
       const key = dirname(path);
-      bySubdir.set(key, [...(bySubdir.get(key) ?? []), path]);
+      const files = bySubdir.get(key);
+      if (files) files.push(path);
+      else bySubdir.set(key, [path]);
     }
     for (const [subdirPath, files] of bySubdir) await this.index(dirname(subdirPath), [basename(subdirPath)], files);
   }
