@@ -10,7 +10,7 @@
 // Packages are written straight from memory (no prefix on disk) by the package writer's own
 // .tar.bz2 writer, info/ first. Total size is printed; the work dir is removed at the end.
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTarBz2 } from '../core/conda/write-package.ts';
@@ -93,13 +93,21 @@ async function writePackage(dir: string, i: number, shape: Shape, seed: number):
   await writeTarBz2([...info, ...pkg], new Date(1_700_000_000_000), join(dir, `${stem}.tar.bz2`));
 }
 
-function runCph(args: string[]): Promise<void> {
+/** Runs `cph` through bash so that bash's `times` reports the CPU its children used (user + sys, ms). */
+function runCph(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('cph', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const script = 'cph "$@" >/dev/null || exit $?; times >&2';
+    const child = spawn('bash', ['-c', script, 'cph', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`cph ${args.join(' ')}: exit ${code}: ${err.slice(-500)}`))));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`cph ${args.join(' ')}: exit ${code}: ${err.slice(-500)}`));
+      const lines = err.trim().split('\n');
+      const children = lines[lines.length - 1].match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+      if (!children) return reject(new Error(`cph: no CPU times in bash's output: ${err.slice(-200)}`));
+      resolve(((Number(children[1]) + Number(children[3])) * 60 + Number(children[2]) + Number(children[4])) * 1000);
+    });
   });
 }
 
@@ -123,34 +131,55 @@ export const transmute: Benchmark = async (ctx) => {
     }));
     const files = (await readdir(src)).filter((f) => f.endsWith('.tar.bz2')).sort();
 
+    // Both converters run chunk by chunk, alternating which goes first, so that a change in the
+    // machine's load during the run (it takes ~35 min of CPU at 1,000 packages) weighs on both alike.
+    const chunkSize = Math.max(1, Number(process.env.BENCH_TRANSMUTE_CHUNK) || 100);
     const ours = join(work, 'ours');
+    const theirs = join(work, 'cph');
     await mkdir(ours);
-    ctx.log(`transmute: ours, ${THREADS} worker threads, zstd level ${LEVEL}`);
+    await mkdir(theirs);
+    ctx.log(`transmute: ours (${THREADS} worker threads) and cph t --processes ${THREADS}, zstd level ${LEVEL}, alternating by chunks of ${chunkSize}`);
     const pool = new TransmutePool(THREADS);
-    const t0 = performance.now();
+    let oursMs = 0;
+    let oursCpuMs = 0;
+    let cphMs = 0;
+    let cphCpuMs = 0;
     try {
-      let k = 0;
-      await Promise.all(Array.from({ length: THREADS }, async () => {
-        while (k < files.length) {
-          const f = files[k++];
-          await pool.convert(join(src, f), join(ours, f.replace(/\.tar\.bz2$/, '.conda')), { zstdLevel: LEVEL });
-        }
-      }));
+      for (let c = 0; c * chunkSize < files.length; c++) {
+        const chunk = files.slice(c * chunkSize, (c + 1) * chunkSize);
+        const chunkDir = join(src, `chunk${String(c).padStart(3, '0')}`);
+        await mkdir(chunkDir);
+        await Promise.all(chunk.map((f) => rename(join(src, f), join(chunkDir, f))));
+        const runOurs = async () => {
+          const c0 = process.cpuUsage();
+          const t0 = performance.now();
+          let k = 0;
+          await Promise.all(Array.from({ length: THREADS }, async () => {
+            while (k < chunk.length) {
+              const f = chunk[k++];
+              await pool.convert(join(chunkDir, f), join(ours, f.replace(/\.tar\.bz2$/, '.conda')), { zstdLevel: LEVEL });
+            }
+          }));
+          oursMs += performance.now() - t0;
+          const cpu = process.cpuUsage(c0);
+          oursCpuMs += (cpu.user + cpu.system) / 1000;
+        };
+        const runTheirs = async () => {
+          const t1 = performance.now();
+          cphCpuMs += await runCph(['t', join(chunkDir, '*.tar.bz2'), '.conda', '--out-folder', theirs, '--processes', String(THREADS), '--zstd-compression-level', String(LEVEL)]);
+          cphMs += performance.now() - t1;
+        };
+        if (c % 2 === 0) { await runOurs(); await runTheirs(); } else { await runTheirs(); await runOurs(); }
+        const done = Math.min(files.length, (c + 1) * chunkSize);
+        ctx.log(`transmute: ${done}/${files.length}: ours ${(oursMs / 1000).toFixed(1)} s (CPU ${(oursCpuMs / 1000).toFixed(1)} s), cph ${(cphMs / 1000).toFixed(1)} s (CPU ${(cphCpuMs / 1000).toFixed(1)} s), ratio ${(oursMs / cphMs).toFixed(2)}`);
+      }
     } finally {
       await pool.close();
     }
-    const oursMs = performance.now() - t0;
-
-    const theirs = join(work, 'cph');
-    await mkdir(theirs);
-    ctx.log(`transmute: cph t --processes ${THREADS}, zstd level ${LEVEL}`);
-    const t1 = performance.now();
-    await runCph(['t', join(src, '*.tar.bz2'), '.conda', '--out-folder', theirs, '--processes', String(THREADS), '--zstd-compression-level', String(LEVEL)]);
-    const cphMs = performance.now() - t1;
     const made = (await readdir(theirs)).filter((f) => f.endsWith('.conda')).length;
     if (made !== files.length) throw new Error(`cph t wrote ${made} of ${files.length} .conda files`);
 
-    const note = `${count} packages, ${(total / 1e6).toFixed(0)} MB of files; ours ${(oursMs / 1000).toFixed(1)} s (read back and verified), cph t ${(cphMs / 1000).toFixed(1)} s (not verified)`;
+    const note = `${count} packages, ${(total / 1e6).toFixed(0)} MB of files; ours ${(oursMs / 1000).toFixed(1)} s, CPU ${(oursCpuMs / 1000).toFixed(1)} s (read back and verified), cph t ${(cphMs / 1000).toFixed(1)} s, CPU ${(cphCpuMs / 1000).toFixed(1)} s (not verified); CPU ratio ${(oursCpuMs / cphCpuMs).toFixed(2)}; alternating in chunks of ${chunkSize}`;
     return [
       row({
         benchmark: 'transmute', figure: `transmute ${count.toLocaleString('en-US')} packages .tar.bz2 → .conda (${THREADS} threads, level ${LEVEL})`,
