@@ -19,18 +19,23 @@ scheduler('orders ready tasks by critical path, then transitive dependents, then
   assert.equal(s.readyIds(), ['a', 'e', 'd']);
 });
 
-scheduler('transitive dependents match a plain walk on a random DAG (diamonds, roots, leaves, 100+ tasks)', () => {
-  let seed = 11;
+/** A seeded random DAG: each task depends on up to 3 earlier ones (diamonds, roots, leaves). */
+function randomDag(n: number, seed: number): Record<string, string[]> {
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const spec: Record<string, string[]> = {};
-  for (let i = 0; i < 150; i++) {
+  for (let i = 0; i < n; i++) {
     const deps = new Set<string>();
     for (let k = Math.floor(rand() * 4); i > 0 && k > 0; k--) deps.add(`t${Math.floor(rand() * i)}`);
     spec[`t${i}`] = [...deps];
   }
-  const s = new Scheduler(tasks(spec));
+  return spec;
+}
+
+/** Transitive dependents per task, by a plain walk. */
+function walkDependents(spec: Record<string, string[]>): Map<string, number> {
   const dependents = new Map<string, string[]>(Object.keys(spec).map((id) => [id, []]));
   for (const [id, deps] of Object.entries(spec)) for (const d of deps) dependents.get(d)!.push(id);
+  const out = new Map<string, number>();
   for (const id of Object.keys(spec)) {
     const seen = new Set<string>();
     const stack = [...dependents.get(id)!];
@@ -40,8 +45,45 @@ scheduler('transitive dependents match a plain walk on a random DAG (diamonds, r
       seen.add(x);
       stack.push(...dependents.get(x)!);
     }
-    assert.is(s.fanoutOf(id), seen.size, id);
+    out.set(id, seen.size);
   }
+  return out;
+}
+
+scheduler('transitive dependents: exact below 64, estimated within 30% above (random DAGs of 150 and 3,000 tasks)', () => {
+  for (const [n, seed] of [[150, 11], [3000, 7]]) {
+    const spec = randomDag(n, seed);
+    const s = new Scheduler(tasks(spec));
+    let large = 0;
+    let errors = 0;
+    for (const [id, count] of walkDependents(spec)) {
+      if (count < 64) {
+        assert.is(s.fanoutOf(id), count, id);
+        continue;
+      }
+      const error = Math.abs(s.fanoutOf(id) - count) / count;
+      assert.ok(error < 0.3, `${id}: ${s.fanoutOf(id)} estimated for ${count}`);
+      large++;
+      errors += error;
+    }
+    assert.ok(large > 0, `${n} tasks: some task has 64 or more dependents`);
+    assert.ok(errors / large < 0.1, `${n} tasks: mean error ${errors / large}`);
+  }
+  // The same tasks in the same order give the same estimates (the ranks are seeded, not random).
+  const spec = randomDag(3000, 7);
+  const a = new Scheduler(tasks(spec));
+  const b = new Scheduler(tasks(spec));
+  for (const id of Object.keys(spec)) assert.is(a.fanoutOf(id), b.fanoutOf(id), id);
+});
+
+scheduler('gates are not counted as dependents, but what waits on them is', () => {
+  const s = new Scheduler([
+    { id: 'a', deps: [] },
+    { id: 'g', deps: ['a'], gate: true },
+    { id: 'b', deps: ['g'] },
+    { id: 'c', deps: ['g', 'a'] },
+  ]);
+  assert.is(s.fanoutOf('a'), 2);
 });
 
 scheduler('uses durations for the critical path :: a short chain of slow tasks beats a long chain', () => {

@@ -4,7 +4,8 @@
 //
 // Not stage by stage: a task is ready as soon as every dependency is done. Ready tasks are ordered
 // by the longest remaining path to the end of the graph (the critical path, weighted by expected
-// durations), then by the number of transitive dependents, then by id (deterministic).
+// durations), then by the number of transitive dependents (exact up to SKETCH - 1, estimated above:
+// see `countDescendants`), then by id (deterministic).
 // The 'stages' policy is the baseline we compare against: a task may start only once every task of
 // every earlier topological generation has finished (how buildout-style staged scripts run).
 
@@ -67,8 +68,8 @@ interface Entry {
   stage: number;
   priority: number;
   fanout: number;
-  /** In the ready list. */
-  queued: boolean;
+  /** Its place in the ready heap; -1 when not ready. */
+  heapIndex: number;
   gate: boolean;
 }
 
@@ -76,8 +77,8 @@ export class Scheduler {
   private readonly entries: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
   /**
-   * Ready tasks, best LAST (kept sorted: every key of the order is fixed at construction), so the
-   * usual pick — the best, when it fits — is a pop, not a shift of every other ready task.
+   * Ready tasks: a binary heap, best at the root (every key of the order is fixed at construction),
+   * so making a task ready or picking the best costs O(log ready), not a shift of the others.
    */
   private readonly ready: Entry[] = [];
   private readonly inUse = new Map<string, number>();
@@ -95,33 +96,42 @@ export class Scheduler {
       if (this.byId.has(t.id)) throw new Error(`scheduler: duplicate task ${t.id}`);
       const e: Entry = {
         id: t.id, index: this.entries.length, deps: [], dependents: [], resources: t.resources ?? [],
-        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, queued: false, gate: t.gate === true,
+        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, heapIndex: -1, gate: t.gate === true,
       };
       this.entries.push(e);
       this.byId.set(t.id, e);
     }
-    for (const t of tasks) {
-      const e = this.byId.get(t.id)!;
-      for (const d of new Set(t.deps)) {
+    // Dependencies by index, each once (a dependency listed twice is one edge).
+    const lastDependent = new Int32Array(this.entries.length).fill(-1);
+    for (let i = 0; i < tasks.length; i++) {
+      const e = this.entries[i];
+      for (const d of tasks[i].deps) {
         const dep = this.byId.get(d);
-        if (!dep || dep === e) continue;
+        if (!dep || dep === e || lastDependent[dep.index] === i) continue;
+        lastDependent[dep.index] = i;
         e.deps.push(dep.index);
-        dep.dependents.push(e.index);
+        dep.dependents.push(i);
       }
       e.missing = e.deps.length;
     }
     const order = this.topologicalOrder();
-    const duration = (e: Entry) => (e.gate ? 0 : (options.durations?.get(e.id) ?? options.defaultDuration ?? 1));
-    for (const e of order) e.stage = e.deps.reduce((m, d) => Math.max(m, this.entries[d].stage + 1), 0);
+    const durations = options.durations;
+    const fallback = options.defaultDuration ?? 1;
+    for (const e of order) {
+      let stage = 0;
+      for (const d of e.deps) stage = Math.max(stage, this.entries[d].stage + 1);
+      e.stage = stage;
+    }
     for (let i = order.length - 1; i >= 0; i--) {
       const e = order[i];
-      e.priority = duration(e) + e.dependents.reduce((m, d) => Math.max(m, this.entries[d].priority), 0);
+      let longest = 0;
+      for (const d of e.dependents) longest = Math.max(longest, this.entries[d].priority);
+      e.priority = (e.gate ? 0 : (durations?.get(e.id) ?? fallback)) + longest;
     }
     this.countDescendants(order);
     for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
     this.open = this.entries.length;
-    for (const e of this.entries) if (e.missing === 0 && !e.gate) this.ready.push(e), (e.queued = true);
-    this.ready.sort((a, b) => this.compare(b, a));
+    for (const e of this.entries) if (e.missing === 0 && !e.gate) this.addReady(e);
     for (const e of this.entries) if (e.missing === 0 && e.gate && e.state === 'pending') this.passGate(e);
   }
 
@@ -130,7 +140,7 @@ export class Scheduler {
     return this.get(id).priority;
   }
 
-  /** Number of transitive dependents. */
+  /** Number of transitive dependents (exact below SKETCH, an estimate above: see countDescendants). */
   fanoutOf(id: string): number {
     return this.get(id).fanout;
   }
@@ -161,7 +171,7 @@ export class Scheduler {
 
   /** Ready task keys, best first (ignoring limits). */
   readyIds(): string[] {
-    return this.ready.map((e) => e.id).reverse();
+    return [...this.ready].sort(this.compare).map((e) => e.id);
   }
 
   /**
@@ -169,17 +179,24 @@ export class Scheduler {
    * can start now. `slotsFree` is checked by the caller (the worker count).
    */
   next(): string | null {
-    for (let i = this.ready.length - 1; i >= 0; i--) {
-      const e = this.ready[i];
+    // Taken off the heap best first; those over a limit go back once the pick is made.
+    let skipped: Entry[] | null = null;
+    let picked: Entry | null = null;
+    while (this.ready.length) {
+      const e = this.ready[0];
       if (this.policy === 'stages' && e.stage > this.currentStage) break;
-      if (!this.fits(e)) continue;
-      this.ready.splice(i, 1);
-      e.queued = false;
-      e.state = 'running';
-      for (const r of e.resources) this.inUse.set(r, (this.inUse.get(r) ?? 0) + 1);
-      return e.id;
+      this.removeReady(e);
+      if (this.fits(e)) {
+        picked = e;
+        break;
+      }
+      (skipped ??= []).push(e);
     }
-    return null;
+    if (skipped) for (const e of skipped) this.addReady(e);
+    if (!picked) return null;
+    picked.state = 'running';
+    for (const r of picked.resources) this.inUse.set(r, (this.inUse.get(r) ?? 0) + 1);
+    return picked.id;
   }
 
   /** A running task succeeded: its dependents may become ready. */
@@ -278,36 +295,61 @@ export class Scheduler {
     return true;
   }
 
-  /** The ready order: (stage, for 'stages'), longest remaining path, most dependents, id. A total order. */
+  /** The ready order, best first: (stage, for 'stages'), longest remaining path, most dependents, id. A total order. */
   private readonly compare = (a: Entry, b: Entry): number =>
     (this.policy === 'stages' ? a.stage - b.stage : 0) ||
     b.priority - a.priority ||
     b.fanout - a.fanout ||
     (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-  /** Where `e` goes in `ready` (best last): the first index holding a task better than `e` (binary search). */
-  private readyIndex(e: Entry): number {
-    let lo = 0;
-    let hi = this.ready.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.compare(e, this.ready[mid]) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   private addReady(e: Entry): void {
-    if (e.queued) return;
-    this.ready.splice(this.readyIndex(e), 0, e);
-    e.queued = true;
+    if (e.heapIndex >= 0) return;
+    e.heapIndex = this.ready.length;
+    this.ready.push(e);
+    this.siftUp(e.heapIndex);
   }
 
   private removeReady(e: Entry): void {
-    if (!e.queued) return;
-    // The entry sorts equal only to itself: it is just before the insertion point.
-    this.ready.splice(this.readyIndex(e) - 1, 1);
-    e.queued = false;
+    const i = e.heapIndex;
+    if (i < 0) return;
+    e.heapIndex = -1;
+    const last = this.ready.pop()!;
+    if (last === e) return;
+    this.ready[i] = last;
+    last.heapIndex = i;
+    this.siftDown(i);
+    this.siftUp(last.heapIndex);
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.ready;
+    const e = heap[i];
+    while (i > 0) {
+      const parent = (i - 1) >>> 1;
+      if (this.compare(heap[parent], e) <= 0) break;
+      heap[i] = heap[parent];
+      heap[i].heapIndex = i;
+      i = parent;
+    }
+    heap[i] = e;
+    e.heapIndex = i;
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.ready;
+    const n = heap.length;
+    const e = heap[i];
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= n) break;
+      if (child + 1 < n && this.compare(heap[child + 1], heap[child]) < 0) child++;
+      if (this.compare(heap[child], e) >= 0) break;
+      heap[i] = heap[child];
+      heap[i].heapIndex = i;
+      i = child;
+    }
+    heap[i] = e;
+    e.heapIndex = i;
   }
 
   /** Kahn's algorithm; a leftover means a cycle, reported with its path. */
@@ -338,56 +380,89 @@ export class Scheduler {
   }
 
   /**
-   * Transitive dependents per task: bitsets over the reverse topological order. A task's set is
-   * read only by its dependencies: once they are all counted it is reused, so memory follows the
-   * widest frontier of the order, not n² bits. Bits are numbered in topological order, so a task's
-   * dependents all have higher bits than its own: its set's words below its own bit's word stay
-   * zero and are neither merged nor counted (about half the words of a whole set, on average).
+   * Transitive dependents per task (gates pass through: they are not counted), in time linear in
+   * the edges: exact counts need a set per task (n²/32 bit operations for bitsets: seconds at
+   * 100,000 tasks), so each task keeps a bottom-k sketch instead (Cohen's size estimation): every
+   * task that does work gets a distinct rank (a seeded shuffle, so the same tasks in the same order
+   * give the same ranks), and a task's sketch is the SKETCH smallest ranks among its transitive
+   * dependents, merged from its dependents' sketches (each with its own rank) in reverse
+   * topological order. Fewer than
+   * SKETCH dependents: the sketch holds them all and the count is exact; more: the SKETCH-th
+   * smallest rank r of N gives the estimate (SKETCH - 1) × (N + 1) / (r + 1) (relative error about
+   * 1/√SKETCH: a tie-break among tasks of equal critical path, where "far more dependents" is what
+   * matters). A sketch is dropped once every task that depends on it has read it.
    */
   private countDescendants(order: readonly Entry[]): void {
-    // One bit per task that does work (gates pass through: they are not counted), in topological order.
-    const bit = new Int32Array(this.entries.length).fill(-1);
-    /** Per task: the first word its set can have bits in (the word of the first bit after it in order). */
-    const from = new Int32Array(this.entries.length);
+    const rank = new Int32Array(this.entries.length).fill(-1);
     let n = 0;
-    for (const e of order) {
-      from[e.index] = n >>> 5;
-      if (!e.gate) bit[e.index] = n++;
-    }
-    const words = Math.ceil(n / 32);
-    const sets: (Uint32Array | undefined)[] = new Array(this.entries.length);
-    /** Per task: its dependencies not counted yet (its set is dropped at 0). */
+    for (const e of this.entries) if (!e.gate) rank[e.index] = n++;
+    shuffleRanks(rank, n);
+    /** Per task (while some dependency has not read it): the sketch of the task and its dependents. */
+    const sketches: (Int32Array | undefined)[] = new Array(this.entries.length);
+    /** Per task: its dependencies not counted yet (its sketch is dropped at 0). */
     const readersLeft = this.entries.map((e) => e.deps.length);
-    const spare: Uint32Array[] = [];
+    // Merge buffers, swapped as dependents are merged in.
+    let acc = new Int32Array(SKETCH);
+    let out = new Int32Array(SKETCH);
+    const own = new Int32Array(1);
     for (let i = order.length - 1; i >= 0; i--) {
       const e = order[i];
-      const lo = from[e.index];
-      const set = spare.pop()?.fill(0, lo) ?? new Uint32Array(words);
+      let size = 0;
       for (const d of e.dependents) {
-        const b = bit[d];
-        if (b >= 0) set[b >>> 5] |= 1 << (b & 31);
-        const child = sets[d]!;
-        for (let w = from[d]; w < words; w++) set[w] |= child[w];
-        if (--readersLeft[d] === 0) {
-          spare.push(child);
-          sets[d] = undefined;
-        }
+        const child = sketches[d]!;
+        size = mergeBottom(acc, size, child, child.length, out);
+        const t = acc;
+        acc = out;
+        out = t;
+        if (--readersLeft[d] === 0) sketches[d] = undefined;
       }
-      sets[e.index] = set;
-      let count = 0;
-      for (let w = lo; w < words; w++) count += popcount(set[w]);
-      e.fanout = count;
-      if (readersLeft[e.index] === 0) {
-        spare.push(set); // nothing depends on it being read: a root of the graph
-        sets[e.index] = undefined;
+      e.fanout = size < SKETCH ? size : Math.round(((SKETCH - 1) * (n + 1)) / (acc[SKETCH - 1] + 1));
+      if (readersLeft[e.index] === 0) continue;
+      if (rank[e.index] >= 0) {
+        own[0] = rank[e.index];
+        sketches[e.index] = new Int32Array(SKETCH);
+        sketches[e.index] = sketches[e.index]!.subarray(0, mergeBottom(acc, size, own, 1, sketches[e.index]!));
+      } else {
+        sketches[e.index] = acc.slice(0, size);
       }
     }
   }
 }
 
-/** Set bits of a 32-bit word (constant time, where clearing bit by bit costs one step per bit). */
-function popcount(v: number): number {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+/** Size of the descendant sketches: counts below it are exact. */
+const SKETCH = 64;
+
+/**
+ * The smallest (at most SKETCH) distinct values of two ascending lists, ascending, into `out`;
+ * returns how many. Equal values are one task reached along two paths: kept once.
+ */
+function mergeBottom(a: Int32Array, na: number, b: Int32Array, nb: number, out: Int32Array): number {
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (k < SKETCH && (i < na || j < nb)) {
+    const x = i < na ? a[i] : 0x7fffffff;
+    const y = j < nb ? b[j] : 0x7fffffff;
+    if (x < y) out[k++] = x, i++;
+    else if (y < x) out[k++] = y, j++;
+    else out[k++] = x, i++, j++;
+  }
+  return k;
+}
+
+/** Replace the ranks 0..n-1 (the -1s stay) by a seeded permutation of them (Fisher–Yates, xorshift32). */
+function shuffleRanks(rank: Int32Array, n: number): void {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  let x = 0x9e3779b9 | 0;
+  for (let i = n - 1; i > 0; i--) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const j = (x >>> 0) % (i + 1);
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  for (let i = 0; i < rank.length; i++) if (rank[i] >= 0) rank[i] = perm[rank[i]];
 }
