@@ -49,6 +49,28 @@ group('a failing write rejects alone; the others of its batch are committed', as
   db.close();
 });
 
+group('a write that fails after writing leaves nothing behind, in a batch of several', async (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const [a, b] = ['a', 'b'].map((n) => db.ensurePackage(key(n), info(n)));
+  const commits = new GroupCommit(db);
+  const first = commits.write((d) => d.setStatus(a.id, run, 'waiting', 'first'));
+  const bad = commits.write((d) => {
+    d.setStatus(b.id, run, 'built', 'half of a write');
+    throw new Error('boom');
+  });
+  const last = commits.write((d) => d.startAttempt(a.id, run, 1, '/log/a', null));
+  const results = await Promise.allSettled([first, bad, last]);
+  assert.equal(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.is(db.getPackageById(a.id).status, 'building');
+  assert.is(db.getPackageById(b.id).status, 'planned');
+  assert.is(db.statusChanges(b.id).length, 0);
+  // Later writes see the rolled-back row as it is stored.
+  await commits.write((d) => d.setStatus(b.id, run, 'built', 'half of a write'));
+  assert.is(db.getPackageById(b.id).status, 'built');
+  db.close();
+});
+
 group('flush() commits at once (before the run ends)', async (ctx) => {
   const db = StateDb.open(ctx.dir);
   const a = db.ensurePackage(key('a'), info('a'));

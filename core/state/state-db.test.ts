@@ -195,6 +195,33 @@ state('setStatus without a change writes no status change', (ctx) => {
   db.close();
 });
 
+state('a status this connection wrote is not trusted after another connection changed the row', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const other = StateDb.open(ctx.dir);
+  const p = db.ensurePackage(key('numpy'), info);
+  db.setStatus(p.id, null, 'built', 'built by a');
+  other.setStatus(p.id, null, 'failed', 'by the other');
+  // Not a no-op: the row says failed now.
+  db.setStatus(p.id, null, 'built', 'built by a');
+  assert.is(db.getPackageById(p.id).status, 'built');
+  assert.equal(db.statusChanges(p.id).map((c) => c.to), ['built', 'failed', 'built']);
+  other.close();
+  db.close();
+});
+
+state('a status written in a rolled-back transaction is not trusted afterwards', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const p = db.ensurePackage(key('numpy'), info);
+  db.setStatus(p.id, null, 'waiting', null);
+  // The second change fails (no such package): the first is rolled back with it.
+  assert.throws(() => db.setStatuses([{ packageId: p.id, to: 'built', reason: 'x' }, { packageId: 9999, to: 'built', reason: 'x' }], null), /no package 9999/);
+  assert.is(db.getPackageById(p.id).status, 'waiting');
+  db.setStatus(p.id, null, 'built', 'x');
+  assert.is(db.getPackageById(p.id).status, 'built');
+  assert.equal(db.statusChanges(p.id).map((c) => c.to), ['waiting', 'built']);
+  db.close();
+});
+
 state('recoverStale turns what a killed run left building into interrupted', (ctx) => {
   const db = StateDb.open(ctx.dir);
   const killed = db.startRun(['run']);

@@ -207,6 +207,17 @@ export class StateDb {
   private readonly runTx: Database.Transaction<(fn: () => unknown) => unknown>;
   /** Prepared once per connection, on first use (preparing is most of a small statement's cost). */
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * What this connection last wrote or read of a package's status columns (status, reason, failure,
+   * recipe_hash, stage) and of an attempt (package id, stage), so a write does not read them back
+   * first. Trusted only inside a write transaction whose start found no other connection's commit
+   * since (`PRAGMA data_version`); forgotten whenever a transaction or savepoint rolls back.
+   */
+  private readonly knownStatus = new Map<number, [string, string | null, string | null, string | null, string | null]>();
+  private readonly knownAttempt = new Map<number, [number, StageName]>();
+  private knownVersion = -1;
+  /** Inside `batch(fn, true)`: methods run their statements without a savepoint of their own. */
+  private direct = false;
 
   private constructor(
     readonly path: string,
@@ -295,15 +306,62 @@ export class StateDb {
     return statement;
   }
 
-  private packageOfAttempt(attemptId: number): number {
-    const row = this.sqlRaw('SELECT package_id FROM attempts WHERE id = ?').get(attemptId) as [number] | undefined;
-    if (!row) throw new TypeError(`no attempt ${attemptId} in the state database`);
-    return row[0];
+  /** Run `fn` in one immediate transaction (a savepoint inside the caller's transaction; none inside `batch(fn, true)`). */
+  private tx<T>(fn: () => T): T {
+    if (this.direct) return fn();
+    const outer = !this.db.inTransaction;
+    try {
+      return this.runTx.immediate(outer ? () => (this.checkKnown(), fn()) : fn) as T;
+    } catch (err) {
+      this.forget();
+      throw err;
+    }
   }
 
-  /** Run `fn` in one immediate transaction (a savepoint inside the caller's transaction). */
-  private tx<T>(fn: () => T): T {
-    return this.runTx.immediate(fn) as T;
+  /**
+   * Run `fn` as one immediate transaction (the group commit's batch of writes, group-commit.ts).
+   * `direct`: the methods `fn` calls take no savepoint each (a batch's writes cost their statements
+   * only); a method that throws then leaves its earlier statements behind, so an error must end the
+   * whole transaction (it is rolled back and rethrown here) — the caller may run the batch again
+   * without `direct`, where each method is its own savepoint.
+   */
+  batch<T>(fn: () => T, direct: boolean): T {
+    if (this.db.inTransaction) throw new TypeError('StateDb.batch inside a transaction');
+    try {
+      return this.runTx.immediate(() => {
+        this.checkKnown();
+        this.direct = direct;
+        try {
+          return fn();
+        } finally {
+          this.direct = false;
+        }
+      }) as T;
+    } catch (err) {
+      this.forget();
+      throw err;
+    }
+  }
+
+  /** `fn` as a savepoint of the current transaction (or a transaction): rolled back alone when it throws. */
+  savepoint<T>(fn: () => T): T {
+    return this.tx(fn);
+  }
+
+  /** At the start of a write transaction: what another connection committed since makes the known rows stale. */
+  private checkKnown(): void {
+    const version = this.sqlRaw('PRAGMA data_version').get() as [number];
+    if (version[0] !== this.knownVersion) {
+      this.forget();
+      this.knownVersion = version[0];
+    }
+  }
+
+  /** A rollback (or another connection's commit): nothing known any more. */
+  private forget(): void {
+    this.knownStatus.clear();
+    this.knownAttempt.clear();
+    this.knownVersion = -1;
   }
 
   // ------------------------------------------------------------ runs
@@ -438,30 +496,58 @@ export class StateDb {
     this.tx(() => this.setStatusTx(packageId, runId, to, reason, extra));
   }
 
+  /**
+   * `also`: columns the same UPDATE writes — `startedLog`: an attempt started with this log (attempts
+   * + 1, log_path); `durationMs`: the last successful build's duration. Written even when the
+   * status does not change.
+   */
   private setStatusTx(
     packageId: number,
     runId: number | null,
     to: TaskStatus,
     reason: string | null,
     extra: { failure?: FailureClass | null; recipeHash?: string | null; stage?: StageName | null } = {},
+    also?: { startedLog?: string; durationMs?: number },
   ): void {
     // Reasons quote errors (a plugin's may hold a secret): stored redacted, like every string we write.
     if (reason !== null) reason = redact(reason);
-    const row = this.sqlRaw('SELECT status, reason, failure, recipe_hash, stage FROM packages WHERE id = ?').get(packageId) as any[] | undefined;
-    if (!row) throw new TypeError(`no package ${packageId} in the state database`);
-    const current = { status: row[0], reason: row[1], failure: row[2], recipe_hash: row[3], stage: row[4] ?? null };
-    const failure = extra.failure === undefined ? (to === 'failed' ? current.failure : null) : extra.failure;
-    const recipeHash = extra.recipeHash === undefined ? current.recipe_hash : extra.recipeHash;
+    const current = this.statusOf(packageId);
+    const failure = extra.failure === undefined ? (to === 'failed' ? current[2] : null) : extra.failure;
+    const recipeHash = extra.recipeHash === undefined ? current[3] : extra.recipeHash;
     // Plan statuses have no stage; execution statuses keep theirs unless a new one is given.
-    const stage = extra.stage !== undefined ? extra.stage : PLAN_STATUSES.has(to) ? null : current.stage;
-    if (current.status === to && current.reason === reason && current.failure === failure && current.recipe_hash === recipeHash && current.stage === stage) return;
-    const t = now();
-    this.sql('UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, stage = ?, run_id = COALESCE(?, run_id), updated = ? WHERE id = ?')
-      .run(to, reason, failure, recipeHash, stage, runId, t, packageId);
-    if (current.status !== to || current.reason !== reason) {
-      this.sql('INSERT INTO status_changes (package_id, run_id, time, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(packageId, runId, t, current.status, to, reason);
+    const stage = extra.stage !== undefined ? extra.stage : PLAN_STATUSES.has(to) ? null : current[4];
+    const logPath = also?.startedLog;
+    const durationMs = also?.durationMs === undefined ? undefined : Math.round(also.durationMs);
+    if (current[0] === to && current[1] === reason && current[2] === failure && current[3] === recipeHash && current[4] === stage) {
+      if (logPath !== undefined) this.sql('UPDATE packages SET attempts = attempts + 1, log_path = ? WHERE id = ?').run(logPath, packageId);
+      if (durationMs !== undefined) this.sql('UPDATE packages SET duration_ms = ? WHERE id = ?').run(durationMs, packageId);
+      return;
     }
+    const t = now();
+    const set = 'UPDATE packages SET status = ?, reason = ?, failure = ?, recipe_hash = ?, stage = ?, run_id = COALESCE(?, run_id), updated = ?';
+    if (logPath !== undefined) this.sql(`${set}, attempts = attempts + 1, log_path = ? WHERE id = ?`).run(to, reason, failure, recipeHash, stage, runId, t, logPath, packageId);
+    else if (durationMs !== undefined) this.sql(`${set}, duration_ms = ? WHERE id = ?`).run(to, reason, failure, recipeHash, stage, runId, t, durationMs, packageId);
+    else this.sql(`${set} WHERE id = ?`).run(to, reason, failure, recipeHash, stage, runId, t, packageId);
+    if (current[0] !== to || current[1] !== reason) {
+      this.sql('INSERT INTO status_changes (package_id, run_id, time, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(packageId, runId, t, current[0], to, reason);
+    }
+    current[0] = to;
+    current[1] = reason;
+    current[2] = failure;
+    current[3] = recipeHash;
+    current[4] = stage;
+  }
+
+  /** A package's status columns (status, reason, failure, recipe_hash, stage): known, else read (inside a write transaction). */
+  private statusOf(packageId: number): [string, string | null, string | null, string | null, string | null] {
+    let known = this.knownStatus.get(packageId);
+    if (!known) {
+      known = this.sqlRaw('SELECT status, reason, failure, recipe_hash, stage FROM packages WHERE id = ?').get(packageId) as typeof known;
+      if (!known) throw new TypeError(`no package ${packageId} in the state database`);
+      this.knownStatus.set(packageId, known);
+    }
+    return known;
   }
 
   /** Many status changes in one transaction (the start of a run). */
@@ -488,13 +574,15 @@ export class StateDb {
     return this.tx(() => {
       const r = this.sql("INSERT INTO attempts (package_id, run_id, number, started, status, log_path, stage) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .run(packageId, runId, number, now(), stage === 'build' ? 'building' : 'running', logPath, stage);
-      this.sql('UPDATE packages SET attempts = attempts + 1, log_path = ? WHERE id = ?').run(logPath, packageId);
+      const id = Number(r.lastInsertRowid);
       // A new build invalidates what later stages said about the previous one.
       if (stage === 'build') this.sql("DELETE FROM stages WHERE package_id = ? AND stage <> 'build'").run(packageId);
       this.setStageTx(packageId, stage, runId, { status: 'running', reason: `attempt ${number}`, failure: null, attempt: true });
-      if (stage === 'build') this.setStatusTx(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash, stage });
-      else this.setStatusTx(packageId, runId, RUNNING_STATUS[stage] ?? 'building', `attempt ${number}`, { failure: null, stage });
-      return Number(r.lastInsertRowid);
+      // The package row once: its status, attempts + 1 and log.
+      if (stage === 'build') this.setStatusTx(packageId, runId, 'building', `attempt ${number}`, { failure: null, recipeHash, stage }, { startedLog: logPath });
+      else this.setStatusTx(packageId, runId, RUNNING_STATUS[stage] ?? 'building', `attempt ${number}`, { failure: null, stage }, { startedLog: logPath });
+      this.knownAttempt.set(id, [packageId, stage]);
+      return id;
     });
   }
 
@@ -516,10 +604,15 @@ export class StateDb {
     });
   }
 
+  /** An attempt's package and stage: known (this connection started it), else read. */
   private attemptInfo(attemptId: number): { packageId: number; stage: StageName } {
-    const row = this.sqlRaw('SELECT package_id, stage FROM attempts WHERE id = ?').get(attemptId) as [number, string] | undefined;
-    if (!row) throw new TypeError(`no attempt ${attemptId} in the state database`);
-    return { packageId: row[0], stage: row[1] };
+    let known = this.knownAttempt.get(attemptId);
+    if (!known) {
+      known = this.sqlRaw('SELECT package_id, stage FROM attempts WHERE id = ?').get(attemptId) as [number, StageName] | undefined;
+      if (!known) throw new TypeError(`no attempt ${attemptId} in the state database`);
+      this.knownAttempt.set(attemptId, known);
+    }
+    return { packageId: known[0], stage: known[1] };
   }
 
   private setStageTx(
@@ -652,12 +745,11 @@ export class StateDb {
     reason: string | null = null,
   ): void {
     this.tx(() => {
-      const package_id = this.packageOfAttempt(attemptId);
+      const { packageId } = this.attemptInfo(attemptId);
       this.sql("UPDATE attempts SET ended = ?, duration_ms = ?, status = 'built', failure = NULL, reason = NULL WHERE id = ?")
         .run(now(), Math.round(durationMs), attemptId);
-      this.sql('UPDATE packages SET duration_ms = ? WHERE id = ?').run(Math.round(durationMs), package_id);
-      this.replaceArtifactsTx(package_id, attemptId, artifacts);
-      this.setStatusTx(package_id, runId, status, reason, { failure: null });
+      this.replaceArtifactsTx(packageId, attemptId, artifacts);
+      this.setStatusTx(packageId, runId, status, reason, { failure: null }, { durationMs });
     });
   }
 
