@@ -239,6 +239,12 @@ export async function generateRealSizeAggregate(options: { n: number; dir: strin
   const candidates = real.filter((p) => p.name !== 'python');
   const stride = Math.max(1, candidates.length / options.n);
   const chosen = Array.from({ length: Math.min(options.n, candidates.length) }, (_, i) => candidates[Math.floor(i * stride)]);
+  // More feedstocks than the channel has names (issue 10 measures 1,300): the names again, in the
+  // same order, as second (third...) feedstocks of their own (`zlib` → `zlib-2`), same shapes.
+  for (let i = chosen.length; i < options.n; i++) {
+    const p = candidates[i % candidates.length];
+    chosen.push({ ...p, name: `${p.name}-${Math.floor(i / candidates.length) + 1}` });
+  }
   const present = new Set(chosen.map((p) => p.name));
   const lines: number[] = [];
   const selectors: number[] = [];

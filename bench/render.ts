@@ -7,7 +7,12 @@
 //      render cache, change one recipe, plan again: the second plan's wall time (target < 2 s for
 //      25,000 feedstocks). Baseline: the cold plan of the same run. One pair (figure 1 gives the
 //      cold plan's spread); a child stopped at its time limit gives a row saying so.
+//   3. `rebuild render --all` on 1,300 real-size recipes (the real CLI in a fresh process, with the
+//      render pool as it decides, on this machine's cores): wall time from spawn to exit (target
+//      < 0.75 s on 2 cores) and time to first result (first byte of output). Baseline, in the same
+//      run: the same command with REBUILD_RENDER_THREADS=0 (one thread, no pool). Same output bytes.
 // Runs are interleaved and medians are reported: on a shared machine single runs vary a lot.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { generateRealSizeAggregate, type RealSizeStats } from './generate-real-size.ts';
 import { cachedAggregate, type PlanChildResult } from './planning.ts';
-import { BENCH_DIR, ChildTimeoutError, median, row, runChild, type Benchmark, type Row } from './measure.ts';
+import { BENCH_DIR, ChildTimeoutError, REPO_DIR, median, row, runChild, type Benchmark, type Row } from './measure.ts';
 
 interface RenderChildResult {
   recipes: number;
@@ -41,6 +46,40 @@ async function cachedRealSize(n: number): Promise<{ dir: string; stats: RealSize
   const stats = await generateRealSizeAggregate({ n, dir, seed: SEED });
   await writeFile(marker, JSON.stringify(stats));
   return { dir, stats };
+}
+
+interface CliRun {
+  wallMs: number;
+  /** From spawn to the first byte on stdout. */
+  firstMs: number;
+  /** User + system CPU of the process (all its threads), when /usr/bin/time is there. */
+  cpuMs: number | null;
+  digest: string;
+}
+
+/** Run `rebuild <args>` (bin/rebuild.js) in a fresh process and time it from spawn to exit. */
+function runCli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  const time = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'cpu-seconds %U %S'] : [];
+  const argv = [...time, process.execPath, join(REPO_DIR, 'bin', 'rebuild.js'), ...args];
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let firstMs = -1;
+    const child = spawn(argv[0], argv.slice(1), { cwd: REPO_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const digest = createHash('sha256');
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      if (firstMs < 0) firstMs = performance.now() - t0;
+      digest.update(d);
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - t0;
+      if (code !== 0) return reject(new Error(`rebuild ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`));
+      const m = err.match(/cpu-seconds ([\d.]+) ([\d.]+)/);
+      resolve({ wallMs, firstMs, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : null, digest: digest.digest('hex').slice(0, 16) });
+    });
+  });
 }
 
 // CPU time, not wall: on a machine shared with other work, wall time measures the neighbours (the
@@ -75,6 +114,32 @@ export const render: Benchmark = async (ctx) => {
         `wall ${realRuns.map((r) => wallPerRecipe(r).toFixed(2)).join(', ')} ms, ${realRuns[0].errors} errors; baseline ${smallRuns[0].recipes} small meta.yaml recipes (CPU ${smallRuns.map((r) => perRecipe(r).toFixed(2)).join(', ')} ms, wall ${smallRuns.map((r) => wallPerRecipe(r).toFixed(2)).join(', ')} ms)`,
     }),
   );
+
+  // 3. `rebuild render --all` on 1,300 real-size recipes, with the pool and on one thread, interleaved.
+  {
+    const all = await cachedRealSize(ctx.quick ? 100 : 1300);
+    const args = ['render', '--all', '--aggregate', all.dir, '--arch', 'linux-64', '--python', '3.11', '--json'];
+    const pooled: CliRun[] = [];
+    const single: CliRun[] = [];
+    for (let i = 0; i < reps; i++) {
+      ctx.log(`render: rebuild render --all (${all.stats.feedstocks} real-size recipes), run ${i + 1} of ${reps}`);
+      pooled.push(await runCli(args, {}));
+      single.push(await runCli(args, { REBUILD_RENDER_THREADS: '0' }));
+    }
+    const s1 = (ms: number) => (ms / 1000).toFixed(2);
+    const cpu = (r: CliRun) => (r.cpuMs === null ? '?' : s1(r.cpuMs));
+    const same = new Set([...pooled, ...single].map((r) => r.digest)).size === 1;
+    rows.push(
+      row({
+        benchmark: 'render', figure: `rebuild render --all, ${all.stats.feedstocks.toLocaleString('en-US')} real-size recipes (wall)`, value: median(pooled.map((r) => r.wallMs)) / 1000, unit: 's',
+        ...(ctx.quick ? {} : { max: 0.75, target: '< 0.75 s' }), baseline: 'one thread, no render pool', baselineValue: median(single.map((r) => r.wallMs)) / 1000,
+        note:
+          `linux-64, python 3.11, --aggregate (run_exports applied), --json; ${reps} runs each, interleaved: wall ${pooled.map((r) => s1(r.wallMs)).join(', ')} s ` +
+          `(first result ${pooled.map((r) => s1(r.firstMs)).join(', ')} s; CPU ${pooled.map(cpu).join(', ')} s), one thread ${single.map((r) => s1(r.wallMs)).join(', ')} s ` +
+          `(CPU ${single.map(cpu).join(', ')} s); same output: ${same ? 'yes' : 'NO'}`,
+      }),
+    );
+  }
 
   // 2. Plan, change one recipe, plan again through the render cache.
   const n = ctx.quick ? 1000 : 25000;

@@ -78,6 +78,11 @@ class Environments {
   private readonly readers = new Map<string[], number[]>();
   private readonly seen: number[] = [];
   private walk = 0;
+  /** Per package id: the last run list that named it (to list each package once). */
+  private readonly mark: number[] = [];
+  private marks = 0;
+  /** Per package id: does it export anything (the walks list only those)? */
+  private readonly exporting: boolean[] = [];
   /** The variant of the output whose environment is walked, and the target python. */
   private variant: Record<string, string> = {};
 
@@ -131,15 +136,31 @@ class Environments {
       this.pkgs.push(pkg);
       this.runIds.push(undefined);
       this.seen.push(-1);
+      this.mark.push(0);
+      const e = pkg.runExports;
+      this.exporting.push(e.strong.length + e.weak.length + (e.strong_constrains?.length ?? 0) + (e.weak_constrains?.length ?? 0) + (e.noarch?.length ?? 0) > 0);
     }
     return id;
   }
 
+  /**
+   * The packages a package's run requirements install, each once, in the order of their first spec
+   * (channel packages left out): a walk reaches a package through its first mention only, so the
+   * later ones and the channel's change nothing — and run lists grown by exports repeat packages.
+   */
   private runOf(id: number): number[] {
     let run = this.runIds[id];
     if (!run) {
       const specs = this.pkgs[id].requirements.run;
-      this.runIds[id] = run = specs.map((dep) => this.specId(dep));
+      const mark = ++this.marks;
+      this.runIds[id] = run = [];
+      for (const dep of specs) {
+        const d = this.specId(dep);
+        if (d >= 0 && this.mark[d] !== mark) {
+          this.mark[d] = mark;
+          run.push(d);
+        }
+      }
       const readers = this.readers.get(specs);
       if (readers) readers.push(id);
       else this.readers.set(specs, [id]);
@@ -149,7 +170,14 @@ class Environments {
 
   /** `spec` was added to the run requirements array `specs`. */
   added(specs: string[], spec: string): void {
-    for (const id of this.readers.get(specs) ?? []) this.runIds[id]!.push(this.specId(spec));
+    const readers = this.readers.get(specs);
+    if (!readers) return;
+    const d = this.specId(spec);
+    if (d < 0) return;
+    for (const id of readers) {
+      const run = this.runIds[id]!;
+      if (!run.includes(d)) run.push(d);
+    }
   }
 
   /** Walk the environments of an output of this variant next. */
@@ -159,17 +187,30 @@ class Environments {
 
   /** The exports of every package in the environment made from `specs` (transitively through run requirements), breadth first. */
   exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): Exported[] {
+    // A package is marked when queued: it is visited at its first mention, as with a mark when
+    // visited, but each package is queued once (queues held every edge of the environment).
     const walk = this.walk++;
-    const queue = specs.map((spec) => this.specId(spec, true));
+    const seen = this.seen;
+    const queue: number[] = [];
+    for (const spec of specs) {
+      const id = this.specId(spec, true);
+      if (id >= 0 && seen[id] !== walk) {
+        seen[id] = walk;
+        queue.push(id);
+      }
+    }
     const out: Exported[] = [];
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
-      if (id < 0 || this.seen[id] === walk) continue;
-      this.seen[id] = walk;
       const pkg = this.pkgs[id];
       if (pkg.name === self) continue;
-      if (!ignoreFrom.size || !ignoreFrom.has(pkg.name)) out.push(pkg.runExports);
-      for (const dep of this.runOf(id)) queue.push(dep);
+      if (this.exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(pkg.runExports);
+      for (const dep of this.runOf(id)) {
+        if (seen[dep] !== walk) {
+          seen[dep] = walk;
+          queue.push(dep);
+        }
+      }
     }
     return out;
   }
