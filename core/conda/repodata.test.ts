@@ -239,7 +239,7 @@ writer('incremental updates write what a full indexChannel writes, byte for byte
     assert.equal(indexFiles(fresh), incremental);
     // The record cache was written on close: a new writer reads nothing again and writes the same.
     const cache = JSON.parse(readFileSync(join(c.ch, 'linux-64', '.rebuild-index-cache.json'), 'utf8'));
-    assert.equal(Object.keys(cache.entries), ['numpy-2.1.0-py313h0_0.conda', 'python-3.13.1-h0_0.tar.bz2', 'scipy-1.14.0-py313h0_0.tar.bz2']);
+    assert.equal(Object.keys(cache.entries).sort(), ['numpy-2.1.0-py313h0_0.conda', 'python-3.13.1-h0_0.tar.bz2', 'scipy-1.14.0-py313h0_0.tar.bz2']);
   } finally {
     c.cleanup();
   }

@@ -125,6 +125,8 @@ interface CacheEntry {
 /** Version of the sidecar cache's layout (2: entries carry run_exports). */
 const CACHE_VERSION = 2;
 
+const COMMA = Buffer.from(',');
+
 async function readCache(subdirPath: string): Promise<Record<string, CacheEntry>> {
   try {
     const data = JSON.parse(await readFile(join(subdirPath, CACHE_FILE), 'utf8'));
@@ -218,6 +220,8 @@ interface IndexedFile extends CacheEntry {
   bytes?: Buffer;
   /** Its lines in run_exports.json, made once. */
   exportsBytes?: Buffer;
+  /** Its entry in the sidecar cache (`"<name>":{size,mtimeMs,record,runExports}`), made once. */
+  cacheBytes?: Buffer;
 }
 
 /** What a writer knows of one subdir: every package file there, and what is not written yet. */
@@ -531,14 +535,22 @@ export class ChannelIndexWriter {
 
   private async writeCache(subdir: string, state: SubdirState): Promise<void> {
     const started = performance.now();
-    const entries: Record<string, CacheEntry> = {};
-    for (const name of state.files.keys()) {
-      const { size, mtimeMs, record, runExports } = state.files.get(name)!;
-      entries[name] = { size, mtimeMs, record, runExports };
+    // `{"version":2,"entries":{...}}` from entries serialised once each, kept joined per block.
+    const entry = (name: string) => {
+      const f = state.files.get(name)!;
+      const { size, mtimeMs, record, runExports } = f;
+      return (f.cacheBytes ??= Buffer.from(`${JSON.stringify(name)}:${JSON.stringify({ size, mtimeMs, record, runExports })}`));
+    };
+    const bytes = [Buffer.from(`{"version":${CACHE_VERSION},"entries":{`)];
+    for (const section of [state.tarBz2, state.conda]) {
+      const joined = section.joined('cache', entry);
+      if (joined.length && bytes.length > 1) bytes.push(COMMA);
+      bytes.push(...joined);
     }
+    bytes.push(Buffer.from('}}'));
     state.cacheDirty = false;
     try {
-      await writeFileAtomic(join(this.root, subdir, CACHE_FILE), JSON.stringify({ version: CACHE_VERSION, entries }));
+      await writeFileAtomic(join(this.root, subdir, CACHE_FILE), bytes);
     } catch (err) {
       state.cacheDirty = true;
       throw err;

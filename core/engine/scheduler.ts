@@ -68,6 +68,8 @@ interface Entry {
   stage: number;
   priority: number;
   fanout: number;
+  /** Place in the order (longest remaining path, most dependents, id), 0 = first: one number to compare. */
+  rank: number;
   /** Its place in the ready heap; -1 when not ready. */
   heapIndex: number;
   gate: boolean;
@@ -96,7 +98,7 @@ export class Scheduler {
       if (this.byId.has(t.id)) throw new Error(`scheduler: duplicate task ${t.id}`);
       const e: Entry = {
         id: t.id, index: this.entries.length, deps: [], dependents: [], resources: t.resources ?? [],
-        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, heapIndex: -1, gate: t.gate === true,
+        missing: 0, state: 'pending', stage: 0, priority: 0, fanout: 0, rank: 0, heapIndex: -1, gate: t.gate === true,
       };
       this.entries.push(e);
       this.byId.set(t.id, e);
@@ -129,6 +131,9 @@ export class Scheduler {
       e.priority = (e.gate ? 0 : (durations?.get(e.id) ?? fallback)) + longest;
     }
     this.countDescendants(order);
+    // The order's keys are fixed from here: ranked once, so the heap compares numbers, not ids.
+    const ranked = this.entries.slice().sort((a, b) => b.priority - a.priority || b.fanout - a.fanout || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (let i = 0; i < ranked.length; i++) ranked[i].rank = i;
     for (const e of this.entries) this.openPerStage[e.stage] = (this.openPerStage[e.stage] ?? 0) + 1;
     this.open = this.entries.length;
     for (const e of this.entries) if (e.missing === 0 && !e.gate) this.addReady(e);
@@ -296,11 +301,7 @@ export class Scheduler {
   }
 
   /** The ready order, best first: (stage, for 'stages'), longest remaining path, most dependents, id. A total order. */
-  private readonly compare = (a: Entry, b: Entry): number =>
-    (this.policy === 'stages' ? a.stage - b.stage : 0) ||
-    b.priority - a.priority ||
-    b.fanout - a.fanout ||
-    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  private readonly compare = (a: Entry, b: Entry): number => (this.policy === 'stages' ? a.stage - b.stage || a.rank - b.rank : a.rank - b.rank);
 
   private addReady(e: Entry): void {
     if (e.heapIndex >= 0) return;
