@@ -97,9 +97,13 @@ export class UnknownPackageError extends UserError {
 function link(tasks: Map<string, ExecTask>, from: string, to: string): void {
   const a = tasks.get(from);
   const b = tasks.get(to);
-  if (!a || !b || a === b || b.deps.includes(from)) return;
-  b.deps.push(from);
-  a.dependents.push(to);
+  if (a && b) linkTasks(a, b);
+}
+
+function linkTasks(a: ExecTask, b: ExecTask): void {
+  if (a === b || b.deps.includes(a.key)) return;
+  b.deps.push(a.key);
+  a.dependents.push(b.key);
 }
 
 /** Whether `to` is reachable from `from` along deps (would an edge to → from close a cycle?). */
@@ -129,31 +133,39 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
   const lastStage = new Map<string, string>();
   for (const plan of plans) {
     const g = plan.graph;
+    const prefix = `${targetKey(plan.target)}/`;
+    // The plan's tasks by node id (the graph's own id strings: edges look their tasks up without
+    // making a key string per edge).
+    const builds = new Map<string, ExecTask>();
+    const tests = new Map<string, ExecTask>();
     g.forEachNode((id, node) => {
       if (node.status !== 'planned') return;
-      const pkg = taskKey(plan.target, id);
-      let previous: string | null = null;
+      const pkg = prefix + id;
+      let previous: ExecTask | null = null;
       for (const stage of packageStages(node, stages)) {
         const key = stageKey(pkg, stage);
-        tasks.set(key, { key, stage, pkg, node, target: plan.target, deps: [], dependents: [] });
-        if (previous) link(tasks, previous, key);
-        previous = key;
+        const t: ExecTask = { key, stage, pkg, node, target: plan.target, deps: [], dependents: [] };
+        tasks.set(key, t);
+        if (stage === 'build') builds.set(id, t);
+        else if (stage === 'test') tests.set(id, t);
+        if (previous) linkTasks(previous, t);
+        previous = t;
       }
-      lastStage.set(pkg, previous!);
+      lastStage.set(pkg, previous!.key);
     });
     const blocking: [string, string][] = [];
     g.forEachEdge((_edge, attr, source, target) => {
+      if (!attr.blocksBuild || source === target) return;
+      const to = builds.get(target);
+      if (!to) return;
       // A dependency built on another target of the run (Exclusion.builtOn: a noarch package built for the first python).
       const builtOn = g.getNodeAttributes(source).exclusion?.builtOn;
-      const from = taskKey(builtOn ?? plan.target, source);
-      const to = taskKey(plan.target, target);
-      if (!tasks.has(from) || !tasks.has(to) || from === to) return;
-      if (attr.blocksBuild) {
-        link(tasks, from, to);
-        blocking.push([from, to]);
-      }
+      const from = builtOn ? tasks.get(taskKey(builtOn, source)) : builds.get(source);
+      if (!from || from === to) return;
+      linkTasks(from, to);
+      blocking.push([from.key, to.key]);
     });
-    if (stages.test) linkTestEnvironments(tasks, plan);
+    if (stages.test) linkTestEnvironments(plan, builds, tests);
     if (stages.test && stages.blocksDependents) {
       for (const [from, to] of blocking) {
         const test = stageKey(from, 'test');
@@ -196,10 +208,12 @@ function linkBuildSources(tasks: Map<string, ExecTask>, plans: readonly Plan[], 
  * what those need at run time, transitively — a pure-python dependency's run requirements are not
  * built before it — so test(Y) also waits for one gate per direct requirement (`testEnvironmentGates`).
  */
-function linkTestEnvironments(tasks: Map<string, ExecTask>, plan: Plan): void {
+function linkTestEnvironments(plan: Plan, builds: ReadonlyMap<string, ExecTask>, tests: ReadonlyMap<string, ExecTask>): void {
   plan.graph.forEachEdge((_edge, _attr, source, target) => {
-    const from = taskKey(plan.target, source);
-    if (source !== target && tasks.has(from)) link(tasks, from, stageKey(taskKey(plan.target, target), 'test'));
+    if (source === target) return;
+    const from = builds.get(source);
+    const test = from && tests.get(target);
+    if (test) linkTasks(from, test);
   });
 }
 
@@ -237,28 +251,31 @@ export function testEnvironmentGates(plans: readonly Plan[], tasks: ReadonlyMap<
     const components = stronglyConnectedComponents(g.nodes(), (id) => runDepsOf.get(id)!);
     const planGates: SchedTask[] = [];
     const componentOf = new Map<string, number>();
+    // Each gate's id made once (sets and maps below hash each string once).
+    const gateIds = components.map((_members, i) => prefix + i);
     components.forEach((members, i) => {
       for (const m of members) componentOf.set(m, i);
     });
+    const taskPrefix = `${targetKey(plan.target)}/`;
     components.forEach((members, i) => {
       const deps = new Set<string>();
       for (const m of members) {
-        const build = taskKey(plan.target, m);
-        if (tasks.has(build)) deps.add(build);
+        const build = tasks.get(taskPrefix + m);
+        if (build) deps.add(build.key);
         for (const r of runDepsOf.get(m)!) {
           const c = componentOf.get(r)!;
-          if (c !== i) deps.add(prefix + c);
+          if (c !== i) deps.add(gateIds[c]);
         }
       }
-      planGates.push({ id: prefix + i, deps: [...deps], gate: true });
+      planGates.push({ id: gateIds[i], deps: [...deps], gate: true });
     });
     const needed = new Set<string>();
     g.forEachNode((id) => {
-      const test = tasks.get(stageKey(taskKey(plan.target, id), 'test'));
+      const test = tasks.get(stageKey(taskPrefix + id, 'test'));
       if (!test) return;
       const env = new Set<string>();
       g.forEachInEdge(id, (_e, _attr, source) => {
-        if (source !== id) env.add(prefix + componentOf.get(source)!);
+        if (source !== id) env.add(gateIds[componentOf.get(source)!]);
       });
       test.envGates = [...env];
       for (const e of env) needed.add(e);
