@@ -4,7 +4,7 @@
 // That member is also the suggested bootstrap when no declared bootstrap build breaks the cycle.
 import type { Cycle, EdgeReason } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
-import { stronglyConnectedComponents } from './scc.ts';
+import { componentsOf } from './scc.ts';
 
 /** Planned dependents of a node through build-blocking edges. */
 export function blockingDependents(graph: PackageGraph, id: string): string[] {
@@ -15,13 +15,43 @@ export function blockingDependents(graph: PackageGraph, id: string): string[] {
   return out;
 }
 
-/** Components of planned nodes that cannot be ordered (more than one member, or a self edge), members sorted. */
+/**
+ * Components of planned nodes that cannot be ordered (more than one member, or a self edge), members
+ * sorted. The blocking edges between planned nodes are read once into typed arrays (componentsOf):
+ * the planner searches every planned node several times (python chain, each bootstrap round).
+ */
 export function plannedCycles(graph: PackageGraph): string[][] {
   const planned = graph.filterNodes((_, n) => n.status === 'planned').sort();
-  return stronglyConnectedComponents(planned, (id) => blockingDependents(graph, id))
-    .filter((c) => c.length > 1 || graph.hasDirectedEdge(c[0], c[0]))
-    .map((c) => c.sort())
-    .sort((a, b) => a[0].localeCompare(b[0]));
+  const n = planned.length;
+  const at = new Map<string, number>();
+  for (let i = 0; i < n; i++) at.set(planned[i], i);
+  const starts = new Uint32Array(n + 1);
+  let succ = new Uint32Array(Math.max(16, n * 4));
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    graph.forEachOutEdge(planned[i], (_e, edge, _s, target, _sa, node) => {
+      if (!edge.blocksBuild || node.status !== 'planned') return;
+      if (m === succ.length) {
+        const grown = new Uint32Array(succ.length * 2);
+        grown.set(succ);
+        succ = grown;
+      }
+      succ[m++] = at.get(target)!;
+    });
+    starts[i + 1] = m;
+  }
+  const component = componentsOf(n, starts, succ);
+  const sizes = new Uint32Array(n);
+  for (let i = 0; i < n; i++) sizes[component[i]]++;
+  const members = new Map<number, string[]>();
+  for (let i = 0; i < n; i++) {
+    const c = component[i];
+    if (sizes[c] < 2 && !graph.hasDirectedEdge(planned[i], planned[i])) continue;
+    const list = members.get(c);
+    if (list) list.push(planned[i]); // in sorted order: `planned` is
+    else members.set(c, [planned[i]]);
+  }
+  return [...members.values()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
 /** Per member: how many other members need it to build (its blocking dependents inside the component). */

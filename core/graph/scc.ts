@@ -7,50 +7,77 @@
  * of node ids. Components come in reverse topological order (Tarjan's order); singletons included.
  */
 export function stronglyConnectedComponents(nodes: readonly string[], successors: (id: string) => readonly string[]): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
-  const components: string[][] = [];
-  let counter = 0;
+  // Successors outside `nodes` are visited too (as the callers' adjacency says).
+  const ids = [...nodes];
+  const at = new Map<string, number>();
+  const number = (id: string) => {
+    let i = at.get(id);
+    if (i === undefined) at.set(id, (i = ids.length)), ids.push(id);
+    return i;
+  };
+  for (const id of nodes) if (!at.has(id)) at.set(id, at.size);
+  const lists: number[][] = [];
+  for (let i = 0; i < ids.length; i++) lists.push(successors(ids[i]).map(number));
+  const starts = new Uint32Array(ids.length + 1);
+  for (let i = 0; i < ids.length; i++) starts[i + 1] = starts[i] + lists[i].length;
+  const component = componentsOf(ids.length, starts, Uint32Array.from(lists.flat()));
+  const out: string[][] = [];
+  // Members in no particular order (callers sort them).
+  for (let i = ids.length - 1; i >= 0; i--) (out[component[i]] ??= []).push(ids[i]);
+  return out;
+}
 
-  for (const start of nodes) {
-    if (index.has(start)) continue;
-    // Each frame: the node and the position in its successor list.
-    const frames: { id: string; succ: readonly string[]; i: number }[] = [];
-    const visit = (id: string) => {
-      index.set(id, counter);
-      low.set(id, counter);
-      counter++;
-      stack.push(id);
-      onStack.add(id);
-      frames.push({ id, succ: successors(id), i: 0 });
-    };
-    visit(start);
-    while (frames.length) {
-      const frame = frames[frames.length - 1];
-      if (frame.i < frame.succ.length) {
-        const next = frame.succ[frame.i++];
-        if (!index.has(next)) visit(next);
-        else if (onStack.has(next)) low.set(frame.id, Math.min(low.get(frame.id)!, index.get(next)!));
+/**
+ * The same over nodes 0..n-1 whose successors are `succ[starts[i] .. starts[i+1])`: typed arrays,
+ * no string maps (the planner's cycle search runs several times over every planned node). Returns
+ * each node's component number; components are numbered in Tarjan's order.
+ */
+export function componentsOf(n: number, starts: Uint32Array, succ: Uint32Array): Int32Array {
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const component = new Int32Array(n).fill(-1);
+  const stack = new Int32Array(n);
+  const frameNode = new Int32Array(n);
+  const frameAt = new Uint32Array(n);
+  let sp = 0;
+  let counter = 0;
+  let components = 0;
+  for (let start = 0; start < n; start++) {
+    if (index[start] !== -1) continue;
+    let fp = 0;
+    index[start] = low[start] = counter++;
+    stack[sp++] = start;
+    onStack[start] = 1;
+    frameNode[fp] = start;
+    frameAt[fp++] = starts[start];
+    while (fp) {
+      const v = frameNode[fp - 1];
+      if (frameAt[fp - 1] < starts[v + 1]) {
+        const w = succ[frameAt[fp - 1]++];
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack[sp++] = w;
+          onStack[w] = 1;
+          frameNode[fp] = w;
+          frameAt[fp++] = starts[w];
+        } else if (onStack[w] && index[w] < low[v]) {
+          low[v] = index[w];
+        }
         continue;
       }
-      frames.pop();
-      if (frames.length) {
-        const parent = frames[frames.length - 1].id;
-        low.set(parent, Math.min(low.get(parent)!, low.get(frame.id)!));
-      }
-      if (low.get(frame.id) === index.get(frame.id)) {
-        const component: string[] = [];
-        let id: string;
+      fp--;
+      if (fp && low[v] < low[frameNode[fp - 1]]) low[frameNode[fp - 1]] = low[v];
+      if (low[v] === index[v]) {
+        let w: number;
         do {
-          id = stack.pop()!;
-          onStack.delete(id);
-          component.push(id);
-        } while (id !== frame.id);
-        components.push(component);
+          w = stack[--sp];
+          onStack[w] = 0;
+          component[w] = components;
+        } while (w !== v);
+        components++;
       }
     }
   }
-  return components;
+  return component;
 }
