@@ -61,6 +61,14 @@ class RenderPool {
   /** Renders sent to a worker so far. */
   sent = 0;
 
+  /** Stop every worker (nothing in flight: the caller checks `sent`). */
+  terminate(): void {
+    for (const s of this.slots) {
+      s.dead = true;
+      void s.worker.terminate();
+    }
+  }
+
   get alive(): boolean {
     return this.slots.some((s) => !s.dead);
   }
@@ -143,10 +151,32 @@ function poolSize(): number {
   return Math.min(availableParallelism() - 1, 8);
 }
 
+/** Renders asked for in this process when the pool started. */
+let startedAfter = 0;
+
 function startRenderPool(): void {
   if (pool !== undefined) return;
+  startedAfter = requested;
   const size = poolSize();
   pool = size > 0 ? new RenderPool(size) : null;
+}
+
+/**
+ * Start the workers now, before the renders are asked for: a caller about to render many recipes
+ * (`render --all`) calls this before its discovery, so the workers load (tsx, the renderers, two
+ * wasm modules: a few hundred ms of another core) while this thread finds the recipes. Renders
+ * still go by the rules above: if `expectRenders` then says too few are coming, `stopRenderPool`
+ * gives the core back.
+ */
+export function prestartRenderPool(): void {
+  startRenderPool();
+}
+
+/** Stop the pool's workers if no render was sent to them; the pool may start again by the rules above. */
+export function stopRenderPoolIfIdle(): void {
+  if (!pool || pool.sent) return;
+  pool.terminate();
+  pool = undefined;
 }
 
 let expected = 0;
@@ -172,9 +202,12 @@ export function expectRenders(count: number): void {
   expected = Math.max(expected, count);
 }
 
-/** What the pool is doing (for tests and diagnostics): started, workers ready, renders sent to workers. */
-export function renderPoolState(): { started: boolean; ready: number; sent: number } {
-  return { started: !!pool, ready: pool ? pool.ready : 0, sent: pool ? pool.sent : 0 };
+/**
+ * What the pool is doing (for tests and diagnostics): started, workers ready, renders sent to
+ * workers, and how many renders were asked for before it started.
+ */
+export function renderPoolState(): { started: boolean; ready: number; sent: number; startedAfter: number } {
+  return { started: !!pool, ready: pool ? pool.ready : 0, sent: pool ? pool.sent : 0, startedAfter: pool ? startedAfter : 0 };
 }
 
 /**

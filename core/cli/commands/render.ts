@@ -2,22 +2,21 @@
 // render recipes for targets and print what conda-build would build (JSON shape documented in
 // plugins/render-meta-yaml/README.md). Works without a config when given --arch, --python and a
 // recipe path or --aggregate; a config found (or --config) supplies the defaults and the renderers.
-import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { distance } from 'fastest-levenshtein';
 import { EXIT } from '../../engine/exit-codes.ts';
 import type { GlobalOptions } from '../options.ts';
 import type { ResolvedConfig } from '../../config/resolved.ts';
 import { targetPythons } from '../../config/pythons.ts';
 import type { RecipeRef, RenderedRecipe, Subdir, Target } from '../../model/types.ts';
-import { Engine } from '../../engine/engine.ts';
+import { CONFIG_FILE_NAMES, searchedDirs } from '../../config/load.ts';
 import { discoverRecipes, recipeFromPath } from '../../recipes/discover.ts';
 import { renderMetaYaml } from '../../recipes/meta-yaml/render.ts';
 import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
 import { applyRunExports } from '../../recipes/run-exports.ts';
-import { expectRenders } from '../../recipes/render-pool.ts';
+import { expectRenders, prestartRenderPool, stopRenderPoolIfIdle } from '../../recipes/render-pool.ts';
 import { mapLimit } from '../../recipes/map-limit.ts';
-import { discover } from '../../graph/plan-target.ts';
 
 export interface RenderCommandOptions extends GlobalOptions {
   python?: string;
@@ -35,6 +34,11 @@ export interface CommandIO {
 
 /** Renders in flight (the render pool, when it runs, takes a few per worker). */
 const IN_FLIGHT = 8;
+/**
+ * `render --all` (or `--aggregate`: every recipe is rendered for run_exports) starts the render
+ * pool before discovery, so its workers load meanwhile; fewer renders than this stop it again.
+ */
+const POOL_MIN_RENDERS = 100;
 
 const SUBDIRS: Subdir[] = ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64', 'noarch'] as Subdir[];
 
@@ -106,7 +110,22 @@ export function describeRenderError(err: unknown, recipe: RecipeRef): RenderErro
   return { file: recipe.file, line: null, message: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * Could a config be found from `cwd` (a config file name in a searched folder, or a package.json
+ * naming rebuild)? When not, render skips loading the config machinery (the engine and every
+ * plugin: ~0.3 s of module loading). A yes only means the config loader looks.
+ */
+function configMayExist(cwd: string): boolean {
+  for (const dir of searchedDirs(cwd)) {
+    if (CONFIG_FILE_NAMES.some((name) => existsSync(join(dir, name)))) return true;
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && readFileSync(pkg, 'utf8').includes('"rebuild"')) return true;
+  }
+  return false;
+}
+
 async function tryConfig(opts: RenderCommandOptions, cwd: string): Promise<ResolvedConfig | null> {
+  if (!opts.config && !configMayExist(cwd)) return null;
   const { loadResolvedConfig } = await import('../context.ts');
   try {
     return await loadResolvedConfig(opts, cwd);
@@ -182,6 +201,7 @@ export async function renderCommand(args: string[], opts: RenderCommandOptions, 
 
 async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): Promise<number> {
   const cwd = io.cwd;
+  if (opts.all || opts.aggregate) prestartRenderPool();
   const config = await tryConfig(opts, cwd);
   // --python picks one; without it, every python of the config's `python.to` (one or a list).
   const pythons = opts.python !== undefined ? [opts.python] : config ? targetPythons(config.python) : [];
@@ -201,11 +221,11 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
 
   // With a config, the configured plugins answer: discovery passes through `run.hooks.discover`
   // (recipes a plugin adds, extra versions) and the renderer plugins render (the built-ins when none does).
-  const run = config ? new Engine(config).createRun({ arches, renderCache: opts.cache !== false }) : null;
+  const run = config ? new (await import('../../engine/engine.ts')).Engine(config).createRun({ arches, renderCache: opts.cache !== false }) : null;
   let all: RecipeRef[] | null = null;
   const discoverAll = async () => {
     if (!aggregates.length) throw new UsageError('no aggregate: pass --aggregate DIR (no config found)');
-    if (!all) all = run && !opts.aggregate ? (await discover(run)).recipes : (await discoverRecipes(aggregates, { variantConfigs })).recipes;
+    if (!all) all = run && !opts.aggregate ? (await (await import('../../graph/plan-target.ts')).discover(run)).recipes : (await discoverRecipes(aggregates, { variantConfigs })).recipes;
     return all;
   };
   let wanted: RecipeRef[];
@@ -237,14 +257,33 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   let failed = false;
   // Several renders in flight, so the render pool's workers have work (results keep their order).
   expectRenders(toRender.length * targets.length);
+  if (toRender.length * targets.length < POOL_MIN_RENDERS) stopRenderPoolIfIdle();
+  // Text without run_exports to apply (toRender is wanted): each recipe is printed as soon as it and
+  // those before it are rendered, so the first result shows while the rest render.
+  const stream = !withExports && !opts.json;
+  const shown = new Set<string>();
+  const print = (e: RenderJson | RenderErrorJson) => ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd, shown));
   for (const target of targets) {
-    const outcomes = await mapLimit(toRender, IN_FLIGHT, async (recipe): Promise<RenderedRecipe | RenderErrorJson> => {
+    const ready: (RenderedRecipe | RenderErrorJson | null)[] = stream ? new Array(toRender.length).fill(null) : [];
+    let next = 0;
+    const outcomes = await mapLimit(toRender, IN_FLIGHT, async (recipe, i): Promise<RenderedRecipe | RenderErrorJson> => {
+      let r: RenderedRecipe | RenderErrorJson;
       try {
-        return await renderOne(recipe, target);
+        r = await renderOne(recipe, target);
       } catch (err) {
-        return { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) };
+        r = { feedstock: recipe.feedstock, target: { subdir: target.subdir, python: target.python }, error: describeRenderError(err, recipe) };
       }
+      if (stream) {
+        ready[i] = r;
+        for (let x = ready[next]; x; x = ready[next]) {
+          ready[next++] = null;
+          if ('error' in x) failed = true;
+          print('error' in x ? x : toRenderJson(x));
+        }
+      }
+      return r;
     });
+    if (stream) continue;
     const rendered: RenderedRecipe[] = [];
     const byFile = new Map<string, RenderedRecipe | RenderErrorJson>();
     toRender.forEach((recipe, i) => {
@@ -263,9 +302,6 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   if (opts.json) {
     const single = !opts.all && entries.length === 1;
     io.stdout.write(`${JSON.stringify(single ? entries[0] : entries, null, 2)}\n`);
-  } else {
-    const shown = new Set<string>();
-    for (const e of entries) ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd, shown));
-  }
+  } else for (const e of entries) print(e);
   return failed ? 1 : 0;
 }

@@ -1,0 +1,115 @@
+// `render --all` starts the render pool before discovery (its workers load meanwhile) and stops it
+// again when too few renders are coming. A file of its own: the pool is per process.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { renderPoolState } from '../../recipes/render-pool.ts';
+import { STAGE } from '../../engine/stage.ts';
+import { renderCommand } from './render.ts';
+
+process.env.REBUILD_RENDER_THREADS = '1';
+
+/** An aggregate of `n` small noarch python recipes. */
+function aggregate(n: number): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-render-pool-'));
+  for (let i = 0; i < n; i++) {
+    const recipe = join(dir, `pkg${i}-feedstock`, 'recipe');
+    mkdirSync(recipe, { recursive: true });
+    writeFileSync(
+      join(recipe, 'meta.yaml'),
+      `{% set version = "1.${i}.0" %}\npackage:\n  name: pkg${i}\n  version: {{ version }}\nbuild:\n  number: 0\n  noarch: python\nrequirements:\n  host:\n    - python\n    - pip\n  run:\n    - python\n`,
+    );
+  }
+  return dir;
+}
+
+async function renderAll(dir: string): Promise<{ code: number; entries: unknown[] }> {
+  const cwd = mkdtempSync(join(tmpdir(), 'rebuild-render-cwd-'));
+  let stdout = '';
+  try {
+    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, cwd };
+    const code = await renderCommand([], { all: true, aggregate: dir, arch: ['linux-64'], python: '3.12', json: true }, io);
+    return { code, entries: JSON.parse(stdout) };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+const start = suite('render --all and the render pool');
+
+start('a few recipes :: the pool started before discovery is stopped again', async () => {
+  const dir = aggregate(5);
+  try {
+    const { code, entries } = await renderAll(dir);
+    assert.is(code, 0);
+    assert.is(entries.length, 5);
+    assert.is(renderPoolState().started, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+start('100 recipes :: the pool runs (started before the renders, not after 1.5 s of them)', async () => {
+  const dir = aggregate(100);
+  try {
+    const { code, entries } = await renderAll(dir);
+    assert.is(code, 0);
+    assert.is(entries.length, 100);
+    const state = renderPoolState();
+    assert.is(state.started, true);
+    // Started before its first render: the renders asked for before it are the first test's five.
+    assert.is(state.startedAfter, 5, 'started before the first render');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+start('text output without run_exports :: the first recipe is printed while a later one still renders', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-render-stream-'));
+  const agg = aggregate(6);
+  try {
+    // A config whose plugin holds the last recipe's render until the first result is printed (or 3 s).
+    writeFileSync(
+      join(dir, 'rebuild.config.mjs'),
+      `export default {
+  python: { from: '3.11', to: '3.12' },
+  arches: ['linux-64'],
+  aggregate: ${JSON.stringify(agg)},
+  plugins: [{ name: 'test:hold-last', apply(engine) {
+    engine.hooks.run.tap('test:hold-last', (run) => {
+      run.hooks.render.tapPromise({ name: 'test:hold-last', stage: ${STAGE.PRE} }, async (recipe) => {
+        if (recipe.feedstock === 'pkg5') {
+          await Promise.race([globalThis.firstPrinted, new Promise((r) => setTimeout(r, 3000))]);
+          globalThis.released = true;
+        }
+        return undefined;
+      });
+    });
+  } }],
+};
+`,
+    );
+    let printedFirst!: () => void;
+    (globalThis as { firstPrinted?: Promise<void> }).firstPrinted = new Promise<void>((r) => (printedFirst = r));
+    const g = globalThis as { released?: boolean };
+    let stdout = '';
+    let firstWhileHeld: boolean | undefined;
+    const io = {
+      stdout: { write: (s: string) => ((firstWhileHeld ??= !g.released), (stdout += s), printedFirst()) },
+      stderr: { write: () => true },
+      cwd: dir,
+    };
+    const code = await renderCommand([], { all: true, cache: false }, io);
+    assert.is(code, 0);
+    assert.is(firstWhileHeld, true, 'printed before the last render was let go');
+    assert.match(stdout, /^pkg0 \(linux-64, python 3\.12\): 1 variant/);
+    assert.is(stdout.match(/^pkg\d /gm)?.join(''), 'pkg0 pkg1 pkg2 pkg3 pkg4 pkg5 ');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(agg, { recursive: true, force: true });
+  }
+});
+
+start.run();
