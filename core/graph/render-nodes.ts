@@ -1,7 +1,7 @@
 // Rendering recipes into package nodes, a few at a time. A render failure becomes an error node
 // naming the file and line; a recipe no renderer claims becomes 'no renderer for <format>'. Nothing
 // here stops the other recipes.
-import type { PackageNode, RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
+import type { PackageNode, RecipeRef, RenderedRecipe, RenderedVariant, Target } from '../model/types.ts';
 import type { Run } from '../engine/run.ts';
 import { targetKey } from '../model/types.ts';
 import { nodePythonDependency } from './python-dependency.ts';
@@ -14,6 +14,29 @@ export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap
   const variants = rendered.variants.filter((v) => !v.skip);
   const outputs = [...new Set(variants.flatMap((v) => v.outputs.map((o) => o.name)))];
   const { dependency } = nodePythonDependency(variants);
+  const node = nodeOf(id, rendered, bootstrap, outputs, dependency, !variants.length);
+  node.variants = variants;
+  return node;
+}
+
+/**
+ * The same node from what node-memo.ts kept of the rendering last time (outputs, python dependency,
+ * all skipped): its `variants` are read from the rendering when first read (the render cache parses
+ * them then), so a node nothing looks into costs no parse.
+ */
+export function nodeFromSummary(id: string, rendered: RenderedRecipe, summary: { outputs: string[]; pythonDependency: string | null; skipped: boolean }): PackageNode {
+  const node = nodeOf(id, rendered, false, [...summary.outputs], summary.pythonDependency, summary.skipped);
+  const settle = (value: RenderedVariant[]) => Object.defineProperty(node, 'variants', { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(node, 'variants', {
+    get: () => settle(rendered.variants.filter((v) => !v.skip)).variants,
+    set: (value: RenderedVariant[]) => void settle(value),
+    enumerable: true,
+    configurable: true,
+  });
+  return node;
+}
+
+function nodeOf(id: string, rendered: RenderedRecipe, bootstrap: boolean, outputs: string[], dependency: string | null, skipped: boolean): PackageNode {
   const node: PackageNode = {
     id,
     feedstock: rendered.recipe.feedstock,
@@ -22,13 +45,13 @@ export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap
     status: 'planned',
     reason: null,
     recipe: rendered.recipe,
-    variants,
+    variants: [],
     bootstrap,
     ...(rendered.recipe.extraVersion !== undefined ? { extraVersion: rendered.recipe.extraVersion } : {}),
     pythonDependency: dependency,
     recipeHash: null,
   };
-  if (!variants.length) {
+  if (skipped) {
     node.status = 'excluded';
     node.reason = `every variant is skipped for ${targetKey(rendered.target)}`;
     node.exclusion = { status: 'excluded', kind: 'skipped', reason: node.reason };
@@ -97,6 +120,9 @@ export async function renderRecipe(run: Run, recipe: RecipeRef, target: Target, 
     return { error: errorNode(id, recipe, recipe.feedstock, target, `no renderer for ${recipe.format} (${recipe.file})`, 'no-renderer') };
   }
   // Keep the recipe as asked for (extra version, bootstrap overrides) even if a renderer dropped fields.
+  // A rendering that has them all is kept as it is: the render cache's parse their variants when
+  // first read, which a copy would do at once.
+  if (rendered.recipe === recipe && rendered.target === target && Array.isArray(rendered.warnings)) return { rendered };
   return { rendered: { ...rendered, recipe, target, warnings: rendered.warnings ?? [] } };
 }
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgetListings, listDir, listingStats, loadListings, saveListings } from './listing-cache.ts';
@@ -19,7 +19,7 @@ listings.after.each(() => {
 });
 
 const names = (dir: string) => listDir(dir).map(([name, kind]) => `${name}:${kind}`).sort();
-const counts = () => ({ ...listingStats });
+const counts = () => ({ listed: listingStats.listed, reused: listingStats.reused });
 const since = (before: { listed: number; reused: number }) => ({ listed: listingStats.listed - before.listed, reused: listingStats.reused - before.reused });
 
 listings('an unchanged directory is listed once, kept in a file; an added or removed entry is seen', async () => {
@@ -76,6 +76,19 @@ listings('a directory holding a symlink is listed every time; damaged or missing
   loadListings(file);
   loadListings(join(root, 'missing.bin'));
   assert.equal(names(dir), ['meta.yaml:symlink']);
+  // An entry of the right stat whose listing does not read back (foreign or damaged): listed.
+  const plain = join(root, 'plain');
+  mkdirSync(plain);
+  writeFileSync(join(plain, 'meta.yaml'), 'x: 1\n');
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  listDir(plain);
+  saveListings(file);
+  writeFileSync(file, readFileSync(file, 'utf8').replace('"fmeta.yaml"', '"?meta.yaml"'));
+  forgetListings();
+  loadListings(file);
+  const again = counts();
+  assert.equal(names(plain), ['meta.yaml:file']);
+  assert.equal(since(again), { listed: 1, reused: 0 });
   assert.throws(() => listDir(join(root, 'nowhere')), /ENOENT/);
   assert.throws(() => listDir(join(root, 'target.yaml')), /ENOTDIR/);
 });

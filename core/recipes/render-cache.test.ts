@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { recipeFromPath } from './discover.ts';
 import { renderMetaYamlHere } from './meta-yaml/render.ts';
-import { cachedRender, flushRenderCache, forgetRenderPacks, renderCacheKey, takeRenderingKey } from './render-cache.ts';
+import { cachedRender, flushRenderCache, forgetRenderPacks, isRenderingParsed, jsonExact, renderCacheKey, renderCacheStats, takeRenderingKey } from './render-cache.ts';
 
 const cache = suite('render cache');
 let root = '';
@@ -184,6 +184,99 @@ cache('a plan of several targets flushes after each: a pack nothing used since i
   forgetRenderPacks();
   assert.not.ok((await render()).ran, "the first target's rendering is still in its pack");
   assert.not.ok((await render(osx)).ran);
+});
+
+cache('a file changed while its recipe renders: the rendering is not stored under the key of before', async () => {
+  // number.jinja was written just now: its key counts its bytes ('2'). It changes to '9' while the
+  // recipe renders (the rendering reads '9'), then back to '2': the '2' rendering must be rendered.
+  const recipe = await recipeFromPath(dir, { aggregate: agg });
+  const changed = renderCacheStats.changedWhileRendered;
+  const during = await cachedRender(cacheDir, recipe, linux, { env: {} }, () => {
+    writeFileSync(join(dir, 'number.jinja'), '9');
+    return renderMetaYamlHere(recipe, linux, { environ: {} });
+  });
+  assert.is(during.variants[0].outputs[0].buildNumber, 9);
+  assert.is(renderCacheStats.changedWhileRendered, changed + 1);
+  writeFileSync(join(dir, 'number.jinja'), '2');
+  const after = await render();
+  assert.ok(after.ran);
+  assert.is(after.rendered.variants[0].outputs[0].buildNumber, 2);
+  assert.not.ok((await render()).ran, 'a rendering whose inputs held still is stored');
+});
+
+cache("within a plan a key reuses discovery's check of the recipe dir; the next plan stats it again", async () => {
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  const recipe = await recipeFromPath(dir, { aggregate: agg }); // lists (and checks) the recipe dir
+  const first = renderCacheKey(recipe, linux, { env: {} });
+  writeFileSync(join(dir, 'notes.txt'), 'added after discovery\n');
+  // This plan reads the dir as discovery saw it (the file was added after it looked).
+  assert.is(renderCacheKey(recipe, linux, { env: {} }), first);
+  flushRenderCache(); // the plan ends
+  const next = renderCacheKey(recipe, linux, { env: {} });
+  assert.is.not(next, first);
+});
+
+cache('renderings JSON would not give back exactly are not stored :: undefined, NaN, shared objects, class instances', async () => {
+  const recipe = await recipeFromPath(dir, { aggregate: agg });
+  const base = await renderMetaYamlHere(recipe, linux, { environ: {} });
+  const output = base.variants[0].outputs[0];
+  const shared = ['zlib'];
+  const odd: Record<string, (v: RenderedRecipe['variants'][0]) => void> = {
+    undefined: (v) => ((v as unknown as Record<string, unknown>).extra = undefined),
+    NaN: (v) => ((v as unknown as Record<string, unknown>).extra = NaN),
+    shared: (v) => ((v.outputs[0].requirements.host = shared), (v.outputs[0].requirements.run = shared)),
+    date: (v) => ((v as unknown as Record<string, unknown>).extra = new Date(0)),
+  };
+  for (const [what, change] of Object.entries(odd)) {
+    const variant = { ...base.variants[0], outputs: [{ ...output, requirements: { ...output.requirements } }] };
+    change(variant);
+    let runs = 0;
+    const renderOdd = () => (runs++, Promise.resolve({ ...base, variants: [variant] }));
+    const options = { env: { what } }; // a key per case
+    await cachedRender(cacheDir, recipe, linux, options, renderOdd);
+    const again = await cachedRender(cacheDir, recipe, linux, options, renderOdd);
+    assert.is(runs, 2, `${what}: rendered again, not read back changed`);
+    assert.is(again.variants[0], variant);
+  }
+  assert.is(jsonExact({ a: [1, 'x', null, true, { b: 2 }] }), '{"a":[1,"x",null,true,{"b":2}]}');
+  assert.is(jsonExact([[1], [1]]), '[[1],[1]]', 'equal but distinct objects are fine');
+});
+
+cache('a truncated cache file or pack is a miss, never a rendering read in part', async () => {
+  await render();
+  const [sub] = readdirSync(cacheDir).filter((f) => !f.startsWith('pack-'));
+  const [file] = readdirSync(join(cacheDir, sub));
+  const bytes = readFileSync(join(cacheDir, sub, file));
+  writeFileSync(join(cacheDir, sub, file), bytes.subarray(0, bytes.length - 3));
+  forgetRenderPacks();
+  const again = await render();
+  assert.ok(again.ran);
+  assert.is(again.rendered.variants[0].outputs[0].version, '1.2.0');
+  flushRenderCache();
+  const [pack] = readdirSync(cacheDir).filter((f) => f.startsWith('pack-'));
+  const packBytes = readFileSync(join(cacheDir, pack));
+  for (const f of readdirSync(cacheDir)) if (!f.startsWith('pack-')) rmSync(join(cacheDir, f), { recursive: true });
+  writeFileSync(join(cacheDir, pack), packBytes.subarray(0, packBytes.length - 1));
+  forgetRenderPacks();
+  assert.ok((await render()).ran);
+});
+
+cache('a rendering read from the cache is parsed when its variants are first read; its key is there before', async () => {
+  const first = await render();
+  flushRenderCache();
+  forgetRenderPacks(); // the next process
+  const recipe = await recipeFromPath(dir, { aggregate: agg });
+  const hit = await cachedRender(cacheDir, recipe, linux, { env: {} }, () => Promise.reject(new Error('not rendered')));
+  assert.not.ok(isRenderingParsed(hit));
+  assert.is(hit.recipe, recipe);
+  assert.equal(hit.warnings, first.rendered.warnings);
+  assert.is(takeRenderingKey(hit), renderCacheKey(recipe, linux, { env: {} }));
+  assert.not.ok(isRenderingParsed(hit));
+  assert.equal(Object.keys(hit), ['feedstock', 'recipe', 'target', 'variants', 'warnings']);
+  assert.equal(hit.variants, first.rendered.variants);
+  assert.ok(isRenderingParsed(hit));
+  assert.is(hit.variants, hit.variants, 'parsed once');
+  assert.is(JSON.stringify(hit), JSON.stringify({ ...first.rendered, recipe }));
 });
 
 cache('no cache dir: always rendered, nothing stored', async () => {

@@ -8,7 +8,7 @@
 //   - every file of the recipe dir (recipe, build scripts, imported or included templates,
 //     recipe-dir data files, its conda_build_config.yaml) and every variant config file stacked
 //     for it (a missing file counts as missing), each by its identity and stat: inode, size,
-//     mtime and ctime in nanoseconds. Writing a file changes its ctime (which no tool can set
+//     mtime and ctime (in ms, to the µs). Writing a file changes its ctime (which no tool can set
 //     back), so any change misses the cache; so does rewriting the same bytes (rendered again).
 //     A file changed in the last few seconds counts by its bytes instead (sha256): on a filesystem
 //     with coarse timestamps two writes within one tick keep the same stat (git's "racy" files).
@@ -16,20 +16,23 @@
 // load_setup_py_data read the source tree), or a recipe that asks `os.path` about the filesystem.
 // Errors are never stored (they are rendered again, and say the same), nor is a rendering that holds
 // a secret value (core/config/redactor.ts).
+// A rendering is stored only when the key, made again after the render (every stat taken again), is
+// the same: a file changed while it was rendered cannot be stored under the key of before.
 // Safe under concurrent runs: a file is written under a temporary name and renamed into place
 // (readers see a whole file or none; two writers of a key write the same bytes). A file that cannot
 // be read back (partial, foreign, another Node's serialisation) is a miss and is rewritten. A hit costs
-// a stat of the recipe dir (its listing is reused while unchanged: listing-cache.ts), a stat per file
-// and the read of one cache file: no recipe is read. The renderings a plan used are also kept in one
-// pack per target (`pack-<hash of the target>.bin`, see Pack below), read at once by the next plan.
+// a stat per file (the recipe dir's listing is the one discovery checked in this plan:
+// listing-cache.ts) and no read of its own: the renderings a plan used are kept in one pack per
+// target (`pack-<hash of the target>.bin`, see Pack below), read at once by the next plan.
+// An entry is JSON text (see Entry below), and a rendering read from the cache is parsed when its
+// `variants` are first read: a plan that does not look at a recipe's variants does not parse them.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serialize, deserialize } from 'node:v8';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { renderSkipped } from './render-pool.ts';
-import { isRacy, listDir } from './listing-cache.ts';
+import { isRacy, listDir, listDirChecked, newListingGeneration } from './listing-cache.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
 
@@ -84,12 +87,12 @@ export function rendererVersion(): string {
 /** What a file contributes to a key: its stat, or its bytes' sha256 when just changed; 'missing'. */
 function fileStamp(path: string): string {
   try {
-    const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+    const s = statSync(path, { throwIfNoEntry: false });
     if (!s) return 'missing';
     if (!s.isFile()) return 'not a file';
     // Just changed: counted by its bytes (its stat may not show a second change yet).
     if (isRacy(s)) return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
-    return `stat:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    return `stat:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
   } catch {
     return 'missing';
   }
@@ -116,21 +119,24 @@ function sharedFileStamp(path: string): string {
   return stamp;
 }
 
-function dirFiles(dir: string, prefix: string, out: [string, string][]): [string, string][] {
-  // Discovery listed the recipe dir already: reused while its stat is the same (listing-cache.ts).
-  for (const [name, kind] of listDir(dir)) {
+function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: boolean): [string, string][] {
+  // Discovery listed the recipe dir already in this plan: taken as it checked it (listing-cache.ts).
+  for (const [name, kind] of fresh ? listDir(dir) : listDirChecked(dir)) {
     const p = join(dir, name);
-    if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out);
+    if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out, fresh);
     else out.push([prefix + name, fileStamp(p)]);
   }
   return out;
 }
 
-/** The cache key of rendering `recipe` for `target` with `options`; null when its dir cannot be listed. */
-export function renderCacheKey(recipe: RecipeRef, target: Target, options: unknown): string | null {
+/**
+ * The cache key of rendering `recipe` for `target` with `options`; null when its dir cannot be listed.
+ * `fresh`: every stat taken now (no listing checked earlier in the plan, no shared variant config stamp).
+ */
+export function renderCacheKey(recipe: RecipeRef, target: Target, options: unknown, fresh = false): string | null {
   let files: [string, string][];
   try {
-    files = dirFiles(recipe.dir, '', []).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    files = dirFiles(recipe.dir, '', [], fresh).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   } catch {
     return null;
   }
@@ -140,7 +146,7 @@ export function renderCacheKey(recipe: RecipeRef, target: Target, options: unkno
     target,
     options,
     files,
-    variantFiles: recipe.variantFiles.map((f) => [f, sharedFileStamp(f)]),
+    variantFiles: recipe.variantFiles.map((f) => [f, fresh ? fileStamp(f) : sharedFileStamp(f)]),
   };
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
 }
@@ -155,12 +161,20 @@ function readsOutside(recipe: RecipeRef, rendered: RenderedRecipe): boolean {
   }
 }
 
+/** A rendering as the cache reads it: the variants still as JSON text until first read. */
 interface Stored {
-  key: string;
   feedstock: string;
-  variants: RenderedRecipe['variants'];
   warnings: RenderedRecipe['warnings'];
+  /** The variants' JSON text. */
+  variants: string;
 }
+
+/**
+ * An entry (a per-key file, a slice of a pack): `R2\n`, a JSON line {key, feedstock, warnings,
+ * length: the variants' bytes}, then the variants as JSON. Only renderings JSON gives back exactly
+ * are stored (jsonExact: no undefined, NaN, BigInt, Date, Map, class instance, ...).
+ */
+const ENTRY_MAGIC = 'R2\n';
 
 function readStored(file: string): Buffer | undefined {
   try {
@@ -170,14 +184,68 @@ function readStored(file: string): Buffer | undefined {
   }
 }
 
-/** A stored rendering of `key` in these bytes, or null (damaged, foreign, another Node's serialisation). */
-function readRendering(bytes: Uint8Array, key: string): Stored | null {
+/** A stored rendering of `key` in these bytes, or null (damaged, foreign, truncated). */
+function readRendering(bytes: Buffer, key: string): Stored | null {
   try {
-    const stored = deserialize(bytes) as Stored;
-    return stored?.key === key && Array.isArray(stored.variants) && Array.isArray(stored.warnings) ? stored : null;
+    if (bytes.length < 4 || bytes[0] !== 0x52 || bytes[1] !== 0x32 || bytes[2] !== 0x0a) return null;
+    const nl = bytes.indexOf(0x0a, 3);
+    if (nl < 0) return null;
+    const head = JSON.parse(bytes.toString('utf8', 3, nl)) as { key?: unknown; feedstock?: unknown; warnings?: unknown; length?: unknown };
+    if (head?.key !== key || typeof head.feedstock !== 'string' || !Array.isArray(head.warnings)) return null;
+    // A truncated or padded entry: its variants are not all there.
+    if (head.length !== bytes.length - nl - 1 || bytes[nl + 1] !== 0x5b || bytes[bytes.length - 1] !== 0x5d) return null;
+    return { feedstock: head.feedstock, warnings: head.warnings as RenderedRecipe['warnings'], variants: bytes.toString('utf8', nl + 1) };
   } catch {
     return null;
   }
+}
+
+/**
+ * `value` as JSON when JSON.parse gives it back exactly: plain objects and arrays, each met once
+ * (JSON would copy an object two places share: run exports grow a shared array once), strings,
+ * finite numbers, booleans, null.
+ */
+export function jsonExact(value: unknown): string | undefined {
+  let exact = true;
+  let text: string | undefined;
+  const seen = new Set<object>();
+  try {
+    text = JSON.stringify(value, function (this: Record<string, unknown>, k: string, v: unknown) {
+      const raw = this[k]; // before toJSON
+      switch (typeof raw) {
+        case 'string':
+        case 'boolean':
+          break;
+        case 'number':
+          if (!Number.isFinite(raw) || Object.is(raw, -0)) exact = false;
+          break;
+        case 'object': {
+          if (raw === null) break;
+          if (seen.has(raw)) exact = false;
+          else seen.add(raw);
+          const proto = Object.getPrototypeOf(raw);
+          if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) exact = false;
+          break;
+        }
+        default:
+          exact = false; // undefined (dropped or made null), function, symbol, bigint
+      }
+      return v;
+    });
+  } catch {
+    return undefined;
+  }
+  return exact ? text : undefined;
+}
+
+/** The bytes of an entry for `key`, or undefined when JSON would not give the rendering back exactly. */
+function entryBytes(key: string, rendered: RenderedRecipe): Buffer | undefined {
+  const variants = jsonExact(rendered.variants);
+  const warnings = jsonExact(rendered.warnings);
+  if (variants === undefined || warnings === undefined || !variants.startsWith('[')) return undefined;
+  const body = Buffer.from(variants, 'utf8');
+  const head = Buffer.from(`${ENTRY_MAGIC}${JSON.stringify({ key, feedstock: rendered.feedstock, warnings: JSON.parse(warnings), length: body.length })}\n`, 'utf8');
+  return Buffer.concat([head, body]);
 }
 
 /**
@@ -187,30 +255,60 @@ function readRendering(bytes: Uint8Array, key: string): Stored | null {
  * stays the reference: every rendering is written there, and a key not in the pack is looked up
  * there. `flushRenderCache` rewrites a pack with the renderings this process used when more than 2%
  * of them came from loose files, or when most of the pack went unused.
+ * The file: `PACK2\n`, the byte length of the index, `\n`, the index (JSON: key, entry length, key,
+ * entry length, ...), then the entries one after the other.
  */
 interface Pack {
   file: string;
-  stored: Map<string, Uint8Array>;
-  used: Map<string, Uint8Array>;
+  stored: Map<string, Buffer>;
+  used: Map<string, Buffer>;
   /** Renderings used that were not in the pack (read from their own file, or rendered). */
   loose: number;
 }
 
+const PACK_MAGIC = 'PACK2\n';
 const packs = new Map<string, Pack>();
+
+/** The entries of a pack file, by key (empty when missing, damaged or foreign). */
+function readPack(file: string): Map<string, Buffer> {
+  const stored = new Map<string, Buffer>();
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    return stored; // no pack yet: every key is looked up in its own file
+  }
+  try {
+    if (buf.toString('latin1', 0, PACK_MAGIC.length) !== PACK_MAGIC) return stored;
+    const nl = buf.indexOf(0x0a, PACK_MAGIC.length);
+    const indexLength = Number(buf.toString('latin1', PACK_MAGIC.length, nl));
+    if (nl < 0 || !Number.isSafeInteger(indexLength)) return stored;
+    const index = JSON.parse(buf.toString('utf8', nl + 1, nl + 1 + indexLength)) as unknown;
+    if (!Array.isArray(index) || index.length % 2) return stored;
+    let at = nl + 1 + indexLength;
+    for (let i = 0; i < index.length; i += 2) {
+      const key = index[i];
+      const length = index[i + 1];
+      if (typeof key !== 'string' || !Number.isSafeInteger(length) || length < 0 || at + length > buf.length) return new Map();
+      stored.set(key, buf.subarray(at, (at += length)));
+    }
+    return at === buf.length ? stored : new Map();
+  } catch {
+    return new Map(); // damaged: every key is looked up in its own file
+  }
+}
+
+function writePack(file: string, entries: Map<string, Buffer>): void {
+  const index: (string | number)[] = [];
+  for (const [key, bytes] of entries) index.push(key, bytes.length);
+  const indexBytes = Buffer.from(JSON.stringify(index), 'utf8');
+  writeFileAtomicSync(file, Buffer.concat([Buffer.from(`${PACK_MAGIC}${indexBytes.length}\n`, 'latin1'), indexBytes, ...entries.values()]));
+}
 
 function packOf(dir: string, target: Target): Pack {
   const file = join(dir, `pack-${createHash('sha256').update(JSON.stringify(target)).digest('hex').slice(0, 16)}.bin`);
   let pack = packs.get(file);
-  if (!pack) {
-    let stored = new Map<string, Uint8Array>();
-    try {
-      const read = deserialize(readFileSync(file)) as unknown;
-      if (read instanceof Map) stored = read as Map<string, Uint8Array>;
-    } catch {
-      // no pack yet, or damaged: every key is looked up in its own file
-    }
-    packs.set(file, (pack = { file, stored, used: new Map(), loose: 0 }));
-  }
+  if (!pack) packs.set(file, (pack = { file, stored: readPack(file), used: new Map(), loose: 0 }));
   return pack;
 }
 
@@ -222,6 +320,7 @@ export function forgetRenderPacks(): void {
 /** Rewrite the packs worth it (see Pack): planning calls this once it has rendered every recipe. */
 export function flushRenderCache(): void {
   sharedStamps.clear(); // the next plan stats the variant configs again
+  newListingGeneration(); // and the recipe dirs
   for (const pack of packs.values()) {
     // Nothing rendered through this pack since its last write (another target's plan flushed):
     // rewriting it would empty it.
@@ -230,7 +329,7 @@ export function flushRenderCache(): void {
     for (const key of pack.stored.keys()) if (!pack.used.has(key)) unused++;
     if (pack.loose <= pack.used.size / 50 && unused <= pack.used.size) continue;
     try {
-      writeFileAtomicSync(pack.file, serialize(pack.used));
+      writePack(pack.file, pack.used);
       renderCacheStats.packed = pack.used.size;
       pack.stored = pack.used;
       pack.used = new Map();
@@ -243,24 +342,77 @@ export function flushRenderCache(): void {
 
 /**
  * The key of each rendering this cache handed out, by its variants array (callers copy the
- * rendering object but keep its variants): the key says what the rendering holds as handed out,
- * before anything changes it in place (run exports), so it is taken once (takeRenderingKey).
+ * rendering object but keep its variants), or by the rendering itself while its variants are not
+ * parsed: the key says what the rendering holds as handed out, before anything changes it in place
+ * (run exports), so it is taken once (takeRenderingKey).
  */
 const handedOut = new WeakMap<object, string>();
+const unparsed = new WeakMap<object, { key: string; taken: boolean; then: (() => void)[] }>();
 
 /** The render cache key of a rendering this cache handed out, once; undefined when not from the cache (or taken). */
 export function takeRenderingKey(rendered: RenderedRecipe): string | undefined {
+  const lazy = unparsed.get(rendered);
+  if (lazy) {
+    if (lazy.taken) return undefined;
+    lazy.taken = true;
+    return lazy.key;
+  }
   const key = handedOut.get(rendered.variants);
   if (key !== undefined) handedOut.delete(rendered.variants);
   return key;
 }
 
+/**
+ * Run `fn` when the variants of `rendered` are first read, if they are still JSON text (true), right
+ * after they are parsed and before the reader sees them; false: they are read already (run it now).
+ */
+export function whenParsed(rendered: RenderedRecipe, fn: () => void): boolean {
+  const lazy = unparsed.get(rendered);
+  if (!lazy) return false;
+  lazy.then.push(fn);
+  return true;
+}
+
+/** Whether a rendering's variants are still JSON text (tests, bench: which renderings a plan looked at). */
+export function isRenderingParsed(rendered: RenderedRecipe): boolean {
+  return typeof Object.getOwnPropertyDescriptor(rendered, 'variants')?.get !== 'function';
+}
+
+/** A rendering from the cache whose `variants` are parsed from `text` on first read (then a plain property). */
+function lazyRendering(key: string, recipe: RecipeRef, target: Target, stored: Stored): RenderedRecipe {
+  // `variants` stays in its place among the keys (JSON.stringify, Object.keys see the same order).
+  const rendered: RenderedRecipe = { feedstock: stored.feedstock, recipe, target, variants: [], warnings: stored.warnings };
+  const state = { key, taken: false, then: [] as (() => void)[] };
+  const settle = (variants: RenderedRecipe['variants']) => {
+    Object.defineProperty(rendered, 'variants', { value: variants, writable: true, enumerable: true, configurable: true });
+    unparsed.delete(rendered);
+    if (!state.taken) handedOut.set(variants, key);
+  };
+  const text = stored.variants;
+  Object.defineProperty(rendered, 'variants', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const variants = JSON.parse(text) as RenderedRecipe['variants'];
+      settle(variants);
+      for (const fn of state.then) fn(); // what was waiting for them (whenParsed)
+      return variants;
+    },
+    set(variants: RenderedRecipe['variants']) {
+      state.taken = true; // replaced: not what the key stands for, nor what waited for them
+      settle(variants);
+    },
+  });
+  unparsed.set(rendered, state);
+  return rendered;
+}
+
 /** What the cache did in this process (for the bench and tests). */
-export const renderCacheStats = { hits: 0, misses: 0, stored: 0, uncacheable: 0, packed: 0 };
+export const renderCacheStats = { hits: 0, misses: 0, stored: 0, uncacheable: 0, packed: 0, changedWhileRendered: 0 };
 
 /**
  * Render through the cache in `dir` (null: no cache): a stored rendering of the same inputs, or
- * `render()`'s, stored when it read nothing outside its recipe dir.
+ * `render()`'s, stored when it read nothing outside its recipe dir and no input changed meanwhile.
  */
 export async function cachedRender(dir: string | null, recipe: RecipeRef, target: Target, options: unknown, render: () => Promise<RenderedRecipe>): Promise<RenderedRecipe> {
   if (!dir) return render();
@@ -268,7 +420,7 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   if (!key) return render();
   const file = join(dir, key.slice(0, 2), `${key}.bin`);
   const pack = packOf(dir, target);
-  let bytes: Uint8Array | undefined = pack.stored.get(key);
+  let bytes: Buffer | undefined = pack.stored.get(key);
   let stored = bytes && readRendering(bytes, key);
   const fromPack = !!stored;
   if (!stored) stored = (bytes = readStored(file)) && readRendering(bytes, key);
@@ -277,8 +429,7 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     renderSkipped();
     pack.used.set(key, bytes);
     if (!fromPack) pack.loose++;
-    handedOut.set(stored.variants, key);
-    return { feedstock: stored.feedstock, recipe, target, variants: stored.variants, warnings: stored.warnings };
+    return lazyRendering(key, recipe, target, stored);
   }
   renderCacheStats.misses++;
   const rendered = await render();
@@ -287,12 +438,21 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     renderCacheStats.uncacheable++;
     return rendered;
   }
+  // An input changed while it was rendered: this rendering may hold either state.
+  if (renderCacheKey(recipe, target, options, true) !== key) {
+    renderCacheStats.changedWhileRendered++;
+    return rendered;
+  }
+  const entry = entryBytes(key, rendered);
+  if (!entry) {
+    renderCacheStats.uncacheable++;
+    return rendered;
+  }
   try {
     mkdirSync(dirname(file), { recursive: true });
-    const bytes = serialize({ key, feedstock: rendered.feedstock, variants: rendered.variants, warnings: rendered.warnings } satisfies Stored);
-    writeFileAtomicSync(file, bytes);
+    writeFileAtomicSync(file, entry);
     renderCacheStats.stored++;
-    pack.used.set(key, bytes);
+    pack.used.set(key, entry);
     pack.loose++;
     handedOut.set(rendered.variants, key);
   } catch {

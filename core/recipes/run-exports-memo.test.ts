@@ -1,13 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RenderedRecipe } from '../model/types.ts';
 import { applyRunExports } from './run-exports.ts';
 import { output, recipe, T } from './rendered-fixture.ts';
-import { applyRunExportsMemo, runExportsMemoStats } from './run-exports-memo.ts';
+import { applyRunExportsMemo, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
+import { cachedRender, flushRenderCache, forgetRenderPacks, isRenderingParsed, takeRenderingKey } from './render-cache.ts';
 
 /**
  * An aggregate in the order planning applies it: mid (built with the compiler, so its run gets the
@@ -121,6 +122,44 @@ memo('a damaged memo file is none; no cache dir is a plain application', () => {
   const plain = world();
   applyRunExportsMemo(null, plain, KEYS);
   assert.equal(requirements(plain), full());
+});
+
+memo('renderings from the render cache: a replay reads only what the walks read; the others get their additions when read', async () => {
+  // The world's renderings stored in a real render cache (one recipe dir each), read back as a
+  // later plan reads them: variants parsed on first read.
+  const cacheDir = join(dir, 'render');
+  const refs = world().map((r) => {
+    const recipeDir = join(dir, 'agg', r.feedstock);
+    mkdirSync(recipeDir, { recursive: true });
+    writeFileSync(join(recipeDir, 'meta.yaml'), `# ${r.feedstock}\n`);
+    return { ...r.recipe, dir: recipeDir, file: join(recipeDir, 'meta.yaml') };
+  });
+  const plan = async () => {
+    flushRenderCache();
+    forgetRenderPacks();
+    const fresh = world();
+    const recipes = await Promise.all(refs.map((ref, i) => cachedRender(cacheDir, ref, T, {}, async () => ({ ...fresh[i], recipe: ref }))));
+    const keys = recipes.map((r) => takeRenderingKey(r) ?? null);
+    applyRunExportsMemo(dir, recipes, keys);
+    return recipes;
+  };
+  await plan(); // rendered: a full walk, the memo written
+  await plan(); // read from the cache: replayed
+  writeFileSync(join(dir, 'agg', 'app', 'meta.yaml'), '# app, changed\n');
+  const before = { ...runExportsMemoStats };
+  const recipes = await plan();
+  assert.is(runExportsMemoStats.walked - before.walked, 1, 'app is walked');
+  const [mid, app, gcc, libstd, zlib, zUser] = recipes;
+  // app's walk reads mid (its host), mid's run requirements reach libstd and zlib; gcc and z-user are not read.
+  assert.ok(isRenderingParsed(app) && isRenderingParsed(mid));
+  assert.not.ok(isRenderingParsed(gcc), 'gcc is not read');
+  assert.not.ok(isRenderingParsed(zUser), 'z-user is not read');
+  assert.equal(replayedAdditions(zUser), [[], ['zlib >=1.3,<2.0a0'], []], 'what z-user gets, known before it is read');
+  assert.is(replayedAdditions(app), undefined, 'walked');
+  void libstd;
+  void zlib;
+  // Read now: each has what a full application gives it.
+  assert.equal(requirements(recipes), full());
 });
 
 memo.run();

@@ -15,6 +15,11 @@
 //     after it is walked too (their walks may go through its run requirements);
 //   - any other recipe gets last time's additions, appended as its walk would append them.
 // The memo holds the version of the code that made it (another version: no memo).
+// Replaying reads no more renderings than the walks need: the memo keeps each recipe's output names
+// (non-skipped variants), so the walks' index of outputs by name reads the recipes of a name when a
+// walk first looks it up, and a replayed recipe whose variants are not read yet (render-cache.ts
+// parses them on first read) gets its additions when they are (`whenParsed`): a recipe no walk and
+// no later step looks at is never parsed.
 // The file is written under a temporary name and renamed into place (concurrent plans each write a
 // whole memo of their own renderings); one that cannot be read or does not hold together is none.
 import { createHash } from 'node:crypto';
@@ -23,8 +28,9 @@ import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { targetKey, type RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
-import { sourcesVersion } from './render-cache.ts';
-import { applyRunExports, exportTargets, type ExportAdditions, type RunExportsReplay } from './run-exports.ts';
+import { isRenderingParsed, sourcesVersion, whenParsed } from './render-cache.ts';
+import { applyRunExports, exportTargets, type ExportAdditions, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
+import type { RenderedOutput } from '../model/types.ts';
 
 /**
  * The version of the code an application runs: core/recipes (run-exports.ts, spec names), core/conda
@@ -34,11 +40,13 @@ const codeVersion = () => sourcesVersion(['core/recipes', 'core/conda', 'core/mo
 
 /** The memo of one target's application, as stored. */
 interface Memo {
-  format: 1;
+  format: 2;
   code: string;
   /** Per recipe, in order: its render cache key (null: unknown, always walked) and its interface. */
   keys: (string | null)[];
   ifaces: string[];
+  /** Per recipe, its output names (non-skipped variants): names of recipe i are names[i] split at NUL ('' for none). */
+  names: string[];
   /** Every added spec text once; additions refer to them by index. */
   table: string[];
   /** Recipe i's additions are adds[offsets[i]..offsets[i+1]): the number of arrays, then per array its length and table indexes. */
@@ -48,6 +56,56 @@ interface Memo {
 
 /** What the memo did in this process (tests, bench). */
 export const runExportsMemoStats = { replayed: 0, walked: 0, written: 0 };
+
+/** What the memo replayed onto each rendering (appended when its variants are read, if not yet). */
+const replayedOnto = new WeakMap<RenderedRecipe, ExportAdditions>();
+
+/**
+ * The additions the memo replayed onto `r` in this plan (applied, or to be applied when its variants
+ * are first read), without reading them; undefined when `r` was walked or not applied through the memo.
+ */
+export function replayedAdditions(r: RenderedRecipe): ExportAdditions | undefined {
+  return replayedOnto.get(r);
+}
+
+/** A rendering's output names (non-skipped variants), in first-seen order, NUL-joined. */
+function outputNames(r: RenderedRecipe): string {
+  const names = new Set<string>();
+  for (const v of r.variants) if (!v.skip) for (const o of v.outputs) names.add(o.name);
+  return [...names].join('\0');
+}
+
+/**
+ * The outputs by name of `group` as indexOutputs (run-exports.ts) makes them, reading a recipe's
+ * variants only when a name it builds is looked up (`names[i]`: recipe i's output names).
+ */
+function lazyIndex(group: RenderedRecipe[], names: string[]): OutputsByName {
+  const builders = new Map<string, number[]>();
+  names.forEach((list, i) => {
+    if (!list) return;
+    for (const name of list.split('\0')) {
+      const at = builders.get(name);
+      if (at) at.push(i);
+      else builders.set(name, [i]);
+    }
+  });
+  const made = new Map<string, RenderedOutput[] | undefined>();
+  return {
+    get(name) {
+      if (made.has(name)) return made.get(name);
+      const positions = builders.get(name);
+      let list: RenderedOutput[] | undefined;
+      for (const i of positions ?? []) {
+        for (const v of group[i].variants) {
+          if (v.skip) continue;
+          for (const o of v.outputs) if (o.name === name && !(list ??= []).includes(o)) list.push(o);
+        }
+      }
+      made.set(name, list);
+      return list;
+    },
+  };
+}
 
 /** The interface of a rendering: what other recipes' run_exports walks read of it (see the header). */
 export function exportsInterface(r: RenderedRecipe): string {
@@ -65,7 +123,8 @@ function readMemo(file: string): Memo | undefined {
   } catch {
     return undefined;
   }
-  if (m?.format !== 1 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
+  if (m?.format !== 2 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
+  if (!Array.isArray(m.names) || m.names.length !== m.keys.length || m.names.some((n) => typeof n !== 'string')) return undefined;
   if (!(m.offsets instanceof Uint32Array) || !(m.adds instanceof Uint32Array)) return undefined;
   const n = m.keys.length;
   if (m.ifaces.length !== n || m.offsets.length !== n + 1 || m.offsets[0] !== 0 || m.offsets[n] !== m.adds.length) return undefined;
@@ -145,9 +204,12 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     }
   }
   if (!changed) for (let i = 0; i < n; i++) ifaces[i] = exportsInterface(group[i]);
+  // Output names: last time's for the same key (the same rendering), else read.
+  const names: string[] = new Array(n);
+  const isChanged = new Set(changed ?? []);
+  for (let i = 0; i < n; i++) names[i] = changed && old && !isChanged.has(i) ? old.names[i] : outputNames(group[i]);
 
   const position = new Map<RenderedRecipe, number>(group.map((r, i) => [r, i]));
-  const isChanged = new Set(changed ?? []);
   const walkedAdds = new Map<number, ExportAdditions>();
   let dirty = !changed || !old;
   const replay: RunExportsReplay = {
@@ -155,12 +217,14 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
       const i = position.get(r)!;
       if (dirty || isChanged.has(i)) return undefined;
       const stored = decode(old!, i);
-      if (stored.length !== exportTargets(r).length) {
+      // The same key is the same rendering, so the same arrays; checked when its variants are read already.
+      if (isRenderingParsed(r) && stored.length !== exportTargets(r).length) {
         dirty = true; // cannot happen for the same key: walk it and every recipe after it
         return undefined;
       }
       runExportsMemoStats.replayed++;
       replayed.add(r);
+      replayedOnto.set(r, stored);
       return stored;
     },
     walked(r, added) {
@@ -169,16 +233,21 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
       walkedAdds.set(i, added);
       if (!dirty && !sameAdditions(added, decode(old!, i))) dirty = true;
     },
+    // A full walk reads every recipe anyway.
+    ...(dirty ? {} : { index: lazyIndex(group, names) }),
+    defer: (r, append) => whenParsed(r, append),
   };
   applyRunExports(group, undefined, replay);
 
   // Nothing new to keep: the same keys, and every walk added what it added last time.
   if (old && changed && !changed.length && !walkedAdds.size) return;
-  writeMemo(file, keys, ifaces, old && changed ? old : undefined, walkedAdds);
+  // A recipe walked after a changed one (dirty) is read: its names too.
+  for (const i of walkedAdds.keys()) names[i] = outputNames(group[i]);
+  writeMemo(file, keys, ifaces, names, old && changed ? old : undefined, walkedAdds);
 }
 
 /** Store the memo: walked recipes' additions as walked, the others' as in `old`. */
-function writeMemo(file: string, keys: (string | null)[], ifaces: string[], old: Memo | undefined, walked: Map<number, ExportAdditions>): void {
+function writeMemo(file: string, keys: (string | null)[], ifaces: string[], names: string[], old: Memo | undefined, walked: Map<number, ExportAdditions>): void {
   const table = old ? [...old.table] : [];
   let index: Map<string, number> | undefined;
   const indexOf = (spec: string) => {
@@ -208,7 +277,7 @@ function writeMemo(file: string, keys: (string | null)[], ifaces: string[], old:
     }
   }
   offsets[keys.length] = adds.length;
-  const memo: Memo = { format: 1, code: codeVersion(), keys, ifaces, table, offsets, adds: Uint32Array.from(adds) };
+  const memo: Memo = { format: 2, code: codeVersion(), keys, ifaces, names, table, offsets, adds: Uint32Array.from(adds) };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));

@@ -22,6 +22,11 @@ import { specName } from './finalize-output.ts';
 
 type Exported = Required<Pick<RenderedOutput, 'runExports'>>['runExports'];
 
+/** The outputs of one target by package name (every non-skipped variant's, in recipe order). */
+export interface OutputsByName {
+  get(name: string): RenderedOutput[] | undefined;
+}
+
 /** Index of the outputs of one target (every non-skipped variant's, in recipe order), by package name. */
 function indexOutputs(recipes: RenderedRecipe[]): Map<string, RenderedOutput[]> {
   const byName = new Map<string, RenderedOutput[]>();
@@ -87,7 +92,7 @@ class Environments {
   private variant: Record<string, string> = {};
 
   constructor(
-    private readonly index: Map<string, RenderedOutput[]>,
+    private readonly index: OutputsByName,
     private readonly python: string,
   ) {}
 
@@ -307,6 +312,14 @@ export type ExportAdditions = string[][];
 export interface RunExportsReplay {
   additions(r: RenderedRecipe): ExportAdditions | undefined;
   walked(r: RenderedRecipe, added: ExportAdditions): void;
+  /** The outputs by name, when known without reading every recipe's variants (default: all read). */
+  index?: OutputsByName;
+  /**
+   * Run `append` (the replayed additions) when `r`'s variants are first read, if they are not yet
+   * (true): a recipe nothing reads before is not read for its replay. Its arrays have no reader in
+   * the walks until then, and a walk that reads it after its turn gets it with its additions.
+   */
+  defer?(r: RenderedRecipe, append: () => void): boolean;
 }
 
 /**
@@ -325,19 +338,20 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
     group.push(r);
   }
   for (const group of byTarget.values()) {
-    const env = new Environments(indexOutputs(group), group[0].target.python);
+    const env = new Environments(replay?.index ?? indexOutputs(group), group[0].target.python);
     for (const r of group) {
       if (only && !only.has(r)) continue;
       const stored = replay?.additions(r);
       if (stored) {
         // Appended in each array's order, as the walk appends them (the environments mirror them).
-        const targets = exportTargets(r);
-        targets.forEach((target, i) => {
-          for (const spec of stored[i] ?? []) {
-            target.push(spec);
-            env.added(target, spec);
-          }
-        });
+        const append = () =>
+          exportTargets(r).forEach((target, i) => {
+            for (const spec of stored[i] ?? []) {
+              target.push(spec);
+              env.added(target, spec);
+            }
+          });
+        if (!replay!.defer?.(r, append)) append();
         continue;
       }
       if (!replay) {
