@@ -30,6 +30,42 @@ export function packagesMapBytes(head: string, tarBz2: Buffer[], conda: Buffer[]
   return parts;
 }
 
+/**
+ * `JSON.stringify(record, null, 1)` with every line after the first indented by two more spaces (a
+ * record's text at its depth in repodata.json), byte for byte, without the slow indenting path of
+ * JSON.stringify for what records hold (strings, numbers, booleans, null, lists of strings); any
+ * other value takes the general path.
+ */
+export function indentedRecordJson(record: object): string {
+  let out = '{';
+  let first = true;
+  for (const key of Object.keys(record)) {
+    const v = (record as Record<string, unknown>)[key];
+    let text: string;
+    const type = typeof v;
+    if (type === 'string' || type === 'number' || type === 'boolean' || v === null) text = JSON.stringify(v);
+    else if (v === undefined || type === 'function' || type === 'symbol') continue; // left out, as JSON.stringify does
+    else if (Array.isArray(v) && (text = stringList(v)) !== '') {
+      // a list of strings
+    } else return JSON.stringify(record, null, 1).replace(/\n/g, '\n  ');
+    out += `${first ? '\n   ' : ',\n   '}${JSON.stringify(key)}: ${text}`;
+    first = false;
+  }
+  return first ? '{}' : `${out}\n  }`;
+}
+
+/** A list of strings at a record's depth (`[]`, or one item a line); '' when an item is not a string. */
+function stringList(list: unknown[]): string {
+  if (!list.length) return '[]';
+  let out = '[';
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x !== 'string') return '';
+    out += `${i ? ',\n    ' : '\n    '}${JSON.stringify(x)}`;
+  }
+  return `${out}\n   ]`;
+}
+
 function sortedKeys(value: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
 }

@@ -9,7 +9,7 @@ import type { Subdir } from '../model/types.ts';
 import { tempPathFor, writeFileAtomic } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
 import { compress } from 'zstd-napi';
-import { channeldataBytes, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
+import { channeldataBytes, indentedRecordJson, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
 import { SortedBlocks } from './sorted-blocks.ts';
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
@@ -126,6 +126,7 @@ interface CacheEntry {
 const CACHE_VERSION = 2;
 
 const COMMA = Buffer.from(',');
+const CLOSE_BRACE = Buffer.from('}');
 
 async function readCache(subdirPath: string): Promise<Record<string, CacheEntry>> {
   try {
@@ -250,16 +251,18 @@ interface SubdirState {
  * rewriting the index of a growing channel is a copy of cached bytes, not a serialisation).
  */
 function repodataBytes(subdir: string, state: SubdirState): Buffer[] {
-  const entry = (name: string) => {
-    const f = state.files.get(name)!;
-    return (f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${JSON.stringify(f.record, null, 1).replace(/\n/g, '\n  ')}`));
-  };
+  const entry = (name: string) => repodataEntry(name, state.files.get(name)!);
   return packagesMapBytes(
     `{\n "info": {\n  "subdir": ${JSON.stringify(subdir)}\n },\n`,
     state.tarBz2.joined('repodata', entry),
     state.conda.joined('repodata', entry),
     ',\n "repodata_version": 1,\n "removed": []\n}\n',
   );
+}
+
+/** A file's lines in repodata.json, made once: `  "<name>": {...}`. */
+function repodataEntry(name: string, f: IndexedFile): Buffer {
+  return (f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${indentedRecordJson(f.record)}`));
 }
 
 /** `<subdir>/run_exports.json` (CEP 12): every package file's `run_exports` ({} when it has none). */
@@ -536,10 +539,14 @@ export class ChannelIndexWriter {
   private async writeCache(subdir: string, state: SubdirState): Promise<void> {
     const started = performance.now();
     // `{"version":2,"entries":{...}}` from entries serialised once each, kept joined per block.
+    // The record's text is its repodata.json text (JSON too: whitespace aside), not serialised again.
     const entry = (name: string) => {
       const f = state.files.get(name)!;
-      const { size, mtimeMs, record, runExports } = f;
-      return (f.cacheBytes ??= Buffer.from(`${JSON.stringify(name)}:${JSON.stringify({ size, mtimeMs, record, runExports })}`));
+      if (f.cacheBytes) return f.cacheBytes;
+      const key = JSON.stringify(name);
+      const record = repodataEntry(name, f).subarray(Buffer.byteLength(key) + 4);
+      const head = Buffer.from(`${key}:{"size":${f.size},"mtimeMs":${f.mtimeMs},"runExports":${JSON.stringify(f.runExports)},"record":`);
+      return (f.cacheBytes = Buffer.concat([head, record, CLOSE_BRACE]));
     };
     const bytes = [Buffer.from(`{"version":${CACHE_VERSION},"entries":{`)];
     for (const section of [state.tarBz2, state.conda]) {
