@@ -548,7 +548,7 @@ export class ChannelIndexWriter {
       const head = Buffer.from(`${key}:{"size":${f.size},"mtimeMs":${f.mtimeMs},"runExports":${JSON.stringify(f.runExports)},"record":`);
       return (f.cacheBytes = Buffer.concat([head, record, CLOSE_BRACE]));
     };
-    const bytes = [Buffer.from(`{"version":${CACHE_VERSION},"entries":{`)];
+    const bytes: Buffer[] = [Buffer.from(`{"version":${CACHE_VERSION},"entries":{`)];
     for (const section of [state.tarBz2, state.conda]) {
       const joined = section.joined('cache', entry);
       if (joined.length && bytes.length > 1) bytes.push(COMMA);
