@@ -51,12 +51,12 @@ start('a few recipes :: the pool started before discovery is stopped again', asy
   }
 });
 
-start('100 recipes :: the pool runs (started before the renders, not after 1.5 s of them)', async () => {
-  const dir = aggregate(100);
+start('400 recipes :: the pool runs (started before the renders, not after 1.5 s of them)', async () => {
+  const dir = aggregate(400);
   try {
     const { code, entries } = await renderAll(dir);
     assert.is(code, 0);
-    assert.is(entries.length, 100);
+    assert.is(entries.length, 400);
     const state = renderPoolState();
     assert.is(state.started, true);
     // Started before its first render: the renders asked for before it are the first test's five.

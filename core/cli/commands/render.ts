@@ -36,9 +36,12 @@ export interface CommandIO {
 const IN_FLIGHT = 8;
 /**
  * `render --all` (or `--aggregate`: every recipe is rendered for run_exports) starts the render
- * pool before discovery, so its workers load meanwhile; fewer renders than this stop it again.
+ * pool before discovery, so its workers load meanwhile; fewer renders than this stop it again (a
+ * worker costs ~0.5–1 s of CPU to load and warm up: 400 small recipes are about that much work,
+ * 400 real-size ones 2–4 s). Below it the pool's own rule still starts it when the renders' mean
+ * time says they are worth it.
  */
-const POOL_MIN_RENDERS = 100;
+const POOL_MIN_RENDERS = 400;
 
 const SUBDIRS: Subdir[] = ['linux-64', 'linux-aarch64', 'linux-ppc64le', 'linux-s390x', 'osx-64', 'osx-arm64', 'win-64', 'noarch'] as Subdir[];
 
