@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -284,6 +284,27 @@ writer('updates queued while a write is in flight are coalesced into one next wr
     await Promise.all(added.map((a) => w.update(['linux-64'], [a.path])));
     assert.is(w.stats.batches - batches, 2);
     assert.equal(Object.keys(JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8')).packages).filter((n) => /^[a-d]-/.test(n)), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2', 'c-1-0.tar.bz2', 'd-1-0.tar.bz2']);
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('the derived files follow an engine update at most every 10 s by default; close() writes them', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const extras = w.stats.extras;
+    assert.ok(extras > 0, 'the first write derives them');
+    // Past the former 2 s interval: still not derived again.
+    await new Promise((r) => setTimeout(r, 2200));
+    const [a] = await c.pkg({ name: 'a', version: '1', build: '0' });
+    await w.update(['linux-64'], [a.path]);
+    assert.is(w.stats.extras, extras);
+    assert.not.ok(existsSync(join(c.ch, 'linux-64', 'repodata.json.zst')), 'the .zst behind repodata.json is gone');
+    await w.close();
+    assert.is(w.stats.extras, extras + 1);
+    assert.ok(existsSync(join(c.ch, 'linux-64', 'repodata.json.zst')));
   } finally {
     c.cleanup();
   }
