@@ -188,6 +188,8 @@ class Execution implements StageHost {
   private stopping = false;
   private interrupted = false;
   private wakeSignalled = false;
+  /** A state write no task waited for failed: the run stops starting work and fails. */
+  private stateError: unknown = null;
   private waiter: (() => void) | null = null;
 
   constructor(
@@ -290,6 +292,22 @@ class Execution implements StageHost {
   /** A state write of the task pipeline; resolves once committed (report the change only then). */
   write<T>(fn: (db: StateDb) => T): Promise<T> {
     return this.commits.write(fn);
+  }
+
+  writeLater(fn: (db: StateDb) => unknown, committed?: () => void): void {
+    this.commits.write(fn).then(committed, (err) => this.stateWriteFailed(err));
+  }
+
+  flushWrites(): void {
+    this.commits.flush();
+  }
+
+  /** The state database refused a write nobody awaited (disk full, I/O error): stop starting work, fail the run. */
+  private stateWriteFailed(err: unknown): void {
+    if (this.stateError === null) this.notice(`state database write failed, stopping the run: ${errorMessage(err)}`);
+    this.stateError ??= err;
+    this.stopping = true;
+    this.wake();
   }
 
   emit(pkg: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): void {
@@ -668,7 +686,7 @@ class Execution implements StageHost {
       this.scheduler.succeed(t.key);
       if (outcome.status !== 'published') return void this.notice(`${spec.key}: not published: ${outcome.reason}`);
       const reason = outcome.reason;
-      await this.write((db) => db.setStatuses(inRun.map((m) => ({ packageId: this.packageIds.get(m)!, to: 'published' as const, reason, stage: 'publish' })), this.runId));
+      // runPublish wrote the group and its members of this run as published, in one write.
       for (const m of inRun) this.emit(m, 'published', reason, { stage: 'publish', artifacts: this.artifactsOf(m), durationMs: Date.now() - started });
       return;
     }
@@ -727,7 +745,7 @@ class Execution implements StageHost {
     for (const r of results) counts[r.status] = (counts[r.status] ?? 0) + 1;
     // Plan errors fail the run as they fail `rebuild plan`: their packages and dependents were never built.
     const planErrors = planErrorCount(this.plans);
-    const bad = results.some((r) => r.status === 'failed' || r.status === 'blocked') || leftover.length > 0 || planErrors > 0;
+    const bad = results.some((r) => r.status === 'failed' || r.status === 'blocked') || leftover.length > 0 || planErrors > 0 || this.stateError !== null;
     const outcome = this.interrupted ? 'interrupted' : bad ? 'failed' : 'success';
     this.db.endRun(this.runId, outcome);
     const summary: RunSummary = {

@@ -53,6 +53,14 @@ export interface StageHost {
   groupId(key: string): number;
   /** A state write of the pipeline; resolves once committed. */
   write<T>(fn: (db: StateDb) => T): Promise<T>;
+  /**
+   * A state write the task does not wait for: writes commit in the order they are queued (a later
+   * write of this task, or of a task that starts after it, never commits before it); `committed`
+   * runs once it has (report the change then). A failed one stops the run (the state is unusable).
+   */
+  writeLater(fn: (db: StateDb) => unknown, committed?: () => void): void;
+  /** Commit the queued writes now (before a row that refers to them is written on its own). */
+  flushWrites(): void;
   /** Report a package's state change (after its write committed). */
   emit(pkg: string, status: TaskStatus, reason: string | null, extra: { stage?: StageName; artifacts?: Artifact[]; durationMs?: number; logFile?: string }): void;
   /** Index `dir` for these subdirs; `files` are the package files this task wrote. */
@@ -153,11 +161,21 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   const packageId = host.packageId(t.pkg);
   let attemptId: number;
   try {
-    attemptId = await host.write((db) => db.startAttempt(packageId, host.runId, attempt, opened.logFile, t.node.recipeHash, t.stage));
+    attemptId = host.db.allocateAttemptId();
   } catch (err) {
     opened.close();
     throw err;
   }
+  // The attempt's row is queued, not awaited: the stage runs meanwhile (what it records later
+  // commits after it). Its running status is reported once the row has committed and prepareTask
+  // has returned, whichever comes last.
+  let startCommitted = false;
+  let reportRunning: (() => void) | null = null;
+  const id = attemptId;
+  host.writeLater((db) => db.startAttempt(packageId, host.runId, attempt, opened.logFile, t.node.recipeHash, t.stage, id), () => {
+    startCommitted = true;
+    reportRunning?.();
+  });
   host.setAttempt(t.key, attemptId);
   trackProcesses(host, opened.task, attemptId);
   // One log per package × target: each stage's attempts after the build's, each with its header.
@@ -173,7 +191,9 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     // A build made from another target's build (run.hooks.buildFrom) gets that build's artifacts.
     if (t.source) (opened.task as BuildTask).source = { target: t.source.target, artifacts: host.artifactsOf(t.source.pkg), reason: t.source.reason };
     task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
-    host.emit(t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: logFile() });
+    const runningLog = logFile();
+    reportRunning = () => host.emit(t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: runningLog });
+    if (startCommitted) reportRunning();
     run.hooks.taskStart.call(task);
     // The time limit covers the stage's work; the runners stop on the aborted signal.
     timer = setTimeout(() => controller.abort(new BuildTimeoutError(timeoutMs)), timeoutMs);
@@ -182,6 +202,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     let reason: string;
     let artifacts: Artifact[];
     let indexed: Promise<void> | undefined;
+    let checks: TestReport['checks'] | null = null;
     if (t.stage === 'build') {
       phase = 'build';
       const result = await guard(run.hooks.build.for(t.target.subdir).promise(task as BuildTask));
@@ -200,7 +221,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       // finds a recorded file missing and rebuilds), dropped from the index by the write below.
       const stale = await removeStale(staleArtifacts(host.db.artifacts(packageId), hashed, task.outputChannel));
       if (stale.length) task.log(`removed from the output channel (an earlier build's, not made again): ${stale.map((p) => basename(p)).join(', ')}`);
-      await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why));
+      // Recorded and complete in one write, committed before the index write starts.
+      await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why, { complete: true }));
       // Resolves once an index write covering these files has ended: the executor starts the
       // dependents only then, without holding this task's slot meanwhile (index writes of a large
       // channel are shared by every task that finished while the previous one ran).
@@ -212,9 +234,12 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       const report: TestReport = { id: t.node.id, checks: [] };
       await guard(run.hooks.test.promise(Object.assign(task, { stage: 'test' as const, artifacts: input }), report));
       clearTimeout(timer);
-      await host.write((db) => db.recordChecks(attemptId, report.checks));
+      // Passed: the checks are written with the attempt's completion (below).
+      checks = report.checks;
       const failed = report.checks.filter((c) => !c.ok && !c.skipped);
       if (failed.length) {
+        checks = null;
+        await host.write((db) => db.recordChecks(attemptId, report.checks));
         for (const c of failed) task.log(`test failed: ${describeCheck(c)}`);
         throw new BuildFailureError(`test failed: ${failed.map(describeCheck).join('; ')}`, 'test');
       }
@@ -240,10 +265,18 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     } else {
       throw new BuildFailureError(`no runner for stage ${t.stage}`, 'internal');
     }
-    const [final, why, ms] = [status, reason, Date.now() - started];
-    await host.write((db) => db.completeAttempt(attemptId, host.runId, final, why, ms));
+    const [final, why, ms, log, output, passed] = [status, reason, Date.now() - started, logFile(), artifacts, checks];
     host.setArtifacts(t.pkg, artifacts);
-    host.emit(t.pkg, status, reason, { stage: t.stage, artifacts, durationMs: ms, logFile: logFile() });
+    const report = () => host.emit(t.pkg, final, why, { stage: t.stage, artifacts: output, durationMs: ms, logFile: log });
+    // A build was completed with its record (above). Later stages: queued, not awaited — what
+    // depends on this stage writes after it — and reported once committed.
+    if (t.stage === 'build') report();
+    else {
+      host.writeLater((db) => {
+        if (passed) db.recordChecks(attemptId, passed);
+        db.completeAttempt(attemptId, host.runId, final, why, ms);
+      }, report);
+    }
     // The scratch dir goes in the background (only when a plugin read task.workDir: reading it on
     // the executor's own task makes the dir).
     if (task !== opened.task || opened.scratchMade()) host.cleanup(task.workDir);
@@ -278,6 +311,8 @@ function trackProcesses(host: StageHost, task: TaskContext, attemptId: number): 
   const { db } = host;
   task.labels = { [WORKDIR_LABEL]: host.run.config.workDir, [RUN_LABEL]: String(host.runId), [ATTEMPT_LABEL]: String(attemptId) };
   task.track = (p) => {
+    // The attempt's row may still be queued: committed first (the process row refers to it).
+    host.flushWrites();
     const id = db.trackProcess(attemptId, p.kind === 'process-group'
       ? { kind: 'process-group', pgid: p.pgid, pidStart: processStart(p.pgid) }
       : { kind: 'container', engine: p.engine, container: p.name });
@@ -366,7 +401,12 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
       return { ok: true, status: 'unclaimed', reason, members };
     }
     const reason = `${result.published.length} artifact(s) published to ${result.channel}${result.label ? ` (${result.label})` : ''} by ${result.publisher}`;
-    await host.write((d) => d.setGroupStatus(groupId, host.runId, 'published', reason, { publisher: result.publisher, channel: result.channel, label: result.label ?? null }));
+    // The group and its members of this run are published in one write (the executor reports them).
+    const inRun = spec.members.map((m) => host.packageId(m)).filter((id) => id !== undefined);
+    await host.write((d) => {
+      d.setGroupStatus(groupId, host.runId, 'published', reason, { publisher: result.publisher, channel: result.channel, label: result.label ?? null });
+      d.setStatuses(inRun.map((packageId) => ({ packageId, to: 'published' as const, reason, stage: 'publish' as const })), host.runId);
+    });
     note(`=== published: ${reason}`);
     if (made) host.cleanup(workDir);
     return { ok: true, status: 'published', reason, members };

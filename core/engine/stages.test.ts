@@ -16,6 +16,7 @@ import type { Plugin } from '../model/plugin.ts';
 import type { PublishGroup, TaskResult } from '../model/types.ts';
 import type { ResolvedConfig } from '../config/resolved.ts';
 import type { Plan } from '../graph/plan.ts';
+import Database from 'better-sqlite3';
 import { StateDb } from '../state/state-db.ts';
 import { fakeBuilder, type FakeBuilderOptions } from '../../tests/fixtures/fake-builder.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
@@ -328,6 +329,81 @@ stages('a file the transmute stage rewrote in place (its .conda of an earlier bu
   } finally {
     db.close();
   }
+});
+
+stages('each state change is reported once committed, in pipeline order, though later stages do not wait for their writes', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  // Whether the database (read by another connection) holds each change when it is reported.
+  const seen: string[] = [];
+  const observer: Plugin = {
+    name: 'test:observer',
+    apply(engine) {
+      engine.hooks.run.tap('test:observer', (run) => {
+        run.hooks.taskEnd.tap('test:observer', (r) => {
+          if (r.id !== 'a') return;
+          const db = StateDb.open(work, { readonly: true });
+          try {
+            const row = db.getPackage({ node: 'a', subdir: 'linux-64', python: r.target.python })!;
+            seen.push(`${r.status}:${db.statusChanges(row.id).some((c) => c.to === r.status) ? 'committed' : 'not committed'}`);
+          } finally {
+            db.close();
+          }
+        });
+      });
+    },
+  };
+  const { outcome, events } = await runOnce(ctx.dir, { a: [], b: ['a'] }, { plugins: [observer] });
+  assert.is(outcome.exitCode, 0);
+  assert.equal(seen, ['building', 'built', 'testing', 'tested', 'transmuting', 'transmuted', 'published'].map((s) => `${s}:committed`));
+  assert.equal(events.filter((e) => e.id === 'b').map((e) => e.status), ['building', 'built', 'testing', 'tested', 'transmuting', 'transmuted', 'published']);
+  const db = StateDb.open(work, { readonly: true });
+  try {
+    const row = db.getPackage({ node: 'a', subdir: 'linux-64', python: '3.13' })!;
+    assert.equal(db.attempts(row.id).map((a) => `${a.stage}:${a.status}`), ['build:complete', 'test:complete', 'transmute:complete']);
+    assert.equal(db.testChecks(row.id).map((c) => `${c.name}:${c.status}`), ['imports: a:passed']);
+  } finally {
+    db.close();
+  }
+});
+
+stages('a state write no task waited for fails: the run stops starting work, says so and fails; the next run tests again', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  // A trigger (from another connection, as the test of a runs) refuses a's test completion.
+  const refuser: Plugin = {
+    name: 'test:refuser',
+    apply(engine) {
+      engine.hooks.run.tap('test:refuser', (run) => {
+        run.hooks.test.tap({ name: 'test:refuser', stage: -1 }, (task) => {
+          if (task.id !== 'a') return;
+          const raw = new Database(join(work, 'state.db'));
+          raw.exec(`CREATE TRIGGER refuse BEFORE UPDATE ON stages WHEN NEW.stage = 'test' AND NEW.status = 'done'
+                    BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END`);
+          raw.close();
+        });
+      });
+    },
+  };
+  const notices: string[] = [];
+  const { outcome, result } = await runOnce(ctx.dir, { a: [], b: ['a'] }, {
+    plugins: [refuser], exec: { notice: (m) => void notices.push(m) }, config: { concurrency: 1 },
+  });
+  assert.is(outcome.exitCode, 1);
+  assert.ok(notices.some((m) => /^state database write failed, stopping the run: .*disk full \(test\)/.test(m)), notices.join('\n'));
+  assert.not.equal(result('b')?.status, 'published', 'no work started after the failure');
+  const db = StateDb.open(work);
+  try {
+    const row = db.getPackage({ node: 'a', subdir: 'linux-64', python: '3.13' })!;
+    assert.equal(db.stages(row.id).find((s) => s.stage === 'test')?.status, 'running', 'the test is not recorded done');
+    assert.is(db.lastRun()!.outcome, 'failed');
+    db.db.exec('DROP TRIGGER refuse');
+  } finally {
+    db.close();
+  }
+  // The next run continues a at its test (its build is kept).
+  const again = await runOnce(ctx.dir, { a: [], b: ['a'] });
+  assert.is(again.outcome.exitCode, 0);
+  assert.equal(lines(join(ctx.dir, 'stages')).filter((l) => l.startsWith('test ') && l.endsWith(' a')).length, 2);
+  assert.equal(lines(join(ctx.dir, 'builds')).filter((l) => l.split(' ')[1] === 'a').length, 1);
 });
 
 stages.run();

@@ -166,6 +166,41 @@ state('attempt → built records artifacts, duration and status changes together
   db.close();
 });
 
+state('recordBuilt with complete: artifacts, status, complete attempt and done stage in one write', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const p = db.ensurePackage(key('numpy'), info);
+  const attempt = db.startAttempt(p.id, run, 1, '/w/logs/numpy.log', 'h1');
+  db.recordBuilt(attempt, run, [{ path: '/c/numpy.conda', filename: 'numpy.conda', sha256: 'ab', size: 3 }], 1234, 'built', 'built by x', { complete: true });
+  const row = db.getPackageById(p.id);
+  assert.equal([row.status, row.stage, row.reason, row.durationMs], ['built', 'build', 'built by x', 1234]);
+  assert.is(db.lastAttempt(p.id)!.status, 'complete');
+  assert.equal(db.stages(p.id).map((s) => `${s.stage}:${s.status}:${s.reason}:${s.durationMs}`), ['build:done:built by x:1234']);
+  assert.equal(db.statusChanges(p.id).map((c) => `${c.from}→${c.to}`), ['planned→building', 'building→built']);
+  db.close();
+});
+
+state('attempt ids are given before the row is written, never twice, and after rows another connection wrote', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const run = db.startRun(['run']);
+  const p = db.ensurePackage(key('numpy'), info);
+  const first = db.allocateAttemptId();
+  const second = db.allocateAttemptId();
+  assert.is(second, first + 1);
+  // Written in the other order; an id whose write is rolled back is not given again.
+  assert.is(db.startAttempt(p.id, run, 2, '/log', null, 'build', second), second);
+  assert.throws(() => db.startAttempt(9999, run, 1, '/log', null, 'build', first));
+  assert.is(db.startAttempt(p.id, run, 3, '/log', null), second + 1);
+  const other = StateDb.open(ctx.dir);
+  const elsewhere = [other.startAttempt(p.id, run, 4, '/log', null), other.startAttempt(p.id, run, 5, '/log', null)];
+  other.close();
+  // The next write transaction sees the other connection's rows: ids go on after them.
+  db.setStatus(p.id, run, 'waiting', null);
+  assert.is(db.allocateAttemptId(), elsewhere[1] + 1);
+  assert.equal(db.attempts(p.id).map((a) => a.id), [second, second + 1, ...elsewhere]);
+  db.close();
+});
+
 state('reasons, attempt errors and the argv are stored redacted: no secret value in the database files', (ctx) => {
   const token = 'state-token-2718';
   addSecretValue(token);

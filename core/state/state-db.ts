@@ -216,6 +216,8 @@ export class StateDb {
   private readonly knownStatus = new Map<number, [string, string | null, string | null, string | null, string | null]>();
   private readonly knownAttempt = new Map<number, [number, StageName]>();
   private knownVersion = -1;
+  /** The id `allocateAttemptId` gives next (0: the table not read yet). */
+  private nextAttemptId = 0;
   /** Inside `batch(fn, true)`: methods run their statements without a savepoint of their own. */
   private direct = false;
 
@@ -354,6 +356,7 @@ export class StateDb {
     if (version[0] !== this.knownVersion) {
       this.forget();
       this.knownVersion = version[0];
+      if (this.nextAttemptId !== 0) this.readLastAttemptId();
     }
   }
 
@@ -570,11 +573,18 @@ export class StateDb {
    * An attempt of a stage starts: the package becomes 'building' / 'testing' / 'transmuting', its
    * stage row 'running'. Returns the attempt id.
    */
-  startAttempt(packageId: number, runId: number, number: number, logPath: string, recipeHash: string | null, stage: StageName = 'build'): number {
+  startAttempt(
+    packageId: number,
+    runId: number,
+    number: number,
+    logPath: string,
+    recipeHash: string | null,
+    stage: StageName = 'build',
+    id: number = this.allocateAttemptId(),
+  ): number {
     return this.tx(() => {
-      const r = this.sql("INSERT INTO attempts (package_id, run_id, number, started, status, log_path, stage) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        .run(packageId, runId, number, now(), stage === 'build' ? 'building' : 'running', logPath, stage);
-      const id = Number(r.lastInsertRowid);
+      this.sql("INSERT INTO attempts (id, package_id, run_id, number, started, status, log_path, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(id, packageId, runId, number, now(), stage === 'build' ? 'building' : 'running', logPath, stage);
       // A new build invalidates what later stages said about the previous one.
       if (stage === 'build') this.sql("DELETE FROM stages WHERE package_id = ? AND stage <> 'build'").run(packageId);
       this.setStageTx(packageId, stage, runId, { status: 'running', reason: `attempt ${number}`, failure: null, attempt: true });
@@ -584,6 +594,23 @@ export class StateDb {
       this.knownAttempt.set(id, [packageId, stage]);
       return id;
     });
+  }
+
+  /**
+   * The id of an attempt about to start (`startAttempt(..., id)`), known before its row is written:
+   * the executor queues the row and goes on. Ids count up from the largest stored one (read again
+   * when a write transaction finds another connection's commit), so one is never given twice, even
+   * when the write that used it was rolled back. Only the connection of the run holding the lock
+   * starts attempts.
+   */
+  allocateAttemptId(): number {
+    if (this.nextAttemptId === 0) this.readLastAttemptId();
+    return this.nextAttemptId++;
+  }
+
+  private readLastAttemptId(): void {
+    const max = (this.sqlRaw('SELECT MAX(id) FROM attempts').get() as [number | null])[0] ?? 0;
+    this.nextAttemptId = Math.max(this.nextAttemptId, max + 1);
   }
 
   /** An attempt ended without artifacts (failed, interrupted, or to be retried). */
@@ -735,6 +762,8 @@ export class StateDb {
   /**
    * The attempt built the package: its artifacts (already written, renamed into place and hashed by
    * the caller) replace the package's previous ones, and the package becomes `status`, atomically.
+   * `complete`: the attempt is complete too (as `completeAttempt`: its stage done), in the same
+   * transaction — the executor's build ends with this one write.
    */
   recordBuilt(
     attemptId: number,
@@ -743,13 +772,15 @@ export class StateDb {
     durationMs: number,
     status: TaskStatus = 'built',
     reason: string | null = null,
+    options: { complete?: boolean } = {},
   ): void {
     this.tx(() => {
-      const { packageId } = this.attemptInfo(attemptId);
-      this.sql("UPDATE attempts SET ended = ?, duration_ms = ?, status = 'built', failure = NULL, reason = NULL WHERE id = ?")
-        .run(now(), Math.round(durationMs), attemptId);
+      const { packageId, stage } = this.attemptInfo(attemptId);
+      this.sql('UPDATE attempts SET ended = ?, duration_ms = ?, status = ?, failure = NULL, reason = NULL WHERE id = ?')
+        .run(now(), Math.round(durationMs), options.complete ? 'complete' : 'built', attemptId);
       this.replaceArtifactsTx(packageId, attemptId, artifacts);
-      this.setStatusTx(packageId, runId, status, reason, { failure: null }, { durationMs });
+      if (options.complete) this.setStageTx(packageId, stage, runId, { status: 'done', reason, failure: null, durationMs });
+      this.setStatusTx(packageId, runId, status, reason, options.complete ? { failure: null, stage } : { failure: null }, { durationMs });
     });
   }
 
