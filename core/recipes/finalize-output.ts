@@ -5,7 +5,7 @@
 //   - pin_run_as_build: a run requirement of a package that is in host gets `>=3.13,<3.14.0a0`;
 //   - the build string: `py313h<hash>_<number>` (build_string_from_metadata + build_id), the hash
 //     being sha1 of the used variant keys' values (get_hash_contents / hash_dependencies).
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Noarch, RenderedOutput, Requirements, RunExports, TestSpec } from '../model/types.ts';
 import { applyPinExpressions, ensureValidSpec } from './meta-yaml/pins.ts';
 import { clonePlain } from './variants.ts';
@@ -52,7 +52,14 @@ export interface FinalizeContext {
   forceIgnoreKeys?: string[];
 }
 
-export const specName = (spec: string): string => spec.trim().split(/[\s=<>!~]/)[0];
+const NAME_END = /[\s=<>!~]/;
+
+/** A spec's package name: its text up to the first space or operator (a search, not a split). */
+export const specName = (spec: string): string => {
+  const t = spec.trim();
+  const end = t.search(NAME_END);
+  return end < 0 ? t : t.slice(0, end);
+};
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -224,8 +231,12 @@ export function hashContents(out: { requirements: Requirements; noarch: Noarch }
 /** `h` + 7 hex digits of the hash contents, or '' when nothing is hashed. */
 export function hashDependencies(contents: Record<string, string>): string {
   if (!Object.keys(contents).length) return '';
-  return `h${createHash('sha1').update(pythonJsonDumps(contents)).digest('hex').slice(0, 7)}`;
+  return `h${sha1Hex(pythonJsonDumps(contents)).slice(0, 7)}`;
 }
+
+// crypto.hash (Node ≥ 20.12) hashes without making a Hash object: several times cheaper.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha1Hex = (text: string): string => (oneShot ? oneShot('sha1', text, 'hex') : crypto.createHash('sha1').update(text).digest('hex'));
 
 const PREFIXES: [string, string[], number][] = [
   ['np', ['numpy'], 2],

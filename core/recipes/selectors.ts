@@ -5,6 +5,7 @@ import type { Target } from '../model/types.ts';
 import { PythonEvalError, PythonSyntaxError } from './python-expr/errors.ts';
 import { evaluate } from './python-expr/evaluate.ts';
 import { truthy } from './python-expr/semantics.ts';
+import { keyedObject } from './keyed-object.ts';
 
 /** Names a selector or Jinja expression can read: platform booleans, py/pyXY, variant keys, ... */
 export type SelectorNamespace = Record<string, unknown>;
@@ -59,7 +60,8 @@ function pythonMajorMinor(python: string): [number, number] {
 export function selectorNamespace(target: Target, variant: Record<string, string>, options: NamespaceOptions = {}): SelectorNamespace {
   const plat: string = target.subdir;
   const environ = { ...(options.environ ?? {}) };
-  const ns: SelectorNamespace = {
+  // Keyed by the variant's keys too: in dictionary mode (keyed-object.ts).
+  const ns: SelectorNamespace = Object.assign(keyedObject<unknown>(), {
     linux: plat.startsWith('linux-'),
     linux32: plat === 'linux-32',
     linux64: plat === 'linux-64',
@@ -76,7 +78,7 @@ export function selectorNamespace(target: Target, variant: Record<string, string
     nomkl: false,
     target_platform: plat,
     build_platform: plat,
-  };
+  });
   for (const machine of MACHINES) ns[machine] = plat.endsWith(`-${machine}`);
 
   const [major, minor] = pythonMajorMinor(variant.python ?? target.python);

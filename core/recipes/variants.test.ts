@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Target } from '../model/types.ts';
-import { expandVariants, loadVariantConfig, usedVariantKeys, VariantConfigError, type VariantConfig } from './variants.ts';
+import { expandVariants, loadSharedVariantConfig, loadVariantConfig, sharedByKeys, usedVariantKeys, VariantConfigError, type VariantConfig } from './variants.ts';
 import { RecipeYamlError } from './yaml.ts';
 
 const LINUX: Target = { subdir: 'linux-64', python: '3.13' };
@@ -308,3 +308,104 @@ expand('the three functions together on one recipe', async () => {
 });
 
 expand.run();
+
+// ------------------------------------------------------------------ sharedByKeys
+
+const shared = suite('sharedByKeys');
+
+shared('configs with the same keys in the same order share what is made from their keys', () => {
+  let made = 0;
+  const make = () => ({ n: ++made });
+  const root = Object.freeze({ zlib: ['1.3'], 'libjpeg-turbo': ['3'], python: ['3.12'] });
+  // A recipe-dir config that changes a value of the aggregate's: other values, the same keys.
+  const local = Object.freeze({ zlib: ['1.2'], 'libjpeg-turbo': ['3'], python: ['3.12'] });
+  const first = sharedByKeys(root, 'test', make);
+  assert.is(sharedByKeys(local, 'test', make), first);
+  assert.is(made, 1);
+  assert.is.not(sharedByKeys(local, 'other use', make), first, 'per use');
+  assert.is.not(sharedByKeys(Object.freeze({ python: ['3.12'], zlib: ['1.3'], 'libjpeg-turbo': ['3'] }), 'test', make), first, 'keys in another order');
+  assert.is.not(sharedByKeys(Object.freeze({ zlib: ['1.3'], 'libjpeg-turbo': ['3'] }), 'test', make), first, 'fewer keys');
+  const open = { zlib: ['1.3'], 'libjpeg-turbo': ['3'], python: ['3.12'] };
+  assert.is.not(sharedByKeys(open, 'test', make), first, 'a config that can change is not shared');
+  assert.is.not(sharedByKeys(open, 'test', make), sharedByKeys(open, 'test', make));
+});
+
+shared('usedVariantKeys of a config with the keys of another finds its own keys', () => {
+  const a = config({ 'libjpeg-turbo': ['3'], zlib: ['1.3'] });
+  const b = config({ 'libjpeg-turbo': ['2'], zlib: ['1.2'] });
+  Object.freeze(a.values);
+  Object.freeze(b.values);
+  assert.equal(sorted(usedVariantKeys('  - libjpeg_turbo\n', a)), ['libjpeg-turbo']);
+  assert.equal(sorted(usedVariantKeys('  - libjpeg_turbo\n  - zlib\n', b)), ['libjpeg-turbo', 'zlib']);
+});
+
+shared.run();
+
+// ------------------------------------------------------------------ stacking on a kept stack
+
+const onto = suite<Ctx>('recipe-dir config stacked on the kept aggregate stack', {} as Ctx);
+withTmp(onto);
+
+const ROOT = `c_compiler:
+  - gcc
+zlib:
+  - '1.2'
+  - '1.3'
+openssl:
+empty_here:   # [linux]
+  - x         # [win]
+blas_impl:
+  - mkl
+  - openblas
+pin_run_as_build:
+  zlib:
+    max_pin: x.x
+libpng: 1.6
+dropped: 1  # [root_unknown_name]
+zip_keys:
+  - [zlib, blas_impl]
+`;
+
+/** The stack of [root, local] with the root's stack kept first (python 3.12), and without (3.11). */
+function bothWays(ctx: Ctx, local: string) {
+  const root = ctx.write('root.yaml', ROOT);
+  const file = ctx.write('local.yaml', local);
+  const kept: Target = { subdir: 'linux-64', python: '3.12' };
+  const fresh: Target = { subdir: 'linux-64', python: '3.11' };
+  loadSharedVariantConfig([root], kept, []);
+  const run = (target: Target) => {
+    const warnings: { file: string; line: number; message: string }[] = [];
+    try {
+      const c = loadSharedVariantConfig([root, file], target, warnings);
+      return { keys: Object.keys(c.values), config: JSON.stringify(c), warnings };
+    } catch (err) {
+      return { error: String(err), warnings };
+    }
+  };
+  return [run(kept), run(fresh)];
+}
+
+onto('the same values, key order, extra, zip_keys and warnings (in order) as stacking every file', (ctx) => {
+  const local = `zlib:\n  - '1.2'\n  - '1.4'\nopenssl: 3\nlibpng:\n  a: 1\nnew_key: [a, b]\nnothing:\npin_run_as_build:\n  openssl:\n    max_pin: x\nsel: 1  # [nonsense_name]\nzip_keys:\n  - [c_compiler, new_key]\n`;
+  const [kept, fresh] = bothWays(ctx, local);
+  assert.ok(kept.keys?.includes('new_key'), JSON.stringify(kept));
+  assert.equal(kept, fresh);
+  assert.ok(kept.warnings.length >= 3, JSON.stringify(kept.warnings));
+});
+
+onto('a recipe-dir config that adds extend_keys changes how the aggregate config merges', (ctx) => {
+  const [kept, fresh] = bothWays(ctx, 'extend_keys:\n  - libpng\nlibpng:\n  - 1.5\n');
+  assert.equal(kept, fresh);
+  assert.ok(!kept.keys?.includes('libpng'), 'libpng merged as an extend key');
+});
+
+onto('errors of the recipe-dir config: the same error and warnings', (ctx) => {
+  const [kept, fresh] = bothWays(ctx, 'zip_keys:\n  - [zlib, c_compiler]\n');
+  assert.match(String(kept.error), /in two groups/);
+  assert.equal(kept, fresh);
+  const [keptYaml, freshYaml] = bothWays(ctx, 'a: [1\n');
+  assert.ok(keptYaml.error);
+  assert.equal(keptYaml, freshYaml);
+});
+
+onto.run();

@@ -127,9 +127,12 @@ export function loadSharedVariantConfig(
   if (!hit || hit.texts.some((t, i) => t !== texts[i].text)) {
     const found: (SelectorWarning & { file: string })[] = [];
     try {
-      const config = stackVariantFiles(parseVariantFiles(texts, target, found), found);
-      Object.freeze(config.values);
-      hit = { texts: texts.map((t) => t.text), config, warnings: found };
+      // A recipe-dir config is stacked on the aggregate's stack as kept (when that is the same).
+      const base = texts.length > 1 ? configCache.get(JSON.stringify([target.subdir, target.python, texts.slice(0, -1).map((t) => t.file)])) : undefined;
+      const stack = base && base.texts.every((t, i) => t === texts[i].text) ? stackOnto(base, texts[texts.length - 1], target, found) : null;
+      const stacked = stack ?? stackVariantFiles(parseVariantFiles(texts, target, found), found);
+      Object.freeze(stacked.config.values);
+      hit = { ...stacked, texts: texts.map((t) => t.text), warnings: found };
     } catch (err) {
       warnings?.push(...found);
       throw err;
@@ -144,7 +147,51 @@ export function loadSharedVariantConfig(
 
 const CONFIG_CACHE_SIZE = 256;
 /** Per target and list of files: their texts when stacked, the config and its warnings. */
-const configCache = new Map<string, { texts: string[]; config: VariantConfig; warnings: (SelectorWarning & { file: string })[] }>();
+const configCache = new Map<string, StackHit>();
+
+interface StackHit {
+  texts: string[];
+  config: VariantConfig;
+  /** Every warning: the files' selector warnings (the first `selectorWarnings`), then stacking's. */
+  warnings: (SelectorWarning & { file: string })[];
+  selectorWarnings: number;
+  extendKeys: ReadonlySet<string>;
+  /** The files with data, in order (named by errors). */
+  files: string[];
+}
+
+/**
+ * stackVariantFiles of `base`'s files and `last`, from `base`'s stack (the aggregate's config is not
+ * stacked again for every recipe with a recipe-dir config): the same config and warnings, in the
+ * same order. Null (stack every file; no warning added) when `last` adds extend_keys, which change
+ * how the files before it merge, or when `base`'s objects do not have the plain prototype.
+ */
+function stackOnto(base: StackHit, last: { file: string; text: string }, target: Target, warnings: (SelectorWarning & { file: string })[]): Stacked | null {
+  const { config } = base;
+  if (Object.getPrototypeOf(config.values) !== Object.prototype || Object.getPrototypeOf(config.extra) !== Object.prototype) return null;
+  const start = warnings.length;
+  // The files' selector warnings come first, then stacking's (as parseVariantFiles then stacking).
+  for (let i = 0; i < base.selectorWarnings; i++) warnings.push({ ...base.warnings[i] });
+  const parsed = parseVariantFiles([last], target, warnings);
+  const extend = parsed[0]?.data.extend_keys;
+  if (Array.isArray(extend) && extend.some((k) => typeof k === 'string' && !base.extendKeys.has(k))) {
+    warnings.length = start;
+    return null;
+  }
+  const selectorWarnings = warnings.length - start;
+  for (let i = base.selectorWarnings; i < base.warnings.length; i++) warnings.push({ ...base.warnings[i] });
+  const values: Record<string, string[]> = {};
+  for (const key of Object.keys(config.values)) values[key] = config.values[key];
+  const state: StackState = {
+    config: { values, zipKeys: [...config.zipKeys], extra: { ...config.extra } },
+    zipSeen: new Set(config.zipKeys.map(zipId)),
+    extendKeys: base.extendKeys,
+  };
+  for (const p of parsed) stackFile(state, p, warnings);
+  const files = [...base.files, ...parsed.map((p) => p.file)];
+  checkZipOwners(state.config, files);
+  return { config: state.config, selectorWarnings, extendKeys: base.extendKeys, files };
+}
 
 class NotPlain extends Error {}
 
@@ -208,67 +255,89 @@ function parseVariantFiles(texts: { file: string; text: string }[], target: Targ
 
 const fileCache = new Map<string, { data: unknown; selectorWarnings: SelectorWarning[] }>();
 
-/** conda-build's combine_specs over the parsed files. */
-function stackVariantFiles(parsed: ParsedFile[], warnings: (SelectorWarning & { file: string })[]): VariantConfig {
+/** A stack of files: the config, how many of the warnings are selectors', the extend keys, the files stacked. */
+interface Stacked {
+  config: VariantConfig;
+  selectorWarnings: number;
+  extendKeys: ReadonlySet<string>;
+  /** The files with data, in order. */
+  files: string[];
+}
+
+interface StackState {
+  config: VariantConfig;
+  /** The zip_keys groups so far, by zipId. */
+  zipSeen: Set<string>;
+  extendKeys: ReadonlySet<string>;
+}
+
+const zipId = (group: string[]) => [...group].sort().join('\0');
+
+/**
+ * conda-build's combine_specs over the parsed files (`warnings` holds their selector warnings so
+ * far: stacking's come after them).
+ */
+function stackVariantFiles(parsed: ParsedFile[], warnings: (SelectorWarning & { file: string })[]): Stacked {
+  const selectorWarnings = warnings.length;
   const extendKeys = new Set(DEFAULT_EXTEND_KEYS);
   for (const { data } of parsed) {
     for (const k of Array.isArray(data.extend_keys) ? data.extend_keys : []) if (typeof k === 'string') extendKeys.add(k);
   }
+  const state: StackState = { config: { values: {}, zipKeys: [], extra: {} }, zipSeen: new Set(), extendKeys };
+  for (const p of parsed) stackFile(state, p, warnings);
+  const files = parsed.map((p) => p.file);
+  checkZipOwners(state.config, files);
+  return { config: state.config, selectorWarnings, extendKeys, files };
+}
 
-  const config: VariantConfig = { values: {}, zipKeys: [], extra: {} };
-  const zipSeen = new Set<string>();
-  for (const { file, text, data } of parsed) {
-    for (const [key, value] of Object.entries(data)) {
-      if (key === 'zip_keys') {
-        for (const group of zipGroups(value, file)) {
-          const id = [...group].sort().join('\0');
-          if (zipSeen.has(id)) continue;
-          zipSeen.add(id);
-          config.zipKeys.push(group);
-        }
-      } else if (extendKeys.has(key)) {
-        const prev = config.extra[key];
-        if (isMapping(value)) config.extra[key] = { ...(isMapping(prev) ? prev : {}), ...value };
-        else {
-          const list = [...(Array.isArray(prev) ? prev : []), ...(Array.isArray(value) ? value : [value])];
-          config.extra[key] = [...new Set(list)];
-        }
-      } else if (isMapping(value)) {
-        config.extra[key] = value;
-        // Deleting a property that is not there still makes a large object slow (dictionary mode).
-        if (Object.hasOwn(config.values, key)) delete config.values[key];
-      } else {
-        const items = Array.isArray(value) ? value : [value];
-        const texts = items.map(scalarText);
-        if (value === null || texts.some((t) => t === undefined)) {
-          warnings.push({
-            file,
-            line: keyLine(text, key),
-            message: value === null ? `variant key '${key}' has no value; ignored` : `variant key '${key}' must be a scalar or a list of scalars; ignored`,
-          });
-          continue;
-        }
-        config.values[key] = texts as string[];
-        if (Object.hasOwn(config.extra, key)) delete config.extra[key];
+/** One file of combine_specs: a later file replaces a key, extend keys merge, zip_keys accumulate. */
+function stackFile({ config, zipSeen, extendKeys }: StackState, { file, text, data }: ParsedFile, warnings: (SelectorWarning & { file: string })[]): void {
+  for (const [key, value] of Object.entries(data)) {
+    if (key === 'zip_keys') {
+      for (const group of zipGroups(value, file)) {
+        const id = zipId(group);
+        if (zipSeen.has(id)) continue;
+        zipSeen.add(id);
+        config.zipKeys.push(group);
       }
+    } else if (extendKeys.has(key)) {
+      const prev = config.extra[key];
+      if (isMapping(value)) config.extra[key] = { ...(isMapping(prev) ? prev : {}), ...value };
+      else {
+        const list = [...(Array.isArray(prev) ? prev : []), ...(Array.isArray(value) ? value : [value])];
+        config.extra[key] = [...new Set(list)];
+      }
+    } else if (isMapping(value)) {
+      config.extra[key] = value;
+      // Deleting a property that is not there still makes a large object slow (dictionary mode).
+      if (Object.hasOwn(config.values, key)) delete config.values[key];
+    } else {
+      const items = Array.isArray(value) ? value : [value];
+      const texts = items.map(scalarText);
+      if (value === null || texts.some((t) => t === undefined)) {
+        warnings.push({
+          file,
+          line: keyLine(text, key),
+          message: value === null ? `variant key '${key}' has no value; ignored` : `variant key '${key}' must be a scalar or a list of scalars; ignored`,
+        });
+        continue;
+      }
+      config.values[key] = texts as string[];
+      if (Object.hasOwn(config.extra, key)) delete config.extra[key];
     }
   }
+}
 
-  // A key in two zip groups cannot be expanded (conda-build refuses it as well).
+/** A key in two zip groups cannot be expanded (conda-build refuses it as well). */
+function checkZipOwners(config: VariantConfig, files: string[]): void {
   const owner = new Map<string, string[]>();
   for (const group of config.zipKeys) {
     for (const key of group) {
       const other = owner.get(key);
-      if (other) {
-        throw new VariantConfigError(
-          parsed.map((p) => p.file).join(', '),
-          `zip_keys: '${key}' is in two groups: [${other.join(', ')}] and [${group.join(', ')}]`,
-        );
-      }
+      if (other) throw new VariantConfigError(files.join(', '), `zip_keys: '${key}' is in two groups: [${other.join(', ')}] and [${group.join(', ')}]`);
       owner.set(key, group);
     }
   }
-  return config;
 }
 
 // ------------------------------------------------------------------ used keys
@@ -330,7 +399,7 @@ const V1_BRANCH = /^\s*(?:-\s+)?(?:then|else):\s+([A-Za-z0-9_][A-Za-z0-9_.\-]*)\
 const V1_IF = /^\s*(?:-\s+)?if:\s+(.+?)\s*$/;
 const PYTHON_REQUIREMENT = /^\s*-\s+(?:(?:then|else):\s+)?["']?python(?:$|[\s<>=!~,"'#])/m;
 
-const normal = (key: string) => key.replace(/-/g, '_');
+const normal = (key: string) => (key.includes('-') ? key.replace(/-/g, '_') : key);
 
 /** The names one line contributes: its selector's, a v1 `if:` condition's, a bare requirement. */
 function lineNames(line: string, names: Set<string>): void {
@@ -379,10 +448,36 @@ const normalIndexes = new WeakMap<object, Map<string, string>>();
 function normalIndex(values: Record<string, string[]>): Map<string, string> {
   let index = normalIndexes.get(values);
   if (!index) {
-    index = new Map(Object.keys(values).map((k) => [normal(k), k]));
+    index = sharedByKeys(values, 'normal', () => new Map(Object.keys(values).map((k) => [normal(k), k])));
     if (Object.isFrozen(values)) normalIndexes.set(values, index);
   }
   return index;
+}
+
+// What is derived from a config's keys alone (their order included), per list of keys: a recipe-dir
+// conda_build_config.yaml stacked on the aggregate's makes a config of its own, most often with the
+// aggregate's keys (it sets values of keys the aggregate has), so ~460 keys are not indexed again
+// for every such recipe. The keys are listed once per frozen values object.
+const keyLists = new WeakMap<object, string>();
+const byKeyList = new Map<string, unknown>();
+const KEY_LIST_CACHE_SIZE = 256;
+
+/**
+ * make(), or what it made for a values object with the same keys in the same order (`use` names
+ * what is made). Only for frozen values (keys that cannot change); else make() every time.
+ */
+export function sharedByKeys<T>(values: Record<string, unknown>, use: string, make: () => T): T {
+  if (!Object.isFrozen(values)) return make();
+  let keys = keyLists.get(values);
+  if (keys === undefined) keyLists.set(values, (keys = JSON.stringify(Object.keys(values))));
+  const id = `${use}\n${keys}`;
+  let made = byKeyList.get(id) as T | undefined;
+  if (made === undefined) {
+    made = make();
+    if (byKeyList.size >= KEY_LIST_CACHE_SIZE) byKeyList.delete(byKeyList.keys().next().value!);
+    byKeyList.set(id, made);
+  }
+  return made;
 }
 
 /**
@@ -413,7 +508,7 @@ export function usedVariantKeys(recipeText: string, config: VariantConfig, scrip
     const key = Object.hasOwn(config.values, name) ? name : byNormal.get(normal(name));
     if (key) used.add(key);
   }
-  if (PYTHON_REQUIREMENT.test(recipeText)) used.add('python');
+  if (recipeText.includes('python') && PYTHON_REQUIREMENT.test(recipeText)) used.add('python');
   return used;
 }
 

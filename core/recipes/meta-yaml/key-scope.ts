@@ -10,7 +10,7 @@
 // render makes later (a Jinja pass's output, an output's own script) is checked with `covers`:
 // when it names a key out of scope (a name built by Jinja, read from a file), the renderer renders
 // that variant again with every key, so the result is always the one of the full variant.
-import type { VariantConfig } from '../variants.ts';
+import { sharedByKeys, type VariantConfig } from '../variants.ts';
 
 const normal = (name: string): string => name.replace(/-/g, '_');
 
@@ -35,8 +35,15 @@ const indexes = new WeakMap<object, ConfigIndex>();
 function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
   let index = indexes.get(config.values);
   if (index) return index;
-  const keys = Object.keys(config.values);
-  index = { order: new Map(keys.map((k, i) => [k, i])), byNormal: new Map(), implicit: [] };
+  // Shared by configs with the same keys (variants.ts): a recipe-dir config stacked on the aggregate's.
+  index = sharedByKeys(config.values, 'key scope', () => indexKeys(Object.keys(config.values)));
+  // Only a config that cannot change (a shared, frozen one) is indexed once.
+  if (Object.isFrozen(config.values)) indexes.set(config.values, index);
+  return index;
+}
+
+function indexKeys(keys: string[]): ConfigIndex {
+  const index: ConfigIndex = { order: new Map(keys.map((k, i) => [k, i])), byNormal: new Map(), implicit: [] };
   for (const key of keys) {
     const n = normal(key);
     const same = index.byNormal.get(n);
@@ -44,8 +51,6 @@ function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
     else index.byNormal.set(n, [key]);
     if (IMPLICIT.has(key) || IMPLICIT_SUFFIX.test(key) || !TOKEN_CHARS.test(key)) index.implicit.push(key);
   }
-  // Only a config that cannot change (a shared, frozen one) is indexed once.
-  if (Object.isFrozen(config.values)) indexes.set(config.values, index);
   return index;
 }
 

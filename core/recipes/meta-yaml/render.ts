@@ -27,6 +27,7 @@ import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 import { keyScope, type KeyScope } from './key-scope.ts';
 import { loadName, recipeTemplates, renameLoads, type RecipeTemplate } from './templates.ts';
 import { undefinedNames } from '../undefined-name.ts';
+import { keyedObject, putKey } from '../keyed-object.ts';
 import { metaYamlScriptEnv } from '../script-env.ts';
 
 export interface RenderMetaYamlOptions {
@@ -58,7 +59,9 @@ export function completeVariant(
   /** Only these config keys (in config order; key-scope.ts): the full variant restricted to them. */
   only?: readonly string[],
 ): Record<string, string> {
-  const full: Record<string, string> = { ...defaults };
+  // Keyed by the recipe's keys: in dictionary mode (keyed-object.ts), built as {...defaults, ...keys, ...variant}.
+  const full = keyedObject<string>();
+  for (const key of Object.keys(defaults)) putKey(full, key, defaults[key]);
   const groups = zipGroupOf(config.zipKeys, Object.isFrozen(config.values));
   for (const key of only ?? Object.keys(config.values)) {
     const values = config.values[key];
@@ -74,7 +77,8 @@ export function completeVariant(
     }
     full[key] = values[at] ?? values[0];
   }
-  return { ...full, ...variant };
+  for (const key of Object.keys(variant)) putKey(full, key, variant[key]);
+  return full;
 }
 
 // Each key's zip_keys group (the first that holds it): made once per shared config (its values
