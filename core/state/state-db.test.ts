@@ -301,6 +301,22 @@ bulk.before.each((ctx) => {
 });
 bulk.after.each((ctx) => rmSync(ctx.dir, { recursive: true, force: true }));
 
+bulk('ensureGroups inserts new groups, replaces changed members, and writes nothing for unchanged groups', (ctx) => {
+  const db = StateDb.open(ctx.dir);
+  const [a, b, c] = ['a', 'b', 'c'].map((n) => db.ensurePackage(key(n), { feedstock: n, outputs: [n], recipeHash: null }).id);
+  const spec = (name: string) => ({ key: `${name}-1.0-py3.13`, name, version: '1.0', python: '3.13' });
+  const first = db.ensureGroups([{ spec: spec('a'), members: [a] }, { spec: spec('bc'), members: [c, b] }]);
+  const changes = db.db.prepare('SELECT total_changes()').pluck();
+  const before = changes.get() as number;
+  assert.equal(db.ensureGroups([{ spec: spec('bc'), members: [b, c] }, { spec: spec('a'), members: [a] }]), [first[1], first[0]]);
+  assert.is(changes.get(), before, 'unchanged groups are not written');
+  const [bc, d] = db.ensureGroups([{ spec: spec('bc'), members: [b] }, { spec: spec('d'), members: [a, c] }]);
+  assert.is(bc, first[1]);
+  assert.equal(db.groups().map((g) => `${g.name}:${g.members.join(',')}:${g.status}`), [`a:${a}:waiting`, `bc:${b}:waiting`, `d:${a},${c}:waiting`]);
+  assert.ok(d > bc);
+  db.close();
+});
+
 bulk('ensurePackages returns what ensurePackage returns, in order, and whether each row existed', (ctx) => {
   const db = StateDb.open(ctx.dir);
   const run = db.startRun(['run']);

@@ -709,9 +709,41 @@ export class StateDb {
 
   // ------------------------------------------------------------ publish groups
 
-  /** `ensureGroup` for many groups in one transaction (the start of a run); ids in order. */
+  /**
+   * `ensureGroup` for many groups in one transaction (the start of a run); ids in order. The stored
+   * groups and members are read with one query each; a group whose members are unchanged is not
+   * written.
+   */
   ensureGroups(items: readonly { spec: { key: string; name: string; version: string; python: string }; members: readonly number[] }[]): number[] {
-    return this.tx(() => items.map((i) => this.ensureGroup(i.spec, i.members)));
+    if (!items.length) return [];
+    return this.tx(() => {
+      const ids = new Map<string, number>();
+      for (const [key, id] of this.sqlRaw('SELECT key, id FROM publish_groups').all() as [string, number][]) ids.set(key, id);
+      const stored = new Map<number, number[]>();
+      for (const [group, pkg] of this.sqlRaw('SELECT group_id, package_id FROM publish_members ORDER BY group_id, package_id').all() as [number, number][]) {
+        const list = stored.get(group);
+        if (list) list.push(pkg);
+        else stored.set(group, [pkg]);
+      }
+      const insertGroup = this.sql("INSERT INTO publish_groups (key, name, version, python, status, updated) VALUES (?, ?, ?, ?, 'waiting', ?)");
+      const insertMember = this.sql('INSERT OR IGNORE INTO publish_members (group_id, package_id) VALUES (?, ?)');
+      const t = now();
+      return items.map(({ spec, members }) => {
+        let id = ids.get(spec.key);
+        if (id === undefined) {
+          id = Number(insertGroup.run(spec.key, spec.name, spec.version, spec.python, t).lastInsertRowid);
+          ids.set(spec.key, id);
+        } else {
+          const wanted = [...new Set(members)].sort((a, b) => a - b);
+          const had = stored.get(id) ?? [];
+          if (had.length === wanted.length && had.every((m, i) => m === wanted[i])) return id;
+          this.sql('DELETE FROM publish_members WHERE group_id = ?').run(id);
+        }
+        for (const m of members) insertMember.run(id, m);
+        stored.set(id, [...new Set(members)].sort((a, b) => a - b));
+        return id;
+      });
+    });
   }
 
   /** Insert or refresh a group (its members replaced); returns its id. A new group is 'waiting'. */
