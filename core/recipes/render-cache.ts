@@ -28,7 +28,7 @@
 // `variants` are first read: a plan that does not look at a recipe's variants does not parse them.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { renderSkipped } from './render-pool.ts';
@@ -79,9 +79,11 @@ export function sourcesVersion(dirs: string[], libs: string[]): string {
   return v;
 }
 
+let renderer: string | undefined;
+
 /** The renderer's version: its source files and the versions of the libraries it renders with. */
 export function rendererVersion(): string {
-  return sourcesVersion(['core/recipes', 'plugins/render-meta-yaml', 'plugins/render-recipe-yaml', 'plugins/renderer-plugin'], ['minijinja-js', 'yaml']);
+  return (renderer ??= sourcesVersion(['core/recipes', 'plugins/render-meta-yaml', 'plugins/render-recipe-yaml', 'plugins/renderer-plugin'], ['minijinja-js', 'yaml']));
 }
 
 /** What a file contributes to a key: its stat, or its bytes' sha256 when just changed; 'missing'. */
@@ -122,7 +124,7 @@ function sharedFileStamp(path: string): string {
 function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: boolean): [string, string][] {
   // Discovery listed the recipe dir already in this plan: taken as it checked it (listing-cache.ts).
   for (const [name, kind] of fresh ? listDir(dir) : listDirChecked(dir)) {
-    const p = join(dir, name);
+    const p = dir + sep + name; // a listed name holds no separator
     if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out, fresh);
     else out.push([prefix + name, fileStamp(p)]);
   }
@@ -165,8 +167,9 @@ function readsOutside(recipe: RecipeRef, rendered: RenderedRecipe): boolean {
 interface Stored {
   feedstock: string;
   warnings: RenderedRecipe['warnings'];
-  /** The variants' JSON text. */
-  variants: string;
+  /** The variants' JSON text: these bytes from `at` (decoded when first read). */
+  bytes: Buffer;
+  at: number;
 }
 
 /**
@@ -194,7 +197,7 @@ function readRendering(bytes: Buffer, key: string): Stored | null {
     if (head?.key !== key || typeof head.feedstock !== 'string' || !Array.isArray(head.warnings)) return null;
     // A truncated or padded entry: its variants are not all there.
     if (head.length !== bytes.length - nl - 1 || bytes[nl + 1] !== 0x5b || bytes[bytes.length - 1] !== 0x5d) return null;
-    return { feedstock: head.feedstock, warnings: head.warnings as RenderedRecipe['warnings'], variants: bytes.toString('utf8', nl + 1) };
+    return { feedstock: head.feedstock, warnings: head.warnings as RenderedRecipe['warnings'], bytes, at: nl + 1 };
   } catch {
     return null;
   }
@@ -268,6 +271,8 @@ interface Pack {
 
 const PACK_MAGIC = 'PACK2\n';
 const packs = new Map<string, Pack>();
+/** The pack file of each target object, per cache dir (a target is one object for a whole plan). */
+const packFiles = new WeakMap<Target, Map<string, string>>();
 
 /** The entries of a pack file, by key (empty when missing, damaged or foreign). */
 function readPack(file: string): Map<string, Buffer> {
@@ -306,7 +311,11 @@ function writePack(file: string, entries: Map<string, Buffer>): void {
 }
 
 function packOf(dir: string, target: Target): Pack {
-  const file = join(dir, `pack-${createHash('sha256').update(JSON.stringify(target)).digest('hex').slice(0, 16)}.bin`);
+  let files = packFiles.get(target);
+  if (!files) packFiles.set(target, (files = new Map()));
+  let file = files.get(dir);
+  // Which pack a target reads only costs misses if wrong: an entry is used under its full key only.
+  if (!file) files.set(dir, (file = join(dir, `pack-${createHash('sha256').update(JSON.stringify(target)).digest('hex').slice(0, 16)}.bin`)));
   let pack = packs.get(file);
   if (!pack) packs.set(file, (pack = { file, stored: readPack(file), used: new Map(), loose: 0 }));
   return pack;
@@ -388,12 +397,12 @@ function lazyRendering(key: string, recipe: RecipeRef, target: Target, stored: S
     unparsed.delete(rendered);
     if (!state.taken) handedOut.set(variants, key);
   };
-  const text = stored.variants;
+  const { bytes, at } = stored;
   Object.defineProperty(rendered, 'variants', {
     enumerable: true,
     configurable: true,
     get() {
-      const variants = JSON.parse(text) as RenderedRecipe['variants'];
+      const variants = JSON.parse(bytes.toString('utf8', at)) as RenderedRecipe['variants'];
       settle(variants);
       for (const fn of state.then) fn(); // what was waiting for them (whenParsed)
       return variants;
@@ -418,12 +427,12 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   if (!dir) return render();
   const key = renderCacheKey(recipe, target, options);
   if (!key) return render();
-  const file = join(dir, key.slice(0, 2), `${key}.bin`);
+  const file = () => join(dir, key.slice(0, 2), `${key}.bin`);
   const pack = packOf(dir, target);
   let bytes: Buffer | undefined = pack.stored.get(key);
   let stored = bytes && readRendering(bytes, key);
   const fromPack = !!stored;
-  if (!stored) stored = (bytes = readStored(file)) && readRendering(bytes, key);
+  if (!stored) stored = (bytes = readStored(file())) && readRendering(bytes, key);
   if (stored && bytes) {
     renderCacheStats.hits++;
     renderSkipped();
@@ -449,8 +458,8 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     return rendered;
   }
   try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileAtomicSync(file, entry);
+    mkdirSync(dirname(file()), { recursive: true });
+    writeFileAtomicSync(file(), entry);
     renderCacheStats.stored++;
     pack.used.set(key, entry);
     pack.loose++;
