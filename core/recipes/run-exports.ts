@@ -205,12 +205,16 @@ class Environments {
       }
     }
     const out: Exported[] = [];
+    // The hottest loop of applying run_exports (1,300 real-size recipes: ~250 M run-list entries).
+    const { pkgs, runIds, exporting } = this;
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
-      const pkg = this.pkgs[id];
+      const pkg = pkgs[id];
       if (pkg.name === self) continue;
-      if (this.exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(pkg.runExports);
-      for (const dep of this.runOf(id)) {
+      if (exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(pkg.runExports);
+      const run = runIds[id] ?? this.runOf(id);
+      for (let j = 0; j < run.length; j++) {
+        const dep = run[j];
         if (seen[dep] !== walk) {
           seen[dep] = walk;
           queue.push(dep);
