@@ -130,7 +130,8 @@ function dependsOn(tasks: ReadonlyMap<string, ExecTask>, from: string, to: strin
  */
 export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BUILD_ONLY, configuredArches?: readonly Subdir[]): Map<string, ExecTask> {
   const tasks = new Map<string, ExecTask>();
-  const lastStage = new Map<string, string>();
+  /** Per package key: its last stage task (what its publish task waits on). */
+  const lastStage = new Map<string, ExecTask>();
   for (const plan of plans) {
     const g = plan.graph;
     const prefix = `${targetKey(plan.target)}/`;
@@ -151,7 +152,7 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
         if (previous) linkTasks(previous, t);
         previous = t;
       }
-      lastStage.set(pkg, previous!.key);
+      lastStage.set(pkg, previous!);
     });
     const blocking: [string, string][] = [];
     g.forEachEdge((_edge, attr, source, target) => {
@@ -300,7 +301,7 @@ function addPublishTasks(
   tasks: Map<string, ExecTask>,
   plans: readonly Plan[],
   publish: NonNullable<StageOptions['publish']>,
-  lastStage: ReadonlyMap<string, string>,
+  lastStage: ReadonlyMap<string, ExecTask>,
   configuredArches: readonly Subdir[],
 ): void {
   // Nodes by id and python, per arch: one group per name-version-python.
@@ -314,13 +315,19 @@ function addPublishTasks(
       entry.perArch.set(plan.target.subdir, { plan, node });
     });
   }
+  /** Each list of required arches sorted once (most groups share the config's list). */
+  const sortedArches = new Map<readonly Subdir[], Subdir[]>();
   for (const [key, { node, python, perArch }] of [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     // Only groups with something to build in this run get a task.
-    if (![...perArch.values()].some((m) => m.node.status === 'planned')) continue;
+    let planned = false;
+    for (const m of perArch.values()) if (m.node.status === 'planned') planned = true;
+    if (!planned) continue;
     const required = publish.archExceptions[node.feedstock] ?? publish.archExceptions[node.id] ?? (publish.requireArches.length ? publish.requireArches : configuredArches);
+    let arches = sortedArches.get(required);
+    if (!arches) sortedArches.set(required, (arches = [...required].sort()));
     const members: string[] = [];
     const elsewhere: GroupSpec['elsewhere'] = [];
-    for (const subdir of [...required].sort()) {
+    for (const subdir of arches) {
       const m = perArch.get(subdir);
       if (!m) {
         // Not a target of this run (--arch), or the recipe gives no node there: the state decides.
@@ -338,11 +345,12 @@ function addPublishTasks(
     if (!members.length) continue;
     const first = tasks.get(members[0])!;
     const pkey = publishKey(key);
-    tasks.set(pkey, {
+    const publishTask: ExecTask = {
       key: pkey, stage: 'publish', pkg: members[0], node: first.node, target: first.target, deps: [], dependents: [],
       group: { key, name: node.feedstock, version: nodeVersion(node), python, members, elsewhere },
-    });
-    for (const m of members) link(tasks, lastStage.get(m)!, pkey);
+    };
+    tasks.set(pkey, publishTask);
+    for (const m of members) linkTasks(lastStage.get(m)!, publishTask);
   }
 }
 
