@@ -240,6 +240,11 @@ function addAll(target: string[], specs: string[], ignore: ReadonlySet<string>, 
   }
 }
 
+/** Append `specs` to `to` (a loop: spread pushes and `?? []` cost more in the walks' hot path). */
+function append(to: string[], specs: readonly string[] | undefined): void {
+  if (specs) for (let i = 0; i < specs.length; i++) to.push(specs[i]);
+}
+
 /** Apply the exports of the environments of `r`'s outputs (and top-level build) to `r`'s own requirements. */
 function applyToRecipe(r: RenderedRecipe, env: Environments): void {
   for (const v of r.variants) {
@@ -247,7 +252,11 @@ function applyToRecipe(r: RenderedRecipe, env: Environments): void {
     // The top-level build environment of a multi-output recipe (no package of its own): strong
     // exports of its build go to its host, as for an output; nothing goes to a run section.
     const top = v.requirements;
-    if (top?.host.length) for (const e of env.exports(top.build, '', NONE)) addAll(top.host, e.strong, NONE, env);
+    if (top?.host.length) {
+      const strong: string[] = [];
+      for (const e of env.exports(top.build, '', NONE)) append(strong, e.strong);
+      addAll(top.host, strong, NONE, env);
+    }
     for (const o of v.outputs) {
       const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
       const ignoreFrom = o.ignoreRunExports ? new Set(o.ignoreRunExports.from) : NONE;
@@ -258,20 +267,25 @@ function applyToRecipe(r: RenderedRecipe, env: Environments): void {
       const run: string[] = [];
       const constrained: string[] = [];
       if (o.noarch) {
-        for (const e of hasHost ? fromHost : fromBuild) run.push(...(e.noarch ?? []));
+        for (const e of hasHost ? fromHost : fromBuild) append(run, e.noarch);
       } else {
+        // One addAll of them all adds what one per package would, in the same order (the walks are done).
+        const toHost: string[] = [];
         for (const e of fromBuild) {
-          run.push(...e.strong);
-          constrained.push(...(e.strong_constrains ?? []));
-          if (hasHost) addAll(req.host, e.strong, ignore, env);
+          append(run, e.strong);
+          append(constrained, e.strong_constrains);
+          if (hasHost) append(toHost, e.strong);
           else {
-            run.push(...e.weak);
-            constrained.push(...(e.weak_constrains ?? []));
+            append(run, e.weak);
+            append(constrained, e.weak_constrains);
           }
         }
+        addAll(req.host, toHost, ignore, env);
         for (const e of fromHost) {
-          run.push(...e.strong, ...e.weak);
-          constrained.push(...(e.strong_constrains ?? []), ...(e.weak_constrains ?? []));
+          append(run, e.strong);
+          append(run, e.weak);
+          append(constrained, e.strong_constrains);
+          append(constrained, e.weak_constrains);
         }
       }
       addAll(req.run, run, ignore, env);
