@@ -162,4 +162,41 @@ memo('renderings from the render cache: a replay reads only what the walks read;
   assert.equal(requirements(recipes), full());
 });
 
+memo('renderings from the render cache: a recipe read by an earlier walk has its additions only from its own turn on', async () => {
+  // user (first) hosts lib; lib hosts zlib, so its run gets zlib's export at its own turn, after
+  // user's walk: user must not get zlib through lib's run (a full application does not give it).
+  const chain = (): RenderedRecipe[] => [
+    recipe('user', [output('user', {}, { host: ['lib'] })]),
+    recipe('lib', [output('lib', { runExports: { weak: ['lib >=1.0'], strong: [] } }, { host: ['zlib'] })]),
+    recipe('zlib', [output('zlib', { version: '1.3', runExports: { weak: ['zlib >=1.3,<2.0a0'], strong: [] } })]),
+  ];
+  const expected = chain();
+  applyRunExports(expected);
+  assert.equal(expected[0].variants[0].outputs[0].requirements.run, ['lib >=1.0'], 'a full application');
+  const early = chain();
+  early[1].variants[0].outputs[0].requirements.run.push('zlib >=1.3,<2.0a0');
+  applyRunExports(early);
+  assert.equal(early[0].variants[0].outputs[0].requirements.run, ['lib >=1.0', 'zlib >=1.3,<2.0a0'], 'what user would get from lib with its additions');
+  const cacheDir = join(dir, 'render');
+  const refs = chain().map((r) => {
+    const recipeDir = join(dir, 'agg', r.feedstock);
+    mkdirSync(recipeDir, { recursive: true });
+    writeFileSync(join(recipeDir, 'meta.yaml'), `# ${r.feedstock}\n`);
+    return { ...r.recipe, dir: recipeDir, file: join(recipeDir, 'meta.yaml') };
+  });
+  const plan = async () => {
+    flushRenderCache();
+    forgetRenderPacks();
+    const fresh = chain();
+    const recipes = await Promise.all(refs.map((ref, i) => cachedRender(cacheDir, ref, T, {}, async () => ({ ...fresh[i], recipe: ref }))));
+    applyRunExportsMemo(dir, recipes, recipes.map((r) => takeRenderingKey(r) ?? null));
+    return recipes;
+  };
+  await plan();
+  await plan();
+  writeFileSync(join(dir, 'agg', 'user', 'meta.yaml'), '# user, changed\n');
+  const recipes = await plan();
+  assert.equal(requirements(recipes), requirements(expected));
+});
+
 memo.run();
