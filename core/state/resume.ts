@@ -11,7 +11,7 @@
 import type { FailureClass, TaskStatus } from '../model/types.ts';
 import { reachable, tasksNamed, type ExecTask } from '../engine/task-graph.ts';
 import { verifyFile } from './file-hash.ts';
-import type { StateDb } from './state-db.ts';
+import type { ArtifactRecord, StateDb } from './state-db.ts';
 
 export interface ResumeOptions {
   retryFailed?: boolean;
@@ -116,36 +116,52 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
   const stagesOf = db.stageRows();
   const out = new Map<string, ResumeDecision>();
   const retried = (t: ExecTask) => options.retryFailed || retry.has(t.key) || (t.group?.members.some((m) => retry.has(m)) ?? false);
-  // Verification is thread-pool I/O (open, stat, read): keep the pool busy.
-  await pool([...tasks.values()].filter((t) => t.stage !== 'publish'), 16, async (t) => {
+  // Decided at once, except done builds whose artifacts must be verified on disk (below).
+  const toVerify: { base: Omit<ResumeDecision, 'kind' | 'reason'>; artifacts: ArtifactRecord[]; row: { runId: number | null } }[] = [];
+  for (const t of tasks.values()) {
+    if (t.stage === 'publish') continue;
     const { row } = rows.get(t.pkg)!;
     const base = { key: t.key, packageId: row.id, status: row.status, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: changedKeys.has(t.pkg) };
     const todo = (reason: string | null): ResumeDecision => ({ ...base, kind: 'todo', reason });
-    if (changedKeys.has(t.pkg)) return void out.set(t.key, todo('recipe changed'));
-    if (invalidatedBy.has(t.pkg)) return void out.set(t.key, todo(`recipe of ${invalidatedBy.get(t.pkg)} changed`));
+    if (changedKeys.has(t.pkg)) {
+      out.set(t.key, todo('recipe changed'));
+      continue;
+    }
+    if (invalidatedBy.has(t.pkg)) {
+      out.set(t.key, todo(`recipe of ${invalidatedBy.get(t.pkg)} changed`));
+      continue;
+    }
     const stage = stagesOf.get(row.id)?.get(t.stage);
     if (stage?.status === 'done') {
-      if (t.stage !== 'build') return void out.set(t.key, { ...base, kind: 'done', status: row.status, reason: stage.reason ?? `${t.stage} done` });
-      const artifacts = artifactsOf.get(row.id) ?? [];
-      let problem: string | null = artifacts.length ? null : 'no artifact recorded';
-      if (!problem && lastAttemptOf.get(row.id) !== 'complete') problem = 'killed after its build, before it was indexed';
-      for (const a of problem ? [] : artifacts) {
-        problem = await verifyFile(a.path, a);
-        if (problem) return void out.set(t.key, { ...todo(problem), lostArtifact: a.path });
+      if (t.stage !== 'build') out.set(t.key, { ...base, kind: 'done', status: row.status, reason: stage.reason ?? `${t.stage} done` });
+      else {
+        const artifacts = artifactsOf.get(row.id) ?? [];
+        if (!artifacts.length) out.set(t.key, todo('no artifact recorded'));
+        else if (lastAttemptOf.get(row.id) !== 'complete') out.set(t.key, todo('killed after its build, before it was indexed'));
+        else toVerify.push({ base, artifacts, row });
       }
-      if (!problem) return void out.set(t.key, { ...base, kind: 'done', reason: row.runId !== null ? `built in run ${row.runId}` : 'built earlier' });
-      return void out.set(t.key, todo(problem));
+      continue;
     }
     if (stage?.status === 'failed') {
-      if (retried(t)) return void out.set(t.key, todo('retry of an earlier failure'));
-      return void out.set(t.key, { ...base, kind: 'failed', failure: stage.failure ?? row.failure, reason: stage.reason ?? row.reason ?? 'failed in an earlier run' });
+      if (retried(t)) out.set(t.key, todo('retry of an earlier failure'));
+      else out.set(t.key, { ...base, kind: 'failed', failure: stage.failure ?? row.failure, reason: stage.reason ?? row.reason ?? 'failed in an earlier run' });
+      continue;
     }
     if (!stage && t.stage === 'build' && row.status === 'failed') {
       // A row failed before stages were recorded per stage.
-      if (retried(t)) return void out.set(t.key, todo('retry of an earlier failure'));
-      return void out.set(t.key, { ...base, kind: 'failed', failure: row.failure, reason: row.reason ?? 'failed in an earlier run' });
+      if (retried(t)) out.set(t.key, todo('retry of an earlier failure'));
+      else out.set(t.key, { ...base, kind: 'failed', failure: row.failure, reason: row.reason ?? 'failed in an earlier run' });
+      continue;
     }
-    return void out.set(t.key, todo(stage ? `was ${stage.status}` : row.status === 'planned' ? null : `was ${row.status}`));
+    out.set(t.key, todo(stage ? `was ${stage.status}` : row.status === 'planned' ? null : `was ${row.status}`));
+  }
+  // Verification is thread-pool I/O (open, stat, read): keep the pool busy.
+  await pool(toVerify, 16, async ({ base, artifacts, row }) => {
+    for (const a of artifacts) {
+      const problem = await verifyFile(a.path, a);
+      if (problem) return void out.set(base.key, { ...base, kind: 'todo', reason: problem, lostArtifact: a.path });
+    }
+    out.set(base.key, { ...base, kind: 'done', reason: row.runId !== null ? `built in run ${row.runId}` : 'built earlier' });
   });
 
   // A stage to run (or failed) makes the later stages of its package run again; tasks are in

@@ -180,9 +180,14 @@ const now = () => new Date().toISOString();
 const PLAN_STATUSES: ReadonlySet<string> = new Set(['planned', 'waiting', 'ready', 'excluded', 'present', 'skipped']);
 
 function toPackage(r: any): PackageRow {
+  return toPackageWith(r, JSON.parse(r.outputs));
+}
+
+/** A `packages` row as a PackageRow with its outputs as given (the caller has them: no JSON parse). */
+function toPackageWith(r: any, outputs: string[]): PackageRow {
   return {
     id: r.id, node: r.node, subdir: r.subdir, python: r.python, feedstock: r.feedstock,
-    outputs: JSON.parse(r.outputs), recipeHash: r.recipe_hash, status: r.status, stage: r.stage ?? null, reason: r.reason,
+    outputs, recipeHash: r.recipe_hash, status: r.status, stage: r.stage ?? null, reason: r.reason,
     failure: r.failure, attempts: r.attempts, durationMs: r.duration_ms, logPath: r.log_path,
     runId: r.run_id, updated: r.updated,
   };
@@ -478,11 +483,14 @@ export class StateDb {
             existing.feedstock = info.feedstock;
             existing.outputs = outputs;
           }
-          return { row: toPackage(existing), existed: true };
+          this.knowStatus(existing);
+          // The stored outputs are the given ones now (same JSON): not parsed back.
+          return { row: toPackageWith(existing, [...info.outputs]), existed: true };
         }
         const inserted = this.insertPackage(key, info);
         byKey.set(keyOf(key), inserted);
-        return { row: toPackage(inserted), existed: false };
+        this.knowStatus(inserted);
+        return { row: toPackageWith(inserted, [...info.outputs]), existed: false };
       });
     });
   }
@@ -540,6 +548,11 @@ export class StateDb {
     current[2] = failure;
     current[3] = recipeHash;
     current[4] = stage;
+  }
+
+  /** Remember the status columns of a row read or written inside this write transaction. */
+  private knowStatus(r: { id: number; status: string; reason: string | null; failure: string | null; recipe_hash: string | null; stage?: string | null }): void {
+    this.knownStatus.set(r.id, [r.status, r.reason, r.failure, r.recipe_hash, r.stage ?? null]);
   }
 
   /** A package's status columns (status, reason, failure, recipe_hash, stage): known, else read (inside a write transaction). */
