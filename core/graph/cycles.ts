@@ -25,21 +25,18 @@ export function plannedCycles(graph: PackageGraph): string[][] {
   const n = planned.length;
   const at = new Map<string, number>();
   for (let i = 0; i < n; i++) at.set(planned[i], i);
+  // One pass over the edges (a Map in graphology), not a walk of each node's adjacency object.
+  const from: number[] = [];
+  const to: number[] = [];
+  graph.forEachEdge((_e, edge, source, target, sa, ta) => {
+    if (edge.blocksBuild && sa.status === 'planned' && ta.status === 'planned') from.push(at.get(source)!), to.push(at.get(target)!);
+  });
   const starts = new Uint32Array(n + 1);
-  let succ = new Uint32Array(Math.max(16, n * 4));
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    graph.forEachOutEdge(planned[i], (_e, edge, _s, target, _sa, node) => {
-      if (!edge.blocksBuild || node.status !== 'planned') return;
-      if (m === succ.length) {
-        const grown = new Uint32Array(succ.length * 2);
-        grown.set(succ);
-        succ = grown;
-      }
-      succ[m++] = at.get(target)!;
-    });
-    starts[i + 1] = m;
-  }
+  for (const f of from) starts[f + 1]++;
+  for (let i = 0; i < n; i++) starts[i + 1] += starts[i];
+  const fill = starts.slice(0, n);
+  const succ = new Uint32Array(from.length);
+  for (let k = 0; k < from.length; k++) succ[fill[from[k]]++] = to[k];
   const component = componentsOf(n, starts, succ);
   const sizes = new Uint32Array(n);
   for (let i = 0; i < n; i++) sizes[component[i]]++;

@@ -44,6 +44,25 @@ export interface OutputIndexOptions {
   prefer?: Record<string, string>;
   /** Called for problems that are not errors (a prefer entry naming no candidate, a bad version spec). */
   warn?: (message: string, node?: string) => void;
+  /** A node's outputs' versions when known without reading its variants (node-memo.ts); else outputVersions(node). */
+  versionsOf?: (node: PackageNode) => OutputVersions | undefined;
+}
+
+/** Per output name (lower case), the distinct versions its non-skipped variants render, in variant order. */
+export type OutputVersions = [name: string, versions: string[]][];
+
+export function outputVersions(node: PackageNode): OutputVersions {
+  const versions = new Map<string, Set<string>>();
+  for (const v of node.variants) {
+    if (v.skip) continue;
+    for (const o of v.outputs) {
+      const name = o.name.toLowerCase();
+      let set = versions.get(name);
+      if (!set) versions.set(name, (set = new Set()));
+      set.add(o.version);
+    }
+  }
+  return [...versions].map(([name, set]) => [name, [...set]]);
 }
 
 const AMBIGUOUS = Symbol('ambiguous');
@@ -70,21 +89,12 @@ export class OutputIndex {
         fallbacks.push(node);
         continue;
       }
-      const versions = new Map<string, Set<string>>();
-      for (const v of node.variants) {
-        if (v.skip) continue;
-        for (const o of v.outputs) {
-          const name = o.name.toLowerCase();
-          let set = versions.get(name);
-          if (!set) versions.set(name, (set = new Set()));
-          set.add(o.version);
-        }
-      }
-      this.outputsOf.set(node.id, new Set(versions.keys()));
-      for (const [name, set] of versions) {
-        const list = this.byName.get(name) ?? [];
-        list.push({ id: node.id, feedstock: node.feedstock, versions: [...set], extraVersion: node.extraVersion });
-        this.byName.set(name, list);
+      const versions = options.versionsOf?.(node) ?? outputVersions(node);
+      this.outputsOf.set(node.id, new Set(versions.map(([name]) => name)));
+      for (const [name, list] of versions) {
+        const providers = this.byName.get(name) ?? [];
+        providers.push({ id: node.id, feedstock: node.feedstock, versions: [...list], extraVersion: node.extraVersion });
+        this.byName.set(name, providers);
       }
     }
     // A recipe that failed to render still answers for its feedstock name, so dependents are blocked by it.

@@ -8,22 +8,27 @@ import { compareIds } from './compare.ts';
 const SECTION_ORDER: Record<Section, number> = { build: 0, host: 1, run: 2, test: 3 };
 
 export function toPlanNodes(graph: PackageGraph): PlanNode[] {
+  // Every edge's reasons in one pass over the edges (cheaper than each node's in-edges); the sort
+  // below orders them (reasons of one edge, the only ties, keep their order: the sort is stable).
+  const incoming = new Map<string, PlanDependency[]>();
+  graph.forEachEdge((_e, edge, source, target) => {
+    let dependsOn = incoming.get(target);
+    if (!dependsOn) incoming.set(target, (dependsOn = []));
+    for (const r of edge.reasons) {
+      const blocksBuild = r.section === 'build' || r.section === 'host';
+      dependsOn.push(
+        r.via
+          ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
+          : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild },
+      );
+    }
+  });
   return graph
     .nodes()
     .sort()
     .map((id) => {
       const n = graph.getNodeAttributes(id);
-      const dependsOn: PlanDependency[] = [];
-      graph.forEachInEdge(id, (_e, edge, source) => {
-        for (const r of edge.reasons) {
-          const blocksBuild = r.section === 'build' || r.section === 'host';
-          dependsOn.push(
-            r.via
-              ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
-              : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild },
-          );
-        }
-      });
+      const dependsOn = incoming.get(id) ?? [];
       dependsOn.sort((a, b) => compareIds(a.id, b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || compareIds(a.spec, b.spec));
       return {
         id,

@@ -2,14 +2,14 @@
 // → run exports → nodes → output index → edges → `prepareSelect`/`select` vetoes → selection.only
 // → `graph` hook → blocked propagation → python chain and bootstrap builds → cycle errors →
 // stages and critical path → `planned` hook. `planRun` discovers once and plans every target.
-import type { PackageNode, RecipeRef, RenderWarning, RenderedRecipe, Target } from '../model/types.ts';
+import { targetKey, type PackageNode, type RecipeRef, type RenderWarning, type RenderedRecipe, type Target } from '../model/types.ts';
 import { dedupeSharedWarnings } from './warnings.ts';
 import type { Run } from '../engine/run.ts';
 import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
 import { listingCacheFile, loadListings, saveListings } from '../recipes/listing-cache.ts';
 import { flushRenderCache, renderCacheDir, takeRenderingKey } from '../recipes/render-cache.ts';
-import { applyRunExportsMemo } from '../recipes/run-exports-memo.ts';
+import { applyRunExportsMemo, lazyIndex } from '../recipes/run-exports-memo.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
@@ -28,6 +28,7 @@ import { compareIds } from './compare.ts';
 import { countStatuses, toPlanNodes } from './plan-nodes.ts';
 import { referenceDiff } from './reference-diff.ts';
 import { errorNode, nodeFromRendered, nodeId, renderRecipe, renderRecipes } from './render-nodes.ts';
+import { NodeMemo } from './node-memo.ts';
 import { type ExtraVersionFailure, type RecipeResolver, extraVersionRecipes, withoutExtraVersionDirs } from './extra-versions.ts';
 
 export interface DiscoveredRecipes {
@@ -121,10 +122,14 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     graph.addNode(id, errorNode(id, node.recipe, node.feedstock, target, message, 'duplicate-feedstock'));
     errors.push({ kind: 'duplicate-feedstock', message, nodes: [node.id, id] });
   };
+  // Nodes of unchanged recipes come from what was kept of them (node-memo.ts): their variants are not read.
+  const nodeMemo = new NodeMemo(cacheDir, targetKey(target));
+  const outputNames = new Map<RenderedRecipe, string[]>();
   const nodes: PackageNode[] = outcomes.map((o, i) => {
     if (o.error) return o.error;
-    warnings.push(...o.rendered.warnings);
-    return nodeFromRendered(nodeId(discovered.recipes[i]), o.rendered);
+    const node = nodeMemo.node(nodeId(discovered.recipes[i]), o.rendered, keyOf.get(o.rendered) ?? null, warnings);
+    outputNames.set(o.rendered, node.outputs);
+    return node;
   });
   for (const f of discovered.failures) {
     const id = `${f.feedstock}@${f.version}`;
@@ -139,7 +144,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
 
   const index = new OutputIndex(
     graph.mapNodes((_, n) => n),
-    { target, prefer: config.selection.prefer, warn: (message, id) => warnings.push(id ? problem(graph.getNodeAttributes(id), message) : { feedstock: '', file: '', message }) },
+    { target, prefer: config.selection.prefer, versionsOf: (node) => nodeMemo.versions.get(node), warn: (message, id) => warnings.push(id ? problem(graph.getNodeAttributes(id), message) : { feedstock: '', file: '', message }) },
   );
   errors.push(...applyOutputChoice(graph, index, warnings));
   const edges = new EdgeBuilder(graphLookup(graph), index, (node, message) => warnings.push(problem(node, message)));
@@ -163,8 +168,11 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
       const recipe: RecipeRef = { ...node.recipe!, variantOverrides: { ...node.recipe!.variantOverrides, ...variant } };
       const outcome = await renderRecipe(run, recipe, target, true);
       if (outcome.error) return { node: outcome.error, warnings: [] };
-      // The bootstrap build gets the exports of the others (they already have theirs).
-      applyRunExports([...rendered, outcome.rendered], new Set([outcome.rendered]));
+      // The bootstrap build gets the exports of the others (they already have theirs). The outputs
+      // by name are found from the nodes' outputs: a recipe is read only for a name its walks look up.
+      const all = [...rendered, outcome.rendered];
+      const names = all.map((r) => (outputNames.get(r) ?? nodeFromRendered('', r).outputs).join('\0'));
+      applyRunExports(all, new Set([outcome.rendered]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names) });
       return { node: nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true), warnings: outcome.rendered.warnings };
     },
   };
@@ -206,6 +214,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
   const listings = listingsFile(run);
   if (listings) saveListings(listings);
   flushRenderCache();
+  nodeMemo.save();
   run.hooks.planned.call(plan);
   return plan;
 }

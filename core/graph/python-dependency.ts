@@ -19,6 +19,11 @@ function specName(spec: string): string {
   return m ? m[0].toLowerCase() : '';
 }
 
+/** Does a requirement name python or python_abi (what makes an output python-dependent)? */
+export function isPythonSpec(spec: string): boolean {
+  return PYTHON_NAMES.has(specName(spec));
+}
+
 function firstPythonSpec(requirements: Partial<Record<(typeof SECTIONS)[number], string[]>>, prefix = ''): string | null {
   for (const section of SECTIONS) {
     for (const spec of requirements[section] ?? []) {

@@ -25,15 +25,28 @@ export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap
  * them then), so a node nothing looks into costs no parse.
  */
 export function nodeFromSummary(id: string, rendered: RenderedRecipe, summary: { outputs: string[]; pythonDependency: string | null; skipped: boolean }): PackageNode {
-  const node = nodeOf(id, rendered, false, [...summary.outputs], summary.pythonDependency, summary.skipped);
-  const settle = (value: RenderedVariant[]) => Object.defineProperty(node, 'variants', { value, writable: true, enumerable: true, configurable: true });
-  Object.defineProperty(node, 'variants', {
-    get: () => settle(rendered.variants.filter((v) => !v.skip)).variants,
-    set: (value: RenderedVariant[]) => void settle(value),
-    enumerable: true,
-    configurable: true,
-  });
-  return node;
+  // An accessor in the literal, not Object.defineProperty: the node keeps V8's fast shape.
+  let variants: RenderedVariant[] | undefined;
+  const node: PackageNode = {
+    id,
+    feedstock: rendered.recipe.feedstock,
+    target: rendered.target,
+    outputs: [...summary.outputs],
+    status: 'planned',
+    reason: null,
+    recipe: rendered.recipe,
+    get variants() {
+      return (variants ??= rendered.variants.filter((v) => !v.skip));
+    },
+    set variants(value: RenderedVariant[]) {
+      variants = value;
+    },
+    bootstrap: false,
+    ...(rendered.recipe.extraVersion !== undefined ? { extraVersion: rendered.recipe.extraVersion } : {}),
+    pythonDependency: summary.pythonDependency,
+    recipeHash: null,
+  };
+  return initialStatus(node, summary.pythonDependency, summary.skipped);
 }
 
 function nodeOf(id: string, rendered: RenderedRecipe, bootstrap: boolean, outputs: string[], dependency: string | null, skipped: boolean): PackageNode {
@@ -51,9 +64,13 @@ function nodeOf(id: string, rendered: RenderedRecipe, bootstrap: boolean, output
     pythonDependency: dependency,
     recipeHash: null,
   };
+  return initialStatus(node, dependency, skipped);
+}
+
+function initialStatus(node: PackageNode, dependency: string | null, skipped: boolean): PackageNode {
   if (skipped) {
     node.status = 'excluded';
-    node.reason = `every variant is skipped for ${targetKey(rendered.target)}`;
+    node.reason = `every variant is skipped for ${targetKey(node.target)}`;
     node.exclusion = { status: 'excluded', kind: 'skipped', reason: node.reason };
   } else if (!dependency) {
     node.status = 'excluded';

@@ -12,6 +12,7 @@ import { Engine } from '../engine/engine.ts';
 import { defaultPlugins } from '../../plugins/defaults.ts';
 import { runExportsMemoStats } from '../recipes/run-exports-memo.ts';
 import { edgesMemoStats } from './edges-memo.ts';
+import { nodeMemoStats } from './node-memo.ts';
 import { planTarget } from './plan-target.ts';
 import { toPlanJson } from './plan-json.ts';
 
@@ -117,6 +118,65 @@ replan("a damaged edges memo is none: every node's edges are computed", async ()
   const replayed = edgesMemoStats.replayed;
   assert.is(await plan(true), first);
   assert.is(edgesMemoStats.replayed, replayed);
+});
+
+replan("a node's summary is made again when the run exports replayed onto its rendering are not the ones it was made with", async () => {
+  // clib hosts abi (no python): excluded. Then abi exports python_abi: clib's run gains it, and clib
+  // becomes python-dependent without its own recipe changing.
+  recipe('abi', '');
+  recipe('clib', 'requirements:\n  host:\n    - abi\n');
+  recipe('app', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const first = await plan(true);
+  assert.is(first, await plan(false));
+  assert.is(await plan(true), first); // exports replayed: the summaries are stored
+  const made = nodeMemoStats.made;
+  assert.is(await plan(true), first);
+  assert.is(nodeMemoStats.made, made, 'the third plan makes no node from its rendering');
+  const cache = join(dir, 'work', 'cache', 'render');
+  const [file] = readdirSync(cache).filter((f) => f.startsWith('nodes-'));
+  const before = readFileSync(join(cache, file));
+  recipe('abi', 'build:\n  run_exports:\n    - python_abi 3.13.* *_cp313\n');
+  const exported = await plan(true);
+  assert.is(exported, await plan(false));
+  assert.match(exported, 'run: python_abi 3.13.* *_cp313');
+  // The node memo as a plan before the change left it (a write lost, or a concurrent plan's): clib's
+  // exports are replayed with the new additions, so its old summary (no python) must not be.
+  await plan(true);
+  writeFileSync(join(cache, file), before);
+  assert.is(await plan(true), exported);
+});
+
+replan('a recipe whose rendering changed gets a node made from it, not the summary of its last rendering', async () => {
+  recipe('zlib', '');
+  recipe('clib', 'requirements:\n  host:\n    - zlib\n');
+  recipe('app', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const first = await plan(true);
+  await plan(true);
+  recipe('clib', `requirements:\n  host:\n${python()}    - zlib\n`);
+  await plan(true); // walked: made, not stored
+  const again = await plan(true); // replayed, and stored
+  assert.is(again, await plan(false));
+  assert.is.not(again, first);
+  assert.is(await plan(true), again);
+});
+
+replan("python's bootstrap build gets the run exports of the aggregate's recipes, with or without the cache", async () => {
+  // python hosts openssl (run_exports openssl >=13): so does python@bootstrap, and pip, built against
+  // it, gets openssl through its run requirements.
+  recipe('openssl', 'build:\n  run_exports:\n    - openssl >=13\n');
+  recipe('python', 'requirements:\n  host:\n    - openssl\n');
+  const at = join(agg, 'python-feedstock', 'recipe', 'meta.yaml');
+  writeFileSync(at, readFileSync(at, 'utf8').replace('version: 13.2', 'version: 3.13.1')); // the target's python
+  recipe('pip', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const first = await plan(false);
+  const pip = JSON.parse(first).nodes.find((n: { id: string }) => n.id === 'pip');
+  assert.ok(
+    pip.dependsOn.some((d: { id: string; spec: string; via?: string[] }) => d.id === 'openssl' && d.spec === 'openssl >=13' && d.via?.join() === 'python'),
+    'pip needs openssl through python@bootstrap',
+  );
+  assert.is(await plan(true), first);
+  assert.is(await plan(true), first);
+  assert.is(await plan(true), first);
 });
 
 replan.run();

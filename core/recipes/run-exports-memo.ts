@@ -79,7 +79,7 @@ function outputNames(r: RenderedRecipe): string {
  * The outputs by name of `group` as indexOutputs (run-exports.ts) makes them, reading a recipe's
  * variants only when a name it builds is looked up (`names[i]`: recipe i's output names).
  */
-function lazyIndex(group: RenderedRecipe[], names: string[]): OutputsByName {
+export function lazyIndex(group: RenderedRecipe[], names: string[]): OutputsByName {
   const builders = new Map<string, number[]>();
   names.forEach((list, i) => {
     if (!list) return;
