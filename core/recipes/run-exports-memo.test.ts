@@ -37,6 +37,29 @@ function full(change?: Parameters<typeof world>[0]) {
   return requirements(recipes);
 }
 
+/**
+ * A planner over a real render cache: each recipe of `make()` gets a recipe dir (one meta.yaml) in the
+ * test's aggregate; each call reads them back as a later plan does (variants parsed on first read,
+ * a fresh rendering when a file changed) and applies run exports through the memo.
+ */
+function cachedPlanner(make: () => RenderedRecipe[]): () => Promise<RenderedRecipe[]> {
+  const cacheDir = join(dir, 'render');
+  const refs = make().map((r) => {
+    const recipeDir = join(dir, 'agg', r.feedstock);
+    mkdirSync(recipeDir, { recursive: true });
+    writeFileSync(join(recipeDir, 'meta.yaml'), `# ${r.feedstock}\n`);
+    return { ...r.recipe, dir: recipeDir, file: join(recipeDir, 'meta.yaml') };
+  });
+  return async () => {
+    flushRenderCache();
+    forgetRenderPacks();
+    const fresh = make();
+    const recipes = await Promise.all(refs.map((ref, i) => cachedRender(cacheDir, ref, T, {}, async () => ({ ...fresh[i], recipe: ref }))));
+    applyRunExportsMemo(dir, recipes, recipes.map((r) => takeRenderingKey(r) ?? null));
+    return recipes;
+  };
+}
+
 /** Apply through the memo; returns the requirements and what the memo did. */
 function viaMemo(dir: string, keys: (string | null)[], change?: Parameters<typeof world>[0]) {
   const before = { ...runExportsMemoStats };
@@ -127,22 +150,7 @@ memo('a damaged memo file is none; no cache dir is a plain application', () => {
 memo('renderings from the render cache: a replay reads only what the walks read; the others get their additions when read', async () => {
   // The world's renderings stored in a real render cache (one recipe dir each), read back as a
   // later plan reads them: variants parsed on first read.
-  const cacheDir = join(dir, 'render');
-  const refs = world().map((r) => {
-    const recipeDir = join(dir, 'agg', r.feedstock);
-    mkdirSync(recipeDir, { recursive: true });
-    writeFileSync(join(recipeDir, 'meta.yaml'), `# ${r.feedstock}\n`);
-    return { ...r.recipe, dir: recipeDir, file: join(recipeDir, 'meta.yaml') };
-  });
-  const plan = async () => {
-    flushRenderCache();
-    forgetRenderPacks();
-    const fresh = world();
-    const recipes = await Promise.all(refs.map((ref, i) => cachedRender(cacheDir, ref, T, {}, async () => ({ ...fresh[i], recipe: ref }))));
-    const keys = recipes.map((r) => takeRenderingKey(r) ?? null);
-    applyRunExportsMemo(dir, recipes, keys);
-    return recipes;
-  };
+  const plan = cachedPlanner(world);
   await plan(); // rendered: a full walk, the memo written
   await plan(); // read from the cache: replayed
   writeFileSync(join(dir, 'agg', 'app', 'meta.yaml'), '# app, changed\n');
@@ -177,21 +185,7 @@ memo('renderings from the render cache: a recipe read by an earlier walk has its
   early[1].variants[0].outputs[0].requirements.run.push('zlib >=1.3,<2.0a0');
   applyRunExports(early);
   assert.equal(early[0].variants[0].outputs[0].requirements.run, ['lib >=1.0', 'zlib >=1.3,<2.0a0'], 'what user would get from lib with its additions');
-  const cacheDir = join(dir, 'render');
-  const refs = chain().map((r) => {
-    const recipeDir = join(dir, 'agg', r.feedstock);
-    mkdirSync(recipeDir, { recursive: true });
-    writeFileSync(join(recipeDir, 'meta.yaml'), `# ${r.feedstock}\n`);
-    return { ...r.recipe, dir: recipeDir, file: join(recipeDir, 'meta.yaml') };
-  });
-  const plan = async () => {
-    flushRenderCache();
-    forgetRenderPacks();
-    const fresh = chain();
-    const recipes = await Promise.all(refs.map((ref, i) => cachedRender(cacheDir, ref, T, {}, async () => ({ ...fresh[i], recipe: ref }))));
-    applyRunExportsMemo(dir, recipes, recipes.map((r) => takeRenderingKey(r) ?? null));
-    return recipes;
-  };
+  const plan = cachedPlanner(chain);
   await plan();
   await plan();
   writeFileSync(join(dir, 'agg', 'user', 'meta.yaml'), '# user, changed\n');
