@@ -2,7 +2,7 @@
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, symlink, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Subdir } from '../model/types.ts';
@@ -667,10 +667,41 @@ function ignoreGone(err: NodeJS.ErrnoException): null {
 /** Generation numbers, unique in the process (several writers may serve one dir). */
 let generationCounter = 0;
 
+/**
+ * A `<subdir>/repodata.json` a killed writer left as a symlink to its generation file (see
+ * `swapIn`) made a regular file again, and that writer's generation files removed. A run that
+ * builds nothing into the subdir never reopens its writer, so without this the channel would keep
+ * a symlink to `.repodata.json.<deadpid>.<n>` (missed by an upload or a copy that does not follow
+ * links). A dangling link is rebuilt from the package files. Returns whether anything changed.
+ */
+export async function settleDeadGenerations(subdirDir: string): Promise<boolean> {
+  const target = join(subdirDir, 'repodata.json');
+  let link: string;
+  try {
+    link = await readlink(target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EINVAL' || code === 'ENOENT') return false; // a regular file, or none
+    throw err;
+  }
+  const m = GENERATION_FILE.exec(link);
+  if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) return false;
+  const bytes = await readFile(join(subdirDir, link)).catch(ignoreGone);
+  if (bytes) await writeFileAtomic(target, bytes);
+  else {
+    await unlink(target).catch(ignoreGone);
+    await indexChannel(dirname(subdirDir), [basename(subdirDir)]);
+  }
+  await sweepDeadGenerations(subdirDir);
+  return true;
+}
+
+const GENERATION_FILE = /^\.repodata\.json\.(\d+)\.\d+$/;
+
 /** `.repodata.json.<pid>.<n>` files of processes that are gone (a killed run's writer). */
 async function sweepDeadGenerations(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const m = /^\.repodata\.json\.(\d+)\.\d+$/.exec(name);
+    const m = GENERATION_FILE.exec(name);
     if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
     await unlink(join(dir, name)).catch(() => {});
   }

@@ -3,7 +3,8 @@
 // anything is built (no solver picks them), rebuilt, and the channels end as they were.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../engine/engine.ts';
@@ -103,6 +104,35 @@ reconcile('reconcileChannelIndexes: drops entries of missing files and of files 
   rmSync(index);
   await new ChannelIndexWriter(out).update(['linux-64']);
   assert.is(reconciled, readFileSync(index, 'utf8'));
+});
+
+reconcile('a repodata.json a killed writer left as a symlink to its generation file becomes a regular file; a dangling one is rebuilt', async (ctx) => {
+  // A process that is gone: its pid names the generation files, as a SIGKILLed run's writer's would.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  const sub = join(ctx.dir, 'bootstrap-channel', 'linux-64');
+  mkdirSync(sub, { recursive: true });
+  const index = '{\n "info": {\n  "subdir": "linux-64"\n },\n "packages": {},\n "packages.conda": {},\n "removed": [],\n "repodata_version": 1\n}\n';
+  writeFileSync(join(sub, `.repodata.json.${dead}.2`), 'an older generation');
+  writeFileSync(join(sub, `.repodata.json.${dead}.7`), index);
+  symlinkSync(`.repodata.json.${dead}.7`, join(sub, 'repodata.json'));
+  // A live writer's link (this process) is its own business: left alone.
+  const live = join(ctx.dir, 'channel', 'linux-64');
+  mkdirSync(live, { recursive: true });
+  writeFileSync(join(live, `.repodata.json.${process.pid}.1`), index);
+  symlinkSync(`.repodata.json.${process.pid}.1`, join(live, 'repodata.json'));
+
+  await reconcileChannelIndexes([join(ctx.dir, 'bootstrap-channel'), join(ctx.dir, 'channel')]);
+  assert.ok(lstatSync(join(sub, 'repodata.json')).isFile(), 'a regular file');
+  assert.is(readFileSync(join(sub, 'repodata.json'), 'utf8'), index, 'the same bytes');
+  assert.equal(readdirSync(sub), ['repodata.json'], 'the dead writer\'s generation files removed');
+  assert.ok(lstatSync(join(live, 'repodata.json')).isSymbolicLink(), 'a live writer\'s link is kept');
+
+  // The generation file itself gone too (a dangling link): rebuilt from the package files (none here).
+  unlinkSync(join(sub, 'repodata.json'));
+  symlinkSync(`.repodata.json.${dead}.9`, join(sub, 'repodata.json'));
+  await reconcileChannelIndexes([join(ctx.dir, 'bootstrap-channel')]);
+  assert.ok(lstatSync(join(sub, 'repodata.json')).isFile());
+  assert.equal(JSON.parse(readFileSync(join(sub, 'repodata.json'), 'utf8')).packages, {});
 });
 
 reconcile.run();

@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../conda/atomic-write.ts';
 import { isPackageFile } from '../conda/package-types.ts';
+import { settleDeadGenerations } from '../conda/repodata.ts';
 
 export interface DroppedEntry {
   channel: string;
@@ -20,6 +21,8 @@ const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 /** Drop the stale entries of one `<channel>/<subdir>/repodata.json`; rewritten only when something is dropped. */
 async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>, unindexed?: string[]): Promise<DroppedEntry[]> {
   const file = join(channel, subdir, 'repodata.json');
+  // A killed run's index writer may have left repodata.json a symlink to its generation file.
+  await settleDeadGenerations(join(channel, subdir));
   let data: any;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
