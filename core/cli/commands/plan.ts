@@ -15,6 +15,7 @@ import { formatPlanDot } from '../../graph/format-dot.ts';
 import { writePlanScripts } from '../../graph/format-scripts.ts';
 import type { Plan } from '../../graph/plan.ts';
 import type { Run } from '../../engine/run.ts';
+import { writeJson } from '../json-out.ts';
 
 export type PlanFormat = 'text' | 'json' | 'dot' | 'scripts';
 
@@ -62,7 +63,8 @@ export async function runPlanCommand(
 
   const run = engine.createRun({ arches: opts.arch, renderCache: opts.cache !== false });
   const plans = await plan(run);
-  if (format === 'json') io.write(JSON.stringify(plans.map(toPlanJson), null, 2) + '\n');
+  // Written in chunks: a real aggregate's plan JSON may exceed a string's length (json-out.ts).
+  if (format === 'json') writeJson(plans.map(toPlanJson), (text) => io.write(text));
   else if (format === 'dot') io.write(plans.map(formatPlanDot).join('\n'));
   else if (format === 'text') io.write(plans.map((p) => formatPlanText(p, { allWarnings: !!opts.warnings }) + buildSourcesText(run, p, plans)).join('\n'));
   else {

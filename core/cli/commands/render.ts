@@ -17,6 +17,7 @@ import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
 import { applyRunExports } from '../../recipes/run-exports.ts';
 import { expectRenders, prestartRenderPool, stopRenderPoolIfIdle } from '../../recipes/render-pool.ts';
 import { mapLimit } from '../../recipes/map-limit.ts';
+import { writeJson } from '../json-out.ts';
 
 export interface RenderCommandOptions extends GlobalOptions {
   python?: string;
@@ -304,7 +305,8 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   }
   if (opts.json) {
     const single = !opts.all && entries.length === 1;
-    io.stdout.write(`${JSON.stringify(single ? entries[0] : entries, null, 2)}\n`);
+    // Written in chunks: the JSON of a large aggregate's renderings may exceed a string's length.
+    writeJson(single ? entries[0] : entries, (text) => io.stdout.write(text), 2);
   } else for (const e of entries) print(e);
   return failed ? 1 : 0;
 }

@@ -1,0 +1,56 @@
+// `--json` output that may be larger than a JavaScript string can be (V8: ~512 MB): the plan of a
+// real aggregate lists, per node, every reason it depends on another (17,000 for one node of a
+// 1,300-recipe aggregate, 336 MB of JSON in all), and `JSON.stringify` of the whole throws
+// "Invalid string length". The same bytes as `JSON.stringify(value, null, 2) + '\n'`, written in
+// chunks: the outer `depth` levels of arrays and objects are walked here, each value below them is
+// stringified alone (its lines indented to its place: JSON strings hold no raw newline).
+
+/** Chunks handed to `write` are about this size (a value larger than it goes alone). */
+const CHUNK = 1 << 20;
+
+export function writeJson(value: unknown, write: (text: string) => void, depth = 3): void {
+  let parts: string[] = [];
+  let size = 0;
+  const put = (text: string) => {
+    parts.push(text);
+    size += text.length;
+    if (size >= CHUNK) {
+      write(parts.join(''));
+      parts = [];
+      size = 0;
+    }
+  };
+  walk(value, '', depth, put);
+  put('\n');
+  if (parts.length) write(parts.join(''));
+}
+
+function walk(value: unknown, indent: string, depth: number, put: (text: string) => void): void {
+  const plainObject = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+  if (depth <= 0 || !(Array.isArray(value) || plainObject)) {
+    const text = JSON.stringify(value, null, 2);
+    put(indent ? text.replace(/\n/g, `\n${indent}`) : text);
+    return;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (!value.length) return put('[]');
+    put('[');
+    value.forEach((item, i) => {
+      put(`${i ? ',' : ''}\n${inner}`);
+      // As JSON.stringify does: what has no JSON form is null in an array.
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') put('null');
+      else walk(item, inner, depth - 1, put);
+    });
+    return put(`\n${indent}]`);
+  }
+  // ...and is left out of an object.
+  const entries = Object.entries(value as object).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
+  if (!entries.length) return put('{}');
+  put('{');
+  entries.forEach(([key, v], i) => {
+    put(`${i ? ',' : ''}\n${inner}${JSON.stringify(key)}: `);
+    walk(v, inner, depth - 1, put);
+  });
+  put(`\n${indent}}`);
+}
