@@ -113,7 +113,7 @@ function runCph(args: string[]): Promise<number> {
 
 export const transmute: Benchmark = async (ctx) => {
   // BENCH_TRANSMUTE_PACKAGES=N: the first N packages of the full run's (same seeded shapes), for a
-  // machine where the full run (~35 min of CPU on 2 free cores) does not fit.
+  // machine where the full run (~64 min of CPU: ~32 min on 2 free cores) does not fit.
   const count = ctx.quick ? 40 : Math.min(1000, Number(process.env.BENCH_TRANSMUTE_PACKAGES) || 1000);
   const shape = shapes(count, ctx.quick ? 2_000_000 : 50_000_000, ctx.quick ? 500 : 5000, 7);
   const total = shape.reduce((s, x) => s + x.bytes, 0);
@@ -132,7 +132,7 @@ export const transmute: Benchmark = async (ctx) => {
     const files = (await readdir(src)).filter((f) => f.endsWith('.tar.bz2')).sort();
 
     // Both converters run chunk by chunk, alternating which goes first, so that a change in the
-    // machine's load during the run (it takes ~35 min of CPU at 1,000 packages) weighs on both alike.
+    // machine's load during the run (it takes ~64 min of CPU at 1,000 packages) weighs on both alike.
     const chunkSize = Math.max(1, Number(process.env.BENCH_TRANSMUTE_CHUNK) || 100);
     const ours = join(work, 'ours');
     const theirs = join(work, 'cph');
