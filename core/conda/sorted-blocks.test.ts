@@ -35,4 +35,20 @@ s('inserts, removes and invalidates like a sorted array; joined bytes equal a fr
   assert.equal(blocks.joined('k', entry), []);
 });
 
+s('a name added to a large set re-serialises one small block, not a large share of the entries', () => {
+  const names = Array.from({ length: 10_000 }, (_, i) => `p${String(i * 2).padStart(6, '0')}.conda`);
+  const blocks = SortedBlocks.from(names);
+  let made = 0;
+  const entry = (name: string) => (made++, Buffer.from(name));
+  blocks.joined('k', entry);
+  assert.is(made, 10_000);
+  // Names at random places (real package names are not built in file-name order).
+  for (const i of [17, 4_321, 9_876]) {
+    made = 0;
+    blocks.insert(`p${String(i * 2 + 1).padStart(6, '0')}.conda`);
+    blocks.joined('k', entry);
+    assert.ok(made > 0 && made <= 128, `${made} entries serialised again for one name added`);
+  }
+});
+
 s.run();
