@@ -2,13 +2,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { simpleSolve } from '@conda-org/rattler';
 import { serveChannels } from './channel-server.ts';
 import { ChannelError, ChannelIndexWriter, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
+import { closeIndexThread, indexThreadStats } from './index-thread.ts';
+import { PackageFormatError } from './package-types.ts';
 import { writeCondaPackage, type PackageInfo } from './write-package.ts';
 
 async function channel() {
@@ -410,6 +412,52 @@ writer('a package rewritten in place (other size or mtime) is read again; an unc
     assert.is(after.sha256, createHash('sha256').update(readFileSync(path)).digest('hex'));
     assert.is(after.size, statSync(path).size);
   } finally {
+    c.cleanup();
+  }
+});
+
+writer('on the index thread: new packages read and repodata.json.zst compressed there, every index file the same bytes as in place; a damaged package is a PackageFormatError', async () => {
+  const c = await channel();
+  const inPlace = join(c.root, 'in-place');
+  const staged = join(c.root, 'staged');
+  try {
+    cpSync(c.ch, inPlace, { recursive: true, preserveTimestamps: true });
+    const [made] = await writeCondaPackage({
+      prefix: join(c.root, 'files'), files: ['a.txt'], formats: ['conda'], zstdLevel: 1, outDir: staged,
+      info: { name: 'scipy', version: '1.14.0', build: 'py313h0_0', buildNumber: 0, depends: ['numpy >=2'], subdir: 'linux-64', timestamp: 1_700_000_000_000 },
+    });
+    const before = { ...indexThreadStats };
+    for (const [dir, thread] of [[c.ch, true], [inPlace, false]] as const) {
+      const w = new ChannelIndexWriter(dir, { thread });
+      await w.update(['linux-64']);
+      const path = join(dir, 'linux-64', made.filename);
+      cpSync(made.path, path, { preserveTimestamps: true });
+      await w.update(['linux-64'], [path], { complete: true });
+      await w.close();
+    }
+    assert.ok(indexThreadStats.reads - before.reads >= 4, 'the packages were read on the index thread');
+    assert.ok(indexThreadStats.compressions - before.compressions >= 2, 'repodata.json.zst was compressed on the index thread');
+    const files = (dir: string) => {
+      const out: Record<string, string> = { channeldata: readFileSync(join(dir, 'channeldata.json'), 'hex') };
+      for (const subdir of ['linux-64', 'noarch']) {
+        for (const name of ['repodata.json', 'repodata.json.zst', 'run_exports.json']) out[`${subdir}/${name}`] = readFileSync(join(dir, subdir, name), 'hex');
+        // The record cache holds each file's mtime (the copies' differ below the millisecond).
+        out[`${subdir}/cache`] = readFileSync(join(dir, subdir, '.rebuild-index-cache.json'), 'utf8').replace(/"mtimeMs":[0-9.]+/g, '');
+      }
+      return out;
+    };
+    assert.equal(files(c.ch), files(inPlace));
+    assert.ok(JSON.parse(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'utf8'))['packages.conda'][made.filename]);
+    // A damaged package: the error crosses back as the class the writer's callers know.
+    const w = new ChannelIndexWriter(c.ch, { thread: true });
+    await w.update(['linux-64']);
+    const broken = join(c.ch, 'linux-64', 'broken-1.0-0.tar.bz2');
+    writeFileSync(broken, 'not a tarball');
+    const err = await w.update(['linux-64'], [broken]).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof PackageFormatError, String(err));
+    assert.match((err as Error).message, broken);
+  } finally {
+    await closeIndexThread();
     c.cleanup();
   }
 });

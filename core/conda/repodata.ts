@@ -11,6 +11,7 @@ import { digestFile } from './file-hash.ts';
 import { compress } from 'zstd-napi';
 import { channeldataBytes, indentedRecordJson, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
 import { SortedBlocks } from './sorted-blocks.ts';
+import { indexThread, indexThreadStats, type ReadItem } from './index-thread.ts';
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
 
@@ -204,6 +205,25 @@ function metaJson<T>(path: string, member: string, data: Buffer | undefined): T 
   }
 }
 
+/**
+ * `readEntry` of each item, `width` at a time, in the items' order (null: gone). `text`: a new
+ * record comes with its repodata.json lines (`repodataEntryText`), made where it was read (the
+ * index thread: the writer's thread then only copies them into a buffer).
+ */
+export async function readEntries(subdir: string, items: readonly ReadItem[], width: number, text = false): Promise<(ReadEntry | 'unchanged' | null)[]> {
+  const out: (ReadEntry | 'unchanged' | null)[] = new Array(items.length).fill(null);
+  await pool(items.map((_, i) => i), width, async (i) => {
+    const { path, name, known } = items[i];
+    const entry: ReadEntry | 'unchanged' | null = await readEntry(path, subdir, known).catch(ignoreGone);
+    if (text && entry && entry !== 'unchanged') entry.text = repodataEntryText(name, entry.record);
+    out[i] = entry;
+  });
+  return out;
+}
+
+/** A record read, with its repodata.json lines when read on the index thread. */
+type ReadEntry = CacheEntry & { text?: string };
+
 async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let i = 0;
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
@@ -262,7 +282,11 @@ function repodataBytes(subdir: string, state: SubdirState): Buffer[] {
 
 /** A file's lines in repodata.json, made once: `  "<name>": {...}`. */
 function repodataEntry(name: string, f: IndexedFile): Buffer {
-  return (f.bytes ??= Buffer.from(`  ${JSON.stringify(name)}: ${indentedRecordJson(f.record)}`));
+  return (f.bytes ??= Buffer.from(repodataEntryText(name, f.record)));
+}
+
+function repodataEntryText(name: string, record: PackageRecord): string {
+  return `  ${JSON.stringify(name)}: ${indentedRecordJson(record)}`;
 }
 
 /** `<subdir>/run_exports.json` (CEP 12): every package file's `run_exports` ({} when it has none). */
@@ -305,6 +329,13 @@ export interface ChannelIndexWriterOptions {
    * `swapIn`; default: everywhere but Windows); `close()` makes it a regular file again.
    */
   generations?: boolean;
+  /**
+   * Read new package files (digests, records, their repodata.json lines) and compress
+   * `repodata.json.zst` on the index thread (core/conda/index-thread.ts: one worker thread shared
+   * by the process's writers) instead of this one: for the executor, whose thread runs every task.
+   * The same bytes either way. Default false (a one-off index does not pay a thread's start).
+   */
+  thread?: boolean;
 }
 
 interface Batch {
@@ -341,6 +372,7 @@ export class ChannelIndexWriter {
   private extrasCostMs = 0;
   /** repodata.json is a symlink to a generation file while the writer is open (swapIn). */
   private swap: boolean;
+  private readonly thread: boolean;
   private cacheCostMs = 0;
   private listCostMs = 0;
   private pending: Batch | null = null;
@@ -354,6 +386,7 @@ export class ChannelIndexWriter {
     this.listIntervalMs = options.listIntervalMs ?? 1000;
     this.extrasIntervalMs = options.extrasIntervalMs ?? 10_000;
     this.swap = options.generations ?? process.platform !== 'win32';
+    this.thread = options.thread ?? false;
   }
 
   /**
@@ -509,7 +542,7 @@ export class ChannelIndexWriter {
       const json = Buffer.concat(repodataBytes(subdir, state));
       await writeFileAtomic(join(this.root, subdir, 'run_exports.json'), runExportsBytes(subdir, state));
       state.extrasDirty = false;
-      await writeFileAtomic(join(this.root, subdir, 'repodata.json.zst'), compress(json, { compressionLevel: ZST_LEVEL }));
+      await writeFileAtomic(join(this.root, subdir, 'repodata.json.zst'), await this.compress(json));
     }
     const subdirs = [...this.state.keys()].sort();
     await writeFileAtomic(
@@ -523,6 +556,47 @@ export class ChannelIndexWriter {
     this.stats.extras++;
     this.lastExtrasWrite = performance.now();
     this.extrasCostMs = this.lastExtrasWrite - started;
+  }
+
+  /** repodata.json.zst's bytes (zstd level ZST_LEVEL), on the index thread when the writer uses it. */
+  private async compress(json: Buffer): Promise<Buffer> {
+    if (!this.thread) return compress(json, { compressionLevel: ZST_LEVEL });
+    const out = (await indexThread().run({ kind: 'compress', data: json, level: ZST_LEVEL })) as Uint8Array;
+    indexThreadStats.compressions++;
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /**
+   * The entries of package files `names` of `dir` (`known`: the size and mtime the index holds for
+   * one), on the index thread (in chunks) when the writer uses it, else here `width` at a time.
+   */
+  private async readFiles(dir: string, subdir: string, names: readonly string[], known: (name: string) => { size: number; mtimeMs: number } | undefined, width: number): Promise<Map<string, IndexedFile | 'unchanged' | null>> {
+    const items: ReadItem[] = names.map((name) => {
+      const k = known(name);
+      return { path: join(dir, name), name, ...(k ? { known: { size: k.size, mtimeMs: k.mtimeMs } } : {}) };
+    });
+    const read = new Map<string, IndexedFile | 'unchanged' | null>();
+    if (!this.thread) {
+      const entries = await readEntries(subdir, items, width);
+      names.forEach((name, i) => read.set(name, entries[i]));
+      return read;
+    }
+    const chunks: Promise<void>[] = [];
+    for (let start = 0; start < items.length; start += THREAD_CHUNK) {
+      const chunk = items.slice(start, start + THREAD_CHUNK);
+      chunks.push(indexThread().run({ kind: 'read', subdir, items: chunk }).then((result) => {
+        indexThreadStats.reads += chunk.length;
+        const entries = result as (ReadEntry | 'unchanged' | null)[];
+        entries.forEach((e, i) => {
+          if (e && e !== 'unchanged' && e.text !== undefined) {
+            const { text, ...entry } = e;
+            read.set(chunk[i].name, { ...entry, bytes: Buffer.from(text) });
+          } else read.set(chunk[i].name, e);
+        });
+      }));
+    }
+    await Promise.all(chunks);
+    return read;
   }
 
   /** Subdir dirs of the channel: those holding package files or a repodata.json. */
@@ -585,18 +659,17 @@ export class ChannelIndexWriter {
     const cache = await readCache(dir);
     const listedAt = performance.now();
     const names = (await this.names(dir)).sort();
-    const found = new Map<string, IndexedFile>();
+    const cachedOf = (name: string) => (cache[name]?.runExports ? cache[name] : undefined);
+    const found = await this.readFiles(dir, subdir, names, cachedOf, 16);
     let reread = false;
-    await pool(names, 16, async (name) => {
-      const cached = cache[name]?.runExports ? cache[name] : undefined;
-      // Gone since the listing (another writer of this dir removed it): not in the index.
-      const read = await readEntry(join(dir, name), subdir, cached).catch(ignoreGone);
-      if (!read) return;
-      if (read !== 'unchanged') reread = true;
-      found.set(name, read === 'unchanged' ? cached! : read);
-    });
     const files = new Map<string, IndexedFile>();
-    for (const name of names) if (found.has(name)) files.set(name, found.get(name)!);
+    for (const name of names) {
+      const read = found.get(name);
+      // Gone since the listing (another writer of this dir removed it): not in the index.
+      if (!read) continue;
+      if (read !== 'unchanged') reread = true;
+      files.set(name, read === 'unchanged' ? cachedOf(name)! : read);
+    }
     const stale = reread || Object.keys(cache).length !== files.size;
     const sorted = [...files.keys()];
     const tarBz2 = SortedBlocks.from(sorted.filter((n) => !n.endsWith('.conda')));
@@ -636,15 +709,11 @@ export class ChannelIndexWriter {
       if (dirname(path) === dir && isPackageFile(name) && !name.startsWith('.')) toRead.add(name);
     }
     // Read in parallel (a batch holds every package built while the previous write ran), apply in order.
-    const read = new Map<string, CacheEntry | null>();
-    await pool([...toRead], 8, async (name) => {
-      // null: gone since it was named or listed.
-      const entry = await readEntry(join(dir, name), subdir, state.files.get(name)).catch(ignoreGone);
-      if (entry !== 'unchanged') read.set(name, entry);
-    });
+    // null: gone since it was named or listed.
+    const read = await this.readFiles(dir, subdir, [...toRead], (name) => state.files.get(name), 8);
     for (const name of [...toRead].sort()) {
-      if (!read.has(name)) continue;
       const next = read.get(name)!;
+      if (next === 'unchanged') continue;
       if (!next) {
         if (state.files.has(name)) removeFile(state, name);
         continue;
@@ -718,6 +787,9 @@ function processAlive(pid: number): boolean {
 
 /** Packages up to this size are read into memory once for their record (digests and metadata). */
 const ONE_READ_LIMIT = 8 << 20;
+
+/** Package files per request to the index thread. */
+const THREAD_CHUNK = 256;
 
 /** Packages up to this size are read synchronously (see readEntry). */
 const SYNC_READ_LIMIT = 1 << 20;

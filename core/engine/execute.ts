@@ -529,7 +529,7 @@ class Execution implements StageHost {
   index(dir: string, subdirs: string[], files: string[]): Promise<void> {
     if (this.customIndex) return this.customIndex(dir, subdirs);
     let writer = this.indexWriters.get(dir);
-    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir)));
+    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir, { thread: true })));
     return writer.update(subdirs, files);
   }
 
