@@ -72,6 +72,21 @@ export function secretsKnown(): boolean {
   return registry().forms.length > 0;
 }
 
+/** Every registered form of every secret value, longest first (for another thread's redactor). */
+export function secretForms(): readonly string[] {
+  return registry().forms;
+}
+
+/**
+ * Make this thread's registry hold exactly `forms` (`secretForms()` of the thread that knows the
+ * secrets): a worker thread writing text another thread gave it redacts it the same way.
+ */
+export function setSecretForms(forms: readonly string[]): void {
+  const r = registry();
+  r.forms.length = 0;
+  r.forms.push(...forms);
+}
+
 /** Whether `text` holds a known secret value. */
 export function hasSecret(text: string): boolean {
   return registry().forms.some((f) => text.includes(f));

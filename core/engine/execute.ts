@@ -15,7 +15,7 @@ import { artifactFromRecord, runPackageStage, runPublish, type StageHost } from 
 import { RunInterruptedError, errorMessage } from '../model/failure.ts';
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
-import { GroupCommit } from '../state/group-commit.ts';
+import { StateWriter, type StateWrites, type WriteMethod } from '../state/state-writer.ts';
 import { decideResume, type ResumeDecision, type ResumeOptions } from '../state/resume.ts';
 import { describeDropped, reconcileChannelIndexes } from '../state/reconcile-channels.ts';
 import { removeUnrecordedSiblings } from '../state/unrecorded-siblings.ts';
@@ -72,10 +72,14 @@ export async function executeRun(run: Run, plans: readonly Plan[], options: Exec
     onStale: (s, path) => notice(`taking over stale lock ${path} (pid ${s.pid} is gone, since ${s.started})`),
   });
   let db: StateDb | undefined;
+  let execution: Execution | undefined;
   try {
     db = StateDb.open(config.workDir);
-    return await new Execution(run, plans, options, db, notice).execute();
+    execution = new Execution(run, plans, options, db, notice);
+    return await execution.execute();
   } finally {
+    // The writer thread's writes are all answered by now (settle); its connection closes first.
+    await execution?.closeWriter();
     db?.close();
     if (!options.lock) lock.release();
   }
@@ -168,8 +172,8 @@ class Execution implements StageHost {
   private readonly indexing = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly currentAttempt = new Map<string, number | null>();
-  /** The task pipeline's state writes, committed together per event-loop turn. */
-  private readonly commits: GroupCommit;
+  /** The task pipeline's state writes, committed on the writer thread, in order, together per batch. */
+  private readonly writer: StateWriter;
   private readonly customIndex: ChannelIndexer | null;
   private readonly indexWriters = new Map<string, ChannelIndexWriter>();
   /** Log dirs made in this run (not made again per task). */
@@ -209,7 +213,8 @@ class Execution implements StageHost {
       if (!list) this.stagesOfPkg.set(t.pkg, (list = []));
       list.push(t.key);
     }
-    this.commits = new GroupCommit(db);
+    // Started now: the thread loads while the run starts (leftovers, resume decisions).
+    this.writer = new StateWriter(dirname(db.path));
     this.customIndex = options.indexChannel ? serialIndexer(options.indexChannel) : null;
     this.graceMs = options.abortGraceMs ?? 10_000;
     for (const [builder, n] of Object.entries(this.config.limits.builder)) this.builderSlots.set(builder, new Slots(Math.max(1, n)));
@@ -290,16 +295,21 @@ class Execution implements StageHost {
   }
 
   /** A state write of the task pipeline; resolves once committed (report the change only then). */
-  write<T>(fn: (db: StateDb) => T): Promise<T> {
-    return this.commits.write(fn);
+  write(fn: (db: StateWrites) => void): Promise<void> {
+    return this.writer.write(fn);
   }
 
-  writeLater(fn: (db: StateDb) => unknown, committed?: () => void): void {
-    this.commits.write(fn).then(committed, (err) => this.stateWriteFailed(err));
+  writeLater(fn: (db: StateWrites) => void, committed?: () => void): void {
+    this.writer.write(fn).then(committed, (err) => this.stateWriteFailed(err));
   }
 
-  flushWrites(): void {
-    this.commits.flush();
+  writeSync<K extends WriteMethod>(method: K, ...args: Parameters<StateDb[K]>): ReturnType<StateDb[K]> {
+    return this.writer.writeSync(method, ...args);
+  }
+
+  /** Drain and stop the writer thread (the end of executeRun, whatever happened). */
+  async closeWriter(): Promise<void> {
+    await this.writer.close();
   }
 
   /** The state database refused a write nobody awaited (disk full, I/O error): stop starting work, fail the run. */
@@ -414,6 +424,9 @@ class Execution implements StageHost {
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) this.interrupt();
     try {
+      // The writer thread has opened its connection (it loaded meanwhile): a task's `writeSync`
+      // never waits on its start-up.
+      await this.writer.ready;
       await this.loop();
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -514,7 +527,8 @@ class Execution implements StageHost {
 
   /** Background work of the run: scratch dir removals, the index writers' record caches. */
   private async settle(): Promise<void> {
-    this.commits.flush();
+    // Every queued write answered before the run's last writes (on this connection) and its end.
+    await this.writer.drain();
     while (this.cleanups.size) await Promise.all(this.cleanups);
     for (const [dir, writer] of this.indexWriters) {
       try {

@@ -17,6 +17,7 @@ import { openStageTask } from './build-task.ts';
 import { BuildFailureError, BuildTimeoutError, RunInterruptedError, errorMessage, failureClassOf } from '../model/failure.ts';
 import { redact } from '../config/redactor.ts';
 import type { StateDb, ArtifactRecord } from '../state/state-db.ts';
+import type { StateWrites, WriteMethod } from '../state/state-writer.ts';
 import { hashFile } from '../state/file-hash.ts';
 import { removeStale, staleArtifacts } from './stale-artifacts.ts';
 import { ATTEMPT_LABEL, RUN_LABEL, WORKDIR_LABEL, processStart } from './leftovers.ts';
@@ -51,16 +52,16 @@ export interface StageHost {
   readonly logDirs: Set<string>;
   packageId(pkg: string): number;
   groupId(key: string): number;
-  /** A state write of the pipeline; resolves once committed. */
-  write<T>(fn: (db: StateDb) => T): Promise<T>;
+  /** A state write of the pipeline (the write methods `fn` calls: one unit); resolves once committed. */
+  write(fn: (db: StateWrites) => void): Promise<void>;
   /**
    * A state write the task does not wait for: writes commit in the order they are queued (a later
    * write of this task, or of a task that starts after it, never commits before it); `committed`
    * runs once it has (report the change then). A failed one stops the run (the state is unusable).
    */
-  writeLater(fn: (db: StateDb) => unknown, committed?: () => void): void;
-  /** Commit the queued writes now (before a row that refers to them is written on its own). */
-  flushWrites(): void;
+  writeLater(fn: (db: StateWrites) => void, committed?: () => void): void;
+  /** Commit the queued writes and this call now, waiting for the commit (blocking); returns its result. */
+  writeSync<K extends WriteMethod>(method: K, ...args: Parameters<StateDb[K]>): ReturnType<StateDb[K]>;
   /** Report a package's state change (after its write committed). */
   emit(pkg: string, status: TaskStatus, reason: string | null, extra: { stage?: StageName; artifacts?: Artifact[]; durationMs?: number; logFile?: string }): void;
   /** Index `dir` for these subdirs; `files` are the package files this task wrote. */
@@ -311,16 +312,17 @@ function trackProcesses(host: StageHost, task: TaskContext, attemptId: number): 
   const { db } = host;
   task.labels = { [WORKDIR_LABEL]: host.run.config.workDir, [RUN_LABEL]: String(host.runId), [ATTEMPT_LABEL]: String(attemptId) };
   task.track = (p) => {
-    // The attempt's row may still be queued: committed first (the process row refers to it).
-    host.flushWrites();
-    const id = db.trackProcess(attemptId, p.kind === 'process-group'
+    // Committed before the runner goes on, after the queued writes (the attempt's row, which the
+    // process row refers to, may be one of them).
+    const id = host.writeSync('trackProcess', attemptId, p.kind === 'process-group'
       ? { kind: 'process-group', pgid: p.pgid, pidStart: processStart(p.pgid) }
       : { kind: 'container', engine: p.engine, container: p.name });
     let ended = false;
     return () => {
       if (ended || !db.db.open) return;
       ended = true;
-      db.endProcess(id, 'exited');
+      // Queued: a kill before it commits leaves the row open, and the next run finds the group gone.
+      host.writeLater((d) => d.endProcess(id, 'exited'));
     };
   };
 }

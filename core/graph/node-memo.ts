@@ -8,11 +8,13 @@
 // dependency (python-dependency.ts: null makes it `no-python`), whether every variant is skipped,
 // and the rendering's warnings. That is a function of the rendering after run exports (a host
 // dependency whose run_exports name python_abi makes a recipe python-dependent): of the additions
-// replayed onto a rendering (run-exports-memo.ts `replayedAdditions`), only those naming python or
-// python_abi can change its python dependency (python-dependency.ts reads the first such spec of
+// applied to a rendering through the run-exports memo (run-exports-memo.ts `appliedAdditions`:
+// replayed, or walked — what the memo stores and the next plan replays), only those naming python
+// or python_abi can change its python dependency (python-dependency.ts reads the first such spec of
 // host, build, run), so a summary is replayed only for a rendering with the same recipe file, the
 // same render cache key and the same python additions (spec and array, usually none); anything else
-// is made from the rendering and stored. The node's `variants` are read from the rendering when
+// is made from the rendering and stored. A walked rendering's summary is stored too, so the plan
+// after a cold one (every recipe walked) already replays them. The node's `variants` are read from the rendering when
 // first read (a getter that then becomes a plain value). The file (JSON, one array per recipe) holds
 // the version of the code that made it (another: no memo), is written under a temporary name and
 // renamed into place, and only when a summary was made that it did not hold.
@@ -22,7 +24,7 @@ import { join } from 'node:path';
 import type { PackageNode, RenderWarning, RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { sourcesVersion } from '../recipes/render-cache.ts';
-import { replayedAdditions } from '../recipes/run-exports-memo.ts';
+import { appliedAdditions } from '../recipes/run-exports-memo.ts';
 import { isPythonSpec } from './python-dependency.ts';
 import { nodeFromRendered, nodeFromSummary } from './render-nodes.ts';
 import { outputVersions, type OutputVersions } from './output-index.ts';
@@ -56,9 +58,9 @@ const codeVersion = () => sourcesVersion(['core/graph', 'core/conda', 'core/mode
 /** Every spec naming python or python_abi holds this (a cheap test before isPythonSpec's parse). */
 const PYTHONISH = /python/i;
 
-/** The additions naming python or python_abi the run-exports memo replayed onto `r`, as text (undefined: walked, or unknown). */
+/** The additions naming python or python_abi the run-exports memo applied to `r`, as text (undefined: not applied through it). */
 function pythonAdditions(r: RenderedRecipe): string | undefined {
-  const adds = replayedAdditions(r);
+  const adds = appliedAdditions(r);
   if (adds === undefined) return undefined;
   let out = '';
   for (let i = 0; i < adds.length; i++) for (const spec of adds[i]) if (PYTHONISH.test(spec) && isPythonSpec(spec)) out += `${i}\t${spec}\n`;

@@ -146,6 +146,24 @@ replan("a node's summary is made again when the run exports replayed onto its re
   assert.is(await plan(true), exported);
 });
 
+replan('the plan after a cold one makes only the changed node from its rendering: the cold plan stored the others', async () => {
+  // abi exports python_abi: clib (no python of its own) is python-dependent through its walk's additions.
+  recipe('abi', 'build:\n  run_exports:\n    - python_abi 3.13.* *_cp313\n');
+  recipe('clib', 'requirements:\n  host:\n    - abi\n');
+  recipe('zlib', '');
+  recipe('app', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const cold = await plan(true);
+  assert.is(cold, await plan(false));
+  assert.match(cold, 'run: python_abi 3.13.* *_cp313');
+  recipe('app', `requirements:\n  host:\n${python()}    - zlib\n  run:\n${python()}`);
+  const made = nodeMemoStats.made;
+  const replayed = nodeMemoStats.replayed;
+  const changed = await plan(true);
+  assert.is(nodeMemoStats.made - made, 1, 'only app is made from its rendering');
+  assert.is(nodeMemoStats.replayed - replayed, 3);
+  assert.is(changed, await plan(false));
+});
+
 replan('a recipe whose rendering changed gets a node made from it, not the summary of its last rendering', async () => {
   recipe('zlib', '');
   recipe('clib', 'requirements:\n  host:\n    - zlib\n');

@@ -68,6 +68,18 @@ export function replayedAdditions(r: RenderedRecipe): ExportAdditions | undefine
   return replayedOnto.get(r);
 }
 
+/** What a walk added to each rendering it walked in this plan (what the memo stores for it). */
+const walkedOnto = new WeakMap<RenderedRecipe, ExportAdditions>();
+
+/**
+ * The additions applied to `r` in this plan through the memo, replayed or walked — what the next
+ * plan replays onto the same rendering when the memo is written —; undefined when not applied
+ * through the memo.
+ */
+export function appliedAdditions(r: RenderedRecipe): ExportAdditions | undefined {
+  return replayedOnto.get(r) ?? walkedOnto.get(r);
+}
+
 /** A rendering's output names (non-skipped variants), in first-seen order, NUL-joined. */
 function outputNames(r: RenderedRecipe): string {
   const names = new Set<string>();
@@ -231,6 +243,7 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
       const i = position.get(r)!;
       runExportsMemoStats.walked++;
       walkedAdds.set(i, added);
+      walkedOnto.set(r, added);
       if (!dirty && !sameAdditions(added, decode(old!, i))) dirty = true;
     },
     // A full walk reads every recipe anyway.
