@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Target } from '../model/types.ts';
-import { expandVariants, loadSharedVariantConfig, loadVariantConfig, sharedByKeys, usedVariantKeys, VariantConfigError, type VariantConfig } from './variants.ts';
+import { expandVariants, loadSharedVariantConfig, loadVariantConfig, sharedByKeys, usedVariantKeys, VariantConfigError, variantFileStats, type VariantConfig } from './variants.ts';
 import { RecipeYamlError } from './yaml.ts';
 
 const LINUX: Target = { subdir: 'linux-64', python: '3.13' };
@@ -33,6 +33,29 @@ const config = (values: Record<string, string[]>, zipKeys: string[][] = []): Var
 
 const load = suite<Ctx>('loadVariantConfig', {} as Ctx);
 withTmp(load);
+
+load('a config file whose stat is unchanged is not read again; a changed one is', (ctx) => {
+  const f = ctx.write('cbc.yaml', 'python:\n  - 3.12\nzlib:\n  - 1.2\n');
+  const realNow = Date.now;
+  // As if the file had been written long ago (a file changed in the last seconds is always read).
+  Date.now = () => realNow() + 60_000;
+  try {
+    const before = { ...variantFileStats };
+    const first = loadSharedVariantConfig([f], LINUX);
+    const second = loadSharedVariantConfig([f], LINUX);
+    assert.is(second, first);
+    assert.equal(variantFileStats, { read: before.read + 1, reused: before.reused + 1 });
+    writeFileSync(f, 'python:\n  - 3.12\nzlib:\n  - 1.3\n  - 1.4\n');
+    assert.equal(loadSharedVariantConfig([f], LINUX).values.zlib, ['1.3', '1.4']);
+    assert.is(variantFileStats.read, before.read + 2);
+  } finally {
+    Date.now = realNow;
+  }
+  // Changed in the last seconds: read every time (its stat may not show a second change yet).
+  const read = variantFileStats.read;
+  loadSharedVariantConfig([f], LINUX);
+  assert.is(variantFileStats.read, read + 1);
+});
 
 load('keeps unquoted numbers as text and makes scalars one-element lists :: 3.10 stays "3.10"', async (ctx) => {
   const f = ctx.write('cbc.yaml', 'python:\n  - 3.10\n  - 3.12\nc_compiler_version: 11\nblas_impl: mkl\nbootstrap: false\n');

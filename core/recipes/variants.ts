@@ -1,6 +1,7 @@
 // Variant configs (conda_build_config.yaml) and their expansion into concrete variants, after
 // conda-build's conda_build/variants.py (combine_specs, find_used_variables, zip_keys handling).
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { isRacy } from './listing-cache.ts';
 import type { Target } from '../model/types.ts';
 import { parseExpression, freeNames } from './python-expr/parse.ts';
 import { tokenize, type Token } from './python-expr/tokenize.ts';
@@ -108,12 +109,12 @@ export function loadSharedVariantConfig(
   warnings?: (SelectorWarning & { file: string })[],
 ): Readonly<VariantConfig> {
   // Every recipe of an aggregate stacks the same conda_build_config.yaml: the result is kept per
-  // target and file contents (files are read every time, so a changed file is parsed again).
+  // target and file contents (a file whose stat is unchanged is not read again: configFileText).
   const texts: { file: string; text: string }[] = [];
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = configFileText(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       // The files before it are parsed first: their errors come first, as when reading file by file.
@@ -143,6 +144,31 @@ export function loadSharedVariantConfig(
   }
   if (warnings) for (const w of hit.warnings) warnings.push({ ...w });
   return hit.config;
+}
+
+/** What loadSharedVariantConfig did with the files (tests, bench): read, or known by their stat. */
+export const variantFileStats = { read: 0, reused: 0 };
+
+// The text of each config file read, with the stat it had: the aggregate's ~30 KB file is read
+// again only when its stat changes (device, inode, size, mtime, ctime), or while it was changed
+// in the last few seconds (coarse timestamps: isRacy, as directory listings are checked).
+const fileTexts = new Map<string, { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number; text: string }>();
+
+function configFileText(file: string): string {
+  const s = statSync(file, { throwIfNoEntry: false });
+  const known = fileTexts.get(file);
+  if (s?.isFile() && known && known.dev === s.dev && known.ino === s.ino && known.size === s.size && known.mtimeMs === s.mtimeMs && known.ctimeMs === s.ctimeMs && !isRacy(s)) {
+    variantFileStats.reused++;
+    return known.text;
+  }
+  // Not known, changed, missing or no regular file: read (errors as they were).
+  const text = readFileSync(file, 'utf8');
+  variantFileStats.read++;
+  if (s?.isFile()) {
+    if (fileTexts.size >= CONFIG_CACHE_SIZE) fileTexts.delete(fileTexts.keys().next().value!);
+    fileTexts.set(file, { dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, text });
+  } else fileTexts.delete(file);
+  return text;
 }
 
 const CONFIG_CACHE_SIZE = 256;

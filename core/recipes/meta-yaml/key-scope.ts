@@ -23,11 +23,11 @@ const TOKEN_CHAR_RE = /^[\w.-]$/;
 
 interface ConfigIndex {
   /** Config keys in config order. */
-  order: Map<string, number>;
-  /** Keys by normal form. */
-  byNormal: Map<string, string[]>;
-  /** Keys always in scope. */
-  implicit: string[];
+  keys: string[];
+  /** Positions of keys (config order) by normal form. */
+  byNormal: Map<string, number[]>;
+  /** Positions of the keys always in scope. */
+  implicit: number[];
 }
 
 const indexes = new WeakMap<object, ConfigIndex>();
@@ -43,14 +43,14 @@ function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
 }
 
 function indexKeys(keys: string[]): ConfigIndex {
-  const index: ConfigIndex = { order: new Map(keys.map((k, i) => [k, i])), byNormal: new Map(), implicit: [] };
-  for (const key of keys) {
+  const index: ConfigIndex = { keys, byNormal: new Map(), implicit: [] };
+  keys.forEach((key, at) => {
     const n = normal(key);
     const same = index.byNormal.get(n);
-    if (same) same.push(key);
-    else index.byNormal.set(n, [key]);
-    if (IMPLICIT.has(key) || IMPLICIT_SUFFIX.test(key) || !TOKEN_CHARS.test(key)) index.implicit.push(key);
-  }
+    if (same) same.push(at);
+    else index.byNormal.set(n, [at]);
+    if (IMPLICIT.has(key) || IMPLICIT_SUFFIX.test(key) || !TOKEN_CHARS.test(key)) index.implicit.push(at);
+  });
   return index;
 }
 
@@ -121,25 +121,31 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
   const seen = new Set<string>();
   // Lower-cased too: `{{ name|lower }}` prints a recipe's name, often a key of the config.
   for (const t of texts) tokens(t, seen, true, true, index.byNormal);
-  const inScope = new Set(index.implicit);
-  for (const n of seen) for (const key of index.byNormal.get(n) ?? []) inScope.add(key);
-  const keys = [...inScope].sort((a, b) => index.order.get(a)! - index.order.get(b)!);
-  // A line of the recipe's own texts names nothing new: most of a rendered text is such lines.
-  const own = new Set<string>();
-  for (const t of texts) for (const line of t.split('\n')) own.add(line);
+  // In scope, by position: the keys in config order without a sort.
+  const inScope = new Uint8Array(index.keys.length);
+  for (const at of index.implicit) inScope[at] = 1;
+  for (const n of seen) for (const at of index.byNormal.get(n)!) inScope[at] = 1;
+  const keys: string[] = [];
+  for (let at = 0; at < inScope.length; at++) if (inScope[at]) keys.push(index.keys[at]);
   return {
     keys,
     covers(text) {
-      // Rendered text is not read by Jinja again: its words count only in selectors.
+      // Rendered text is not read by Jinja again: its words count only in selectors. Every name
+      // of the recipe's own lines is in `seen` (they were tokenized with words and lower-cased),
+      // so the whole text is tokenized at once: lines the render kept as they were name nothing new.
       const named = new Set<string>();
-      for (const line of text.split('\n')) {
-        if (own.has(line)) continue;
-        tokens(line, named, false, false, index.byNormal);
-        if (line.includes('#')) for (const m of line.matchAll(SELECTOR)) tokens(m[1], named, true, false, index.byNormal);
+      tokens(text, named, false, false, index.byNormal);
+      for (let hash = text.indexOf('#'); hash >= 0; ) {
+        // The selectors of the line holding this `#` (a selector never spans lines).
+        const start = text.lastIndexOf('\n', hash) + 1;
+        let end = text.indexOf('\n', hash);
+        if (end < 0) end = text.length;
+        for (const m of text.slice(start, end).matchAll(SELECTOR)) tokens(m[1], named, true, false, index.byNormal);
+        hash = text.indexOf('#', end);
       }
       for (const n of named) {
         if (seen.has(n)) continue;
-        for (const key of index.byNormal.get(n) ?? []) if (!inScope.has(key)) return false;
+        for (const at of index.byNormal.get(n)!) if (!inScope[at]) return false;
       }
       return true;
     },
