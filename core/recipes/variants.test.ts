@@ -231,6 +231,24 @@ used('{% if %} conditions and v1 ${{ }} and if: count', () => {
   assert.equal(sorted(usedVariantKeys(v1, CFG)), ['c_compiler', 'c_compiler_version', 'cuda_compiler_version', 'zlib']);
 });
 
+used('bare requirements read by the character scan as by the regex: Unicode spaces, dashes, trailing text', () => {
+  const lines = [
+    '    - zlib', // a bare requirement
+    '    -\u00a0openssl', // a no-break space after the dash is whitespace (\\s)
+    '\u3000- libpng', // an ideographic space before it
+    '    - numpy\u2003', // a trailing em space
+    '    - libjpeg-turbo \t', // dashes in the name, trailing tab
+    '    -python', // no space after the dash: no item
+    '    - vc 14', // pinned
+    '    - blas_impl\u00e9', // a non-ASCII letter after the name: no bare name
+    '    - c_compiler.x-y', // a longer name, not the key
+    'x: 1 then: target_platform', // `then:` not at the start: nothing
+  ];
+  assert.equal(sorted(usedVariantKeys(lines.join('\n') + '\n', CFG)), ['libjpeg-turbo', 'libpng', 'numpy', 'openssl', 'zlib']);
+  // The same lines with CRLF endings.
+  assert.equal(sorted(usedVariantKeys(lines.join('\r\n'), CFG)), ['libjpeg-turbo', 'libpng', 'numpy', 'openssl', 'zlib']);
+});
+
 used('names not in the config are ignored; text without requirements uses nothing', () => {
   assert.equal(sorted(usedVariantKeys('{{ something_else }}  # [other]\n', CFG)), []);
   assert.equal(sorted(usedVariantKeys('package:\n  name: python-dateutil\n  - python-dateutil\n', CFG)), []);

@@ -438,15 +438,54 @@ function lineNames(line: string, names: Set<string>): void {
   if (req) names.add(req[1]);
 }
 
+const NONE = 0;
+const PLAIN_ITEM = 1;
+const OTHER = 2;
+
 /**
- * Can lineNames find a name in `line`? Only a selector (`#`), a v1 `if:` / `then:` / `else:` or a
- * list item (`- `) holds one: the other lines (most of a recipe) skip the cache lookup.
+ * What lineNames can find in `line`: nothing (NONE: no selector `#`, no v1 `if:` / `then:` /
+ * `else:`, no list item `- `; most lines of a recipe), a bare requirement only (PLAIN_ITEM: a list
+ * item without those), or anything (OTHER). One search for `#` and one for `:` per line.
  */
-function mayName(line: string): boolean {
-  return line.includes('#') || LIST_ITEM.test(line) || line.includes('if:') || line.includes('then:') || line.includes('else:');
+function lineKind(line: string): number {
+  if (line.includes('#')) return OTHER;
+  for (let c = line.indexOf(':'); c >= 0; c = line.indexOf(':', c + 1)) {
+    if ((c >= 2 && line.startsWith('if', c - 2)) || (c >= 4 && (line.startsWith('then', c - 4) || line.startsWith('else', c - 4)))) return OTHER;
+  }
+  return LIST_ITEM.test(line) ? PLAIN_ITEM : NONE;
 }
 
 const LIST_ITEM = /^\s*-\s/;
+const FALLBACK: unique symbol = Symbol('read by lineNames');
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/**
+ * REQUIREMENT's name in `line` (null when it does not match), by a character scan: a regex match
+ * copies the line. FALLBACK at a non-ASCII character met before the answer is known (`\s` holds
+ * Unicode spaces): lineNames reads such a line.
+ */
+function bareRequirement(line: string): string | null | typeof FALLBACK {
+  const n = line.length;
+  let i = 0;
+  let c = 0;
+  while (i < n && isAsciiSpace((c = line.charCodeAt(i)))) i++;
+  if (c >= 128) return FALLBACK;
+  if (i === n || c !== 45) return null;
+  const dash = ++i;
+  while (i < n && isAsciiSpace((c = line.charCodeAt(i)))) i++;
+  if (i < n && c >= 128) return FALLBACK;
+  if (i === dash || i === n || !isNameStart(c)) return null;
+  const start = i;
+  while (++i < n && (isNameStart((c = line.charCodeAt(i))) || c === 46 || c === 45));
+  const end = i;
+  for (; i < n; i++) {
+    c = line.charCodeAt(i);
+    if (c >= 128) return FALLBACK;
+    if (!isAsciiSpace(c)) return null;
+  }
+  return line.slice(start, end);
+}
 
 // The same Jinja blocks and lines recur in every recipe of an aggregate: their names, in order of
 // first appearance (adding them in that order gives the same set as scanning again), are kept.
@@ -522,8 +561,16 @@ export function sharedByKeys<T>(values: Record<string, unknown>, use: string, ma
  */
 export function usedVariantKeys(recipeText: string, config: VariantConfig, scripts: string[] = []): Set<string> {
   const names = new Set<string>();
-  for (const m of recipeText.matchAll(JINJA_BLOCK)) for (const name of cached(blockNameCache, m[1] ?? m[2] ?? '', jinjaNames)) names.add(name);
-  for (const line of recipeText.split(/\r?\n/)) if (mayName(line)) for (const name of cached(lineNameCache, line, lineNames)) names.add(name);
+  if (recipeText.includes('{')) for (const m of recipeText.matchAll(JINJA_BLOCK)) for (const name of cached(blockNameCache, m[1] ?? m[2] ?? '', jinjaNames)) names.add(name);
+  for (const line of recipeText.includes('\r') ? recipeText.split(/\r?\n/) : recipeText.split('\n')) {
+    const kind = lineKind(line);
+    if (kind === PLAIN_ITEM) {
+      // lineNames of a list item without `#`, `if:`, `then:`, `else:`: its bare requirement, read here.
+      const name = bareRequirement(line);
+      if (name === FALLBACK) for (const n of cached(lineNameCache, line, lineNames)) names.add(n);
+      else if (name !== null) names.add(name);
+    } else if (kind === OTHER) for (const name of cached(lineNameCache, line, lineNames)) names.add(name);
+  }
   for (const script of scripts) {
     for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|%([A-Za-z_][A-Za-z0-9_]*)%/g)) names.add(m[1] ?? m[2]);
   }

@@ -7,7 +7,7 @@ import { recipeFromPath } from '../discover.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { hashDependencies } from '../finalize-output.ts';
 import { WIN_PREFIX_PLACEHOLDER } from './jinja-context.ts';
-import { deferPinsOnly, pinsParseInPlace, renderMetaYaml } from './render.ts';
+import { deferPinsOnly, pinnedLines, pinsParseInPlace, renderMetaYaml } from './render.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const AGG = join(FIX, 'agg');
@@ -208,6 +208,12 @@ files('pins are read in place of their markers only where YAML reads them as the
   assert.not.ok(pinsParseInPlace('run: [ __rebuild_pin_0__ ]\n', ['liba >=1,<2']), 'a flow sequence: its comma splits the pin');
   assert.not.ok(pinsParseInPlace("- '__rebuild_pin_0__'\n", ['liba >=1']), 'a quoted scalar');
   assert.not.ok(pinsParseInPlace('- __rebuild_pin_0__  # [linux]\n', ['liba >=1']), 'a selector on the line');
+});
+
+files('pinnedLines: the lines that hold a pin marker, pins in place (the rest of the pinned text is the marked text)', () => {
+  const marked = 'requirements:\n  run:\n    - __rebuild_pin_0__\n    - zlib\n    - __rebuild_pin_1__ __rebuild_pin_2__\n__rebuild_pin_3__';
+  assert.is(pinnedLines(marked, ['liba >=1.2,<2.0a0', 'libb', 'libc 1.0 h1_0', 'libd']), '    - liba >=1.2,<2.0a0\n    - libb libc 1.0 h1_0\nlibd');
+  assert.is(pinnedLines('no markers\n', []), '');
 });
 
 files.run();

@@ -214,6 +214,22 @@ export function pinsParseInPlace(marked: string, pins: readonly string[]): boole
   return true;
 }
 
+/**
+ * The lines of `marked` that hold a pin marker, with the pins in place (pins are plain: no line
+ * break): with the lines of `marked` that hold none, the pinned text's lines.
+ */
+export function pinnedLines(marked: string, pins: readonly string[]): string {
+  const lines: string[] = [];
+  for (let at = marked.indexOf('__rebuild_pin_'); at >= 0; ) {
+    const start = marked.lastIndexOf('\n', at) + 1;
+    let end = marked.indexOf('\n', at);
+    if (end < 0) end = marked.length;
+    lines.push(marked.slice(start, end).replace(PIN_MARKER, (_, i: string) => pins[Number(i)]));
+    at = marked.indexOf('__rebuild_pin_', end);
+  }
+  return lines.join('\n');
+}
+
 const NOT_IN_PLACE: unique symbol = Symbol('pins not in place');
 
 /** Parsed YAML with the pin markers of its strings replaced; NOT_IN_PLACE when a key holds one. */
@@ -599,7 +615,8 @@ function renderVariant(job: VariantJob): RenderedVariant {
     let result: PassResult;
     if (meta === NOT_IN_PLACE) result = parse(pinned, warnings, undefined);
     else {
-      if (job.scope && !job.scope.covers(pinned)) throw new OutOfScope();
+      // The marked text was covered (its parse): only the lines the pins went into are new.
+      if (job.scope && !job.scope.covers(pinnedLines(text, pins))) throw new OutOfScope();
       // The selector warnings of the marked text's parse: its selector lines are the pinned text's.
       while (taken < marked.warnings.length) warnings.push(marked.warnings[taken++]);
       result = extract(meta, pinned, warnings, undefined);
