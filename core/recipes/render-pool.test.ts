@@ -57,6 +57,26 @@ pool('renders on a worker what this thread renders :: same results, same errors,
   assert.ok(renderPoolState().sent > before, 'renders went to the worker');
 });
 
+pool('a worker takes the jobs queued while this thread is busy :: it claims them itself, results as local', async () => {
+  const recipes = await Promise.all([...META, ...V1].map((p) => recipeFromPath(p)));
+  const deadline = Date.now() + 60_000;
+  while (renderPoolState().ready === 0 && Date.now() < deadline) await outcome(render(recipes[0], TARGETS[0]));
+  assert.ok(renderPoolState().ready >= 1, 'the worker became ready');
+  const before = renderPoolState().sent;
+  const t = TARGETS[1];
+  // Offered (the calls run synchronously up to their first await), then this thread blocks: it
+  // cannot hand jobs out, or render them, until the worker took every one.
+  const pooled = recipes.map((r) => outcome(render(r, t)));
+  const blocked = new Int32Array(new SharedArrayBuffer(4));
+  while (renderPoolState().sent - before < recipes.length && Date.now() < deadline) Atomics.wait(blocked, 0, 0, 5);
+  assert.is(renderPoolState().sent - before, recipes.length, 'the worker took every job while this thread was blocked');
+  const results = await Promise.all(pooled);
+  for (const [i, r] of recipes.entries()) {
+    assert.equal(results[i], await outcome(renderHere(r, t)), r.feedstock);
+    if ('recipe' in results[i]) assert.is((results[i] as RenderedRecipe).recipe, r);
+  }
+});
+
 pool('a render that fails in the worker throws the local error', async () => {
   const bad = await recipeFromPath(join(HERE, 'meta-yaml/fixtures/errors/bad-jinja'));
   try {

@@ -1,21 +1,26 @@
 // Rendering on worker threads. A render is CPU-bound on one thread (Jinja in wasm, YAML, variant
 // logic), so planning thousands of recipes would use one core; the pool gives the built-in renderers
-// the machine's other cores: one worker per other core, this thread rendering too when every worker
-// has PER_WORKER renders. It starts when the renders still to come are worth a worker: when the
-// recipes a process is about to render (renderRecipes and render --all say how many with
-// expectRenders, cache hits are counted off with renderSkipped) would take POOL_WORTH_MS or more at
-// the mean time of the renders done so far (at least POOL_SAMPLES of them), or when
-// RENDER_POOL_AFTER renders are asked for at once. Loading a worker (tsx, the renderers, two wasm
-// modules) costs a few hundred ms of the other core: a plan of a few hundred small recipes or a
-// test never starts it, a few hundred real-size recipes (several ms each) do. Renders are done here
-// until a worker is ready. Every result is the one the local render would have made:
+// the machine's other cores: one worker per other core, this thread rendering too. It starts when
+// the renders still to come are worth a worker: when the recipes a process is about to render
+// (renderRecipes and render --all say how many with expectRenders, cache hits are counted off with
+// renderSkipped) would take POOL_WORTH_MS or more at the mean time of the renders done so far (at
+// least POOL_SAMPLES of them), or when RENDER_POOL_AFTER renders are asked for at once. Loading a
+// worker (tsx, the renderers, two wasm modules) costs a few hundred ms of the other core: a plan of
+// a few hundred small recipes or a test never starts it, a few hundred real-size recipes (several
+// ms each) do. Renders are done here until a worker is ready.
+// Jobs are claimed, not assigned: every render asked for while a worker is ready is offered to every
+// ready worker at once, and whoever claims it first (a compare-and-swap on a shared Int32Array)
+// renders it — a worker as soon as it is free, this thread when it comes back to its event loop. So
+// a worker never waits for this thread (busy with its own render, or with what comes after the
+// renders) to hand it the next job: it takes the next open one itself.
+// Every result is the one the local render would have made:
 //   - the worker runs the same renderer on the same inputs (recipe, target, options, including the
 //     allow-listed environ the render plugins give) and its result is a structured clone
 //     of plain data, with `recipe` and `target` set back to the caller's own objects;
 //   - a render that fails in a worker (or whose job or result cannot be sent) is rendered again
 //     locally, so the error thrown is the local renderer's own;
-//   - a worker that dies takes no render with it: its renders are done locally, and when no worker
-//     is left the pool is off for the rest of the process.
+//   - a worker that dies takes no render with it: the renders it claimed are done locally, and when
+//     no worker is left the pool is off for the rest of the process.
 // Results keep their order: the caller (renderRecipes) stores each by index. Idle workers do not
 // keep the process alive. REBUILD_RENDER_THREADS=0 turns the pool off; =N uses N workers.
 import { Worker } from 'node:worker_threads';
@@ -37,31 +42,55 @@ export const RENDER_POOL_AFTER = 2000;
 const POOL_WORTH_MS = 1500;
 /** Local renders timed before the mean is trusted. */
 const POOL_SAMPLES = 8;
-/** Renders waiting for or running in one worker: enough to keep it busy while results travel. */
-const PER_WORKER = 3;
+/**
+ * Claim slots: `claims[0]` counts the jobs workers took; `claims[1 + id % CLAIM_SLOTS]` is `id + 1`
+ * while job `id` is open, 0 once this thread took it, `-(w + 1)` once worker `w` did. A slot is
+ * reused CLAIM_SLOTS jobs later, so no more than half of them are offered at once.
+ */
+export const CLAIM_SLOTS = 1 << 16;
+
+/** What a render worker is started with (its `workerData`). */
+export interface RenderWorkerData {
+  claims: SharedArrayBuffer;
+  /** This worker's number `w` (its claims are `-(w + 1)`). */
+  index: number;
+}
+
+/** Take open job `id` for claimer `by` (0: this thread; -(w + 1): worker w). */
+export function claimJob(claims: Int32Array, id: number, by: number): boolean {
+  return Atomics.compareExchange(claims, 1 + (id % CLAIM_SLOTS), id + 1, by) === id + 1;
+}
 
 type Reply = { id: number; ok: true; rendered: RenderedRecipe } | { id: number; ok: false } | { ready: true };
 
 interface Slot {
   worker: Worker;
+  index: number;
   ready: boolean;
   dead: boolean;
-  pending: Map<number, (rendered: RenderedRecipe | undefined) => void>;
 }
 
 class RenderPool {
   private readonly slots: Slot[] = [];
   private nextId = 0;
+  readonly claims = new Int32Array(new SharedArrayBuffer(4 * (1 + CLAIM_SLOTS)));
+  /** Offered jobs not yet answered (by a worker's reply, or this thread's claim). */
+  private readonly pending = new Map<number, (rendered: RenderedRecipe | undefined) => void>();
 
   constructor(size: number) {
     const bootstrap = workerBootstrap();
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn(bootstrap));
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn(bootstrap, i));
   }
 
-  /** Renders sent to a worker so far. */
-  sent = 0;
+  /** Jobs offered to the workers so far. */
+  offered = 0;
 
-  /** Stop every worker (nothing in flight: the caller checks `sent`). */
+  /** Renders the workers took so far. */
+  get taken(): number {
+    return Atomics.load(this.claims, 0);
+  }
+
+  /** Stop every worker (nothing in flight: the caller checks `offered`). */
   terminate(): void {
     for (const s of this.slots) {
       s.dead = true;
@@ -77,27 +106,25 @@ class RenderPool {
     return this.slots.filter((s) => s.ready).length;
   }
 
-  private spawn(code: string): Slot {
-    const worker = new Worker(code, { eval: true });
-    const slot: Slot = { worker, ready: false, dead: false, pending: new Map() };
+  private spawn(code: string, index: number): Slot {
+    const workerData: RenderWorkerData = { claims: this.claims.buffer as SharedArrayBuffer, index };
+    const worker = new Worker(code, { eval: true, workerData });
+    const slot: Slot = { worker, index, ready: false, dead: false };
     worker.on('message', (m: Reply) => {
       if ('ready' in m) {
         slot.ready = true;
         return;
       }
-      const done = slot.pending.get(m.id);
-      if (!done) return;
-      slot.pending.delete(m.id);
-      if (!slot.pending.size) worker.unref();
-      done(m.ok ? m.rendered : undefined);
+      this.settle(m.id, m.ok ? m.rendered : undefined);
     });
     const die = () => {
       if (slot.dead) return;
       slot.dead = true;
       slot.ready = false;
       worker.unref();
-      for (const done of slot.pending.values()) done(undefined);
-      slot.pending.clear();
+      // The renders it took and did not answer are rendered locally.
+      const mine = -(index + 1);
+      for (const id of [...this.pending.keys()]) if (Atomics.load(this.claims, 1 + (id % CLAIM_SLOTS)) === mine) this.settle(id, undefined);
     };
     worker.on('error', die);
     worker.on('exit', die);
@@ -107,29 +134,54 @@ class RenderPool {
     return slot;
   }
 
+  private settle(id: number, rendered: RenderedRecipe | undefined): void {
+    const done = this.pending.get(id);
+    if (!done) return;
+    this.pending.delete(id);
+    if (!this.pending.size) for (const s of this.slots) s.worker.unref();
+    done(rendered);
+  }
+
   /**
-   * Render in a worker; undefined when no worker is ready or every one has PER_WORKER renders
-   * (render locally: this thread is one of the renderers). The promise gives undefined when the
-   * worker could not.
+   * Offer `job` to every ready worker; undefined when none is ready (render locally). `take()` then
+   * claims it for this thread (true: render it here) or gives the worker's result (undefined when
+   * the worker could not render it).
    */
-  render(job: RenderJob): Promise<RenderedRecipe | undefined> | undefined {
-    let best: Slot | undefined;
-    for (const s of this.slots) if (s.ready && s.pending.size < PER_WORKER && (!best || s.pending.size < best.pending.size)) best = s;
-    if (!best) return undefined;
-    const slot = best;
+  offer(job: RenderJob): { take(): true | Promise<RenderedRecipe | undefined> } | undefined {
+    const ready = this.slots.filter((s) => s.ready && !s.dead);
+    if (!ready.length || this.pending.size >= CLAIM_SLOTS / 2 || this.nextId >= 0x7ffffffe) return undefined;
     const id = this.nextId++;
-    this.sent++;
-    return new Promise((resolve) => {
-      if (!slot.pending.size) slot.worker.ref();
-      slot.pending.set(id, resolve);
-      try {
-        slot.worker.postMessage({ id, job: { format: job.format, recipe: job.recipe, target: job.target, options: job.options() } });
-      } catch {
-        slot.pending.delete(id);
-        if (!slot.pending.size) slot.worker.unref();
-        resolve(undefined);
-      }
+    const result = new Promise<RenderedRecipe | undefined>((resolve) => {
+      if (!this.pending.size) for (const s of this.slots) s.worker.ref();
+      this.pending.set(id, resolve);
     });
+    Atomics.store(this.claims, 1 + (id % CLAIM_SLOTS), id + 1);
+    let message: unknown;
+    try {
+      message = { id, job: { format: job.format, recipe: job.recipe, target: job.target, options: job.options() } };
+      let posted = 0;
+      for (const s of ready) {
+        try {
+          s.worker.postMessage(message);
+          posted++;
+        } catch {
+          // This worker does not get it; another may.
+        }
+      }
+      if (!posted) throw new Error('not sent');
+    } catch {
+      claimJob(this.claims, id, 0);
+      this.settle(id, undefined);
+      return undefined;
+    }
+    this.offered++;
+    return {
+      take: () => {
+        if (!claimJob(this.claims, id, 0)) return result;
+        this.settle(id, undefined);
+        return true;
+      },
+    };
   }
 }
 
@@ -172,9 +224,9 @@ export function prestartRenderPool(): void {
   startRenderPool();
 }
 
-/** Stop the pool's workers if no render was sent to them; the pool may start again by the rules above. */
+/** Stop the pool's workers if no render was offered to them; the pool may start again by the rules above. */
 export function stopRenderPoolIfIdle(): void {
-  if (!pool || pool.sent) return;
+  if (!pool || pool.offered) return;
   pool.terminate();
   pool = undefined;
 }
@@ -203,18 +255,20 @@ export function expectRenders(count: number): void {
 }
 
 /**
- * What the pool is doing (for tests and diagnostics): started, workers ready, renders sent to
- * workers, and how many renders were asked for before it started.
+ * What the pool is doing (for tests and diagnostics): started, workers ready, renders offered to
+ * workers, renders the workers took (`sent`; read from shared memory, so it moves while this thread
+ * is busy), and how many renders were asked for before it started.
  */
-export function renderPoolState(): { started: boolean; ready: number; sent: number; startedAfter: number } {
-  return { started: !!pool, ready: pool ? pool.ready : 0, sent: pool ? pool.sent : 0, startedAfter: pool ? startedAfter : 0 };
+export function renderPoolState(): { started: boolean; ready: number; offered: number; sent: number; startedAfter: number } {
+  return { started: !!pool, ready: pool ? pool.ready : 0, offered: pool ? pool.offered : 0, sent: pool ? pool.taken : 0, startedAfter: pool ? startedAfter : 0 };
 }
 
 /**
- * Render `job` on a worker thread when the pool is running and a worker is ready; undefined means
- * "render it here" (also what the promise gives when the worker could not render it).
+ * Offer `job` to the pool's workers when it is running and a worker is ready; undefined means
+ * "render it here". Otherwise `take()` claims it for this thread (true: render it here) or gives
+ * the worker's result (undefined when the worker could not render it: render it here).
  */
-export function renderInPool(job: RenderJob): Promise<RenderedRecipe | undefined> | undefined {
+export function offerToPool(job: RenderJob): { take(): true | Promise<RenderedRecipe | undefined> } | undefined {
   if (pool === null) return undefined;
   if (pool === undefined) {
     if (Math.max(++requested, expected) < RENDER_POOL_AFTER && !worthAPool(expected - requested, localRenders, localMs)) return undefined;
@@ -225,23 +279,24 @@ export function renderInPool(job: RenderJob): Promise<RenderedRecipe | undefined
     pool = null;
     return undefined;
   }
-  const sent = pool.render(job);
-  if (!sent) return undefined;
-  return sent.then((rendered) => {
-    if (!rendered) return undefined;
-    rendered.recipe = job.recipe;
-    rendered.target = job.target;
-    return rendered;
-  });
+  return pool.offer(job);
 }
 
-/** Render through the pool when it takes the job, else (or when the worker could not) locally. */
+/** Render through the pool when a worker takes the job, else (or when the worker could not) locally. */
 export async function pooledRender(job: RenderJob, local: () => Promise<RenderedRecipe>): Promise<RenderedRecipe> {
-  const sent = renderInPool(job);
-  if (sent) return (await sent) ?? local();
-  // Workers starting or all busy: a local render never waits for I/O, so let the event loop take
-  // their messages ("ready", results) first.
+  const offer = offerToPool(job);
+  // Workers starting or offered the job: a local render never waits for I/O, so let the event loop
+  // take their messages ("ready", results) first, and a free worker claim the job meanwhile.
   if (pool) await new Promise((resolve) => setImmediate(resolve));
+  const taken = offer?.take();
+  if (taken && taken !== true) {
+    const rendered = await taken;
+    if (rendered) {
+      rendered.recipe = job.recipe;
+      rendered.target = job.target;
+      return rendered;
+    }
+  }
   const t0 = performance.now();
   try {
     return await local();
