@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { forgetListings, listDir, listingStats, loadListings, saveListings } from './listing-cache.ts';
+import { forgetListings, listDir, listingStats, loadListings, newListingGeneration, saveListings, waitForStatsAhead } from './listing-cache.ts';
 import { discoverRecipes } from './discover.ts';
+import { renderCacheKey } from './render-cache.ts';
 
 const listings = suite('listing cache');
 let root = '';
@@ -107,6 +108,72 @@ listings('discovery twice over an unchanged aggregate: the same recipes, directo
   assert.equal(second, first);
   assert.equal(since(before), { listed: 0, reused: 7 });
   assert.equal(first.recipes.map((r) => r.feedstock), ['a', 'b', 'c']);
+});
+
+/** An aggregate of `n` feedstocks (recipe dir: meta.yaml, build.sh) with a root config, old enough not to count as just changed. */
+async function aggregate(n: number): Promise<string> {
+  const agg = join(root, 'agg');
+  for (let i = 0; i < n; i++) {
+    const dir = join(agg, `p${i}-feedstock`, 'recipe');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'meta.yaml'), `package: {name: p${i}, version: 1}\n`);
+    writeFileSync(join(dir, 'build.sh'), 'pip install .\n');
+  }
+  writeFileSync(join(agg, 'conda_build_config.yaml'), 'python:\n  - 3.12\n');
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  return agg;
+}
+
+const target = { subdir: 'linux-64', python: '3.13' };
+/** Discovery and every recipe's render cache key, as a plan makes them. */
+async function planInputs(agg: string): Promise<{ recipes: string; keys: (string | null)[] }> {
+  const found = await discoverRecipes([agg]);
+  return { recipes: JSON.stringify(found), keys: found.recipes.map((r) => renderCacheKey(r, target, { environ: {} })) };
+}
+/** The next plan in a new process: the listings file read again (stats ahead or not), a new plan generation. */
+function nextPlan(file: string, statsAhead: boolean): void {
+  forgetListings();
+  newListingGeneration();
+  loadListings(file, statsAhead);
+  if (statsAhead) assert.ok(waitForStatsAhead(), 'the worker took every stat');
+}
+
+listings('stats taken ahead on a worker thread: the same recipes and render keys, no stat on the main thread', async () => {
+  const agg = await aggregate(6);
+  const file = join(root, 'work', 'cache', 'listings.bin');
+  const first = await planInputs(agg);
+  saveListings(file);
+
+  nextPlan(file, false);
+  const inline = await planInputs(agg);
+  assert.equal(inline, first);
+
+  nextPlan(file, true);
+  const before = listingStats.ahead;
+  const ahead = await planInputs(agg);
+  assert.equal(ahead, first);
+  // The aggregate, 6 feedstock dirs, 6 recipe dirs; 12 recipe files (the root config is the render cache's).
+  assert.is(listingStats.ahead - before, 13 + 12);
+});
+
+listings('stats taken ahead see a file changed in place and a directory changed since the last plan', async () => {
+  const agg = await aggregate(3);
+  const file = join(root, 'work', 'cache', 'listings.bin');
+  const first = await planInputs(agg);
+  saveListings(file);
+  // In place: the recipe dir's stat does not change, the file's does. Added: the recipe dir's changes.
+  writeFileSync(join(agg, 'p0-feedstock', 'recipe', 'meta.yaml'), 'package: {name: p0, version: 2}\n');
+  writeFileSync(join(agg, 'p1-feedstock', 'recipe', 'patch.diff'), '--- a\n');
+
+  nextPlan(file, true);
+  const ahead = await planInputs(agg);
+  assert.is(ahead.recipes, first.recipes);
+  assert.is.not(ahead.keys[0], first.keys[0]);
+  assert.is.not(ahead.keys[1], first.keys[1]);
+  assert.is(ahead.keys[2], first.keys[2]);
+  // The same keys as a plan that stats on the main thread.
+  nextPlan(file, false);
+  assert.equal(await planInputs(agg), ahead);
 });
 
 listings.run();

@@ -26,13 +26,13 @@
 // target (`pack-<hash of the target>.bin`, see Pack below), read at once by the next plan.
 // An entry is JSON text (see Entry below), and a rendering read from the cache is parsed when its
 // `variants` are first read: a plan that does not look at a recipe's variants does not parse them.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { renderSkipped } from './render-pool.ts';
-import { isRacy, listDir, listDirChecked, newListingGeneration } from './listing-cache.ts';
+import { fileStatAhead, type FileStatsAhead, isRacy, listDir, listKeyedDir, newListingGeneration } from './listing-cache.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
 
@@ -121,11 +121,36 @@ function sharedFileStamp(path: string): string {
   return stamp;
 }
 
+/** `fileStamp` from a stat the listing cache's worker took ahead (at `at`). */
+function stampAhead(path: string, ahead: FileStatsAhead, k: number): string {
+  const s = fileStatAhead(ahead, k);
+  if (s.kind === 'missing') return 'missing';
+  if (s.kind === 'other') return 'not a file';
+  if (!isRacy(s, ahead.at)) return `stat:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+  try {
+    return `sha256:${createHash('sha256').update(readFileSync(path)).digest('hex')}`;
+  } catch {
+    return 'missing';
+  }
+}
+
 function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: boolean): [string, string][] {
-  // Discovery listed the recipe dir already in this plan: taken as it checked it (listing-cache.ts).
-  for (const [name, kind] of fresh ? listDir(dir) : listDirChecked(dir)) {
-    const p = dir + sep + name; // a listed name holds no separator
+  if (fresh) {
+    for (const [name, kind] of listDir(dir)) {
+      const p = dir + sep + name; // a listed name holds no separator
+      if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out, fresh);
+      else out.push([prefix + name, fileStamp(p)]);
+    }
+    return out;
+  }
+  // Discovery listed the recipe dir already in this plan: taken as it checked it, with its files'
+  // stats when the listing cache's worker took them ahead (listing-cache.ts).
+  const { entries, ahead } = listKeyedDir(dir);
+  let k = 0; // position among the file entries (the worker's records)
+  for (const [name, kind] of entries) {
+    const p = dir + sep + name;
     if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out, fresh);
+    else if (kind === 'file' && ahead) out.push([prefix + name, stampAhead(p, ahead, k++)]);
     else out.push([prefix + name, fileStamp(p)]);
   }
   return out;
@@ -138,19 +163,19 @@ function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: b
 export function renderCacheKey(recipe: RecipeRef, target: Target, options: unknown, fresh = false): string | null {
   let files: [string, string][];
   try {
-    files = dirFiles(recipe.dir, '', [], fresh).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    files = dirFiles(recipe.dir, '', [], fresh);
   } catch {
     return null;
   }
-  const inputs = {
-    renderer: rendererVersion(),
-    recipe,
-    target,
-    options,
-    files,
-    variantFiles: recipe.variantFiles.map((f) => [f, fresh ? fileStamp(f) : sharedFileStamp(f)]),
-  };
-  return createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
+  if (files.length > 1) files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // One text, hashed at once: the renderer's version, the target, options and recipe as JSON (one
+  // line each), then each file's name and stamp, each followed by NUL (a name, path or stamp holds
+  // none; JSON escapes it), the file list ended by an empty name.
+  let text = `${rendererVersion()}\n${JSON.stringify(target)}\n${JSON.stringify(options)}\n${JSON.stringify(recipe)}\n`;
+  for (const [name, stamp] of files) text += `${name}\0${stamp}\0`;
+  text += '\0';
+  for (const f of recipe.variantFiles) text += `${f}\0${fresh ? fileStamp(f) : sharedFileStamp(f)}\0`;
+  return hash('sha256', text);
 }
 
 /** Did the rendering read outside its recipe dir (a local source tree, the filesystem through os.path)? */
