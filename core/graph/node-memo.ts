@@ -5,7 +5,8 @@
 // in five of an ecosystem do not depend on python) then never parses them.
 //
 // Per recipe the summary is: its outputs, each output's versions (output-index.ts), its python
-// dependency (python-dependency.ts: null makes it `no-python`), whether every variant is skipped,
+// dependency (python-dependency.ts: null makes it `no-python`), whether every python-dependent
+// output is `noarch: python` (the select hook's noarch veto), whether every variant is skipped,
 // and the rendering's warnings. That is a function of the rendering after run exports (a host
 // dependency whose run_exports name python_abi makes a recipe python-dependent): of the additions
 // applied to a rendering through the run-exports memo (run-exports-memo.ts `appliedAdditions`:
@@ -26,13 +27,14 @@ import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { sourcesVersion } from '../recipes/render-cache.ts';
 import { appliedAdditions } from '../recipes/run-exports-memo.ts';
 import { isPythonSpec } from './python-dependency.ts';
-import { nodeFromRendered, nodeFromSummary } from './render-nodes.ts';
+import { nodeAllNoarch, nodeFromRendered, nodeFromSummary } from './render-nodes.ts';
 import { outputVersions, type OutputVersions } from './output-index.ts';
 
 export interface NodeSummary {
   outputs: string[];
   versions: OutputVersions;
   pythonDependency: string | null;
+  allNoarch: boolean;
   skipped: boolean;
   warnings: RenderWarning[];
 }
@@ -40,12 +42,12 @@ export interface NodeSummary {
 /**
  * One recipe as stored: render cache key, recipe file, python additions, outputs, per output name
  * (lower case) its versions — names omitted (0) when they are the outputs lower-cased —, python
- * dependency, all skipped (1/0), warnings (0: none).
+ * dependency, all noarch (1/0), all skipped (1/0), warnings (0: none).
  */
-type Entry = [key: string, file: string, pythonAdds: string, outputs: string[], versions: string[][], names: string[] | 0, dependency: string | null, skipped: 0 | 1, warnings: RenderWarning[] | 0];
+type Entry = [key: string, file: string, pythonAdds: string, outputs: string[], versions: string[][], names: string[] | 0, dependency: string | null, allNoarch: 0 | 1, skipped: 0 | 1, warnings: RenderWarning[] | 0];
 
 interface Memo {
-  format: 2;
+  format: 3;
   code: string;
   entries: Entry[];
 }
@@ -70,7 +72,7 @@ function pythonAdditions(r: RenderedRecipe): string | undefined {
 function readMemo(file: string): Map<string, Entry> | undefined {
   try {
     const m = JSON.parse(readFileSync(file, 'utf8')) as Memo;
-    if (m?.format !== 2 || m.code !== codeVersion() || !Array.isArray(m.entries)) return undefined;
+    if (m?.format !== 3 || m.code !== codeVersion() || !Array.isArray(m.entries)) return undefined;
     return new Map(m.entries.map((e) => [e[0], e]));
   } catch {
     return undefined;
@@ -81,25 +83,25 @@ const strings = (a: unknown): a is string[] => Array.isArray(a) && a.every((x) =
 
 /** The summary an entry holds, if it has the shape of one (a damaged memo entry is none). */
 function summaryOf(e: Entry): NodeSummary | undefined {
-  if (!Array.isArray(e) || e.length !== 9) return undefined;
-  const [, , , outputs, versions, names, dependency, skipped, warnings] = e;
+  if (!Array.isArray(e) || e.length !== 10) return undefined;
+  const [, , , outputs, versions, names, dependency, allNoarch, skipped, warnings] = e;
   if (!strings(outputs) || !Array.isArray(versions) || !versions.every(strings)) return undefined;
   const keys = names === 0 ? [...new Set(outputs.map((o) => o.toLowerCase()))] : names;
   if (!strings(keys) || keys.length !== versions.length) return undefined;
-  if ((dependency !== null && typeof dependency !== 'string') || (skipped !== 0 && skipped !== 1) || (warnings !== 0 && !Array.isArray(warnings))) return undefined;
-  return { outputs, versions: keys.map((k, i) => [k, versions[i]]), pythonDependency: dependency, skipped: skipped === 1, warnings: warnings || [] };
+  if ((dependency !== null && typeof dependency !== 'string') || (allNoarch !== 0 && allNoarch !== 1) || (skipped !== 0 && skipped !== 1) || (warnings !== 0 && !Array.isArray(warnings))) return undefined;
+  return { outputs, versions: keys.map((k, i) => [k, versions[i]]), pythonDependency: dependency, allNoarch: allNoarch === 1, skipped: skipped === 1, warnings: warnings || [] };
 }
 
 function entryOf(key: string, file: string, pythonAdds: string, s: NodeSummary): Entry {
   const names = s.versions.map(([n]) => n);
   const implied = [...new Set(s.outputs.map((o) => o.toLowerCase()))];
   const same = names.length === implied.length && names.every((n, i) => n === implied[i]);
-  return [key, file, pythonAdds, s.outputs, s.versions.map(([, v]) => v), same ? 0 : names, s.pythonDependency, s.skipped ? 1 : 0, s.warnings.length ? s.warnings : 0];
+  return [key, file, pythonAdds, s.outputs, s.versions.map(([, v]) => v), same ? 0 : names, s.pythonDependency, s.allNoarch ? 1 : 0, s.skipped ? 1 : 0, s.warnings.length ? s.warnings : 0];
 }
 
 /** The summary of a node made from its rendering (see the header). */
 export function summarize(node: PackageNode, warnings: RenderWarning[]): NodeSummary {
-  return { outputs: [...node.outputs], versions: outputVersions(node), pythonDependency: node.pythonDependency, skipped: !node.variants.length, warnings: [...warnings] };
+  return { outputs: [...node.outputs], versions: outputVersions(node), pythonDependency: node.pythonDependency, allNoarch: nodeAllNoarch(node), skipped: !node.variants.length, warnings: [...warnings] };
 }
 
 /**
@@ -150,7 +152,7 @@ export class NodeMemo {
   /** Store the summaries of this plan when one was made that the memo did not hold. */
   save(): void {
     if (!this.file || !this.fresh) return;
-    const memo: Memo = { format: 2, code: codeVersion(), entries: this.entries };
+    const memo: Memo = { format: 3, code: codeVersion(), entries: this.entries };
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });
       writeFileAtomicSync(this.file, JSON.stringify(memo));

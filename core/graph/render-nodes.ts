@@ -24,7 +24,7 @@ export function nodeFromRendered(id: string, rendered: RenderedRecipe, bootstrap
  * all skipped): its `variants` are read from the rendering when first read (the render cache parses
  * them then), so a node nothing looks into costs no parse.
  */
-export function nodeFromSummary(id: string, rendered: RenderedRecipe, summary: { outputs: string[]; pythonDependency: string | null; skipped: boolean }): PackageNode {
+export function nodeFromSummary(id: string, rendered: RenderedRecipe, summary: { outputs: string[]; pythonDependency: string | null; skipped: boolean; allNoarch: boolean }): PackageNode {
   // An accessor in the literal, not Object.defineProperty: the node keeps V8's fast shape.
   let variants: RenderedVariant[] | undefined;
   const node: PackageNode = {
@@ -40,13 +40,27 @@ export function nodeFromSummary(id: string, rendered: RenderedRecipe, summary: {
     },
     set variants(value: RenderedVariant[]) {
       variants = value;
+      knownAllNoarch.delete(node);
     },
     bootstrap: false,
     ...(rendered.recipe.extraVersion !== undefined ? { extraVersion: rendered.recipe.extraVersion } : {}),
     pythonDependency: summary.pythonDependency,
     recipeHash: null,
   };
+  knownAllNoarch.set(node, summary.allNoarch);
   return initialStatus(node, summary.pythonDependency, summary.skipped);
+}
+
+/** allNoarch of the nodes made from a summary, while their variants are the rendering's. */
+const knownAllNoarch = new WeakMap<PackageNode, boolean>();
+
+/**
+ * Is every python-dependent output of the node `noarch: python` (nodePythonDependency's allNoarch)?
+ * Known without reading the variants for a node made from a summary (the select hook's noarch veto
+ * asks it of every planned node).
+ */
+export function nodeAllNoarch(node: PackageNode): boolean {
+  return knownAllNoarch.get(node) ?? nodePythonDependency(node.variants).allNoarch;
 }
 
 function nodeOf(id: string, rendered: RenderedRecipe, bootstrap: boolean, outputs: string[], dependency: string | null, skipped: boolean): PackageNode {

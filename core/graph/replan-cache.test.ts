@@ -152,15 +152,18 @@ replan('the plan after a cold one makes only the changed node from its rendering
   recipe('clib', 'requirements:\n  host:\n    - abi\n');
   recipe('zlib', '');
   recipe('app', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  // noarch: python — vetoed by the select hook from its summary (allNoarch) in the second plan.
+  recipe('pure', `build:\n  noarch: python\nrequirements:\n  host:\n${python()}  run:\n${python()}`);
   const cold = await plan(true);
   assert.is(cold, await plan(false));
   assert.match(cold, 'run: python_abi 3.13.* *_cp313');
+  assert.match(cold, 'noarch: python (one build serves every python)');
   recipe('app', `requirements:\n  host:\n${python()}    - zlib\n  run:\n${python()}`);
   const made = nodeMemoStats.made;
   const replayed = nodeMemoStats.replayed;
   const changed = await plan(true);
   assert.is(nodeMemoStats.made - made, 1, 'only app is made from its rendering');
-  assert.is(nodeMemoStats.replayed - replayed, 3);
+  assert.is(nodeMemoStats.replayed - replayed, 4);
   assert.is(changed, await plan(false));
 });
 

@@ -9,7 +9,8 @@ import type { Exclusion, PackageNode, Target } from '../../core/model/types.ts';
 import { targetKey } from '../../core/model/types.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { readRepodata, type PackageRecord, type Repodata } from '../../core/conda/repodata.ts';
-import { nodePythonDependency, pythonOutputs, recordPinsPython } from '../../core/graph/python-dependency.ts';
+import { pythonOutputs, recordPinsPython } from '../../core/graph/python-dependency.ts';
+import { nodeAllNoarch } from '../../core/graph/render-nodes.ts';
 import { blocklistApplies, blocklistLabel } from '../../core/graph/blocklist-propagation.ts';
 
 export const PLUGIN_NAME = 'rebuild:select';
@@ -74,7 +75,8 @@ export function select(options: SelectOptions = {}): Plugin {
             const entry = config.blocklist.find((e) => blocklistApplies(e, node));
             if (entry) return { status: 'excluded', kind: 'blocklist', reason: `blocklisted (${blocklistLabel(entry)})`, blocklist: entry };
           }
-          if (opts.noarch && nodePythonDependency(node.variants).allNoarch) {
+          // Known without reading the node's variants when it was made from a kept summary (node-memo.ts).
+          if (opts.noarch && nodeAllNoarch(node)) {
             if (!config.selection.noarch) return { status: 'excluded', kind: 'noarch', reason: 'noarch: python (one build serves every python)' };
             // Several pythons: built once per subdir, for the first (two builds would write the same file).
             const first = run.targets.find((t) => t.subdir === node.target.subdir);
@@ -83,7 +85,8 @@ export function select(options: SelectOptions = {}): Plugin {
             }
           }
           const records = present.get(targetKey(node.target));
-          if (records && channel) {
+          // An empty channel has nothing present (and the node's variants are not read).
+          if (records?.size && channel) {
             const wanted = new Set(pythonOutputs(node.variants).filter((o) => o.output.noarch !== 'python').map((o) => o.output.name.toLowerCase()));
             const found = [...wanted].map((name) => records.get(name)?.[0]);
             if (wanted.size && found.every(Boolean)) {

@@ -9,6 +9,8 @@ import { recordPinsPython } from '../../core/graph/python-dependency.ts';
 import { planTarget } from '../../core/graph/plan-target.ts';
 import { output, recipesOf, testRun, type FakeAggregate } from '../../core/graph/fixtures/recipes.ts';
 import type { PackageRecord } from '../../core/conda/repodata.ts';
+import type { RenderedRecipe, Target } from '../../core/model/types.ts';
+import { nodeFromSummary } from '../../core/graph/render-nodes.ts';
 
 const record = (name: string, build: string, depends: string[] = []): PackageRecord => ({ name, version: '1.0', build, build_number: 0, depends, subdir: 'linux-64' });
 const noBootstrap = { bootstrap: { python: false, chain: [], variants: {} } };
@@ -74,6 +76,29 @@ plugin('production is the target channel by default; options can turn a veto off
     assert.is(on.nodes.find((n) => n.id === 'six')!.status, 'present');
     const off = await planTarget(testRun(agg, { ...noBootstrap, channels }, [select({ present: false, noarch: false })]), { subdir: 'linux-64', python: '3.13' }, { recipes: recipesOf(agg) });
     assert.equal(off.nodes.map((n) => n.status), ['planned', 'planned']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+plugin('a node made from a kept summary is vetoed as noarch without reading its variants (also with an empty target channel)', async () => {
+  const dir = channel({});
+  try {
+    const agg: FakeAggregate = { six: { host: ['python'] } };
+    const run = testRun(agg, { ...noBootstrap, channels: { reference: null, target: dir, build: [], staging: null, production: null, tested: '/tmp/tested' } }, [select()]);
+    const target: Target = { subdir: 'linux-64', python: '3.13' };
+    await run.hooks.prepareSelect.promise(target);
+    const rendered = {
+      recipe: recipesOf(agg)[0],
+      target,
+      warnings: [],
+      get variants(): never {
+        throw new Error('the variants were read');
+      },
+    } as unknown as RenderedRecipe;
+    const summary = { outputs: ['six'], pythonDependency: 'python', skipped: false };
+    assert.is(run.hooks.select.call(nodeFromSummary('six', rendered, { ...summary, allNoarch: true }))?.kind, 'noarch');
+    assert.is(run.hooks.select.call(nodeFromSummary('six', rendered, { ...summary, allNoarch: false })), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
