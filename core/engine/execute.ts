@@ -11,7 +11,7 @@ import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, schedulerDeps, taskKey, testEnvironmentGates, type ExecTask, type StageOptions } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
 import { removeTaskDir, staleScratchDirs } from './build-task.ts';
-import { artifactFromRecord, runPackageStage, runPublish, type StageHost } from './stage-runner.ts';
+import { artifactFromRecord, runPackageStage, runPublish, TaskController, type StageHost } from './stage-runner.ts';
 import { RunInterruptedError, errorMessage } from '../model/failure.ts';
 import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
@@ -587,7 +587,7 @@ class Execution implements StageHost {
   }
 
   private start(key: string): void {
-    const controller = new AbortController();
+    const controller = new TaskController();
     const promise = this.runTask(key, controller)
       .catch(async (err) => {
         // Not a stage failure (the state database or the work dir failed us): fail the task loudly.

@@ -72,7 +72,7 @@ export interface StageHost {
   setAttempt(key: string, attemptId: number | null): void;
   /** Runs before each command of a build (per-builder limits). */
   beforeExec(key: string): (() => Promise<void>) | undefined;
-  /** The artifacts a package's last finished stage produced (memory, else the state). */
+  /** The artifacts a package's last finished stage produced (memory, else recorded when the run started). */
   artifactsOf(pkg: string): Artifact[];
   setArtifacts(pkg: string, artifacts: Artifact[]): void;
   /** The build task of a package key. */
@@ -84,30 +84,81 @@ export interface StageHost {
 const RUNNING: Record<string, TaskStatus> = { build: 'building', test: 'testing', transmute: 'transmuting', publish: 'publishing' };
 
 /**
- * `guard(p)` settles like `p`; once `signal` aborts, waits at most `graceMs` for `p` (runners stop
- * their process group / container on abort), then rejects with the abort reason. One abort listener
- * serves every guard of an attempt (`dispose()` removes it).
+ * The AbortController of a stage task's attempt (the executor's): `abort()` also starts the grace
+ * period of the attempt's guarded hook calls directly, so a guard needs no event listener on the
+ * signal (Node's EventTarget listeners, added and removed per attempt, cost more than the rest of
+ * a no-op task's guard).
  */
-export function abortGuard(signal: AbortSignal, graceMs: number) {
-  const pending = new Set<() => void>();
-  const onAbort = () => {
-    for (const startGrace of pending) startGrace();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  const guard = <T>(p: Promise<T>): Promise<T> => {
-    if (signal.aborted && graceMs <= 0) return Promise.reject(signal.reason);
+export class TaskController extends AbortController {
+  /** The attempt's guard, while it runs. */
+  guard: AbortGuard | null = null;
+  override abort(reason?: unknown): void {
+    super.abort(reason);
+    this.guard?.aborted();
+  }
+}
+
+/**
+ * `guard(p)` settles like `p`; once the controller aborts, waits at most `graceMs` for `p`
+ * (runners stop their process group / container on abort), then rejects with the abort reason.
+ * One abort hook serves every guard of an attempt (`dispose()` removes it): a TaskController's
+ * own, else a listener on the signal. One object per attempt, no closure per call but `p`'s.
+ */
+export class AbortGuard {
+  private readonly pending = new Set<Guarded>();
+  private readonly signal: AbortSignal;
+  private readonly listener: (() => void) | null = null;
+
+  constructor(
+    private readonly controller: AbortController,
+    private readonly graceMs: number,
+  ) {
+    this.signal = controller.signal;
+    if (controller instanceof TaskController) controller.guard = this;
+    else this.signal.addEventListener('abort', (this.listener = () => this.aborted()), { once: true });
+  }
+
+  /** The attempt was aborted: every call in flight gets `graceMs` to settle. */
+  aborted(): void {
+    for (const g of this.pending) g.startGrace();
+  }
+
+  guard<T>(p: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (signal.aborted && this.graceMs <= 0) return Promise.reject(signal.reason);
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const startGrace = () => void (timer ??= setTimeout(() => reject(signal.reason), graceMs));
-      pending.add(startGrace);
-      if (signal.aborted) startGrace();
-      p.then(resolve, reject).finally(() => {
-        clearTimeout(timer);
-        pending.delete(startGrace);
-      });
+      const g = new Guarded(signal, this.graceMs, reject as (err: unknown) => void, this.pending);
+      if (signal.aborted) g.startGrace();
+      p.then((v) => (g.end(), resolve(v)), (err) => (g.end(), reject(err)));
     });
-  };
-  return { guard, dispose: () => signal.removeEventListener('abort', onAbort) };
+  }
+
+  dispose(): void {
+    if (this.listener) this.signal.removeEventListener('abort', this.listener);
+    else if ((this.controller as TaskController).guard === this) (this.controller as TaskController).guard = null;
+  }
+}
+
+/** One guarded call in flight: its grace timer once the attempt is aborted. */
+class Guarded {
+  private timer: NodeJS.Timeout | undefined;
+  constructor(
+    private readonly signal: AbortSignal,
+    private readonly graceMs: number,
+    private readonly reject: (err: unknown) => void,
+    private readonly pending: Set<Guarded>,
+  ) {
+    pending.add(this);
+  }
+
+  startGrace(): void {
+    this.timer ??= setTimeout(() => this.reject(this.signal.reason), this.graceMs);
+  }
+
+  end(): void {
+    clearTimeout(this.timer);
+    this.pending.delete(this);
+  }
 }
 
 /** Hash the files a plugin returned (the engine's record of them; a sha256 given must match). */
@@ -183,7 +234,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   opened.note(`=== ${t.stage === 'build' ? '' : `${t.stage} `}${t.node.id} (${t.target.subdir}, python ${t.target.python}) attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}`);
   let phase: FailureClass = 'internal';
   let timer: NodeJS.Timeout | undefined;
-  const { guard, dispose: disposeGuard } = abortGuard(controller.signal, host.graceMs);
+  const guarded = new AbortGuard(controller, host.graceMs);
   try {
     if (controller.signal.aborted) throw controller.signal.reason;
     // Later stages get the artifacts before prepareTask, so its taps see them.
@@ -191,7 +242,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     if (t.stage !== 'build') (opened.task as TaskContext & { artifacts: Artifact[] }).artifacts = input;
     // A build made from another target's build (run.hooks.buildFrom) gets that build's artifacts.
     if (t.source) (opened.task as BuildTask).source = { target: t.source.target, artifacts: host.artifactsOf(t.source.pkg), reason: t.source.reason };
-    task = (await guard(run.hooks.prepareTask.promise(task))) ?? task;
+    task = (await guarded.guard(run.hooks.prepareTask.promise(task))) ?? task;
     const runningLog = logFile();
     reportRunning = () => host.emit(t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: runningLog });
     if (startCommitted) reportRunning();
@@ -206,7 +257,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     let checks: TestReport['checks'] | null = null;
     if (t.stage === 'build') {
       phase = 'build';
-      const result = await guard(run.hooks.build.for(t.target.subdir).promise(task as BuildTask));
+      const result = await guarded.guard(run.hooks.build.for(t.target.subdir).promise(task as BuildTask));
       clearTimeout(timer);
       if (!result) throw new BuildFailureError(`no builder for ${t.target.subdir} (tap run.hooks.build.for('${t.target.subdir}'))`, 'internal');
       if (!result.artifacts.length) throw new BuildFailureError(`builder ${result.builder} returned no artifact`, 'build');
@@ -220,7 +271,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       // The earlier builds' artifacts this build does not reproduce (their .conda among them) leave
       // the output channel first: removed before the new record replaces theirs (a kill in between
       // finds a recorded file missing and rebuilds), dropped from the index by the write below.
-      const stale = await removeStale(staleArtifacts(host.db.artifacts(packageId), hashed, task.outputChannel));
+      // (What the package's last build recorded: the state's rows when the run started, no read per build.)
+      const stale = await removeStale(staleArtifacts(host.artifactsOf(t.pkg), hashed, task.outputChannel));
       if (stale.length) task.log(`removed from the output channel (an earlier build's, not made again): ${stale.map((p) => basename(p)).join(', ')}`);
       // Recorded and complete in one write, committed before the index write starts.
       await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why, { complete: true }));
@@ -233,7 +285,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     } else if (t.stage === 'test') {
       phase = 'test';
       const report: TestReport = { id: t.node.id, checks: [] };
-      await guard(run.hooks.test.promise(Object.assign(task, { stage: 'test' as const, artifacts: input }), report));
+      await guarded.guard(run.hooks.test.promise(Object.assign(task, { stage: 'test' as const, artifacts: input }), report));
       clearTimeout(timer);
       // Passed: the checks are written with the attempt's completion (below).
       checks = report.checks;
@@ -251,7 +303,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       artifacts = input;
     } else if (t.stage === 'transmute') {
       phase = 'internal';
-      const out = await guard(run.hooks.transmute.promise(input, Object.assign(task, { stage: 'transmute' as const, artifacts: input })));
+      const out = await guarded.guard(run.hooks.transmute.promise(input, Object.assign(task, { stage: 'transmute' as const, artifacts: input })));
       clearTimeout(timer);
       artifacts = out && out !== input ? await hashArtifacts(out) : input;
       // New files, and files rewritten in place (a .conda of an earlier build replaced by the new one's).
@@ -298,7 +350,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     return { ok: false, failure, reason, interrupted };
   } finally {
     clearTimeout(timer);
-    disposeGuard();
+    guarded.dispose();
     opened.close();
   }
 }
@@ -394,9 +446,9 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
   }
   await host.write((d) => d.setGroupStatus(groupId, host.runId, 'publishing', `attempt ${attempt}`, { attempt: true }));
   note(`=== publish ${spec.key} attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}: ${members.map((m) => m.target.subdir).join(', ')}`);
-  const { guard, dispose } = abortGuard(controller.signal, host.graceMs);
+  const guarded = new AbortGuard(controller, host.graceMs);
   try {
-    const result = await guard(run.hooks.publish.promise(group));
+    const result = await guarded.guard(run.hooks.publish.promise(group));
     if (!result) {
       const reason = 'no publisher took it';
       await host.write((d) => d.setGroupStatus(groupId, host.runId, 'unclaimed', reason));
@@ -424,7 +476,7 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
     }
     return { ok: false, failure, reason, interrupted };
   } finally {
-    dispose();
+    guarded.dispose();
   }
 }
 
