@@ -75,6 +75,22 @@ function keyPattern(key: string): RegExp {
   return re;
 }
 
+/**
+ * keyPattern(key)'s match of `spec` without a regex (a regex per key is compiled the first time
+ * each key is seen): the spec without its trailing whitespace when that is the key with each `_`
+ * as `-` or `_`, else null.
+ */
+function matchKey(spec: string, key: string): string | null {
+  const t = spec.trimEnd();
+  if (t.length !== key.length) return null;
+  for (let i = 0; i < t.length; i++) {
+    const k = key.charCodeAt(i);
+    const c = t.charCodeAt(i);
+    if (c !== k && !(k === 95 && c === 45)) return null;
+  }
+  return t;
+}
+
 interface VariantIndex {
   /** The variant's entries with a value, in order. */
   entries: [string, string][];
@@ -129,16 +145,16 @@ export function pinVariantRequirements(reqs: string[], variant: Record<string, s
     for (let i = 0; i < out.length; i++) {
       let done = -1;
       for (;;) {
-        let next: { at: number; m: RegExpMatchArray } | null = null;
+        let next: { at: number; m: string } | null = null;
         for (const at of byNormal.get(normalName(out[i])) ?? []) {
-          const m = at > done ? out[i].match(keyPattern(entries[at][0])) : null;
-          if (m) {
+          const m = at > done ? matchKey(out[i], entries[at][0]) : null;
+          if (m !== null) {
             next = { at, m };
             break;
           }
         }
         if (!next) break;
-        out[i] = ensureValidSpec(`${next.m[1]} ${entries[next.at][1]}`);
+        out[i] = ensureValidSpec(`${next.m} ${entries[next.at][1]}`);
         done = next.at;
       }
     }

@@ -283,6 +283,15 @@ expand('cartesian product of used list keys; unused keys left out; deterministic
   ]);
 });
 
+expand('one-valued keys in every variant, the first multi-valued key varying slowest, repeated values once, a __proto__ key kept', () => {
+  const values: Record<string, string[]> = { b: ['x'], a: ['1', '2'], c: ['p', 'p'], d: ['y', 'z'] };
+  Object.defineProperty(values, '__proto__', { value: ['q'], enumerable: true, writable: true, configurable: true });
+  const vs = expandVariants(config(values), new Set(['a', 'b', 'c', 'd', '__proto__']), LINUX);
+  const v = (a: string, d: string) => `{"__proto__":"q","a":"${a}","b":"x","c":"p","d":"${d}","python":"3.13"}`;
+  assert.is(JSON.stringify(vs), `[${v('1', 'y')},${v('1', 'z')},${v('2', 'y')},${v('2', 'z')}]`);
+  assert.is(Object.getPrototypeOf(vs[0]), Object.prototype);
+});
+
 expand('zip_keys expand together', () => {
   const cfg = config(
     { c_compiler_version: ['12', '13'], cxx_compiler_version: ['12', '13'], zlib: ['1.2', '1.3'] },

@@ -671,17 +671,32 @@ export function expandVariants(config: VariantConfig, used: Set<string>, target:
   }
   dimensions.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
 
-  let combos: Assignment[] = [{}];
-  for (const { options } of dimensions) combos = combos.flatMap((c) => options.map((o) => ({ ...c, ...o })));
+  // The cartesian product, the first dimension varying slowest. Dimensions hold disjoint keys (a
+  // key is in one zip group at most, forced keys in none), so a variant is the union of one option
+  // per dimension and the forced keys, whatever the order: dimensions of one option (most) are
+  // put in every variant once, not copied into each partial combination.
+  const fixed = new Map<string, string>();
+  const varying: Assignment[][] = [];
+  for (const { options } of dimensions) {
+    if (options.length === 1) for (const k of Object.keys(options[0])) fixed.set(k, options[0][k]);
+    else varying.push(options);
+  }
+  for (const [k, v] of forced) fixed.set(k, v);
+  let combos: Assignment[][] = [[]];
+  for (const options of varying) combos = combos.flatMap((c) => options.map((o) => [...c, o]));
 
   const seen = new Set<string>();
   const variants: Record<string, string>[] = [];
   for (const combo of combos) {
-    const all: Assignment = { ...combo, ...Object.fromEntries(forced) };
-    const variant = Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
-    const id = JSON.stringify(variant);
-    if (seen.has(id)) continue;
-    seen.add(id);
+    const all = new Map(fixed);
+    for (const o of combo) for (const k of Object.keys(o)) all.set(k, o[k]);
+    const variant = Object.fromEntries([...all.keys()].sort().map((k) => [k, all.get(k)!]));
+    // Two combinations can give the same variant only when there are two.
+    if (combos.length > 1) {
+      const id = JSON.stringify(variant);
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
     variants.push(variant);
   }
   return variants;

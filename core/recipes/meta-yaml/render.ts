@@ -232,28 +232,39 @@ export function pinnedLines(marked: string, pins: readonly string[]): string {
 
 const NOT_IN_PLACE: unique symbol = Symbol('pins not in place');
 
-/** Parsed YAML with the pin markers of its strings replaced; NOT_IN_PLACE when a key holds one. */
+/**
+ * Parsed YAML with the pin markers of its strings replaced; NOT_IN_PLACE when a key holds one.
+ * Replaced where they are (no copy of the tree: the parse is this pass's own, read by nothing else).
+ */
 function withPins(value: unknown, pins: readonly string[]): unknown {
   if (typeof value === 'string') return value.includes('__rebuild_pin_') ? value.replace(PIN_MARKER, (_, i: string) => pins[Number(i)]) : value;
-  if (value === null || typeof value !== 'object') return value;
+  return pinsInto(value, pins) ? value : NOT_IN_PLACE;
+}
+
+/** withPins on the strings inside `value`, in place; false when a key holds a marker. */
+function pinsInto(value: unknown, pins: readonly string[]): boolean {
+  if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) {
-    const out: unknown[] = [];
-    for (const x of value) {
-      const v = withPins(x, pins);
-      if (v === NOT_IN_PLACE) return v;
-      out.push(v);
+    for (let i = 0; i < value.length; i++) {
+      const x: unknown = value[i];
+      if (typeof x === 'string') {
+        if (x.includes('__rebuild_pin_')) value[i] = withPins(x, pins);
+      } else if (!pinsInto(x, pins)) return false;
     }
-    return out;
+    return true;
   }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    if (key.includes('__rebuild_pin_')) return NOT_IN_PLACE;
-    const v = withPins((value as Record<string, unknown>)[key], pins);
-    if (v === NOT_IN_PLACE) return v;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: v, writable: true, enumerable: true, configurable: true });
-    else out[key] = v;
+  const object = value as Record<string, unknown>;
+  for (const key of Object.keys(object)) {
+    if (key.includes('__rebuild_pin_')) return false;
+    const x = object[key];
+    if (typeof x === 'string') {
+      if (!x.includes('__rebuild_pin_')) continue;
+      const v = withPins(x, pins);
+      if (key === '__proto__') Object.defineProperty(object, key, { value: v, writable: true, enumerable: true, configurable: true });
+      else object[key] = v;
+    } else if (!pinsInto(x, pins)) return false;
   }
-  return out;
+  return true;
 }
 
 /** The outputs a pass found (for pin_subpackage), exact build strings as placeholders. */

@@ -28,6 +28,17 @@ script('no script: no keys', () => {
   assert.equal([...scriptKeys('build.sh', ['a'], () => null)], []);
 });
 
+script('shell: the scan reads what the regex read (spaces, braces, what may follow, keys that are no words)', () => {
+  const cases: [string, boolean][] = [
+    ['$k', true], ['${k}', true], ['${ k }', true], ['${\tk\u00a0}', true], ['$k|x', true], ['$k\n', true], ['x$k y', true], ['$ k', true],
+    ['${{k}', false], ['$ {k}', false], ['$kk', false], ['$k_', false], ['$k-', false], ['{k}', false], ['$xk', false], ['k $', false],
+    ['$k-x $k.', false], ['$kx $k', true],
+  ];
+  for (const [text, reads] of cases) assert.equal(keysOf('build.sh', text, ['k']), reads ? ['k'] : [], JSON.stringify(text));
+  // Keys of other characters (regex path): `-` and `.` are literal.
+  assert.equal(keysOf('build.sh', 'a ${gcc_linux-64} $x.y', ['gcc_linux-64', 'x.y', 'x_y']), ['gcc_linux-64', 'x.y']);
+});
+
 const complete = suite('completeVariant');
 
 complete('a key takes the position of a chosen zip partner, else its first value; only restricts the keys', () => {

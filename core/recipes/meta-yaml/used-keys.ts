@@ -86,7 +86,27 @@ export function scriptKeys(file: string, keys: Iterable<string>, read: ScriptRea
   // a non-ASCII character never matches an ASCII one in a case-insensitive JS regex).
   const lower = bat ? text.toLowerCase() : text;
   const mayHold = (k: string) => (bat ? !ASCII.test(k) || lower.includes(k.toLowerCase()) : text.includes(k));
-  return new Set([...keys].filter((k) => mayHold(k) && scriptPattern(k, bat).test(text)));
+  return new Set([...keys].filter((k) => mayHold(k) && (bat || !WORD_KEY.test(k) ? scriptPattern(k, bat).test(text) : shellReads(text, k))));
+}
+
+const WORD_KEY = /^\w+$/;
+const isSpace = (c: string) => /\s/.test(c);
+
+/**
+ * scriptPattern(key)'s test on a shell script, for a key of word characters, without a regex (one
+ * is compiled the first time each key is seen): some `key` in `text` is preceded by `$`, an
+ * optional `{` and whitespace, and followed by whitespace, `|`, `}` or the end of the text.
+ */
+function shellReads(text: string, key: string): boolean {
+  for (let at = text.indexOf(key); at >= 0; at = text.indexOf(key, at + 1)) {
+    const after = text[at + key.length];
+    if (after !== undefined && after !== '|' && after !== '}' && !isSpace(after)) continue;
+    let i = at - 1;
+    while (i >= 0 && isSpace(text[i])) i--;
+    if (text[i] === '{') i--;
+    if (text[i] === '$') return true;
+  }
+  return false;
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
