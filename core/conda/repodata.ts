@@ -1,7 +1,7 @@
 // repodata.json records, reading channels (dir, file:// or http(s) URL), and writing a channel index
 // atomically, with a per-subdir cache so re-indexing thousands of packages only reads new files.
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rename, stat, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -568,7 +568,9 @@ export class ChannelIndexWriter {
 
   /**
    * The entries of package files `names` of `dir` (`known`: the size and mtime the index holds for
-   * one), on the index thread (in chunks) when the writer uses it, else here `width` at a time.
+   * one). With the index thread, new files of THREAD_MIN_BYTES or more are read there (in chunks);
+   * the rest here, `width` at a time: a file the index knows is usually unchanged (an open and a
+   * stat), and a small one costs less to read and hash than a round trip to the thread.
    */
   private async readFiles(dir: string, subdir: string, names: readonly string[], known: (name: string) => { size: number; mtimeMs: number } | undefined, width: number): Promise<Map<string, IndexedFile | 'unchanged' | null>> {
     const items: ReadItem[] = names.map((name) => {
@@ -576,14 +578,21 @@ export class ChannelIndexWriter {
       return { path: join(dir, name), name, ...(k ? { known: { size: k.size, mtimeMs: k.mtimeMs } } : {}) };
     });
     const read = new Map<string, IndexedFile | 'unchanged' | null>();
-    if (!this.thread) {
-      const entries = await readEntries(subdir, items, width);
-      names.forEach((name, i) => read.set(name, entries[i]));
-      return read;
+    const here: ReadItem[] = [];
+    const there: ReadItem[] = [];
+    for (const item of items) {
+      if (!this.thread || item.known) here.push(item);
+      else {
+        const size = statSync(item.path, { throwIfNoEntry: false })?.size ?? 0;
+        (size >= THREAD_MIN_BYTES ? there : here).push(item);
+      }
     }
     const chunks: Promise<void>[] = [];
-    for (let start = 0; start < items.length; start += THREAD_CHUNK) {
-      const chunk = items.slice(start, start + THREAD_CHUNK);
+    if (here.length) {
+      chunks.push(readEntries(subdir, here, width).then((entries) => here.forEach((item, i) => read.set(item.name, entries[i]))));
+    }
+    for (let start = 0; start < there.length; start += THREAD_CHUNK) {
+      const chunk = there.slice(start, start + THREAD_CHUNK);
       chunks.push(indexThread().run({ kind: 'read', subdir, items: chunk }).then((result) => {
         indexThreadStats.reads += chunk.length;
         const entries = result as (ReadEntry | 'unchanged' | null)[];
@@ -790,6 +799,12 @@ const ONE_READ_LIMIT = 8 << 20;
 
 /** Package files per request to the index thread. */
 const THREAD_CHUNK = 256;
+
+/**
+ * New package files from this size on are read on the index thread (smaller ones, ~30 µs to read
+ * and hash here, would cost about as much in the round trip's messages).
+ */
+const THREAD_MIN_BYTES = 32 << 10;
 
 /** Packages up to this size are read synchronously (see readEntry). */
 const SYNC_READ_LIMIT = 1 << 20;
