@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,7 +121,7 @@ generated('many feedstocks: every one found, in name order', async ({ dir }) => 
     mkdirSync(r, { recursive: true });
     writeFileSync(join(r, i % 3 ? 'meta.yaml' : 'recipe.yaml'), 'package: {name: x}\n');
   }
-  const { recipes, warnings } = await discoverRecipes([dir], { concurrency: 8 });
+  const { recipes, warnings } = await discoverRecipes([dir]);
   assert.is(recipes.length, n);
   assert.is(recipes[0].feedstock, 'pkg0000');
   assert.is(recipes[n - 1].feedstock, `pkg${String(n - 1).padStart(4, '0')}`);
@@ -140,6 +140,21 @@ generated('symlinked feedstock dirs and recipe files are followed', async ({ dir
   symlinkSync(join(dir, 'nowhere'), join(agg, 'dangling'));
   const { recipes } = await discoverRecipes([agg]);
   assert.equal(recipes.map((r) => r.feedstock), ['abc', 'linked-file']);
+});
+
+generated('warnings come in the order of the aggregate\'s listing, symlinked feedstocks included; a symlink loop counts as absent', async ({ dir }) => {
+  const agg = join(dir, 'agg');
+  mkdirSync(join(dir, 'store', 'empty'), { recursive: true });
+  for (let i = 0; i < 12; i++) {
+    const name = `p${i}-feedstock`;
+    // Every other feedstock is a symlink to a dir without a recipe: each gets the same warning.
+    if (i % 2) symlinkSync(join(dir, 'store', 'empty'), join(agg, name));
+    else mkdirSync(join(agg, name, 'recipe'), { recursive: true });
+  }
+  symlinkSync(join(agg, 'p0-feedstock', 'recipe', 'loop'), join(agg, 'p0-feedstock', 'recipe', 'loop'));
+  const { warnings } = await discoverRecipes([agg]);
+  const listed = readdirSync(agg).filter((name) => name.endsWith('-feedstock'));
+  assert.equal(warnings.map((w) => w.path), listed.map((name) => join(agg, name)));
 });
 
 discover.run();

@@ -1,11 +1,13 @@
 // Find recipes in aggregates. One readdir per directory looked at (with file types, so no stat per
-// entry), or only a stat when the directory did not change since it was last listed (listing-cache.ts);
-// directories are read a few dozen at a time, which keeps 25,000 feedstocks cheap.
+// entry), or only a stat when the directory did not change since it was last listed (listing-cache.ts,
+// which may have taken that stat ahead on another thread). Synchronous underneath: a small directory
+// lists faster here than through the thread pool's round trip, and 25,000 feedstocks pay no promise
+// per directory.
+import { type Stats, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { RecipeFormat, RecipeRef } from '../model/types.ts';
 import { listDir } from './listing-cache.ts';
-import { mapLimit } from './map-limit.ts';
 
 export interface DiscoverOptions {
   /** Extra conda_build_config.yaml files stacked after the aggregate root's. */
@@ -15,8 +17,6 @@ export interface DiscoverOptions {
    * Default meta.yaml: a feedstock halfway through a v1 migration still builds with conda-build.
    */
   prefer?: RecipeFormat;
-  /** Directories read at the same time (default 32). */
-  concurrency?: number;
 }
 
 export interface DiscoverResult {
@@ -41,14 +41,21 @@ const FORMATS: RecipeFormat[] = ['meta.yaml', 'recipe.yaml'];
 /** Entry name → 'file' | 'dir' for one directory; symlinks are followed (one stat each). */
 type Listing = Map<string, 'file' | 'dir'>;
 
-async function list(dir: string): Promise<Listing> {
-  // Synchronous: a small directory lists faster here than through the thread pool's round trip.
+/** `dir`'s entry `name` (dir is absolute and normalised; a listed name holds no separator). */
+const child = (dir: string, name: string) => (dir.endsWith(sep) ? dir + name : dir + sep + name);
+
+function list(dir: string): Listing {
   // Reused while the directory's stat is the same (listing-cache.ts).
   const out: Listing = new Map();
   for (const [name, kind] of listDir(dir)) {
     if (kind === 'dir' || kind === 'file') out.set(name, kind);
     else if (kind === 'symlink') {
-      const s = await stat(join(dir, name)).catch(() => undefined);
+      let s: Stats | undefined;
+      try {
+        s = statSync(child(dir, name), { throwIfNoEntry: false });
+      } catch {
+        s = undefined; // a loop, or no permission: as if absent
+      }
       if (s?.isDirectory()) out.set(name, 'dir');
       else if (s?.isFile()) out.set(name, 'file');
     }
@@ -74,35 +81,37 @@ interface Found {
 
 /** The recipe file of a directory listing, choosing per `prefer` when both exist. */
 function pickFormat(dir: string, listing: Listing, prefer: RecipeFormat, warnings: DiscoverResult['warnings']): RecipeFormat | undefined {
-  const present = FORMATS.filter((f) => listing.get(f) === 'file');
-  if (present.length > 1) {
-    const other = present.find((f) => f !== prefer);
+  const meta = listing.get('meta.yaml') === 'file';
+  const v1 = listing.get('recipe.yaml') === 'file';
+  if (meta && v1) {
+    const other = prefer === 'meta.yaml' ? 'recipe.yaml' : 'meta.yaml';
     warnings.push({ path: dir, message: `both meta.yaml and recipe.yaml found; using ${prefer}, ignoring ${other}` });
     return prefer;
   }
-  return present[0];
+  return meta ? 'meta.yaml' : v1 ? 'recipe.yaml' : undefined;
 }
 
 /** A recipe in `dir` itself, else in `dir/recipe`. */
-async function findIn(dir: string, listing: Listing, prefer: RecipeFormat, warnings: DiscoverResult['warnings']): Promise<Found | undefined> {
+function findIn(dir: string, listing: Listing, prefer: RecipeFormat, warnings: DiscoverResult['warnings']): Found | undefined {
   const here = pickFormat(dir, listing, prefer, warnings);
   if (here) return { dir, format: here, listing };
   if (listing.get('recipe') !== 'dir') return undefined;
-  const recipeDir = join(dir, 'recipe');
-  const inner = await list(recipeDir);
+  const recipeDir = child(dir, 'recipe');
+  const inner = list(recipeDir);
   const format = pickFormat(recipeDir, inner, prefer, warnings);
   return format ? { dir: recipeDir, format, listing: inner } : undefined;
 }
 
 function toRef(found: Found, feedstock: string, aggregate: string, before: string[]): RecipeRef {
-  const own = found.listing.get(CBC) === 'file' ? [join(found.dir, CBC)] : [];
+  const own = found.listing.get(CBC) === 'file' ? child(found.dir, CBC) : undefined;
   return {
     feedstock,
     dir: found.dir,
-    file: join(found.dir, found.format),
+    file: child(found.dir, found.format),
     format: found.format,
     aggregate,
-    variantFiles: [...new Set([...before, ...own])],
+    // `before` holds no file twice (discoverRecipes).
+    variantFiles: own === undefined || before.includes(own) ? before.slice() : [...before, own],
   };
 }
 
@@ -131,7 +140,6 @@ async function existingFiles(paths: string[], warnings: DiscoverResult['warnings
  */
 export async function discoverRecipes(aggregates: string[], options: DiscoverOptions = {}): Promise<DiscoverResult> {
   const prefer = options.prefer ?? 'meta.yaml';
-  const limit = Math.max(1, options.concurrency ?? 32);
   const warnings: DiscoverResult['warnings'] = [];
   const extraConfigs = await existingFiles(options.variantConfigs ?? [], warnings);
   const recipes: RecipeRef[] = [];
@@ -140,33 +148,33 @@ export async function discoverRecipes(aggregates: string[], options: DiscoverOpt
     const aggregate = resolve(aggregateArg);
     let root: Listing;
     try {
-      root = await list(aggregate);
+      root = list(aggregate);
     } catch (err) {
       throw new RecipeDiscoveryError(aggregate, `cannot read aggregate: ${describeError(err)}`);
     }
-    const before = [...(root.get(CBC) === 'file' ? [join(aggregate, CBC)] : []), ...extraConfigs];
+    const before = [...new Set([...(root.get(CBC) === 'file' ? [join(aggregate, CBC)] : []), ...extraConfigs])];
     const rootName = feedstockName(basename(aggregate));
 
-    const atRoot = await findIn(aggregate, root, prefer, warnings).catch((err) => {
+    let atRoot: Found | undefined;
+    try {
+      atRoot = findIn(aggregate, root, prefer, warnings);
+    } catch (err) {
       warnings.push({ path: join(aggregate, 'recipe'), message: `cannot read: ${describeError(err)}` });
-      return undefined;
-    });
+    }
     if (atRoot) recipes.push(toRef(atRoot, rootName, aggregate, before));
     if (atRoot?.dir === aggregate) continue;
 
-    const children = [...root].filter(([name, kind]) => kind === 'dir' && name !== 'recipe' && !name.startsWith('.')).map(([name]) => name);
-    const found = await mapLimit(children, limit, async (name) => {
-      const dir = join(aggregate, name);
+    for (const [name, kind] of root) {
+      if (kind !== 'dir' || name === 'recipe' || name.startsWith('.')) continue;
+      const dir = child(aggregate, name);
       try {
-        const hit = await findIn(dir, await list(dir), prefer, warnings);
+        const hit = findIn(dir, list(dir), prefer, warnings);
         if (!hit && name.endsWith('-feedstock')) warnings.push({ path: dir, message: 'no meta.yaml or recipe.yaml in the feedstock or its recipe/ dir' });
-        return hit && toRef(hit, feedstockName(name), aggregate, before);
+        if (hit) recipes.push(toRef(hit, feedstockName(name), aggregate, before));
       } catch (err) {
         warnings.push({ path: dir, message: `cannot read: ${describeError(err)}` });
-        return undefined;
       }
-    });
-    for (const ref of found) if (ref) recipes.push(ref);
+    }
   }
 
   recipes.sort((a, b) => (a.feedstock < b.feedstock ? -1 : a.feedstock > b.feedstock ? 1 : a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
@@ -197,9 +205,9 @@ export async function recipeFromPath(
     if (s.isFile()) {
       const name = basename(abs);
       if (!FORMATS.includes(name as RecipeFormat)) throw new RecipeDiscoveryError(abs, 'a recipe file must be named meta.yaml or recipe.yaml');
-      found = { dir: dirname(abs), format: name as RecipeFormat, listing: await list(dirname(abs)) };
+      found = { dir: dirname(abs), format: name as RecipeFormat, listing: list(dirname(abs)) };
     } else {
-      found = await findIn(abs, await list(abs), options.prefer ?? 'meta.yaml', warnings);
+      found = findIn(abs, list(abs), options.prefer ?? 'meta.yaml', warnings);
     }
   } catch (err) {
     if (err instanceof RecipeDiscoveryError) throw err;
@@ -210,6 +218,6 @@ export async function recipeFromPath(
   const aggregate = options.aggregate ? resolve(options.aggregate) : dirname(feedstockDir);
   const rootCbc = join(aggregate, CBC);
   const hasRootCbc = (await stat(rootCbc).catch(() => undefined))?.isFile() ?? false;
-  const before = [...(hasRootCbc ? [rootCbc] : []), ...(await existingFiles(options.variantConfigs ?? [], warnings))];
+  const before = [...new Set([...(hasRootCbc ? [rootCbc] : []), ...(await existingFiles(options.variantConfigs ?? [], warnings))])];
   return toRef(found, feedstockName(basename(feedstockDir)), aggregate, before);
 }
