@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { Engine } from './engine.ts';
 import { executeRun, type ExecuteOptions } from './execute.ts';
 import type { Plugin } from '../model/plugin.ts';
@@ -240,6 +241,33 @@ execute('resume :: a changed recipe invalidates its package and every transitive
   assert.equal([...again.builds].sort(), ['b', 'd']);
   withDb(ctx.dir, (db) => assert.is(pkg(db, 'b').recipeHash, 'hash-b-v2'));
   assert.equal((await runOnce(ctx.dir, changed)).builds, []);
+});
+
+execute('resume :: a rebuild removes what its earlier build recorded and it did not make again, without reading the state per task', async (ctx) => {
+  await runOnce(ctx.dir, DIAMOND);
+  // b's earlier build also made a .conda (recorded beside its .tar.bz2).
+  const old = join(ctx.dir, 'channel', 'linux-64', 'b-0.9-py313_0.conda');
+  writeFileSync(old, 'an earlier build of b\n');
+  const db = StateDb.open(ctx.dir);
+  const b = pkg(db, 'b');
+  db.replaceArtifacts(b.id, [...db.artifacts(b.id), { path: old, filename: 'b-0.9-py313_0.conda', sha256: createHash('sha256').update('an earlier build of b\n').digest('hex'), size: 22 }]);
+  db.close();
+  // The recorded artifacts are read once when the run starts, not by each build.
+  const read = StateDb.prototype.artifacts;
+  let reads = 0;
+  StateDb.prototype.artifacts = function (this: StateDb, id: number) {
+    reads++;
+    return read.call(this, id);
+  };
+  try {
+    const again = await runOnce(ctx.dir, { ...DIAMOND, b: { deps: ['a'], recipeHash: 'hash-b-v2' } });
+    assert.equal([...again.builds].sort(), ['b', 'd']);
+  } finally {
+    StateDb.prototype.artifacts = read;
+  }
+  assert.is(reads, 0);
+  assert.not.ok(existsSync(old));
+  withDb(ctx.dir, (db) => assert.equal(db.artifacts(pkg(db, 'b').id).map((a) => a.filename), ['b-1.0-py313_0.tar.bz2']));
 });
 
 execute('resume :: failures stay failed (dependents blocked) unless --retry-failed or --retry NAME', async (ctx) => {

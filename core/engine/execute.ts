@@ -13,7 +13,7 @@ import { Scheduler, type SchedTask } from './scheduler.ts';
 import { removeTaskDir, staleScratchDirs } from './build-task.ts';
 import { artifactFromRecord, runPackageStage, runPublish, TaskController, type StageHost } from './stage-runner.ts';
 import { RunInterruptedError, errorMessage } from '../model/failure.ts';
-import { StateDb, DONE_STATUSES, type PackageKey } from '../state/state-db.ts';
+import { StateDb, DONE_STATUSES, type ArtifactRecord, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { StateWriter, type StateWrites, type WriteMethod } from '../state/state-writer.ts';
 import { decideResume, type ResumeDecision, type ResumeOptions } from '../state/resume.ts';
@@ -167,6 +167,12 @@ class Execution implements StageHost {
   /** Attempts per stage task key. */
   private readonly attempts = new Map<string, number>();
   private readonly artifacts = new Map<string, Artifact[]>();
+  /**
+   * The artifacts recorded per package id when the run started (read once by reconcileChannels): a
+   * package's rows change only by its own stages, which keep theirs in `artifacts`, so no task
+   * reads the database for them.
+   */
+  private recorded = new Map<number, ArtifactRecord[]>();
   private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
   /** Tasks done but for their channel index update: their slot is free, their dependents wait. */
   private readonly indexing = new Set<string>();
@@ -253,7 +259,7 @@ class Execution implements StageHost {
   artifactsOf(pkg: string): Artifact[] {
     const known = this.artifacts.get(pkg);
     if (known) return known;
-    const stored = this.db.artifacts(this.packageId(pkg)).map(artifactFromRecord);
+    const stored = (this.recorded.get(this.packageId(pkg)) ?? []).map(artifactFromRecord);
     this.artifacts.set(pkg, stored);
     return stored;
   }
@@ -495,7 +501,8 @@ class Execution implements StageHost {
     // The output channel, and every channel an artifact was recorded in (the bootstrap channel).
     const channels = new Set([join(this.config.workDir, 'channel')]);
     const recorded: string[] = [];
-    for (const list of this.db.artifactsByPackage().values()) for (const a of list) {
+    this.recorded = this.db.artifactsByPackage();
+    for (const list of this.recorded.values()) for (const a of list) {
       channels.add(dirname(dirname(a.path)));
       recorded.push(a.path);
     }

@@ -75,6 +75,8 @@ export class StateWriter {
   /** Posted or queued writes waiting for their commit, in order (`head`: the next to answer). */
   private readonly waiting: Waiter[] = [];
   private head = 0;
+  /** Writes posted and not answered yet: while some are, new ones wait for the answer (one batch in flight). */
+  private inFlight = 0;
   private scheduled: NodeJS.Immediate | null = null;
   private failed: Error | null = null;
   private sentSecrets: readonly string[] = [];
@@ -216,7 +218,9 @@ export class StateWriter {
     }
     this.queue.push(this.calls);
     this.waiting.push(waiter);
-    this.scheduled ??= setImmediate(() => this.post(false));
+    // Group commit: while a batch is being committed, what is queued meanwhile waits for it and goes
+    // as the next batch (one message, one transaction), posted once the answer came.
+    if (this.inFlight === 0) this.scheduled ??= setImmediate(() => this.post(false));
   }
 
   private post(sync: boolean): void {
@@ -232,6 +236,7 @@ export class StateWriter {
     }
     const writes = this.queue;
     this.queue = [];
+    this.inFlight += writes.length;
     try {
       this.port.postMessage(request);
     } catch (err) {
@@ -253,6 +258,7 @@ export class StateWriter {
         at++;
       } catch {
         failed.push(...this.waiting.splice(at, 1));
+        this.inFlight--;
       }
     }
     for (const w of failed) w.reject(new TypeError(`a state write could not be sent to the writer thread: ${err.message}`));
@@ -269,6 +275,9 @@ export class StateWriter {
       if (err) waiter.reject(toError(err));
       else waiter.resolve(results?.get(i));
     }
+    this.inFlight -= reply.n;
+    // The next batch: what was queued meanwhile, and what this answer's callbacks queue now.
+    if (this.inFlight === 0) this.scheduled ??= setImmediate(() => this.post(false));
     if (this.head >= this.waiting.length) this.idle();
     else if (this.head > 4096) {
       this.waiting.splice(0, this.head);
@@ -289,6 +298,7 @@ export class StateWriter {
     if (this.failed) return;
     this.failed = err;
     this.queue = [];
+    this.inFlight = 0;
     while (this.head < this.waiting.length) {
       const waiter = this.waiting[this.head];
       this.waiting[this.head++] = undefined as unknown as Waiter;
