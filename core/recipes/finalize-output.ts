@@ -308,16 +308,27 @@ export function buildString(out: Omit<RawOutput, 'test' | 'runExports' | 'script
   return str;
 }
 
+// pin_run_as_build with python and r-base added (as conda-build does), made once per config's
+// mapping (only read: pinRunAsBuild), not copied for every output.
+const DEFAULT_PINS: Record<string, PinConfig> = { python: { min_pin: 'x.x', max_pin: 'x.x' }, 'r-base': { min_pin: 'x.x', max_pin: 'x.x' } };
+const pinConfigs = new WeakMap<object, Record<string, PinConfig>>();
+
+function pinConfig(pins: Record<string, PinConfig> | undefined): Record<string, PinConfig> {
+  if (!pins) return { ...DEFAULT_PINS };
+  let merged = pinConfigs.get(pins);
+  if (!merged) {
+    merged = { ...DEFAULT_PINS, ...pins };
+    // Kept only for a mapping that cannot change (a shared config's).
+    if (Object.isFrozen(pins)) pinConfigs.set(pins, merged);
+  }
+  return merged;
+}
+
 /** Apply variant pins, pin_run_as_build and the build string: the RenderedOutput of a raw output. */
 export function finalizeOutput(raw: RawOutput, ctx: FinalizeContext): RenderedOutput {
   const build = pinVariantRequirements(raw.requirements.build, ctx.variant);
   const host = pinVariantRequirements(raw.requirements.host, ctx.variant);
-  const pinCfg: Record<string, PinConfig> = {
-    python: { min_pin: 'x.x', max_pin: 'x.x' },
-    'r-base': { min_pin: 'x.x', max_pin: 'x.x' },
-    ...ctx.pinRunAsBuild,
-  };
-  const run = pinRunAsBuild(raw.requirements.run, host.length ? host : build, ctx.variant, pinCfg, raw.noarch);
+  const run = pinRunAsBuild(raw.requirements.run, host.length ? host : build, ctx.variant, pinConfig(ctx.pinRunAsBuild), raw.noarch);
   const requirements: Requirements = { build, host, run, run_constrained: [...raw.requirements.run_constrained] };
   const hash = hashDependencies(hashContents({ requirements, noarch: raw.noarch }, ctx));
   const out: RenderedOutput = {

@@ -133,6 +133,8 @@ export function loadSharedVariantConfig(
       const stack = base && base.texts.every((t, i) => t === texts[i].text) ? stackOnto(base, texts[texts.length - 1], target, found) : null;
       const stacked = stack ?? stackVariantFiles(parseVariantFiles(texts, target, found), found);
       Object.freeze(stacked.config.values);
+      // Read for every output (finalize-output.ts keeps its merge with the defaults per mapping).
+      if (isMapping(stacked.config.extra.pin_run_as_build)) Object.freeze(stacked.config.extra.pin_run_as_build);
       hit = { ...stacked, texts: texts.map((t) => t.text), warnings: found };
     } catch (err) {
       warnings?.push(...found);

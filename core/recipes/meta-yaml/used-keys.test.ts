@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { blocksClosed, outputKeys, scriptKeys } from './used-keys.ts';
+import { blocksClosed, outputKeys, requirementsSection, scriptKeys } from './used-keys.ts';
 import { completeVariant } from './render.ts';
 
 const keysOf = (file: string, text: string, keys: string[]) => [...scriptKeys(file, keys, () => text)].sort();
@@ -37,6 +37,19 @@ script('shell: the scan reads what the regex read (spaces, braces, what may foll
   for (const [text, reads] of cases) assert.equal(keysOf('build.sh', text, ['k']), reads ? ['k'] : [], JSON.stringify(text));
   // Keys of other characters (regex path): `-` and `.` are literal.
   assert.equal(keysOf('build.sh', 'a ${gcc_linux-64} $x.y', ['gcc_linux-64', 'x.y', 'x_y']), ['gcc_linux-64', 'x.y']);
+});
+
+script('requirementsSection finds what the regex finds (line starts of every kind, whitespace across lines, - name / - type)', () => {
+  const REQS_RE = /requirements:.+?(?=^\w|(?![\s\S])|^\s+-\s(?=name|type))/ms;
+  const parts = ['requirements:', 'requirements:', '\n', '\n', '\r', '\r\n', '\u2028', ' ', '  ', '\t', '\u00a0', '-', '- ', 'name', 'type', 'x', '_', 'é', 'build:', '- name: b', '  - type: c', '#'];
+  let seed = 7;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (let i = 0; i < 5000; i++) {
+    let text = '';
+    for (let k = random(14); k >= 0; k--) text += parts[random(parts.length)];
+    assert.is(requirementsSection(text), text.match(REQS_RE)?.[0] ?? '', JSON.stringify(text));
+  }
+  assert.is(requirementsSection('outputs:\n  - name: a\n    requirements:\n      host:\n        - zlib\n  - name: b\n'), 'requirements:\n      host:\n        - zlib\n');
 });
 
 const complete = suite('completeVariant');

@@ -28,7 +28,37 @@ export function sliceRecipe(text: string): RecipeSlices {
   return { topLevel: [...lines.slice(0, start), ...lines.slice(end)].join('\n'), outputs };
 }
 
-const REQS_RE = /requirements:.+?(?=^\w|(?![\s\S])|^\s+-\s(?=name|type))/ms;
+// What `\s` and a line start (`^` with the m flag) are, by character code.
+const isWs = (c: number) =>
+  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/**
+ * The requirements section of an output's text, as conda-build's regex finds it
+ * (`/requirements:.+?(?=^\w|(?![\s\S])|^\s+-\s(?=name|type))/ms`; '' when none), by searching line starts instead of trying the
+ * lookahead at every character: from the first `requirements:` followed by a character, up to the
+ * first line start after that character holding a word character, or whitespace then `- name` /
+ * `- type` (the whitespace may span lines), or the end of the text.
+ */
+export function requirementsSection(text: string): string {
+  const start = text.indexOf('requirements:');
+  if (start < 0 || start + 13 >= text.length) return '';
+  const n = text.length;
+  // A match ends at a position p >= start + 14 (`.+?` takes one character at least).
+  for (let p = start + 14; ; p++) {
+    // The next line start at or after p (or the end).
+    while (p < n && !isLineEnd(text.charCodeAt(p - 1))) p++;
+    if (p >= n) return text.slice(start);
+    const c = text.charCodeAt(p);
+    if (isWordCode(c)) return text.slice(start, p);
+    if (isWs(c)) {
+      let q = p + 1;
+      while (q < n && isWs(text.charCodeAt(q))) q++;
+      if (text.charCodeAt(q) === 45 && q + 1 < n && isWs(text.charCodeAt(q + 1)) && (text.startsWith('name', q + 2) || text.startsWith('type', q + 2))) return text.slice(start, p);
+    }
+  }
+}
 
 /** The identifiers of the `# [selector]` comments of a text. */
 function selectorNames(raw: string): Set<string> {
@@ -151,6 +181,18 @@ function outputTextKeys(topLevel: string, own: string, config: VariantConfig): S
   return used;
 }
 
+// The keys of a frozen variant (a renderer's full variant, in dictionary mode: listing its keys
+// sorts them), listed once for all its outputs and passes.
+const keyLists = new WeakMap<object, string[]>();
+function variantKeys(variant: Record<string, string>): string[] {
+  let keys = keyLists.get(variant);
+  if (!keys) {
+    keys = Object.keys(variant);
+    if (Object.isFrozen(variant)) keyLists.set(variant, keys);
+  }
+  return keys;
+}
+
 export interface OutputKeys {
   used: Set<string>;
   requirementsUsed: Set<string>;
@@ -177,12 +219,12 @@ export function outputKeys(opts: {
   const slices = lastSlices?.text === opts.selected ? lastSlices.slices : (lastSlices = { text: opts.selected, slices: sliceRecipe(opts.selected) }).slices;
   const own = opts.index === null ? '' : (slices.outputs[opts.index] ?? slices.outputs.join('\n'));
   const text = opts.index === null ? opts.selected : `${slices.topLevel}\n${own}`;
-  const keys = Object.keys(opts.variant);
+  const keys = variantKeys(opts.variant);
   const inVariant = (s: Set<string>) => new Set([...s].filter((k) => k in opts.variant));
   const used = inVariant(opts.index === null ? usedVariantKeys(text, opts.config) : outputTextKeys(slices.topLevel, own, opts.config));
   const names = lastSelectorNames?.raw === opts.raw ? lastSelectorNames.names : (lastSelectorNames = { raw: opts.raw, names: selectorNames(opts.raw) }).names;
   for (const k of keys) if (names.has(k)) used.add(k);
-  const reqsText = text.match(REQS_RE)?.[0] ?? '';
+  const reqsText = requirementsSection(text);
   const requirementsUsed = inVariant(reusedKeys('requirements', reqsText, opts.config) ?? usedVariantKeys(reqsText, opts.config));
   const scripts =
     opts.index === null
