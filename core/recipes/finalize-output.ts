@@ -339,12 +339,23 @@ export function finalizeOutput(raw: RawOutput, ctx: FinalizeContext): RenderedOu
     noarch: raw.noarch,
     requirements,
     test: copyTestSpec(raw.test),
-    runExports: clonePlain(raw.runExports),
+    runExports: copyRunExports(raw.runExports),
     script: raw.script,
   };
   if (raw.license !== undefined) out.license = raw.license;
   if (raw.ignoreRunExports) out.ignoreRunExports = clonePlain(raw.ignoreRunExports);
   return out;
+}
+
+/** clonePlain of run exports whose values are lists of strings (as outputs.ts makes them), by copying the lists. */
+function copyRunExports(r: RunExports): RunExports {
+  const out: Record<string, string[]> = {};
+  for (const key of Object.keys(r)) {
+    const list = (r as unknown as Record<string, unknown>)[key];
+    if (key === '__proto__' || !Array.isArray(list) || !list.every((x) => typeof x === 'string')) return clonePlain(r);
+    out[key] = list.slice();
+  }
+  return out as unknown as RunExports;
 }
 
 /** A copy of a test spec (optional lists only when present, so specs without them compare equal). */

@@ -60,7 +60,9 @@ function indexKeys(keys: string[]): ConfigIndex {
  * with `only`, those it holds (the normal forms of config keys: other names select nothing).
  */
 function tokens(text: string, out: Set<string>, words: boolean, lower = false, only?: ReadonlyMap<string, unknown>): void {
-  // The runs of [\w.-], scanned by hand: a regex match per token costs more than the scan.
+  // The runs of [\w.-], scanned by hand: a regex match per token costs more than the scan. With
+  // `only`, a token (or word) is copied and looked up only when its signature is one of a name's.
+  const filter = only ? signatures(only) : null;
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -79,24 +81,53 @@ function tokens(text: string, out: Set<string>, words: boolean, lower = false, o
       else if (c >= 65 && c <= 90) upper = true;
       c = ++j < n ? text.charCodeAt(j) : 0;
     } while (c < 128 && TOKEN_CHAR[c]);
-    const t = text.slice(i, j);
-    const name = dash ? normal(t) : t;
-    if (!only || only.has(name)) out.add(name);
+    if (!filter || filter[signature(text, i, j)]) {
+      const t = text.slice(i, j);
+      const name = dash ? normal(t) : t;
+      if (!only || only.has(name)) out.add(name);
+    }
     if (words && dotOrDash) {
       // The runs of \w inside the token (split at its `.` and `-`).
-      let from = 0;
-      for (let k = 0; k <= t.length; k++) {
-        const d = k < t.length ? t.charCodeAt(k) : 45;
+      let from = i;
+      for (let k = i; k <= j; k++) {
+        const d = k < j ? text.charCodeAt(k) : 45;
         if (d === 45 || d === 46) {
-          const word = k > from ? t.slice(from, k) : '';
-          if (word && (!only || only.has(word))) out.add(word);
+          if (k > from && (!filter || filter[signature(text, from, k)])) {
+            const word = text.slice(from, k);
+            if (!only || only.has(word)) out.add(word);
+          }
           from = k + 1;
         }
       }
     }
-    if (lower && upper) tokens(t.toLowerCase(), out, words, false, only);
+    if (lower && upper) tokens(text.slice(i, j).toLowerCase(), out, words, false, only);
     i = j;
   }
+}
+
+/** `-` read as `_` (a token's normal form), by code. */
+const norm = (c: number) => (c === 45 ? 95 : c);
+
+/**
+ * A 16-bit signature of text[from, to) as a normal form: its length, first, second and last
+ * characters. Two equal normal forms have the same signature.
+ */
+function signature(text: string, from: number, to: number): number {
+  const len = to - from;
+  const h = Math.imul(len, 0x9e3779b1) ^ Math.imul(norm(text.charCodeAt(from)), 0x85ebca6b) ^ Math.imul(len > 1 ? norm(text.charCodeAt(from + 1)) : 0, 0xc2b2ae35) ^ Math.imul(norm(text.charCodeAt(to - 1)), 0x27d4eb2f);
+  return (h ^ (h >>> 16)) & 0xffff;
+}
+
+// The signatures of a set of names (the normal forms of a config's keys), made once per set.
+const signatureSets = new WeakMap<ReadonlyMap<string, unknown>, Uint8Array>();
+function signatures(names: ReadonlyMap<string, unknown>): Uint8Array {
+  let set = signatureSets.get(names);
+  if (!set) {
+    set = new Uint8Array(0x10000);
+    for (const name of names.keys()) if (name) set[signature(name, 0, name.length)] = 1;
+    signatureSets.set(names, set);
+  }
+  return set;
 }
 
 /** The characters of a token ([\w.-], ASCII), by code. */

@@ -7,7 +7,7 @@ import { recipeFromPath } from '../discover.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { hashDependencies } from '../finalize-output.ts';
 import { WIN_PREFIX_PLACEHOLDER } from './jinja-context.ts';
-import { deferPinsOnly, pinnedLines, pinsParseInPlace, renderMetaYaml } from './render.ts';
+import { contextFilter, deferPinsOnly, pinnedLines, pinsParseInPlace, renderMetaYaml } from './render.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const AGG = join(FIX, 'agg');
@@ -208,6 +208,25 @@ files('pins are read in place of their markers only where YAML reads them as the
   assert.not.ok(pinsParseInPlace('run: [ __rebuild_pin_0__ ]\n', ['liba >=1,<2']), 'a flow sequence: its comma splits the pin');
   assert.not.ok(pinsParseInPlace("- '__rebuild_pin_0__'\n", ['liba >=1']), 'a quoted scalar');
   assert.not.ok(pinsParseInPlace('- __rebuild_pin_0__  # [linux]\n', ['liba >=1']), 'a selector on the line');
+});
+
+files('contextFilter: a word name is wanted when it is a whole run of word characters of the template, another name when it is a substring', () => {
+  const parts = ['ab', 'a', 'b', '_', '1', ' ', '.', '-', '{{', '}}', 'é', 'abc', 'x_y', '\n'];
+  const names = ['ab', 'a', 'b', 'abc', 'x_y', 'y', '_', '1', 'a1', 'b_', 'ab.c', 'é', 'a-b', ''];
+  let seed = 11;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (let i = 0; i < 3000; i++) {
+    let template = '';
+    for (let k = random(12); k >= 0; k--) template += parts[random(parts.length)];
+    const words = new Set(template.match(/\w+/g) ?? []);
+    const wanted = contextFilter(template);
+    for (const name of names) assert.is(wanted(name), /^\w+$/.test(name) ? words.has(name) : template.includes(name), JSON.stringify([template, name]));
+  }
+  // Names with the signature of a word (length, first, second and last characters) that are no word.
+  assert.not.ok(contextFilter('abdb abcbx')('abcb'));
+  assert.not.ok(contextFilter('abdb xabcb')('abcb'));
+  assert.ok(contextFilter('abdb xabcb abcb')('abcb'));
+  assert.ok(contextFilter('{{ debug() }}')('anything'), 'debug() shows the whole context');
 });
 
 files('pinnedLines: the lines that hold a pin marker, pins in place (the rest of the pinned text is the marked text)', () => {

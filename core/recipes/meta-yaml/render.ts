@@ -128,35 +128,54 @@ function makeEnvironment(): Environment {
  * or a syntax error whatever the context holds), any other name when it is a substring of the text.
  * `debug()` shows the whole context, so a template that mentions it gets everything.
  */
-function contextFilter(template: string): (name: string) => boolean {
+export function contextFilter(template: string): (name: string) => boolean {
   if (template.includes('debug')) return () => true;
-  const words = wordsOf(template);
+  const words = wordSignatures(template);
   const known = new Map<string, boolean>();
   return (name) => {
     let found = known.get(name);
-    if (found === undefined) known.set(name, (found = WORD.test(name) ? words.has(name) : template.includes(name)));
+    if (found === undefined) known.set(name, (found = WORD.test(name) ? words[wordSignature(name, 0, name.length)] === 1 && isWordOf(template, name) : template.includes(name)));
     return found;
   };
 }
 
 const WORD = /^\w+$/;
 
-/** The runs of word characters (`\w`: ASCII letters, digits, `_`) of a text, by a character scan. */
-function wordsOf(text: string): Set<string> {
-  const words = new Set<string>();
+/**
+ * The signatures (wordSignature) of the runs of word characters (`\w`: ASCII letters, digits,
+ * `_`) of a text, by a character scan: a name whose signature is not there is no word of the text
+ * (most names a context offers), without a set of the text's words.
+ */
+function wordSignatures(text: string): Uint8Array {
+  const set = new Uint8Array(0x10000);
   const n = text.length;
   for (let i = 0; i < n; ) {
-    let c = text.charCodeAt(i);
-    if (!isWordChar(c)) {
+    if (!isWordChar(text.charCodeAt(i))) {
       i++;
       continue;
     }
     let j = i + 1;
-    while (j < n && isWordChar((c = text.charCodeAt(j)))) j++;
-    words.add(text.slice(i, j));
+    while (j < n && isWordChar(text.charCodeAt(j))) j++;
+    set[wordSignature(text, i, j)] = 1;
     i = j + 1;
   }
-  return words;
+  return set;
+}
+
+/** A 16-bit signature of text[from, to): its length, first, second and last characters. */
+function wordSignature(text: string, from: number, to: number): number {
+  const len = to - from;
+  const h = Math.imul(len, 0x9e3779b1) ^ Math.imul(text.charCodeAt(from), 0x85ebca6b) ^ Math.imul(len > 1 ? text.charCodeAt(from + 1) : 0, 0xc2b2ae35) ^ Math.imul(text.charCodeAt(to - 1), 0x27d4eb2f);
+  return (h ^ (h >>> 16)) & 0xffff;
+}
+
+/** Is `word` (of word characters) one of the runs of word characters of `text`? */
+function isWordOf(text: string, word: string): boolean {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const end = at + word.length;
+    if ((at === 0 || !isWordChar(text.charCodeAt(at - 1))) && (end === text.length || !isWordChar(text.charCodeAt(end)))) return true;
+  }
+  return false;
 }
 
 const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
