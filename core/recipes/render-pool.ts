@@ -113,6 +113,7 @@ class RenderPool {
     worker.on('message', (m: Reply) => {
       if ('ready' in m) {
         slot.ready = true;
+        firstReadyAt ??= performance.now();
         return;
       }
       this.settle(m.id, m.ok ? m.rendered : undefined);
@@ -205,10 +206,15 @@ function poolSize(): number {
 
 /** Renders asked for in this process when the pool started. */
 let startedAfter = 0;
+/** When the pool last started and when a worker of it was first ready (performance.now()). */
+let startedAt: number | null = null;
+let firstReadyAt: number | null = null;
 
 function startRenderPool(): void {
   if (pool !== undefined) return;
   startedAfter = requested;
+  startedAt = performance.now();
+  firstReadyAt = null;
   const size = poolSize();
   pool = size > 0 ? new RenderPool(size) : null;
 }
@@ -257,10 +263,19 @@ export function expectRenders(count: number): void {
 /**
  * What the pool is doing (for tests and diagnostics): started, workers ready, renders offered to
  * workers, renders the workers took (`sent`; read from shared memory, so it moves while this thread
- * is busy), and how many renders were asked for before it started.
+ * is busy), how many renders were asked for before it started, and when (performance.now()) it
+ * started and its first worker was ready.
  */
-export function renderPoolState(): { started: boolean; ready: number; offered: number; sent: number; startedAfter: number } {
-  return { started: !!pool, ready: pool ? pool.ready : 0, offered: pool ? pool.offered : 0, sent: pool ? pool.taken : 0, startedAfter: pool ? startedAfter : 0 };
+export function renderPoolState(): { started: boolean; ready: number; offered: number; sent: number; startedAfter: number; startedAt: number | null; firstReadyAt: number | null } {
+  return {
+    started: !!pool,
+    ready: pool ? pool.ready : 0,
+    offered: pool ? pool.offered : 0,
+    sent: pool ? pool.taken : 0,
+    startedAfter: pool ? startedAfter : 0,
+    startedAt: pool ? startedAt : null,
+    firstReadyAt: pool ? firstReadyAt : null,
+  };
 }
 
 /**

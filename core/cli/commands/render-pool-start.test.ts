@@ -4,12 +4,16 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderPoolState } from '../../recipes/render-pool.ts';
 import { STAGE } from '../../engine/stage.ts';
 import { renderCommand } from './render.ts';
 
 process.env.REBUILD_RENDER_THREADS = '1';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** An aggregate of `n` small noarch python recipes. */
 function aggregate(n: number): string {
@@ -109,6 +113,45 @@ start('text output without run_exports :: the first recipe is printed while a la
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(agg, { recursive: true, force: true });
+  }
+});
+
+start('rebuild render --all :: the workers start before the render command module loads (from main)', () => {
+  const dir = aggregate(3);
+  const cwd = mkdtempSync(join(tmpdir(), 'rebuild-render-cwd-'));
+  try {
+    // Each Worker records who made it; the CLI runs as bin/rebuild.js runs it.
+    const preload = join(cwd, 'record-workers.mjs');
+    writeFileSync(
+      preload,
+      `import wt from 'node:worker_threads';
+import { syncBuiltinESMExports } from 'node:module';
+const Base = wt.Worker;
+globalThis.workerStacks = [];
+wt.Worker = class extends Base { constructor(...args) { super(...args); globalThis.workerStacks.push(new Error().stack); } };
+syncBuiltinESMExports();
+`,
+    );
+    const main = pathToFileURL(join(HERE, '..', 'main.ts')).href;
+    const script = `const { main } = await import(${JSON.stringify(main)});
+const code = await main(['render', '--all', '--aggregate', ${JSON.stringify(dir)}, '--arch', 'linux-64', '--python', '3.12', '--json']);
+console.error('STACKS' + JSON.stringify({ code, stacks: globalThis.workerStacks }));`;
+    const child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--import', pathToFileURL(preload).href, '--input-type=module', '-e', script], {
+      cwd,
+      env: { ...process.env, REBUILD_RENDER_THREADS: '1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const line = child.stderr.split('\n').find((l) => l.startsWith('STACKS'));
+    assert.ok(line, child.stderr);
+    const out = JSON.parse(line.slice(6)) as { code: number; stacks: string[] };
+    assert.is(out.code, 0);
+    assert.is(out.stacks.length, 1, 'one worker started');
+    assert.match(out.stacks[0], /cli\/main\.ts/);
+    assert.not.match(out.stacks[0], /commands\/render\.ts/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cwd, { recursive: true, force: true });
   }
 });
 
