@@ -279,6 +279,43 @@ cache('a rendering read from the cache is parsed when its variants are first rea
   assert.is(JSON.stringify(hit), JSON.stringify({ ...first.rendered, recipe }));
 });
 
+/** The renderings of `n` renders through the cache, and how many JSON.parse calls they made. */
+async function countingParses(n: number): Promise<{ hits: RenderedRecipe[]; parses: number }> {
+  const parse = JSON.parse;
+  let parses = 0;
+  JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => (parses++, parse(text, reviver))) as typeof JSON.parse;
+  const hits: RenderedRecipe[] = [];
+  try {
+    for (let i = 0; i < n; i++) hits.push((await render()).rendered);
+  } finally {
+    JSON.parse = parse;
+  }
+  return { hits, parses };
+}
+
+cache('a hit from a pack parses nothing of its own (the pack index holds its feedstock and warnings); each hit owns its warnings', async () => {
+  const first = await render();
+  flushRenderCache();
+  forgetRenderPacks(); // the next process: the pack is read (its index parsed) at the first lookup
+  await render();
+  const plain = await countingParses(3);
+  assert.is(plain.parses, 0);
+  assert.not.ok(isRenderingParsed(plain.hits[0]));
+  assert.equal(plain.hits[2].variants, first.rendered.variants);
+
+  writeFileSync(join(agg, 'conda_build_config.yaml'), 'zlib:\n  - 1.3\nunset_key:\n');
+  const warned = await render();
+  assert.ok(warned.rendered.warnings.length > 0, 'the config warns');
+  flushRenderCache();
+  forgetRenderPacks();
+  await render();
+  const { hits, parses } = await countingParses(2);
+  assert.is(parses, 2, 'a copy of the warnings for each hit');
+  assert.equal(hits[0].warnings, warned.rendered.warnings);
+  hits[0].warnings.push({ feedstock: 'x', file: 'y', message: 'added to one hit' } as RenderedRecipe['warnings'][number]);
+  assert.equal(hits[1].warnings, warned.rendered.warnings);
+});
+
 cache('no cache dir: always rendered, nothing stored', async () => {
   const recipe = await recipeFromPath(dir, { aggregate: agg });
   let runs = 0;

@@ -192,8 +192,11 @@ function readsOutside(recipe: RecipeRef, rendered: RenderedRecipe): boolean {
 interface Stored {
   feedstock: string;
   warnings: RenderedRecipe['warnings'];
-  /** The variants' JSON text: these bytes from `at` (decoded when first read). */
+  /** The entry: bytes[start..end) (a whole per-key file, or a slice of a pack's). */
   bytes: Buffer;
+  start: number;
+  end: number;
+  /** The variants' JSON text: bytes[at..end) (decoded when first read). */
   at: number;
 }
 
@@ -222,7 +225,7 @@ function readRendering(bytes: Buffer, key: string): Stored | null {
     if (head?.key !== key || typeof head.feedstock !== 'string' || !Array.isArray(head.warnings)) return null;
     // A truncated or padded entry: its variants are not all there.
     if (head.length !== bytes.length - nl - 1 || bytes[nl + 1] !== 0x5b || bytes[bytes.length - 1] !== 0x5d) return null;
-    return { feedstock: head.feedstock, warnings: head.warnings as RenderedRecipe['warnings'], bytes, at: nl + 1 };
+    return { feedstock: head.feedstock, warnings: head.warnings as RenderedRecipe['warnings'], bytes, start: 0, end: bytes.length, at: nl + 1 };
   } catch {
     return null;
   }
@@ -267,13 +270,15 @@ export function jsonExact(value: unknown): string | undefined {
 }
 
 /** The bytes of an entry for `key`, or undefined when JSON would not give the rendering back exactly. */
-function entryBytes(key: string, rendered: RenderedRecipe): Buffer | undefined {
+function entryOf(key: string, rendered: RenderedRecipe): Stored | undefined {
   const variants = jsonExact(rendered.variants);
-  const warnings = jsonExact(rendered.warnings);
-  if (variants === undefined || warnings === undefined || !variants.startsWith('[')) return undefined;
+  const warningsText = jsonExact(rendered.warnings);
+  if (variants === undefined || warningsText === undefined || !variants.startsWith('[')) return undefined;
   const body = Buffer.from(variants, 'utf8');
-  const head = Buffer.from(`${ENTRY_MAGIC}${JSON.stringify({ key, feedstock: rendered.feedstock, warnings: JSON.parse(warnings), length: body.length })}\n`, 'utf8');
-  return Buffer.concat([head, body]);
+  const warnings = JSON.parse(warningsText) as RenderedRecipe['warnings'];
+  const head = Buffer.from(`${ENTRY_MAGIC}${JSON.stringify({ key, feedstock: rendered.feedstock, warnings, length: body.length })}\n`, 'utf8');
+  const bytes = Buffer.concat([head, body]);
+  return { feedstock: rendered.feedstock, warnings, bytes, start: 0, end: bytes.length, at: head.length };
 }
 
 /**
@@ -283,25 +288,27 @@ function entryBytes(key: string, rendered: RenderedRecipe): Buffer | undefined {
  * stays the reference: every rendering is written there, and a key not in the pack is looked up
  * there. `flushRenderCache` rewrites a pack with the renderings this process used when more than 2%
  * of them came from loose files, or when most of the pack went unused.
- * The file: `PACK2\n`, the byte length of the index, `\n`, the index (JSON: key, entry length, key,
- * entry length, ...), then the entries one after the other.
+ * The file: `PACK3\n`, the byte length of the index, `\n`, the index (JSON, per entry: key, entry
+ * length, where its variants start in it, feedstock, warnings — what a hit needs, parsed at once for
+ * the whole pack instead of each entry's head line), then the entries one after the other.
  */
 interface Pack {
   file: string;
-  stored: Map<string, Buffer>;
-  used: Map<string, Buffer>;
+  stored: Map<string, Stored>;
+  used: Map<string, Stored>;
   /** Renderings used that were not in the pack (read from their own file, or rendered). */
   loose: number;
 }
 
-const PACK_MAGIC = 'PACK2\n';
+const PACK_MAGIC = 'PACK3\n';
+const PACK_FIELDS = 5;
 const packs = new Map<string, Pack>();
 /** The pack file of each target object, per cache dir (a target is one object for a whole plan). */
 const packFiles = new WeakMap<Target, Map<string, string>>();
 
 /** The entries of a pack file, by key (empty when missing, damaged or foreign). */
-function readPack(file: string): Map<string, Buffer> {
-  const stored = new Map<string, Buffer>();
+function readPack(file: string): Map<string, Stored> {
+  const stored = new Map<string, Stored>();
   let buf: Buffer;
   try {
     buf = readFileSync(file);
@@ -314,25 +321,35 @@ function readPack(file: string): Map<string, Buffer> {
     const indexLength = Number(buf.toString('latin1', PACK_MAGIC.length, nl));
     if (nl < 0 || !Number.isSafeInteger(indexLength)) return stored;
     const index = JSON.parse(buf.toString('utf8', nl + 1, nl + 1 + indexLength)) as unknown;
-    if (!Array.isArray(index) || index.length % 2) return stored;
-    let at = nl + 1 + indexLength;
-    for (let i = 0; i < index.length; i += 2) {
-      const key = index[i];
-      const length = index[i + 1];
-      if (typeof key !== 'string' || !Number.isSafeInteger(length) || length < 0 || at + length > buf.length) return new Map();
-      stored.set(key, buf.subarray(at, (at += length)));
+    if (!Array.isArray(index) || index.length % PACK_FIELDS) return stored;
+    let start = nl + 1 + indexLength;
+    for (let i = 0; i < index.length; i += PACK_FIELDS) {
+      const key: unknown = index[i], length: unknown = index[i + 1], variantsAt: unknown = index[i + 2];
+      const feedstock: unknown = index[i + 3], warnings: unknown = index[i + 4];
+      if (typeof key !== 'string' || typeof feedstock !== 'string' || !Array.isArray(warnings)) return new Map();
+      if (!Number.isSafeInteger(length) || !Number.isSafeInteger(variantsAt)) return new Map();
+      const end = start + (length as number), at = start + (variantsAt as number);
+      // Each entry whole: its magic, its variants from `at` to its end ('[' ... ']').
+      if (at <= start + 3 || end > buf.length || at >= end || buf[start] !== 0x52 || buf[start + 1] !== 0x32 || buf[start + 2] !== 0x0a) return new Map();
+      if (buf[at - 1] !== 0x0a || buf[at] !== 0x5b || buf[end - 1] !== 0x5d) return new Map();
+      stored.set(key, { feedstock, warnings: warnings as RenderedRecipe['warnings'], bytes: buf, start, end, at });
+      start = end;
     }
-    return at === buf.length ? stored : new Map();
+    return start === buf.length ? stored : new Map();
   } catch {
     return new Map(); // damaged: every key is looked up in its own file
   }
 }
 
-function writePack(file: string, entries: Map<string, Buffer>): void {
-  const index: (string | number)[] = [];
-  for (const [key, bytes] of entries) index.push(key, bytes.length);
+function writePack(file: string, entries: Map<string, Stored>): void {
+  const index: unknown[] = [];
+  const bodies: Buffer[] = [];
+  for (const [key, e] of entries) {
+    index.push(key, e.end - e.start, e.at - e.start, e.feedstock, e.warnings);
+    bodies.push(e.bytes.subarray(e.start, e.end));
+  }
   const indexBytes = Buffer.from(JSON.stringify(index), 'utf8');
-  writeFileAtomicSync(file, Buffer.concat([Buffer.from(`${PACK_MAGIC}${indexBytes.length}\n`, 'latin1'), indexBytes, ...entries.values()]));
+  writeFileAtomicSync(file, Buffer.concat([Buffer.from(`${PACK_MAGIC}${indexBytes.length}\n`, 'latin1'), indexBytes, ...bodies]));
 }
 
 function packOf(dir: string, target: Target): Pack {
@@ -381,7 +398,14 @@ export function flushRenderCache(): void {
  * (run exports), so it is taken once (takeRenderingKey).
  */
 const handedOut = new WeakMap<object, string>();
-const unparsed = new WeakMap<object, { key: string; taken: boolean; then: (() => void)[] }>();
+/** A rendering whose variants are still JSON text: where they are, and what waits for them. */
+interface Unparsed {
+  key: string;
+  taken: boolean;
+  then: (() => void)[] | undefined;
+  stored: Stored;
+}
+const unparsed = new WeakMap<object, Unparsed>();
 
 /** The render cache key of a rendering this cache handed out, once; undefined when not from the cache (or taken). */
 export function takeRenderingKey(rendered: RenderedRecipe): string | undefined {
@@ -403,7 +427,7 @@ export function takeRenderingKey(rendered: RenderedRecipe): string | undefined {
 export function whenParsed(rendered: RenderedRecipe, fn: () => void): boolean {
   const lazy = unparsed.get(rendered);
   if (!lazy) return false;
-  lazy.then.push(fn);
+  (lazy.then ??= []).push(fn);
   return true;
 }
 
@@ -412,32 +436,43 @@ export function isRenderingParsed(rendered: RenderedRecipe): boolean {
   return typeof Object.getOwnPropertyDescriptor(rendered, 'variants')?.get !== 'function';
 }
 
-/** A rendering from the cache whose `variants` are parsed from `text` on first read (then a plain property). */
+/** `variants` becomes a plain property of `rendered` (parsed or replaced). */
+function settle(rendered: RenderedRecipe, state: Unparsed, variants: RenderedRecipe['variants']): void {
+  Object.defineProperty(rendered, 'variants', { value: variants, writable: true, enumerable: true, configurable: true });
+  unparsed.delete(rendered);
+  if (!state.taken) handedOut.set(variants, state.key);
+}
+
+/**
+ * The accessor of a lazy `variants`, one for every rendering (no closures per rendering): its state
+ * is found by the rendering (`unparsed`), which is `this` for a read or write of its own property.
+ */
+const LAZY_VARIANTS: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: RenderedRecipe) {
+    const state = unparsed.get(this)!;
+    const { bytes, at, end } = state.stored;
+    const variants = JSON.parse(bytes.toString('utf8', at, end)) as RenderedRecipe['variants'];
+    settle(this, state, variants);
+    if (state.then) for (const fn of state.then) fn(); // what was waiting for them (whenParsed)
+    return variants;
+  },
+  set(this: RenderedRecipe, variants: RenderedRecipe['variants']) {
+    const state = unparsed.get(this)!;
+    state.taken = true; // replaced: not what the key stands for, nor what waited for them
+    settle(this, state, variants);
+  },
+};
+
+/** A rendering from the cache whose `variants` are parsed from the stored text on first read (then a plain property). */
 function lazyRendering(key: string, recipe: RecipeRef, target: Target, stored: Stored): RenderedRecipe {
   // `variants` stays in its place among the keys (JSON.stringify, Object.keys see the same order).
-  const rendered: RenderedRecipe = { feedstock: stored.feedstock, recipe, target, variants: [], warnings: stored.warnings };
-  const state = { key, taken: false, then: [] as (() => void)[] };
-  const settle = (variants: RenderedRecipe['variants']) => {
-    Object.defineProperty(rendered, 'variants', { value: variants, writable: true, enumerable: true, configurable: true });
-    unparsed.delete(rendered);
-    if (!state.taken) handedOut.set(variants, key);
-  };
-  const { bytes, at } = stored;
-  Object.defineProperty(rendered, 'variants', {
-    enumerable: true,
-    configurable: true,
-    get() {
-      const variants = JSON.parse(bytes.toString('utf8', at)) as RenderedRecipe['variants'];
-      settle(variants);
-      for (const fn of state.then) fn(); // what was waiting for them (whenParsed)
-      return variants;
-    },
-    set(variants: RenderedRecipe['variants']) {
-      state.taken = true; // replaced: not what the key stands for, nor what waited for them
-      settle(variants);
-    },
-  });
-  unparsed.set(rendered, state);
+  // Warnings are the rendering's own array (the pack's parsed index is shared by its hits).
+  const warnings = stored.warnings.length ? (JSON.parse(JSON.stringify(stored.warnings)) as RenderedRecipe['warnings']) : [];
+  const rendered: RenderedRecipe = { feedstock: stored.feedstock, recipe, target, variants: [], warnings };
+  Object.defineProperty(rendered, 'variants', LAZY_VARIANTS);
+  unparsed.set(rendered, { key, taken: false, then: undefined, stored });
   return rendered;
 }
 
@@ -454,14 +489,16 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   if (!key) return render();
   const file = () => join(dir, key.slice(0, 2), `${key}.bin`);
   const pack = packOf(dir, target);
-  let bytes: Buffer | undefined = pack.stored.get(key);
-  let stored = bytes && readRendering(bytes, key);
+  let stored = pack.stored.get(key);
   const fromPack = !!stored;
-  if (!stored) stored = (bytes = readStored(file())) && readRendering(bytes, key);
-  if (stored && bytes) {
+  if (!stored) {
+    const bytes = readStored(file());
+    stored = (bytes && readRendering(bytes, key)) || undefined;
+  }
+  if (stored) {
     renderCacheStats.hits++;
     renderSkipped();
-    pack.used.set(key, bytes);
+    pack.used.set(key, stored);
     if (!fromPack) pack.loose++;
     return lazyRendering(key, recipe, target, stored);
   }
@@ -477,14 +514,14 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     renderCacheStats.changedWhileRendered++;
     return rendered;
   }
-  const entry = entryBytes(key, rendered);
+  const entry = entryOf(key, rendered);
   if (!entry) {
     renderCacheStats.uncacheable++;
     return rendered;
   }
   try {
     mkdirSync(dirname(file()), { recursive: true });
-    writeFileAtomicSync(file(), entry);
+    writeFileAtomicSync(file(), entry.bytes);
     renderCacheStats.stored++;
     pack.used.set(key, entry);
     pack.loose++;
