@@ -9,6 +9,7 @@ import * as crypto from 'node:crypto';
 import type { Noarch, RenderedOutput, Requirements, RunExports, TestSpec } from '../model/types.ts';
 import { applyPinExpressions, ensureValidSpec } from './meta-yaml/pins.ts';
 import { clonePlain } from './variants.ts';
+import { keysOf } from './keyed-object.ts';
 
 /** An output as read from the recipe, before variant pins and build string. */
 export interface RawOutput {
@@ -104,7 +105,11 @@ const variantIndexes = new WeakMap<object, VariantIndex>();
 function variantIndex(variant: Record<string, string>): VariantIndex {
   let index = variantIndexes.get(variant);
   if (index) return index;
-  const entries = Object.entries(variant).filter(([, value]) => typeof value === 'string' && value);
+  const entries: [string, string][] = [];
+  for (const key of keysOf(variant)) {
+    const value = variant[key];
+    if (typeof value === 'string' && value) entries.push([key, value]);
+  }
   let byNormal: Map<string, number[]> | null = null;
   if (!entries.some(([key]) => /\s/.test(key))) {
     byNormal = new Map();

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { keyedObject, putKey } from './keyed-object.ts';
+import { keyedObject, keysOf, putKey } from './keyed-object.ts';
 
 const keyed = suite('keyedObject');
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -21,6 +21,21 @@ keyed('an empty plain object: Object.prototype, keys in insertion order, JSON an
   assert.is(JSON.stringify(o), '{"2":"two","zlib":"1.3","c_compiler":"gcc","__proto__":"x"}');
   assert.equal({ ...o }, JSON.parse(JSON.stringify(o)));
   assert.ok('toString' in o);
+});
+
+keyed('keysOf: the keys in order, listed once for a frozen object; an object that can change is listed each time', () => {
+  const o = keyedObject<string>();
+  o.zlib = '1.3';
+  putKey(o, '__proto__', 'x');
+  o['2'] = 'two';
+  const open = keysOf(o);
+  assert.equal(open, ['2', 'zlib', '__proto__']);
+  o.numpy = '2.0';
+  assert.equal(keysOf(o), ['2', 'zlib', '__proto__', 'numpy']);
+  Object.freeze(o);
+  const first = keysOf(o);
+  assert.equal(first, Object.keys(o));
+  assert.is(keysOf(o), first, 'the same listing again');
 });
 
 keyed('is in V8 dictionary mode, so data keys make no hidden classes', () => {

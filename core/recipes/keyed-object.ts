@@ -19,3 +19,17 @@ export function putKey<T>(o: Record<string, T>, key: string, value: T): void {
   if (key === '__proto__') Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
   else o[key] = value;
 }
+
+// The keys of frozen keyed objects (listing a dictionary-mode object's keys sorts them by
+// insertion): a renderer's full variant is listed by several steps of every output.
+const keyLists = new WeakMap<object, readonly string[]>();
+
+/** Object.keys(o), listed once for a frozen object (the same array again: do not change it). */
+export function keysOf(o: object): readonly string[] {
+  let keys = keyLists.get(o);
+  if (!keys) {
+    keys = Object.keys(o);
+    if (Object.isFrozen(o)) keyLists.set(o, keys);
+  }
+  return keys;
+}

@@ -5,7 +5,7 @@ import type { Target } from '../model/types.ts';
 import { PythonEvalError, PythonSyntaxError } from './python-expr/errors.ts';
 import { evaluate } from './python-expr/evaluate.ts';
 import { truthy } from './python-expr/semantics.ts';
-import { keyedObject } from './keyed-object.ts';
+import { keyedObject, keysOf } from './keyed-object.ts';
 
 /** Names a selector or Jinja expression can read: platform booleans, py/pyXY, variant keys, ... */
 export type SelectorNamespace = Record<string, unknown>;
@@ -94,7 +94,8 @@ export function selectorNamespace(target: Target, variant: Record<string, string
   if (variant.perl) ns.pl = variant.perl;
   if (variant.lua) Object.assign(ns, { lua: variant.lua, luajit: variant.lua.startsWith('2') });
 
-  for (const [key, value] of Object.entries(variant)) {
+  for (const key of keysOf(variant)) {
+    const value = variant[key];
     if (Object.hasOwn(ns, key)) continue;
     const lower = typeof value === 'string' ? value.toLowerCase() : '';
     ns[key] = lower === 'true' ? true : lower === 'false' ? false : value;
@@ -153,18 +154,18 @@ interface Outcome {
 export function applySelectors(text: string, ns: SelectorNamespace, warnings?: SelectorWarning[], options: ApplySelectorsOptions = {}): string {
   const cache = new Map<string, Outcome>();
   const out: string[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  lines.forEach((raw, index) => {
-    const line = raw.trimEnd();
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trimEnd();
     if (COMMENT_LINE.test(line)) {
       out.push('');
-      return;
+      continue;
     }
     const m = splitLineSelector(line);
     if (!m) {
       out.push(line);
-      return;
+      continue;
     }
     const { expr } = m;
     let outcome = cache.get(expr);
@@ -184,9 +185,9 @@ export function applySelectors(text: string, ns: SelectorNamespace, warnings?: S
     }
     if (outcome.error) warnings?.push({ line: lineNo, message: `invalid selector, line dropped: ${outcome.error}` });
     if (outcome.keep) {
-      const quote = /['"]$/.exec(line)?.[0] ?? '';
-      out.push(m.content + quote);
+      const last = line[line.length - 1];
+      out.push(last === "'" || last === '"' ? m.content + last : m.content);
     } else if (options.keepLineNumbers) out.push('');
-  });
+  }
   return out.join('\n') + '\n';
 }

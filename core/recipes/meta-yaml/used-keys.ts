@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JINJA_BLOCK, usedVariantKeys, type VariantConfig } from '../variants.ts';
+import { keysOf } from '../keyed-object.ts';
 
 export interface RecipeSlices {
   /** Text without the `outputs:` section. */
@@ -181,18 +182,6 @@ function outputTextKeys(topLevel: string, own: string, config: VariantConfig): S
   return used;
 }
 
-// The keys of a frozen variant (a renderer's full variant, in dictionary mode: listing its keys
-// sorts them), listed once for all its outputs and passes.
-const keyLists = new WeakMap<object, string[]>();
-function variantKeys(variant: Record<string, string>): string[] {
-  let keys = keyLists.get(variant);
-  if (!keys) {
-    keys = Object.keys(variant);
-    if (Object.isFrozen(variant)) keyLists.set(variant, keys);
-  }
-  return keys;
-}
-
 export interface OutputKeys {
   used: Set<string>;
   requirementsUsed: Set<string>;
@@ -219,7 +208,7 @@ export function outputKeys(opts: {
   const slices = lastSlices?.text === opts.selected ? lastSlices.slices : (lastSlices = { text: opts.selected, slices: sliceRecipe(opts.selected) }).slices;
   const own = opts.index === null ? '' : (slices.outputs[opts.index] ?? slices.outputs.join('\n'));
   const text = opts.index === null ? opts.selected : `${slices.topLevel}\n${own}`;
-  const keys = variantKeys(opts.variant);
+  const keys = keysOf(opts.variant);
   const inVariant = (s: Set<string>) => new Set([...s].filter((k) => k in opts.variant));
   const used = inVariant(opts.index === null ? usedVariantKeys(text, opts.config) : outputTextKeys(slices.topLevel, own, opts.config));
   const names = lastSelectorNames?.raw === opts.raw ? lastSelectorNames.names : (lastSelectorNames = { raw: opts.raw, names: selectorNames(opts.raw) }).names;
