@@ -1,7 +1,7 @@
 // Conda match specs: parse `name`, `name >=1.2,<2`, `name 1.2.* py311_0`, `name=1.2`, `name==1.2`,
 // `name>=1.2`, `chan::name 1.0`, `name[version='>=1', build=py*]`, and test them against a
 // (name, version, build). Version ordering and spec semantics are rattler's (VersionSpec).
-import { Version, VersionSpec } from '@conda-org/rattler';
+import { Version, VersionSpec } from './rattler.ts';
 
 export interface MatchSpec {
   name: string;

@@ -6,7 +6,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { simpleSolve, type Platform } from '@conda-org/rattler';
+import { simpleSolve, type Platform } from './rattler.ts';
 import type { FailureClass } from '../model/types.ts';
 import { channelDir, emptyRepodata } from './repodata.ts';
 import { serveChannels, type ChannelServer } from './channel-server.ts';
