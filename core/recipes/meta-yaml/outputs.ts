@@ -34,12 +34,17 @@ function list(v: unknown): unknown[] {
 
 /** A list of strings: None/empty entries dropped, scalars stringified, mappings refused. */
 export function stringList(v: unknown, path: string): string[] {
-  return list(v).flatMap((x, i) => {
-    if (x === null || x === undefined) return [];
+  const items = list(v);
+  const out: string[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
+    // None (and a hole, which flatMap skipped) is dropped.
+    if (x === null || x === undefined) continue;
     if (typeof x === 'object') throw new RecipeShapeError(`${path}[${i}]`, 'expected a string, got a mapping (pip-style requirements are not supported)');
     const s = String(x).trim();
-    return s ? [s] : [];
-  });
+    if (s) out.push(s);
+  }
+  return out;
 }
 
 const TRUES = new Set(['y', 'yes', 'on', 'true']);
