@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Target } from '../model/types.ts';
-import { expandVariants, loadSharedVariantConfig, loadVariantConfig, sharedByKeys, usedVariantKeys, VariantConfigError, variantFileStats, type VariantConfig } from './variants.ts';
+import { expandVariants, forEachJinjaBlock, JINJA_BLOCK, loadSharedVariantConfig, loadVariantConfig, sharedByKeys, usedVariantKeys, VariantConfigError, variantFileStats, type VariantConfig } from './variants.ts';
 import { RecipeYamlError } from './yaml.ts';
 
 const LINUX: Target = { subdir: 'linux-64', python: '3.13' };
@@ -247,6 +247,20 @@ used('bare requirements read by the character scan as by the regex: Unicode spac
   assert.equal(sorted(usedVariantKeys(lines.join('\n') + '\n', CFG)), ['libjpeg-turbo', 'libpng', 'numpy', 'openssl', 'zlib']);
   // The same lines with CRLF endings.
   assert.equal(sorted(usedVariantKeys(lines.join('\r\n'), CFG)), ['libjpeg-turbo', 'libpng', 'numpy', 'openssl', 'zlib']);
+});
+
+used('forEachJinjaBlock finds the blocks JINJA_BLOCK matches (bodies, starts, ends)', () => {
+  const parts = ['{', '}', '{{', '}}', '{%', '%}', '-', '-%}', '{%-', '%', 'x', ' ', '\n', 'a b'];
+  let seed = 5;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  for (let i = 0; i < 5000; i++) {
+    let text = '';
+    for (let k = random(12); k >= 0; k--) text += parts[random(parts.length)];
+    const found: [string, number, number][] = [];
+    forEachJinjaBlock(text, (body, start, end) => found.push([body, start, end]));
+    const expected = [...text.matchAll(JINJA_BLOCK)].map((m) => [m[1] ?? m[2], m.index, m.index + m[0].length]);
+    assert.equal(found, expected, JSON.stringify(text));
+  }
 });
 
 used('names not in the config are ignored; text without requirements uses nothing', () => {

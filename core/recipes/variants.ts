@@ -389,6 +389,36 @@ const CALL_KEYS: Record<string, (arg: string) => string[]> = {
 export const JINJA_BLOCK = /\{\{([\s\S]*?)\}\}|\{%-?([\s\S]*?)-?%\}/g;
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*/g;
 
+/**
+ * The matches of JINJA_BLOCK in `text`, in order, by searches instead of the regex: `{{` to the
+ * first `}}` after it; `{%`, an optional `-`, to the first `-%}` or `%}` after it (the body without
+ * that `-`). An opener without its closer is no block. `visit` gets each body, start and end.
+ */
+export function forEachJinjaBlock(text: string, visit: (body: string, start: number, end: number) => void): void {
+  for (let p = text.indexOf('{'); p >= 0 && p < text.length; ) {
+    const next = text.charCodeAt(p + 1);
+    if (next === 123) {
+      const close = text.indexOf('}}', p + 2);
+      if (close >= 0) {
+        visit(text.slice(p + 2, close), p, close + 2);
+        p = text.indexOf('{', close + 2);
+        continue;
+      }
+    } else if (next === 37) {
+      const start = text.charCodeAt(p + 2) === 45 ? p + 3 : p + 2;
+      const close = text.indexOf('%}', start);
+      if (close >= 0) {
+        // The body ends before a `-` that starts `-%}` (the lazy body stops at the first place either closer fits).
+        const end = close > start && text.charCodeAt(close - 1) === 45 ? close - 1 : close;
+        visit(text.slice(start, end), p, close + 2);
+        p = text.indexOf('{', close + 2);
+        continue;
+      }
+    }
+    p = text.indexOf('{', p + 1);
+  }
+}
+
 function jinjaNames(body: string, out: Set<string>): void {
   let tokens: Token[];
   try {
@@ -563,7 +593,9 @@ export function sharedByKeys<T>(values: Record<string, unknown>, use: string, ma
  */
 export function usedVariantKeys(recipeText: string, config: VariantConfig, scripts: string[] = []): Set<string> {
   const names = new Set<string>();
-  if (recipeText.includes('{')) for (const m of recipeText.matchAll(JINJA_BLOCK)) for (const name of cached(blockNameCache, m[1] ?? m[2] ?? '', jinjaNames)) names.add(name);
+  if (recipeText.includes('{')) forEachJinjaBlock(recipeText, (body) => {
+    for (const name of cached(blockNameCache, body, jinjaNames)) names.add(name);
+  });
   for (const line of recipeText.includes('\r') ? recipeText.split(/\r?\n/) : recipeText.split('\n')) {
     const kind = lineKind(line);
     if (kind === PLAIN_ITEM) {

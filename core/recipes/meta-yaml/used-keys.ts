@@ -4,7 +4,7 @@
 // build.sh / bld.bat (or the output's script) count too.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JINJA_BLOCK, usedVariantKeys, type VariantConfig } from '../variants.ts';
+import { forEachJinjaBlock, usedVariantKeys, type VariantConfig } from '../variants.ts';
 import { keysOf } from '../keyed-object.ts';
 
 export interface RecipeSlices {
@@ -157,7 +157,7 @@ function reusedKeys(use: string, text: string, config: VariantConfig): Set<strin
 /** Does every `{{` / `{%` of `text` open a Jinja block that closes in it, or lie inside one? */
 export function blocksClosed(text: string): boolean {
   const spans: [number, number][] = [];
-  for (const m of text.matchAll(JINJA_BLOCK)) spans.push([m.index, m.index + m[0].length]);
+  forEachJinjaBlock(text, (_, start, end) => spans.push([start, end]));
   let k = 0;
   for (let at = text.indexOf('{'); at >= 0; at = text.indexOf('{', at + 1)) {
     const next = text[at + 1];
