@@ -164,6 +164,24 @@ execute('transient failures are retried with backoff, up to retry.attempts', asy
   withDb(ctx.dir, (db) => assert.equal(db.attempts(pkg(db, 'a').id).map((a) => a.status), ['failed', 'failed', 'complete']));
 });
 
+execute('a retry starts only once its failed attempt has ended (its write committed, "waiting" reported), even with no backoff', async (ctx) => {
+  // The backoff timer used to start at the failure, before the attempt's write committed: with a
+  // short backoff the next attempt could start while the failed one was still running (and the
+  // run then lost track of it). Several rounds: the old order showed in most of them.
+  for (let round = 0; round < 5; round++) {
+    const dir = join(ctx.dir as string, `round-${round}`);
+    const seq: string[] = [];
+    const { outcome, builds } = await runOnce(dir, { a: [], b: ['a'] }, {
+      builder: { fail: { a: { failure: 'network', times: 2 } }, onBuild: (t) => void seq.push(`build ${t.id}`) },
+      config: { retry: { attempts: 3, backoffMs: 0, transient: ['network'] } },
+      plugins: [{ name: 'test:order', apply: (engine) => engine.hooks.run.tap('test:order', (run) => run.hooks.taskEnd.tap('test:order', (r) => void seq.push(`${r.id} ${r.status}`))) }],
+    });
+    assert.is(outcome.exitCode, 0);
+    assert.equal(builds, ['a', 'a', 'a', 'b']);
+    assert.equal(seq.filter((e) => e.startsWith('build a') || e === 'a waiting'), ['build a', 'a waiting', 'build a', 'a waiting', 'build a']);
+  }
+});
+
 execute('non-transient failures and exhausted retries are final', async (ctx) => {
   const { builds, status } = await runOnce(ctx.dir, { a: [], b: [] }, {
     builder: { fail: { a: 'build', b: 'network' } },

@@ -177,6 +177,8 @@ class Execution implements StageHost {
   /** Tasks done but for their channel index update: their slot is free, their dependents wait. */
   private readonly indexing = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Backoff of a retry decided by a task still running (started when it ends). */
+  private readonly retryDelays = new Map<string, number>();
   private readonly currentAttempt = new Map<string, number | null>();
   /** The task pipeline's state writes, committed on the writer thread, in order, together per batch. */
   private readonly writer: StateWriter;
@@ -510,7 +512,8 @@ class Execution implements StageHost {
     const siblings = await removeUnrecordedSiblings(recorded);
     if (siblings.length) this.notice(`removed ${siblings.length} package file(s) of earlier builds no package records (${siblings.slice(0, 5).map((p) => basename(p)).join(', ')}${siblings.length > 5 ? `, +${siblings.length - 5} more` : ''})`);
     const unindexed: string[] = [];
-    for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost, unindexed))) this.notice(line);
+    const behind: string[] = [];
+    for (const line of describeDropped(await reconcileChannelIndexes([...channels], lost, unindexed, behind))) this.notice(line);
     // Files a killed run recorded but had not indexed yet (the index write follows the attempt):
     // indexed before anything builds, so no dependent solves without them.
     const bySubdir = new Map<string, string[]>();
@@ -521,6 +524,10 @@ class Execution implements StageHost {
       else bySubdir.set(key, [path]);
     }
     for (const [subdirPath, files] of bySubdir) await this.index(dirname(subdirPath), [basename(subdirPath)], files);
+    // Derived index files (repodata.json.zst, run_exports.json, channeldata.json) a killed run left
+    // behind: written again by a first index write (a channel nothing is built into again, the
+    // bootstrap channel, would keep them stale).
+    for (const subdirPath of behind) if (!bySubdir.has(subdirPath)) await this.index(dirname(subdirPath), [basename(subdirPath)], []);
   }
 
   /**
@@ -609,6 +616,7 @@ class Execution implements StageHost {
       .finally(() => {
         this.releaseBuilder(key);
         this.running.delete(key);
+        this.scheduleRetry(key);
         this.wake();
       });
     this.running.set(key, { controller, promise });
@@ -690,12 +698,23 @@ class Execution implements StageHost {
     const { attempts, backoffMs, transient } = this.config.retry;
     if (!transient.includes(outcome.failure) || attempt >= attempts || this.stopping) return false;
     this.scheduler.release(key);
+    // The backoff starts once this attempt's task has ended (its writes committed, start()'s
+    // finally): a timer started now could start the next attempt while this one is still running.
+    this.retryDelays.set(key, backoffMs * 2 ** (attempt - 1));
+    return true;
+  }
+
+  /** After a task ended: its retry (if it asked for one) is requeued after the backoff. */
+  private scheduleRetry(key: string): void {
+    const ms = this.retryDelays.get(key);
+    if (ms === undefined) return;
+    this.retryDelays.delete(key);
+    if (this.stopping) return;
     this.retryTimers.set(key, setTimeout(() => {
       this.retryTimers.delete(key);
       this.scheduler.requeue(key);
       this.wake();
-    }, backoffMs * 2 ** (attempt - 1)));
-    return true;
+    }, ms));
   }
 
   private async runPublishTask(t: ExecTask, attempt: number, controller: AbortController, started: number): Promise<void> {

@@ -86,6 +86,25 @@ reconcile('a deleted bootstrap artifact and a changed output artifact leave the 
   assert.equal(channelBytes(work), before);
 });
 
+reconcile('derived index files a killed writer left behind (no repodata.json.zst) are written again, though nothing is built into that channel', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  assert.is((await runChain(work)).outcome.exitCode, 0);
+  const before = channelBytes(work);
+  // What a run killed within the derived files' interval leaves: repodata.json ahead, the .zst
+  // removed, run_exports.json and channeldata.json of an earlier write.
+  const boot = join(work, 'bootstrap-channel');
+  unlinkSync(join(boot, 'linux-64', 'repodata.json.zst'));
+  writeFileSync(join(boot, 'linux-64', 'run_exports.json'), '{"info": {"subdir": "linux-64"}, "packages": {}, "packages.conda": {}}\n');
+  writeFileSync(join(boot, 'channeldata.json'), '{"channeldata_version": 1, "packages": {}, "subdirs": []}\n');
+  const behind: string[] = [];
+  await reconcileChannelIndexes([boot, join(work, 'channel')], new Set(), undefined, behind);
+  assert.equal(behind, [join(boot, 'linux-64')]);
+  const again = await runChain(work);
+  assert.is(again.outcome.exitCode, 0);
+  assert.equal(again.built, []);
+  assert.equal(channelBytes(work), before);
+});
+
 reconcile('reconcileChannelIndexes: drops entries of missing files and of files known changed; an index with nothing stale is left byte for byte', async (ctx) => {
   const work = join(ctx.dir, 'work');
   assert.is((await runChain(work)).outcome.exitCode, 0);

@@ -19,7 +19,7 @@ export interface DroppedEntry {
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 /** Drop the stale entries of one `<channel>/<subdir>/repodata.json`; rewritten only when something is dropped. */
-async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>, unindexed?: string[]): Promise<DroppedEntry[]> {
+async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>, unindexed?: string[], behind?: string[]): Promise<DroppedEntry[]> {
   const file = join(channel, subdir, 'repodata.json');
   // A killed run's index writer may have left repodata.json a symlink to its generation file.
   await settleDeadGenerations(join(channel, subdir));
@@ -37,6 +37,10 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   } catch {
     return [];
   }
+  // The index writer removes repodata.json.zst while the derived files are behind repodata.json
+  // (they follow it at most every few seconds): a run killed then left them stale, and nothing
+  // rewrites them unless something is indexed in the subdir again.
+  if (behind && !names.has('repodata.json.zst')) behind.push(join(channel, subdir));
   const dropped: DroppedEntry[] = [];
   for (const key of ['packages', 'packages.conda']) {
     const records = data?.[key];
@@ -67,9 +71,11 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
  * Reconcile the indexes of these channel dirs (missing dirs are skipped) with their files.
  * `changed`: package files (absolute paths) known to differ from what was indexed — recorded
  * artifacts whose size or sha256 no longer match the state. `unindexed`, when given, receives the
- * package files (absolute paths) of each indexed subdir that its repodata.json does not list.
+ * package files (absolute paths) of each indexed subdir that its repodata.json does not list;
+ * `behind` the subdir dirs whose derived index files are behind their repodata.json (no
+ * repodata.json.zst: a killed writer's), for the caller to index again.
  */
-export async function reconcileChannelIndexes(channels: readonly string[], changed: ReadonlySet<string> = new Set(), unindexed?: string[]): Promise<DroppedEntry[]> {
+export async function reconcileChannelIndexes(channels: readonly string[], changed: ReadonlySet<string> = new Set(), unindexed?: string[], behind?: string[]): Promise<DroppedEntry[]> {
   const out: DroppedEntry[] = [];
   for (const channel of [...new Set(channels)]) {
     let subdirs: string[];
@@ -79,7 +85,7 @@ export async function reconcileChannelIndexes(channels: readonly string[], chang
       if (code(err) === 'ENOENT' || code(err) === 'ENOTDIR') continue;
       throw err;
     }
-    for (const subdir of subdirs) out.push(...(await reconcileSubdir(channel, subdir, changed, unindexed)));
+    for (const subdir of subdirs) out.push(...(await reconcileSubdir(channel, subdir, changed, unindexed, behind)));
   }
   return out;
 }
