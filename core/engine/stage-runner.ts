@@ -208,8 +208,6 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   const opened = openStageTask(run, t.node, t.target, { runId: host.runId, attempt, stage: t.stage }, controller.signal, timeoutMs, host.logDirs, host.beforeExec(t.key));
   let task: TaskContext = opened.task;
   if (t.stage === 'build' && host.rankOf) task.priority = host.rankOf(t.key);
-  /** The log's path, without creating the file (only what is logged creates it). */
-  const logFile = () => (task === opened.task ? opened.logFile : task.logFile);
   const packageId = host.packageId(t.pkg);
   let attemptId: number;
   try {
@@ -243,8 +241,9 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     // A build made from another target's build (run.hooks.buildFrom) gets that build's artifacts.
     if (t.source) (opened.task as BuildTask).source = { target: t.source.target, artifacts: host.artifactsOf(t.source.pkg), reason: t.source.reason };
     task = (await guarded.guard(run.hooks.prepareTask.promise(task))) ?? task;
-    const runningLog = logFile();
-    reportRunning = () => host.emit(t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: runningLog });
+    // Bound, not a closure: under tsx (esbuild keepNames) every named closure made costs a
+    // defineProperty of its name, per task.
+    reportRunning = host.emit.bind(host, t.pkg, RUNNING[t.stage] ?? 'building', `${t.stage} attempt ${attempt}`, { stage: t.stage, logFile: logFileOf(task, opened) });
     if (startCommitted) reportRunning();
     run.hooks.taskStart.call(task);
     // The time limit covers the stage's work; the runners stop on the aborted signal.
@@ -318,9 +317,12 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     } else {
       throw new BuildFailureError(`no runner for stage ${t.stage}`, 'internal');
     }
-    const [final, why, ms, log, output, passed] = [status, reason, Date.now() - started, logFile(), artifacts, checks];
+    const final = status;
+    const why = reason;
+    const ms = Date.now() - started;
+    const passed = checks;
     host.setArtifacts(t.pkg, artifacts);
-    const report = () => host.emit(t.pkg, final, why, { stage: t.stage, artifacts: output, durationMs: ms, logFile: log });
+    const report = host.emit.bind(host, t.pkg, final, why, { stage: t.stage, artifacts, durationMs: ms, logFile: logFileOf(task, opened) });
     // A build was completed with its record (above). Later stages: queued, not awaited — what
     // depends on this stage writes after it — and reported once committed.
     if (t.stage === 'build') report();
@@ -355,6 +357,11 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   }
 }
 
+/** The log's path, without creating the file (only what is logged creates it). */
+function logFileOf(task: TaskContext, opened: { task: TaskContext; logFile: string }): string {
+  return task === opened.task ? opened.logFile : task.logFile;
+}
+
 /**
  * `task.track` and `task.labels` of an attempt: runners record the process groups and containers
  * they start (one synchronous commit each, so a kill right after finds them in the state) and
@@ -379,6 +386,35 @@ function trackProcesses(host: StageHost, task: TaskContext, attemptId: number): 
   };
 }
 
+/**
+ * A publication's log, made only when something is logged (a plugin's line, a failure): a
+ * publication that says nothing costs no file. The executor's own lines (`note`) wait until then.
+ * Methods, not closures per publication (see reportRunning in runPackageStage).
+ */
+class PublishLog {
+  private opened = false;
+  private readonly notes: string[] = [];
+  constructor(private readonly path: string) {}
+
+  log(line: string): void {
+    if (!this.opened) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.opened = true;
+      if (this.notes.length) appendFileSync(this.path, this.notes.join(''));
+    }
+    appendFileSync(this.path, logLine(line));
+  }
+
+  note(line: string): void {
+    if (this.opened) appendFileSync(this.path, logLine(line));
+    else this.notes.push(logLine(line));
+  }
+}
+
+function logLine(line: string): string {
+  return redact(line.endsWith('\n') ? line : `${line}\n`);
+}
+
 export type PublishOutcome =
   | { ok: true; status: 'published' | 'held' | 'unclaimed'; reason: string; members: PublishMember[] }
   | { ok: false; failure: FailureClass; reason: string; interrupted: boolean };
@@ -393,22 +429,8 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
   const spec = t.group!;
   const groupId = host.groupId(spec.key);
   const logFile = join(run.config.workDir, 'logs', 'publish', `${spec.key}.log`);
-  const workDir = join(run.config.workDir, 'tasks', 'publish', spec.key, `run-${host.runId}-attempt-${attempt}`);
-  // The log is made only when something is logged (a plugin's line, a failure): a publication that
-  // says nothing costs no file. The executor's own lines wait until then.
-  let opened = false;
-  const notes: string[] = [];
-  const text = (line: string) => redact(line.endsWith('\n') ? line : `${line}\n`);
-  const log = (line: string) => {
-    if (!opened) {
-      mkdirSync(dirname(logFile), { recursive: true });
-      opened = true;
-      if (notes.length) appendFileSync(logFile, notes.join(''));
-    }
-    appendFileSync(logFile, text(line));
-  };
-  const note = (line: string) => (opened ? appendFileSync(logFile, text(line)) : void notes.push(text(line)));
-  let made = false;
+  const plog = new PublishLog(logFile);
+  let workDir: string | null = null;
   const members: PublishMember[] = spec.members.map((pkg) => {
     const m = host.task(pkg);
     return { node: m.node, target: m.target, artifacts: host.artifactsOf(pkg) };
@@ -433,11 +455,10 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
   const group: PublishGroup = {
     key: spec.key, name: spec.name, version: spec.version, python: spec.python, members, runId: host.runId, attempt,
     get workDir() {
-      if (!made) mkdirSync(workDir, { recursive: true });
-      made = true;
+      if (workDir === null) mkdirSync((workDir = join(run.config.workDir, 'tasks', 'publish', spec.key, `run-${host.runId}-attempt-${attempt}`)), { recursive: true });
       return workDir;
     },
-    logFile, log, signal: controller.signal,
+    logFile, log: plog.log.bind(plog), signal: controller.signal,
   };
   if (run.hooks.shouldPublish.call(group) === false) {
     const reason = 'held by a plugin (run.hooks.shouldPublish)';
@@ -445,7 +466,7 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
     return { ok: true, status: 'held', reason, members };
   }
   await host.write((d) => d.setGroupStatus(groupId, host.runId, 'publishing', `attempt ${attempt}`, { attempt: true }));
-  note(`=== publish ${spec.key} attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}: ${members.map((m) => m.target.subdir).join(', ')}`);
+  plog.note(`=== publish ${spec.key} attempt ${attempt}, run ${host.runId}, ${new Date().toISOString()}: ${members.map((m) => m.target.subdir).join(', ')}`);
   const guarded = new AbortGuard(controller, host.graceMs);
   try {
     const result = await guarded.guard(run.hooks.publish.promise(group));
@@ -461,8 +482,8 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
       d.setGroupStatus(groupId, host.runId, 'published', reason, { publisher: result.publisher, channel: result.channel, label: result.label ?? null });
       d.setStatuses(inRun.map((packageId) => ({ packageId, to: 'published' as const, reason, stage: 'publish' as const })), host.runId);
     });
-    note(`=== published: ${reason}`);
-    if (made) host.cleanup(workDir);
+    plog.note(`=== published: ${reason}`);
+    if (workDir !== null) host.cleanup(workDir);
     return { ok: true, status: 'published', reason, members };
   } catch (err) {
     const aborted = controller.signal.aborted ? controller.signal.reason : null;
@@ -470,7 +491,7 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
     const failure: FailureClass = interrupted ? 'cancelled' : failureClassOf(err, 'publish');
     const reason = interrupted ? 'interrupted' : errorMessage(err);
     try {
-      log(`=== publish ${interrupted ? 'interrupted' : `failed (${failure})`}: ${reason}`);
+      plog.log(`=== publish ${interrupted ? 'interrupted' : `failed (${failure})`}: ${reason}`);
     } catch {
       // the reason is in the database anyway
     }
