@@ -171,7 +171,10 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
         const start = text.lastIndexOf('\n', hash) + 1;
         let end = text.indexOf('\n', hash);
         if (end < 0) end = text.length;
-        for (const m of text.slice(start, end).matchAll(SELECTOR)) tokens(m[1], named, true, false, index.byNormal);
+        // exec with the regex's lastIndex, not matchAll (which makes a regex per call).
+        const line = text.slice(start, end);
+        SELECTOR.lastIndex = 0;
+        for (let m = SELECTOR.exec(line); m; m = SELECTOR.exec(line)) tokens(m[1], named, true, false, index.byNormal);
         hash = text.indexOf('#', end);
       }
       for (const n of named) {
