@@ -557,7 +557,10 @@ class Execution implements StageHost {
   index(dir: string, subdirs: string[], files: string[]): Promise<void> {
     if (this.customIndex) return this.customIndex(dir, subdirs);
     let writer = this.indexWriters.get(dir);
-    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir, { thread: true })));
+    // New package files read on the index thread; the dir listed every 10 s, not every second
+    // (a listing of 25,000 names costs ~20 ms of this thread; only this run writes this channel,
+    // and every update names the files it wrote or removed; close() lists it anyway).
+    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir, { thread: true, listIntervalMs: 10_000 })));
     return writer.update(subdirs, files);
   }
 
