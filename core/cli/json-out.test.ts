@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeJson } from './json-out.ts';
+import { jsonArrayWriter, writeJson } from './json-out.ts';
 
 const json = suite('writeJson');
 
@@ -22,6 +22,23 @@ json('the same bytes as JSON.stringify(value, null, 2) + newline, whatever the d
   ];
   for (const v of values) {
     for (const depth of [0, 1, 2, 3, 6]) assert.is(collect(v, depth).join(''), `${JSON.stringify(v, null, 2)}\n`, `depth ${depth}: ${JSON.stringify(v)}`);
+  }
+});
+
+json('an array written element by element :: the same bytes as writeJson of the whole', () => {
+  const arrays: unknown[][] = [
+    [],
+    [{ feedstock: 'a', variants: [{ outputs: [{ name: 'a', deps: ['x >=1', 'y'] }], skip: false }], warnings: [] }],
+    [{ a: 1 }, 'two', null, undefined, [3, [4, { five: 5 }]], {}, [], () => 6],
+  ];
+  for (const a of arrays) {
+    for (const depth of [1, 2, 3, 5]) {
+      const writes: string[] = [];
+      const out = jsonArrayWriter((t) => writes.push(t), depth);
+      for (const v of a) out.push(v);
+      out.end();
+      assert.is(writes.join(''), collect(a, depth).join(''), `depth ${depth}: ${JSON.stringify(a)}`);
+    }
   }
 });
 

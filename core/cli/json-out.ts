@@ -25,6 +25,37 @@ export function writeJson(value: unknown, write: (text: string) => void, depth =
   if (parts.length) write(parts.join(''));
 }
 
+/**
+ * An array written element by element, as they come (`rebuild render --all --json` prints each
+ * recipe once it and those before it are rendered): the same bytes as writeJson of the whole array
+ * at `depth`, each element handed to `write` in one piece (chunks of about CHUNK for a larger one).
+ */
+export function jsonArrayWriter(write: (text: string) => void, depth = 3): { push(value: unknown): void; end(): void } {
+  let count = 0;
+  return {
+    push(value) {
+      const parts: string[] = [count++ ? ',\n  ' : '[\n  '];
+      let size = 0;
+      const put = (text: string) => {
+        parts.push(text);
+        size += text.length;
+        if (size >= CHUNK) {
+          write(parts.join(''));
+          parts.length = 0;
+          size = 0;
+        }
+      };
+      // As in an array: what has no JSON form is null.
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') put('null');
+      else walk(value, '  ', depth - 1, put);
+      if (parts.length) write(parts.join(''));
+    },
+    end() {
+      write(count ? '\n]\n' : '[]\n');
+    },
+  };
+}
+
 function walk(value: unknown, indent: string, depth: number, put: (text: string) => void): void {
   const plainObject = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
   if (depth <= 0 || !(Array.isArray(value) || plainObject)) {

@@ -70,7 +70,8 @@ start('400 recipes :: the pool runs (started before the renders, not after 1.5 s
   }
 });
 
-start('text output without run_exports :: the first recipe is printed while a later one still renders', async () => {
+for (const json of [false, true]) {
+start(`${json ? '--json' : 'text'} output without run_exports :: the first recipe is printed while a later one still renders`, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rebuild-render-stream-'));
   const agg = aggregate(6);
   try {
@@ -98,6 +99,7 @@ start('text output without run_exports :: the first recipe is printed while a la
     let printedFirst!: () => void;
     (globalThis as { firstPrinted?: Promise<void> }).firstPrinted = new Promise<void>((r) => (printedFirst = r));
     const g = globalThis as { released?: boolean };
+    g.released = false;
     let stdout = '';
     let firstWhileHeld: boolean | undefined;
     const io = {
@@ -105,16 +107,23 @@ start('text output without run_exports :: the first recipe is printed while a la
       stderr: { write: () => true },
       cwd: dir,
     };
-    const code = await renderCommand([], { all: true, cache: false }, io);
+    const code = await renderCommand([], { all: true, cache: false, json }, io);
     assert.is(code, 0);
     assert.is(firstWhileHeld, true, 'printed before the last render was let go');
-    assert.match(stdout, /^pkg0 \(linux-64, python 3\.12\): 1 variant/);
-    assert.is(stdout.match(/^pkg\d /gm)?.join(''), 'pkg0 pkg1 pkg2 pkg3 pkg4 pkg5 ');
+    if (json) {
+      const entries = JSON.parse(stdout) as { feedstock: string }[];
+      assert.is(stdout, `${JSON.stringify(entries, null, 2)}\n`);
+      assert.is(entries.map((e) => e.feedstock).join(' '), 'pkg0 pkg1 pkg2 pkg3 pkg4 pkg5');
+    } else {
+      assert.match(stdout, /^pkg0 \(linux-64, python 3\.12\): 1 variant/);
+      assert.is(stdout.match(/^pkg\d /gm)?.join(''), 'pkg0 pkg1 pkg2 pkg3 pkg4 pkg5 ');
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(agg, { recursive: true, force: true });
   }
 });
+}
 
 start('rebuild render --all :: the workers start before the render command module loads (from main)', () => {
   const dir = aggregate(3);

@@ -17,7 +17,7 @@ import { renderRecipeYaml } from '../../recipes/recipe-yaml/render.ts';
 import { applyRunExports } from '../../recipes/run-exports.ts';
 import { expectRenders, prestartRenderPool, stopRenderPoolIfIdle } from '../../recipes/render-pool.ts';
 import { mapLimit } from '../../recipes/map-limit.ts';
-import { writeJson } from '../json-out.ts';
+import { jsonArrayWriter, writeJson } from '../json-out.ts';
 
 export interface RenderCommandOptions extends GlobalOptions {
   python?: string;
@@ -262,11 +262,17 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
   // Several renders in flight, so the render pool's workers have work (results keep their order).
   expectRenders(toRender.length * targets.length);
   if (toRender.length * targets.length < POOL_MIN_RENDERS) stopRenderPoolIfIdle();
-  // Text without run_exports to apply (toRender is wanted): each recipe is printed as soon as it and
-  // those before it are rendered, so the first result shows while the rest render.
-  const stream = !withExports && !opts.json;
+  // Without run_exports to apply (toRender is wanted): each recipe is printed as soon as it and
+  // those before it are rendered, so the first result shows while the rest render — as text, or as
+  // the next entry of the --json array (written entry by entry: the same bytes as all at once).
+  const single = !opts.all && wanted.length * targets.length === 1;
+  const jsonOut = opts.json && !single ? jsonArrayWriter((text) => io.stdout.write(text), 2) : null;
+  const stream = !withExports && (!opts.json || jsonOut !== null);
   const shown = new Set<string>();
-  const print = (e: RenderJson | RenderErrorJson) => ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd, shown));
+  const print = (e: RenderJson | RenderErrorJson) => {
+    if (jsonOut) jsonOut.push(e);
+    else ('error' in e ? io.stderr : io.stdout).write(textSummary(e, cwd, shown));
+  };
   for (const target of targets) {
     const ready: (RenderedRecipe | RenderErrorJson | null)[] = stream ? new Array(toRender.length).fill(null) : [];
     let next = 0;
@@ -303,10 +309,11 @@ async function run(args: string[], opts: RenderCommandOptions, io: CommandIO): P
       entries.push('error' in r ? r : toRenderJson(r));
     }
   }
-  if (opts.json) {
-    const single = !opts.all && entries.length === 1;
-    // Written in chunks: the JSON of a large aggregate's renderings may exceed a string's length.
-    writeJson(single ? entries[0] : entries, (text) => io.stdout.write(text), 2);
-  } else for (const e of entries) print(e);
+  // Written in chunks: the JSON of a large aggregate's renderings may exceed a string's length.
+  if (jsonOut) {
+    for (const e of entries) jsonOut.push(e);
+    jsonOut.end();
+  } else if (opts.json) writeJson(entries[0], (text) => io.stdout.write(text), 2);
+  else for (const e of entries) print(e);
   return failed ? 1 : 0;
 }
