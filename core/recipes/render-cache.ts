@@ -433,7 +433,7 @@ export function whenParsed(rendered: RenderedRecipe, fn: () => void): boolean {
 
 /** Whether a rendering's variants are still JSON text (tests, bench: which renderings a plan looked at). */
 export function isRenderingParsed(rendered: RenderedRecipe): boolean {
-  return typeof Object.getOwnPropertyDescriptor(rendered, 'variants')?.get !== 'function';
+  return !unparsed.has(rendered); // the lazy accessor is installed exactly while it is there
 }
 
 /** `variants` becomes a plain property of `rendered` (parsed or replaced). */
@@ -479,6 +479,9 @@ function lazyRendering(key: string, recipe: RecipeRef, target: Target, stored: S
 /** What the cache did in this process (for the bench and tests). */
 export const renderCacheStats = { hits: 0, misses: 0, stored: 0, uncacheable: 0, packed: 0, changedWhileRendered: 0 };
 
+/** The per-key file of `key` in cache dir `dir`. */
+const keyFile = (dir: string, key: string): string => join(dir, key.slice(0, 2), `${key}.bin`);
+
 /**
  * Render through the cache in `dir` (null: no cache): a stored rendering of the same inputs, or
  * `render()`'s, stored when it read nothing outside its recipe dir and no input changed meanwhile.
@@ -487,12 +490,11 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
   if (!dir) return render();
   const key = renderCacheKey(recipe, target, options);
   if (!key) return render();
-  const file = () => join(dir, key.slice(0, 2), `${key}.bin`);
   const pack = packOf(dir, target);
   let stored = pack.stored.get(key);
   const fromPack = !!stored;
   if (!stored) {
-    const bytes = readStored(file());
+    const bytes = readStored(keyFile(dir, key));
     stored = (bytes && readRendering(bytes, key)) || undefined;
   }
   if (stored) {
@@ -520,8 +522,9 @@ export async function cachedRender(dir: string | null, recipe: RecipeRef, target
     return rendered;
   }
   try {
-    mkdirSync(dirname(file()), { recursive: true });
-    writeFileAtomicSync(file(), entry.bytes);
+    const file = keyFile(dir, key);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileAtomicSync(file, entry.bytes);
     renderCacheStats.stored++;
     pack.used.set(key, entry);
     pack.loose++;

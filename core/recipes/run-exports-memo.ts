@@ -272,25 +272,39 @@ function writeMemo(file: string, keys: (string | null)[], ifaces: string[], name
     }
     return i;
   };
-  const offsets = new Uint32Array(keys.length + 1);
-  const adds: number[] = [];
+  // The walked recipes' additions encoded first; then every recipe's, old ones copied as slices.
+  const mineEncoded = new Map<number, number[]>();
+  let size = 0;
   for (let i = 0; i < keys.length; i++) {
-    offsets[i] = adds.length;
     const mine = walked.get(i);
     if (mine) {
-      adds.push(mine.length);
+      const enc = [mine.length];
       for (const list of mine) {
-        adds.push(list.length);
-        for (const spec of list) adds.push(indexOf(spec));
+        enc.push(list.length);
+        for (const spec of list) enc.push(indexOf(spec));
       }
+      mineEncoded.set(i, enc);
+      size += enc.length;
+    } else size += old ? old.offsets[i + 1] - old.offsets[i] : 1;
+  }
+  const offsets = new Uint32Array(keys.length + 1);
+  const adds = new Uint32Array(size);
+  let at = 0;
+  for (let i = 0; i < keys.length; i++) {
+    offsets[i] = at;
+    const mine = mineEncoded.get(i);
+    if (mine) {
+      adds.set(mine, at);
+      at += mine.length;
     } else if (old) {
-      for (let k = old.offsets[i]; k < old.offsets[i + 1]; k++) adds.push(old.adds[k]);
+      adds.set(old.adds.subarray(old.offsets[i], old.offsets[i + 1]), at);
+      at += old.offsets[i + 1] - old.offsets[i];
     } else {
-      adds.push(0); // not applied (cannot happen: without a memo every recipe is walked)
+      adds[at++] = 0; // not applied (cannot happen: without a memo every recipe is walked)
     }
   }
-  offsets[keys.length] = adds.length;
-  const memo: Memo = { format: 2, code: codeVersion(), keys, ifaces, names, table, offsets, adds: Uint32Array.from(adds) };
+  offsets[keys.length] = at;
+  const memo: Memo = { format: 2, code: codeVersion(), keys, ifaces, names, table, offsets, adds };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));
