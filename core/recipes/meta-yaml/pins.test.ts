@@ -17,6 +17,16 @@ pins('short versions and missing bounds :: max_pin longer than the version, None
   assert.is(applyPinExpressions('1.3', 'x.x', null), '>=1.3');
 });
 
+pins('asked again with the same or other bounds (kept answers are per version and both bounds, None apart)', () => {
+  for (let round = 0; round < 2; round++) {
+    assert.is(applyPinExpressions('1.3'), '>=1.3,<2.0a0');
+    assert.is(applyPinExpressions('1.3', null), '<2.0a0');
+    assert.is(applyPinExpressions('1.3', 'x.x', null), '>=1.3');
+    assert.is(applyPinExpressions('1.3', null, null), '');
+    assert.is(applyPinExpressions('1.3', 'x', 'x.x'), '>=1,<1.4.0a0');
+  }
+});
+
 pins('letters in the last place bump the number before them :: 1.1.1k', () => {
   // 1.1.1k sorts below 1.1.1 in conda's order, so the version itself is the lower bound.
   assert.is(applyPinExpressions('1.1.1k', 'x.x.x', 'x.x.x'), '>=1.1.1k,<1.1.2.0a0');

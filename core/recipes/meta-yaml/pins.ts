@@ -31,6 +31,21 @@ function safeCompare(a: string, b: string): number {
  * apply('1.2.3', 'x.x.x.x.x.x', 'x.x') → '>=1.2.3,<1.3.0a0'.
  */
 export function applyPinExpressions(version: string, minPin: string | null = 'x.x.x.x.x.x', maxPin: string | null = 'x'): string {
+  // A function of its three strings, asked again for the same ones (python's pin in every output
+  // that hosts it): kept.
+  const key = JSON.stringify([version, minPin, maxPin]);
+  let pin = pinCache.get(key);
+  if (pin === undefined) {
+    pin = computePin(version, minPin, maxPin);
+    if (pinCache.size >= 10_000) pinCache.clear();
+    pinCache.set(key, pin);
+  }
+  return pin;
+}
+
+const pinCache = new Map<string, string>();
+
+function computePin(version: string, minPin: string | null, maxPin: string | null): string {
   const { items, dotAfter } = flatten(version);
   const count = (p: string | null) => (p ? p.split('.').length : 0);
   const lowerPlaces = count(minPin);
