@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { forgetListings, listDir, listingStats, loadListings, newListingGeneration, saveListings, waitForStatsAhead } from './listing-cache.ts';
 import { discoverRecipes } from './discover.ts';
 import { renderCacheKey } from './render-cache.ts';
+import type { Target } from '../model/types.ts';
 
 const listings = suite('listing cache');
 let root = '';
@@ -124,7 +125,7 @@ async function aggregate(n: number): Promise<string> {
   return agg;
 }
 
-const target = { subdir: 'linux-64', python: '3.13' };
+const target: Target = { subdir: 'linux-64', python: '3.13' };
 /** Discovery and every recipe's render cache key, as a plan makes them. */
 async function planInputs(agg: string): Promise<{ recipes: string; keys: (string | null)[] }> {
   const found = await discoverRecipes([agg]);
