@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RawOutput } from './finalize-output.ts';
-import { buildString, finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, pythonJsonDumps } from './finalize-output.ts';
+import { buildString, finalizeOutput, hashContents, hashDependencies, pinRunAsBuild, pinVariantRequirements, pythonJsonDumps } from './finalize-output.ts';
 
 const raw = (over: Partial<RawOutput> = {}): RawOutput => ({
   name: 'pkg',
@@ -115,6 +115,12 @@ fin('pins host, pins run as build, computes the build string', () => {
   const expected = hashDependencies({ c_compiler: 'gcc', numpy: '2.1', zlib: '1.3', target_platform: 'linux-64' });
   assert.is(out.build, `py313${expected}_3`);
   assert.equal(out.runExports, { weak: ['pyfoo >=1.0'], strong: [] });
+});
+
+fin('pin_run_as_build: a run requirement named by its text up to the first whitespace (tabs too); the rest kept as it was', () => {
+  const cfg = { zlib: { max_pin: 'x' }, 'r-base': 'x.x' };
+  const run = ['zlib', '  zlib\t1.2\t*_0', 'zlib-dev', 'r-base >=4', 'openssl 3', 'zlib2'];
+  assert.equal(pinRunAsBuild(run, ['zlib 1.3.*', 'r-base 4.3'], {}, cfg, null), ['zlib >=1.3,<2.0a0', 'zlib >=1.3,<2.0a0 *_0', 'zlib-dev', 'r-base >=4.3,<4.4.0a0', 'openssl 3', 'zlib2']);
 });
 
 fin('noarch python keeps a bare python run requirement', () => {

@@ -114,7 +114,8 @@ function variantIndex(variant: Record<string, string>): VariantIndex {
   if (!entries.some(([key]) => /\s/.test(key))) {
     byNormal = new Map();
     for (let at = 0; at < entries.length; at++) {
-      const n = entries[at][0].replace(/-/g, '_');
+      const key = entries[at][0];
+      const n = key.includes('-') ? key.replace(/-/g, '_') : key;
       const same = byNormal.get(n);
       if (same) same.push(at);
       else byNormal.set(n, [at]);
@@ -185,9 +186,12 @@ export function pinRunAsBuild(run: string[], hostSection: string[], variant: Rec
   const hostVersions = new Map<string, string | null>();
   for (const spec of hostSection) hostVersions.set(specName(spec), plainVersion(spec));
   return run.map((dep) => {
-    const parts = dep.trim().split(/\s+/);
-    const name = parts[0];
+    // The name first (the spec up to its first space): most run requirements stop there.
+    const t = dep.trim();
+    const space = t.search(/\s/);
+    const name = space < 0 ? t : t.slice(0, space);
     if (!(name in config) || !hostVersions.has(name)) return dep;
+    const parts = t.split(/\s+/);
     if (name === 'python' && noarch) return dep;
     const version = hostVersions.get(name) ?? variant[name] ?? variant[name.replace(/-/g, '_')];
     if (!version) return dep;
@@ -208,12 +212,13 @@ export function pythonJsonDumps(obj: Record<string, string>): string {
 // `^(?:python|r_base|...)`, made once per list of excluded key prefixes.
 const excludePatterns = new Map<string, RegExp>();
 function excludePattern(excludes: string[]): RegExp {
-  const source = `^(?:${excludes.map(escapeRe).join('|')})`;
-  let re = excludePatterns.get(source);
+  // Keyed by the names as they are (escaping them every time cost more than the look-up).
+  const id = JSON.stringify(excludes);
+  let re = excludePatterns.get(id);
   if (!re) {
-    re = new RegExp(source);
+    re = new RegExp(`^(?:${excludes.map(escapeRe).join('|')})`);
     if (excludePatterns.size >= 1000) excludePatterns.clear();
-    excludePatterns.set(source, re);
+    excludePatterns.set(id, re);
   }
   return re;
 }
@@ -224,7 +229,10 @@ export function hashContents(out: { requirements: Requirements; noarch: Noarch }
   const reqsUsed = new Set(ctx.requirementsUsedKeys ?? []);
   let used = new Set([...ctx.usedKeys].filter((k) => !reqsUsed.has(k)));
   // trim_build_only_deps, applied to the keys used by the requirements.
-  const norm = (s: string) => specName(s).replace(/-/g, '_');
+  const norm = (s: string) => {
+    const name = specName(s);
+    return name.includes('-') ? name.replace(/-/g, '_') : name;
+  };
   const buildNames = new Set(out.requirements.build.map(norm));
   const hostNames = new Set(out.requirements.host.map(norm));
   const runRaw = new Set(out.requirements.run.map((s) => s.trim()));
