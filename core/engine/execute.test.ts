@@ -252,6 +252,26 @@ execute('resume :: nothing built twice; a missing or changed artifact is rebuilt
   assert.equal([...third.builds].sort(), ['b', 'x']);
 });
 
+execute('the starting statuses are written on the writer thread, before every task\'s writes', async (ctx) => {
+  // This thread's connection writes no status while the run starts (the writer thread does).
+  const setStatuses = StateDb.prototype.setStatuses;
+  let here = 0;
+  StateDb.prototype.setStatuses = function (this: StateDb, ...args: Parameters<StateDb['setStatuses']>) {
+    here++;
+    return setStatuses.apply(this, args);
+  };
+  try {
+    assert.is((await runOnce(ctx.dir, DIAMOND)).outcome.exitCode, 0);
+  } finally {
+    StateDb.prototype.setStatuses = setStatuses;
+  }
+  assert.is(here, 0);
+  withDb(ctx.dir, (db) => {
+    assert.equal(db.statusChanges(pkg(db, 'd').id).map((c) => c.to), ['waiting', 'building', 'built']);
+    assert.match(db.statusChanges(pkg(db, 'd').id)[0].reason ?? '', /^waiting on /);
+  });
+});
+
 execute('resume :: a changed recipe invalidates its package and every transitive dependent', async (ctx) => {
   await runOnce(ctx.dir, DIAMOND);
   const changed: Spec = { ...DIAMOND, b: { deps: ['a'], recipeHash: 'hash-b-v2' } };

@@ -408,8 +408,12 @@ class Execution implements StageHost {
       }
       for (const b of this.buildsFirst(this.scheduler.fail(t.key))) this.blockedInitially(b.id, b.by, initial, changes, heldGroups);
     }
-    db.setStatuses(changes, this.runId);
-    for (const g of heldGroups) db.setGroupStatus(g.id, this.runId, g.reason.startsWith('held') ? 'held' : 'failed', g.reason);
+    // Queued on the writer thread, first in its queue (every task's writes commit after them); the
+    // run goes on meanwhile. A kill before they commit leaves the rows as the resume found them.
+    this.writeLater((d) => {
+      d.setStatuses(changes, this.runId);
+      for (const g of heldGroups) d.setGroupStatus(g.id, this.runId, g.reason.startsWith('held') ? 'held' : 'failed', g.reason);
+    });
     for (const [pkg, s] of initial) this.results.set(pkg, this.result(pkg, s.status, s.reason, { failure: s.failure ?? undefined, stage: s.stage }));
 
     const start: ExecutionStart = {
