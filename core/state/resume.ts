@@ -118,17 +118,20 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
   const retried = (t: ExecTask) => options.retryFailed || retry.has(t.key) || (t.group?.members.some((m) => retry.has(m)) ?? false);
   // Decided at once, except done builds whose artifacts must be verified on disk (below).
   const toVerify: { base: Omit<ResumeDecision, 'kind' | 'reason'>; artifacts: ArtifactRecord[]; row: { runId: number | null } }[] = [];
+  // No closure per task (tsx names each one: __name per call) and no spread of `base` for the plain cases.
+  const todo = (base: Omit<ResumeDecision, 'kind' | 'reason'>, reason: string | null): ResumeDecision => ({
+    key: base.key, packageId: base.packageId, status: base.status, failure: base.failure, inScope: base.inScope, recipeChanged: base.recipeChanged, kind: 'todo', reason,
+  });
   for (const t of tasks.values()) {
     if (t.stage === 'publish') continue;
     const { row } = rows.get(t.pkg)!;
     const base = { key: t.key, packageId: row.id, status: row.status, failure: null, inScope: !scope || scope.has(t.key), recipeChanged: changedKeys.has(t.pkg) };
-    const todo = (reason: string | null): ResumeDecision => ({ ...base, kind: 'todo', reason });
     if (changedKeys.has(t.pkg)) {
-      out.set(t.key, todo('recipe changed'));
+      out.set(t.key, todo(base, 'recipe changed'));
       continue;
     }
     if (invalidatedBy.has(t.pkg)) {
-      out.set(t.key, todo(`recipe of ${invalidatedBy.get(t.pkg)} changed`));
+      out.set(t.key, todo(base, `recipe of ${invalidatedBy.get(t.pkg)} changed`));
       continue;
     }
     const stage = stagesOf.get(row.id)?.get(t.stage);
@@ -136,24 +139,24 @@ export async function decideResume(tasks: ReadonlyMap<string, ExecTask>, db: Sta
       if (t.stage !== 'build') out.set(t.key, { ...base, kind: 'done', status: row.status, reason: stage.reason ?? `${t.stage} done` });
       else {
         const artifacts = artifactsOf.get(row.id) ?? [];
-        if (!artifacts.length) out.set(t.key, todo('no artifact recorded'));
-        else if (lastAttemptOf.get(row.id) !== 'complete') out.set(t.key, todo('killed after its build, before it was indexed'));
+        if (!artifacts.length) out.set(t.key, todo(base, 'no artifact recorded'));
+        else if (lastAttemptOf.get(row.id) !== 'complete') out.set(t.key, todo(base, 'killed after its build, before it was indexed'));
         else toVerify.push({ base, artifacts, row });
       }
       continue;
     }
     if (stage?.status === 'failed') {
-      if (retried(t)) out.set(t.key, todo('retry of an earlier failure'));
+      if (retried(t)) out.set(t.key, todo(base, 'retry of an earlier failure'));
       else out.set(t.key, { ...base, kind: 'failed', failure: stage.failure ?? row.failure, reason: stage.reason ?? row.reason ?? 'failed in an earlier run' });
       continue;
     }
     if (!stage && t.stage === 'build' && row.status === 'failed') {
       // A row failed before stages were recorded per stage.
-      if (retried(t)) out.set(t.key, todo('retry of an earlier failure'));
+      if (retried(t)) out.set(t.key, todo(base, 'retry of an earlier failure'));
       else out.set(t.key, { ...base, kind: 'failed', failure: row.failure, reason: row.reason ?? 'failed in an earlier run' });
       continue;
     }
-    out.set(t.key, todo(stage ? `was ${stage.status}` : row.status === 'planned' ? null : `was ${row.status}`));
+    out.set(t.key, todo(base, stage ? `was ${stage.status}` : row.status === 'planned' ? null : `was ${row.status}`));
   }
   // Verification is thread-pool I/O (open, stat, read): keep the pool busy.
   await pool(toVerify, 16, async ({ base, artifacts, row }) => {
