@@ -115,6 +115,44 @@ pool('a process whose renders went to the pool ends by itself :: idle workers ke
   }
 });
 
+pool('a worker that dies holding claimed jobs takes no render with it :: they are rendered here', () => {
+  // A child process whose Worker objects are kept, so the test can stop the worker mid-batch.
+  const script = `
+    import wt from 'node:worker_threads';
+    import { syncBuiltinESMExports } from 'node:module';
+    const workers = [];
+    const Base = wt.Worker;
+    wt.Worker = class extends Base { constructor(...a) { super(...a); workers.push(this); } };
+    syncBuiltinESMExports();
+    const { expectRenders, renderPoolState, RENDER_POOL_AFTER } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'render-pool.ts')).href)});
+    const { recipeFromPath } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'discover.ts')).href)});
+    const { renderMetaYaml, renderMetaYamlHere } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'meta-yaml/render.ts')).href)});
+    const recipes = await Promise.all(${JSON.stringify(META)}.map((p) => recipeFromPath(p)));
+    const target = { subdir: 'linux-64', python: '3.13' };
+    expectRenders(RENDER_POOL_AFTER);
+    while (renderPoolState().ready === 0) await renderMetaYaml(recipes[0], target);
+    const before = renderPoolState().sent;
+    const pending = recipes.flatMap((r) => [r, r, r]).map((r) => renderMetaYaml(r, target));
+    // Blocked until the worker took a job (this thread cannot claim any meanwhile), then stopped.
+    const blocked = new Int32Array(new SharedArrayBuffer(4));
+    while (renderPoolState().sent === before) Atomics.wait(blocked, 0, 0, 5);
+    const taken = renderPoolState().sent - before;
+    await workers[0].terminate();
+    const results = await Promise.all(pending);
+    const local = await Promise.all(recipes.flatMap((r) => [r, r, r]).map((r) => renderMetaYamlHere(r, target)));
+    const same = results.every((x, i) => JSON.stringify(x.variants) === JSON.stringify(local[i].variants));
+    console.log('taken', taken, 'results', results.length, 'same', same);
+  `;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    env: { ...process.env, REBUILD_RENDER_THREADS: '1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.is(child.signal, null, 'ended, not stopped at the time limit');
+  assert.is(child.status, 0, child.stderr);
+  assert.match(child.stdout, /^taken [1-9]\d* results 15 same true/);
+});
+
 pool('starts when the renders to come are worth a worker: their number times the mean render time so far', () => {
   // 1,300 real-size recipes at 3 ms: 3.9 s of work, far below RENDER_POOL_AFTER renders.
   assert.ok(worthAPool(1300, 8, 24));
