@@ -332,9 +332,10 @@ export interface ChannelIndexWriterOptions {
    */
   generations?: boolean;
   /**
-   * Read new package files (digests, records, their repodata.json lines) and compress
-   * `repodata.json.zst` on the index thread (core/conda/index-thread.ts: one worker thread shared
-   * by the process's writers) instead of this one: for the executor, whose thread runs every task.
+   * Read new package files of THREAD_MIN_BYTES or more (digests, records, their repodata.json
+   * lines) and compress `repodata.json.zst` (without holding up the next writes: see
+   * compressLater) on the index thread (core/conda/index-thread.ts: one worker thread shared by
+   * the process's writers) instead of this one: for the executor, whose thread runs every task.
    * The same bytes either way. Default false (a one-off index does not pay a thread's start).
    */
   thread?: boolean;
