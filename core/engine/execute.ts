@@ -3,7 +3,7 @@
 // backoff, timeouts, interruption. Each stage task's attempt runs in stage-runner.ts (build, test,
 // transmute, publish). Every state change goes to the state database first, then to
 // `run.hooks.taskEnd`.
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Run } from './run.ts';
 import type { Plan } from '../graph/plan.ts';
 import type { Artifact, ExecutionStart, FailureClass, RunSummary, StageName, TaskResult, TaskStatus } from '../model/types.ts';
@@ -17,7 +17,7 @@ import { StateDb, DONE_STATUSES, type ArtifactRecord, type PackageKey } from '..
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { StateWriter, type StateWrites, type WriteMethod } from '../state/state-writer.ts';
 import { decideResume, type ResumeDecision, type ResumeOptions } from '../state/resume.ts';
-import { describeDropped, reconcileChannelIndexes } from '../state/reconcile-channels.ts';
+import { describeDropped, reconcileChannelIndexes, reconcileStandaloneChannel } from '../state/reconcile-channels.ts';
 import { removeUnrecordedSiblings } from '../state/unrecorded-siblings.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
 import { stopLeftovers } from './leftovers.ts';
@@ -532,6 +532,10 @@ class Execution implements StageHost {
     // behind: written again by a first index write (a channel nothing is built into again, the
     // bootstrap channel, would keep them stale).
     for (const subdirPath of behind) if (!bySubdir.has(subdirPath)) await this.index(dirname(subdirPath), [basename(subdirPath)], []);
+    // The tested channel (written by the tester's own index writers, not this executor's): a run
+    // killed while it was written, resumed with nothing left to test, would keep it so.
+    const tested = this.config.channels.tested;
+    if (tested && isAbsolute(tested) && !channels.has(tested)) for (const line of await reconcileStandaloneChannel(tested)) this.notice(line);
   }
 
   /**

@@ -105,6 +105,38 @@ reconcile('derived index files a killed writer left behind (no repodata.json.zst
   assert.equal(channelBytes(work), before);
 });
 
+reconcile('the tested channel a killed run left mid-write (repodata.json a link to a dead writer\'s generation, derived files behind, a file unindexed) is settled though nothing is tested', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  assert.is((await runChain(work)).outcome.exitCode, 0);
+  // A tested channel as the tester leaves it: two packages copied in and indexed.
+  const tested = join(work, 'tested');
+  mkdirSync(join(tested, 'linux-64'), { recursive: true });
+  for (const name of ['pip-1.0-py313_0.tar.bz2', 'python-1.0-py313_0.tar.bz2']) writeFileSync(join(tested, 'linux-64', name), readFileSync(join(work, 'channel', 'linux-64', name)));
+  const writer = new ChannelIndexWriter(tested);
+  await writer.update(['linux-64'], [], { complete: true });
+  await writer.close();
+  const before = channelBytes(work, ['tested']);
+  assert.equal(indexed(tested), ['pip-1.0-py313_0.tar.bz2', 'python-1.0-py313_0.tar.bz2']);
+  // Killed mid-write: repodata.json a link to the dead writer's generation (listing pip only: python
+  // was copied in after it), the derived files of an earlier write, no .zst.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  const sub = join(tested, 'linux-64');
+  const data = JSON.parse(readFileSync(join(sub, 'repodata.json'), 'utf8'));
+  delete data.packages['python-1.0-py313_0.tar.bz2'];
+  writeFileSync(join(sub, `.repodata.json.${dead}.3`), `${JSON.stringify(data, null, 1)}\n`);
+  unlinkSync(join(sub, 'repodata.json'));
+  symlinkSync(`.repodata.json.${dead}.3`, join(sub, 'repodata.json'));
+  unlinkSync(join(sub, 'repodata.json.zst'));
+  writeFileSync(join(sub, 'run_exports.json'), '{"info": {"subdir": "linux-64"}, "packages": {}, "packages.conda": {}}\n');
+  writeFileSync(join(tested, 'channeldata.json'), '{"channeldata_version": 1, "packages": {}, "subdirs": []}\n');
+  const again = await runChain(work);
+  assert.is(again.outcome.exitCode, 0);
+  assert.equal(again.built, []);
+  assert.ok(lstatSync(join(sub, 'repodata.json')).isFile(), 'repodata.json a regular file again');
+  assert.equal(readdirSync(sub).filter((n) => n.startsWith('.repodata.json.')), []);
+  assert.equal(channelBytes(work, ['tested']), before);
+});
+
 reconcile('reconcileChannelIndexes: drops entries of missing files and of files known changed; an index with nothing stale is left byte for byte', async (ctx) => {
   const work = join(ctx.dir, 'work');
   assert.is((await runChain(work)).outcome.exitCode, 0);

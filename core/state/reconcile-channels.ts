@@ -4,10 +4,10 @@
 // A solver then never picks a file that is not there (an HTTP 404 from our own loopback server),
 // and the package's task, which resume marks for rebuild, adds it back once built.
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../conda/atomic-write.ts';
 import { isPackageFile } from '../conda/package-types.ts';
-import { settleDeadGenerations } from '../conda/repodata.ts';
+import { ChannelIndexWriter, settleDeadGenerations } from '../conda/repodata.ts';
 
 export interface DroppedEntry {
   channel: string;
@@ -90,8 +90,31 @@ export async function reconcileChannelIndexes(channels: readonly string[], chang
   return out;
 }
 
+/**
+ * A local channel the engine's own index writers do not serve (the tester's tested channel),
+ * reconciled the same way — a killed writer's symlink settled, entries of missing files dropped —
+ * and, where a killed run left its derived files behind (no repodata.json.zst) or package files
+ * unindexed, indexed again by a writer of its own, closed before this returns (nothing else writes
+ * the channel yet). A run that tests nothing would otherwise leave them so. Lines for the user.
+ */
+export async function reconcileStandaloneChannel(channel: string): Promise<string[]> {
+  const unindexed: string[] = [];
+  const behind: string[] = [];
+  const dropped = await reconcileChannelIndexes([channel], new Set(), unindexed, behind);
+  const subdirs = [...new Set([...unindexed.map((p) => basename(dirname(p))), ...behind.map((p) => basename(p))])].sort();
+  if (subdirs.length) {
+    const writer = new ChannelIndexWriter(channel);
+    try {
+      await writer.update(subdirs, unindexed, { complete: true });
+    } finally {
+      await writer.close();
+    }
+  }
+  return describeDropped(dropped, 'the index follows the files');
+}
+
 /** One line per channel subdir for the user: what was dropped and why. */
-export function describeDropped(dropped: readonly DroppedEntry[]): string[] {
+export function describeDropped(dropped: readonly DroppedEntry[], then = 'a package of the plan is rebuilt'): string[] {
   const groups = new Map<string, DroppedEntry[]>();
   for (const d of dropped) {
     const key = join(d.channel, d.subdir, 'repodata.json');
@@ -99,5 +122,5 @@ export function describeDropped(dropped: readonly DroppedEntry[]): string[] {
   }
   const why = { missing: 'file missing', changed: 'changed since it was built' };
   return [...groups].map(([file, list]) =>
-    `${file}: dropped ${list.length} stale entr${list.length === 1 ? 'y' : 'ies'} (${list.slice(0, 5).map((d) => `${d.filename}: ${why[d.why]}`).join('; ')}${list.length > 5 ? `; +${list.length - 5} more` : ''}); a package of the plan is rebuilt`);
+    `${file}: dropped ${list.length} stale entr${list.length === 1 ? 'y' : 'ies'} (${list.slice(0, 5).map((d) => `${d.filename}: ${why[d.why]}`).join('; ')}${list.length > 5 ? `; +${list.length - 5} more` : ''}); ${then}`);
 }
