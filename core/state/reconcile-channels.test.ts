@@ -146,6 +146,15 @@ reconcile('reconcileChannelIndexes: drops entries of missing files and of files 
   assert.equal(await reconcileChannelIndexes([out, join(ctx.dir, 'nowhere')]), []);
   assert.ok(readFileSync(index).equals(original));
 
+  // Temp files of a killed writer (a dead pid) go; a live writer's (this process) stay.
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+  const temps = [`.pip-1.0-py313_0.conda.info.${dead}.0a1b2c3d.tmp`, `..pip-1.0-py313_0.conda.info.${dead}.0a1b2c3d.tmp.tar.${dead}.9f8e7d6c.tmp`, `.pip-1.0-py313_0.conda.${process.pid}.12345678.tmp`];
+  for (const t of temps) writeFileSync(join(out, 'linux-64', t), 'part');
+  assert.equal(await reconcileChannelIndexes([out]), []);
+  assert.equal(readdirSync(join(out, 'linux-64')).filter((n) => n.endsWith('.tmp')), [temps[2]]);
+  unlinkSync(join(out, 'linux-64', temps[2]));
+  assert.ok(readFileSync(index).equals(original));
+
   unlinkSync(join(out, 'linux-64', 'pip-1.0-py313_0.tar.bz2'));
   const dropped = await reconcileChannelIndexes([out], new Set([join(out, 'linux-64', 'python-1.0-py313_0.tar.bz2')]));
   assert.equal(dropped.map((d) => `${d.filename} ${d.why}`), ['pip-1.0-py313_0.tar.bz2 missing', 'python-1.0-py313_0.tar.bz2 changed']);

@@ -3,11 +3,12 @@
 // size/sha256 no longer match the state (found by resume, which hashes them anyway), is dropped.
 // A solver then never picks a file that is not there (an HTTP 404 from our own loopback server),
 // and the package's task, which resume marks for rebuild, adds it back once built.
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../conda/atomic-write.ts';
 import { isPackageFile } from '../conda/package-types.ts';
 import { ChannelIndexWriter, settleDeadGenerations } from '../conda/repodata.ts';
+import { isAlive } from './lock.ts';
 
 export interface DroppedEntry {
   channel: string;
@@ -17,6 +18,8 @@ export interface DroppedEntry {
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
+
+const DEAD_TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** Drop the stale entries of one `<channel>/<subdir>/repodata.json`; rewritten only when something is dropped. */
 async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>, unindexed?: string[], behind?: string[]): Promise<DroppedEntry[]> {
@@ -36,6 +39,14 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
     names = new Set(await readdir(join(channel, subdir)));
   } catch {
     return [];
+  }
+  // Temp files of writers that are gone (core/conda/atomic-write.ts tempPathFor:
+  // `.<name>.<pid>.<hex>.tmp`, a .conda's parts too), left by a run killed mid-write.
+  for (const name of names) {
+    const m = DEAD_TEMP.exec(name);
+    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    await unlink(join(channel, subdir, name)).catch(() => {});
+    names.delete(name);
   }
   // The index writer removes repodata.json.zst while the derived files are behind repodata.json
   // (they follow it at most every few seconds): a run killed then left them stale, and nothing
