@@ -9,20 +9,30 @@
 const CHUNK = 1 << 20;
 
 export function writeJson(value: unknown, write: (text: string) => void, depth = 3): void {
-  let parts: string[] = [];
+  const out = chunked(write);
+  walk(value, '', depth, out.put);
+  out.put('\n');
+  out.end();
+}
+
+/** Texts gathered and handed to `write` in chunks of about CHUNK; `end` hands over the rest. */
+function chunked(write: (text: string) => void, first?: string): { put(text: string): void; end(): void } {
+  const parts: string[] = first === undefined ? [] : [first];
   let size = 0;
-  const put = (text: string) => {
-    parts.push(text);
-    size += text.length;
-    if (size >= CHUNK) {
-      write(parts.join(''));
-      parts = [];
-      size = 0;
-    }
+  return {
+    put(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= CHUNK) {
+        write(parts.join(''));
+        parts.length = 0;
+        size = 0;
+      }
+    },
+    end() {
+      if (parts.length) write(parts.join(''));
+    },
   };
-  walk(value, '', depth, put);
-  put('\n');
-  if (parts.length) write(parts.join(''));
 }
 
 /**
@@ -34,21 +44,11 @@ export function jsonArrayWriter(write: (text: string) => void, depth = 3): { pus
   let count = 0;
   return {
     push(value) {
-      const parts: string[] = [count++ ? ',\n  ' : '[\n  '];
-      let size = 0;
-      const put = (text: string) => {
-        parts.push(text);
-        size += text.length;
-        if (size >= CHUNK) {
-          write(parts.join(''));
-          parts.length = 0;
-          size = 0;
-        }
-      };
+      const out = chunked(write, count++ ? ',\n  ' : '[\n  ');
       // As in an array: what has no JSON form is null.
-      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') put('null');
-      else walk(value, '  ', depth - 1, put);
-      if (parts.length) write(parts.join(''));
+      if (value === undefined || typeof value === 'function' || typeof value === 'symbol') out.put('null');
+      else walk(value, '  ', depth - 1, out.put);
+      out.end();
     },
     end() {
       write(count ? '\n]\n' : '[]\n');
