@@ -10,7 +10,6 @@ import { simpleSolve } from '@conda-org/rattler';
 import { serveChannels } from './channel-server.ts';
 import { ChannelError, ChannelIndexWriter, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
 import { closeIndexThread, indexThreadStats } from './index-thread.ts';
-import { decompress } from 'zstd-napi';
 import { PackageFormatError } from './package-types.ts';
 import { writeCondaPackage, type PackageInfo } from './write-package.ts';
 
@@ -459,56 +458,6 @@ writer('on the index thread: new packages read and repodata.json.zst compressed 
     const err = await w.update(['linux-64'], [broken]).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof PackageFormatError, String(err));
     assert.match((err as Error).message, broken);
-  } finally {
-    await closeIndexThread();
-    c.cleanup();
-  }
-});
-
-writer('on the index thread the .zst is compressed without holding up the writes, and a copy of an older repodata.json is never written', async () => {
-  const c = await channel();
-  // Compressions finish when the test says so (a slow index thread).
-  const gates: (() => void)[] = [];
-  class SlowThread extends ChannelIndexWriter {
-    protected override async compress(json: Buffer): Promise<Buffer> {
-      const bytes = await super.compress(json);
-      await new Promise<void>((resolve) => gates.push(resolve));
-      return bytes;
-    }
-  }
-  try {
-    const w = new SlowThread(c.ch, { thread: true, extrasIntervalMs: 0 });
-    const dir = join(c.ch, 'linux-64');
-    const zst = () => {
-      try {
-        return decompress(readFileSync(join(dir, 'repodata.json.zst')));
-      } catch {
-        return null; // none: clients read repodata.json
-      }
-    };
-    const until = async (n: number) => {
-      while (gates.length < n) await new Promise((r) => setTimeout(r, 5));
-    };
-    await w.update(['linux-64']);
-    const [a] = await c.pkg({ name: 'a', version: '1.0', build: '0' });
-    // The update resolves while its .zst is still being compressed.
-    await w.update(['linux-64'], [a.path]);
-    await until(2);
-    const older = readFileSync(join(dir, 'repodata.json'));
-    const [b] = await c.pkg({ name: 'b', version: '1.0', build: '0' });
-    await w.update(['linux-64'], [b.path]);
-    const newer = readFileSync(join(dir, 'repodata.json'));
-    assert.not.ok(newer.equals(older));
-    // The first update's compressions end now: repodata.json has moved on, so they are dropped.
-    gates.splice(0, 2).forEach((open) => open());
-    await new Promise((r) => setTimeout(r, 100));
-    assert.is(zst(), null, 'a .zst of an older repodata.json was written');
-    await until(1);
-    gates.splice(0).forEach((open) => open());
-    const closing = w.close();
-    while (gates.length || !(await Promise.race([closing.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]))) gates.splice(0).forEach((open) => open());
-    await closing;
-    assert.ok(zst()?.equals(readFileSync(join(dir, 'repodata.json'))), 'close() leaves the .zst of the final repodata.json');
   } finally {
     await closeIndexThread();
     c.cleanup();
