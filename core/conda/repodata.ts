@@ -14,6 +14,7 @@ import { SortedBlocks } from './sorted-blocks.ts';
 import { indexThread, indexThreadStats, type ReadItem } from './index-thread.ts';
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
+import { isAlive } from '../state/lock.ts';
 
 /** A record of repodata.json: the package's info/index.json (`RECORD_KEYS` of it) plus its file's digests. */
 export interface PackageRecord extends IndexJson {
@@ -764,7 +765,7 @@ export async function settleDeadGenerations(subdirDir: string): Promise<boolean>
     throw err;
   }
   const m = GENERATION_FILE.exec(link);
-  if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) return false;
+  if (!m || !writerGone(Number(m[1]))) return false;
   const bytes = await readFile(join(subdirDir, link)).catch(ignoreGone);
   if (bytes) await writeFileAtomic(target, bytes);
   else {
@@ -781,18 +782,14 @@ const GENERATION_FILE = /^\.repodata\.json\.(\d+)\.\d+$/;
 async function sweepDeadGenerations(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = GENERATION_FILE.exec(name);
-    if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    if (!m || !writerGone(Number(m[1]))) continue;
     await unlink(join(dir, name)).catch(() => {});
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Whether the process that named a file by its pid (a generation or temp file) is gone: not this one, not alive. */
+export function writerGone(pid: number): boolean {
+  return pid !== process.pid && !isAlive(pid);
 }
 
 /** Packages up to this size are read into memory once for their record (digests and metadata). */

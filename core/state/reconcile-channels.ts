@@ -7,8 +7,7 @@ import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from '../conda/atomic-write.ts';
 import { isPackageFile } from '../conda/package-types.ts';
-import { ChannelIndexWriter, settleDeadGenerations } from '../conda/repodata.ts';
-import { isAlive } from './lock.ts';
+import { ChannelIndexWriter, settleDeadGenerations, writerGone } from '../conda/repodata.ts';
 
 export interface DroppedEntry {
   channel: string;
@@ -44,7 +43,7 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   // `.<name>.<pid>.<hex>.tmp`, a .conda's parts too), left by a run killed mid-write.
   for (const name of names) {
     const m = DEAD_TEMP.exec(name);
-    if (!m || Number(m[1]) === process.pid || isAlive(Number(m[1]))) continue;
+    if (!m || !writerGone(Number(m[1]))) continue;
     await unlink(join(channel, subdir, name)).catch(() => {});
     names.delete(name);
   }
