@@ -20,7 +20,7 @@ import { REPORT_WRITERS, reportDir, reportFormats, writeReport } from '../../rep
 import type { Report } from '../../report/types.ts';
 import { openState } from './status.ts';
 import { DASHBOARD_FILE } from '../../report/dashboard/dashboard.ts';
-import { parsePort, screenshotReport, serveCommand } from '../../report/dashboard/cli.ts';
+import { parsePort, screenshotReport, serveCommand, stateSignature } from '../../report/dashboard/cli.ts';
 import { installabilityCommand } from '../../installability/command.ts';
 
 export interface ReportCommandOptions extends GlobalOptions {
@@ -68,6 +68,8 @@ export async function reportCommand(_args: string[], opts: ReportCommandOptions,
     return installabilityCommand(await loadResolvedConfig(opts, cwd), { out: opts.out ? resolve(cwd, opts.out) : undefined, json: opts.json }, io);
   }
   const config = await loadResolvedConfig(opts, cwd);
+  // Before the database is read: a run's commit after the read is then refreshed by the first poll.
+  const since = opts.serve ? stateSignature(config.workDir) : undefined;
   const report = await loadReport(config, opts.arch);
   if (opts.failures) {
     io.write(opts.json ? JSON.stringify(report.failures, null, 2) + '\n' : formatFailures(report));
@@ -89,7 +91,7 @@ export async function reportCommand(_args: string[], opts: ReportCommandOptions,
   if (opts.screenshot) await screenshotReport(resolve(outDir, DASHBOARD_FILE), io);
   if (opts.serve) {
     const ctx = { outDir, workDir: config.workDir };
-    return serveCommand({ workDir: config.workDir, outDir, port, io, signal: io.signal, rewrite: async () => void (await writeReport(await loadReport(config, opts.arch), ctx, formats)) });
+    return serveCommand({ workDir: config.workDir, outDir, port, io, signal: io.signal, since, rewrite: async () => void (await writeReport(await loadReport(config, opts.arch), ctx, formats)) });
   }
   return EXIT.OK;
 }

@@ -86,4 +86,31 @@ cli('--serve: the report is rewritten before a poll only when the state database
   }
 });
 
+cli('--serve: a commit between the report\'s read of the database and the serve start is refreshed by the first poll', async () => {
+  const work = mkdtempSync(join(tmpdir(), 'serve-since-'));
+  const out = join(work, 'report');
+  mkdirSync(out);
+  writeFileSync(join(work, 'state.db'), 'v1');
+  const since = stateSignature(work); // taken before the report was read
+  writeFileSync(join(out, 'report.json'), '{"n":0}');
+  writeFileSync(join(work, 'state.db-wal'), 'a commit after the read'); // a run's commit meanwhile
+  let rewrites = 0;
+  let printed = '';
+  const ac = new AbortController();
+  const done = serveCommand({
+    workDir: work, outDir: out, port: 0, signal: ac.signal, io: { write: (t) => (printed += t) }, since,
+    rewrite: async () => { rewrites++; writeFileSync(join(out, 'report.json'), JSON.stringify({ n: rewrites })); },
+  });
+  try {
+    while (!printed.includes('serving')) await new Promise((r) => setTimeout(r, 20));
+    const url = printed.match(/http:\S+/)![0].replace('dashboard.html', 'report.json');
+    assert.is(((await (await fetch(url)).json()) as { n: number }).n, 1);
+    assert.is(rewrites, 1);
+  } finally {
+    ac.abort();
+    assert.is(await done, 0);
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
 cli.run();

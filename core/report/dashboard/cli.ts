@@ -55,6 +55,11 @@ export interface ServeCommandOptions {
   port: number;
   /** Writes report.json and dashboard.html again from the state database. */
   rewrite: () => Promise<void>;
+  /**
+   * The state signature taken before the served report was read from the database (default: taken
+   * now). A commit between that read and now is then seen by the first poll, not lost until the next.
+   */
+  since?: string;
   io: Io;
   /** Stops the server (default: SIGINT or SIGTERM). */
   signal?: AbortSignal;
@@ -62,7 +67,7 @@ export interface ServeCommandOptions {
 
 /** Serves the report until stopped; rewrites it before a poll when the state database changed since the last write. */
 export async function serveCommand(o: ServeCommandOptions): Promise<number> {
-  let last = stateSignature(o.workDir);
+  let last = o.since ?? stateSignature(o.workDir);
   const server = await serveReport({
     reportDir: o.outDir,
     logsDir: join(o.workDir, 'logs'),
