@@ -249,6 +249,24 @@ used('bare requirements read by the character scan as by the regex: Unicode spac
   assert.equal(sorted(usedVariantKeys(lines.join('\r\n'), CFG)), ['libjpeg-turbo', 'libpng', 'numpy', 'openssl', 'zlib']);
 });
 
+used('lines read in place as the split lines are :: seeded random texts, LF read by the scan, CRLF by the split', () => {
+  // The `\n` path reads each line where it is (no split); a `\r` in the text takes the split
+  // path: the same lines with CRLF endings must give the same keys.
+  let seed = 1307;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const parts = ['- ', '-', ' ', '  ', '\t', '\u00a0', '\u3000', '#', '# [win]', '# [blas_impl == "mkl"]', ':', 'if: ', 'then: ', 'else: ', 'if', 'then', 'x', 'zlib', 'numpy', 'libjpeg-turbo', 'vc', 'vc 14', 'openssl', 'c_compiler', '.', 'é', '\u2028'];
+  for (let round = 0; round < 400; round++) {
+    const lines: string[] = [];
+    for (let l = rnd(12); l >= 0; l--) {
+      let line = '';
+      for (let k = rnd(6); k >= 0; k--) line += parts[rnd(parts.length)];
+      lines.push(line);
+    }
+    const lf = lines.join('\n') + (rnd(2) ? '\n' : '');
+    assert.equal(sorted(usedVariantKeys(lf, CFG)), sorted(usedVariantKeys(lf.replaceAll('\n', '\r\n'), CFG)), JSON.stringify(lf));
+  }
+});
+
 used('forEachJinjaBlock finds the blocks JINJA_BLOCK matches (bodies, starts, ends)', () => {
   const parts = ['{', '}', '{{', '}}', '{%', '%}', '-', '-%}', '{%-', '%', 'x', ' ', '\n', 'a b'];
   let seed = 5;

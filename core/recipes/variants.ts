@@ -489,17 +489,76 @@ function lineKind(line: string): number {
 
 const LIST_ITEM = /^\s*-\s/;
 const FALLBACK: unique symbol = Symbol('read by lineNames');
+
+/** What `\s` of a regex is, by character code. */
+export const isRegexSpace = (c: number) =>
+  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/** The names of the line text[start, end) of kind `kind` (lineKind) into `names`. */
+function addLineNames(text: string, start: number, end: number, kind: number, names: Set<string>): void {
+  if (kind === PLAIN_ITEM) {
+    // lineNames of a list item without `#`, `if:`, `then:`, `else:`: its bare requirement, read here.
+    const name = bareRequirement(text, start, end);
+    if (name === FALLBACK) for (const n of cached(lineNameCache, text.slice(start, end), lineNames)) names.add(n);
+    else if (name !== null) names.add(name);
+  } else if (kind === OTHER) for (const name of cached(lineNameCache, text.slice(start, end), lineNames)) names.add(name);
+}
+
+/**
+ * addLineNames for each line of a text split at `\n` (no `\r` in it), without making the lines:
+ * lineKind read from the text where each line is (the next `#` and `:` searched once for the lines
+ * they are past), and only a line that lineNames must read is copied (most lines are NONE).
+ */
+function lineNamesOfText(text: string, names: Set<string>): void {
+  const n = text.length;
+  let hash = text.indexOf('#');
+  if (hash < 0) hash = n;
+  let colon = text.indexOf(':');
+  if (colon < 0) colon = n;
+  for (let start = 0; start < n; ) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = n;
+    if (hash < start) {
+      hash = text.indexOf('#', start);
+      if (hash < 0) hash = n;
+    }
+    let kind = NONE;
+    if (hash < end) kind = OTHER;
+    else {
+      if (colon < start) {
+        colon = text.indexOf(':', start);
+        if (colon < 0) colon = n;
+      }
+      while (colon < end) {
+        const c = colon - start;
+        if ((c >= 2 && text.startsWith('if', colon - 2)) || (c >= 4 && (text.startsWith('then', colon - 4) || text.startsWith('else', colon - 4)))) {
+          kind = OTHER;
+          break;
+        }
+        colon = text.indexOf(':', colon + 1);
+        if (colon < 0) colon = n;
+      }
+      if (kind === NONE) {
+        // LIST_ITEM at the line's start.
+        let i = start;
+        while (i < end && isRegexSpace(text.charCodeAt(i))) i++;
+        if (i + 1 < end && text.charCodeAt(i) === 45 && isRegexSpace(text.charCodeAt(i + 1))) kind = PLAIN_ITEM;
+      }
+    }
+    if (kind !== NONE) addLineNames(text, start, end, kind, names);
+    start = end + 1;
+  }
+}
 const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 const isNameStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
 /**
- * REQUIREMENT's name in `line` (null when it does not match), by a character scan: a regex match
- * copies the line. FALLBACK at a non-ASCII character met before the answer is known (`\s` holds
+ * REQUIREMENT's name in the line line[from, n) (null when it does not match), by a character scan: a
+ * regex match copies the line. FALLBACK at a non-ASCII character met before the answer is known (`\s` holds
  * Unicode spaces): lineNames reads such a line.
  */
-function bareRequirement(line: string): string | null | typeof FALLBACK {
-  const n = line.length;
-  let i = 0;
+function bareRequirement(line: string, from: number, n: number): string | null | typeof FALLBACK {
+  let i = from;
   let c = 0;
   while (i < n && isAsciiSpace((c = line.charCodeAt(i)))) i++;
   if (c >= 128) return FALLBACK;
@@ -596,15 +655,8 @@ export function usedVariantKeys(recipeText: string, config: VariantConfig, scrip
   if (recipeText.includes('{')) forEachJinjaBlock(recipeText, (body) => {
     for (const name of cached(blockNameCache, body, jinjaNames)) names.add(name);
   });
-  for (const line of recipeText.includes('\r') ? recipeText.split(/\r?\n/) : recipeText.split('\n')) {
-    const kind = lineKind(line);
-    if (kind === PLAIN_ITEM) {
-      // lineNames of a list item without `#`, `if:`, `then:`, `else:`: its bare requirement, read here.
-      const name = bareRequirement(line);
-      if (name === FALLBACK) for (const n of cached(lineNameCache, line, lineNames)) names.add(n);
-      else if (name !== null) names.add(name);
-    } else if (kind === OTHER) for (const name of cached(lineNameCache, line, lineNames)) names.add(name);
-  }
+  if (recipeText.includes('\r')) for (const line of recipeText.split(/\r?\n/)) addLineNames(line, 0, line.length, lineKind(line), names);
+  else lineNamesOfText(recipeText, names);
   for (const script of scripts) {
     for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|%([A-Za-z_][A-Za-z0-9_]*)%/g)) names.add(m[1] ?? m[2]);
   }

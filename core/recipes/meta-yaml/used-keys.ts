@@ -4,7 +4,7 @@
 // build.sh / bld.bat (or the output's script) count too.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { forEachJinjaBlock, usedVariantKeys, type VariantConfig } from '../variants.ts';
+import { forEachJinjaBlock, isRegexSpace, usedVariantKeys, type VariantConfig } from '../variants.ts';
 import { keysOf } from '../keyed-object.ts';
 
 export interface RecipeSlices {
@@ -30,8 +30,7 @@ export function sliceRecipe(text: string): RecipeSlices {
 }
 
 // What `\s` and a line start (`^` with the m flag) are, by character code.
-const isWs = (c: number) =>
-  c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+const isWs = isRegexSpace;
 const isLineEnd = (c: number) => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
 const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 
@@ -205,12 +204,13 @@ export function outputKeys(opts: {
   /** Reads build scripts (default: from disk, once per call). */
   readScript?: ScriptReader;
 }): OutputKeys {
-  const slices = lastSlices?.text === opts.selected ? lastSlices.slices : (lastSlices = { text: opts.selected, slices: sliceRecipe(opts.selected) }).slices;
-  const own = opts.index === null ? '' : (slices.outputs[opts.index] ?? slices.outputs.join('\n'));
-  const text = opts.index === null ? opts.selected : `${slices.topLevel}\n${own}`;
+  // A recipe without outputs (index null) reads its whole text: it is not sliced.
+  const slices = opts.index === null ? null : lastSlices?.text === opts.selected ? lastSlices.slices : (lastSlices = { text: opts.selected, slices: sliceRecipe(opts.selected) }).slices;
+  const own = slices === null ? '' : (slices.outputs[opts.index!] ?? slices.outputs.join('\n'));
+  const text = slices === null ? opts.selected : `${slices.topLevel}\n${own}`;
   const keys = keysOf(opts.variant);
   const inVariant = (s: Set<string>) => new Set([...s].filter((k) => k in opts.variant));
-  const used = inVariant(opts.index === null ? usedVariantKeys(text, opts.config) : outputTextKeys(slices.topLevel, own, opts.config));
+  const used = inVariant(slices === null ? usedVariantKeys(text, opts.config) : outputTextKeys(slices.topLevel, own, opts.config));
   const names = lastSelectorNames?.raw === opts.raw ? lastSelectorNames.names : (lastSelectorNames = { raw: opts.raw, names: selectorNames(opts.raw) }).names;
   for (const k of keys) if (names.has(k)) used.add(k);
   const reqsText = requirementsSection(text);
