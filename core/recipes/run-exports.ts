@@ -20,7 +20,20 @@ import { targetKey, type RenderedOutput, type RenderedRecipe } from '../model/ty
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
 
-type Exported = Required<Pick<RenderedOutput, 'runExports'>>['runExports'];
+/** Export specs as texts and as numbers (one per text: see `Environments.specNumber`). */
+interface SpecList {
+  numbers: Int32Array;
+  texts: readonly string[];
+}
+
+/** A package's run_exports, each kind as a spec list (undefined: none). */
+interface ExportLists {
+  strong: SpecList | undefined;
+  weak: SpecList | undefined;
+  strongConstrains: SpecList | undefined;
+  weakConstrains: SpecList | undefined;
+  noarch: SpecList | undefined;
+}
 
 /** The outputs of one target by package name (every non-skipped variant's, in recipe order). */
 export interface OutputsByName {
@@ -79,15 +92,22 @@ class Environments {
   private readonly runIds: (number[] | undefined)[] = [];
   /** Per spec text: its name, candidates and resolutions (one lookup per spec in the walks). */
   private readonly specs = new Map<string, SpecEntry>();
+  /**
+   * Per package id with a long run list: the same ids as a bitset (bit d of word d >> 5), so a walk
+   * learns with a few word operations whether the list names a package it has not queued yet.
+   */
+  private readonly runBits: (Int32Array | undefined)[] = [];
   /** The ids whose run requirements are read from each array (to mirror what is added to it). */
   private readonly readers = new Map<string[], number[]>();
-  private readonly seen: number[] = [];
-  private walk = 0;
+  /** The walk's queued packages, as a bitset (cleared after each walk, by its queue). */
+  private seen: Int32Array = new Int32Array(64);
   /** Per package id: the last run list that named it (to list each package once). */
   private readonly mark: number[] = [];
   private marks = 0;
-  /** Per package id: does it export anything (the walks list only those)? */
-  private readonly exporting: boolean[] = [];
+  /** Per package id: its exports as numbered specs, when it exports anything (the walks list only those). */
+  readonly exported: (ExportLists | undefined)[] = [];
+  /** Per spec text: its number (the adder marks spec numbers). */
+  private readonly specNumbers = new Map<string, number>();
   /** The variant of the output whose environment is walked, and the target python. */
   private variant: Record<string, string> = {};
 
@@ -106,6 +126,20 @@ class Environments {
       this.specs.set(spec, e);
     }
     return e;
+  }
+
+  /** The number of a spec text (the same for the same text). */
+  specNumber(spec: string): number {
+    let n = this.specNumbers.get(spec);
+    if (n === undefined) this.specNumbers.set(spec, (n = this.specNumbers.size));
+    return n;
+  }
+
+  private list(texts: readonly string[] | undefined): SpecList | undefined {
+    if (!texts?.length) return undefined;
+    const numbers = new Int32Array(texts.length);
+    for (let i = 0; i < texts.length; i++) numbers[i] = this.specNumber(texts[i]);
+    return { numbers, texts };
   }
 
   nameOfSpec(spec: string): string {
@@ -140,10 +174,16 @@ class Environments {
       this.ids.set(pkg, (id = this.pkgs.length));
       this.pkgs.push(pkg);
       this.runIds.push(undefined);
-      this.seen.push(-1);
+      this.runBits.push(undefined);
+      if (id >> 5 >= this.seen.length) this.seen = grown(this.seen, id);
       this.mark.push(0);
       const e = pkg.runExports;
-      this.exporting.push(e.strong.length + e.weak.length + (e.strong_constrains?.length ?? 0) + (e.weak_constrains?.length ?? 0) + (e.noarch?.length ?? 0) > 0);
+      const some = e.strong.length + e.weak.length + (e.strong_constrains?.length ?? 0) + (e.weak_constrains?.length ?? 0) + (e.noarch?.length ?? 0) > 0;
+      this.exported.push(
+        some
+          ? { strong: this.list(e.strong), weak: this.list(e.weak), strongConstrains: this.list(e.strong_constrains), weakConstrains: this.list(e.weak_constrains), noarch: this.list(e.noarch) }
+          : undefined,
+      );
     }
     return id;
   }
@@ -166,6 +206,9 @@ class Environments {
           run.push(d);
         }
       }
+      if (run.length >= BITS_MIN) {
+        this.runBits[id] = bitsOf(run);
+      }
       const readers = this.readers.get(specs);
       if (readers) readers.push(id);
       else this.readers.set(specs, [id]);
@@ -181,7 +224,13 @@ class Environments {
     if (d < 0) return;
     for (const id of readers) {
       const run = this.runIds[id]!;
-      if (!run.includes(d)) run.push(d);
+      const bits = this.runBits[id];
+      if (bits ? hasBit(bits, d) : run.includes(d)) continue;
+      run.push(d);
+      if (bits) this.runBits[id] = withBit(bits, d);
+      else if (run.length >= BITS_MIN) {
+        this.runBits[id] = bitsOf(run);
+      }
     }
   }
 
@@ -190,72 +239,161 @@ class Environments {
     this.variant = variant;
   }
 
-  /** The exports of every package in the environment made from `specs` (transitively through run requirements), breadth first. */
-  exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): Exported[] {
+  /** The ids of the exporting packages of the environment made from `specs` (transitively through run requirements), breadth first (see `exported`). */
+  exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): number[] {
     // A package is marked when queued: it is visited at its first mention, as with a mark when
     // visited, but each package is queued once (queues held every edge of the environment).
-    const walk = this.walk++;
-    const seen = this.seen;
     const queue: number[] = [];
     for (const spec of specs) {
       const id = this.specId(spec, true);
-      if (id >= 0 && seen[id] !== walk) {
-        seen[id] = walk;
+      const seen = this.seen;
+      if (id >= 0 && !(seen[id >> 5] & (1 << (id & 31)))) {
+        seen[id >> 5] |= 1 << (id & 31);
         queue.push(id);
       }
     }
-    const out: Exported[] = [];
-    // The hottest loop of applying run_exports (1,300 real-size recipes: ~250 M run-list entries).
-    const { pkgs, runIds, exporting } = this;
+    const out: number[] = [];
+    // The hottest loop of applying run_exports (1,300 real-size recipes: 1.5 M packages visited
+    // whose run lists hold 247 M entries, nearly all already queued). A long run list is read only
+    // when its bitset has packages not yet queued, and only until the last of them: the queue (the
+    // order of the exports) is the one a read of every entry makes.
+    const { pkgs, runIds, runBits, exported } = this;
+    // (Re-read when a run list is first made: new packages may grow it.)
+    let seen = this.seen;
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
       const pkg = pkgs[id];
       if (pkg.name === self) continue;
-      if (exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(pkg.runExports);
-      const run = runIds[id] ?? this.runOf(id);
-      for (let j = 0; j < run.length; j++) {
+      if (exported[id] !== undefined && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(id);
+      let run = runIds[id];
+      if (run === undefined) {
+        run = this.runOf(id);
+        seen = this.seen;
+      }
+      const bits = runBits[id];
+      let fresh = run.length;
+      if (bits !== undefined && bits.length < run.length) {
+        fresh = 0;
+        for (let k = 0; k < bits.length; k++) {
+          const w = bits[k] & ~seen[k];
+          if (w !== 0) fresh += popcount(w);
+        }
+      }
+      for (let j = 0; fresh > 0 && j < run.length; j++) {
         const dep = run[j];
-        if (seen[dep] !== walk) {
-          seen[dep] = walk;
+        if (!(seen[dep >> 5] & (1 << (dep & 31)))) {
+          seen[dep >> 5] |= 1 << (dep & 31);
           queue.push(dep);
+          fresh--;
         }
       }
     }
+    for (const id of queue) seen[id >> 5] = 0;
     return out;
   }
 }
 
+/** Run lists from this length on get a bitset (shorter ones are read entry by entry). */
+const BITS_MIN = 32;
+
+/** `bits` with room for bit `d` (a copy when it has none). */
+function grown(bits: Int32Array, d: number): Int32Array {
+  const more: Int32Array = new Int32Array(Math.max((d >> 5) + 1, bits.length * 2));
+  more.set(bits);
+  return more;
+}
+
+/** The bitset of ids `ids`. */
+function bitsOf(ids: readonly number[]): Int32Array {
+  let max = 0;
+  for (const d of ids) if (d > max) max = d;
+  const bits: Int32Array = new Int32Array((max >> 5) + 1);
+  for (const d of ids) bits[d >> 5] |= 1 << (d & 31);
+  return bits;
+}
+
+function hasBit(bits: Int32Array, d: number): boolean {
+  return d >> 5 < bits.length && (bits[d >> 5] & (1 << (d & 31))) !== 0;
+}
+
+/** `bits` with bit `d` set (grown when needed: the caller keeps the result). */
+function withBit(bits: Int32Array, d: number): Int32Array {
+  if (d >> 5 >= bits.length) {
+    const more: Int32Array = new Int32Array((d >> 5) + 1);
+    more.set(bits);
+    bits = more;
+  }
+  bits[d >> 5] |= 1 << (d & 31);
+  return bits;
+}
+
+/** The number of bits set in a 32-bit word. */
+function popcount(w: number): number {
+  w -= (w >>> 1) & 0x55555555;
+  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+  return Math.imul((w + (w >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
 const NONE: ReadonlySet<string> = new Set();
 
-/** Add `specs` not yet in `target` (nor ignored). */
-function addAll(target: string[], specs: string[], ignore: ReadonlySet<string>, env: Environments): void {
-  if (!specs.length) return;
-  // Requirement lists are short: a scan costs less than a Set of them (made for long ones only).
-  const present = target.length + specs.length > 32 ? new Set(target) : null;
-  for (const spec of specs) {
-    if ((ignore.size && ignore.has(env.nameOfSpec(spec))) || (present ? present.has(spec) : target.includes(spec))) continue;
-    target.push(spec);
-    present?.add(spec);
-    env.added(target, spec);
+/**
+ * Adds specs to a requirement array, each once: those not yet in it nor ignored, in the order
+ * given. The exports of a walk are added list by list as they come (no list of them all first):
+ * `to` starts on an array, `add` adds one export list to it.
+ */
+class Adder {
+  /** Per spec number: the stamp of the array it is (or was found ignored) in. */
+  private marks: Int32Array = new Int32Array(256);
+  private stamp = 0;
+  private target: string[] = [];
+  private ignore: ReadonlySet<string> = NONE;
+
+  constructor(private readonly env: Environments) {}
+
+  to(target: string[], ignore: ReadonlySet<string>): void {
+    const stamp = ++this.stamp;
+    for (let i = 0; i < target.length; i++) this.mark(this.env.specNumber(target[i]), stamp);
+    this.target = target;
+    this.ignore = ignore;
+  }
+
+  private mark(n: number, stamp: number): void {
+    if (n >= this.marks.length) {
+      const more: Int32Array = new Int32Array(Math.max(n + 1, this.marks.length * 2));
+      more.set(this.marks);
+      this.marks = more;
+    }
+    this.marks[n] = stamp;
+  }
+
+  add(list: SpecList | undefined): void {
+    if (!list) return;
+    const { stamp, target, ignore, env } = this;
+    const { numbers, texts } = list;
+    for (let i = 0; i < numbers.length; i++) {
+      const n = numbers[i];
+      if (n < this.marks.length && this.marks[n] === stamp) continue;
+      this.mark(n, stamp);
+      const spec = texts[i];
+      if (ignore.size && ignore.has(env.nameOfSpec(spec))) continue;
+      target.push(spec);
+      env.added(target, spec);
+    }
   }
 }
 
-/** Append `specs` to `to` (a loop: spread pushes and `?? []` cost more in the walks' hot path). */
-function append(to: string[], specs: readonly string[] | undefined): void {
-  if (specs) for (let i = 0; i < specs.length; i++) to.push(specs[i]);
-}
-
 /** Apply the exports of the environments of `r`'s outputs (and top-level build) to `r`'s own requirements. */
-function applyToRecipe(r: RenderedRecipe, env: Environments): void {
+function applyToRecipe(r: RenderedRecipe, env: Environments, adder: Adder): void {
+  const { exported } = env;
   for (const v of r.variants) {
     env.use(v.variant);
     // The top-level build environment of a multi-output recipe (no package of its own): strong
     // exports of its build go to its host, as for an output; nothing goes to a run section.
     const top = v.requirements;
     if (top?.host.length) {
-      const strong: string[] = [];
-      for (const e of env.exports(top.build, '', NONE)) append(strong, e.strong);
-      addAll(top.host, strong, NONE, env);
+      const fromBuild = env.exports(top.build, '', NONE);
+      adder.to(top.host, NONE);
+      for (const id of fromBuild) adder.add(exported[id]!.strong);
     }
     for (const o of v.outputs) {
       const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
@@ -264,32 +402,34 @@ function applyToRecipe(r: RenderedRecipe, env: Environments): void {
       const hasHost = req.host.length > 0;
       const fromBuild = env.exports(req.build, o.name, ignoreFrom);
       const fromHost = hasHost ? env.exports(req.host, o.name, ignoreFrom) : [];
-      const run: string[] = [];
-      const constrained: string[] = [];
       if (o.noarch) {
-        for (const e of hasHost ? fromHost : fromBuild) append(run, e.noarch);
-      } else {
-        // One addAll of them all adds what one per package would, in the same order (the walks are done).
-        const toHost: string[] = [];
-        for (const e of fromBuild) {
-          append(run, e.strong);
-          append(constrained, e.strong_constrains);
-          if (hasHost) append(toHost, e.strong);
-          else {
-            append(run, e.weak);
-            append(constrained, e.weak_constrains);
-          }
-        }
-        addAll(req.host, toHost, ignore, env);
-        for (const e of fromHost) {
-          append(run, e.strong);
-          append(run, e.weak);
-          append(constrained, e.strong_constrains);
-          append(constrained, e.weak_constrains);
-        }
+        adder.to(req.run, ignore);
+        for (const id of hasHost ? fromHost : fromBuild) adder.add(exported[id]!.noarch);
+        continue;
       }
-      addAll(req.run, run, ignore, env);
-      addAll(req.run_constrained, constrained, ignore, env);
+      // Host, then run, then run_constrained, each in the order of the walks (build, then host).
+      if (hasHost) {
+        adder.to(req.host, ignore);
+        for (const id of fromBuild) adder.add(exported[id]!.strong);
+      }
+      adder.to(req.run, ignore);
+      for (const id of fromBuild) {
+        adder.add(exported[id]!.strong);
+        if (!hasHost) adder.add(exported[id]!.weak);
+      }
+      for (const id of fromHost) {
+        adder.add(exported[id]!.strong);
+        adder.add(exported[id]!.weak);
+      }
+      adder.to(req.run_constrained, ignore);
+      for (const id of fromBuild) {
+        adder.add(exported[id]!.strongConstrains);
+        if (!hasHost) adder.add(exported[id]!.weakConstrains);
+      }
+      for (const id of fromHost) {
+        adder.add(exported[id]!.strongConstrains);
+        adder.add(exported[id]!.weakConstrains);
+      }
     }
   }
 }
@@ -357,6 +497,7 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
   }
   for (const group of byTarget.values()) {
     const env = new Environments(replay?.index ?? indexOutputs(group), group[0].target.python);
+    const adder = new Adder(env);
     for (const r of group) {
       if (only && !only.has(r)) continue;
       const stored = replay?.additions(r);
@@ -373,12 +514,12 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
         continue;
       }
       if (!replay) {
-        applyToRecipe(r, env);
+        applyToRecipe(r, env, adder);
         continue;
       }
       const targets = exportTargets(r);
       const before = targets.map((t) => t.length);
-      applyToRecipe(r, env);
+      applyToRecipe(r, env, adder);
       replay.walked(r, targets.map((t, i) => t.slice(before[i])));
     }
   }
