@@ -692,7 +692,8 @@ function matchesForced(key: string, configValue: string, forced: string): boolea
   return head === forced || head.startsWith(`${forced}.`);
 }
 
-type Assignment = Record<string, string>;
+/** Key-value pairs of a variant (one option of a dimension): pairs, not an object per option. */
+type Assignment = [string, string][];
 
 /**
  * Expand the config into concrete variants for the target: python set to target.python, `extra`
@@ -748,12 +749,12 @@ export function expandVariants(config: VariantConfig, used: Set<string>, target:
     if (!shown.length) continue;
     dimensions.push({
       first: [...shown].sort()[0],
-      options: positions.map((i) => Object.fromEntries(shown.map((k) => [k, config.values[k][i]]))),
+      options: positions.map((i) => shown.map((k): [string, string] => [k, config.values[k][i]])),
     });
   }
   for (const key of included) {
     if (forced.has(key) || zipped.has(key)) continue;
-    dimensions.push({ first: key, options: config.values[key].map((v) => ({ [key]: v })) });
+    dimensions.push({ first: key, options: config.values[key].map((v): Assignment => [[key, v]]) });
   }
   dimensions.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
 
@@ -764,7 +765,7 @@ export function expandVariants(config: VariantConfig, used: Set<string>, target:
   const fixed = new Map<string, string>();
   const varying: Assignment[][] = [];
   for (const { options } of dimensions) {
-    if (options.length === 1) for (const k of Object.keys(options[0])) fixed.set(k, options[0][k]);
+    if (options.length === 1) for (const [k, v] of options[0]) fixed.set(k, v);
     else varying.push(options);
   }
   for (const [k, v] of forced) fixed.set(k, v);
@@ -775,7 +776,7 @@ export function expandVariants(config: VariantConfig, used: Set<string>, target:
   const variants: Record<string, string>[] = [];
   for (const combo of combos) {
     const all = new Map(fixed);
-    for (const o of combo) for (const k of Object.keys(o)) all.set(k, o[k]);
+    for (const o of combo) for (const [k, v] of o) all.set(k, v);
     const variant = Object.fromEntries([...all.keys()].sort().map((k) => [k, all.get(k)!]));
     // Two combinations can give the same variant only when there are two.
     if (combos.length > 1) {

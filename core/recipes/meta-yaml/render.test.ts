@@ -229,6 +229,20 @@ files('contextFilter: a word name is wanted when it is a whole run of word chara
   assert.ok(contextFilter('{{ debug() }}')('anything'), 'debug() shows the whole context');
 });
 
+files('contextFilter: filters made one after the other each answer for their own template (one signature table)', () => {
+  const first = contextFilter('{{ version }} {{ name }}');
+  // The second template shares a word with the first (their marks in the table are the second's).
+  const second = contextFilter('{{ build_number }} {{ version }}');
+  // Asked in any order, after the other filter was made and used.
+  assert.ok(second('build_number'));
+  assert.ok(first('version'), 'the first filter after the second was made');
+  assert.not.ok(first('build_number'));
+  assert.ok(second('build_number'), 'the second filter after the first marked its text again');
+  assert.not.ok(second('name'));
+  assert.ok(second('version'));
+  assert.ok(first('name'));
+});
+
 files('pinnedLines: the lines that hold a pin marker, pins in place (the rest of the pinned text is the marked text)', () => {
   const marked = 'requirements:\n  run:\n    - __rebuild_pin_0__\n    - zlib\n    - __rebuild_pin_1__ __rebuild_pin_2__\n__rebuild_pin_3__';
   assert.is(pinnedLines(marked, ['liba >=1.2,<2.0a0', 'libb', 'libc 1.0 h1_0', 'libd']), '    - liba >=1.2,<2.0a0\n    - libb libc 1.0 h1_0\nlibd');
