@@ -40,7 +40,7 @@ import { planRun, type PlanOptions } from '../graph/plan-target.ts';
 import { fillRecipeHashes } from '../recipes/recipe-hash.ts';
 import { assertConfiguredArches } from '../config/arch-flag.ts';
 import { targetPythons } from '../config/pythons.ts';
-import { executeRun, type ExecuteOptions, type ExecuteOutcome } from './execute.ts';
+import type { ExecuteOptions, ExecuteOutcome } from './execute.ts';
 import { LOCK_HELD_EXIT_CODE, LockHeldError, acquireLock, type WorkDirLock } from '../state/lock.ts';
 import { UserError } from '../model/errors.ts';
 
@@ -161,8 +161,10 @@ export class Run {
    * Execute plans (core/engine/execute.ts): each node's recipe hash is computed first (resume
    * rebuilds a changed recipe with its dependents); the lock is taken unless `options.lock` holds it.
    */
-  execute(plans: readonly Plan[], options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
+  async execute(plans: readonly Plan[], options: ExecuteOptions = {}): Promise<ExecuteOutcome> {
     fillRecipeHashes(plans.flatMap((p) => p.graph.mapNodes((_, n) => n)));
+    // The executor (scheduler, stage runner, state writer) is loaded by the commands that execute only.
+    const { executeRun } = await import('./execute.ts');
     return executeRun(this, plans, options);
   }
 }

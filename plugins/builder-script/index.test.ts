@@ -13,7 +13,8 @@ import { placeholderPrefix } from '../../core/conda/prefix-placeholder.ts';
 import { cph } from '../../core/conda/fixtures/cph.ts';
 import { runOnHost } from '../runner-host/index.ts';
 import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
-import { buildWithScript, packagedPlaceholder, scriptBuilder, ScriptBuildError, PLUGIN_NAME } from './index.ts';
+import { scriptBuilder, ScriptBuildError, PLUGIN_NAME } from './index.ts';
+import { buildWithScript, packagedPlaceholder } from './build.ts';
 
 const FIXTURE = new URL('./fixtures/hello', import.meta.url).pathname;
 

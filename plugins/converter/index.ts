@@ -17,7 +17,6 @@ import type { Plan } from '../../core/graph/plan.ts';
 import { tempPathFor } from '../../core/conda/atomic-write.ts';
 import { packageStem } from '../../core/conda/package-types.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
-import { NotConvertibleError, convertToPlatform } from './convert-package.ts';
 import { nodeEligibility } from './eligibility.ts';
 
 export const PLUGIN_NAME = 'rebuild:converter';
@@ -66,6 +65,8 @@ async function moveInto(from: string, to: string): Promise<void> {
  * `task.source.declined` set, when one is refused.
  */
 export async function convertBuild(task: BuildTask, convert: ResolvedConfig['convert'], builds: ReadonlyMap<string, string> = new Map()): Promise<BuildResult | undefined> {
+  // The conversion's code (package reading and writing) is loaded at the first conversion.
+  const { NotConvertibleError, convertToPlatform } = await import('./convert-package.ts');
   const source = task.source!;
   const to = task.target.subdir;
   const scratch = join(task.workDir, 'converted');

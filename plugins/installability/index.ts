@@ -2,15 +2,12 @@
 // tested channel and of the reference channel's list installs with the new python on each arch
 // (core/installability), and writes installability.junit.xml and installability.html next to the
 // run's report. It never changes the run's outcome: a matrix that cannot be computed is a notice.
-import { basename } from 'node:path';
+// The check's code (core/installability: solver, pools, writers) is loaded when a run reports, not
+// by every command that loads the config (check.ts).
 import type { Plugin } from '../../core/model/plugin.ts';
 import type { Engine } from '../../core/engine/engine.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import { installabilityMatrix } from '../../core/installability/matrix.ts';
-import { installabilityOptions, installabilityOutDir } from '../../core/installability/from-config.ts';
-import { installabilitySummaries } from '../../core/installability/summary.ts';
-import { writeInstallabilities } from '../../core/installability/write.ts';
 
 export const PLUGIN_NAME = 'rebuild:installability';
 
@@ -47,18 +44,7 @@ export function installability(options: InstallabilityPluginOptions = {}): Plugi
       engine.hooks.run.tap(PLUGIN_NAME, (run) => {
         run.hooks.report.tapPromise({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, async (summary) => {
           if (summary.interrupted) return;
-          const config = run.config;
-          try {
-            const subdirs = [...new Set(run.targets.map((t) => t.subdir))];
-            const results = [];
-            for (const o of installabilityOptions(config, { subdirs, threads: opts.threads })) results.push(await installabilityMatrix(o));
-            if (!results.some((r) => r.cases.length)) return; // nothing tested yet and no reference list: nothing to say
-            const outDir = opts.outDir ?? installabilityOutDir(config.workDir);
-            const written = await writeInstallabilities(results, outDir);
-            notice(`installability: ${installabilitySummaries(results)}; written to ${outDir}/ (${written.map((f) => basename(f)).join(', ')})`);
-          } catch (err) {
-            notice(`installability not checked: ${(err as Error).message}`);
-          }
+          await (await import('./check.ts')).checkInstallability(run, opts, notice);
         });
       });
     },

@@ -20,7 +20,7 @@ import { LocalFolderChannel, SharedFolders } from './local-folder.ts';
 import { NoticeWriter } from './notice.ts';
 import { OutputsMap } from './owners.ts';
 import { PrefixChannel, prefixChannelOf, type PrefixOptions } from './prefix.ts';
-import { publishGroup, type PublishContext } from './publish-group.ts';
+import type { PublishContext } from './publish-group.ts';
 
 export const PLUGIN_NAME = 'rebuild:publisher';
 
@@ -171,6 +171,8 @@ export function tapPublisher(run: Run, options: PublisherOptions = {}): Publishe
   run.hooks.publish.tapPromise(PLUGIN_NAME, async (group) => {
     // publish.enabled: false — the engine holds groups; should one arrive anyway, this publisher does not own it.
     if (run.config.publish.enabled === false) return undefined;
+    // The publishing's code (copy, validation, the index) is loaded at the first group published.
+    const { publishGroup } = await import('./publish-group.ts');
     const ctx = publisher.context(group, (failure) => run.hooks.publishFailed.promise(failure));
     try {
       const result = await publishGroup(group, ctx);

@@ -9,10 +9,7 @@ import type { Plan } from '../../core/graph/plan.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { StateDb } from '../../core/state/state-db.ts';
-import { collectReport } from '../../core/report/collect.ts';
 import { detailsOf, hasPlanDetails, writePlanDetails } from '../../core/report/plan-details.ts';
-import { readReference } from '../../core/report/reference.ts';
-import { reportDir, writeReport, reportFormats } from '../../core/report/writers.ts';
 
 export const PLUGIN_NAME = 'rebuild:report';
 
@@ -59,18 +56,9 @@ export function report(options: ReportPluginOptions = {}): Plugin {
             db?.close();
           }
         });
-        run.hooks.report.tapPromise({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, async () => {
-          const { reference, error } = await readReference(config);
-          const db = StateDb.open(config.workDir, { readonly: true });
-          let written: string[];
-          try {
-            const r = collectReport(db, config, { running: false, reference, ...(error ? { referenceError: error } : {}) });
-            written = await writeReport(r, { outDir: reportDir(config.workDir), workDir: config.workDir }, opts.formats ?? reportFormats());
-          } finally {
-            db.close();
-          }
-          notice(`report written to ${reportDir(config.workDir)}/ (${written.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')})`);
-        });
+        // The report's code (collect, writers, reference) is loaded when a run reports (write-report.ts).
+        run.hooks.report.tapPromise({ name: PLUGIN_NAME, stage: STAGE.OBSERVE }, async () =>
+          (await import('./write-report.ts')).writeRunReport(config, opts.formats, notice));
       });
     },
   };

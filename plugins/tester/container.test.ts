@@ -11,7 +11,7 @@ import { containerRunner } from '../runner-container/index.ts';
 import { ensureTestImage } from '../runner-container/test-image.ts';
 import { testConfig } from '../runner-container/test-task.ts';
 import { built, output, testChannels, testTask as makeTask, type TestChannels } from './fixtures/test-channel.ts';
-import { testTask } from './index.ts';
+import { testTask } from './test-task.ts';
 
 const c = suite('testTask in a container (podman)', { ch: null as unknown as TestChannels });
 c.before.each(async (ctx) => {

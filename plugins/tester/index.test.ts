@@ -10,7 +10,8 @@ import { PluginOptionsError } from '../../core/engine/plugin-options.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { built, output, testChannels, testTask as makeTask, type TestChannels } from './fixtures/test-channel.ts';
-import { tester, testTask, PLUGIN_NAME } from './index.ts';
+import { tester, PLUGIN_NAME } from './index.ts';
+import { testTask } from './test-task.ts';
 
 const t = suite('testTask', { ch: null as unknown as TestChannels });
 t.before.each(async (ctx) => {

@@ -13,7 +13,8 @@ import { PackageFormatError } from '../../core/conda/package-types.ts';
 import { writeCondaPackage } from '../../core/conda/write-package.ts';
 import { compareManifests, convertPackage, manifestOf, TransmuteMismatchError } from './convert.ts';
 import { TransmutePool } from './pool.ts';
-import { transmuteArtifacts, transmuter } from './index.ts';
+import { transmuter } from './index.ts';
+import { transmuteArtifacts } from './transmute-artifacts.ts';
 import { Engine } from '../../core/engine/engine.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 

@@ -10,7 +10,7 @@ import { sha256File } from '../../core/conda/file-hash.ts';
 import { writeCondaPackage } from '../../core/conda/write-package.ts';
 import type { Artifact } from '../../core/model/types.ts';
 import { compareManifests, convertPackage, manifestOf } from './convert.ts';
-import { transmuteArtifacts } from './index.ts';
+import { transmuteArtifacts } from './transmute-artifacts.ts';
 
 /** libpkg-1.0-py313_0 with `VALUE = value` in its module, in `formats`, written to `outDir`. */
 async function build(root: string, value: number, outDir: string, formats: ('tar.bz2' | 'conda')[]): Promise<Artifact[]> {

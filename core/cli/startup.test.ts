@@ -1,0 +1,60 @@
+// What a command loads: the built-in plugins' stage code (builds, tests, transmutes, publishing,
+// the report and the installability check) and the executor are loaded when a run uses them, so
+// `rebuild plan` does not pay for them (core/engine/README.md, "Loading"). The CLI runs in a child
+// process whose module loader records every module it resolves.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'rebuild.js');
+
+/** Modules only an executing run needs (each behind an `import()` where it is first used). */
+const STAGE_CODE = [
+  'core/engine/execute.ts',
+  'plugins/builder-script/build.ts',
+  'plugins/tester/test-task.ts',
+  'plugins/transmuter/transmute-artifacts.ts',
+  'plugins/converter/convert-package.ts',
+  'plugins/publisher/publish-group.ts',
+  'plugins/report/write-report.ts',
+  'plugins/installability/check.ts',
+];
+
+/** The package's modules (paths relative to the package) that `rebuild <args>` loaded in `cwd`. */
+function modulesLoaded(cwd: string, args: string[]): { status: number | null; stderr: string; modules: Set<string> } {
+  const out = join(cwd, 'modules.txt');
+  writeFileSync(join(cwd, 'record-hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) {\n  const r = await next(spec, ctx);\n  appendFileSync(${JSON.stringify(out)}, r.url + '\\n');\n  return r;\n}\n`);
+  writeFileSync(join(cwd, 'record.mjs'), `import { register } from 'node:module';\nregister('./record-hooks.mjs', import.meta.url);\n`);
+  writeFileSync(out, '');
+  const r = spawnSync(process.execPath, ['--import', join(cwd, 'record.mjs'), BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, REBUILD_RENDER_THREADS: '0' } });
+  const prefix = `file://${ROOT}`;
+  const modules = new Set(readFileSync(out, 'utf8').split('\n').filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)));
+  return { status: r.status, stderr: r.stderr, modules };
+}
+
+const startup = suite('CLI start-up: what a command loads');
+
+startup('rebuild plan :: the plugins are applied, their stage code and the executor are not loaded', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-startup-'));
+  try {
+    const recipe = join(dir, 'aggregate', 'six-feedstock', 'recipe');
+    mkdirSync(recipe, { recursive: true });
+    writeFileSync(join(recipe, 'meta.yaml'), 'package:\n  name: six\n  version: 1.16.0\nbuild:\n  number: 0\nrequirements:\n  host:\n    - python\n    - pip\n  run:\n    - python\n');
+    writeFileSync(join(dir, 'rebuild.config.ts'), "export default { python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: './aggregate' };\n");
+    const { status, stderr, modules } = modulesLoaded(dir, ['plan', '--json']);
+    assert.is(status, 0, stderr);
+    // The default plugins were applied (their factories and taps are loaded) ...
+    for (const m of ['plugins/publisher/index.ts', 'plugins/tester/index.ts', 'plugins/report/index.ts', 'plugins/builder-script/index.ts']) assert.ok(modules.has(m), `${m} loaded`);
+    // ... what only their stages and the executor run is not.
+    assert.equal(STAGE_CODE.filter((m) => modules.has(m)), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+startup.run();
