@@ -26,6 +26,9 @@ interface RenderChildResult {
   recipes: number;
   renderMs: number;
   cpuMs: number;
+  /** The main thread's CPU and the other threads' (Linux; null elsewhere). */
+  mainThreadMs: number | null;
+  otherThreadsMs: number | null;
   errors: number;
   warnings: number;
 }
@@ -90,6 +93,11 @@ function runCli(args: string[], env: Record<string, string>, cwd: string): Promi
 // figure is per core; the note gives the wall times).
 const perRecipe = (r: RenderChildResult) => r.cpuMs / r.recipes;
 const wallPerRecipe = (r: RenderChildResult) => r.renderMs / r.recipes;
+/** Per recipe, the main thread's CPU and the other threads' (JIT compilers, GC), when known. */
+const threadSplit = (runs: RenderChildResult[]) =>
+  runs.every((r) => r.mainThreadMs !== null && r.otherThreadsMs !== null)
+    ? `main thread ${runs.map((r) => (r.mainThreadMs! / r.recipes).toFixed(2)).join(', ')} ms + other threads ${runs.map((r) => (r.otherThreadsMs! / r.recipes).toFixed(2)).join(', ')} ms, `
+    : '';
 
 export const render: Benchmark = async (ctx) => {
   const rows: Row[] = [];
@@ -115,7 +123,7 @@ export const render: Benchmark = async (ctx) => {
       note:
         `${s.feedstocks} recipes (${s.lines.min}–${s.lines.max} lines, median ${s.lines.median}; ${s.selectors.median} selectors median; ${s.multiOutput} multi-output; ` +
         `${s.localConfigs} recipe-dir configs), root config ${s.configLines} lines, ${s.configKeys} keys; CPU per recipe, median of ${reps} (${realRuns.map((r) => perRecipe(r).toFixed(2)).join(', ')} ms), ` +
-        `wall ${realRuns.map((r) => wallPerRecipe(r).toFixed(2)).join(', ')} ms, ${realRuns[0].errors} errors; baseline ${smallRuns[0].recipes} small meta.yaml recipes (CPU ${smallRuns.map((r) => perRecipe(r).toFixed(2)).join(', ')} ms, wall ${smallRuns.map((r) => wallPerRecipe(r).toFixed(2)).join(', ')} ms)`,
+        `wall ${realRuns.map((r) => wallPerRecipe(r).toFixed(2)).join(', ')} ms, ${threadSplit(realRuns)}${realRuns[0].errors} errors; baseline ${smallRuns[0].recipes} small meta.yaml recipes (CPU ${smallRuns.map((r) => perRecipe(r).toFixed(2)).join(', ')} ms, wall ${smallRuns.map((r) => wallPerRecipe(r).toFixed(2)).join(', ')} ms)`,
     }),
   );
 
