@@ -20,20 +20,19 @@ import { targetKey, type RenderedOutput, type RenderedRecipe } from '../model/ty
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
 
-/** Export specs as texts and as numbers (one per text: see `Environments.specNumber`). */
-interface SpecList {
-  numbers: Int32Array;
-  texts: readonly string[];
-}
-
-/** A package's run_exports, each kind as a spec list (undefined: none). */
-interface ExportLists {
-  strong: SpecList | undefined;
-  weak: SpecList | undefined;
-  strongConstrains: SpecList | undefined;
-  weakConstrains: SpecList | undefined;
-  noarch: SpecList | undefined;
-}
+/**
+ * The export lists a walk's packages give each requirement array (see `Adder`), as the numbers of
+ * their specs (`Environments.specNumber`): strong; strong then weak; strong_constrains;
+ * strong_constrains then weak_constrains; noarch.
+ */
+type Exported = RenderedOutput['runExports'];
+const STRONG = 0;
+const STRONG_WEAK = 1;
+const STRONG_CONSTRAINS = 2;
+const ALL_CONSTRAINS = 3;
+const NOARCH = 4;
+const LISTS = 5;
+type ListKind = typeof STRONG | typeof STRONG_WEAK | typeof STRONG_CONSTRAINS | typeof ALL_CONSTRAINS | typeof NOARCH;
 
 /** The outputs of one target by package name (every non-skipped variant's, in recipe order). */
 export interface OutputsByName {
@@ -104,10 +103,18 @@ class Environments {
   /** Per package id: the last run list that named it (to list each package once). */
   private readonly mark: number[] = [];
   private marks = 0;
-  /** Per package id: its exports as numbered specs, when it exports anything (the walks list only those). */
-  readonly exported: (ExportLists | undefined)[] = [];
-  /** Per spec text: its number (the adder marks spec numbers). */
+  /** Per package id: does it export anything (the walks list only those)? */
+  private readonly exporting: boolean[] = [];
+  /**
+   * The export lists of the exporting packages, one after the other in `lists`: list `k` of
+   * package `id` is lists[listStart[id * LISTS + k] .. listStart[id * LISTS + k + 1]).
+   */
+  lists: Int32Array = new Int32Array(1024);
+  listStart: Int32Array = new Int32Array(1024);
+  private listsEnd = 0;
+  /** Per spec text: its number (the adder marks spec numbers); per number: the text. */
   private readonly specNumbers = new Map<string, number>();
+  readonly specTexts: string[] = [];
   /** The variant of the output whose environment is walked, and the target python. */
   private variant: Record<string, string> = {};
 
@@ -131,15 +138,27 @@ class Environments {
   /** The number of a spec text (the same for the same text). */
   specNumber(spec: string): number {
     let n = this.specNumbers.get(spec);
-    if (n === undefined) this.specNumbers.set(spec, (n = this.specNumbers.size));
+    if (n === undefined) {
+      this.specNumbers.set(spec, (n = this.specTexts.length));
+      this.specTexts.push(spec);
+    }
     return n;
   }
 
-  private list(texts: readonly string[] | undefined): SpecList | undefined {
-    if (!texts?.length) return undefined;
-    const numbers = new Int32Array(texts.length);
-    for (let i = 0; i < texts.length; i++) numbers[i] = this.specNumber(texts[i]);
-    return { numbers, texts };
+  /** Lay out the export lists of package `id` (see `lists`). */
+  private addLists(id: number, e: Exported): void {
+    const kinds: (readonly string[] | undefined)[][] = [[e.strong], [e.strong, e.weak], [e.strong_constrains], [e.strong_constrains, e.weak_constrains], [e.noarch]];
+    let size = 0;
+    for (const parts of kinds) for (const part of parts) size += part?.length ?? 0;
+    if (this.listsEnd + size > this.lists.length) this.lists = grownTo(this.lists, this.listsEnd + size);
+    if ((id + 1) * LISTS + 1 > this.listStart.length) this.listStart = grownTo(this.listStart, (id + 1) * LISTS + 1);
+    let end = this.listsEnd;
+    kinds.forEach((parts, k) => {
+      this.listStart[id * LISTS + k] = end;
+      for (const part of parts) if (part) for (const spec of part) this.lists[end++] = this.specNumber(spec);
+    });
+    this.listStart[id * LISTS + LISTS] = end;
+    this.listsEnd = end;
   }
 
   nameOfSpec(spec: string): string {
@@ -179,11 +198,8 @@ class Environments {
       this.mark.push(0);
       const e = pkg.runExports;
       const some = e.strong.length + e.weak.length + (e.strong_constrains?.length ?? 0) + (e.weak_constrains?.length ?? 0) + (e.noarch?.length ?? 0) > 0;
-      this.exported.push(
-        some
-          ? { strong: this.list(e.strong), weak: this.list(e.weak), strongConstrains: this.list(e.strong_constrains), weakConstrains: this.list(e.weak_constrains), noarch: this.list(e.noarch) }
-          : undefined,
-      );
+      this.exporting.push(some);
+      if (some) this.addLists(id, e);
     }
     return id;
   }
@@ -239,7 +255,7 @@ class Environments {
     this.variant = variant;
   }
 
-  /** The ids of the exporting packages of the environment made from `specs` (transitively through run requirements), breadth first (see `exported`). */
+  /** The ids of the exporting packages of the environment made from `specs` (transitively through run requirements), breadth first (their exports: `lists`). */
   exports(specs: string[], self: string, ignoreFrom: ReadonlySet<string>): number[] {
     // A package is marked when queued: it is visited at its first mention, as with a mark when
     // visited, but each package is queued once (queues held every edge of the environment).
@@ -257,14 +273,14 @@ class Environments {
     // whose run lists hold 247 M entries, nearly all already queued). A long run list is read only
     // when its bitset has packages not yet queued, and only until the last of them: the queue (the
     // order of the exports) is the one a read of every entry makes.
-    const { pkgs, runIds, runBits, exported } = this;
+    const { pkgs, runIds, runBits, exporting } = this;
     // (Re-read when a run list is first made: new packages may grow it.)
     let seen = this.seen;
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
       const pkg = pkgs[id];
       if (pkg.name === self) continue;
-      if (exported[id] !== undefined && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(id);
+      if (exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(id);
       let run = runIds[id];
       if (run === undefined) {
         run = this.runOf(id);
@@ -327,6 +343,13 @@ function withBit(bits: Int32Array, d: number): Int32Array {
   return bits;
 }
 
+/** A copy of `a` with room for `size` entries at least. */
+function grownTo(a: Int32Array, size: number): Int32Array {
+  const more: Int32Array = new Int32Array(Math.max(size, a.length * 2));
+  more.set(a);
+  return more;
+}
+
 /** The number of bits set in a 32-bit word. */
 function popcount(w: number): number {
   w -= (w >>> 1) & 0x55555555;
@@ -366,25 +389,27 @@ class Adder {
     this.marks[n] = stamp;
   }
 
-  add(list: SpecList | undefined): void {
-    if (!list) return;
+  /** Add list `kind` of each package of `ids` (a walk's exporting packages), in order. */
+  add(ids: readonly number[], kind: ListKind): void {
     const { stamp, target, ignore, env } = this;
-    const { numbers, texts } = list;
-    for (let i = 0; i < numbers.length; i++) {
-      const n = numbers[i];
-      if (n < this.marks.length && this.marks[n] === stamp) continue;
-      this.mark(n, stamp);
-      const spec = texts[i];
-      if (ignore.size && ignore.has(env.nameOfSpec(spec))) continue;
-      target.push(spec);
-      env.added(target, spec);
+    const { lists, listStart, specTexts } = env;
+    for (let i = 0; i < ids.length; i++) {
+      const at = ids[i] * LISTS + kind;
+      for (let k = listStart[at], end = listStart[at + 1]; k < end; k++) {
+        const n = lists[k];
+        if (n < this.marks.length && this.marks[n] === stamp) continue;
+        this.mark(n, stamp);
+        const spec = specTexts[n];
+        if (ignore.size && ignore.has(env.nameOfSpec(spec))) continue;
+        target.push(spec);
+        env.added(target, spec);
+      }
     }
   }
 }
 
 /** Apply the exports of the environments of `r`'s outputs (and top-level build) to `r`'s own requirements. */
 function applyToRecipe(r: RenderedRecipe, env: Environments, adder: Adder): void {
-  const { exported } = env;
   for (const v of r.variants) {
     env.use(v.variant);
     // The top-level build environment of a multi-output recipe (no package of its own): strong
@@ -393,7 +418,7 @@ function applyToRecipe(r: RenderedRecipe, env: Environments, adder: Adder): void
     if (top?.host.length) {
       const fromBuild = env.exports(top.build, '', NONE);
       adder.to(top.host, NONE);
-      for (const id of fromBuild) adder.add(exported[id]!.strong);
+      adder.add(fromBuild, STRONG);
     }
     for (const o of v.outputs) {
       const ignore = o.ignoreRunExports ? new Set(o.ignoreRunExports.names) : NONE;
@@ -404,31 +429,24 @@ function applyToRecipe(r: RenderedRecipe, env: Environments, adder: Adder): void
       const fromHost = hasHost ? env.exports(req.host, o.name, ignoreFrom) : [];
       if (o.noarch) {
         adder.to(req.run, ignore);
-        for (const id of hasHost ? fromHost : fromBuild) adder.add(exported[id]!.noarch);
+        adder.add(hasHost ? fromHost : fromBuild, NOARCH);
         continue;
       }
       // Host, then run, then run_constrained, each in the order of the walks (build, then host).
       if (hasHost) {
         adder.to(req.host, ignore);
-        for (const id of fromBuild) adder.add(exported[id]!.strong);
-      }
-      adder.to(req.run, ignore);
-      for (const id of fromBuild) {
-        adder.add(exported[id]!.strong);
-        if (!hasHost) adder.add(exported[id]!.weak);
-      }
-      for (const id of fromHost) {
-        adder.add(exported[id]!.strong);
-        adder.add(exported[id]!.weak);
-      }
-      adder.to(req.run_constrained, ignore);
-      for (const id of fromBuild) {
-        adder.add(exported[id]!.strongConstrains);
-        if (!hasHost) adder.add(exported[id]!.weakConstrains);
-      }
-      for (const id of fromHost) {
-        adder.add(exported[id]!.strongConstrains);
-        adder.add(exported[id]!.weakConstrains);
+        adder.add(fromBuild, STRONG);
+        adder.to(req.run, ignore);
+        adder.add(fromBuild, STRONG);
+        adder.add(fromHost, STRONG_WEAK);
+        adder.to(req.run_constrained, ignore);
+        adder.add(fromBuild, STRONG_CONSTRAINS);
+        adder.add(fromHost, ALL_CONSTRAINS);
+      } else {
+        adder.to(req.run, ignore);
+        adder.add(fromBuild, STRONG_WEAK);
+        adder.to(req.run_constrained, ignore);
+        adder.add(fromBuild, ALL_CONSTRAINS);
       }
     }
   }
