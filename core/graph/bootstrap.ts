@@ -166,9 +166,12 @@ function rewire(ctx: BootstrapContext, memberId: string, from: string, to: strin
 function reaches(graph: PackageGraph, from: string, to: string): boolean {
   const seen = new Set([from]);
   const queue = [from];
+  const visit = (_e: string, edge: DependencyEdge, _s: string, next: string, _sa: PackageNode, node: PackageNode) => {
+    if (edge.blocksBuild && node.status === 'planned' && !seen.has(next)) seen.add(next), queue.push(next);
+  };
   for (let i = 0; i < queue.length; i++) {
     if (queue[i] === to) return true;
-    for (const next of blockingDependents(graph, queue[i])) if (!seen.has(next)) seen.add(next), queue.push(next);
+    graph.forEachOutEdge(queue[i], visit);
   }
   return false;
 }
@@ -181,7 +184,7 @@ function chainEdge(output: string): DependencyEdge {
  * The python chain: when python is planned and bootstrapped, add python@bootstrap, build the chain
  * members against it and in chain order, and python after the last. Returns the cycles it broke.
  */
-export async function applyPythonChain(ctx: BootstrapContext): Promise<{ cycles: Cycle[]; bootstrapped: string | null }> {
+export async function applyPythonChain(ctx: BootstrapContext): Promise<{ cycles: Cycle[]; bootstrapped: string | null; remaining?: string[][] }> {
   const { graph } = ctx;
   const pythonId = ctx.index.mainProvider('python');
   const python = pythonId && graph.hasNode(pythonId) ? graph.getNodeAttributes(pythonId) : null;
@@ -212,9 +215,10 @@ export async function applyPythonChain(ctx: BootstrapContext): Promise<{ cycles:
     }
     addDependencyEdge(graph, a, b, chainEdge(graph.getNodeAttributes(a).outputs[0] ?? a));
   }
-  const still = new Set(plannedCycles(graph).flat());
+  const remaining = plannedCycles(graph);
+  const still = new Set(remaining.flat());
   const cycles = before.filter((b) => !b.members.every((m) => still.has(m))).map((b) => b.cycle);
-  return { cycles, bootstrapped: python.id };
+  return { cycles, bootstrapped: python.id, remaining };
 }
 
 /**
@@ -222,13 +226,17 @@ export async function applyPythonChain(ctx: BootstrapContext): Promise<{ cycles:
  * bootstrap build may leave a smaller cycle behind, broken in the next round. Cycles left are
  * errors on their members, with a suggestion. Returns every cycle found, broken or not.
  */
-export async function breakCycles(ctx: BootstrapContext, alreadyBootstrapped: Iterable<string> = []): Promise<Cycle[]> {
+export async function breakCycles(ctx: BootstrapContext, alreadyBootstrapped: Iterable<string> = [], current?: string[][]): Promise<Cycle[]> {
   const { graph } = ctx;
   const done = new Set(alreadyBootstrapped);
   const cycles: Cycle[] = [];
+  // `current`: the graph's plannedCycles when it has not changed since (applyPythonChain's
+  // `remaining`); a round that breaks nothing leaves the graph as it found it (findWayOut only
+  // renders), so its cycles are the ones left.
+  let found = current ?? plannedCycles(graph);
   for (;;) {
     let progress = false;
-    for (const members of plannedCycles(graph)) {
+    for (const members of found) {
       const way = await findWayOut(ctx, members, done);
       if (way === null) continue;
       const { pick } = way;
@@ -241,8 +249,9 @@ export async function breakCycles(ctx: BootstrapContext, alreadyBootstrapped: It
       progress = true;
     }
     if (!progress) break;
+    found = plannedCycles(graph);
   }
-  for (const members of plannedCycles(graph)) {
+  for (const members of found) {
     const cycle = describeCycle(graph, members, null);
     const readers = members.filter((m) => !graph.getNodeAttributes(m).bootstrap && declaredBootstrapKeys(ctx.config, graph.getNodeAttributes(m)).size > 0);
     if (readers.length) {

@@ -149,6 +149,21 @@ class Unpacker {
     return r;
   }
 
+  /** Add node i's incoming edges to the graph (`ids`: node ids by index), in the stored order. */
+  addEdgesOf(i: number, graph: PackageGraph, ids: readonly string[]): void {
+    const { edges, edgeStarts } = this.p;
+    const id = ids[i];
+    for (let at = edgeStarts[i], end = edgeStarts[i + 1]; at < end; ) {
+      const from = edges[at];
+      const blocksBuild = edges[at + 1] === 1;
+      const count = edges[at + 2];
+      at += 3;
+      const reasons: EdgeReason[] = new Array(count);
+      for (let r = 0; r < count; r++) reasons[r] = this.reason(edges[at++]);
+      graph.addDirectedEdge(ids[from], id, { blocksBuild, reasons });
+    }
+  }
+
   /** Node i's incoming edges. */
   edgesOf(i: number): StoredEdges {
     const { edges, edgeStarts } = this.p;
@@ -240,16 +255,16 @@ export function buildEdgesMemo(
   const before = warnings();
   const position = new Map(ids.map((id, i) => [id, i]));
   const computed = new Set(changed ?? ids.map((_, i) => i));
-  const edges: StoredEdges[] = new Array(n);
+  // Replayed nodes' edges go straight from the pack into the graph; their StoredEdges are made
+  // only when the memo is written (below), usually not: a re-plan after a few recipes changed.
+  const edges: (StoredEdges | undefined)[] = new Array(n);
   const mayBeRebuilt = (id: string) => graph.getNodeAttributes(id).status !== 'excluded';
   const unpack = changed ? new Unpacker(old!.edges) : null;
   for (let i = 0; i < n; i++) {
     const id = ids[i];
     if (!computed.has(i)) {
       // Replayed: the same edges, in the same order, as buildEdges adds them.
-      const list = unpack!.edgesOf(i);
-      for (const [from, blocksBuild, reasons] of list) graph.addDirectedEdge(ids[from], id, { blocksBuild, reasons });
-      edges[i] = list;
+      unpack!.addEdgesOf(i, graph, ids);
       edgesMemoStats.replayed++;
       continue;
     }
@@ -274,7 +289,7 @@ export function buildEdgesMemo(
     ids,
     keys: mine,
     ifaces: ids.map((id, i) => (changed && !computed.has(i) ? old!.ifaces[i] : edgesInterface(graph.getNodeAttributes(id)))),
-    edges: packEdges(edges),
+    edges: packEdges(Array.from(edges, (list, i) => list ?? unpack!.edgesOf(i))),
     warnings: warned,
   };
   try {

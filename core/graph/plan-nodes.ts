@@ -7,29 +7,33 @@ import { compareIds } from './compare.ts';
 
 const SECTION_ORDER: Record<Section, number> = { build: 0, host: 1, run: 2, test: 3 };
 
+/** The order of a node's dependencies: by id, then section, then spec. */
+function compareDependencies(a: PlanDependency, b: PlanDependency): number {
+  return compareIds(a.id, b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || compareIds(a.spec, b.spec);
+}
+
 export function toPlanNodes(graph: PackageGraph): PlanNode[] {
-  // Every edge's reasons in one pass over the edges (cheaper than each node's in-edges); the sort
-  // below orders them (reasons of one edge, the only ties, keep their order: the sort is stable).
-  const incoming = new Map<string, PlanDependency[]>();
-  graph.forEachEdge((_e, edge, source, target) => {
-    let dependsOn = incoming.get(target);
-    if (!dependsOn) incoming.set(target, (dependsOn = []));
-    for (const r of edge.reasons) {
-      const blocksBuild = r.section === 'build' || r.section === 'host';
-      dependsOn.push(
-        r.via
-          ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
-          : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild },
-      );
-    }
-  });
   return graph
     .nodes()
     .sort()
     .map((id) => {
       const n = graph.getNodeAttributes(id);
-      const dependsOn = incoming.get(id) ?? [];
-      dependsOn.sort((a, b) => compareIds(a.id, b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || compareIds(a.spec, b.spec));
+      // Every reason of every incoming edge, in the order the edges were added; the sort below
+      // orders them (reasons of one edge, the only ties, keep their order: the sort is stable). A
+      // list already in order (edges added in id order, as buildEdges adds them) is not sorted.
+      const dependsOn: PlanDependency[] = [];
+      let sorted = true;
+      graph.forEachInEdge(id, (_e, edge, source) => {
+        for (const r of edge.reasons) {
+          const blocksBuild = r.section === 'build' || r.section === 'host';
+          const d: PlanDependency = r.via
+            ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
+            : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild };
+          if (sorted && dependsOn.length && compareDependencies(dependsOn[dependsOn.length - 1], d) > 0) sorted = false;
+          dependsOn.push(d);
+        }
+      });
+      if (!sorted) dependsOn.sort(compareDependencies);
       return {
         id,
         feedstock: n.feedstock,

@@ -177,7 +177,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
     },
   };
   const chain = await applyPythonChain(ctx);
-  const cycles = [...chain.cycles, ...(await breakCycles(ctx, chain.bootstrapped ? [chain.bootstrapped] : []))];
+  const cycles = [...chain.cycles, ...(await breakCycles(ctx, chain.bootstrapped ? [chain.bootstrapped] : [], chain.remaining))];
   propagateBlocked(graph);
 
   for (const c of cycles) {

@@ -1,0 +1,57 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { PackageNode } from '../model/types.ts';
+import { createPackageGraph } from './package-graph.ts';
+import { toPlanNodes } from './plan-nodes.ts';
+
+const planNodes = suite('toPlanNodes');
+const node = (id: string) => ({ id, feedstock: id, outputs: [id], status: 'planned', reason: null, bootstrap: false, pythonDependency: 'host: python' }) as unknown as PackageNode;
+const deps = (list: { id: string; section: string; spec: string }[]) => list.map((d) => `${d.id} ${d.section} ${d.spec}`);
+
+planNodes('dependsOn is sorted by id, section, spec whatever order the edges were added in :: rewired edges come last', () => {
+  const g = createPackageGraph();
+  for (const id of ['app', 'a', 'b', 'python', 'python@bootstrap']) g.addNode(id, node(id));
+  // As buildEdges adds them (sources in id order), then a later edge from a smaller id (a rewire).
+  g.addDirectedEdge('b', 'app', { blocksBuild: true, reasons: [{ section: 'run', spec: 'b', output: 'b' }, { section: 'host', spec: 'b >=1', output: 'b' }] });
+  g.addDirectedEdge('python', 'app', { blocksBuild: true, reasons: [{ section: 'host', spec: 'python', output: 'python' }] });
+  g.addDirectedEdge('a', 'app', { blocksBuild: true, reasons: [{ section: 'build', spec: 'a', output: 'a' }] });
+  const app = toPlanNodes(g).find((n) => n.id === 'app')!;
+  assert.equal(deps(app.dependsOn), ['a build a', 'b host b >=1', 'b run b', 'python host python']);
+});
+
+planNodes('reasons already in order keep their order; ties (same id, section, spec) keep the edge order :: stable', () => {
+  const g = createPackageGraph();
+  for (const id of ['app', 'a', 'b']) g.addNode(id, node(id));
+  g.addDirectedEdge('a', 'app', { blocksBuild: true, reasons: [{ section: 'host', spec: 'a', output: 'a' }, { section: 'host', spec: 'a', output: 'a', via: ['x'] }] });
+  g.addDirectedEdge('b', 'app', { blocksBuild: false, reasons: [{ section: 'run', spec: 'b', output: 'b' }] });
+  const app = toPlanNodes(g).find((n) => n.id === 'app')!;
+  assert.equal(app.dependsOn, [
+    { id: 'a', section: 'host', spec: 'a', output: 'a', blocksBuild: true },
+    { id: 'a', section: 'host', spec: 'a', output: 'a', via: ['x'], blocksBuild: true },
+    { id: 'b', section: 'run', spec: 'b', output: 'b', blocksBuild: false },
+  ]);
+  // A tie out of place among the others still sorts stably.
+  const h = createPackageGraph();
+  for (const id of ['app', 'a', 'b']) h.addNode(id, node(id));
+  h.addDirectedEdge('b', 'app', { blocksBuild: false, reasons: [{ section: 'run', spec: 'b', output: 'b' }] });
+  h.addDirectedEdge('a', 'app', { blocksBuild: true, reasons: [{ section: 'host', spec: 'a', output: 'a', via: ['y'] }, { section: 'host', spec: 'a', output: 'a' }] });
+  assert.equal(
+    toPlanNodes(h).find((n) => n.id === 'app')!.dependsOn.map((d) => d.via ?? null),
+    [['y'], null, null],
+  );
+});
+
+planNodes('a dropped and re-added edge is listed where it sorts :: nodes in id order', () => {
+  const g = createPackageGraph();
+  for (const id of ['z', 'app', 'c', 'b']) g.addNode(id, node(id));
+  g.addDirectedEdge('b', 'app', { blocksBuild: true, reasons: [{ section: 'host', spec: 'b', output: 'b' }] });
+  g.addDirectedEdge('c', 'app', { blocksBuild: true, reasons: [{ section: 'host', spec: 'c', output: 'c' }] });
+  g.dropEdge('b', 'app');
+  g.addDirectedEdge('b', 'app', { blocksBuild: true, reasons: [{ section: 'build', spec: 'b', output: 'b' }] });
+  const out = toPlanNodes(g);
+  assert.equal(out.map((n) => n.id), ['app', 'b', 'c', 'z']);
+  assert.equal(deps(out[0].dependsOn), ['b build b', 'c host c']);
+  assert.equal(out[1].dependsOn, []);
+});
+
+planNodes.run();
