@@ -76,8 +76,8 @@ export class OutputIndex {
   readonly lost = new Map<string, LostOutput[]>();
   private readonly warn: (message: string, node?: string) => void;
   private readonly badSpecs = new Set<string>();
-  /** Per node id: the outputs it builds for the target (lower case). */
-  private readonly outputsOf = new Map<string, Set<string>>();
+  /** Per node id: its outputs' versions (names lower case), read for the outputs it builds (`outputsOf`). */
+  private readonly versionsById = new Map<string, OutputVersions>();
 
   /** Index the outputs of `nodes` (bootstrap nodes are never providers; error nodes stand in for their feedstock name). */
   constructor(nodes: Iterable<PackageNode>, private readonly options: OutputIndexOptions) {
@@ -90,7 +90,7 @@ export class OutputIndex {
         continue;
       }
       const versions = options.versionsOf?.(node) ?? outputVersions(node);
-      this.outputsOf.set(node.id, new Set(versions.map(([name]) => name)));
+      this.versionsById.set(node.id, versions);
       for (const [name, list] of versions) {
         const providers = this.byName.get(name) ?? [];
         providers.push({ id: node.id, feedstock: node.feedstock, versions: [...list], extraVersion: node.extraVersion });
@@ -151,7 +151,8 @@ export class OutputIndex {
    */
   private preferredUnit(name: string, candidates: Provider[]): Provider | null {
     const prefer = this.options.prefer ?? {};
-    const shared = [...(this.outputsOf.get(candidates[0].id) ?? [])].filter((o) => o !== name && candidates.every((c) => this.outputsOf.get(c.id)?.has(o)));
+    const outputs = candidates.map((c) => this.outputsOf(c.id));
+    const shared = [...outputs[0]].filter((o) => o !== name && outputs.every((set) => set.has(o)));
     const named = new Set<Provider>();
     for (const o of shared.sort()) {
       const want = prefer[o];
@@ -159,6 +160,11 @@ export class OutputIndex {
       if (hit) named.add(hit);
     }
     return named.size === 1 ? [...named][0] : null;
+  }
+
+  /** The outputs a node builds for the target (lower case; none for a node not indexed by its versions). */
+  private outputsOf(id: string): Set<string> {
+    return new Set((this.versionsById.get(id) ?? []).map(([name]) => name));
   }
 
   private win(name: string, winner: Provider, all: Provider[], why: LostOutput['why']): void {

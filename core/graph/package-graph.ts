@@ -50,6 +50,8 @@ export class PackageGraph {
   /** Edges by index (their key); a dropped edge leaves a hole. */
   private readonly list: (Edge | undefined)[] = [];
   private edgeCount = 0;
+  /** Called once before the next change to the edges (onNextEdgeChange). */
+  private beforeEdgeChange: (() => void) | null = null;
 
   /** Number of nodes. */
   get order(): number {
@@ -146,7 +148,30 @@ export class PackageGraph {
 
   // Edges
 
+  /**
+   * Call `fn` once, just before the next change to the edges (one added or dropped, attributes
+   * replaced): what is made lazily from the edges as they are now (plan-nodes.ts' dependsOn) is made
+   * then. Not part of graphology's API.
+   */
+  onNextEdgeChange(fn: () => void): void {
+    const before = this.beforeEdgeChange;
+    this.beforeEdgeChange = before
+      ? () => {
+          before();
+          fn();
+        }
+      : fn;
+  }
+
+  private edgesChanging(): void {
+    const fn = this.beforeEdgeChange;
+    if (!fn) return;
+    this.beforeEdgeChange = null;
+    fn();
+  }
+
   addDirectedEdge(source: string, target: string, attributes: DependencyEdge): string {
+    if (this.beforeEdgeChange) this.edgesChanging();
     const s = this.vertices.get(source);
     if (!s) throw new NotFoundGraphError(`Graph.addDirectedEdge: source node "${source}" not found.`);
     const t = this.vertices.get(target);
@@ -192,6 +217,7 @@ export class PackageGraph {
 
   updateEdgeAttributes(key: string, updater: (attributes: DependencyEdge) => DependencyEdge): string {
     const e = this.edgeByKey('updateEdgeAttributes', key);
+    if (this.beforeEdgeChange) this.edgesChanging();
     e.attributes = updater(e.attributes);
     return key;
   }
@@ -207,6 +233,7 @@ export class PackageGraph {
   /** Drop the edge with key `a`, or the edge a → b. */
   dropEdge(a: string, b?: string): void {
     const e = this.edgeOf('dropEdge', a, b);
+    if (this.beforeEdgeChange) this.edgesChanging();
     e.source.out.delete(e.target.key);
     e.target.in.delete(e.source.key);
     this.list[e.key as unknown as number] = undefined;

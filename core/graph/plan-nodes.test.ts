@@ -54,4 +54,45 @@ planNodes('a dropped and re-added edge is listed where it sorts :: nodes in id o
   assert.equal(out[1].dependsOn, []);
 });
 
+planNodes('dependsOn is made when first read, and stays what the edges were when the plan was made :: later add, drop, replace', () => {
+  const g = createPackageGraph();
+  for (const id of ['app', 'a', 'b', 'c']) g.addNode(id, node(id));
+  let reads = 0;
+  const counted = (section: 'host' | 'run', spec: string) => ({
+    blocksBuild: section === 'host',
+    get reasons() {
+      reads++;
+      return [{ section, spec, output: spec }];
+    },
+  });
+  g.addDirectedEdge('a', 'app', counted('host', 'a'));
+  g.addDirectedEdge('b', 'app', counted('run', 'b'));
+  g.addDirectedEdge('a', 'c', counted('host', 'a'));
+  const nodes = toPlanNodes(g);
+  assert.is(reads, 0, 'no edge reasons read before a dependsOn is');
+  const [, app, , c] = nodes; // a, app, b, c
+  assert.equal(deps(c.dependsOn), ['a host a']);
+  assert.is(reads, 1);
+  // Edges change after the plan: the lists not read yet are made first, from the edges as they were.
+  g.dropEdge('a', 'app');
+  g.addDirectedEdge('c', 'app', { blocksBuild: true, reasons: [{ section: 'build', spec: 'c', output: 'c' }] });
+  g.updateEdgeAttributes(g.edge('a', 'c')!, () => ({ blocksBuild: false, reasons: [] }));
+  assert.equal(deps(app.dependsOn), ['a host a', 'b run b']);
+  assert.equal(deps(c.dependsOn), ['a host a']);
+  assert.equal(deps(toPlanNodes(g)[1].dependsOn), ['b run b', 'c build c'], 'a new plan sees the new edges');
+});
+
+planNodes('a plan node is a plain value to JSON and spreads :: keys in order, extraVersion before pythonDependency', () => {
+  const g = createPackageGraph();
+  g.addNode('a', node('a'));
+  g.addNode('numpy@1.26', { ...node('numpy@1.26'), extraVersion: '1.26' } as PackageNode);
+  g.addDirectedEdge('a', 'numpy@1.26', { blocksBuild: false, reasons: [{ section: 'run', spec: 'a', output: 'a' }] });
+  const [a, numpy] = toPlanNodes(g);
+  assert.is(JSON.stringify(a), '{"id":"a","feedstock":"a","outputs":["a"],"status":"planned","reason":null,"kind":null,"bootstrap":false,"pythonDependency":"host: python","dependsOn":[]}');
+  assert.equal(Object.keys(numpy), ['id', 'feedstock', 'outputs', 'status', 'reason', 'kind', 'bootstrap', 'extraVersion', 'pythonDependency', 'dependsOn']);
+  assert.equal({ ...numpy }.dependsOn, [{ id: 'a', section: 'run', spec: 'a', output: 'a', blocksBuild: false }]);
+  numpy.dependsOn = [];
+  assert.equal(numpy.dependsOn, []);
+});
+
 planNodes.run();

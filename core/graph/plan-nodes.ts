@@ -12,41 +12,83 @@ function compareDependencies(a: PlanDependency, b: PlanDependency): number {
   return compareIds(a.id, b.id) || SECTION_ORDER[a.section] - SECTION_ORDER[b.section] || compareIds(a.spec, b.spec);
 }
 
+/**
+ * Every reason of every edge into `id`, in the order the edges were added, then sorted (reasons of
+ * one edge, the only ties, keep their order: the sort is stable). A list already in order (edges
+ * added in id order, as buildEdges adds them) is not sorted.
+ */
+function dependenciesOf(graph: PackageGraph, id: string): PlanDependency[] {
+  const dependsOn: PlanDependency[] = [];
+  let sorted = true;
+  graph.forEachInEdge(id, (_e, edge, source) => {
+    for (const r of edge.reasons) {
+      const blocksBuild = r.section === 'build' || r.section === 'host';
+      const d: PlanDependency = r.via
+        ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
+        : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild };
+      if (sorted && dependsOn.length && compareDependencies(dependsOn[dependsOn.length - 1], d) > 0) sorted = false;
+      dependsOn.push(d);
+    }
+  });
+  if (!sorted) dependsOn.sort(compareDependencies);
+  return dependsOn;
+}
+
+/**
+ * The plan's nodes, in id order. Each node's `dependsOn` is made when first read (an own enumerable
+ * accessor, in its place among the keys: JSON.stringify and spreads see a plain value), from the
+ * edges as they are when the plan is made: before any later change to the graph's edges, every
+ * node's list not read yet is made (PackageGraph.onNextEdgeChange). A plan of 25,000 feedstocks has
+ * ~200,000 of them; `rebuild plan --json` reads them all, text plans and runs never do.
+ */
 export function toPlanNodes(graph: PackageGraph): PlanNode[] {
-  return graph
+  const nodes = graph
     .nodes()
     .sort()
-    .map((id) => {
+    .map((id): PlanNode => {
       const n = graph.getNodeAttributes(id);
-      // Every reason of every incoming edge, in the order the edges were added; the sort below
-      // orders them (reasons of one edge, the only ties, keep their order: the sort is stable). A
-      // list already in order (edges added in id order, as buildEdges adds them) is not sorted.
-      const dependsOn: PlanDependency[] = [];
-      let sorted = true;
-      graph.forEachInEdge(id, (_e, edge, source) => {
-        for (const r of edge.reasons) {
-          const blocksBuild = r.section === 'build' || r.section === 'host';
-          const d: PlanDependency = r.via
-            ? { id: source, section: r.section, spec: r.spec, output: r.output, via: r.via, blocksBuild }
-            : { id: source, section: r.section, spec: r.spec, output: r.output, blocksBuild };
-          if (sorted && dependsOn.length && compareDependencies(dependsOn[dependsOn.length - 1], d) > 0) sorted = false;
-          dependsOn.push(d);
-        }
-      });
-      if (!sorted) dependsOn.sort(compareDependencies);
-      return {
-        id,
-        feedstock: n.feedstock,
-        outputs: n.outputs,
-        status: n.status,
-        reason: n.reason,
-        kind: n.exclusion?.kind ?? null,
-        bootstrap: n.bootstrap,
-        ...(n.extraVersion !== undefined ? { extraVersion: n.extraVersion } : {}),
-        pythonDependency: n.pythonDependency,
-        dependsOn,
-      };
+      const kind = n.exclusion?.kind ?? null;
+      let dependsOn: PlanDependency[] | undefined;
+      // Two literals (keys in the same order) rather than a spread of an optional part.
+      return n.extraVersion !== undefined
+        ? {
+            id,
+            feedstock: n.feedstock,
+            outputs: n.outputs,
+            status: n.status,
+            reason: n.reason,
+            kind,
+            bootstrap: n.bootstrap,
+            extraVersion: n.extraVersion,
+            pythonDependency: n.pythonDependency,
+            get dependsOn() {
+              return (dependsOn ??= dependenciesOf(graph, id));
+            },
+            set dependsOn(value: PlanDependency[]) {
+              dependsOn = value;
+            },
+          }
+        : {
+            id,
+            feedstock: n.feedstock,
+            outputs: n.outputs,
+            status: n.status,
+            reason: n.reason,
+            kind,
+            bootstrap: n.bootstrap,
+            pythonDependency: n.pythonDependency,
+            get dependsOn() {
+              return (dependsOn ??= dependenciesOf(graph, id));
+            },
+            set dependsOn(value: PlanDependency[]) {
+              dependsOn = value;
+            },
+          };
     });
+  graph.onNextEdgeChange(() => {
+    for (const node of nodes) void node.dependsOn;
+  });
+  return nodes;
 }
 
 export function countStatuses(nodes: readonly { status: PlanStatus }[]): Record<PlanStatus, number> {
