@@ -320,4 +320,17 @@ apply('Jinja on a selector line is left for the renderer', () => {
   assert.is(applySelectors("  - {{ compiler('c') }}  # [unix]\n", ns('osx-64')), "  - {{ compiler('c') }}\n");
 });
 
+apply('a text without # keeps its lines as they are :: seeded random texts, against the line-by-line reading', () => {
+  // A comment line appended takes the line-by-line reading: it gives the same lines, and one empty line more.
+  let seed = 61;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const parts = ['a', '- numpy', 'x: 1', ' ', '\t', '\u00a0', '\u2028', '\r', '\n', '\n', '[win]', "'q'", '{{ v }}'];
+  for (let round = 0; round < 2000; round++) {
+    let text = '';
+    for (let k = rnd(10); k >= 0; k--) text += parts[rnd(parts.length)];
+    const slow = `${text}${text.endsWith('\n') ? '' : '\n'}#\n`;
+    assert.is(applySelectors(text, ns('linux-64'), [], { keepLineNumbers: true }) + '\n', applySelectors(slow, ns('linux-64'), [], { keepLineNumbers: true }), JSON.stringify(text));
+  }
+});
+
 apply.run();

@@ -138,6 +138,8 @@ export function splitLineSelector(line: string): { content: string; expr: string
 
 // A whole-line comment (what trimStart().startsWith('#') finds, without the copy).
 const COMMENT_LINE = /^\s*#/;
+/** Whitespace (what trimEnd removes) at the end of a line. */
+const LINE_END_SPACE = /[^\S\n](?:\n|$)/;
 
 interface Outcome {
   keep: boolean;
@@ -152,6 +154,10 @@ interface Outcome {
  * Warnings (unknown names, invalid selectors, which drop their line) carry 1-based line numbers.
  */
 export function applySelectors(text: string, ns: SelectorNamespace, warnings?: SelectorWarning[], options: ApplySelectorsOptions = {}): string {
+  // A text without `#` has no selector and no comment line; without whitespace at the end of a line
+  // (`\r` of a CRLF included), each line is kept as it is (a Jinja pass's output most often: its
+  // recipe's selectors and comments were applied before Jinja).
+  if (!text.includes('#') && !LINE_END_SPACE.test(text)) return text.endsWith('\n') ? text : `${text}\n`;
   const cache = new Map<string, Outcome>();
   const out: string[] = [];
   const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
