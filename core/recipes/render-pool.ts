@@ -27,6 +27,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
 import { workerCode } from '../threads/worker-pool.ts';
+import { minijinjaModule, type WasmModule } from './minijinja.ts';
 
 export interface RenderJob {
   format: 'meta.yaml' | 'recipe.yaml';
@@ -54,6 +55,8 @@ export interface RenderWorkerData {
   claims: SharedArrayBuffer;
   /** This worker's number `w` (its claims are `-(w + 1)`). */
   index: number;
+  /** This thread's minijinja module (minijinja.ts): compiled once, its tiered-up code shared. */
+  minijinja: WasmModule;
 }
 
 /** Take open job `id` for claimer `by` (0: this thread; -(w + 1): worker w). */
@@ -107,7 +110,7 @@ class RenderPool {
   }
 
   private spawn(code: string, index: number): Slot {
-    const workerData: RenderWorkerData = { claims: this.claims.buffer as SharedArrayBuffer, index };
+    const workerData: RenderWorkerData = { claims: this.claims.buffer as SharedArrayBuffer, index, minijinja: minijinjaModule() };
     const worker = new Worker(code, { eval: true, workerData });
     const slot: Slot = { worker, index, ready: false, dead: false };
     worker.on('message', (m: Reply) => {
@@ -186,9 +189,12 @@ class RenderPool {
   }
 }
 
-/** The worker's code: the render worker module, loaded through tsx when this process runs under it. */
+/**
+ * The worker's code: the render worker module, as a plain-JS bundle when a fresh one is cached
+ * (core/threads/bundle.ts), else through tsx when this process runs under it.
+ */
 function workerBootstrap(): string {
-  return workerCode(new URL('./render-worker.ts', import.meta.url));
+  return workerCode(new URL('./render-worker.ts', import.meta.url), { bundle: true });
 }
 
 let requested = 0;

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WorkerPool } from './worker-pool.ts';
+import { buildBundle } from './bundle.ts';
 
 type Req = { say?: string; fail?: string; exit?: boolean; waitMs?: number };
 type Res = { said?: string; thread: number };
@@ -33,6 +34,23 @@ pool("a handler's error comes back with its name, message and fields; a dead wor
     assert.is((await p.run({ say: 'again' })).said, 'again');
   } finally {
     await p.close();
+  }
+});
+
+pool('with `bundle`, workers load a fresh bundle of the module, not its TypeScript source', async () => {
+  const plain = new WorkerPool<Req, Res & { bundled: boolean }>(ECHO, 1, { name: 'echo' });
+  try {
+    assert.is((await plain.run({ say: 'a' })).bundled, false);
+  } finally {
+    await plain.close();
+  }
+  assert.ok(await buildBundle(ECHO), 'bundle built');
+  const bundled = new WorkerPool<Req, Res & { bundled: boolean }>(ECHO, 1, { name: 'echo', bundle: true });
+  try {
+    const reply = await bundled.run({ say: 'b' });
+    assert.equal([reply.said, reply.bundled], ['b', true]);
+  } finally {
+    await bundled.close();
   }
 });
 

@@ -1,10 +1,13 @@
 // A pool of worker threads running one module's handler (`serveWorker` in that module): requests go
 // to an idle worker, else a new one while fewer than `size` run, else the least busy one. Workers
-// start on first use and do not keep the process alive while idle. A worker that dies fails its
+// start on first use and do not keep the process alive while idle; with `bundle`, they load the
+// module as a cached plain-JS bundle when a fresh one exists (bundle.ts). A worker that dies fails its
 // requests with the reason and is replaced for the next. A handler's error comes back as `{ name,
 // message, ...own fields }`, turned into an Error by `options.error` (default: an Error with them).
 import { Worker, parentPort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { buildBundle, bundlesWanted, freshBundle } from './bundle.ts';
 
 /** What crosses back for a handler that threw: its name, message and own plain fields. */
 export interface WireError {
@@ -28,9 +31,17 @@ export function defaultThreads(): number {
 
 /**
  * The code a worker evaluates to load `module`: through tsx when this process runs under it (loader
- * hooks of this thread do not reach a worker; registering where they would is harmless).
+ * hooks of this thread do not reach a worker; registering where they would is harmless). With
+ * `bundle`, a plain-JS bundle of the module when a fresh one is cached (bundle.ts: no tsx in the
+ * worker); when none is, tsx this time, and the bundle is made in the background for the next process.
  */
-export function workerCode(module: URL | string): string {
+export function workerCode(module: URL | string, options: { bundle?: boolean } = {}): string {
+  if (options.bundle && bundlesWanted()) {
+    const entry = new URL(module);
+    const bundle = freshBundle(entry);
+    if (bundle) return `import(${JSON.stringify(pathToFileURL(bundle).href)});`;
+    void buildBundle(entry);
+  }
   let tsx: string | null = null;
   try {
     tsx = import.meta.resolve('tsx/esm/api');
@@ -53,10 +64,10 @@ export class WorkerPool<Req, Res> {
   constructor(
     module: URL | string,
     readonly size: number = defaultThreads(),
-    private readonly options: { name?: string; error?: (e: WireError) => Error } = {},
+    private readonly options: { name?: string; error?: (e: WireError) => Error; bundle?: boolean } = {},
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`${options.name ?? 'worker'} threads must be a whole number ≥ 1, got ${size}`);
-    this.code = workerCode(module);
+    this.code = workerCode(module, { bundle: options.bundle });
   }
 
   run(request: Req): Promise<Res> {

@@ -7,7 +7,7 @@
 // and the helper functions plus the `int`/`float`/`str`/`len`/... globals and a `format` filter are
 // registered on the environment. Callbacks must never throw (a throw inside minijinja-js corrupts
 // its wasm runtime), so failures are recorded in `JinjaCompat.errors` and checked after rendering.
-import type { Environment } from 'minijinja-js';
+import type { Environment } from '../minijinja.ts';
 import { pyInt, pyRepr, pySplit, pyStr, truthy } from '../python-expr/semantics.ts';
 
 /** Methods rewritten into helper calls (the rest of Python's str/dict/list methods pycompat has). */

@@ -11,7 +11,7 @@
 import { warningCollector } from '../warning-collector.ts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Environment } from 'minijinja-js';
+import { Environment } from '../minijinja.ts';
 import { LineCounter, parseDocument } from 'yaml';
 import type { RecipeRef, RenderedOutput, RenderedRecipe, RenderedVariant, Target } from '../../model/types.ts';
 import { RecipeRenderError } from '../render-error.ts';

@@ -2,7 +2,7 @@
 // rattler-build uses `${{ }}` as its only variable delimiter; minijinja-js cannot change its syntax, so
 // strings are split here and only the `${{ expr }}` parts reach minijinja (a literal `{{` or `{%` in a
 // build script stays text). Undefined names in interpolation are errors (strict, as rattler-build).
-import { Environment } from 'minijinja-js';
+import { Environment } from '../minijinja.ts';
 import { undefinedNames } from '../undefined-name.ts';
 
 /** A `${{ }}` expression or an `if:` condition could not be evaluated. */
