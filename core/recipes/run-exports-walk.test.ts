@@ -114,6 +114,18 @@ walks('a cycle through a long run list: each package once, a package named like 
   assert.is(run.length, 44);
 });
 
+walks('the output itself first met inside its own walk (a cycle back to it) is not walked through', () => {
+  // The first walk of all: nothing is known before it; mid's run list leads back to `self-ref`.
+  const make = () => {
+    const me = output('self-ref', { runExports: { weak: ['self-ref >=1'], strong: [] } }, { host: ['mid'], run: ['only-through-me'] });
+    const mid = output('mid', { runExports: { weak: ['mid >=1'], strong: [] } }, { run: ['self-ref', 'other'] });
+    const other = output('other', { runExports: { weak: ['other >=1'], strong: [] } });
+    const hidden = output('only-through-me', { runExports: { weak: ['only-through-me >=1'], strong: [] } });
+    return [recipe('self-ref', [me]), recipe('mid', [mid, other, hidden])];
+  };
+  assert.equal(runOf(same(make, 'self first met in its walk'), 'self-ref'), ['only-through-me', 'mid >=1', 'other >=1']);
+});
+
 walks('a package reached by two paths is placed by the first (the shortest, then the earliest)', () => {
   // late is in far's run list (level 2) and at the end of a 40-long chain of long lists (deeper):
   // it comes right after far's level; deep is only reached through the chain.

@@ -105,6 +105,9 @@ class Environments {
   private marks = 0;
   /** Per package id: does it export anything (the walks list only those)? */
   private readonly exporting: boolean[] = [];
+  /** Per package id: the number of its name (the walks compare numbers). */
+  private readonly nameNumber: number[] = [];
+  private readonly nameNumbers = new Map<string, number>();
   /**
    * The export lists of the exporting packages, one after the other in `lists`: list `k` of
    * package `id` is lists[listStart[id * LISTS + k] .. listStart[id * LISTS + k + 1]).
@@ -115,6 +118,8 @@ class Environments {
   /** Per spec text: its number (the adder marks spec numbers); per number: the text. */
   private readonly specNumbers = new Map<string, number>();
   readonly specTexts: string[] = [];
+  /** Per spec number: 2 + what `specIdOfNumber` gives (0: not known yet). */
+  private idByNumber: Int32Array = new Int32Array(256);
   /** The variant of the output whose environment is walked, and the target python. */
   private variant: Record<string, string> = {};
 
@@ -161,6 +166,13 @@ class Environments {
     this.listsEnd = end;
   }
 
+  /** The number of a package name (the same for the same name, whether a package has it yet or not). */
+  private nameNumberOf(name: string): number {
+    let n = this.nameNumbers.get(name);
+    if (n === undefined) this.nameNumbers.set(name, (n = this.nameNumbers.size));
+    return n;
+  }
+
   nameOfSpec(spec: string): string {
     return this.entry(spec).name;
   }
@@ -199,6 +211,7 @@ class Environments {
       const e = pkg.runExports;
       const some = e.strong.length + e.weak.length + (e.strong_constrains?.length ?? 0) + (e.weak_constrains?.length ?? 0) + (e.noarch?.length ?? 0) > 0;
       this.exporting.push(some);
+      this.nameNumber.push(this.nameNumberOf(pkg.name));
       if (some) this.addLists(id, e);
     }
     return id;
@@ -235,8 +248,24 @@ class Environments {
   /** `spec` was added to the run requirements array `specs`. */
   added(specs: string[], spec: string): void {
     const readers = this.readers.get(specs);
-    if (!readers) return;
-    const d = this.specId(spec);
+    if (readers) this.addedTo(readers, this.specId(spec));
+  }
+
+  /** The ids whose run requirements are read from `specs` (see `added`), if any. */
+  readersOf(specs: string[]): number[] | undefined {
+    return this.readers.get(specs);
+  }
+
+  /** The package spec number `n` resolves to as a run requirement (`specId(text)`, kept by number). */
+  specIdOfNumber(n: number): number {
+    if (n >= this.idByNumber.length) this.idByNumber = grownTo(this.idByNumber, n + 1);
+    let id = this.idByNumber[n] - 2;
+    if (id === -2) this.idByNumber[n] = (id = this.specId(this.specTexts[n])) + 2;
+    return id;
+  }
+
+  /** Package `d` (or -1: none) was added to the run requirements the `readers` read. */
+  addedTo(readers: readonly number[], d: number): void {
     if (d < 0) return;
     for (const id of readers) {
       const run = this.runIds[id]!;
@@ -244,9 +273,7 @@ class Environments {
       if (bits ? hasBit(bits, d) : run.includes(d)) continue;
       run.push(d);
       if (bits) this.runBits[id] = withBit(bits, d);
-      else if (run.length >= BITS_MIN) {
-        this.runBits[id] = bitsOf(run);
-      }
+      else if (run.length >= BITS_MIN) this.runBits[id] = bitsOf(run);
     }
   }
 
@@ -273,14 +300,15 @@ class Environments {
     // whose run lists hold 247 M entries, nearly all already queued). A long run list is read only
     // when its bitset has packages not yet queued, and only until the last of them: the queue (the
     // order of the exports) is the one a read of every entry makes.
-    const { pkgs, runIds, runBits, exporting } = this;
+    const { pkgs, runIds, runBits, exporting, nameNumber } = this;
+    // A package named `self` is queued (found) but not walked through.
+    const selfName = this.nameNumberOf(self);
     // (Re-read when a run list is first made: new packages may grow it.)
     let seen = this.seen;
     for (let i = 0; i < queue.length; i++) {
       const id = queue[i];
-      const pkg = pkgs[id];
-      if (pkg.name === self) continue;
-      if (exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkg.name))) out.push(id);
+      if (nameNumber[id] === selfName) continue;
+      if (exporting[id] && (!ignoreFrom.size || !ignoreFrom.has(pkgs[id].name))) out.push(id);
       let run = runIds[id];
       if (run === undefined) {
         run = this.runOf(id);
@@ -370,6 +398,8 @@ class Adder {
   private stamp = 0;
   private target: string[] = [];
   private ignore: ReadonlySet<string> = NONE;
+  /** The packages whose run requirements are `target` (their walks' lists get what is added). */
+  private readers: number[] | undefined;
 
   constructor(private readonly env: Environments) {}
 
@@ -378,6 +408,7 @@ class Adder {
     for (let i = 0; i < target.length; i++) this.mark(this.env.specNumber(target[i]), stamp);
     this.target = target;
     this.ignore = ignore;
+    this.readers = this.env.readersOf(target);
   }
 
   private mark(n: number, stamp: number): void {
@@ -391,7 +422,7 @@ class Adder {
 
   /** Add list `kind` of each package of `ids` (a walk's exporting packages), in order. */
   add(ids: readonly number[], kind: ListKind): void {
-    const { stamp, target, ignore, env } = this;
+    const { stamp, target, ignore, env, readers } = this;
     const { lists, listStart, specTexts } = env;
     for (let i = 0; i < ids.length; i++) {
       const at = ids[i] * LISTS + kind;
@@ -402,7 +433,7 @@ class Adder {
         const spec = specTexts[n];
         if (ignore.size && ignore.has(env.nameOfSpec(spec))) continue;
         target.push(spec);
-        env.added(target, spec);
+        if (readers) env.addedTo(readers, env.specIdOfNumber(n));
       }
     }
   }
