@@ -18,7 +18,8 @@
 // after a cold one (every recipe walked) already replays them. The node's `variants` are read from the rendering when
 // first read (a getter that then becomes a plain value). The file (JSON, one array per recipe) holds
 // the version of the code that made it (another: no memo), is written under a temporary name and
-// renamed into place, and only when a summary was made that it did not hold.
+// renamed into place, and only when more than 1% of the summaries were made (not replayed): a few
+// changed recipes' nodes are made from their renderings again by the next plan.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,9 +150,14 @@ export class NodeMemo {
     return node;
   }
 
-  /** Store the summaries of this plan when one was made that the memo did not hold. */
+  /**
+   * Store the summaries of this plan when more than 1% of them were made that the memo did not
+   * hold (a cold plan, many recipes changed). A few made ones are made again next time (their
+   * renderings parsed again) rather than the whole memo written again: after one recipe changed,
+   * writing 25,000 summaries cost more than remaking one node.
+   */
   save(): void {
-    if (!this.file || !this.fresh) return;
+    if (!this.file || !this.fresh || this.fresh * 100 <= this.entries.length) return;
     const memo: Memo = { format: 3, code: codeVersion(), entries: this.entries };
     try {
       mkdirSync(join(this.file, '..'), { recursive: true });

@@ -167,6 +167,31 @@ replan('the plan after a cold one makes only the changed node from its rendering
   assert.is(changed, await plan(false));
 });
 
+replan('one changed recipe among more than 100 does not write the node memo again: its node is made from its rendering until it is written', async () => {
+  for (let i = 0; i < 120; i++) recipe(`lib${String(i).padStart(3, '0')}`, `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const written = nodeMemoStats.written;
+  const cold = await plan(true);
+  assert.is(nodeMemoStats.written - written, 1, 'the cold plan stores every summary');
+  recipe('lib007', `requirements:\n  host:\n${python()}    - lib001\n  run:\n${python()}`);
+  const made = nodeMemoStats.made;
+  const changed = await plan(true);
+  assert.is(nodeMemoStats.made - made, 1, 'lib007 is made from its rendering');
+  assert.is(nodeMemoStats.written - written, 1, '1 of 120 summaries made: the memo is not written again');
+  assert.is(await plan(true), changed);
+  assert.is(nodeMemoStats.made - made, 2, 'the next plan makes lib007 again (not stored)');
+  assert.is(changed, await plan(false));
+  assert.is.not(changed, cold);
+  // Two more changed (3 of 120 made, more than 1%): written; the plan after replays all of them.
+  recipe('lib008', `requirements:\n  host:\n${python()}    - lib002\n  run:\n${python()}`);
+  recipe('lib009', `requirements:\n  host:\n${python()}    - lib003\n  run:\n${python()}`);
+  const three = await plan(true);
+  assert.is(nodeMemoStats.written - written, 2);
+  const before = nodeMemoStats.made;
+  assert.is(await plan(true), three);
+  assert.is(nodeMemoStats.made, before, 'every node replayed');
+  assert.is(three, await plan(false));
+});
+
 replan('a recipe whose rendering changed gets a node made from it, not the summary of its last rendering', async () => {
   recipe('zlib', '');
   recipe('clib', 'requirements:\n  host:\n    - zlib\n');
