@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { forgetListings, listDir, listingStats, loadListings, newListingGeneration, saveListings, waitForStatsAhead } from './listing-cache.ts';
@@ -175,6 +175,66 @@ listings('stats taken ahead see a file changed in place and a directory changed 
   // The same keys as a plan that stats on the main thread.
   nextPlan(file, false);
   assert.equal(await planInputs(agg), ahead);
+});
+
+listings('a plan that changed a few directories appends them to the delta; the file is not rewritten; the next plan reads both', async () => {
+  const agg = await aggregate(6);
+  const file = join(root, 'work', 'cache', 'listings.bin');
+  const first = await planInputs(agg);
+  saveListings(file);
+  const base = readFileSync(file);
+
+  nextPlan(file, false);
+  writeFileSync(join(agg, 'p1-feedstock', 'recipe', 'patch.diff'), '--- a\n');
+  rmSync(join(agg, 'p2-feedstock', 'recipe', 'build.sh'));
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  const changed = await planInputs(agg);
+  assert.is.not(changed.keys[1], first.keys[1]);
+  assert.is.not(changed.keys[2], first.keys[2]);
+  saveListings(file);
+  // The two recipe dirs are in the delta, the file is as it was.
+  assert.ok(readFileSync(file).equals(base), 'listings.bin not rewritten');
+  const delta = readFileSync(`${file}.delta`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(delta.flatMap((line: unknown[]) => line.filter((v, i) => i % 7 === 1)).sort(), [join(agg, 'p1-feedstock', 'recipe'), join(agg, 'p2-feedstock', 'recipe')]);
+
+  // The next plan lists nothing (the delta's listings win over the file's) and makes the same keys, with stats ahead too.
+  for (const statsAhead of [false, true]) {
+    nextPlan(file, statsAhead);
+    const before = counts();
+    assert.equal(await planInputs(agg), changed);
+    assert.is(since(before).listed, 0);
+  }
+  // A damaged line (a save cut short) is skipped: those directories are listed again.
+  writeFileSync(`${file}.delta`, `${readFileSync(`${file}.delta`, 'utf8')}["listings/3","${join(agg, 'p3-feedstock')}",1,`);
+  nextPlan(file, false);
+  assert.equal(await planInputs(agg), changed);
+});
+
+listings('a delta of more than an eighth of the file\'s directories (and 64) rewrites the file and removes the delta', async () => {
+  const agg = await aggregate(2);
+  const file = join(root, 'work', 'cache', 'listings.bin');
+  await planInputs(agg);
+  saveListings(file);
+  nextPlan(file, false);
+  writeFileSync(join(agg, 'p0-feedstock', 'recipe', 'patch.diff'), '--- a\n');
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  await planInputs(agg);
+  saveListings(file);
+  assert.ok(existsSync(`${file}.delta`));
+
+  nextPlan(file, false);
+  for (let i = 2; i < 40; i++) {
+    mkdirSync(join(agg, `p${i}-feedstock`, 'recipe'), { recursive: true });
+    writeFileSync(join(agg, `p${i}-feedstock`, 'recipe', 'meta.yaml'), `package: {name: p${i}, version: 1}\n`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3200));
+  const grown = await planInputs(agg);
+  saveListings(file);
+  assert.not.ok(existsSync(`${file}.delta`), 'delta removed');
+  nextPlan(file, false);
+  const before = counts();
+  assert.equal(await planInputs(agg), grown);
+  assert.equal(since(before), { listed: 0, reused: 81 });
 });
 
 listings.run();

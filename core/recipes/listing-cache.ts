@@ -9,6 +9,10 @@
 // (`<workDir>/cache/listings.bin`: flat JSON, ~10x cheaper to read than v8-serialized listings;
 // written under a temporary name and renamed into place); any entry of that file is only trusted
 // after the same stat check, so a stale or foreign file costs listings, never a wrong one.
+// A plan that changed a few directories does not rewrite the file (6.8 MB for 25,000 feedstocks,
+// ~0.1 s): it appends them to `listings.bin.delta` (one line per save: the directories added,
+// changed or dropped since the file was read), read after the file and winning over it; the file is
+// rewritten (and the delta removed) when the delta holds more than an eighth of its directories.
 // Within one plan a directory is stat'ed once: `listDirChecked` takes a listing checked since the
 // plan began (`newListingGeneration`, at most CHECK_REUSE_MS ago) as it is. The plan then reads the
 // directory as it was at that check (a file added since is not seen, as if added after the plan);
@@ -21,7 +25,7 @@
 // the same plan: the plan reads the directory or file as it was then, like `listDirChecked`; "just
 // changed" is judged at the time the stat was taken, and such a stat stands for CHECK_REUSE_MS at
 // most. A directory listed again (changed) gets no stats ahead for its files.
-import { type Dirent, type Stats, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, type Stats, appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
@@ -49,10 +53,16 @@ interface Known {
   load: number;
   /** Its files are stat'ed for render cache keys (their stats are taken ahead too). */
   keyed: boolean;
+  /** The worker's stats of its files stand for this listing (false: the file's slot holds another listing of it, from before a delta). */
+  filesAhead: boolean;
 }
 
 const known = new Map<string, Known>();
 let dirty = false;
+/** Directories added, changed or dropped since the listings file was read or written (what a delta holds). */
+const changed = new Set<string>();
+/** The listings file this process read or wrote last: its directories, and those of its delta. */
+let kept: { file: string; dirs: number; deltaDirs: number } | undefined;
 /** Listings files read by this process (`Known.load`). */
 let loads = 0;
 let generation = 1;
@@ -128,11 +138,13 @@ export function listDir(dir: string): DirListing {
   listingStats.listed++;
   const entries = readdirSync(dir, { withFileTypes: true }).map((e) => [e.name, kindOf(e)] as const);
   if (!isRacy(s, s.at) && !entries.some(([, kind]) => kind === 'symlink')) {
-    known.set(dir, { dev: s.dev, ino: s.ino, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, entries, packed: '', checked: generation, checkedAt: s.at, slot: -1, load: 0, keyed: hit?.keyed ?? false });
+    known.set(dir, { dev: s.dev, ino: s.ino, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, entries, packed: '', checked: generation, checkedAt: s.at, slot: -1, load: 0, keyed: hit?.keyed ?? false, filesAhead: false });
     dirty = true;
+    changed.add(dir);
   } else if (hit) {
     known.delete(dir);
     dirty = true;
+    changed.add(dir);
   }
   return entries;
 }
@@ -161,18 +173,57 @@ export function listKeyedDir(dir: string): { entries: DirListing; ahead: FileSta
   if (!hit.keyed) {
     hit.keyed = true;
     dirty = true;
+    changed.add(dir);
   }
-  return { entries, ahead: hit.slot >= 0 ? fileStatsAhead(hit) : undefined };
+  return { entries, ahead: hit.slot >= 0 && hit.filesAhead ? fileStatsAhead(hit) : undefined };
 }
 
 /** The file's format: [FORMAT, then per directory: path, dev, ino, mtimeMs, ctimeMs, packed entries, keyed (1/0)]. */
 const FORMAT = 'listings/3';
 const FIELDS = 7;
 
+/** The delta of a listings file: `<file>.delta`. */
+const deltaFile = (file: string): string => `${file}.delta`;
+
+/** One directory of the file or a delta line, checked (undefined: not a record; null packed: dropped). */
+function recordAt(stored: unknown[], i: number): { dir: string; dev: number; ino: number; mtimeMs: number; ctimeMs: number; packed: string | null; keyed: boolean } | undefined {
+  const dir: unknown = stored[i], dev: unknown = stored[i + 1], ino: unknown = stored[i + 2];
+  const mtimeMs: unknown = stored[i + 3], ctimeMs: unknown = stored[i + 4], packed: unknown = stored[i + 5];
+  if (typeof dir !== 'string' || (typeof packed !== 'string' && packed !== null)) return undefined;
+  if (typeof dev !== 'number' || typeof ino !== 'number' || typeof mtimeMs !== 'number' || typeof ctimeMs !== 'number') return undefined;
+  return { dir, dev, ino, mtimeMs, ctimeMs, packed, keyed: stored[i + 6] === 1 };
+}
+
+/** The records of `file`'s delta, later lines winning (a line that does not parse is skipped: a save cut short). */
+function readDelta(file: string): Map<string, NonNullable<ReturnType<typeof recordAt>>> {
+  const out = new Map<string, NonNullable<ReturnType<typeof recordAt>>>();
+  let text: string;
+  try {
+    text = readFileSync(deltaFile(file), 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let stored: unknown;
+    try {
+      stored = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (!Array.isArray(stored) || stored[0] !== FORMAT || (stored.length - 1) % FIELDS !== 0) continue;
+    for (let i = 1; i < stored.length; i += FIELDS) {
+      const r = recordAt(stored, i);
+      if (r) out.set(r.dir, r);
+    }
+  }
+  return out;
+}
+
 /**
- * Add the listings kept in `file` (missing or unreadable: nothing); entries known here win. With
- * `statsAhead` (default: when the file holds at least STATS_AHEAD_MIN directories), a worker
- * thread stats them and their keyed files meanwhile (see the header).
+ * Add the listings kept in `file` and its delta (missing or unreadable: nothing); entries known
+ * here win. With `statsAhead` (default: when the file holds at least STATS_AHEAD_MIN directories),
+ * a worker thread stats the file's directories and their keyed files meanwhile (see the header).
  */
 export function loadListings(file: string, statsAhead?: boolean): void {
   let stored: unknown;
@@ -185,25 +236,58 @@ export function loadListings(file: string, statsAhead?: boolean): void {
   }
   if (!Array.isArray(stored) || stored[0] !== FORMAT || (stored.length - 1) % FIELDS !== 0) return;
   const load = ++loads;
+  const delta = readDelta(file);
+  const deltaDirs = delta.size;
+  const add = (r: NonNullable<ReturnType<typeof recordAt>>, slot: number, filesAhead: boolean) => {
+    if (r.packed !== null && !known.has(r.dir))
+      known.set(r.dir, { dev: r.dev, ino: r.ino, mtimeMs: r.mtimeMs, ctimeMs: r.ctimeMs, entries: undefined, packed: r.packed, checked: 0, checkedAt: 0, slot, load, keyed: r.keyed, filesAhead });
+  };
   for (let i = 1; i < stored.length; i += FIELDS) {
-    const dir: unknown = stored[i], dev: unknown = stored[i + 1], ino: unknown = stored[i + 2];
-    const mtimeMs: unknown = stored[i + 3], ctimeMs: unknown = stored[i + 4], packed: unknown = stored[i + 5];
-    if (typeof dir !== 'string' || known.has(dir) || typeof packed !== 'string') continue;
-    if (typeof dev !== 'number' || typeof ino !== 'number' || typeof mtimeMs !== 'number' || typeof ctimeMs !== 'number') continue;
-    known.set(dir, { dev, ino, mtimeMs, ctimeMs, entries: undefined, packed, checked: 0, checkedAt: 0, slot: (i - 1) / FIELDS, load, keyed: stored[i + 6] === 1 });
+    const r = recordAt(stored, i);
+    if (!r || r.packed === null) continue;
+    const newer = delta.get(r.dir);
+    if (!newer) add(r, (i - 1) / FIELDS, true);
+    else {
+      // The worker stats the file's directory (the same path); its files' stats are by their place in the file's listing.
+      add(newer, (i - 1) / FIELDS, newer.packed === r.packed);
+      delta.delete(r.dir);
+    }
   }
+  for (const r of delta.values()) add(r, -1, false);
+  kept = { file, dirs: (stored.length - 1) / FIELDS, deltaDirs };
+  changed.clear();
   if (statsAhead ?? (stored.length - 1) / FIELDS >= STATS_AHEAD_MIN) startStatsAhead(bytes, load);
 }
 
-/** Keep this process's listings in `file` when any was added or dropped since (a failed write only costs listings). */
+/** A directory's record as the file and its delta keep it (its listing packed; null: dropped). */
+function recordOf(dir: string): unknown[] {
+  const k = known.get(dir);
+  return k ? [dir, k.dev, k.ino, k.mtimeMs, k.ctimeMs, k.entries ? pack(k.entries) : k.packed, k.keyed ? 1 : 0] : [dir, 0, 0, 0, 0, null, 0];
+}
+
+/**
+ * Keep this process's listings in `file` when any was added or dropped since (a failed write only
+ * costs listings): appended to its delta when few changed since the file was read, else the whole file.
+ */
 export function saveListings(file: string): void {
   if (!dirty) return;
-  const flat: unknown[] = [FORMAT];
-  for (const [dir, k] of known) flat.push(dir, k.dev, k.ino, k.mtimeMs, k.ctimeMs, k.entries ? pack(k.entries) : k.packed, k.keyed ? 1 : 0);
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileAtomicSync(file, JSON.stringify(flat));
+    if (kept?.file === file && kept.deltaDirs + changed.size <= Math.max(DELTA_MIN, kept.dirs / 8)) {
+      const line: unknown[] = [FORMAT];
+      for (const dir of changed) line.push(...recordOf(dir));
+      // One write per save, starting on a line of its own (a save cut short spoils its line only).
+      appendFileSync(deltaFile(file), `\n${JSON.stringify(line)}\n`);
+      kept.deltaDirs += changed.size;
+    } else {
+      const flat: unknown[] = [FORMAT];
+      for (const [dir, k] of known) flat.push(dir, k.dev, k.ino, k.mtimeMs, k.ctimeMs, k.entries ? pack(k.entries) : k.packed, k.keyed ? 1 : 0);
+      writeFileAtomicSync(file, JSON.stringify(flat));
+      rmSync(deltaFile(file), { force: true });
+      kept = { file, dirs: known.size, deltaDirs: 0 };
+    }
     dirty = false;
+    changed.clear();
   } catch {
     // not written: the next plan lists again
   }
@@ -213,8 +297,13 @@ export function saveListings(file: string): void {
 export function forgetListings(): void {
   known.clear();
   dirty = false;
+  changed.clear();
+  kept = undefined;
   stopStatsAhead();
 }
+
+/** A delta this small is appended to even below an eighth of the file's directories. */
+const DELTA_MIN = 64;
 
 /** Below this many directories in the file, the worker's start costs more than the stats it saves. */
 const STATS_AHEAD_MIN = 2000;
