@@ -10,6 +10,7 @@ import { simpleSolve } from '@conda-org/rattler';
 import { serveChannels } from './channel-server.ts';
 import { ChannelError, ChannelIndexWriter, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
 import { closeIndexThread, indexThreadStats } from './index-thread.ts';
+import { decompress } from 'zstd-napi';
 import { PackageFormatError } from './package-types.ts';
 import { writeCondaPackage, type PackageInfo } from './write-package.ts';
 
@@ -461,6 +462,103 @@ writer('on the index thread: new packages read and repodata.json.zst compressed 
   } finally {
     await closeIndexThread();
     c.cleanup();
+  }
+});
+
+writer('on the index thread the .zst is compressed without holding up the writes, and a copy of an older repodata.json is never written', async () => {
+  const c = await channel();
+  // Compressions finish when the test says so (a slow index thread).
+  const gates: (() => void)[] = [];
+  class SlowThread extends ChannelIndexWriter {
+    protected override async compress(json: Buffer): Promise<Buffer> {
+      const bytes = await super.compress(json);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return bytes;
+    }
+  }
+  try {
+    const w = new SlowThread(c.ch, { thread: true, extrasIntervalMs: 0 });
+    const dir = join(c.ch, 'linux-64');
+    const zst = () => {
+      try {
+        return decompress(readFileSync(join(dir, 'repodata.json.zst')));
+      } catch {
+        return null; // none: clients read repodata.json
+      }
+    };
+    const until = async (n: number) => {
+      while (gates.length < n) await new Promise((r) => setTimeout(r, 5));
+    };
+    await w.update(['linux-64']);
+    const [a] = await c.pkg({ name: 'a', version: '1.0', build: '0' });
+    // The update resolves while its .zst is still being compressed.
+    await w.update(['linux-64'], [a.path]);
+    await until(2);
+    const older = readFileSync(join(dir, 'repodata.json'));
+    const [b] = await c.pkg({ name: 'b', version: '1.0', build: '0' });
+    await w.update(['linux-64'], [b.path]);
+    const newer = readFileSync(join(dir, 'repodata.json'));
+    assert.not.ok(newer.equals(older));
+    // The first update's compressions end now: repodata.json has moved on, so they are dropped.
+    gates.splice(0, 2).forEach((open) => open());
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is(zst(), null, 'a .zst of an older repodata.json was written');
+    await until(1);
+    gates.splice(0).forEach((open) => open());
+    const closing = w.close();
+    while (gates.length || !(await Promise.race([closing.then(() => true), new Promise((r) => setTimeout(() => r(false), 20))]))) gates.splice(0).forEach((open) => open());
+    await closing;
+    assert.ok(zst()?.equals(readFileSync(join(dir, 'repodata.json'))), 'close() leaves the .zst of the final repodata.json');
+  } finally {
+    await closeIndexThread();
+    c.cleanup();
+  }
+});
+
+writer('a repodata.json.zst the writer did not write goes before its first repodata.json: no solver reads a file the JSON dropped :: reconciled index, thread and in place', async () => {
+  for (const thread of [true, false]) {
+    const c = await channel();
+    // Compressions wait for the test: what is on disk while the derived files are behind is checked then.
+    const gates: (() => void)[] = [];
+    class SlowCompress extends ChannelIndexWriter {
+      protected override async compress(json: Buffer): Promise<Buffer> {
+        const bytes = await super.compress(json);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return bytes;
+      }
+    }
+    try {
+      // An earlier run's index, derived files and all; then a package file deleted and its entry
+      // dropped from repodata.json alone (what reconciliation at a run's start did), the .zst left.
+      await indexChannel(c.ch);
+      const dir = join(c.ch, 'linux-64');
+      rmSync(join(dir, 'python-3.12.8-h0_0.tar.bz2'));
+      const edited = JSON.parse(readFileSync(join(dir, 'repodata.json'), 'utf8'));
+      delete edited.packages['python-3.12.8-h0_0.tar.bz2'];
+      writeFileSync(join(dir, 'repodata.json'), `${JSON.stringify(edited, null, 1)}\n`);
+      const zst = () => (existsSync(join(dir, 'repodata.json.zst')) ? JSON.parse(decompress(readFileSync(join(dir, 'repodata.json.zst'))).toString('utf8')) : null);
+      assert.ok(zst()?.packages['python-3.12.8-h0_0.tar.bz2'], 'the earlier .zst lists the deleted file');
+      const w = new SlowCompress(c.ch, { thread, extrasIntervalMs: 0 });
+      const [b] = await c.pkg({ name: 'b', version: '1.0', build: '0' });
+      const updated = w.update(['linux-64'], [b.path]);
+      // The new repodata.json is in place once a compression starts (the derived files follow it).
+      while (gates.length < 1) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(JSON.parse(readFileSync(join(dir, 'repodata.json'), 'utf8')).packages['b-1.0-0.tar.bz2']);
+      const seen = zst();
+      const open = setInterval(() => gates.splice(0).forEach((g) => g()), 5);
+      try {
+        await updated;
+        await w.close();
+      } finally {
+        clearInterval(open);
+      }
+      assert.is(seen?.packages['python-3.12.8-h0_0.tar.bz2'], undefined, `thread ${thread}: a .zst listing the deleted file beside the new repodata.json`);
+      assert.is(seen, null, `thread ${thread}: a .zst of an older repodata.json beside the new one`);
+      assert.equal(zst(), JSON.parse(readFileSync(join(dir, 'repodata.json'), 'utf8')), 'the .zst follows the final repodata.json');
+    } finally {
+      await closeIndexThread();
+      c.cleanup();
+    }
   }
 });
 

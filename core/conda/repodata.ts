@@ -262,8 +262,16 @@ interface SubdirState {
   unlisted: boolean;
   /** repodata.json.zst and run_exports.json do not reflect `files` yet. */
   extrasDirty: boolean;
+  /**
+   * A repodata.json.zst may be on disk: true until this writer removes it — one it did not write (an
+   * earlier run's, left behind a repodata.json that reconciliation edited) is not known to describe
+   * the repodata.json it follows — and again once it writes one.
+   */
+  zstOnDisk: boolean;
   /** Generation files of repodata.json this writer made (`.repodata.json.<pid>.<n>`), oldest first. */
   generations: string[];
+  /** repodata.json writes so far (a .zst compressed in the background is kept only if none came since). */
+  written: number;
 }
 
 /**
@@ -322,7 +330,8 @@ export interface ChannelIndexWriterOptions {
    * `<subdir>/run_exports.json` and `channeldata.json` (ms, default 10 s; 0: with every
    * repodata.json; a channel of 25,000 packages takes ~0.1 s of the main thread to derive them). `update(..., { complete: true })` and `close()` always write them. While
    * repodata.json is ahead of them, `repodata.json.zst` is removed (before the new repodata.json is
-   * renamed into place), so a client that prefers it never reads an older index than the JSON one.
+   * renamed into place; on a writer's first write of a subdir too, whatever wrote the .zst there),
+   * so a client that prefers it (rattler's solver) never reads an older index than the JSON one.
    */
   extrasIntervalMs?: number;
   /**
@@ -332,9 +341,9 @@ export interface ChannelIndexWriterOptions {
   generations?: boolean;
   /**
    * Read new package files of THREAD_MIN_BYTES or more (digests, records, their repodata.json
-   * lines) and compress `repodata.json.zst` on the index thread (core/conda/index-thread.ts: one
-   * worker thread shared by the process's writers) instead of this one: for the executor, whose
-   * thread runs every task.
+   * lines) and compress `repodata.json.zst` (without holding up the next writes: see
+   * compressLater) on the index thread (core/conda/index-thread.ts: one worker thread shared by
+   * the process's writers) instead of this one: for the executor, whose thread runs every task.
    * The same bytes either way. Default false (a one-off index does not pay a thread's start).
    */
   thread?: boolean;
@@ -379,6 +388,10 @@ export class ChannelIndexWriter {
   private listCostMs = 0;
   private pending: Batch | null = null;
   private inflight: Promise<void> | null = null;
+  /** repodata.json.zst compressions on the index thread that the writes do not wait for. */
+  private readonly zstJobs = new Set<Promise<void>>();
+  /** The write of such a .zst, once it is known current (a repodata.json write waits for it). */
+  private zstWrite: Promise<void> | null = null;
   /** Batches run (each serving every update queued before it started) and repodata.json files written. */
   readonly stats = { batches: 0, writes: 0, extras: 0 };
 
@@ -417,6 +430,7 @@ export class ChannelIndexWriter {
   /** Wait for the writes in flight, then write the record caches that are behind. */
   async close(): Promise<void> {
     while (this.inflight) await this.inflight;
+    while (this.zstJobs.size) await Promise.all(this.zstJobs);
     for (const [subdir, state] of this.state) {
       if (state.unlisted) {
         await this.refresh(subdir, state, new Set(), true);
@@ -461,7 +475,9 @@ export class ChannelIndexWriter {
       await this.writeIndex(subdir, state);
     }));
     if (batch.complete || performance.now() - this.lastExtrasWrite >= Math.max(this.extrasIntervalMs, ADAPT * this.extrasCostMs)) {
-      await this.writeExtras(batch.complete);
+      // On the index thread the .zst is compressed without holding up the next writes (not for a
+      // complete update: its caller waits for every derived file).
+      await this.writeExtras(batch.complete, this.thread && !batch.complete);
     }
     if (performance.now() - this.lastCacheWrite >= Math.max(this.cacheIntervalMs, ADAPT * this.cacheCostMs)) {
       for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
@@ -471,12 +487,18 @@ export class ChannelIndexWriter {
   /** repodata.json of a subdir, when it is behind. */
   private async writeIndex(subdir: string, state: SubdirState): Promise<void> {
     if (!state.dirty) return;
-    // The compressed copy is about to describe an older state: it goes first (clients then read the JSON).
-    if (!state.extrasDirty) {
-      state.extrasDirty = true;
+    state.written++;
+    // A .zst compressed in the background from the previous repodata.json lands before it is removed.
+    while (this.zstWrite) await this.zstWrite;
+    // The compressed copy is about to describe an older state: it goes first (clients, the solver
+    // among them, then read the JSON). Also on this writer's first write: a .zst it did not write
+    // may describe anything (derived files behind do not mean the .zst is gone).
+    state.extrasDirty = true;
+    if (state.zstOnDisk) {
       await unlink(join(this.root, subdir, 'repodata.json.zst')).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
+      state.zstOnDisk = false;
     }
     const target = join(this.root, subdir, 'repodata.json');
     if (this.swap) await this.swapIn(subdir, state, target);
@@ -532,7 +554,7 @@ export class ChannelIndexWriter {
    * `channeldata.json` (from every subdir of the channel: those this writer has not indexed yet are
    * loaded first). `force`: channeldata.json even when no subdir was behind.
    */
-  private async writeExtras(force: boolean): Promise<void> {
+  private async writeExtras(force: boolean, background = false): Promise<void> {
     if (!force && ![...this.state.values()].some((st) => st.extrasDirty)) return;
     const started = performance.now();
     for (const subdir of await this.channelSubdirs()) {
@@ -544,7 +566,13 @@ export class ChannelIndexWriter {
       const json = Buffer.concat(repodataBytes(subdir, state));
       await writeFileAtomic(join(this.root, subdir, 'run_exports.json'), runExportsBytes(subdir, state));
       state.extrasDirty = false;
-      await writeFileAtomic(join(this.root, subdir, 'repodata.json.zst'), await this.compress(json));
+      const zst = join(this.root, subdir, 'repodata.json.zst');
+      if (background) this.compressLater(state, json, zst);
+      else {
+        const bytes = await this.compress(json);
+        state.zstOnDisk = true;
+        await writeFileAtomic(zst, bytes);
+      }
     }
     const subdirs = [...this.state.keys()].sort();
     await writeFileAtomic(
@@ -560,8 +588,34 @@ export class ChannelIndexWriter {
     this.extrasCostMs = this.lastExtrasWrite - started;
   }
 
+  /**
+   * `<subdir>/repodata.json.zst` of `json`, compressed on the index thread while the writes go on:
+   * written (temp file + rename) only if repodata.json was not written since `json` was taken — a
+   * repodata.json write that starts later waits for that write and then removes the .zst as usual —
+   * else dropped (the derived files are behind again; the next derivation or close() makes them).
+   */
+  private compressLater(state: SubdirState, json: Buffer, zst: string): void {
+    const seq = state.written;
+    const job: Promise<void> = this.compress(json)
+      .then((bytes) => {
+        if (state.written !== seq || state.extrasDirty) return;
+        state.zstOnDisk = true;
+        const w: Promise<void> = writeFileAtomic(zst, bytes).finally(() => {
+          if (this.zstWrite === w) this.zstWrite = null;
+        });
+        this.zstWrite = w;
+        return w;
+      })
+      .catch(() => {
+        // Not written (the thread or the disk failed us): behind, made again by the next derivation.
+        state.extrasDirty = true;
+      })
+      .finally(() => this.zstJobs.delete(job));
+    this.zstJobs.add(job);
+  }
+
   /** repodata.json.zst's bytes (zstd level ZST_LEVEL), on the index thread when the writer uses it. */
-  private async compress(json: Buffer): Promise<Buffer> {
+  protected async compress(json: Buffer): Promise<Buffer> {
     if (!this.thread) return compress(json, { compressionLevel: ZST_LEVEL });
     const out = (await indexThread().run({ kind: 'compress', data: json, level: ZST_LEVEL })) as Uint8Array;
     indexThreadStats.compressions++;
@@ -685,7 +739,7 @@ export class ChannelIndexWriter {
     const sorted = [...files.keys()];
     const tarBz2 = SortedBlocks.from(sorted.filter((n) => !n.endsWith('.conda')));
     const conda = SortedBlocks.from(sorted.filter((n) => n.endsWith('.conda')));
-    return { files, tarBz2, conda, dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true, generations: [] };
+    return { files, tarBz2, conda, dirty: true, cacheDirty: stale, listedAt, unlisted: false, extrasDirty: true, zstOnDisk: true, generations: [], written: 0 };
   }
 
   /**

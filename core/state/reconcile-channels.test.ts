@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../engine/engine.ts';
@@ -156,8 +156,11 @@ reconcile('reconcileChannelIndexes: drops entries of missing files and of files 
   assert.ok(readFileSync(index).equals(original));
 
   unlinkSync(join(out, 'linux-64', 'pip-1.0-py313_0.tar.bz2'));
+  assert.ok(existsSync(join(out, 'linux-64', 'repodata.json.zst')));
   const dropped = await reconcileChannelIndexes([out], new Set([join(out, 'linux-64', 'python-1.0-py313_0.tar.bz2')]));
   assert.equal(dropped.map((d) => `${d.filename} ${d.why}`), ['pip-1.0-py313_0.tar.bz2 missing', 'python-1.0-py313_0.tar.bz2 changed']);
+  // The .zst listed the dropped entries (solvers read it before repodata.json): gone with them.
+  assert.not.ok(existsSync(join(out, 'linux-64', 'repodata.json.zst')), 'a repodata.json.zst listing dropped entries was left');
   // The rest is as the index writer writes it: an empty channel's index, byte for byte.
   unlinkSync(join(out, 'linux-64', 'python-1.0-py313_0.tar.bz2'));
   const reconciled = readFileSync(index, 'utf8');

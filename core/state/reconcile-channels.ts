@@ -71,9 +71,20 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
       if (isPackageFile(name) && !name.startsWith('.') && !indexed.has(name) && !changed.has(path)) unindexed.push(path);
     }
   }
-  // The index writer's format (JSON, one-space indent, final newline): parsing and writing it back
-  // changes nothing but the dropped entries.
-  if (dropped.length) await writeFileAtomic(file, `${JSON.stringify(data, null, 1)}\n`);
+  if (dropped.length) {
+    // repodata.json.zst still lists the dropped files, and solvers read it first (rattler asks for
+    // it before repodata.json): it goes before the JSON changes, as the index writer does. The
+    // derived files follow at the index write of the package rebuilt (not at once: an index of the
+    // dir's files would list a changed file again).
+    if (names.has('repodata.json.zst')) {
+      await unlink(join(channel, subdir, 'repodata.json.zst')).catch((err) => {
+        if (code(err) !== 'ENOENT') throw err;
+      });
+    }
+    // The index writer's format (JSON, one-space indent, final newline): parsing and writing it back
+    // changes nothing but the dropped entries.
+    await writeFileAtomic(file, `${JSON.stringify(data, null, 1)}\n`);
+  }
   return dropped;
 }
 
