@@ -96,19 +96,28 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
 
   // Render; the renderings get their run exports together (a host dependency's exports come from its own recipe).
   const outcomes = await renderRecipes(run, discovered.recipes, target, options.renderConcurrency ?? 4);
-  const rendered: RenderedRecipe[] = outcomes.flatMap((o) => (o.rendered ? [o.rendered] : []));
+  // Per outcome, its rendering's render cache key (null: none, or no rendering): kept by index, not in
+  // Maps keyed by the renderings (25,000 of them).
+  const rendered: RenderedRecipe[] = [];
+  const keys: (string | null)[] = [];
+  const keyAt: (string | null)[] = outcomes.map((o) => {
+    if (!o.rendered) return null;
+    const key = takeRenderingKey(o.rendered) ?? null;
+    rendered.push(o.rendered);
+    keys.push(key);
+    return key;
+  });
   // With the render cache, the additions of recipes whose inputs did not change are replayed
   // (run-exports-memo.ts), and so are the edges into their nodes (edges-memo.ts).
   const cacheDir = renderCache(run);
-  const keys = rendered.map((r) => takeRenderingKey(r) ?? null);
   const replayed = applyRunExportsMemo(cacheDir, rendered, keys);
-  const keyOf = new Map(rendered.map((r, i) => [r, keys[i]]));
   const nodeKeys = new Map<string, string>();
   const replayedNodes = new Set<string>();
   outcomes.forEach((o, i) => {
-    const key = o.rendered && keyOf.get(o.rendered);
-    if (key) nodeKeys.set(nodeId(discovered.recipes[i]), key);
-    if (o.rendered && replayed.has(o.rendered)) replayedNodes.add(nodeId(discovered.recipes[i]));
+    if (!o.rendered) return;
+    const id = nodeId(discovered.recipes[i]);
+    if (keyAt[i]) nodeKeys.set(id, keyAt[i]!);
+    if (replayed.has(o.rendered)) replayedNodes.add(id);
   });
 
   const graph: PackageGraph = createPackageGraph();
@@ -124,11 +133,12 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
   };
   // Nodes of unchanged recipes come from what was kept of them (node-memo.ts): their variants are not read.
   const nodeMemo = new NodeMemo(cacheDir, targetKey(target));
-  const outputNames = new Map<RenderedRecipe, string[]>();
+  // Per rendering (in `rendered`'s order), its node's outputs: the bootstrap builds' run exports index them.
+  const outputNames: string[][] = [];
   const nodes: PackageNode[] = outcomes.map((o, i) => {
     if (o.error) return o.error;
-    const node = nodeMemo.node(nodeId(discovered.recipes[i]), o.rendered, keyOf.get(o.rendered) ?? null, warnings);
-    outputNames.set(o.rendered, node.outputs);
+    const node = nodeMemo.node(nodeId(discovered.recipes[i]), o.rendered, keyAt[i], warnings);
+    outputNames.push(node.outputs);
     return node;
   });
   for (const f of discovered.failures) {
@@ -171,7 +181,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
       // The bootstrap build gets the exports of the others (they already have theirs). The outputs
       // by name are found from the nodes' outputs: a recipe is read only for a name its walks look up.
       const all = [...rendered, outcome.rendered];
-      const names = all.map((r) => (outputNames.get(r) ?? nodeFromRendered('', r).outputs).join('\0'));
+      const names = all.map((r, i) => (outputNames[i] ?? nodeFromRendered('', r).outputs).join('\0'));
       applyRunExports(all, new Set([outcome.rendered]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names) });
       return { node: nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true), warnings: outcome.rendered.warnings };
     },
