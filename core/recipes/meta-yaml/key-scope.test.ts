@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Target } from '../../model/types.ts';
 import { recipeFromPath } from '../discover.ts';
-import { keyScope } from './key-scope.ts';
+import { keyScope, recipeLiterals } from './key-scope.ts';
+import { forEachJinjaBlock } from '../variants.ts';
 import { renderMetaYamlHere } from './render.ts';
 
 const config = (keys: string[]) => ({ values: Object.freeze(Object.fromEntries(keys.map((k) => [k, ['1']]))), zipKeys: [], extra: {} });
@@ -25,6 +26,41 @@ scope('covers: a rendered text naming a key out of scope is not covered; words i
   assert.not.ok(s.covers('  - zlib\n'));
   // In a selector, `r-base` is r minus base: r is read.
   assert.not.ok(s.covers('  - foo  # [r-base]\n'));
+});
+
+scope('covers with the recipe\'s literals answers as covers of the whole text :: seeded random recipes and renders', () => {
+  // A render copies the recipe's text between its Jinja blocks, drops or repeats some of it, and
+  // puts anything where the blocks were: the parts equal to the recipe's need not be read.
+  const c = config(['zlib', 'openssl', 'foo_bar', 'r', 'numpy', 'libxml2', 'xz', 'bzip2', 'curl']);
+  let seed = 907;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const pieces = ['  - openssl\n', 'requirements:\n', '  host:\n', '    - foo-bar >=1\n', 'about: text xz\n', ' ', '\n', 'source:\n  url: https://x/y.tar.gz\n', '{{ name }}', '{% if x %}', '{% endif %}', '{{ compiler("c") }}', 'numpy', 'zlib', '-', '.', 'fetch with cu', 'rl as the tool\n', '{{ v }}', '{{ v }}'];
+  const made = ['', 'zlib', 'numpy', 'z', 'lib', 'xml2', 'open', 'foo', '_bar', '1.2', ' ', '\n  - r-base\n', 'libxml2', 'bzip2', 'cu', 'rl', 'curl', 'cu', 'rl'];
+  const seen = { covered: 0, not: 0 };
+  for (let round = 0; round < 1500; round++) {
+    let recipe = '';
+    for (let k = rnd(14); k >= 0; k--) recipe += pieces[rnd(pieces.length)];
+    const s = keyScope([recipe], c);
+    // The render: each literal part copied (or dropped, or twice), each block replaced by made text.
+    let render = '';
+    let from = 0;
+    const literal = (text: string) => {
+      const how = rnd(6);
+      if (how === 0) return '';
+      if (how === 1) return text + text;
+      if (how === 2) return text.slice(rnd(text.length + 1));
+      return text;
+    };
+    forEachJinjaBlock(recipe, (_, start, end) => {
+      render += literal(recipe.slice(from, start)) + made[rnd(made.length)] + (rnd(3) ? '' : made[rnd(made.length)]);
+      from = end;
+    });
+    render += literal(recipe.slice(from));
+    const whole = s.covers(render);
+    assert.is(s.covers(render, recipeLiterals(recipe)), whole, JSON.stringify([recipe, render]));
+    seen[whole ? 'covered' : 'not']++;
+  }
+  assert.ok(seen.covered > 100 && seen.not > 30, JSON.stringify(seen));
 });
 
 scope('debug() shows the whole context: every key', () => {

@@ -10,7 +10,7 @@
 // render makes later (a Jinja pass's output, an output's own script) is checked with `covers`:
 // when it names a key out of scope (a name built by Jinja, read from a file), the renderer renders
 // that variant again with every key, so the result is always the one of the full variant.
-import { sharedByKeys, type VariantConfig } from '../variants.ts';
+import { forEachJinjaBlock, sharedByKeys, type VariantConfig } from '../variants.ts';
 
 const normal = (name: string): string => name.replace(/-/g, '_');
 
@@ -139,9 +139,63 @@ const SELECTOR = /#\s*\[([^\]]*)\]/g;
 export interface KeyScope {
   /** The keys in scope, in config order; null: every key (the recipe may show the whole context). */
   keys: string[] | null;
-  /** Does `text` (a render's output: a Jinja pass's text, a build script) name no key out of scope? */
-  covers(text: string): boolean;
+  /**
+   * Does `text` (a render's output: a Jinja pass's text, a build script) name no key out of scope?
+   * With `literals` (recipeLiterals of a text made from the scope's texts, such as the recipe with
+   * its selectors applied), the parts of `text` equal to them are not read: they name nothing new.
+   */
+  covers(text: string, literals?: readonly string[]): boolean;
 }
+
+// Parts of a recipe shorter than this are not searched for in its render (a newline, a space).
+const MIN_LITERAL = 8;
+
+/**
+ * The parts of `text` between its Jinja blocks (forEachJinjaBlock) that a render copies as they
+ * are, in order (those of MIN_LITERAL characters or more). Each is a substring of `text`: whatever
+ * the render did with them, a part of its output equal to one of them holds only tokens of `text`.
+ */
+export function recipeLiterals(text: string): string[] {
+  const parts: string[] = [];
+  let from = 0;
+  forEachJinjaBlock(text, (_, start, end) => {
+    if (start - from >= MIN_LITERAL) parts.push(text.slice(from, start));
+    from = end;
+  });
+  if (text.length - from >= MIN_LITERAL) parts.push(text.slice(from));
+  return parts;
+}
+
+// After this many parts not found one after the other, the rest of a render is read whole.
+const MAX_MISSES = 8;
+
+/**
+ * tokens() of `text` outside the parts equal to `literals` (searched in order): what lies between
+ * two found parts, widened to whole tokens (a token across a part's end is read whole), is read.
+ * A token inside a found part, not at its ends, is a token of the text the literals come from.
+ */
+function tokensOutside(text: string, literals: readonly string[], out: Set<string>, only: ReadonlyMap<string, unknown>): void {
+  let pos = 0;
+  let misses = 0;
+  const between = (from: number, to: number) => {
+    while (from > 0 && isTokenCode(text.charCodeAt(from - 1))) from--;
+    while (to < text.length && isTokenCode(text.charCodeAt(to))) to++;
+    if (to > from) tokens(text.slice(from, to), out, false, false, only);
+  };
+  for (const part of literals) {
+    const at = text.indexOf(part, pos);
+    if (at < 0) {
+      if (++misses > MAX_MISSES) break;
+      continue;
+    }
+    misses = 0;
+    between(pos, at);
+    pos = at + part.length;
+  }
+  between(pos, text.length);
+}
+
+const isTokenCode = (c: number) => c < 128 && TOKEN_CHAR[c] === 1;
 
 /** The scope of a recipe given its texts (recipe, templates, build scripts). */
 export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyScope {
@@ -160,12 +214,13 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
   for (let at = 0; at < inScope.length; at++) if (inScope[at]) keys.push(index.keys[at]);
   return {
     keys,
-    covers(text) {
+    covers(text, literals) {
       // Rendered text is not read by Jinja again: its words count only in selectors. Every name
-      // of the recipe's own lines is in `seen` (they were tokenized with words and lower-cased),
-      // so the whole text is tokenized at once: lines the render kept as they were name nothing new.
+      // of the recipe's own lines is in `seen` (they were tokenized with words and lower-cased):
+      // the parts of the text equal to parts of the recipe (literals) name nothing new.
       const named = new Set<string>();
-      tokens(text, named, false, false, index.byNormal);
+      if (literals) tokensOutside(text, literals, named, index.byNormal);
+      else tokens(text, named, false, false, index.byNormal);
       for (let hash = text.indexOf('#'); hash >= 0; ) {
         // The selectors of the line holding this `#` (a selector never spans lines).
         const start = text.lastIndexOf('\n', hash) + 1;

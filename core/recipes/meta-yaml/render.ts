@@ -24,7 +24,7 @@ import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
 import { condaBuildContext, defaultVariant, platformOf, subpackagePin, type SubpackageInfo, type SubpackagePinCall } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
-import { keyScope, type KeyScope } from './key-scope.ts';
+import { keyScope, recipeLiterals, type KeyScope } from './key-scope.ts';
 import { loadName, recipeTemplates, renameLoads, type RecipeTemplate } from './templates.ts';
 import { undefinedNames } from '../undefined-name.ts';
 import { keyedObject, putKey } from '../keyed-object.ts';
@@ -466,6 +466,8 @@ function renderVariant(job: VariantJob): RenderedVariant {
   const template = templates.size ? renameLoads(rewriteTemplate(selected)) : rewriteTemplate(selected);
   // What the render can read: the recipe's text and its templates'.
   const readable = templates.size ? [template, ...templates.values()].join('\n') : template;
+  // The parts of the recipe a Jinja pass copies as they are: its output there names no key out of scope.
+  const literals = job.scope ? recipeLiterals(selected) : undefined;
   const wanted = contextFilter(readable);
   const win = platformOf(target.subdir) === 'win';
   const extra = job.config.extra ?? {};
@@ -588,7 +590,7 @@ function renderVariant(job: VariantJob): RenderedVariant {
 
   /** Selectors, YAML and the recipe's shape, on the text a Jinja pass rendered. */
   const parse = (text: string, warnings: PassWarning[], error: RecipeRenderError | undefined): PassResult => {
-    if (job.scope && !job.scope.covers(text)) throw new OutOfScope();
+    if (job.scope && !job.scope.covers(text, literals)) throw new OutOfScope();
     text = selectLines(text, ns, (line, message) => warnings.push([line, message]));
     let meta: unknown;
     try {
