@@ -31,7 +31,8 @@ function modulesLoaded(cwd: string, args: string[]): { status: number | null; st
   writeFileSync(join(cwd, 'record-hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) {\n  const r = await next(spec, ctx);\n  appendFileSync(${JSON.stringify(out)}, r.url + '\\n');\n  return r;\n}\n`);
   writeFileSync(join(cwd, 'record.mjs'), `import { register } from 'node:module';\nregister('./record-hooks.mjs', import.meta.url);\n`);
   writeFileSync(out, '');
-  const r = spawnSync(process.execPath, ['--import', join(cwd, 'record.mjs'), BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, REBUILD_RENDER_THREADS: '0' } });
+  // The sources, not the CLI's plain-JS bundle (core/threads/bundle.ts: its chunks split at the same `import()`s).
+  const r = spawnSync(process.execPath, ['--import', join(cwd, 'record.mjs'), BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, REBUILD_RENDER_THREADS: '0', REBUILD_BUNDLE: '0' } });
   const prefix = `file://${ROOT}`;
   const modules = new Set(readFileSync(out, 'utf8').split('\n').filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)));
   return { status: r.status, stderr: r.stderr, modules };

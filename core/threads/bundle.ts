@@ -1,126 +1,94 @@
-// A worker module as one plain-JavaScript file, so that a worker thread loads it without tsx. Under
-// tsx a worker registers its own loader thread, which resolves and transforms each TypeScript
-// module (the render worker: ~45 modules, ~0.3 s of CPU and 0.3–1 s before it is ready); a bundle
-// is one read and one parse (~0.1 s). The bundle holds our sources only: packages (node_modules)
-// stay imports, resolved from the bundle's place inside this package's node_modules, so they are the
-// same files as without it. Each source's `import.meta.url` (and dirname/filename) is its own
-// file's in the bundle, so paths made from it stay the same.
+// A module of this package as plain JavaScript, so that a thread loads it without tsx. tsx
+// registers a loader thread per thread that uses it, which resolves and transforms each TypeScript
+// module: ~0.25 s of CPU to start, ~0.3–0.4 s for the render worker's ~45 modules; the render
+// worker's bundle loads in ~0.1 s. Used by bin/rebuild.js (the CLI: core/cli/main.ts and every
+// module it imports, lazily imported commands in chunks of their own) and by worker threads
+// (`workerCode(module, { bundle: true })`, the render pool).
+//
+// A bundle holds our sources only: packages (node_modules) stay imports, resolved from the bundle's
+// place inside this package's node_modules, so they are the same files as without it. Each source's
+// `import.meta.url` (and dirname/filename) is its own file's, so paths made from it stay the same
+// (a worker module named by URL is found, and bundled, as its source). Function and class names are
+// kept (as tsx keeps them); source maps are written beside the chunks (bin/rebuild.js turns them on
+// with --debug, so a stack names the TypeScript sources).
 //
 // Built with esbuild (tsx's own transformer) into <package>/node_modules/.cache/rebuild/bundles/,
-// beside a manifest listing every source it was made of with the sha-256 of the bytes bundled. A
-// bundle is used only while every one of those files reads the same (checked before each use:
-// ~45 reads and hashes, a few ms) and the package is where it was built; otherwise the caller loads
-// the module through tsx as before and `buildBundle` makes the bundle again for the next process.
-// REBUILD_WORKER_BUNDLE=0 turns bundles off.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+// one directory per build, with a manifest of every source it was made of (fresh-bundle.js says
+// when it is still fresh). A process that finds none fresh loads through tsx as before and starts
+// `buildBundleDetached`: a detached child builds it for the next process (one at a time per module).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUILDER, ROOT, bundleCacheDir, manifestPath, sha256, type BundleManifest, type BundlePlace } from './fresh-bundle.js';
 
-/** Changes when the way bundles are made changes (a bundle of another version is stale). */
-const BUILDER = 'rebuild-bundle/1';
-/** The package's root (this file is core/threads/bundle.ts). */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { bundleCacheDir, bundlesWanted, freshBundle, type BundlePlace } from './fresh-bundle.js';
 
-/** Where bundles are kept and the root their sources are named from (tests give their own). */
-export interface BundlePlace {
-  dir?: string;
-  root?: string;
-}
 /** Bundles of sources changed since are removed after this long (a process may still be loading one). */
 const PRUNE_AFTER_MS = 10 * 60_000;
-
-export function bundleCacheDir(): string {
-  return join(ROOT, 'node_modules', '.cache', 'rebuild', 'bundles');
-}
-
-export function bundlesWanted(): boolean {
-  return process.env.REBUILD_WORKER_BUNDLE !== '0';
-}
-
-interface Manifest {
-  builder: string;
-  root: string;
-  bundle: string;
-  /** [path relative to root, sha-256 hex of the bytes bundled] for every source in the bundle. */
-  inputs: [string, string][];
-}
-
-const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
-
-/**
- * The manifest's name for `entry`: its path in the package as one file name, and the package's
- * place (checkouts sharing one node_modules keep their own bundles).
- */
-function manifestPath(entryPath: string, dir: string, root: string): string {
-  return join(dir, `${relative(root, entryPath).replace(/[\\/]/g, '-').replace(/\.[cm]?[jt]s$/, '')}-${sha256(root).slice(0, 8)}.json`);
-}
-
-/**
- * The path of a bundle of `entry` (a module of this package) made of its sources as they are now,
- * or null when there is none (never built, a source changed, built by another builder or for the
- * package in another place).
- */
-export function freshBundle(entry: URL, { dir = bundleCacheDir(), root = ROOT }: BundlePlace = {}): string | null {
-  const entryPath = fileURLToPath(entry);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(manifestPath(entryPath, dir, root), 'utf8')) as Manifest;
-  } catch {
-    return null;
-  }
-  if (manifest.builder !== BUILDER || manifest.root !== root || !Array.isArray(manifest.inputs) || !manifest.inputs.length) return null;
-  try {
-    for (const [path, hash] of manifest.inputs) if (sha256(readFileSync(join(root, path))) !== hash) return null;
-    const bundle = join(dir, basename(manifest.bundle));
-    statSync(bundle);
-    return bundle;
-  } catch {
-    return null;
-  }
-}
+/** A build lock older than this is a builder that died. */
+const LOCK_STALE_MS = 2 * 60_000;
 
 const LOADERS: Record<string, 'ts' | 'js' | 'json'> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.json': 'json' };
 
 /**
- * Bundle `entry` and its sources into `dir` (atomically: a reader sees the old manifest or the new
- * one, each with its bundle); the bundle's path, or null when it cannot be made (esbuild missing, a
- * source that does not compile — tsx then reports it as it does without bundles —, a read-only
- * package).
+ * Bundle `entryPath` (a module file of this package) and its sources into `dir`, atomically (a
+ * reader sees the old manifest or the new one, each with its files); the bundled entry's path, or
+ * null when it cannot be made (esbuild missing, a source that does not compile — tsx then reports
+ * it as it does without bundles —, a read-only package).
  */
-export async function buildBundle(entry: URL, { dir = bundleCacheDir(), root = ROOT }: BundlePlace = {}): Promise<string | null> {
-  const entryPath = fileURLToPath(entry);
+export async function buildBundle(entryPath: string, { dir = bundleCacheDir(), root = ROOT }: BundlePlace = {}): Promise<string | null> {
   try {
     const esbuild = await import('esbuild');
-    const bundled = new Map<string, string>();
+    const read = new Map<string, [number, number, string]>();
+    const manifestFile = manifestPath(entryPath, dir, root);
+    const stem = basename(manifestFile, '.json');
+    const tmp = join(dir, `.${stem}.${process.pid}.${Math.random().toString(36).slice(2)}`);
     const result = await esbuild.build({
       entryPoints: [entryPath],
       absWorkingDir: root,
+      outdir: tmp,
+      entryNames: '[name]',
+      chunkNames: 'chunk-[hash]',
+      outExtension: { '.js': '.mjs' },
       bundle: true,
+      splitting: true,
       packages: 'external',
       format: 'esm',
       platform: 'node',
       target: `node${process.versions.node.split('.')[0]}`,
-      // As tsx transforms: function and class names kept.
       keepNames: true,
+      sourcemap: 'linked',
       write: false,
       metafile: true,
       logLevel: 'silent',
       plugins: [
         {
-          name: 'rebuild-own-urls',
+          name: 'rebuild-sources',
           setup(build) {
+            // The package by its own name (`import ... from 'rebuild'`): its source, as Node resolves
+            // it from the package (from node_modules/.cache it would not: no package scope there).
+            const self = selfExports(root);
+            if (self) {
+              build.onResolve({ filter: new RegExp(`^${self.name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(/|$)`) }, (args) => {
+                const target = self.resolve(`.${args.path.slice(self.name.length)}`);
+                return target ? { path: target } : undefined;
+              });
+            }
+            // `import(`./commands/${file}.ts`)` names the tests beside the commands too: never
+            // imported, so empty (and not sources of the bundle).
+            build.onLoad({ filter: /\.test\.ts$/, namespace: 'file' }, () => ({ contents: 'export {};', loader: 'js' }));
             build.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
+              const st = statSync(args.path);
               const bytes = readFileSync(args.path);
               const rel = relative(root, args.path);
-              bundled.set(rel, sha256(bytes));
+              read.set(rel, [st.size, st.mtimeMs, sha256(bytes)]);
               const loader = LOADERS[extname(args.path)];
               if (!loader) throw new Error(`cannot bundle ${rel}`);
               if (loader === 'json') return { contents: bytes, loader };
-              const url = pathToFileURL(args.path).href;
               const contents = bytes
                 .toString('utf8')
-                .replaceAll('import.meta.url', JSON.stringify(url))
+                .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
                 .replaceAll('import.meta.filename', JSON.stringify(args.path))
                 .replaceAll('import.meta.dirname', JSON.stringify(dirname(args.path)));
               return { contents, loader };
@@ -129,35 +97,101 @@ export async function buildBundle(entry: URL, { dir = bundleCacheDir(), root = R
         },
       ],
     });
-    const inputs = Object.keys(result.metafile!.inputs);
-    if (!inputs.length || inputs.some((p) => !bundled.has(p))) return null;
-    const code = result.outputFiles![0].contents;
-    const manifestFile = manifestPath(entryPath, dir, root);
-    const stem = basename(manifestFile, '.json');
-    const bundle = `${stem}.${sha256(Buffer.from(code)).slice(0, 16)}.mjs`;
+    const inputs = Object.keys(result.metafile!.inputs).filter((p) => !p.endsWith('.test.ts'));
+    if (!inputs.length || inputs.some((p) => !read.has(p))) return null;
+    const files = result.outputFiles!;
+    const id = sha256(files.map((f) => `${relative(tmp, f.path)}\0${sha256(f.contents)}`).join('\n')).slice(0, 16);
+    const out = `${stem}.${id}`;
+    const entryFile = `${basename(entryPath).replace(/\.[cm]?[jt]s$/, '')}.mjs`;
     mkdirSync(dir, { recursive: true });
-    const tmp = `.${process.pid}.${Math.random().toString(36).slice(2)}`;
-    writeFileSync(join(dir, bundle + tmp), code);
-    renameSync(join(dir, bundle + tmp), join(dir, bundle));
-    const manifest: Manifest = { builder: BUILDER, root, bundle, inputs: inputs.sort().map((p) => [p, bundled.get(p)!]) };
-    writeFileSync(manifestFile + tmp, `${JSON.stringify(manifest, null, 1)}\n`);
-    renameSync(manifestFile + tmp, manifestFile);
-    prune(dir, stem, bundle);
-    return join(dir, bundle);
+    for (const f of files) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      writeFileSync(f.path, f.contents);
+    }
+    try {
+      renameSync(tmp, join(dir, out));
+    } catch {
+      // Built by another process meanwhile: the same files.
+      rmSync(tmp, { recursive: true, force: true });
+      statSync(join(dir, out, entryFile));
+    }
+    const manifest: BundleManifest = { builder: BUILDER, root, bundle: `${out}/${entryFile}`, inputs: inputs.sort().map((p) => [p, ...read.get(p)!]) };
+    writeFileSync(`${tmp}.json`, `${JSON.stringify(manifest, null, 1)}\n`);
+    renameSync(`${tmp}.json`, manifestFile);
+    prune(dir, stem, out);
+    return join(dir, out, entryFile);
   } catch {
     return null;
   }
 }
 
-/** Remove `stem`'s other bundles once nothing can be about to load them. */
+/**
+ * The package's name and its `exports` (the "import" condition, `*` patterns) as file paths; null
+ * when its package.json has no name or exports.
+ */
+function selfExports(root: string): { name: string; resolve(subpath: string): string | undefined } | null {
+  let pkg: { name?: string; exports?: Record<string, unknown> };
+  try {
+    pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  } catch {
+    return null;
+  }
+  if (!pkg.name || !pkg.exports || typeof pkg.exports !== 'object') return null;
+  const target = (value: unknown): string | undefined =>
+    typeof value === 'string' ? value : value && typeof value === 'object' ? target((value as Record<string, unknown>).import ?? (value as Record<string, unknown>).default) : undefined;
+  const exports = pkg.exports;
+  return {
+    name: pkg.name,
+    resolve(subpath) {
+      const exact = target(exports[subpath]);
+      if (exact) return join(root, exact);
+      for (const [key, value] of Object.entries(exports)) {
+        const star = key.indexOf('*');
+        if (star < 0 || !subpath.startsWith(key.slice(0, star)) || !subpath.endsWith(key.slice(star + 1))) continue;
+        const t = target(value);
+        if (t) return join(root, t.replace('*', subpath.slice(star, subpath.length - (key.length - star - 1))));
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Remove `stem`'s other builds once nothing can be about to load them. */
 function prune(dir: string, stem: string, keep: string): void {
   const now = Date.now();
   for (const name of readdirSync(dir)) {
-    if (name === keep || !name.startsWith(`${stem}.`) || !name.endsWith('.mjs')) continue;
+    if (name === keep || !(name.startsWith(`${stem}.`) || name.startsWith(`.${stem}.`)) || name.endsWith('.json') || name.endsWith('.lock')) continue;
     try {
-      if (now - statSync(join(dir, name)).mtimeMs > PRUNE_AFTER_MS) unlinkSync(join(dir, name));
+      if (now - statSync(join(dir, name)).mtimeMs > PRUNE_AFTER_MS) rmSync(join(dir, name), { recursive: true, force: true });
     } catch {
       // Removed by another process meanwhile.
     }
+  }
+}
+
+/**
+ * Build `entryPath`'s bundle in a detached child process (this one does not wait for it, nor stay
+ * alive for it), unless another is building it. For a process that found no fresh bundle.
+ */
+export function buildBundleDetached(entryPath: string, { dir = bundleCacheDir(), root = ROOT }: BundlePlace = {}): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    const lock = `${manifestPath(entryPath, dir, root)}.lock`;
+    try {
+      closeSync(openSync(lock, 'wx'));
+    } catch {
+      if (Date.now() - statSync(lock).mtimeMs < LOCK_STALE_MS) return;
+      writeFileSync(lock, '');
+    }
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./build-bundle.ts', import.meta.url)), entryPath, dir, root, lock], {
+      detached: true,
+      stdio: 'ignore',
+      cwd: root,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // No bundle this time: the next process tries again.
   }
 }

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { WorkerPool } from './worker-pool.ts';
 import { buildBundle } from './bundle.ts';
+import { fileURLToPath } from 'node:url';
 
 type Req = { say?: string; fail?: string; exit?: boolean; waitMs?: number };
 type Res = { said?: string; thread: number };
@@ -44,7 +45,7 @@ pool('with `bundle`, workers load a fresh bundle of the module, not its TypeScri
   } finally {
     await plain.close();
   }
-  assert.ok(await buildBundle(ECHO), 'bundle built');
+  assert.ok(await buildBundle(fileURLToPath(ECHO)), 'bundle built');
   const bundled = new WorkerPool<Req, Res & { bundled: boolean }>(ECHO, 1, { name: 'echo', bundle: true });
   try {
     const reply = await bundled.run({ say: 'b' });

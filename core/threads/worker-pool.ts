@@ -6,8 +6,8 @@
 // message, ...own fields }`, turned into an Error by `options.error` (default: an Error with them).
 import { Worker, parentPort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { buildBundle, bundlesWanted, freshBundle } from './bundle.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildBundleDetached, bundlesWanted, freshBundle } from './bundle.ts';
 
 /** What crosses back for a handler that threw: its name, message and own plain fields. */
 export interface WireError {
@@ -33,14 +33,14 @@ export function defaultThreads(): number {
  * The code a worker evaluates to load `module`: through tsx when this process runs under it (loader
  * hooks of this thread do not reach a worker; registering where they would is harmless). With
  * `bundle`, a plain-JS bundle of the module when a fresh one is cached (bundle.ts: no tsx in the
- * worker); when none is, tsx this time, and the bundle is made in the background for the next process.
+ * worker); when none is, tsx this time, and a detached process builds the bundle for the next one.
  */
 export function workerCode(module: URL | string, options: { bundle?: boolean } = {}): string {
   if (options.bundle && bundlesWanted()) {
-    const entry = new URL(module);
+    const entry = fileURLToPath(module);
     const bundle = freshBundle(entry);
     if (bundle) return `import(${JSON.stringify(pathToFileURL(bundle).href)});`;
-    void buildBundle(entry);
+    buildBundleDetached(entry);
   }
   let tsx: string | null = null;
   try {
