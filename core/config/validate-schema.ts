@@ -1,6 +1,7 @@
 // Validates config objects against schema/rebuild.schema.json with ajv and turns ajv's errors into
 // messages for humans: the JSON path, what is wrong, and the closest valid key or value.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { sharedAjv } from './ajv.ts';
 import { configSchema, deref, type JsonSchema } from './schema.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { MERGE_TABLE, type MergeStrategy } from './merge-table.ts';
@@ -18,18 +19,14 @@ export interface SchemaIssue {
  */
 export type SchemaTarget = 'resolved' | 'base' | 'profile';
 
-let ajv: Ajv | null = null;
 const validators = new Map<SchemaTarget, ValidateFunction>();
 
 function validator(target: SchemaTarget): ValidateFunction {
   let v = validators.get(target);
   if (v) return v;
-  if (!ajv) {
-    // code.optimize off: compiling is most of the cost here, and these run once per command.
-    ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { optimize: false } });
-    ajv.addSchema(configSchema);
-  }
+  const ajv = sharedAjv();
   const id = configSchema.$id!;
+  if (!ajv.getSchema(id)) ajv.addSchema(configSchema);
   v = ajv.getSchema(target === 'profile' ? `${id}#/definitions/profile` : id)!;
   validators.set(target, v);
   return v;

@@ -1,6 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PluginOptionsError, validatePluginOptions } from '../index.ts';
+import { sharedAjv } from '../config/ajv.ts';
+import { validateAgainstSchema } from '../config/validate-schema.ts';
 
 const schema = {
   type: 'object',
@@ -37,6 +39,19 @@ v('throws PluginOptionsError naming the plugin and every problem, with option pa
     ]);
     assert.is(e.message, `invalid options for test:plugin:\n${e.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
+});
+
+v('one Ajv instance for the process: the config schema and plugin schemas, a schema with an $id seen twice', () => {
+  // Plugin options share the config's Ajv instance (core/config/ajv.ts): both still validate.
+  assert.equal(validateAgainstSchema({ python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: '.' }, 'resolved'), []);
+  assert.is(sharedAjv(), sharedAjv());
+  // The same plugin's schema as a second module instance of the plugin makes it (a config's imports):
+  // an equal object under the same $id is reused; a different schema under that $id is still refused.
+  const withId = () => ({ $id: 'https://example.org/plugin-options.json', type: 'object', additionalProperties: false, properties: { n: { type: 'integer' } } });
+  assert.equal(validatePluginOptions('test:id', withId(), { n: 1 }), { n: 1 });
+  assert.equal(validatePluginOptions('test:id', withId(), { n: 2 }), { n: 2 });
+  assert.throws(() => validatePluginOptions('test:id', withId(), { n: 'x' }), (e: unknown) => e instanceof PluginOptionsError && e.problems[0] === 'options.n must be integer');
+  assert.throws(() => validatePluginOptions('test:id', { ...withId(), properties: {} }, {}), /already exists/);
 });
 
 v.run();
