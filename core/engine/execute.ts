@@ -11,7 +11,7 @@ import { notBuiltNodes, planErrorCount } from './not-built.ts';
 import { buildTaskGraph, schedulerDeps, taskKey, testEnvironmentGates, type ExecTask, type StageOptions } from './task-graph.ts';
 import { Scheduler, type SchedTask } from './scheduler.ts';
 import { removeTaskDir, staleScratchDirs } from './build-task.ts';
-import { artifactFromRecord, runPackageStage, runPublish, TaskController, type StageHost } from './stage-runner.ts';
+import { artifactFromRecord, RecordWriteError, runPackageStage, runPublish, TaskController, type StageHost } from './stage-runner.ts';
 import { RunInterruptedError, errorMessage } from '../model/failure.ts';
 import { StateDb, DONE_STATUSES, type ArtifactRecord, type PackageKey } from '../state/state-db.ts';
 import { acquireLock, type WorkDirLock } from '../state/lock.ts';
@@ -174,7 +174,7 @@ class Execution implements StageHost {
    */
   private recorded = new Map<number, ArtifactRecord[]>();
   private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
-  /** Tasks done but for their channel index update: their slot is free, their dependents wait. */
+  /** Tasks done but for their tail (record commit, channel index update): their slot is free, their dependents wait. */
   private readonly indexing = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   /** Backoff of a retry decided by a task still running (started when it ends). */
@@ -643,7 +643,7 @@ class Execution implements StageHost {
     this.releaseBuilder(key);
     const durationMs = Date.now() - started;
     if (outcome.ok) {
-      if (outcome.indexed) this.afterIndex(key, outcome.indexed);
+      if (outcome.indexed) this.afterTail(key, outcome.indexed);
       else this.scheduler.succeed(key);
       return;
     }
@@ -674,21 +674,27 @@ class Execution implements StageHost {
   }
 
   /**
-   * A finished task whose files are being indexed: its dependents start once the index has them
-   * (they solve against the channel). An index that cannot be written fails the task (its files
-   * stay in the channel: the next run's first index write reads them).
+   * A finished task's tail, after its slot is free: its record's commit, and the index write of its
+   * files (build, transmute), or its publication's commit. Its dependents start once it resolves
+   * (they solve against the channel). A tail that fails fails the task (files in the channel stay:
+   * the next run's first index write reads them).
    */
-  private afterIndex(key: string, indexed: Promise<void>): void {
+  private afterTail(key: string, tail: Promise<void>): void {
     this.indexing.add(key);
-    indexed
+    tail
       .then(
         () => this.scheduler.succeed(key),
         async (err) => {
           const t = this.tasks.get(key)!;
-          const reason = `channel index of ${t.node.id}'s files not written: ${errorMessage(err)}`;
+          const reason = err instanceof RecordWriteError ? err.message : `channel index of ${t.node.id}'s files not written: ${errorMessage(err)}`;
           const blocked = this.scheduler.fail(key);
-          await this.write((db) => db.setStatuses([{ packageId: this.packageIds.get(t.pkg)!, to: 'failed', reason, failure: 'internal', stage: t.stage }], this.runId));
-          this.emit(t.pkg, 'failed', reason, { failure: 'internal', stage: t.stage });
+          if (t.group) {
+            const groupId = this.groupIds.get(t.group.key)!;
+            await this.write((db) => db.setGroupStatus(groupId, this.runId, 'failed', reason, { failure: 'internal' }));
+          } else {
+            await this.write((db) => db.setStatuses([{ packageId: this.packageIds.get(t.pkg)!, to: 'failed', reason, failure: 'internal', stage: t.stage }], this.runId));
+            this.emit(t.pkg, 'failed', reason, { failure: 'internal', stage: t.stage });
+          }
           await this.blockedNow(blocked);
         },
       )
@@ -734,11 +740,17 @@ class Execution implements StageHost {
     const groupId = this.groupIds.get(spec.key)!;
     const inRun = spec.members.filter((m) => this.packageIds.has(m));
     if (outcome.ok) {
-      this.scheduler.succeed(t.key);
-      if (outcome.status !== 'published') return void this.notice(`${spec.key}: not published: ${outcome.reason}`);
+      if (outcome.status !== 'published' || !outcome.committed) {
+        this.scheduler.succeed(t.key);
+        return void this.notice(`${spec.key}: not published: ${outcome.reason}`);
+      }
       const reason = outcome.reason;
-      // runPublish wrote the group and its members of this run as published, in one write.
-      for (const m of inRun) this.emit(m, 'published', reason, { stage: 'publish', artifacts: this.artifactsOf(m), durationMs: Date.now() - started });
+      const durationMs = Date.now() - started;
+      // runPublish's write of the group and its members of this run as published: reported once
+      // committed (the task's slot is free meanwhile).
+      this.afterTail(t.key, outcome.committed.then(() => {
+        for (const m of inRun) this.emit(m, 'published', reason, { stage: 'publish', artifacts: this.artifactsOf(m), durationMs });
+      }));
       return;
     }
     if (outcome.interrupted) {

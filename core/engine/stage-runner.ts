@@ -1,8 +1,9 @@
 // One attempt of one stage task: the per-task pipeline of the executor, stage by stage.
 // - build(X@t): prepareTask → taskStart → run.build.for(subdir) → artifacts hashed and recorded
 //   (a build made from another target's — run.hooks.buildFrom — gets its artifacts as task.source)
-//   ('built') → attempt complete → indexed in the output channel (in the background: the slot is
-//   free, dependents start only once an index write covering the artifacts has ended).
+//   ('built') → attempt complete → indexed in the output channel (the record's commit and the
+//   index write in the background: the slot is free, dependents start only once an index write
+//   covering the artifacts has ended).
 // - test(X@t): prepareTask → taskStart → run.test(TestTask, report) → checks recorded; a check with
 //   ok=false fails the stage (class 'test'), no check is "no tests" and passes ('tested').
 // - transmute(X@t): run.transmute(artifacts, TransmuteTask) → new files hashed, recorded, indexed.
@@ -28,12 +29,19 @@ export interface StageOk {
   reason: string | null;
   artifacts: Artifact[];
   /**
-   * The channel index update of the files this stage wrote (build, transmute): the attempt is
-   * complete and its slot free without it, but its dependents (which solve against the channel)
-   * start only once it resolves; a rejection fails the task (the executor's `indexed`).
+   * The task's tail (build, transmute): the state write recording the files this stage wrote
+   * (a build's record and completion; it reports 'built' once committed), then the channel index
+   * update of those files. The task's slot is free without it, but its dependents (which solve
+   * against the channel) start only once it resolves; a rejection fails the task (the executor's
+   * `indexed`).
    */
   indexed?: Promise<void>;
 }
+/** The state write of a task's tail failed (its files are in the channel, not in the state). */
+export class RecordWriteError extends Error {
+  override name = 'RecordWriteError';
+}
+
 export interface StageFailed {
   ok: false;
   failure: FailureClass;
@@ -252,7 +260,9 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     let status: TaskStatus;
     let reason: string;
     let artifacts: Artifact[];
-    let indexed: Promise<void> | undefined;
+    // A build's record, a transmute's new artifacts: committed, then indexed, after the slot is free.
+    let recorded: Promise<void> | undefined;
+    let toIndex: { subdirs: string[]; files: string[] } | undefined;
     let checks: TestReport['checks'] | null = null;
     if (t.stage === 'build') {
       phase = 'build';
@@ -273,13 +283,11 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       // (What the package's last build recorded: the state's rows when the run started, no read per build.)
       const stale = await removeStale(staleArtifacts(host.artifactsOf(t.pkg), hashed, task.outputChannel));
       if (stale.length) task.log(`removed from the output channel (an earlier build's, not made again): ${stale.map((p) => basename(p)).join(', ')}`);
-      // Recorded and complete in one write, committed before the index write starts.
-      await host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why, { complete: true }));
-      // Resolves once an index write covering these files has ended: the executor starts the
-      // dependents only then, without holding this task's slot meanwhile (index writes of a large
-      // channel are shared by every task that finished while the previous one ran).
+      // Recorded and complete in one write, committed before the index write starts, the task's
+      // tail (below): its slot is free meanwhile, and its dependents start once the index has the files.
+      recorded = background(host.write((db) => db.recordBuilt(attemptId, host.runId, hashed, Date.now() - started, 'built', why, { complete: true })));
       const subdirs = [...new Set([...artifacts.map((a) => a.subdir), ...stale.map((p) => basename(dirname(p)))])].sort();
-      indexed = background(host.index(task.outputChannel, subdirs, [...artifacts.map((a) => a.path), ...stale]));
+      toIndex = { subdirs, files: [...artifacts.map((a) => a.path), ...stale] };
       status = 'built';
     } else if (t.stage === 'test') {
       phase = 'test';
@@ -309,8 +317,8 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       const files = artifacts.filter((a) => !input.some((i) => i.path === a.path && i.sha256 === a.sha256));
       if (files.length || artifacts.length !== input.length) {
         const replaced = artifacts;
-        await host.write((db) => db.replaceArtifacts(packageId, replaced));
-        indexed = background(host.index(task.outputChannel, [...new Set(artifacts.map((a) => a.subdir))].sort(), files.map((a) => a.path)));
+        recorded = background(host.write((db) => db.replaceArtifacts(packageId, replaced)));
+        toIndex = { subdirs: [...new Set(artifacts.map((a) => a.subdir))].sort(), files: files.map((a) => a.path) };
       }
       status = 'transmuted';
       reason = files.length ? `${files.length} file(s) added: ${files.map((a) => a.filename).join(', ')}` : 'nothing to convert';
@@ -323,10 +331,26 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     const passed = checks;
     host.setArtifacts(t.pkg, artifacts);
     const report = host.emit.bind(host, t.pkg, final, why, { stage: t.stage, artifacts, durationMs: ms, logFile: logFileOf(task, opened) });
-    // A build was completed with its record (above). Later stages: queued, not awaited — what
-    // depends on this stage writes after it — and reported once committed.
-    if (t.stage === 'build') report();
-    else {
+    // A build is completed with its record (above), reported once committed. Later stages: queued,
+    // not awaited — what depends on this stage writes after it — and reported once committed.
+    let indexed: Promise<void> | undefined;
+    if (recorded) {
+      // The task's tail: the record committed (the build reported then), then an index write
+      // covering the files. The executor starts the dependents only once it resolves, without
+      // holding this task's slot meanwhile (the commit waits for the writer thread's batch in
+      // flight; index writes of a large channel are shared by every task that finished while the
+      // previous one ran). A rejection fails the task.
+      const { subdirs, files } = toIndex!;
+      const channel = task.outputChannel;
+      const built = t.stage === 'build';
+      indexed = background(recorded.then(() => {
+        if (built) report();
+        return host.index(channel, subdirs, files);
+      }, (err) => {
+        throw new RecordWriteError(`${built ? 'build' : 'new artifacts'} of ${t.node.id} not recorded: ${errorMessage(err)}`);
+      }));
+    }
+    if (t.stage !== 'build') {
       host.writeLater((db) => {
         if (passed) db.recordChecks(attemptId, passed);
         db.completeAttempt(attemptId, host.runId, final, why, ms);
@@ -416,7 +440,11 @@ function logLine(line: string): string {
 }
 
 export type PublishOutcome =
-  | { ok: true; status: 'published' | 'held' | 'unclaimed'; reason: string; members: PublishMember[] }
+  | {
+      ok: true; status: 'published' | 'held' | 'unclaimed'; reason: string; members: PublishMember[];
+      /** A publication's state write (the group and its members published), committed after the slot is free. */
+      committed?: Promise<void>;
+    }
   | { ok: false; failure: FailureClass; reason: string; interrupted: boolean };
 
 /**
@@ -476,15 +504,21 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
       return { ok: true, status: 'unclaimed', reason, members };
     }
     const reason = `${result.published.length} artifact(s) published to ${result.channel}${result.label ? ` (${result.label})` : ''} by ${result.publisher}`;
-    // The group and its members of this run are published in one write (the executor reports them).
+    // The group and its members of this run are published in one write, the task's tail: the
+    // executor reports them once it has committed, without holding the slot meanwhile.
     const inRun = spec.members.map((m) => host.packageId(m)).filter((id) => id !== undefined);
-    await host.write((d) => {
+    const written = host.write((d) => {
       d.setGroupStatus(groupId, host.runId, 'published', reason, { publisher: result.publisher, channel: result.channel, label: result.label ?? null });
       d.setStatuses(inRun.map((packageId) => ({ packageId, to: 'published' as const, reason, stage: 'publish' as const })), host.runId);
     });
     plog.note(`=== published: ${reason}`);
-    if (workDir !== null) host.cleanup(workDir);
-    return { ok: true, status: 'published', reason, members };
+    const scratch = workDir;
+    const committed = background(written.then(() => {
+      if (scratch !== null) host.cleanup(scratch);
+    }, (err) => {
+      throw new RecordWriteError(`publication of ${spec.key} not recorded: ${errorMessage(err)}`);
+    }));
+    return { ok: true, status: 'published', reason, members, committed };
   } catch (err) {
     const aborted = controller.signal.aborted ? controller.signal.reason : null;
     const interrupted = aborted instanceof RunInterruptedError;
