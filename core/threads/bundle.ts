@@ -24,8 +24,11 @@ import { BUILDER, ROOT, bundleCacheDir, manifestPath, sha256, type BundleManifes
 
 export { bundleCacheDir, bundlesWanted, freshBundle, type BundlePlace } from './fresh-bundle.js';
 
-/** Bundles of sources changed since are removed after this long (a process may still be loading one). */
-const PRUNE_AFTER_MS = 10 * 60_000;
+/**
+ * Builds of sources changed since are removed once this old: a process started from one loads its
+ * lazily imported chunks later (a run's executor and stage code: in its first minutes).
+ */
+const PRUNE_AFTER_MS = 24 * 3600_000;
 /** A build lock older than this is a builder that died. */
 const LOCK_STALE_MS = 2 * 60_000;
 
