@@ -7,8 +7,9 @@
 // rendering without one, e.g. from a plugin's renderer, counts as changed every time) and by its
 // interface: what the other recipes' walks read of it (per non-skipped variant, each output's
 // name, version, run_exports and run requirements, before exports). Replaying is exact, i.e. gives
-// the requirements a full application gives, under these rules (recipes are applied in order, and
-// a walk reads the run requirements of the recipes before it as they are after their exports):
+// the requirements a full application gives, under these rules (recipes are applied in dependency
+// order, run-exports.ts: a walk reads the run requirements of the recipes applied before it as they
+// are after their exports; "after" below is that order):
 //   - the same recipes in the same order (else: everything is walked);
 //   - a changed recipe (another key) with another interface: everything is walked;
 //   - a changed recipe is walked; when its walk adds something else than last time, every recipe
@@ -241,6 +242,11 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     },
     walked(r, added) {
       const i = position.get(r)!;
+      // A recipe of a cycle whose other recipes are walked is walked too (after its additions were asked).
+      if (replayed.delete(r)) {
+        replayedOnto.delete(r);
+        runExportsMemoStats.replayed--;
+      }
       runExportsMemoStats.walked++;
       walkedAdds.set(i, added);
       walkedOnto.set(r, added);
@@ -249,6 +255,7 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     // A full walk reads every recipe anyway.
     ...(dirty ? {} : { index: lazyIndex(group, names) }),
     defer: (r, append) => whenParsed(r, append),
+    replays: (r) => !dirty && !isChanged.has(position.get(r)!),
   };
   applyRunExports(group, undefined, replay);
 

@@ -41,7 +41,7 @@ function reference(recipes: RenderedRecipe[]): void {
     for (const spec of specs) if (!ignore.has(specName(spec)) && !target.includes(spec)) target.push(spec);
   };
   const none = new Set<string>();
-  for (const r of recipes)
+  const applyRecipe = (r: RenderedRecipe) => {
     for (const v of r.variants) {
       if (v.requirements?.host.length) add(v.requirements.host, walk(v.requirements.build, '', none).flatMap((e) => e.strong), none);
       for (const o of v.outputs) {
@@ -67,6 +67,43 @@ function reference(recipes: RenderedRecipe[]): void {
         );
       }
     }
+  };
+  // Dependency order: r reads s when a name of r's specs (top-level build/host, outputs'
+  // build/host/run and run_exports) is built by s; r after everything it reaches outside its cycle;
+  // a cycle's recipes in the aggregate's order, again until a pass adds nothing.
+  const builds = recipes.map((r) => new Set(r.variants.filter((v) => !v.skip).flatMap((v) => v.outputs.map((o) => o.name))));
+  const reads = recipes.map((r) => {
+    const specs = r.variants.flatMap((v) => [
+      ...(v.requirements?.build ?? []),
+      ...(v.requirements?.host ?? []),
+      ...v.outputs.flatMap((o) => [...o.requirements.build, ...o.requirements.host, ...o.requirements.run, ...Object.values(o.runExports).flatMap((l) => l ?? [])]),
+    ]);
+    return new Set(specs.map(specName));
+  });
+  const edges = reads.map((names) => recipes.map((_, s) => s).filter((s) => [...names].some((n) => builds[s].has(n))));
+  const reach = recipes.map((_, i) => {
+    const seen = new Set<number>();
+    const todo = [i];
+    while (todo.length)
+      for (const s of edges[todo.pop()!])
+        if (!seen.has(s)) {
+          seen.add(s);
+          todo.push(s);
+        }
+    return seen;
+  });
+  const done = new Set<number>();
+  const size = (rs: number[]) => rs.reduce((n, i) => n + JSON.stringify(recipes[i].variants.map((v) => [v.requirements, v.outputs.map((o) => o.requirements)])).length, 0);
+  while (done.size < recipes.length) {
+    const r = recipes.findIndex((_, i) => !done.has(i) && [...reach[i]].every((s) => done.has(s) || reach[s].has(i)));
+    const members = recipes.map((_, i) => i).filter((i) => i === r || (reach[r].has(i) && reach[i].has(r)));
+    if (!reach[r].has(r)) applyRecipe(recipes[r]);
+    else for (let before = -1; before !== size(members); ) {
+      before = size(members);
+      members.forEach((i) => applyRecipe(recipes[i]));
+    }
+    members.forEach((i) => done.add(i));
+  }
 }
 
 /** Both applications of the same aggregate give the same bytes; returns the applied one. */
@@ -143,9 +180,9 @@ walks('a package reached by two paths is placed by the first (the shortest, then
   assert.equal(run.slice(-3), ['w39 >=1.0', 'late >=1', 'deep >=1']);
 });
 
-walks('a long run list grown by exports after a walk read it: later walks follow the new entries', () => {
-  // mid is read by user-1's walk before mid's recipe is applied (its run list: 40 libs), then its
-  // own exports add `extra >=1` to it; user-2 reaches extra only through that addition.
+walks('a long run list grown by its own exports: every walk through it follows the new entries, whatever the order', () => {
+  // mid's own exports add `extra >=1` to its run list (40 libs); user-1 (listed before mid) and
+  // user-2 (after) reach extra only through that addition: mid is applied before both.
   const make = () => {
     const wide = libs('w', 40);
     const extra = output('extra', { runExports: { weak: ['extra >=1'], strong: [] } });
@@ -155,7 +192,7 @@ walks('a long run list grown by exports after a walk read it: later walks follow
     return [recipe('wide', wide), recipe('extra', [extra]), recipe('user-1', [user1]), recipe('mid', [mid]), recipe('user-2', [user2])];
   };
   const applied = same(make, 'grown');
-  assert.not.ok(runOf(applied, 'user-1').includes('extra >=1'), 'before mid is applied');
+  assert.is(runOf(applied, 'user-1').at(-1), 'extra >=1', 'listed before mid, applied after it');
   assert.is(runOf(applied, 'mid').at(-1), 'extra >=1');
   assert.is(runOf(applied, 'user-2').at(-1), 'extra >=1');
 });
@@ -249,6 +286,32 @@ walks('random dense aggregates (cycles, shared paths, long grown run lists) :: t
     for (const r of applied) for (const o of r.variants[0].outputs) longest = Math.max(longest, o.requirements.run.length);
   }
   assert.ok(longest >= 64, `run lists long enough to be read through bitsets (longest ${longest})`);
+});
+
+walks('a dependent listed before its dependency gets what it gets listed after it', () => {
+  // app hosts lib; lib hosts zlib and so gets zlib's export in its run list; app reaches it through lib.
+  const make = () => [
+    recipe('app', [output('app', {}, { host: ['lib'] })]),
+    recipe('lib', [output('lib', { runExports: { weak: ['lib >=1.0'], strong: [] } }, { host: ['zlib'] })]),
+    recipe('zlib', [output('zlib', { version: '1.3', runExports: { weak: ['zlib >=1.3'], strong: [] } })]),
+  ];
+  const first = same(make, 'dependent first');
+  const last = same(() => make().reverse(), 'dependent last');
+  assert.equal(runOf(first, 'app'), ['lib >=1.0', 'zlib >=1.3']);
+  assert.equal(runOf(last, 'app'), runOf(first, 'app'));
+  assert.equal(runOf(last, 'lib'), runOf(first, 'lib'));
+});
+
+walks('random dense aggregates :: applying twice adds nothing (idempotent)', () => {
+  const lists = (rs: RenderedRecipe[]) => rs.map((r) => JSON.stringify(r.variants.map((v) => [v.requirements, v.outputs.map((o) => o.requirements)])));
+  for (let seed = 1; seed <= 20; seed++) {
+    const once = randomAggregate(seed);
+    applyRunExports(once);
+    const twice = randomAggregate(seed);
+    applyRunExports(twice);
+    applyRunExports(twice);
+    assert.equal(lists(twice), lists(once), `seed ${seed}: applied twice`);
+  }
 });
 
 walks.run();

@@ -527,14 +527,125 @@ export interface RunExportsReplay {
    * the walks until then, and a walk that reads it after its turn gets it with its additions.
    */
   defer?(r: RenderedRecipe, append: () => void): boolean;
+  /**
+   * Would `additions(r)` give last time's additions now (without asking)? When it would for every
+   * recipe, they are replayed in the aggregate's order without working out the dependency order
+   * (which reads every recipe).
+   */
+  replays?(r: RenderedRecipe): boolean;
+}
+
+/** The names of the specs of an array (the recipe's edges, see `applicationOrder`). */
+function addNames(into: Set<string>, specs: readonly string[] | undefined): void {
+  if (specs) for (const spec of specs) into.add(specName(spec));
 }
 
 /**
+ * The order in which the recipes of one target are applied: a recipe after every recipe it may
+ * read (dependencies first), as components of recipes reading each other (strongly connected),
+ * each in the aggregate's order; `cyclic` tells a component whose walks may read run lists its own
+ * application grows (several recipes, or one whose outputs build names its own specs name).
+ * Recipe r may read recipe s when a name of r's specs (every variant's top-level build and host,
+ * each output's build, host and run, and its run_exports: what they add leads the dependents'
+ * walks on) is a name s builds (a non-skipped output).
+ */
+function applicationOrder(group: RenderedRecipe[]): { members: number[]; cyclic: boolean }[] {
+  const builders = new Map<string, number[]>();
+  group.forEach((r, i) => {
+    for (const v of r.variants) {
+      if (v.skip) continue;
+      for (const o of v.outputs) {
+        const at = builders.get(o.name);
+        if (!at) builders.set(o.name, [i]);
+        else if (at[at.length - 1] !== i) at.push(i);
+      }
+    }
+  });
+  const edges: number[][] = group.map((r) => {
+    const names = new Set<string>();
+    for (const v of r.variants) {
+      addNames(names, v.requirements?.build);
+      addNames(names, v.requirements?.host);
+      for (const o of v.outputs) {
+        const req = o.requirements;
+        addNames(names, req.build);
+        addNames(names, req.host);
+        addNames(names, req.run);
+        const e = o.runExports;
+        addNames(names, e.strong);
+        addNames(names, e.weak);
+        addNames(names, e.strong_constrains);
+        addNames(names, e.weak_constrains);
+        addNames(names, e.noarch);
+      }
+    }
+    const to = new Set<number>();
+    for (const name of names) for (const s of builders.get(name) ?? []) to.add(s);
+    return [...to];
+  });
+  // Tarjan's strongly connected components (iterative): each is complete when every component it
+  // reaches is, so they come out dependencies first.
+  const n = group.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const out: { members: number[]; cyclic: boolean }[] = [];
+  let next = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] >= 0) continue;
+    const frames: [number, number][] = [[root, 0]];
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (frames.length) {
+      const frame = frames[frames.length - 1];
+      const [v, k] = frame;
+      if (k < edges[v].length) {
+        frame[1]++;
+        const w = edges[v][k];
+        if (index[w] < 0) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          frames.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
+        continue;
+      }
+      frames.pop();
+      if (frames.length) {
+        const u = frames[frames.length - 1][0];
+        low[u] = Math.min(low[u], low[v]);
+      }
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      let w: number;
+      do {
+        w = stack.pop()!;
+        onStack[w] = 0;
+        members.push(w);
+      } while (w !== v);
+      members.sort((a, b) => a - b);
+      out.push({ members, cyclic: members.length > 1 || edges[v].includes(v) });
+    }
+  }
+  return out;
+}
+
+/** The total length of arrays (to tell whether a pass added anything). */
+const totalLength = (arrays: readonly string[][]) => arrays.reduce((sum, a) => sum + a.length, 0);
+
+/**
  * Add the run_exports of packages built in the same aggregate to their dependents' requirements,
- * in place, per target. Idempotent: applying twice adds nothing more. With `only`, the exports of
- * all `recipes` are applied to the `only` ones alone (a recipe rendered later, e.g. a bootstrap
- * build, gets what it would have got with the others; `only` must be among `recipes`). With
- * `replay`, a recipe's additions may come from an earlier application instead of its walk.
+ * in place, per target. Recipes are applied in dependency order (`applicationOrder`): a walk reads
+ * the run requirements of the packages it reaches with their own exports already added, whatever
+ * the order of the aggregate; recipes that read each other (a cycle) are applied in the aggregate's
+ * order again and again until a pass adds nothing. So the result does not depend on the order of
+ * the feedstocks outside such cycles, and applying twice adds nothing more (idempotent). With
+ * `only`, the exports of all `recipes` are applied to the `only` ones alone (a recipe rendered
+ * later, e.g. a bootstrap build, gets what it would have got with the others; `only` must be among
+ * `recipes`). With `replay`, a recipe's additions may come from an earlier application instead of
+ * its walk (a cycle's recipes: all replayed, or all walked).
  */
 export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<RenderedRecipe>, replay?: RunExportsReplay): void {
   const byTarget = new Map<string, RenderedRecipe[]>();
@@ -547,29 +658,36 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
   for (const group of byTarget.values()) {
     const env = new Environments(replay?.index ?? indexOutputs(group), group[0].target.python);
     const adder = new Adder(env);
-    for (const r of group) {
-      if (only && !only.has(r)) continue;
-      const stored = replay?.additions(r);
-      if (stored) {
-        // Appended in each array's order, as the walk appends them (the environments mirror them).
-        const append = () =>
-          exportTargets(r).forEach((target, i) => {
-            for (const spec of stored[i] ?? []) {
-              target.push(spec);
-              env.added(target, spec);
-            }
-          });
-        if (!replay!.defer?.(r, append)) append();
-        continue;
+    const replayed = (r: RenderedRecipe, stored: ExportAdditions) => {
+      // Appended in each array's order, as the walk appends them (the environments mirror them).
+      const append = () =>
+        exportTargets(r).forEach((target, i) => {
+          for (const spec of stored[i] ?? []) {
+            target.push(spec);
+            env.added(target, spec);
+          }
+        });
+      if (!replay!.defer?.(r, append)) append();
+    };
+    const replayOnly = !!replay?.replays && group.every((r) => (only && !only.has(r)) || replay.replays!(r));
+    const order = replayOnly ? group.map((_, i) => ({ members: [i], cyclic: false })) : applicationOrder(group);
+    for (const component of order) {
+      const members = component.members.map((i) => group[i]).filter((r) => !only || only.has(r));
+      if (!members.length) continue;
+      if (replay) {
+        const stored = members.map((r) => replay.additions(r));
+        if (stored.every((s) => s !== undefined)) {
+          members.forEach((r, i) => replayed(r, stored[i]!));
+          continue;
+        }
       }
-      if (!replay) {
-        applyToRecipe(r, env, adder);
-        continue;
-      }
-      const targets = exportTargets(r);
-      const before = targets.map((t) => t.length);
-      applyToRecipe(r, env, adder);
-      replay.walked(r, targets.map((t, i) => t.slice(before[i])));
+      const targets = replay || component.cyclic ? members.map(exportTargets) : [];
+      const before = replay ? targets.map((ts) => ts.map((t) => t.length)) : [];
+      if (!component.cyclic) applyToRecipe(members[0], env, adder);
+      else
+        for (let size = -1, now = totalLength(targets.flat()); size !== now; size = now, now = totalLength(targets.flat()))
+          for (const r of members) applyToRecipe(r, env, adder);
+      if (replay) members.forEach((r, i) => replay.walked(r, targets[i].map((t, k) => t.slice(before[i][k]))));
     }
   }
 }
