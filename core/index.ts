@@ -12,7 +12,7 @@ export { validatePluginOptions, PluginOptionsError } from './engine/plugin-optio
 export { EXIT, type ExitCode } from './engine/exit-codes.ts';
 // For plugins that write a channel kind of their own (examples/plugins/wheel-builder): a channel's
 // folder from a path or file:// URL, its label folders, atomic writes, file hashes.
-export { channelDir } from './conda/repodata.ts';
+export { channelDir } from './conda/repodata-read.ts';
 export { LocalChannel } from './conda/channel.ts';
 export { writeFileAtomic } from './conda/atomic-write.ts';
 export { sha256File } from './conda/file-hash.ts';

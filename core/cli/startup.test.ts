@@ -29,19 +29,29 @@ const STAGE_CODE = [
  * The package's modules (paths relative to the package) that `rebuild <args>` loaded in `cwd`, and how
  * many Ajv instances checked a schema against the draft-07 meta-schema (each compiles it, ~0.1 s).
  */
-function modulesLoaded(cwd: string, args: string[]): { status: number | null; stderr: string; modules: Set<string>; metaSchemaCompiles: number } {
+function modulesLoaded(cwd: string, args: string[]): { status: number | null; stderr: string; modules: Set<string>; importers: Map<string, Set<string>>; metaSchemaCompiles: number } {
   const out = join(cwd, 'modules.txt');
   const metaOut = join(cwd, 'meta-schema.txt');
   writeFileSync(metaOut, '');
   writeFileSync(join(cwd, 'record-ajv.cjs'), `const { appendFileSync } = require('node:fs');\nconst { default: Ajv } = require(${JSON.stringify(join(ROOT, 'node_modules/ajv/dist/core.js'))});\nconst seen = new WeakSet();\nconst validateSchema = Ajv.prototype.validateSchema;\nAjv.prototype.validateSchema = function (...args) {\n  if (!seen.has(this)) { seen.add(this); appendFileSync(${JSON.stringify(metaOut)}, 'compiled\\n'); }\n  return validateSchema.apply(this, args);\n};\n`);
-  writeFileSync(join(cwd, 'record-hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) {\n  const r = await next(spec, ctx);\n  appendFileSync(${JSON.stringify(out)}, r.url + '\\n');\n  return r;\n}\n`);
+  writeFileSync(join(cwd, 'record-hooks.mjs'), `import { appendFileSync } from 'node:fs';\nexport async function resolve(spec, ctx, next) {\n  const r = await next(spec, ctx);\n  appendFileSync(${JSON.stringify(out)}, r.url + ' ' + ctx.parentURL + '\\n');\n  return r;\n}\n`);
   writeFileSync(join(cwd, 'record.mjs'), `import { register } from 'node:module';\nregister('./record-hooks.mjs', import.meta.url);\n`);
   writeFileSync(out, '');
   // The sources, not the CLI's plain-JS bundle (core/threads/bundle.ts: its chunks split at the same `import()`s).
   const r = spawnSync(process.execPath, ['--require', join(cwd, 'record-ajv.cjs'), '--import', join(cwd, 'record.mjs'), BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, REBUILD_RENDER_THREADS: '0', REBUILD_BUNDLE: '0' } });
   const prefix = `file://${ROOT}`;
-  const modules = new Set(readFileSync(out, 'utf8').split('\n').filter((u) => u.startsWith(prefix)).map((u) => u.slice(prefix.length)));
-  return { status: r.status, stderr: r.stderr, modules, metaSchemaCompiles: readFileSync(metaOut, 'utf8').split('\n').filter(Boolean).length };
+  const ours = (u: string) => (u.startsWith(prefix) ? u.slice(prefix.length).replace(/\?.*$/, '') : null);
+  const importers = new Map<string, Set<string>>();
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const [url, parent] = line.split(' ');
+    const m = ours(url ?? '');
+    if (m === null) continue;
+    if (!importers.has(m)) importers.set(m, new Set());
+    const p = ours(parent ?? '');
+    if (p !== null) importers.get(m)!.add(p);
+  }
+  const modules = new Set(importers.keys());
+  return { status: r.status, stderr: r.stderr, modules, importers, metaSchemaCompiles: readFileSync(metaOut, 'utf8').split('\n').filter(Boolean).length };
 }
 
 const startup = suite('CLI start-up: what a command loads');
@@ -53,7 +63,7 @@ startup('rebuild plan :: the plugins are applied, their stage code and the execu
     mkdirSync(recipe, { recursive: true });
     writeFileSync(join(recipe, 'meta.yaml'), 'package:\n  name: six\n  version: 1.16.0\nbuild:\n  number: 0\nrequirements:\n  host:\n    - python\n    - pip\n  run:\n    - python\n');
     writeFileSync(join(dir, 'rebuild.config.ts'), "export default { python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: './aggregate' };\n");
-    const { status, stderr, modules, metaSchemaCompiles } = modulesLoaded(dir, ['plan', '--json']);
+    const { status, stderr, modules, importers, metaSchemaCompiles } = modulesLoaded(dir, ['plan', '--json']);
     assert.is(status, 0, stderr);
     // The default plugins were applied (their factories and taps are loaded) ...
     for (const m of ['plugins/publisher/index.ts', 'plugins/tester/index.ts', 'plugins/report/index.ts', 'plugins/builder-script/index.ts']) assert.ok(modules.has(m), `${m} loaded`);
@@ -62,6 +72,10 @@ startup('rebuild plan :: the plugins are applied, their stage code and the execu
     // The config schema and the plugins' options are checked by one Ajv instance (core/config/ajv.ts).
     assert.ok(modules.has('core/config/validate-schema.ts') && modules.has('core/engine/plugin-options.ts'));
     assert.is(metaSchemaCompiles, 1, 'the draft-07 meta-schema is compiled once');
+    // Reading repodata (the plan target, select, source-channel, path checks) does not load the channel
+    // index writer (repodata.ts: package readers, the index thread, zstd); only LocalChannel does.
+    assert.ok(modules.has('core/conda/repodata-read.ts'));
+    assert.equal([...(importers.get('core/conda/repodata.ts') ?? [])].filter((m) => m !== 'core/conda/channel.ts'), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

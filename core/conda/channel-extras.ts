@@ -1,7 +1,7 @@
 // Index files of a channel besides repodata.json: `<subdir>/run_exports.json` (CEP 12) and the
 // channel's `channeldata.json`, serialised as conda-index lays them out (sorted keys, one-space
 // indent), and the shared writer of a `{ info, packages, packages.conda }` map from cached entries.
-import type { PackageRecord } from './repodata.ts';
+import type { PackageRecord } from './repodata-read.ts';
 import { compareVersions } from './match-spec.ts';
 
 /** info/run_exports.json of a package: lists of specs by kind (weak, strong, noarch, weak_constrains, strong_constrains). */

@@ -4,7 +4,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve, sep } from 'node:path';
-import { emptyRepodata } from './repodata.ts';
+import { emptyRepodata } from './repodata-read.ts';
 
 export interface ChannelServer {
   /** http URL of a served dir (as given to serveChannels, or resolved to the same path). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleSolve, type Platform } from './rattler.ts';
 import type { FailureClass } from '../model/types.ts';
-import { channelDir, emptyRepodata } from './repodata.ts';
+import { channelDir, emptyRepodata } from './repodata-read.ts';
 import { serveChannels, type ChannelServer } from './channel-server.ts';
 
 /** Channels made ready for the solver: local dirs served on loopback, URLs as they are. Close it when done. */

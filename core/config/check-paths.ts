@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import type { ResolvedConfig } from './resolved.ts';
 import { displayPath, type ConfigIssue } from './errors.ts';
-import { channelDir } from '../conda/repodata.ts';
+import { channelDir } from '../conda/repodata-read.ts';
 import { extraVersionPath } from '../graph/extra-versions.ts';
 
 type Kind = 'dir' | 'file' | 'any';

@@ -11,7 +11,7 @@ import { listingCacheFile, loadListings, saveListings } from '../recipes/listing
 import { flushRenderCache, renderCacheDir, takeRenderingKey } from '../recipes/render-cache.ts';
 import { applyRunExportsMemo, lazyIndex } from '../recipes/run-exports-memo.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
-import { readRepodata } from '../conda/repodata.ts';
+import { readRepodata } from '../conda/repodata-read.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
 import type { Plan, PlanError } from './plan.ts';
 import { OutputIndex } from './output-index.ts';

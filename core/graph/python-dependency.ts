@@ -4,7 +4,7 @@
 // environment of the top-level build script) has one: conda-build builds them all in that pass.
 // And the channel side: was a repodata record built for a given python (`recordPinsPython`)?
 import type { RenderedOutput, RenderedVariant } from '../model/types.ts';
-import type { PackageRecord } from '../conda/repodata.ts';
+import type { PackageRecord } from '../conda/repodata-read.ts';
 import { tryParseMatchSpec, versionMatchesOrFalse } from '../conda/match-spec.ts';
 
 /** Package names whose presence in build/host/run ties an output to one python version. */

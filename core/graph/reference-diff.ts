@@ -1,7 +1,7 @@
 // Reference diff: the packages built for the old python in the reference channel that this plan
 // does not rebuild for the new one, each with the reason (the node's status and reason, or "no
 // recipe in the aggregate"). What a final buildout report lists as "not built, and why".
-import type { Repodata } from '../conda/repodata.ts';
+import type { Repodata } from '../conda/repodata-read.ts';
 import type { PackageGraph } from './package-graph.ts';
 import type { OutputIndex } from './output-index.ts';
 import type { ReferenceDiff } from './plan.ts';

@@ -3,7 +3,7 @@
 // its content (the cache key of every solve against it, cache.ts).
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { channelDir, readRepodata, repodataRecords, type PackageRecord } from '../conda/repodata.ts';
+import { channelDir, readRepodata, repodataRecords, type PackageRecord } from '../conda/repodata-read.ts';
 
 export interface IndexedRecord {
   filename: string;

@@ -3,7 +3,7 @@
 // python on that subdir (as the report's "missing" list reads it, core/report/reference.ts), and
 // its noarch packages that depend on python.
 import { existsSync } from 'node:fs';
-import { channelDir, readRepodata, repodataRecords } from '../conda/repodata.ts';
+import { channelDir, readRepodata, repodataRecords } from '../conda/repodata-read.ts';
 import { tryParseMatchSpec } from '../conda/match-spec.ts';
 import { recordPinsPython } from '../graph/python-dependency.ts';
 import { subdirsOf } from './channel-index.ts';

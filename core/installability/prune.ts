@@ -5,7 +5,7 @@
 // installed), so the solver gets the same answer from these alone, its cost follows the size of the
 // package's dependency closure instead of the channels' size, and it reads one channel, not several.
 import { tryParseMatchSpec } from '../conda/match-spec.ts';
-import { emptyRepodata, type Repodata } from '../conda/repodata.ts';
+import { emptyRepodata, type Repodata } from '../conda/repodata-read.ts';
 import { subdirsOf, type ChannelIndex, type IndexedRecord } from './channel-index.ts';
 
 const nameOf = (spec: string): string | null => tryParseMatchSpec(spec)?.name ?? null;

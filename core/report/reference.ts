@@ -1,7 +1,7 @@
 // The reference channel's packages built for the old python: name → newest version, per subdir.
 // The report's "missing" list is every one of them with no build for the new python.
 import type { ResolvedConfig } from '../config/resolved.ts';
-import { readRepodata, type Repodata } from '../conda/repodata.ts';
+import { readRepodata, type Repodata } from '../conda/repodata-read.ts';
 import { recordPinsPython } from '../graph/python-dependency.ts';
 import { compareVersions } from '../conda/match-spec.ts';
 

@@ -9,7 +9,7 @@ import type { Run } from '../../core/engine/run.ts';
 import { STAGE } from '../../core/engine/stage.ts';
 import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { ResolvedConfig } from '../../core/config/resolved.ts';
-import { channelDir } from '../../core/conda/repodata.ts';
+import { channelDir } from '../../core/conda/repodata-read.ts';
 import { UserError } from '../../core/model/errors.ts';
 import { EXIT } from '../../core/engine/exit-codes.ts';
 import type { Plugin } from '../../core/model/plugin.ts';

@@ -10,7 +10,7 @@
 import { openAsBlob } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readRepodata } from '../../core/conda/repodata.ts';
+import { readRepodata } from '../../core/conda/repodata-read.ts';
 import { env, type Secret } from '../../core/config/secret.ts';
 import { ChannelConflictError, TransientUploadError, type ChannelDestination, type PackageFile, type PutResult } from './destination.ts';
 import { jsonOf, requestWithRetry, snippet, type RetryPolicy } from './http.ts';

@@ -8,7 +8,7 @@ import type { Engine } from '../../core/engine/engine.ts';
 import type { Exclusion, PackageNode, Target } from '../../core/model/types.ts';
 import { targetKey } from '../../core/model/types.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import { readRepodata, type PackageRecord, type Repodata } from '../../core/conda/repodata.ts';
+import { readRepodata, type PackageRecord, type Repodata } from '../../core/conda/repodata-read.ts';
 import { pythonOutputs, recordPinsPython } from '../../core/graph/python-dependency.ts';
 import { nodeAllNoarch } from '../../core/graph/render-nodes.ts';
 import { blocklistApplies, blocklistLabel } from '../../core/graph/blocklist-propagation.ts';

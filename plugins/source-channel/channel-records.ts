@@ -3,8 +3,8 @@
 // `depends` that admits the old python and not its neighbours, or a `py36` build string
 // (recordPinsPython); a `noarch: python` record whose python spec admits the old python; and the
 // old python itself.
-import type { PackageRecord, Repodata } from '../../core/conda/repodata.ts';
-import { repodataRecords } from '../../core/conda/repodata.ts';
+import type { PackageRecord, Repodata } from '../../core/conda/repodata-read.ts';
+import { repodataRecords } from '../../core/conda/repodata-read.ts';
 import { compareVersions, tryParseMatchSpec, versionMatchesOrFalse } from '../../core/conda/match-spec.ts';
 import { recordPinsPython } from '../../core/graph/python-dependency.ts';
 

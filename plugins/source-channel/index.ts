@@ -8,7 +8,7 @@ import { validatePluginOptions } from '../../core/engine/plugin-options.ts';
 import type { Run, RunOptions } from '../../core/engine/run.ts';
 import type { RecipeRef } from '../../core/model/types.ts';
 import { STAGE } from '../../core/engine/stage.ts';
-import { channelDir, readRepodata, type Repodata } from '../../core/conda/repodata.ts';
+import { channelDir, readRepodata, type Repodata } from '../../core/conda/repodata-read.ts';
 import { planRun, type PlanOptions } from '../../core/graph/plan-target.ts';
 import type { Plan } from '../../core/graph/plan.ts';
 import { newestForPython, newestVersionOf, type ChannelRecord } from './channel-records.ts';
