@@ -81,8 +81,9 @@ interface SpecEntry {
  * for the environment walks: every output walks its build and host environments, so the walk is
  * made of array reads. A spec resolves to a package (a rendered output) or to nothing (a channel
  * package), once per spec text and variant value of its name. Run requirements are read as they
- * are at the walk (earlier outputs may already have received their own exports): `added` mirrors
- * every spec added to an indexed output.
+ * are at the walk (in dependency order, those of the packages reached already have their own
+ * exports; within a cycle, a later pass reads what earlier ones added): `added` mirrors every spec
+ * added to an indexed output.
  */
 class Environments {
   private readonly ids = new Map<RenderedOutput, number>();
