@@ -14,6 +14,8 @@ if (bundle) {
   // A stack printed for --debug names the TypeScript sources (error-exit.ts's debugWanted).
   const debug = process.env.REBUILD_DEBUG;
   if (process.argv.includes('--debug') || (debug !== undefined && debug !== '' && debug !== '0')) process.setSourceMapsEnabled(true);
+  // Read by core/config/load.ts: tsx's loader is registered before a TypeScript config loads.
+  globalThis[Symbol.for('rebuild.bundled')] = true;
   ({ main } = await import(pathToFileURL(bundle).href));
 } else {
   const { register } = await import('tsx/esm/api');

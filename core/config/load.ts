@@ -5,7 +5,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
-import { tsImport } from 'tsx/esm/api';
+import { register, tsImport } from 'tsx/esm/api';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, displayPath } from './errors.ts';
 
@@ -94,10 +94,28 @@ function notFoundMessage(cwd: string): string {
 
 // ---------------------------------------------------------------- loaders
 
+/** Set by bin/rebuild.js when the CLI runs from its bundle (core/threads/bundle.ts): no tsx loader yet. */
+const BUNDLED = Symbol.for('rebuild.bundled');
+
+/**
+ * From the bundle, tsx's loader is registered for the whole process before the first config loads,
+ * as it is when the CLI runs through tsx: a plugin the config imports may import TypeScript later,
+ * at a hook (the built-in plugins' stage code is imported on first use), and tsImport's scoped
+ * loader does not reach an import made by a module tsx compiled to CommonJS (a config in a directory
+ * without `"type": "module"`).
+ */
+function registerTsxOnce(): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[BUNDLED] !== true) return;
+  register();
+  g[BUNDLED] = 'tsx registered';
+}
+
 function moduleLoader(cwd: string): Loader {
   return async (file) => {
     let mod: any;
     try {
+      registerTsxOnce();
       // tsImport: TypeScript (and JS importing TypeScript) without a global loader, fresh on each load.
       mod = await tsImport(pathToFileURL(file).href, import.meta.url);
     } catch (err) {
