@@ -19,6 +19,7 @@
 import { targetKey, type RenderedOutput, type RenderedRecipe } from '../model/types.ts';
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
+import { componentsOf } from '../graph/scc.ts';
 
 /**
  * The export lists a walk's packages give each requirement array (see `Adder`), as the numbers of
@@ -584,52 +585,16 @@ function applicationOrder(group: RenderedRecipe[]): { members: number[]; cyclic:
     for (const name of names) for (const s of builders.get(name) ?? []) to.add(s);
     return [...to];
   });
-  // Tarjan's strongly connected components (iterative): each is complete when every component it
+  // Strongly connected components in Tarjan's order: each is complete when every component it
   // reaches is, so they come out dependencies first.
   const n = group.length;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
+  const starts = new Uint32Array(n + 1);
+  for (let i = 0; i < n; i++) starts[i + 1] = starts[i] + edges[i].length;
+  const component = componentsOf(n, starts, Uint32Array.from(edges.flat()));
   const out: { members: number[]; cyclic: boolean }[] = [];
-  let next = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] >= 0) continue;
-    const frames: [number, number][] = [[root, 0]];
-    index[root] = low[root] = next++;
-    stack.push(root);
-    onStack[root] = 1;
-    while (frames.length) {
-      const frame = frames[frames.length - 1];
-      const [v, k] = frame;
-      if (k < edges[v].length) {
-        frame[1]++;
-        const w = edges[v][k];
-        if (index[w] < 0) {
-          index[w] = low[w] = next++;
-          stack.push(w);
-          onStack[w] = 1;
-          frames.push([w, 0]);
-        } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
-        continue;
-      }
-      frames.pop();
-      if (frames.length) {
-        const u = frames[frames.length - 1][0];
-        low[u] = Math.min(low[u], low[v]);
-      }
-      if (low[v] !== index[v]) continue;
-      const members: number[] = [];
-      let w: number;
-      do {
-        w = stack.pop()!;
-        onStack[w] = 0;
-        members.push(w);
-      } while (w !== v);
-      members.sort((a, b) => a - b);
-      out.push({ members, cyclic: members.length > 1 || edges[v].includes(v) });
-    }
-  }
+  // Members in the aggregate's order.
+  for (let i = 0; i < n; i++) (out[component[i]] ??= { members: [], cyclic: false }).members.push(i);
+  for (const c of out) c.cyclic = c.members.length > 1 || edges[c.members[0]].includes(c.members[0]);
   return out;
 }
 
