@@ -49,41 +49,18 @@ export function toPlanNodes(graph: PackageGraph): PlanNode[] {
       const n = graph.getNodeAttributes(id);
       const kind = n.exclusion?.kind ?? null;
       let dependsOn: PlanDependency[] | undefined;
-      // Two literals (keys in the same order) rather than a spread of an optional part.
-      return n.extraVersion !== undefined
-        ? {
-            id,
-            feedstock: n.feedstock,
-            outputs: n.outputs,
-            status: n.status,
-            reason: n.reason,
-            kind,
-            bootstrap: n.bootstrap,
-            extraVersion: n.extraVersion,
-            pythonDependency: n.pythonDependency,
-            get dependsOn() {
-              return (dependsOn ??= dependenciesOf(graph, id));
-            },
-            set dependsOn(value: PlanDependency[]) {
-              dependsOn = value;
-            },
-          }
-        : {
-            id,
-            feedstock: n.feedstock,
-            outputs: n.outputs,
-            status: n.status,
-            reason: n.reason,
-            kind,
-            bootstrap: n.bootstrap,
-            pythonDependency: n.pythonDependency,
-            get dependsOn() {
-              return (dependsOn ??= dependenciesOf(graph, id));
-            },
-            set dependsOn(value: PlanDependency[]) {
-              dependsOn = value;
-            },
-          };
+      // Keys in the plan's order; `dependsOn` as an accessor (a spread would read it).
+      const node = { id, feedstock: n.feedstock, outputs: n.outputs, status: n.status, reason: n.reason, kind, bootstrap: n.bootstrap } as PlanNode;
+      if (n.extraVersion !== undefined) node.extraVersion = n.extraVersion;
+      node.pythonDependency = n.pythonDependency;
+      return Object.defineProperty(node, 'dependsOn', {
+        get: () => (dependsOn ??= dependenciesOf(graph, id)),
+        set: (value: PlanDependency[]) => {
+          dependsOn = value;
+        },
+        enumerable: true,
+        configurable: true,
+      });
     });
   graph.onNextEdgeChange(() => {
     for (const node of nodes) void node.dependsOn;
