@@ -9,6 +9,14 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** The pid of the process that named a file by `tempPathFor` (its base name), or null for any other name. */
+export function tempWriterPid(name: string): number | null {
+  const m = TEMP_NAME.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 /** `data` as a string, a buffer, or buffers written one after the other (no concatenated copy). */
 export async function writeFileAtomic(path: string, data: string | Buffer | readonly Buffer[]): Promise<void> {
   const tmp = tempPathFor(path);

@@ -5,7 +5,7 @@
 // and the package's task, which resume marks for rebuild, adds it back once built.
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { writeFileAtomic } from '../conda/atomic-write.ts';
+import { tempWriterPid, writeFileAtomic } from '../conda/atomic-write.ts';
 import { isPackageFile } from '../conda/package-types.ts';
 import { ChannelIndexWriter, settleDeadGenerations, writerGone } from '../conda/repodata.ts';
 
@@ -17,8 +17,6 @@ export interface DroppedEntry {
 }
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
-
-const DEAD_TEMP = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** Drop the stale entries of one `<channel>/<subdir>/repodata.json`; rewritten only when something is dropped. */
 async function reconcileSubdir(channel: string, subdir: string, changed: ReadonlySet<string>, unindexed?: string[], behind?: string[]): Promise<DroppedEntry[]> {
@@ -42,8 +40,8 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   // Temp files of writers that are gone (core/conda/atomic-write.ts tempPathFor:
   // `.<name>.<pid>.<hex>.tmp`, a .conda's parts too), left by a run killed mid-write.
   for (const name of names) {
-    const m = DEAD_TEMP.exec(name);
-    if (!m || !writerGone(Number(m[1]))) continue;
+    const pid = tempWriterPid(name);
+    if (pid === null || !writerGone(pid)) continue;
     await unlink(join(channel, subdir, name)).catch(() => {});
     names.delete(name);
   }
