@@ -1,13 +1,14 @@
 // Child process of the engine-overhead benchmark. Runs the real executor (executeRun: state
 // database, scheduler, every per-task hook) over a synthetic plan with a builder that does no work.
 // Prints one JSON line (and `progress` lines on stderr for the parent's time limit).
-// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex|channel|buildonly]
+// Usage: node --import tsx bench/execute-child.ts <packages> <work dir> <concurrency> [index|noindex|channel|buildonly|channel-buildonly]
 // Every package is four stage tasks: build, test (a no-op test tap reporting one check),
 // transmute (no-op), publish (its group of one arch). `buildonly`: no test/transmute/publish taps,
 // so one build task per package (the build-only figure beside the stage figure).
 // `noindex` replaces the channel index written after each build by a no-op (to see its share).
 // `channel`: every build puts a real package file into the output channel (a hard link of one
 // tiny pre-made .conda under the task's own file name), so the channel index grows to n records.
+// `channel-buildonly`: the growing channel with build tasks only (issue 12's workload when filed).
 import { linkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config/resolve.ts';
@@ -20,7 +21,9 @@ import { writeCondaPackage } from '../core/conda/write-package.ts';
 import { syntheticPlan } from './synthetic-plan.ts';
 import { reportProgress } from './measure.ts';
 
-const [nArg, workDir, concurrencyArg, indexMode] = process.argv.slice(2);
+const [nArg, workDir, concurrencyArg, modeArg] = process.argv.slice(2);
+const buildOnlyChannel = modeArg === 'channel-buildonly';
+const indexMode = buildOnlyChannel ? 'channel' : modeArg;
 
 /** CPU time of the main thread alone (ms; Linux /proc, else null): the engine's serial part. */
 function mainThreadCpuMs(): number | null {
@@ -77,7 +80,7 @@ const noop: Plugin = {
         };
         return { builder: 'bench:noop', artifacts: [artifact] };
       });
-      if (indexMode !== 'buildonly') {
+      if (indexMode !== 'buildonly' && !buildOnlyChannel) {
         run.hooks.test.tap('bench:noop', (_task, report) => {
           count('test');
           report.checks.push({ name: 'noop', kind: 'imports', ok: true, durationMs: 0 });
@@ -92,7 +95,7 @@ const noop: Plugin = {
       run.hooks.taskEnd.tap('bench:noop', (result) => {
         count('taskEnd');
         // Progress for the parent's time limit: packages published, every 250.
-        const finished = indexMode === 'buildonly' ? 'built' : 'published';
+        const finished = indexMode === 'buildonly' || buildOnlyChannel ? 'built' : 'published';
         if (result.status === finished && ++published % 250 === 0) reportProgress(published, performance.now() - first);
       });
     });
