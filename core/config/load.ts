@@ -8,6 +8,7 @@ import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { register, tsImport } from 'tsx/esm/api';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, displayPath } from './errors.ts';
+import { shareApiWithConfigs } from './shared-api.ts';
 
 export const MODULE_NAME = 'rebuild';
 
@@ -116,6 +117,8 @@ function moduleLoader(cwd: string): Loader {
     let mod: any;
     try {
       registerTsxOnce();
+      // `import ... from 'rebuild'` gets this process's instance of the API (shared-api.ts).
+      await shareApiWithConfigs();
       // tsImport: TypeScript (and JS importing TypeScript) without a global loader, fresh on each load.
       mod = await tsImport(pathToFileURL(file).href, import.meta.url);
     } catch (err) {
