@@ -9,7 +9,7 @@ import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
 import { listingCacheFile, loadListings, saveListings } from '../recipes/listing-cache.ts';
 import { flushRenderCache, renderCacheDir, takeRenderingKey } from '../recipes/render-cache.ts';
-import { applyRunExportsMemo, lazyIndex } from '../recipes/run-exports-memo.ts';
+import { applyRunExportsMemo, knownOrderNames, lazyIndex } from '../recipes/run-exports-memo.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata-read.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
@@ -182,7 +182,7 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
       // by name are found from the nodes' outputs: a recipe is read only for a name its walks look up.
       const all = [...rendered, outcome.rendered];
       const names = all.map((r, i) => (outputNames[i] ?? nodeFromRendered('', r).outputs).join('\0'));
-      applyRunExports(all, new Set([outcome.rendered]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names) });
+      applyRunExports(all, new Set([outcome.rendered]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names), orderNames: knownOrderNames });
       return { node: nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true), warnings: outcome.rendered.warnings };
     },
   };

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { RenderedRecipe } from '../model/types.ts';
 import { applyRunExports } from './run-exports.ts';
 import { output, recipe, T } from './rendered-fixture.ts';
-import { applyRunExportsMemo, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
+import { randomAggregate } from './random-aggregate-fixture.ts';
+import { seeded } from '../../bench/measure.ts';
+import { applyRunExportsMemo, knownOrderNames, lazyIndex, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
 import { cachedRender, flushRenderCache, forgetRenderPacks, isRenderingParsed, takeRenderingKey } from './render-cache.ts';
 
 /**
@@ -93,25 +95,27 @@ memo('a recipe without a key (not from the cache) is walked every time', () => {
   assert.equal(again.requirements, full());
 });
 
-memo('a changed recipe exporting something else: every recipe is walked (no stale pin)', () => {
+memo('a changed recipe exporting something else: the recipes that may read it are walked (no stale pin), the others replayed', () => {
   viaMemo(dir, KEYS);
   const keys = KEYS.map((k) => (k === 'k-zlib' ? 'k-zlib-2' : k));
   const changed = viaMemo(dir, keys, { zlibExport: 'zlib >=1.4,<2.0a0' });
-  assert.is(changed.walked, 6);
+  // zlib, mid and z-user (host zlib), app (hosts mid): walked; gcc and libstd read nothing of zlib.
+  assert.is(changed.walked, 4);
+  assert.is(changed.replayed, 2);
   assert.equal(changed.requirements, full({ zlibExport: 'zlib >=1.4,<2.0a0' }));
   assert.equal(changed.requirements[5][0][0].run, ['zlib >=1.4,<2.0a0']);
 });
 
-memo('a changed recipe whose walk adds something else: the recipes applied after it are walked, its dependencies replayed', () => {
+memo('a changed recipe whose walk adds something else: the recipes that may read it are walked, the others replayed', () => {
   viaMemo(dir, KEYS);
   const keys = KEYS.map((k) => (k === 'k-mid' ? 'k-mid-2' : k));
   // mid no longer builds with the compiler: nothing exported to its run, so app no longer reaches libstd.
   const changed = viaMemo(dir, keys, { midCompiler: false });
   assert.equal(changed.requirements, full({ midCompiler: false }));
   assert.equal(changed.requirements[1][0][0].run, [], 'app: no stale libstd pin');
-  // Applied in dependency order: gcc (mid's former compiler, applied before mid) is replayed.
-  assert.is(changed.walked, 5);
-  assert.is(changed.replayed, 1);
+  // mid and app (hosts mid) walked; gcc, libstd, zlib and z-user read nothing of mid: replayed.
+  assert.is(changed.walked, 2);
+  assert.is(changed.replayed, 4);
   // The same change again, now known: mid is the same as last time, nothing is walked.
   const again = viaMemo(dir, keys, { midCompiler: false });
   assert.is(again.walked, 0);
@@ -158,11 +162,17 @@ memo('renderings from the render cache: a replay of the same keys reads no rende
   assert.ok(same.every((r) => !isRenderingParsed(r)), 'no rendering is read');
   assert.equal(replayedAdditions(same[5]), [[], ['zlib >=1.3,<2.0a0'], []], 'what z-user gets, known before it is read');
   assert.equal(requirements(same), full());
-  // A changed recipe is walked in dependency order (which reads every recipe's requirements).
+  // A changed recipe is walked in dependency order, worked out from what the memo keeps of the
+  // others: only app and what its walk reads (mid, then libstd and zlib through mid's run) are read.
   writeFileSync(join(dir, 'agg', 'app', 'meta.yaml'), '# app, changed\n');
   const before = { ...runExportsMemoStats };
   const recipes = await plan();
   assert.is(runExportsMemoStats.walked - before.walked, 1, 'app is walked');
+  assert.equal(
+    recipes.filter((r) => isRenderingParsed(r)).map((r) => r.feedstock),
+    ['mid', 'app', 'libstd', 'zlib'],
+    'read: app and what its walk reads',
+  );
   assert.is(replayedAdditions(recipes[1]), undefined, 'walked');
   assert.equal(replayedAdditions(recipes[5]), [[], ['zlib >=1.3,<2.0a0'], []]);
   assert.equal(requirements(recipes), full());
@@ -185,6 +195,100 @@ memo('renderings from the render cache: a dependent listed before its dependency
   writeFileSync(join(dir, 'agg', 'user', 'meta.yaml'), '# user, changed\n');
   const recipes = await plan();
   assert.equal(requirements(recipes), requirements(expected));
+});
+
+/** One recipe edited as authors edit them: by kind, what the other recipes' walks read of it changes, or only its own walk. */
+type Edit = { at: number; kind: number; pick: number };
+function edited(seed: number, edits: Edit[]): RenderedRecipe[] {
+  const recipes = randomAggregate(seed >> 1, seed % 2 === 1);
+  for (const { at, kind, pick } of edits) {
+    const o = recipes[at % recipes.length].variants[0].outputs[0];
+    const other = `p${pick % 100}`;
+    if (kind === 0) o.version = '9.0'; // a version bump
+    else if (kind === 1) o.requirements.run.push(`${other} >=1.0`); // gains a run dependency
+    else if (kind === 2) o.requirements.host.push(other); // gains a host dependency
+    else if (kind === 3) o.runExports = { weak: [`${o.name} >=9`], strong: [`${other} >=2`] }; // exports something else
+    else if (kind === 4) o.requirements.host = []; // loses its host section
+    else o.name = `${o.name}-renamed`; // builds another name
+  }
+  return recipes;
+}
+
+memo('a recipe reaching a changed one through another that adds the same as last time is walked too', () => {
+  // app hosts lib, lib's run names core, core gains a run dependency on zlib: lib's walk (its host
+  // is empty) adds nothing either time, app's reaches zlib through lib's and core's run lists.
+  const make = (edit: boolean) => [
+    recipe('app', [output('app', {}, { host: ['lib'] })]),
+    recipe('lib', [output('lib', { runExports: { weak: ['lib >=1'], strong: [] } }, { run: ['core'] })]),
+    recipe('core', [output('core', {}, { run: edit ? ['zlib'] : [] })]),
+    recipe('zlib', [output('zlib', { runExports: { weak: ['zlib >=1.3'], strong: [] } })]),
+  ];
+  const keys = ['k-app', 'k-lib', 'k-core', 'k-zlib'];
+  const apply = (edit: boolean, k: string[]) => {
+    const before = { ...runExportsMemoStats };
+    const recipes = make(edit);
+    applyRunExportsMemo(dir, recipes, k);
+    return { recipes, walked: runExportsMemoStats.walked - before.walked };
+  };
+  apply(false, keys);
+  const { recipes, walked } = apply(true, keys.map((k) => (k === 'k-core' ? 'k-core-2' : k)));
+  const expected = make(true);
+  applyRunExports(expected);
+  assert.equal(expected[0].variants[0].outputs[0].requirements.run, ['lib >=1', 'zlib >=1.3'], 'a full application');
+  assert.equal(requirements(recipes), requirements(expected));
+  assert.is(walked, 3, 'core, lib (reads core), app (reaches core through lib)');
+});
+
+memo('random aggregates (dense and sparse), random edits (edited, edited again, restored): the same requirements as a full application', () => {
+  let walked = 0;
+  let replayed = 0;
+  for (let seed = 2; seed <= 81; seed++) {
+    const rand = seeded(seed * 7919);
+    const n = edited(seed, []).length;
+    const edit = (): Edit => ({ at: Math.floor(rand() * n), kind: Math.floor(rand() * (rand() < 0.1 ? 6 : 5)), pick: Math.floor(rand() * 100) });
+    const first = [edit(), ...(rand() < 0.5 ? [edit()] : [])];
+    const second = [...first, edit()];
+    const keysOf = (edits: Edit[], round: number) => Array.from({ length: n }, (_, i) => (edits.some((e) => e.at === i) ? `k${i}-${round}` : `k${i}`));
+    const rounds: [Edit[], (string | null)[]][] = [[[], keysOf([], 0)], [first, keysOf(first, 1)], [second, keysOf(second, 2)], [[], keysOf([], 0)]];
+    rounds.forEach(([edits, keys], round) => {
+      const before = { ...runExportsMemoStats };
+      const recipes = edited(seed, edits);
+      applyRunExportsMemo(dir, recipes, keys);
+      const expected = edited(seed, edits);
+      applyRunExports(expected);
+      assert.equal(requirements(recipes), requirements(expected), `seed ${seed}, round ${round}`);
+      if (round) {
+        walked += runExportsMemoStats.walked - before.walked;
+        replayed += runExportsMemoStats.replayed - before.replayed;
+      }
+    });
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+  // Both paths taken: edits reach only part of these dense aggregates.
+  assert.ok(walked > 0 && replayed > 0, `walked ${walked}, replayed ${replayed}`);
+});
+
+memo('an application of one more recipe (a bootstrap build) orders with what the memo kept: the others are not read', async () => {
+  const plan = cachedPlanner(world);
+  await plan();
+  const recipes = await plan();
+  const extra = recipe('app-bootstrap', [output('app', {}, { host: ['mid'] })]);
+  const all = [...recipes, extra];
+  const names = [...recipes.map((r) => knownOrderNames(r)!.outputs.join('\0')), 'app'];
+  const seen = new Set<RenderedRecipe>();
+  applyRunExports(all, new Set([extra]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names), orderNames: (r) => (seen.add(r), knownOrderNames(r)) });
+  assert.is(seen.size, all.length, 'every recipe ordered');
+  assert.equal(
+    recipes.filter((r) => isRenderingParsed(r)).map((r) => r.feedstock),
+    ['mid', 'libstd', 'zlib'],
+    'read: what its walk reads',
+  );
+  const expected = world();
+  applyRunExports(expected);
+  const alone = recipe('app-bootstrap', [output('app', {}, { host: ['mid'] })]);
+  applyRunExports([...expected, alone], new Set([alone]));
+  assert.equal(extra.variants[0].outputs[0].requirements, alone.variants[0].outputs[0].requirements);
 });
 
 memo.run();

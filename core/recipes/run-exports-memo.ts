@@ -11,10 +11,13 @@
 // order, run-exports.ts: a walk reads the run requirements of the recipes applied before it as they
 // are after their exports; "after" below is that order):
 //   - the same recipes in the same order (else: everything is walked);
-//   - a changed recipe (another key) with another interface: everything is walked;
-//   - a changed recipe is walked; when its walk adds something else than last time, every recipe
-//     after it is walked too (their walks may go through its run requirements);
+//   - a changed recipe (another key) building other names than last time: everything is walked;
+//   - a changed recipe is walked; when its interface or what its walk adds differs from last
+//     time, every recipe that may read it (reaches it in the application order's edges) is walked
+//     too, and so on from each of those whose additions differ in turn;
 //   - any other recipe gets last time's additions, appended as its walk would append them.
+// The order is worked out from what the memo keeps of each recipe (its output names and the names
+// its specs name, `OrderNames`), so that only the changed recipes' renderings are read for it.
 // The memo holds the version of the code that made it (another version: no memo).
 // Replaying reads no more renderings than the walks need: the memo keeps each recipe's output names
 // (non-skipped variants), so the walks' index of outputs by name reads the recipes of a name when a
@@ -30,7 +33,7 @@ import { deserialize, serialize } from 'node:v8';
 import { targetKey, type RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { isRenderingParsed, sourcesVersion, whenParsed } from './render-cache.ts';
-import { applyRunExports, exportTargets, type ExportAdditions, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
+import { applyRunExports, exportTargets, orderNames, type ExportAdditions, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
 import type { RenderedOutput } from '../model/types.ts';
 
 /**
@@ -41,13 +44,17 @@ const codeVersion = () => sourcesVersion(['core/recipes', 'core/conda', 'core/mo
 
 /** The memo of one target's application, as stored. */
 interface Memo {
-  format: 2;
+  format: 3;
   code: string;
   /** Per recipe, in order: its render cache key (null: unknown, always walked) and its interface. */
   keys: (string | null)[];
   ifaces: string[];
   /** Per recipe, its output names (non-skipped variants): names of recipe i are names[i] split at NUL ('' for none). */
   names: string[];
+  /** Per recipe, the names its specs name (OrderNames.specs): recipe i's are specTable[specs[specStarts[i]..specStarts[i+1])]. */
+  specTable: string[];
+  specStarts: Uint32Array;
+  specs: Uint32Array;
   /** Every added spec text once; additions refer to them by index. */
   table: string[];
   /** Recipe i's additions are adds[offsets[i]..offsets[i+1]): the number of arrays, then per array its length and table indexes. */
@@ -136,10 +143,14 @@ function readMemo(file: string): Memo | undefined {
   } catch {
     return undefined;
   }
-  if (m?.format !== 2 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
+  if (m?.format !== 3 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
   if (!Array.isArray(m.names) || m.names.length !== m.keys.length || m.names.some((n) => typeof n !== 'string')) return undefined;
   if (!(m.offsets instanceof Uint32Array) || !(m.adds instanceof Uint32Array)) return undefined;
   const n = m.keys.length;
+  if (!Array.isArray(m.specTable) || !(m.specStarts instanceof Uint32Array) || !(m.specs instanceof Uint32Array)) return undefined;
+  if (m.specStarts.length !== n + 1 || m.specStarts[0] !== 0 || m.specStarts[n] !== m.specs.length) return undefined;
+  for (let i = 0; i < n; i++) if (m.specStarts[i + 1] < m.specStarts[i]) return undefined;
+  for (const k of m.specs) if (k >= m.specTable.length) return undefined;
   if (m.ifaces.length !== n || m.offsets.length !== n + 1 || m.offsets[0] !== 0 || m.offsets[n] !== m.adds.length) return undefined;
   for (let i = 0; i < n; i++) {
     let at = m.offsets[i];
@@ -199,6 +210,25 @@ export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[
   return replayed;
 }
 
+/** Per rendering applied through the memo, what the order read of it (see knownOrderNames). */
+const orderNamesOf = new WeakMap<RenderedRecipe, (r: RenderedRecipe) => OrderNames>();
+
+/**
+ * What the application order read of `r` in this plan's application through the memo (kept by the
+ * memo for unchanged recipes: their variants are not read), or undefined when not applied through it.
+ * A later application over the same renderings (a bootstrap build's, with `only`) orders with them.
+ */
+export function knownOrderNames(r: RenderedRecipe): OrderNames | undefined {
+  return orderNamesOf.get(r)?.(r);
+}
+
+/** Recipe i's OrderNames as the memo keeps them. */
+function memoOrderNames(m: Memo, i: number): OrderNames {
+  const specs: string[] = [];
+  for (let k = m.specStarts[i]; k < m.specStarts[i + 1]; k++) specs.push(m.specTable[m.specs[k]]);
+  return { outputs: m.names[i] ? m.names[i].split('\0') : [], specs };
+}
+
 function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)[], replayed: Set<RenderedRecipe>): void {
   const n = group.length;
   const old = readMemo(file);
@@ -207,22 +237,34 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     changed = [];
     for (let i = 0; i < n; i++) if (keys[i] === null || keys[i] !== old.keys[i]) changed.push(i);
   }
+  const isChanged = new Set(changed ?? []);
+  // What the order reads of each recipe: last time's for the same key, else read (before any export is added).
+  const known: (OrderNames | undefined)[] = new Array(n);
+  const fromMemo = (i: number) => changed !== null && !isChanged.has(i);
+  const namesAt = (i: number): OrderNames => (known[i] ??= fromMemo(i) ? memoOrderNames(old!, i) : orderNames(group[i]));
   const ifaces: string[] = new Array(n);
+  // Changed recipes whose interface differs from last time's: what the others' walks read of them differs.
+  const otherInterface = new Set<number>();
   if (changed && old) {
     for (let i = 0; i < n; i++) ifaces[i] = old.ifaces[i];
     for (const i of changed) {
+      // Other output names: the outputs by name (what every walk looks names up in) differ.
+      if (namesAt(i).outputs.join('\0') !== old.names[i]) {
+        changed = null;
+        break;
+      }
       ifaces[i] = exportsInterface(group[i]);
-      if (ifaces[i] !== old.ifaces[i]) changed = null;
-      if (!changed) break;
+      if (ifaces[i] !== old.ifaces[i]) otherInterface.add(i);
     }
   }
   if (!changed) for (let i = 0; i < n; i++) ifaces[i] = exportsInterface(group[i]);
   // Output names: last time's for the same key (the same rendering), else read.
   const names: string[] = new Array(n);
-  const isChanged = new Set(changed ?? []);
-  for (let i = 0; i < n; i++) names[i] = changed && old && !isChanged.has(i) ? old.names[i] : outputNames(group[i]);
+  for (let i = 0; i < n; i++) names[i] = fromMemo(i) ? old!.names[i] : namesAt(i).outputs.join('\0');
 
   const position = new Map<RenderedRecipe, number>(group.map((r, i) => [r, i]));
+  const resolve = (r: RenderedRecipe) => namesAt(position.get(r)!);
+  for (const r of group) orderNamesOf.set(r, resolve);
   const walkedAdds = new Map<number, ExportAdditions>();
   let dirty = !changed || !old;
   const replay: RunExportsReplay = {
@@ -250,24 +292,52 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
       runExportsMemoStats.walked++;
       walkedAdds.set(i, added);
       walkedOnto.set(r, added);
-      if (!dirty && !sameAdditions(added, decode(old!, i))) dirty = true;
+      // What the others read of it is last time's: the same interface, the same additions.
+      return !dirty && !otherInterface.has(i) && sameAdditions(added, decode(old!, i));
     },
     // A full walk reads every recipe anyway.
     ...(dirty ? {} : { index: lazyIndex(group, names) }),
     defer: (r, append) => whenParsed(r, append),
     replays: (r) => !dirty && !isChanged.has(position.get(r)!),
+    orderNames: resolve,
   };
   applyRunExports(group, undefined, replay);
 
   // Nothing new to keep: the same keys, and every walk added what it added last time.
   if (old && changed && !changed.length && !walkedAdds.size) return;
-  // A recipe walked after a changed one (dirty) is read: its names too.
+  // A recipe walked after a changed one is read: its names too.
   for (const i of walkedAdds.keys()) names[i] = outputNames(group[i]);
-  writeMemo(file, keys, ifaces, names, old && changed ? old : undefined, walkedAdds);
+  // The spec names: last time's for the same key, else as read before the application (a recipe
+  // whose names were not read then: no memo, rather than names read with its exports added).
+  const specTable = changed && old ? [...old.specTable] : [];
+  const specIndex = new Map(specTable.map((name, k) => [name, k]));
+  const specStarts = new Uint32Array(n + 1);
+  const specs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (fromMemo(i)) for (let k = old!.specStarts[i]; k < old!.specStarts[i + 1]; k++) specs.push(old!.specs[k]);
+    else {
+      if (!known[i]) return;
+      for (const name of known[i]!.specs) {
+        let k = specIndex.get(name);
+        if (k === undefined) specIndex.set(name, (k = specTable.push(name) - 1));
+        specs.push(k);
+      }
+    }
+    specStarts[i + 1] = specs.length;
+  }
+  writeMemo(file, keys, ifaces, names, { specTable, specStarts, specs: Uint32Array.from(specs) }, old && changed ? old : undefined, walkedAdds);
 }
 
 /** Store the memo: walked recipes' additions as walked, the others' as in `old`. */
-function writeMemo(file: string, keys: (string | null)[], ifaces: string[], names: string[], old: Memo | undefined, walked: Map<number, ExportAdditions>): void {
+function writeMemo(
+  file: string,
+  keys: (string | null)[],
+  ifaces: string[],
+  names: string[],
+  order: Pick<Memo, 'specTable' | 'specStarts' | 'specs'>,
+  old: Memo | undefined,
+  walked: Map<number, ExportAdditions>,
+): void {
   const table = old ? [...old.table] : [];
   let index: Map<string, number> | undefined;
   const indexOf = (spec: string) => {
@@ -311,7 +381,7 @@ function writeMemo(file: string, keys: (string | null)[], ifaces: string[], name
     }
   }
   offsets[keys.length] = at;
-  const memo: Memo = { format: 2, code: codeVersion(), keys, ifaces, names, table, offsets, adds };
+  const memo: Memo = { format: 3, code: codeVersion(), keys, ifaces, names, ...order, table, offsets, adds };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));

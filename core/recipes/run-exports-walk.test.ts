@@ -11,6 +11,7 @@ import { seeded } from '../../bench/measure.ts';
 import { applyRunExports } from './run-exports.ts';
 import { specName } from './finalize-output.ts';
 import { output, recipe } from './rendered-fixture.ts';
+import { randomAggregate } from './random-aggregate-fixture.ts';
 
 type Exports = RenderedOutput['runExports'];
 
@@ -238,46 +239,6 @@ walks('more packages than the first bitset holds (2,048): met during a walk, the
   assert.equal(runOf(applied, 'second').slice(0, 2), ['l2099 >=1.0', 'l0 >=1.0']);
   assert.is(runOf(applied, 'second').length, 2100);
 });
-
-/** A random dense aggregate: names with cycles, several paths, exports of other names, noarch, ignores, top-level envs. */
-function randomAggregate(seed: number): RenderedRecipe[] {
-  const rand = seeded(seed);
-  const n = 50 + Math.floor(rand() * 50);
-  const name = (i: number) => (i < n ? `p${i}` : `ext${i - n}`);
-  const pick = (k: number) => Array.from({ length: Math.floor(rand() * k) }, () => name(Math.floor(rand() * (n + 5))));
-  const recipes: RenderedRecipe[] = [];
-  for (let i = 0; i < n; ) {
-    const count = 1 + Math.floor(rand() * 3);
-    const outputs: RenderedOutput[] = [];
-    for (let k = 0; k < count && i < n; k++, i++) {
-      const me = name(i);
-      const strong = rand() < 0.3 ? [`${me} ${1 + (i % 3)}.*`] : [];
-      const weak = rand() < 0.8 ? [`${me} >=1.0`, ...(rand() < 0.2 ? [`${name(Math.floor(rand() * n))} >=1.0`] : [])] : [];
-      outputs.push(
-        output(
-          me,
-          {
-            version: `${1 + (i % 3)}.0`,
-            noarch: rand() < 0.1 ? 'python' : null,
-            runExports: {
-              weak,
-              strong,
-              ...(rand() < 0.3 ? { weak_constrains: [`${me}-tools >=1`] } : {}),
-              ...(rand() < 0.2 ? { strong_constrains: [`${me}-abi ${i % 4}`] } : {}),
-              ...(rand() < 0.3 ? { noarch: [me] } : {}),
-            },
-            ...(rand() < 0.1 ? { ignoreRunExports: { names: pick(3).map(specName), from: pick(3).map(specName) } } : {}),
-          },
-          { build: pick(4), host: rand() < 0.2 ? [] : pick(8), run: pick(rand() < 0.15 ? 60 : 10) },
-        ),
-      );
-    }
-    const r = recipe(`r${recipes.length}`, outputs);
-    if (count > 1 && rand() < 0.5) r.variants[0].requirements = { build: pick(4), host: pick(6) };
-    recipes.push(r);
-  }
-  return recipes;
-}
 
 walks('random dense aggregates (cycles, shared paths, long grown run lists) :: the same as the rules read plainly', () => {
   let longest = 0;

@@ -516,11 +516,14 @@ export type ExportAdditions = string[][];
 /**
  * A replay of an earlier application (run-exports-memo.ts): for a recipe, the additions known to be
  * what its walk would add (they are appended as the walk would, without walking), or undefined to
- * walk; `walked` is told what a walk added.
+ * walk; `walked` is told what a walk added. A recipe is asked only when nothing it may read (the
+ * recipes it reaches in the order, `applicationOrder`) differs from last time: a walked recipe
+ * differs unless `walked` says it is the same (true: what the others' walks read of it, its
+ * interface and additions, is last time's), and so does every recipe reaching one that differs.
  */
 export interface RunExportsReplay {
   additions(r: RenderedRecipe): ExportAdditions | undefined;
-  walked(r: RenderedRecipe, added: ExportAdditions): void;
+  walked(r: RenderedRecipe, added: ExportAdditions): boolean | void;
   /** The outputs by name, when known without reading every recipe's variants (default: all read). */
   index?: OutputsByName;
   /**
@@ -531,71 +534,108 @@ export interface RunExportsReplay {
   defer?(r: RenderedRecipe, append: () => void): boolean;
   /**
    * Would `additions(r)` give last time's additions now (without asking)? When it would for every
-   * recipe, they are replayed in the aggregate's order without working out the dependency order
-   * (which reads every recipe).
+   * recipe, they are replayed in the aggregate's order without working out the dependency order.
    */
   replays?(r: RenderedRecipe): boolean;
+  /** What the order reads of `r` (`orderNames`), when known without reading its variants. */
+  orderNames?(r: RenderedRecipe): OrderNames | undefined;
 }
 
-/** The names of the specs of an array (the recipe's edges, see `applicationOrder`). */
+/** What the application order reads of a recipe (see `applicationOrder`), each name once, in first-seen order. */
+export interface OrderNames {
+  /** The names its non-skipped outputs build. */
+  outputs: readonly string[];
+  /**
+   * The names of its specs: every variant's top-level build and host, each output's build, host
+   * and run, and its run_exports (what they add leads the dependents' walks on).
+   */
+  specs: readonly string[];
+}
+
+/** The names of the specs of an array. */
 function addNames(into: Set<string>, specs: readonly string[] | undefined): void {
   if (specs) for (const spec of specs) into.add(specName(spec));
 }
 
+/** A rendering's OrderNames (read before its exports are added: the order is worked out first). */
+export function orderNames(r: RenderedRecipe): OrderNames {
+  const outputs = new Set<string>();
+  const specs = new Set<string>();
+  for (const v of r.variants) {
+    addNames(specs, v.requirements?.build);
+    addNames(specs, v.requirements?.host);
+    for (const o of v.outputs) {
+      if (!v.skip) outputs.add(o.name);
+      const req = o.requirements;
+      addNames(specs, req.build);
+      addNames(specs, req.host);
+      addNames(specs, req.run);
+      const e = o.runExports;
+      addNames(specs, e.strong);
+      addNames(specs, e.weak);
+      addNames(specs, e.strong_constrains);
+      addNames(specs, e.weak_constrains);
+      addNames(specs, e.noarch);
+    }
+  }
+  return { outputs: [...outputs], specs: [...specs] };
+}
+
+/** The application order of a target's recipes and the edges it was made from. */
+interface Order {
+  components: { members: number[]; cyclic: boolean }[];
+  /** Recipe i may read the recipes succ[starts[i] .. starts[i+1]). */
+  starts: Uint32Array;
+  succ: Uint32Array;
+}
+
 /**
- * The order in which the recipes of one target are applied: a recipe after every recipe it may
- * read (dependencies first), as components of recipes reading each other (strongly connected),
+ * The order in which the recipes 0..n-1 of one target are applied: a recipe after every recipe it
+ * may read (dependencies first), as components of recipes reading each other (strongly connected),
  * each in the aggregate's order; `cyclic` tells a component whose walks may read run lists its own
  * application grows (several recipes, or one whose outputs build names its own specs name).
- * Recipe r may read recipe s when a name of r's specs (every variant's top-level build and host,
- * each output's build, host and run, and its run_exports: what they add leads the dependents'
- * walks on) is a name s builds (a non-skipped output).
+ * Recipe r may read recipe s when a name of r's specs is a name s builds (`namesOf`, OrderNames).
+ * A walk of r reads only recipes r reaches by these edges: the packages its build and host name,
+ * then their run requirements, which are their own specs or exports of what their host names.
  */
-function applicationOrder(group: RenderedRecipe[]): { members: number[]; cyclic: boolean }[] {
+function applicationOrder(n: number, namesOf: (i: number) => OrderNames): Order {
+  const names: OrderNames[] = new Array(n);
   const builders = new Map<string, number[]>();
-  group.forEach((r, i) => {
-    for (const v of r.variants) {
-      if (v.skip) continue;
-      for (const o of v.outputs) {
-        const at = builders.get(o.name);
-        if (!at) builders.set(o.name, [i]);
-        else if (at[at.length - 1] !== i) at.push(i);
-      }
+  for (let i = 0; i < n; i++) {
+    names[i] = namesOf(i);
+    for (const name of names[i].outputs) {
+      const at = builders.get(name);
+      if (!at) builders.set(name, [i]);
+      else if (at[at.length - 1] !== i) at.push(i);
     }
-  });
-  const edges: number[][] = group.map((r) => {
-    const names = new Set<string>();
-    for (const v of r.variants) {
-      addNames(names, v.requirements?.build);
-      addNames(names, v.requirements?.host);
-      for (const o of v.outputs) {
-        const req = o.requirements;
-        addNames(names, req.build);
-        addNames(names, req.host);
-        addNames(names, req.run);
-        const e = o.runExports;
-        addNames(names, e.strong);
-        addNames(names, e.weak);
-        addNames(names, e.strong_constrains);
-        addNames(names, e.weak_constrains);
-        addNames(names, e.noarch);
-      }
+  }
+  const starts = new Uint32Array(n + 1);
+  const edges: number[] = [];
+  const seen = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    for (const name of names[i].specs) {
+      const at = builders.get(name);
+      if (at)
+        for (const s of at)
+          if (seen[s] !== i) {
+            seen[s] = i;
+            edges.push(s);
+          }
     }
-    const to = new Set<number>();
-    for (const name of names) for (const s of builders.get(name) ?? []) to.add(s);
-    return [...to];
-  });
+    starts[i + 1] = edges.length;
+  }
+  const succ = Uint32Array.from(edges);
   // Strongly connected components in Tarjan's order: each is complete when every component it
   // reaches is, so they come out dependencies first.
-  const n = group.length;
-  const starts = new Uint32Array(n + 1);
-  for (let i = 0; i < n; i++) starts[i + 1] = starts[i] + edges[i].length;
-  const component = componentsOf(n, starts, Uint32Array.from(edges.flat()));
-  const out: { members: number[]; cyclic: boolean }[] = [];
+  const component = componentsOf(n, starts, succ);
+  const components: Order['components'] = [];
   // Members in the aggregate's order.
-  for (let i = 0; i < n; i++) (out[component[i]] ??= { members: [], cyclic: false }).members.push(i);
-  for (const c of out) c.cyclic = c.members.length > 1 || edges[c.members[0]].includes(c.members[0]);
-  return out;
+  for (let i = 0; i < n; i++) (components[component[i]] ??= { members: [], cyclic: false }).members.push(i);
+  for (const c of components) {
+    const v = c.members[0];
+    c.cyclic = c.members.length > 1 || succ.subarray(starts[v], starts[v + 1]).includes(v);
+  }
+  return { components, starts, succ };
 }
 
 /** The total length of arrays (to tell whether a pass added anything). */
@@ -636,11 +676,19 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
       if (!replay!.defer?.(r, append)) append();
     };
     const replayOnly = !!replay?.replays && group.every((r) => (only && !only.has(r)) || replay.replays!(r));
-    const order = replayOnly ? group.map((_, i) => ({ members: [i], cyclic: false })) : applicationOrder(group);
-    for (const component of order) {
+    const order = replayOnly
+      ? { components: group.map((_, i) => ({ members: [i], cyclic: false })), starts: null, succ: null }
+      : applicationOrder(group.length, (i) => replay?.orderNames?.(group[i]) ?? orderNames(group[i]));
+    // Per recipe: does what a walk reads of it, or of a recipe it reaches, differ from last time?
+    const differs = replay && order.starts ? new Uint8Array(group.length) : null;
+    for (const component of order.components) {
       const members = component.members.map((i) => group[i]).filter((r) => !only || only.has(r));
       if (!members.length) continue;
-      if (replay) {
+      let reads = false;
+      if (differs)
+        for (const i of component.members)
+          for (let e = order.starts![i]; e < order.starts![i + 1] && !reads; e++) reads = differs[order.succ![e]] === 1;
+      if (replay && !reads) {
         const stored = members.map((r) => replay.additions(r));
         if (stored.every((s) => s !== undefined)) {
           members.forEach((r, i) => replayed(r, stored[i]!));
@@ -653,7 +701,13 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
       else
         for (let size = -1, now = totalLength(targets.flat()); size !== now; size = now, now = totalLength(targets.flat()))
           for (const r of members) applyToRecipe(r, env, adder);
-      if (replay) members.forEach((r, i) => replay.walked(r, targets[i].map((t, k) => t.slice(before[i][k]))));
+      if (replay) {
+        let same = !reads;
+        members.forEach((r, i) => {
+          if (replay.walked(r, targets[i].map((t, k) => t.slice(before[i][k]))) !== true) same = false;
+        });
+        if (differs && !same) for (const i of component.members) differs[i] = 1;
+      }
     }
   }
 }
