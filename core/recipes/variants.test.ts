@@ -389,6 +389,120 @@ expand('the three functions together on one recipe', async () => {
   assert.equal(variants[3], { blas_impl: 'openblas', numpy: '2.1', python: '3.13' });
 });
 
+// expandVariants as it was written with closures, spreads and flatMap (before the loops that
+// TurboFan compiles once): the loops must give the same variants in the same order, or the same error.
+function expandReference(config: VariantConfig, used: Set<string>, target: Target, extra: Record<string, string> = {}): Record<string, string>[] {
+  const versionParts = (v: string) => v.trim().split(/\s+/)[0].split('.').map((p) => Number.parseInt(p, 10)).filter((n) => !Number.isNaN(n));
+  const compare = (a: number[], b: number[]) => {
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      const d = (a[i] ?? 0) - (b[i] ?? 0);
+      if (d) return d;
+    }
+    return 0;
+  };
+  const matches = (key: string, value: string, want: string) => {
+    if (key !== 'python') return value === want;
+    const head = value.trim().split(/\s+/)[0].replace(/\.\*$/, '');
+    return head === want || head.startsWith(`${want}.`);
+  };
+  const forced = new Map<string, string>([['python', target.python]]);
+  if (used.has('target_platform')) forced.set('target_platform', target.subdir);
+  for (const [k, v] of Object.entries(extra)) forced.set(k, v);
+  const has = (k: string) => (config.values[k]?.length ?? 0) > 0;
+  const included = new Set([...used].filter((k) => has(k) || forced.has(k)));
+  for (const k of forced.keys()) included.add(k);
+  const dimensions: { first: string; options: [string, string][][] }[] = [];
+  const zipped = new Set<string>();
+  for (const group of config.zipKeys) {
+    const members = group.filter(has);
+    if (!members.some((k) => included.has(k))) continue;
+    members.forEach((k) => zipped.add(k));
+    const lengths = members.map((k) => config.values[k].length);
+    if (new Set(lengths).size > 1) {
+      throw new VariantConfigError(undefined, `zip_keys group [${group.join(', ')}] has lists of different lengths: ${members.map((k, i) => `${k}=${lengths[i]}`).join(', ')}`);
+    }
+    let positions = [...Array(lengths[0] ?? 0).keys()];
+    for (const key of members.filter((k) => forced.has(k))) {
+      const want = forced.get(key)!;
+      const values = config.values[key];
+      const matching = positions.filter((i) => matches(key, values[i], want));
+      if (matching.length) positions = matching;
+      else if (key === 'python' && positions.length) {
+        const wanted = versionParts(want);
+        const older = positions.filter((i) => compare(versionParts(values[i]), wanted) < 0);
+        const best = older.reduce<number | undefined>((b, i) => (b === undefined || compare(versionParts(values[i]), versionParts(values[b])) > 0 ? i : b), undefined);
+        positions = [best ?? positions[0]];
+      }
+    }
+    const shown = members.filter((k) => included.has(k) && !forced.has(k));
+    if (!shown.length) continue;
+    dimensions.push({ first: [...shown].sort()[0], options: positions.map((i) => shown.map((k): [string, string] => [k, config.values[k][i]])) });
+  }
+  for (const key of included) {
+    if (forced.has(key) || zipped.has(key)) continue;
+    dimensions.push({ first: key, options: config.values[key].map((v): [string, string][] => [[key, v]]) });
+  }
+  dimensions.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const fixed = new Map<string, string>();
+  const varying: [string, string][][][] = [];
+  for (const { options } of dimensions) {
+    if (options.length === 1) for (const [k, v] of options[0]) fixed.set(k, v);
+    else varying.push(options);
+  }
+  for (const [k, v] of forced) fixed.set(k, v);
+  let combos: [string, string][][][] = [[]];
+  for (const options of varying) combos = combos.flatMap((c) => options.map((o) => [...c, o]));
+  const seen = new Set<string>();
+  const variants: Record<string, string>[] = [];
+  for (const combo of combos) {
+    const all = new Map(fixed);
+    for (const o of combo) for (const [k, v] of o) all.set(k, v);
+    const variant = Object.fromEntries([...all.keys()].sort().map((k) => [k, all.get(k)!]));
+    if (combos.length > 1) {
+      const id = JSON.stringify(variant);
+      if (seen.has(id)) continue;
+      seen.add(id);
+    }
+    variants.push(variant);
+  }
+  return variants;
+}
+
+expand('the same variants as the reference, in the same order :: seeded random configs (zip groups, forced python and extra keys, repeated values, uneven zips)', () => {
+  let seed = 20261206;
+  const random = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const KEYS = ['python', 'numpy', 'python_impl', 'blas_impl', 'c_compiler_version', 'cxx_compiler_version', 'zlib', 'target_platform', 'bootstrap', 'mpi', 'cuda-compiler'];
+  const VALUES = ['3.10', '3.11.* *_cpython', '3.12', '3.14', '1.26', '2.0', 'mkl', 'openblas', '12', '13', 'linux-64', 'true', 'false', '', 'x y'];
+  const outcome = (f: () => unknown) => {
+    try {
+      return JSON.stringify(f());
+    } catch (err) {
+      return `${(err as Error).name}: ${(err as Error).message}`;
+    }
+  };
+  let products = 0;
+  for (let round = 0; round < 3000; round++) {
+    const values: Record<string, string[]> = {};
+    for (const key of KEYS) {
+      if (random(4) === 0) continue;
+      const list: string[] = [];
+      for (let n = random(4); n > 0; n--) list.push(VALUES[random(VALUES.length)]);
+      values[key] = list;
+    }
+    const zipKeys: string[][] = [];
+    const pool = KEYS.filter(() => random(3) === 0);
+    while (pool.length > 1 && random(2)) zipKeys.push(pool.splice(0, 2 + random(2)));
+    const used = new Set(KEYS.filter(() => random(2) === 0));
+    const target: Target = { subdir: random(2) ? 'linux-64' : 'win-64', python: ['3.11', '3.13', '3.9'][random(3)] };
+    const extra: Record<string, string> = random(3) === 0 ? { [KEYS[random(KEYS.length)]]: VALUES[random(VALUES.length)] } : {};
+    const cfg = config(values, zipKeys);
+    const got = outcome(() => expandVariants(cfg, used, target, extra));
+    assert.is(got, outcome(() => expandReference(cfg, used, target, extra)), JSON.stringify({ values, zipKeys, used: [...used], target, extra }));
+    if (got.startsWith('[') && (JSON.parse(got) as unknown[]).length > 1) products++;
+  }
+  assert.ok(products > 300, `only ${products} configs with more than one variant`);
+});
+
 expand.run();
 
 // ------------------------------------------------------------------ sharedByKeys

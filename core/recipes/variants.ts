@@ -708,55 +708,64 @@ type Assignment = [string, string][];
  * every position is kept. Zipped keys must have equal lengths, else VariantConfigError.
  */
 export function expandVariants(config: VariantConfig, used: Set<string>, target: Target, extra: Record<string, string> = {}): Record<string, string>[] {
-  const forced = new Map<string, string>([['python', target.python]]);
+  // Loops, no closures or spreads: a closure per call and the iterator protocols TurboFan inlines
+  // for spreads made this function one of the render's largest compiles (and its reads of arrays
+  // from `.map` of possibly empty lists deoptimized it twice per process).
+  const values = config.values;
+  const forced = new Map<string, string>();
+  forced.set('python', target.python);
   if (used.has('target_platform')) forced.set('target_platform', target.subdir);
-  for (const [k, v] of Object.entries(extra)) forced.set(k, v);
+  for (const k of Object.keys(extra)) forced.set(k, extra[k]);
 
-  const has = (k: string) => (config.values[k]?.length ?? 0) > 0;
-  const included = new Set([...used].filter((k) => has(k) || forced.has(k)));
+  const included = new Set<string>();
+  for (const k of used) if (hasValues(values, k) || forced.has(k)) included.add(k);
   for (const k of forced.keys()) included.add(k);
 
-  const dimensions: { first: string; options: Assignment[] }[] = [];
+  const dimensions: Dimension[] = [];
   const zipped = new Set<string>();
   for (const group of config.zipKeys) {
-    const members = group.filter(has);
-    if (!members.some((k) => included.has(k))) continue;
-    members.forEach((k) => zipped.add(k));
-    const lengths = members.map((k) => config.values[k].length);
-    if (new Set(lengths).size > 1) {
-      throw new VariantConfigError(
-        undefined,
-        `zip_keys group [${group.join(', ')}] has lists of different lengths: ${members.map((k, i) => `${k}=${lengths[i]}`).join(', ')}`,
-      );
+    const members: string[] = [];
+    let shownToo = false;
+    for (const k of group) {
+      if (!hasValues(values, k)) continue;
+      members.push(k);
+      if (included.has(k)) shownToo = true;
     }
-    let positions = [...Array(lengths[0] ?? 0).keys()];
-    for (const key of members.filter((k) => forced.has(k))) {
-      const want = forced.get(key)!;
-      const values = config.values[key];
-      const matching = positions.filter((i) => matchesForced(key, values[i], want));
-      if (matching.length) positions = matching;
-      else if (key === 'python' && positions.length) {
-        const wanted = versionParts(want);
-        const older = positions.filter((i) => compareVersions(versionParts(values[i]), wanted) < 0);
-        const best = older.reduce<number | undefined>(
-          (b, i) => (b === undefined || compareVersions(versionParts(values[i]), versionParts(values[b])) > 0 ? i : b),
-          undefined,
-        );
-        positions = [best ?? positions[0]];
-      }
+    if (!shownToo) continue;
+    const n = values[members[0]].length;
+    for (const k of members) {
+      zipped.add(k);
+      if (values[k].length !== n) throw zipLengthsError(group, members, values);
     }
-    const shown = members.filter((k) => included.has(k) && !forced.has(k));
+    let positions: number[] = [];
+    for (let i = 0; i < n; i++) positions.push(i);
+    for (const key of members) {
+      if (!forced.has(key)) continue;
+      positions = forcedPositions(key, values[key], forced.get(key)!, positions);
+    }
+    const shown: string[] = [];
+    let first = '';
+    for (const k of members) {
+      if (!included.has(k) || forced.has(k)) continue;
+      if (!shown.length || k < first) first = k;
+      shown.push(k);
+    }
     if (!shown.length) continue;
-    dimensions.push({
-      first: [...shown].sort()[0],
-      options: positions.map((i) => shown.map((k): [string, string] => [k, config.values[k][i]])),
-    });
+    const options: Assignment[] = [];
+    for (const i of positions) {
+      const option: Assignment = [];
+      for (const k of shown) option.push([k, values[k][i]]);
+      options.push(option);
+    }
+    dimensions.push({ first, options });
   }
   for (const key of included) {
     if (forced.has(key) || zipped.has(key)) continue;
-    dimensions.push({ first: key, options: config.values[key].map((v): Assignment => [[key, v]]) });
+    const options: Assignment[] = [];
+    for (const v of values[key]) options.push([[key, v]]);
+    dimensions.push({ first: key, options });
   }
-  dimensions.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  dimensions.sort(byFirst);
 
   // The cartesian product, the first dimension varying slowest. Dimensions hold disjoint keys (a
   // key is in one zip group at most, forced keys in none), so a variant is the union of one option
@@ -769,17 +778,30 @@ export function expandVariants(config: VariantConfig, used: Set<string>, target:
     else varying.push(options);
   }
   for (const [k, v] of forced) fixed.set(k, v);
-  let combos: Assignment[][] = [[]];
-  for (const options of varying) combos = combos.flatMap((c) => options.map((o) => [...c, o]));
+  // Combination n takes option floor(n / stride) % length of each varying dimension, the stride
+  // of a dimension being the product of the lengths after it (no array per combination).
+  const strides: number[] = [];
+  let count = 1;
+  for (let d = varying.length - 1; d >= 0; d--) {
+    strides.push(count);
+    count *= varying[d].length;
+  }
+  strides.reverse();
 
   const seen = new Set<string>();
   const variants: Record<string, string>[] = [];
-  for (const combo of combos) {
+  for (let n = 0; n < count; n++) {
     const all = new Map(fixed);
-    for (const o of combo) for (const [k, v] of o) all.set(k, v);
-    const variant = Object.fromEntries([...all.keys()].sort().map((k) => [k, all.get(k)!]));
+    for (let d = 0; d < varying.length; d++) {
+      const options = varying[d];
+      for (const [k, v] of options[Math.floor(n / strides[d]) % options.length]) all.set(k, v);
+    }
+    const keys = Array.from(all.keys()).sort();
+    const entries: [string, string][] = [];
+    for (const k of keys) entries.push([k, all.get(k)!]);
+    const variant = Object.fromEntries(entries);
     // Two combinations can give the same variant only when there are two.
-    if (combos.length > 1) {
+    if (count > 1) {
       const id = JSON.stringify(variant);
       if (seen.has(id)) continue;
       seen.add(id);
@@ -787,4 +809,44 @@ export function expandVariants(config: VariantConfig, used: Set<string>, target:
     variants.push(variant);
   }
   return variants;
+}
+
+/** One dimension of the product: a zip group's positions or a key's values, named by its first key. */
+interface Dimension {
+  first: string;
+  options: Assignment[];
+}
+
+function byFirst(a: Dimension, b: Dimension): number {
+  return a.first < b.first ? -1 : a.first > b.first ? 1 : 0;
+}
+
+function hasValues(values: Record<string, string[]>, k: string): boolean {
+  return (values[k]?.length ?? 0) > 0;
+}
+
+/**
+ * The positions of a zip group kept for a forced key: those whose value matches it; none matching,
+ * for python the newest python older than the forced one (else the first position), for other
+ * keys every position.
+ */
+function forcedPositions(key: string, values: string[], want: string, positions: number[]): number[] {
+  const matching: number[] = [];
+  for (const i of positions) if (matchesForced(key, values[i], want)) matching.push(i);
+  if (matching.length) return matching;
+  if (key !== 'python' || !positions.length) return positions;
+  const wanted = versionParts(want);
+  let best: number | undefined;
+  for (const i of positions) {
+    if (compareVersions(versionParts(values[i]), wanted) >= 0) continue;
+    if (best === undefined || compareVersions(versionParts(values[i]), versionParts(values[best])) > 0) best = i;
+  }
+  return [best ?? positions[0]];
+}
+
+function zipLengthsError(group: string[], members: string[], values: Record<string, string[]>): VariantConfigError {
+  return new VariantConfigError(
+    undefined,
+    `zip_keys group [${group.join(', ')}] has lists of different lengths: ${members.map((k) => `${k}=${values[k].length}`).join(', ')}`,
+  );
 }

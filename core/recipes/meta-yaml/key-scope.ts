@@ -28,6 +28,8 @@ interface ConfigIndex {
   byNormal: Map<string, number[]>;
   /** Positions of the keys always in scope. */
   implicit: number[];
+  /** The signatures of the normal forms (tokens' filter), made with the index. */
+  signatures: Uint8Array;
 }
 
 const indexes = new WeakMap<object, ConfigIndex>();
@@ -43,26 +45,29 @@ function configIndex(config: Readonly<VariantConfig>): ConfigIndex {
 }
 
 function indexKeys(keys: string[]): ConfigIndex {
-  const index: ConfigIndex = { keys, byNormal: new Map(), implicit: [] };
+  const byNormal = new Map<string, number[]>();
+  const implicit: number[] = [];
   keys.forEach((key, at) => {
     const n = normal(key);
-    const same = index.byNormal.get(n);
+    const same = byNormal.get(n);
     if (same) same.push(at);
-    else index.byNormal.set(n, [at]);
-    if (IMPLICIT.has(key) || IMPLICIT_SUFFIX.test(key) || !TOKEN_CHARS.test(key)) index.implicit.push(at);
+    else byNormal.set(n, [at]);
+    if (IMPLICIT.has(key) || IMPLICIT_SUFFIX.test(key) || !TOKEN_CHARS.test(key)) implicit.push(at);
   });
-  return index;
+  return { keys, byNormal, implicit, signatures: signatures(byNormal) };
 }
 
 /**
  * The normal forms a text names: each token of name characters (a requirement, a pin's name), and
  * with `words`, each word inside one (what Jinja and selector expressions read: `x-y` is x minus y);
- * with `only`, those it holds (the normal forms of config keys: other names select nothing).
+ * with `only`, those it holds (the normal forms of config keys: other names select nothing), and
+ * `filter` their signatures (`signatures(only)`).
  */
-function tokens(text: string, out: Set<string>, words: boolean, lower = false, only?: ReadonlyMap<string, unknown>): void {
+function tokens(text: string, out: Set<string>, words: boolean, lower: boolean, only: ReadonlyMap<string, unknown> | null, filter: Uint8Array | null): void {
   // The runs of [\w.-], scanned by hand: a regex match per token costs more than the scan. With
   // `only`, a token (or word) is copied and looked up only when its signature is one of a name's.
-  const filter = only ? signatures(only) : null;
+  // The filter comes with the config's index: made here, the first token scan after a new config
+  // ran a construction the optimized code had no feedback for (a deoptimization per process).
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -100,7 +105,7 @@ function tokens(text: string, out: Set<string>, words: boolean, lower = false, o
         }
       }
     }
-    if (lower && upper) tokens(text.slice(i, j).toLowerCase(), out, words, false, only);
+    if (lower && upper) tokens(text.slice(i, j).toLowerCase(), out, words, false, only, filter);
     i = j;
   }
 }
@@ -118,15 +123,10 @@ function signature(text: string, from: number, to: number): number {
   return (h ^ (h >>> 16)) & 0xffff;
 }
 
-// The signatures of a set of names (the normal forms of a config's keys), made once per set.
-const signatureSets = new WeakMap<ReadonlyMap<string, unknown>, Uint8Array>();
+/** The signatures of a set of names (the normal forms of a config's keys). */
 function signatures(names: ReadonlyMap<string, unknown>): Uint8Array {
-  let set = signatureSets.get(names);
-  if (!set) {
-    set = new Uint8Array(0x10000);
-    for (const name of names.keys()) if (name) set[signature(name, 0, name.length)] = 1;
-    signatureSets.set(names, set);
-  }
+  const set = new Uint8Array(0x10000);
+  for (const name of names.keys()) if (name) set[signature(name, 0, name.length)] = 1;
   return set;
 }
 
@@ -174,13 +174,13 @@ const MAX_MISSES = 8;
  * two found parts, widened to whole tokens (a token across a part's end is read whole), is read.
  * A token inside a found part, not at its ends, is a token of the text the literals come from.
  */
-function tokensOutside(text: string, literals: readonly string[], out: Set<string>, only: ReadonlyMap<string, unknown>): void {
+function tokensOutside(text: string, literals: readonly string[], out: Set<string>, only: ReadonlyMap<string, unknown>, filter: Uint8Array): void {
   let pos = 0;
   let misses = 0;
   const between = (from: number, to: number) => {
     while (from > 0 && isTokenCode(text.charCodeAt(from - 1))) from--;
     while (to < text.length && isTokenCode(text.charCodeAt(to))) to++;
-    if (to > from) tokens(text.slice(from, to), out, false, false, only);
+    if (to > from) tokens(text.slice(from, to), out, false, false, only, filter);
   };
   for (const part of literals) {
     const at = text.indexOf(part, pos);
@@ -197,15 +197,19 @@ function tokensOutside(text: string, literals: readonly string[], out: Set<strin
 
 const isTokenCode = (c: number) => c < 128 && TOKEN_CHAR[c] === 1;
 
+// The scope of a recipe that may print its whole context (made once: a closure made on that rare
+// path was a call the optimized keyScope had no feedback for).
+const EVERY_KEY: KeyScope = Object.freeze({ keys: null, covers: () => true });
+
 /** The scope of a recipe given its texts (recipe, templates, build scripts). */
 export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyScope {
   // `debug()` prints the whole context.
-  if (texts.some((t) => t.includes('debug'))) return { keys: null, covers: () => true };
+  for (const t of texts) if (t.includes('debug')) return EVERY_KEY;
   const index = configIndex(config);
   // The normal forms of config keys the texts name (other tokens select no key).
   const seen = new Set<string>();
   // Lower-cased too: `{{ name|lower }}` prints a recipe's name, often a key of the config.
-  for (const t of texts) tokens(t, seen, true, true, index.byNormal);
+  for (const t of texts) tokens(t, seen, true, true, index.byNormal, index.signatures);
   // In scope, by position: the keys in config order without a sort.
   const inScope = new Uint8Array(index.keys.length);
   for (const at of index.implicit) inScope[at] = 1;
@@ -219,8 +223,8 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
       // of the recipe's own lines is in `seen` (they were tokenized with words and lower-cased):
       // the parts of the text equal to parts of the recipe (literals) name nothing new.
       const named = new Set<string>();
-      if (literals) tokensOutside(text, literals, named, index.byNormal);
-      else tokens(text, named, false, false, index.byNormal);
+      if (literals) tokensOutside(text, literals, named, index.byNormal, index.signatures);
+      else tokens(text, named, false, false, index.byNormal, index.signatures);
       for (let hash = text.indexOf('#'); hash >= 0; ) {
         // The selectors of the line holding this `#` (a selector never spans lines).
         const start = text.lastIndexOf('\n', hash) + 1;
@@ -229,7 +233,7 @@ export function keyScope(texts: string[], config: Readonly<VariantConfig>): KeyS
         // exec with the regex's lastIndex, not matchAll (which makes a regex per call).
         const line = text.slice(start, end);
         SELECTOR.lastIndex = 0;
-        for (let m = SELECTOR.exec(line); m; m = SELECTOR.exec(line)) tokens(m[1], named, true, false, index.byNormal);
+        for (let m = SELECTOR.exec(line); m; m = SELECTOR.exec(line)) tokens(m[1], named, true, false, index.byNormal, index.signatures);
         hash = text.indexOf('#', end);
       }
       for (const n of named) {

@@ -129,10 +129,13 @@ function makeEnvironment(): Environment {
  * `debug()` shows the whole context, so a template that mentions it gets everything.
  */
 export function contextFilter(template: string): (name: string) => boolean {
-  if (template.includes('debug')) return () => true;
-  let marked = markWordSignatures(template);
+  // Every filter is a closure of this one function, `debug()`'s too: a second kind of filter made
+  // condaBuildContext's optimized calls of it deoptimize (wrong feedback cell) once per process.
+  const all = template.includes('debug');
+  let marked = all ? 0 : markWordSignatures(template);
   const known = new Map<string, boolean>();
   return (name) => {
+    if (all) return true;
     let found = known.get(name);
     if (found === undefined) {
       if (WORD.test(name)) {

@@ -45,19 +45,29 @@ export function requirementsSection(text: string): string {
   const start = text.indexOf('requirements:');
   if (start < 0 || start + 13 >= text.length) return '';
   const n = text.length;
+  // One slice for every way out (a slice on a rarely taken return was a call the optimized code
+  // had no feedback for: a deoptimization per process).
+  let end = n;
   // A match ends at a position p >= start + 14 (`.+?` takes one character at least).
   for (let p = start + 14; ; p++) {
     // The next line start at or after p (or the end).
     while (p < n && !isLineEnd(text.charCodeAt(p - 1))) p++;
-    if (p >= n) return text.slice(start);
+    if (p >= n) break;
     const c = text.charCodeAt(p);
-    if (isWordCode(c)) return text.slice(start, p);
+    if (isWordCode(c)) {
+      end = p;
+      break;
+    }
     if (isWs(c)) {
       let q = p + 1;
       while (q < n && isWs(text.charCodeAt(q))) q++;
-      if (text.charCodeAt(q) === 45 && q + 1 < n && isWs(text.charCodeAt(q + 1)) && (text.startsWith('name', q + 2) || text.startsWith('type', q + 2))) return text.slice(start, p);
+      if (text.charCodeAt(q) === 45 && q + 1 < n && isWs(text.charCodeAt(q + 1)) && (text.startsWith('name', q + 2) || text.startsWith('type', q + 2))) {
+        end = p;
+        break;
+      }
     }
   }
+  return text.slice(start, end);
 }
 
 /** The identifiers of the `# [selector]` comments of a text. */
