@@ -7,6 +7,8 @@
 //      render cache, change one recipe, plan again: the second plan's wall time (target < 2 s for
 //      25,000 feedstocks). Baseline: the cold plan of the same run. One pair (figure 1 gives the
 //      cold plan's spread); a child stopped at its time limit gives a row saying so.
+//   4. (below 3 in the code) `rebuild plan`, the real CLI with a config, on the same aggregate after one
+//      recipe changed: wall and CPU from spawn to exit. Baseline: its cold plan (empty work dir).
 //   3. `rebuild render --all` on 1,300 real-size recipes (the real CLI in a fresh process, with the
 //      render pool as it decides, on this machine's cores): wall time from spawn to exit (target
 //      < 0.75 s on 2 cores) and time to first result (first byte of output). Baseline, in the same
@@ -14,7 +16,7 @@
 // Runs are interleaved and medians are reported: on a shared machine single runs vary a lot.
 import { spawn } from 'node:child_process';
 import { buildBundle, freshBundle } from '../core/threads/bundle.ts';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
@@ -199,5 +201,42 @@ export const render: Benchmark = async (ctx) => {
     writeFileSync(changed, original);
     await rm(work, { recursive: true, force: true });
   }
+  rows.push(await cliReplan(ctx, n, dir, changed, original));
   return rows;
 };
+
+/**
+ * 4. What a user runs: `rebuild plan` (the CLI from its bundle, a fresh process) on the same generated
+ * aggregate with a config (python, arches, aggregate; it imports `rebuild` as a real one does),
+ * with an empty work dir (baseline: the cold plan), then again after one recipe changed. Wall time
+ * from spawn to exit, and CPU (user + system, all threads). Text output; both runs print the same
+ * plan (the change is a comment).
+ */
+async function cliReplan(ctx: Parameters<Benchmark>[0], n: number, aggregate: string, changed: string, original: Buffer): Promise<Row> {
+  const figure = `rebuild plan (CLI) after one recipe changed, ${n.toLocaleString('en-US')} feedstocks`;
+  if (!freshBundle(join(REPO_DIR, 'core/cli/main.ts'))) await buildBundle(join(REPO_DIR, 'core/cli/main.ts'));
+  const project = mkdtempSync(join(tmpdir(), 'rebuild-bench-cli-replan-'));
+  try {
+    writeFileSync(join(project, 'package.json'), '{ "type": "module" }\n');
+    await mkdir(join(project, 'node_modules'));
+    symlinkSync(REPO_DIR, join(project, 'node_modules', 'rebuild'), 'dir');
+    writeFileSync(
+      join(project, 'rebuild.config.ts'),
+      `import { defineConfig } from 'rebuild';\n\nexport default defineConfig({\n  python: { from: '3.12', to: '3.13' },\n  arches: ['linux-64'],\n  aggregate: ${JSON.stringify(aggregate)},\n});\n`,
+    );
+    ctx.log(`render: rebuild plan (CLI), ${n.toLocaleString('en-US')} feedstocks, empty work dir`);
+    const cold = await runCli(['plan'], {}, project);
+    writeFileSync(changed, Buffer.concat([original, Buffer.from('# changed by the render-cache benchmark (CLI)\n')]));
+    ctx.log('render: rebuild plan (CLI) again after one recipe changed');
+    const warm = await runCli(['plan'], {}, project);
+    const s1 = (ms: number | null) => (ms === null ? '?' : (ms / 1000).toFixed(2));
+    return row({
+      benchmark: 'render', figure, value: warm.wallMs / 1000, unit: 's',
+      ...(ctx.quick ? {} : { max: 2, target: '< 2 s' }), baseline: 'cold plan (CLI, empty work dir)', baselineValue: cold.wallMs / 1000,
+      note: `bundled CLI, config importing rebuild, text output; CPU ${s1(warm.cpuMs)} s (cold ${s1(cold.cpuMs)} s); same output: ${warm.digest === cold.digest ? 'yes' : 'NO'}`,
+    });
+  } finally {
+    writeFileSync(changed, original);
+    rmSync(project, { recursive: true, force: true });
+  }
+}
