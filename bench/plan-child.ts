@@ -6,9 +6,11 @@
 // with the planner's own renderRecipes, 4 in flight), graph (planTarget: nodes, output index, edges,
 // select, bootstrap chain, cycles, stages, critical path — the renderings of the render phase are
 // handed back by a first-stage tap, so nothing is rendered twice; bootstrap renders are real).
-// Usage: node --import tsx bench/plan-child.ts <aggregate dir> <work dir> [shape.json] [--render-cache]
+// Usage: node --import tsx bench/plan-child.ts <aggregate dir> <work dir> [shape.json] [--render-cache] [--plan-sha]
 // With shape.json: also writes the build-order graph (planned ids and their build-blocking deps).
 // The render cache (core/recipes/render-cache.ts, in the work dir) is off unless --render-cache.
+// With --plan-sha: planSha is the sha256 of the plan's `rebuild plan --json` bytes (made after the
+// timings), so that a plan through the cache can be compared with one without it.
 import { resolveConfig } from '../core/config/resolve.ts';
 import { Engine } from '../core/engine/engine.ts';
 import { STAGE } from '../core/engine/stage.ts';
@@ -17,13 +19,16 @@ import { discover, planTarget } from '../core/graph/plan-target.ts';
 import { renderRecipes } from '../core/graph/render-nodes.ts';
 import { buildOrderGraph } from '../core/graph/stages.ts';
 import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { toPlanJson } from '../core/graph/plan-json.ts';
+import { writeJson } from '../core/cli/json-out.ts';
 import { benchPlugins } from './bench-plugins.ts';
 import { reportProgress } from './measure.ts';
 import { renderCacheStats } from '../core/recipes/render-cache.ts';
 
 const args = process.argv.slice(2);
 const renderCache = args.includes('--render-cache');
-const [aggregate, workDir, shapeFile] = args.filter((a) => a !== '--render-cache');
+const [aggregate, workDir, shapeFile] = args.filter((a) => !a.startsWith('--'));
 const { plugins, notes } = await benchPlugins();
 const config = resolveConfig(
   { python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate, workDir, plugins },
@@ -58,9 +63,15 @@ if (shapeFile) {
   writeFileSync(shapeFile, JSON.stringify(order.mapNodes((id) => ({ id, deps: order.inNeighbors(id) }))));
 }
 
+const cpu = process.cpuUsage(c0);
+let planSha: string | undefined;
+if (args.includes('--plan-sha')) {
+  const hash = createHash('sha256');
+  writeJson([toPlanJson(plan)], (text) => hash.update(text));
+  planSha = hash.digest('hex');
+}
 const byKind: Record<string, number> = {};
 for (const n of plan.nodes) if (n.kind) byKind[n.kind] = (byKind[n.kind] ?? 0) + 1;
-const cpu = process.cpuUsage(c0);
 process.stdout.write(
   JSON.stringify({
     recipes: discovered.recipes.length,
@@ -79,5 +90,6 @@ process.stdout.write(
     edges: plan.graph.size,
     notes,
     renderCache: renderCacheStats,
+    planSha,
   }) + '\n',
 );

@@ -27,6 +27,8 @@ export interface PlanChildResult {
   criticalPath: number;
   edges: number;
   notes: string[];
+  /** sha256 of the plan's `rebuild plan --json` bytes. */
+  planSha?: string;
   /** The build-order graph of the plan (planned ids, build-blocking deps). */
   shape?: { id: string; deps: string[] }[];
 }

@@ -4,9 +4,12 @@
 //      thread (render-child.ts), in a fresh process: ms per recipe (target ≤ 1 ms). Baseline, in
 //      the same run and the same way: the small generated recipes of the planning benchmark.
 //   2. Cached re-plan: plan a generated aggregate (plan-child.ts --render-cache) with an empty
-//      render cache, change one recipe, plan again: the second plan's wall time (target < 2 s for
-//      25,000 feedstocks). Baseline: the cold plan of the same run. One pair (figure 1 gives the
-//      cold plan's spread); a child stopped at its time limit gives a row saying so.
+//      render cache, change one recipe (a comment), plan again: the second plan's wall time (target
+//      < 2 s for 25,000 feedstocks); baseline the cold plan of the same run. Then a semantic edit:
+//      a mid-graph recipe's version bumped (its dependents' run_exports pins move), planned again
+//      through the cache (same target); baseline a plan without the cache. Each cached plan's
+//      `plan --json` sha256 is compared with a plan of the same recipes without the cache. One
+//      run each; a child stopped at its time limit gives a row saying so.
 //   4. (below 3 in the code) `rebuild plan`, the real CLI with a config, on the same aggregate after one
 //      recipe changed: wall and CPU from spawn to exit. Baseline: its cold plan (empty work dir).
 //   3. `rebuild render --all` on 1,300 real-size recipes (the real CLI in a fresh process, with the
@@ -165,7 +168,7 @@ export const render: Benchmark = async (ctx) => {
     );
   }
 
-  // 2. Plan, change one recipe, plan again through the render cache.
+  // 2. Plan, change one recipe, plan again through the render cache; then bump a mid-graph recipe's version.
   const n = ctx.quick ? 1000 : 25000;
   const { dir } = await cachedAggregate(n);
   const work = join(tmpdir(), `rebuild-bench-render-cache-${process.pid}`);
@@ -174,36 +177,88 @@ export const render: Benchmark = async (ctx) => {
   const feedstock = readdirSync(dir).filter((d) => existsSync(join(dir, d, 'recipe', 'meta.yaml'))).sort()[0];
   const changed = join(dir, feedstock, 'recipe', 'meta.yaml');
   const original = readFileSync(changed);
-  const figure = `re-plan ${n.toLocaleString('en-US')} feedstocks, one recipe changed (render cache)`;
+  const bump = midGraphRecipe(dir);
+  const figures = [
+    `re-plan ${n.toLocaleString('en-US')} feedstocks, one recipe changed (render cache)`,
+    `re-plan ${n.toLocaleString('en-US')} feedstocks, a mid-graph recipe's version bumped (render cache)`,
+  ];
   const limitMs = 600_000;
+  const plan = (dirs: string[], flags: string[]) => runChild<PlanChildResult>('plan-child.ts', [...dirs, ...flags, '--plan-sha'], { maxOldSpaceMb: 8192, timeoutMs: limitMs });
+  const s2 = (ms: number) => (ms / 1000).toFixed(2);
+  const phases = (r: PlanChildResult) => {
+    const c = (r as PlanChildResult & { renderCache?: { hits: number; misses: number } }).renderCache;
+    return `discover ${s2(r.discoverMs)} s, render ${s2(r.renderMs)} s, graph+plan ${s2(r.graphMs)} s` + (c ? `; cache ${c.hits} hits, ${c.misses} misses` : '');
+  };
   try {
     ctx.log(`render: plan ${n.toLocaleString('en-US')} feedstocks with an empty render cache`);
-    const cold = await runChild<PlanChildResult>('plan-child.ts', [dir, work, '--render-cache'], { maxOldSpaceMb: 8192, timeoutMs: limitMs });
+    const cold = await plan([dir, work], ['--render-cache']);
     writeFileSync(changed, Buffer.concat([original, Buffer.from('# changed by the render-cache benchmark\n')]));
-    ctx.log(`render: plan again after ${feedstock}'s recipe changed`);
-    const warm = await runChild<PlanChildResult>('plan-child.ts', [dir, work, '--render-cache'], { maxOldSpaceMb: 8192, timeoutMs: limitMs });
-    const c = (warm as PlanChildResult & { renderCache?: { hits: number; misses: number } }).renderCache;
+    ctx.log(`render: plan again after ${feedstock}'s recipe changed (a comment), then without the cache`);
+    const warm = await plan([dir, work], ['--render-cache']);
+    const uncached = await plan([dir, join(work, 'no-cache')], []);
     rows.push(
       row({
-        benchmark: 'render', figure, value: warm.totalMs / 1000, unit: 's',
+        benchmark: 'render', figure: figures[0], value: warm.totalMs / 1000, unit: 's',
         ...(ctx.quick ? {} : { max: 2, target: '< 2 s' }), baseline: 'cold plan', baselineValue: cold.totalMs / 1000,
-        note:
-          `discover ${(warm.discoverMs / 1000).toFixed(2)} s, render ${(warm.renderMs / 1000).toFixed(2)} s, graph+plan ${(warm.graphMs / 1000).toFixed(2)} s` +
-          (c ? `; cache ${c.hits} hits, ${c.misses} misses` : '') +
-          `; cold: render ${(cold.renderMs / 1000).toFixed(2)} s, graph+plan ${(cold.graphMs / 1000).toFixed(2)} s; same plan: ${cold.counts.planned === warm.counts.planned && cold.edges === warm.edges ? 'yes' : 'NO'}`,
+        note: `${phases(warm)}; cold: render ${s2(cold.renderMs)} s, graph+plan ${s2(cold.graphMs)} s; same plan (plan --json sha256) as without the cache: ${warm.planSha === uncached.planSha ? 'yes' : 'NO'}`,
       }),
     );
+    if (bump) {
+      writeFileSync(bump.file, bump.edited);
+      ctx.log(`render: plan again after ${bump.feedstock}'s version was bumped (${bump.dependents} recipes name it), then without the cache`);
+      const bumped = await plan([dir, work], ['--render-cache']);
+      const bumpedUncached = await plan([dir, join(work, 'no-cache')], []);
+      rows.push(
+        row({
+          benchmark: 'render', figure: figures[1], value: bumped.totalMs / 1000, unit: 's',
+          ...(ctx.quick ? {} : { max: 2, target: '< 2 s' }), baseline: 'plan without the cache', baselineValue: bumpedUncached.totalMs / 1000,
+          note: `${bump.feedstock} ${bump.from} -> ${bump.to} (${bump.dependents} recipes name it), after the comment above; ${phases(bumped)}; same plan (plan --json sha256) as without the cache: ${bumped.planSha === bumpedUncached.planSha ? 'yes' : 'NO'}; the bump changes the plan: ${bumped.planSha !== warm.planSha ? 'yes' : 'NO'}`,
+        }),
+      );
+    }
   } catch (err) {
     if (!(err instanceof ChildTimeoutError)) throw err;
     ctx.log(`render: ${err.message}`);
-    rows.push(row({ benchmark: 'render', figure, value: limitMs / 1000, unit: 's', atLeast: true, note: `stopped at the ${limitMs / 1000} s limit (${err.message})` }));
+    for (const figure of figures.slice(rows.filter((r) => figures.includes(r.figure)).length))
+      rows.push(row({ benchmark: 'render', figure, value: limitMs / 1000, unit: 's', atLeast: true, note: `stopped at the ${limitMs / 1000} s limit (${err.message})` }));
   } finally {
     writeFileSync(changed, original);
+    if (bump) writeFileSync(bump.file, bump.original);
     await rm(work, { recursive: true, force: true });
   }
   rows.push(await cliReplan(ctx, n, dir, changed, original));
   return rows;
 };
+
+/**
+ * A mid-graph recipe of a generated aggregate and its recipe with the version bumped (x.y -> x.y.1):
+ * among the meta.yaml recipes that name another recipe's package and are named by at least two,
+ * the one with the median number of recipes naming it (ties by feedstock). Undefined when none.
+ */
+function midGraphRecipe(dir: string): { feedstock: string; file: string; original: Buffer; edited: Buffer; from: string; to: string; dependents: number } | undefined {
+  const recipes = readdirSync(dir)
+    .sort()
+    .flatMap((feedstock) => {
+      const file = join(dir, feedstock, 'recipe', 'meta.yaml');
+      if (!existsSync(file)) return [];
+      const text = readFileSync(file, 'utf8');
+      const name = /{% set name = "([^"]+)" %}/.exec(text)?.[1];
+      const version = /{% set version = "([^"]+)" %}/.exec(text)?.[1];
+      const section = text.split(/^requirements:$/m)[1]?.split(/^\S/m)[0] ?? '';
+      const names = [...section.matchAll(/^ {4}- ([A-Za-z0-9_.-]+)/gm)].map((m) => m[1]);
+      return name && version ? [{ feedstock, file, text, name, version, names }] : [];
+    });
+  const named = new Map<string, number>();
+  for (const r of recipes) for (const name of new Set(r.names)) named.set(name, (named.get(name) ?? 0) + 1);
+  const built = new Set(recipes.map((r) => r.name));
+  const mid = recipes.filter((r) => (named.get(r.name) ?? 0) >= 2 && r.names.some((x) => x !== r.name && built.has(x)));
+  if (!mid.length) return undefined;
+  mid.sort((a, b) => named.get(a.name)! - named.get(b.name)! || (a.feedstock < b.feedstock ? -1 : 1));
+  const r = mid[Math.floor(mid.length / 2)];
+  const to = `${r.version}.1`;
+  const edited = r.text.replace(`{% set version = "${r.version}" %}`, `{% set version = "${to}" %}`);
+  return { feedstock: r.feedstock, file: r.file, original: Buffer.from(r.text), edited: Buffer.from(edited), from: r.version, to, dependents: named.get(r.name)! };
+}
 
 /**
  * 4. What a user runs: `rebuild plan` (the CLI from its bundle, a fresh process) on the same generated
