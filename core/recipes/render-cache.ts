@@ -31,7 +31,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
-import { renderSkipped } from './render-pool.ts';
+import { expectCachedRenders, renderSkipped } from './render-pool.ts';
 import { fileStatAhead, type FileStatsAhead, isRacy, listDir, listKeyedDir, newListingGeneration } from './listing-cache.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
@@ -359,7 +359,11 @@ function packOf(dir: string, target: Target): Pack {
   // Which pack a target reads only costs misses if wrong: an entry is used under its full key only.
   if (!file) files.set(dir, (file = join(dir, `pack-${createHash('sha256').update(JSON.stringify(target)).digest('hex').slice(0, 16)}.bin`)));
   let pack = packs.get(file);
-  if (!pack) packs.set(file, (pack = { file, stored: readPack(file), used: new Map(), loose: 0 }));
+  if (!pack) {
+    packs.set(file, (pack = { file, stored: readPack(file), used: new Map(), loose: 0 }));
+    // Most of them are hits to come: no reason to start render workers (render-pool.ts).
+    expectCachedRenders(pack.stored.size);
+  }
   return pack;
 }
 

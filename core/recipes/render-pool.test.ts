@@ -153,6 +153,30 @@ pool('a worker that dies holding claimed jobs takes no render with it :: they ar
   assert.match(child.stdout, /^taken [1-9]\d* results 15 same true/);
 });
 
+pool('a render among many the render cache answers is done here :: the pool does not start for it', () => {
+  // As in a re-plan of a big aggregate after one recipe changed: every other rendering is in the
+  // cache's pack. Without the pack the same render starts the pool (RENDER_POOL_AFTER renders expected).
+  const script = `
+    const { expectCachedRenders, expectRenders, renderPoolState, RENDER_POOL_AFTER } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'render-pool.ts')).href)});
+    const { recipeFromPath } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'discover.ts')).href)});
+    const { renderMetaYaml } = await import(${JSON.stringify(pathToFileURL(join(HERE, 'meta-yaml/render.ts')).href)});
+    const recipe = await recipeFromPath(${JSON.stringify(META[0])});
+    expectRenders(10 * RENDER_POOL_AFTER);
+    if (process.env.PACKED === '1') expectCachedRenders(10 * RENDER_POOL_AFTER);
+    await renderMetaYaml(recipe, { subdir: 'linux-64', python: '3.13' });
+    console.log('started', renderPoolState().started);
+  `;
+  for (const packed of ['1', '0']) {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, REBUILD_RENDER_THREADS: '1', PACKED: packed },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.is(child.status, 0, child.stderr);
+    assert.match(child.stdout, packed === '1' ? /^started false/ : /^started true/);
+  }
+});
+
 pool('starts when the renders to come are worth a worker: their number times the mean render time so far', () => {
   // 1,300 real-size recipes at 3 ms: 3.9 s of work, far below RENDER_POOL_AFTER renders.
   assert.ok(worthAPool(1300, 8, 24));

@@ -4,7 +4,10 @@
 // the renders still to come are worth a worker: when the recipes a process is about to render
 // (renderRecipes and render --all say how many with expectRenders, cache hits are counted off with
 // renderSkipped) would take POOL_WORTH_MS or more at the mean time of the renders done so far (at
-// least POOL_SAMPLES of them), or when RENDER_POOL_AFTER renders are asked for at once. Loading a
+// least POOL_SAMPLES of them), or when RENDER_POOL_AFTER renders are asked for at once — less the
+// renders the render cache expects to answer (expectCachedRenders: the entries of the packs it read),
+// so that re-planning 25,000 feedstocks after one recipe changed renders that one here instead of
+// starting a worker for it (a pack of stale entries: the mean-time rule starts it). Loading a
 // worker (tsx, the renderers, two wasm modules) costs a few hundred ms of the other core: a plan of
 // a few hundred small recipes or a test never starts it, a few hundred real-size recipes (several
 // ms each) do. Renders are done here until a worker is ready.
@@ -199,6 +202,8 @@ function workerBootstrap(): string {
 }
 
 let requested = 0;
+/** Renders the render cache expects to answer from its packs (expectCachedRenders). */
+let cachedExpected = 0;
 let pool: RenderPool | null | undefined;
 
 function poolSize(): number {
@@ -259,6 +264,14 @@ let expected = 0;
 let localRenders = 0;
 let localMs = 0;
 
+/**
+ * The render cache holds `count` more renderings it expects to hand out in this process (a pack it
+ * read): they are not renders to come when deciding to start the pool at once.
+ */
+export function expectCachedRenders(count: number): void {
+  cachedExpected += count;
+}
+
 /** A render that was not needed (a cache hit): one fewer of those expected still to come. */
 export function renderSkipped(): void {
   requested++;
@@ -304,7 +317,7 @@ export function renderPoolState(): { started: boolean; ready: number; offered: n
 export function offerToPool(job: RenderJob): { take(): true | Promise<RenderedRecipe | undefined> } | undefined {
   if (pool === null) return undefined;
   if (pool === undefined) {
-    if (Math.max(++requested, expected) < RENDER_POOL_AFTER && !worthAPool(expected - requested, localRenders, localMs)) return undefined;
+    if (Math.max(++requested, expected) - cachedExpected < RENDER_POOL_AFTER && !worthAPool(expected - requested, localRenders, localMs)) return undefined;
     startRenderPool();
     if (!pool) return undefined;
   }
