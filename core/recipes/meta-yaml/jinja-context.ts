@@ -188,184 +188,232 @@ export function subpackagePin(call: SubpackagePinCall, outputs: ReadonlyMap<stri
   return pin ? `${name} ${pin}` : name;
 }
 
-export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat, wanted: (name: string) => boolean = () => true): Record<string, unknown> {
+/**
+ * What a context's functions read, made once per context. The functions themselves are made only
+ * for the entries a template reads (CONTEXT_FUNCTIONS): ~30 closures made on every call (each named
+ * by the TypeScript loader's keepNames, a property definition) were most of a call's cost before
+ * the function was optimized, which a render run rarely waits for (one call per recipe pass).
+ */
+interface ContextScope {
+  input: JinjaContextInput;
+  compat: JinjaCompat;
+  target: Target;
+  variant: Record<string, string>;
+  platform: string;
+  targetPlatform: string;
+  environ: Record<string, string>;
+}
+
+export function condaBuildContext(input: JinjaContextInput, compat: JinjaCompat, wanted: (name: string) => boolean = allNames): Record<string, unknown> {
   const { target, variant } = input;
   const platform = platformOf(target.subdir);
-  const targetPlatform = variant.target_platform ?? target.subdir;
   const vars = buildVars(target, variant, input);
   const environ: Record<string, string> = { ...vars, ...input.env };
   // conda-build escapes backslashes of the context values it gives Jinja (get_dict(escape_backslash=True)).
   const ctxVars = platform === 'win' ? Object.fromEntries(Object.entries(vars).map(([k, x]) => [k, x.replace(/\\/g, '\\\\')])) : vars;
-  const warn = (msg: string, ...hints: string[]) => {
-    if (input.final) input.warn(msg, hints);
-  };
-
-  const compiler = (lang: unknown) => {
-    const l = String(lang);
-    const name = variant[`${l}_compiler`] ?? DEFAULT_COMPILERS[platform]?.[l] ?? l;
-    const version = variant[`${l}_compiler_version`];
-    return version ? ensureValidSpec(`${name}_${targetPlatform} ${version}`) : `${name}_${targetPlatform}`;
-  };
-  const stdlib = (lang: unknown) => {
-    const l = String(lang);
-    const name = variant[`${l}_stdlib`] ?? (l === 'c' ? DEFAULT_C_STDLIB[platform] : undefined) ?? l;
-    const version = variant[`${l}_stdlib_version`];
-    return version ? ensureValidSpec(`${name}_${targetPlatform} ${version}`) : `${name}_${targetPlatform}`;
-  };
-  const cdt = (pkg: unknown) => {
-    const arch = archOf(target.subdir);
-    let cdtName = 'cos6';
-    let cdtArch = arch === '64' ? 'x86_64' : arch === '32' ? 'i686' : arch;
-    if (['ppc64le', 'aarch64', 'ppc64', 's390x'].includes(arch)) cdtName = 'cos7';
-    cdtName = variant.cdt_name ?? cdtName;
-    cdtArch = variant.cdt_arch ?? cdtArch;
-    const [name, ...rest] = String(pkg).split(' ');
-    return [`${name}-${cdtName}-${cdtArch}`, ...rest].join(' ');
-  };
-  const pinSubpackage = (...args: unknown[]) => {
-    const call = subpackagePinCall(args);
-    return input.deferPin ? input.deferPin(call) : subpackagePin(call, input.outputs, warn);
-  };
-  const pinCompatible = (...args: unknown[]) => {
-    const [pos, kw] = splitKwargs(args);
-    const name = String(pos[0]);
-    const lower = kwarg(kw, 'lower_bound', pos[1] !== undefined ? String(pos[1]) : null);
-    const upper = kwarg(kw, 'upper_bound', pos[2] !== undefined ? String(pos[2]) : null);
-    const minPin = kwarg(kw, 'min_pin', pos[3] !== undefined ? String(pos[3]) : 'x.x.x.x.x.x');
-    const maxPin = kwarg(kw, 'max_pin', pos[4] !== undefined ? String(pos[4]) : 'x');
-    const exact = kw.get('exact') ?? pos[5];
-    const known = input.hostVersions.get(name) ?? variant[name] ?? variant[name.replace(/-/g, '_')];
-    const version = lower ?? known;
-    if (!version) {
-      warn(`pin_compatible('${name}'): no version of '${name}' known from the variant or the host requirements; left unpinned`, 'pin_compatible', name);
-      return name;
-    }
-    if (exact && known) return `${name} ${known}`;
-    if (upper) return `${name} ${minPin || lower ? `>=${version},` : ''}<${upper}`;
-    const pin = applyPinExpressions(version, minPin, maxPin);
-    return pin ? `${name} ${pin}` : name;
-  };
-
-  const where = input.lookup;
-  const unanswerable = (fn: string, err: unknown) => {
-    if (err instanceof UnanswerableError) {
-      warn(`${fn}: ${err.message}; rendered as empty`, fn);
-      return true;
-    }
-    return false;
-  };
-  const fromRecipe = (kw: Map<string, unknown>, pos?: unknown) => !!(kw.get('from_recipe_dir') ?? pos);
-
-  const loadSetupPyData = (...args: unknown[]) => {
-    const [pos, kw] = splitKwargs(args);
-    const setupFile = String(kw.get('setup_file') ?? pos[0] ?? 'setup.py');
-    let path: string;
-    try {
-      path = findFile(setupFile, fromRecipe(kw, pos[1]), where);
-    } catch (err) {
-      if (unanswerable('load_setup_py_data', err)) return emptyData();
-      if (err instanceof MissingRecipeFileError) {
-        // conda-build returns {} when setup.py does not exist yet; say so.
-        warn(`load_setup_py_data: ${err.message}; rendered as empty`, 'load_setup_py_data');
-        return emptyData();
-      }
-      throw err;
-    }
-    const { data, unresolved } = readSetupPy(path);
-    if (!unresolved.length) return data;
-    // Warn only when the recipe reads a computed key (`packages=find_packages()` is common and unused).
-    const warned = new Set<string>();
-    const computed = (key: PropertyKey) => {
-      if (typeof key !== 'string' || !unresolved.includes(key) || warned.has(key)) return;
-      warned.add(key);
-      warn(`load_setup_py_data: ${basename(path)} computes ${key}; not answerable without running it, rendered as empty`, 'load_setup_py_data');
-    };
-    return new Proxy(data, {
-      get: (obj, key, receiver) => (computed(key), Reflect.get(obj, key, receiver)),
-      has: (obj, key) => (computed(key), Reflect.has(obj, key)),
-    });
-  };
-  const loadFileRegex = (...args: unknown[]) => {
-    const [pos, kw] = splitKwargs(args);
-    const file = String(kw.get('load_file') ?? pos[0]);
-    const pattern = String(kw.get('regex_pattern') ?? pos[1]);
-    let path: string;
-    try {
-      path = findFile(file, fromRecipe(kw, pos[2]), where);
-    } catch (err) {
-      if (unanswerable('load_file_regex', err)) return emptyMatch();
-      throw err;
-    }
-    const m = pythonRegex(pattern).exec(readFileSync(path, 'utf8'));
-    if (!m) {
-      warn(`load_file_regex: pattern ${JSON.stringify(pattern)} does not match ${path}; rendered as empty`, 'load_file_regex');
-      return emptyMatch();
-    }
-    return matchObject(m);
-  };
-  const emptyMatch = () => matchObject(Object.assign([''], { index: 0, input: '' }) as unknown as RegExpExecArray);
-  const loadFileDataFn = (...args: unknown[]) => {
-    const [pos, kw] = splitKwargs(args);
-    const file = String(kw.get('filename') ?? pos[0]);
-    const fmt = (kw.get('fmt') ?? pos[1]) as string | undefined;
-    try {
-      return loadFileData(file, fmt, fromRecipe(kw), where);
-    } catch (err) {
-      if (unanswerable('load_file_data', err)) return emptyData();
-      throw err;
-    }
-  };
-  const loadStrData = (...args: unknown[]) => {
-    const [pos, kw] = splitKwargs(args);
-    return parseData(String(kw.get('string') ?? pos[0]), String(kw.get('fmt') ?? pos[1]), '<string>');
-  };
-
-  const g = compat.guard.bind(compat);
-  const makeOs = () => ({
-    environ,
-    sep: platform === 'win' ? '\\' : '/',
-    name: platform === 'win' ? 'nt' : 'posix',
-    linesep: platform === 'win' ? '\r\n' : '\n',
-    getenv: g('os.getenv', (k: unknown, d: unknown) => environ[String(k)] ?? d ?? ''),
-    path: {
-      sep: platform === 'win' ? '\\' : '/',
-      join: g('os.path.join', (...parts: unknown[]) => join(...parts.map(String))),
-      basename: g('os.path.basename', (p: unknown) => basename(String(p))),
-      dirname: g('os.path.dirname', (p: unknown) => dirname(String(p))),
-      exists: g('os.path.exists', (p: unknown) => existsSync(String(p)), false),
-      isfile: g('os.path.isfile', (p: unknown) => existsSync(String(p)), false),
-    },
-  });
+  const scope: ContextScope = { input, compat, target, variant, platform, targetPlatform: variant.target_platform ?? target.subdir, environ };
 
   // The entries of {...selectors (not functions), ...variant, ...ctxVars, environ, os, compiler, ...}
   // in that order (a later one replaces an earlier one of the same name), the wanted ones only.
   const out: Record<string, unknown> = {};
-  const set = (key: string, value: unknown) => {
-    if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
-    else out[key] = value;
-  };
   for (const key of Object.keys(input.selectors)) {
     const x = input.selectors[key];
-    if (typeof x !== 'function' && wanted(key)) set(key, x);
+    if (typeof x !== 'function' && wanted(key)) setEntry(out, key, x);
   }
-  for (const key of Object.keys(variant)) if (wanted(key)) set(key, variant[key]);
-  for (const key of Object.keys(ctxVars)) if (wanted(key)) set(key, ctxVars[key]);
-  const entries: [string, () => unknown][] = [
-    ['environ', () => environ],
-    ['os', makeOs],
-    ['compiler', () => g('compiler', compiler)],
-    ['stdlib', () => g('stdlib', stdlib)],
-    ['cdt', () => g('cdt', cdt)],
-    ['ccache', () => g('ccache', () => 'ccache')],
-    ['pin_subpackage', () => g('pin_subpackage', pinSubpackage)],
-    ['pin_compatible', () => g('pin_compatible', pinCompatible)],
-    ['load_setup_py_data', () => g('load_setup_py_data', loadSetupPyData, {})],
-    ['load_setuptools', () => g('load_setuptools', loadSetupPyData, {})],
-    ['load_file_regex', () => g('load_file_regex', loadFileRegex, {})],
-    ['load_file_data', () => g('load_file_data', loadFileDataFn, {})],
-    ['load_str_data', () => g('load_str_data', loadStrData, {})],
-    ['resolved_packages', () => g('resolved_packages', () => [], [])],
-  ];
-  for (const [key, make] of entries) if (wanted(key)) set(key, make());
+  for (const key of Object.keys(variant)) if (wanted(key)) setEntry(out, key, variant[key]);
+  for (const key of Object.keys(ctxVars)) if (wanted(key)) setEntry(out, key, ctxVars[key]);
+  for (let i = 0; i < CONTEXT_FUNCTIONS.length; i++) {
+    const [key, make] = CONTEXT_FUNCTIONS[i];
+    if (wanted(key)) setEntry(out, key, make(scope));
+  }
   return out;
 }
+
+function allNames(): boolean {
+  return true;
+}
+
+function setEntry(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+  else out[key] = value;
+}
+
+/** A warning of the final pass (earlier passes are allowed not to know things yet). */
+function warnFinal(scope: ContextScope, msg: string, ...hints: string[]): void {
+  if (scope.input.final) scope.input.warn(msg, hints);
+}
+
+function compilerOf(scope: ContextScope, lang: unknown): string {
+  const { variant, platform, targetPlatform } = scope;
+  const l = String(lang);
+  const name = variant[`${l}_compiler`] ?? DEFAULT_COMPILERS[platform]?.[l] ?? l;
+  const version = variant[`${l}_compiler_version`];
+  return version ? ensureValidSpec(`${name}_${targetPlatform} ${version}`) : `${name}_${targetPlatform}`;
+}
+
+function stdlibOf(scope: ContextScope, lang: unknown): string {
+  const { variant, platform, targetPlatform } = scope;
+  const l = String(lang);
+  const name = variant[`${l}_stdlib`] ?? (l === 'c' ? DEFAULT_C_STDLIB[platform] : undefined) ?? l;
+  const version = variant[`${l}_stdlib_version`];
+  return version ? ensureValidSpec(`${name}_${targetPlatform} ${version}`) : `${name}_${targetPlatform}`;
+}
+
+function cdtOf(scope: ContextScope, pkg: unknown): string {
+  const { variant, target } = scope;
+  const arch = archOf(target.subdir);
+  let cdtName = 'cos6';
+  let cdtArch = arch === '64' ? 'x86_64' : arch === '32' ? 'i686' : arch;
+  if (['ppc64le', 'aarch64', 'ppc64', 's390x'].includes(arch)) cdtName = 'cos7';
+  cdtName = variant.cdt_name ?? cdtName;
+  cdtArch = variant.cdt_arch ?? cdtArch;
+  const [name, ...rest] = String(pkg).split(' ');
+  return [`${name}-${cdtName}-${cdtArch}`, ...rest].join(' ');
+}
+
+function pinSubpackageOf(scope: ContextScope, args: unknown[]): string {
+  const { input } = scope;
+  const call = subpackagePinCall(args);
+  return input.deferPin ? input.deferPin(call) : subpackagePin(call, input.outputs, (msg, ...hints) => warnFinal(scope, msg, ...hints));
+}
+
+function pinCompatibleOf(scope: ContextScope, args: unknown[]): string {
+  const { input, variant } = scope;
+  const [pos, kw] = splitKwargs(args);
+  const name = String(pos[0]);
+  const lower = kwarg(kw, 'lower_bound', pos[1] !== undefined ? String(pos[1]) : null);
+  const upper = kwarg(kw, 'upper_bound', pos[2] !== undefined ? String(pos[2]) : null);
+  const minPin = kwarg(kw, 'min_pin', pos[3] !== undefined ? String(pos[3]) : 'x.x.x.x.x.x');
+  const maxPin = kwarg(kw, 'max_pin', pos[4] !== undefined ? String(pos[4]) : 'x');
+  const exact = kw.get('exact') ?? pos[5];
+  const known = input.hostVersions.get(name) ?? variant[name] ?? variant[name.replace(/-/g, '_')];
+  const version = lower ?? known;
+  if (!version) {
+    warnFinal(scope, `pin_compatible('${name}'): no version of '${name}' known from the variant or the host requirements; left unpinned`, 'pin_compatible', name);
+    return name;
+  }
+  if (exact && known) return `${name} ${known}`;
+  if (upper) return `${name} ${minPin || lower ? `>=${version},` : ''}<${upper}`;
+  const pin = applyPinExpressions(version, minPin, maxPin);
+  return pin ? `${name} ${pin}` : name;
+}
+
+function unanswerable(scope: ContextScope, fn: string, err: unknown): boolean {
+  if (err instanceof UnanswerableError) {
+    warnFinal(scope, `${fn}: ${err.message}; rendered as empty`, fn);
+    return true;
+  }
+  return false;
+}
+
+function fromRecipe(kw: Map<string, unknown>, pos?: unknown): boolean {
+  return !!(kw.get('from_recipe_dir') ?? pos);
+}
+
+function loadSetupPyDataOf(scope: ContextScope, args: unknown[]): unknown {
+  const [pos, kw] = splitKwargs(args);
+  const setupFile = String(kw.get('setup_file') ?? pos[0] ?? 'setup.py');
+  let path: string;
+  try {
+    path = findFile(setupFile, fromRecipe(kw, pos[1]), scope.input.lookup);
+  } catch (err) {
+    if (unanswerable(scope, 'load_setup_py_data', err)) return emptyData();
+    if (err instanceof MissingRecipeFileError) {
+      // conda-build returns {} when setup.py does not exist yet; say so.
+      warnFinal(scope, `load_setup_py_data: ${err.message}; rendered as empty`, 'load_setup_py_data');
+      return emptyData();
+    }
+    throw err;
+  }
+  const { data, unresolved } = readSetupPy(path);
+  if (!unresolved.length) return data;
+  // Warn only when the recipe reads a computed key (`packages=find_packages()` is common and unused).
+  const warned = new Set<string>();
+  const computed = (key: PropertyKey) => {
+    if (typeof key !== 'string' || !unresolved.includes(key) || warned.has(key)) return;
+    warned.add(key);
+    warnFinal(scope, `load_setup_py_data: ${basename(path)} computes ${key}; not answerable without running it, rendered as empty`, 'load_setup_py_data');
+  };
+  return new Proxy(data, {
+    get: (obj, key, receiver) => (computed(key), Reflect.get(obj, key, receiver)),
+    has: (obj, key) => (computed(key), Reflect.has(obj, key)),
+  });
+}
+
+function loadFileRegexOf(scope: ContextScope, args: unknown[]): unknown {
+  const [pos, kw] = splitKwargs(args);
+  const file = String(kw.get('load_file') ?? pos[0]);
+  const pattern = String(kw.get('regex_pattern') ?? pos[1]);
+  let path: string;
+  try {
+    path = findFile(file, fromRecipe(kw, pos[2]), scope.input.lookup);
+  } catch (err) {
+    if (unanswerable(scope, 'load_file_regex', err)) return emptyMatch();
+    throw err;
+  }
+  const m = pythonRegex(pattern).exec(readFileSync(path, 'utf8'));
+  if (!m) {
+    warnFinal(scope, `load_file_regex: pattern ${JSON.stringify(pattern)} does not match ${path}; rendered as empty`, 'load_file_regex');
+    return emptyMatch();
+  }
+  return matchObject(m);
+}
+
+function emptyMatch(): unknown {
+  return matchObject(Object.assign([''], { index: 0, input: '' }) as unknown as RegExpExecArray);
+}
+
+function loadFileDataOf(scope: ContextScope, args: unknown[]): unknown {
+  const [pos, kw] = splitKwargs(args);
+  const file = String(kw.get('filename') ?? pos[0]);
+  const fmt = (kw.get('fmt') ?? pos[1]) as string | undefined;
+  try {
+    return loadFileData(file, fmt, fromRecipe(kw), scope.input.lookup);
+  } catch (err) {
+    if (unanswerable(scope, 'load_file_data', err)) return emptyData();
+    throw err;
+  }
+}
+
+function loadStrData(...args: unknown[]): unknown {
+  const [pos, kw] = splitKwargs(args);
+  return parseData(String(kw.get('string') ?? pos[0]), String(kw.get('fmt') ?? pos[1]), '<string>');
+}
+
+function osOf(scope: ContextScope): unknown {
+  const { compat, platform, environ } = scope;
+  return {
+    environ,
+    sep: platform === 'win' ? '\\' : '/',
+    name: platform === 'win' ? 'nt' : 'posix',
+    linesep: platform === 'win' ? '\r\n' : '\n',
+    getenv: compat.guard('os.getenv', (k: unknown, d: unknown) => environ[String(k)] ?? d ?? ''),
+    path: {
+      sep: platform === 'win' ? '\\' : '/',
+      join: compat.guard('os.path.join', (...parts: unknown[]) => join(...parts.map(String))),
+      basename: compat.guard('os.path.basename', (p: unknown) => basename(String(p))),
+      dirname: compat.guard('os.path.dirname', (p: unknown) => dirname(String(p))),
+      exists: compat.guard('os.path.exists', (p: unknown) => existsSync(String(p)), false),
+      isfile: compat.guard('os.path.isfile', (p: unknown) => existsSync(String(p)), false),
+    },
+  };
+}
+
+// The context's functions and objects after its values, in this order, each made for one context
+// when its name is wanted; the functions never throw (JinjaCompat.guard).
+const CONTEXT_FUNCTIONS: readonly (readonly [string, (scope: ContextScope) => unknown])[] = [
+  ['environ', (s) => s.environ],
+  ['os', osOf],
+  ['compiler', (s) => s.compat.guard('compiler', (lang: unknown) => compilerOf(s, lang))],
+  ['stdlib', (s) => s.compat.guard('stdlib', (lang: unknown) => stdlibOf(s, lang))],
+  ['cdt', (s) => s.compat.guard('cdt', (pkg: unknown) => cdtOf(s, pkg))],
+  ['ccache', (s) => s.compat.guard('ccache', () => 'ccache')],
+  ['pin_subpackage', (s) => s.compat.guard('pin_subpackage', (...args: unknown[]) => pinSubpackageOf(s, args))],
+  ['pin_compatible', (s) => s.compat.guard('pin_compatible', (...args: unknown[]) => pinCompatibleOf(s, args))],
+  ['load_setup_py_data', (s) => s.compat.guard('load_setup_py_data', (...args: unknown[]) => loadSetupPyDataOf(s, args), {})],
+  ['load_setuptools', (s) => s.compat.guard('load_setuptools', (...args: unknown[]) => loadSetupPyDataOf(s, args), {})],
+  ['load_file_regex', (s) => s.compat.guard('load_file_regex', (...args: unknown[]) => loadFileRegexOf(s, args), {})],
+  ['load_file_data', (s) => s.compat.guard('load_file_data', (...args: unknown[]) => loadFileDataOf(s, args), {})],
+  ['load_str_data', (s) => s.compat.guard('load_str_data', loadStrData, {})],
+  ['resolved_packages', (s) => s.compat.guard('resolved_packages', () => [], [])],
+];
