@@ -12,9 +12,17 @@
 //     to the first node whose walk parses the spec: walked in full, they stay where they belong);
 //   - a node is clean when its rendering has the render cache key stored for it and its run
 //     exports were replayed (run-exports-memo.ts) — its requirements are those of last time;
-//   - a node that is not clean but shows the same interface as last time gets its edges computed;
-//     if one shows another interface, every node's edges are computed;
+//   - a node that is not clean gets its edges computed; if it shows another interface than last
+//     time with other output names, every node's edges are computed; with the same output names,
+//     so are the edges of every node whose computation may read it (below);
 //   - a clean node gets last time's edges.
+// What a node's edges read of the others: the nodes building each name its specs name (the output
+// index resolves a name among them), and for a build or host spec the run closure, i.e. the
+// nodes building each name the run requirements of those name, and so on. So the memo keeps per
+// node the names it builds, the names its specs name and the names its run requirements name
+// (NodeNames, as the match spec parser names them), and a node's edges are computed again when a
+// name its specs name is built by a node showing another interface, or by a node whose run
+// requirements name such a name (transitively).
 // Stored in numbers (PackedEdges: each text, via chain and reason once), read back ~10x faster than
 // v8-deserialized objects. The file is written (under a temporary name, renamed into place) when the edges were computed in
 // full, or when more than 1% of the nodes were not clean (they are computed each time until then).
@@ -25,6 +33,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { DependencyEdge, EdgeReason, PackageNode, Section } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { sourcesVersion } from '../recipes/render-cache.ts';
+import { parseMatchSpec } from '../conda/match-spec.ts';
 import type { PackageGraph } from './package-graph.ts';
 import { type EdgeBuilder, buildEdges } from './edges.ts';
 
@@ -181,14 +190,180 @@ class Unpacker {
   }
 }
 
+/**
+ * Per node (in `ids` order) the names it builds (its outputs), the names its specs name (every
+ * section, every variant) and the names its outputs' run requirements name, by number in `table`:
+ * node i's are table[outIds[outStarts[i] .. outStarts[i+1])], and likewise.
+ */
+interface NodeNames {
+  table: string[];
+  outStarts: Uint32Array;
+  outIds: Uint32Array;
+  specStarts: Uint32Array;
+  specIds: Uint32Array;
+  runStarts: Uint32Array;
+  runIds: Uint32Array;
+}
+
+type NameList = 'out' | 'spec' | 'run';
+const LISTS: NameList[] = ['out', 'spec', 'run'];
+
+/** NodeNames made node by node, numbering names after those of an earlier table. */
+class NamesBuilder {
+  private readonly table: string[];
+  private index: Map<string, number> | undefined;
+  private readonly starts: Record<NameList, number[]> = { out: [0], spec: [0], run: [0] };
+  private readonly ids: Record<NameList, number[]> = { out: [], spec: [], run: [] };
+
+  constructor(table: readonly string[] = []) {
+    this.table = [...table];
+  }
+
+  private id(name: string): number {
+    this.index ??= new Map(this.table.map((t, i) => [t, i]));
+    let id = this.index.get(name);
+    if (id === undefined) this.index.set(name, (id = this.table.push(name) - 1));
+    return id;
+  }
+
+  add(names: Record<NameList, Set<string>>): void {
+    for (const list of LISTS) {
+      for (const name of names[list]) this.ids[list].push(this.id(name));
+      this.starts[list].push(this.ids[list].length);
+    }
+  }
+
+  copy(from: NodeNames, i: number): void {
+    for (const list of LISTS) {
+      const starts = from[`${list}Starts`];
+      const ids = from[`${list}Ids`];
+      for (let k = starts[i]; k < starts[i + 1]; k++) this.ids[list].push(ids[k]);
+      this.starts[list].push(this.ids[list].length);
+    }
+  }
+
+  done(): NodeNames {
+    const u32 = (a: number[]) => Uint32Array.from(a);
+    const { starts, ids } = this;
+    return {
+      table: this.table,
+      outStarts: u32(starts.out),
+      outIds: u32(ids.out),
+      specStarts: u32(starts.spec),
+      specIds: u32(ids.spec),
+      runStarts: u32(starts.run),
+      runIds: u32(ids.run),
+    };
+  }
+}
+
+/** A spec's name as the output index resolves it (the match spec parser's); none when it does not parse. */
+const specNames = new Map<string, string | null>();
+function nameOf(spec: string): string | null {
+  let name = specNames.get(spec);
+  if (name === undefined) {
+    try {
+      name = parseMatchSpec(spec).name;
+    } catch {
+      name = null;
+    }
+    specNames.set(spec, name);
+  }
+  return name;
+}
+
+/** A node's NodeNames lists, from its variants. */
+function namesOfNode(node: PackageNode): Record<NameList, Set<string>> {
+  const out = new Set<string>(node.outputs.map((o) => o.toLowerCase()));
+  const spec = new Set<string>();
+  const run = new Set<string>();
+  const add = (into: Set<string>, specs: readonly string[] | undefined) => {
+    for (const s of specs ?? []) {
+      const name = nameOf(s);
+      if (name !== null) into.add(name);
+    }
+  };
+  for (const v of node.variants) {
+    add(spec, v.requirements?.build);
+    add(spec, v.requirements?.host);
+    for (const o of v.outputs) {
+      out.add(o.name.toLowerCase());
+      add(spec, o.requirements.build);
+      add(spec, o.requirements.host);
+      add(spec, o.requirements.run);
+      add(spec, o.test.requires);
+      add(run, o.requirements.run);
+    }
+  }
+  return { out, spec, run };
+}
+
+/** Does NodeNames hold together for n nodes? */
+function namesHold(m: NodeNames, n: number): boolean {
+  if (!Array.isArray(m?.table)) return false;
+  for (const list of LISTS) {
+    const starts = m[`${list}Starts`];
+    const ids = m[`${list}Ids`];
+    if (!(starts instanceof Uint32Array) || !(ids instanceof Uint32Array) || starts.length !== n + 1 || starts[0] !== 0 || starts[n] !== ids.length) return false;
+    for (let i = 0; i < n; i++) if (starts[i + 1] < starts[i]) return false;
+    for (const id of ids) if (id >= m.table.length) return false;
+  }
+  return true;
+}
+
+/**
+ * The nodes whose edges may read a node of `changed` (see the header): those whose specs name a
+ * name built by a changed node, or by a node whose run requirements name such a name, transitively.
+ */
+function readersOf(names: NodeNames, changed: readonly number[]): Uint8Array {
+  const n = names.outStarts.length - 1;
+  const m = names.table.length;
+  // Per name, the nodes whose run requirements name it.
+  const rStarts = new Uint32Array(m + 1);
+  for (const id of names.runIds) rStarts[id + 1]++;
+  for (let id = 0; id < m; id++) rStarts[id + 1] += rStarts[id];
+  const at = rStarts.slice(0, m);
+  const readers = new Uint32Array(names.runIds.length);
+  for (let i = 0; i < n; i++) for (let k = names.runStarts[i]; k < names.runStarts[i + 1]; k++) readers[at[names.runIds[k]]++] = i;
+  const tainted = new Uint8Array(m);
+  const seen = new Uint8Array(n);
+  const queue: number[] = [];
+  const taint = (i: number) => {
+    seen[i] = 1;
+    for (let k = names.outStarts[i]; k < names.outStarts[i + 1]; k++) {
+      const id = names.outIds[k];
+      if (!tainted[id]) {
+        tainted[id] = 1;
+        queue.push(id);
+      }
+    }
+  };
+  for (const i of changed) taint(i);
+  for (let q = 0; q < queue.length; q++) {
+    const id = queue[q];
+    for (let r = rStarts[id]; r < rStarts[id + 1]; r++) if (!seen[readers[r]]) taint(readers[r]);
+  }
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let k = names.specStarts[i]; k < names.specStarts[i + 1]; k++) {
+      if (tainted[names.specIds[k]]) {
+        out[i] = 1;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 interface Memo {
-  format: 2;
+  format: 3;
   code: string;
   context: string;
   ids: string[];
   keys: (string | null)[];
   ifaces: string[];
   edges: PackedEdges;
+  names: NodeNames;
   /** Warnings given while computing them (0 to replay). */
   warnings: number;
 }
@@ -208,10 +383,10 @@ export function edgesInterface(node: PackageNode): string {
 function readMemo(file: string, context: string): Memo | undefined {
   try {
     const m = deserialize(readFileSync(file)) as Memo;
-    if (m?.format !== 2 || m.code !== codeVersion() || m.context !== context || typeof m.warnings !== 'number') return undefined;
+    if (m?.format !== 3 || m.code !== codeVersion() || m.context !== context || typeof m.warnings !== 'number') return undefined;
     if (!Array.isArray(m.ids) || !Array.isArray(m.keys) || !Array.isArray(m.ifaces)) return undefined;
     const n = m.ids.length;
-    if (m.keys.length !== n || m.ifaces.length !== n || !packHolds(m.edges, n)) return undefined;
+    if (m.keys.length !== n || m.ifaces.length !== n || !packHolds(m.edges, n) || !namesHold(m.names, n)) return undefined;
     return m;
   } catch {
     return undefined;
@@ -241,20 +416,45 @@ export function buildEdgesMemo(
   const mine = ids.map((id) => keys.get(id) ?? null);
 
   let changed: number[] | null = null; // null: compute every node's edges
+  // Not clean nodes' names, read from their variants.
+  const fresh = new Map<number, Record<NameList, Set<string>>>();
+  const otherInterface: number[] = [];
   if (old && old.warnings === 0 && old.ids.length === n && old.ids.every((id, i) => id === ids[i])) {
     changed = [];
     for (let i = 0; i < n; i++) if (mine[i] === null || mine[i] !== old.keys[i] || !replayed.has(ids[i])) changed.push(i);
     for (const i of changed) {
-      if (edgesInterface(graph.getNodeAttributes(ids[i])) !== old.ifaces[i]) {
+      const node = graph.getNodeAttributes(ids[i]);
+      if (edgesInterface(node) === old.ifaces[i]) continue;
+      const names = namesOfNode(node);
+      fresh.set(i, names);
+      const before = old.names.outIds.subarray(old.names.outStarts[i], old.names.outStarts[i + 1]);
+      if (names.out.size !== before.length || [...before].some((id) => !names.out.has(old.names.table[id]))) {
         changed = null;
         break;
       }
+      otherInterface.push(i);
     }
   }
+  // The names of every node: last time's for a clean one (the same requirements), else read.
+  let names: NodeNames | undefined;
+  const namesNow = (): NodeNames => {
+    if (names) return names;
+    const builder = new NamesBuilder(changed ? old!.names.table : []);
+    const clean = changed ? new Set(changed) : null;
+    for (let i = 0; i < n; i++) {
+      if (clean && !clean.has(i)) builder.copy(old!.names, i);
+      else builder.add(fresh.get(i) ?? namesOfNode(graph.getNodeAttributes(ids[i])));
+    }
+    return (names = builder.done());
+  };
 
   const before = warnings();
   const position = new Map(ids.map((id, i) => [id, i]));
   const computed = new Set(changed ?? ids.map((_, i) => i));
+  if (changed && otherInterface.length) {
+    const readers = readersOf(namesNow(), otherInterface);
+    for (let i = 0; i < n; i++) if (readers[i]) computed.add(i);
+  }
   // Replayed nodes' edges go straight from the pack into the graph; their StoredEdges are made
   // only when the memo is written (below), usually not: a re-plan after a few recipes changed.
   const edges: (StoredEdges | undefined)[] = new Array(n);
@@ -281,15 +481,16 @@ export function buildEdgesMemo(
   }
 
   const warned = warnings() - before;
-  if (changed && changed.length <= n / 100 && !warned) return; // the computed nodes are computed again next time
+  if (changed && computed.size <= n / 100 && !warned) return; // the computed nodes are computed again next time
   const memo: Memo = {
-    format: 2,
+    format: 3,
     code: codeVersion(),
     context,
     ids,
     keys: mine,
     ifaces: ids.map((id, i) => (changed && !computed.has(i) ? old!.ifaces[i] : edgesInterface(graph.getNodeAttributes(id)))),
     edges: packEdges(Array.from(edges, (list, i) => list ?? unpack!.edgesOf(i))),
+    names: namesNow(),
     warnings: warned,
   };
   try {

@@ -9,7 +9,7 @@ import { displayPath } from '../config/errors.ts';
 import { discoverRecipes, recipeFromPath } from '../recipes/discover.ts';
 import { listingCacheFile, loadListings, saveListings } from '../recipes/listing-cache.ts';
 import { flushRenderCache, renderCacheDir, takeRenderingKey } from '../recipes/render-cache.ts';
-import { applyRunExportsMemo, knownOrderNames, lazyIndex } from '../recipes/run-exports-memo.ts';
+import { applyRunExportsMemo, knownOrderInput, lazyIndex, lazyIndexOf } from '../recipes/run-exports-memo.ts';
 import { applyRunExports } from '../recipes/run-exports.ts';
 import { readRepodata } from '../conda/repodata-read.ts';
 import { createPackageGraph, type PackageGraph } from './package-graph.ts';
@@ -181,8 +181,10 @@ export async function planTarget(run: Run, target: Target, options: PlanOptions 
       // The bootstrap build gets the exports of the others (they already have theirs). The outputs
       // by name are found from the nodes' outputs: a recipe is read only for a name its walks look up.
       const all = [...rendered, outcome.rendered];
-      const names = all.map((r, i) => (outputNames[i] ?? nodeFromRendered('', r).outputs).join('\0'));
-      applyRunExports(all, new Set([outcome.rendered]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names), orderNames: knownOrderNames });
+      // With the run-exports memo, what the order reads of the others is known too (not read again).
+      const known = knownOrderInput(all);
+      const index = known ? lazyIndexOf(all, () => known) : lazyIndex(all, all.map((r, i) => (outputNames[i] ?? nodeFromRendered('', r).outputs).join('\0')));
+      applyRunExports(all, new Set([outcome.rendered]), { additions: () => undefined, walked: () => {}, index, ...(known ? { orderInput: () => known } : {}) });
       return { node: nodeFromRendered(`${node.id}@bootstrap`, outcome.rendered, true), warnings: outcome.rendered.warnings };
     },
   };

@@ -107,6 +107,39 @@ replan('a warning given while drawing edges is given again when the edges are re
   assert.match(changed, 'too many fields');
 });
 
+replan('a node showing another interface: the edges of the nodes that may read it are computed again, the others replayed', async () => {
+  aggregate();
+  recipe('solo', `requirements:\n  host:\n${python()}  run:\n${python()}`);
+  const first = await plan(true);
+  assert.is(await plan(true), first);
+  // zlib's version moves (its interface): zlib, mid (hosts zlib) and zapp (hosts mid, whose run
+  // names zlib after its exports) are computed; gcc, libstd and solo name nothing zlib reaches.
+  const at = join(agg, 'zlib-feedstock', 'recipe', 'meta.yaml');
+  writeFileSync(at, readFileSync(at, 'utf8').replace('version: 13.2', 'version: 13.3'));
+  const { computed, replayed } = edgesMemoStats;
+  const bumped = await plan(true);
+  assert.is(edgesMemoStats.computed - computed, 3, 'zlib, mid, zapp');
+  assert.is(edgesMemoStats.replayed - replayed, 3, 'gcc, libstd, solo');
+  assert.is(bumped, await plan(false));
+});
+
+replan("a node gaining a run dependency: the edges of a node reaching it through another's run requirements are computed again", async () => {
+  // app hosts lib, lib's run names base; base gains a run dependency on tool: app's build
+  // environment now holds tool too (through lib's and base's run requirements), though app names
+  // neither base nor tool.
+  recipe('tool', '');
+  recipe('base', '');
+  recipe('lib', 'requirements:\n  run:\n    - base\n');
+  recipe('app', `requirements:\n  host:\n${python()}    - lib\n  run:\n${python()}`);
+  const first = await plan(true);
+  assert.is(await plan(true), first);
+  recipe('base', 'requirements:\n  run:\n    - tool\n');
+  const changed = await plan(true);
+  assert.is(changed, await plan(false));
+  const app = JSON.parse(changed).nodes.find((n: { id: string }) => n.id === 'app');
+  assert.ok(app.dependsOn.some((d: { id: string }) => d.id === 'tool'), 'app depends on tool through lib and base');
+});
+
 replan("a damaged edges memo is none: every node's edges are computed", async () => {
   aggregate();
   const first = await plan(true);

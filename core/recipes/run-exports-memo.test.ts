@@ -9,7 +9,7 @@ import { applyRunExports } from './run-exports.ts';
 import { output, recipe, T } from './rendered-fixture.ts';
 import { randomAggregate } from './random-aggregate-fixture.ts';
 import { seeded } from '../../bench/measure.ts';
-import { applyRunExportsMemo, knownOrderNames, lazyIndex, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
+import { applyRunExportsMemo, knownOrderInput, lazyIndexOf, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
 import { cachedRender, flushRenderCache, forgetRenderPacks, isRenderingParsed, takeRenderingKey } from './render-cache.ts';
 
 /**
@@ -275,10 +275,9 @@ memo('an application of one more recipe (a bootstrap build) orders with what the
   const recipes = await plan();
   const extra = recipe('app-bootstrap', [output('app', {}, { host: ['mid'] })]);
   const all = [...recipes, extra];
-  const names = [...recipes.map((r) => knownOrderNames(r)!.outputs.join('\0')), 'app'];
-  const seen = new Set<RenderedRecipe>();
-  applyRunExports(all, new Set([extra]), { additions: () => undefined, walked: () => {}, index: lazyIndex(all, names), orderNames: (r) => (seen.add(r), knownOrderNames(r)) });
-  assert.is(seen.size, all.length, 'every recipe ordered');
+  const known = knownOrderInput(all)!;
+  assert.is(known.outStarts.length, all.length + 1, 'every recipe ordered');
+  applyRunExports(all, new Set([extra]), { additions: () => undefined, walked: () => {}, index: lazyIndexOf(all, () => known), orderInput: () => known });
   assert.equal(
     recipes.filter((r) => isRenderingParsed(r)).map((r) => r.feedstock),
     ['mid', 'libstd', 'zlib'],

@@ -33,7 +33,7 @@ import { deserialize, serialize } from 'node:v8';
 import { targetKey, type RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { isRenderingParsed, sourcesVersion, whenParsed } from './render-cache.ts';
-import { applyRunExports, exportTargets, orderNames, type ExportAdditions, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
+import { applyRunExports, buildersOf, exportTargets, orderNames, OrderInputBuilder, type ExportAdditions, type OrderInput, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
 import type { RenderedOutput } from '../model/types.ts';
 
 /**
@@ -44,17 +44,13 @@ const codeVersion = () => sourcesVersion(['core/recipes', 'core/conda', 'core/mo
 
 /** The memo of one target's application, as stored. */
 interface Memo {
-  format: 3;
+  format: 4;
   code: string;
   /** Per recipe, in order: its render cache key (null: unknown, always walked) and its interface. */
   keys: (string | null)[];
   ifaces: string[];
-  /** Per recipe, its output names (non-skipped variants): names of recipe i are names[i] split at NUL ('' for none). */
-  names: string[];
-  /** Per recipe, the names its specs name (OrderNames.specs): recipe i's are specTable[specs[specStarts[i]..specStarts[i+1])]. */
-  specTable: string[];
-  specStarts: Uint32Array;
-  specs: Uint32Array;
+  /** Per recipe, what the application order reads of it: its output names (non-skipped variants) and the names its specs name. */
+  order: OrderInput;
   /** Every added spec text once; additions refer to them by index. */
   table: string[];
   /** Recipe i's additions are adds[offsets[i]..offsets[i+1]): the number of arrays, then per array its length and table indexes. */
@@ -89,11 +85,6 @@ export function appliedAdditions(r: RenderedRecipe): ExportAdditions | undefined
 }
 
 /** A rendering's output names (non-skipped variants), in first-seen order, NUL-joined. */
-function outputNames(r: RenderedRecipe): string {
-  const names = new Set<string>();
-  for (const v of r.variants) if (!v.skip) for (const o of v.outputs) names.add(o.name);
-  return [...names].join('\0');
-}
 
 /**
  * The outputs by name of `group` as indexOutputs (run-exports.ts) makes them, reading a recipe's
@@ -127,6 +118,32 @@ export function lazyIndex(group: RenderedRecipe[], names: string[]): OutputsByNa
   };
 }
 
+/** lazyIndex from the OrderInput of `group` (its output names by number; made on the first look-up). */
+export function lazyIndexOf(group: RenderedRecipe[], orderInput: () => OrderInput): OutputsByName {
+  let ids: Map<string, number> | undefined;
+  let builders: ReturnType<typeof buildersOf> | undefined;
+  const made = new Map<string, RenderedOutput[] | undefined>();
+  return {
+    get(name) {
+      if (made.has(name)) return made.get(name);
+      const input = orderInput();
+      ids ??= new Map(input.names.map((n, id) => [n, id]));
+      builders ??= buildersOf(input);
+      const id = ids.get(name);
+      let list: RenderedOutput[] | undefined;
+      if (id !== undefined)
+        for (let b = builders.starts[id]; b < builders.starts[id + 1]; b++) {
+          for (const v of group[builders.list[b]].variants) {
+            if (v.skip) continue;
+            for (const o of v.outputs) if (o.name === name && !(list ??= []).includes(o)) list.push(o);
+          }
+        }
+      made.set(name, list);
+      return list;
+    },
+  };
+}
+
 /** The interface of a rendering: what other recipes' run_exports walks read of it (see the header). */
 export function exportsInterface(r: RenderedRecipe): string {
   const outputs = r.variants.filter((v) => !v.skip).map((v) => v.outputs.map((o) => [o.name, o.version, o.runExports ?? null, o.requirements.run]));
@@ -143,14 +160,10 @@ function readMemo(file: string): Memo | undefined {
   } catch {
     return undefined;
   }
-  if (m?.format !== 3 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
-  if (!Array.isArray(m.names) || m.names.length !== m.keys.length || m.names.some((n) => typeof n !== 'string')) return undefined;
+  if (m?.format !== 4 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
   if (!(m.offsets instanceof Uint32Array) || !(m.adds instanceof Uint32Array)) return undefined;
   const n = m.keys.length;
-  if (!Array.isArray(m.specTable) || !(m.specStarts instanceof Uint32Array) || !(m.specs instanceof Uint32Array)) return undefined;
-  if (m.specStarts.length !== n + 1 || m.specStarts[0] !== 0 || m.specStarts[n] !== m.specs.length) return undefined;
-  for (let i = 0; i < n; i++) if (m.specStarts[i + 1] < m.specStarts[i]) return undefined;
-  for (const k of m.specs) if (k >= m.specTable.length) return undefined;
+  if (!validOrder(m.order, n)) return undefined;
   if (m.ifaces.length !== n || m.offsets.length !== n + 1 || m.offsets[0] !== 0 || m.offsets[n] !== m.adds.length) return undefined;
   for (let i = 0; i < n; i++) {
     let at = m.offsets[i];
@@ -164,6 +177,28 @@ function readMemo(file: string): Memo | undefined {
     if (at !== end) return undefined;
   }
   return m;
+}
+
+/** Does `o` hold together as the OrderInput of n recipes? */
+function validOrder(o: OrderInput, n: number): boolean {
+  if (!o || !Array.isArray(o.names) || !o.names.every((name) => typeof name === 'string')) return false;
+  const lists: [Uint32Array, Uint32Array][] = [
+    [o.outStarts, o.outIds],
+    [o.specStarts, o.specIds],
+  ];
+  for (const [starts, ids] of lists) {
+    if (!(starts instanceof Uint32Array) || !(ids instanceof Uint32Array) || starts.length !== n + 1 || starts[0] !== 0 || starts[n] !== ids.length) return false;
+    for (let i = 0; i < n; i++) if (starts[i + 1] < starts[i]) return false;
+    for (const id of ids) if (id >= o.names.length) return false;
+  }
+  return true;
+}
+
+/** Recipe i's output names in an OrderInput. */
+function outputsAt(o: OrderInput, i: number): string[] {
+  const out: string[] = [];
+  for (let k = o.outStarts[i]; k < o.outStarts[i + 1]; k++) out.push(o.names[o.outIds[k]]);
+  return out;
 }
 
 function decode(m: Memo, i: number): ExportAdditions {
@@ -210,23 +245,26 @@ export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[
   return replayed;
 }
 
-/** Per rendering applied through the memo, what the order read of it (see knownOrderNames). */
-const orderNamesOf = new WeakMap<RenderedRecipe, (r: RenderedRecipe) => OrderNames>();
+const sameRecipes = (a: RenderedRecipe[], b: RenderedRecipe[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+
+/** Per target group applied through the memo (by its first rendering): the group and what its order read. */
+const orderInputs = new WeakMap<RenderedRecipe, { group: RenderedRecipe[]; input: () => OrderInput }>();
 
 /**
- * What the application order read of `r` in this plan's application through the memo (kept by the
- * memo for unchanged recipes: their variants are not read), or undefined when not applied through it.
- * A later application over the same renderings (a bootstrap build's, with `only`) orders with them.
+ * What the application order reads of `recipes` (OrderInput) when they begin with a group applied
+ * through the memo in this plan (kept by the memo for its unchanged recipes: their variants are
+ * not read), the others read from their renderings; undefined when they do not. A later
+ * application over the same renderings and more (a bootstrap build's, with `only`) orders with it.
  */
-export function knownOrderNames(r: RenderedRecipe): OrderNames | undefined {
-  return orderNamesOf.get(r)?.(r);
-}
-
-/** Recipe i's OrderNames as the memo keeps them. */
-function memoOrderNames(m: Memo, i: number): OrderNames {
-  const specs: string[] = [];
-  for (let k = m.specStarts[i]; k < m.specStarts[i + 1]; k++) specs.push(m.specTable[m.specs[k]]);
-  return { outputs: m.names[i] ? m.names[i].split('\0') : [], specs };
+export function knownOrderInput(recipes: RenderedRecipe[]): OrderInput | undefined {
+  const known = recipes.length ? orderInputs.get(recipes[0]) : undefined;
+  if (!known || known.group.length > recipes.length || !sameRecipes(recipes.slice(0, known.group.length), known.group)) return undefined;
+  const input = known.input();
+  if (known.group.length === recipes.length) return input;
+  const builder = new OrderInputBuilder(input.names);
+  for (let i = 0; i < known.group.length; i++) builder.copy(input, i);
+  for (const r of recipes.slice(known.group.length)) builder.add(orderNames(r));
+  return builder.done();
 }
 
 function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)[], replayed: Set<RenderedRecipe>): void {
@@ -238,18 +276,20 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     for (let i = 0; i < n; i++) if (keys[i] === null || keys[i] !== old.keys[i]) changed.push(i);
   }
   const isChanged = new Set(changed ?? []);
-  // What the order reads of each recipe: last time's for the same key, else read (before any export is added).
-  const known: (OrderNames | undefined)[] = new Array(n);
   const fromMemo = (i: number) => changed !== null && !isChanged.has(i);
-  const namesAt = (i: number): OrderNames => (known[i] ??= fromMemo(i) ? memoOrderNames(old!, i) : orderNames(group[i]));
+  // What the order reads of the changed recipes, read before any export is added.
+  const fresh = new Map<number, OrderNames>();
   const ifaces: string[] = new Array(n);
   // Changed recipes whose interface differs from last time's: what the others' walks read of them differs.
   const otherInterface = new Set<number>();
   if (changed && old) {
     for (let i = 0; i < n; i++) ifaces[i] = old.ifaces[i];
     for (const i of changed) {
+      const names = orderNames(group[i]);
+      fresh.set(i, names);
       // Other output names: the outputs by name (what every walk looks names up in) differ.
-      if (namesAt(i).outputs.join('\0') !== old.names[i]) {
+      const before = outputsAt(old.order, i);
+      if (names.outputs.length !== before.length || names.outputs.some((name, k) => name !== before[k])) {
         changed = null;
         break;
       }
@@ -258,13 +298,20 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     }
   }
   if (!changed) for (let i = 0; i < n; i++) ifaces[i] = exportsInterface(group[i]);
-  // Output names: last time's for the same key (the same rendering), else read.
-  const names: string[] = new Array(n);
-  for (let i = 0; i < n; i++) names[i] = fromMemo(i) ? old!.names[i] : namesAt(i).outputs.join('\0');
+  // The order's input: last time's for the same key (the same rendering), else read.
+  let input: OrderInput | undefined;
+  const orderInput = (): OrderInput => {
+    if (input) return input;
+    const builder = new OrderInputBuilder(changed && old ? old.order.names : []);
+    for (let i = 0; i < n; i++) {
+      if (fromMemo(i)) builder.copy(old!.order, i);
+      else builder.add(fresh.get(i) ?? orderNames(group[i]));
+    }
+    return (input = builder.done());
+  };
+  orderInputs.set(group[0], { group, input: orderInput });
 
   const position = new Map<RenderedRecipe, number>(group.map((r, i) => [r, i]));
-  const resolve = (r: RenderedRecipe) => namesAt(position.get(r)!);
-  for (const r of group) orderNamesOf.set(r, resolve);
   const walkedAdds = new Map<number, ExportAdditions>();
   let dirty = !changed || !old;
   const replay: RunExportsReplay = {
@@ -296,36 +343,17 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
       return !dirty && !otherInterface.has(i) && sameAdditions(added, decode(old!, i));
     },
     // A full walk reads every recipe anyway.
-    ...(dirty ? {} : { index: lazyIndex(group, names) }),
+    ...(dirty ? {} : { index: lazyIndexOf(group, orderInput) }),
     defer: (r, append) => whenParsed(r, append),
     replays: (r) => !dirty && !isChanged.has(position.get(r)!),
-    orderNames: resolve,
+    orderInput: (g) => (sameRecipes(g, group) ? orderInput() : undefined),
   };
   applyRunExports(group, undefined, replay);
 
   // Nothing new to keep: the same keys, and every walk added what it added last time.
   if (old && changed && !changed.length && !walkedAdds.size) return;
-  // A recipe walked after a changed one is read: its names too.
-  for (const i of walkedAdds.keys()) names[i] = outputNames(group[i]);
-  // The spec names: last time's for the same key, else as read before the application (a recipe
-  // whose names were not read then: no memo, rather than names read with its exports added).
-  const specTable = changed && old ? [...old.specTable] : [];
-  const specIndex = new Map(specTable.map((name, k) => [name, k]));
-  const specStarts = new Uint32Array(n + 1);
-  const specs: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (fromMemo(i)) for (let k = old!.specStarts[i]; k < old!.specStarts[i + 1]; k++) specs.push(old!.specs[k]);
-    else {
-      if (!known[i]) return;
-      for (const name of known[i]!.specs) {
-        let k = specIndex.get(name);
-        if (k === undefined) specIndex.set(name, (k = specTable.push(name) - 1));
-        specs.push(k);
-      }
-    }
-    specStarts[i + 1] = specs.length;
-  }
-  writeMemo(file, keys, ifaces, names, { specTable, specStarts, specs: Uint32Array.from(specs) }, old && changed ? old : undefined, walkedAdds);
+  // Every changed recipe's names were read before the application (a full walk: by the order).
+  writeMemo(file, keys, ifaces, orderInput(), old && changed ? old : undefined, walkedAdds);
 }
 
 /** Store the memo: walked recipes' additions as walked, the others' as in `old`. */
@@ -333,8 +361,7 @@ function writeMemo(
   file: string,
   keys: (string | null)[],
   ifaces: string[],
-  names: string[],
-  order: Pick<Memo, 'specTable' | 'specStarts' | 'specs'>,
+  order: OrderInput,
   old: Memo | undefined,
   walked: Map<number, ExportAdditions>,
 ): void {
@@ -381,7 +408,7 @@ function writeMemo(
     }
   }
   offsets[keys.length] = at;
-  const memo: Memo = { format: 3, code: codeVersion(), keys, ifaces, names, ...order, table, offsets, adds };
+  const memo: Memo = { format: 4, code: codeVersion(), keys, ifaces, order, table, offsets, adds };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));

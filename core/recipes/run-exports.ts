@@ -537,8 +537,8 @@ export interface RunExportsReplay {
    * recipe, they are replayed in the aggregate's order without working out the dependency order.
    */
   replays?(r: RenderedRecipe): boolean;
-  /** What the order reads of `r` (`orderNames`), when known without reading its variants. */
-  orderNames?(r: RenderedRecipe): OrderNames | undefined;
+  /** What the order reads of a target's recipes (`OrderInput`), when known without reading their variants. */
+  orderInput?(group: RenderedRecipe[]): OrderInput | undefined;
 }
 
 /** What the application order reads of a recipe (see `applicationOrder`), each name once, in first-seen order. */
@@ -581,6 +581,85 @@ export function orderNames(r: RenderedRecipe): OrderNames {
   return { outputs: [...outputs], specs: [...specs] };
 }
 
+/**
+ * What the application order reads of a target's recipes 0..n-1 (each one's OrderNames), in numbers:
+ * `names` holds every name once; recipe i builds names[outIds[outStarts[i] .. outStarts[i+1])] and
+ * its specs name names[specIds[specStarts[i] .. specStarts[i+1])].
+ */
+export interface OrderInput {
+  names: readonly string[];
+  outStarts: Uint32Array;
+  outIds: Uint32Array;
+  specStarts: Uint32Array;
+  specIds: Uint32Array;
+}
+
+/** An OrderInput made recipe by recipe; names numbered as first met, after those of `names`. */
+export class OrderInputBuilder {
+  readonly names: string[];
+  private index: Map<string, number> | undefined;
+  private readonly outStarts = [0];
+  private readonly outIds: number[] = [];
+  private readonly specStarts = [0];
+  private readonly specIds: number[] = [];
+
+  constructor(names: readonly string[] = []) {
+    this.names = [...names];
+  }
+
+  private id(name: string): number {
+    this.index ??= new Map(this.names.map((n, i) => [n, i]));
+    let id = this.index.get(name);
+    if (id === undefined) this.index.set(name, (id = this.names.push(name) - 1));
+    return id;
+  }
+
+  /** The next recipe, from its names. */
+  add(names: OrderNames): void {
+    for (const name of names.outputs) this.outIds.push(this.id(name));
+    for (const name of names.specs) this.specIds.push(this.id(name));
+    this.outStarts.push(this.outIds.length);
+    this.specStarts.push(this.specIds.length);
+  }
+
+  /** The next recipe, as recipe i of `from` (whose names are the first of this builder's). */
+  copy(from: OrderInput, i: number): void {
+    for (let k = from.outStarts[i]; k < from.outStarts[i + 1]; k++) this.outIds.push(from.outIds[k]);
+    for (let k = from.specStarts[i]; k < from.specStarts[i + 1]; k++) this.specIds.push(from.specIds[k]);
+    this.outStarts.push(this.outIds.length);
+    this.specStarts.push(this.specIds.length);
+  }
+
+  done(): OrderInput {
+    return {
+      names: this.names,
+      outStarts: Uint32Array.from(this.outStarts),
+      outIds: Uint32Array.from(this.outIds),
+      specStarts: Uint32Array.from(this.specStarts),
+      specIds: Uint32Array.from(this.specIds),
+    };
+  }
+}
+
+/** The OrderInput of renderings, read from them. */
+function orderInputOf(group: RenderedRecipe[]): OrderInput {
+  const builder = new OrderInputBuilder();
+  for (const r of group) builder.add(orderNames(r));
+  return builder.done();
+}
+
+/** Per name number, the recipes building it in ascending order: list[starts[id] .. starts[id+1]). */
+export function buildersOf(input: OrderInput): { starts: Uint32Array; list: Uint32Array } {
+  const n = input.outStarts.length - 1;
+  const starts = new Uint32Array(input.names.length + 1);
+  for (const id of input.outIds) starts[id + 1]++;
+  for (let id = 0; id < input.names.length; id++) starts[id + 1] += starts[id];
+  const at = starts.slice(0, input.names.length);
+  const list = new Uint32Array(input.outIds.length);
+  for (let i = 0; i < n; i++) for (let k = input.outStarts[i]; k < input.outStarts[i + 1]; k++) list[at[input.outIds[k]]++] = i;
+  return { starts, list };
+}
+
 /** The application order of a target's recipes and the edges it was made from. */
 interface Order {
   components: { members: number[]; cyclic: boolean }[];
@@ -594,37 +673,35 @@ interface Order {
  * may read (dependencies first), as components of recipes reading each other (strongly connected),
  * each in the aggregate's order; `cyclic` tells a component whose walks may read run lists its own
  * application grows (several recipes, or one whose outputs build names its own specs name).
- * Recipe r may read recipe s when a name of r's specs is a name s builds (`namesOf`, OrderNames).
+ * Recipe r may read recipe s when a name of r's specs is a name s builds (OrderNames, `input`).
  * A walk of r reads only recipes r reaches by these edges: the packages its build and host name,
  * then their run requirements, which are their own specs or exports of what their host names.
  */
-function applicationOrder(n: number, namesOf: (i: number) => OrderNames): Order {
-  const names: OrderNames[] = new Array(n);
-  const builders = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    names[i] = namesOf(i);
-    for (const name of names[i].outputs) {
-      const at = builders.get(name);
-      if (!at) builders.set(name, [i]);
-      else if (at[at.length - 1] !== i) at.push(i);
-    }
-  }
+function applicationOrder(input: OrderInput): Order {
+  const n = input.outStarts.length - 1;
+  const builders = buildersOf(input);
   const starts = new Uint32Array(n + 1);
-  const edges: number[] = [];
+  let succ = new Uint32Array(Math.max(16, input.specIds.length * 2));
+  let size = 0;
   const seen = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
-    for (const name of names[i].specs) {
-      const at = builders.get(name);
-      if (at)
-        for (const s of at)
-          if (seen[s] !== i) {
-            seen[s] = i;
-            edges.push(s);
-          }
+    for (let k = input.specStarts[i]; k < input.specStarts[i + 1]; k++) {
+      const id = input.specIds[k];
+      for (let b = builders.starts[id]; b < builders.starts[id + 1]; b++) {
+        const s = builders.list[b];
+        if (seen[s] === i) continue;
+        seen[s] = i;
+        if (size === succ.length) {
+          const grown = new Uint32Array(size * 2);
+          grown.set(succ);
+          succ = grown;
+        }
+        succ[size++] = s;
+      }
     }
-    starts[i + 1] = edges.length;
+    starts[i + 1] = size;
   }
-  const succ = Uint32Array.from(edges);
+  succ = succ.subarray(0, size);
   // Strongly connected components in Tarjan's order: each is complete when every component it
   // reaches is, so they come out dependencies first.
   const component = componentsOf(n, starts, succ);
@@ -678,7 +755,7 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
     const replayOnly = !!replay?.replays && group.every((r) => (only && !only.has(r)) || replay.replays!(r));
     const order = replayOnly
       ? { components: group.map((_, i) => ({ members: [i], cyclic: false })), starts: null, succ: null }
-      : applicationOrder(group.length, (i) => replay?.orderNames?.(group[i]) ?? orderNames(group[i]));
+      : applicationOrder(replay?.orderInput?.(group) ?? orderInputOf(group));
     // Per recipe: does what a walk reads of it, or of a recipe it reaches, differ from last time?
     const differs = replay && order.starts ? new Uint8Array(group.length) : null;
     for (const component of order.components) {
