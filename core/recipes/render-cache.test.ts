@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RecipeRef, RenderedRecipe, Target } from '../model/types.ts';
@@ -214,6 +215,34 @@ cache("within a plan a key reuses discovery's check of the recipe dir; the next 
   flushRenderCache(); // the plan ends
   const next = renderCacheKey(recipe, linux, { env: {} });
   assert.is.not(next, first);
+});
+
+cache("a recipe dir's own variant config is stat'ed once per key (its stamp as a file of the dir), the key as with every stat taken now", async () => {
+  writeFileSync(join(dir, 'conda_build_config.yaml'), 'zlib:\n  - 1.2\n');
+  await new Promise((resolve) => setTimeout(resolve, 3200)); // not "just changed": counted by its stat
+  const recipe = await recipeFromPath(dir, { aggregate: agg });
+  assert.ok(recipe.variantFiles.includes(join(dir, 'conda_build_config.yaml')));
+  const own = join(dir, 'conda_build_config.yaml');
+  let stats = 0;
+  const statSync = fs.statSync;
+  fs.statSync = ((path: string, ...rest: unknown[]) => {
+    if (path === own) stats++;
+    return (statSync as (...a: unknown[]) => unknown)(path, ...rest);
+  }) as typeof fs.statSync;
+  syncBuiltinESMExports();
+  let key: string | null;
+  try {
+    key = renderCacheKey(recipe, linux, { env: {} });
+  } finally {
+    fs.statSync = statSync;
+    syncBuiltinESMExports();
+  }
+  assert.is(stats, 1);
+  assert.is(key, renderCacheKey(recipe, linux, { env: {} }, true));
+  // Changed: the next plan's key changes with it.
+  flushRenderCache();
+  writeFileSync(own, 'zlib:\n  - 1.3\n');
+  assert.is.not(renderCacheKey(recipe, linux, { env: {} }), key);
 });
 
 cache('renderings JSON would not give back exactly are not stored :: undefined, NaN, shared objects, class instances', async () => {

@@ -157,6 +157,17 @@ function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: b
 }
 
 /**
+ * A variant file of the recipe dir itself (its conda_build_config.yaml): the stamp its dir's files
+ * took in this key (a stat of this plan, maybe taken ahead), not a second stat.
+ */
+function stampInDir(dir: string, files: [string, string][], path: string): string | undefined {
+  if (path.length <= dir.length + 1 || !path.startsWith(dir) || path[dir.length] !== sep) return undefined;
+  const name = path.slice(dir.length + 1);
+  for (const [n, stamp] of files) if (n === name) return stamp;
+  return undefined;
+}
+
+/**
  * The cache key of rendering `recipe` for `target` with `options`; null when its dir cannot be listed.
  * `fresh`: every stat taken now (no listing checked earlier in the plan, no shared variant config stamp).
  */
@@ -174,7 +185,7 @@ export function renderCacheKey(recipe: RecipeRef, target: Target, options: unkno
   let text = `${rendererVersion()}\n${JSON.stringify(target)}\n${JSON.stringify(options)}\n${JSON.stringify(recipe)}\n`;
   for (const [name, stamp] of files) text += `${name}\0${stamp}\0`;
   text += '\0';
-  for (const f of recipe.variantFiles) text += `${f}\0${fresh ? fileStamp(f) : sharedFileStamp(f)}\0`;
+  for (const f of recipe.variantFiles) text += `${f}\0${fresh ? fileStamp(f) : (stampInDir(recipe.dir, files, f) ?? sharedFileStamp(f))}\0`;
   return hash('sha256', text);
 }
 
