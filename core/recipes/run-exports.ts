@@ -741,16 +741,19 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
   for (const group of byTarget.values()) {
     const env = new Environments(replay?.index ?? indexOutputs(group), group[0].target.python);
     const adder = new Adder(env);
+    // Appended in each array's order, as the walk appends them (the environments mirror them).
+    const append = (r: RenderedRecipe, stored: ExportAdditions) => {
+      const targets = exportTargets(r);
+      for (let i = 0; i < targets.length; i++) {
+        for (const spec of stored[i] ?? []) {
+          targets[i].push(spec);
+          env.added(targets[i], spec);
+        }
+      }
+    };
+    // No closure per recipe unless its rendering is not read yet.
     const replayed = (r: RenderedRecipe, stored: ExportAdditions) => {
-      // Appended in each array's order, as the walk appends them (the environments mirror them).
-      const append = () =>
-        exportTargets(r).forEach((target, i) => {
-          for (const spec of stored[i] ?? []) {
-            target.push(spec);
-            env.added(target, spec);
-          }
-        });
-      if (!replay!.defer?.(r, append)) append();
+      if (!replay!.defer?.(r, () => append(r, stored))) append(r, stored);
     };
     const replayOnly = !!replay?.replays && group.every((r) => (only && !only.has(r)) || replay.replays!(r));
     const order = replayOnly
@@ -759,13 +762,31 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
     // Per recipe: does what a walk reads of it, or of a recipe it reaches, differ from last time?
     const differs = replay && order.starts ? new Uint8Array(group.length) : null;
     for (const component of order.components) {
+      // One recipe replayed (most of a re-plan): nothing allocated.
+      const single = !!replay && component.members.length === 1 && !component.cyclic;
+      if (single) {
+        const i = component.members[0];
+        if (only && !only.has(group[i])) continue;
+        let reads = false;
+        if (differs)
+          for (let e = order.starts![i]; e < order.starts![i + 1]; e++)
+            if (differs[order.succ![e]] === 1) {
+              reads = true;
+              break;
+            }
+        const stored = reads ? undefined : replay!.additions(group[i]);
+        if (stored !== undefined) {
+          replayed(group[i], stored);
+          continue;
+        }
+      }
       const members = component.members.map((i) => group[i]).filter((r) => !only || only.has(r));
       if (!members.length) continue;
       let reads = false;
       if (differs)
         for (const i of component.members)
           for (let e = order.starts![i]; e < order.starts![i + 1] && !reads; e++) reads = differs[order.succ![e]] === 1;
-      if (replay && !reads) {
+      if (replay && !reads && !single) {
         const stored = members.map((r) => replay.additions(r));
         if (stored.every((s) => s !== undefined)) {
           members.forEach((r, i) => replayed(r, stored[i]!));
