@@ -225,16 +225,17 @@ cache("a recipe dir's own variant config is stat'ed once per key (its stamp as a
   const own = join(dir, 'conda_build_config.yaml');
   let stats = 0;
   const statSync = fs.statSync;
-  fs.statSync = ((path: string, ...rest: unknown[]) => {
+  const writable = fs as { statSync: unknown };
+  writable.statSync = (path: string, ...rest: unknown[]) => {
     if (path === own) stats++;
     return (statSync as (...a: unknown[]) => unknown)(path, ...rest);
-  }) as typeof fs.statSync;
+  };
   syncBuiltinESMExports();
   let key: string | null;
   try {
     key = renderCacheKey(recipe, linux, { env: {} });
   } finally {
-    fs.statSync = statSync;
+    writable.statSync = statSync;
     syncBuiltinESMExports();
   }
   assert.is(stats, 1);
