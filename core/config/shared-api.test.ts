@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildBundle } from '../threads/bundle.ts';
 import { apiModuleSource } from './shared-api.ts';
 
@@ -85,6 +85,22 @@ shared('apiModuleSource: one export per name, read from the instance on globalTh
     assert.equal({ ...m }, { default: 'd', one: 1, two: 'two' });
   } finally {
     g[key] = before;
+  }
+});
+
+shared('apiModuleSource: a thread without the instance loads the file itself', async () => {
+  const key = Symbol.for('rebuild.api');
+  const g = globalThis as Record<symbol, unknown>;
+  const before = g[key];
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-shared-api-'));
+  try {
+    writeFileSync(join(dir, 'api.mjs'), "export const one = 'from the file';\n");
+    delete g[key];
+    const m = await import(`data:text/javascript,${encodeURIComponent(apiModuleSource(['one'], pathToFileURL(join(dir, 'api.mjs')).href))}`);
+    assert.is(m.one, 'from the file');
+  } finally {
+    g[key] = before;
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -17,6 +17,9 @@ const SHARED = Symbol.for('rebuild.api.shared');
 /** The file the redirect stands for (import.meta.url is the source file's, also in the CLI's bundle). */
 export const API_FILE = fileURLToPath(new URL('../index.ts', import.meta.url));
 
+/** Marks an import of core/index.ts the hook lets through (the fallback below). */
+const DIRECT = 'rebuild-api-direct';
+
 /** The hook, run in the module loader's thread: `data.index` (core/index.ts's URL) → `data.api`. */
 const HOOK = `
 let index, api;
@@ -24,14 +27,19 @@ export function initialize(data) { index = data.index; api = data.api; }
 export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
   const url = r.url;
+  if (url.includes('${DIRECT}')) return r;
   const end = url.search(/[?#]/);
   return (end < 0 ? url : url.slice(0, end)) === index ? { url: api, format: 'module', shortCircuit: true } : r;
 }
 `;
 
-/** The source of the module standing for core/index.ts: each export, read from the loaded instance. */
-export function apiModuleSource(names: readonly string[]): string {
-  const lines = ['const api = globalThis[Symbol.for("rebuild.api")];'];
+/**
+ * The source of the module standing for core/index.ts: each export, read from the loaded instance.
+ * In a thread that has none (a worker thread, should it inherit the hook: Node versions differ), it
+ * loads the file itself, as it would without the hook.
+ */
+export function apiModuleSource(names: readonly string[], index = pathToFileURL(API_FILE).href): string {
+  const lines = [`const api = globalThis[Symbol.for("rebuild.api")] ?? (await import(${JSON.stringify(`${index}?${DIRECT}`)}));`];
   for (const name of names) lines.push(name === 'default' ? 'export default api.default;' : `export const ${name} = api.${name};`);
   return `${lines.join('\n')}\n`;
 }
