@@ -9,7 +9,7 @@
 // `channel`: every build puts a real package file into the output channel (a hard link of one
 // tiny pre-made .conda under the task's own file name), so the channel index grows to n records.
 // `channel-buildonly`: the growing channel with build tasks only (issue 12's workload when filed).
-import { linkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { linkSync, writeFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../core/config/resolve.ts';
 import { Engine } from '../core/engine/engine.ts';
@@ -32,6 +32,18 @@ function mainThreadCpuMs(): number | null {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
   } catch {
     return null;
+  }
+}
+/** CPU time (ms) of the process's live threads in the order they were made (Linux /proc, else []; Node names them all "node"). */
+function threadCpuMs(): number[] {
+  try {
+    return readdirSync('/proc/self/task').map(Number).sort((x, y) => x - y).map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    });
+  } catch {
+    return [];
   }
 }
 const n = Number(nArg);
@@ -122,6 +134,10 @@ const cpu = process.cpuUsage(c0);
 const firstCpuMs = (cpu.user + cpu.system) / 1000;
 const m1 = mainThreadCpuMs();
 const firstMainCpuMs = m0 !== null && m1 !== null ? m1 - m0 : null;
+const threads = threadCpuMs();
+const all = process.cpuUsage();
+/** CPU of threads that have ended (the state writer, the index thread): the process's total minus the live threads'. */
+const endedThreadsCpuMs = threads.length ? (all.user + all.system) / 1000 - threads.reduce((a, b) => a + b, 0) : null;
 
 const db = StateDb.open(workDir, { readonly: true });
 const tally = db.tally();
@@ -133,6 +149,8 @@ process.stdout.write(
     firstMs,
     firstCpuMs,
     firstMainCpuMs,
+    threadCpuMs: threads,
+    endedThreadsCpuMs,
     startMs: startedMs,
     firstExit: built.exitCode,
     firstCounts: built.summary.counts,

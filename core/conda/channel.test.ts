@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleSolve } from '@conda-org/rattler';
@@ -217,6 +217,29 @@ s('an update that leaves the derived files for later removes repodata.json.zst f
     await channel.close();
     assert.ok(decompress(readFileSync(zst)).equals(readFileSync(json)), 'close writes it again');
     assert.equal(Object.keys(JSON.parse(readFileSync(join(f.ch, 'linux-64', 'run_exports.json'), 'utf8')).packages), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2']);
+  } finally {
+    f.cleanup();
+  }
+});
+
+s("a generation file's name already taken (an earlier process of this pid) is replaced whole, not written into", async () => {
+  const f = await fixture();
+  try {
+    const sub = join(f.ch, 'linux-64');
+    mkdirSync(sub, { recursive: true });
+    // Names this process's writers may use next (the counter is the process's), each a stale file.
+    const stale = Array.from({ length: 3000 }, (_, i) => join(sub, `.repodata.json.${process.pid}.${i + 1}`));
+    for (const path of stale) writeFileSync(path, 'stale');
+    const channel = new LocalChannel(f.ch);
+    await channel.add([await f.pkg({ name: 'a' })]);
+    await channel.add([await f.pkg({ name: 'b' })]);
+    assert.equal(Object.keys((await readRepodata(f.ch, 'linux-64')).packages), ['a-1-0.tar.bz2', 'b-1-0.tar.bz2']);
+    // repodata.json names a generation whose name a stale file had: the index's bytes now.
+    const current = readlinkSync(join(sub, 'repodata.json'));
+    assert.ok(stale.includes(join(sub, current)), current);
+    await channel.close();
+    assert.ok(lstatSync(join(sub, 'repodata.json')).isFile());
+    assert.equal(readdirSync(sub).filter((n) => n.endsWith('.tmp')), []);
   } finally {
     f.cleanup();
   }
