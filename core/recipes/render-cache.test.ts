@@ -134,6 +134,33 @@ cache('a rendering that reads a local source tree is not stored', async () => {
   assert.not.ok(existsSync(cacheDir) && readdirSync(cacheDir).length > 0);
 });
 
+cache('a rendering whose recipe or template loads a file outside the recipe dir is not stored', async () => {
+  // An in-repo recipe reading the project's setup.py one level up (from_recipe_dir=True with '..'):
+  // the key stats only the recipe dir, so a stored rendering would outlive an edit of setup.py.
+  const setup = join(dir, '..', 'setup.py');
+  writeFileSync(setup, 'from setuptools import setup\nsetup(name="cached", version="1.0.0")\n');
+  const read = "{% set data = load_setup_py_data(setup_file='../setup.py', from_recipe_dir=True) %}\n";
+  writeFileSync(join(dir, 'meta.yaml'), read + META.replace('{{ version }}', "{{ data.get('version') }}"));
+  assert.is((await render()).rendered.variants[0].outputs[0].version, '1.0.0');
+  writeFileSync(setup, 'from setuptools import setup\nsetup(name="cached", version="2.0.0")\n');
+  const edited = await render();
+  assert.ok(edited.ran);
+  assert.is(edited.rendered.variants[0].outputs[0].version, '2.0.0');
+  // The same read from an included template, by an absolute path.
+  const data = join(root, 'number.yaml');
+  writeFileSync(data, 'number: 3\n');
+  writeFileSync(join(dir, 'number.jinja'), `{{ load_file_data('${data}').get('number') }}`);
+  writeFileSync(join(dir, 'meta.yaml'), META);
+  assert.is((await render()).rendered.variants[0].outputs[0].buildNumber, 3);
+  writeFileSync(data, 'number: 4\n');
+  assert.is((await render()).rendered.variants[0].outputs[0].buildNumber, 4);
+  // A file read from the recipe dir itself is part of the key: stored, and a hit while unchanged.
+  writeFileSync(join(dir, 'number.yaml'), 'number: 6\n');
+  writeFileSync(join(dir, 'number.jinja'), "{{ load_file_data('number.yaml', from_recipe_dir=True).get('number') }}");
+  assert.is((await render()).rendered.variants[0].outputs[0].buildNumber, 6);
+  assert.not.ok((await render()).ran);
+});
+
 cache('a damaged cache file is a miss and is written again', async () => {
   await render();
   const [sub] = readdirSync(cacheDir);

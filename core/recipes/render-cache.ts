@@ -13,7 +13,9 @@
 //     A file changed in the last few seconds counts by its bytes instead (sha256): on a filesystem
 //     with coarse timestamps two writes within one tick keep the same stat (git's "racy" files).
 // A rendering that read outside the recipe dir is not stored: a `source: path:` (load_file_data,
-// load_setup_py_data read the source tree), or a recipe that asks `os.path` about the filesystem.
+// load_setup_py_data read the source tree), a recipe that asks `os.path` about the filesystem, or
+// one whose recipe or templates give a file-loading call a path out of the dir (`../setup.py`, an
+// absolute path) or a computed one.
 // Errors are never stored (they are rendered again, and say the same), nor is a rendering that holds
 // a secret value (core/config/redactor.ts).
 // A rendering is stored only when the key, made again after the render (every stat taken again), is
@@ -35,6 +37,7 @@ import { expectCachedRenders, renderSkipped } from './render-pool.ts';
 import { fileStatAhead, type FileStatsAhead, isRacy, listDir, listKeyedDir, newListingGeneration } from './listing-cache.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { hasSecret, secretsKnown } from '../config/redactor.ts';
+import { recipeTemplates } from './meta-yaml/templates.ts';
 
 /** Where a run's renderings are cached: `<workDir>/cache/render`. */
 export const renderCacheDir = (workDir: string): string => join(workDir, 'cache', 'render');
@@ -189,14 +192,46 @@ export function renderCacheKey(recipe: RecipeRef, target: Target, options: unkno
   return hash('sha256', text);
 }
 
-/** Did the rendering read outside its recipe dir (a local source tree, the filesystem through os.path)? */
+/**
+ * Did the rendering read outside its recipe dir (a local source tree, the filesystem through
+ * os.path, a file-loading Jinja call given a path out of the dir), in the recipe or a template it loads?
+ */
 function readsOutside(recipe: RecipeRef, rendered: RenderedRecipe): boolean {
   if (rendered.variants.some((v) => (v.source ?? []).some((s) => (s as { path?: unknown }).path !== undefined))) return true;
   try {
-    return readFileSync(recipe.file, 'utf8').includes('os.path');
+    const raw = readFileSync(recipe.file, 'utf8');
+    if (textReadsOutside(raw)) return true;
+    if (!raw.includes('{%')) return false;
+    for (const { text } of recipeTemplates(raw, recipe.file, recipe.dir, recipe.feedstock).values()) if (textReadsOutside(text)) return true;
+    return false;
   } catch {
     return true;
   }
+}
+
+/** A call of conda-build's file-reading Jinja functions, its arguments up to the first `)`. */
+const FILE_LOADS = /\bload_(?:setup_py_data|file_regex|file_data)\s*\(([^)]*)/g;
+const STRING_LITERALS = /'[^'\n]*'|"[^"\n]*"/g;
+
+/**
+ * May this Jinja text read a file outside its recipe dir? `os.path`, or a load_setup_py_data /
+ * load_file_regex / load_file_data call with a literal path that is absolute, starts with `~` or has a
+ * `..` segment, or an argument that is no literal, keyword name or True/False/None (a computed path:
+ * the key cannot know it). A literal relative path stays in the recipe dir (a file of the key) or names the source
+ * tree (a local `source: path:`, not stored; none else: not answerable, nothing read).
+ */
+function textReadsOutside(text: string): boolean {
+  if (text.includes('os.path')) return true;
+  if (!text.includes('load_')) return false;
+  for (const [, args] of text.matchAll(FILE_LOADS)) {
+    for (const [literal] of args.matchAll(STRING_LITERALS)) {
+      const path = literal.slice(1, -1);
+      if (path.startsWith('/') || path.startsWith('~') || /(?:^|[/\\])\.\.(?:[/\\]|$)/.test(path)) return true;
+    }
+    const rest = args.replace(STRING_LITERALS, '').replace(/\b[A-Za-z_]\w*\s*=/g, '').replace(/\b(?:True|False|None|true|false|none)\b/g, '');
+    if (/[^\s,]/.test(rest)) return true;
+  }
+  return false;
 }
 
 /** A rendering as the cache reads it: the variants still as JSON text until first read. */
