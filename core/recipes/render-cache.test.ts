@@ -161,6 +161,20 @@ cache('a rendering whose recipe or template loads a file outside the recipe dir 
   assert.not.ok((await render()).ran);
 });
 
+cache('a template read through a symlinked dir of the recipe dir is read again when it changes', async () => {
+  // recipe/common -> a shared dir out of the recipe dir: the key cannot stat what the link leads to.
+  const shared = join(root, 'shared');
+  mkdirSync(shared);
+  writeFileSync(join(shared, 'number.jinja'), '3');
+  fs.symlinkSync(shared, join(dir, 'common'));
+  writeFileSync(join(dir, 'meta.yaml'), META.replace("include 'number.jinja'", "include 'common/number.jinja'"));
+  assert.is((await render()).rendered.variants[0].outputs[0].buildNumber, 3);
+  writeFileSync(join(shared, 'number.jinja'), '4');
+  const edited = await render();
+  assert.ok(edited.ran);
+  assert.is(edited.rendered.variants[0].outputs[0].buildNumber, 4);
+});
+
 cache('a damaged cache file is a miss and is written again', async () => {
   await render();
   const [sub] = readdirSync(cacheDir);

@@ -12,6 +12,8 @@
 //     back), so any change misses the cache; so does rewriting the same bytes (rendered again).
 //     A file changed in the last few seconds counts by its bytes instead (sha256): on a filesystem
 //     with coarse timestamps two writes within one tick keep the same stat (git's "racy" files).
+//     A recipe dir holding a symlink to a directory gets no key (not stored, rendered every time):
+//     what is read through the link is not in the key.
 // A rendering that read outside the recipe dir is not stored: a `source: path:` (load_file_data,
 // load_setup_py_data read the source tree), a recipe that asks `os.path` about the filesystem, or
 // one whose recipe or templates give a file-loading call a path out of the dir (`../setup.py`, an
@@ -142,7 +144,7 @@ function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: b
     for (const [name, kind] of listDir(dir)) {
       const p = dir + sep + name; // a listed name holds no separator
       if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out, fresh);
-      else out.push([prefix + name, fileStamp(p)]);
+      else out.push([prefix + name, entryStamp(p, kind)]);
     }
     return out;
   }
@@ -154,9 +156,20 @@ function dirFiles(dir: string, prefix: string, out: [string, string][], fresh: b
     const p = dir + sep + name;
     if (kind === 'dir') dirFiles(p, `${prefix}${name}/`, out, fresh);
     else if (kind === 'file' && ahead) out.push([prefix + name, stampAhead(p, ahead, k++)]);
-    else out.push([prefix + name, fileStamp(p)]);
+    else out.push([prefix + name, entryStamp(p, kind)]);
   }
   return out;
+}
+
+/**
+ * The stamp of a listed entry that is no directory. A symlink to a directory (or anything else that
+ * is no file) throws: the files read through it (`{% include 'common/x.yaml' %}` with common -> a
+ * shared dir) are not in the key, so the recipe gets no key (rendered every time, not stored).
+ */
+function entryStamp(path: string, kind: string): string {
+  const stamp = fileStamp(path);
+  if (stamp === 'not a file' && kind !== 'file') throw new Error(`${path}: not a file`);
+  return stamp;
 }
 
 /**
