@@ -258,8 +258,7 @@ class NamesBuilder {
 }
 
 /** A spec's name as the output index resolves it (the match spec parser's); none when it does not parse. */
-const specNames = new Map<string, string | null>();
-function nameOf(spec: string): string | null {
+function nameOf(spec: string, specNames: Map<string, string | null>): string | null {
   let name = specNames.get(spec);
   if (name === undefined) {
     try {
@@ -272,14 +271,14 @@ function nameOf(spec: string): string | null {
   return name;
 }
 
-/** A node's NodeNames lists, from its variants. */
-function namesOfNode(node: PackageNode): Record<NameList, Set<string>> {
+/** A node's NodeNames lists, from its variants (`specNames`: the names of spec texts met so far). */
+function namesOfNode(node: PackageNode, specNames: Map<string, string | null>): Record<NameList, Set<string>> {
   const out = new Set<string>(node.outputs.map((o) => o.toLowerCase()));
   const spec = new Set<string>();
   const run = new Set<string>();
   const add = (into: Set<string>, specs: readonly string[] | undefined) => {
     for (const s of specs ?? []) {
-      const name = nameOf(s);
+      const name = nameOf(s, specNames);
       if (name !== null) into.add(name);
     }
   };
@@ -417,6 +416,7 @@ export function buildEdgesMemo(
 
   let changed: number[] | null = null; // null: compute every node's edges
   // Not clean nodes' names, read from their variants.
+  const specNames = new Map<string, string | null>();
   const fresh = new Map<number, Record<NameList, Set<string>>>();
   const otherInterface: number[] = [];
   if (old && old.warnings === 0 && old.ids.length === n && old.ids.every((id, i) => id === ids[i])) {
@@ -425,7 +425,7 @@ export function buildEdgesMemo(
     for (const i of changed) {
       const node = graph.getNodeAttributes(ids[i]);
       if (edgesInterface(node) === old.ifaces[i]) continue;
-      const names = namesOfNode(node);
+      const names = namesOfNode(node, specNames);
       fresh.set(i, names);
       const before = old.names.outIds.subarray(old.names.outStarts[i], old.names.outStarts[i + 1]);
       if (names.out.size !== before.length || [...before].some((id) => !names.out.has(old.names.table[id]))) {
@@ -443,7 +443,7 @@ export function buildEdgesMemo(
     const clean = changed ? new Set(changed) : null;
     for (let i = 0; i < n; i++) {
       if (clean && !clean.has(i)) builder.copy(old!.names, i);
-      else builder.add(fresh.get(i) ?? namesOfNode(graph.getNodeAttributes(ids[i])));
+      else builder.add(fresh.get(i) ?? namesOfNode(graph.getNodeAttributes(ids[i]), specNames));
     }
     return (names = builder.done());
   };
