@@ -1,8 +1,8 @@
 // Writing a channel index atomically, with a per-subdir cache so re-indexing thousands of packages
 // only reads new files. Records and reading channels are in repodata-read.ts (re-exported here).
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, statSync, symlinkSync, unlinkSync, writev, type Stats } from 'node:fs';
-import { mkdir, readdir, readFile, readlink, unlink } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { mkdir, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tempPathFor, writeFileAtomic } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
@@ -296,8 +296,6 @@ export class ChannelIndexWriter {
   private inflight: Promise<void> | null = null;
   /** repodata.json.zst compressions on the index thread that the writes do not wait for. */
   private readonly zstJobs = new Set<Promise<void>>();
-  /** Removals of old generation files in flight (close() waits for them). */
-  private readonly removals = new Set<Promise<void>>();
   /** The write of such a .zst, once it is known current (a repodata.json write waits for it). */
   private zstWrite: Promise<void> | null = null;
   /** Batches run (each serving every update queued before it started) and repodata.json files written. */
@@ -348,7 +346,6 @@ export class ChannelIndexWriter {
     }
     await this.writeExtras(false);
     for (const [subdir, state] of this.state) await this.unswap(subdir, state);
-    while (this.removals.size) await Promise.all(this.removals);
   }
 
   private flush(): void {
@@ -430,21 +427,13 @@ export class ChannelIndexWriter {
     const dir = join(this.root, subdir);
     const name = `.repodata.json.${process.pid}.${++generationCounter}`;
     try {
-      await writeGeneration(join(dir, name), repodataBytes(subdir, state));
-      // Two metadata calls, here (a thread-pool round trip each costs more, and the dependents
-      // waiting for this write would wait for them).
+      await writeFileAtomic(join(dir, name), repodataBytes(subdir, state));
       const link = tempPathFor(target);
-      symlinkSync(name, link);
-      try {
-        renameSync(link, target);
-      } catch (err) {
-        try {
-          unlinkSync(link);
-        } catch {
-          // not there
-        }
+      await symlink(name, link);
+      await rename(link, target).catch(async (err) => {
+        await unlink(link).catch(() => {});
         throw err;
-      }
+      });
     } catch (err) {
       await unlink(join(dir, name)).catch(() => {});
       if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
@@ -455,18 +444,8 @@ export class ChannelIndexWriter {
     }
     const first = !state.generations.length;
     state.generations.push(name);
-    // Older generations are removed in the background (freeing a large file's pages takes a while;
-    // nothing waits for it but close()).
-    while (state.generations.length > 2) this.removeLater(join(dir, state.generations.shift()!));
+    while (state.generations.length > 2) await unlink(join(dir, state.generations.shift()!)).catch(() => {});
     if (first) await sweepDeadGenerations(dir);
-  }
-
-  /** Remove an old generation file without waiting for it (close() does). */
-  private removeLater(path: string): void {
-    const job: Promise<void> = unlink(path)
-      .catch(() => {})
-      .finally(() => this.removals.delete(job));
-    this.removals.add(job);
   }
 
   /** A regular repodata.json again (the writer is closing), and its generation files gone. */
@@ -723,28 +702,6 @@ export class ChannelIndexWriter {
 function ignoreGone(err: NodeJS.ErrnoException): null {
   if (err.code === 'ENOENT') return null;
   throw err;
-}
-
-/**
- * A generation file's bytes: a fresh name nothing refers to until the symlink is renamed into
- * place, so written in place (created exclusively: no temp file and rename, the one thread-pool
- * round trip is the write itself). A file of that name left by an earlier process with this pid
- * (a reader may hold it open) is replaced atomically instead.
- */
-async function writeGeneration(path: string, data: readonly Buffer[]): Promise<void> {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return writeFileAtomic(path, data);
-  }
-  try {
-    // libuv writes every buffer (in IOV_MAX slices, retrying short writes), as fh.writev does.
-    await new Promise<void>((resolve, reject) => writev(fd, data as Buffer[], 0, (err) => (err ? reject(err) : resolve())));
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Generation numbers, unique in the process (several writers may serve one dir). */
