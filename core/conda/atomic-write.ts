@@ -1,8 +1,9 @@
 // Write a file so that readers see the old content or the new one, never a half-written file.
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isAlive } from '../state/lock.ts';
 
 /** A temp name next to `path` (same filesystem, so rename is atomic); dot-prefixed so indexers skip it. */
 export function tempPathFor(path: string): string {
@@ -15,6 +16,35 @@ const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 export function tempWriterPid(name: string): number | null {
   const m = TEMP_NAME.exec(name);
   return m ? Number(m[1]) : null;
+}
+
+/** A writer of temp files (a pid from tempWriterPid) that no longer runs: its temp files are leftovers. */
+export function writerGone(pid: number): boolean {
+  return pid !== process.pid && !isAlive(pid);
+}
+
+/**
+ * Remove the temp files (tempPathFor names) in `dir` whose writer is gone — a run killed mid-write
+ * leaves them — and return their names (none for a missing dir). Temp files of live writers stay.
+ */
+export async function removeDeadTemps(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = tempWriterPid(name);
+    if (pid === null || !writerGone(pid)) continue;
+    await unlink(join(dir, name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** `data` as a string, a buffer, or buffers written one after the other (no concatenated copy). */

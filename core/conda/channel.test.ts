@@ -286,4 +286,29 @@ s('add with complete: false :: repodata.json follows each call, the derived file
   }
 });
 
+s("add: temp files a killed publication left in the subdir are removed; a live writer's stay", async () => {
+  const f = await fixture();
+  try {
+    const a = await f.pkg({ name: 'a', version: '1', build: '0' });
+    const b = await f.pkg({ name: 'b', version: '1', build: '0' });
+    const channel = new LocalChannel(f.ch);
+    await channel.add([a.path]);
+    // A pid that is surely gone: a child that has already exited.
+    const deadPid = Number(spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).stdout.trim());
+    const dead = `.b-1-0.tar.bz2.${deadPid}.0123abcd.tmp`;
+    const live = `.c-1-0.tar.bz2.${process.pid}.4567cdef.tmp`;
+    writeFileSync(join(f.ch, 'linux-64', dead), 'half a package');
+    writeFileSync(join(f.ch, 'linux-64', live), 'being written');
+    // Another instance (a later run's publication) adds to the same subdir.
+    const later = new LocalChannel(f.ch);
+    await later.add([b.path]);
+    await later.close();
+    await channel.close();
+    const names = readdirSync(join(f.ch, 'linux-64')).filter((n) => n.endsWith('.tmp'));
+    assert.equal(names, [live]);
+  } finally {
+    f.cleanup();
+  }
+});
+
 s.run();

@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { EXIT } from '../engine/exit-codes.ts';
 import { UserError } from '../model/errors.ts';
 import type { Artifact } from '../model/types.ts';
-import { tempPathFor } from './atomic-write.ts';
+import { removeDeadTemps, tempPathFor } from './atomic-write.ts';
 import { sha256File } from './file-hash.ts';
 import { isPackageFile } from './package-types.ts';
 import { readPackageIndex } from './read-package.ts';
@@ -68,6 +68,8 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class LocalChannel {
   readonly root: string;
   private readonly writers = new Map<string, ChannelIndexWriter>();
+  /** Subdir folders whose dead writers' temp files were removed (once per folder and instance). */
+  private readonly swept = new Set<string>();
 
   constructor(
     root: string,
@@ -121,7 +123,14 @@ export class LocalChannel {
     }
     for (const p of plans) {
       if (p.status === 'identical') continue;
-      await mkdir(join(dir, p.subdir), { recursive: true });
+      const subdirDir = join(dir, p.subdir);
+      await mkdir(subdirDir, { recursive: true });
+      // A publication killed mid-copy left its temp file here (nothing else removes it: staging and
+      // production are not the engine's channels, which are reconciled at a run's start).
+      if (!this.swept.has(subdirDir)) {
+        this.swept.add(subdirDir);
+        await removeDeadTemps(subdirDir);
+      }
       if (opts.replace) {
         await replaceWith(p.source, p.path);
         continue;

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { tempPathFor, writeFileAtomic } from './atomic-write.ts';
+import { tempPathFor, writeFileAtomic, writerGone } from './atomic-write.ts';
 import { digestFile } from './file-hash.ts';
 import { compress } from 'zstd-napi';
 import { channeldataBytes, indentedRecordJson, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
@@ -12,7 +12,6 @@ import { SortedBlocks } from './sorted-blocks.ts';
 import { indexThread, indexThreadStats, type ReadItem } from './index-thread.ts';
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
-import { isAlive } from '../state/lock.ts';
 import { ChannelError, type PackageRecord } from './repodata-read.ts';
 
 export { ChannelError, channelDir, emptyRepodata, readRepodata, repodataRecords, type PackageRecord, type Repodata } from './repodata-read.ts';
@@ -747,10 +746,8 @@ async function sweepDeadGenerations(dir: string): Promise<void> {
   }
 }
 
-/** Whether the process that named a file by its pid (a generation or temp file) is gone: not this one, not alive. */
-export function writerGone(pid: number): boolean {
-  return pid !== process.pid && !isAlive(pid);
-}
+/** Whether the process that named a file by its pid (a generation or temp file) is gone (core/conda/atomic-write.ts). */
+export { writerGone };
 
 /** Packages up to this size are read into memory once for their record (digests and metadata). */
 const ONE_READ_LIMIT = 8 << 20;

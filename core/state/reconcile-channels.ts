@@ -5,9 +5,9 @@
 // and the package's task, which resume marks for rebuild, adds it back once built.
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { tempWriterPid, writeFileAtomic } from '../conda/atomic-write.ts';
+import { removeDeadTemps, writeFileAtomic } from '../conda/atomic-write.ts';
 import { isPackageFile } from '../conda/package-types.ts';
-import { ChannelIndexWriter, settleDeadGenerations, writerGone } from '../conda/repodata.ts';
+import { ChannelIndexWriter, settleDeadGenerations } from '../conda/repodata.ts';
 
 export interface DroppedEntry {
   channel: string;
@@ -39,12 +39,7 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   }
   // Temp files of writers that are gone (core/conda/atomic-write.ts tempPathFor:
   // `.<name>.<pid>.<hex>.tmp`, a .conda's parts too), left by a run killed mid-write.
-  for (const name of names) {
-    const pid = tempWriterPid(name);
-    if (pid === null || !writerGone(pid)) continue;
-    await unlink(join(channel, subdir, name)).catch(() => {});
-    names.delete(name);
-  }
+  for (const name of await removeDeadTemps(join(channel, subdir))) names.delete(name);
   // The index writer removes repodata.json.zst while the derived files are behind repodata.json
   // (they follow it at most every few seconds): a run killed then left them stale, and nothing
   // rewrites them unless something is indexed in the subdir again.
