@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillRecipeHashes, hashRecipeDir } from './recipe-hash.ts';
@@ -32,6 +32,21 @@ hash('a node hash covers its rendered variants too', async ({ dir }) => {
   assert.ok(x.recipeHash && /^[0-9a-f]{64}$/.test(x.recipeHash));
   assert.is(x.recipeHash, y.recipeHash);
   assert.is.not(x.recipeHash, z.recipeHash);
+});
+
+hash('a file reached through a symlink to a directory (shared templates) is hashed; a link to an ancestor does not loop', async ({ dir }) => {
+  const shared = mkdtempSync(join(tmpdir(), 'recipe-hash-shared-'));
+  try {
+    writeFileSync(join(shared, 'host.yaml'), '- python\n');
+    symlinkSync(shared, join(dir, 'common'));
+    symlinkSync('..', join(dir, 'src', 'up'));
+    const a = hashRecipeDir(dir);
+    assert.is(hashRecipeDir(dir), a);
+    writeFileSync(join(shared, 'host.yaml'), '- python\n- pip\n');
+    assert.is.not(hashRecipeDir(dir), a, 'the shared template changed');
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+  }
 });
 
 hash.run();
