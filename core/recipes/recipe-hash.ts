@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import type { PackageNode } from '../model/types.ts';
 
 /**
- * Files under `dir` (relative to `root`). A symlink to a directory (`recipe/common -> ../../shared`,
+ * Files under `dir` (relative to `root`). A symlink to a directory (`recipe/common -> ../../common-templates`,
  * templates shared between feedstocks) is listed through, as the build reads it; a link back into a
  * directory already being listed is listed as a file (its target read fails: `<unreadable>`).
  */
