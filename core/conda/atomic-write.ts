@@ -26,11 +26,12 @@ export function writerGone(pid: number): boolean {
 /**
  * Remove the temp files (tempPathFor names) in `dir` whose writer is gone — a run killed mid-write
  * leaves them — and return their names (none for a missing dir). Temp files of live writers stay.
+ * `listed`: the dir's names when the caller has just listed it (no second listing).
  */
-export async function removeDeadTemps(dir: string): Promise<string[]> {
-  let names: string[];
+export async function removeDeadTemps(dir: string, listed?: Iterable<string>): Promise<string[]> {
+  let names: Iterable<string>;
   try {
-    names = await readdir(dir);
+    names = listed ?? (await readdir(dir));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
     throw err;

@@ -16,23 +16,25 @@ import type { PackageNode } from '../model/types.ts';
 function listDir(dir: string, root: string, out: string[], open: Set<string> = new Set([realpathSync(dir)])): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
+    const linked = e.isSymbolicLink() ? linkedDir(p, open) : null;
     if (e.isDirectory()) listDir(p, root, out, open);
-    else if (e.isSymbolicLink() && linksToDir(p, open)) {
-      const real = realpathSync(p);
-      open.add(real);
+    else if (linked !== null) {
+      open.add(linked);
       listDir(p, root, out, open);
-      open.delete(real);
+      open.delete(linked);
     } else if (e.isFile() || e.isSymbolicLink()) out.push(relative(root, p));
   }
   return out;
 }
 
-/** Whether `path` (a symlink) leads to a directory not already being listed. */
-function linksToDir(path: string, open: ReadonlySet<string>): boolean {
+/** The real path of the directory `path` (a symlink) leads to, unless it is already being listed; else null. */
+function linkedDir(path: string, open: ReadonlySet<string>): string | null {
   try {
-    return statSync(path).isDirectory() && !open.has(realpathSync(path));
+    if (!statSync(path).isDirectory()) return null;
+    const real = realpathSync(path);
+    return open.has(real) ? null : real;
   } catch {
-    return false;
+    return null;
   }
 }
 

@@ -39,7 +39,7 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   }
   // Temp files of writers that are gone (core/conda/atomic-write.ts tempPathFor:
   // `.<name>.<pid>.<hex>.tmp`, a .conda's parts too), left by a run killed mid-write.
-  for (const name of await removeDeadTemps(join(channel, subdir))) names.delete(name);
+  for (const name of await removeDeadTemps(join(channel, subdir), names)) names.delete(name);
   // The index writer removes repodata.json.zst while the derived files are behind repodata.json
   // (they follow it at most every few seconds): a run killed then left them stale, and nothing
   // rewrites them unless something is indexed in the subdir again.
