@@ -36,6 +36,7 @@ import { sourcesVersion } from '../recipes/render-cache.ts';
 import { parseMatchSpec } from '../conda/match-spec.ts';
 import type { PackageGraph } from './package-graph.ts';
 import { type EdgeBuilder, buildEdges } from './edges.ts';
+import { NameTable } from '../recipes/name-table.ts';
 
 /** One node's incoming edges: [index of the dependency in `ids`, blocksBuild, reasons], in the graph's order. */
 type StoredEdges = [number, boolean, EdgeReason[]][];
@@ -210,25 +211,17 @@ const LISTS: NameList[] = ['out', 'spec', 'run'];
 
 /** NodeNames made node by node, numbering names after those of an earlier table. */
 class NamesBuilder {
-  private readonly table: string[];
-  private index: Map<string, number> | undefined;
+  private readonly table: NameTable;
   private readonly starts: Record<NameList, number[]> = { out: [0], spec: [0], run: [0] };
   private readonly ids: Record<NameList, number[]> = { out: [], spec: [], run: [] };
 
   constructor(table: readonly string[] = []) {
-    this.table = [...table];
-  }
-
-  private id(name: string): number {
-    this.index ??= new Map(this.table.map((t, i) => [t, i]));
-    let id = this.index.get(name);
-    if (id === undefined) this.index.set(name, (id = this.table.push(name) - 1));
-    return id;
+    this.table = new NameTable(table);
   }
 
   add(names: Record<NameList, Set<string>>): void {
     for (const list of LISTS) {
-      for (const name of names[list]) this.ids[list].push(this.id(name));
+      for (const name of names[list]) this.ids[list].push(this.table.id(name));
       this.starts[list].push(this.ids[list].length);
     }
   }
@@ -246,7 +239,7 @@ class NamesBuilder {
     const u32 = (a: number[]) => Uint32Array.from(a);
     const { starts, ids } = this;
     return {
-      table: this.table,
+      table: this.table.names,
       outStarts: u32(starts.out),
       outIds: u32(ids.out),
       specStarts: u32(starts.spec),

@@ -35,6 +35,7 @@ import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { isRenderingParsed, sourcesVersion, whenParsed } from './render-cache.ts';
 import { applyRunExports, buildersOf, exportTargets, orderNames, OrderInputBuilder, type ExportAdditions, type OrderInput, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
 import type { RenderedOutput } from '../model/types.ts';
+import { NameTable } from './name-table.ts';
 
 /**
  * The version of the code an application runs: core/recipes (run-exports.ts, spec names), core/conda
@@ -365,17 +366,7 @@ function writeMemo(
   old: Memo | undefined,
   walked: Map<number, ExportAdditions>,
 ): void {
-  const table = old ? [...old.table] : [];
-  let index: Map<string, number> | undefined;
-  const indexOf = (spec: string) => {
-    index ??= new Map(table.map((s, i) => [s, i]));
-    let i = index.get(spec);
-    if (i === undefined) {
-      index.set(spec, (i = table.length));
-      table.push(spec);
-    }
-    return i;
-  };
+  const specs = new NameTable(old?.table);
   // The walked recipes' additions encoded first; then every recipe's, old ones copied as slices.
   const mineEncoded = new Map<number, number[]>();
   let size = 0;
@@ -385,7 +376,7 @@ function writeMemo(
       const enc = [mine.length];
       for (const list of mine) {
         enc.push(list.length);
-        for (const spec of list) enc.push(indexOf(spec));
+        for (const spec of list) enc.push(specs.id(spec));
       }
       mineEncoded.set(i, enc);
       size += enc.length;
@@ -408,7 +399,7 @@ function writeMemo(
     }
   }
   offsets[keys.length] = at;
-  const memo: Memo = { format: 4, code: codeVersion(), keys, ifaces, order, table, offsets, adds };
+  const memo: Memo = { format: 4, code: codeVersion(), keys, ifaces, order, table: specs.names, offsets, adds };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));

@@ -20,6 +20,7 @@ import { targetKey, type RenderedOutput, type RenderedRecipe } from '../model/ty
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
 import { componentsOf } from '../graph/scc.ts';
+import { NameTable } from './name-table.ts';
 
 /**
  * The export lists a walk's packages give each requirement array (see `Adder`), as the numbers of
@@ -596,28 +597,20 @@ export interface OrderInput {
 
 /** An OrderInput made recipe by recipe; names numbered as first met, after those of `names`. */
 export class OrderInputBuilder {
-  readonly names: string[];
-  private index: Map<string, number> | undefined;
+  private readonly table: NameTable;
   private readonly outStarts = [0];
   private readonly outIds: number[] = [];
   private readonly specStarts = [0];
   private readonly specIds: number[] = [];
 
   constructor(names: readonly string[] = []) {
-    this.names = [...names];
-  }
-
-  private id(name: string): number {
-    this.index ??= new Map(this.names.map((n, i) => [n, i]));
-    let id = this.index.get(name);
-    if (id === undefined) this.index.set(name, (id = this.names.push(name) - 1));
-    return id;
+    this.table = new NameTable(names);
   }
 
   /** The next recipe, from its names. */
   add(names: OrderNames): void {
-    for (const name of names.outputs) this.outIds.push(this.id(name));
-    for (const name of names.specs) this.specIds.push(this.id(name));
+    for (const name of names.outputs) this.outIds.push(this.table.id(name));
+    for (const name of names.specs) this.specIds.push(this.table.id(name));
     this.outStarts.push(this.outIds.length);
     this.specStarts.push(this.specIds.length);
   }
@@ -632,7 +625,7 @@ export class OrderInputBuilder {
 
   done(): OrderInput {
     return {
-      names: this.names,
+      names: this.table.names,
       outStarts: Uint32Array.from(this.outStarts),
       outIds: Uint32Array.from(this.outIds),
       specStarts: Uint32Array.from(this.specStarts),
