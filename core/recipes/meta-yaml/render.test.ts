@@ -1,5 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RecipeRef, Subdir, Target } from '../../model/types.ts';
@@ -7,7 +9,8 @@ import { recipeFromPath } from '../discover.ts';
 import { RecipeRenderError } from '../render-error.ts';
 import { hashDependencies } from '../finalize-output.ts';
 import { WIN_PREFIX_PLACEHOLDER } from './jinja-context.ts';
-import { contextFilter, deferPinsOnly, pinnedLines, pinsParseInPlace, renderMetaYaml } from './render.ts';
+import { contextFilter, deferPinsOnly, jinjaCode, pinnedLines, pinsParseInPlace, renderMetaYaml } from './render.ts';
+import { Environment } from '../minijinja.ts';
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const AGG = join(FIX, 'agg');
@@ -247,6 +250,83 @@ files('pinnedLines: the lines that hold a pin marker, pins in place (the rest of
   const marked = 'requirements:\n  run:\n    - __rebuild_pin_0__\n    - zlib\n    - __rebuild_pin_1__ __rebuild_pin_2__\n__rebuild_pin_3__';
   assert.is(pinnedLines(marked, ['liba >=1.2,<2.0a0', 'libb', 'libc 1.0 h1_0', 'libd']), '    - liba >=1.2,<2.0a0\n    - libb libc 1.0 h1_0\nlibd');
   assert.is(pinnedLines('no markers\n', []), '');
+});
+
+files('jinjaCode: the insides of a template\'s tags as minijinja splits them, null where the split is uncertain', () => {
+  assert.is(jinjaCode('a {{ b }} c {% if d %}e{% endif %} f'), ' b \n if d \n endif ');
+  assert.is(jinjaCode('x: {{- y -}} {%- set z = 1 -%}'), '- y -\n- set z = 1 -', 'whitespace control stays in the code');
+  assert.is(jinjaCode('{{ "}}" ~ x }} {% set s = \'%}\' %}'), ' "}}" ~ x \n set s = \'%}\' ', 'a closer inside a string');
+  assert.is(jinjaCode('{{ "a\\"}}" ~ x }}'), ' "a\\"}}" ~ x ', 'an escaped quote');
+  assert.is(jinjaCode('{#}{{ y }} {# {{ z }} #} }} %}'), ' y ', 'comments (`{#}` is one) and closers in data');
+  assert.is(jinjaCode('{% set d = {"a": [1, (2)]} %}{{ d["a"] }}'), ' set d = {"a": [1, (2)]} \n d["a"] ');
+  assert.is(jinjaCode('no tags { x } {x'), '');
+  assert.is(jinjaCode('{{ {"a": 1}}}'), null, 'a brace open at the first }}');
+  // minijinja counts brackets: `{{ {"a": {"b": 1}} ~ s }}` reads s.
+  assert.is(jinjaCode('{{ {"a": {"b": 1}} ~ s }}'), null);
+  assert.is(jinjaCode('{{ x '), null);
+  assert.is(jinjaCode('{{ "x }}'), null);
+  assert.is(jinjaCode('{# x'), null);
+  assert.is(jinjaCode('{% raw %}{{ x }}{% endraw %}'), null);
+});
+
+files('jinjaCode: a context of the names its code holds renders every template as the whole context does', () => {
+  // The renderer's environment settings (render.ts makeEnvironment), both undefined behaviours it renders with.
+  const env = new Environment();
+  env.enablePyCompat();
+  env.keepTrailingNewline = true;
+  const context: Record<string, unknown> = { ab: 'A', x_y: 'XY', 'a-b': 'AB', q: 'Q', k: 'K', f: () => 'F', endif: 'E', s: 'S' };
+  const parts = [
+    'ab', 'x_y', ' ', '\n', 'a-b', '}}', '%}', '#}', "'", '"', '{', '}', 'k',
+    '{{ ab }}', '{{ "}}" ~ ab }}', "{{ '%}' ~ k }}", '{% if ab %}', '{% endif %}', '{% set q = x_y %}', '{{ q }}', '{# ab #}', '{#}',
+    '{{ {"k": ab}["k"] }}', '{{ [ab, x_y]|join }}', '{% raw %}{{ ab }}{% endraw %}', '{{- ab -}}', '{%- if x_y -%}', '{{ ab',
+    '{{ "\\"" ~ s }}', '{{ f() }}', '{{ {"a": k}}}', '{{ {"a": {"b": 1}} ~ s }}', '{% for i in [1] %}{{ s }}{% endfor %}', '{{ undefined_name }}',
+  ];
+  let seed = 7;
+  const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
+  const render = (template: string, ctx: Record<string, unknown>) => {
+    try {
+      return env.renderStr(template, ctx);
+    } catch (err) {
+      return `error: ${String((err as Error).message ?? err)}`;
+    }
+  };
+  // Every part, every pair of parts, then random runs of up to 9.
+  const templates = [...parts, ...parts.flatMap((a) => parts.map((b) => a + b))];
+  for (let i = 0; i < 2000; i++) {
+    let template = '';
+    for (let n = random(9); n >= 0; n--) template += parts[random(parts.length)];
+    templates.push(template);
+  }
+  let split = 0;
+  for (const template of templates) {
+    const code = jinjaCode(template);
+    if (code !== null) split++;
+    const wanted = contextFilter(code ?? template);
+    const some = Object.fromEntries(Object.entries(context).filter(([name]) => wanted(name)));
+    for (const behavior of ['semi_strct', 'chainable'] as const) {
+      env.undefinedBehavior = behavior as 'strict';
+      assert.is(render(template, some), render(template, context), JSON.stringify([template, behavior]));
+    }
+  }
+  assert.ok(split > templates.length / 2, `most templates split (${split} of ${templates.length})`);
+});
+
+files('jinjaCode: an undefined name\'s warning judges the names of its line by the whole context, as before', async () => {
+  // The warning names what the line's code (here the whole line: its tag ends on the next) reads
+  // that the context lacks; PREFIX, a context entry the text names outside any tag, is known.
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-render-undef-'));
+  try {
+    const recipe = join(dir, 'undefdata-feedstock', 'recipe');
+    mkdirSync(recipe, { recursive: true });
+    writeFileSync(join(recipe, 'meta.yaml'), 'package:\n  name: undefdata\n  version: 1.0\nabout:\n  summary: PREFIX {{ missing\n    }}\n');
+    const r = await renderMetaYaml(await recipeFromPath(recipe), t('linux-64'));
+    assert.equal(
+      r.warnings.map((w) => [w.line, w.message]),
+      [[5, "undefined Jinja variables 'summary', 'missing' rendered as an empty string (define it with {% set %} or in conda_build_config.yaml)"]],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 files.run();

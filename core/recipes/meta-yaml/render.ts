@@ -21,7 +21,7 @@ import { expandVariants, loadSharedVariantConfig, usedVariantKeys, type VariantC
 import { parseRecipeYaml, RecipeYamlError } from '../yaml.ts';
 import { finalizeOutput, hashContents, hashDependencies, pinVariantRequirements, plainVersion, specName, type PinConfig } from '../finalize-output.ts';
 import { JinjaCompat, RelayCompat, rewriteTemplate } from './jinja-compat.ts';
-import { condaBuildContext, defaultVariant, platformOf, subpackagePin, type SubpackageInfo, type SubpackagePinCall } from './jinja-context.ts';
+import { condaBuildContext, defaultVariant, platformOf, subpackagePin, type JinjaContextInput, type SubpackageInfo, type SubpackagePinCall } from './jinja-context.ts';
 import { extractRecipe, RecipeShapeError, type TopLevel } from './outputs.ts';
 import { outputKeys, scriptReader, type ScriptReader } from './used-keys.ts';
 import { keyScope, recipeLiterals, type KeyScope } from './key-scope.ts';
@@ -150,6 +150,83 @@ export function contextFilter(template: string): (name: string) => boolean {
 }
 
 const WORD = /^\w+$/;
+
+// `{%`, an optional `-`, whitespace, `raw`: a raw block's text is template data to minijinja
+// whatever it holds (matched loosely: a near miss only keeps the whole text).
+const RAW_TAG = /\{%[-+]?\s*raw/;
+
+/**
+ * The code of a template as minijinja's lexer splits it (minijinja compiler/lexer.rs): the insides
+ * of its `{{ }}` and `{% %}` tags, joined by newlines. Only there is a context entry read; the text
+ * between the tags (and in `{# #}` comments) is copied. A tag opens at `{{` / `{%` / `{#` found in
+ * template data; in a tag, a string (`'` or `"`, backslash escapes) is skipped whole and the tag
+ * ends at its first `}}` / `%}` outside strings. Null where that split may not be minijinja's: a
+ * tag, string or comment without its end, brackets left open at a tag's end (a lexer that counts
+ * them — minijinja 2.11 does — goes on), a `{% raw %}` block (data inside); the caller then reads
+ * the whole text.
+ */
+export function jinjaCode(text: string): string | null {
+  if (RAW_TAG.test(text)) return null;
+  const n = text.length;
+  let code = '';
+  for (let p = text.indexOf('{'); p >= 0; ) {
+    const kind = text.charCodeAt(p + 1);
+    if (kind === 35) {
+      // A comment ends at the first `#}` from its `{` on (so `{#}` is one).
+      const end = text.indexOf('#}', p);
+      if (end < 0) return null;
+      p = text.indexOf('{', end + 2);
+      continue;
+    }
+    if (kind !== 123 && kind !== 37) {
+      p = text.indexOf('{', p + 1);
+      continue;
+    }
+    // `{{` ends at `}}`, `{%` at `%}`.
+    const closer = kind === 123 ? 125 : 37;
+    const start = p + 2;
+    let depth = 0;
+    let i = start;
+    for (;;) {
+      if (i >= n) return null;
+      const c = text.charCodeAt(i);
+      if (c === 39 || c === 34) {
+        let j = i + 1;
+        for (;;) {
+          if (j >= n) return null;
+          const d = text.charCodeAt(j);
+          if (d === 92) j += 2;
+          else if (d === c) break;
+          else j++;
+        }
+        i = j + 1;
+        continue;
+      }
+      if (c === closer && text.charCodeAt(i + 1) === 125) {
+        // Brackets still open: minijinja (which counts them) reads on past this closer.
+        if (depth !== 0) return null;
+        break;
+      }
+      if (c === 40 || c === 91 || c === 123) depth++;
+      else if (c === 41 || c === 93 || c === 125) depth--;
+      i++;
+    }
+    code += code ? `\n${text.slice(start, i)}` : text.slice(start, i);
+    p = text.indexOf('{', i + 2);
+  }
+  return code;
+}
+
+/** The code (jinjaCode) of a render's texts, or null when one's split is uncertain. */
+function jinjaCodeOf(texts: Iterable<string>): string | null {
+  let code = '';
+  for (const text of texts) {
+    const c = jinjaCode(text);
+    if (c === null) return null;
+    code += `${c}\n`;
+  }
+  return code;
+}
 
 // The signatures of the last text marked, as the generation that marked them: one table for every
 // filter of the thread (a 64 KiB table per filter made ~27 MB of buffers per 400 recipes).
@@ -471,7 +548,10 @@ function renderVariant(job: VariantJob): RenderedVariant {
   const readable = templates.size ? [template, ...templates.values()].join('\n') : template;
   // The parts of the recipe a Jinja pass copies as they are: its output there names no key out of scope.
   const literals = job.scope ? recipeLiterals(selected) : undefined;
-  const wanted = contextFilter(readable);
+  // The context holds the entries the template's code can read (jinjaCode: its tags' insides; the
+  // text between tags names nothing Jinja reads), else those its whole text names.
+  const code = jinjaCodeOf(templates.size ? [template, ...templates.values()] : [template]);
+  const wanted = contextFilter(code ?? readable);
   const win = platformOf(target.subdir) === 'win';
   const extra = job.config.extra ?? {};
   const pinRunAsBuild = (extra.pin_run_as_build ?? {}) as Record<string, PinConfig>;
@@ -523,31 +603,28 @@ function renderVariant(job: VariantJob): RenderedVariant {
     }
     const local = prev?.source.find((s) => s.path)?.path;
     const compat = new JinjaCompat();
-    const ctx = condaBuildContext(
-      {
-        target,
-        variant: full,
-        selectors: ns,
-        lookup: { recipeDir: recipe.dir, sourceDir: local ? resolve(recipe.dir, local) : null },
-        pkg: {
-          name: prev?.name ?? '',
-          version: prev?.version ?? '',
-          buildNumber: String(prev?.buildNumber ?? 0),
-          hash,
-          buildString: 'placeholder',
-        },
-        outputs,
-        hostVersions,
-        // A first pass cannot know outputs and sources yet: only later passes warn about them
-        // (a deferring pass is the last one).
-        final: prev !== null || deferred !== undefined,
-        warn: (message, hints) => warnings.push([lineOf(raw, hints ?? []), message]),
-        env: job.options.environ,
-        ...(deferred ? { deferPin: (call: SubpackagePinCall) => pinMarker(deferred.push({ ...call, warningsBefore: warnings.length }) - 1) } : {}),
+    const input: JinjaContextInput = {
+      target,
+      variant: full,
+      selectors: ns,
+      lookup: { recipeDir: recipe.dir, sourceDir: local ? resolve(recipe.dir, local) : null },
+      pkg: {
+        name: prev?.name ?? '',
+        version: prev?.version ?? '',
+        buildNumber: String(prev?.buildNumber ?? 0),
+        hash,
+        buildString: 'placeholder',
       },
-      compat,
-      wanted,
-    );
+      outputs,
+      hostVersions,
+      // A first pass cannot know outputs and sources yet: only later passes warn about them
+      // (a deferring pass is the last one).
+      final: prev !== null || deferred !== undefined,
+      warn: (message, hints) => warnings.push([lineOf(raw, hints ?? []), message]),
+      env: job.options.environ,
+      ...(deferred ? { deferPin: (call: SubpackagePinCall) => pinMarker(deferred.push({ ...call, warningsBefore: warnings.length }) - 1) } : {}),
+    };
+    const ctx = condaBuildContext(input, compat, wanted);
     // A printed undefined name renders empty (conda-build's lenient Undefined) and is reported.
     const before = { warnings: warnings.length, deferred: deferred?.length ?? 0 };
     const onUndefined = {
@@ -560,7 +637,9 @@ function renderVariant(job: VariantJob): RenderedVariant {
         const t = use.in === '<string>' ? null : [...job.templates].find(([name]) => loadName(name) === use.in)?.[1];
         const source = t ? t.text : raw;
         // Only a name nothing defines: a missing key of loaded data (load_setup_py_data) is no variable.
-        const names = undefinedNames(source.split('\n')[use.line - 1] ?? '', source, (name) => name in ctx);
+        // Known: what a context of the names the whole text holds would hold (as before jinjaCode).
+        const known = code === null ? ctx : condaBuildContext(input, new JinjaCompat(), contextFilter(readable));
+        const names = undefinedNames(source.split('\n')[use.line - 1] ?? '', source, (name) => name in known);
         if (!names.length) return;
         const what = `undefined Jinja variable${names.length > 1 ? 's' : ''} ${names.map((n) => `'${n}'`).join(', ')}`;
         warnings.push([use.line, `${what} rendered as an empty string (define it with {% set %} or in conda_build_config.yaml)`, t?.file]);
