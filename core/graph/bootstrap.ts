@@ -162,18 +162,24 @@ function rewire(ctx: BootstrapContext, memberId: string, from: string, to: strin
   for (const dep of [...deps.keys()].sort()) if (ctx.graph.hasNode(dep)) addDependencyEdge(ctx.graph, dep, memberId, deps.get(dep)!);
 }
 
-/** Is `to` reachable from `from` through build-blocking edges between planned nodes? */
+/**
+ * Is `to` reachable from `from` through build-blocking edges between planned nodes (every node of
+ * the path after `from` planned)? Searched backwards from `to` through its dependencies: a chain
+ * member's planned dependencies are few, while its dependents are most of the planned nodes.
+ */
 function reaches(graph: PackageGraph, from: string, to: string): boolean {
-  const seen = new Set([from]);
-  const queue = [from];
-  const visit = (_e: string, edge: DependencyEdge, _s: string, next: string, _sa: PackageNode, node: PackageNode) => {
-    if (edge.blocksBuild && node.status === 'planned' && !seen.has(next)) seen.add(next), queue.push(next);
+  if (from === to) return true;
+  if (graph.getNodeAttributes(to).status !== 'planned') return false;
+  const seen = new Set([to]);
+  const queue = [to];
+  let found = false;
+  const visit = (_e: string, edge: DependencyEdge, source: string, _t: string, node: PackageNode) => {
+    if (!edge.blocksBuild || seen.has(source)) return;
+    if (source === from) found = true;
+    else if (node.status === 'planned') seen.add(source), queue.push(source);
   };
-  for (let i = 0; i < queue.length; i++) {
-    if (queue[i] === to) return true;
-    graph.forEachOutEdge(queue[i], visit);
-  }
-  return false;
+  for (let i = 0; i < queue.length && !found; i++) graph.forEachInEdge(queue[i], visit);
+  return found;
 }
 
 function chainEdge(output: string): DependencyEdge {

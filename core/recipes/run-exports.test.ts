@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { Target } from '../model/types.ts';
 import { applyRunExports } from './run-exports.ts';
 import { output, recipe, T } from './rendered-fixture.ts';
+import { randomAggregate } from './random-aggregate-fixture.ts';
 
 const rx = suite('applyRunExports');
 
@@ -113,6 +114,27 @@ rx('no rendering satisfies the spec or the variant: the package comes from a cha
   applyRunExports([recipe('python', [python('3.14.0')]), recipe('python-3.12', [python('3.12.7')]), recipe('ext', [ext], T, false, { python: '3.13' }), recipe('libq', [libq2]), recipe('libq-3', [libq3]), recipe('lib', [lib])]);
   assert.equal(ext.requirements.run, []);
   assert.equal(lib.requirements.run, []);
+});
+
+rx('only one rendering (a bootstrap build): what the full order gives, its own cycle iterated to the end', () => {
+  // applyRunExports works out whether the one recipe reads what its own walks add (a search from it)
+  // instead of ordering every recipe; applied together with one already applied recipe (idempotent:
+  // it gains nothing), the whole order is made: both must give the same requirements.
+  // (Applied once where its walks do read what they add, 4 of these 160 differ: seeds 1, 15, 17, 19.)
+  for (let seed = 0; seed < 20; seed++) for (let pick = 0; pick < 8; pick++) {
+    const make = () => randomAggregate(seed >> 1, seed % 2 === 1);
+    const added = (others: ReturnType<typeof make>) => {
+      const k = (seed * 7 + pick * 13) % others.length;
+      const later = make()[k]; // the same recipe again, rendered later (e.g. python's bootstrap build)
+      applyRunExports(others);
+      return [...others, later];
+    };
+    const alone = added(make());
+    applyRunExports(alone, new Set([alone[alone.length - 1]]));
+    const ordered = added(make());
+    applyRunExports(ordered, new Set([ordered[ordered.length - 1], ordered[0]]));
+    assert.is(JSON.stringify(alone), JSON.stringify(ordered), `seed ${seed}, pick ${pick}`);
+  }
 });
 
 rx.run();

@@ -16,7 +16,7 @@
 // that name (python: always the target's); when none does, the package comes from a channel and
 // nothing is exported from the aggregate (a 3.14 python's `python_abi 3.14.*` never reaches a 3.11
 // build). Run requirements pulled in transitively carry their own pins and resolve by the spec.
-import { targetKey, type RenderedOutput, type RenderedRecipe } from '../model/types.ts';
+import { targetKey, type RenderedOutput, type RenderedRecipe, type Target } from '../model/types.ts';
 import { tryParseMatchSpec, versionMatches } from '../conda/match-spec.ts';
 import { specName } from './finalize-output.ts';
 import { componentsOf } from '../graph/scc.ts';
@@ -534,6 +534,13 @@ export interface RunExportsReplay {
    */
   defer?(r: RenderedRecipe, append: () => void): boolean;
   /**
+   * Instead of `additions` then `defer`, for a recipe whose variants are not read yet: the replay
+   * appends its additions itself through `append` (the same function for every recipe of an
+   * application) when they are read (true), so nothing is decoded or allocated for a recipe never
+   * read; false: ask `additions`.
+   */
+  replayLater?(r: RenderedRecipe, append: (r: RenderedRecipe, stored: ExportAdditions) => void): boolean;
+  /**
    * Would `additions(r)` give last time's additions now (without asking)? When it would for every
    * recipe, they are replayed in the aggregate's order without working out the dependency order.
    */
@@ -641,8 +648,17 @@ function orderInputOf(group: RenderedRecipe[]): OrderInput {
   return builder.done();
 }
 
+/** buildersOf per OrderInput (an OrderInput is not changed once made: its order and index share them). */
+const buildersMade = new WeakMap<OrderInput, { starts: Uint32Array; list: Uint32Array }>();
+
 /** Per name number, the recipes building it in ascending order: list[starts[id] .. starts[id+1]). */
 export function buildersOf(input: OrderInput): { starts: Uint32Array; list: Uint32Array } {
+  let made = buildersMade.get(input);
+  if (!made) buildersMade.set(input, (made = makeBuilders(input)));
+  return made;
+}
+
+function makeBuilders(input: OrderInput): { starts: Uint32Array; list: Uint32Array } {
   const n = input.outStarts.length - 1;
   const starts = new Uint32Array(input.names.length + 1);
   for (const id of input.outIds) starts[id + 1]++;
@@ -708,6 +724,57 @@ function applicationOrder(input: OrderInput): Order {
   return { components, starts, succ };
 }
 
+/**
+ * Does recipe i read itself, i.e. reach itself by the edges of applicationOrder (one edge or more)?
+ * That is when its component there is cyclic: several recipes (i reaches one that reaches i) or a
+ * self-loop. A search from i alone, for an application to one recipe (`only`), which needs no order.
+ */
+function readsItself(input: OrderInput, i: number): boolean {
+  const builders = buildersOf(input);
+  const seen = new Uint8Array(input.outStarts.length - 1);
+  const queue = [i];
+  for (let q = 0; q < queue.length; q++) {
+    const v = queue[q];
+    for (let k = input.specStarts[v]; k < input.specStarts[v + 1]; k++) {
+      const id = input.specIds[k];
+      for (let b = builders.starts[id]; b < builders.starts[id + 1]; b++) {
+        const s = builders.list[b];
+        if (s === i) return true;
+        if (!seen[s]) {
+          seen[s] = 1;
+          queue.push(s);
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** The position of the one recipe of `group` in `only`, or -1 when there are none or several. */
+function onlyOne(group: readonly RenderedRecipe[], only: ReadonlySet<RenderedRecipe>): number {
+  let at = -1;
+  for (let i = 0; i < group.length; i++) {
+    if (!only.has(group[i])) continue;
+    if (at >= 0) return -1;
+    at = i;
+  }
+  return at;
+}
+
+/**
+ * targetKey, remembering the last one: the renderings of a plan share one target, so grouping
+ * 25,000 of them makes one key text instead of one each.
+ */
+let last: Target = { subdir: '' as Target['subdir'], python: '' };
+let lastKey = targetKey(last);
+export function keyOfTarget(t: Target): string {
+  if (t.subdir !== last.subdir || t.python !== last.python) {
+    lastKey = targetKey(t);
+    last = { subdir: t.subdir, python: t.python };
+  }
+  return lastKey;
+}
+
 /** The total length of arrays (to tell whether a pass added anything). */
 const totalLength = (arrays: readonly string[][]) => arrays.reduce((sum, a) => sum + a.length, 0);
 
@@ -726,7 +793,7 @@ const totalLength = (arrays: readonly string[][]) => arrays.reduce((sum, a) => s
 export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<RenderedRecipe>, replay?: RunExportsReplay): void {
   const byTarget = new Map<string, RenderedRecipe[]>();
   for (const r of recipes) {
-    const key = targetKey(r.target);
+    const key = keyOfTarget(r.target);
     let group = byTarget.get(key);
     if (!group) byTarget.set(key, (group = []));
     group.push(r);
@@ -749,9 +816,14 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
       if (!replay!.defer?.(r, () => append(r, stored))) append(r, stored);
     };
     const replayOnly = !!replay?.replays && group.every((r) => (only && !only.has(r)) || replay.replays!(r));
-    const order = replayOnly
+    // Applied to one recipe of the group (`only`: a bootstrap build): no order among the others is
+    // needed, only whether its own walks read what they add (its component would be cyclic).
+    const alone = only && !replayOnly ? onlyOne(group, only) : -1;
+    const order: Order | { components: Order['components']; starts: null; succ: null } = replayOnly
       ? { components: group.map((_, i) => ({ members: [i], cyclic: false })), starts: null, succ: null }
-      : applicationOrder(replay?.orderInput?.(group) ?? orderInputOf(group));
+      : alone >= 0
+        ? { components: [{ members: [alone], cyclic: readsItself(replay?.orderInput?.(group) ?? orderInputOf(group), alone) }], starts: null, succ: null }
+        : applicationOrder(replay?.orderInput?.(group) ?? orderInputOf(group));
     // Per recipe: does what a walk reads of it, or of a recipe it reaches, differ from last time?
     const differs = replay && order.starts ? new Uint8Array(group.length) : null;
     for (const component of order.components) {
@@ -767,6 +839,7 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
               reads = true;
               break;
             }
+        if (!reads && replay!.replayLater?.(group[i], append)) continue;
         const stored = reads ? undefined : replay!.additions(group[i]);
         if (stored !== undefined) {
           replayed(group[i], stored);
