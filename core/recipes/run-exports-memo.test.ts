@@ -129,6 +129,18 @@ memo('a changed recipe that exports and adds the same: only it is walked', () =>
   assert.is(changed.walked, 1);
   assert.is(changed.replayed, 5);
   assert.equal(changed.requirements, full());
+  // Nothing to keep but its key: the memo is not written again; the next plan walks app again.
+  const written = runExportsMemoStats.written;
+  const again = viaMemo(dir, keys);
+  assert.is(runExportsMemoStats.written, written);
+  assert.is(again.walked, 1);
+  assert.equal(again.requirements, full());
+  // Then it exports something else: what may read it is walked, and the memo written.
+  const zlib = KEYS.map((k) => (k === 'k-app' ? 'k-app-2' : k === 'k-zlib' ? 'k-zlib-2' : k));
+  const other = viaMemo(dir, zlib, { zlibExport: 'zlib >=1.4,<2.0a0' });
+  assert.is(runExportsMemoStats.written, written + 1);
+  assert.equal(other.requirements, full({ zlibExport: 'zlib >=1.4,<2.0a0' }));
+  assert.is(viaMemo(dir, zlib, { zlibExport: 'zlib >=1.4,<2.0a0' }).walked, 0);
 });
 
 memo('a memo made by another version of the code is none (run_exports or match spec rules may differ)', () => {

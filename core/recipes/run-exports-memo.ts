@@ -30,10 +30,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
-import { targetKey, type RenderedRecipe } from '../model/types.ts';
+import type { RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
-import { isRenderingParsed, sourcesVersion, whenParsed } from './render-cache.ts';
-import { applyRunExports, buildersOf, exportTargets, orderNames, OrderInputBuilder, type ExportAdditions, type OrderInput, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
+import { isRenderingParsed, sourcesVersion, whenParsed, whenParsedCall } from './render-cache.ts';
+import { applyRunExports, buildersOf, keyOfTarget, exportTargets, orderNames, OrderInputBuilder, type ExportAdditions, type OrderInput, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
 import type { RenderedOutput } from '../model/types.ts';
 import { NameTable } from './name-table.ts';
 
@@ -62,15 +62,25 @@ interface Memo {
 /** What the memo did in this process (tests, bench). */
 export const runExportsMemoStats = { replayed: 0, walked: 0, written: 0 };
 
-/** What the memo replayed onto each rendering (appended when its variants are read, if not yet). */
-const replayedOnto = new WeakMap<RenderedRecipe, ExportAdditions>();
+/**
+ * The additions replayed onto recipes of one application whose variants were not read then: decoded
+ * from the memo (`old`, recipe `at` its position) when they are, or when asked (one per application).
+ */
+interface Later {
+  old: Memo;
+  at: ReadonlyMap<RenderedRecipe, number>;
+}
+
+/** What the memo replayed onto each rendering: its additions, or where they are (appended when its variants are read). */
+const replayedOnto = new WeakMap<RenderedRecipe, ExportAdditions | Later>();
 
 /**
  * The additions the memo replayed onto `r` in this plan (applied, or to be applied when its variants
  * are first read), without reading them; undefined when `r` was walked or not applied through the memo.
  */
 export function replayedAdditions(r: RenderedRecipe): ExportAdditions | undefined {
-  return replayedOnto.get(r);
+  const got = replayedOnto.get(r);
+  return got === undefined || Array.isArray(got) ? got : decode(got.old, got.at.get(r)!);
 }
 
 /** What a walk added to each rendering it walked in this plan (what the memo stores for it). */
@@ -82,7 +92,7 @@ const walkedOnto = new WeakMap<RenderedRecipe, ExportAdditions>();
  * through the memo.
  */
 export function appliedAdditions(r: RenderedRecipe): ExportAdditions | undefined {
-  return replayedOnto.get(r) ?? walkedOnto.get(r);
+  return replayedAdditions(r) ?? walkedOnto.get(r);
 }
 
 /** A rendering's output names (non-skipped variants), in first-seen order, NUL-joined. */
@@ -230,7 +240,7 @@ export function applyRunExportsMemo(dir: string | null, recipes: RenderedRecipe[
   }
   const groups = new Map<string, number[]>();
   recipes.forEach((r, i) => {
-    const key = targetKey(r.target);
+    const key = keyOfTarget(r.target);
     const group = groups.get(key);
     if (group) group.push(i);
     else groups.set(key, [i]);
@@ -315,6 +325,8 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
   const position = new Map<RenderedRecipe, number>(group.map((r, i) => [r, i]));
   const walkedAdds = new Map<number, ExportAdditions>();
   let dirty = !changed || !old;
+  let later: Later | undefined;
+  let appendLater: ((r: RenderedRecipe, i: number) => void) | undefined;
   const replay: RunExportsReplay = {
     additions(r) {
       const i = position.get(r)!;
@@ -346,13 +358,26 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     // A full walk reads every recipe anyway.
     ...(dirty ? {} : { index: lazyIndexOf(group, orderInput) }),
     defer: (r, append) => whenParsed(r, append),
+    replayLater(r, append) {
+      const i = position.get(r)!;
+      if (dirty || isChanged.has(i) || isRenderingParsed(r)) return false;
+      later ??= { old: old!, at: position };
+      appendLater ??= (r: RenderedRecipe, i: number) => append(r, decode(old!, i));
+      if (!whenParsedCall(r, appendLater, i)) return false;
+      runExportsMemoStats.replayed++;
+      replayed.add(r);
+      replayedOnto.set(r, later);
+      return true;
+    },
     replays: (r) => !dirty && !isChanged.has(position.get(r)!),
     orderInput: (g) => (sameRecipes(g, group) ? orderInput() : undefined),
   };
   applyRunExports(group, undefined, replay);
 
-  // Nothing new to keep: the same keys, and every walk added what it added last time.
-  if (old && changed && !changed.length && !walkedAdds.size) return;
+  // Nothing new to keep but keys: every walk added what the memo holds for that recipe, whose
+  // interface is the one it holds (e.g. a comment edited). Such a recipe is walked again by the next
+  // plan (another key than the memo's), which costs less than writing every recipe's memo again.
+  if (old && changed && !dirty && [...walkedAdds].every(([i, added]) => ifaces[i] === old.ifaces[i] && sameAdditions(added, decode(old, i)))) return;
   // Every changed recipe's names were read before the application (a full walk: by the order).
   writeMemo(file, keys, ifaces, orderInput(), old && changed ? old : undefined, walkedAdds);
 }
