@@ -4,6 +4,7 @@
 // first use; it does not keep the process alive while idle.
 import { WorkerPool, type WireError } from '../threads/worker-pool.ts';
 import { PackageFormatError } from './package-types.ts';
+import type { GenerationRequest } from './generation-write.ts';
 
 /** A package file to read: its path, and the size and mtime of what the index holds for it. */
 export interface ReadItem {
@@ -14,9 +15,12 @@ export interface ReadItem {
 
 export type IndexRequest =
   | { kind: 'read'; subdir: string; items: ReadItem[] }
-  | { kind: 'compress'; data: Uint8Array; level: number };
+  | { kind: 'compress'; data: Uint8Array; level: number }
+  | GenerationRequest
+  | { kind: 'forget'; key: string };
 
 let pool: WorkerPool<IndexRequest, unknown> | null = null;
+let writePool: WorkerPool<IndexRequest, unknown> | null = null;
 /** Requests served by the thread (tests). */
 export const indexThreadStats = { reads: 0, compressions: 0 };
 
@@ -31,9 +35,19 @@ export function indexThread(): WorkerPool<IndexRequest, unknown> {
   return (pool ??= new WorkerPool<IndexRequest, unknown>(new URL('./index-worker.ts', import.meta.url), 1, { name: 'channel index', error: rebuild }));
 }
 
-/** Stop the thread (tests; it does not keep the process alive anyway). */
+/**
+ * The index write thread: repodata.json generations (core/conda/generation-write.ts), one request
+ * each. A thread of its own (the same module): a compression on the index thread takes tens of ms,
+ * and a write waits for nothing but the writes before it. It holds the buffers of each subdir's
+ * last generation, so every generation request goes to this one thread.
+ */
+export function indexWriteThread(): WorkerPool<IndexRequest, unknown> {
+  return (writePool ??= new WorkerPool<IndexRequest, unknown>(new URL('./index-worker.ts', import.meta.url), 1, { name: 'channel index write', error: rebuild }));
+}
+
+/** Stop the threads (tests; they do not keep the process alive anyway). */
 export async function closeIndexThread(): Promise<void> {
-  const p = pool;
-  pool = null;
-  await p?.close();
+  const p = [pool, writePool];
+  pool = writePool = null;
+  await Promise.all(p.map((t) => t?.close()));
 }

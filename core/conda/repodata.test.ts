@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -561,5 +561,89 @@ writer('a repodata.json.zst the writer did not write goes before its first repod
     }
   }
 });
+
+writer('announced updates: a write that falls due waits for the updates announced by then (one write for builds that finished together), not for those announced later', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch);
+    await w.update(['linux-64']);
+    const batches = w.stats.batches;
+    const [a] = await c.pkg({ name: 'aa', version: '1', build: '0' });
+    const [b] = await c.pkg({ name: 'bb', version: '1', build: '0' });
+    const [late] = await c.pkg({ name: 'cc', version: '1', build: '0' });
+    const endA = w.announce();
+    const endB = w.announce();
+    const doneA = w.update(['linux-64'], [a.path]);
+    endA();
+    // Announced after the write fell due (a's update): the write does not wait for it.
+    const endLate = w.announce();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(w.stats.batches, batches, 'no write while an update announced before it fell due is on its way');
+    const doneB = w.update(['linux-64'], [b.path]);
+    endB();
+    endB(); // ending twice changes nothing
+    await Promise.all([doneA, doneB]);
+    assert.is(w.stats.batches, batches + 1, 'a and b share one write');
+    const names = Object.keys((await readRepodata(c.ch, 'linux-64')).packages);
+    assert.ok(names.includes(a.filename) && names.includes(b.filename));
+    // The late announcement holds nothing while no write is due, and one that ends without an update frees the writer.
+    const doneLate = w.update(['linux-64'], [late.path]);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(w.stats.batches, batches + 1, 'the next write waits for the announcement made before it fell due');
+    endLate();
+    await doneLate;
+    assert.is(w.stats.batches, batches + 2);
+    // An announcement that never ends does not keep close() from writing what is pending.
+    const [d] = await c.pkg({ name: 'dd', version: '1', build: '0' });
+    w.announce();
+    const doneD = w.update(['linux-64'], [d.path]);
+    await w.close();
+    await doneD;
+    assert.ok(Object.keys((await readRepodata(c.ch, 'linux-64')).packages).includes(d.filename));
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('on the index write thread: each generation the same bytes as written in place, only new buffers sent; a write thread replaced between writes gets every buffer again', async () => {
+  const c = await channel();
+  const inPlace = join(c.root, 'in-place');
+  try {
+    cpSync(c.ch, inPlace, { recursive: true, preserveTimestamps: true });
+    const threaded = new ChannelIndexWriter(c.ch, { thread: true, threadMinBytes: 0 });
+    const here = new ChannelIndexWriter(inPlace);
+    await threaded.update(['linux-64']);
+    await here.update(['linux-64']);
+    for (let i = 0; i < 3; i++) {
+      const [made] = await c.pkg({ name: `p${i}`, version: '1', build: '0' }, ['conda']);
+      const copy = join(inPlace, 'linux-64', made.filename);
+      cpSync(made.path, copy, { preserveTimestamps: true });
+      // The thread stops before the last write: the new one holds no buffer of the earlier generations.
+      if (i === 2) await closeIndexThread();
+      await threaded.update(['linux-64'], [made.path]);
+      await here.update(['linux-64'], [copy]);
+      const link = readlinkOf(join(c.ch, 'linux-64', 'repodata.json'));
+      assert.match(link ?? '', /^\.repodata\.json\.\d+\.\d+$/, 'repodata.json is a generation symlink while the writer is open');
+      assert.is(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'hex'), readFileSync(join(inPlace, 'linux-64', 'repodata.json'), 'hex'), `write ${i}`);
+      assert.ok(readdirSync(join(c.ch, 'linux-64')).filter((n) => n.startsWith('.repodata.json.')).length <= 2, 'the last two generations kept');
+    }
+    await threaded.close();
+    await here.close();
+    assert.is(readlinkOf(join(c.ch, 'linux-64', 'repodata.json')), null, 'a regular file after close()');
+    assert.is(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'hex'), readFileSync(join(inPlace, 'linux-64', 'repodata.json'), 'hex'));
+    assert.equal(readdirSync(join(c.ch, 'linux-64')).filter((n) => n.startsWith('.repodata.json.') || n.endsWith('.tmp')), []);
+  } finally {
+    await closeIndexThread();
+    c.cleanup();
+  }
+});
+
+function readlinkOf(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+}
 
 writer.run();

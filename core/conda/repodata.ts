@@ -9,7 +9,8 @@ import { digestFile } from './file-hash.ts';
 import { compress } from 'zstd-napi';
 import { channeldataBytes, indentedRecordJson, packagesMapBytes, runExportsEntry, type RunExports } from './channel-extras.ts';
 import { SortedBlocks } from './sorted-blocks.ts';
-import { indexThread, indexThreadStats, type ReadItem } from './index-thread.ts';
+import { indexThread, indexThreadStats, indexWriteThread, type ReadItem } from './index-thread.ts';
+import { GenerationMirror } from './generation-write.ts';
 import { isPackageFile, PackageFormatError, type IndexJson } from './package-types.ts';
 import { readPackageMetadata } from './read-package.ts';
 import { ChannelError, type PackageRecord } from './repodata-read.ts';
@@ -177,6 +178,8 @@ interface SubdirState {
   generations: string[];
   /** repodata.json writes so far (a .zst compressed in the background is kept only if none came since). */
   written: number;
+  /** With the index thread: the buffers of this subdir's repodata.json the write thread holds. */
+  mirror?: GenerationMirror;
 }
 
 /**
@@ -252,6 +255,12 @@ export interface ChannelIndexWriterOptions {
    * The same bytes either way. Default false (a one-off index does not pay a thread's start).
    */
   thread?: boolean;
+  /**
+   * With `thread`: new package files from this size on are read there (default THREAD_MIN_BYTES).
+   * The executor reads every one there (0): its updates are announced (`announce`), so a write
+   * reads tens of files, one request for all of them.
+   */
+  threadMinBytes?: number;
 }
 
 interface Batch {
@@ -289,9 +298,14 @@ export class ChannelIndexWriter {
   /** repodata.json is a symlink to a generation file while the writer is open (swapIn). */
   private swap: boolean;
   private readonly thread: boolean;
+  private readonly threadMinBytes: number;
   private cacheCostMs = 0;
   private listCostMs = 0;
   private pending: Batch | null = null;
+  /** Updates announced (`announce`) and not made yet. */
+  private readonly announced = new Set<object>();
+  /** Those the next write waits for (null: it is not waiting). */
+  private held: Set<object> | null = null;
   private inflight: Promise<void> | null = null;
   /** repodata.json.zst compressions on the index thread that the writes do not wait for. */
   private readonly zstJobs = new Set<Promise<void>>();
@@ -299,6 +313,8 @@ export class ChannelIndexWriter {
   private zstWrite: Promise<void> | null = null;
   /** Batches run (each serving every update queued before it started) and repodata.json files written. */
   readonly stats = { batches: 0, writes: 0, extras: 0 };
+  /** Unique in the process (the write thread's key of this writer's buffers). */
+  private readonly id = ++writerCounter;
 
   constructor(channelDir: string, options: ChannelIndexWriterOptions = {}) {
     this.root = resolve(channelDir);
@@ -307,6 +323,7 @@ export class ChannelIndexWriter {
     this.extrasIntervalMs = options.extrasIntervalMs ?? 10_000;
     this.swap = options.generations ?? process.platform !== 'win32';
     this.thread = options.thread ?? false;
+    this.threadMinBytes = options.threadMinBytes ?? THREAD_MIN_BYTES;
   }
 
   /**
@@ -328,12 +345,35 @@ export class ChannelIndexWriter {
     for (const s of subdirs) batch.subdirs.add(s);
     for (const f of changed) batch.files.add(resolve(f));
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
-    if (!this.inflight) this.flush();
+    if (!this.inflight && !this.held) this.flush();
     return done;
+  }
+
+  /**
+   * An update that will come soon (a finished build whose record is being committed): the next
+   * write waits for it — for every update announced before that write was due, not for those
+   * announced later — so that builds that finished together share one write instead of the first
+   * one's update starting a write of the whole index alone and the others waiting for it to end.
+   * The returned function ends the announcement (call it right after `update`, or when no update
+   * will come); it may be called more than once.
+   */
+  announce(): () => void {
+    const token = {};
+    this.announced.add(token);
+    return () => {
+      this.announced.delete(token);
+      if (this.held?.delete(token) && !this.held.size) {
+        this.held = null;
+        if (this.pending && !this.inflight) this.start();
+      }
+    };
   }
 
   /** Wait for the writes in flight, then write the record caches that are behind. */
   async close(): Promise<void> {
+    // A write held for announced updates that will not come: now.
+    this.held = null;
+    if (this.pending && !this.inflight) this.start();
     while (this.inflight) await this.inflight;
     while (this.zstJobs.size) await Promise.all(this.zstJobs);
     for (const [subdir, state] of this.state) {
@@ -347,7 +387,18 @@ export class ChannelIndexWriter {
     for (const [subdir, state] of this.state) await this.unswap(subdir, state);
   }
 
+  /** The pending updates are due: written now, or once the updates announced by now have come. */
   private flush(): void {
+    if (this.held) return;
+    if (this.announced.size) {
+      // Records being committed: their updates join this write.
+      this.held = new Set(this.announced);
+      return;
+    }
+    this.start();
+  }
+
+  private start(): void {
     const batch = this.pending!;
     this.pending = null;
     this.inflight = this.write(batch)
@@ -425,6 +476,7 @@ export class ChannelIndexWriter {
   private async swapIn(subdir: string, state: SubdirState, target: string): Promise<void> {
     const dir = join(this.root, subdir);
     const name = `.repodata.json.${process.pid}.${++generationCounter}`;
+    if (this.thread) return this.swapInOnThread(subdir, state, target, dir, name);
     try {
       await writeFileAtomic(join(dir, name), repodataBytes(subdir, state));
       const link = tempPathFor(target);
@@ -447,8 +499,45 @@ export class ChannelIndexWriter {
     if (first) await sweepDeadGenerations(dir);
   }
 
+  /**
+   * `swapIn` on the index write thread (core/conda/generation-write.ts): one request instead of
+   * seven thread-pool round trips here, and only the buffers the thread does not hold yet cross.
+   * The same files in the same order: the generation (temp file + rename), the symlink renamed over
+   * repodata.json, generations older than the last two removed.
+   */
+  private async swapInOnThread(subdir: string, state: SubdirState, target: string, dir: string, name: string): Promise<void> {
+    const mirror = (state.mirror ??= new GenerationMirror(`${this.id}/${subdir}`));
+    const parts = repodataBytes(subdir, state);
+    const drop = state.generations.slice(0, Math.max(0, state.generations.length - 1));
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const req = { kind: 'generation', key: mirror.key, dir, name, target, parts: mirror.encode(parts), drop } as const;
+        if ((await indexWriteThread().run(req)) === 'ok') break;
+        // 'missing': a new thread (the last one stopped), holding nothing: every buffer again.
+        mirror.reset();
+        if (attempt) throw new Error(`${target}: the index write thread lost the buffers it was sent`);
+      }
+    } catch (err) {
+      mirror.reset();
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+      // No symlinks here: the plain atomic write, from now on.
+      this.swap = false;
+      await writeFileAtomic(target, parts);
+      return;
+    }
+    const first = !state.generations.length;
+    state.generations.push(name);
+    state.generations.splice(0, drop.length);
+    if (first) await sweepDeadGenerations(dir);
+  }
+
   /** A regular repodata.json again (the writer is closing), and its generation files gone. */
   private async unswap(subdir: string, state: SubdirState): Promise<void> {
+    if (state.mirror) {
+      const key = state.mirror.key;
+      state.mirror = undefined;
+      await indexWriteThread().run({ kind: 'forget', key }).catch(() => {});
+    }
     if (!state.generations.length) return;
     await writeFileAtomic(join(this.root, subdir, 'repodata.json'), repodataBytes(subdir, state));
     for (const name of state.generations.splice(0)) await unlink(join(this.root, subdir, name)).catch(() => {});
@@ -543,9 +632,10 @@ export class ChannelIndexWriter {
     const there: ReadItem[] = [];
     for (const item of items) {
       if (!this.thread || item.known) here.push(item);
+      else if (this.threadMinBytes <= 0) there.push(item);
       else {
         const size = statSync(item.path, { throwIfNoEntry: false })?.size ?? 0;
-        (size >= THREAD_MIN_BYTES ? there : here).push(item);
+        (size >= this.threadMinBytes ? there : here).push(item);
       }
     }
     const chunks: Promise<void>[] = [];
@@ -702,6 +792,9 @@ function ignoreGone(err: NodeJS.ErrnoException): null {
   if (err.code === 'ENOENT') return null;
   throw err;
 }
+
+/** Writers made in the process (ChannelIndexWriter.id). */
+let writerCounter = 0;
 
 /** Generation numbers, unique in the process (several writers may serve one dir). */
 let generationCounter = 0;

@@ -55,6 +55,8 @@ export interface ExecuteOutcome {
 /** A plan-time status as a task status (render errors are failures of the plan). */
 const planStatusToTask = (s: string): TaskStatus => (s === 'error' ? 'failed' : (s as TaskStatus));
 
+const noAnnouncement = (): void => {};
+
 /** Serialises index writes per channel dir (builds finish concurrently). */
 function serialIndexer(index: ChannelIndexer): ChannelIndexer {
   const chains = new Map<string, Promise<void>>();
@@ -564,12 +566,23 @@ class Execution implements StageHost {
   /** Index `dir` for these subdirs; `files` are the package files this task wrote (or rewrote). */
   index(dir: string, subdirs: string[], files: string[]): Promise<void> {
     if (this.customIndex) return this.customIndex(dir, subdirs);
+    return this.indexWriter(dir).update(subdirs, files);
+  }
+
+  /** An `index` of `dir` is on its way (a record being committed): the writer's next write waits for it. */
+  announceIndex(dir: string): () => void {
+    if (this.customIndex) return noAnnouncement;
+    return this.indexWriter(dir).announce();
+  }
+
+  private indexWriter(dir: string): ChannelIndexWriter {
     let writer = this.indexWriters.get(dir);
-    // New package files read on the index thread; the dir listed every 10 s, not every second
+    // New package files read on the index thread (all of them: the updates are announced, so a
+    // write reads tens of files in one request); the dir listed every 10 s, not every second
     // (a listing of 25,000 names costs ~20 ms of this thread; only this run writes this channel,
     // and every update names the files it wrote or removed; close() lists it anyway).
-    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir, { thread: true, listIntervalMs: 10_000 })));
-    return writer.update(subdirs, files);
+    if (!writer) this.indexWriters.set(dir, (writer = new ChannelIndexWriter(dir, { thread: true, threadMinBytes: 0, listIntervalMs: 10_000 })));
+    return writer;
   }
 
   // ------------------------------------------------------------ scheduling loop

@@ -74,6 +74,8 @@ export interface StageHost {
   emit(pkg: string, status: TaskStatus, reason: string | null, extra: { stage?: StageName; artifacts?: Artifact[]; durationMs?: number; logFile?: string }): void;
   /** Index `dir` for these subdirs; `files` are the package files this task wrote. */
   index(dir: string, subdirs: string[], files: string[]): Promise<void>;
+  /** An `index` call of `dir` will follow soon (see ChannelIndexWriter.announce); the function returned ends it. */
+  announceIndex(dir: string): () => void;
   /** Remove a scratch dir in the background. */
   cleanup(dir: string): void;
   /** The current attempt id of a task (for the executor's end-of-attempt writes). */
@@ -340,13 +342,21 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       // holding this task's slot meanwhile (the commit waits for the writer thread's batch in
       // flight; index writes of a large channel are shared by every task that finished while the
       // previous one ran). A rejection fails the task.
+      // The index update is announced now: a write that falls due while the record commits waits
+      // for it (builds finishing together share one write of the channel's index).
       const { subdirs, files } = toIndex!;
       const channel = task.outputChannel;
       const built = t.stage === 'build';
+      const announced = host.announceIndex(channel);
       indexed = background(recorded.then(() => {
-        if (built) report();
-        return host.index(channel, subdirs, files);
+        try {
+          if (built) report();
+          return host.index(channel, subdirs, files);
+        } finally {
+          announced();
+        }
       }, (err) => {
+        announced();
         throw new RecordWriteError(`${built ? 'build' : 'new artifacts'} of ${t.node.id} not recorded: ${errorMessage(err)}`);
       }));
     }
