@@ -30,6 +30,10 @@ extra('default dir <aggregate>/<name>-<version>-feedstock, explicit recipe dirs,
     // Discovery would also see numpy-1.26-feedstock as a feedstock of its own: it is dropped.
     const discovered = [recipeRef('numpy'), recipeRef('numpy-1.26', { dir: join(agg2, 'numpy-1.26-feedstock') })];
     assert.equal(withoutExtraVersionDirs(discovered, out.recipes).map((r) => r.feedstock), ['numpy']);
+    // No extra versions: every discovered recipe, in a new array.
+    const all = withoutExtraVersionDirs(discovered, []);
+    assert.equal(all, discovered);
+    assert.ok(all !== discovered);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
