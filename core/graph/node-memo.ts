@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import type { PackageNode, RenderWarning, RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { sourcesVersion } from '../recipes/render-cache.ts';
-import { appliedAdditions } from '../recipes/run-exports-memo.ts';
+import { appliedAdditionsText } from '../recipes/run-exports-memo.ts';
 import { isPythonSpec } from './python-dependency.ts';
 import { nodeAllNoarch, nodeFromRendered, nodeFromSummary } from './render-nodes.ts';
 import { outputVersions, type OutputVersions } from './output-index.ts';
@@ -61,20 +61,20 @@ const codeVersion = () => sourcesVersion(['core/graph', 'core/conda', 'core/mode
 /** Every spec naming python or python_abi holds this (a cheap test before isPythonSpec's parse). */
 const PYTHONISH = /python/i;
 
+const namesPython = (spec: string) => PYTHONISH.test(spec) && isPythonSpec(spec);
+
 /** The additions naming python or python_abi the run-exports memo applied to `r`, as text (undefined: not applied through it). */
 function pythonAdditions(r: RenderedRecipe): string | undefined {
-  const adds = appliedAdditions(r);
-  if (adds === undefined) return undefined;
-  let out = '';
-  for (let i = 0; i < adds.length; i++) for (const spec of adds[i]) if (PYTHONISH.test(spec) && isPythonSpec(spec)) out += `${i}\t${spec}\n`;
-  return out;
+  return appliedAdditionsText(r, namesPython);
 }
 
 function readMemo(file: string): Map<string, Entry> | undefined {
   try {
     const m = JSON.parse(readFileSync(file, 'utf8')) as Memo;
     if (m?.format !== 3 || m.code !== codeVersion() || !Array.isArray(m.entries)) return undefined;
-    return new Map(m.entries.map((e) => [e[0], e]));
+    const byKey = new Map<string, Entry>();
+    for (const e of m.entries) byKey.set(e[0], e);
+    return byKey;
   } catch {
     return undefined;
   }

@@ -106,6 +106,11 @@ export class OutputIndex {
   }
 
   private chooseMain(name: string, list: Provider[]): void {
+    // One provider, not an extra version (nearly every name): it is the main one.
+    if (list.length === 1 && list[0].extraVersion === undefined) {
+      this.main.set(name, list[0]);
+      return;
+    }
     const mains = list.filter((p) => p.extraVersion === undefined);
     const extras = list.filter((p) => p.extraVersion !== undefined);
     if (extras.length) {

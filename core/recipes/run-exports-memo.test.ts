@@ -9,7 +9,7 @@ import { applyRunExports } from './run-exports.ts';
 import { output, recipe, T } from './rendered-fixture.ts';
 import { randomAggregate } from './random-aggregate-fixture.ts';
 import { seeded } from '../../bench/measure.ts';
-import { applyRunExportsMemo, knownOrderInput, lazyIndexOf, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
+import { appliedAdditions, appliedAdditionsText, applyRunExportsMemo, knownOrderInput, lazyIndexOf, replayedAdditions, runExportsMemoStats } from './run-exports-memo.ts';
 import { cachedRender, flushRenderCache, forgetRenderPacks, isRenderingParsed, takeRenderingKey } from './render-cache.ts';
 
 /**
@@ -173,6 +173,15 @@ memo('renderings from the render cache: a replay of the same keys reads no rende
   const same = await plan(); // read from the cache: replayed, nothing read
   assert.ok(same.every((r) => !isRenderingParsed(r)), 'no rendering is read');
   assert.equal(replayedAdditions(same[5]), [[], ['zlib >=1.3,<2.0a0'], []], 'what z-user gets, known before it is read');
+  // The additions as text (node-memo.ts' python additions), without decoding: those appliedAdditions gives.
+  const asText = (r: RenderedRecipe, test: (s: string) => boolean) => appliedAdditions(r)?.flatMap((list, i) => list.filter(test).map((s) => `${i}\t${s}\n`)).join('');
+  const texts = (rs: RenderedRecipe[]) => {
+    for (const test of [(s: string) => s.startsWith('zlib'), (s: string) => s.includes('lib'), () => true])
+      for (const r of rs) assert.is(appliedAdditionsText(r, test), asText(r, test), r.feedstock);
+  };
+  texts(same);
+  assert.is(appliedAdditionsText(same[5], () => true), '1\tzlib >=1.3,<2.0a0\n');
+  assert.ok(same.every((r) => !isRenderingParsed(r)), 'still none read');
   assert.equal(requirements(same), full());
   // A changed recipe is walked in dependency order, worked out from what the memo keeps of the
   // others: only app and what its walk reads (mid, then libstd and zlib through mid's run) are read.
@@ -187,6 +196,7 @@ memo('renderings from the render cache: a replay of the same keys reads no rende
   );
   assert.is(replayedAdditions(recipes[1]), undefined, 'walked');
   assert.equal(replayedAdditions(recipes[5]), [[], ['zlib >=1.3,<2.0a0'], []]);
+  texts(recipes); // walked (app), replayed and read (mid), replayed not read (z-user)
   assert.equal(requirements(recipes), full());
 });
 

@@ -69,6 +69,9 @@ export const runExportsMemoStats = { replayed: 0, walked: 0, written: 0 };
 interface Later {
   old: Memo;
   at: ReadonlyMap<RenderedRecipe, number>;
+  /** appliedAdditionsText's answers per spec of `old.table` (0: not asked, 1: yes, 2: no), for the function `testedBy`. */
+  tested?: Int8Array;
+  testedBy?: (spec: string) => boolean;
 }
 
 /** What the memo replayed onto each rendering: its additions, or where they are (appended when its variants are read). */
@@ -93,6 +96,39 @@ const walkedOnto = new WeakMap<RenderedRecipe, ExportAdditions>();
  */
 export function appliedAdditions(r: RenderedRecipe): ExportAdditions | undefined {
   return replayedAdditions(r) ?? walkedOnto.get(r);
+}
+
+/**
+ * The appliedAdditions of `r` that `test` accepts, as text (`<array index>\t<spec>\n` each, in
+ * order), without decoding a replayed recipe's additions nor testing a spec text of the memo twice;
+ * undefined when `r` was not applied through the memo.
+ */
+export function appliedAdditionsText(r: RenderedRecipe, test: (spec: string) => boolean): string | undefined {
+  const got = replayedOnto.get(r);
+  let out = '';
+  if (got !== undefined && !Array.isArray(got)) {
+    const { old } = got;
+    if (got.testedBy !== test) {
+      got.tested = new Int8Array(old.table.length);
+      got.testedBy = test;
+    }
+    const tested = got.tested!;
+    let at = old.offsets[got.at.get(r)!];
+    const arrays = old.adds[at++];
+    for (let a = 0; a < arrays; a++) {
+      const len = old.adds[at++];
+      for (let k = 0; k < len; k++) {
+        const id = old.adds[at++];
+        if (tested[id] === 0) tested[id] = test(old.table[id]) ? 1 : 2;
+        if (tested[id] === 1) out += `${a}\t${old.table[id]}\n`;
+      }
+    }
+    return out;
+  }
+  const adds = (got as ExportAdditions | undefined) ?? walkedOnto.get(r);
+  if (adds === undefined) return undefined;
+  for (let a = 0; a < adds.length; a++) for (const spec of adds[a]) if (test(spec)) out += `${a}\t${spec}\n`;
+  return out;
 }
 
 /** A rendering's output names (non-skipped variants), in first-seen order, NUL-joined. */
