@@ -143,6 +143,34 @@ memo('a changed recipe that exports and adds the same: only it is walked', () =>
   assert.is(viaMemo(dir, zlib, { zlibExport: 'zlib >=1.4,<2.0a0' }).walked, 0);
 });
 
+memo('the application order is worked out again only when what it is made of changed (the names a recipe builds or its specs name)', () => {
+  const ordered = () => runExportsMemoStats.ordered;
+  let before = ordered();
+  viaMemo(dir, KEYS);
+  assert.is(ordered() - before, 1, 'first application');
+  // Another key, the same names (a comment; an export's version): last time's order.
+  before = ordered();
+  const bumped = viaMemo(dir, KEYS.map((k) => (k === 'k-zlib' ? 'k-zlib-2' : k)), { zlibExport: 'zlib >=1.4,<2.0a0' });
+  assert.is(ordered() - before, 0);
+  assert.equal(bumped.requirements, full({ zlibExport: 'zlib >=1.4,<2.0a0' }));
+  // mid no longer names gcc_impl: its specs name other names, the order is made again.
+  before = ordered();
+  const keys = KEYS.map((k) => (k === 'k-zlib' ? 'k-zlib-2' : k === 'k-mid' ? 'k-mid-2' : k));
+  const changed = viaMemo(dir, keys, { zlibExport: 'zlib >=1.4,<2.0a0', midCompiler: false });
+  assert.is(ordered() - before, 1);
+  assert.equal(changed.requirements, full({ zlibExport: 'zlib >=1.4,<2.0a0', midCompiler: false }));
+  // A stored order that does not hold together: no memo (everything walked, the order made).
+  const [file] = readdirSync(dir).filter((f) => f.startsWith('exports-'));
+  const stored = deserialize(readFileSync(join(dir, file))) as { applied: { members: Uint32Array } };
+  stored.applied.members[0] = 99;
+  writeFileSync(join(dir, file), serialize(stored));
+  before = ordered();
+  const damaged = viaMemo(dir, keys, { zlibExport: 'zlib >=1.4,<2.0a0', midCompiler: false });
+  assert.is(damaged.walked, 6);
+  assert.is(ordered() - before, 1);
+  assert.equal(damaged.requirements, full({ zlibExport: 'zlib >=1.4,<2.0a0', midCompiler: false }));
+});
+
 memo('a memo made by another version of the code is none (run_exports or match spec rules may differ)', () => {
   viaMemo(dir, KEYS);
   const [file] = readdirSync(dir).filter((f) => f.startsWith('exports-'));

@@ -33,7 +33,7 @@ import { deserialize, serialize } from 'node:v8';
 import type { RenderedRecipe } from '../model/types.ts';
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { isRenderingParsed, sourcesVersion, whenParsed, whenParsedCall } from './render-cache.ts';
-import { applyRunExports, buildersOf, keyOfTarget, exportTargets, orderNames, OrderInputBuilder, type ExportAdditions, type OrderInput, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
+import { applyRunExports, buildersOf, keyOfTarget, orderHolds, type Order, exportTargets, orderNames, OrderInputBuilder, type ExportAdditions, type OrderInput, type OrderNames, type OutputsByName, type RunExportsReplay } from './run-exports.ts';
 import type { RenderedOutput } from '../model/types.ts';
 import { NameTable } from './name-table.ts';
 
@@ -45,13 +45,15 @@ const codeVersion = () => sourcesVersion(['core/recipes', 'core/conda', 'core/mo
 
 /** The memo of one target's application, as stored. */
 interface Memo {
-  format: 4;
+  format: 5;
   code: string;
   /** Per recipe, in order: its render cache key (null: unknown, always walked) and its interface. */
   keys: (string | null)[];
   ifaces: string[];
   /** Per recipe, what the application order reads of it: its output names (non-skipped variants) and the names its specs name. */
   order: OrderInput;
+  /** The application order made from `order` (null: not known), reused while `order` is the same. */
+  applied: Order | null;
   /** Every added spec text once; additions refer to them by index. */
   table: string[];
   /** Recipe i's additions are adds[offsets[i]..offsets[i+1]): the number of arrays, then per array its length and table indexes. */
@@ -60,7 +62,7 @@ interface Memo {
 }
 
 /** What the memo did in this process (tests, bench). */
-export const runExportsMemoStats = { replayed: 0, walked: 0, written: 0 };
+export const runExportsMemoStats = { replayed: 0, walked: 0, written: 0, ordered: 0 };
 
 /**
  * The additions replayed onto recipes of one application whose variants were not read then: decoded
@@ -207,10 +209,11 @@ function readMemo(file: string): Memo | undefined {
   } catch {
     return undefined;
   }
-  if (m?.format !== 4 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
+  if (m?.format !== 5 || m.code !== codeVersion() || !Array.isArray(m.keys) || !Array.isArray(m.ifaces) || !Array.isArray(m.table)) return undefined;
   if (!(m.offsets instanceof Uint32Array) || !(m.adds instanceof Uint32Array)) return undefined;
   const n = m.keys.length;
   if (!validOrder(m.order, n)) return undefined;
+  if (m.applied !== null && !orderHolds(m.applied, n)) return undefined;
   if (m.ifaces.length !== n || m.offsets.length !== n + 1 || m.offsets[0] !== 0 || m.offsets[n] !== m.adds.length) return undefined;
   for (let i = 0; i < n; i++) {
     let at = m.offsets[i];
@@ -238,6 +241,14 @@ function validOrder(o: OrderInput, n: number): boolean {
     for (let i = 0; i < n; i++) if (starts[i + 1] < starts[i]) return false;
     for (const id of ids) if (id >= o.names.length) return false;
   }
+  return true;
+}
+
+/** Are `names` recipe i's spec names in an OrderInput (the same, in the same order)? */
+function sameNames(names: readonly string[], o: OrderInput, i: number): boolean {
+  const from = o.specStarts[i];
+  if (names.length !== o.specStarts[i + 1] - from) return false;
+  for (let k = 0; k < names.length; k++) if (o.names[o.specIds[from + k]] !== names[k]) return false;
   return true;
 }
 
@@ -326,6 +337,8 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
   const fromMemo = (i: number) => changed !== null && !isChanged.has(i);
   // What the order reads of the changed recipes, read before any export is added.
   const fresh = new Map<number, OrderNames>();
+  // Do the changed recipes' names equal last time's (then the order's input, and so the order, is)?
+  let sameOrder = true;
   const ifaces: string[] = new Array(n);
   // Changed recipes whose interface differs from last time's: what the others' walks read of them differs.
   const otherInterface = new Set<number>();
@@ -336,6 +349,7 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
       fresh.set(i, names);
       // Other output names: the outputs by name (what every walk looks names up in) differ.
       const before = outputsAt(old.order, i);
+      if (sameOrder && !sameNames(names.specs, old.order, i)) sameOrder = false;
       if (names.outputs.length !== before.length || names.outputs.some((name, k) => name !== before[k])) {
         changed = null;
         break;
@@ -362,6 +376,7 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
   const walkedAdds = new Map<number, ExportAdditions>();
   let dirty = !changed || !old;
   let later: Later | undefined;
+  let made: Order | undefined;
   let appendLater: ((r: RenderedRecipe, i: number) => void) | undefined;
   const replay: RunExportsReplay = {
     additions(r) {
@@ -407,6 +422,11 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
     },
     replays: (r) => !dirty && !isChanged.has(position.get(r)!),
     orderInput: (g) => (sameRecipes(g, group) ? orderInput() : undefined),
+    knownOrder: (g) => (changed && old?.applied && sameOrder && sameRecipes(g, group) ? old.applied : undefined),
+    madeOrder(g, order) {
+      runExportsMemoStats.ordered++;
+      if (sameRecipes(g, group)) made = order;
+    },
   };
   applyRunExports(group, undefined, replay);
 
@@ -415,7 +435,8 @@ function applyGroup(file: string, group: RenderedRecipe[], keys: (string | null)
   // plan (another key than the memo's), which costs less than writing every recipe's memo again.
   if (old && changed && !dirty && [...walkedAdds].every(([i, added]) => ifaces[i] === old.ifaces[i] && sameAdditions(added, decode(old, i)))) return;
   // Every changed recipe's names were read before the application (a full walk: by the order).
-  writeMemo(file, keys, ifaces, orderInput(), old && changed ? old : undefined, walkedAdds);
+  const applied = made ?? (changed && old && sameOrder ? old.applied : null);
+  writeMemo(file, keys, ifaces, orderInput(), applied, old && changed ? old : undefined, walkedAdds);
 }
 
 /** Store the memo: walked recipes' additions as walked, the others' as in `old`. */
@@ -424,6 +445,7 @@ function writeMemo(
   keys: (string | null)[],
   ifaces: string[],
   order: OrderInput,
+  applied: Order | null,
   old: Memo | undefined,
   walked: Map<number, ExportAdditions>,
 ): void {
@@ -460,7 +482,7 @@ function writeMemo(
     }
   }
   offsets[keys.length] = at;
-  const memo: Memo = { format: 4, code: codeVersion(), keys, ifaces, order, table: specs.names, offsets, adds };
+  const memo: Memo = { format: 5, code: codeVersion(), keys, ifaces, order, applied, table: specs.names, offsets, adds };
   try {
     mkdirSync(join(file, '..'), { recursive: true });
     writeFileAtomicSync(file, serialize(memo));

@@ -547,6 +547,10 @@ export interface RunExportsReplay {
   replays?(r: RenderedRecipe): boolean;
   /** What the order reads of a target's recipes (`OrderInput`), when known without reading their variants. */
   orderInput?(group: RenderedRecipe[]): OrderInput | undefined;
+  /** The application order of a target's recipes when known already (the same OrderInput as last time). */
+  knownOrder?(group: RenderedRecipe[]): Order | undefined;
+  /** Told the order worked out for a target's recipes (to keep it). */
+  madeOrder?(group: RenderedRecipe[], order: Order): void;
 }
 
 /** What the application order reads of a recipe (see `applicationOrder`), each name once, in first-seen order. */
@@ -669,12 +673,46 @@ function makeBuilders(input: OrderInput): { starts: Uint32Array; list: Uint32Arr
   return { starts, list };
 }
 
-/** The application order of a target's recipes and the edges it was made from. */
-interface Order {
-  components: { members: number[]; cyclic: boolean }[];
-  /** Recipe i may read the recipes succ[starts[i] .. starts[i+1]). */
+/**
+ * The application order of a target's recipes and the edges it was made from, in numbers (kept by
+ * the run-exports memo): component c is recipes members[compStarts[c] .. compStarts[c+1]) in the
+ * aggregate's order, cyclic when cyclic[c] is 1; recipe i may read the recipes
+ * succ[starts[i] .. starts[i+1]).
+ */
+export interface Order {
+  compStarts: Uint32Array;
+  members: Uint32Array;
+  cyclic: Uint8Array;
   starts: Uint32Array;
   succ: Uint32Array;
+}
+
+/** An order of components without its edges (nothing to tell what a recipe reads). */
+type Components = Pick<Order, 'compStarts' | 'members' | 'cyclic'> & { starts: null; succ: null };
+
+/** Each recipe of `members` a component of its own, in that order; cyclic as `cyclic` says. */
+function singles(members: number[], cyclic: boolean[]): Components {
+  const compStarts = new Uint32Array(members.length + 1);
+  for (let c = 0; c < members.length; c++) compStarts[c + 1] = c + 1;
+  return { compStarts, members: Uint32Array.from(members), cyclic: Uint8Array.from(cyclic, Number), starts: null, succ: null };
+}
+
+/** Does `o` hold together as the Order of n recipes (every index in range, every slice inside its array)? */
+export function orderHolds(o: Order, n: number): boolean {
+  if (!o || !(o.compStarts instanceof Uint32Array) || !(o.members instanceof Uint32Array) || !(o.cyclic instanceof Uint8Array)) return false;
+  if (!(o.starts instanceof Uint32Array) || !(o.succ instanceof Uint32Array)) return false;
+  const count = o.cyclic.length;
+  if (o.compStarts.length !== count + 1 || o.compStarts[0] !== 0 || o.compStarts[count] !== n || o.members.length !== n) return false;
+  for (let c = 0; c < count; c++) if (o.compStarts[c + 1] <= o.compStarts[c]) return false;
+  const seen = new Uint8Array(n);
+  for (const i of o.members) {
+    if (i >= n || seen[i]) return false;
+    seen[i] = 1;
+  }
+  if (o.starts.length !== n + 1 || o.starts[0] !== 0 || o.starts[n] !== o.succ.length) return false;
+  for (let i = 0; i < n; i++) if (o.starts[i + 1] < o.starts[i]) return false;
+  for (const s of o.succ) if (s >= n) return false;
+  return true;
 }
 
 /**
@@ -714,14 +752,21 @@ function applicationOrder(input: OrderInput): Order {
   // Strongly connected components in Tarjan's order: each is complete when every component it
   // reaches is, so they come out dependencies first.
   const component = componentsOf(n, starts, succ);
-  const components: Order['components'] = [];
-  // Members in the aggregate's order.
-  for (let i = 0; i < n; i++) (components[component[i]] ??= { members: [], cyclic: false }).members.push(i);
-  for (const c of components) {
-    const v = c.members[0];
-    c.cyclic = c.members.length > 1 || succ.subarray(starts[v], starts[v + 1]).includes(v);
+  let count = 0;
+  for (let i = 0; i < n; i++) if (component[i] + 1 > count) count = component[i] + 1;
+  // Members in the aggregate's order (a counting sort by component).
+  const compStarts = new Uint32Array(count + 1);
+  for (let i = 0; i < n; i++) compStarts[component[i] + 1]++;
+  for (let c = 0; c < count; c++) compStarts[c + 1] += compStarts[c];
+  const fill = compStarts.slice(0, count);
+  const members = new Uint32Array(n);
+  for (let i = 0; i < n; i++) members[fill[component[i]]++] = i;
+  const cyclic = new Uint8Array(count);
+  for (let c = 0; c < count; c++) {
+    const v = members[compStarts[c]];
+    cyclic[c] = compStarts[c + 1] - compStarts[c] > 1 || succ.subarray(starts[v], starts[v + 1]).includes(v) ? 1 : 0;
   }
-  return { components, starts, succ };
+  return { compStarts, members, cyclic, starts, succ };
 }
 
 /**
@@ -819,18 +864,24 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
     // Applied to one recipe of the group (`only`: a bootstrap build): no order among the others is
     // needed, only whether its own walks read what they add (its component would be cyclic).
     const alone = only && !replayOnly ? onlyOne(group, only) : -1;
-    const order: Order | { components: Order['components']; starts: null; succ: null } = replayOnly
-      ? { components: group.map((_, i) => ({ members: [i], cyclic: false })), starts: null, succ: null }
-      : alone >= 0
-        ? { components: [{ members: [alone], cyclic: readsItself(replay?.orderInput?.(group) ?? orderInputOf(group), alone) }], starts: null, succ: null }
-        : applicationOrder(replay?.orderInput?.(group) ?? orderInputOf(group));
+    let order: Order | Components;
+    if (replayOnly) order = singles(Array.from(group, (_, i) => i), new Array<boolean>(group.length).fill(false));
+    else if (alone >= 0) order = singles([alone], [readsItself(replay?.orderInput?.(group) ?? orderInputOf(group), alone)]);
+    else {
+      // The order of last time when what it is made of is the same (run-exports-memo.ts).
+      const known = replay?.knownOrder?.(group);
+      order = known ?? applicationOrder(replay?.orderInput?.(group) ?? orderInputOf(group));
+      if (!known) replay?.madeOrder?.(group, order);
+    }
     // Per recipe: does what a walk reads of it, or of a recipe it reaches, differ from last time?
     const differs = replay && order.starts ? new Uint8Array(group.length) : null;
-    for (const component of order.components) {
+    const { compStarts, cyclic } = order;
+    for (let c = 0; c + 1 < compStarts.length; c++) {
+      const size = compStarts[c + 1] - compStarts[c];
       // One recipe replayed (most of a re-plan): nothing allocated.
-      const single = !!replay && component.members.length === 1 && !component.cyclic;
+      const single = !!replay && size === 1 && cyclic[c] === 0;
       if (single) {
-        const i = component.members[0];
+        const i = order.members[compStarts[c]];
         if (only && !only.has(group[i])) continue;
         let reads = false;
         if (differs)
@@ -846,11 +897,13 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
           continue;
         }
       }
-      const members = component.members.map((i) => group[i]).filter((r) => !only || only.has(r));
+      const component = Array.from(order.members.subarray(compStarts[c], compStarts[c + 1]));
+      const isCyclic = cyclic[c] === 1;
+      const members = component.map((i) => group[i]).filter((r) => !only || only.has(r));
       if (!members.length) continue;
       let reads = false;
       if (differs)
-        for (const i of component.members)
+        for (const i of component)
           for (let e = order.starts![i]; e < order.starts![i + 1] && !reads; e++) reads = differs[order.succ![e]] === 1;
       if (replay && !reads && !single) {
         const stored = members.map((r) => replay.additions(r));
@@ -859,9 +912,9 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
           continue;
         }
       }
-      const targets = replay || component.cyclic ? members.map(exportTargets) : [];
+      const targets = replay || isCyclic ? members.map(exportTargets) : [];
       const before = replay ? targets.map((ts) => ts.map((t) => t.length)) : [];
-      if (!component.cyclic) applyToRecipe(members[0], env, adder);
+      if (!isCyclic) applyToRecipe(members[0], env, adder);
       else
         for (let size = -1, now = totalLength(targets.flat()); size !== now; size = now, now = totalLength(targets.flat()))
           for (const r of members) applyToRecipe(r, env, adder);
@@ -870,7 +923,7 @@ export function applyRunExports(recipes: RenderedRecipe[], only?: ReadonlySet<Re
         members.forEach((r, i) => {
           if (replay.walked(r, targets[i].map((t, k) => t.slice(before[i][k]))) !== true) same = false;
         });
-        if (differs && !same) for (const i of component.members) differs[i] = 1;
+        if (differs && !same) for (const i of component) differs[i] = 1;
       }
     }
   }
