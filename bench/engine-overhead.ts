@@ -135,7 +135,7 @@ export const engineOverhead: Benchmark = async (ctx) => {
       ...(ctx.quick ? { target: '(< 0.5 ms at 25,000)' } : { max: 0.5, target: '< 0.5 ms' }),
       baseline: 'empty channel', baselineValue: real.msPerPackage, atLeast: channel.stopped,
       note: `${how(channel)}; ${detail(channel)}; each build hard-links one tiny .conda into the channel under its own name, ` +
-        'so every index update reads the new packages (index.json, run_exports, md5, sha256) and rewrites repodata.json (record bytes cached per block of 256) with every record so far; ' +
+        'so every index write reads the new packages on the index thread (index.json, run_exports, md5, sha256) and rewrites repodata.json (record bytes cached per block of 64; the generation written on the index write thread, which holds the unchanged blocks) with every record so far, builds that finished together sharing one write; ' +
         'repodata.json.zst, run_exports.json and channeldata.json at most once per 20× their cost',
     }),
     row({
