@@ -53,9 +53,13 @@ export function toPlanNodes(graph: PackageGraph): PlanNode[] {
       const node = { id, feedstock: n.feedstock, outputs: n.outputs, status: n.status, reason: n.reason, kind, bootstrap: n.bootstrap } as PlanNode;
       if (n.extraVersion !== undefined) node.extraVersion = n.extraVersion;
       node.pythonDependency = n.pythonDependency;
+      // Methods, not arrows: the bundle's keepNames gives an arrow named by its key a name at each
+      // creation (two defineProperty calls per node).
       return Object.defineProperty(node, 'dependsOn', {
-        get: () => (dependsOn ??= dependenciesOf(graph, id)),
-        set: (value: PlanDependency[]) => {
+        get() {
+          return (dependsOn ??= dependenciesOf(graph, id));
+        },
+        set(value: PlanDependency[]) {
           dependsOn = value;
         },
         enumerable: true,

@@ -494,21 +494,23 @@ function applyToRecipe(r: RenderedRecipe, env: Environments, adder: Adder): void
 export function exportTargets(r: RenderedRecipe): string[][] {
   const out: string[][] = [];
   const seen = new Set<string[]>();
-  const add = (a: string[] | undefined) => {
-    if (a && !seen.has(a)) {
-      seen.add(a);
-      out.push(a);
-    }
-  };
   for (const v of r.variants) {
-    add(v.requirements?.host);
+    addTarget(out, seen, v.requirements?.host);
     for (const o of v.outputs) {
-      add(o.requirements.host);
-      add(o.requirements.run);
-      add(o.requirements.run_constrained);
+      addTarget(out, seen, o.requirements.host);
+      addTarget(out, seen, o.requirements.run);
+      addTarget(out, seen, o.requirements.run_constrained);
     }
   }
   return out;
+}
+
+/** exportTargets' step (not a closure per call: the bundle's keepNames names each one it makes). */
+function addTarget(out: string[][], seen: Set<string[]>, a: string[] | undefined): void {
+  if (a && !seen.has(a)) {
+    seen.add(a);
+    out.push(a);
+  }
 }
 
 /** What applying the exports appended to each of a recipe's exportTargets, in order. */
