@@ -565,7 +565,7 @@ writer('a repodata.json.zst the writer did not write goes before its first repod
 writer('announced updates: a write that falls due waits for the updates announced by then (one write for builds that finished together), not for those announced later', async () => {
   const c = await channel();
   try {
-    const w = new ChannelIndexWriter(c.ch);
+    const w = new ChannelIndexWriter(c.ch, { announceWaitMs: 60_000 });
     await w.update(['linux-64']);
     const batches = w.stats.batches;
     const [a] = await c.pkg({ name: 'aa', version: '1', build: '0' });
@@ -600,6 +600,25 @@ writer('announced updates: a write that falls due waits for the updates announce
     await w.close();
     await doneD;
     assert.ok(Object.keys((await readRepodata(c.ch, 'linux-64')).packages).includes(d.filename));
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('a write waits for announced updates at most announceWaitMs (by default as long as the last write took): a slow commit does not hold the index up', async () => {
+  const c = await channel();
+  try {
+    for (const options of [{ announceWaitMs: 20 }, {}]) {
+      const w = new ChannelIndexWriter(c.ch, options);
+      await w.update(['linux-64']);
+      const [a] = await c.pkg({ name: `slow${w.stats.batches}${Object.keys(options).length}`, version: '1', build: '0' });
+      const end = w.announce();
+      // Announced, never made: the update is written anyway once the wait is over.
+      await w.update(['linux-64'], [a.path]);
+      assert.ok(Object.keys((await readRepodata(c.ch, 'linux-64')).packages).includes(a.filename), JSON.stringify(options));
+      end();
+      await w.close();
+    }
   } finally {
     c.cleanup();
   }

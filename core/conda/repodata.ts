@@ -261,6 +261,11 @@ export interface ChannelIndexWriterOptions {
    * reads tens of files, one request for all of them.
    */
   threadMinBytes?: number;
+  /**
+   * The longest a write that fell due waits for announced updates (`announce`; ms, default: as long
+   * as the last write took — waiting longer would cost more than writing without them).
+   */
+  announceWaitMs?: number;
 }
 
 interface Batch {
@@ -306,6 +311,10 @@ export class ChannelIndexWriter {
   private readonly announced = new Set<object>();
   /** Those the next write waits for (null: it is not waiting). */
   private held: Set<object> | null = null;
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How long the last write took (ms): the longest a write waits for announced updates (announceWaitMs aside). */
+  private lastWriteMs = 0;
+  private readonly announceWaitMs: number | undefined;
   private inflight: Promise<void> | null = null;
   /** repodata.json.zst compressions on the index thread that the writes do not wait for. */
   private readonly zstJobs = new Set<Promise<void>>();
@@ -324,6 +333,7 @@ export class ChannelIndexWriter {
     this.swap = options.generations ?? process.platform !== 'win32';
     this.thread = options.thread ?? false;
     this.threadMinBytes = options.threadMinBytes ?? THREAD_MIN_BYTES;
+    this.announceWaitMs = options.announceWaitMs;
   }
 
   /**
@@ -352,8 +362,9 @@ export class ChannelIndexWriter {
   /**
    * An update that will come soon (a finished build whose record is being committed): the next
    * write waits for it — for every update announced before that write was due, not for those
-   * announced later — so that builds that finished together share one write instead of the first
-   * one's update starting a write of the whole index alone and the others waiting for it to end.
+   * announced later, and at most `announceWaitMs` — so that builds that finished together share
+   * one write instead of the first one's update starting a write of the whole index alone and the
+   * others waiting for it to end.
    * The returned function ends the announcement (call it right after `update`, or when no update
    * will come); it may be called more than once.
    */
@@ -362,18 +373,14 @@ export class ChannelIndexWriter {
     this.announced.add(token);
     return () => {
       this.announced.delete(token);
-      if (this.held?.delete(token) && !this.held.size) {
-        this.held = null;
-        if (this.pending && !this.inflight) this.start();
-      }
+      if (this.held?.delete(token) && !this.held.size) this.endHold();
     };
   }
 
   /** Wait for the writes in flight, then write the record caches that are behind. */
   async close(): Promise<void> {
     // A write held for announced updates that will not come: now.
-    this.held = null;
-    if (this.pending && !this.inflight) this.start();
+    if (this.held) this.endHold();
     while (this.inflight) await this.inflight;
     while (this.zstJobs.size) await Promise.all(this.zstJobs);
     for (const [subdir, state] of this.state) {
@@ -391,22 +398,35 @@ export class ChannelIndexWriter {
   private flush(): void {
     if (this.held) return;
     if (this.announced.size) {
-      // Records being committed: their updates join this write.
+      // Records being committed: their updates join this write — unless they take longer than the
+      // last write did (a slow commit under load): then the write goes without them, as it would
+      // have without announcements, and they join the next one.
       this.held = new Set(this.announced);
+      this.holdTimer = setTimeout(() => this.endHold(), this.announceWaitMs ?? this.lastWriteMs);
       return;
     }
     this.start();
   }
 
+  /** The held write goes (its announced updates have come, or waited long enough). */
+  private endHold(): void {
+    this.held = null;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (this.pending && !this.inflight) this.start();
+  }
+
   private start(): void {
     const batch = this.pending!;
     this.pending = null;
+    const started = performance.now();
     this.inflight = this.write(batch)
       .then(
         () => batch.waiters.forEach((w) => w.resolve()),
         (err) => batch.waiters.forEach((w) => w.reject(err)),
       )
       .finally(() => {
+        this.lastWriteMs = performance.now() - started;
         this.inflight = null;
         if (this.pending) this.flush();
       });
