@@ -491,11 +491,10 @@ export function takeRenderingKey(rendered: RenderedRecipe): string | undefined {
  * after they are parsed and before the reader sees them; false: they are read already (run it now).
  */
 export function whenParsed(rendered: RenderedRecipe, fn: () => void): boolean {
-  const lazy = unparsed.get(rendered);
-  if (!lazy) return false;
-  (lazy.then ??= []).push(fn);
-  return true;
+  return whenParsedCall(rendered, callArgument, fn);
 }
+
+const callArgument = (_rendered: RenderedRecipe, fn: () => void): void => fn();
 
 /**
  * whenParsed for `fn(rendered, arg)`: the same function for many renderings costs no closure per
