@@ -12,6 +12,7 @@ import { executeRun } from '../engine/execute.ts';
 import { STAGE } from '../engine/stage.ts';
 import type { Plugin } from '../model/plugin.ts';
 import { ChannelIndexWriter } from '../conda/repodata.ts';
+import { isPackageFile } from '../conda/package-types.ts';
 import { hostRunner } from '../../plugins/runner-host/index.ts';
 import { bootstrap } from '../../plugins/bootstrap/index.ts';
 import { stepBuilder } from '../../tests/fixtures/step-builder.ts';
@@ -167,6 +168,22 @@ reconcile('reconcileChannelIndexes: drops entries of missing files and of files 
   rmSync(index);
   await new ChannelIndexWriter(out).update(['linux-64']);
   assert.is(reconciled, readFileSync(index, 'utf8'));
+});
+
+reconcile('a subdir with package files and no repodata.json (a run killed before its first index write): its files are unindexed, not behind', async (ctx) => {
+  const work = join(ctx.dir, 'work');
+  assert.is((await runChain(work)).outcome.exitCode, 0);
+  const out = join(work, 'channel');
+  const sub = join(out, 'linux-64');
+  for (const name of readdirSync(sub)) if (!isPackageFile(name)) rmSync(join(sub, name), { recursive: true, force: true });
+  mkdirSync(join(out, 'osx-64'));
+  const unindexed: string[] = [];
+  const behind: string[] = [];
+  assert.equal(await reconcileChannelIndexes([out], new Set(), unindexed, behind), []);
+  assert.equal(unindexed, readdirSync(sub).filter(isPackageFile).sort().map((n) => join(sub, n)));
+  assert.ok(unindexed.length >= 2);
+  assert.equal(behind, [], 'a subdir without an index has no derived files behind it');
+  assert.not.ok(existsSync(join(sub, 'repodata.json')), 'nothing written: the caller indexes the files');
 });
 
 reconcile('a repodata.json a killed writer left as a symlink to its generation file becomes a regular file; a dangling one is rebuilt', async (ctx) => {

@@ -23,12 +23,14 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   const file = join(channel, subdir, 'repodata.json');
   // A killed run's index writer may have left repodata.json a symlink to its generation file.
   await settleDeadGenerations(join(channel, subdir));
-  let data: any;
+  let data: any = null;
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch {
-    // None (nothing indexed), or damaged: the index writer rewrites it from the files at the first build.
-    return [];
+    // None (nothing indexed), or damaged: nothing to drop, and its package files are unindexed (a
+    // run killed between recording its first build and the first index write: a dependent of that
+    // build starts at once on resume, before any index write of this run).
+    data = null;
   }
   // Which files exist: one listing (a stat per entry costs ten times more on a large channel).
   let names: Set<string>;
@@ -43,7 +45,7 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
   // The index writer removes repodata.json.zst while the derived files are behind repodata.json
   // (they follow it at most every few seconds): a run killed then left them stale, and nothing
   // rewrites them unless something is indexed in the subdir again.
-  if (behind && !names.has('repodata.json.zst')) behind.push(join(channel, subdir));
+  if (behind && data !== null && !names.has('repodata.json.zst')) behind.push(join(channel, subdir));
   const dropped: DroppedEntry[] = [];
   for (const key of ['packages', 'packages.conda']) {
     const records = data?.[key];
@@ -85,7 +87,8 @@ async function reconcileSubdir(channel: string, subdir: string, changed: Readonl
  * Reconcile the indexes of these channel dirs (missing dirs are skipped) with their files.
  * `changed`: package files (absolute paths) known to differ from what was indexed — recorded
  * artifacts whose size or sha256 no longer match the state. `unindexed`, when given, receives the
- * package files (absolute paths) of each indexed subdir that its repodata.json does not list;
+ * package files (absolute paths) of each subdir that its repodata.json does not list (all of them
+ * when it has none, or a damaged one);
  * `behind` the subdir dirs whose derived index files are behind their repodata.json (no
  * repodata.json.zst: a killed writer's), for the caller to index again.
  */
