@@ -40,6 +40,76 @@ rewrite('rewrites slices of values, not list literals or subscripts :: x[a:b], x
   assert.is(rewriteExpression(" [1, 2][0] ~ d['a:b'] ~ x[i] "), " [1, 2][0] ~ d['a:b'] ~ x[i] ");
 });
 
+/** rewriteTemplate as it was written with a regex per tag opener and per whitespace control (the reference). */
+function rewriteTemplateByRegex(source: string): string {
+  const TAG_OPEN = /\{[{%#]/g;
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    TAG_OPEN.lastIndex = i;
+    const at = TAG_OPEN.exec(source)?.index ?? -1;
+    if (at < 0) {
+      out += source.slice(i);
+      break;
+    }
+    out += source.slice(i, at);
+    const kind = source[at + 1];
+    const closer = kind === '{' ? '}}' : kind === '%' ? '%}' : '#}';
+    let j = at + 2;
+    let quote = '';
+    for (; j < source.length; j++) {
+      const c = source[j];
+      if (quote) {
+        if (c === '\\') j++;
+        else if (c === quote) quote = '';
+      } else if (kind !== '#' && (c === "'" || c === '"')) quote = c;
+      else if (source.startsWith(closer, j)) break;
+    }
+    if (j >= source.length) {
+      out += source.slice(at);
+      break;
+    }
+    const end = j + 2;
+    if (kind === '#') {
+      out += source.slice(at, end);
+    } else {
+      let inner = source.slice(at + 2, j);
+      const lead = inner.match(/^[-+]?/)![0];
+      const trail = inner.match(/[-+]?$/)![0];
+      inner = inner.slice(lead.length, inner.length - trail.length);
+      if (kind === '%' && /^\s*raw\s*$/.test(inner)) {
+        const endRaw = source.slice(end).search(/\{%[-+]?\s*endraw\s*[-+]?%\}/);
+        const stop = endRaw < 0 ? source.length : end + endRaw;
+        out += source.slice(at, stop);
+        i = stop;
+        continue;
+      }
+      out += `{${kind}${lead}${rewriteExpression(inner)}${trail}${closer}`;
+    }
+    i = end;
+  }
+  return out;
+}
+
+rewrite('by character codes as by the regexes :: seeded random templates (tags, strings, escapes, raw, whitespace control)', () => {
+  const parts = ['{', '}', '{{', '}}', '{%', '%}', '{#', '#}', '-', '+', "'", '"', '\\', ' ', '\n', 'x', 'd.get("a")', "v[1:]", "'%s' % v", 'raw', ' raw ', 'endraw', '{% endraw %}', '{%- endraw -%}', '{% raw %}', '-%}', '{%-', '{{-', '-}}', '+}}', 'é'];
+  let seed = 2026;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let round = 0; round < 20000; round++) {
+    let text = '';
+    for (let k = rnd(14); k >= 0; k--) text += parts[rnd(parts.length)];
+    assert.is(rewriteTemplate(text), rewriteTemplateByRegex(text), JSON.stringify(text));
+  }
+  // Where a tag ends shows only when what lies in it is rewritten (`d.get(1)`): each case puts a method call on either side.
+  const cases = ['{{-}}', '{{+}}', '{{}}', '{%-%}', '{%- raw -%}{{ a.get(1) }}{% endraw %}x{{ b.get(2) }}', '{{ "}}" }}{{', '{# {{ #}'];
+  for (const end of ['}}', '%}']) {
+    const open = end === '}}' ? '{{' : '{%';
+    cases.push(`${open} '\\' ${end}' ~ d.get(1) ${end}`, `${open} "\\" ${end}" ~ d.get(1) ${end}`, `${open} ' ${end} d.get(1) ' ${end}`, `{# ' #} d.get(1) ' #}{{ x.get(2) }}`);
+    cases.push(`${open}- d.get(1) -${end}`, `${open}+ d.get(1) +${end}`, `${open}-d.get(1)${end}`, `${open} d.get(1)+${end}`, `{${open} d.get(1) ${end}`, `${open} d.get(1) `, `${open} '`);
+  }
+  for (const text of cases) assert.is(rewriteTemplate(text), rewriteTemplateByRegex(text), text);
+});
+
 rewrite('keeps the line count of multi-line tags', () => {
   const src = "{{ d.get(\n 'x',\n 'y') }}\nline: {{ '%s' %\n v }}\n";
   assert.is(rewriteTemplate(src).split('\n').length, src.split('\n').length);

@@ -239,57 +239,73 @@ function fixEscapes(src: string): string {
     .join('');
 }
 
-const TAG_OPEN = /\{[{%#]/g;
+const RAW_INSIDE = /^\s*raw\s*$/;
+const END_RAW = /\{%[-+]?\s*endraw\s*[-+]?%\}/;
 
 /**
  * Rewrite every `{{ }}` and `{% %}` of a template (comments and `{% raw %}` blocks untouched).
- * Newlines are preserved, so line numbers of errors stay those of the source.
+ * Newlines are preserved, so line numbers of errors stay those of the source. A tag opens at the
+ * first `{{`, `{%` or `{#` from where the last one ended and closes at the first `}}` / `%}` / `#}`
+ * outside string literals (none in a comment; a backslash in a string skips the next character);
+ * its inside, but a leading and a trailing `-` or `+` (whitespace control), is rewriteExpression'd.
+ * By character codes: a regex per tag for the `-`/`+` and a search per character for the closer
+ * cost more than the rest.
  */
 export function rewriteTemplate(source: string): string {
   let out = '';
   let i = 0;
-  while (i < source.length) {
-    TAG_OPEN.lastIndex = i;
-    const at = TAG_OPEN.exec(source)?.index ?? -1;
+  const n = source.length;
+  while (i < n) {
+    // The next `{` followed by `{`, `%` or `#`.
+    let at = source.indexOf('{', i);
+    let kind = 0;
+    while (at >= 0) {
+      kind = source.charCodeAt(at + 1);
+      if (kind === 123 || kind === 37 || kind === 35) break;
+      at = source.indexOf('{', at + 1);
+    }
     if (at < 0) {
       out += source.slice(i);
       break;
     }
     out += source.slice(i, at);
-    const kind = source[at + 1];
-    const closer = kind === '{' ? '}}' : kind === '%' ? '%}' : '#}';
+    // `}}`, `%}` or `#}`: its first character (the second is `}`).
+    const closer = kind === 123 ? 125 : kind;
     // Find the closing delimiter outside string literals.
     let j = at + 2;
-    let quote = '';
-    for (; j < source.length; j++) {
-      const c = source[j];
+    let quote = 0;
+    for (; j < n; j++) {
+      const c = source.charCodeAt(j);
       if (quote) {
-        if (c === '\\') j++;
-        else if (c === quote) quote = '';
-      } else if (kind !== '#' && (c === "'" || c === '"')) quote = c;
-      else if (source.startsWith(closer, j)) break;
+        if (c === 92) j++;
+        else if (c === quote) quote = 0;
+      } else if (kind !== 35 && (c === 39 || c === 34)) quote = c;
+      else if (c === closer && source.charCodeAt(j + 1) === 125) break;
     }
-    if (j >= source.length) {
+    if (j >= n) {
       // Unclosed tag: leave the rest for minijinja to report with its line.
       out += source.slice(at);
       break;
     }
     const end = j + 2;
-    if (kind === '#') {
+    if (kind === 35) {
       out += source.slice(at, end);
     } else {
-      let inner = source.slice(at + 2, j);
-      const lead = inner.match(/^[-+]?/)![0];
-      const trail = inner.match(/[-+]?$/)![0];
-      inner = inner.slice(lead.length, inner.length - trail.length);
-      if (kind === '%' && /^\s*raw\s*$/.test(inner)) {
-        const endRaw = source.slice(end).search(/\{%[-+]?\s*endraw\s*[-+]?%\}/);
-        const stop = endRaw < 0 ? source.length : end + endRaw;
+      // Whitespace control: a `-` or `+` first and last (one character may be both; an empty
+      // inside's first character is the closer's).
+      const first = source.charCodeAt(at + 2);
+      const last = source.charCodeAt(j - 1);
+      const lead = (first === 45 || first === 43) ? 1 : 0;
+      const trail = (last === 45 || last === 43) ? 1 : 0;
+      const inner = source.slice(at + 2 + lead, j - trail);
+      if (kind === 37 && inner.includes('raw') && RAW_INSIDE.test(inner)) {
+        const endRaw = source.slice(end).search(END_RAW);
+        const stop = endRaw < 0 ? n : end + endRaw;
         out += source.slice(at, stop);
         i = stop;
         continue;
       }
-      out += `{${kind}${lead}${rewriteExpression(inner)}${trail}${closer}`;
+      out += source.slice(at, at + 2 + lead) + rewriteExpression(inner) + source.slice(j - trail, end);
     }
     i = end;
   }
