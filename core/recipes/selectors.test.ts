@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Subdir } from '../model/types.ts';
-import { applySelectors, evalSelector, SelectorError, selectorNamespace, type SelectorWarning } from './selectors.ts';
+import { applySelectors, evalSelector, hasLineEndSpace, SelectorError, selectorNamespace, type SelectorWarning } from './selectors.ts';
 
 const ns = (subdir: Subdir, variant: Record<string, string> = {}, python = '3.13') => selectorNamespace({ subdir, python }, variant);
 const sel = (expr: string, subdir: Subdir = 'linux-64', variant: Record<string, string> = {}, python = '3.13') =>
@@ -232,6 +232,22 @@ evalS.run();
 // ------------------------------------------------------------------ applySelectors
 
 const apply = suite('applySelectors');
+
+apply('hasLineEndSpace is /[^\\S\\n](?:\\n|$)/ :: every \\s character, seeded random texts', () => {
+  const re = /[^\S\n](?:\n|$)/;
+  // Every character \s holds, one that looks like a space but is not (U+200B), and others.
+  const spaces = [...Array(0x10000).keys()].map((c) => String.fromCharCode(c)).filter((c) => /\s/.test(c));
+  const parts = [...spaces, '\n', '\n', 'a', '#', '\u200b', '\r\n', 'x y'];
+  for (const c of spaces) for (const text of [c, `a${c}`, `a${c}\nb`, `${c}a\nb`, `\n${c}`]) assert.is(hasLineEndSpace(text), re.test(text), JSON.stringify(text));
+  let seed = 11;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let round = 0; round < 3000; round++) {
+    let text = '';
+    for (let k = rnd(8); k >= 0; k--) text += parts[rnd(parts.length)];
+    assert.is(hasLineEndSpace(text), re.test(text), JSON.stringify(text));
+  }
+  assert.is(hasLineEndSpace(''), false);
+});
 
 const RECIPE = [
   'requirements:',

@@ -138,8 +138,19 @@ export function splitLineSelector(line: string): { content: string; expr: string
 
 // A whole-line comment (what trimStart().startsWith('#') finds, without the copy).
 const COMMENT_LINE = /^\s*#/;
-/** Whitespace (what trimEnd removes) at the end of a line. */
-const LINE_END_SPACE = /[^\S\n](?:\n|$)/;
+/** What `\s` of a regex is, by character code, but `\n`. */
+const isSpaceNotLF = (c: number) =>
+  c === 32 || c === 9 || (c >= 11 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+/**
+ * Whitespace (what trimEnd removes) at the end of a line: `/[^\S\n](?:\n|$)/.test(text)` by the
+ * characters before each `\n` and the last one (the regex tried its class at every character).
+ */
+export function hasLineEndSpace(text: string): boolean {
+  if (text.length && isSpaceNotLF(text.charCodeAt(text.length - 1))) return true;
+  for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) if (p > 0 && isSpaceNotLF(text.charCodeAt(p - 1))) return true;
+  return false;
+}
 
 interface Outcome {
   keep: boolean;
@@ -157,7 +168,7 @@ export function applySelectors(text: string, ns: SelectorNamespace, warnings?: S
   // A text without `#` has no selector and no comment line; without whitespace at the end of a line
   // (`\r` of a CRLF included), each line is kept as it is (a Jinja pass's output most often: its
   // recipe's selectors and comments were applied before Jinja).
-  if (!text.includes('#') && !LINE_END_SPACE.test(text)) return text.endsWith('\n') ? text : `${text}\n`;
+  if (!text.includes('#') && !hasLineEndSpace(text)) return text.endsWith('\n') ? text : `${text}\n`;
   const cache = new Map<string, Outcome>();
   const out: string[] = [];
   const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
