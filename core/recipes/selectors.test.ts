@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Subdir } from '../model/types.ts';
-import { applySelectors, evalSelector, hasLineEndSpace, SelectorError, selectorNamespace, type SelectorWarning } from './selectors.ts';
+import { applySelectors, evalSelector, hasLineEndSpace, SelectorError, selectorNamespace, splitLineSelector, type SelectorNamespace, type SelectorWarning } from './selectors.ts';
 
 const ns = (subdir: Subdir, variant: Record<string, string> = {}, python = '3.13') => selectorNamespace({ subdir, python }, variant);
 const sel = (expr: string, subdir: Subdir = 'linux-64', variant: Record<string, string> = {}, python = '3.13') =>
@@ -232,6 +232,65 @@ evalS.run();
 // ------------------------------------------------------------------ applySelectors
 
 const apply = suite('applySelectors');
+
+/** applySelectors as it was written: split, each line trimmed and judged, joined (the reference). */
+function applySelectorsBySplit(text: string, names: SelectorNamespace, warnings: SelectorWarning[], keepLineNumbers: boolean): string {
+  const out: string[] = [];
+  const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trimEnd();
+    if (/^\s*#/.test(line)) {
+      out.push('');
+      continue;
+    }
+    const m = splitLineSelector(line);
+    if (!m) {
+      out.push(line);
+      continue;
+    }
+    const unknown: string[] = [];
+    let keep = false;
+    try {
+      keep = evalSelector(m.expr, names, (name) => unknown.includes(name) || unknown.push(name));
+    } catch (err) {
+      if (!(err instanceof SelectorError)) throw err;
+      for (const name of unknown) warnings.push({ line: index + 1, message: `unknown name '${name}' in selector [${m.expr}] is treated as False` });
+      warnings.push({ line: index + 1, message: `invalid selector, line dropped: ${err.message}` });
+      if (keepLineNumbers) out.push('');
+      continue;
+    }
+    for (const name of unknown) warnings.push({ line: index + 1, message: `unknown name '${name}' in selector [${m.expr}] is treated as False` });
+    if (keep) {
+      const last = line[line.length - 1];
+      out.push(last === "'" || last === '"' ? m.content + last : m.content);
+    } else if (keepLineNumbers) out.push('');
+  }
+  return out.join('\n') + '\n';
+}
+
+apply('lines read in place as split lines are :: seeded random texts (selectors, comments, line-end spaces, quotes, empty lines, CRLF), both line modes', () => {
+  const parts = ['  - x', 'a: 1', '  # [linux]', '  # [win]', ' # [nope]', '# [(]', '# c', '  #', "'q'  # [linux]", '"q" # [linux]', ' ', '\t', '\u00a0', '\u2028', '\u3000', '', 'b: 2 # [py>3]', 'c: 3 # [x in ["a", "b"]]', '{{ x }}', '#', '[', ']'];
+  let seed = 99;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const names = ns('linux-64');
+  for (let round = 0; round < 4000; round++) {
+    const lines: string[] = [];
+    for (let l = rnd(9); l >= 0; l--) {
+      let line = '';
+      for (let k = rnd(4); k >= 0; k--) line += parts[rnd(parts.length)];
+      lines.push(line);
+    }
+    const eol = rnd(5) === 0 ? '\r\n' : '\n';
+    const text = lines.join(eol) + ['', '\n', '\n\n', eol][rnd(4)];
+    for (const keepLineNumbers of [true, false]) {
+      const got: SelectorWarning[] = [];
+      const want: SelectorWarning[] = [];
+      assert.is(applySelectors(text, names, got, { keepLineNumbers }), applySelectorsBySplit(text, names, want, keepLineNumbers), JSON.stringify(text));
+      assert.equal(got, want, JSON.stringify(text));
+    }
+  }
+});
 
 apply('hasLineEndSpace is /[^\\S\\n](?:\\n|$)/ :: every \\s character, seeded random texts', () => {
   const re = /[^\S\n](?:\n|$)/;

@@ -170,20 +170,12 @@ export function applySelectors(text: string, ns: SelectorNamespace, warnings?: S
   // recipe's selectors and comments were applied before Jinja).
   if (!text.includes('#') && !hasLineEndSpace(text)) return text.endsWith('\n') ? text : `${text}\n`;
   const cache = new Map<string, Outcome>();
-  const out: string[] = [];
-  const lines = text.includes('\r') ? text.split(/\r?\n/) : text.split('\n');
-  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index].trimEnd();
-    if (COMMENT_LINE.test(line)) {
-      out.push('');
-      continue;
-    }
+  // What one line (trimmed at its end) gives: itself, '' (a comment line, or a dropped line with
+  // keepLineNumbers) or nothing (a dropped line).
+  const lineOut = (line: string, lineNo: number): string | null => {
+    if (COMMENT_LINE.test(line)) return '';
     const m = splitLineSelector(line);
-    if (!m) {
-      out.push(line);
-      continue;
-    }
+    if (!m) return line;
     const { expr } = m;
     let outcome = cache.get(expr);
     if (!outcome) {
@@ -196,15 +188,51 @@ export function applySelectors(text: string, ns: SelectorNamespace, warnings?: S
       }
       cache.set(expr, outcome);
     }
-    const lineNo = index + 1;
     for (const name of outcome.unknown) {
       warnings?.push({ line: lineNo, message: `unknown name '${name}' in selector [${expr}] is treated as False` });
     }
     if (outcome.error) warnings?.push({ line: lineNo, message: `invalid selector, line dropped: ${outcome.error}` });
     if (outcome.keep) {
       const last = line[line.length - 1];
-      out.push(last === "'" || last === '"' ? m.content + last : m.content);
-    } else if (options.keepLineNumbers) out.push('');
+      return last === "'" || last === '"' ? m.content + last : m.content;
+    }
+    return options.keepLineNumbers ? '' : null;
+  };
+  if (text.includes('\r')) {
+    const out: string[] = [];
+    const lines = text.split(/\r?\n/);
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+    for (let index = 0; index < lines.length; index++) {
+      const kept = lineOut(lines[index].trimEnd(), index + 1);
+      if (kept !== null) out.push(kept);
+    }
+    return out.join('\n') + '\n';
   }
-  return out.join('\n') + '\n';
+  // The lines of text.split('\n') (less a last empty one), read where they are: a line without `#`
+  // and without whitespace at its end is itself (no comment, no selector, nothing to trim), so runs
+  // of such lines are copied whole with their newlines; every other line goes through lineOut.
+  const n = text.length;
+  const end = n > 0 && text.charCodeAt(n - 1) === 10 ? n - 1 : n;
+  let out = '';
+  let run = 0;
+  let hash = text.indexOf('#');
+  if (hash < 0) hash = n;
+  for (let start = 0, lineNo = 1; ; lineNo++) {
+    let stop = text.indexOf('\n', start);
+    if (stop < 0 || stop > end) stop = end;
+    if (hash < start) {
+      hash = text.indexOf('#', start);
+      if (hash < 0) hash = n;
+    }
+    if (hash < stop || (stop > start && isSpaceNotLF(text.charCodeAt(stop - 1)))) {
+      out += text.slice(run, start);
+      const kept = lineOut(text.slice(start, stop).trimEnd(), lineNo);
+      if (kept !== null) out += `${kept}\n`;
+      run = stop + 1;
+    }
+    if (stop >= end) break;
+    start = stop + 1;
+  }
+  if (run <= end) out += `${text.slice(run, end)}\n`;
+  return out;
 }
