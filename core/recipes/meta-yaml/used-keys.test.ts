@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { blocksClosed, outputKeys, requirementsSection, scriptKeys } from './used-keys.ts';
+import { blocksClosed, outputKeys, requirementsSection, scriptKeys, selectorNames } from './used-keys.ts';
 import { completeVariant } from './render.ts';
 
 const keysOf = (file: string, text: string, keys: string[]) => [...scriptKeys(file, keys, () => text)].sort();
@@ -102,6 +102,22 @@ outputs('blocksClosed: openers outside a closed block are dangling', () => {
   assert.not.ok(blocksClosed('a {{ x'));
   assert.not.ok(blocksClosed('{{% if y %}'), '`{{` before the block that starts one character later');
   assert.not.ok(blocksClosed('{{ a }} {% b'));
+});
+
+outputs('selectorNames by characters as by the regexes :: seeded random texts (brackets, spaces, newlines, identifiers)', () => {
+  const byRegex = (raw: string) => {
+    const names = new Set<string>();
+    for (const m of raw.matchAll(/#\s*\[([^\[\]]+)\]/g)) for (const id of m[1].match(/[A-Za-z_]\w*/g) ?? []) names.add(id);
+    return names;
+  };
+  const parts = ['#', '# ', '#\n', '[', ']', '[]', 'linux', 'py>=38', ' and ', 'x_1', '3ab', '_', 'é', '\u00a0', '\u2028', '\n', ' ', 'not win', '"s"', '(', ')'];
+  let seed = 3;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let round = 0; round < 20000; round++) {
+    let text = '';
+    for (let k = rnd(10); k >= 0; k--) text += parts[rnd(parts.length)];
+    assert.equal([...selectorNames(text)], [...byRegex(text)], JSON.stringify(text));
+  }
 });
 
 script.run();
