@@ -173,12 +173,12 @@ function reaches(graph: PackageGraph, from: string, to: string): boolean {
   const seen = new Set([to]);
   const queue = [to];
   let found = false;
-  const visit = (_e: string, edge: DependencyEdge, source: string, _t: string, node: PackageNode) => {
-    if (!edge.blocksBuild || seen.has(source)) return;
+  const visit = (source: string, node: PackageNode) => {
+    if (seen.has(source)) return;
     if (source === from) found = true;
     else if (node.status === 'planned') seen.add(source), queue.push(source);
   };
-  for (let i = 0; i < queue.length && !found; i++) graph.forEachInEdge(queue[i], visit);
+  for (let i = 0; i < queue.length && !found; i++) graph.forEachBlockingInNeighbor(queue[i], visit);
   return found;
 }
 

@@ -2,7 +2,7 @@
 // planned nodes. Each is reported as one concrete cycle — the shortest one through the member the
 // others need most (breadth-first search inside the component) — with the edge labels along it.
 // That member is also the suggested bootstrap when no declared bootstrap build breaks the cycle.
-import type { Cycle, DependencyEdge, EdgeReason, PackageNode } from '../model/types.ts';
+import type { Cycle, EdgeReason, PackageNode } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 import { componentsOf } from './scc.ts';
 
@@ -30,10 +30,10 @@ export function plannedCycles(graph: PackageGraph): string[][] {
   const from: number[] = [];
   const to: number[] = [];
   let target = 0;
-  const read = (_e: string, edge: DependencyEdge, source: string, _t: string, sa: PackageNode) => {
-    if (edge.blocksBuild && sa.status === 'planned') from.push(at.get(source)!), to.push(target);
+  const read = (source: string, sa: PackageNode) => {
+    if (sa.status === 'planned') from.push(at.get(source)!), to.push(target);
   };
-  for (target = 0; target < n; target++) graph.forEachInEdge(planned[target], read);
+  for (target = 0; target < n; target++) graph.forEachBlockingInNeighbor(planned[target], read);
   const starts = new Uint32Array(n + 1);
   for (const f of from) starts[f + 1]++;
   for (let i = 0; i < n; i++) starts[i + 1] += starts[i];

@@ -34,7 +34,7 @@ import type { DependencyEdge, EdgeReason, PackageNode, Section } from '../model/
 import { writeFileAtomicSync } from '../conda/atomic-write.ts';
 import { sourcesVersion } from '../recipes/render-cache.ts';
 import { parseMatchSpec } from '../conda/match-spec.ts';
-import type { PackageGraph } from './package-graph.ts';
+import type { EdgeAttributesSource, PackageGraph } from './package-graph.ts';
 import { type EdgeBuilder, buildEdges } from './edges.ts';
 import { NameTable } from '../recipes/name-table.ts';
 
@@ -133,8 +133,12 @@ function packHolds(p: PackedEdges, nodes: number): boolean {
   return true;
 }
 
-/** Reads a pack back into edges, making each reason and via chain once. */
-class Unpacker {
+/**
+ * Reads a pack back into edges, making each reason and via chain once. A replayed edge's
+ * attributes are made from the pack when first read (most never are: a plan reads the in-edges of
+ * its planned nodes, about a fifth), so the Unpacker lives as long as the graph.
+ */
+class Unpacker implements EdgeAttributesSource {
   private readonly reasons: (EdgeReason | undefined)[] = [];
   private readonly vias: (string[] | undefined)[] = [];
   constructor(private readonly p: PackedEdges) {}
@@ -159,19 +163,28 @@ class Unpacker {
     return r;
   }
 
-  /** Add node i's incoming edges to the graph (`ids`: node ids by index), in the stored order. */
+  /** The attributes of the edge stored at `at` in the pack's `edges`. */
+  attributesAt(at: number): DependencyEdge {
+    edgesMemoStats.attributesMade++;
+    const { edges } = this.p;
+    const count = edges[at + 2];
+    const reasons: EdgeReason[] = new Array(count);
+    for (let r = 0; r < count; r++) reasons[r] = this.reason(edges[at + 3 + r]);
+    return { blocksBuild: edges[at + 1] === 1, reasons };
+  }
+
+  blocksBuildAt(at: number): boolean {
+    return this.p.edges[at + 1] === 1;
+  }
+
+  /**
+   * Add node i's incoming edges to the graph (`ids`: node ids by index), in the stored order; their
+   * attributes are made when first read (attributesAt).
+   */
   addEdgesOf(i: number, graph: PackageGraph, ids: readonly string[]): void {
     const { edges, edgeStarts } = this.p;
     const id = ids[i];
-    for (let at = edgeStarts[i], end = edgeStarts[i + 1]; at < end; ) {
-      const from = edges[at];
-      const blocksBuild = edges[at + 1] === 1;
-      const count = edges[at + 2];
-      at += 3;
-      const reasons: EdgeReason[] = new Array(count);
-      for (let r = 0; r < count; r++) reasons[r] = this.reason(edges[at++]);
-      graph.addDirectedEdge(ids[from], id, { blocksBuild, reasons });
-    }
+    for (let at = edgeStarts[i], end = edgeStarts[i + 1]; at < end; at += 3 + edges[at + 2]) graph.addDirectedEdgeFrom(ids[edges[at]], id, this, at);
   }
 
   /** Node i's incoming edges. */
@@ -361,7 +374,7 @@ interface Memo {
 }
 
 /** What the memo did in this process (tests, bench). */
-export const edgesMemoStats = { replayed: 0, computed: 0, written: 0 };
+export const edgesMemoStats = { replayed: 0, computed: 0, written: 0, attributesMade: 0 };
 
 const codeVersion = () => sourcesVersion(['core/graph', 'core/conda', 'core/model', 'core/recipes'], ['@conda-org/rattler', 'graphology']);
 

@@ -110,4 +110,53 @@ graphs('ids that look like array indexes keep the order their edges were added i
   assert.equal(g.nodes(), ['app', 'zlib', '2048', '7']);
 });
 
+graphs('edges whose attributes are made on first read (addDirectedEdgeFrom) are edges given them at once', () => {
+  // Two graphs with the same random edges: one given the attributes, one a source making them.
+  let seed = 11;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648) >>> 16) % n;
+  const ids = Array.from({ length: 30 }, (_, i) => `n${i}`);
+  const eager = createPackageGraph();
+  const lazy = createPackageGraph();
+  let made = 0;
+  const source = {
+    attributesAt: (at: number) => (made++, edge(at)),
+    blocksBuildAt: (at: number) => edge(at).blocksBuild,
+  };
+  for (const id of ids) eager.addNode(id, node(id)), lazy.addNode(id, node(id));
+  for (let n = 0; n < 300; n++) {
+    const s = ids[rand(ids.length)];
+    const t = ids[rand(ids.length)];
+    const a = errorName(() => eager.addDirectedEdge(s, t, edge(n)));
+    assert.is(errorName(() => lazy.addDirectedEdgeFrom(s, t, source, n)), a);
+  }
+  // Blocking in-neighbours are read without making attributes, and are those forEachInEdge shows.
+  const blocking = (g: typeof eager, id: string) => {
+    const out: string[] = [];
+    g.forEachBlockingInNeighbor(id, (n, a) => out.push(`${n}:${a.id}`));
+    return out;
+  };
+  const fromEdges = (g: typeof eager, id: string) => {
+    const out: string[] = [];
+    g.forEachInEdge(id, (_k, a, s, _t, sa) => a.blocksBuild && out.push(`${s}:${sa.id}`));
+    return out;
+  };
+  for (const id of ids) assert.equal(blocking(lazy, id), blocking(eager, id));
+  assert.is(made, 0, 'no attributes made for the blocking in-neighbours');
+  for (const id of ids) assert.equal(blocking(eager, id), fromEdges(eager, id));
+  assert.equal(observe(lazy), observe(eager));
+  assert.is(made, lazy.size, 'each made once');
+  // Made once, then the same object: a change in place is seen, by blocksBuild readers too.
+  const [s, t] = [lazy.source(lazy.edges()[0]), lazy.target(lazy.edges()[0])];
+  const attrs = lazy.getEdgeAttributes(s, t);
+  assert.is(lazy.getEdgeAttributes(s, t), attrs);
+  attrs.blocksBuild = !attrs.blocksBuild;
+  eager.getEdgeAttributes(s, t).blocksBuild = attrs.blocksBuild;
+  assert.equal(blocking(lazy, t), blocking(eager, t));
+  lazy.updateEdgeAttributes(lazy.edge(s, t)!, (a) => ({ ...a, blocksBuild: !a.blocksBuild }));
+  eager.updateEdgeAttributes(eager.edge(s, t)!, (a) => ({ ...a, blocksBuild: !a.blocksBuild }));
+  assert.equal(blocking(lazy, t), blocking(eager, t));
+  assert.equal(observe(lazy), observe(eager));
+  assert.is(made, lazy.size);
+});
+
 graphs.run();

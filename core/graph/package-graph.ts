@@ -11,13 +11,52 @@
 // like array indexes, e.g. "2048", first; here insertion order holds for every id).
 import type { DependencyEdge, PackageNode } from '../model/types.ts';
 
+/**
+ * Makes the attributes of edges added with `addDirectedEdgeFrom` when first read (edges-memo.ts: a
+ * replayed edge's attributes come from the stored numbers; most are never read by a plan).
+ */
+export interface EdgeAttributesSource {
+  attributesAt(at: number): DependencyEdge;
+  /** `attributesAt(at).blocksBuild`, without making them. */
+  blocksBuildAt(at: number): boolean;
+}
+
 class Edge {
+  /** The attributes, once given or made (undefined: made from `from` at `at` when first read). */
+  private attrs: DependencyEdge | undefined;
   constructor(
-    readonly key: string,
-    public attributes: DependencyEdge,
+    /** Its place in the graph's edge list; its key is that number as text (made when read). */
+    readonly index: number,
+    attributes: DependencyEdge | undefined,
     readonly source: Vertex,
     readonly target: Vertex,
-  ) {}
+    private from: EdgeAttributesSource | null,
+    private readonly at: number,
+  ) {
+    this.attrs = attributes;
+  }
+
+  get key(): string {
+    return String(this.index);
+  }
+
+  get attributes(): DependencyEdge {
+    if (this.attrs === undefined) {
+      this.attrs = this.from!.attributesAt(this.at);
+      this.from = null;
+    }
+    return this.attrs;
+  }
+
+  /** `attributes.blocksBuild`, without making attributes not read yet. */
+  get blocksBuild(): boolean {
+    return this.attrs !== undefined ? this.attrs.blocksBuild : this.from!.blocksBuildAt(this.at);
+  }
+
+  set attributes(attributes: DependencyEdge) {
+    this.attrs = attributes;
+    this.from = null;
+  }
 }
 
 class Vertex {
@@ -171,18 +210,31 @@ export class PackageGraph {
   }
 
   addDirectedEdge(source: string, target: string, attributes: DependencyEdge): string {
+    return this.insertEdge('addDirectedEdge', source, target, attributes, null, 0);
+  }
+
+  /**
+   * addDirectedEdge with attributes made by `from.attributesAt(at)` when first read (then kept, as
+   * given ones are). Not part of graphology's API.
+   */
+  addDirectedEdgeFrom(source: string, target: string, from: EdgeAttributesSource, at: number): string {
+    return this.insertEdge('addDirectedEdge', source, target, undefined, from, at);
+  }
+
+  private insertEdge(method: string, source: string, target: string, attributes: DependencyEdge | undefined, from: EdgeAttributesSource | null, at: number): string {
     if (this.beforeEdgeChange) this.edgesChanging();
     const s = this.vertices.get(source);
-    if (!s) throw new NotFoundGraphError(`Graph.addDirectedEdge: source node "${source}" not found.`);
+    if (!s) throw new NotFoundGraphError(`Graph.${method}: source node "${source}" not found.`);
     const t = this.vertices.get(target);
-    if (!t) throw new NotFoundGraphError(`Graph.addDirectedEdge: target node "${target}" not found.`);
-    if (s.out.has(target)) throw new UsageGraphError(`Graph.addDirectedEdge: an edge linking "${source}" to "${target}" already exists. If you really want to add multiple edges linking those nodes, you should create a multi graph by using the 'multi' option.`);
-    const e = new Edge(String(this.list.length), attributes, s, t);
+    if (!t) throw new NotFoundGraphError(`Graph.${method}: target node "${target}" not found.`);
+    if (s.out.has(target)) throw new UsageGraphError(`Graph.${method}: an edge linking "${source}" to "${target}" already exists. If you really want to add multiple edges linking those nodes, you should create a multi graph by using the 'multi' option.`);
+    const index = this.list.length;
+    const e = new Edge(index, attributes, s, t, from, at);
     this.list.push(e);
     this.edgeCount++;
     s.out.set(target, e);
     t.in.set(source, e);
-    return e.key;
+    return String(index);
   }
 
   /** The same as addDirectedEdge (the graph is directed). */
@@ -236,7 +288,7 @@ export class PackageGraph {
     if (this.beforeEdgeChange) this.edgesChanging();
     e.source.out.delete(e.target.key);
     e.target.in.delete(e.source.key);
-    this.list[e.key as unknown as number] = undefined;
+    this.list[e.index] = undefined;
     this.edgeCount--;
   }
 
@@ -268,6 +320,16 @@ export class PackageGraph {
 
   forEachOutEdge(node: string, callback: EdgeCallback): void {
     for (const e of this.vertex('forEachOutEdge', node).out.values()) callback(e.key, e.attributes, e.source.key, e.target.key, e.source.attributes, e.target.attributes, false);
+  }
+
+  /**
+   * For each in-edge of `node` whose attributes' `blocksBuild` is true, in the order of
+   * forEachInEdge: its source and the source's attributes. The same as testing the attributes in
+   * forEachInEdge, without making the attributes of edges added by addDirectedEdgeFrom (a plan's
+   * cycles and build order read nearly every edge this way). Not part of graphology's API.
+   */
+  forEachBlockingInNeighbor(node: string, callback: NeighborCallback): void {
+    for (const e of this.vertex('forEachBlockingInNeighbor', node).in.values()) if (e.blocksBuild) callback(e.source.key, e.source.attributes);
   }
 
   // Neighbours

@@ -15,6 +15,7 @@ import { edgesMemoStats } from './edges-memo.ts';
 import { nodeMemoStats } from './node-memo.ts';
 import { planTarget } from './plan-target.ts';
 import { toPlanJson } from './plan-json.ts';
+import type { Plan } from './plan.ts';
 
 const replan = suite('re-plan through the render cache');
 let dir = '';
@@ -51,6 +52,16 @@ async function plan(cache: boolean): Promise<string> {
   return JSON.stringify(toPlanJson(await planTarget(run, run.targets[0])));
 }
 
+/** A plan through the cache, without its JSON. */
+async function planOnly(): Promise<Plan> {
+  const config = resolveConfig(
+    { python: { from: '3.12', to: '3.13' }, arches: ['linux-64'], aggregate: agg, workDir: join(dir, 'work'), plugins: defaultPlugins() },
+    { configFile: null, profile: null, cwd: dir },
+  );
+  const run = new Engine(config).createRun({ renderCache: true });
+  return planTarget(run, run.targets[0]);
+}
+
 replan('after a recipe changes its exports or its build environment: the plan of a plan without cache', async () => {
   aggregate();
   const first = await plan(true);
@@ -58,9 +69,15 @@ replan('after a recipe changes its exports or its build environment: the plan of
   assert.match(first, 'libstd >=13', 'zapp reaches libstd through mid');
   const replayed = runExportsMemoStats.replayed;
   const edgesReplayed = edgesMemoStats.replayed;
+  const made = edgesMemoStats.attributesMade;
+  const planned = await planOnly();
+  assert.is(edgesMemoStats.replayed - edgesReplayed, 5, 'the second plan replays the edges into every node');
+  assert.ok(runExportsMemoStats.replayed > replayed, 'and the run exports');
+  // A replayed edge's attributes are made when read: planning (cycles, build order, the python
+  // chain) reads whether it blocks the build only; plan --json reads them all.
+  assert.is(edgesMemoStats.attributesMade, made, 'planning makes no attributes of replayed edges');
   assert.is(await plan(true), first);
-  assert.ok(runExportsMemoStats.replayed > replayed, 'the second plan replays the run exports');
-  assert.is(edgesMemoStats.replayed - edgesReplayed, 5, 'and the edges into every node');
+  assert.is(edgesMemoStats.attributesMade - made, planned.graph.size, 'plan --json makes each once');
 
   // zlib exports another pin: every dependent's pin moves.
   recipe('zlib', 'build:\n  run_exports:\n    - zlib >=13.1,<14.0a0\n');

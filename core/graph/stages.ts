@@ -3,7 +3,7 @@
 // inside a stage so plans are stable. The build-order graph is a plain adjacency (ids and, per id,
 // its dependencies in the package graph's edge order): building a graphology graph for it cost as
 // much as the layering.
-import type { DependencyEdge, PackageNode } from '../model/types.ts';
+import type { PackageNode } from '../model/types.ts';
 import type { PackageGraph } from './package-graph.ts';
 
 /** What the order needs of a graph: its nodes and each node's dependencies (a graphology graph fits too). */
@@ -39,10 +39,10 @@ export function buildOrderGraph(graph: PackageGraph): BuildOrderGraph {
   // Each planned node's in-edges (in the order they were added, as a pass over all edges gives them).
   let list: string[] = [];
   let target = '';
-  const read = (_e: string, edge: DependencyEdge, source: string, _t: string, sa: PackageNode) => {
-    if (edge.blocksBuild && sa.status === 'planned' && source !== target) list.push(source);
+  const read = (source: string, sa: PackageNode) => {
+    if (sa.status === 'planned' && source !== target) list.push(source);
   };
-  for ([target, list] of deps) graph.forEachInEdge(target, read);
+  for ([target, list] of deps) graph.forEachBlockingInNeighbor(target, read);
   return new BuildOrder(deps);
 }
 
