@@ -106,4 +106,35 @@ s('decompressLimited :: frames without a content size (as streaming writers leav
   assert.is(decompressLimited(frame.subarray(0, frame.length - 4), 2 << 20), null);
 });
 
+s('decompressLimited :: with scratch, a small frame is decoded into one shared buffer (no allocation per package); the members condaInfoMembers returns are copies that later reads leave alone', async () => {
+  const frame = (text: string) => {
+    const stream = new CompressStream();
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    const ended = new Promise((r) => stream.on('end', () => r(Buffer.concat(chunks))));
+    stream.end(Buffer.from(text));
+    return ended as Promise<Buffer>;
+  };
+  const a = decompressLimited(await frame('first frame'), 64 << 20, true)!;
+  assert.is(a.toString(), 'first frame');
+  const b = decompressLimited(await frame('second'), 64 << 20, true)!;
+  assert.is(b.toString(), 'second');
+  assert.ok(a.buffer === b.buffer, 'the same scratch buffer');
+  // Without scratch (and past the scratch size) the result is the caller's own.
+  const own = decompressLimited(await frame('own'), 64 << 20)!;
+  assert.ok(own.buffer !== b.buffer);
+  const f = await fixture();
+  try {
+    const data = readFileSync(f.conda);
+    const first = condaInfoMembers(data, new Set(NAMES))!;
+    const before = first.get('info/index.json')!.toString();
+    decompressLimited(await frame('x'.repeat(5000)), 64 << 20, true);
+    condaInfoMembers(data, new Set(['info/run_exports.json']));
+    assert.is(first.get('info/index.json')!.toString(), before);
+    assert.equal(first, await streamed(f.conda));
+  } finally {
+    f.cleanup();
+  }
+});
+
 s.run();

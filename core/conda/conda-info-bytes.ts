@@ -29,22 +29,33 @@ const INFO_MEMBER = /^info-.*\.tar\.zst$/;
 export function condaInfoMembers(data: Buffer, names: ReadonlySet<string>): Map<string, Buffer> | null {
   try {
     const info = infoMember(data);
-    const tar = info && decompressLimited(info, MAX_INFO_TAR);
+    // Decompressed into the shared scratch buffer: tarMembers copies out the members it returns.
+    const tar = info && decompressLimited(info, MAX_INFO_TAR, true);
     return tar ? tarMembers(tar, names) : null;
   } catch {
     return null; // a damaged frame: the general reader reports it
   }
 }
 
-/** Every frame of `input` decompressed, or null past `limit` bytes or for a truncated frame. */
-export function decompressLimited(input: Buffer, limit: number): Buffer | null {
+/** Output buffer of a first decompression call (`scratch`): reused, only read before the next call. */
+let scratchBuffer: Buffer | undefined;
+const SCRATCH = 128 << 10;
+
+/**
+ * Every frame of `input` decompressed, or null past `limit` bytes or for a truncated frame.
+ * `scratch`: the result may be a view of a buffer shared by every call (valid until the next
+ * call; a package's info tarball fits in it): no 128 KiB allocation per package indexed, which
+ * off the heap made the index thread's garbage collections (a new ArrayBuffer each).
+ */
+export function decompressLimited(input: Buffer, limit: number, scratch = false): Buffer | null {
   const dctx = (context ??= new binding.DCtx());
   dctx.reset(binding.ResetDirective.sessionOnly);
   const chunks: Buffer[] = [];
   let total = 0;
   let pending = 1; // zstd's hint: 0 once a frame is fully decoded and flushed
   while (input.length || pending !== 0) {
-    const chunk = Buffer.allocUnsafe(Math.min(limit + 1, Math.max(128 << 10, input.length * 4)));
+    const size = Math.min(limit + 1, Math.max(SCRATCH, input.length * 4));
+    const chunk = scratch && !chunks.length && size === SCRATCH ? (scratchBuffer ??= Buffer.allocUnsafe(SCRATCH)) : Buffer.allocUnsafe(size);
     const [hint, produced, consumed] = dctx.decompressStream(chunk, input);
     if (!produced && !consumed) return null; // the input ends inside a frame
     pending = hint;
@@ -121,12 +132,31 @@ function isZero(buf: Buffer, p: number): boolean {
 
 /** The header's checksum: its bytes summed with the checksum field as spaces. */
 function checksumOk(buf: Buffer, p: number): boolean {
-  let sum = 0;
-  for (let i = p; i < p + 512; i++) sum += i >= p + 148 && i < p + 156 ? 0x20 : buf[i];
+  let sum = 8 * 0x20;
+  for (let i = p; i < p + 148; i++) sum += buf[i];
+  for (let i = p + 156; i < p + 512; i++) sum += buf[i];
   return octal(buf, p + 148, 8) === sum;
 }
 
+/**
+ * A numeric field: octal digits, then only NULs and spaces (what tar writers put there), read from
+ * the bytes; anything else as the field's text trimmed (octalText).
+ */
 function octal(buf: Buffer, at: number, length: number): number | null {
+  let value = 0;
+  let i = at;
+  const end = at + length;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c < 0x30 || c > 0x37) break;
+    value = value * 8 + (c - 0x30);
+  }
+  if (i === at) return octalText(buf, at, length);
+  for (let j = i; j < end; j++) if (buf[j] !== 0 && buf[j] !== 0x20) return octalText(buf, at, length);
+  return value;
+}
+
+function octalText(buf: Buffer, at: number, length: number): number | null {
   const text = buf.toString('latin1', at, at + length).replace(/[\0 ]+$/, '').trim();
   return /^[0-7]+$/.test(text) ? parseInt(text, 8) : text === '' ? 0 : null;
 }

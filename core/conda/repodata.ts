@@ -1,6 +1,6 @@
 // Writing a channel index atomically, with a per-subdir cache so re-indexing thousands of packages
 // only reads new files. Records and reading channels are in repodata-read.ts (re-exported here).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, rename, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -86,7 +86,7 @@ async function readEntry(path: string, subdir: string, known?: { size: number; m
   record.depends = index.depends ?? [];
   if (!record.subdir) record.subdir = subdir;
   const { md5, sha256, size } = data
-    ? { md5: createHash('md5').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex'), size: data.length }
+    ? { md5: hash('md5', data, 'hex'), sha256: hash('sha256', data, 'hex'), size: data.length } // one-shot: no Hash objects
     : await digestFile(path);
   return { size: st.size, mtimeMs: st.mtimeMs, record: { ...record, md5, sha256, size }, runExports };
 }
