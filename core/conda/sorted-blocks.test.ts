@@ -47,8 +47,19 @@ s('a name added to a large set re-serialises one small block, not a large share 
     made = 0;
     blocks.insert(`p${String(i * 2 + 1).padStart(6, '0')}.conda`);
     blocks.joined('k', entry);
-    assert.ok(made > 0 && made <= 128, `${made} entries serialised again for one name added`);
+    // Only the new name's entry is asked for: the others of its block are kept (the block's bytes are joined again).
+    assert.is(made, 1, `${made} entries serialised again for one name added`);
   }
+  // A name invalidated, and one removed: the first asked for again, nothing for the second.
+  made = 0;
+  blocks.invalidate('p000100.conda');
+  blocks.remove('p000102.conda');
+  blocks.joined('k', entry);
+  assert.is(made, 1);
+  // Another kind keeps entries of its own.
+  made = 0;
+  blocks.joined('other', entry);
+  assert.is(made, blocks.size);
 });
 
 s.run();

@@ -15,6 +15,11 @@ interface Block {
   names: string[];
   /** Joined entry bytes by kind (`repodata`, `run_exports`): `entry(a)`, `,\n`, `entry(b)`, ... */
   bytes: Map<string, Buffer>;
+  /**
+   * Each name's entry by kind, in `names`' order (undefined: to be asked for again): a block
+   * joined again after a name was added asks `entry` for that name only, not for all of them.
+   */
+  parts: Map<string, (Buffer | undefined)[]>;
 }
 
 const COMMA = Buffer.from(',\n');
@@ -23,10 +28,14 @@ export class SortedBlocks {
   private blocks: Block[] = [];
   private count = 0;
 
+  private static block(names: string[]): Block {
+    return { names, bytes: new Map(), parts: new Map() };
+  }
+
   /** From names already sorted (as `Array.prototype.sort()` orders them). */
   static from(sorted: readonly string[]): SortedBlocks {
     const s = new SortedBlocks();
-    for (let i = 0; i < sorted.length; i += BLOCK) s.blocks.push({ names: sorted.slice(i, i + BLOCK), bytes: new Map() });
+    for (let i = 0; i < sorted.length; i += BLOCK) s.blocks.push(SortedBlocks.block(sorted.slice(i, i + BLOCK)));
     s.count = sorted.length;
     return s;
   }
@@ -66,7 +75,7 @@ export class SortedBlocks {
   /** Add a name (false when present). */
   insert(name: string): boolean {
     if (!this.blocks.length) {
-      this.blocks.push({ names: [name], bytes: new Map() });
+      this.blocks.push(SortedBlocks.block([name]));
       this.count = 1;
       return true;
     }
@@ -76,9 +85,12 @@ export class SortedBlocks {
     if (block.names[i] === name) return false;
     block.names.splice(i, 0, name);
     block.bytes.clear();
+    for (const parts of block.parts.values()) parts.splice(i, 0, undefined);
     this.count++;
     if (block.names.length >= 2 * BLOCK) {
-      this.blocks.splice(bi + 1, 0, { names: block.names.splice(BLOCK), bytes: new Map() });
+      const next = SortedBlocks.block(block.names.splice(BLOCK));
+      for (const [kind, parts] of block.parts) next.parts.set(kind, parts.splice(BLOCK));
+      this.blocks.splice(bi + 1, 0, next);
     }
     return true;
   }
@@ -92,6 +104,7 @@ export class SortedBlocks {
     if (block.names[i] !== name) return false;
     block.names.splice(i, 1);
     block.bytes.clear();
+    for (const parts of block.parts.values()) parts.splice(i, 1);
     this.count--;
     if (!block.names.length) this.blocks.splice(bi, 1);
     return true;
@@ -101,7 +114,10 @@ export class SortedBlocks {
   invalidate(name: string): void {
     if (!this.blocks.length) return;
     const block = this.blocks[this.find(name)];
-    if (block.names[SortedBlocks.position(block.names, name)] === name) block.bytes.clear();
+    const i = SortedBlocks.position(block.names, name);
+    if (block.names[i] !== name) return;
+    block.bytes.clear();
+    for (const parts of block.parts.values()) parts[i] = undefined;
   }
 
   /**
@@ -113,12 +129,14 @@ export class SortedBlocks {
     for (const b of this.blocks) {
       let bytes = b.bytes.get(kind);
       if (!bytes) {
-        const parts: Buffer[] = [];
+        let parts = b.parts.get(kind);
+        if (!parts) b.parts.set(kind, (parts = new Array(b.names.length)));
+        const list: Buffer[] = new Array(Math.max(0, 2 * b.names.length - 1));
         for (let i = 0; i < b.names.length; i++) {
-          if (i) parts.push(COMMA);
-          parts.push(entry(b.names[i]));
+          if (i) list[2 * i - 1] = COMMA;
+          list[2 * i] = parts[i] ??= entry(b.names[i]);
         }
-        bytes = Buffer.concat(parts);
+        bytes = Buffer.concat(list);
         b.bytes.set(kind, bytes);
       }
       if (out.length) out.push(COMMA);
