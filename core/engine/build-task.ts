@@ -66,7 +66,7 @@ export function openBuildTask(
   node: PackageNode,
   target: Target,
   ids: { runId: number; attempt: number },
-  signal: AbortSignal,
+  signal: AbortSignal | { readonly signal: AbortSignal },
   timeoutMs: number,
   knownDirs?: Set<string>,
 ): OpenedBuildTask {
@@ -82,7 +82,7 @@ export function openStageTask(
   node: PackageNode,
   target: Target,
   { runId, attempt, stage }: { runId: number; attempt: number; stage: StageName },
-  signal: AbortSignal,
+  signal: AbortSignal | { readonly signal: AbortSignal },
   timeoutMs: number,
   knownDirs?: Set<string>,
   beforeExec?: () => Promise<void>,
@@ -152,7 +152,10 @@ export function openStageTask(
       openLog();
       write(text);
     },
-    signal,
+    // The executor's TaskController makes its AbortSignal when first read (stage-runner.ts).
+    get signal() {
+      return signal instanceof AbortSignal ? signal : signal.signal;
+    },
     timeoutMs,
     async exec(req) {
       if (beforeExec) await beforeExec();

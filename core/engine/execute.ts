@@ -175,7 +175,7 @@ class Execution implements StageHost {
    * reads the database for them.
    */
   private recorded = new Map<number, ArtifactRecord[]>();
-  private readonly running = new Map<string, { controller: AbortController; promise: Promise<void> }>();
+  private readonly running = new Map<string, { controller: TaskController; promise: Promise<void> }>();
   /** Tasks done but for their tail (record commit, channel index update): their slot is free, their dependents wait. */
   private readonly indexing = new Set<string>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
@@ -646,7 +646,7 @@ class Execution implements StageHost {
     this.running.set(key, { controller, promise });
   }
 
-  private async runTask(key: string, controller: AbortController): Promise<void> {
+  private async runTask(key: string, controller: TaskController): Promise<void> {
     const t = this.tasks.get(key)!;
     const attempt = (this.attempts.get(key) ?? 0) + 1;
     this.attempts.set(key, attempt);
@@ -747,7 +747,7 @@ class Execution implements StageHost {
     }, ms));
   }
 
-  private async runPublishTask(t: ExecTask, attempt: number, controller: AbortController, started: number): Promise<void> {
+  private async runPublishTask(t: ExecTask, attempt: number, controller: TaskController, started: number): Promise<void> {
     const outcome = await runPublish(this, t, attempt, controller);
     const spec = t.group!;
     const groupId = this.groupIds.get(spec.key)!;

@@ -94,16 +94,36 @@ export interface StageHost {
 const RUNNING: Record<string, TaskStatus> = { build: 'building', test: 'testing', transmute: 'transmuting', publish: 'publishing' };
 
 /**
- * The AbortController of a stage task's attempt (the executor's): `abort()` also starts the grace
+ * The abort controller of a stage task's attempt (the executor's): `abort()` also starts the grace
  * period of the attempt's guarded hook calls directly, so a guard needs no event listener on the
  * signal (Node's EventTarget listeners, added and removed per attempt, cost more than the rest of
- * a no-op task's guard).
+ * a no-op task's guard). Its AbortSignal (`task.signal`) is made when something first reads it —
+ * an attempt whose plugins never do makes none (an AbortSignal is an EventTarget: making one cost
+ * more than the rest of a no-op task's objects) — already aborted if the attempt was, and aborted
+ * with it later.
  */
-export class TaskController extends AbortController {
+export class TaskController {
   /** The attempt's guard, while it runs. */
   guard: AbortGuard | null = null;
-  override abort(reason?: unknown): void {
-    super.abort(reason);
+  aborted = false;
+  reason: unknown = undefined;
+  private controller: AbortController | null = null;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** As AbortController's: the first call sets the reason (by default an AbortError DOMException). */
+  abort(reason?: unknown): void {
+    if (!this.aborted) {
+      this.aborted = true;
+      this.reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+      this.controller?.abort(this.reason);
+    }
     this.guard?.aborted();
   }
 }
@@ -116,16 +136,21 @@ export class TaskController extends AbortController {
  */
 export class AbortGuard {
   private readonly pending = new Set<Guarded>();
-  private readonly signal: AbortSignal;
+  /** Whether (and why) the attempt was aborted: a TaskController itself (no signal made), else the signal. */
+  private readonly signal: { readonly aborted: boolean; readonly reason: unknown };
   private readonly listener: (() => void) | null = null;
 
   constructor(
-    private readonly controller: AbortController,
+    private readonly controller: AbortController | TaskController,
     private readonly graceMs: number,
   ) {
-    this.signal = controller.signal;
-    if (controller instanceof TaskController) controller.guard = this;
-    else this.signal.addEventListener('abort', (this.listener = () => this.aborted()), { once: true });
+    if (controller instanceof TaskController) {
+      this.signal = controller;
+      controller.guard = this;
+    } else {
+      this.signal = controller.signal;
+      controller.signal.addEventListener('abort', (this.listener = () => this.aborted()), { once: true });
+    }
   }
 
   /** The attempt was aborted: every call in flight gets `graceMs` to settle. */
@@ -144,7 +169,7 @@ export class AbortGuard {
   }
 
   dispose(): void {
-    if (this.listener) this.signal.removeEventListener('abort', this.listener);
+    if (this.listener) (this.signal as AbortSignal).removeEventListener('abort', this.listener);
     else if ((this.controller as TaskController).guard === this) (this.controller as TaskController).guard = null;
   }
 }
@@ -153,7 +178,7 @@ export class AbortGuard {
 class Guarded {
   private timer: NodeJS.Timeout | undefined;
   constructor(
-    private readonly signal: AbortSignal,
+    private readonly signal: { readonly reason: unknown },
     private readonly graceMs: number,
     private readonly reject: (err: unknown) => void,
     private readonly pending: Set<Guarded>,
@@ -210,12 +235,12 @@ const describeCheck = (c: { name: string; message?: string }) => `${c.name}${c.m
 const firstLine = (text: string) => text.split('\n').find((l) => l.trim()) ?? text;
 
 /** One attempt of a build, test or transmute task. */
-export async function runPackageStage(host: StageHost, t: ExecTask, attempt: number, controller: AbortController): Promise<StageOutcome> {
+export async function runPackageStage(host: StageHost, t: ExecTask, attempt: number, controller: TaskController): Promise<StageOutcome> {
   const { run } = host;
   const config = run.config;
   const timeoutMs = (t.stage === 'test' ? config.tests.timeoutSeconds : config.timeouts.buildSeconds) * 1000;
   const started = Date.now();
-  const opened = openStageTask(run, t.node, t.target, { runId: host.runId, attempt, stage: t.stage }, controller.signal, timeoutMs, host.logDirs, host.beforeExec(t.key));
+  const opened = openStageTask(run, t.node, t.target, { runId: host.runId, attempt, stage: t.stage }, controller, timeoutMs, host.logDirs, host.beforeExec(t.key));
   let task: TaskContext = opened.task;
   if (t.stage === 'build' && host.rankOf) task.priority = host.rankOf(t.key);
   const packageId = host.packageId(t.pkg);
@@ -244,7 +269,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
   let timer: NodeJS.Timeout | undefined;
   const guarded = new AbortGuard(controller, host.graceMs);
   try {
-    if (controller.signal.aborted) throw controller.signal.reason;
+    if (controller.aborted) throw controller.reason;
     // Later stages get the artifacts before prepareTask, so its taps see them.
     const input = t.stage === 'build' ? [] : host.artifactsOf(t.pkg);
     if (t.stage !== 'build') (opened.task as TaskContext & { artifacts: Artifact[] }).artifacts = input;
@@ -373,7 +398,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
     return { ok: true, status, reason, artifacts, ...(indexed ? { indexed } : {}) };
   } catch (err) {
     clearTimeout(timer);
-    const aborted = controller.signal.aborted ? controller.signal.reason : null;
+    const aborted = controller.aborted ? controller.reason : null;
     const interrupted = aborted instanceof RunInterruptedError;
     const failure: FailureClass = aborted instanceof BuildTimeoutError ? 'timeout' : interrupted ? 'cancelled' : failureClassOf(err, phase);
     const reason = aborted instanceof BuildTimeoutError ? aborted.message : interrupted ? 'interrupted' : errorMessage(err);
@@ -462,7 +487,7 @@ export type PublishOutcome =
  * of the required arches this run does not build, from the state database — each must have
  * finished its last stage, else the group is held (not a failure: a later run publishes it).
  */
-export async function runPublish(host: StageHost, t: ExecTask, attempt: number, controller: AbortController): Promise<PublishOutcome> {
+export async function runPublish(host: StageHost, t: ExecTask, attempt: number, controller: TaskController): Promise<PublishOutcome> {
   const { run, db } = host;
   const spec = t.group!;
   const groupId = host.groupId(spec.key);
@@ -496,7 +521,10 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
       if (workDir === null) mkdirSync((workDir = join(run.config.workDir, 'tasks', 'publish', spec.key, `run-${host.runId}-attempt-${attempt}`)), { recursive: true });
       return workDir;
     },
-    logFile, log: plog.log.bind(plog), signal: controller.signal,
+    logFile, log: plog.log.bind(plog),
+    get signal() {
+      return controller.signal;
+    },
   };
   if (run.hooks.shouldPublish.call(group) === false) {
     const reason = 'held by a plugin (run.hooks.shouldPublish)';
@@ -530,7 +558,7 @@ export async function runPublish(host: StageHost, t: ExecTask, attempt: number, 
     }));
     return { ok: true, status: 'published', reason, members, committed };
   } catch (err) {
-    const aborted = controller.signal.aborted ? controller.signal.reason : null;
+    const aborted = controller.aborted ? controller.reason : null;
     const interrupted = aborted instanceof RunInterruptedError;
     const failure: FailureClass = interrupted ? 'cancelled' : failureClassOf(err, 'publish');
     const reason = interrupted ? 'interrupted' : errorMessage(err);
