@@ -3,7 +3,7 @@
 // file just written, or checked again on resume, is in the page cache: a stream would cost several
 // thread-pool round trips and far more JavaScript for a small file); the rest of a larger file is
 // read asynchronously, 1 MiB at a time.
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShot } from 'node:crypto';
 import { closeSync, fstatSync, openSync, read as readCb, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -17,9 +17,11 @@ let firstBuffer: Buffer | undefined;
 
 /** sha256 and size of what `fd` holds, from its start to the end of the file. */
 async function hashFd(fd: number): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
   firstBuffer ??= Buffer.allocUnsafe(FIRST);
   let bytesRead = readSync(fd, firstBuffer, 0, FIRST, 0);
+  // The whole file in the first read: hashed in one call (no Hash object: ~half the CPU for a small file).
+  if (bytesRead < FIRST) return { sha256: oneShot('sha256', firstBuffer.subarray(0, bytesRead), 'hex'), size: bytesRead };
+  const hash = createHash('sha256');
   let size = bytesRead;
   hash.update(firstBuffer.subarray(0, bytesRead));
   if (bytesRead === FIRST) {
