@@ -53,6 +53,22 @@ pins.run();
 
 const hash = suite('hash and build string');
 
+hash('json.dumps escaped once as each string escaped :: seeded random keys and values (non-ASCII, quotes, controls, lone surrogates)', () => {
+  const byString = (obj: Record<string, string>) => {
+    const str = (s: string) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    return `{${Object.keys(obj).sort().map((k) => `${str(k)}: ${str(obj[k])}`).join(', ')}}`;
+  };
+  const chars = ['a', 'Z', '_', '"', '\\', '\n', '\u0001', '\u007f', 'é', '∂', '\ud83d', '\ude00', '\uffff', ' ', ':', ','];
+  let seed = 8;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  const word = () => Array.from({ length: rnd(5) }, () => chars[rnd(chars.length)]).join('');
+  for (let round = 0; round < 3000; round++) {
+    const obj: Record<string, string> = {};
+    for (let k = rnd(5); k > 0; k--) obj[word()] = word();
+    assert.is(pythonJsonDumps(obj), byString(obj), JSON.stringify(obj));
+  }
+});
+
 hash('hash is sha1 of json.dumps(sort_keys=True) :: a real 2018 Anaconda hash', () => {
   assert.is(pythonJsonDumps({ b: '1', a: 'é' }), '{"a": "\\u00e9", "b": "1"}');
   // h14c3975 is the most frequent hash in defaults' 2018 linux-64 repodata: {"c_compiler": "gcc"}.

@@ -203,10 +203,21 @@ export function pinRunAsBuild(run: string[], hostSection: string[], variant: Rec
   });
 }
 
-/** json.dumps(obj, sort_keys=True) as Python writes it (separators ', ' / ': ', ASCII only). */
+const NON_ASCII = /[\u007f-\uffff]/;
+const NON_ASCII_ALL = /[\u007f-\uffff]/g;
+const asciiEscape = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * json.dumps(obj, sort_keys=True) as Python writes it (separators ', ' / ': ', ASCII only). The
+ * text is made with JSON.stringify's strings and its non-ASCII characters escaped once, at the end
+ * (the separators are ASCII: the same text as escaping each string), only when it holds one.
+ */
 export function pythonJsonDumps(obj: Record<string, string>): string {
-  const str = (s: string) => JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `{${Object.keys(obj).sort().map((k) => `${str(k)}: ${str(obj[k])}`).join(', ')}}`;
+  const keys = Object.keys(obj).sort();
+  let text = '{';
+  for (let i = 0; i < keys.length; i++) text += `${i ? ', ' : ''}${JSON.stringify(keys[i])}: ${JSON.stringify(obj[keys[i]])}`;
+  text += '}';
+  return NON_ASCII.test(text) ? text.replace(NON_ASCII_ALL, asciiEscape) : text;
 }
 
 // `^(?:python|r_base|...)`, made once per list of excluded key prefixes.
