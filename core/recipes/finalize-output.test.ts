@@ -49,6 +49,23 @@ pins('only underscores of a key match either; the first key in variant order win
   assert.equal(pinVariantRequirements(['my key', 'my key  ', 'my_key', 'zlib'], { 'my key': '1', zlib: '1.3' }), ['my key 1', 'my key 1', 'my_key', 'zlib 1.3.*']);
 });
 
+pins('the index of positions as the regex per key :: seeded random variants (keys alike by normal form, chains of pins), frozen and not', () => {
+  // A variant with a space in a key takes the regex path (every key's pattern on every requirement,
+  // in variant order): the same variant plus an unused spaced key is the reference.
+  const names = ['a_b', 'a-b', 'a_b_c', 'a-b_c', 'a_b-c', 'x', 'x-y', 'x_y', 'zlib'];
+  const values = ['', '1', '2.0', 'a-b', 'x_y', 'zlib', '3 *'];
+  let seed = 21;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let round = 0; round < 3000; round++) {
+    const v: Record<string, string> = {};
+    for (let k = rnd(7); k >= 0; k--) v[names[rnd(names.length)]] = values[rnd(values.length)];
+    const reqs = Array.from({ length: 1 + rnd(4) }, () => names[rnd(names.length)] + ['', ' ', '\t', ' 1'][rnd(4)]);
+    const want = pinVariantRequirements(reqs, { ...v, 'un used': '0' });
+    assert.equal(pinVariantRequirements(reqs, v), want, JSON.stringify([v, reqs]));
+    assert.equal(pinVariantRequirements(reqs, Object.freeze({ ...v })), want, JSON.stringify([v, reqs]));
+  }
+});
+
 pins.run();
 
 const hash = suite('hash and build string');

@@ -93,35 +93,49 @@ function matchKey(spec: string, key: string): string | null {
 }
 
 interface VariantIndex {
-  /** The variant's entries with a value, in order. */
-  entries: [string, string][];
-  /** Their positions by normal form (`-` as `_`); null when a key holds a space (the regex path). */
-  byNormal: Map<string, number[]> | null;
+  /** The variant's keys with a value (a non-empty string), in order, and their values. */
+  keys: string[];
+  values: string[];
+  /**
+   * Their positions by normal form (`-` as `_`): a position, or the positions in order when keys
+   * share a normal form; null when a key holds a space (the regex path).
+   */
+  byNormal: Map<string, number | number[]> | null;
 }
 
 // Per frozen variant (a renderer's full variant: asked for every section of every output).
 const variantIndexes = new WeakMap<object, VariantIndex>();
 
+const SPACE = /\s/;
+
 function variantIndex(variant: Record<string, string>): VariantIndex {
   let index = variantIndexes.get(variant);
   if (index) return index;
-  const entries: [string, string][] = [];
+  // Made once per variant (~35 keys): no array per entry nor per normal form (most have one key).
+  const keys: string[] = [];
+  const values: string[] = [];
+  let spaced = false;
   for (const key of keysOf(variant)) {
     const value = variant[key];
-    if (typeof value === 'string' && value) entries.push([key, value]);
-  }
-  let byNormal: Map<string, number[]> | null = null;
-  if (!entries.some(([key]) => /\s/.test(key))) {
-    byNormal = new Map();
-    for (let at = 0; at < entries.length; at++) {
-      const key = entries[at][0];
-      const n = key.includes('-') ? key.replace(/-/g, '_') : key;
-      const same = byNormal.get(n);
-      if (same) same.push(at);
-      else byNormal.set(n, [at]);
+    if (typeof value === 'string' && value) {
+      keys.push(key);
+      values.push(value);
+      if (!spaced && SPACE.test(key)) spaced = true;
     }
   }
-  index = { entries, byNormal };
+  let byNormal: Map<string, number | number[]> | null = null;
+  if (!spaced) {
+    byNormal = new Map();
+    for (let at = 0; at < keys.length; at++) {
+      const key = keys[at];
+      const n = key.includes('-') ? key.replace(/-/g, '_') : key;
+      const same = byNormal.get(n);
+      if (same === undefined) byNormal.set(n, at);
+      else if (typeof same === 'number') byNormal.set(n, [same, at]);
+      else same.push(at);
+    }
+  }
+  index = { keys, values, byNormal };
   if (Object.isFrozen(variant)) variantIndexes.set(variant, index);
   return index;
 }
@@ -135,13 +149,13 @@ function normalName(spec: string): string {
 /** conda-build's insert_variant_versions for one section (build and host). */
 export function pinVariantRequirements(reqs: string[], variant: Record<string, string>): string[] {
   const out = [...reqs];
-  const { entries, byNormal } = variantIndex(variant);
+  const { keys, values, byNormal } = variantIndex(variant);
   if (!byNormal) {
-    for (const [key, value] of entries) {
-      const re = keyPattern(key);
+    for (let at = 0; at < keys.length; at++) {
+      const re = keyPattern(keys[at]);
       for (let i = 0; i < out.length; i++) {
         const m = out[i].match(re);
-        if (m) out[i] = ensureValidSpec(`${m[1]} ${value}`);
+        if (m) out[i] = ensureValidSpec(`${m[1]} ${values[at]}`);
       }
     }
   } else {
@@ -151,17 +165,23 @@ export function pinVariantRequirements(reqs: string[], variant: Record<string, s
     for (let i = 0; i < out.length; i++) {
       let done = -1;
       for (;;) {
-        let next: { at: number; m: string } | null = null;
-        for (const at of byNormal.get(normalName(out[i])) ?? []) {
-          const m = at > done ? matchKey(out[i], entries[at][0]) : null;
-          if (m !== null) {
-            next = { at, m };
-            break;
+        const positions = byNormal.get(normalName(out[i]));
+        if (positions === undefined) break;
+        let next = -1;
+        let m: string | null = null;
+        if (typeof positions === 'number') {
+          if (positions > done && (m = matchKey(out[i], keys[positions])) !== null) next = positions;
+        } else {
+          for (const at of positions) {
+            if (at > done && (m = matchKey(out[i], keys[at])) !== null) {
+              next = at;
+              break;
+            }
           }
         }
-        if (!next) break;
-        out[i] = ensureValidSpec(`${next.m} ${entries[next.at][1]}`);
-        done = next.at;
+        if (next < 0 || m === null) break;
+        out[i] = ensureValidSpec(`${m} ${values[next]}`);
+        done = next;
       }
     }
   }
