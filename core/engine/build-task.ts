@@ -88,26 +88,30 @@ export function openStageTask(
   beforeExec?: () => Promise<void>,
 ): OpenedBuildTask<TaskContext> {
   const paths = taskPaths(run.config.workDir, target, node.id, runId, attempt, stage, run.targets.some((t) => t.python !== target.python));
-  let fd: number | null = null;
-  let closed = false;
-  /** Whether the log file was opened before close(). */
-  let logged = false;
-  let pending: string[] = [];
-  const write = (text: string) => {
-    const bytes = Buffer.from(text);
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd!, bytes, off);
-  };
-  /** Create (or open) the log file and write the lines noted so far. */
-  const openLog = () => {
-    if (fd !== null || closed) return;
-    const logDir = dirname(paths.logFile);
-    if (!knownDirs?.has(logDir)) {
-      mkdirSync(logDir, { recursive: true });
-      knownDirs?.add(logDir);
-    }
-    fd = openSync(paths.logFile, 'a');
-    if (pending.length) write(pending.join(''));
-    pending = [];
+  // The log's state, with methods rather than named closures (the CLI bundle and tsx compile with
+  // esbuild's keepNames: each named closure made costs a defineProperty of its name, per task).
+  const log = {
+    fd: null as number | null,
+    closed: false,
+    /** Whether the log file was opened before close(). */
+    logged: false,
+    pending: [] as string[],
+    write(text: string) {
+      const bytes = Buffer.from(text);
+      for (let off = 0; off < bytes.length; ) off += writeSync(this.fd!, bytes, off);
+    },
+    /** Create (or open) the log file and write the lines noted so far. */
+    open() {
+      if (this.fd !== null || this.closed) return;
+      const logDir = dirname(paths.logFile);
+      if (!knownDirs?.has(logDir)) {
+        mkdirSync(logDir, { recursive: true });
+        knownDirs?.add(logDir);
+      }
+      this.fd = openSync(paths.logFile, 'a');
+      if (this.pending.length) this.write(this.pending.join(''));
+      this.pending = [];
+    },
   };
   /** Set when a plugin points `task.logFile` elsewhere: lines go there, by path. */
   let movedTo: string | null = null;
@@ -133,7 +137,7 @@ export function openStageTask(
     outputChannel: paths.outputChannel,
     channels: [paths.outputChannel, ...run.config.channels.build],
     get logFile() {
-      openLog();
+      log.open();
       return paths.logFile;
     },
     set logFile(value: string) {
@@ -145,12 +149,12 @@ export function openStageTask(
     log(line: string) {
       const text = redact(withNewline(line));
       if (movedTo !== null) return appendFileSync(movedTo, text);
-      if (closed) {
-        logged = true;
+      if (log.closed) {
+        log.logged = true;
         return appendFileSync(paths.logFile, text);
       }
-      openLog();
-      write(text);
+      log.open();
+      log.write(text);
     },
     // The executor's TaskController makes its AbortSignal when first read (stage-runner.ts).
     get signal() {
@@ -169,19 +173,21 @@ export function openStageTask(
     logFile: paths.logFile,
     note(line) {
       const text = redact(withNewline(line));
-      if (closed) {
-        if (logged) appendFileSync(paths.logFile, text);
-      } else if (fd === null) pending.push(text);
-      else write(text);
+      if (log.closed) {
+        if (log.logged) appendFileSync(paths.logFile, text);
+      } else if (log.fd === null) log.pending.push(text);
+      else log.write(text);
     },
     close() {
-      if (closed) return;
-      closed = true;
-      logged = fd !== null;
-      if (fd !== null) closeSync(fd); // no I/O: cheaper than a thread-pool round trip
-      fd = null;
+      if (log.closed) return;
+      log.closed = true;
+      log.logged = log.fd !== null;
+      if (log.fd !== null) closeSync(log.fd); // no I/O: cheaper than a thread-pool round trip
+      log.fd = null;
     },
-    scratchMade: () => made,
+    scratchMade() {
+      return made;
+    },
   };
 }
 
