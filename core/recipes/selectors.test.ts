@@ -11,6 +11,59 @@ const sel = (expr: string, subdir: Subdir = 'linux-64', variant: Record<string, 
 
 const namespace = suite('selectorNamespace');
 
+namespace('made from the cached per-target entries as built in full :: random subdirs, pythons and variants (entries in order, os and environ per call)', () => {
+  // The namespace as selectorNamespace built it in full for every call (the reference).
+  const MACHINES = ['armv6l', 'armv7l', 'ppc64', 'ppc64le', 's390x', 'aarch64', 'arm64', 'riscv64'];
+  const full = (target: { subdir: string; python: string }, variant: Record<string, string>, environ0: Record<string, string>) => {
+    const plat = target.subdir;
+    const environ = { ...environ0 };
+    const n: Record<string, unknown> = {
+      linux: plat.startsWith('linux-'), linux32: plat === 'linux-32', linux64: plat === 'linux-64', arm: plat.startsWith('linux-arm'), osx: plat.startsWith('osx-'),
+      unix: plat.startsWith('linux-') || plat.startsWith('osx-') || plat.startsWith('emscripten-'), win: plat.startsWith('win-'), win32: plat === 'win-32', win64: plat === 'win-64',
+      x86: plat.endsWith('-32') || plat.endsWith('-64'), x86_64: plat.endsWith('-64'), os: { environ }, environ, nomkl: false, target_platform: plat, build_platform: plat,
+    };
+    for (const machine of MACHINES) n[machine] = plat.endsWith(`-${machine}`);
+    const [major, minor] = (variant.python ?? target.python).trim().split(/\s+/)[0].split('.').map((x) => Number.parseInt(x, 10));
+    const py = Number(`${major}${minor}`);
+    Object.assign(n, { py, py3k: major === 3, py2k: major === 2 });
+    for (const known of [26, 27, 33, 34, 35, 36]) n[`py${known}`] = py === known;
+    n[`py${py}`] = true;
+    if (variant.numpy) {
+      const np = Number.parseInt(variant.numpy.split('.').slice(0, 2).join(''), 10);
+      if (!Number.isNaN(np)) n.np = np;
+    }
+    if (variant.perl) n.pl = variant.perl;
+    if (variant.lua) Object.assign(n, { lua: variant.lua, luajit: variant.lua.startsWith('2') });
+    for (const key of Object.keys(variant)) {
+      if (Object.hasOwn(n, key)) continue;
+      const lower = variant[key].toLowerCase();
+      n[key] = lower === 'true' ? true : lower === 'false' ? false : variant[key];
+    }
+    return n;
+  };
+  const subdirs = ['linux-64', 'linux-32', 'linux-aarch64', 'linux-armv7l', 'linux-ppc64le', 'osx-64', 'osx-arm64', 'win-64', 'win-32', 'emscripten-wasm32', 'noarch'];
+  const pythons = ['3.13', '2.7', '3.10.* *_cpython', '3.6', '3.12.1'];
+  const keys = ['python', 'numpy', 'perl', 'lua', 'vc', 'linux', 'py', 'os', 'environ', 'blas_impl', 'x-y', 'target_platform', 'py27'];
+  const values = ['true', 'False', 'TRUE ', 'falsE', 'trues', '1.26', '2.1', '5.32', 'mkl', '', '3.11', 'x'];
+  let seed = 4;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let round = 0; round < 2000; round++) {
+    const target = { subdir: subdirs[rnd(subdirs.length)], python: pythons[rnd(pythons.length)] };
+    const variant: Record<string, string> = {};
+    for (let k = rnd(6); k > 0; k--) variant[keys[rnd(keys.length)]] = values[rnd(values.length)];
+    if (variant.python !== undefined && !/^\d+\.\d+/.test(variant.python)) delete variant.python;
+    const environ: Record<string, string> = rnd(2) ? { CI: 'azure' } : {};
+    const got = selectorNamespace(target as never, variant, { environ });
+    const want = full(target, variant, environ);
+    assert.equal(Object.entries(got), Object.entries(want), JSON.stringify([target, variant]));
+    assert.ok((got.os as { environ: unknown }).environ === got.environ && got.environ !== environ);
+  }
+  // A second namespace of the same target has its own environ.
+  const a = selectorNamespace({ subdir: 'linux-64', python: '3.13' }, {});
+  const b = selectorNamespace({ subdir: 'linux-64', python: '3.13' }, {});
+  assert.ok(a.environ !== b.environ && a.os !== b.os);
+});
+
 namespace('platform names per subdir :: linux-64, win-64, osx-arm64, linux-aarch64', () => {
   const pick = (s: Subdir) => {
     const n = ns(s);

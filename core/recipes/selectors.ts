@@ -58,9 +58,38 @@ function pythonMajorMinor(python: string): [number, number] {
  * every `pyXY` name is known (true only for the target python), not just py26..py36.
  */
 export function selectorNamespace(target: Target, variant: Record<string, string>, options: NamespaceOptions = {}): SelectorNamespace {
-  const plat: string = target.subdir;
   const environ = { ...(options.environ ?? {}) };
   // Keyed by the variant's keys too: in dictionary mode (keyed-object.ts).
+  const ns: SelectorNamespace = keyedObject<unknown>();
+  for (const [key, value] of namespaceBase(target.subdir, variant.python ?? target.python)) ns[key] = value;
+  ns.os = { environ };
+  ns.environ = environ;
+
+  if (variant.numpy) {
+    const np = Number.parseInt(variant.numpy.split('.').slice(0, 2).join(''), 10);
+    if (!Number.isNaN(np)) ns.np = np;
+  }
+  if (variant.perl) ns.pl = variant.perl;
+  if (variant.lua) Object.assign(ns, { lua: variant.lua, luajit: variant.lua.startsWith('2') });
+
+  for (const key of keysOf(variant)) {
+    const value = variant[key];
+    if (Object.hasOwn(ns, key)) continue;
+    // Only a value of 4 or 5 characters can be 'true' or 'false' in any case.
+    const lower = typeof value === 'string' && (value.length === 4 || value.length === 5) ? value.toLowerCase() : '';
+    ns[key] = lower === 'true' ? true : lower === 'false' ? false : value;
+  }
+  return ns;
+}
+
+// The entries of a namespace that depend on the subdir and the python only, in order (`os` and
+// `environ` in their places, given per call): made once per pair, not once per variant.
+const namespaceBases = new Map<string, readonly [string, unknown][]>();
+
+function namespaceBase(plat: string, python: string): readonly [string, unknown][] {
+  const id = `${plat}\0${python}`;
+  let base = namespaceBases.get(id);
+  if (base) return base;
   const ns: SelectorNamespace = Object.assign(keyedObject<unknown>(), {
     linux: plat.startsWith('linux-'),
     linux32: plat === 'linux-32',
@@ -73,34 +102,23 @@ export function selectorNamespace(target: Target, variant: Record<string, string
     win64: plat === 'win-64',
     x86: plat.endsWith('-32') || plat.endsWith('-64'),
     x86_64: plat.endsWith('-64'),
-    os: { environ },
-    environ,
+    os: null,
+    environ: null,
     nomkl: false,
     target_platform: plat,
     build_platform: plat,
   });
   for (const machine of MACHINES) ns[machine] = plat.endsWith(`-${machine}`);
 
-  const [major, minor] = pythonMajorMinor(variant.python ?? target.python);
+  const [major, minor] = pythonMajorMinor(python);
   const py = Number(`${major}${minor}`);
   Object.assign(ns, { py, py3k: major === 3, py2k: major === 2 });
   for (const known of [26, 27, 33, 34, 35, 36]) ns[`py${known}`] = py === known;
   ns[`py${py}`] = true;
-
-  if (variant.numpy) {
-    const np = Number.parseInt(variant.numpy.split('.').slice(0, 2).join(''), 10);
-    if (!Number.isNaN(np)) ns.np = np;
-  }
-  if (variant.perl) ns.pl = variant.perl;
-  if (variant.lua) Object.assign(ns, { lua: variant.lua, luajit: variant.lua.startsWith('2') });
-
-  for (const key of keysOf(variant)) {
-    const value = variant[key];
-    if (Object.hasOwn(ns, key)) continue;
-    const lower = typeof value === 'string' ? value.toLowerCase() : '';
-    ns[key] = lower === 'true' ? true : lower === 'false' ? false : value;
-  }
-  return ns;
+  base = Object.entries(ns);
+  if (namespaceBases.size >= 64) namespaceBases.clear();
+  namespaceBases.set(id, base);
+  return base;
 }
 
 /**
