@@ -7,6 +7,13 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundlesWanted, freshBundle } from '../core/threads/fresh-bundle.js';
 
+// crypto.hash (20.12) and import.meta.dirname (20.11) are used: say so rather than fail to link a module.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 12)) {
+  process.stderr.write(`rebuild: Node 20.12 or later is needed; this is Node ${process.versions.node}\n`);
+  process.exit(78); // EX_CONFIG
+}
+
 const mainTs = fileURLToPath(new URL('../core/cli/main.ts', import.meta.url));
 const bundle = bundlesWanted() ? freshBundle(mainTs) : null;
 let main;
