@@ -71,13 +71,24 @@ let generation = 1;
 export const listingStats = { listed: 0, reused: 0, checkedReused: 0, ahead: 0 };
 
 /** Changed more recently than this (ms): its stat may not show a second change yet. */
-const RACY_MS = 3000;
+let racyMs = 3000;
+
+/**
+ * Sets the racy window (ms) and returns the one before. Tests that count cache hits set 0: a file
+ * then keys by its stat from the start, where in 3 s it would go from its bytes' key to its stat's
+ * key (a miss) at a moment that depends on how loaded the machine is.
+ */
+export function setRacyWindow(ms: number): number {
+  const before = racyMs;
+  racyMs = ms;
+  return before;
+}
 /** A check made in this plan stands for at most this long (a process that never ends a plan re-checks). */
 const CHECK_REUSE_MS = 10_000;
 
 /** Whether a file or dir changed too recently for its stat to stand for its content (the caches then look inside). */
 export function isRacy(s: Pick<Stats, 'mtimeMs' | 'ctimeMs'>, statAt = Date.now()): boolean {
-  return statAt - s.mtimeMs < RACY_MS || statAt - s.ctimeMs < RACY_MS;
+  return statAt - s.mtimeMs < racyMs || statAt - s.ctimeMs < racyMs;
 }
 
 const kindOf = (e: Dirent): EntryKind => (e.isDirectory() ? 'dir' : e.isFile() ? 'file' : e.isSymbolicLink() ? 'symlink' : 'other');
