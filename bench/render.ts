@@ -6,7 +6,8 @@
 //   2. Cached re-plan: plan a generated aggregate (plan-child.ts --render-cache) with an empty
 //      render cache, change one recipe (a comment), plan again: the second plan's wall time (target
 //      < 2 s for 25,000 feedstocks); baseline the cold plan of the same run. Then a semantic edit:
-//      a mid-graph recipe's version bumped (its dependents' run_exports pins move), planned again
+//      a mid-graph recipe's version bumped (x.y -> x.(y+1): its pin_subpackage run_exports move its
+//      python dependents' pins), planned again
 //      through the cache (same target); baseline a plan without the cache. Each cached plan's
 //      `plan --json` sha256 is compared with a plan of the same recipes without the cache. One
 //      run each; a child stopped at its time limit gives a row saying so.
@@ -205,14 +206,14 @@ export const render: Benchmark = async (ctx) => {
     );
     if (bump) {
       writeFileSync(bump.file, bump.edited);
-      ctx.log(`render: plan again after ${bump.feedstock}'s version was bumped (${bump.dependents} recipes name it), then without the cache`);
+      ctx.log(`render: plan again after ${bump.feedstock}'s version was bumped (${bump.dependents} recipes with python host it unpinned), then without the cache`);
       const bumped = await plan([dir, work], ['--render-cache']);
       const bumpedUncached = await plan([dir, join(work, 'no-cache')], []);
       rows.push(
         row({
           benchmark: 'render', figure: figures[1], value: bumped.totalMs / 1000, unit: 's',
           ...(ctx.quick ? {} : { max: 2, target: '< 2 s' }), baseline: 'plan without the cache', baselineValue: bumpedUncached.totalMs / 1000,
-          note: `${bump.feedstock} ${bump.from} -> ${bump.to} (${bump.dependents} recipes name it), after the comment above; ${phases(bumped)}; same plan (plan --json sha256) as without the cache: ${bumped.planSha === bumpedUncached.planSha ? 'yes' : 'NO'}; the bump changes the plan: ${bumped.planSha !== warm.planSha ? 'yes' : 'NO'}`,
+          note: `${bump.feedstock} ${bump.from} -> ${bump.to} (${bump.dependents} recipes with python host it unpinned), after the comment above; ${phases(bumped)}; same plan (plan --json sha256) as without the cache: ${bumped.planSha === bumpedUncached.planSha ? 'yes' : 'NO'}; the bump changes the plan: ${bumped.planSha !== warm.planSha ? 'yes' : 'NO'}`,
         }),
       );
     }
@@ -231,9 +232,14 @@ export const render: Benchmark = async (ctx) => {
 };
 
 /**
- * A mid-graph recipe of a generated aggregate and its recipe with the version bumped (x.y -> x.y.1):
- * among the meta.yaml recipes that name another recipe's package and are named by at least two,
- * the one with the median number of recipes naming it (ties by feedstock). Undefined when none.
+ * A mid-graph recipe of a generated aggregate and its recipe with the version bumped so that its
+ * dependents' run_exports pins move: among the meta.yaml recipes whose run_exports pin their own
+ * package (`pin_subpackage`), that name another recipe's package, and whose package at least two
+ * recipes with a python host dependency name in their host requirements without a version (the
+ * spec still resolves to the bumped output, so its new pin is what they get), the one with the
+ * median number of such dependents (ties by feedstock). The bump moves the second version
+ * component (x.y[.z] -> x.(y+1)[.0]): a `max_pin='x.x'` pin moves with it, a patch bump would not.
+ * Undefined when none (the bench's row then says the bump changes nothing).
  */
 function midGraphRecipe(dir: string): { feedstock: string; file: string; original: Buffer; edited: Buffer; from: string; to: string; dependents: number } | undefined {
   const recipes = readdirSync(dir)
@@ -242,22 +248,26 @@ function midGraphRecipe(dir: string): { feedstock: string; file: string; origina
       const file = join(dir, feedstock, 'recipe', 'meta.yaml');
       if (!existsSync(file)) return [];
       const text = readFileSync(file, 'utf8');
-      const name = /{% set name = "([^"]+)" %}/.exec(text)?.[1];
-      const version = /{% set version = "([^"]+)" %}/.exec(text)?.[1];
-      const section = text.split(/^requirements:$/m)[1]?.split(/^\S/m)[0] ?? '';
-      const names = [...section.matchAll(/^ {4}- ([A-Za-z0-9_.-]+)/gm)].map((m) => m[1]);
-      return name && version ? [{ feedstock, file, text, name, version, names }] : [];
+      const name = /{% set name = "([^"]+)" %}/.exec(text)?.[1]?.toLowerCase();
+      const version = /{% set version = "(\d+\.\d+(?:\.\d+)?)" %}/.exec(text)?.[1];
+      const requirements = text.split(/^requirements:$/m)[1]?.split(/^\S/m)[0] ?? '';
+      const names = [...requirements.matchAll(/^ {4}- ([A-Za-z0-9_.-]+)/gm)].map((m) => m[1].toLowerCase());
+      const host = requirements.split(/^  host:$/m)[1]?.split(/^ {0,2}\S/m)[0] ?? '';
+      const unpinnedHost = [...host.matchAll(/^ {4}- ([A-Za-z0-9_.-]+)\s*(?:#.*)?$/gm)].map((m) => m[1].toLowerCase());
+      const exports = /run_exports:\n(?: {4}- .*\n)*? {4}- {{ pin_subpackage\(/.test(text);
+      return name && version ? [{ feedstock, file, text, name, version, names, unpinnedHost, pythonHost: unpinnedHost.includes('python'), exports }] : [];
     });
-  const named = new Map<string, number>();
-  for (const r of recipes) for (const name of new Set(r.names)) named.set(name, (named.get(name) ?? 0) + 1);
+  const dependents = new Map<string, number>();
+  for (const r of recipes) if (r.pythonHost) for (const name of new Set(r.unpinnedHost)) dependents.set(name, (dependents.get(name) ?? 0) + 1);
   const built = new Set(recipes.map((r) => r.name));
-  const mid = recipes.filter((r) => (named.get(r.name) ?? 0) >= 2 && r.names.some((x) => x !== r.name && built.has(x)));
+  const mid = recipes.filter((r) => r.exports && (dependents.get(r.name) ?? 0) >= 2 && r.names.some((x) => x !== r.name && built.has(x)));
   if (!mid.length) return undefined;
-  mid.sort((a, b) => named.get(a.name)! - named.get(b.name)! || (a.feedstock < b.feedstock ? -1 : 1));
+  mid.sort((a, b) => dependents.get(a.name)! - dependents.get(b.name)! || (a.feedstock < b.feedstock ? -1 : 1));
   const r = mid[Math.floor(mid.length / 2)];
-  const to = `${r.version}.1`;
+  const parts = r.version.split('.').map(Number);
+  const to = [parts[0], parts[1] + 1, ...parts.slice(2).map(() => 0)].join('.');
   const edited = r.text.replace(`{% set version = "${r.version}" %}`, `{% set version = "${to}" %}`);
-  return { feedstock: r.feedstock, file: r.file, original: Buffer.from(r.text), edited: Buffer.from(edited), from: r.version, to, dependents: named.get(r.name)! };
+  return { feedstock: r.feedstock, file: r.file, original: Buffer.from(r.text), edited: Buffer.from(edited), from: r.version, to, dependents: dependents.get(r.name)! };
 }
 
 /**
