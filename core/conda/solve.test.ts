@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCondaPackage, type PackageInfo } from './write-package.ts';
@@ -77,6 +77,24 @@ s('virtual packages satisfy __ requirements and are not in the result', async (c
   } finally {
     await open.close();
   }
+});
+
+s('a channel that cannot be opened: the error passes through and the virtual packages\' channel is removed', async (ctx) => {
+  // The throwaway channel of the virtual packages is made in os.tmpdir(): here an empty dir of the test's.
+  const tmp = join(ctx.dir, 'tmp');
+  mkdirSync(tmp);
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  try {
+    await solve(['mylib'], { channels: ['ftp://example.invalid/ch'], subdir: 'linux-64', virtualPackages: [{ name: '__glibc', version: '2.28' }] }).then(
+      () => assert.unreachable('solved'),
+      (e) => assert.match(String(e), /unsupported URL scheme/),
+    );
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
+  assert.equal(readdirSync(tmp), []);
 });
 
 s.run();

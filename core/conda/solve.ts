@@ -97,15 +97,20 @@ const platformsOf = (subdir: string): Platform[] => (subdir === 'noarch' ? ['noa
 /** A throwaway channel holding the virtual packages' records (rattler's JS solve takes no virtual packages). */
 async function virtualChannel(subdir: string, packages: VirtualPackage[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'rebuild-virtual-'));
-  for (const s of platformsOf(subdir)) {
-    const repodata = emptyRepodata(s);
-    if (s === subdir)
-      for (const p of packages) {
-        const build = p.build ?? '0';
-        repodata.packages[`${p.name}-${p.version}-${build}.tar.bz2`] = { name: p.name, version: p.version, build, build_number: 0, depends: [], subdir: s };
-      }
-    await mkdir(join(dir, s), { recursive: true });
-    await writeFile(join(dir, s, 'repodata.json'), JSON.stringify(repodata));
+  try {
+    for (const s of platformsOf(subdir)) {
+      const repodata = emptyRepodata(s);
+      if (s === subdir)
+        for (const p of packages) {
+          const build = p.build ?? '0';
+          repodata.packages[`${p.name}-${p.version}-${build}.tar.bz2`] = { name: p.name, version: p.version, build, build_number: 0, depends: [], subdir: s };
+        }
+      await mkdir(join(dir, s), { recursive: true });
+      await writeFile(join(dir, s, 'repodata.json'), JSON.stringify(repodata));
+    }
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true }); // not made whole: not left behind
+    throw err;
   }
   return dir;
 }
@@ -116,11 +121,14 @@ async function virtualChannel(subdir: string, packages: VirtualPackage[]): Promi
  * Virtual packages appear in no result.
  */
 export async function solve(specs: string[], opts: SolveOptions): Promise<SolvedRecord[]> {
-  const virtual = opts.virtualPackages?.length ? await virtualChannel(opts.subdir, opts.virtualPackages) : null;
   const given = Array.isArray(opts.channels) ? opts.channels : null;
-  const channels = given ? await openChannels(virtual ? [...given, virtual] : given) : (opts.channels as OpenChannels);
+  let virtual: string | null = null;
+  let opened: OpenChannels | null = null;
   let extra: OpenChannels | null = null;
   try {
+    // In the try: a channel that cannot be opened still has the throwaway channel removed.
+    virtual = opts.virtualPackages?.length ? await virtualChannel(opts.subdir, opts.virtualPackages) : null;
+    const channels = given ? (opened = await openChannels(virtual ? [...given, virtual] : given)) : (opts.channels as OpenChannels);
     let urls = channels.urls;
     if (virtual && !given) {
       extra = await openChannels([virtual]);
@@ -153,7 +161,7 @@ export async function solve(specs: string[], opts: SolveOptions): Promise<Solved
     }
     return records;
   } finally {
-    if (given) await channels.close();
+    await opened?.close();
     await extra?.close();
     if (virtual) await rm(virtual, { recursive: true, force: true });
   }
