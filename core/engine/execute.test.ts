@@ -217,6 +217,11 @@ execute('a builder that ignores the abort is recorded after the grace period', a
   assert.is(status('stuck'), 'failed');
   assert.is(events.find((e) => e.status === 'failed')!.failure, 'timeout');
   assert.not.ok(finished, 'recorded before the builder settled');
+  // The builder goes on and writes its package: let it, before the test's dir is removed (else it
+  // makes the dir again, left in /tmp).
+  const late = join(ctx.dir, 'channel', 'linux-64', 'stuck-1.0-py313_0.tar.bz2');
+  for (let waited = 0; !existsSync(late) && waited < 5000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(existsSync(late), 'the builder that ignored the abort wrote its package in the end');
 });
 
 execute('an interrupt aborts running builds, records them as interrupted, exits 130; a rerun finishes', async (ctx) => {
