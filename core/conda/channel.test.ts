@@ -271,6 +271,8 @@ s('add with complete: false :: repodata.json follows each call, the derived file
   try {
     const channel = new LocalChannel(f.ch, { extrasIntervalMs: 60_000 });
     await channel.add([await f.pkg({ name: 'a' })], { complete: false });
+    // The first write derives them after repodata.json (the add resolves first).
+    await channel.writer().idle();
     const extras = channel.writer().stats.extras;
     for (const name of ['b', 'c', 'd']) await channel.add([await f.pkg({ name })], { complete: false });
     assert.is(channel.writer().stats.extras, extras, 'no derived files per add');

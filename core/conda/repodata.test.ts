@@ -281,6 +281,8 @@ writer('updates queued while a write is in flight are coalesced into one next wr
   try {
     const w = new ChannelIndexWriter(c.ch);
     await w.update(['linux-64']);
+    // The first write's derived files and record cache follow its update: written by now.
+    await w.idle();
     const batches = w.stats.batches;
     const added = await Promise.all(['a', 'b', 'c', 'd'].map((name) => c.pkg({ name, version: '1', build: '0' }).then(([x]) => x)));
     // The first update starts a write at once; the other three arrive while it runs and share the next.
@@ -297,6 +299,8 @@ writer('the derived files follow an engine update at most every 10 s by default;
   try {
     const w = new ChannelIndexWriter(c.ch);
     await w.update(['linux-64']);
+    // Derived after repodata.json: the update resolves first.
+    await w.idle();
     const extras = w.stats.extras;
     assert.ok(extras > 0, 'the first write derives them');
     // Past the former 2 s interval: still not derived again.
@@ -601,6 +605,78 @@ writer('announced updates: a write that falls due waits for the updates announce
     await doneD;
     assert.ok(Object.keys((await readRepodata(c.ch, 'linux-64')).packages).includes(d.filename));
   } finally {
+    c.cleanup();
+  }
+});
+
+writer('an update resolves once repodata.json holds its files: the derived files and record cache written after it do not hold it up; a complete update waits for them', async () => {
+  const c = await channel();
+  // Compressions (in place: the writer waits for them) finish when the test says so.
+  const gates: (() => void)[] = [];
+  class SlowCompress extends ChannelIndexWriter {
+    protected override async compress(json: Buffer): Promise<Buffer> {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return super.compress(json);
+    }
+  }
+  const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  try {
+    const w = new SlowCompress(c.ch, { extrasIntervalMs: 0 });
+    const dir = join(c.ch, 'linux-64');
+    // The first write's derivation is stuck on its compression: the update resolves anyway.
+    assert.ok(await within(w.update(['linux-64']), 2000), 'the update waited for the derived files');
+    assert.ok(existsSync(join(dir, 'repodata.json')));
+    assert.is(w.stats.extras, 0);
+    const idle = w.idle();
+    assert.not.ok(await within(idle, 50), 'the derivation is still running');
+    while (!(await within(idle, 20))) gates.splice(0).forEach((open) => open());
+    assert.is(w.stats.extras, 1);
+    // A complete update resolves only with every derived file of its state.
+    const [a] = await c.pkg({ name: 'a', version: '1', build: '0' });
+    const complete = w.update(['linux-64'], [a.path], { complete: true });
+    assert.not.ok(await within(complete, 100), 'a complete update resolved before its derived files');
+    while (!(await within(complete, 20))) gates.splice(0).forEach((open) => open());
+    assert.ok(decompress(readFileSync(join(dir, 'repodata.json.zst'))).equals(readFileSync(join(dir, 'repodata.json'))));
+    const closing = w.close();
+    while (!(await within(closing, 20))) gates.splice(0).forEach((open) => open());
+  } finally {
+    c.cleanup();
+  }
+});
+
+writer('announced files are read ahead on the index thread and the write takes that read; a file changed since is read again :: same records as read at the write', async () => {
+  const c = await channel();
+  try {
+    const w = new ChannelIndexWriter(c.ch, { thread: true, threadMinBytes: 0 });
+    await w.update(['linux-64']);
+    const [a] = await c.pkg({ name: 'a', version: '1', build: '0' });
+    const [b] = await c.pkg({ name: 'b', version: '1', build: '0' });
+    const before = indexThreadStats.reads;
+    const endA = w.announce([a.path]);
+    const endB = w.announce([b.path, join(c.root, 'elsewhere', 'c-1-0.tar.bz2')]);
+    // Both read ahead, in one request, before any update comes.
+    for (let waited = 0; indexThreadStats.reads - before < 2 && waited < 2000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    assert.is(indexThreadStats.reads - before, 2, "only the channel's own package files are read ahead");
+    // b is replaced after its read (another build of it: other bytes, other size).
+    rmSync(b.path);
+    const [b2] = await c.pkg({ name: 'b', version: '1', build: '0', depends: ['a'] });
+    assert.is(b2.path, b.path);
+    await Promise.all([w.update(['linux-64'], [a.path]), w.update(['linux-64'], [b.path])]);
+    endA();
+    endB();
+    assert.is(indexThreadStats.reads - before, 3, 'a taken from its read ahead, b read again');
+    const rd = await readRepodata(c.ch, 'linux-64');
+    const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+    assert.is(rd.packages['a-1-0.tar.bz2'].sha256, sha(a.path));
+    assert.is(rd.packages['b-1-0.tar.bz2'].sha256, sha(b.path));
+    assert.equal(rd.packages['b-1-0.tar.bz2'].depends, ['a']);
+    await w.close();
+    // What the writer left is what a full index of the same files writes.
+    const left = readFileSync(join(c.ch, 'linux-64', 'repodata.json'));
+    await indexChannel(c.ch);
+    assert.ok(readFileSync(join(c.ch, 'linux-64', 'repodata.json')).equals(left));
+  } finally {
+    await closeIndexThread();
     c.cleanup();
   }
 });

@@ -131,6 +131,13 @@ export async function readEntries(subdir: string, items: readonly ReadItem[], wi
 /** A record read, with its repodata.json lines when read on the index thread. */
 type ReadEntry = CacheEntry & { text?: string };
 
+/** An entry read on the index thread as the writer keeps it (its repodata.json lines as bytes). */
+function fromThread(e: ReadEntry): IndexedFile {
+  if (e.text === undefined) return e;
+  const { text, ...entry } = e;
+  return { ...entry, bytes: Buffer.from(text) };
+}
+
 async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let i = 0;
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
@@ -322,6 +329,10 @@ export class ChannelIndexWriter {
   private zstWrite: Promise<void> | null = null;
   /** Batches run (each serving every update queued before it started) and repodata.json files written. */
   readonly stats = { batches: 0, writes: 0, extras: 0 };
+  /** Package files read ahead of their update (`announce`), by path, until a write takes them. */
+  private readonly ahead = new Map<string, Promise<IndexedFile | undefined>>();
+  /** Files to read ahead, by subdir, and what settles each one's read: one request per subdir and turn of the event loop. */
+  private aheadQueue = new Map<string, { items: ReadItem[]; settle: ((entry: IndexedFile | undefined) => void)[] }>();
   /** Unique in the process (the write thread's key of this writer's buffers). */
   private readonly id = ++writerCounter;
 
@@ -367,22 +378,34 @@ export class ChannelIndexWriter {
    * others waiting for it to end.
    * The returned function ends the announcement (call it right after `update`, or when no update
    * will come); it may be called more than once.
+   * `files`: the package files the update will name. With the index thread they are read now
+   * (`readAhead`), while the update waits for whatever it follows (the executor: the build's record
+   * committing), so the write that takes them only checks that they did not change since.
    */
-  announce(): () => void {
+  announce(files: readonly string[] = []): () => void {
     const token = {};
     this.announced.add(token);
+    if (this.thread) for (const f of files) this.readAhead(f);
     return () => {
       this.announced.delete(token);
       if (this.held?.delete(token) && !this.held.size) this.endHold();
     };
   }
 
+  /** Resolves once no write is in flight (the last one's derived files and record caches, when due, written too). */
+  async idle(): Promise<void> {
+    while (this.inflight) await this.inflight;
+  }
+
   /** Wait for the writes in flight, then write the record caches that are behind. */
   async close(): Promise<void> {
     // A write held for announced updates that will not come: now.
     if (this.held) this.endHold();
-    while (this.inflight) await this.inflight;
+    await this.idle();
     while (this.zstJobs.size) await Promise.all(this.zstJobs);
+    // Reads ahead that no update took (their update never came: a record that failed).
+    this.ahead.clear();
+    this.aheadQueue.clear();
     for (const [subdir, state] of this.state) {
       if (state.unlisted) {
         await this.refresh(subdir, state, new Set(), true);
@@ -420,19 +443,33 @@ export class ChannelIndexWriter {
     const batch = this.pending!;
     this.pending = null;
     const started = performance.now();
-    this.inflight = this.write(batch)
-      .then(
-        () => batch.waiters.forEach((w) => w.resolve()),
-        (err) => batch.waiters.forEach((w) => w.reject(err)),
-      )
-      .finally(() => {
+    let settled = false;
+    const release = () => {
+      if (settled) return;
+      settled = true;
+      this.lastWriteMs = performance.now() - started;
+      batch.waiters.forEach((w) => w.resolve());
+    };
+    this.inflight = this.write(batch, release)
+      .then(release, (err) => {
+        if (settled) return;
+        settled = true;
         this.lastWriteMs = performance.now() - started;
+        batch.waiters.forEach((w) => w.reject(err));
+      })
+      .finally(() => {
         this.inflight = null;
         if (this.pending) this.flush();
       });
   }
 
-  private async write(batch: Batch): Promise<void> {
+  /**
+   * One batch: its subdirs' repodata.json, then — when due — the derived files and the record
+   * caches. `release` resolves the batch's updates: called as soon as repodata.json holds their
+   * files (what a dependent build reads), unless the batch is `complete` (its caller waits for the
+   * derived files too); the next write still waits for the derived files and caches.
+   */
+  private async write(batch: Batch, release: () => void): Promise<void> {
     this.stats.batches++;
     // Subdirs are independent: listed, read and written side by side.
     // noarch/ is indexed on the first write (conda, mamba and rattler require it) and afterwards
@@ -450,14 +487,29 @@ export class ChannelIndexWriter {
       }
       await this.writeIndex(subdir, state);
     }));
-    if (batch.complete || performance.now() - this.lastExtrasWrite >= Math.max(this.extrasIntervalMs, ADAPT * this.extrasCostMs)) {
-      // On the index thread the .zst is compressed without holding up the next writes (not for a
-      // complete update: its caller waits for every derived file).
-      await this.writeExtras(batch.complete, this.thread && !batch.complete);
+    if (batch.complete) {
+      await this.writeExtras(true);
+      await this.writeCaches();
+      return;
     }
-    if (performance.now() - this.lastCacheWrite >= Math.max(this.cacheIntervalMs, ADAPT * this.cacheCostMs)) {
-      for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
+    release();
+    try {
+      if (performance.now() - this.lastExtrasWrite >= Math.max(this.extrasIntervalMs, ADAPT * this.extrasCostMs)) {
+        // On the index thread the .zst is compressed without holding up the next writes.
+        await this.writeExtras(false, this.thread);
+      }
+      await this.writeCaches();
+    } catch {
+      // The updates are released already: what could not be written is behind again, written by a
+      // later batch or by close(), which throws if it still cannot be.
+      for (const state of this.state.values()) state.extrasDirty = true;
     }
+  }
+
+  /** The record caches that are behind, when their interval is up. */
+  private async writeCaches(): Promise<void> {
+    if (performance.now() - this.lastCacheWrite < Math.max(this.cacheIntervalMs, ADAPT * this.cacheCostMs)) return;
+    for (const [subdir, state] of this.state) if (state.cacheDirty) await this.writeCache(subdir, state);
   }
 
   /** repodata.json of a subdir, when it is behind. */
@@ -637,6 +689,50 @@ export class ChannelIndexWriter {
   }
 
   /**
+   * Start reading a package file of this channel on the index thread before its update comes (the
+   * files announced in one turn of the event loop go as one request per subdir). The read is used
+   * by the write whose update names the file if the file's size and mtime still match then (else,
+   * or if the read failed, the write reads it as usual, errors and all).
+   */
+  private readAhead(file: string): void {
+    const path = resolve(file);
+    const subdir = basename(dirname(path));
+    const name = basename(path);
+    if (dirname(dirname(path)) !== this.root || !isPackageFile(name) || name.startsWith('.')) return;
+    if (!this.aheadQueue.size) setImmediate(() => this.sendAhead());
+    let queued = this.aheadQueue.get(subdir);
+    if (!queued) this.aheadQueue.set(subdir, (queued = { items: [], settle: [] }));
+    queued.items.push({ path, name });
+    this.ahead.set(path, new Promise((resolve) => queued.settle.push(resolve)));
+  }
+
+  private sendAhead(): void {
+    const queued = this.aheadQueue;
+    this.aheadQueue = new Map();
+    for (const [subdir, { items, settle }] of queued) {
+      indexThread().run({ kind: 'read', subdir, items }).then(
+        (result) => {
+          indexThreadStats.reads += items.length;
+          (result as (ReadEntry | 'unchanged' | null)[]).forEach((e, i) => settle[i](e && e !== 'unchanged' ? fromThread(e) : undefined));
+        },
+        // Read again by the write (which reports the error, if it is still there).
+        () => settle.forEach((done) => done(undefined)),
+      );
+    }
+  }
+
+  /** A file's read-ahead entry, if it is still what the file holds (same size and mtime); taken from the map. */
+  private async takeAhead(path: string): Promise<IndexedFile | undefined> {
+    const pending = this.ahead.get(path);
+    if (!pending) return undefined;
+    this.ahead.delete(path);
+    const entry = await pending;
+    if (!entry) return undefined;
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st && st.isFile() && st.size === entry.size && st.mtimeMs === entry.mtimeMs ? entry : undefined;
+  }
+
+  /**
    * The entries of package files `names` of `dir` (`known`: the size and mtime the index holds for
    * one). With the index thread, new files of THREAD_MIN_BYTES or more are read there (in chunks);
    * the rest here, `width` at a time: a file the index knows is usually unchanged (an open and a
@@ -650,14 +746,22 @@ export class ChannelIndexWriter {
     const read = new Map<string, IndexedFile | 'unchanged' | null>();
     const here: ReadItem[] = [];
     const there: ReadItem[] = [];
+    const ahead: Promise<void>[] = [];
     for (const item of items) {
-      if (!this.thread || item.known) here.push(item);
+      if (this.ahead.has(item.path)) {
+        // Read ahead (announced): taken if the file did not change since, else read below.
+        ahead.push(this.takeAhead(item.path).then((entry) => {
+          if (entry) read.set(item.name, entry);
+          else there.push(item);
+        }));
+      } else if (!this.thread || item.known) here.push(item);
       else if (this.threadMinBytes <= 0) there.push(item);
       else {
         const size = statSync(item.path, { throwIfNoEntry: false })?.size ?? 0;
         (size >= this.threadMinBytes ? there : here).push(item);
       }
     }
+    await Promise.all(ahead);
     const chunks: Promise<void>[] = [];
     if (here.length) {
       chunks.push(readEntries(subdir, here, width).then((entries) => here.forEach((item, i) => read.set(item.name, entries[i]))));
@@ -667,12 +771,7 @@ export class ChannelIndexWriter {
       chunks.push(indexThread().run({ kind: 'read', subdir, items: chunk }).then((result) => {
         indexThreadStats.reads += chunk.length;
         const entries = result as (ReadEntry | 'unchanged' | null)[];
-        entries.forEach((e, i) => {
-          if (e && e !== 'unchanged' && e.text !== undefined) {
-            const { text, ...entry } = e;
-            read.set(chunk[i].name, { ...entry, bytes: Buffer.from(text) });
-          } else read.set(chunk[i].name, e);
-        });
+        entries.forEach((e, i) => read.set(chunk[i].name, e && e !== 'unchanged' ? fromThread(e) : e));
       }));
     }
     await Promise.all(chunks);

@@ -416,6 +416,9 @@ class Execution implements StageHost {
       d.setStatuses(changes, this.runId);
       for (const g of heldGroups) d.setGroupStatus(g.id, this.runId, g.reason.startsWith('held') ? 'held' : 'failed', g.reason);
     });
+    // Posted now, not at the next turn of the event loop: the first tasks run in this one (every one
+    // of them without I/O to wait for), and their writes commit after these.
+    this.writer.flush();
     for (const [pkg, s] of initial) this.results.set(pkg, this.result(pkg, s.status, s.reason, { failure: s.failure ?? undefined, stage: s.stage }));
 
     const start: ExecutionStart = {
@@ -569,10 +572,10 @@ class Execution implements StageHost {
     return this.indexWriter(dir).update(subdirs, files);
   }
 
-  /** An `index` of `dir` is on its way (a record being committed): the writer's next write waits for it. */
-  announceIndex(dir: string): () => void {
+  /** An `index` of `dir` naming `files` is on its way (a record being committed): the writer's next write waits for it, and reads the files meanwhile. */
+  announceIndex(dir: string, files: readonly string[]): () => void {
     if (this.customIndex) return noAnnouncement;
-    return this.indexWriter(dir).announce();
+    return this.indexWriter(dir).announce(files);
   }
 
   private indexWriter(dir: string): ChannelIndexWriter {

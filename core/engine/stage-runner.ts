@@ -74,8 +74,8 @@ export interface StageHost {
   emit(pkg: string, status: TaskStatus, reason: string | null, extra: { stage?: StageName; artifacts?: Artifact[]; durationMs?: number; logFile?: string }): void;
   /** Index `dir` for these subdirs; `files` are the package files this task wrote. */
   index(dir: string, subdirs: string[], files: string[]): Promise<void>;
-  /** An `index` call of `dir` will follow soon (see ChannelIndexWriter.announce); the function returned ends it. */
-  announceIndex(dir: string): () => void;
+  /** An `index` call of `dir` naming `files` will follow soon (see ChannelIndexWriter.announce: they are read meanwhile); the function returned ends it. */
+  announceIndex(dir: string, files: readonly string[]): () => void;
   /** Remove a scratch dir in the background. */
   cleanup(dir: string): void;
   /** The current attempt id of a task (for the executor's end-of-attempt writes). */
@@ -372,7 +372,7 @@ export async function runPackageStage(host: StageHost, t: ExecTask, attempt: num
       const { subdirs, files } = toIndex!;
       const channel = task.outputChannel;
       const built = t.stage === 'build';
-      const announced = host.announceIndex(channel);
+      const announced = host.announceIndex(channel, files);
       indexed = background(recorded.then(() => {
         try {
           if (built) report();
