@@ -113,7 +113,8 @@ export async function installEnvironment(opts: InstallOptions): Promise<Installe
   opts.log(`${opts.label} environment: solving ${opts.specs.join(', ')} for ${opts.subdir}`);
   let records: SolvedRecord[];
   try {
-    records = await solve(opts.specs, { channels: opts.channels, subdir: opts.subdir, virtualPackages: opts.virtualPackages });
+    // The virtual packages' throwaway channel beside the prefix (the task's scratch dir in a run).
+    records = await solve(opts.specs, { channels: opts.channels, subdir: opts.subdir, virtualPackages: opts.virtualPackages, tmpDir: dirname(opts.prefix) });
   } catch (err) {
     if (!(err instanceof SolveError)) throw err;
     throw new InstallError(`cannot solve the ${opts.label} environment (${opts.specs.join(', ')}): ${err.solverMessage}`, 'build', { cause: err });

@@ -97,4 +97,20 @@ s('a channel that cannot be opened: the error passes through and the virtual pac
   assert.equal(readdirSync(tmp), []);
 });
 
+s('tmpDir: the virtual packages\' channel is made there (a run gives its task\'s scratch dir), and removed after', async (ctx) => {
+  const scratch = join(ctx.dir, 'scratch');
+  mkdirSync(scratch);
+  await solve(['mylib'], { channels: ['ftp://example.invalid/ch'], subdir: 'linux-64', virtualPackages: [{ name: '__glibc', version: '2.28' }], tmpDir: scratch }).then(
+    () => assert.unreachable('solved'),
+    (e) => assert.match(String(e), /unsupported URL scheme/),
+  );
+  assert.equal(readdirSync(scratch), []);
+  // Made there, not in the temp dir: a tmpDir that does not exist fails the solve naming it.
+  const missing = join(ctx.dir, 'no-such-dir');
+  await solve(['mylib'], { channels: ['ftp://example.invalid/ch'], subdir: 'linux-64', virtualPackages: [{ name: '__glibc', version: '2.28' }], tmpDir: missing }).then(
+    () => assert.unreachable('solved'),
+    (e) => assert.ok(String(e).includes(missing), String(e)),
+  );
+});
+
 s.run();

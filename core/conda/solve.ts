@@ -59,6 +59,12 @@ export interface SolveOptions {
   subdir: string;
   /** Virtual packages of the target (names start with `__`); none by default. */
   virtualPackages?: VirtualPackage[];
+  /**
+   * Where the virtual packages' throwaway channel is made (removed after the solve; default the OS
+   * temp dir). A run's builder and tester give their task's scratch dir: a process killed
+   * mid-solve leaves it there, where the run's sweep removes it, not in the temp dir.
+   */
+  tmpDir?: string;
 }
 
 /** One package of a solution. */
@@ -95,8 +101,8 @@ export class SolveError extends Error {
 const platformsOf = (subdir: string): Platform[] => (subdir === 'noarch' ? ['noarch'] : [subdir as Platform, 'noarch']);
 
 /** A throwaway channel holding the virtual packages' records (rattler's JS solve takes no virtual packages). */
-async function virtualChannel(subdir: string, packages: VirtualPackage[]): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'rebuild-virtual-'));
+async function virtualChannel(subdir: string, packages: VirtualPackage[], parent = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(join(parent, 'rebuild-virtual-'));
   try {
     for (const s of platformsOf(subdir)) {
       const repodata = emptyRepodata(s);
@@ -127,7 +133,7 @@ export async function solve(specs: string[], opts: SolveOptions): Promise<Solved
   let extra: OpenChannels | null = null;
   try {
     // In the try: a channel that cannot be opened still has the throwaway channel removed.
-    virtual = opts.virtualPackages?.length ? await virtualChannel(opts.subdir, opts.virtualPackages) : null;
+    virtual = opts.virtualPackages?.length ? await virtualChannel(opts.subdir, opts.virtualPackages, opts.tmpDir) : null;
     const channels = given ? (opened = await openChannels(virtual ? [...given, virtual] : given)) : (opts.channels as OpenChannels);
     let urls = channels.urls;
     if (virtual && !given) {
