@@ -292,9 +292,11 @@ interface Batch {
  * last update, so the index left behind holds exactly the dir's package files.
  *
  * Updates are coalesced: at most one write is in flight per writer; updates that arrive meanwhile
- * share the next one. `update()` resolves once a write that *started after* the call has ended, so
- * every package file the call names is in the index when its promise resolves (and every other
- * one present at the call, if that write listed the dir).
+ * share the next one. `update()` resolves once a write that *started after* the call has written
+ * repodata.json, so every package file the call names is in the index when its promise resolves
+ * (and every other one present at the call, if that write listed the dir); the derived files and
+ * the record cache, when due, follow (a `complete` update waits for them; the next write too).
+ * Package files named by `announce` are read ahead on the index thread.
  */
 export class ChannelIndexWriter {
   readonly root: string;
