@@ -785,6 +785,11 @@ export class ChannelIndexWriter {
     const out: string[] = [];
     for (const e of await readdir(this.root, { withFileTypes: true }).catch(() => [])) {
       if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'label') continue;
+      // One this writer indexes: a subdir (its listing, 25,000 names in a large channel, is not needed).
+      if (this.state.has(e.name)) {
+        out.push(e.name);
+        continue;
+      }
       const files = await readdir(join(this.root, e.name)).catch(() => [] as string[]);
       if (files.includes('repodata.json') || files.some((n) => isPackageFile(n) && !n.startsWith('.'))) out.push(e.name);
     }
