@@ -15,6 +15,8 @@ export interface RecordedArtifact {
 
 /** The recorded artifacts under `outputChannel` that `built` does not hold with the same bytes. */
 export function staleArtifacts(recorded: readonly RecordedArtifact[], built: readonly Pick<Artifact, 'path'>[], outputChannel: string): RecordedArtifact[] {
+  // A package's first build (the common case of a campaign): nothing recorded, no paths to compare.
+  if (!recorded.length) return [];
   const root = resolve(outputChannel) + sep;
   const now = new Set(built.map((a) => resolve(a.path)));
   return recorded.filter((r) => {
