@@ -296,7 +296,7 @@ interface Batch {
  * repodata.json, so every package file the call names is in the index when its promise resolves
  * (and every other one present at the call, if that write listed the dir); the derived files and
  * the record cache, when due, follow (a `complete` update waits for them; the next write too).
- * Package files named by `announce` are read ahead on the index thread.
+ * With `thread`, package files named by `announce` are read ahead on the index thread.
  */
 export class ChannelIndexWriter {
   readonly root: string;
