@@ -1,7 +1,8 @@
 // The channel index's worker thread: reading and hashing new package files (their repodata
 // records and repodata.json lines) and compressing repodata.json.zst, off the thread that runs the
 // executor. One thread for the process (every index writer that asks for it shares it), started on
-// first use; it does not keep the process alive while idle.
+// first use; it does not keep the process alive while idle. Both threads load the module's plain-JS
+// bundle when a fresh one exists (core/threads/bundle.ts: no tsx loader thread of their own).
 import { WorkerPool, type WireError } from '../threads/worker-pool.ts';
 import { PackageFormatError } from './package-types.ts';
 import type { GenerationRequest } from './generation-write.ts';
@@ -32,7 +33,7 @@ function rebuild(e: WireError): Error {
 }
 
 export function indexThread(): WorkerPool<IndexRequest, unknown> {
-  return (pool ??= new WorkerPool<IndexRequest, unknown>(new URL('./index-worker.ts', import.meta.url), 1, { name: 'channel index', error: rebuild }));
+  return (pool ??= new WorkerPool<IndexRequest, unknown>(new URL('./index-worker.ts', import.meta.url), 1, { name: 'channel index', error: rebuild, bundle: true }));
 }
 
 /**
@@ -42,7 +43,7 @@ export function indexThread(): WorkerPool<IndexRequest, unknown> {
  * last generation, so every generation request goes to this one thread.
  */
 export function indexWriteThread(): WorkerPool<IndexRequest, unknown> {
-  return (writePool ??= new WorkerPool<IndexRequest, unknown>(new URL('./index-worker.ts', import.meta.url), 1, { name: 'channel index write', error: rebuild }));
+  return (writePool ??= new WorkerPool<IndexRequest, unknown>(new URL('./index-worker.ts', import.meta.url), 1, { name: 'channel index write', error: rebuild, bundle: true }));
 }
 
 /** Stop the threads (tests; they do not keep the process alive anyway). */

@@ -44,6 +44,25 @@ writer('a write resolves once committed on the writer thread; writes commit in t
   db.close();
 });
 
+writer('with no batch in flight, a write is posted once the code queueing it has run, not at the next turn: it commits while this thread goes on', async (ctx) => {
+  const { db, run, a, b } = open(ctx.dir);
+  const w = new StateWriter(ctx.dir);
+  await w.ready;
+  const first = w.write((d) => d.setStatus(a, run, 'waiting', 'first'));
+  await Promise.resolve();
+  // The rest of this turn: synchronous work (the other tasks a turn starts). The write was posted
+  // before it, so the thread commits it meanwhile; what is queued now waits for its answer.
+  const second = w.write((d) => d.setStatus(b, run, 'waiting', 'second'));
+  const until = performance.now() + 5000;
+  while (db.getPackageById(a).status !== 'waiting' && performance.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  assert.is(db.getPackageById(a).status, 'waiting', 'committed during this turn');
+  assert.is(db.getPackageById(b).status, 'planned', 'queued behind the batch in flight');
+  await Promise.all([first, second]);
+  assert.is(db.getPackageById(b).status, 'waiting');
+  await w.close();
+  db.close();
+});
+
 writer('a failing write rejects alone; the others are committed', async (ctx) => {
   const { db, run, a, b } = open(ctx.dir);
   const w = new StateWriter(ctx.dir);

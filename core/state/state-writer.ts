@@ -1,9 +1,14 @@
 // The executor's state writes, committed on a thread of their own (state-writer-worker.ts, with its
 // own connection): the main thread records each write as a few method calls (`(db) =>
-// db.recordBuilt(...)` run against a recorder), posts the writes queued in one turn of its event
-// loop as one message, and goes on; the writer thread commits everything it has received as one
-// transaction (group commit, group-commit.ts) and answers once per commit. So the statements, the
-// commits and the WAL checkpoints cost the main thread nothing but the message.
+// db.recordBuilt(...)` run against a recorder), posts what is queued as one message, and goes on;
+// the writer thread commits everything it has received as one transaction (group commit,
+// group-commit.ts) and answers once per commit. So the statements, the commits and the WAL
+// checkpoints cost the main thread nothing but the message.
+// - When no batch is being committed, a write is posted at the end of the code queueing it (a
+//   microtask), not at the next turn of the event loop: the thread commits it while the main thread
+//   runs on (the other tasks a turn starts), and what is queued meanwhile goes as the next batch
+//   once the answer came. Posting at the next turn made a level of builds that all start in one
+//   turn commit only after the last of them had run (bench/README, session 9).
 // - A write's promise resolves only after its transaction committed: the executor reports a state
 //   change, or does anything outside the database (index, publish), only then — a kill at any point
 //   finds the database at least as far on as everything done outside it.
@@ -78,6 +83,8 @@ export class StateWriter {
   /** Writes posted and not answered yet: while some are, new ones wait for the answer (one batch in flight). */
   private inFlight = 0;
   private scheduled: NodeJS.Immediate | null = null;
+  /** A post is queued as a microtask (`enqueue` with no batch in flight). */
+  private postSoon = false;
   private failed: Error | null = null;
   private sentSecrets: readonly string[] = [];
   private drained: (() => void) | null = null;
@@ -98,7 +105,7 @@ export class StateWriter {
     let notReady!: (err: Error) => void;
     this.ready = new Promise<void>((resolve, reject) => ((ready = resolve), (notReady = reject)));
     this.ready.catch(() => {});
-    this.worker = new Worker(workerCode(new URL('./state-writer-worker.ts', import.meta.url)), {
+    this.worker = new Worker(workerCode(new URL('./state-writer-worker.ts', import.meta.url), { bundle: true }), {
       eval: true,
       workerData: { workDir, port: port2, counters: this.counters.buffer },
       transferList: [port2],
@@ -219,8 +226,15 @@ export class StateWriter {
     this.queue.push(this.calls);
     this.waiting.push(waiter);
     // Group commit: while a batch is being committed, what is queued meanwhile waits for it and goes
-    // as the next batch (one message, one transaction), posted once the answer came.
-    if (this.inFlight === 0) this.scheduled ??= setImmediate(() => this.post(false));
+    // as the next batch (one message, one transaction), posted once the answer came. With none in
+    // flight: posted once the code queueing this write (and what it queues with it) has run.
+    if (this.inFlight === 0 && !this.postSoon) {
+      this.postSoon = true;
+      queueMicrotask(() => {
+        this.postSoon = false;
+        if (this.inFlight === 0) this.post(false);
+      });
+    }
   }
 
   private post(sync: boolean): void {
