@@ -26,6 +26,8 @@ export interface ExecTask {
   deps: string[];
   /** Keys of the tasks that need this one. */
   dependents: string[];
+  /** build tasks: the node's stage in its plan (`plan.stages`: its topological generation), when the plan has it. */
+  generation?: number;
   /** publish tasks: the group. */
   group?: GroupSpec;
   /** test tasks: scheduler-only joins on what the test environment installs (`testEnvironmentGates`). */
@@ -139,6 +141,10 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
     // making a key string per edge).
     const builds = new Map<string, ExecTask>();
     const tests = new Map<string, ExecTask>();
+    const generation = new Map<string, number>();
+    plan.stages.forEach((ids, i) => {
+      for (const id of ids) generation.set(id, i);
+    });
     g.forEachNode((id, node) => {
       if (node.status !== 'planned') return;
       const pkg = prefix + id;
@@ -147,7 +153,11 @@ export function buildTaskGraph(plans: readonly Plan[], stages: StageOptions = BU
         const key = stageKey(pkg, stage);
         const t: ExecTask = { key, stage, pkg, node, target: plan.target, deps: [], dependents: [] };
         tasks.set(key, t);
-        if (stage === 'build') builds.set(id, t);
+        if (stage === 'build') {
+          builds.set(id, t);
+          const g = generation.get(id);
+          if (g !== undefined) t.generation = g;
+        }
         else if (stage === 'test') tests.set(id, t);
         if (previous) linkTasks(previous, t);
         previous = t;

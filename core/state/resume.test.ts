@@ -47,4 +47,40 @@ resume('changed recipes invalidate their dependents, each named after the first 
   }
 });
 
+resume('new package rows are inserted in the order of their plan\'s stages (then plan order), each decision naming its own row :: random graphs', async () => {
+  let seed = 11;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let round = 0; round < 10; round++) {
+    const dir = mkdtempSync(join(tmpdir(), 'rebuild-resume-'));
+    try {
+      // Plan order is not dependency order: reverse alphabetical, ids shuffled against the dependency chain.
+      const ids = Array.from({ length: 50 }, (_, i) => `q${String((i * 37) % 50).padStart(2, '0')}`);
+      const spec: Record<string, FakeNodeSpec> = {};
+      ids.forEach((id, i) => {
+        const deps = i ? [...new Set(Array.from({ length: Math.floor(rand() * 3) }, () => ids[Math.floor(rand() * i)]))] : [];
+        spec[id] = { deps };
+      });
+      const order = Object.keys(spec).sort().reverse();
+      const plan = fakePlan({ subdir: 'linux-64', python: '3.13' }, Object.fromEntries(order.map((id) => [id, spec[id]])));
+      assert.ok(plan.stages.length > 3, 'a few stages');
+      const stageOf = new Map(plan.stages.flatMap((ids, i) => ids.map((id) => [id, i] as const)));
+      const tasks = buildTaskGraph([plan]);
+      const db = StateDb.open(dir);
+      const decisions = await decideResume(tasks, db);
+      const builds = [...tasks.values()].filter((t) => t.stage === 'build');
+      for (const t of builds) assert.is(db.getPackageById(decisions.get(t.key)!.packageId).node, t.node.id, `row of ${t.node.id}`);
+      const byId = builds.slice().sort((a, b) => decisions.get(a.key)!.packageId - decisions.get(b.key)!.packageId);
+      const planIndex = new Map(builds.map((t, i) => [t.key, i]));
+      for (let i = 1; i < byId.length; i++) {
+        const [a, b] = [byId[i - 1], byId[i]];
+        const [sa, sb] = [stageOf.get(a.node.id)!, stageOf.get(b.node.id)!];
+        assert.ok(sa < sb || (sa === sb && planIndex.get(a.key)! < planIndex.get(b.key)!), `${a.node.id} (stage ${sa}) before ${b.node.id} (stage ${sb}) in round ${round}`);
+      }
+      db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
 resume.run();
