@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { simpleSolve } from '@conda-org/rattler';
 import { serveChannels } from './channel-server.ts';
 import { ChannelError, ChannelIndexWriter, indexChannel, readRepodata, repodataRecords } from './repodata.ts';
-import { closeIndexThread, indexThreadStats } from './index-thread.ts';
+import { closeIndexThread, indexThreadStats, indexWriteThread } from './index-thread.ts';
+import { forgetGenerations, writeGeneration, type WirePart } from './generation-write.ts';
 import { decompress } from 'zstd-napi';
 import { PackageFormatError } from './package-types.ts';
 import { writeCondaPackage, type PackageInfo } from './write-package.ts';
@@ -700,6 +701,23 @@ writer('a write waits for announced updates at most announceWaitMs (by default a
   }
 });
 
+writer('a generation write answers before removing the generations it drops; they are gone before the thread\'s next turn', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rebuild-generation-'));
+  try {
+    writeFileSync(join(dir, '.repodata.json.1.1'), 'old');
+    const target = join(dir, 'repodata.json');
+    const parts: WirePart[] = [[0, Buffer.from('{"packages": {}}\n')]];
+    assert.is(writeGeneration({ kind: 'generation', key: 'test/linux-64', dir, name: '.repodata.json.1.2', target, parts, drop: ['.repodata.json.1.1'] }), 'ok');
+    assert.is(readFileSync(target, 'utf8'), '{"packages": {}}\n');
+    assert.ok(existsSync(join(dir, '.repodata.json.1.1')), 'not removed before the answer');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.not.ok(existsSync(join(dir, '.repodata.json.1.1')), 'removed right after it');
+    forgetGenerations('test/linux-64');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 writer('on the index write thread: each generation the same bytes as written in place, only new buffers sent; a write thread replaced between writes gets every buffer again', async () => {
   const c = await channel();
   const inPlace = join(c.root, 'in-place');
@@ -720,6 +738,8 @@ writer('on the index write thread: each generation the same bytes as written in 
       const link = readlinkOf(join(c.ch, 'linux-64', 'repodata.json'));
       assert.match(link ?? '', /^\.repodata\.json\.\d+\.\d+$/, 'repodata.json is a generation symlink while the writer is open');
       assert.is(readFileSync(join(c.ch, 'linux-64', 'repodata.json'), 'hex'), readFileSync(join(inPlace, 'linux-64', 'repodata.json'), 'hex'), `write ${i}`);
+      // The thread removes older generations after its answer, before its next request: one more round trip.
+      await indexWriteThread().run({ kind: 'forget', key: 'none' });
       assert.ok(readdirSync(join(c.ch, 'linux-64')).filter((n) => n.startsWith('.repodata.json.')).length <= 2, 'the last two generations kept');
     }
     await threaded.close();

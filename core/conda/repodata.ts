@@ -577,7 +577,7 @@ export class ChannelIndexWriter {
    * `swapIn` on the index write thread (core/conda/generation-write.ts): one request instead of
    * seven thread-pool round trips here, and only the buffers the thread does not hold yet cross.
    * The same files in the same order: the generation (temp file + rename), the symlink renamed over
-   * repodata.json, generations older than the last two removed.
+   * repodata.json, generations older than the last two removed (there, once the answer is posted).
    */
   private async swapInOnThread(subdir: string, state: SubdirState, target: string, dir: string, name: string): Promise<void> {
     const mirror = (state.mirror ??= new GenerationMirror(`${this.id}/${subdir}`));
