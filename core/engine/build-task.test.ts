@@ -145,4 +145,25 @@ tasks('several pythons :: logs and scratch dirs under <subdir>/py<X.Y>/; stale o
   }
 });
 
+tasks('taskPaths gives what path.join gives, for plain names and odd ones :: random names', () => {
+  let seed = 5;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+  const dirs = ['/work/run', '/work/run/', '/work//run', '/work/./run', '/work/x/../run', 'relative/dir', 'relative', '.', '/', '/w'];
+  const names = ['numpy', 'python@bootstrap', 'numpy@1.26', 'a.b', '..', '.', '', 'a/b', 'a\\b', '..a', 'x y', 'linux-64'];
+  for (let i = 0; i < 2000; i++) {
+    const workDir = pick(dirs);
+    const target = { subdir: pick(names) as 'linux-64', python: pick(['3.13', '3.14', '..', '']) };
+    const id = pick(names);
+    const [runId, attempt, stage, pythonDir] = [1 + Math.floor(rand() * 9), 1 + Math.floor(rand() * 3), pick(['build', 'test', 'transmute'] as const), rand() < 0.5];
+    const where = pythonDir ? join(target.subdir, `py${target.python}`) : target.subdir;
+    const want = {
+      workDir: join(workDir, 'tasks', where, id, `run-${runId}-${stage === 'build' ? 'attempt' : stage}-${attempt}`),
+      logFile: join(workDir, 'logs', where, `${id}.log`),
+      outputChannel: join(workDir, 'channel'),
+    };
+    assert.equal(taskPaths(workDir, target, id, runId, attempt, stage, pythonDir), want, JSON.stringify({ workDir, target, id, pythonDir }));
+  }
+});
+
 tasks.run();

@@ -2,7 +2,7 @@
 // and how to run a command (through the runner plugins on `run.hooks.exec`).
 import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
 import { rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, normalize, sep } from 'node:path';
 import { redact } from '../config/redactor.ts';
 import type { Run } from './run.ts';
 import { KILLED_ATTEMPT_REASON, type StateDb } from '../state/state-db.ts';
@@ -23,13 +23,40 @@ export class NoRunnerError extends Error {
  * two targets share the subdir) puts the python under it: `logs/linux-64/py3.14/numpy.log`.
  */
 export function taskPaths(workDir: string, target: Target, id: string, runId: number, attempt: number, stage: StageName = 'build', pythonDir = false) {
-  const where = pythonDir ? join(target.subdir, `py${target.python}`) : target.subdir;
+  const python = `py${target.python}`;
+  const leaf = `run-${runId}-${stage === 'build' ? 'attempt' : stage}-${attempt}`;
+  // Builds keep `attempt` (dirs of earlier releases); other stages are named: run-R-test-N.
+  if (plainDir(workDir) && plainName(target.subdir) && plainName(id) && (!pythonDir || plainName(python))) {
+    // What join gives for these (a normalized dir, names without a separator or dots): the names
+    // joined by the separator, without join's normalizing pass (~3 KB of garbage per task).
+    const where = pythonDir ? `${target.subdir}${sep}${python}` : target.subdir;
+    return {
+      workDir: `${workDir}${sep}tasks${sep}${where}${sep}${id}${sep}${leaf}`,
+      logFile: `${workDir}${sep}logs${sep}${where}${sep}${id}.log`,
+      outputChannel: `${workDir}${sep}channel`,
+    };
+  }
+  const where = pythonDir ? join(target.subdir, python) : target.subdir;
   return {
-    // Builds keep `attempt` (dirs of earlier releases); other stages are named: run-R-test-N.
-    workDir: join(workDir, 'tasks', where, id, `run-${runId}-${stage === 'build' ? 'attempt' : stage}-${attempt}`),
+    workDir: join(workDir, 'tasks', where, id, leaf),
     logFile: join(workDir, 'logs', where, `${id}.log`),
     outputChannel: join(workDir, 'channel'),
   };
+}
+
+/** The last dir `plainDir` said yes to (a run asks about one work dir, per task). */
+let lastPlainDir = '';
+/** A dir that join leaves as it is: normalized, not the root, no trailing separator. */
+function plainDir(dir: string): boolean {
+  if (dir === lastPlainDir) return true;
+  const ok = dir.length > 1 && normalize(dir) === dir && !dir.endsWith(sep) && !dir.endsWith('/');
+  if (ok) lastPlainDir = dir;
+  return ok;
+}
+
+/** A name join keeps as it is between two separators: not empty, no separator, not `.` or `..`. */
+function plainName(name: string): boolean {
+  return name.length > 0 && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\\');
 }
 
 // Every line passes the redactor (a line may quote a plugin's error holding a secret).

@@ -795,18 +795,19 @@ class Execution implements StageHost {
   private result(pkg: string, status: TaskStatus, reason: string | null, extra: Partial<TaskResult> = {}): TaskResult {
     const t = this.tasks.get(pkg)!;
     const previous = this.results.get(pkg);
-    return {
-      id: t.node.id,
-      target: t.target,
-      ...((extra.stage ?? previous?.stage) ? { stage: extra.stage ?? previous?.stage } : {}),
-      status,
-      reason,
-      attempt: this.attempts.get(stageKeyOf(pkg, extra.stage)) ?? this.attempts.get(pkg) ?? 0,
-      durationMs: extra.durationMs ?? 0,
-      artifacts: extra.artifacts ?? previous?.artifacts ?? [],
-      ...(extra.failure ? { failure: extra.failure } : {}),
-      ...((extra.logFile ?? previous?.logFile) ? { logFile: extra.logFile ?? previous?.logFile } : {}),
-    };
+    // Built field by field, in this order (what JSON output shows), without spreading temporary objects.
+    const r: TaskResult = { id: t.node.id, target: t.target } as TaskResult;
+    const stage = extra.stage ?? previous?.stage;
+    if (stage) r.stage = stage;
+    r.status = status;
+    r.reason = reason;
+    r.attempt = this.attempts.get(stageKeyOf(pkg, extra.stage)) ?? this.attempts.get(pkg) ?? 0;
+    r.durationMs = extra.durationMs ?? 0;
+    r.artifacts = extra.artifacts ?? previous?.artifacts ?? [];
+    if (extra.failure) r.failure = extra.failure;
+    const logFile = extra.logFile ?? previous?.logFile;
+    if (logFile) r.logFile = logFile;
+    return r;
   }
 
   private async finish(startedAt: string): Promise<ExecuteOutcome> {
