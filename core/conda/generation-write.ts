@@ -1,7 +1,8 @@
 // A repodata.json generation written on the index write thread (core/conda/index-thread.ts) in one
 // request: the file (temp file + rename), the symlink renamed over repodata.json, all synchronous
 // there; the old generations are removed once the answer is posted (unlinking an 8 MB file took ~1 ms
-// that the writer's thread waited for), before the thread takes its next request. On the writer's thread the same seven steps were
+// that the writer's thread waited for), or at the start of the thread's next request if that came
+// first (a request's answer thus comes after every removal asked for before it). On the writer's thread the same seven steps were
 // seven thread-pool round trips, each waiting for a turn of a busy event loop (~10–20 ms per write
 // of a growing channel under load, most of a build's wait for its dependents).
 //
@@ -77,6 +78,7 @@ const held = new Map<string, Map<number, Uint8Array>>();
  * EPERM for a file system without symlinks, reaches the writer).
  */
 export function writeGeneration(req: GenerationRequest): 'ok' | 'missing' {
+  dropPending();
   const before = held.get(req.key);
   const next = new Map<number, Uint8Array>();
   const bufs: Uint8Array[] = new Array(req.parts.length);
@@ -122,15 +124,21 @@ export function writeGeneration(req: GenerationRequest): 'ok' | 'missing' {
     rmSync(gen, { force: true });
     throw err;
   }
-  // After the answer (posted when this returns), before the next request: nothing waits for it.
-  if (req.drop.length) setImmediate(() => dropGenerations(req.dir, req.drop));
+  // After the answer (posted when this returns): nothing waits for it.
+  if (req.drop.length) {
+    if (!pendingDrops.length) setImmediate(dropPending);
+    for (const name of req.drop) pendingDrops.push(join(req.dir, name));
+  }
   return 'ok';
 }
 
-function dropGenerations(dir: string, names: readonly string[]): void {
-  for (const old of names) {
+/** Generation files to remove (paths), after the answer of the request that dropped them. */
+const pendingDrops: string[] = [];
+
+function dropPending(): void {
+  for (const path of pendingDrops.splice(0)) {
     try {
-      unlinkSync(join(dir, old));
+      unlinkSync(path);
     } catch {
       // gone already
     }
@@ -139,5 +147,6 @@ function dropGenerations(dir: string, names: readonly string[]): void {
 
 /** The writer is done with a subdir (closed): its buffers are let go. */
 export function forgetGenerations(key: string): void {
+  dropPending();
   held.delete(key);
 }

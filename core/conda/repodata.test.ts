@@ -701,7 +701,7 @@ writer('a write waits for announced updates at most announceWaitMs (by default a
   }
 });
 
-writer('a generation write answers before removing the generations it drops; they are gone before the thread\'s next turn', async () => {
+writer('a generation write answers before removing the generations it drops; they are gone at the thread\'s next turn or before its next request, whichever comes first', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rebuild-generation-'));
   try {
     writeFileSync(join(dir, '.repodata.json.1.1'), 'old');
@@ -712,7 +712,12 @@ writer('a generation write answers before removing the generations it drops; the
     assert.ok(existsSync(join(dir, '.repodata.json.1.1')), 'not removed before the answer');
     await new Promise((resolve) => setImmediate(resolve));
     assert.not.ok(existsSync(join(dir, '.repodata.json.1.1')), 'removed right after it');
+    // A request that comes before that turn removes them first (its answer comes after the removal).
+    assert.is(writeGeneration({ kind: 'generation', key: 'test/linux-64', dir, name: '.repodata.json.1.3', target, parts: [0], drop: ['.repodata.json.1.2'] }), 'ok');
+    assert.ok(existsSync(join(dir, '.repodata.json.1.2')));
     forgetGenerations('test/linux-64');
+    assert.not.ok(existsSync(join(dir, '.repodata.json.1.2')), 'removed before the next request is served');
+    assert.is(readFileSync(target, 'utf8'), '{"packages": {}}\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
