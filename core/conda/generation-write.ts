@@ -124,10 +124,10 @@ export function writeGeneration(req: GenerationRequest): 'ok' | 'missing' {
     rmSync(gen, { force: true });
     throw err;
   }
-  // After the answer (posted when this returns): nothing waits for it.
+  // After the answer (posted when this returns): nothing waits for it. (None pending: dropped above.)
   if (req.drop.length) {
-    if (!pendingDrops.length) setImmediate(dropPending);
     for (const name of req.drop) pendingDrops.push(join(req.dir, name));
+    setImmediate(dropPending);
   }
   return 'ok';
 }

@@ -9,6 +9,7 @@ import { StateDb } from '../state/state-db.ts';
 import { addSecretValue, clearSecrets } from '../config/redactor.ts';
 import { fakeConfig } from '../../tests/fixtures/fake-config.ts';
 import { fakeNode } from '../../tests/fixtures/fake-plan.ts';
+import { seededRandom } from '../../tests/fixtures/seeded-random.ts';
 
 const tasks = suite('openBuildTask');
 
@@ -146,8 +147,7 @@ tasks('several pythons :: logs and scratch dirs under <subdir>/py<X.Y>/; stale o
 });
 
 tasks('taskPaths gives what path.join gives, for plain names and odd ones :: random names', () => {
-  let seed = 5;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(5);
   const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
   const dirs = ['/work/run', '/work/run/', '/work//run', '/work/./run', '/work/x/../run', 'relative/dir', 'relative', '.', '/', '/w'];
   const names = ['numpy', 'python@bootstrap', 'numpy@1.26', 'a.b', '..', '.', '', 'a/b', 'a\\b', '..a', 'x y', 'linux-64'];

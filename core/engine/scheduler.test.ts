@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { Scheduler, SchedulerCycleError, type SchedTask } from './scheduler.ts';
 import { schedTasksOf, simulateSchedule } from './scheduler-simulate.ts';
 import { fakePlan } from '../../tests/fixtures/fake-plan.ts';
+import { seededRandom } from '../../tests/fixtures/seeded-random.ts';
 
 const tasks = (spec: Record<string, string[]>): SchedTask[] =>
   Object.entries(spec).map(([id, deps]) => ({ id, deps }));
@@ -21,7 +22,7 @@ scheduler('orders ready tasks by critical path, then transitive dependents, then
 
 /** A seeded random DAG: each task depends on up to 3 earlier ones (diamonds, roots, leaves). */
 function randomDag(n: number, seed: number): Record<string, string[]> {
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(seed);
   const spec: Record<string, string[]> = {};
   for (let i = 0; i < n; i++) {
     const deps = new Set<string>();
@@ -164,8 +165,7 @@ scheduler('a cycle is an error that names its path', () => {
 });
 
 scheduler('the ready order stays the full sort through every change :: random graphs, limits, failures, retries, both policies', () => {
-  let seed = 1;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(1);
   for (const policy of ['critical-path', 'stages'] as const) {
     for (let round = 0; round < 20; round++) {
       const n = 40;
@@ -229,8 +229,7 @@ scheduler('the ready order stays the full sort through every change :: random gr
 });
 
 scheduler('every pick is the best ready task that fits its limits :: a seeded DAG of 300 tasks, one capped resource, uneven finishes', () => {
-  let seed = 5;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(5);
   const list: SchedTask[] = [];
   for (let i = 0; i < 300; i++) {
     const deps = new Set<string>();

@@ -7,12 +7,12 @@ import { buildTaskGraph, reachable } from '../engine/task-graph.ts';
 import { decideResume } from './resume.ts';
 import { StateDb } from './state-db.ts';
 import { fakePlan, type FakeNodeSpec } from '../../tests/fixtures/fake-plan.ts';
+import { seededRandom } from '../../tests/fixtures/seeded-random.ts';
 
 const resume = suite('decideResume');
 
 resume('changed recipes invalidate their dependents, each named after the first changed recipe it depends on :: random graphs', async () => {
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(7);
   for (let round = 0; round < 10; round++) {
     const dir = mkdtempSync(join(tmpdir(), 'rebuild-resume-'));
     try {
@@ -48,8 +48,7 @@ resume('changed recipes invalidate their dependents, each named after the first 
 });
 
 resume('new package rows are inserted in the order of their plan\'s stages (then plan order), each decision naming its own row :: random graphs', async () => {
-  let seed = 11;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = seededRandom(11);
   for (let round = 0; round < 10; round++) {
     const dir = mkdtempSync(join(tmpdir(), 'rebuild-resume-'));
     try {
