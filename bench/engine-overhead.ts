@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildBundle, freshBundle } from '../core/threads/bundle.ts';
-import { ChildTimeoutError, REPO_DIR, medianRun, row, runChild, type Benchmark } from './measure.ts';
+import { ChildTimeoutError, freshBundles, medianRun, row, runChild, type Benchmark } from './measure.ts';
 
 export interface ExecuteChildResult {
   packages: number;
@@ -68,10 +67,8 @@ export const engineOverhead: Benchmark = async (ctx) => {
   const n = ctx.quick ? 500 : 10000;
   const channelN = ctx.quick ? 500 : CHANNEL_PACKAGES;
   const repeats = ctx.quick ? 1 : REPEATS;
-  // The run's threads (state writer, channel index) load their plain-JS bundles
-  // (core/threads/bundle.ts) once built: built here, untimed, as any earlier run since the last
-  // source change does.
-  for (const entry of ['core/state/state-writer-worker.ts', 'core/conda/index-worker.ts']) if (!freshBundle(join(REPO_DIR, entry))) await buildBundle(join(REPO_DIR, entry));
+  // The run's threads (state writer, channel index) load their plain-JS bundles once built.
+  await freshBundles('core/state/state-writer-worker.ts', 'core/conda/index-worker.ts');
   const dirs: string[] = [];
   const dirFor = (mode: Mode, rep: number) => {
     const dir = join(tmpdir(), `rebuild-bench-exec-${process.pid}-${n}-${mode}-${rep}`);

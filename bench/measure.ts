@@ -7,6 +7,17 @@ import { fileURLToPath } from 'node:url';
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = join(BENCH_DIR, '..');
 
+/**
+ * Build the plain-JS bundles (core/threads/bundle.ts) of these modules of the repo (paths from its
+ * root) unless fresh ones exist: untimed, before a measurement, as any earlier use since the last
+ * source change leaves them.
+ */
+export async function freshBundles(...entries: string[]): Promise<void> {
+  // Imported here: the bench's child scripts import this module too, and need none of it.
+  const { buildBundle, freshBundle } = await import('../core/threads/bundle.ts');
+  for (const entry of entries) if (!freshBundle(join(REPO_DIR, entry))) await buildBundle(join(REPO_DIR, entry));
+}
+
 /** One figure of the table. `ok` is null when the figure has no target. */
 export interface Row {
   benchmark: string;

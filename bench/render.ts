@@ -19,7 +19,6 @@
 //      run: the same command with REBUILD_RENDER_THREADS=0 (one thread, no pool). Same output bytes.
 // Runs are interleaved and medians are reported: on a shared machine single runs vary a lot.
 import { spawn } from 'node:child_process';
-import { buildBundle, freshBundle } from '../core/threads/bundle.ts';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { generateRealSizeAggregate, type RealSizeStats } from './generate-real-size.ts';
 import { cachedAggregate, type PlanChildResult } from './planning.ts';
-import { BENCH_DIR, ChildTimeoutError, REPO_DIR, median, row, runChild, type Benchmark, type Row } from './measure.ts';
+import { BENCH_DIR, ChildTimeoutError, REPO_DIR, freshBundles, median, row, runChild, type Benchmark, type Row } from './measure.ts';
 
 interface RenderChildResult {
   recipes: number;
@@ -140,9 +139,8 @@ export const render: Benchmark = async (ctx) => {
     const args = ['render', '--all', '--aggregate', all.dir, '--arch', 'linux-64', '--python', '3.11', '--json'];
     const pooled: CliRun[] = [];
     const single: CliRun[] = [];
-    // The CLI and the render worker run from their plain-JS bundles (core/threads/bundle.ts) once
-    // built: built here, untimed, as any earlier use of the CLI since the last source change does.
-    for (const entry of ['core/cli/main.ts', 'core/recipes/render-worker.ts']) if (!freshBundle(join(REPO_DIR, entry))) await buildBundle(join(REPO_DIR, entry));
+    // The CLI and the render worker run from their plain-JS bundles once built.
+    await freshBundles('core/cli/main.ts', 'core/recipes/render-worker.ts');
     // No config (none in it or above it: /tmp and / hold none), so every recipe is rendered.
     const cwd = mkdtempSync(join(tmpdir(), 'rebuild-bench-render-all-'));
     try {
@@ -279,7 +277,7 @@ function midGraphRecipe(dir: string): { feedstock: string; file: string; origina
  */
 async function cliReplan(ctx: Parameters<Benchmark>[0], n: number, aggregate: string, changed: string, original: Buffer): Promise<Row> {
   const figure = `rebuild plan (CLI) after one recipe changed, ${n.toLocaleString('en-US')} feedstocks`;
-  if (!freshBundle(join(REPO_DIR, 'core/cli/main.ts'))) await buildBundle(join(REPO_DIR, 'core/cli/main.ts'));
+  await freshBundles('core/cli/main.ts');
   const project = mkdtempSync(join(tmpdir(), 'rebuild-bench-cli-replan-'));
   try {
     writeFileSync(join(project, 'package.json'), '{ "type": "module" }\n');
